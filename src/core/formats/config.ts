@@ -1,0 +1,139 @@
+/**
+ * RunConfig: the whole, validated, shareable configuration of a run. It lives in the URL hash
+ * (see docs/automation.md in shared/: `#preset=quick&epochs=1&seed=3`), in run bundles and in
+ * the worker's start command. One zod schema is the single source of truth for all three.
+ */
+import { z } from 'zod';
+
+export const ENCODINGS = ['row', 'pixel14', 'pixel28'] as const;
+export const OPTIMIZERS = ['sgd', 'adam', 'rmsprop'] as const;
+export const BACKENDS = ['auto', 'webgl', 'wasm', 'cpu'] as const;
+export const PRESETS = ['quick', 'pixel', 'paper-align', 'paper-sensitivity'] as const;
+export const INITS = ['xavier', 'orthogonal'] as const;
+
+export type Encoding = (typeof ENCODINGS)[number];
+export type Preset = (typeof PRESETS)[number];
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const pos = (min: number, max: number) => z.number().finite().min(min).max(max);
+
+export const RunConfigSchema = z.object({
+  preset: z.enum(PRESETS),
+  epochs: int(1, 1000),
+  seed: int(0, 2 ** 31 - 1),
+  backend: z.enum(BACKENDS),
+  encoding: z.enum(ENCODINGS),
+  /** 1: feed the sequence in a seeded random order (permuted MNIST). */
+  permute: int(0, 1),
+  hidden: int(2, 1024),
+  /** W_hh init: Xavier-normal with `gain`, or orthogonal scaled by `gain`. W_ih and fc are Xavier-normal(gain). */
+  init: z.enum(INITS),
+  gain: pos(1e-6, 100),
+  optimizer: z.enum(OPTIMIZERS),
+  lr: pos(1e-8, 10),
+  batch: int(1, 4096),
+  /** Global-norm gradient clipping; 0 = off. */
+  clip: pos(0, 1e6),
+  /** 1: biases trained; 0: the paper's bias-free model (biases fixed at 0). */
+  bias: int(0, 1),
+  /** 'mean' or the paper-align 'sum' of per-sample cross-entropies. */
+  reduction: z.enum(['mean', 'sum']),
+  /** Number of fixed test digits analysed after each epoch. */
+  probes: int(1, 256),
+  /** Q vectors tracked (capped at hidden). */
+  k: int(1, 1024),
+  /** Score s_t(n) averages ln r_1..n. */
+  n: int(1, 1024),
+  /** Random flip sets per k. */
+  draws: int(1, 1000),
+  /** Fraction of the training set used per epoch (1 = all 8,000 digits). */
+  subset: pos(0.01, 1),
+});
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+
+const BASE: RunConfig = {
+  preset: 'quick', epochs: 3, seed: 1, backend: 'auto', encoding: 'row', permute: 0, hidden: 32,
+  init: 'xavier', gain: 1, optimizer: 'adam', lr: 0.005, batch: 64, clip: 5, bias: 1,
+  reduction: 'mean', probes: 16, k: 16, n: 1, draws: 50, subset: 1,
+};
+
+/** Presets: method.md §1. The paper's settings are given as published (N = 512 is slow in a browser). */
+export const PRESET_CONFIGS: Record<Preset, RunConfig> = {
+  quick: { ...BASE },
+  pixel: { ...BASE, preset: 'pixel', encoding: 'pixel14', hidden: 64, lr: 0.002, epochs: 10 },
+  'paper-align': {
+    ...BASE, preset: 'paper-align', encoding: 'row', hidden: 128, bias: 0, optimizer: 'sgd', lr: 1e-3,
+    reduction: 'sum', batch: 128, gain: 0.005, probes: 25, epochs: 5, clip: 0,
+  },
+  'paper-sensitivity': {
+    ...BASE, preset: 'paper-sensitivity', encoding: 'pixel28', permute: 1, seed: 1234, hidden: 512,
+    optimizer: 'rmsprop', lr: 2e-4, batch: 100, probes: 15, epochs: 50, clip: 0,
+  },
+};
+
+export const PRESET_LABELS: Record<Preset, string> = {
+  quick: 'Quick demo (row-wise, N=32)',
+  pixel: 'Pixel heatmap (14x14 pixel-wise, N=64, Adam)',
+  'paper-align': 'Paper: alignment (row-wise, N=128, SGD, gain 0.005)',
+  'paper-sensitivity': 'Paper: sensitivity (permuted pixel MNIST, N=512, RMSprop)',
+};
+
+/** Problem with one key of a config, e.g. from the URL hash. */
+export interface ConfigIssue {
+  key: string;
+  message: string;
+}
+
+const NUMERIC_KEYS = new Set(
+  Object.entries(RunConfigSchema.shape)
+    .filter(([, s]) => s instanceof z.ZodNumber)
+    .map(([k]) => k),
+);
+
+/**
+ * Parses a URL hash ("#preset=quick&epochs=1") into a config: preset defaults first, then each
+ * known key. Unknown keys are ignored; an invalid value is reported (naming the key) and the
+ * preset's value is kept, so a bad link can never crash the app.
+ */
+export function configFromHash(hash: string): { config: RunConfig; issues: ConfigIssue[] } {
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  const issues: ConfigIssue[] = [];
+  let preset: Preset = 'quick';
+  const p = params.get('preset');
+  if (p !== null) {
+    if ((PRESETS as readonly string[]).includes(p)) preset = p as Preset;
+    else issues.push({ key: 'preset', message: `unknown preset "${p}" (expected ${PRESETS.join(' | ')})` });
+  }
+  const config: RunConfig = { ...PRESET_CONFIGS[preset] };
+  const shape = RunConfigSchema.shape as Record<string, z.ZodType>;
+  for (const key of Object.keys(shape)) {
+    if (key === 'preset') continue;
+    const raw = params.get(key);
+    if (raw === null) continue;
+    const value = NUMERIC_KEYS.has(key) ? (raw.trim() === '' ? NaN : Number(raw)) : raw;
+    const r = shape[key].safeParse(value);
+    if (r.success) (config as Record<string, unknown>)[key] = r.data;
+    else issues.push({ key, message: `invalid ${key}="${raw}": ${r.error.issues[0]?.message ?? 'invalid'}` });
+  }
+  return { config, issues };
+}
+
+/** Serialises a config to a hash, writing only keys that differ from the preset (short links). */
+export function configToHash(config: RunConfig, extra: Record<string, string | number> = {}): string {
+  const base = PRESET_CONFIGS[config.preset];
+  const params = new URLSearchParams();
+  params.set('preset', config.preset);
+  for (const [k, v] of Object.entries(config)) {
+    if (k === 'preset') continue;
+    if ((base as Record<string, unknown>)[k] !== v) params.set(k, String(v));
+  }
+  for (const [k, v] of Object.entries(extra)) params.set(k, String(v));
+  return '#' + params.toString();
+}
+
+/** Validates a whole config object (e.g. from an imported bundle); issues name the keys. */
+export function validateConfig(value: unknown): { config?: RunConfig; issues: ConfigIssue[] } {
+  const r = RunConfigSchema.safeParse(value);
+  if (r.success) return { config: r.data, issues: [] };
+  return { issues: r.error.issues.map((i) => ({ key: i.path.join('.') || '(root)', message: i.message })) };
+}

@@ -1,0 +1,113 @@
+/**
+ * EpochSnapshot: everything every panel needs for one epoch of one run, and nothing else.
+ * Produced by the training worker after each epoch (from src/core analyses of a float64 copy
+ * of the weights on the fixed probe set), streamed to the store, persisted, exported in run
+ * bundles. The UI never recomputes what a snapshot holds.
+ *
+ * Conventions: B = probes, T = steps, k = tracked Q vectors, N = hidden units, C = classes,
+ * K = number of flip k-values, R = random draws. Flat arrays are row-major. Time index 0 is
+ * step t = 1. Logs are natural ("ln per step") unless a field says otherwise.
+ * Plain number[] (not typed arrays) so the snapshot survives JSON and structured clone alike.
+ */
+export interface EpochMetrics {
+  /** Mean training cross-entropy over the epoch (nats), NaN for epoch 0. */
+  trainLoss: number;
+  trainAcc: number;
+  testLoss: number;
+  /** Test accuracy in [0, 1]. */
+  testAcc: number;
+  /** Median ms per training step this epoch (NaN for epoch 0). */
+  msPerStep: number;
+  epochMs: number;
+  /** Wall time of the dynamics + flip analysis for this snapshot, ms. */
+  analysisMs: number;
+  /** tf.memory().numTensors after the epoch. */
+  numTensors: number;
+}
+
+export interface AlignmentSummary {
+  /** 1-based steps at which the gradient of the prefix loss L_t was analysed. */
+  steps: number[];
+  /** Paper statistic per step: std over probes and pairs of cos(q_a, v_j), a<10, j<5 (right sv). */
+  paperStd: number[];
+  /** Same with 10 random Q indices (the paper's baseline). */
+  paperStdRandomQ: number[];
+  /** Same with Q of another probe (mismatched pairing control). */
+  paperStdMismatched: number[];
+  /** Same with W_hh's own top singular vectors in place of the gradient's (network-level control). */
+  paperStdWhh: number[];
+  /** Null for random directions: 1/sqrt(N). */
+  nullCosStd: number;
+  /** Subspace sizes m for the principal-angle overlaps. */
+  m: number[];
+  /** Mean cos^2 principal-angle overlap, [steps][M], averaged over probes; left/right singular vectors. */
+  overlapLeft: number[][];
+  overlapRight: number[][];
+  /** Across-probe std of the overlaps, [steps][M]. */
+  overlapLeftStd: number[][];
+  overlapRightStd: number[][];
+  /** Controls for the overlaps, [steps][M]: Q of another probe, W_hh's singular subspaces. */
+  overlapLeftMismatched: number[][];
+  overlapLeftWhh: number[][];
+  /** Null m/N per m. */
+  overlapNull: number[];
+  /** |cos| matrix for the first probe at the last step, [nq][nsv] (right singular vectors). */
+  cosMatrix: number[][];
+  /** Participation ratio (sum s)^2 / sum s^2 of the gradient's singular values, per step (mean over probes). */
+  effectiveRank: number[];
+}
+
+export interface StatTest {
+  /** One value per k in kList. */
+  p: number[];
+  pHolm: number[];
+}
+
+export interface FlipSummary {
+  n: number;
+  kList: number[];
+  R: number;
+  /** Base loss per probe [B]. */
+  baseLoss: number[];
+  /** dL per ranking name ("top", "bottom", "saliency", "taylor", "last", "matched") -> [K][B]. */
+  dL: Record<string, number[][]>;
+  /** Random baseline [K][R][B]. */
+  dLRand: number[][][];
+  /** Paper's one-sided z test for R-top vs random, per k. */
+  zTest: { d: number[]; sigma: number[]; p: number[]; pHolm: number[] };
+  /** Paired Wilcoxon per ranking vs mean random, per k (alternative: ranking > random). */
+  wilcoxon: Record<string, { medianDiff: number[]; meanDiff: number[]; p: number[]; pHolm: number[] }>;
+  /** Bootstrap 95% band of the mean dL over images, per ranking (and "random"), [K][2]. */
+  band: Record<string, number[][]>;
+  /** Effect size (mean paired diff / sd of diff) per ranking, per k. */
+  effect: Record<string, number[]>;
+  /** Single-pixel dL map [B][T]: loss change when the pixel fed at step t alone is flipped. */
+  singleFlip: number[][];
+  /** Per-step scores s_t(n) [B][T] and |dL/dx_t| [B][T]. */
+  scores: number[][];
+  absDLdx: number[][];
+  /** Fig 4: softmax of original, R-top-flipped and one random-flipped input at kFig, [B][C]. */
+  kFig: number;
+  softmaxOrig: number[][];
+  softmaxTop: number[][];
+  softmaxRand: number[][];
+}
+
+export interface EpochSnapshot {
+  /** 0 = before training. */
+  epoch: number;
+  metrics: EpochMetrics;
+  T: number;
+  N: number;
+  k: number;
+  /** ln r_i(t) for each probe, flat [B][T][k] (Float32 precision is plenty for drawing). */
+  lnR: number[];
+  /** FTLE spectrum lambda_i(T) per probe [B][k], ln per step. */
+  spectrum: number[][];
+  /** Fraction of |h_t| > 0.99 over probes, steps and units. */
+  saturation: number;
+  /** Relative difference between the Q/R-form and BPTT gradients dL/dW_hh (max over probes). */
+  qrGradRelErr: number;
+  alignment: AlignmentSummary | null;
+  flip: FlipSummary | null;
+}
