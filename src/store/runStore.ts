@@ -1,0 +1,120 @@
+/**
+ * The run store: config (mirrored in the URL hash), the worker's state, every epoch snapshot of
+ * the current run, and the user's selections. Hover lives in a separate store (hoverStore.ts) so a
+ * mouse move re-renders only what hover touches.
+ */
+import { create } from 'zustand';
+import type { ConfigIssue, RunConfig } from '../core/formats/config';
+import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
+import type { BackendInfo, ProbeInfo } from '../worker/protocol';
+
+export type RunStatus = 'idle' | 'loading' | 'ready' | 'training' | 'paused' | 'done';
+
+export interface Banner {
+  id: number;
+  kind: 'error' | 'warning' | 'info';
+  message: string;
+}
+
+export interface BatchLossPoint {
+  /** Fractional epoch (epoch - 1 + step / stepsPerEpoch). */
+  x: number;
+  loss: number;
+}
+
+export type NormMode = 'probe' | 'epoch' | 'all';
+
+export interface RunState {
+  runId: string;
+  config: RunConfig;
+  configIssues: ConfigIssue[];
+  status: RunStatus;
+  progress: { what: string; fraction: number } | null;
+  backend: BackendInfo | null;
+  probe: ProbeInfo | null;
+  dataSource: string;
+  /** Snapshots of completed, analysed epochs in epoch order (index = position, not epoch). */
+  epochs: EpochSnapshot[];
+  /** Metrics of epochs whose analysis is still running. */
+  pending: Record<number, EpochMetrics>;
+  batchLosses: BatchLossPoint[];
+  /** Epoch currently trained (0 before training). */
+  trainedEpoch: number;
+  /** null = follow the newest snapshot. */
+  selectedEpoch: number | null;
+  selectedProbe: number;
+  /** s_t(n): how many ln r's the heatmap score averages. */
+  scoreN: number;
+  normMode: NormMode;
+  logBase: 'e' | '2';
+  flipK: number;
+  overlapM: number;
+  /** "replay" runs came from an imported bundle or model: there is nothing to train. */
+  mode: 'train' | 'replay' | 'model';
+  banners: Banner[];
+  storageNote: string | null;
+}
+
+export interface RunActions {
+  set: (patch: Partial<RunState>) => void;
+  addBanner: (kind: Banner['kind'], message: string) => void;
+  dismissBanner: (id: number) => void;
+  addSnapshot: (s: EpochSnapshot) => void;
+  addBatchLoss: (p: BatchLossPoint) => void;
+}
+
+const MAX_BATCH_POINTS = 4000;
+let bannerSeq = 1;
+
+export const useRunStore = create<RunState & RunActions>()((set) => ({
+  runId: '',
+  config: undefined as unknown as RunConfig,
+  configIssues: [],
+  status: 'idle',
+  progress: null,
+  backend: null,
+  probe: null,
+  dataSource: '',
+  epochs: [],
+  pending: {},
+  batchLosses: [],
+  trainedEpoch: 0,
+  selectedEpoch: null,
+  selectedProbe: 0,
+  scoreN: 1,
+  normMode: 'probe',
+  logBase: 'e',
+  flipK: 10,
+  overlapM: 3,
+  mode: 'train',
+  banners: [],
+  storageNote: null,
+  set: (patch) => set(patch),
+  addBanner: (kind, message) =>
+    set((s) =>
+      // The same message twice is one banner: a failing loop must not flood the page.
+      s.banners.some((b) => b.message === message) ? s : { banners: [...s.banners, { id: bannerSeq++, kind, message }] },
+    ),
+  dismissBanner: (id) => set((s) => ({ banners: s.banners.filter((b) => b.id !== id) })),
+  addSnapshot: (snap) =>
+    set((s) => {
+      const others = s.epochs.filter((e) => e.epoch !== snap.epoch);
+      const epochs = [...others, snap].sort((a, b) => a.epoch - b.epoch);
+      const pending = { ...s.pending };
+      delete pending[snap.epoch];
+      return { epochs, pending };
+    }),
+  addBatchLoss: (p) =>
+    set((s) => {
+      let pts = s.batchLosses.length >= MAX_BATCH_POINTS ? s.batchLosses.filter((_, i) => i % 2 === 0) : s.batchLosses;
+      pts = [...pts, p];
+      return { batchLosses: pts };
+    }),
+}));
+
+/** The snapshot every panel shows: the selected epoch, or the newest when following live. */
+export function selectShownSnapshot(s: RunState): EpochSnapshot | null {
+  if (s.epochs.length === 0) return null;
+  if (s.selectedEpoch === null) return s.epochs[s.epochs.length - 1];
+  return s.epochs.find((e) => e.epoch === s.selectedEpoch) ?? s.epochs[s.epochs.length - 1];
+}

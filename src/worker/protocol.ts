@@ -1,0 +1,79 @@
+/**
+ * The typed message protocol between the UI thread and the two workers.
+ *
+ * - The TRAINING worker owns tfjs, the model and the dataset. It trains, and after every epoch
+ *   posts the weights (float32 copies) with the epoch's metrics.
+ * - The ANALYSIS worker owns no tfjs: it runs src/core on a float64 copy of those weights and the
+ *   fixed probe set and posts the analysis half of the EpochSnapshot. Training never waits for it.
+ *
+ * One module defines every message; both sides import it, so a renamed field fails to compile.
+ */
+import type { RunConfig } from '../core/formats/config';
+import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
+
+/** Weights as PyTorch-named tensors (row-major Float32Array data). */
+export type NamedTensors = Record<string, { shape: number[]; data: Float32Array }>;
+
+/** What the UI needs to draw probe digits and map steps back to image cells. */
+export interface ProbeInfo {
+  /** Indices into the test split. */
+  indices: number[];
+  labels: number[];
+  /** Side of the drawn image (28, or 14 for pixel14). */
+  side: number;
+  /** Digit pixels as fed (after pooling, before permutation), [B][side*side] in [0, 1]. */
+  digits: number[][];
+  /** For each step t (0-based), the flat cells (r*side + c) it feeds. */
+  stepToCells: number[][];
+  T: number;
+  D: number;
+}
+
+export interface BackendInfo {
+  backend: 'webgl' | 'wasm' | 'cpu';
+  renderer: string;
+  floatPrecision: 32 | 16;
+  fallbackReason?: string;
+}
+
+export type TrainerCommand =
+  | { type: 'init'; config: RunConfig; dataUrl: string; resume?: { epoch: number; weights: NamedTensors } }
+  | { type: 'start' }
+  | { type: 'pause' }
+  | { type: 'step' }
+  | { type: 'loadIdx'; files: { name: string; buffer: ArrayBuffer }[] }
+  | { type: 'exportModel' }
+  | { type: 'loseContext' };
+
+export type TrainerEvent =
+  | { type: 'progress'; what: string; fraction: number }
+  | { type: 'ready'; backend: BackendInfo; probe: ProbeInfo; dataSource: string; trainSize: number; testSize: number }
+  | { type: 'state'; running: boolean; epoch: number; done: boolean }
+  | { type: 'batch'; epoch: number; step: number; stepsPerEpoch: number; loss: number }
+  | {
+      type: 'epoch';
+      epoch: number;
+      metrics: EpochMetrics;
+      weights: NamedTensors;
+      /** Probe inputs as fed to the model, [B*T*D] (sent once with epoch 0, then omitted). */
+      probeInputs?: Float32Array;
+    }
+  | { type: 'diverged'; epoch: number; message: string }
+  | { type: 'contextLost'; message: string; backend: BackendInfo }
+  | { type: 'model'; json: string }
+  | { type: 'error'; message: string; fatal: boolean };
+
+export type AnalyzerCommand =
+  | {
+      type: 'analyze';
+      runId: string;
+      epoch: number;
+      config: RunConfig;
+      arch: 'rnn' | 'gru' | 'lstm';
+      weights: NamedTensors;
+      probe: { inputs: Float32Array | Float64Array; labels: number[]; T: number; D: number };
+    };
+
+export type AnalyzerEvent =
+  | { type: 'analysis'; runId: string; epoch: number; analysisMs: number; analysis: Omit<EpochSnapshot, 'epoch' | 'metrics'> }
+  | { type: 'error'; runId: string; epoch: number; message: string };
