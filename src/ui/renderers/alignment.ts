@@ -1,0 +1,209 @@
+/**
+ * Gradient-SVD alignment over training: the paper's cosine-std statistic against its null
+ * 1/sqrt(N) and controls, the principal-angle overlaps (left and right singular subspaces, one m)
+ * against the null m/N and controls, and the |cos| matrix of one epoch.
+ */
+import * as d3 from 'd3';
+import type { AlignmentSummary } from '../../core/snapshot';
+import {
+  addLabel, drawLegend, finiteExtent, finiteMean, formatNumber, NULL_COLOUR, OKABE_ITO, prepareSvg,
+  styleAxis, TEXT_COLOUR, FONT_SIZE, type ChartSize, type LegendItem,
+} from './common';
+
+/** One epoch's AlignmentSummary (null when the epoch has none). */
+export interface AlignmentEpoch {
+  epoch: number;
+  alignment: AlignmentSummary | null;
+}
+
+/** Per-epoch series, every value averaged over the analysed steps. */
+export interface AlignmentSeries {
+  epochs: number[];
+  paperStd: number[];
+  paperStdRandomQ: number[];
+  paperStdMismatched: number[];
+  paperStdWhh: number[];
+  /** 1/sqrt(N) per epoch (constant in a run). */
+  nullCosStd: number[];
+  /** The m shown and its index in AlignmentSummary.m. */
+  m: number;
+  overlapLeft: number[];
+  overlapLeftStd: number[];
+  overlapRight: number[];
+  overlapRightStd: number[];
+  overlapLeftMismatched: number[];
+  overlapLeftWhh: number[];
+  /** m/N per epoch. */
+  overlapNull: number[];
+}
+
+/** Mean over steps of column j of a [steps][M] table. */
+function columnMean(table: number[][], j: number): number {
+  return finiteMean(table.map((row) => row[j]));
+}
+
+/**
+ * Builds the per-epoch series for subspace size m (falls back to the first m of the first
+ * summary when m is absent). Epochs without alignment are skipped.
+ */
+export function alignmentSeries(epochs: AlignmentEpoch[], m?: number): AlignmentSeries {
+  const withA = epochs.filter((e): e is { epoch: number; alignment: AlignmentSummary } => e.alignment !== null);
+  const ms = withA[0]?.alignment.m ?? [];
+  const chosen = m !== undefined && ms.includes(m) ? m : ms[0] ?? NaN;
+  const s: AlignmentSeries = {
+    epochs: [], paperStd: [], paperStdRandomQ: [], paperStdMismatched: [], paperStdWhh: [], nullCosStd: [],
+    m: chosen, overlapLeft: [], overlapLeftStd: [], overlapRight: [], overlapRightStd: [],
+    overlapLeftMismatched: [], overlapLeftWhh: [], overlapNull: [],
+  };
+  for (const { epoch, alignment: a } of withA) {
+    const j = a.m.indexOf(chosen);
+    s.epochs.push(epoch);
+    s.paperStd.push(finiteMean(a.paperStd));
+    s.paperStdRandomQ.push(finiteMean(a.paperStdRandomQ));
+    s.paperStdMismatched.push(finiteMean(a.paperStdMismatched));
+    s.paperStdWhh.push(finiteMean(a.paperStdWhh));
+    s.nullCosStd.push(a.nullCosStd);
+    s.overlapLeft.push(j >= 0 ? columnMean(a.overlapLeft, j) : NaN);
+    s.overlapLeftStd.push(j >= 0 ? columnMean(a.overlapLeftStd, j) : NaN);
+    s.overlapRight.push(j >= 0 ? columnMean(a.overlapRight, j) : NaN);
+    s.overlapRightStd.push(j >= 0 ? columnMean(a.overlapRightStd, j) : NaN);
+    s.overlapLeftMismatched.push(j >= 0 ? columnMean(a.overlapLeftMismatched, j) : NaN);
+    s.overlapLeftWhh.push(j >= 0 ? columnMean(a.overlapLeftWhh, j) : NaN);
+    s.overlapNull.push(j >= 0 ? a.overlapNull[j] : NaN);
+  }
+  return s;
+}
+
+/** A line of a small-multiples chart. */
+interface SeriesSpec {
+  key: string;
+  label: string;
+  values: number[];
+  colour: string;
+  dashed?: boolean;
+  /** Optional +-spread band around values. */
+  spread?: number[];
+}
+
+/** Options of renderAlignmentPlot. */
+export interface AlignmentPlotOptions extends Partial<ChartSize> {
+  /** Epoch marked by a vertical guide. */
+  selectedEpoch?: number;
+}
+
+/** Scales of the two panels of the last alignment render. */
+export interface AlignmentPlotScales {
+  x: d3.ScaleLinear<number, number>;
+  yPaper: d3.ScaleLinear<number, number>;
+  yOverlap: d3.ScaleLinear<number, number>;
+}
+
+/**
+ * Draws two stacked charts over epochs: (top, `g.paper-panel`) the paper statistic with its
+ * controls and the null 1/sqrt(N) (`line.null-line`); (bottom, `g.overlap-panel`) the overlaps
+ * for one m (left with a +-std band `path.band-left`, right, controls) and the null m/N
+ * (`line.null-line`). Lines are `path.series-<key>` with a dot per epoch.
+ */
+export function renderAlignmentPlot(svg: SVGSVGElement, series: AlignmentSeries, options: AlignmentPlotOptions = {}): AlignmentPlotScales {
+  const size = { width: options.width ?? 560, height: options.height ?? 520 };
+  const margin = { top: 24, right: 16, bottom: 40, left: 60 };
+  const { plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
+  const gap = 110;
+  const panelH = (innerHeight - gap) / 2;
+  const ep = series.epochs;
+  const x = d3.scaleLinear().domain(ep.length > 1 ? (d3.extent(ep) as [number, number]) : [(ep[0] ?? 0) - 0.5, (ep[0] ?? 0) + 0.5]).range([0, innerWidth]);
+  const n = ep.length;
+
+  const paper: SeriesSpec[] = [
+    { key: 'paper', label: 'Q vs gradient (paper std)', values: series.paperStd, colour: OKABE_ITO[3] },
+    { key: 'randomQ', label: 'random Q indices', values: series.paperStdRandomQ, colour: OKABE_ITO[1], dashed: true },
+    { key: 'mismatched', label: 'Q of another probe', values: series.paperStdMismatched, colour: OKABE_ITO[2], dashed: true },
+    { key: 'whh', label: 'W_hh singular vectors', values: series.paperStdWhh, colour: OKABE_ITO[5], dashed: true },
+  ];
+  const overlap: SeriesSpec[] = [
+    { key: 'left', label: 'left (adjoint) overlap ± sd', values: series.overlapLeft, colour: OKABE_ITO[3], spread: series.overlapLeftStd },
+    { key: 'right', label: 'right overlap', values: series.overlapRight, colour: OKABE_ITO[4] },
+    { key: 'leftMismatched', label: 'left, Q of another probe', values: series.overlapLeftMismatched, colour: OKABE_ITO[2], dashed: true },
+    { key: 'leftWhh', label: 'left, W_hh subspace', values: series.overlapLeftWhh, colour: OKABE_ITO[5], dashed: true },
+  ];
+  const nullCos = finiteMean(series.nullCosStd);
+  const nullOverlap = finiteMean(series.overlapNull);
+
+  const drawPanel = (cls: string, top: number, specs: SeriesSpec[], nullValue: number, nullLabel: string, yLabel: string, clampUnit: boolean) => {
+    const g = plot.append('g').attr('class', cls).attr('transform', `translate(0,${top})`);
+    const arrays: number[][] = [[nullValue, 0]];
+    for (const s of specs) {
+      arrays.push(s.values);
+      if (s.spread) arrays.push(s.values.map((v, i) => v + s.spread![i]), s.values.map((v, i) => v - s.spread![i]));
+    }
+    const ext = finiteExtent(...arrays);
+    const y = d3.scaleLinear().domain(clampUnit ? [Math.max(0, ext[0]), Math.min(1, ext[1])] : ext).nice().range([panelH, 0]);
+    styleAxis(g.append('g').attr('class', 'x-axis').attr('transform', `translate(0,${panelH})`)
+      .call(d3.axisBottom(x).ticks(Math.min(10, Math.max(1, n))).tickFormat(d3.format('d'))));
+    styleAxis(g.append('g').attr('class', 'y-axis').call(d3.axisLeft(y).ticks(5).tickFormat((d) => formatNumber(+d))));
+    addLabel(g, 'epoch', innerWidth / 2, panelH + 32);
+    addLabel(g, yLabel, -46, panelH / 2, { rotate: true });
+    g.append('line').attr('class', 'null-line').attr('x1', 0).attr('x2', innerWidth)
+      .attr('y1', y(nullValue)).attr('y2', y(nullValue)).attr('stroke', NULL_COLOUR).attr('stroke-width', 1.5).attr('stroke-dasharray', '2,3');
+    g.append('text').attr('class', 'null-label').attr('x', innerWidth - 4).attr('y', y(nullValue) - 4).attr('text-anchor', 'end')
+      .attr('font-size', FONT_SIZE).attr('fill', TEXT_COLOUR).text(`${nullLabel} = ${formatNumber(nullValue)}`);
+    if (options.selectedEpoch !== undefined && ep.includes(options.selectedEpoch)) {
+      g.append('line').attr('class', 'selected-epoch').attr('x1', x(options.selectedEpoch)).attr('x2', x(options.selectedEpoch))
+        .attr('y1', 0).attr('y2', panelH).attr('stroke', '#444').attr('stroke-dasharray', '4,3');
+    }
+    const idx = ep.map((_, i) => i);
+    for (const s of specs) {
+      if (s.spread) {
+        const sp = s.spread;
+        g.append('path').attr('class', `band band-${s.key}`).attr('fill', s.colour).attr('fill-opacity', 0.18)
+          .attr('d', d3.area<number>().defined((i) => Number.isFinite(s.values[i]) && Number.isFinite(sp[i]))
+            .x((i) => x(ep[i])).y0((i) => y(s.values[i] - sp[i])).y1((i) => y(s.values[i] + sp[i]))(idx) ?? '');
+      }
+      g.append('path').attr('class', `series series-${s.key}`).attr('fill', 'none').attr('stroke', s.colour)
+        .attr('stroke-width', s.dashed ? 1.8 : 2.5).attr('stroke-dasharray', s.dashed ? '6,4' : null)
+        .attr('d', d3.line<number>().defined((i) => Number.isFinite(s.values[i])).x((i) => x(ep[i])).y((i) => y(s.values[i]))(idx) ?? '');
+      g.append('g').attr('class', `dots dots-${s.key}`).selectAll('circle').data(idx.filter((i) => Number.isFinite(s.values[i])))
+        .join('circle').attr('cx', (i) => x(ep[i])).attr('cy', (i) => y(s.values[i])).attr('r', 3).attr('fill', s.colour);
+    }
+    const legend: LegendItem[] = specs.map((s) => ({ label: s.label, colour: s.colour, kind: s.dashed ? 'dashed' : 'line' }));
+    legend.push({ label: nullLabel, colour: NULL_COLOUR, kind: 'dashed' });
+    drawLegend(g, legend, 0, panelH + 52, innerWidth);
+    return y;
+  };
+
+  const yPaper = drawPanel('paper-panel', 0, paper, nullCos, 'null 1/√N', 'cos std', false);
+  const yOverlap = drawPanel('overlap-panel', panelH + gap, overlap, nullOverlap, `null m/N (m=${series.m})`, 'mean cos² overlap', true);
+  return { x, yPaper, yOverlap };
+}
+
+/**
+ * Draws the |cos| matrix [nq][nsv] as a grid of `rect.cos-cell` (row a = Q vector, column j =
+ * singular vector), coloured on a sequential 0..1 scale (d3.interpolateBlues) with the value printed.
+ */
+export function renderCosMatrix(svg: SVGSVGElement, matrix: number[][], options: Partial<ChartSize> = {}): d3.ScaleSequential<string> {
+  const nq = matrix.length;
+  const nsv = matrix[0]?.length ?? 0;
+  const size = { width: options.width ?? 260, height: options.height ?? Math.max(120, 40 + nq * 22 + 40) };
+  const margin = { top: 36, right: 8, bottom: 8, left: 44 };
+  const { plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
+  const cw = nsv > 0 ? innerWidth / nsv : 0;
+  const ch = nq > 0 ? innerHeight / nq : 0;
+  const colour = d3.scaleSequential(d3.interpolateBlues).domain([0, 1]);
+  const cells: { a: number; j: number; v: number }[] = [];
+  matrix.forEach((row, a) => row.forEach((v, j) => cells.push({ a, j, v: Math.abs(v) })));
+  const g = plot.append('g').attr('class', 'cos-cells');
+  g.selectAll('rect').data(cells).join('rect').attr('class', 'cos-cell')
+    .attr('x', (d) => d.j * cw).attr('y', (d) => d.a * ch).attr('width', cw).attr('height', ch)
+    .attr('fill', (d) => colour(d.v)).attr('stroke', '#fff')
+    .append('title').text((d) => `|cos(q${d.a + 1}, v${d.j + 1})| = ${formatNumber(d.v)}`);
+  if (ch >= FONT_SIZE + 2 && cw >= 30) {
+    g.selectAll('text').data(cells).join('text').attr('x', (d) => d.j * cw + cw / 2).attr('y', (d) => d.a * ch + ch / 2 + 4)
+      .attr('text-anchor', 'middle').attr('font-size', FONT_SIZE).attr('fill', (d) => (d.v > 0.55 ? '#fff' : TEXT_COLOUR))
+      .text((d) => d.v.toFixed(2));
+  }
+  for (let j = 0; j < nsv; j++) addLabel(plot, `v${j + 1}`, j * cw + cw / 2, -8);
+  for (let a = 0; a < nq; a++) {
+    if (ch >= FONT_SIZE || a % Math.ceil(FONT_SIZE / Math.max(ch, 1)) === 0) addLabel(plot, `q${a + 1}`, -6, a * ch + ch / 2 + 4, { anchor: 'end' });
+  }
+  return colour;
+}

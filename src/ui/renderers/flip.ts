@@ -1,0 +1,188 @@
+/**
+ * Flip-test chart (FlipSummary): mean loss change dL after flipping the top-k pixels of each
+ * ranking, against k on a log axis, with bootstrap 95% bands, the random baseline as a band over
+ * draws, and R-top markers filled where the Holm-corrected paired Wilcoxon p < alpha.
+ */
+import * as d3 from 'd3';
+import type { FlipSummary } from '../../core/snapshot';
+import {
+  addLabel, DEFAULT_MARGIN, drawLegend, finiteExtent, finiteMean, formatNumber, prepareSvg, quantile,
+  RANKING_COLOURS, RANKING_LABELS, RANKING_ORDER, styleAxis, type ChartSize, type LegendItem, type Margin,
+} from './common';
+
+/** One ranking's curve: mean dL over images per k and its bootstrap band. */
+export interface FlipCurve {
+  name: string;
+  /** Mean dL over images [K] (nats). */
+  mean: number[];
+  /** Bootstrap 95% band [K][2] (lo, hi) or null when the summary has none. */
+  band: number[][] | null;
+}
+
+/** The random baseline per k: mean over draws and images, and the 5-95% range of per-draw means. */
+export interface RandomBaseline {
+  mean: number[];
+  q05: number[];
+  q95: number[];
+}
+
+/** Mean over images of dL[name] ([K][B] -> [K]) with the summary's band, in RANKING_ORDER then others. */
+export function flipCurves(flip: FlipSummary, names?: string[]): FlipCurve[] {
+  const keys = Object.keys(flip.dL);
+  const ordered = names ?? [...RANKING_ORDER.filter((n) => keys.includes(n)), ...keys.filter((n) => !(RANKING_ORDER as readonly string[]).includes(n))];
+  return ordered
+    .filter((name) => flip.dL[name])
+    .map((name) => ({
+      name,
+      mean: flip.dL[name].map((perImage) => finiteMean(perImage)),
+      band: flip.band[name] ?? null,
+    }));
+}
+
+/**
+ * Random baseline from dLRand [K][R][B]: for each k the mean over all draws and images, and the
+ * 5% / 95% quantiles over the R per-draw image means.
+ */
+export function randomBaseline(flip: FlipSummary): RandomBaseline {
+  const mean: number[] = [];
+  const q05: number[] = [];
+  const q95: number[] = [];
+  for (const draws of flip.dLRand) {
+    const perDraw = draws.map((perImage) => finiteMean(perImage));
+    mean.push(finiteMean(perDraw));
+    q05.push(quantile(perDraw, 0.05));
+    q95.push(quantile(perDraw, 0.95));
+  }
+  return { mean, q05, q95 };
+}
+
+/** Options of renderFlipPlot. */
+export interface FlipPlotOptions extends Partial<ChartSize> {
+  /** Rankings to draw (default: all in the summary). */
+  rankings?: string[];
+  /** Significance level for filled R-top markers (Holm-corrected Wilcoxon), default 0.05. */
+  alpha?: number;
+  /** k highlighted by a vertical guide (the digit preview's k). */
+  selectedK?: number;
+  margin?: Margin;
+}
+
+/** Scales of the last flip render (exported for tests and overlays). */
+export interface FlipPlotScales {
+  x: d3.ScaleLogarithmic<number, number>;
+  y: d3.ScaleLinear<number, number>;
+  margin: Margin;
+}
+
+/**
+ * Draws the flip chart into `svg`. Elements: `path.series-<name>` (mean line per ranking),
+ * `path.band-<name>` (bootstrap band polygon), `path.band-random` / `path.series-random` (random
+ * baseline), `circle.top-marker` (one per k; class `significant` and filled when
+ * wilcoxon.top.pHolm < alpha), `line.zero-line` at dL = 0. Returns the scales used.
+ */
+export function renderFlipPlot(svg: SVGSVGElement, flip: FlipSummary, options: FlipPlotOptions = {}): FlipPlotScales {
+  const size = { width: options.width ?? 560, height: options.height ?? 340 };
+  const margin = { ...DEFAULT_MARGIN, bottom: 78, ...options.margin };
+  const { plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
+  const alpha = options.alpha ?? 0.05;
+  const ks = flip.kList;
+  const curves = flipCurves(flip, options.rankings);
+  const rand = randomBaseline(flip);
+
+  const x = d3.scaleLog().domain([Math.max(1, d3.min(ks) ?? 1), Math.max(2, d3.max(ks) ?? 2)]).range([0, innerWidth]);
+  const yArrays: number[][] = [rand.q05, rand.q95, rand.mean, [0]];
+  for (const c of curves) {
+    yArrays.push(c.mean);
+    if (c.band) yArrays.push(c.band.map((b) => b[0]), c.band.map((b) => b[1]));
+  }
+  const y = d3.scaleLinear().domain(finiteExtent(...yArrays)).nice().range([innerHeight, 0]);
+
+  const xAxis = plot.append('g').attr('class', 'x-axis').attr('transform', `translate(0,${innerHeight})`)
+    .call(d3.axisBottom(x).tickValues(ks).tickFormat((d) => String(d)));
+  styleAxis(xAxis);
+  const yAxis = plot.append('g').attr('class', 'y-axis').call(d3.axisLeft(y).ticks(6).tickFormat((d) => formatNumber(+d)));
+  styleAxis(yAxis);
+  addLabel(plot, 'k pixels flipped (log scale)', innerWidth / 2, innerHeight + 34);
+  addLabel(plot, 'mean dL (nats)', -42, innerHeight / 2, { rotate: true });
+
+  plot.append('line').attr('class', 'zero-line').attr('x1', 0).attr('x2', innerWidth)
+    .attr('y1', y(0)).attr('y2', y(0)).attr('stroke', '#999').attr('stroke-width', 1);
+
+  if (options.selectedK !== undefined && options.selectedK > 0) {
+    plot.append('line').attr('class', 'selected-k').attr('x1', x(options.selectedK)).attr('x2', x(options.selectedK))
+      .attr('y1', 0).attr('y2', innerHeight).attr('stroke', '#444').attr('stroke-dasharray', '2,3');
+  }
+
+  const idx = ks.map((_, i) => i);
+  const area = (lo: number[], hi: number[]) =>
+    d3.area<number>().defined((i) => Number.isFinite(lo[i]) && Number.isFinite(hi[i]))
+      .x((i) => x(ks[i])).y0((i) => y(lo[i])).y1((i) => y(hi[i]))(idx) ?? '';
+  const line = (v: number[]) => d3.line<number>().defined((i) => Number.isFinite(v[i])).x((i) => x(ks[i])).y((i) => y(v[i]))(idx) ?? '';
+
+  // Random baseline first so the rankings draw on top of it.
+  const rc = RANKING_COLOURS.random;
+  plot.append('path').attr('class', 'band band-random').attr('d', area(rand.q05, rand.q95))
+    .attr('fill', rc).attr('fill-opacity', 0.2).attr('stroke', 'none');
+  plot.append('path').attr('class', 'series series-random').attr('d', line(rand.mean))
+    .attr('fill', 'none').attr('stroke', rc).attr('stroke-width', 2).attr('stroke-dasharray', '6,4');
+
+  for (const c of curves) {
+    const colour = RANKING_COLOURS[c.name] ?? '#000';
+    if (c.band) {
+      const lo = c.band.map((b) => b[0]);
+      const hi = c.band.map((b) => b[1]);
+      plot.append('path').attr('class', `band band-${c.name}`).attr('d', area(lo, hi))
+        .attr('fill', colour).attr('fill-opacity', 0.15).attr('stroke', 'none');
+    }
+    plot.append('path').attr('class', `series series-${c.name}`).attr('d', line(c.mean))
+      .attr('fill', 'none').attr('stroke', colour).attr('stroke-width', c.name === 'top' ? 3 : 2);
+  }
+
+  const top = curves.find((c) => c.name === 'top');
+  const pHolm = flip.wilcoxon.top?.pHolm ?? [];
+  if (top) {
+    const colour = RANKING_COLOURS.top;
+    plot.append('g').attr('class', 'top-markers').selectAll('circle').data(idx.filter((i) => Number.isFinite(top.mean[i])))
+      .join('circle')
+      .attr('class', (i) => (pHolm[i] < alpha ? 'top-marker significant' : 'top-marker'))
+      .attr('cx', (i) => x(ks[i])).attr('cy', (i) => y(top.mean[i])).attr('r', 5)
+      .attr('stroke', colour).attr('stroke-width', 2)
+      .attr('fill', (i) => (pHolm[i] < alpha ? colour : '#ffffff'))
+      .append('title').text((i) => `k=${ks[i]}: mean dL ${formatNumber(top.mean[i])}, Wilcoxon p_holm ${formatNumber(pHolm[i])}`);
+  }
+
+  const legend: LegendItem[] = curves.map((c) => ({ label: RANKING_LABELS[c.name] ?? c.name, colour: RANKING_COLOURS[c.name] ?? '#000' }));
+  legend.push({ label: 'random (mean, 5–95% of draws)', colour: rc, kind: 'dashed' });
+  legend.push({ label: `● filled: R-top > random, Holm p<${alpha}`, colour: RANKING_COLOURS.top, kind: 'band' });
+  drawLegend(plot, legend, 0, innerHeight + 54, innerWidth);
+  return { x, y, margin };
+}
+
+/** One row of the per-k statistics table. */
+export interface FlipTableRow {
+  k: number;
+  meanTop: number;
+  meanRandom: number;
+  wilcoxonP: number;
+  wilcoxonPHolm: number;
+  effect: number;
+  zP: number;
+  zPHolm: number;
+}
+
+/** Per-k statistics of R-top vs random for the table under the flip chart. */
+export function flipTable(flip: FlipSummary): FlipTableRow[] {
+  const top = flip.dL.top ? flip.dL.top.map((v) => finiteMean(v)) : [];
+  const rand = randomBaseline(flip).mean;
+  const w = flip.wilcoxon.top;
+  return flip.kList.map((k, i) => ({
+    k,
+    meanTop: top[i] ?? NaN,
+    meanRandom: rand[i] ?? NaN,
+    wilcoxonP: w?.p[i] ?? NaN,
+    wilcoxonPHolm: w?.pHolm[i] ?? NaN,
+    effect: flip.effect.top?.[i] ?? NaN,
+    zP: flip.zTest.p[i] ?? NaN,
+    zPHolm: flip.zTest.pHolm[i] ?? NaN,
+  }));
+}

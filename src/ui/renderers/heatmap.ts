@@ -1,0 +1,365 @@
+/**
+ * Pixel heatmap maths and drawing: s_t(n) drawn back in image coordinates.
+ *
+ * Everything that maps data to cells, colours, ranks and hover information is a pure function on
+ * typed arrays (tested in jsdom, which has no real canvas); the canvas drawing is a thin
+ * putImageData of an S x S RGBA buffer that CSS scales up with `image-rendering: pixelated`, so
+ * cell (r, c) occupies exactly the (r, c) cell of the canvas's bounding box.
+ */
+import * as d3 from 'd3';
+
+/** One image cell, 0-based row and column in the S x S digit. */
+export type Cell = readonly [row: number, col: number];
+
+/**
+ * For each time step t (index 0 = step 1), the image cells its input feeds: one cell for
+ * pixel-wise encodings (in permuted order if permuted), a whole row of S cells for row-wise.
+ * Provided by the data layer for the run's encoding.
+ */
+export type StepToCells = ReadonlyArray<ReadonlyArray<Cell>>;
+
+/**
+ * Inverts stepToCells: [S*S] row-major, the 0-based step feeding each cell, or -1 for a cell
+ * that no step feeds.
+ */
+export function buildCellToStep(stepToCells: StepToCells, S: number): Int32Array {
+  const map = new Int32Array(S * S).fill(-1);
+  stepToCells.forEach((cells, t) => {
+    for (const [r, c] of cells) {
+      if (r >= 0 && r < S && c >= 0 && c < S) map[r * S + c] = t;
+    }
+  });
+  return map;
+}
+
+/** The (row, col) cells of the pixel-wise encoding with an optional permutation perm[t] = flat pixel index. */
+export function pixelStepToCells(S: number, perm?: ArrayLike<number>): Cell[][] {
+  const out: Cell[][] = [];
+  for (let t = 0; t < S * S; t++) {
+    const p = perm ? perm[t] : t;
+    out.push([[Math.floor(p / S), p % S]]);
+  }
+  return out;
+}
+
+/** The cells of the row-wise encoding: step t feeds the whole row t. */
+export function rowStepToCells(S: number): Cell[][] {
+  const out: Cell[][] = [];
+  for (let t = 0; t < S; t++) {
+    const row: Cell[] = [];
+    for (let c = 0; c < S; c++) row.push([t, c]);
+    out.push(row);
+  }
+  return out;
+}
+
+/**
+ * Extracts one probe's ln r values from the snapshot's flat lnR [B][T][k]: returns [T][k] flat
+ * (a copy), ln per step.
+ */
+export function probeLnR(lnR: ArrayLike<number>, probe: number, T: number, k: number): Float64Array {
+  const out = new Float64Array(T * k);
+  const base = probe * T * k;
+  for (let i = 0; i < T * k; i++) out[i] = lnR[base + i];
+  return out;
+}
+
+/**
+ * Per-step expansion score s_t(n) = (1/n) sum_{i<=n} ln r_i(t), not cumulative (method.md §2).
+ * lnR: one probe, flat [T][k]; n is clamped to 1..k. Returns [T], ln per step.
+ */
+export function stepScores(lnR: ArrayLike<number>, T: number, k: number, n: number): Float64Array {
+  const m = Math.max(1, Math.min(k, Math.floor(n)));
+  const out = new Float64Array(T);
+  for (let t = 0; t < T; t++) {
+    let s = 0;
+    for (let i = 0; i < m; i++) s += lnR[t * k + i];
+    out[t] = s / m;
+  }
+  return out;
+}
+
+/**
+ * Running FTLE of vector i: FTLE_i(t) = (1/t) sum_{s<=t} ln r_i(s). lnR: one probe, flat [T][k].
+ * Returns [T], ln per step.
+ */
+export function cumulativeFtle(lnR: ArrayLike<number>, T: number, k: number, i = 0): Float64Array {
+  const out = new Float64Array(T);
+  let s = 0;
+  for (let t = 0; t < T; t++) {
+    s += lnR[t * k + i];
+    out[t] = s / (t + 1);
+  }
+  return out;
+}
+
+/**
+ * Rank of each step by score, 1 = largest s_t (the first pixel R-top flips). Ties keep time
+ * order (earlier step ranks higher); NaN scores rank last. Returns [T].
+ */
+export function scoreRanks(scores: ArrayLike<number>): Int32Array {
+  const order = stepsByScoreDescending(scores);
+  const ranks = new Int32Array(scores.length);
+  for (let r = 0; r < order.length; r++) ranks[order[r]] = r + 1;
+  return ranks;
+}
+
+/** Step indices (0-based) sorted by score, largest first; stable; NaN last. Returns [T]. */
+export function stepsByScoreDescending(scores: ArrayLike<number>): Int32Array {
+  const idx = Array.from({ length: scores.length }, (_, i) => i);
+  const key = (i: number) => (Number.isNaN(scores[i]) ? -Infinity : scores[i]);
+  idx.sort((a, b) => key(b) - key(a) || a - b);
+  return Int32Array.from(idx);
+}
+
+/** Largest |value| over the finite entries of the arrays (the half-width of a 0-centred domain); 1 if none. */
+export function symmetricDomain(...arrays: ArrayLike<number>[]): number {
+  let m = 0;
+  for (const arr of arrays) {
+    for (let i = 0; i < arr.length; i++) {
+      const a = Math.abs(arr[i]);
+      if (Number.isFinite(a) && a > m) m = a;
+    }
+  }
+  return m > 0 ? m : 1;
+}
+
+/**
+ * Diverging colour for a value in [-halfWidth, +halfWidth], centred on 0: d3.interpolateRdBu
+ * reversed so expansion (positive ln r) is red and contraction blue; 0 is the scale's white
+ * midpoint; values beyond the domain clamp. Returns [r, g, b] in 0..255.
+ */
+export function divergingRgb(value: number, halfWidth: number): [number, number, number] {
+  const c = d3.rgb(d3.interpolateRdBu(divergingPosition(value, halfWidth)));
+  return [Math.round(c.r), Math.round(c.g), Math.round(c.b)];
+}
+
+/** Position in [0, 1] on the RdBu ramp for a value (0 -> 0.5, +halfWidth -> 0 = red, -halfWidth -> 1 = blue). */
+export function divergingPosition(value: number, halfWidth: number): number {
+  const h = halfWidth > 0 ? halfWidth : 1;
+  const u = 0.5 - value / (2 * h);
+  return u < 0 ? 0 : u > 1 ? 1 : u;
+}
+
+/** Colour of a cell no step feeds (or a NaN score). */
+export const MISSING_RGB: [number, number, number] = [200, 200, 200];
+
+/**
+ * RGBA buffer [S*S*4] of the heatmap: cell i gets the diverging colour of scores[cellToStep[i]]
+ * with the 0-centred domain [-halfWidth, halfWidth]. The colour ramp is sampled into a 256-entry
+ * lookup table once so redraws stay cheap.
+ */
+export function heatmapRgba(
+  cellToStep: Int32Array,
+  scores: ArrayLike<number>,
+  halfWidth: number,
+  out: Uint8ClampedArray = new Uint8ClampedArray(cellToStep.length * 4),
+): Uint8ClampedArray {
+  const lut = rampLut();
+  for (let i = 0; i < cellToStep.length; i++) {
+    const t = cellToStep[i];
+    const v = t >= 0 ? scores[t] : NaN;
+    let r: number;
+    let g: number;
+    let b: number;
+    if (!Number.isFinite(v)) {
+      [r, g, b] = MISSING_RGB;
+    } else {
+      const j = Math.round(divergingPosition(v, halfWidth) * 255);
+      r = lut[j * 3];
+      g = lut[j * 3 + 1];
+      b = lut[j * 3 + 2];
+    }
+    out[i * 4] = r;
+    out[i * 4 + 1] = g;
+    out[i * 4 + 2] = b;
+    out[i * 4 + 3] = 255;
+  }
+  return out;
+}
+
+let lutCache: Uint8Array | null = null;
+/** 256 RdBu samples, [256][3]. */
+function rampLut(): Uint8Array {
+  if (lutCache) return lutCache;
+  const lut = new Uint8Array(256 * 3);
+  for (let j = 0; j < 256; j++) {
+    const c = d3.rgb(d3.interpolateRdBu(j / 255));
+    lut[j * 3] = Math.round(c.r);
+    lut[j * 3 + 1] = Math.round(c.g);
+    lut[j * 3 + 2] = Math.round(c.b);
+  }
+  lutCache = lut;
+  return lut;
+}
+
+/**
+ * RGBA buffer [S*S*4] of a digit with intensities in [0, 1]: ink dark on white (value 1 -> black),
+ * readable on a projected white page.
+ */
+export function digitRgba(pixels: ArrayLike<number>, out: Uint8ClampedArray = new Uint8ClampedArray(pixels.length * 4)): Uint8ClampedArray {
+  for (let i = 0; i < pixels.length; i++) {
+    const v = Math.max(0, Math.min(1, pixels[i]));
+    const g = Math.round(255 * (1 - v));
+    out[i * 4] = g;
+    out[i * 4 + 1] = g;
+    out[i * 4 + 2] = g;
+    out[i * 4 + 3] = 255;
+  }
+  return out;
+}
+
+/**
+ * Flip rule of the sensitivity test (method.md §5): a pixel < 0.001 becomes 1.0, any other 0.0.
+ * Applies it to the cells of the given steps; returns a new [S*S] image.
+ */
+export function flipSteps(pixels: ArrayLike<number>, steps: ArrayLike<number>, stepToCells: StepToCells, S: number): Float64Array {
+  const out = Float64Array.from(pixels as ArrayLike<number>);
+  for (let j = 0; j < steps.length; j++) {
+    const cells = stepToCells[steps[j]];
+    if (!cells) continue;
+    for (const [r, c] of cells) {
+      const i = r * S + c;
+      out[i] = pixels[i] < 0.001 ? 1 : 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * Maps a pointer position inside the canvas box (x, y in CSS px from its top-left, box of
+ * width x height) to the image cell under it, or null outside. Row = floor(y / (height / S)).
+ */
+export function pointerToCell(x: number, y: number, width: number, height: number, S: number): { row: number; col: number } | null {
+  if (!(width > 0 && height > 0) || x < 0 || y < 0 || x >= width || y >= height) return null;
+  const col = Math.min(S - 1, Math.floor((x * S) / width));
+  const row = Math.min(S - 1, Math.floor((y * S) / height));
+  return { row, col };
+}
+
+/** Everything the tooltip shows for one hovered cell. */
+export interface HoverInfo {
+  row: number;
+  col: number;
+  /** 0-based step index feeding the cell (display as t = step + 1). */
+  step: number;
+  pixel: number;
+  score: number;
+  /** ln r_1..ln r_m at this step (m = min(k, shown)), ln per step. */
+  lnR: number[];
+  /** FTLE_1 up to this step. */
+  ftle1: number;
+  /** 1 = largest score. */
+  rank: number;
+  T: number;
+  /** Single-pixel flip dL at this step (NaN when not available). */
+  flipDL: number;
+}
+
+/** Inputs of a heatmap lookup: one probe of one epoch. */
+export interface HeatmapData {
+  /** Image side, 28 or 14. */
+  S: number;
+  T: number;
+  k: number;
+  /** Digit intensities [S*S] in [0, 1]. */
+  pixels: ArrayLike<number>;
+  /** One probe's ln r, flat [T][k]. */
+  lnR: ArrayLike<number>;
+  /** Per-step scores s_t(n) [T]. */
+  scores: ArrayLike<number>;
+  stepToCells: StepToCells;
+  /** Single-pixel flip dL [T] (optional). */
+  singleFlip?: ArrayLike<number> | null;
+}
+
+/**
+ * Precomputed lookup tables for hover: cell -> step, ranks, running FTLE_1. Built once per data
+ * change so the pointer handler only does index arithmetic.
+ */
+export class HeatmapLookup {
+  readonly cellToStep: Int32Array;
+  readonly ranks: Int32Array;
+  readonly ftle1: Float64Array;
+
+  constructor(readonly data: HeatmapData) {
+    this.cellToStep = buildCellToStep(data.stepToCells, data.S);
+    this.ranks = scoreRanks(data.scores);
+    this.ftle1 = cumulativeFtle(data.lnR, data.T, data.k, 0);
+  }
+
+  /** Hover information for the cell at (row, col), or null when no step feeds it. `shown` = ln r's listed. */
+  describe(row: number, col: number, shown = 3): HoverInfo | null {
+    const { S, k, T, pixels, lnR, scores, singleFlip } = this.data;
+    if (row < 0 || col < 0 || row >= S || col >= S) return null;
+    const step = this.cellToStep[row * S + col];
+    if (step < 0) return null;
+    const m = Math.min(k, shown);
+    const lr: number[] = [];
+    for (let i = 0; i < m; i++) lr.push(lnR[step * k + i]);
+    return {
+      row,
+      col,
+      step,
+      pixel: pixels[row * S + col],
+      score: scores[step],
+      lnR: lr,
+      ftle1: this.ftle1[step],
+      rank: this.ranks[step],
+      T,
+      flipDL: singleFlip ? singleFlip[step] : NaN,
+    };
+  }
+}
+
+/** Tooltip lines for a hover (first line contains "t=<step 1-based>", last "flip dL=<value>"). */
+export function tooltipLines(info: HoverInfo, fmt: (v: number) => string, n: number): string[] {
+  const lr = info.lnR.map((v, i) => `ln r${i + 1}=${fmt(v)}`).join(' ');
+  return [
+    `row ${info.row}, col ${info.col}, t=${info.step + 1}`,
+    `pixel ${fmt(info.pixel)}`,
+    `s_t(${n})=${fmt(info.score)}  rank ${info.rank}/${info.T}`,
+    lr,
+    `FTLE1(t)=${fmt(info.ftle1)}`,
+    `flip dL=${fmt(info.flipDL)}`,
+  ];
+}
+
+/**
+ * Draws an S x S RGBA buffer into a canvas at 1 canvas pixel per cell (CSS scales it up).
+ * Returns false when the canvas has no 2D context (jsdom, exhausted contexts).
+ */
+export function drawRgbaToCanvas(canvas: HTMLCanvasElement, rgba: Uint8ClampedArray, S: number): boolean {
+  if (canvas.width !== S) canvas.width = S;
+  if (canvas.height !== S) canvas.height = S;
+  let ctx: CanvasRenderingContext2D | null = null;
+  try {
+    ctx = canvas.getContext('2d');
+  } catch {
+    ctx = null;
+  }
+  if (!ctx) return false;
+  const img = ctx.createImageData(S, S);
+  img.data.set(rgba);
+  ctx.putImageData(img, 0, 0);
+  return true;
+}
+
+/**
+ * Renderer entry point: draws the s_t(n) heatmap of `data` into `canvas` with the 0-centred
+ * domain [-halfWidth, halfWidth] (halfWidth defaults to this probe's max |s_t|). Returns the
+ * RGBA buffer it drew (also when the canvas has no context).
+ */
+export function renderPixelHeatmap(canvas: HTMLCanvasElement, data: HeatmapData, options: { halfWidth?: number; cellToStep?: Int32Array } = {}): Uint8ClampedArray {
+  const cellToStep = options.cellToStep ?? buildCellToStep(data.stepToCells, data.S);
+  const rgba = heatmapRgba(cellToStep, data.scores, options.halfWidth ?? symmetricDomain(data.scores));
+  drawRgbaToCanvas(canvas, rgba, data.S);
+  return rgba;
+}
+
+/** Draws a digit [S*S] in [0, 1] into a canvas, 1 canvas pixel per image pixel. */
+export function renderDigit(canvas: HTMLCanvasElement, pixels: ArrayLike<number>, S: number): Uint8ClampedArray {
+  const rgba = digitRgba(pixels);
+  drawRgbaToCanvas(canvas, rgba, S);
+  return rgba;
+}
