@@ -1,0 +1,610 @@
+/**
+ * Recurrent cells in float64 behind one interface: PyTorch nn.RNN (tanh), nn.GRU (gates r, z, n)
+ * and nn.LSTM (gates i, f, g, o; state [h; c]) with one layer, plus the nn.Linear readout `fc`.
+ *
+ * Conventions: N = hidden units, S = state size (N, or 2N for LSTM with state [h; c]), D = inputs
+ * per step, C = classes, G = stacked gates (1, 3, 4). Every vector argument is a Float64Array plus
+ * an offset, so callers can keep whole trajectories in one flat buffer and the hot loops allocate
+ * nothing. A cell owns small scratch buffers, so it is not re-entrant (one call at a time; fine in
+ * a single JS thread).
+ */
+import type { Arch, ModelWeights } from '../formats/model';
+import { GATES } from '../formats/model';
+
+/** Accumulators for the recurrent-layer parameter gradients (same shapes as the weights). */
+export interface CellGrads {
+  /** [G*N][D] */
+  weight_ih: Float64Array;
+  /** [G*N][N] */
+  weight_hh: Float64Array;
+  /** [G*N] */
+  bias_ih: Float64Array;
+  /** [G*N] */
+  bias_hh: Float64Array;
+}
+
+export interface Cell {
+  readonly arch: Arch;
+  readonly weights: ModelWeights;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  /** N for rnn/gru, 2N for lstm ([h; c]). */
+  readonly stateSize: number;
+  readonly numClasses: number;
+  /** Floats per time step that `step` writes to its optional cache (gate values for backward). */
+  readonly cacheSize: number;
+  /**
+   * One time step: state_t = F(x_t, state_{t-1}). x: D floats at xOff; sIn/sOut: S floats.
+   * With a cache, stores cacheSize floats at cacheOff for `backward`.
+   */
+  step(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number, cache?: Float64Array | null, cacheOff?: number): void;
+  /** Jacobian d state_t / d state_{t-1} at (x_t, state_{t-1}), written row-major [S][S] to out. */
+  jacobian(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, out: Float64Array): void;
+  /**
+   * out_a = J_t v_a for k vectors stored contiguously ([k][S], vector a at a*S), where state_t =
+   * sOut (already computed by `step`). The rnn uses J = diag(1 - h_t^2) W_hh without forming J.
+   */
+  applyJacobian(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number, v: Float64Array, k: number, out: Float64Array): void;
+  /**
+   * Reverse step. dOut = dL/dstate_t (S floats, the TOTAL gradient w.r.t. state_t). Writes
+   * dIn = dL/dstate_{t-1} through this step (= J_t^T dOut) when dIn is given, accumulates the
+   * parameter gradients of this step into grads when given, writes dL/dx_t (D floats) when dx is given.
+   * Needs the cache that `step` wrote for this t (rnn: unused).
+   */
+  backward(
+    x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number,
+    cache: Float64Array | null, cacheOff: number, dOut: Float64Array, dOutOff: number,
+    dIn: Float64Array | null, dInOff: number, grads: CellGrads | null, dx: Float64Array | null, dxOff: number,
+  ): void;
+  /** logits = fc.weight h + fc.bias, h = the first N floats of the state at sOff; C floats to out. */
+  readout(s: Float64Array, sOff: number, out: Float64Array, outOff: number): void;
+}
+
+const sigmoid = (a: number): number => 1 / (1 + Math.exp(-a));
+
+/** Allocates zeroed gradient accumulators shaped like the cell's recurrent weights. */
+export function createCellGrads(cell: Cell): CellGrads {
+  const GN = GATES[cell.arch] * cell.hiddenSize;
+  return {
+    weight_ih: new Float64Array(GN * cell.inputSize),
+    weight_hh: new Float64Array(GN * cell.hiddenSize),
+    bias_ih: new Float64Array(GN),
+    bias_hh: new Float64Array(GN),
+  };
+}
+
+/**
+ * Cross-entropy of logits z (C floats at off) for class y, in nats: logsumexp(z) - z_y, computed
+ * stably. When gradOut is given, writes dL/dz = softmax(z) - onehot(y) there (C floats at gOff).
+ */
+export function crossEntropy(z: Float64Array, off: number, C: number, y: number, gradOut?: Float64Array | null, gOff = 0): number {
+  let max = -Infinity;
+  for (let c = 0; c < C; c++) if (z[off + c] > max) max = z[off + c];
+  let sum = 0;
+  for (let c = 0; c < C; c++) sum += Math.exp(z[off + c] - max);
+  const lse = max + Math.log(sum);
+  if (gradOut) {
+    for (let c = 0; c < C; c++) gradOut[gOff + c] = Math.exp(z[off + c] - lse) - (c === y ? 1 : 0);
+  }
+  return lse - z[off + y];
+}
+
+/** Shared pieces: sizes, weights, the readout, matrix helpers. */
+abstract class BaseCell implements Cell {
+  readonly arch: Arch;
+  readonly weights: ModelWeights;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numClasses: number;
+  abstract readonly stateSize: number;
+  abstract readonly cacheSize: number;
+  protected readonly Wih: Float64Array;
+  protected readonly Whh: Float64Array;
+  protected readonly bih: Float64Array;
+  protected readonly bhh: Float64Array;
+  protected readonly fcW: Float64Array;
+  protected readonly fcB: Float64Array;
+  /** Scratch for a full Jacobian, [S][S]. */
+  protected jac: Float64Array | null = null;
+
+  constructor(weights: ModelWeights) {
+    this.arch = weights.arch;
+    this.weights = weights;
+    this.inputSize = weights.inputSize;
+    this.hiddenSize = weights.hiddenSize;
+    this.numClasses = weights.numClasses;
+    const t = weights.tensors;
+    this.Wih = t.weight_ih_l0;
+    this.Whh = t.weight_hh_l0;
+    this.bih = t.bias_ih_l0;
+    this.bhh = t.bias_hh_l0;
+    this.fcW = t['fc.weight'];
+    this.fcB = t['fc.bias'];
+  }
+
+  abstract step(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number, cache?: Float64Array | null, cacheOff?: number): void;
+  abstract jacobian(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, out: Float64Array): void;
+  abstract backward(
+    x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number,
+    cache: Float64Array | null, cacheOff: number, dOut: Float64Array, dOutOff: number,
+    dIn: Float64Array | null, dInOff: number, grads: CellGrads | null, dx: Float64Array | null, dxOff: number,
+  ): void;
+
+  applyJacobian(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, _sOut: Float64Array, _sOutOff: number, v: Float64Array, k: number, out: Float64Array): void {
+    const S = this.stateSize;
+    const J = this.jac ?? (this.jac = new Float64Array(S * S));
+    this.jacobian(x, xOff, sIn, sInOff, J);
+    matTimesVectors(J, S, S, v, k, out, null);
+  }
+
+  readout(s: Float64Array, sOff: number, out: Float64Array, outOff: number): void {
+    const N = this.hiddenSize;
+    const W = this.fcW;
+    for (let c = 0; c < this.numClasses; c++) {
+      let acc = this.fcB[c];
+      const row = c * N;
+      for (let j = 0; j < N; j++) acc += W[row + j] * s[sOff + j];
+      out[outOff + c] = acc;
+    }
+  }
+
+  /** pre[r] = b_ih[r] + W_ih[r] x (r < G*N). */
+  protected inputPart(x: Float64Array, xOff: number, pre: Float64Array): void {
+    const D = this.inputSize;
+    const W = this.Wih;
+    for (let r = 0; r < pre.length; r++) {
+      let acc = this.bih[r];
+      const row = r * D;
+      for (let d = 0; d < D; d++) acc += W[row + d] * x[xOff + d];
+      pre[r] = acc;
+    }
+  }
+
+  /** pre[r] = b_hh[r] + W_hh[r] h (+= when accumulate), h = N floats at hOff. */
+  protected hiddenPart(h: Float64Array, hOff: number, pre: Float64Array, accumulate: boolean): void {
+    const N = this.hiddenSize;
+    const W = this.Whh;
+    for (let r = 0; r < pre.length; r++) {
+      let acc = this.bhh[r];
+      const row = r * N;
+      for (let j = 0; j < N; j++) acc += W[row + j] * h[hOff + j];
+      pre[r] = accumulate ? pre[r] + acc : acc;
+    }
+  }
+
+  /**
+   * Local parameter gradients and input/hidden back-projection for pre-activation gradients
+   * gi (input side) and gh (hidden side), each G*N: dW_ih += gi x^T, db_ih += gi, dW_hh += gh h^T,
+   * db_hh += gh, dx = W_ih^T gi, dh (N floats at dhOff) += W_hh^T gh.
+   */
+  protected backProject(
+    x: Float64Array, xOff: number, h: Float64Array, hOff: number, gi: Float64Array, gh: Float64Array,
+    grads: CellGrads | null, dx: Float64Array | null, dxOff: number, dh: Float64Array | null, dhOff: number,
+  ): void {
+    const D = this.inputSize;
+    const N = this.hiddenSize;
+    const GN = gi.length;
+    if (grads) {
+      const gWih = grads.weight_ih;
+      const gWhh = grads.weight_hh;
+      for (let r = 0; r < GN; r++) {
+        const a = gi[r];
+        const b = gh[r];
+        grads.bias_ih[r] += a;
+        grads.bias_hh[r] += b;
+        const ri = r * D;
+        for (let d = 0; d < D; d++) gWih[ri + d] += a * x[xOff + d];
+        const rh = r * N;
+        for (let j = 0; j < N; j++) gWhh[rh + j] += b * h[hOff + j];
+      }
+    }
+    if (dx) {
+      for (let d = 0; d < D; d++) dx[dxOff + d] = 0;
+      for (let r = 0; r < GN; r++) {
+        const a = gi[r];
+        const ri = r * D;
+        for (let d = 0; d < D; d++) dx[dxOff + d] += this.Wih[ri + d] * a;
+      }
+    }
+    if (dh) {
+      const W = this.Whh;
+      for (let r = 0; r < GN; r++) {
+        const b = gh[r];
+        if (b === 0) continue;
+        const rh = r * N;
+        for (let j = 0; j < N; j++) dh[dhOff + j] += W[rh + j] * b;
+      }
+    }
+  }
+}
+
+/** Vanilla tanh RNN: a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh, h_t = tanh(a_t). */
+class RnnCell extends BaseCell {
+  readonly stateSize: number;
+  readonly cacheSize = 0;
+  private readonly pre: Float64Array;
+
+  constructor(weights: ModelWeights) {
+    super(weights);
+    this.stateSize = weights.hiddenSize;
+    this.pre = new Float64Array(weights.hiddenSize);
+  }
+
+  step(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number): void {
+    const N = this.hiddenSize;
+    const D = this.inputSize;
+    const Wih = this.Wih;
+    const Whh = this.Whh;
+    for (let i = 0; i < N; i++) {
+      let acc = this.bih[i] + this.bhh[i];
+      const ri = i * D;
+      for (let d = 0; d < D; d++) acc += Wih[ri + d] * x[xOff + d];
+      const rh = i * N;
+      for (let j = 0; j < N; j++) acc += Whh[rh + j] * sIn[sInOff + j];
+      sOut[sOutOff + i] = Math.tanh(acc);
+    }
+  }
+
+  jacobian(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, out: Float64Array): void {
+    const N = this.hiddenSize;
+    const h = this.pre;
+    this.step(x, xOff, sIn, sInOff, h, 0);
+    for (let i = 0; i < N; i++) {
+      const d = 1 - h[i] * h[i];
+      const r = i * N;
+      for (let j = 0; j < N; j++) out[r + j] = d * this.Whh[r + j];
+    }
+  }
+
+  /** J v_a = diag(1 - h_t^2) (W_hh v_a): four vectors per pass over W_hh (fewer loads). */
+  applyJacobian(_x: Float64Array, _xOff: number, _sIn: Float64Array, _sInOff: number, sOut: Float64Array, sOutOff: number, v: Float64Array, k: number, out: Float64Array): void {
+    const N = this.hiddenSize;
+    const d = this.pre;
+    for (let i = 0; i < N; i++) {
+      const h = sOut[sOutOff + i];
+      d[i] = 1 - h * h;
+    }
+    matTimesVectors(this.Whh, N, N, v, k, out, d);
+  }
+
+  backward(
+    x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number,
+    _cache: Float64Array | null, _cacheOff: number, dOut: Float64Array, dOutOff: number,
+    dIn: Float64Array | null, dInOff: number, grads: CellGrads | null, dx: Float64Array | null, dxOff: number,
+  ): void {
+    const N = this.hiddenSize;
+    const da = this.pre;
+    for (let i = 0; i < N; i++) {
+      const h = sOut[sOutOff + i];
+      da[i] = dOut[dOutOff + i] * (1 - h * h);
+    }
+    if (dIn) for (let j = 0; j < N; j++) dIn[dInOff + j] = 0;
+    this.backProject(x, xOff, sIn, sInOff, da, da, grads, dx, dxOff, dIn, dInOff);
+  }
+}
+
+/**
+ * PyTorch GRU: r = s(W_ir x + b_ir + W_hr h + b_hr), z = s(... z ...),
+ * n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) n + z h. Cache per step: r, z, n, W_hn h + b_hn.
+ */
+class GruCell extends BaseCell {
+  readonly stateSize: number;
+  readonly cacheSize: number;
+  private readonly gi: Float64Array;
+  private readonly gh: Float64Array;
+  private readonly local: Float64Array;
+  private readonly tmpState: Float64Array;
+
+  constructor(weights: ModelWeights) {
+    super(weights);
+    const N = weights.hiddenSize;
+    this.stateSize = N;
+    this.cacheSize = 4 * N;
+    this.gi = new Float64Array(3 * N);
+    this.gh = new Float64Array(3 * N);
+    this.local = new Float64Array(4 * N);
+    this.tmpState = new Float64Array(N);
+  }
+
+  step(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number, cache?: Float64Array | null, cacheOff = 0): void {
+    const N = this.hiddenSize;
+    const gi = this.gi;
+    const gh = this.gh;
+    this.inputPart(x, xOff, gi);
+    this.hiddenPart(sIn, sInOff, gh, false);
+    const c = cache ?? this.local;
+    const co = cache ? cacheOff : 0;
+    for (let i = 0; i < N; i++) {
+      const r = sigmoid(gi[i] + gh[i]);
+      const z = sigmoid(gi[N + i] + gh[N + i]);
+      const hn = gh[2 * N + i];
+      const n = Math.tanh(gi[2 * N + i] + r * hn);
+      sOut[sOutOff + i] = (1 - z) * n + z * sIn[sInOff + i];
+      c[co + i] = r;
+      c[co + N + i] = z;
+      c[co + 2 * N + i] = n;
+      c[co + 3 * N + i] = hn;
+    }
+  }
+
+  jacobian(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, out: Float64Array): void {
+    const N = this.hiddenSize;
+    const c = this.local;
+    this.step(x, xOff, sIn, sInOff, this.tmpState, 0, c, 0);
+    const W = this.Whh;
+    for (let i = 0; i < N; i++) {
+      const r = c[i];
+      const z = c[N + i];
+      const n = c[2 * N + i];
+      const hn = c[3 * N + i];
+      const h = sIn[sInOff + i];
+      const dn = 1 - n * n;
+      const dr = r * (1 - r);
+      const dz = z * (1 - z);
+      const rowR = i * N;
+      const rowZ = (N + i) * N;
+      const rowN = (2 * N + i) * N;
+      for (let j = 0; j < N; j++) {
+        // dn/dh_j = (1 - n^2) (r W_hn[i,j] + hn r(1-r) W_hr[i,j]); dz/dh_j = z(1-z) W_hz[i,j]
+        const dnj = dn * (r * W[rowN + j] + hn * dr * W[rowR + j]);
+        const dzj = dz * W[rowZ + j];
+        out[i * N + j] = (1 - z) * dnj + (h - n) * dzj + (i === j ? z : 0);
+      }
+    }
+  }
+
+  backward(
+    x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, _sOut: Float64Array, _sOutOff: number,
+    cache: Float64Array | null, cacheOff: number, dOut: Float64Array, dOutOff: number,
+    dIn: Float64Array | null, dInOff: number, grads: CellGrads | null, dx: Float64Array | null, dxOff: number,
+  ): void {
+    const N = this.hiddenSize;
+    if (!cache) throw new Error('GRU backward needs the step cache');
+    const gi = this.gi;
+    const gh = this.gh;
+    for (let i = 0; i < N; i++) {
+      const r = cache[cacheOff + i];
+      const z = cache[cacheOff + N + i];
+      const n = cache[cacheOff + 2 * N + i];
+      const hn = cache[cacheOff + 3 * N + i];
+      const g = dOut[dOutOff + i];
+      const dan = g * (1 - z) * (1 - n * n);
+      const daz = g * (sIn[sInOff + i] - n) * z * (1 - z);
+      const dar = dan * hn * r * (1 - r);
+      gi[i] = dar;
+      gi[N + i] = daz;
+      gi[2 * N + i] = dan;
+      gh[i] = dar;
+      gh[N + i] = daz;
+      gh[2 * N + i] = dan * r;
+      if (dIn) dIn[dInOff + i] = g * z;
+    }
+    this.backProject(x, xOff, sIn, sInOff, gi, gh, grads, dx, dxOff, dIn, dInOff);
+  }
+}
+
+/**
+ * PyTorch LSTM: gates = W_ih x + b_ih + W_hh h + b_hh stacked (i, f, g, o); c' = f c + i g,
+ * h' = o tanh(c'). State [h; c] (2N). Cache per step: i, f, g, o, tanh(c').
+ */
+class LstmCell extends BaseCell {
+  readonly stateSize: number;
+  readonly cacheSize: number;
+  private readonly pre: Float64Array;
+  private readonly local: Float64Array;
+  private readonly tmpState: Float64Array;
+
+  constructor(weights: ModelWeights) {
+    super(weights);
+    const N = weights.hiddenSize;
+    this.stateSize = 2 * N;
+    this.cacheSize = 5 * N;
+    this.pre = new Float64Array(4 * N);
+    this.local = new Float64Array(5 * N);
+    this.tmpState = new Float64Array(2 * N);
+  }
+
+  step(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number, cache?: Float64Array | null, cacheOff = 0): void {
+    const N = this.hiddenSize;
+    const pre = this.pre;
+    this.inputPart(x, xOff, pre);
+    this.hiddenPart(sIn, sInOff, pre, true);
+    const c = cache ?? this.local;
+    const co = cache ? cacheOff : 0;
+    for (let u = 0; u < N; u++) {
+      const i = sigmoid(pre[u]);
+      const f = sigmoid(pre[N + u]);
+      const g = Math.tanh(pre[2 * N + u]);
+      const o = sigmoid(pre[3 * N + u]);
+      const cNew = f * sIn[sInOff + N + u] + i * g;
+      const tc = Math.tanh(cNew);
+      sOut[sOutOff + u] = o * tc;
+      sOut[sOutOff + N + u] = cNew;
+      c[co + u] = i;
+      c[co + N + u] = f;
+      c[co + 2 * N + u] = g;
+      c[co + 3 * N + u] = o;
+      c[co + 4 * N + u] = tc;
+    }
+  }
+
+  jacobian(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, out: Float64Array): void {
+    const N = this.hiddenSize;
+    const S = 2 * N;
+    const c = this.local;
+    this.step(x, xOff, sIn, sInOff, this.tmpState, 0, c, 0);
+    const W = this.Whh;
+    for (let u = 0; u < N; u++) {
+      const i = c[u];
+      const f = c[N + u];
+      const g = c[2 * N + u];
+      const o = c[3 * N + u];
+      const tc = c[4 * N + u];
+      const cPrev = sIn[sInOff + N + u];
+      const di = i * (1 - i);
+      const df = f * (1 - f);
+      const dg = 1 - g * g;
+      const dO = o * (1 - o);
+      const dhdc = o * (1 - tc * tc);
+      const rowI = u * N;
+      const rowF = (N + u) * N;
+      const rowG = (2 * N + u) * N;
+      const rowO = (3 * N + u) * N;
+      for (let j = 0; j < N; j++) {
+        const dcdh = cPrev * df * W[rowF + j] + g * di * W[rowI + j] + i * dg * W[rowG + j];
+        out[(N + u) * S + j] = dcdh;
+        out[u * S + j] = tc * dO * W[rowO + j] + dhdc * dcdh;
+      }
+      for (let j = 0; j < N; j++) {
+        out[(N + u) * S + N + j] = u === j ? f : 0;
+        out[u * S + N + j] = u === j ? dhdc * f : 0;
+      }
+    }
+  }
+
+  backward(
+    x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, _sOut: Float64Array, _sOutOff: number,
+    cache: Float64Array | null, cacheOff: number, dOut: Float64Array, dOutOff: number,
+    dIn: Float64Array | null, dInOff: number, grads: CellGrads | null, dx: Float64Array | null, dxOff: number,
+  ): void {
+    const N = this.hiddenSize;
+    if (!cache) throw new Error('LSTM backward needs the step cache');
+    const ga = this.pre;
+    for (let u = 0; u < N; u++) {
+      const i = cache[cacheOff + u];
+      const f = cache[cacheOff + N + u];
+      const g = cache[cacheOff + 2 * N + u];
+      const o = cache[cacheOff + 3 * N + u];
+      const tc = cache[cacheOff + 4 * N + u];
+      const dh = dOut[dOutOff + u];
+      const dc = dOut[dOutOff + N + u] + dh * o * (1 - tc * tc);
+      ga[u] = dc * g * i * (1 - i);
+      ga[N + u] = dc * sIn[sInOff + N + u] * f * (1 - f);
+      ga[2 * N + u] = dc * i * (1 - g * g);
+      ga[3 * N + u] = dh * tc * o * (1 - o);
+      if (dIn) {
+        dIn[dInOff + u] = 0;
+        dIn[dInOff + N + u] = dc * f;
+      }
+    }
+    this.backProject(x, xOff, sIn, sInOff, ga, ga, grads, dx, dxOff, dIn, dInOff);
+  }
+}
+
+/**
+ * out_a = diag(rowScale) M v_a for k vectors v_a (contiguous, [k][cols], vector a at a*cols);
+ * M is [rows][cols] row-major; out is [k][rows]; rowScale null = identity. Four vectors share
+ * each pass over a row of M (the kernel of the QR iteration).
+ */
+export function matTimesVectors(M: Float64Array, rows: number, cols: number, v: Float64Array, k: number, out: Float64Array, rowScale: Float64Array | null): void {
+  let a = 0;
+  for (; a + 4 <= k; a += 4) {
+    const o0 = a * cols;
+    const o1 = o0 + cols;
+    const o2 = o1 + cols;
+    const o3 = o2 + cols;
+    for (let i = 0; i < rows; i++) {
+      const r = i * cols;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let j = 0; j < cols; j++) {
+        const m = M[r + j];
+        s0 += m * v[o0 + j];
+        s1 += m * v[o1 + j];
+        s2 += m * v[o2 + j];
+        s3 += m * v[o3 + j];
+      }
+      const sc = rowScale ? rowScale[i] : 1;
+      out[a * rows + i] = s0 * sc;
+      out[(a + 1) * rows + i] = s1 * sc;
+      out[(a + 2) * rows + i] = s2 * sc;
+      out[(a + 3) * rows + i] = s3 * sc;
+    }
+  }
+  for (; a < k; a++) {
+    const o = a * cols;
+    for (let i = 0; i < rows; i++) {
+      const r = i * cols;
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += M[r + j] * v[o + j];
+      out[a * rows + i] = s * (rowScale ? rowScale[i] : 1);
+    }
+  }
+}
+
+/** Builds the float64 cell for a model (rnn, gru or lstm). The cell reads the weights in place. */
+export function createCell(weights: ModelWeights): Cell {
+  switch (weights.arch) {
+    case 'rnn':
+      return new RnnCell(weights);
+    case 'gru':
+      return new GruCell(weights);
+    case 'lstm':
+      return new LstmCell(weights);
+  }
+}
+
+/**
+ * Writes the initial state of sample m (S floats at out[outOff]): h0 / c0 rows when given (length
+ * M*N: one row per sample; length N: shared by all samples), zeros otherwise.
+ */
+export function initialState(cell: Cell, m: number, h0: Float64Array | null | undefined, c0: Float64Array | null | undefined, out: Float64Array, outOff: number): void {
+  const N = cell.hiddenSize;
+  const S = cell.stateSize;
+  for (let i = 0; i < S; i++) out[outOff + i] = 0;
+  if (h0) {
+    const o = h0.length === N ? 0 : m * N;
+    for (let i = 0; i < N; i++) out[outOff + i] = h0[o + i];
+  }
+  if (c0 && S === 2 * N) {
+    const o = c0.length === N ? 0 : m * N;
+    for (let i = 0; i < N; i++) out[outOff + N + i] = c0[o + i];
+  }
+}
+
+/** Result of forwardLosses: logits [M*C] at the last step and per-sample CE loss [M] in nats. */
+export interface ForwardLosses {
+  logits: Float64Array;
+  loss: Float64Array;
+}
+
+const forwardScratch = new WeakMap<Cell, { a: Float64Array; b: Float64Array }>();
+
+/**
+ * Runs M sequences (inputs flat [M*T*D]) through the cell and returns the last-step logits [M*C]
+ * and cross-entropy losses [M] (nats). h0 / c0: [M*N] per sample or [N] shared (zeros when absent).
+ * Allocation-free apart from `out` (pass it to reuse); the state buffers are cached per cell.
+ */
+export function forwardLosses(
+  cell: Cell, inputs: Float64Array, labels: ArrayLike<number>, T: number, D: number,
+  h0?: Float64Array | null, c0?: Float64Array | null, out?: ForwardLosses,
+): ForwardLosses {
+  const S = cell.stateSize;
+  const C = cell.numClasses;
+  if (D !== cell.inputSize) throw new Error(`forwardLosses: D = ${D} but the model takes ${cell.inputSize} inputs per step`);
+  const M = Math.floor(inputs.length / (T * D));
+  if (M * T * D !== inputs.length) throw new Error(`forwardLosses: inputs length ${inputs.length} is not a multiple of T*D = ${T * D}`);
+  const res = out ?? { logits: new Float64Array(M * C), loss: new Float64Array(M) };
+  let buf = forwardScratch.get(cell);
+  if (!buf) {
+    buf = { a: new Float64Array(S), b: new Float64Array(S) };
+    forwardScratch.set(cell, buf);
+  }
+  for (let m = 0; m < M; m++) {
+    let sIn = buf.a;
+    let sOut = buf.b;
+    initialState(cell, m, h0, c0, sIn, 0);
+    const base = m * T * D;
+    for (let t = 0; t < T; t++) {
+      cell.step(inputs, base + t * D, sIn, 0, sOut, 0);
+      const tmp = sIn;
+      sIn = sOut;
+      sOut = tmp;
+    }
+    cell.readout(sIn, 0, res.logits, m * C);
+    res.loss[m] = crossEntropy(res.logits, m * C, C, labels[m]);
+  }
+  return res;
+}
