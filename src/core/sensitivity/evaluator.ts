@@ -1,0 +1,345 @@
+/**
+ * Loss evaluators for flipped inputs.
+ *
+ * A flip job is (probe b, set of 0-based steps); its loss is the cross-entropy at the last step
+ * of the model run on probe b's input with every component of the selected steps flipped
+ * (x < 0.001 -> 1, else 0). Two evaluators implement the same interface:
+ *  - createRecurrentFlipEvaluator: float64 RNN/GRU/LSTM in plain TS that caches each probe's base
+ *    trajectory. A flip at steps S changes nothing before min(S), so a job restarts from the
+ *    cached state h_{min(S)} (index = number of steps already taken): random sets then cost about
+ *    half a forward pass, "last-k" and single late pixels almost nothing.
+ *  - evaluatorFromBatch: wraps any batched full-sequence evaluator (e.g. tfjs on the GPU) by
+ *    materialising the flipped sequences in chunks.
+ */
+import { flipValue } from "./scores";
+
+/** One flip job: probe index b and the 0-based steps to flip (no duplicates, any order). */
+export interface FlipJob {
+  probe: number;
+  steps: ArrayLike<number>;
+}
+
+/** Evaluates last-step cross-entropies (nats) of flipped probes. */
+export interface FlipEvaluator {
+  B: number;
+  T: number;
+  D: number;
+  /** Cross-entropy of each unflipped probe [B]. */
+  baseLoss: Float64Array;
+  /** Cross-entropy after each job's flips [M]. */
+  losses(jobs: FlipJob[]): Float64Array;
+  /** Logits [M][C] flat after each job's flips (C = classes), when the backend can give them. */
+  logits?(jobs: FlipJob[]): { logits: Float64Array; C: number };
+}
+
+/** Batched full-sequence loss evaluator: inputs flat [M][T][D], labels [M] -> CE at the last step [M]. */
+export type EvalLosses = (inputs: Float64Array, labels: Int32Array) => Float64Array;
+
+/**
+ * Copies probe `b`'s sequence [T*D] from `inputs` into `out` at `outOffset`, flipping every
+ * component of the listed steps.
+ */
+export function writeFlippedSequence(
+  inputs: ArrayLike<number>,
+  b: number,
+  T: number,
+  D: number,
+  steps: ArrayLike<number>,
+  out: Float64Array,
+  outOffset: number,
+): void {
+  const src = b * T * D;
+  for (let i = 0; i < T * D; i++) out[outOffset + i] = inputs[src + i];
+  for (let j = 0; j < steps.length; j++) {
+    const o = steps[j] * D;
+    for (let d = 0; d < D; d++) out[outOffset + o + d] = flipValue(inputs[src + o + d]);
+  }
+}
+
+/**
+ * Wraps a batched evaluator `evalLosses(inputs [M*T*D], labels [M]) -> [M]` as a FlipEvaluator.
+ * Jobs are sent in chunks of at most `maxBatch` sequences (default: ~32 MB of float64 inputs).
+ */
+export function evaluatorFromBatch(
+  evalLosses: EvalLosses,
+  inputs: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  B: number,
+  T: number,
+  D: number,
+  maxBatch = Math.max(1, Math.floor(4_000_000 / (T * D))),
+): FlipEvaluator {
+  const run = (jobs: FlipJob[]): Float64Array => {
+    const out = new Float64Array(jobs.length);
+    for (let start = 0; start < jobs.length; start += maxBatch) {
+      const M = Math.min(maxBatch, jobs.length - start);
+      const x = new Float64Array(M * T * D);
+      const y = new Int32Array(M);
+      for (let m = 0; m < M; m++) {
+        const job = jobs[start + m];
+        writeFlippedSequence(inputs, job.probe, T, D, job.steps, x, m * T * D);
+        y[m] = labels[job.probe];
+      }
+      const l = evalLosses(x, y);
+      if (l.length !== M) throw new RangeError(`evalLosses returned ${l.length} losses for ${M} sequences`);
+      out.set(l, start);
+    }
+    return out;
+  };
+  const baseLoss = run(Array.from({ length: B }, (_, b) => ({ probe: b, steps: [] })));
+  return { B, T, D, baseLoss, losses: run };
+}
+
+/** Architectures the float64 evaluator implements (PyTorch semantics and gate order). */
+export type RecurrentArch = "rnn" | "gru" | "lstm";
+
+/**
+ * Float64 weights in the PyTorch layout (structurally compatible with formats/model.ts
+ * ModelWeights): weight_ih_l0 [G*N][D], weight_hh_l0 [G*N][N], bias_ih_l0 / bias_hh_l0 [G*N],
+ * fc.weight [C][N], fc.bias [C]; G = 1 (rnn), 3 (gru: r, z, n), 4 (lstm: i, f, g, o).
+ */
+export interface RecurrentWeights {
+  arch: RecurrentArch;
+  inputSize: number;
+  hiddenSize: number;
+  numClasses: number;
+  tensors: {
+    weight_ih_l0: Float64Array;
+    weight_hh_l0: Float64Array;
+    bias_ih_l0: Float64Array;
+    bias_hh_l0: Float64Array;
+    "fc.weight": Float64Array;
+    "fc.bias": Float64Array;
+  };
+}
+
+const GATE_COUNT: Record<RecurrentArch, number> = { rnn: 1, gru: 3, lstm: 4 };
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/** The cached float64 evaluator, with access to its base trajectories. */
+export interface RecurrentFlipEvaluator extends FlipEvaluator {
+  logits(jobs: FlipJob[]): { logits: Float64Array; C: number };
+  /** State size S (N, or 2N for LSTM [h; c]). */
+  S: number;
+  /** Base states per probe: states[b] flat [(T+1)][S], index t = state after t steps (0 = h0). */
+  states: Float64Array[];
+  /** Logits of the unflipped probes [B][C] flat. */
+  baseLogits: Float64Array;
+}
+
+/**
+ * Builds the cached float64 evaluator. inputs flat [B][T][D], labels [B], h0 [B][N] and (LSTM)
+ * c0 [B][N] optional (zeros). Precomputes, per probe and step, the input drive
+ * W_ih x_t + b_ih for the original and for the flipped x_t, and the base trajectory.
+ * Cost per job: (T - min(steps)) recurrent steps of O(G N (N + 1)).
+ */
+export function createRecurrentFlipEvaluator(
+  weights: RecurrentWeights,
+  inputs: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  B: number,
+  T: number,
+  D: number,
+  h0?: ArrayLike<number>,
+  c0?: ArrayLike<number>,
+): RecurrentFlipEvaluator {
+  const { arch, hiddenSize: N, numClasses: C } = weights;
+  if (weights.inputSize !== D) throw new RangeError(`model input_size ${weights.inputSize} != D = ${D}`);
+  if (inputs.length !== B * T * D) throw new RangeError(`inputs has ${inputs.length} values, expected B*T*D = ${B * T * D}`);
+  const G = GATE_COUNT[arch];
+  const GN = G * N;
+  const S = arch === "lstm" ? 2 * N : N;
+  const Wih = weights.tensors.weight_ih_l0;
+  const Whh = weights.tensors.weight_hh_l0;
+  const bih = weights.tensors.bias_ih_l0;
+  const bhh = weights.tensors.bias_hh_l0;
+  const Wfc = weights.tensors["fc.weight"];
+  const bfc = weights.tensors["fc.bias"];
+
+  // Input drives [B][T][GN] for original and flipped inputs. For rnn and lstm b_hh is folded in
+  // (it always adds to the pre-activation); the GRU keeps b_hn inside r * (W_hn h + b_hn).
+  const foldBhh = arch !== "gru";
+  const drive = new Float64Array(B * T * GN);
+  const flippedDrive = new Float64Array(B * T * GN);
+  const xf = new Float64Array(D);
+  for (let bt = 0; bt < B * T; bt++) {
+    const xo = bt * D;
+    for (let d = 0; d < D; d++) xf[d] = flipValue(inputs[xo + d]);
+    for (let g = 0; g < GN; g++) {
+      let a = bih[g] + (foldBhh ? bhh[g] : 0);
+      let af = a;
+      const wo = g * D;
+      for (let d = 0; d < D; d++) {
+        a += Wih[wo + d] * inputs[xo + d];
+        af += Wih[wo + d] * xf[d];
+      }
+      drive[bt * GN + g] = a;
+      flippedDrive[bt * GN + g] = af;
+    }
+  }
+
+  const pre = new Float64Array(GN); // W_hh h (+ b_hh for gru)
+  /** One step: state `src` (offset so) -> `dst` (offset dO), input drive u at offset uo. */
+  const step = (src: Float64Array, so: number, u: Float64Array, uo: number, dst: Float64Array, dO: number) => {
+    if (arch === "rnn") {
+      for (let i = 0; i < N; i++) {
+        let a = u[uo + i];
+        const wo = i * N;
+        for (let j = 0; j < N; j++) a += Whh[wo + j] * src[so + j];
+        pre[i] = a;
+      }
+      for (let i = 0; i < N; i++) dst[dO + i] = Math.tanh(pre[i]);
+      return;
+    }
+    for (let g = 0; g < GN; g++) {
+      let a = arch === "gru" ? bhh[g] : 0;
+      const wo = g * N;
+      for (let j = 0; j < N; j++) a += Whh[wo + j] * src[so + j];
+      pre[g] = a;
+    }
+    if (arch === "gru") {
+      for (let i = 0; i < N; i++) {
+        const r = sigmoid(u[uo + i] + pre[i]);
+        const z = sigmoid(u[uo + N + i] + pre[N + i]);
+        const n = Math.tanh(u[uo + 2 * N + i] + r * pre[2 * N + i]);
+        dst[dO + i] = (1 - z) * n + z * src[so + i];
+      }
+    } else {
+      for (let i = 0; i < N; i++) {
+        const ig = sigmoid(u[uo + i] + pre[i]);
+        const fg = sigmoid(u[uo + N + i] + pre[N + i]);
+        const gg = Math.tanh(u[uo + 2 * N + i] + pre[2 * N + i]);
+        const og = sigmoid(u[uo + 3 * N + i] + pre[3 * N + i]);
+        const c = fg * src[so + N + i] + ig * gg;
+        dst[dO + N + i] = c;
+        dst[dO + i] = og * Math.tanh(c);
+      }
+    }
+  };
+
+  const readout = (h: Float64Array, ho: number, out: Float64Array, oo: number) => {
+    for (let c = 0; c < C; c++) {
+      let z = bfc[c];
+      for (let j = 0; j < N; j++) z += Wfc[c * N + j] * h[ho + j];
+      out[oo + c] = z;
+    }
+  };
+  const crossEntropy = (z: Float64Array, zo: number, y: number) => {
+    let mx = -Infinity;
+    for (let c = 0; c < C; c++) mx = Math.max(mx, z[zo + c]);
+    let s = 0;
+    for (let c = 0; c < C; c++) s += Math.exp(z[zo + c] - mx);
+    return mx + Math.log(s) - z[zo + y];
+  };
+
+  // Base trajectories.
+  const states: Float64Array[] = [];
+  const baseLogits = new Float64Array(B * C);
+  const baseLoss = new Float64Array(B);
+  for (let b = 0; b < B; b++) {
+    const st = new Float64Array((T + 1) * S);
+    if (h0) for (let i = 0; i < N; i++) st[i] = h0[b * N + i];
+    if (c0 && arch === "lstm") for (let i = 0; i < N; i++) st[N + i] = c0[b * N + i];
+    for (let t = 0; t < T; t++) step(st, t * S, drive, (b * T + t) * GN, st, (t + 1) * S);
+    states.push(st);
+    readout(st, T * S, baseLogits, b * C);
+    baseLoss[b] = crossEntropy(baseLogits, b * C, labels[b]);
+  }
+
+  const mask = new Uint8Array(T);
+  const bufA = new Float64Array(S);
+  const bufB = new Float64Array(S);
+  /** Runs one job and writes its logits to out[oo..oo+C). */
+  const runJob = (job: FlipJob, out: Float64Array, oo: number) => {
+    const b = job.probe;
+    const steps = job.steps;
+    if (steps.length === 0) {
+      for (let c = 0; c < C; c++) out[oo + c] = baseLogits[b * C + c];
+      return;
+    }
+    let t0 = T;
+    for (let j = 0; j < steps.length; j++) {
+      mask[steps[j]] = 1;
+      if (steps[j] < t0) t0 = steps[j];
+    }
+    const st = states[b];
+    let cur = bufA;
+    let nxt = bufB;
+    cur.set(st.subarray(t0 * S, (t0 + 1) * S));
+    for (let t = t0; t < T; t++) {
+      step(cur, 0, mask[t] ? flippedDrive : drive, (b * T + t) * GN, nxt, 0);
+      const tmp = cur;
+      cur = nxt;
+      nxt = tmp;
+    }
+    for (let j = 0; j < steps.length; j++) mask[steps[j]] = 0;
+    readout(cur, 0, out, oo);
+  };
+
+  const logits = (jobs: FlipJob[]) => {
+    const out = new Float64Array(jobs.length * C);
+    jobs.forEach((job, m) => runJob(job, out, m * C));
+    return { logits: out, C };
+  };
+  const zbuf = new Float64Array(C);
+  const losses = (jobs: FlipJob[]) => {
+    const out = new Float64Array(jobs.length);
+    jobs.forEach((job, m) => {
+      runJob(job, zbuf, 0);
+      out[m] = crossEntropy(zbuf, 0, labels[job.probe]);
+    });
+    return out;
+  };
+  return { B, T, D, S, baseLoss, baseLogits, states, losses, logits };
+}
+
+/**
+ * Input gradients dL/dx_t of the last-step cross-entropy for a vanilla tanh RNN by BPTT through
+ * the evaluator's cached base trajectories: delta_T = fc.weight^T (softmax(z_T) - onehot(y)),
+ * g_t = (1 - h_t^2) * delta_t, dL/dx_t = W_ih^T g_t, delta_{t-1} = W_hh^T g_t.
+ * Returns flat [B][T][D].
+ */
+export function rnnInputGradients(
+  weights: RecurrentWeights,
+  ev: RecurrentFlipEvaluator,
+  labels: ArrayLike<number>,
+): Float64Array {
+  if (weights.arch !== "rnn") throw new RangeError("rnnInputGradients needs arch rnn");
+  const { hiddenSize: N, numClasses: C } = weights;
+  const { B, T, D } = ev;
+  const Wih = weights.tensors.weight_ih_l0;
+  const Whh = weights.tensors.weight_hh_l0;
+  const Wfc = weights.tensors["fc.weight"];
+  const out = new Float64Array(B * T * D);
+  const delta = new Float64Array(N);
+  const g = new Float64Array(N);
+  for (let b = 0; b < B; b++) {
+    const z = ev.baseLogits.subarray(b * C, (b + 1) * C);
+    let mx = -Infinity;
+    for (let c = 0; c < C; c++) mx = Math.max(mx, z[c]);
+    let s = 0;
+    for (let c = 0; c < C; c++) s += Math.exp(z[c] - mx);
+    delta.fill(0);
+    for (let c = 0; c < C; c++) {
+      const p = Math.exp(z[c] - mx) / s - (c === labels[b] ? 1 : 0);
+      for (let j = 0; j < N; j++) delta[j] += Wfc[c * N + j] * p;
+    }
+    const st = ev.states[b];
+    for (let t = T - 1; t >= 0; t--) {
+      const ho = (t + 1) * N; // h after step t+1 (1-based), i.e. 0-based step t
+      for (let i = 0; i < N; i++) g[i] = (1 - st[ho + i] * st[ho + i]) * delta[i];
+      for (let d = 0; d < D; d++) {
+        let a = 0;
+        for (let i = 0; i < N; i++) a += Wih[i * D + d] * g[i];
+        out[(b * T + t) * D + d] = a;
+      }
+      for (let j = 0; j < N; j++) {
+        let a = 0;
+        for (let i = 0; i < N; i++) a += Whh[i * N + j] * g[i];
+        delta[j] = a;
+      }
+    }
+  }
+  return out;
+}
