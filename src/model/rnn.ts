@@ -1,0 +1,263 @@
+/**
+ * The vanilla tanh RNN classifier in tfjs with PyTorch nn.RNN semantics (method.md §1):
+ *   a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh,  h_t = tanh(a_t),  z = fc.weight h_T + fc.bias,
+ *   loss = cross-entropy of z (last step only), mean or sum over the batch.
+ * The class owns its tf.Variables and its optimiser; call dispose() when done.
+ * Per-op overhead dominates tfjs speed (platform-notes.md), so each step is one matMul + add + tanh
+ * when the input projection is folded (one matMul for all steps before the loop), and the readout
+ * runs only on the last step.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core alone registers no gradients (the @tensorflow/tfjs umbrella does this import).
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { initRnnWeights, RNN_TENSOR_NAMES, type RnnInit, type RnnTensorName, type RnnWeights, type TensorData } from './init';
+
+export type OptimizerName = 'sgd' | 'adam' | 'rmsprop';
+export type Reduction = 'mean' | 'sum';
+
+export interface RnnModelOptions {
+  /** D: inputs per step. */
+  inputSize: number;
+  /** N: hidden units. */
+  hiddenSize: number;
+  /** C: classes (10 for MNIST). */
+  numClasses?: number;
+  init?: RnnInit;
+  /** Xavier-normal gain (the paper's alignment setting uses 0.005); orthogonal W_hh scale. */
+  gain?: number;
+  /** false: the paper's bias-free model (biases stay 0, are not trained and not added). */
+  bias?: boolean;
+  seed: number;
+  optimizer?: OptimizerName;
+  lr?: number;
+  /** Global-norm gradient clipping threshold; 0 = off. */
+  clip?: number;
+  reduction?: Reduction;
+  /**
+   * true: one matMul x[B*T, D] W_ih^T for all steps before the loop (then 3 ops per step);
+   * false: a matMul per step. Default: fold (measured faster on cpu and wasm, see the report).
+   */
+  foldInputProjection?: boolean;
+}
+
+/** Loss and number of correct predictions of one batch (scalars the caller awaits and disposes). */
+export interface StepResult {
+  /** The training loss as reduced (mean or sum over the batch). */
+  loss: tf.Scalar;
+  /** Number of samples whose argmax logit equals the label. */
+  correct: tf.Scalar;
+}
+
+export class RnnModel {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numClasses: number;
+  readonly hasBias: boolean;
+  readonly reduction: Reduction;
+  readonly clip: number;
+  readonly foldInputProjection: boolean;
+  /** The variables by PyTorch name. */
+  readonly variables: Record<RnnTensorName, tf.Variable>;
+  private readonly optimizer: tf.Optimizer;
+  private readonly trainable: tf.Variable[];
+  private disposed = false;
+
+  constructor(o: RnnModelOptions) {
+    this.inputSize = o.inputSize;
+    this.hiddenSize = o.hiddenSize;
+    this.numClasses = o.numClasses ?? 10;
+    this.hasBias = o.bias ?? true;
+    this.reduction = o.reduction ?? 'mean';
+    this.clip = o.clip ?? 0;
+    this.foldInputProjection = o.foldInputProjection ?? true;
+    const weights = initRnnWeights({
+      inputSize: this.inputSize,
+      hiddenSize: this.hiddenSize,
+      numClasses: this.numClasses,
+      init: o.init ?? 'xavier',
+      gain: o.gain ?? 1,
+      seed: o.seed,
+    });
+    const isBias = (name: RnnTensorName) => name === 'bias_ih_l0' || name === 'bias_hh_l0';
+    const vars = {} as Record<RnnTensorName, tf.Variable>;
+    for (const name of RNN_TENSOR_NAMES) {
+      const trainable = this.hasBias || !isBias(name);
+      // tf variable names are global: let tfjs make them unique so several models can coexist.
+      vars[name] = tf.variable(tf.tensor(weights[name].data, weights[name].shape), trainable);
+    }
+    this.variables = vars;
+    this.trainable = RNN_TENSOR_NAMES.filter((n) => this.hasBias || !isBias(n)).map((n) => vars[n]);
+    const lr = o.lr ?? 0.001;
+    const opt = o.optimizer ?? 'adam';
+    this.optimizer = opt === 'sgd' ? tf.train.sgd(lr) : opt === 'adam' ? tf.train.adam(lr) : tf.train.rmsprop(lr);
+  }
+
+  /**
+   * Logits of the last step: x [B, T, D] -> [B, C]. h0 [B, N] optional (zeros when absent).
+   * Creates intermediate tensors: call inside tf.tidy (or a gradient function).
+   */
+  logits(x: tf.Tensor3D, h0?: tf.Tensor2D): tf.Tensor2D {
+    const [B, T, D] = x.shape;
+    const N = this.hiddenSize;
+    const v = this.variables;
+    if (D !== this.inputSize) throw new RangeError(`input has D = ${D}, the model expects ${this.inputSize}`);
+    const bias = this.hasBias ? tf.add(v.bias_ih_l0, v.bias_hh_l0) : null;
+    let inputs: tf.Tensor2D[];
+    if (this.foldInputProjection) {
+      let proj: tf.Tensor2D = tf.matMul(tf.reshape(x, [B * T, D]), v.weight_ih_l0, false, true);
+      if (bias) proj = tf.add(proj, bias);
+      inputs = tf.unstack(tf.reshape(proj, [B, T, N]), 1) as tf.Tensor2D[];
+    } else {
+      inputs = (tf.unstack(x, 1) as tf.Tensor2D[]).map((xt) => {
+        const p: tf.Tensor2D = tf.matMul(xt, v.weight_ih_l0, false, true);
+        return bias ? tf.add<tf.Tensor2D>(p, bias) : p;
+      });
+    }
+    let h: tf.Tensor2D | null = h0 ?? null;
+    for (let t = 0; t < T; t++) {
+      // With h0 = 0 the first recurrent term vanishes: skip its matMul.
+      const a: tf.Tensor2D = h === null ? inputs[t] : tf.add<tf.Tensor2D>(inputs[t], tf.matMul(h, v.weight_hh_l0, false, true));
+      h = tf.tanh(a);
+    }
+    if (h === null) throw new RangeError('empty sequence (T = 0)');
+    return tf.add(tf.matMul(h, v['fc.weight'], false, true), v['fc.bias']);
+  }
+
+  /** Per-sample cross-entropy [B] (natural log) of logits [B, C] against int32 labels [B]. */
+  static crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
+    const oneHot = tf.oneHot(labels, logits.shape[1]);
+    return tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1));
+  }
+
+  /** The training loss (scalar): CE of the last step, reduced with `reduction` (default the model's). Call inside tidy. */
+  loss(x: tf.Tensor3D, labels: tf.Tensor1D, h0?: tf.Tensor2D, reduction: Reduction = this.reduction): tf.Scalar {
+    const ce = RnnModel.crossEntropy(this.logits(x, h0), labels);
+    return reduction === 'sum' ? tf.sum(ce) : tf.mean(ce);
+  }
+
+  /**
+   * Autodiff gradients of the loss w.r.t. all six tensors (biases included even when fixed), for
+   * checks against the Q/R gradient. Returns kept tensors: the caller disposes `loss` and `grads`.
+   */
+  gradients(x: tf.Tensor3D, labels: Int32Array, h0?: tf.Tensor2D, reduction: Reduction = this.reduction): { loss: tf.Scalar; grads: Record<RnnTensorName, tf.Tensor> } {
+    return tf.tidy(() => {
+      const y = tf.tensor1d(labels, 'int32');
+      const list = RNN_TENSOR_NAMES.map((n) => this.variables[n]);
+      const { value, grads } = tf.variableGrads(() => this.loss(x, y, h0, reduction), list);
+      const byName = {} as Record<RnnTensorName, tf.Tensor>;
+      for (const n of RNN_TENSOR_NAMES) byName[n] = grads[this.variables[n].name];
+      return { loss: value, grads: byName };
+    });
+  }
+
+  /**
+   * One optimiser step on x [B, T, D] with int32 labels [B]: gradients (with optional global-norm
+   * clipping) applied to the trainable variables. Returns the loss of the batch BEFORE the update
+   * as a scalar; await loss.data() outside any tidy (no dataSync in the hot path), then dispose it.
+   */
+  trainStep(x: tf.Tensor3D, labels: Int32Array): tf.Scalar {
+    const { loss, correct } = this.trainStepWithStats(x, labels);
+    correct.dispose();
+    return loss;
+  }
+
+  /** trainStep that also returns the number of correct predictions; the caller disposes both scalars. */
+  trainStepWithStats(x: tf.Tensor3D, labels: Int32Array): StepResult {
+    if (this.disposed) throw new Error('RnnModel used after dispose()');
+    let correct: tf.Scalar | null = null;
+    const loss = tf.tidy(() => {
+      const y = tf.tensor1d(labels, 'int32');
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = this.logits(x, undefined);
+        // Accuracy from the same forward pass; kept so it survives the tidy (caller disposes).
+        correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')));
+        const ce = RnnModel.crossEntropy(logits, y);
+        return this.reduction === 'sum' ? tf.sum(ce) : tf.mean(ce);
+      }, this.trainable);
+      this.optimizer.applyGradients(this.clip > 0 ? clipByGlobalNorm(grads, this.clip) : grads);
+      return value;
+    });
+    return { loss, correct: correct as unknown as tf.Scalar };
+  }
+
+  /**
+   * Mean loss (per-sample CE at T) and accuracy on x [B, T, D], labels [B], in batches of
+   * `batchSize` to bound memory. Awaits each batch's result asynchronously.
+   */
+  async evaluate(x: tf.Tensor3D, labels: Int32Array, batchSize = 500): Promise<{ loss: number; acc: number }> {
+    const B = x.shape[0];
+    let lossSum = 0;
+    let correct = 0;
+    for (let start = 0; start < B; start += batchSize) {
+      const size = Math.min(batchSize, B - start);
+      const [l, c] = tf.tidy(() => {
+        const xb = tf.slice(x, [start, 0, 0], [size, -1, -1]);
+        const y = tf.tensor1d(labels.subarray(start, start + size), 'int32');
+        const logits = this.logits(xb);
+        return [tf.sum(RnnModel.crossEntropy(logits, y)), tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32'))];
+      });
+      const [lv, cv] = await Promise.all([l.data(), c.data()]);
+      l.dispose();
+      c.dispose();
+      lossSum += lv[0];
+      correct += cv[0];
+    }
+    return { loss: lossSum / B, acc: correct / B };
+  }
+
+  /** Copies of all six tensors (Float32Array, PyTorch names and shapes), read asynchronously. */
+  async getWeights(): Promise<RnnWeights> {
+    const out = {} as RnnWeights;
+    await Promise.all(
+      RNN_TENSOR_NAMES.map(async (n) => {
+        const v = this.variables[n];
+        out[n] = { shape: v.shape.slice(), data: Float32Array.from(await v.data()) };
+      }),
+    );
+    return out;
+  }
+
+  /**
+   * Overwrites the variables (import, restore after a lost GPU context). Shapes must match; a
+   * bias-free model only accepts zero biases. Optimiser state is kept.
+   */
+  setWeights(weights: Record<RnnTensorName, { shape: readonly number[]; data: ArrayLike<number> }>): void {
+    for (const n of RNN_TENSOR_NAMES) {
+      const w = weights[n];
+      if (!w) throw new RangeError(`setWeights: missing tensor "${n}"`);
+      const expected = this.variables[n].shape;
+      if (w.shape.length !== expected.length || w.shape.some((s, i) => s !== expected[i])) {
+        throw new RangeError(`setWeights: "${n}" has shape [${w.shape.join(', ')}], the model needs [${expected.join(', ')}]`);
+      }
+      const size = expected.reduce((a, b) => a * b, 1);
+      if (w.data.length !== size) throw new RangeError(`setWeights: "${n}" has ${w.data.length} values, shape needs ${size}`);
+      if (!this.hasBias && (n === 'bias_ih_l0' || n === 'bias_hh_l0') && Array.prototype.some.call(w.data, (v: number) => v !== 0)) {
+        throw new RangeError(`setWeights: "${n}" is non-zero but the model is bias-free (bias=false)`);
+      }
+    }
+    tf.tidy(() => {
+      for (const n of RNN_TENSOR_NAMES) this.variables[n].assign(tf.tensor(Float32Array.from(weights[n].data), this.variables[n].shape));
+    });
+  }
+
+  /** Frees the variables and the optimiser's state. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const n of RNN_TENSOR_NAMES) this.variables[n].dispose();
+    this.optimizer.dispose();
+  }
+}
+
+/** Scales all gradients by min(1, maxNorm / ||g||) where ||g|| is the norm of all of them together. */
+export function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.NamedTensorMap {
+  const names = Object.keys(grads);
+  const sq = names.map((n) => tf.sum(tf.square(grads[n])));
+  const norm = tf.sqrt(tf.addN(sq));
+  const scale = tf.minimum(1, tf.div(maxNorm, tf.maximum(norm, 1e-12)));
+  const out: tf.NamedTensorMap = {};
+  for (const n of names) out[n] = tf.mul(grads[n], scale);
+  return out;
+}
+
+export type { RnnWeights, TensorData, RnnTensorName };
