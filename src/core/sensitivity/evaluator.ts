@@ -32,8 +32,11 @@ export interface FlipEvaluator {
   logits?(jobs: FlipJob[]): { logits: Float64Array; C: number };
 }
 
-/** Batched full-sequence loss evaluator: inputs flat [M][T][D], labels [M] -> CE at the last step [M]. */
-export type EvalLosses = (inputs: Float64Array, labels: Int32Array) => Float64Array;
+/**
+ * Batched full-sequence loss evaluator: inputs flat [M][T][D], labels [M] -> CE at the last step
+ * [M]. `probes` [M] says which probe each sequence was made from (for per-probe h0).
+ */
+export type EvalLosses = (inputs: Float64Array, labels: Int32Array, probes: Int32Array) => Float64Array;
 
 /**
  * Copies probe `b`'s sequence [T*D] from `inputs` into `out` at `outOffset`, flipping every
@@ -57,7 +60,7 @@ export function writeFlippedSequence(
 }
 
 /**
- * Wraps a batched evaluator `evalLosses(inputs [M*T*D], labels [M]) -> [M]` as a FlipEvaluator.
+ * Wraps a batched evaluator `evalLosses(inputs [M*T*D], labels [M], probes [M]) -> [M]` as a FlipEvaluator.
  * Jobs are sent in chunks of at most `maxBatch` sequences (default: ~32 MB of float64 inputs).
  */
 export function evaluatorFromBatch(
@@ -75,12 +78,14 @@ export function evaluatorFromBatch(
       const M = Math.min(maxBatch, jobs.length - start);
       const x = new Float64Array(M * T * D);
       const y = new Int32Array(M);
+      const probes = new Int32Array(M);
       for (let m = 0; m < M; m++) {
         const job = jobs[start + m];
         writeFlippedSequence(inputs, job.probe, T, D, job.steps, x, m * T * D);
         y[m] = labels[job.probe];
+        probes[m] = job.probe;
       }
-      const l = evalLosses(x, y);
+      const l = evalLosses(x, y, probes);
       if (l.length !== M) throw new RangeError(`evalLosses returned ${l.length} losses for ${M} sequences`);
       out.set(l, start);
     }

@@ -1,0 +1,4 @@
+/** Input-sensitivity flip test: scores, rankings, evaluators, the test itself and its summary. */
+export * from "./scores";
+export * from "./evaluator";
+export * from "./flipTest";
