@@ -363,3 +363,50 @@ export function renderDigit(canvas: HTMLCanvasElement, pixels: ArrayLike<number>
   drawRgbaToCanvas(canvas, rgba, S);
   return rgba;
 }
+
+/**
+ * Half-width of the 0-centred colour domain over every probe of one epoch: max |s_t(n)| over
+ * lnR flat [B][T][k] (B inferred from the length). Use it for the "this epoch" normalisation;
+ * take the max over epochs for "all epochs".
+ */
+export function epochScoreHalfWidth(lnR: ArrayLike<number>, T: number, k: number, n: number): number {
+  const B = Math.floor(lnR.length / (T * k));
+  const m = Math.max(1, Math.min(k, Math.floor(n)));
+  let best = 0;
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      let s = 0;
+      const base = (b * T + t) * k;
+      for (let i = 0; i < m; i++) s += lnR[base + i];
+      const a = Math.abs(s / m);
+      if (Number.isFinite(a) && a > best) best = a;
+    }
+  }
+  return best > 0 ? best : 1;
+}
+
+/** Unique gradient ids when several legends share a page. */
+let legendCounter = 0;
+
+/**
+ * Draws the colour key of the heatmap: a horizontal RdBu gradient (`rect.legend-ramp`) from
+ * -halfWidth to +halfWidth with ticks at -h, 0, +h and a unit label.
+ */
+export function renderDivergingLegend(svg: SVGSVGElement, halfWidth: number, label: string, width = 280): void {
+  const height = 44;
+  const root = d3.select(svg);
+  root.selectAll('*').remove();
+  root.attr('width', width).attr('height', height).attr('viewBox', `0 0 ${width} ${height}`).attr('font-size', 12).attr('fill', '#1a1a1a');
+  const id = `rdbu-legend-${++legendCounter}`;
+  const grad = root.append('defs').append('linearGradient').attr('id', id).attr('x1', '0%').attr('x2', '100%');
+  for (let j = 0; j <= 10; j++) {
+    // Left = -h (blue), right = +h (red): the reverse of the ramp position.
+    grad.append('stop').attr('offset', `${j * 10}%`).attr('stop-color', d3.interpolateRdBu(1 - j / 10));
+  }
+  const pad = 16;
+  const x = d3.scaleLinear().domain([-halfWidth, halfWidth]).range([pad, width - pad]);
+  root.append('rect').attr('class', 'legend-ramp').attr('x', pad).attr('y', 2).attr('width', width - 2 * pad).attr('height', 12).attr('fill', `url(#${id})`).attr('stroke', '#888');
+  const axis = root.append('g').attr('transform', 'translate(0,14)').call(d3.axisBottom(x).tickValues([-halfWidth, 0, halfWidth]).tickFormat(d3.format('.3~g')));
+  axis.attr('font-size', 12).selectAll('text').attr('fill', '#1a1a1a');
+  root.append('text').attr('x', width / 2).attr('y', height - 2).attr('text-anchor', 'middle').attr('font-size', 12).text(label);
+}

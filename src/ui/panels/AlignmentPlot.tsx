@@ -1,0 +1,70 @@
+/**
+ * Gradient-SVD alignment over training epochs (paper statistic and principal-angle overlaps,
+ * each with its null and controls), plus the |cos| matrix of the selected epoch.
+ */
+import { useMemo } from 'react';
+import { alignmentSeries, renderAlignmentPlot, renderCosMatrix, type AlignmentEpoch } from '../renderers/alignment';
+import { ExportButtons } from './ExportButtons';
+import { EmptyState, PanelFrame } from './PanelFrame';
+import { useRenderer } from './useRenderer';
+
+export interface AlignmentPlotProps {
+  /** Every analysed epoch's alignment summary, in epoch order. */
+  epochs: AlignmentEpoch[];
+  selectedEpoch: number;
+  /** Subspace size m shown (one of AlignmentSummary.m). */
+  m: number;
+  onMChange: (m: number) => void;
+  width?: number;
+}
+
+/** Two stacked charts over epochs + the selected epoch's |cos| matrix + the m selector. */
+export function AlignmentPlot({ epochs, selectedEpoch, m, onMChange, width = 560 }: AlignmentPlotProps) {
+  const series = useMemo(() => alignmentSeries(epochs, m), [epochs, m]);
+  const selected = epochs.find((e) => e.epoch === selectedEpoch)?.alignment ?? null;
+  const mChoices = epochs.find((e) => e.alignment)?.alignment?.m ?? [];
+  const chartRef = useRenderer<SVGSVGElement>((el) => { if (series.epochs.length) renderAlignmentPlot(el, series, { width, selectedEpoch }); }, [series, width, selectedEpoch]);
+  const matrixRef = useRenderer<SVGSVGElement>((el) => { if (selected) renderCosMatrix(el, selected.cosMatrix); }, [selected]);
+  return (
+    <PanelFrame
+      title="Do Lyapunov vectors align with the gradient?"
+      testId="alignment-plot"
+      actions={series.epochs.length ? <ExportButtons getTarget={() => chartRef.current} name={`alignment-m${series.m}`} what="alignment plot" /> : null}
+      explanation={
+        <>
+          <p>
+            Top: the paper's statistic, the spread (std) of cosines between the first 10 Q vectors and the first 5
+            right singular vectors of the gradient dL_t/dW_hh, averaged over analysed steps. Random directions give
+            1/√N (dotted line); the dashed lines are controls: random Q indices, Q of another probe, and W_hh's own
+            singular vectors.
+          </p>
+          <p>
+            Bottom: the mean cos² of the principal angles between the first m Q vectors and the first m singular
+            vectors (left = adjoint side, right = input side); random subspaces give m/N. Right: |cos(q_a, v_j)| for the
+            first probe at the last step of the selected epoch.
+          </p>
+        </>
+      }
+    >
+      {series.epochs.length === 0 ? (
+        <EmptyState>No alignment analysis yet.</EmptyState>
+      ) : (
+        <>
+          <label className="inline-control">
+            Subspace size m{' '}
+            <select value={series.m} aria-label="Subspace size m for the overlaps" onChange={(e) => onMChange(Number(e.currentTarget.value))}>
+              {mChoices.map((v) => <option key={v} value={v}>{v}</option>)}
+            </select>
+          </label>
+          <div className="alignment-row">
+            <svg ref={chartRef} className="viz-chart" role="img" aria-label="Alignment statistics over epochs with nulls and controls" />
+            <figure className="cos-matrix-figure">
+              {selected ? <svg ref={matrixRef} role="img" aria-label={`|cos| matrix at epoch ${selectedEpoch}`} /> : <EmptyState>No alignment at epoch {selectedEpoch}.</EmptyState>}
+              <figcaption>|cos(q_a, v_j)|, epoch {selectedEpoch}</figcaption>
+            </figure>
+          </div>
+        </>
+      )}
+    </PanelFrame>
+  );
+}

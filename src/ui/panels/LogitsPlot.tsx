@@ -1,0 +1,42 @@
+/**
+ * The paper's Fig 4 for the selected probe: softmax of the original input against the R-top
+ * flipped and a random-flipped input, k = FlipSummary.kFig pixels.
+ */
+import type { FlipSummary } from '../../core/snapshot';
+import { renderLogitsPlot } from '../renderers/logits';
+import { ExportButtons } from './ExportButtons';
+import { EmptyState, PanelFrame } from './PanelFrame';
+import { useRenderer } from './useRenderer';
+
+export interface LogitsPlotProps {
+  flip: FlipSummary | null;
+  /** Selected probe index b. */
+  probe: number;
+  /** True class of the probe, outlined when given. */
+  label?: number;
+  width?: number;
+}
+
+/** Grouped softmax bars (10 classes x original / R-flipped / random-flipped). */
+export function LogitsPlot({ flip, probe, label, width = 480 }: LogitsPlotProps) {
+  const has = !!flip && !!flip.softmaxOrig[probe] && !!flip.softmaxTop[probe] && !!flip.softmaxRand[probe];
+  const ref = useRenderer<SVGSVGElement>((el) => {
+    if (flip && has) renderLogitsPlot(el, { original: flip.softmaxOrig[probe], rFlipped: flip.softmaxTop[probe], randomFlipped: flip.softmaxRand[probe], k: flip.kFig, label }, { width });
+  }, [flip, probe, label, width, has]);
+  return (
+    <PanelFrame
+      title="What the network predicts after flipping"
+      testId="logits-plot"
+      actions={has ? <ExportButtons getTarget={() => ref.current} name={`logits-probe-${probe}`} what="logits plot" /> : null}
+      explanation={
+        <p>
+          Class probabilities for the original digit, the digit with its {flip?.kFig ?? 'k'} highest-s_t pixels flipped,
+          and the digit with as many random pixels flipped. If R picks sensitive pixels, the R-flipped bars move away
+          from the true class more than the random ones.
+        </p>
+      }
+    >
+      {has ? <svg ref={ref} className="viz-chart" role="img" aria-label={`Softmax of probe ${probe}: original, R-flipped, random-flipped`} /> : <EmptyState>No flip analysis for this epoch.</EmptyState>}
+    </PanelFrame>
+  );
+}

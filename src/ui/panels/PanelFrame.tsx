@@ -1,0 +1,39 @@
+/**
+ * Common frame of every visualizer panel: a title, an optional action row (export buttons,
+ * toggles), a collapsible "what am I looking at" explanation, then the content.
+ */
+import type { ReactNode } from 'react';
+
+export interface PanelFrameProps {
+  title: string;
+  /** data-testid of the root <section>, when the panel's testid belongs on its root. */
+  testId?: string;
+  /** Short explanation shown in a collapsible <details>. */
+  explanation: ReactNode;
+  /** Controls shown next to the title. */
+  actions?: ReactNode;
+  children: ReactNode;
+  className?: string;
+}
+
+/** Panel frame: <section aria-label=title> with heading, actions, <details> explanation and body. */
+export function PanelFrame({ title, testId, explanation, actions, children, className }: PanelFrameProps) {
+  return (
+    <section className={`viz-panel ${className ?? ''}`.trim()} aria-label={title} data-testid={testId}>
+      <header className="viz-panel-header">
+        <h2 className="viz-panel-title">{title}</h2>
+        {actions ? <div className="viz-panel-actions">{actions}</div> : null}
+      </header>
+      <details className="viz-panel-help">
+        <summary>What am I looking at?</summary>
+        <div className="viz-panel-help-body">{explanation}</div>
+      </details>
+      <div className="viz-panel-body">{children}</div>
+    </section>
+  );
+}
+
+/** Placeholder body when a panel's data is not there yet (e.g. before the first analysed epoch). */
+export function EmptyState({ children }: { children: ReactNode }) {
+  return <p className="viz-empty" role="status">{children}</p>;
+}

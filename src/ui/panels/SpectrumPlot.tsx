@@ -1,0 +1,66 @@
+/**
+ * FTLE spectrum of the selected epoch (earlier epochs faded) and, for the selected probe, ln r_1(t)
+ * and the running FTLE_1(t) with the heatmap's hovered step highlighted. ln / log2 toggle.
+ */
+import { renderProbeSeries, renderSpectrumPlot, type SpectrumEpoch } from '../renderers/spectrum';
+import { ExportButtons } from './ExportButtons';
+import { EmptyState, PanelFrame } from './PanelFrame';
+import { useRenderer } from './useRenderer';
+
+export interface SpectrumPlotProps {
+  /** Spectrum [B][k] of every available epoch, in epoch order. */
+  epochs: SpectrumEpoch[];
+  selectedEpoch: number;
+  /** Selected probe's ln r at the selected epoch, flat [T][k] (null if none). */
+  probeLnR: ArrayLike<number> | null;
+  T: number;
+  k: number;
+  probe: number;
+  /** 0-based step hovered in the heatmap, or null. */
+  hoveredStep: number | null;
+  /** true: bits per step (log2); false: ln per step. */
+  log2: boolean;
+  onLog2Change: (log2: boolean) => void;
+  width?: number;
+}
+
+/** Spectrum chart + per-probe time series + unit toggle. */
+export function SpectrumPlot({ epochs, selectedEpoch, probeLnR, T, k, probe, hoveredStep, log2, onLog2Change, width = 480 }: SpectrumPlotProps) {
+  const selected = epochs.find((e) => e.epoch === selectedEpoch) ?? null;
+  const earlier = epochs.filter((e) => e.epoch < selectedEpoch);
+  const specRef = useRenderer<SVGSVGElement>((el) => { if (selected) renderSpectrumPlot(el, selected, earlier, { log2, width }); }, [selected, epochs, selectedEpoch, log2, width]);
+  const seriesRef = useRenderer<SVGSVGElement>((el) => { if (probeLnR) renderProbeSeries(el, probeLnR, T, k, { log2, hoveredStep, width }); }, [probeLnR, T, k, log2, hoveredStep, width]);
+  return (
+    <PanelFrame
+      title="Finite-time Lyapunov spectrum"
+      testId="spectrum-plot"
+      actions={
+        <>
+          <button type="button" aria-pressed={log2} aria-label="Show exponents in bits per step (log2)" onClick={() => onLog2Change(!log2)}>
+            {log2 ? 'bits/step' : 'ln/step'}
+          </button>
+          {selected ? <ExportButtons getTarget={() => specRef.current} name={`spectrum-epoch-${selectedEpoch}`} what="spectrum" /> : null}
+        </>
+      }
+      explanation={
+        <>
+          <p>
+            λ_i = (1/T)·Σ_t ln r_i(t): the average log stretching per step along the i-th Lyapunov direction over the
+            whole sequence. Positive: perturbations grow (chaotic); negative: they shrink, and gradients through time
+            vanish. The line is the mean over probe digits, the band their range; grey lines are earlier epochs.
+          </p>
+          <p>Below: for one probe, ln r_1 at each step and its running mean FTLE_1(t). Hover the heatmap to mark a step.</p>
+        </>
+      }
+    >
+      {!selected ? (
+        <EmptyState>No spectrum for this epoch yet.</EmptyState>
+      ) : (
+        <>
+          <svg ref={specRef} className="viz-chart" role="img" aria-label={`Lyapunov spectrum at epoch ${selectedEpoch}`} />
+          {probeLnR ? <svg ref={seriesRef} className="viz-chart" role="img" aria-label={`ln r_1 and FTLE_1 over time for probe ${probe}`} /> : null}
+        </>
+      )}
+    </PanelFrame>
+  );
+}

@@ -1,0 +1,70 @@
+/**
+ * Training progress: loss and accuracy per epoch (train and test) with the per-batch loss, and
+ * runtime diagnostics (backend, renderer, precision, speed, analysis time, live tensors).
+ */
+import { renderTrainingCurves, type EpochPoint } from '../renderers/training';
+import { formatNumber } from '../renderers/common';
+import { ExportButtons } from './ExportButtons';
+import { PanelFrame } from './PanelFrame';
+import { useRenderer } from './useRenderer';
+
+/** Runtime facts shown under the curves; any field may be unknown (undefined). */
+export interface TrainingDiagnostics {
+  /** tfjs backend in use: "webgl" | "wasm" | "cpu". */
+  backend?: string;
+  /** WebGL renderer string (GPU or SwiftShader), when known. */
+  renderer?: string;
+  /** "float32" or "float16" (WebGL without float32 render targets). */
+  precision?: string;
+  /** Median ms per training step, latest epoch. */
+  msPerStep?: number;
+  /** Analysis (dynamics + flip) wall time of the latest snapshot, ms. */
+  analysisMs?: number;
+  /** tf.memory().numTensors. */
+  numTensors?: number;
+  /** Fraction of |h| > 0.99. */
+  saturation?: number;
+  /** Relative error of the Q/R gradient against BPTT. */
+  qrGradRelErr?: number;
+}
+
+export interface TrainingPanelProps {
+  points: EpochPoint[];
+  /** Per-batch training loss so far (nats). */
+  batchLoss?: ArrayLike<number>;
+  batchesPerEpoch?: number;
+  diagnostics: TrainingDiagnostics;
+  width?: number;
+}
+
+/** Loss/accuracy curves + a definition list of diagnostics. */
+export function TrainingPanel({ points, batchLoss, batchesPerEpoch, diagnostics: d, width = 560 }: TrainingPanelProps) {
+  const ref = useRenderer<SVGSVGElement>((el) => renderTrainingCurves(el, points, { batchLoss, batchesPerEpoch, width }), [points, batchLoss, batchesPerEpoch, width]);
+  const fmt = (v: number | undefined, unit = '') => (v === undefined || !Number.isFinite(v) ? '–' : `${formatNumber(v)}${unit}`);
+  return (
+    <PanelFrame
+      title="Training"
+      className="training-panel"
+      actions={<ExportButtons getTarget={() => ref.current} name="training-curves" what="training curves" />}
+      explanation={
+        <p>
+          Cross-entropy loss and accuracy after each epoch on the training digits (solid) and held-out test digits
+          (dashed); the grey line is the loss of each mini-batch. Epoch 0 is the untrained network. The diagnostics say
+          where the numbers were computed and how fast.
+        </p>
+      }
+    >
+      <svg ref={ref} className="viz-chart" role="img" aria-label="Loss and accuracy per epoch" />
+      <dl className="diagnostics">
+        <dt>backend</dt><dd>{d.backend ?? '–'}</dd>
+        <dt>renderer</dt><dd>{d.renderer ?? '–'}</dd>
+        <dt>precision</dt><dd>{d.precision ?? '–'}</dd>
+        <dt>ms / step</dt><dd>{fmt(d.msPerStep, ' ms')}</dd>
+        <dt>analysis</dt><dd>{fmt(d.analysisMs, ' ms')}</dd>
+        <dt>tensors</dt><dd>{d.numTensors ?? '–'}</dd>
+        <dt>saturation |h|&gt;0.99</dt><dd>{d.saturation === undefined ? '–' : `${(d.saturation * 100).toFixed(1)}%`}</dd>
+        <dt>Q/R vs BPTT grad error</dt><dd>{fmt(d.qrGradRelErr)}</dd>
+      </dl>
+    </PanelFrame>
+  );
+}

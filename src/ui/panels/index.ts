@@ -1,0 +1,14 @@
+/** The visualizer's presentational panels: all data and selection in through props, actions out through callbacks. */
+export { AlignmentPlot, type AlignmentPlotProps } from './AlignmentPlot';
+export { EpochTimeline, type EpochTimelineProps } from './EpochTimeline';
+export { ExportButtons, type ExportButtonsProps } from './ExportButtons';
+export { FlipPlot, type FlipPlotProps } from './FlipPlot';
+export { LogitsPlot, type LogitsPlotProps } from './LogitsPlot';
+export { EmptyState, PanelFrame, type PanelFrameProps } from './PanelFrame';
+export { PixelHeatmap, type HeatmapNormalization, type PixelHeatmapProps } from './PixelHeatmap';
+export { SpectrumPlot, type SpectrumPlotProps } from './SpectrumPlot';
+export { TrainingPanel, type TrainingDiagnostics, type TrainingPanelProps } from './TrainingPanel';
+export { epochScoreHalfWidth, probeLnR, type StepToCells } from '../renderers/heatmap';
+export type { EpochPoint } from '../renderers/training';
+export type { AlignmentEpoch } from '../renderers/alignment';
+export type { SpectrumEpoch } from '../renderers/spectrum';
