@@ -1,4 +1,5 @@
 /** The visualizer's presentational panels: all data and selection in through props, actions out through callbacks. */
+import '../styles.css';
 export { AlignmentPlot, type AlignmentPlotProps } from './AlignmentPlot';
 export { EpochTimeline, type EpochTimelineProps } from './EpochTimeline';
 export { ExportButtons, type ExportButtonsProps } from './ExportButtons';
