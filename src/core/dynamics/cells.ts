@@ -493,8 +493,9 @@ class LstmCell extends BaseCell {
 
 /**
  * out_a = diag(rowScale) M v_a for k vectors v_a (contiguous, [k][cols], vector a at a*cols);
- * M is [rows][cols] row-major; out is [k][rows]; rowScale null = identity. Four vectors share
- * each pass over a row of M (the kernel of the QR iteration).
+ * M is [rows][cols] row-major; out is [k][rows]; rowScale null = identity. The kernel of the QR
+ * iteration: a 2-row x 4-vector register block shares each load of M and v (about 2x faster than
+ * one dot product at a time in V8).
  */
 export function matTimesVectors(M: Float64Array, rows: number, cols: number, v: Float64Array, k: number, out: Float64Array, rowScale: Float64Array | null): void {
   let a = 0;
@@ -503,12 +504,45 @@ export function matTimesVectors(M: Float64Array, rows: number, cols: number, v: 
     const o1 = o0 + cols;
     const o2 = o1 + cols;
     const o3 = o2 + cols;
-    for (let i = 0; i < rows; i++) {
+    const w0 = a * rows;
+    const w1 = w0 + rows;
+    const w2 = w1 + rows;
+    const w3 = w2 + rows;
+    let i = 0;
+    for (; i + 2 <= rows; i += 2) {
       const r = i * cols;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
+      const r2 = r + cols;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+      for (let j = 0; j < cols; j++) {
+        const m = M[r + j];
+        const n = M[r2 + j];
+        const x0 = v[o0 + j];
+        const x1 = v[o1 + j];
+        const x2 = v[o2 + j];
+        const x3 = v[o3 + j];
+        s0 += m * x0;
+        s1 += m * x1;
+        s2 += m * x2;
+        s3 += m * x3;
+        t0 += n * x0;
+        t1 += n * x1;
+        t2 += n * x2;
+        t3 += n * x3;
+      }
+      const sc = rowScale ? rowScale[i] : 1;
+      const sd = rowScale ? rowScale[i + 1] : 1;
+      out[w0 + i] = s0 * sc;
+      out[w1 + i] = s1 * sc;
+      out[w2 + i] = s2 * sc;
+      out[w3 + i] = s3 * sc;
+      out[w0 + i + 1] = t0 * sd;
+      out[w1 + i + 1] = t1 * sd;
+      out[w2 + i + 1] = t2 * sd;
+      out[w3 + i + 1] = t3 * sd;
+    }
+    for (; i < rows; i++) {
+      const r = i * cols;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
       for (let j = 0; j < cols; j++) {
         const m = M[r + j];
         s0 += m * v[o0 + j];
@@ -517,10 +551,10 @@ export function matTimesVectors(M: Float64Array, rows: number, cols: number, v: 
         s3 += m * v[o3 + j];
       }
       const sc = rowScale ? rowScale[i] : 1;
-      out[a * rows + i] = s0 * sc;
-      out[(a + 1) * rows + i] = s1 * sc;
-      out[(a + 2) * rows + i] = s2 * sc;
-      out[(a + 3) * rows + i] = s3 * sc;
+      out[w0 + i] = s0 * sc;
+      out[w1 + i] = s1 * sc;
+      out[w2 + i] = s2 * sc;
+      out[w3 + i] = s3 * sc;
     }
   }
   for (; a < k; a++) {
