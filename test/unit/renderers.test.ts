@@ -332,6 +332,11 @@ describe('logits plot', () => {
     expect(num(svg.querySelector('rect.bar[data-group="randomFlipped"][data-class="7"]'), 'height')).toBeCloseTo(innerHeight, 9);
     expect(svg.querySelector('rect.true-class')).not.toBeNull();
     expect(svg.textContent).toContain('k=20');
+    // The legend wraps to two rows at 500 px; the SVG grows so the second row stays visible.
+    const legendRows = new Set(Array.from(svg.querySelectorAll('g.legend-item')).map((g) => g.getAttribute('transform')!.split(',')[1]));
+    expect(legendRows.size).toBe(2);
+    expect(num(svg, 'height')).toBe(24 + innerHeight + 52 + 2 * 18);
+    expect(svg.getAttribute('viewBox')).toBe(`0 0 500 ${num(svg, 'height')}`);
     expect(svg.outerHTML).toMatchSnapshot();
   });
 });

@@ -6,7 +6,7 @@
 import * as d3 from 'd3';
 import type { AlignmentSummary } from '../../core/snapshot';
 import {
-  addLabel, drawLegend, finiteExtent, finiteMean, formatNumber, NULL_COLOUR, OKABE_ITO, prepareSvg,
+  addLabel, drawLegend, growToFit, finiteExtent, finiteMean, formatNumber, NULL_COLOUR, OKABE_ITO, prepareSvg,
   styleAxis, TEXT_COLOUR, FONT_SIZE, type ChartSize, type LegendItem,
 } from './common';
 
@@ -107,7 +107,7 @@ export interface AlignmentPlotScales {
 export function renderAlignmentPlot(svg: SVGSVGElement, series: AlignmentSeries, options: AlignmentPlotOptions = {}): AlignmentPlotScales {
   const size = { width: options.width ?? 560, height: options.height ?? 520 };
   const margin = { top: 24, right: 16, bottom: 40, left: 60 };
-  const { plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
+  const { root, plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
   const gap = 110;
   const panelH = (innerHeight - gap) / 2;
   const ep = series.epochs;
@@ -167,7 +167,8 @@ export function renderAlignmentPlot(svg: SVGSVGElement, series: AlignmentSeries,
     }
     const legend: LegendItem[] = specs.map((s) => ({ label: s.label, colour: s.colour, kind: s.dashed ? 'dashed' : 'line' }));
     legend.push({ label: nullLabel, colour: NULL_COLOUR, kind: 'dashed' });
-    drawLegend(g, legend, 0, panelH + 52, innerWidth);
+    const used = drawLegend(g, legend, 0, panelH + 52, innerWidth);
+    growToFit(root, margin.top + top + panelH + 52 + used);
     return y;
   };
 

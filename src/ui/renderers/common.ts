@@ -69,20 +69,26 @@ export const RANKING_LABELS: Record<string, string> = {
 /** Ranking order used by legends and by the flip chart. */
 export const RANKING_ORDER = ['top', 'bottom', 'saliency', 'taylor', 'last', 'matched'] as const;
 
+/**
+ * d3 number formatting with an ASCII hyphen-minus (d3's default is U+2212), so numbers copied
+ * from tooltips and tables, or read by automation, parse with parseFloat.
+ */
+export const asciiFormat = d3.formatLocale({ decimal: '.', thousands: ',', grouping: [3], currency: ['', ''], minus: '-' }).format;
+
 /** Formats a number compactly for tick labels and tooltips (3 significant digits, NaN as "–"). */
 export function formatNumber(v: number, digits = 3): string {
   if (!Number.isFinite(v)) return Number.isNaN(v) ? '–' : v > 0 ? '∞' : '-∞';
   if (v === 0) return '0';
   const a = Math.abs(v);
   if (a >= 1e4 || a < 1e-3) return v.toExponential(digits - 1);
-  return d3.format(`.${digits}~g`)(v);
+  return asciiFormat(`.${digits}~g`)(v);
 }
 
 /** Formats a p-value: "<1e-4" below 1e-4, otherwise 2 significant digits. */
 export function formatP(p: number): string {
   if (!Number.isFinite(p)) return '–';
   if (p < 1e-4) return '<1e-4';
-  return d3.format('.2~g')(p);
+  return asciiFormat('.2~g')(p);
 }
 
 /**
@@ -243,4 +249,17 @@ export function finiteExtent(...arrays: ArrayLike<number>[]): [number, number] {
     return [lo - pad, hi + pad];
   }
   return [lo, hi];
+}
+
+/**
+ * Enlarges an SVG (height and viewBox) so that content down to `neededHeight` px is visible;
+ * used after a legend wrapped onto more rows than the margin allowed. Never shrinks.
+ */
+export function growToFit(svg: d3.Selection<SVGSVGElement, unknown, null, undefined>, neededHeight: number): void {
+  const width = Number(svg.attr('width'));
+  const height = Number(svg.attr('height'));
+  if (neededHeight > height) {
+    const h = Math.ceil(neededHeight);
+    svg.attr('height', h).attr('viewBox', `0 0 ${width} ${h}`);
+  }
 }

@@ -6,7 +6,7 @@
 import * as d3 from 'd3';
 import type { FlipSummary } from '../../core/snapshot';
 import {
-  addLabel, DEFAULT_MARGIN, drawLegend, finiteExtent, finiteMean, formatNumber, prepareSvg, quantile,
+  addLabel, DEFAULT_MARGIN, growToFit, drawLegend, finiteExtent, finiteMean, formatNumber, prepareSvg, quantile,
   RANKING_COLOURS, RANKING_LABELS, RANKING_ORDER, styleAxis, type ChartSize, type LegendItem, type Margin,
 } from './common';
 
@@ -83,7 +83,7 @@ export interface FlipPlotScales {
 export function renderFlipPlot(svg: SVGSVGElement, flip: FlipSummary, options: FlipPlotOptions = {}): FlipPlotScales {
   const size = { width: options.width ?? 560, height: options.height ?? 340 };
   const margin = { ...DEFAULT_MARGIN, bottom: 78, ...options.margin };
-  const { plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
+  const { root, plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
   const alpha = options.alpha ?? 0.05;
   const ks = flip.kList;
   const curves = flipCurves(flip, options.rankings);
@@ -154,7 +154,8 @@ export function renderFlipPlot(svg: SVGSVGElement, flip: FlipSummary, options: F
   const legend: LegendItem[] = curves.map((c) => ({ label: RANKING_LABELS[c.name] ?? c.name, colour: RANKING_COLOURS[c.name] ?? '#000' }));
   legend.push({ label: 'random (mean, 5–95% of draws)', colour: rc, kind: 'dashed' });
   legend.push({ label: `● filled: R-top > random, Holm p<${alpha}`, colour: RANKING_COLOURS.top, kind: 'band' });
-  drawLegend(plot, legend, 0, innerHeight + 54, innerWidth);
+  const used = drawLegend(plot, legend, 0, innerHeight + 54, innerWidth);
+  growToFit(root, margin.top + innerHeight + 54 + used);
   return { x, y, margin };
 }
 

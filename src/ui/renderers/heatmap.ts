@@ -7,6 +7,7 @@
  * cell (r, c) occupies exactly the (r, c) cell of the canvas's bounding box.
  */
 import * as d3 from 'd3';
+import { asciiFormat } from './common';
 
 /** One image cell, 0-based row and column in the S x S digit. */
 export type Cell = readonly [row: number, col: number];
@@ -406,7 +407,7 @@ export function renderDivergingLegend(svg: SVGSVGElement, halfWidth: number, lab
   const pad = 16;
   const x = d3.scaleLinear().domain([-halfWidth, halfWidth]).range([pad, width - pad]);
   root.append('rect').attr('class', 'legend-ramp').attr('x', pad).attr('y', 2).attr('width', width - 2 * pad).attr('height', 12).attr('fill', `url(#${id})`).attr('stroke', '#888');
-  const axis = root.append('g').attr('transform', 'translate(0,14)').call(d3.axisBottom(x).tickValues([-halfWidth, 0, halfWidth]).tickFormat(d3.format('.3~g')));
+  const axis = root.append('g').attr('transform', 'translate(0,14)').call(d3.axisBottom(x).tickValues([-halfWidth, 0, halfWidth]).tickFormat(asciiFormat('.3~g')));
   axis.attr('font-size', 12).selectAll('text').attr('fill', '#1a1a1a');
   root.append('text').attr('x', width / 2).attr('y', height - 2).attr('text-anchor', 'middle').attr('font-size', 12).text(label);
 }

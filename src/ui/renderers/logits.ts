@@ -3,7 +3,7 @@
  * random-flipped input of one probe, as grouped bars.
  */
 import * as d3 from 'd3';
-import { addLabel, drawLegend, formatNumber, OKABE_ITO, prepareSvg, styleAxis, type ChartSize } from './common';
+import { addLabel, drawLegend, growToFit, formatNumber, OKABE_ITO, prepareSvg, styleAxis, type ChartSize } from './common';
 
 /** Softmax vectors [C] of one probe. */
 export interface LogitsData {
@@ -30,7 +30,7 @@ export const LOGIT_GROUPS = [
 export function renderLogitsPlot(svg: SVGSVGElement, data: LogitsData, options: Partial<ChartSize> = {}): { x: d3.ScaleBand<string>; y: d3.ScaleLinear<number, number> } {
   const size = { width: options.width ?? 480, height: options.height ?? 280 };
   const margin = { top: 24, right: 12, bottom: 64, left: 52 };
-  const { plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
+  const { root, plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
   const C = data.original.length;
   const classes = d3.range(C).map(String);
   const x = d3.scaleBand().domain(classes).range([0, innerWidth]).paddingInner(0.2).paddingOuter(0.1);
@@ -51,6 +51,7 @@ export function renderLogitsPlot(svg: SVGSVGElement, data: LogitsData, options: 
     plot.append('rect').attr('class', 'true-class').attr('x', x(String(data.label)) ?? 0).attr('y', 0)
       .attr('width', x.bandwidth()).attr('height', innerHeight).attr('fill', 'none').attr('stroke', '#222').attr('stroke-dasharray', '3,3');
   }
-  drawLegend(plot, LOGIT_GROUPS.map((g) => ({ label: g.key === 'original' ? g.label : `${g.label} (k=${data.k})`, colour: g.colour, kind: 'band' as const })), 0, innerHeight + 52, innerWidth);
+  const used = drawLegend(plot, LOGIT_GROUPS.map((g) => ({ label: g.key === 'original' ? g.label : `${g.label} (k=${data.k})`, colour: g.colour, kind: 'band' as const })), 0, innerHeight + 52, innerWidth);
+  growToFit(root, margin.top + innerHeight + 52 + used);
   return { x, y };
 }

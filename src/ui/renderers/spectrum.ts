@@ -5,7 +5,7 @@
  */
 import * as d3 from 'd3';
 import {
-  addLabel, drawLegend, finiteExtent, formatNumber, OKABE_ITO, prepareSvg, styleAxis, type ChartSize,
+  addLabel, drawLegend, growToFit, finiteExtent, formatNumber, OKABE_ITO, prepareSvg, styleAxis, type ChartSize,
 } from './common';
 import { cumulativeFtle } from './heatmap';
 
@@ -67,7 +67,7 @@ export interface SpectrumPlotOptions extends Partial<ChartSize> {
 export function renderSpectrumPlot(svg: SVGSVGElement, selected: SpectrumEpoch, earlier: SpectrumEpoch[], options: SpectrumPlotOptions = {}): { x: d3.ScaleLinear<number, number>; y: d3.ScaleLinear<number, number> } {
   const size = { width: options.width ?? 480, height: options.height ?? 300 };
   const margin = { top: 24, right: 16, bottom: 64, left: 60 };
-  const { plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
+  const { root, plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
   const f = unitFactor(options.log2 ?? false);
   const scale = (a: number[]) => a.map((v) => v * f);
   const stats = spectrumStats(selected.spectrum);
@@ -100,11 +100,12 @@ export function renderSpectrumPlot(svg: SVGSVGElement, selected: SpectrumEpoch, 
       .attr('cx', (i) => x(i + 1)).attr('cy', (i) => y(mean[i])).attr('r', 3).attr('fill', colour)
       .append('title').text((i) => `λ${i + 1} = ${formatNumber(mean[i])} (probes ${formatNumber(lo[i])} … ${formatNumber(hi[i])})`);
   }
-  drawLegend(plot, [
+  const used = drawLegend(plot, [
     { label: `epoch ${selected.epoch}: mean over probes`, colour },
     { label: 'probe range (min–max)', colour, kind: 'band' },
     ...(prev.length ? [{ label: 'earlier epochs', colour: '#999' }] : []),
   ], 0, innerHeight + 52, innerWidth);
+  growToFit(root, margin.top + innerHeight + 52 + used);
   return { x, y };
 }
 
@@ -122,7 +123,7 @@ export interface ProbeSeriesOptions extends Partial<ChartSize> {
 export function renderProbeSeries(svg: SVGSVGElement, lnR: ArrayLike<number>, T: number, k: number, options: ProbeSeriesOptions = {}): { x: d3.ScaleLinear<number, number>; y: d3.ScaleLinear<number, number> } {
   const size = { width: options.width ?? 480, height: options.height ?? 240 };
   const margin = { top: 20, right: 16, bottom: 64, left: 60 };
-  const { plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
+  const { root, plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
   const f = unitFactor(options.log2 ?? false);
   const r1 = Array.from({ length: T }, (_, t) => lnR[t * k] * f);
   const ftle = Array.from(cumulativeFtle(lnR, T, k, 0), (v) => v * f);
@@ -145,6 +146,7 @@ export function renderProbeSeries(svg: SVGSVGElement, lnR: ArrayLike<number>, T:
     plot.append('circle').attr('class', 'hover-dot').attr('cx', x(h + 1)).attr('cy', y(ftle[h])).attr('r', 4).attr('fill', OKABE_ITO[3]);
     addLabel(plot, `t=${h + 1}`, Math.min(innerWidth - 20, x(h + 1) + 4), 12, { anchor: 'start' });
   }
-  drawLegend(plot, [{ label: 'ln r₁(t) (per step)', colour: OKABE_ITO[1] }, { label: 'FTLE₁(t) (running mean)', colour: OKABE_ITO[3] }], 0, innerHeight + 52, innerWidth);
+  const used = drawLegend(plot, [{ label: 'ln r₁(t) (per step)', colour: OKABE_ITO[1] }, { label: 'FTLE₁(t) (running mean)', colour: OKABE_ITO[3] }], 0, innerHeight + 52, innerWidth);
+  growToFit(root, margin.top + innerHeight + 52 + used);
   return { x, y };
 }

@@ -3,7 +3,7 @@
  * the tiny sparklines of the epoch timeline.
  */
 import * as d3 from 'd3';
-import { addLabel, drawLegend, finiteExtent, formatNumber, OKABE_ITO, prepareSvg, styleAxis, type ChartSize } from './common';
+import { addLabel, drawLegend, growToFit, finiteExtent, formatNumber, OKABE_ITO, prepareSvg, styleAxis, type ChartSize } from './common';
 
 /** One epoch's point on the curves (EpochMetrics subset). NaN = not measured (epoch 0's train loss). */
 export interface EpochPoint {
@@ -91,7 +91,7 @@ export interface TrainingCurvesOptions extends Partial<ChartSize> {
 export function renderTrainingCurves(svg: SVGSVGElement, points: EpochPoint[], options: TrainingCurvesOptions = {}): { x: d3.ScaleLinear<number, number>; yLoss: d3.ScaleLinear<number, number>; yAcc: d3.ScaleLinear<number, number> } {
   const size = { width: options.width ?? 560, height: options.height ?? 240 };
   const margin = { top: 20, right: 12, bottom: 64, left: 56 };
-  const { plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
+  const { root, plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
   const gap = 64;
   const w = (innerWidth - gap) / 2;
   const ep = points.map((p) => p.epoch);
@@ -131,10 +131,11 @@ export function renderTrainingCurves(svg: SVGSVGElement, points: EpochPoint[], o
   const ga = panel('acc-panel', w + gap, yAcc, 'accuracy (%)');
   series(ga, 'trainAcc', points.map((p) => p.trainAcc * 100), yAcc, OKABE_ITO[4], false);
   series(ga, 'testAcc', points.map((p) => p.testAcc * 100), yAcc, OKABE_ITO[3], true);
-  drawLegend(plot, [
+  const used = drawLegend(plot, [
     { label: 'train', colour: OKABE_ITO[4] },
     { label: 'test', colour: OKABE_ITO[3], kind: 'dashed' },
     ...(batchXY.length ? [{ label: 'per-batch loss', colour: '#aaa' }] : []),
   ], 0, innerHeight + 52, innerWidth);
+  growToFit(root, margin.top + innerHeight + 52 + used);
   return { x, yLoss, yAcc };
 }
