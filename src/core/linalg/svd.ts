@@ -1,0 +1,76 @@
+/**
+ * Thin SVD (ml-matrix) with a deterministic sign convention, and subspace overlaps.
+ * Sign convention (the fixtures' `sv_sign_convention`): each left singular vector u_j is flipped so
+ * that its largest-|.| entry is positive, and v_j gets the same flip (G = U S V^T is unchanged).
+ */
+import { Matrix, SingularValueDecomposition } from 'ml-matrix';
+
+export interface Svd {
+  /** Singular values, descending, r = min(m, n). */
+  s: Float64Array;
+  /** Left singular vectors, vector-major [r][m] (u_j contiguous). */
+  U: Float64Array;
+  /** Right singular vectors, vector-major [r][n] (v_j contiguous). */
+  V: Float64Array;
+  r: number;
+}
+
+/** Thin SVD of A ([m][n] row-major): A = U diag(s) V^T, signs fixed as described above. */
+export function svd(A: Float64Array, m: number, n: number): Svd {
+  const M = new Matrix(m, n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) M.set(i, j, A[i * n + j]);
+  const dec = new SingularValueDecomposition(M, { autoTranspose: true, computeLeftSingularVectors: true, computeRightSingularVectors: true });
+  const r = Math.min(m, n);
+  const sv = dec.diagonal;
+  const Um = dec.leftSingularVectors;
+  const Vm = dec.rightSingularVectors;
+  // Sort descending (ml-matrix already does; keep it explicit so the convention never depends on it).
+  const order = Array.from({ length: r }, (_, j) => j).sort((a, b) => sv[b] - sv[a]);
+  const s = new Float64Array(r);
+  const U = new Float64Array(r * m);
+  const V = new Float64Array(r * n);
+  for (let jj = 0; jj < r; jj++) {
+    const j = order[jj];
+    s[jj] = sv[j];
+    let big = 0;
+    let sign = 1;
+    for (let i = 0; i < m; i++) {
+      const u = Um.get(i, j);
+      if (Math.abs(u) > big) {
+        big = Math.abs(u);
+        sign = u < 0 ? -1 : 1;
+      }
+    }
+    for (let i = 0; i < m; i++) U[jj * m + i] = sign * Um.get(i, j);
+    for (let i = 0; i < n; i++) V[jj * n + i] = sign * Vm.get(i, j);
+  }
+  return { s, U, V, r };
+}
+
+/**
+ * Subspace overlap ||A_m^T B_m||_F^2 / m = mean cos^2 of the principal angles between span of the
+ * first m vectors of A and of B (both vector-major, orthonormal vectors of length S). Null for
+ * random subspaces: m / S.
+ */
+export function subspaceOverlap(A: Float64Array, B: Float64Array, S: number, m: number): number {
+  let sum = 0;
+  for (let a = 0; a < m; a++) {
+    for (let b = 0; b < m; b++) {
+      let c = 0;
+      for (let i = 0; i < S; i++) c += A[a * S + i] * B[b * S + i];
+      sum += c * c;
+    }
+  }
+  return sum / m;
+}
+
+/** Participation ratio (sum s)^2 / sum s^2 of singular values: effective rank, in [1, r]. */
+export function participationRatio(s: ArrayLike<number>): number {
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < s.length; i++) {
+    a += s[i];
+    b += s[i] * s[i];
+  }
+  return b > 0 ? (a * a) / b : 0;
+}
