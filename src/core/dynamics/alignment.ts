@@ -1,0 +1,152 @@
+/**
+ * Gradient-SVD alignment (method.md §4). Per probe and step t: G_t = dL_t/dW_hh (prefix loss,
+ * readout after step t), G_t = U S V^T (signs: svd.ts), and the forward Lyapunov basis Q_t:
+ *  - cos_right[a][j] = <q_a(t), v_j>, cos_left[a][j] = <q_a(t), u_j> (a < nq, j < nsv);
+ *    the paper's statistic is the sample std (ddof 1) of cos_right over probes and pairs, per step;
+ *  - overlap_m = ||A_m^T Q_t[:, :m]||_F^2 / m (A_m = top-m V or U), null m/N.
+ * rnn only (G_t is N x N and Q_t lives in the same space).
+ */
+import type { Cell } from './cells';
+import { bpttSample } from './gradients';
+import type { Trajectory } from './trajectory';
+import { participationRatio, subspaceOverlap, svd, type Svd } from '../linalg/svd';
+
+/** What one probe contributes at each analysed step. */
+export interface ProbeStepAlignment {
+  /** 1-based step. */
+  t: number;
+  /** SVD of dL_t/dW_hh (vector-major U, V). */
+  svd: Svd;
+  /** Q_t, vector-major [kq][N] (at least max(nq, m) vectors). */
+  q: Float64Array;
+  kq: number;
+}
+
+/**
+ * SVDs of the prefix-loss gradients dL_t/dW_hh of one probe sequence at the given 1-based steps,
+ * paired with Q_t (qAt: step -> vector-major Q_t with kq vectors).
+ */
+export function probeStepAlignments(
+  cell: Cell, inputs: Float64Array, xBase: number, traj: Trajectory, label: number, steps: number[],
+  qAt: Map<number, Float64Array>, kq: number,
+): ProbeStepAlignment[] {
+  if (cell.arch !== 'rnn') throw new Error('alignment is defined for the vanilla rnn only');
+  const N = cell.hiddenSize;
+  return steps.map((t) => {
+    const g = bpttSample(cell, inputs, xBase, traj, label, { tLoss: t });
+    const q = qAt.get(t);
+    if (!q) throw new Error(`alignment: Q_${t} was not kept`);
+    return { t, svd: svd(g.cell.weight_hh, N, N), q, kq };
+  });
+}
+
+/**
+ * cos[a][j] = <q_a, w_j> for a < nq, j < nsv: Q (vector-major, length N vectors) against the
+ * first nsv vectors of W (vector-major); written to out at off ([nq][nsv]).
+ */
+export function cosineMatrix(Q: Float64Array, qIdx: ArrayLike<number>, W: Float64Array, nsv: number, N: number, out: Float64Array, off = 0): void {
+  for (let ai = 0; ai < qIdx.length; ai++) {
+    const a = qIdx[ai];
+    for (let j = 0; j < nsv; j++) {
+      let c = 0;
+      for (let i = 0; i < N; i++) c += Q[a * N + i] * W[j * N + i];
+      out[off + ai * nsv + j] = c;
+    }
+  }
+}
+
+/** Sample standard deviation (ddof 1) of the values; NaN for fewer than 2. */
+export function sampleStd(x: ArrayLike<number>): number {
+  const n = x.length;
+  if (n < 2) return NaN;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += x[i];
+  m /= n;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (x[i] - m) ** 2;
+  return Math.sqrt(v / (n - 1));
+}
+
+/** Fixture-layout alignment block (formats.md `alignment`), all nested number arrays. */
+export interface AlignmentBlock {
+  steps: number[];
+  nq: number;
+  nsv: number;
+  prefix_singular_values: number[][][];
+  cos_right: number[][][][];
+  cos_left: number[][][][];
+  std_per_step: number[];
+  summary_std: number;
+  std_per_step_left: number[];
+  summary_std_left: number;
+  rms_per_sample: number[];
+  null_cos_std: number;
+  overlap: { m: number[]; right: number[][][]; left: number[][][]; null: number[] };
+}
+
+/**
+ * Builds the fixture-layout alignment block from per-probe step alignments ([B][steps]).
+ * prefix_singular_values keeps nsv + 1 values (to judge whether v_nsv is well separated).
+ */
+export function alignmentBlock(per: ProbeStepAlignment[][], N: number, nq: number, nsv: number, m: number[]): AlignmentBlock {
+  const B = per.length;
+  const steps = per[0].map((s) => s.t);
+  const qIdx = Array.from({ length: nq }, (_, a) => a);
+  const buf = new Float64Array(nq * nsv);
+  const toRows = (): number[][] => Array.from({ length: nq }, (_, a) => Array.from(buf.subarray(a * nsv, (a + 1) * nsv)));
+  const cosR: number[][][][] = [];
+  const cosL: number[][][][] = [];
+  const psv: number[][][] = [];
+  const ovR: number[][][] = [];
+  const ovL: number[][][] = [];
+  for (let b = 0; b < B; b++) {
+    cosR.push([]);
+    cosL.push([]);
+    psv.push([]);
+    ovR.push([]);
+    ovL.push([]);
+    for (const st of per[b]) {
+      cosineMatrix(st.q, qIdx, st.svd.V, nsv, N, buf);
+      cosR[b].push(toRows());
+      cosineMatrix(st.q, qIdx, st.svd.U, nsv, N, buf);
+      cosL[b].push(toRows());
+      psv[b].push(Array.from(st.svd.s.subarray(0, Math.min(nsv + 1, st.svd.r))));
+      ovR[b].push(m.map((mm) => subspaceOverlap(st.svd.V, st.q, N, mm)));
+      ovL[b].push(m.map((mm) => subspaceOverlap(st.svd.U, st.q, N, mm)));
+    }
+  }
+  const flatten = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flatten) : [v as number]);
+  const perStep = (c: number[][][][]) => steps.map((_, s) => sampleStd(c.flatMap((pb) => flatten(pb[s]))));
+  const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
+  const stdR = perStep(cosR);
+  const stdL = perStep(cosL);
+  const rms = cosR.map((pb) => {
+    const x = flatten(pb);
+    return Math.sqrt(x.reduce((a, v) => a + v * v, 0) / x.length);
+  });
+  return {
+    steps,
+    nq,
+    nsv,
+    prefix_singular_values: psv,
+    cos_right: cosR,
+    cos_left: cosL,
+    std_per_step: stdR,
+    summary_std: mean(stdR),
+    std_per_step_left: stdL,
+    summary_std_left: mean(stdL),
+    rms_per_sample: rms,
+    null_cos_std: 1 / Math.sqrt(N),
+    overlap: { m: [...m], right: ovR, left: ovL, null: m.map((mm) => mm / N) },
+  };
+}
+
+/** Effective rank (participation ratio) of a gradient's singular values. */
+export const effectiveRank = (s: Svd): number => participationRatio(s.s);
+
+/** About five evenly spaced 1-based steps ending at T (deduplicated, ascending). */
+export function defaultAlignmentSteps(T: number, count = 5): number[] {
+  const out = new Set<number>();
+  for (let i = 1; i <= count; i++) out.add(Math.max(1, Math.round((T * i) / count)));
+  return [...out].sort((a, b) => a - b);
+}
