@@ -127,18 +127,15 @@ describe('URL hash -> RunConfig', () => {
     expect(PRESET_CONFIGS.quick.epochs).toBe(3);
   });
 
-  // KNOWN BUG in src/core/formats/config.ts (reported to the lead): a duplicated key is ambiguous
-  // (#epochs=2&epochs=500 silently trains 2 epochs: URLSearchParams.get takes the first). It should
-  // be refused naming the key. Flip `it.fails` to `it` once configFromHash checks params.getAll(key).
-  it.fails('refuses a duplicated key naming it (known bug, reported)', () => {
+  // A duplicated key is ambiguous (#epochs=2&epochs=500): refused, naming the key.
+  it('refuses a duplicated key naming it', () => {
     const { config, issues } = parse('#epochs=2&epochs=500');
     expect(issues.map((i) => i.key)).toEqual(['epochs']);
     expect(config.epochs).toBe(PRESET_CONFIGS.quick.epochs);
   });
 
-  // KNOWN BUG (reported): the issue message echoes the raw value in full, so a 100 kB hash value
-  // becomes a 100 kB error banner. Flip to `it` once the message truncates the value.
-  it.fails('keeps the message for a huge value short (known bug, reported)', () => {
+  // The message echoes the value: a 100 kB hash value must not become a 100 kB banner.
+  it('keeps the message for a huge value short', () => {
     const { issues } = parse(`#epochs=${'x'.repeat(100_000)}`);
     expect(issues[0].message.length).toBeLessThan(300);
   });

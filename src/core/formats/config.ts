@@ -108,12 +108,19 @@ export function configFromHash(hash: string): { config: RunConfig; issues: Confi
   const shape = RunConfigSchema.shape as Record<string, z.ZodType>;
   for (const key of Object.keys(shape)) {
     if (key === 'preset') continue;
-    const raw = params.get(key);
-    if (raw === null) continue;
+    const all = params.getAll(key);
+    if (all.length === 0) continue;
+    const raw = all[0];
+    // A value is echoed back to the user: keep a hostile 100 kB value from becoming a 100 kB banner.
+    const shown = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
+    if (all.length > 1) {
+      issues.push({ key, message: `${key} is given ${all.length} times; give it once` });
+      continue;
+    }
     const value = NUMERIC_KEYS.has(key) ? (raw.trim() === '' ? NaN : Number(raw)) : raw;
     const r = shape[key].safeParse(value);
     if (r.success) (config as Record<string, unknown>)[key] = r.data;
-    else issues.push({ key, message: `invalid ${key}="${raw}": ${r.error.issues[0]?.message ?? 'invalid'}` });
+    else issues.push({ key, message: `invalid ${key}="${shown}": ${r.error.issues[0]?.message ?? 'invalid'}` });
   }
   return { config, issues };
 }
