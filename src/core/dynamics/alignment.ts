@@ -81,7 +81,7 @@ export interface AlignmentBlock {
   summary_std_left: number;
   rms_per_sample: number[];
   null_cos_std: number;
-  overlap: { m: number[]; right: number[][][]; left: number[][][]; null: number[] };
+  overlap: { m: number[]; right: number[][][]; left: number[][][]; null: number[]; definition: string };
 }
 
 /**
@@ -137,7 +137,13 @@ export function alignmentBlock(per: ProbeStepAlignment[][], N: number, nq: numbe
     summary_std_left: mean(stdL),
     rms_per_sample: rms,
     null_cos_std: 1 / Math.sqrt(N),
-    overlap: { m: [...m], right: ovR, left: ovL, null: m.map((mm) => mm / N) },
+    overlap: {
+      m: [...m],
+      right: ovR,
+      left: ovL,
+      null: m.map((mm) => mm / N),
+      definition: '||A_m^T Q_t[:, :m]||_F^2 / m = mean cos^2 of principal angles; A_m = top-m right (V) or left (U) singular vectors',
+    },
   };
 }
 

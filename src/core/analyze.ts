@@ -1,0 +1,205 @@
+/**
+ * analyzeModel: the whole float64 analysis of a model on a probe set, as one `ftle-lab.analysis/v1`
+ * object whose keys, shapes and indexing match the reference fixtures (formats.md). Used by the
+ * CLI (`ftle-lab analyze`) and by tests; the training worker uses the lighter epochAnalysis.
+ */
+import { createCell } from './dynamics/cells';
+import { probeLyapunov, ftleAt, type ProbeLyapunov } from './dynamics/lyapunov';
+import { bpttSample, cosine, gradsFromDeltas, projectDeltas, qrFormDeltas, relativeDifference, type SampleGradients } from './dynamics/gradients';
+import { alignmentBlock, defaultAlignmentSteps, probeStepAlignments, type AlignmentBlock } from './dynamics/alignment';
+import { vectorsToRowMajor } from './linalg/qr';
+import { svd } from './linalg/svd';
+import { ANALYSIS_FORMAT, nest } from './formats/analysis';
+import { GATES, type ModelWeights } from './formats/model';
+import { checkProbeForModel, type Probe } from './formats/probe';
+import { createRecurrentFlipEvaluator, flipTest, type FlipTestResult } from './sensitivity';
+
+export interface FlipOptions {
+  n?: number;
+  kList?: number[];
+  R?: number;
+  seed?: number;
+  /** [K][R][k] 0-based steps; overrides kList/R draws (a probe file's flip.rand_sets). */
+  randSets?: number[][][];
+}
+
+export interface AnalyzeOptions {
+  /** Q vectors tracked (default S: the full spectrum). */
+  k?: number;
+  /** 'e' (default, ln per step) or '2' (bits per step) for ftle / ftle_mid. */
+  logBase?: 'e' | '2';
+  /** Run the flip test (options, or true for defaults / the probe file's flip block). */
+  flip?: boolean | FlipOptions;
+  /** 1-based alignment steps (rnn); default ~5 evenly spaced steps ending at T. */
+  alignSteps?: number[];
+  /**
+   * Largest T*S*S (floats) for which the k = S Q/R-vs-BPTT check stores all Q_t and R_t
+   * (default 4e6, ~64 MB); above it `checks` holds null values.
+   */
+  maxCheckFloats?: number;
+}
+
+const REDUCED_RANK_DEFINITION =
+  'delta_t^(q) = Q_t[:, :q] Q_t[:, :q]^T delta_t; dW_hh^(q) = sum_t diag(1-h_t^2) delta_t^(q) h_{t-1}^T; cosine (Frobenius) to the full dL/dW_hh, per sample [B][len(q)]';
+
+/**
+ * Analyses `weights` on `probe` (checked against each other; throws FormatError on a mismatch).
+ * Returns the JSON-ready `ftle-lab.analysis/v1` object: k, log_base, logits [B][C], loss [B],
+ * loss_t [B][T], rvals [B][T][k], ftle [B][k], ftle_mid {t = floor(T/2), values [B][k]},
+ * q_final [B][S][k], h_T [B][N] (+ c_T), grad_weight_hh [B][G*N][N], singular_values [B][N],
+ * grads {tensor: [B][...]}, jacobian_first/last [B][S][S], checks, reduced_rank and alignment
+ * (rnn), flip (when requested).
+ */
+export function analyzeModel(weights: ModelWeights, probe: Probe, opts: AnalyzeOptions = {}): Record<string, unknown> {
+  checkProbeForModel(probe, weights);
+  const cell = createCell(weights);
+  const { B, T, D } = probe;
+  const S = cell.stateSize;
+  const N = cell.hiddenSize;
+  const C = cell.numClasses;
+  const G = GATES[weights.arch];
+  const k = opts.k ?? S;
+  if (!(Number.isInteger(k) && k >= 1 && k <= S)) throw new RangeError(`k = ${k} must be an integer in 1..${S}`);
+  const logScale = opts.logBase === '2' ? 1 / Math.LN2 : 1;
+  const tMid = Math.max(1, Math.floor(T / 2));
+
+  const main = probeLyapunov(cell, probe, { k, keepTrajectories: true });
+  const trajs = main.trajectories!;
+  const xBase = (b: number) => b * T * D;
+
+  // Full-basis run for the Q/R identity, reduced-rank gradients and alignment (first columns of Q
+  // do not depend on how many are tracked). Stored Q_t / R_t for all t are T*S*S floats each.
+  const canCheck = T * S * S <= (opts.maxCheckFloats ?? 4e6);
+  const isRnn = weights.arch === 'rnn';
+  const reducedQ = isRnn ? [1, 2, 4, 8, 16].filter((q) => q <= Math.min(S, 16)) : [];
+  const nq = Math.min(10, N);
+  const nsv = Math.min(5, N);
+  const alignM = [1, 3, 5].filter((m) => m <= N);
+  const kAux = canCheck ? S : Math.min(S, Math.max(16, nq, ...alignM));
+  const needAux = canCheck || isRnn;
+  const aux: ProbeLyapunov | null = needAux
+    ? probeLyapunov(cell, probe, { k: kAux, keepAllQ: true, keepAllR: canCheck })
+    : null;
+
+  const grads: SampleGradients[] = [];
+  const lossT: number[][] = [];
+  const checkRel: Record<string, number> = {};
+  const reduced: number[][] = [];
+  for (let b = 0; b < B; b++) {
+    const g = bpttSample(cell, probe.inputs, xBase(b), trajs[b], probe.labels[b], { wantDeltas: true, wantDx: true });
+    grads.push(g);
+    const lt: number[] = [];
+    for (let t = 1; t <= T; t++) lt.push(bpttSample(cell, probe.inputs, xBase(b), trajs[b], probe.labels[b], { tLoss: t }).loss);
+    lossT.push(lt);
+    if (canCheck && aux) {
+      const run = aux.runs[b];
+      const dq = qrFormDeltas(run, g.deltas!.subarray(T * S, (T + 1) * S));
+      const upd = (key: string, v: number) => (checkRel[key] = Math.max(checkRel[key] ?? 0, v));
+      if (isRnn) {
+        const gq = gradsFromDeltas(cell, probe.inputs, xBase(b), trajs[b], dq);
+        upd('qr_vs_autograd_rel_weight_ih_l0', relativeDifference(gq.weight_ih, g.cell.weight_ih));
+        upd('qr_vs_autograd_rel_weight_hh_l0', relativeDifference(gq.weight_hh, g.cell.weight_hh));
+        upd('qr_vs_autograd_rel_bias_ih_l0', relativeDifference(gq.bias_ih, g.cell.bias_ih));
+        upd('qr_vs_autograd_rel_bias_hh_l0', relativeDifference(gq.bias_hh, g.cell.bias_hh));
+        // The readout gradients depend on h_T only: identical in both forms by construction.
+        upd('qr_vs_autograd_rel_fc.weight', 0);
+        upd('qr_vs_autograd_rel_fc.bias', 0);
+      } else {
+        upd('qr_delta_vs_autograd_rel', relativeDifference(dq.subarray(S), g.deltas!.subarray(S)));
+      }
+    }
+    if (isRnn && aux) {
+      reduced.push(
+        reducedQ.map((q) => cosine(gradsFromDeltas(cell, probe.inputs, xBase(b), trajs[b], projectDeltas(aux.runs[b], g.deltas!, q)).weight_hh, g.cell.weight_hh)),
+      );
+    }
+  }
+  if (!canCheck) {
+    for (const key of isRnn
+      ? ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0', 'fc.weight', 'fc.bias'].map((n) => `qr_vs_autograd_rel_${n}`)
+      : ['qr_delta_vs_autograd_rel']) checkRel[key] = NaN;
+  }
+
+  const perProbe = <X>(f: (b: number) => X): X[] => Array.from({ length: B }, (_, b) => f(b));
+  const J = new Float64Array(S * S);
+  const jac = (b: number, t: number) => {
+    cell.jacobian(probe.inputs, xBase(b) + (t - 1) * D, trajs[b].states, (t - 1) * S, J);
+    return nest(J, [S, S]);
+  };
+
+  const out: Record<string, unknown> = {
+    format: ANALYSIS_FORMAT,
+    k,
+    log_base: opts.logBase ?? 'e',
+    logits: perProbe((b) => Array.from(grads[b].logits)),
+    loss: perProbe((b) => grads[b].loss),
+    rvals: nest(Array.from(main.lnR, Math.exp), [B, T, k]),
+    ftle: nest(main.spectrum.map((v) => v * logScale), [B, k]),
+    grad_weight_hh: perProbe((b) => nest(grads[b].cell.weight_hh, [G * N, N])),
+    singular_values: perProbe((b) => Array.from(svd(grads[b].cell.weight_hh, G * N, N).s)),
+    h_T: perProbe((b) => Array.from(trajs[b].states.subarray(T * S, T * S + N))),
+    ...(weights.arch === 'lstm' ? { c_T: perProbe((b) => Array.from(trajs[b].states.subarray(T * S + N, (T + 1) * S))) } : {}),
+    loss_t: lossT,
+    grads: {
+      weight_ih_l0: perProbe((b) => nest(grads[b].cell.weight_ih, [G * N, D])),
+      bias_ih_l0: perProbe((b) => Array.from(grads[b].cell.bias_ih)),
+      bias_hh_l0: perProbe((b) => Array.from(grads[b].cell.bias_hh)),
+      'fc.weight': perProbe((b) => nest(grads[b].fcWeight, [C, N])),
+      'fc.bias': perProbe((b) => Array.from(grads[b].fcBias)),
+    },
+    q_final: perProbe((b) => nest(vectorsToRowMajor(main.runs[b].qFinal, S, k), [S, k])),
+    ftle_mid: { t: tMid, values: perProbe((b) => Array.from(ftleAt(main.runs[b].lnR, k, tMid), (v) => v * logScale)) },
+    jacobian_first: perProbe((b) => jac(b, 1)),
+    jacobian_last: perProbe((b) => jac(b, T)),
+  };
+  if (isRnn) out.reduced_rank = { q: reducedQ, cos_to_full_grad_weight_hh: reduced, definition: REDUCED_RANK_DEFINITION };
+  out.checks = checkRel;
+
+  let alignment: AlignmentBlock | null = null;
+  if (isRnn && aux) {
+    const steps = opts.alignSteps ?? defaultAlignmentSteps(T);
+    for (const t of steps) if (!(Number.isInteger(t) && t >= 1 && t <= T)) throw new RangeError(`alignment step ${t} is not in 1..${T}`);
+    const kq = aux.k;
+    const per = perProbe((b) => {
+      const qAt = new Map<number, Float64Array>();
+      for (const t of steps) qAt.set(t, aux.runs[b].qAll!.subarray(t * kq * S, (t + 1) * kq * S));
+      return probeStepAlignments(cell, probe.inputs, xBase(b), trajs[b], probe.labels[b], steps, qAt, kq);
+    });
+    alignment = alignmentBlock(per, N, nq, nsv, alignM);
+  }
+  out.alignment = alignment
+    ? {
+        ...alignment,
+        pairing: `Q_t (forward QR basis after step t, k=${aux!.k}) with the SVD of dL_t/dW_hh, L_t = CE of the readout at step t`,
+        sv_sign_convention: 'u_j sign-flipped so that its largest-|.| entry is positive; v_j follows (G = U S V^T)',
+      }
+    : null;
+
+  if (opts.flip) out.flip = runFlip(weights, probe, main, grads, opts.flip === true ? {} : opts.flip);
+  return out;
+}
+
+/** Runs the flip test (src/core/sensitivity) with our R values and input gradients. */
+function runFlip(weights: ModelWeights, probe: Probe, main: ProbeLyapunov, grads: SampleGradients[], f: FlipOptions): FlipTestResult {
+  const { B, T, D } = probe;
+  const spec = probe.flip ?? {};
+  const inputGradients = new Float64Array(B * T * D);
+  for (let b = 0; b < B; b++) inputGradients.set(grads[b].dLdx!, b * T * D);
+  const evaluator = createRecurrentFlipEvaluator(weights, probe.inputs, probe.labels, B, T, D, probe.h0, probe.c0);
+  return flipTest({
+    inputs: probe.inputs,
+    labels: probe.labels,
+    B,
+    T,
+    D,
+    rvals: Float64Array.from(main.lnR, Math.exp),
+    k: main.k,
+    n: f.n ?? spec.n ?? 1,
+    inputGradients,
+    kList: f.kList ?? spec.kList,
+    R: f.R,
+    seed: f.seed,
+    randSets: f.randSets ?? spec.randSets,
+    evaluator,
+  });
+}
