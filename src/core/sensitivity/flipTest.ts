@@ -24,6 +24,8 @@ import { flipValue, FLIP_THRESHOLD, ordersDescending, rankAscending, stepScores,
 export const DEFAULT_K_LIST = [1, 2, 3, 5, 10, 20, 30, 50, 75, 100, 200, 300];
 /** The paper's number of random draws. */
 export const DEFAULT_R = 50;
+/** Matched random draws per probe and k: they enter only as a per-probe mean, so fewer than R suffice. */
+export const DEFAULT_MATCHED_DRAWS = 10;
 /** Rankings compared with the random baseline (FlipSummary names, plus matched_time). */
 export const RANKING_NAMES = ["top", "bottom", "saliency", "taylor", "last", "matched", "matched_time"] as const;
 export type RankingName = (typeof RANKING_NAMES)[number];
@@ -57,7 +59,7 @@ export interface FlipTestArgs {
   seed?: number;
   /** Externally given random sets [K][R][k] of 0-based steps (e.g. a fixture's rand_sets). */
   randSets?: number[][][];
-  /** Matched random draws per probe and k (default R). */
+  /** Matched random draws per probe and k (default 10: they enter only as a per-probe mean). */
   matchedDraws?: number;
   /** Bootstrap resamples for the bands (default 1000). */
   bootstrapResamples?: number;
@@ -173,17 +175,38 @@ export function stepDirections(inputs: ArrayLike<number>, B: number, T: number, 
   return up;
 }
 
+/** Strata of one probe's steps for matched draws: stratumOf [T] and the steps of each stratum. */
+export interface MatchedStrata {
+  stratumOf: Int32Array;
+  strata: Int32Array[];
+}
+
 /**
- * Matched random draws for one probe: for each stratum (direction, time bin) draw as many
- * distinct steps, uniformly from that stratum, as the reference set has in it. With timeBins = 1
- * the draws are matched on the number of 0->1 and 1->0 steps only. The reference set lies in
- * the strata, so every stratum has enough steps.
+ * Splits the T steps of one probe into strata (flip direction, time window): stratum
+ * = up[t] * timeBins + floor(t * timeBins / T), with up[t] = 1 for a 0->1 step (stepDirections row).
  */
-function matchedDraw(refSet: ArrayLike<number>, strata: Int32Array[], stratumOf: Int32Array, rng: Rng, scratch: Int32Array): number[] {
-  const counts = new Int32Array(strata.length);
-  for (let j = 0; j < refSet.length; j++) counts[stratumOf[refSet[j]]]++;
+export function matchedStrata(up: ArrayLike<number>, T: number, timeBins: number): MatchedStrata {
+  const stratumOf = new Int32Array(T);
+  const members: number[][] = Array.from({ length: 2 * timeBins }, () => []);
+  for (let t = 0; t < T; t++) {
+    const s = (up[t] ? 1 : 0) * timeBins + Math.min(timeBins - 1, Math.floor((t * timeBins) / T));
+    stratumOf[t] = s;
+    members[s].push(t);
+  }
+  return { stratumOf, strata: members.map((m) => Int32Array.from(m)) };
+}
+
+/**
+ * One matched random draw for one probe: for each stratum, as many distinct steps, uniformly from
+ * that stratum, as the reference set (e.g. the top-k set) has in it. With timeBins = 1 the draw is
+ * matched on the number of 0->1 and 1->0 steps only; with 4 also on the quarter of the sequence.
+ * The reference set lies in the strata, so every stratum has enough steps.
+ */
+export function drawMatched(refSet: ArrayLike<number>, s: MatchedStrata, rng: Rng, scratch = new Int32Array(s.stratumOf.length)): number[] {
+  const counts = new Int32Array(s.strata.length);
+  for (let j = 0; j < refSet.length; j++) counts[s.stratumOf[refSet[j]]]++;
   const out: number[] = [];
-  for (let s = 0; s < strata.length; s++) if (counts[s] > 0) out.push(...drawDistinct(strata[s], counts[s], rng, scratch));
+  for (let k = 0; k < s.strata.length; k++) if (counts[k] > 0) out.push(...drawDistinct(s.strata[k], counts[k], rng, scratch));
   return out;
 }
 
@@ -198,7 +221,9 @@ const to2d = (a: ArrayLike<number>, rows: number, cols: number): number[][] =>
   Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => a[r * cols + c]));
 
 /**
- * Runs the full flip test. Evaluations: B * K * (R + ~6 + 2 * matchedDraws) flipped sequences.
+ * Runs the full flip test. Evaluations: B * K * (R + 5 + 2 * matchedDraws) flipped sequences
+ * (B = 16, T = 196, N = 64, K = 10, R = 50: 12,000 jobs, ~2.0 M recurrent steps with the cached
+ * evaluator, i.e. about 10,000 full forward passes' worth).
  * See FlipTestArgs and FlipTestResult for shapes.
  */
 export function flipTest(args: FlipTestArgs): FlipTestResult {
@@ -230,7 +255,7 @@ export function flipTest(args: FlipTestArgs): FlipTestResult {
   }
   const K = kList.length;
   const R = randSets[0]?.length ?? 0;
-  const Rm = args.matchedDraws ?? Math.max(R, 1);
+  const Rm = args.matchedDraws ?? DEFAULT_MATCHED_DRAWS;
   const bootstrapResamples = args.bootstrapResamples ?? 1000;
 
   const evaluator: FlipEvaluator =
@@ -301,20 +326,10 @@ export function flipTest(args: FlipTestArgs): FlipTestResult {
   const matched = (timeBins: number, stream: string): number[][][] => {
     const rng = createRng(deriveSeed(seed, stream));
     const jobs: FlipJob[] = [];
-    const perProbe = Array.from({ length: B }, (_, b) => {
-      const stratumOf = new Int32Array(T);
-      const members: number[][] = Array.from({ length: 2 * timeBins }, () => []);
-      for (let t = 0; t < T; t++) {
-        const s = up[b * T + t] * timeBins + Math.min(timeBins - 1, Math.floor((t * timeBins) / T));
-        stratumOf[t] = s;
-        members[s].push(t);
-      }
-      return { stratumOf, strata: members.map((m) => Int32Array.from(m)) };
-    });
+    const perProbe = Array.from({ length: B }, (_, b) => matchedStrata(up.subarray(b * T, (b + 1) * T), T, timeBins));
     kList.forEach((k) => {
       for (let r = 0; r < Rm; r++)
-        for (let b = 0; b < B; b++)
-          jobs.push({ probe: b, steps: matchedDraw(orders[b].subarray(0, k), perProbe[b].strata, perProbe[b].stratumOf, rng, scratch) });
+        for (let b = 0; b < B; b++) jobs.push({ probe: b, steps: drawMatched(orders[b].subarray(0, k), perProbe[b], rng, scratch) });
     });
     const l = evaluator.losses(jobs);
     return kList.map((_, ki) =>

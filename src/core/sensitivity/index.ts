@@ -2,3 +2,4 @@
 export * from "./scores";
 export * from "./evaluator";
 export * from "./flipTest";
+export * from "./summary";
