@@ -1,0 +1,148 @@
+/**
+ * `ftle-lab analyze --model m.json --probe p.json --out a.json [--k K] [--log2] [--flip]
+ *  [--align-steps 7,14,28] [--seed S]`
+ * Runs the float64 analysis (src/core/analyze.ts) on a model and probe file and writes
+ * `ftle-lab.analysis/v1`. Any problem with the files or flags: ONE line on stderr naming it,
+ * exit code 2 (never a stack trace). Exported `runCli` is what tests and bin/ftle-lab.mjs call.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { analyzeModel } from '../core/analyze';
+import { FormatError } from '../core/formats/errors';
+import { parseModelJson } from '../core/formats/model';
+import { parseProbeJson } from '../core/formats/probe';
+
+export const USAGE =
+  'usage: ftle-lab analyze --model m.json --probe p.json --out a.json [--k K] [--log2] [--flip] [--align-steps 7,14,28] [--seed S]';
+
+/** A problem the user can fix (bad flag or file): reported as one line, exit code 2. */
+export class UsageError extends Error {}
+
+interface AnalyzeArgs {
+  model: string;
+  probe: string;
+  out: string;
+  k?: number;
+  log2: boolean;
+  flip: boolean;
+  alignSteps?: number[];
+  seed?: number;
+}
+
+const positiveInt = (flag: string, v: string): number => {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag}: expected a positive integer, got "${v}"`);
+  return n;
+};
+
+/** Parses the arguments after `analyze`; throws UsageError naming the flag. */
+export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
+  const a: Partial<AnalyzeArgs> & { log2: boolean; flip: boolean } = { log2: false, flip: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag}: missing value`);
+      return v;
+    };
+    switch (flag) {
+      case '--model':
+        a.model = value();
+        break;
+      case '--probe':
+        a.probe = value();
+        break;
+      case '--out':
+        a.out = value();
+        break;
+      case '--k':
+        a.k = positiveInt('--k', value());
+        break;
+      case '--seed': {
+        const v = value();
+        if (!/^\d+$/.test(v)) throw new UsageError(`--seed: expected a non-negative integer, got "${v}"`);
+        a.seed = Number(v);
+        break;
+      }
+      case '--align-steps':
+        a.alignSteps = value().split(',').map((s) => positiveInt('--align-steps', s.trim()));
+        break;
+      case '--log2':
+        a.log2 = true;
+        break;
+      case '--flip':
+        a.flip = true;
+        break;
+      default:
+        throw new UsageError(`unknown flag "${flag}" (${USAGE})`);
+    }
+  }
+  for (const req of ['model', 'probe', 'out'] as const) if (!a[req]) throw new UsageError(`--${req}: required (${USAGE})`);
+  return a as AnalyzeArgs;
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`${what} ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/** Runs `analyze`; returns the written analysis object. Throws UsageError / FormatError on bad input. */
+export function runAnalyze(argv: string[]): Record<string, unknown> {
+  const args = parseAnalyzeArgs(argv);
+  const prefix = (what: string, f: () => unknown) => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof FormatError) throw new UsageError(`${what} ${e.message}`);
+      throw e;
+    }
+  };
+  const weights = prefix(`--model ${args.model}:`, () => parseModelJson(readText(args.model, '--model'))) as ReturnType<typeof parseModelJson>;
+  const probe = prefix(`--probe ${args.probe}:`, () => parseProbeJson(readText(args.probe, '--probe'))) as ReturnType<typeof parseProbeJson>;
+  const S = weights.arch === 'lstm' ? 2 * weights.hiddenSize : weights.hiddenSize;
+  if (args.k !== undefined && args.k > S) throw new UsageError(`--k: ${args.k} exceeds the state size ${S}`);
+  if (args.alignSteps) for (const t of args.alignSteps) if (t > probe.T) throw new UsageError(`--align-steps: ${t} exceeds T = ${probe.T}`);
+  const result = prefix(`--probe ${args.probe}:`, () =>
+    analyzeModel(weights, probe, {
+      k: args.k,
+      logBase: args.log2 ? '2' : 'e',
+      flip: args.flip ? { seed: args.seed } : false,
+      alignSteps: args.alignSteps,
+    }),
+  ) as Record<string, unknown>;
+  try {
+    writeFileSync(args.out, JSON.stringify(result) + '\n');
+  } catch (e) {
+    throw new UsageError(`--out ${args.out}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return result;
+}
+
+/**
+ * CLI entry: returns the exit code (0 ok, 2 bad input, 1 internal error). Errors are one line on
+ * stderr; set FTLE_LAB_DEBUG=1 to see the stack of an internal error.
+ */
+export function runCli(argv: string[], stderr: (line: string) => void = (l) => process.stderr.write(l + '\n')): number {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'analyze') {
+      runAnalyze(rest);
+      return 0;
+    }
+    if (command === undefined || command === '--help' || command === '-h') {
+      stderr(USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    throw new UsageError(`unknown command "${command}" (${USAGE})`);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof FormatError || e instanceof RangeError) {
+      stderr(`ftle-lab: ${e.message.split('\n')[0]}`);
+      return 2;
+    }
+    stderr(`ftle-lab: internal error: ${(e as Error).message?.split('\n')[0] ?? String(e)}`);
+    if (process.env.FTLE_LAB_DEBUG) stderr(String((e as Error).stack));
+    return 1;
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * The dynamics part of an EpochSnapshot (src/core/snapshot.ts), computed after every training
+ * epoch on the fixed probe set: ln R [B][T][k], the FTLE spectrum, the saturation fraction, the
+ * live Q/R-vs-BPTT gradient check and the alignment summary with its controls.
+ *
+ * Budget: one QR pass with kA = min(S, max(k, 20, 5)) vectors per probe (the first k give lnR; the
+ * first 10 are the paper's Q vectors; random-index controls draw among the kA tracked ones), plus
+ * ~5 prefix-loss BPTTs and N x N SVDs per probe. The Q/R identity check runs on probe 0 only,
+ * with k = S, and only when S <= 128 and T*S*S <= 4e6 floats (else NaN): storing every Q_t and R_t
+ * beyond that costs hundreds of MB and seconds per epoch.
+ */
+import type { AlignmentSummary } from '../snapshot';
+import type { ModelWeights } from '../formats/model';
+import { createRng, deriveSeed } from '../rng';
+import { createCell } from './cells';
+import { probeLyapunov, qrIteration } from './lyapunov';
+import { bpttSample, gradsFromDeltas, qrFormDeltas, relativeDifference } from './gradients';
+import { cosineMatrix, defaultAlignmentSteps, probeStepAlignments, sampleStd, type ProbeStepAlignment } from './alignment';
+import { participationRatio, subspaceOverlap, svd } from '../linalg/svd';
+import { probeTrajectory } from './trajectory';
+
+export interface SnapshotDynamicsOptions {
+  /** Q vectors reported in lnR / spectrum (capped at S). */
+  k: number;
+  /** Number of alignment steps (default 5; evenly spaced, ending at T). */
+  nAlignSteps?: number;
+  /** Seed of the random-Q-index control. */
+  seed: number;
+}
+
+export interface SnapshotDynamics {
+  k: number;
+  /** ln r_i(t), flat [B][T][k]. */
+  lnR: number[];
+  /** FTLE_i(T) per probe [B][k], ln per step. */
+  spectrum: number[][];
+  /** Fraction of |h_t| > 0.99 over probes, steps t = 1..T and units. */
+  saturation: number;
+  /** ||dW_hh(Q/R) - dW_hh(BPTT)|| / ||dW_hh(BPTT)|| on probe 0 (NaN when skipped, see above). */
+  qrGradRelErr: number;
+  /** rnn only (null for gru/lstm). */
+  alignment: AlignmentSummary | null;
+}
+
+/** Probe inputs for the snapshot: inputs [B*T*D], labels [B], optional h0 / c0 [B*N]. */
+export interface SnapshotProbe {
+  B: number;
+  T: number;
+  D: number;
+  inputs: Float64Array;
+  labels: ArrayLike<number>;
+  h0?: Float64Array;
+  c0?: Float64Array;
+}
+
+const SATURATION_LEVEL = 0.99;
+
+/**
+ * Computes the dynamics fields of an EpochSnapshot from float64 weights. Shapes: see
+ * SnapshotDynamics. Deterministic given opts.seed.
+ */
+export function analyzeForSnapshot(weights: ModelWeights, probe: SnapshotProbe, opts: SnapshotDynamicsOptions): SnapshotDynamics {
+  const cell = createCell(weights);
+  const { B, T, D } = probe;
+  const S = cell.stateSize;
+  const N = cell.hiddenSize;
+  const k = Math.max(1, Math.min(opts.k, S));
+  const isRnn = weights.arch === 'rnn';
+  const nq = Math.min(10, N);
+  const mList = [1, 3, 5].filter((m) => m <= N);
+  const kA = isRnn ? Math.min(S, Math.max(k, 2 * nq, ...mList)) : k;
+  const steps = defaultAlignmentSteps(T, opts.nAlignSteps ?? 5);
+  const L = probeLyapunov(cell, probe, { k: kA, keepQAt: isRnn ? steps : undefined, keepTrajectories: true });
+  const trajs = L.trajectories!;
+
+  const lnR: number[] = new Array(B * T * k);
+  const spectrum: number[][] = [];
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) for (let a = 0; a < k; a++) lnR[(b * T + t) * k + a] = L.lnR[(b * T + t) * kA + a];
+    spectrum.push(Array.from(L.spectrum.subarray(b * kA, b * kA + k)));
+  }
+
+  let saturated = 0;
+  for (const tr of trajs) {
+    for (let t = 1; t <= T; t++) for (let i = 0; i < N; i++) if (Math.abs(tr.states[t * S + i]) > SATURATION_LEVEL) saturated++;
+  }
+  const saturation = saturated / (B * T * N);
+
+  let qrGradRelErr = NaN;
+  if (S <= 128 && T * S * S <= 4e6) {
+    const traj = probeTrajectory(cell, probe, 0);
+    const run = qrIteration(cell, probe.inputs, 0, traj, { k: S, keepAllQ: true, keepAllR: true });
+    const g = bpttSample(cell, probe.inputs, 0, traj, probe.labels[0], { wantDeltas: true });
+    const dq = qrFormDeltas(run, g.deltas!.subarray(T * S, (T + 1) * S));
+    qrGradRelErr = relativeDifference(gradsFromDeltas(cell, probe.inputs, 0, traj, dq).weight_hh, g.cell.weight_hh);
+  }
+
+  let alignment: AlignmentSummary | null = null;
+  if (isRnn) {
+    const per: ProbeStepAlignment[][] = [];
+    for (let b = 0; b < B; b++) per.push(probeStepAlignments(cell, probe.inputs, b * T * D, trajs[b], probe.labels[b], steps, L.runs[b].qAt!, kA));
+    alignment = alignmentSummary(per, weights, N, kA, nq, mList, opts.seed);
+  }
+  return { k, lnR, spectrum, saturation, qrGradRelErr, alignment };
+}
+
+/** Builds the snapshot's AlignmentSummary (paper statistic, controls, overlaps) from per-probe steps. */
+function alignmentSummary(per: ProbeStepAlignment[][], weights: ModelWeights, N: number, kA: number, nq: number, mList: number[], seed: number): AlignmentSummary {
+  const B = per.length;
+  const nSteps = per[0].length;
+  const nsv = Math.min(5, N);
+  const whh = svd(weights.tensors.weight_hh_l0, N, N);
+  const first = Array.from({ length: nq }, (_, a) => a);
+  // 10 random distinct indices among the kA tracked vectors (seeded), the paper's baseline.
+  const rng = createRng(deriveSeed(seed, 'align-random-q'));
+  const pool = Array.from({ length: kA }, (_, a) => a);
+  for (let i = 0; i < nq; i++) {
+    const j = i + rng.int(kA - i);
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  const randomIdx = pool.slice(0, nq).sort((a, b) => a - b);
+  const buf = new Float64Array(nq * nsv);
+  const statAt = (qOf: (b: number) => Float64Array, idx: number[], W: (b: number) => Float64Array): number => {
+    const all: number[] = [];
+    for (let b = 0; b < B; b++) {
+      cosineMatrix(qOf(b), idx, W(b), nsv, N, buf);
+      for (const v of buf) all.push(v);
+    }
+    return sampleStd(all);
+  };
+  const mean = (x: number[]) => x.reduce((a, v) => a + v, 0) / x.length;
+  const spread = (x: number[]) => (x.length < 2 ? 0 : sampleStd(x));
+  const paperStd: number[] = [];
+  const paperStdRandomQ: number[] = [];
+  const paperStdMismatched: number[] = [];
+  const paperStdWhh: number[] = [];
+  const overlapLeft: number[][] = [];
+  const overlapRight: number[][] = [];
+  const overlapLeftStd: number[][] = [];
+  const overlapRightStd: number[][] = [];
+  const overlapLeftMismatched: number[][] = [];
+  const overlapLeftWhh: number[][] = [];
+  const effectiveRank: number[] = [];
+  for (let s = 0; s < nSteps; s++) {
+    const q = (b: number) => per[b][s].q;
+    const qOther = (b: number) => per[(b + 1) % B][s].q;
+    const V = (b: number) => per[b][s].svd.V;
+    paperStd.push(statAt(q, first, V));
+    paperStdRandomQ.push(statAt(q, randomIdx, V));
+    paperStdMismatched.push(statAt(qOther, first, V));
+    paperStdWhh.push(statAt(q, first, () => whh.V));
+    const ovL = mList.map((m) => per.map((p) => subspaceOverlap(p[s].svd.U, p[s].q, N, m)));
+    const ovR = mList.map((m) => per.map((p) => subspaceOverlap(p[s].svd.V, p[s].q, N, m)));
+    overlapLeft.push(ovL.map(mean));
+    overlapRight.push(ovR.map(mean));
+    overlapLeftStd.push(ovL.map(spread));
+    overlapRightStd.push(ovR.map(spread));
+    overlapLeftMismatched.push(mList.map((m) => mean(per.map((p, b) => subspaceOverlap(p[s].svd.U, per[(b + 1) % B][s].q, N, m)))));
+    overlapLeftWhh.push(mList.map((m) => mean(per.map((p) => subspaceOverlap(whh.U, p[s].q, N, m)))));
+    effectiveRank.push(mean(per.map((p) => participationRatio(p[s].svd.s))));
+  }
+  cosineMatrix(per[0][nSteps - 1].q, first, per[0][nSteps - 1].svd.V, nsv, N, buf);
+  const cosMatrix = first.map((a) => Array.from(buf.subarray(a * nsv, (a + 1) * nsv), Math.abs));
+  return {
+    steps: per[0].map((p) => p.t),
+    paperStd,
+    paperStdRandomQ,
+    paperStdMismatched,
+    paperStdWhh,
+    nullCosStd: 1 / Math.sqrt(N),
+    m: mList,
+    overlapLeft,
+    overlapRight,
+    overlapLeftStd,
+    overlapRightStd,
+    overlapLeftMismatched,
+    overlapLeftWhh,
+    overlapNull: mList.map((m) => m / N),
+    cosMatrix,
+    effectiveRank,
+  };
+}
