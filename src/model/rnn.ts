@@ -102,13 +102,16 @@ export class RnnModel {
     const v = this.variables;
     if (D !== this.inputSize) throw new RangeError(`input has D = ${D}, the model expects ${this.inputSize}`);
     const bias = this.hasBias ? tf.add(v.bias_ih_l0, v.bias_hh_l0) : null;
+    // Time-major [T, B, D] first: unstacking along the leading axis is a contiguous slice on every
+    // backend (unstacking axis 1 of [B, T, N] took ~180 ms per call on the cpu backend at T = 28).
+    const xTime = tf.transpose(x, [1, 0, 2]);
     let inputs: tf.Tensor2D[];
     if (this.foldInputProjection) {
-      let proj: tf.Tensor2D = tf.matMul(tf.reshape(x, [B * T, D]), v.weight_ih_l0, false, true);
+      let proj: tf.Tensor2D = tf.matMul(tf.reshape(xTime, [T * B, D]), v.weight_ih_l0, false, true);
       if (bias) proj = tf.add(proj, bias);
-      inputs = tf.unstack(tf.reshape(proj, [B, T, N]), 1) as tf.Tensor2D[];
+      inputs = tf.unstack(tf.reshape(proj, [T, B, N]), 0) as tf.Tensor2D[];
     } else {
-      inputs = (tf.unstack(x, 1) as tf.Tensor2D[]).map((xt) => {
+      inputs = (tf.unstack(xTime, 0) as tf.Tensor2D[]).map((xt) => {
         const p: tf.Tensor2D = tf.matMul(xt, v.weight_ih_l0, false, true);
         return bias ? tf.add<tf.Tensor2D>(p, bias) : p;
       });
