@@ -1,13 +1,29 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
-import { bootFromHash } from './store/controller';
+import { bootFromHash, simulateContextLoss, startRun } from './store/controller';
+import { useRunStore } from './store/runStore';
+import { installPersistence, refreshUsage, restoreMatchingRun } from './store/persistRun';
+import { installHashSync } from './store/hashSync';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
+
+installPersistence();
+// Automation hook (documented in README): read-only access to the store for tests and scripts,
+// and a way to rehearse a GPU reset.
+(window as unknown as { ftleLab: unknown }).ftleLab = { store: useRunStore, simulateContextLoss };
+const config = bootFromHash();
 createRoot(root).render(
   <StrictMode>
     <App />
   </StrictMode>,
 );
-bootFromHash();
+installHashSync();
+// A stored run with this link's config comes back with all its snapshots; otherwise start fresh.
+restoreMatchingRun(config)
+  .then((restored) => {
+    if (!restored) startRun(config);
+  })
+  .catch(() => startRun(config))
+  .finally(() => void refreshUsage());

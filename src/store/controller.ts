@@ -14,14 +14,18 @@ import type {
   TrainerEvent,
 } from '../worker/protocol';
 import { useRunStore } from './runStore';
+import { viewFromHash } from './viewHash';
+import type { ModelWeights } from '../core/formats/model';
+import type { ProbeInfo } from '../data/probeInfo';
 
 interface Workers {
-  trainer: TypedWorker<TrainerCommand, TrainerEvent>;
+  /** null when an imported model is analysed (nothing to train). */
+  trainer: TypedWorker<TrainerCommand, TrainerEvent> | null;
   analyzer: TypedWorker<AnalyzerCommand, AnalyzerEvent>;
 }
 
 let workers: Workers | null = null;
-/** Probe inputs as fed to the model (sent by the trainer with epoch 0). */
+/** Probe inputs as fed to the model (sent by the trainer when it is ready). */
 let probeInputs: Float32Array | null = null;
 /** Latest weights, kept on the UI side so a crashed worker can be restarted without loss. */
 let lastWeights: { epoch: number; weights: NamedTensors } | null = null;
@@ -31,7 +35,8 @@ let modelExportResolver: ((json: string) => void) | null = null;
 export const runEvents = {
   onSnapshot: [] as ((runId: string, epoch: number) => void)[],
   onWeights: [] as ((runId: string, epoch: number, weights: NamedTensors) => void)[],
-  onRunStart: [] as ((runId: string, config: RunConfig) => void)[],
+  /** `restored`: the run continues a stored one (same id, snapshots kept). */
+  onRunStart: [] as ((runId: string, config: RunConfig, restored: boolean) => void)[],
 };
 
 function newRunId(config: RunConfig): string {
@@ -44,18 +49,92 @@ function dataUrl(): string {
 }
 
 function stopWorkers(): void {
-  workers?.trainer.terminate();
+  workers?.trainer?.terminate();
   workers?.analyzer.terminate();
   workers = null;
 }
 
-/** Reads the URL hash, reports invalid keys, and starts a run with the resulting config. */
-export function bootFromHash(): void {
+/** Reads the URL hash into the store (config and view), reports invalid keys, returns the config. */
+export function bootFromHash(): RunConfig {
   const { config, issues } = configFromHash(window.location.hash);
   const store = useRunStore.getState();
   store.set({ config, configIssues: issues });
   for (const issue of issues) store.addBanner('error', `URL parameter refused: ${issue.message}`);
-  startRun(config);
+  const view = viewFromHash(window.location.hash);
+  store.set({ ...view, scoreN: view.scoreN ?? config.n, classroom: view.classroom ?? false });
+  return config;
+}
+
+/** Stops both workers (e.g. before replaying a bundle). Snapshots stay in the store. */
+export function stopRun(): void {
+  stopWorkers();
+  probeInputs = null;
+}
+
+/**
+ * Analyses an imported model (any arch) on the given probe inputs [B*T*D] without training:
+ * one analysis pass whose snapshot is "epoch 0" of a model-only run.
+ */
+export function analyzeImportedModel(
+  weights: ModelWeights,
+  raw: Record<string, unknown>,
+  probe: ProbeInfo,
+  inputs: Float64Array,
+  config: RunConfig,
+): void {
+  stopWorkers();
+  const store = useRunStore.getState();
+  const runId = `model-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  store.set({
+    runId,
+    config,
+    mode: 'model',
+    status: 'done',
+    progress: { what: 'analysing the imported model', fraction: 0 },
+    probe,
+    dataSource: 'bundled-mnist-10k',
+    epochs: [],
+    pending: { 0: { trainLoss: NaN, trainAcc: NaN, testLoss: NaN, testAcc: NaN, msPerStep: NaN, epochMs: 0, analysisMs: NaN, numTensors: 0 } },
+    batchLosses: [],
+    trainedEpoch: 0,
+    selectedEpoch: null,
+    importedModel: raw,
+    importedWeights: weights,
+    backend: null,
+  });
+  const analyzer = spawnAnalyzer();
+  workers = { trainer: null, analyzer };
+  const mine = workers;
+  analyzer.onEvent((ev) => {
+    if (workers !== mine) return;
+    if (ev.type === 'analysis') {
+      // No test split was run: the imported model's loss and accuracy are those of the probe set.
+      const flip = ev.analysis.flip;
+      const s = useRunStore.getState();
+      if (flip) {
+        const acc = flip.softmaxOrig.filter((p, b) => p.indexOf(Math.max(...p)) === probe.labels[b]).length / flip.softmaxOrig.length;
+        const loss = flip.baseLoss.reduce((a, b) => a + b, 0) / flip.baseLoss.length;
+        s.set({ pending: { 0: { ...s.pending[0], testLoss: loss, testAcc: acc } } });
+      }
+      useRunStore.getState().set({ progress: null });
+    }
+    onAnalyzerEvent(ev);
+  });
+  analyzer.onCrash((message) => useRunStore.getState().addBanner('error', `The analysis worker stopped: ${message}.`));
+  const tensors: Record<string, { shape: number[]; data: Float64Array }> = {};
+  for (const [name, data] of Object.entries(weights.tensors)) {
+    const t = (raw.tensors as Record<string, { shape: number[] }>)[name];
+    tensors[name] = { shape: t.shape, data };
+  }
+  analyzer.post({
+    type: 'analyze',
+    runId,
+    epoch: 0,
+    config,
+    arch: weights.arch,
+    weights: tensors,
+    probe: { inputs, labels: probe.labels, T: probe.T, D: probe.D },
+  });
 }
 
 /** Writes a config to the URL hash (without adding history entries) and starts a fresh run. */
@@ -81,10 +160,11 @@ export function startRun(config: RunConfig, resume?: { epoch: number; weights: N
     ...(keepSnapshots ? {} : { epochs: [], pending: {}, batchLosses: [], selectedEpoch: null, trainedEpoch: 0, probe: null }),
   });
   if (!keepSnapshots) lastWeights = null;
-  for (const f of runEvents.onRunStart) f(runId, config);
+  for (const f of runEvents.onRunStart) f(runId, config, keepSnapshots);
   const trainer = spawnTrainer();
   const analyzer = spawnAnalyzer();
   workers = { trainer, analyzer };
+  store.set({ importedModel: null, importedWeights: null });
   const mine = workers;
   trainer.onEvent((ev) => {
     if (workers === mine) onTrainerEvent(ev, config);
@@ -117,6 +197,7 @@ function onTrainerEvent(ev: TrainerEvent, config: RunConfig): void {
       store.set({ progress: { what: ev.what, fraction: ev.fraction } });
       break;
     case 'ready':
+      probeInputs = ev.probeInputs;
       store.set({
         backend: ev.backend,
         probe: ev.probe,
@@ -133,7 +214,6 @@ function onTrainerEvent(ev: TrainerEvent, config: RunConfig): void {
       store.addBatchLoss({ x: ev.epoch - 1 + (ev.step + 1) / ev.stepsPerEpoch, loss: ev.loss });
       break;
     case 'epoch': {
-      if (ev.probeInputs) probeInputs = ev.probeInputs;
       lastWeights = { epoch: ev.epoch, weights: ev.weights };
       for (const f of runEvents.onWeights) f(store.runId, ev.epoch, ev.weights);
       store.set({ pending: { ...store.pending, [ev.epoch]: ev.metrics }, trainedEpoch: ev.epoch });
@@ -189,12 +269,12 @@ function onAnalyzerEvent(ev: AnalyzerEvent): void {
 export function toggleTraining(): void {
   const s = useRunStore.getState();
   if (!workers) return;
-  if (s.status === 'training') workers.trainer.post({ type: 'pause' });
-  else workers.trainer.post({ type: 'start' });
+  if (s.status === 'training') workers.trainer?.post({ type: 'pause' });
+  else workers.trainer?.post({ type: 'start' });
 }
 
 export function stepEpoch(): void {
-  workers?.trainer.post({ type: 'step' });
+  workers?.trainer?.post({ type: 'step' });
 }
 
 export function resetRun(): void {
@@ -202,18 +282,18 @@ export function resetRun(): void {
 }
 
 export function loadIdxFiles(files: { name: string; buffer: ArrayBuffer }[]): void {
-  workers?.trainer.post({ type: 'loadIdx', files }, files.map((f) => f.buffer));
+  workers?.trainer?.post({ type: 'loadIdx', files }, files.map((f) => f.buffer));
 }
 
 /** Test hook (and a way to rehearse a GPU reset): loses the trainer's WebGL context. */
 export function simulateContextLoss(): void {
-  workers?.trainer.post({ type: 'loseContext' });
+  workers?.trainer?.post({ type: 'loseContext' });
 }
 
 /** Asks the trainer for the current model as ftle-lab.model/v1 JSON. */
 export function exportModelJson(): Promise<string> {
   return new Promise((resolve, reject) => {
-    if (!workers) return reject(new Error('no model is loaded'));
+    if (!workers?.trainer) return reject(new Error('no model is being trained'));
     modelExportResolver = resolve;
     workers.trainer.post({ type: 'exportModel' });
   });

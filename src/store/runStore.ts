@@ -6,6 +6,7 @@
 import { create } from 'zustand';
 import type { ConfigIssue, RunConfig } from '../core/formats/config';
 import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
+import type { ModelWeights } from '../core/formats/model';
 import type { BackendInfo, ProbeInfo } from '../worker/protocol';
 
 export type RunStatus = 'idle' | 'loading' | 'ready' | 'training' | 'paused' | 'done';
@@ -53,6 +54,12 @@ export interface RunState {
   mode: 'train' | 'replay' | 'model';
   banners: Banner[];
   storageNote: string | null;
+  /** Classroom mode (from the link): hides the configuration controls. */
+  classroom: boolean;
+  /** An imported model (mode 'model' or a replayed bundle's weights), as its ftle-lab.model/v1 object. */
+  importedModel: Record<string, unknown> | null;
+  /** The imported model parsed to float64 (mode 'model'). */
+  importedWeights: ModelWeights | null;
 }
 
 export interface RunActions {
@@ -89,6 +96,9 @@ export const useRunStore = create<RunState & RunActions>()((set) => ({
   mode: 'train',
   banners: [],
   storageNote: null,
+  classroom: false,
+  importedModel: null,
+  importedWeights: null,
   set: (patch) => set(patch),
   addBanner: (kind, message) =>
     set((s) =>

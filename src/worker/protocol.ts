@@ -14,20 +14,8 @@ import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
 /** Weights as PyTorch-named tensors (row-major Float32Array data). */
 export type NamedTensors = Record<string, { shape: number[]; data: Float32Array }>;
 
-/** What the UI needs to draw probe digits and map steps back to image cells. */
-export interface ProbeInfo {
-  /** Indices into the test split. */
-  indices: number[];
-  labels: number[];
-  /** Side of the drawn image (28, or 14 for pixel14). */
-  side: number;
-  /** Digit pixels as fed (after pooling, before permutation), [B][side*side] in [0, 1]. */
-  digits: number[][];
-  /** For each step t (0-based), the flat cells (r*side + c) it feeds. */
-  stepToCells: number[][];
-  T: number;
-  D: number;
-}
+export type { ProbeInfo } from '../data/probeInfo';
+import type { ProbeInfo } from '../data/probeInfo';
 
 export interface BackendInfo {
   backend: 'webgl' | 'wasm' | 'cpu';
@@ -47,7 +35,16 @@ export type TrainerCommand =
 
 export type TrainerEvent =
   | { type: 'progress'; what: string; fraction: number }
-  | { type: 'ready'; backend: BackendInfo; probe: ProbeInfo; dataSource: string; trainSize: number; testSize: number }
+  | {
+      type: 'ready';
+      backend: BackendInfo;
+      probe: ProbeInfo;
+      /** Probe inputs exactly as fed to the model, [B*T*D]. */
+      probeInputs: Float32Array;
+      dataSource: string;
+      trainSize: number;
+      testSize: number;
+    }
   | { type: 'state'; running: boolean; epoch: number; done: boolean }
   | { type: 'batch'; epoch: number; step: number; stepsPerEpoch: number; loss: number }
   | {
@@ -55,8 +52,6 @@ export type TrainerEvent =
       epoch: number;
       metrics: EpochMetrics;
       weights: NamedTensors;
-      /** Probe inputs as fed to the model, [B*T*D] (sent once with epoch 0, then omitted). */
-      probeInputs?: Float32Array;
     }
   | { type: 'diverged'; epoch: number; message: string }
   | { type: 'contextLost'; message: string; backend: BackendInfo }
@@ -70,7 +65,8 @@ export type AnalyzerCommand =
       epoch: number;
       config: RunConfig;
       arch: 'rnn' | 'gru' | 'lstm';
-      weights: NamedTensors;
+      /** PyTorch-named tensors, float32 from training or float64 from an imported model file. */
+      weights: Record<string, { shape: number[]; data: Float32Array | Float64Array }>;
       probe: { inputs: Float32Array | Float64Array; labels: number[]; T: number; D: number };
     };
 

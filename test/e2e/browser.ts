@@ -19,6 +19,9 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--enable-unsafe-swiftshader',
+  // Tests only: lets the soak test force a GC before reading performance.memory.
+  '--js-flags=--expose-gc',
+  '--enable-precise-memory-info',
 ];
 
 export interface Session {

@@ -1,0 +1,93 @@
+/**
+ * One epoch's analysis, exactly as the app shows it: the dynamics (ln R, spectrum, saturation,
+ * Q/R-vs-BPTT check, alignment with controls) and the flip test (rankings vs random, statistics,
+ * single-step map, Fig 4) on the fixed probe set, from float64 weights. Pure TypeScript: the
+ * analysis worker runs it in the browser, tests run it in Node, and `npx ftle-lab analyze` uses
+ * the same pieces — a number on screen can always be reproduced from an exported model.
+ */
+import type { ModelWeights } from './formats/model';
+import type { EpochSnapshot } from './snapshot';
+import { analyzeForSnapshot } from './dynamics/epochAnalysis';
+import {
+  DEFAULT_K_LIST, capKList, createRecurrentFlipEvaluator, fig4Softmax, flipSummaryForSnapshot, flipTest,
+  rnnInputGradients, singlePixelFlipMap,
+} from './sensitivity';
+
+export interface EpochAnalysisOptions {
+  /** Q vectors tracked (capped at the state size). */
+  k: number;
+  /** s_t(n) averages ln r_1..n (capped at k). */
+  n: number;
+  /** Random flip sets per k. */
+  draws: number;
+  seed: number;
+  /**
+   * Work budget in multiply-adds for the flip test (random draws are reduced to fit) and for the
+   * single-step map (skipped beyond it): keeps T = 784, N = 512 from taking minutes per epoch.
+   */
+  budgetMacs?: number;
+}
+
+export type EpochAnalysis = Omit<EpochSnapshot, 'epoch' | 'metrics'>;
+
+/** Default budget: ~10 s of float64 JS on a 2-core laptop-class CPU. */
+export const DEFAULT_ANALYSIS_BUDGET_MACS = 1.2e10;
+
+/**
+ * Analyses weights on probe inputs [B*T*D] with labels [B] (h0 = 0). The flip k values are the
+ * defaults {1, 2, 3, 5, 10, 20, 30, 50, 75, 100, 200, 300} capped by T; Fig 4 uses k = 10 (or the
+ * largest k below it). Shapes of the result: see EpochSnapshot.
+ */
+export function computeEpochAnalysis(
+  weights: ModelWeights,
+  inputs: Float64Array,
+  labels: ArrayLike<number>,
+  T: number,
+  D: number,
+  opts: EpochAnalysisOptions,
+): EpochAnalysis {
+  const B = labels.length;
+  const N = weights.hiddenSize;
+  const S = weights.arch === 'lstm' ? 2 * N : N;
+  const k = Math.max(1, Math.min(opts.k, S));
+  const n = Math.max(1, Math.min(opts.n, k));
+  const probe = { B, T, D, inputs, labels: Int32Array.from(labels) };
+  const dyn = analyzeForSnapshot(weights, probe, { k, seed: opts.seed });
+
+  // Per-step scores s_t(n) from ln r (flipTest ranks by them).
+  const scores = new Float64Array(B * T);
+  for (let i = 0; i < B * T; i++) {
+    let s = 0;
+    for (let j = 0; j < n; j++) s += dyn.lnR[i * k + j];
+    scores[i] = s / n;
+  }
+
+  const gates = weights.arch === 'rnn' ? 1 : weights.arch === 'gru' ? 3 : 4;
+  const stepMacs = gates * N * (N + 1);
+  const budget = opts.budgetMacs ?? DEFAULT_ANALYSIS_BUDGET_MACS;
+  const kList = capKList(DEFAULT_K_LIST, T);
+  // A random set starts, on average, near T/(k+1): the evaluator replays from there.
+  const perDrawMacs = kList.reduce((a, kk) => a + (T - T / (kk + 1)), 0) * B * stepMacs;
+  const R = Math.max(5, Math.min(opts.draws, Math.floor(budget / Math.max(1, 2 * perDrawMacs))));
+
+  const ev = createRecurrentFlipEvaluator(weights, inputs, labels, B, T, D);
+  const inputGradients = weights.arch === 'rnn' ? rnnInputGradients(weights, ev, labels) : undefined;
+  const result = flipTest({ inputs, labels, B, T, D, scores, n, inputGradients, kList, R, seed: opts.seed, evaluator: ev });
+  const singleMacs = B * ((T * (T + 1)) / 2) * stepMacs;
+  const single = singleMacs <= budget ? singlePixelFlipMap(ev) : null;
+  let kIdx = result.k_list.findIndex((kk) => kk >= 10);
+  if (kIdx < 0) kIdx = result.k_list.length - 1;
+  else if (result.k_list[kIdx] > 10 && kIdx > 0) kIdx -= 1;
+  const fig4 = fig4Softmax(ev, result.order, result.k_list[kIdx], result.rand_sets[kIdx][0]);
+  return {
+    T,
+    N,
+    k,
+    lnR: dyn.lnR,
+    spectrum: dyn.spectrum,
+    saturation: dyn.saturation,
+    qrGradRelErr: dyn.qrGradRelErr,
+    alignment: dyn.alignment,
+    flip: flipSummaryForSnapshot(result, single, fig4),
+  };
+}

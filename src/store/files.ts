@@ -1,0 +1,212 @@
+/**
+ * Files in and out of the app: run bundles (ftle-lab.run/v1), model files (ftle-lab.model/v1) and
+ * probe files (ftle-lab.probe/v1). Every import is size-limited and validated with the schemas in
+ * core/formats before anything changes: a bad file gets one message naming the problem, and the
+ * current run is left exactly as it was.
+ */
+import { FormatError, parseJsonText } from '../core/formats/errors';
+import { RUN_BUNDLE_FORMAT, parseRunBundle, serializeRunBundle, type RunBundle } from '../core/formats/bundle';
+import { MODEL_FORMAT, parseModelObject, type ModelWeights } from '../core/formats/model';
+import { PROBE_FORMAT, parseProbeObject, checkProbeForModel } from '../core/formats/probe';
+import { deriveSeed } from '../core/rng';
+import type { Encoding } from '../core/formats/config';
+import { decodeSequence, encodeImages, encodingPermutation, probeIndices, sequenceSpec, type SequenceSpec } from '../data/encodings';
+import { fetchMnistAsset, type MnistDataset } from '../data/mnistAsset';
+import { probeInfoFromDataset, type ProbeInfo } from '../data/probeInfo';
+import { analyzeImportedModel, exportModelJson, stopRun } from './controller';
+import { useRunStore } from './runStore';
+
+/** Largest file we read (bytes): a 50-epoch pixel28 run bundle is ~30 MB. */
+export const MAX_IMPORT_BYTES = 200 * 1024 * 1024;
+
+export const APP_VERSION = '0.1.0';
+
+let datasetPromise: Promise<MnistDataset> | null = null;
+
+/** The bundled digits on the UI side (for replayed runs and imported models), fetched once. */
+export function bundledDataset(): Promise<MnistDataset> {
+  datasetPromise ??= fetchMnistAsset(new URL('data/mnist-10k.bin', document.baseURI).href).catch((e) => {
+    datasetPromise = null;
+    throw e;
+  });
+  return datasetPromise;
+}
+
+/** Builds the run bundle of the current run (config, probe set, every snapshot, latest weights). */
+export async function currentRunBundle(): Promise<RunBundle> {
+  const s = useRunStore.getState();
+  if (!s.probe || s.epochs.length === 0) throw new Error('there is no analysed epoch to export yet');
+  let weights: RunBundle['weights'];
+  if (s.mode === 'train') {
+    try {
+      const json = JSON.parse(await exportModelJson());
+      delete json.trained_with;
+      weights = json;
+    } catch {
+      weights = undefined;
+    }
+  } else if (s.importedModel) {
+    weights = s.importedModel;
+  }
+  return {
+    format: RUN_BUNDLE_FORMAT,
+    created: new Date().toISOString(),
+    appVersion: APP_VERSION,
+    config: s.config,
+    probe: { indices: s.probe.indices, labels: s.probe.labels },
+    dataSource: s.dataSource.startsWith('idx:') ? s.dataSource : 'bundled-mnist-10k',
+    epochs: s.epochs,
+    weights,
+  };
+}
+
+/** Offers `text` as a download named `name`. */
+export function download(name: string, text: string | Blob, type = 'application/json'): void {
+  const blob = typeof text === 'string' ? new Blob([text], { type }) : text;
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export async function exportRun(): Promise<void> {
+  const s = useRunStore.getState();
+  try {
+    const bundle = await currentRunBundle();
+    download(`ftle-lab-run-${s.runId || 'import'}.json`, serializeRunBundle(bundle));
+  } catch (e) {
+    s.addBanner('error', `Export failed: ${(e as Error).message}`);
+  }
+}
+
+export async function exportModel(): Promise<void> {
+  const s = useRunStore.getState();
+  try {
+    const json = s.mode === 'train' ? await exportModelJson() : JSON.stringify(s.importedModel);
+    if (!json || json === 'null') throw new Error('no model is loaded');
+    download(`ftle-lab-model-${s.runId || 'import'}.json`, json);
+  } catch (e) {
+    s.addBanner('error', `Model export failed: ${(e as Error).message}`);
+  }
+}
+
+/** Encoding of an imported model's inputs: its `input` block, else a guess from input_size. */
+function encodingForModel(w: ModelWeights): { encoding: Encoding; permutation: number[] | null; guessed: boolean } {
+  if (w.input) return { encoding: w.input.encoding, permutation: w.input.permutation, guessed: false };
+  if (w.inputSize === 28) return { encoding: 'row', permutation: null, guessed: true };
+  if (w.inputSize === 1) return { encoding: 'pixel28', permutation: null, guessed: true };
+  throw new FormatError('input_size', `${w.inputSize} inputs per step fit no MNIST encoding (28 = row-wise, 1 = pixel-wise); add an "input" block or analyse it with the CLI`);
+}
+
+/** Reads a File the user picked and acts on its format. Never changes the app on failure. */
+export async function importFile(file: File): Promise<void> {
+  const store = useRunStore.getState();
+  try {
+    if (file.size > MAX_IMPORT_BYTES) throw new FormatError('(file)', `${file.name} is ${(file.size / 1e6).toFixed(0)} MB; the limit is ${MAX_IMPORT_BYTES / 1e6} MB`);
+    const text = await file.text();
+    const head = parseJsonText(text, file.name);
+    const format = head !== null && typeof head === 'object' && !Array.isArray(head) ? (head as Record<string, unknown>).format : undefined;
+    if (format === RUN_BUNDLE_FORMAT) await replayBundle(parseRunBundle(text));
+    else if (format === MODEL_FORMAT) await analyzeModelFile(parseModelObject(head), head as Record<string, unknown>);
+    else if (format === PROBE_FORMAT) await analyzeProbeFile(head);
+    else
+      throw new FormatError(
+        'format',
+        `"${String(format)}" is not a file FTLE Lab reads (expected ${RUN_BUNDLE_FORMAT}, ${MODEL_FORMAT} or ${PROBE_FORMAT})`,
+      );
+  } catch (e) {
+    const msg = e instanceof FormatError ? e.message : (e as Error).message;
+    store.addBanner('error', `Could not import ${file.name}: ${msg}. Nothing was changed.`);
+  }
+}
+
+async function replayBundle(bundle: RunBundle): Promise<void> {
+  let probe: ProbeInfo;
+  if (!bundle.dataSource.startsWith('idx:')) {
+    const dataset = await bundledDataset();
+    const spec = specForConfig(bundle.config.encoding, bundle.config.permute, bundle.config.seed);
+    probe = probeInfoFromDataset(dataset, spec, bundle.probe.indices);
+    probe.labels = bundle.probe.labels;
+  } else {
+    const e = bundle.epochs[0];
+    const side = bundle.config.encoding === 'pixel14' ? 14 : 28;
+    const spec = specForConfig(bundle.config.encoding, bundle.config.permute, bundle.config.seed);
+    probe = {
+      indices: bundle.probe.indices,
+      labels: bundle.probe.labels,
+      side,
+      digits: bundle.probe.indices.map(() => new Array(side * side).fill(0)),
+      stepToCells: spec.stepToCells.map((c) => c.map(([r, cc]) => [r, cc] as [number, number])),
+      T: e.T,
+      D: spec.D,
+    };
+  }
+  stopRun();
+  const last = bundle.epochs[bundle.epochs.length - 1];
+  useRunStore.getState().set({
+    runId: `replay-${bundle.created}`,
+    config: bundle.config,
+    mode: 'replay',
+    status: 'done',
+    progress: null,
+    probe,
+    dataSource: bundle.dataSource,
+    epochs: bundle.epochs,
+    pending: {},
+    batchLosses: [],
+    trainedEpoch: last.epoch,
+    selectedEpoch: null,
+    importedModel: bundle.weights ?? null,
+  });
+  useRunStore.getState().addBanner('info', `Replaying ${bundle.epochs.length} epochs from a run bundle (${bundle.created}); press Reset to train again.`);
+}
+
+/** The sequence spec a run config implies (the permutation is seeded from the run seed). */
+export function specForConfig(encoding: Encoding, permute: number, seed: number): SequenceSpec {
+  return sequenceSpec(encoding, permute === 1 ? encodingPermutation(encoding, deriveSeed(seed, 'permutation')) : null);
+}
+
+async function analyzeModelFile(weights: ModelWeights, raw: Record<string, unknown>): Promise<void> {
+  const store = useRunStore.getState();
+  const { encoding, permutation, guessed } = encodingForModel(weights);
+  const spec = sequenceSpec(encoding, permutation);
+  if (spec.D !== weights.inputSize) throw new FormatError('input.encoding', `${encoding} feeds ${spec.D} inputs per step but input_size is ${weights.inputSize}`);
+  const dataset = await bundledDataset();
+  const config = { ...store.config, encoding, hidden: weights.hiddenSize };
+  const idx = probeIndices(dataset, config.probes, deriveSeed(config.seed, 'probes'));
+  const x32 = encodeImages(dataset.test.images, idx, spec);
+  const inputs = Float64Array.from(x32);
+  const norm = weights.input?.normalize;
+  if (norm) for (let i = 0; i < inputs.length; i++) inputs[i] = (inputs[i] - norm.mean) / norm.std;
+  const probe = probeInfoFromDataset(dataset, spec, idx);
+  analyzeImportedModel(weights, raw, probe, inputs, config);
+  if (guessed) store.addBanner('info', `The model file has no "input" block: feeding digits ${encoding === 'row' ? 'row by row (input_size 28)' : 'pixel by pixel, 28x28 (input_size 1)'}.`);
+}
+
+async function analyzeProbeFile(raw: unknown): Promise<void> {
+  const s = useRunStore.getState();
+  if (s.mode !== 'model' || !s.importedWeights) {
+    throw new FormatError('(file)', 'a probe file is analysed against an imported model: import a model file first (or use `npx ftle-lab analyze`)');
+  }
+  const probeSet = parseProbeObject(raw);
+  checkProbeForModel(probeSet, s.importedWeights);
+  const side = s.probe?.side ?? 28;
+  const spec = specForConfig(s.config.encoding, 0, s.config.seed);
+  const fits = probeSet.T === spec.T && probeSet.D === spec.D;
+  const probe: ProbeInfo = {
+    indices: Array.from({ length: probeSet.B }, (_, i) => i),
+    labels: Array.from(probeSet.labels),
+    side,
+    digits: Array.from({ length: probeSet.B }, (_, b) =>
+      fits ? Array.from(decodeSequence(probeSet.inputs.subarray(b * spec.T * spec.D, (b + 1) * spec.T * spec.D), spec)) : new Array(side * side).fill(0),
+    ),
+    stepToCells: fits ? spec.stepToCells.map((c) => c.map(([r, cc]) => [r, cc] as [number, number])) : Array.from({ length: probeSet.T }, () => []),
+    T: probeSet.T,
+    D: probeSet.D,
+  };
+  analyzeImportedModel(s.importedWeights, s.importedModel as Record<string, unknown>, probe, probeSet.inputs, { ...s.config, probes: probeSet.B });
+}

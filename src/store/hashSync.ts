@@ -1,0 +1,24 @@
+/**
+ * Keeps the URL hash in step with the store (config + view), so the address bar is always a link
+ * that reproduces what is on screen. replaceState: selections do not flood the history.
+ */
+import { useRunStore } from './runStore';
+import { hashFor } from './viewHash';
+
+export function installHashSync(): void {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  useRunStore.subscribe((s, prev) => {
+    if (!s.config) return;
+    if (
+      s.config === prev.config && s.selectedEpoch === prev.selectedEpoch && s.selectedProbe === prev.selectedProbe &&
+      s.scoreN === prev.scoreN && s.normMode === prev.normMode && s.logBase === prev.logBase &&
+      s.flipK === prev.flipK && s.overlapM === prev.overlapM && s.classroom === prev.classroom
+    ) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      const st = useRunStore.getState();
+      const hash = hashFor(st, st.classroom);
+      if (window.location.hash !== hash) history.replaceState(null, '', hash);
+    }, 150);
+  });
+}

@@ -1,0 +1,63 @@
+/**
+ * The view half of the URL hash: what is selected (epoch, probe, score n, colour normalisation,
+ * log base, flip preview k, overlap m) and the classroom switch. The run half is the RunConfig
+ * (core/formats/config.ts); both share one hash so a link reproduces run and view.
+ * Invalid view values are ignored (they cannot hurt a run), never thrown.
+ */
+import { configToHash } from '../core/formats/config';
+import type { NormMode, RunState } from './runStore';
+
+export interface ViewState {
+  selectedEpoch: number | null;
+  selectedProbe: number;
+  scoreN: number;
+  normMode: NormMode;
+  logBase: 'e' | '2';
+  flipK: number;
+  overlapM: number;
+  classroom: boolean;
+}
+
+const NORMS: NormMode[] = ['probe', 'epoch', 'all'];
+
+function intParam(p: URLSearchParams, key: string, min: number, max: number): number | undefined {
+  const raw = p.get(key);
+  if (raw === null || !/^\d+$/.test(raw)) return undefined;
+  const v = Number(raw);
+  return v >= min && v <= max ? v : undefined;
+}
+
+/** Reads the view keys of a hash; absent or invalid keys are left out. */
+export function viewFromHash(hash: string): Partial<ViewState> {
+  const p = new URLSearchParams(hash.replace(/^#/, ''));
+  const out: Partial<ViewState> = {};
+  const sel = intParam(p, 'sel', 0, 100000);
+  if (sel !== undefined) out.selectedEpoch = sel;
+  const probe = intParam(p, 'probe_sel', 0, 4095);
+  if (probe !== undefined) out.selectedProbe = probe;
+  const n = intParam(p, 'view_n', 1, 1024);
+  if (n !== undefined) out.scoreN = n;
+  const norm = p.get('norm');
+  if (norm && (NORMS as string[]).includes(norm)) out.normMode = norm as NormMode;
+  if (p.get('log2') === '1') out.logBase = '2';
+  const fk = intParam(p, 'flipk', 1, 784);
+  if (fk !== undefined) out.flipK = fk;
+  const m = intParam(p, 'm', 1, 1024);
+  if (m !== undefined) out.overlapM = m;
+  if (p.get('classroom') === '1') out.classroom = true;
+  return out;
+}
+
+/** The full hash for the current run config and view (only non-default view keys are written). */
+export function hashFor(s: Pick<RunState, 'config' | 'selectedEpoch' | 'selectedProbe' | 'scoreN' | 'normMode' | 'logBase' | 'flipK' | 'overlapM'>, classroom: boolean): string {
+  const extra: Record<string, string | number> = {};
+  if (s.selectedEpoch !== null) extra.sel = s.selectedEpoch;
+  if (s.selectedProbe !== 0) extra.probe_sel = s.selectedProbe;
+  if (s.scoreN !== s.config.n) extra.view_n = s.scoreN;
+  if (s.normMode !== 'probe') extra.norm = s.normMode;
+  if (s.logBase === '2') extra.log2 = 1;
+  if (s.flipK !== 10) extra.flipk = s.flipK;
+  if (s.overlapM !== 3) extra.m = s.overlapM;
+  if (classroom) extra.classroom = 1;
+  return configToHash(s.config, extra);
+}

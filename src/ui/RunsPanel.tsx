@@ -1,0 +1,56 @@
+import { useEffect, useState } from 'react';
+import type { RunMeta } from '../store/persistence';
+import { deleteStoredRun, listStoredRuns, restoreRun } from '../store/persistRun';
+import { useRunStore } from '../store/runStore';
+
+/** Runs kept in this browser (IndexedDB): restore (and resume) or delete; storage in use. */
+export function RunsPanel() {
+  const [runs, setRuns] = useState<RunMeta[]>([]);
+  const [open, setOpen] = useState(false);
+  const storageNote = useRunStore((s) => s.storageNote);
+  const currentId = useRunStore((s) => s.runId);
+  const epochsCount = useRunStore((s) => s.epochs.length);
+  useEffect(() => {
+    if (open) void listStoredRuns().then(setRuns);
+  }, [open, epochsCount, currentId]);
+  return (
+    <details className="runs-panel" onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
+      <summary>
+        Saved runs {storageNote && <span className="muted">({storageNote})</span>}
+      </summary>
+      {runs.length === 0 ? (
+        <p className="muted">No saved runs yet: every epoch is saved here as it is analysed.</p>
+      ) : (
+        <table className="runs-table" data-testid="runs-table">
+          <thead>
+            <tr>
+              <th>Run</th>
+              <th>Epochs</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map((r) => (
+              <tr key={r.id} className={r.id === currentId ? 'current' : undefined}>
+                <td>{r.name}</td>
+                <td>{r.lastEpoch + 1}</td>
+                <td>
+                  <button type="button" disabled={r.id === currentId} onClick={() => void restoreRun(r.id)}>
+                    Restore
+                  </button>
+                  <button
+                    type="button"
+                    aria-label={`Delete run ${r.name}`}
+                    onClick={() => void deleteStoredRun(r.id).then(() => listStoredRuns().then(setRuns))}
+                  >
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </details>
+  );
+}

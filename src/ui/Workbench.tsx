@@ -1,0 +1,134 @@
+import { useMemo } from 'react';
+import { selectShownSnapshot, useRunStore } from '../store/runStore';
+import { useHoverStore } from '../store/hoverStore';
+import {
+  AlignmentPlot, EmptyState, EpochTimeline, FlipPlot, LogitsPlot, PixelHeatmap, SpectrumPlot, TrainingPanel,
+  epochScoreHalfWidth, probeLnR, type EpochPoint,
+} from './panels';
+
+/**
+ * The panels, wired to the store. Panels are presentational (props in, callbacks out); this is
+ * the one place that decides which snapshot, probe and options they show.
+ */
+export function Workbench() {
+  const epochs = useRunStore((s) => s.epochs);
+  const snap = useRunStore(selectShownSnapshot);
+  const probe = useRunStore((s) => s.probe);
+  const selectedEpoch = useRunStore((s) => s.selectedEpoch);
+  const selectedProbe = useRunStore((s) => s.selectedProbe);
+  const scoreN = useRunStore((s) => s.scoreN);
+  const normMode = useRunStore((s) => s.normMode);
+  const logBase = useRunStore((s) => s.logBase);
+  const flipK = useRunStore((s) => s.flipK);
+  const overlapM = useRunStore((s) => s.overlapM);
+  const batchLosses = useRunStore((s) => s.batchLosses);
+  const backend = useRunStore((s) => s.backend);
+  const set = useRunStore((s) => s.set);
+  const hoveredStep = useHoverStore((s) => s.step);
+  const setHoverStep = useHoverStore((s) => s.setStep);
+
+  const points: EpochPoint[] = useMemo(
+    () => epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.metrics.trainLoss, testLoss: e.metrics.testLoss, trainAcc: e.metrics.trainAcc, testAcc: e.metrics.testAcc })),
+    [epochs],
+  );
+  const spectra = useMemo(() => epochs.map((e) => ({ epoch: e.epoch, spectrum: e.spectrum })), [epochs]);
+  const alignments = useMemo(() => epochs.map((e) => ({ epoch: e.epoch, alignment: e.alignment })), [epochs]);
+  const batchLossValues = useMemo(() => batchLosses.map((p) => p.loss), [batchLosses]);
+
+  const B = probe?.labels.length ?? 0;
+  const p = Math.min(selectedProbe, Math.max(0, B - 1));
+  const lnR = useMemo(() => (snap ? probeLnR(snap.lnR, p, snap.T, snap.k) : null), [snap, p]);
+  const n = snap ? Math.min(scoreN, snap.k) : scoreN;
+  const halfWidth = useMemo(() => {
+    if (!snap) return undefined;
+    if (normMode === 'epoch') return epochScoreHalfWidth(snap.lnR, snap.T, snap.k, n);
+    if (normMode === 'all') return Math.max(...epochs.map((e) => epochScoreHalfWidth(e.lnR, e.T, e.k, n)));
+    return undefined;
+  }, [snap, normMode, epochs, n]);
+
+  if (!snap || !probe) {
+    return (
+      <main className="panels">
+        <EmptyState>Loading digits and analysing the untrained network (epoch 0)…</EmptyState>
+      </main>
+    );
+  }
+  const last = epochs[epochs.length - 1];
+  return (
+    <>
+      <section className="timeline-row">
+        <EpochTimeline
+          points={points}
+          selectedEpoch={snap.epoch}
+          onSelectEpoch={(e) => set({ selectedEpoch: e === last.epoch ? null : e })}
+          followLive={selectedEpoch === null}
+          onFollowLiveChange={(follow) => set({ selectedEpoch: follow ? null : snap.epoch })}
+        />
+        <label className="probe-select">
+          <span>Probe digit</span>
+          <select data-testid="probe-select" aria-label="Probe digit" value={p} onChange={(e) => set({ selectedProbe: Number(e.target.value) })}>
+            {probe.labels.map((label, i) => (
+              <option key={i} value={i}>
+                #{i + 1}: a “{label}” (test digit {probe.indices[i]})
+              </option>
+            ))}
+          </select>
+        </label>
+      </section>
+      <main className="panels">
+        <PixelHeatmap
+          S={probe.side}
+          T={snap.T}
+          k={snap.k}
+          pixels={probe.digits[p]}
+          lnR={lnR ?? []}
+          stepToCells={probe.stepToCells}
+          singleFlip={snap.flip?.singleFlip[p] ?? null}
+          n={n}
+          onNChange={(v) => set({ scoreN: v })}
+          normalization={normMode}
+          onNormalizationChange={(m) => set({ normMode: m })}
+          halfWidth={halfWidth}
+          onHoverStep={setHoverStep}
+          label={probe.labels[p]}
+        />
+        <SpectrumPlot
+          epochs={spectra}
+          selectedEpoch={snap.epoch}
+          probeLnR={lnR}
+          T={snap.T}
+          k={snap.k}
+          probe={p}
+          hoveredStep={hoveredStep}
+          log2={logBase === '2'}
+          onLog2Change={(v) => set({ logBase: v ? '2' : 'e' })}
+        />
+        <FlipPlot
+          flip={snap.flip}
+          probe={p}
+          pixels={probe.digits[p]}
+          stepToCells={probe.stepToCells}
+          S={probe.side}
+          previewK={flipK}
+          onPreviewKChange={(k) => set({ flipK: k })}
+        />
+        <AlignmentPlot epochs={alignments} selectedEpoch={snap.epoch} m={overlapM} onMChange={(m) => set({ overlapM: m })} />
+        <LogitsPlot flip={snap.flip} probe={p} label={probe.labels[p]} />
+        <TrainingPanel
+          points={points}
+          batchLoss={batchLossValues}
+          diagnostics={{
+            backend: backend?.backend,
+            renderer: backend?.renderer,
+            precision: backend ? `float${backend.floatPrecision}` : undefined,
+            msPerStep: snap.metrics.msPerStep,
+            analysisMs: snap.metrics.analysisMs,
+            numTensors: snap.metrics.numTensors,
+            saturation: snap.saturation,
+            qrGradRelErr: snap.qrGradRelErr,
+          }}
+        />
+      </main>
+    </>
+  );
+}

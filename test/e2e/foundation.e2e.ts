@@ -1,0 +1,64 @@
+/**
+ * Foundation: the production build loads without console errors, trains on WebGL (SwiftShader
+ * here) in a worker, learns real digits well above chance in one epoch of the quick preset, and
+ * the page stays responsive while it trains.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { baseURL, openSession, parseAccuracy, type Session } from './browser';
+
+describe('foundation: quick preset trains on WebGL in a worker', () => {
+  let s: Session;
+  beforeAll(async () => {
+    s = await openSession();
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('loads, says webgl, trains one epoch well above chance, stays responsive', async () => {
+    const { page } = s;
+    await page.addInitScript(() => {
+      // Long tasks on the main thread while training (the UI must never block).
+      const w = window as unknown as { __longTasks: number[] };
+      w.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.__longTasks.push(e.duration);
+      }).observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(`${baseURL()}#preset=quick&epochs=1&seed=3`);
+    const badge = page.getByTestId('backend-badge');
+    await expect.poll(async () => (await badge.textContent()) ?? '', { timeout: 90_000 }).toMatch(/webgl/);
+    await expect.poll(async () => page.getByTestId('train-toggle').isEnabled(), { timeout: 90_000 }).toBe(true);
+
+    await page.evaluate(() => ((window as unknown as { __longTasks: number[] }).__longTasks.length = 0));
+    await page.getByTestId('train-toggle').click();
+
+    // Responsiveness while training: animation frames keep coming and a click is handled quickly.
+    const frames = await page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          let n = 0;
+          const t0 = performance.now();
+          const tick = () => {
+            n++;
+            if (performance.now() - t0 < 2000) requestAnimationFrame(tick);
+            else resolve(n);
+          };
+          requestAnimationFrame(tick);
+        }),
+    );
+    expect(frames).toBeGreaterThan(20);
+
+    await expect.poll(async () => (await page.getByTestId('epoch-label').textContent()) ?? '', { timeout: 180_000 }).toMatch(/epoch 1\b/);
+    await expect
+      .poll(async () => parseAccuracy((await page.getByTestId('test-accuracy').textContent()) ?? ''), { timeout: 60_000 })
+      .toBeGreaterThan(0.5);
+
+    const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
+    const maxLong = longTasks.length ? Math.max(...longTasks) : 0;
+    console.log(`[e2e] main-thread long tasks while training: ${longTasks.length}, max ${maxLong.toFixed(0)} ms; frames in 2 s: ${frames}`);
+    expect(page.getByTestId('error-banner')).toBeDefined();
+    expect(await page.getByTestId('error-banner').count()).toBe(0);
+    expect(s.errors).toEqual([]);
+  });
+});

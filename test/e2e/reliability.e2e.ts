@@ -1,0 +1,149 @@
+/**
+ * Reliability in a real browser: snapshots survive a reload (IndexedDB), a corrupt import is
+ * refused and changes nothing, a NaN learning rate in the URL is refused by name, a diverging run
+ * rolls back and explains, a lost WebGL context is recovered from the CPU copy, and a soak run
+ * keeps the tensor count flat and the page heap bounded.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { baseURL, openSession, type Session } from './browser';
+import { createRng } from '../../src/core/rng';
+
+async function state(s: Session) {
+  return s.page.evaluate(() => {
+    const st = (window as unknown as { ftleLab: { store: { getState: () => Record<string, unknown> } } }).ftleLab.store.getState();
+    const epochs = st.epochs as { epoch: number; metrics: { numTensors: number; testAcc: number } }[];
+    return {
+      epochs: epochs.map((e) => e.epoch),
+      tensors: epochs.map((e) => e.metrics.numTensors),
+      status: st.status as string,
+      trainedEpoch: st.trainedEpoch as number,
+      banners: (st.banners as { kind: string; message: string }[]).map((b) => `${b.kind}: ${b.message}`),
+      backend: (st.backend as { backend: string } | null)?.backend ?? null,
+    };
+  });
+}
+
+async function waitReady(s: Session) {
+  await expect.poll(async () => s.page.getByTestId('train-toggle').isEnabled(), { timeout: 90_000 }).toBe(true);
+}
+
+describe('reliability', () => {
+  const profile = mkdtempSync(join(tmpdir(), 'ftle-lab-profile-'));
+  let s: Session;
+  beforeAll(async () => {
+    mkdirSync('test/artifacts', { recursive: true });
+    s = await openSession({ width: 1366, height: 768 }, profile);
+  });
+  afterAll(async () => {
+    await s?.close();
+    rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('restores every snapshot after a reload, and refuses a corrupt file without touching the run', async () => {
+    const { page } = s;
+    await page.goto(`${baseURL()}#preset=quick&epochs=2&seed=11&subset=0.25`);
+    await waitReady(s);
+    await page.getByTestId('train-toggle').click();
+    await expect.poll(async () => (await state(s)).epochs.length, { timeout: 240_000 }).toBe(3);
+    await page.reload();
+    await expect.poll(async () => (await state(s)).epochs, { timeout: 60_000 }).toEqual([0, 1, 2]);
+
+    const junk = join(profile, 'corrupt.json');
+    const rng = createRng(3);
+    writeFileSync(junk, Buffer.from(Array.from({ length: 4096 }, () => rng.int(256))));
+    await page.getByTestId('import-file').setInputFiles(junk);
+    await expect.poll(async () => page.getByTestId('error-banner').first().isVisible()).toBe(true);
+    expect(await page.getByTestId('error-banner').first().textContent()).toMatch(/corrupt\.json/);
+    expect((await state(s)).epochs).toEqual([0, 1, 2]);
+
+    const truncated = join(profile, 'truncated.model.json');
+    writeFileSync(truncated, '{"format": "ftle-lab.model/v1", "arch": "rnn", "input_size": 28, "hidden_size": 16, "tensors": {');
+    await page.getByTestId('import-file').setInputFiles(truncated);
+    await expect.poll(async () => (await state(s)).banners.some((b) => b.includes('truncated.model.json'))).toBe(true);
+    expect((await state(s)).epochs).toEqual([0, 1, 2]);
+  });
+
+  it('refuses a NaN learning rate in the URL, naming the key', async () => {
+    const { page } = s;
+    await page.goto(`${baseURL()}#preset=quick&lr=NaN&seed=12`);
+    await page.reload();
+    const banner = page.getByTestId('error-banner').first();
+    await expect.poll(async () => banner.isVisible(), { timeout: 30_000 }).toBe(true);
+    expect(await banner.textContent()).toMatch(/\blr\b/);
+  });
+
+  it('rolls back a diverging run and says what to change', async () => {
+    const { page } = s;
+    await page.goto(`${baseURL()}#preset=quick&epochs=2&seed=13&optimizer=sgd&lr=10&reduction=sum&clip=0&gain=3&subset=0.1`);
+    await page.reload();
+    await waitReady(s);
+    await page.getByTestId('train-toggle').click();
+    await expect.poll(async () => (await state(s)).banners.some((b) => /diverged/i.test(b)), { timeout: 120_000 }).toBe(true);
+    const st = await state(s);
+    expect(st.banners.find((b) => /diverged/i.test(b))).toMatch(/learning rate/);
+    expect(st.status).toBe('paused');
+  });
+
+  it('recovers from a lost WebGL context and keeps training', async () => {
+    const { page } = s;
+    await page.goto(`${baseURL()}#preset=quick&epochs=3&seed=14&subset=0.25&backend=webgl`);
+    await page.reload();
+    await waitReady(s);
+    expect((await state(s)).backend).toBe('webgl');
+    await page.getByTestId('train-toggle').click();
+    await expect.poll(async () => (await state(s)).epochs.length, { timeout: 120_000 }).toBeGreaterThanOrEqual(2);
+    await page.evaluate(() => (window as unknown as { ftleLab: { simulateContextLoss: () => void } }).ftleLab.simulateContextLoss());
+    await expect.poll(async () => (await state(s)).banners.some((b) => /context was lost/i.test(b)), { timeout: 120_000 }).toBe(true);
+    await expect.poll(async () => (await state(s)).epochs, { timeout: 240_000 }).toEqual([0, 1, 2, 3]);
+  });
+
+  it('soak: 30 short epochs keep tensors flat and the page heap bounded', async () => {
+    const { page } = s;
+    await page.goto(`${baseURL()}#preset=quick&epochs=30&seed=15&subset=0.05&draws=10`);
+    await page.reload();
+    await waitReady(s);
+    await page.getByTestId('train-toggle').click();
+    // Heap after a forced GC (--js-flags=--expose-gc), with the size of the snapshots it must hold.
+    const sample = () =>
+      page.evaluate(() => {
+        (window as unknown as { gc?: () => void }).gc?.();
+        const st = (window as unknown as { ftleLab: { store: { getState: () => { epochs: unknown[] } } } }).ftleLab.store.getState();
+        return {
+          heap: (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0,
+          snapshotBytes: JSON.stringify(st.epochs).length,
+        };
+      });
+    const samples: { heap: number; snapshotBytes: number }[] = [];
+    let last = -1;
+    const deadline = Date.now() + 400_000;
+    while (Date.now() < deadline) {
+      const st = await state(s);
+      if (st.epochs.length - 1 !== last) {
+        last = st.epochs.length - 1;
+        samples.push(await sample());
+      }
+      if (st.epochs.length === 31) break;
+      await page.waitForTimeout(500);
+    }
+    const st = await state(s);
+    expect(st.epochs.length).toBe(31);
+    // Tensor count identical across epochs after the first (warm-up) epoch.
+    const tensors = st.tensors.slice(2);
+    expect(Math.max(...tensors)).toBe(Math.min(...tensors));
+    const warm = samples.slice(Math.floor(samples.length / 3));
+    const first = warm[0];
+    const end = warm[warm.length - 1];
+    const growth = Math.max(...warm.map((x) => x.heap)) - first.heap;
+    const retained = end.snapshotBytes - first.snapshotBytes;
+    console.log(
+      `[e2e] soak: tensors ${st.tensors[1]} -> ${st.tensors[st.tensors.length - 1]}; page heap after warm-up ${(first.heap / 1e6).toFixed(1)} MB, ` +
+        `growth ${(growth / 1e6).toFixed(2)} MB while snapshots grew by ${(retained / 1e6).toFixed(2)} MB (JSON)`,
+    );
+    // Within 10% after warm-up, beyond the snapshots the run legitimately keeps (every epoch is kept).
+    expect(first.heap).toBeGreaterThan(0);
+    expect(growth).toBeLessThan(0.1 * first.heap + 2 * retained);
+  });
+});

@@ -1,0 +1,152 @@
+/**
+ * The visualizer in a real browser: two epochs of the quick preset, scrubbing back with the
+ * keyboard, hovering pixels (tooltip numbers checked against the snapshot data), export and
+ * re-import of the run, an imported fixture model rendering every panel, screenshots at two
+ * sizes, accessible names on every control.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { baseURL, openSession, type Session } from './browser';
+
+const ARTIFACTS = 'test/artifacts';
+
+interface Snap {
+  epoch: number;
+  T: number;
+  k: number;
+  lnR: number[];
+  flip: { singleFlip: number[][] } | null;
+  metrics: { testAcc: number };
+}
+
+async function storeState(s: Session) {
+  return s.page.evaluate(() => {
+    const st = (window as unknown as { ftleLab: { store: { getState: () => Record<string, unknown> } } }).ftleLab.store.getState();
+    return {
+      epochs: st.epochs as Snap[],
+      selectedEpoch: st.selectedEpoch as number | null,
+      selectedProbe: st.selectedProbe as number,
+      probe: st.probe as { stepToCells: [number, number][][]; side: number; labels: number[] } | null,
+      mode: st.mode as string,
+      status: st.status as string,
+    };
+  });
+}
+
+describe('visualizer', () => {
+  let s: Session;
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    s = await openSession({ width: 1366, height: 768 });
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('trains two epochs, scrubs back, hovers pixels with correct numbers', async () => {
+    const { page } = s;
+    await page.goto(`${baseURL()}#preset=quick&epochs=2&seed=5&subset=0.5`);
+    await expect.poll(async () => page.getByTestId('train-toggle').isEnabled(), { timeout: 90_000 }).toBe(true);
+    await page.getByTestId('train-toggle').click();
+    await expect.poll(async () => (await storeState(s)).epochs.length, { timeout: 240_000 }).toBe(3);
+
+    // Keyboard-only scrubbing: focus the slider, arrow back to epoch 1.
+    const slider = page.getByTestId('epoch-slider');
+    await slider.focus();
+    await page.keyboard.press('End');
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(async () => (await storeState(s)).selectedEpoch).toBe(1);
+    const t0 = Date.now();
+    await page.keyboard.press('ArrowLeft');
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    console.log(`[e2e] scrub redraw (key -> 2 frames): ${Date.now() - t0} ms`);
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(async () => (await storeState(s)).selectedEpoch).toBe(1);
+
+    const state = await storeState(s);
+    const snap = state.epochs.find((e) => e.epoch === 1)!;
+    const probe = state.probe!;
+    const S = probe.side;
+    const canvas = page.getByTestId('pixel-heatmap');
+    const box = (await canvas.boundingBox())!;
+    const cells: [number, number][] = [[3, 14], [10, 5], [14, 14], [20, 20], [27, 0]];
+    for (const [r, c] of cells) {
+      await page.mouse.move(box.x + ((c + 0.5) * box.width) / S, box.y + ((r + 0.5) * box.height) / S);
+      const tip = page.getByTestId('heatmap-tooltip');
+      await expect.poll(async () => tip.isVisible()).toBe(true);
+      const text = (await tip.textContent()) ?? '';
+      const step = probe.stepToCells.findIndex((cs) => cs.some(([rr, cc]) => rr === r && cc === c));
+      expect(text).toContain(`t=${step + 1}`);
+      const m = text.match(/flip dL=\s*(-?[\d.]+(?:e[-+]?\d+)?)/);
+      expect(m, text).not.toBeNull();
+      const shown = Number(m![1]);
+      const truth = snap.flip!.singleFlip[state.selectedProbe][step];
+      expect(Math.abs(shown - truth)).toBeLessThanOrEqual(Math.max(1e-3 * Math.abs(truth), 5e-4));
+    }
+    await page.screenshot({ path: join(ARTIFACTS, 'main-1366x768.png'), fullPage: false });
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await page.screenshot({ path: join(ARTIFACTS, 'main-1920x1080.png'), fullPage: false });
+    await page.setViewportSize({ width: 1366, height: 768 });
+    expect(s.errors).toEqual([]);
+  });
+
+  it('every control has an accessible name', async () => {
+    const unnamed = await s.page.evaluate(() => {
+      const bad: string[] = [];
+      for (const el of Array.from(document.querySelectorAll<HTMLElement>('button, select, input, [role="slider"]'))) {
+        const labelled =
+          el.getAttribute('aria-label') ||
+          el.getAttribute('aria-labelledby') ||
+          (el.textContent ?? '').trim() ||
+          (el as HTMLInputElement).labels?.length ||
+          el.getAttribute('title');
+        if (!labelled) bad.push(el.outerHTML.slice(0, 120));
+      }
+      return bad;
+    });
+    expect(unnamed).toEqual([]);
+  });
+
+  it('exports the run and replays it from the bundle', async () => {
+    const { page } = s;
+    const before = await storeState(s);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-run').click()]);
+    const path = join(ARTIFACTS, 'run-bundle.json');
+    await download.saveAs(path);
+    const bundle = JSON.parse(readFileSync(path, 'utf8'));
+    expect(bundle.format).toBe('ftle-lab.run/v1');
+    expect(bundle.epochs.length).toBe(before.epochs.length);
+
+    await page.getByTestId('import-file').setInputFiles(path);
+    await expect.poll(async () => (await storeState(s)).mode, { timeout: 60_000 }).toBe('replay');
+    const after = await storeState(s);
+    expect(after.epochs.map((e) => e.epoch)).toEqual(before.epochs.map((e) => e.epoch));
+    for (let i = 0; i < before.epochs.length; i++) {
+      expect(after.epochs[i].metrics.testAcc).toBe(before.epochs[i].metrics.testAcc);
+      const a = after.epochs[i].lnR;
+      const b = before.epochs[i].lnR;
+      expect(a.length).toBe(b.length);
+      for (let j = 0; j < a.length; j += 97) expect(Math.abs(a[j] - b[j])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(b[j])));
+    }
+    for (const id of ['pixel-heatmap', 'flip-plot', 'alignment-plot', 'spectrum-plot', 'logits-plot']) {
+      expect(await page.getByTestId(id).isVisible()).toBe(true);
+    }
+  });
+
+  it('imports a fixture model and renders every panel', async () => {
+    const { page } = s;
+    await page.getByTestId('import-file').setInputFiles('test/fixtures/rnn_n16_t28_d28_trained.model.json');
+    await expect.poll(async () => {
+      const st = await storeState(s);
+      return st.mode === 'model' ? st.epochs.length : 0;
+    }, { timeout: 60_000 }).toBe(1);
+    for (const id of ['pixel-heatmap', 'flip-plot', 'alignment-plot', 'spectrum-plot', 'logits-plot']) {
+      await expect.poll(async () => page.getByTestId(id).isVisible()).toBe(true);
+    }
+    expect(await page.locator('[data-testid="spectrum-plot"] svg path').count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="logits-plot"] svg rect').count()).toBeGreaterThanOrEqual(30);
+    await page.screenshot({ path: join(ARTIFACTS, 'imported-model.png') });
+    expect(s.errors).toEqual([]);
+  });
+});
