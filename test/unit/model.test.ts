@@ -20,10 +20,13 @@ const load = (name: string): Fixture => {
   return { model: read('model'), probe: read('probe'), expected: read('expected') };
 };
 
-function modelFromFixture(f: Fixture, foldInputProjection: boolean): RnnModel {
+type Variant = 'custom' | 'autodiff-fold' | 'autodiff-perstep';
+const VARIANTS: Variant[] = ['custom', 'autodiff-fold', 'autodiff-perstep'];
+
+function modelFromFixture(f: Fixture, variant: Variant): RnnModel {
   const m = new RnnModel({
     inputSize: f.model.input_size, hiddenSize: f.model.hidden_size, numClasses: f.model.num_classes,
-    seed: 0, bias: true, foldInputProjection,
+    seed: 0, bias: true, recurrence: variant === 'custom' ? 'custom' : 'autodiff', foldInputProjection: variant !== 'autodiff-perstep',
   });
   m.setWeights(f.model.tensors);
   return m;
@@ -34,8 +37,8 @@ const RNN_CASES = ['rnn_n8_t12_d1', 'rnn_n16_t28_d28_trained', 'rnn_linear_n12_t
 describe.each(RNN_CASES)('float64 reference %s', (name) => {
   const f = load(name);
   const B = f.probe.labels.length;
-  it.each([true, false])('logits and per-sample loss to 1e-5 (fold input projection: %s)', async (fold) => {
-    const m = modelFromFixture(f, fold);
+  it.each(VARIANTS)('logits and per-sample loss to 1e-5 (%s recurrence)', async (variant) => {
+    const m = modelFromFixture(f, variant);
     const x = tf.tensor3d(f.probe.inputs);
     const h0 = f.probe.h0 ? tf.tensor2d(f.probe.h0) : undefined;
     const [logits, ce] = tf.tidy(() => {
@@ -51,8 +54,8 @@ describe.each(RNN_CASES)('float64 reference %s', (name) => {
     tf.dispose([x, h0, logits, ce]);
     m.dispose();
   });
-  it('dL/dW_hh per sample (batch of 1, sum reduction) matches grad_weight_hh', async () => {
-    const m = modelFromFixture(f, true);
+  it.each(VARIANTS)('dL/dW_hh per sample (batch of 1, sum reduction) matches grad_weight_hh (%s)', async (variant) => {
+    const m = modelFromFixture(f, variant);
     for (let b = 0; b < B; b++) {
       const x = tf.tensor3d([f.probe.inputs[b]]);
       const h0 = f.probe.h0 ? tf.tensor2d([f.probe.h0[b]]) : undefined;
@@ -67,6 +70,33 @@ describe.each(RNN_CASES)('float64 reference %s', (name) => {
       tf.dispose([x, h0, loss, ...Object.values(grads)]);
     }
     m.dispose();
+  });
+});
+
+describe('custom recurrence gradient', () => {
+  it('equals autodiff of the unrolled loop for every tensor, with and without h0, mean reduction', async () => {
+    const D = 3, N = 7, B = 4, T = 9;
+    const x = tf.tensor3d(Float32Array.from({ length: B * T * D }, (_, i) => Math.sin(0.7 * i)), [B, T, D]);
+    const h0 = tf.tensor2d(Float32Array.from({ length: B * N }, (_, i) => 0.5 * Math.cos(1.3 * i)), [B, N]);
+    const y = Int32Array.of(3, 1, 4, 1);
+    for (const start of [h0, undefined]) {
+      const grads: Record<string, number[]>[] = [];
+      for (const recurrence of ['custom', 'autodiff'] as const) {
+        const m = new RnnModel({ inputSize: D, hiddenSize: N, seed: 21, gain: 1.5, recurrence });
+        const r = m.gradients(x, y, start);
+        const out: Record<string, number[]> = {};
+        for (const n of RNN_TENSOR_NAMES) out[n] = Array.from(await r.grads[n].data());
+        grads.push(out);
+        tf.dispose([r.loss, ...Object.values(r.grads)]);
+        m.dispose();
+      }
+      for (const n of RNN_TENSOR_NAMES) {
+        const scale = Math.max(...grads[1][n].map(Math.abs));
+        expect(scale).toBeGreaterThan(0);
+        grads[0][n].forEach((v, i) => expect(Math.abs(v - grads[1][n][i])).toBeLessThan(1e-5 * scale));
+      }
+    }
+    tf.dispose([x, h0]);
   });
 });
 
