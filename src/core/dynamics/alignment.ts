@@ -9,7 +9,7 @@
 import type { Cell } from './cells';
 import { bpttSample } from './gradients';
 import type { Trajectory } from './trajectory';
-import { participationRatio, subspaceOverlap, svd, type Svd } from '../linalg/svd';
+import { participationRatio, subspaceOverlap, svd, svdOfOuterSum, type Svd } from '../linalg/svd';
 
 /** What one probe contributes at each analysed step. */
 export interface ProbeStepAlignment {
@@ -32,10 +32,26 @@ export function probeStepAlignments(
 ): ProbeStepAlignment[] {
   if (cell.arch !== 'rnn') throw new Error('alignment is defined for the vanilla rnn only');
   const N = cell.hiddenSize;
+  const S = traj.S;
   return steps.map((t) => {
-    const g = bpttSample(cell, inputs, xBase, traj, label, { tLoss: t });
     const q = qAt.get(t);
     if (!q) throw new Error(`alignment: Q_${t} was not kept`);
+    if (t < N) {
+      // dL_t/dW_hh = sum_{s<=t} da_s h_{s-1}^T with da_s = delta_s * (1 - h_s^2): rank <= t, so
+      // its SVD comes from t x t factors (much cheaper than an N x N SVD at early steps).
+      const g = bpttSample(cell, inputs, xBase, traj, label, { tLoss: t, wantDeltas: true });
+      const A = new Float64Array(t * N);
+      const Bv = new Float64Array(t * N);
+      for (let s = 1; s <= t; s++) {
+        for (let i = 0; i < N; i++) {
+          const h = traj.states[s * S + i];
+          A[(s - 1) * N + i] = g.deltas![s * S + i] * (1 - h * h);
+          Bv[(s - 1) * N + i] = traj.states[(s - 1) * S + i];
+        }
+      }
+      return { t, svd: svdOfOuterSum(A, Bv, N, t), q, kq };
+    }
+    const g = bpttSample(cell, inputs, xBase, traj, label, { tLoss: t });
     return { t, svd: svd(g.cell.weight_hh, N, N), q, kq };
   });
 }

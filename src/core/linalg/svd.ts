@@ -4,6 +4,7 @@
  * that its largest-|.| entry is positive, and v_j gets the same flip (G = U S V^T is unchanged).
  */
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
+import { mgsQr as mgsQrLocal } from './qr';
 
 export interface Svd {
   /** Singular values, descending, r = min(m, n). */
@@ -73,4 +74,58 @@ export function participationRatio(s: ArrayLike<number>): number {
     b += s[i] * s[i];
   }
   return b > 0 ? (a * a) / b : 0;
+}
+
+/**
+ * SVD of a sum of t outer products G = sum_s a_s b_s^T = A B^T (A, B: t vectors of length n each,
+ * vector-major [t][n]) with t < n, without forming the n x n matrix: thin QR A = Qa Ra, B = Qb Rb,
+ * then the t x t SVD of Ra Rb^T = Uk S Vk^T gives U = Qa Uk, V = Qb Vk. Returns r = t singular
+ * triplets (G has rank <= t; the remaining singular values are 0). Same sign convention as svd().
+ * Cost O(n t^2 + t^3) instead of O(n^3): the prefix gradient dL_t/dW_hh at an early step is such a sum.
+ */
+export function svdOfOuterSum(A: Float64Array, B: Float64Array, n: number, t: number): Svd {
+  const qa = A.slice(0, t * n);
+  const qb = B.slice(0, t * n);
+  const ra = new Float64Array(t * t);
+  const rb = new Float64Array(t * t);
+  mgsQrLocal(qa, n, t, ra);
+  mgsQrLocal(qb, n, t, rb);
+  // K = Ra Rb^T (t x t, row-major).
+  const K = new Float64Array(t * t);
+  for (let i = 0; i < t; i++) {
+    for (let j = 0; j < t; j++) {
+      let s = 0;
+      for (let l = Math.max(i, j); l < t; l++) s += ra[i * t + l] * rb[j * t + l];
+      K[i * t + j] = s;
+    }
+  }
+  const small = svd(K, t, t);
+  const U = new Float64Array(t * n);
+  const V = new Float64Array(t * n);
+  for (let j = 0; j < t; j++) {
+    for (let l = 0; l < t; l++) {
+      const u = small.U[j * t + l];
+      const v = small.V[j * t + l];
+      for (let i = 0; i < n; i++) {
+        U[j * n + i] += u * qa[l * n + i];
+        V[j * n + i] += v * qb[l * n + i];
+      }
+    }
+    // Re-apply the sign convention in the full space (largest-|.| entry of u_j positive).
+    let big = 0;
+    let sign = 1;
+    for (let i = 0; i < n; i++) {
+      if (Math.abs(U[j * n + i]) > big) {
+        big = Math.abs(U[j * n + i]);
+        sign = U[j * n + i] < 0 ? -1 : 1;
+      }
+    }
+    if (sign < 0) {
+      for (let i = 0; i < n; i++) {
+        U[j * n + i] = -U[j * n + i];
+        V[j * n + i] = -V[j * n + i];
+      }
+    }
+  }
+  return { s: small.s, U, V, r: t };
 }
