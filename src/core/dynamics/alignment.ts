@@ -24,11 +24,13 @@ export interface ProbeStepAlignment {
 
 /**
  * SVDs of the prefix-loss gradients dL_t/dW_hh of one probe sequence at the given 1-based steps,
- * paired with Q_t (qAt: step -> vector-major Q_t with kq vectors).
+ * paired with Q_t (qAt: step -> vector-major Q_t with kq vectors). Each SVD holds at least
+ * minVectors singular vectors (default 6 = nsv + 1), completed with zero-singular-value directions
+ * when the gradient's rank (<= t) is lower.
  */
 export function probeStepAlignments(
   cell: Cell, inputs: Float64Array, xBase: number, traj: Trajectory, label: number, steps: number[],
-  qAt: Map<number, Float64Array>, kq: number,
+  qAt: Map<number, Float64Array>, kq: number, minVectors = 6,
 ): ProbeStepAlignment[] {
   if (cell.arch !== 'rnn') throw new Error('alignment is defined for the vanilla rnn only');
   const N = cell.hiddenSize;
@@ -49,7 +51,7 @@ export function probeStepAlignments(
           Bv[(s - 1) * N + i] = traj.states[(s - 1) * S + i];
         }
       }
-      return { t, svd: svdOfOuterSum(A, Bv, N, t), q, kq };
+      return { t, svd: svdOfOuterSum(A, Bv, N, t, minVectors), q, kq };
     }
     const g = bpttSample(cell, inputs, xBase, traj, label, { tLoss: t });
     return { t, svd: svd(g.cell.weight_hh, N, N), q, kq };

@@ -81,9 +81,11 @@ export function participationRatio(s: ArrayLike<number>): number {
  * vector-major [t][n]) with t < n, without forming the n x n matrix: thin QR A = Qa Ra, B = Qb Rb,
  * then the t x t SVD of Ra Rb^T = Uk S Vk^T gives U = Qa Uk, V = Qb Vk. Returns r = t singular
  * triplets (G has rank <= t; the remaining singular values are 0). Same sign convention as svd().
+ * With minVectors > t, U and V are completed with orthonormal vectors of singular value 0 (any
+ * completion is a valid SVD), so callers can always read that many.
  * Cost O(n t^2 + t^3) instead of O(n^3): the prefix gradient dL_t/dW_hh at an early step is such a sum.
  */
-export function svdOfOuterSum(A: Float64Array, B: Float64Array, n: number, t: number): Svd {
+export function svdOfOuterSum(A: Float64Array, B: Float64Array, n: number, t: number, minVectors = 0): Svd {
   const qa = A.slice(0, t * n);
   const qb = B.slice(0, t * n);
   const ra = new Float64Array(t * t);
@@ -127,5 +129,17 @@ export function svdOfOuterSum(A: Float64Array, B: Float64Array, n: number, t: nu
       }
     }
   }
-  return { s: small.s, U, V, r: t };
+  const r = Math.min(n, Math.max(t, minVectors));
+  if (r === t) return { s: small.s, U, V, r: t };
+  const s = new Float64Array(r);
+  s.set(small.s);
+  const Uc = new Float64Array(r * n);
+  const Vc = new Float64Array(r * n);
+  Uc.set(U);
+  Vc.set(V);
+  // Zero vectors after the first t: Gram-Schmidt replaces them by an orthonormal completion.
+  const scratch = new Float64Array(r * r);
+  mgsQrLocal(Uc, n, r, scratch);
+  mgsQrLocal(Vc, n, r, scratch);
+  return { s, U: Uc, V: Vc, r };
 }
