@@ -172,13 +172,75 @@ function nanableArray(check?: NumCheck) {
     .transform((v) => v.map((x) => (x === null ? NaN : x)));
 }
 
-const intArray = (min: number, max: number) => z.array(int(min, max), { error: (iss) => `expected an array, got ${describe(iss.input)}` });
-const matrix = <T extends z.ZodType>(row: T) => z.array(row, { error: (iss) => `expected an array, got ${describe(iss.input)}` });
+/**
+ * An array whose elements match `elem`, stopping at the first bad element. (z.array reports every
+ * bad element: a 200 MB file of a million wrong entries would build a million issues.)
+ */
+function list<T extends z.ZodType>(elem: T, opts: { min?: number; max?: number } = {}) {
+  return z.custom<unknown[]>(() => true).transform((v, ctx): z.output<T>[] => {
+    if (!Array.isArray(v)) {
+      ctx.addIssue({ code: 'custom', message: `expected an array, got ${describe(v)}` });
+      return z.NEVER;
+    }
+    if (opts.min !== undefined && v.length < opts.min) {
+      ctx.addIssue({ code: 'custom', message: `expected at least ${opts.min} entries, got ${v.length}` });
+      return z.NEVER;
+    }
+    if (opts.max !== undefined && v.length > opts.max) {
+      ctx.addIssue({ code: 'custom', message: `expected at most ${opts.max} entries, got ${v.length}` });
+      return z.NEVER;
+    }
+    const out: z.output<T>[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const r = elem.safeParse(v[i]);
+      if (!r.success) {
+        const issue = r.error.issues[0];
+        ctx.addIssue({ code: 'custom', message: issue?.message ?? 'invalid', path: [i, ...(issue?.path ?? [])] });
+        return z.NEVER;
+      }
+      out[i] = r.data;
+    }
+    return out;
+  });
+}
+
+const intArray = (min: number, max: number, opts: { min?: number; max?: number } = {}) => list(int(min, max), opts);
+const matrix = <T extends z.ZodType>(row: T) => list(row);
 
 /** Names of rankings ("top", "random", ...): short identifiers, never prototype keys. */
 const RANKING_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
-const rankingRecord = <T extends z.ZodType>(value: T) =>
-  z.record(z.string().regex(RANKING_NAME, { error: 'expected a ranking name (letters, digits, _ or -)' }), value);
+/** Most rankings a flip summary may name ("top", "bottom", ..., "random"): a handful in practice. */
+const MAX_RANKINGS = 64;
+
+/** A record keyed by ranking names, stopping at the first bad key or value (see list()). */
+function rankingRecord<T extends z.ZodType>(value: T) {
+  return z.custom<unknown>(() => true).transform((v, ctx): Record<string, z.output<T>> => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      ctx.addIssue({ code: 'custom', message: `expected an object keyed by ranking name, got ${describe(v)}` });
+      return z.NEVER;
+    }
+    const keys = Object.keys(v);
+    if (keys.length > MAX_RANKINGS) {
+      ctx.addIssue({ code: 'custom', message: `expected at most ${MAX_RANKINGS} rankings, got ${keys.length}` });
+      return z.NEVER;
+    }
+    const out: Record<string, z.output<T>> = {};
+    for (const key of keys) {
+      if (!RANKING_NAME.test(key)) {
+        ctx.addIssue({ code: 'custom', message: 'expected a ranking name (letters, digits, _ or -)', path: [key] });
+        return z.NEVER;
+      }
+      const r = value.safeParse((v as Record<string, unknown>)[key]);
+      if (!r.success) {
+        const issue = r.error.issues[0];
+        ctx.addIssue({ code: 'custom', message: issue?.message ?? 'invalid', path: [key, ...(issue?.path ?? [])] });
+        return z.NEVER;
+      }
+      out[key] = r.data;
+    }
+    return out;
+  });
+}
 
 /** Short printable description of an offending value for error messages (never the whole value). */
 function describe(v: unknown): string {
@@ -271,7 +333,7 @@ const SnapshotSchema = z.object({
 }) satisfies z.ZodType<EpochSnapshot, unknown>;
 
 const ProbeSchema = z.object({
-  indices: intArray(0, 1_000_000_000).min(1, { error: 'expected at least one probe' }).max(4096),
+  indices: intArray(0, 1_000_000_000, { min: 1, max: 4096 }),
   labels: intArray(0, NUM_CLASSES - 1),
 });
 
@@ -286,7 +348,7 @@ const BundleSchema = z.object({
   config: RunConfigSchema,
   probe: ProbeSchema,
   dataSource: z.string().regex(DATA_SOURCE, { error: 'expected "bundled-mnist-10k" or "idx:<file names>"' }),
-  epochs: z.array(SnapshotSchema).max(100_000),
+  epochs: list(SnapshotSchema, { max: 100_000 }),
   weights: z.record(z.string(), z.unknown()).optional(),
 });
 
