@@ -8,6 +8,7 @@ import {
 } from '../../src/core/formats/bundle';
 import { FormatError } from '../../src/core/formats/errors';
 import { modelToJson, parseModelObject } from '../../src/core/formats/model';
+import { computeEpochAnalysis } from '../../src/core/epochSnapshot';
 import { createRng } from '../../src/core/rng';
 import { makeBundle, makeWeights } from './bundleFixture';
 
@@ -54,6 +55,8 @@ describe('run bundle ftle-lab.run/v1', () => {
     expect(back.epochs[0].metrics.msPerStep).toBeNaN();
     expect(back.epochs[1].flip!.zTest.p[0]).toBeNaN();
     expect(back.epochs[1].alignment!.effectiveRank[0]).toBeNaN();
+    expect(back.epochs[1].qrGradRelErr).toBeNaN();
+    expect(back.epochs[2].qrGradRelErr).toBeGreaterThan(0);
     expect(text).toContain('"trainLoss":null');
     expect(text).not.toContain('NaN');
     // Float64 values come back bit-exact (JSON numbers print shortest round-trip form) ...
@@ -72,6 +75,11 @@ describe('run bundle ftle-lab.run/v1', () => {
   it('accepts a bundle without weights and snapshots without alignment/flip', () => {
     const b = makeBundle(3, { weights: false, full: false });
     expect(parseRunBundle(serializeRunBundle(b))).toEqual(asStored(b));
+    // Skipped single-step map and |dL/dx| (over budget / no input gradients) are empty arrays.
+    const c = makeBundle(4);
+    c.epochs[1].flip!.singleFlip = [];
+    c.epochs[1].flip!.absDLdx = [];
+    expect(parseRunBundle(serializeRunBundle(c)).epochs[1].flip!.singleFlip).toEqual([]);
   });
 
   it('names the failing field of a non-finite or mistyped number', () => {
@@ -134,6 +142,8 @@ describe('run bundle ftle-lab.run/v1', () => {
       ['epochs[1].alignment.overlapLeft[2]', (w) => w.epochs[1].alignment.overlapLeft[2].pop(), /expected length 3/],
       ['epochs[1].alignment.steps[2]', (w) => (w.epochs[1].alignment.steps[2] = 29), /\[1, 28\]/],
       ['epochs[1].alignment.cosMatrix[1]', (w) => w.epochs[1].alignment.cosMatrix[1].pop(), /expected length 5/],
+      ['epochs[1].alignment.cosMatrix', (w) => w.epochs[1].alignment.cosMatrix.push([0, 0, 0, 0, 0]), /at most N = 8 rows/],
+      ['epochs[2].flip.absDLdx[2]', (w) => w.epochs[2].flip.absDLdx[2].pop(), /expected length 28/],
       ['epochs[2].epoch', (w) => (w.epochs[2].epoch = 1), /strictly increasing/],
     ];
     for (const [field, mutate, message] of cases) {
@@ -222,5 +232,25 @@ describe('run bundle ftle-lab.run/v1', () => {
     expect(t1 - t0).toBeLessThan(15_000);
     expect(t2 - t1).toBeLessThan(15_000);
     console.log(`bundle ${(text.length / 1e6).toFixed(1)} MB: serialise ${(t1 - t0).toFixed(0)} ms, parse ${(t2 - t1).toFixed(0)} ms`);
+  });
+});
+
+describe('run bundle with snapshots from the real analysis (computeEpochAnalysis)', () => {
+  it('validates and round-trips what the analysis worker produces', () => {
+    const rng = createRng(99);
+    const b = makeBundle(99, { epochs: 0, full: false });
+    const config = { ...b.config, hidden: 8, k: 4, probes: 3, draws: 5 };
+    const weights = parseModelObject(makeWeights(rng, config));
+    const T = 28;
+    const D = 28;
+    const inputs = Float64Array.from({ length: config.probes * T * D }, () => rng.next());
+    const labels = b.probe.labels;
+    const analysis = computeEpochAnalysis(weights, inputs, labels, T, D, { k: config.k, n: 1, draws: config.draws, seed: 1 });
+    const metrics = { trainLoss: 1.2, trainAcc: 0.6, testLoss: 1.3, testAcc: 0.55, msPerStep: 40, epochMs: 900, analysisMs: 120, numTensors: 12 };
+    const bundle: RunBundle = { ...b, config, epochs: [b.epochs[0], { epoch: 1, metrics, ...analysis }], weights: makeWeights(rng, config) };
+    const back = parseRunBundle(serializeRunBundle(bundle));
+    expect(back).toEqual(asStored(bundle));
+    expect(back.epochs[1].flip).not.toBeNull();
+    expect(back.epochs[1].alignment).not.toBeNull();
   });
 });
