@@ -41,7 +41,7 @@ export interface RnnModelOptions {
   foldInputProjection?: boolean;
   /**
    * 'custom' (default): the whole recurrence is one op with a hand-written backward
-   * (src/model/recurrence.ts, input projection folded); 'autodiff': the unrolled loop
+   * (src/model/recurrence.ts, input projection per step); 'autodiff': the unrolled loop
    * differentiated by tfjs (uses foldInputProjection). Same numbers, fewer kernels per step.
    */
   recurrence?: 'custom' | 'autodiff';
@@ -115,9 +115,10 @@ export class RnnModel {
     // backend (unstacking axis 1 of [B, T, N] took ~180 ms per call on the cpu backend at T = 28).
     const xTime = tf.transpose(x, [1, 0, 2]);
     if (this.recurrence === 'custom') {
-      let drive: tf.Tensor2D = tf.matMul(tf.reshape(xTime, [T * B, D]), v.weight_ih_l0, false, true);
-      if (bias) drive = tf.add(drive, bias);
-      const hT = tanhRecurrence(tf.reshape(drive, [T, B, N]), v.weight_hh_l0 as tf.Tensor2D, h0 ?? null);
+      // Bias as an extra input column of ones: x_aug [T, B, D+1], W_aug = [W_ih | b_ih + b_hh] [N, D+1].
+      const xIn = bias ? tf.concat([xTime, tf.ones([T, B, 1])], 2) : xTime;
+      const wIn = bias ? tf.concat([v.weight_ih_l0, tf.reshape(bias, [N, 1])], 1) : v.weight_ih_l0;
+      const hT = tanhRecurrence(xIn as tf.Tensor3D, wIn as tf.Tensor2D, v.weight_hh_l0 as tf.Tensor2D, h0 ?? null);
       return tf.add(tf.matMul(hT, v['fc.weight'], false, true), v['fc.bias']);
     }
     let inputs: tf.Tensor2D[];

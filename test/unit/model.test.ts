@@ -74,7 +74,7 @@ describe.each(RNN_CASES)('float64 reference %s', (name) => {
 });
 
 describe('custom recurrence gradient', () => {
-  it('equals autodiff of the unrolled loop for every tensor, with and without h0, mean reduction', async () => {
+  it('equals autodiff of the unrolled loop for every tensor and the input, with and without h0, mean reduction', async () => {
     const D = 3, N = 7, B = 4, T = 9;
     const x = tf.tensor3d(Float32Array.from({ length: B * T * D }, (_, i) => Math.sin(0.7 * i)), [B, T, D]);
     const h0 = tf.tensor2d(Float32Array.from({ length: B * N }, (_, i) => 0.5 * Math.cos(1.3 * i)), [B, N]);
@@ -86,11 +86,16 @@ describe('custom recurrence gradient', () => {
         const r = m.gradients(x, y, start);
         const out: Record<string, number[]> = {};
         for (const n of RNN_TENSOR_NAMES) out[n] = Array.from(await r.grads[n].data());
+        // dL/dx (input saliency) through the same op.
+        const labels = tf.tensor1d(y, 'int32');
+        const dx = tf.grad((xx: tf.Tensor3D) => m.loss(xx, labels, start))(x);
+        out.x = Array.from(await dx.data());
+        tf.dispose([dx, labels]);
         grads.push(out);
         tf.dispose([r.loss, ...Object.values(r.grads)]);
         m.dispose();
       }
-      for (const n of RNN_TENSOR_NAMES) {
+      for (const n of [...RNN_TENSOR_NAMES, 'x']) {
         const scale = Math.max(...grads[1][n].map(Math.abs));
         expect(scale).toBeGreaterThan(0);
         grads[0][n].forEach((v, i) => expect(Math.abs(v - grads[1][n][i])).toBeLessThan(1e-5 * scale));
