@@ -32,23 +32,47 @@ export interface Probe {
   flip?: ProbeFlipSpec;
 }
 
+// Big arrays are z.array(z.unknown()) and checked by hand below: zod records one issue per bad
+// entry, which for a hostile 200k-entry array costs seconds and can overflow the stack. Hand
+// checks stop at the first bad entry and name it.
 const ProbeSchema = z.object({
   format: z.literal(PROBE_FORMAT),
-  inputs: z.array(z.array(z.array(z.unknown()))).min(1).max(PROBE_LIMITS.maxProbes),
-  labels: z.array(z.number().int().min(0)),
-  h0: z.array(z.array(z.unknown())).nullable().optional(),
-  c0: z.array(z.array(z.unknown())).nullable().optional(),
+  inputs: z.array(z.unknown()).min(1).max(PROBE_LIMITS.maxProbes),
+  labels: z.array(z.unknown()).max(PROBE_LIMITS.maxProbes),
+  h0: z.array(z.unknown()).max(PROBE_LIMITS.maxProbes).nullable().optional(),
+  c0: z.array(z.unknown()).max(PROBE_LIMITS.maxProbes).nullable().optional(),
   flip: z
     .object({
-      n: z.number().int().min(1).optional(),
-      k_list: z.array(z.number().int().min(1)).min(1).optional(),
-      rand_sets: z.array(z.array(z.array(z.number().int().min(0)))).optional(),
+      n: z.number().int().min(1).max(MODEL_LIMITS.maxHidden * 2).optional(),
+      k_list: z.array(z.unknown()).min(1).max(1000).optional(),
+      rand_sets: z.array(z.unknown()).max(1000).optional(),
     })
     .nullable()
     .optional(),
 });
 
-function matrixRows(rows: unknown[][], field: string, width: number): Float64Array {
+/** Checks that value is an array (of at most max entries); returns it. */
+function arrayAt(value: unknown, field: string, max: number): unknown[] {
+  if (!Array.isArray(value)) throw new FormatError(field, 'expected an array');
+  if (value.length > max) throw new FormatError(field, `too many entries (${value.length} > ${max})`);
+  return value;
+}
+
+/** Integers in [min, max) from a JSON array, stopping at the first bad entry. */
+function intsAt(value: unknown, field: string, min: number, maxExclusive: number, maxLength: number): number[] {
+  const arr = arrayAt(value, field, maxLength);
+  const out: number[] = new Array(arr.length);
+  for (let i = 0; i < arr.length; i++) {
+    const v = arr[i];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v >= maxExclusive) {
+      throw new FormatError(`${field}[${i}]`, `expected an integer in ${min}..${maxExclusive - 1}, got ${JSON.stringify(v) ?? String(v)}`);
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+function matrixRows(rows: unknown[], field: string, width: number): Float64Array {
   const out = new Float64Array(rows.length * width);
   for (let b = 0; b < rows.length; b++) out.set(toFloat64(rows[b], `${field}[${b}]`, width), b * width);
   return out;
@@ -58,25 +82,27 @@ function matrixRows(rows: unknown[][], field: string, width: number): Float64Arr
 export function parseProbeObject(value: unknown): Probe {
   const p = zodParse(ProbeSchema, value);
   const B = p.inputs.length;
-  const T = p.inputs[0].length;
-  if (T < 1 || T > PROBE_LIMITS.maxSteps) throw new FormatError('inputs[0]', `expected 1..${PROBE_LIMITS.maxSteps} time steps, got ${T}`);
-  const D = p.inputs[0][0].length;
-  if (D < 1 || D > MODEL_LIMITS.maxInput) throw new FormatError('inputs[0][0]', `expected 1..${MODEL_LIMITS.maxInput} inputs per step, got ${D}`);
+  const first = arrayAt(p.inputs[0], 'inputs[0]', PROBE_LIMITS.maxSteps);
+  const T = first.length;
+  if (T < 1) throw new FormatError('inputs[0]', `expected 1..${PROBE_LIMITS.maxSteps} time steps, got ${T}`);
+  const D = arrayAt(first[0], 'inputs[0][0]', MODEL_LIMITS.maxInput).length;
+  if (D < 1) throw new FormatError('inputs[0][0]', `expected 1..${MODEL_LIMITS.maxInput} inputs per step, got ${D}`);
   if (B * T * D > PROBE_LIMITS.maxElements) throw new FormatError('inputs', `too many numbers (${B * T * D})`);
   const inputs = new Float64Array(B * T * D);
   for (let b = 0; b < B; b++) {
-    const seq = p.inputs[b];
+    const seq = arrayAt(p.inputs[b], `inputs[${b}]`, PROBE_LIMITS.maxSteps);
     if (seq.length !== T) throw new FormatError(`inputs[${b}]`, `expected ${T} time steps (as inputs[0]), got ${seq.length}`);
     for (let t = 0; t < T; t++) inputs.set(toFloat64(seq[t], `inputs[${b}][${t}]`, D), (b * T + t) * D);
   }
   if (p.labels.length !== B) throw new FormatError('labels', `expected ${B} labels (one per input sequence), got ${p.labels.length}`);
-  const probe: Probe = { B, T, D, inputs, labels: Int32Array.from(p.labels) };
+  const labels = intsAt(p.labels, 'labels', 0, 1_000_000, PROBE_LIMITS.maxProbes);
+  const probe: Probe = { B, T, D, inputs, labels: Int32Array.from(labels) };
   for (const key of ['h0', 'c0'] as const) {
     const rows = p[key];
     if (rows == null) continue;
     if (rows.length !== B) throw new FormatError(key, `expected ${B} rows (one per input sequence), got ${rows.length}`);
-    const N = rows[0].length;
-    if (N < 1 || N > MODEL_LIMITS.maxHidden) throw new FormatError(`${key}[0]`, `expected 1..${MODEL_LIMITS.maxHidden} numbers, got ${N}`);
+    const N = arrayAt(rows[0], `${key}[0]`, MODEL_LIMITS.maxHidden).length;
+    if (N < 1) throw new FormatError(`${key}[0]`, `expected 1..${MODEL_LIMITS.maxHidden} numbers, got ${N}`);
     probe[key] = matrixRows(rows, key, N);
   }
   if (probe.h0 && probe.c0 && probe.c0.length !== probe.h0.length) {
@@ -85,28 +111,21 @@ export function parseProbeObject(value: unknown): Probe {
   if (p.flip) {
     const flip: ProbeFlipSpec = {};
     if (p.flip.n !== undefined) flip.n = p.flip.n;
-    if (p.flip.k_list) {
-      for (let i = 0; i < p.flip.k_list.length; i++) {
-        if (p.flip.k_list[i] > T) throw new FormatError(`flip.k_list[${i}]`, `k = ${p.flip.k_list[i]} exceeds T = ${T}`);
-      }
-      flip.kList = [...p.flip.k_list];
-    }
+    if (p.flip.k_list) flip.kList = intsAt(p.flip.k_list, 'flip.k_list', 1, T + 1, 1000);
     if (p.flip.rand_sets) {
       const sets = p.flip.rand_sets;
       if (flip.kList && sets.length !== flip.kList.length) {
         throw new FormatError('flip.rand_sets', `expected ${flip.kList.length} entries (one per k_list value), got ${sets.length}`);
       }
-      for (let i = 0; i < sets.length; i++) {
-        for (let r = 0; r < sets[i].length; r++) {
-          const s = sets[i][r];
-          if (flip.kList && s.length !== flip.kList[i]) throw new FormatError(`flip.rand_sets[${i}][${r}]`, `expected ${flip.kList[i]} time indices, got ${s.length}`);
-          for (let j = 0; j < s.length; j++) {
-            if (s[j] >= T) throw new FormatError(`flip.rand_sets[${i}][${r}][${j}]`, `time index ${s[j]} out of range 0..${T - 1}`);
-          }
-          if (new Set(s).size !== s.length) throw new FormatError(`flip.rand_sets[${i}][${r}]`, 'time indices must be distinct');
-        }
-      }
-      flip.randSets = sets.map((k) => k.map((s) => [...s]));
+      flip.randSets = sets.map((draws, i) =>
+        arrayAt(draws, `flip.rand_sets[${i}]`, 100_000).map((set, r) => {
+          const field = `flip.rand_sets[${i}][${r}]`;
+          const s = intsAt(set, field, 0, T, T);
+          if (flip.kList && s.length !== flip.kList[i]) throw new FormatError(field, `expected ${flip.kList[i]} time indices, got ${s.length}`);
+          if (new Set(s).size !== s.length) throw new FormatError(field, 'time indices must be distinct');
+          return s;
+        }),
+      );
     }
     probe.flip = flip;
   }
