@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: training-step and analysis timings in Node AND in headless Chromium, plus the
+ * PyTorch (training) and numpy (QR analysis) references on the same CPU, one thread each.
+ * Progress goes to stderr; the LAST line on stdout is ONE JSON object (automation.md):
+ *   {"machine": {...}, "results": [rows...], "ratios": [...], "notes": [...]}
+ * Each train row carries ratio_vs_torch (median ms / PyTorch median ms of the same T, N) when
+ * PyTorch ran. Options (env): BENCH_CONFIGS="T:N,..." (default 28:64,28:128,196:64,196:128,784:64,784:128),
+ * BENCH_SKIP="node,chromium,torch,numpy,analysis" (comma list), BENCH_NODE_BACKENDS,
+ * BENCH_BROWSER_BACKENDS (see bench-node.mjs and src/bench/main.ts), PYTHON (default /usr/bin/python3).
+ * Whole run: ~8-10 minutes on the 2-core development machine.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const log = (...a) => console.error('[bench]', ...a);
+const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
+const configs = (process.env.BENCH_CONFIGS ?? '28:64,28:128,196:64,196:128,784:64,784:128').split(',');
+const python = process.env.PYTHON ?? '/usr/bin/python3';
+const notes = [];
+const results = [];
+const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform };
+// One BLAS/OpenMP thread for the Python references (the issue compares against one thread).
+const oneThread = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+
+/** Runs a command and returns the JSON object on its last stdout line (null + a note on failure). */
+function runJson(label, cmd, args, env = process.env) {
+  log(`${label}: ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
+  const last = (r.stdout ?? '').trim().split('\n').pop();
+  if (r.status !== 0 || !last) {
+    notes.push(`${label} failed (exit ${r.status ?? r.error?.message})`);
+    return null;
+  }
+  try {
+    return JSON.parse(last);
+  } catch {
+    notes.push(`${label}: last line is not JSON`);
+    return null;
+  }
+}
+
+// --- Node: bundle bench-node.mjs with esbuild (TypeScript sources + tfjs's extensionless ESM) ---
+if (!skip.has('node')) {
+  const dir = mkdtempSync(join(tmpdir(), 'ftle-bench-'));
+  const out = join(dir, 'bench-node.mjs');
+  const esbuild = await import('esbuild');
+  await esbuild.build({
+    entryPoints: ['scripts/bench-node.mjs'], bundle: true, platform: 'node', format: 'esm', outfile: out,
+    mainFields: ['module', 'main'], logLevel: 'warning',
+    // The tfjs wasm backend's emscripten glue uses require/__dirname in Node.
+    banner: { js: "import { createRequire as __cr } from 'module'; import { fileURLToPath as __fu } from 'url'; import { dirname as __dn } from 'path'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);" },
+  });
+  const env = { ...process.env, BENCH_CONFIGS: configs.join(','), BENCH_ANALYSIS: skip.has('analysis') ? '0' : '1' };
+  if (process.env.BENCH_NODE_BACKENDS) env.BENCH_BACKENDS = process.env.BENCH_NODE_BACKENDS;
+  const r = runJson('node bench', process.execPath, [out], env);
+  if (r) results.push(...r.results);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// --- Chromium: Vite dev server serving bench.html, driven by playwright-core ---
+if (!skip.has('chromium')) {
+  const exe = process.env.CHROMIUM ?? '/usr/bin/chromium';
+  if (!existsSync(exe)) notes.push(`chromium not found at ${exe}: browser rows skipped (apt-get install -y chromium)`);
+  else {
+    const { createServer } = await import('vite');
+    const { chromium } = await import('playwright-core');
+    const server = await createServer({ root: resolve('.'), logLevel: 'error', server: { port: 0, open: false, host: '127.0.0.1' } });
+    await server.listen();
+    const url = server.resolvedUrls.local[0];
+    const profile = mkdtempSync(join(tmpdir(), 'ftle-bench-chromium-'));
+    const ctx = await chromium.launchPersistentContext(profile, {
+      executablePath: exe, headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader'],
+    });
+    try {
+      const page = await ctx.newPage();
+      page.on('console', (m) => m.text().startsWith('[bench]') && log('chromium', m.text().slice(8)));
+      machine.chromium = ctx.browser()?.version() ?? spawnSync(exe, ['--version'], { encoding: 'utf8' }).stdout.trim();
+      const backends = process.env.BENCH_BROWSER_BACKENDS ?? 'tfjs-webgl,tfjs-wasm,fast-wasm-simd,fast-js';
+      log(`chromium bench: ${url}bench.html`);
+      await page.goto(`${url}bench.html?configs=${configs.join(',')}&backends=${backends}`);
+      await page.waitForFunction(() => window.__benchResult, null, { timeout: 540_000, polling: 1000 });
+      const r = await page.evaluate(() => window.__benchResult);
+      machine.webgl_renderer = r.webgl_renderer;
+      machine.chromium_user_agent = r.user_agent;
+      results.push(...r.results);
+      for (const e of r.errors) notes.push(`chromium: ${e}`);
+    } catch (e) {
+      notes.push(`chromium bench failed: ${e.message.split('\n')[0]}`);
+    } finally {
+      await ctx.close();
+      await server.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
+  }
+}
+
+// --- PyTorch reference (optional) ---
+const torchRows = new Map();
+if (!skip.has('torch')) {
+  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) notes.push(`PyTorch not importable with ${python}: torch rows and ratios skipped (apt-get install -y python3-torch)`);
+  else {
+    const r = runJson('pytorch', python, ['scripts/bench_torch.py', ...configs], oneThread);
+    if (r) {
+      machine.torch = r.torch;
+      machine.torch_blas = spawnSync(python, ['-c', 'import torch,re;print(re.search(r"BLAS_INFO=(\\w+)",torch.__config__.show()).group(1))'], { encoding: 'utf8' }).stdout.trim();
+      for (const row of r.results) {
+        results.push(row);
+        torchRows.set(`${row.T}:${row.N}`, row);
+      }
+    }
+  }
+}
+
+// --- numpy reference for the QR analysis (optional) ---
+const numpyRows = new Map();
+if (!skip.has('numpy') && !skip.has('analysis')) {
+  const candidates = [process.env.NUMPY_PYTHON, 'python3', python].filter(Boolean);
+  const py = candidates.find((p) => spawnSync(p, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0);
+  if (!py) notes.push('numpy not importable: analysis ratios skipped (apt-get install -y python3-numpy)');
+  else {
+    const r = runJson('numpy', py, ['scripts/bench_numpy.py', '28:16:16', '196:16:16', '784:16:16', '784:128:1'], oneThread);
+    if (r) {
+      machine.numpy = r.numpy;
+      for (const row of r.results) {
+        results.push(row);
+        numpyRows.set(`${row.T}:${row.k}:${row.probes}`, row);
+      }
+    }
+  }
+}
+
+// --- Ratios from this one run ---
+const ratios = [];
+for (const row of results) {
+  if (row.phase === 'train' && row.env !== 'python') {
+    const t = torchRows.get(`${row.T}:${row.N}`);
+    if (t) row.ratio_vs_torch = Math.round((row.median_ms / t.median_ms) * 100) / 100;
+  }
+  if (row.phase === 'analysis' && row.env !== 'python') {
+    const n = numpyRows.get(`${row.T}:${row.k}:${row.probes}`);
+    if (n) row.ratio_vs_numpy = Math.round((row.median_ms / n.median_ms) * 100) / 100;
+  }
+}
+for (const c of configs) {
+  const [T, N] = c.split(':').map(Number);
+  const rows = results.filter((r) => r.phase === 'train' && r.T === T && r.N === N && r.env !== 'python');
+  if (!rows.length) continue;
+  const best = rows.reduce((a, b) => (b.median_ms < a.median_ms ? b : a));
+  const t = torchRows.get(c);
+  ratios.push({ T, N, best_backend: `${best.env}/${best.backend}`, best_ms: best.median_ms, torch_ms: t?.median_ms ?? null, ratio_vs_torch: t ? Math.round((best.median_ms / t.median_ms) * 100) / 100 : null });
+}
+for (const r of ratios) log(`T=${r.T} N=${r.N}: best ${r.best_backend} ${r.best_ms} ms, torch ${r.torch_ms ?? 'n/a'} ms, ratio ${r.ratio_vs_torch ?? 'n/a'}`);
+console.log(JSON.stringify({ machine, results, ratios, notes }));

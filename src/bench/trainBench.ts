@@ -1,0 +1,142 @@
+/**
+ * Benchmark bodies shared by the Node bench (scripts/bench-node.mjs) and the in-browser bench page
+ * (bench.html -> src/bench/main.ts): time training steps of the tfjs RnnModel on the current tfjs
+ * backend and of the FastRnn engine, on the same synthetic batch, and the QR iteration of the
+ * Lyapunov analysis. Rows follow the `npm run bench` format of automation.md.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { RnnModel } from '../model/rnn';
+import { FastRnn } from '../model/fast/engine';
+import type { FastKernels } from '../model/fast/kernels';
+import { initRnnWeights, RNN_TENSOR_NAMES } from '../model/init';
+import { createCell } from '../core/dynamics/cells';
+import { probeLyapunov } from '../core/dynamics/lyapunov';
+import type { ModelWeights } from '../core/formats/model';
+import { createRng } from '../core/rng';
+
+/** One training configuration: T steps of D inputs, N hidden units, batch B. */
+export interface TrainConfig {
+  T: number;
+  D: number;
+  N: number;
+  B: number;
+}
+
+/** A row of the bench output (automation.md), training phase. */
+export interface TrainRow extends TrainConfig {
+  phase: 'train';
+  backend: string;
+  median_ms: number;
+  min_ms: number;
+  max_ms: number;
+  samples_per_s: number;
+  peak_tensors: number;
+  reps: number;
+  env: string;
+}
+
+/** A row of the bench output, analysis phase (QR iteration over a probe set). */
+export interface AnalysisRow {
+  phase: 'analysis';
+  what: 'qr';
+  T: number;
+  N: number;
+  k: number;
+  probes: number;
+  median_ms: number;
+  min_ms: number;
+  max_ms: number;
+  reps: number;
+  env: string;
+}
+
+/** The standard configurations of the Speed issue: T = 28 (row-wise), 196, 784 (pixel-wise) x N = 64, 128, batch 64. */
+export const TRAIN_CONFIGS: TrainConfig[] = [28, 196, 784].flatMap((T) => [64, 128].map((N) => ({ T, D: T === 28 ? 28 : 1, N, B: 64 })));
+
+/** Repetitions (timed, after `warmup` untimed) chosen so the whole bench stays within minutes. */
+export function repsFor(T: number, slow: boolean): { warmup: number; reps: number } {
+  if (T >= 784) return { warmup: 1, reps: slow ? 2 : 4 };
+  if (T >= 196) return { warmup: 1, reps: slow ? 3 : 6 };
+  return { warmup: 2, reps: slow ? 5 : 12 };
+}
+
+/** Median, min and max of a list of milliseconds (rounded to 0.01 ms). */
+export function summarize(ms: number[]): { median_ms: number; min_ms: number; max_ms: number } {
+  const s = [...ms].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  const r = (v: number) => Math.round(v * 100) / 100;
+  return { median_ms: r(median), min_ms: r(s[0]), max_ms: r(s[s.length - 1]) };
+}
+
+/** A deterministic batch: x [B*T*D] in [0, 1) (like pixel values), labels [B] in 0..9. */
+export function syntheticBatch(c: TrainConfig, seed = 1): { x: Float32Array; y: Int32Array } {
+  const rng = createRng(seed);
+  return { x: Float32Array.from({ length: c.B * c.T * c.D }, () => rng.next()), y: Int32Array.from({ length: c.B }, () => rng.int(10)) };
+}
+
+const now = () => performance.now();
+
+/**
+ * Times Adam training steps of the tfjs RnnModel on the active tfjs backend (set it first). Each
+ * timed step includes reading the loss back (what the training loop pays). peak_tensors is the
+ * largest tf.memory().numTensors seen after a step (constant when nothing leaks).
+ */
+export async function benchTfjsTrain(c: TrainConfig, warmup: number, reps: number, env: string): Promise<TrainRow> {
+  const model = new RnnModel({ inputSize: c.D, hiddenSize: c.N, seed: 1, optimizer: 'adam', lr: 1e-3 });
+  const { x, y } = syntheticBatch(c);
+  const xt = tf.tensor3d(x, [c.B, c.T, c.D]);
+  const times: number[] = [];
+  let peak = 0;
+  for (let i = 0; i < warmup + reps; i++) {
+    const t0 = now();
+    const r = model.trainStepWithStats(xt, y);
+    await Promise.all([r.loss.data(), r.correct.data()]);
+    tf.dispose([r.loss, r.correct]);
+    const ms = now() - t0;
+    if (i >= warmup) times.push(ms);
+    peak = Math.max(peak, tf.memory().numTensors);
+  }
+  xt.dispose();
+  model.dispose();
+  const s = summarize(times);
+  return { phase: 'train', backend: `tfjs-${tf.getBackend()}`, ...c, ...s, samples_per_s: Math.round((c.B * 1000) / s.median_ms), peak_tensors: peak, reps, env };
+}
+
+/** Times Adam training steps of the FastRnn engine with the given kernels (no tensors at all). */
+export function benchFastTrain(c: TrainConfig, kernels: FastKernels, warmup: number, reps: number, env: string): TrainRow {
+  const model = new FastRnn({ inputSize: c.D, hiddenSize: c.N, seed: 1, optimizer: 'adam', lr: 1e-3 }, kernels);
+  const { x, y } = syntheticBatch(c);
+  const times: number[] = [];
+  for (let i = 0; i < warmup + reps; i++) {
+    const t0 = now();
+    model.trainStep(x, y, c.B);
+    const ms = now() - t0;
+    if (i >= warmup) times.push(ms);
+  }
+  model.dispose();
+  const s = summarize(times);
+  return { phase: 'train', backend: `fast-${kernels.kind}`, ...c, ...s, samples_per_s: Math.round((c.B * 1000) / s.median_ms), peak_tensors: 0, reps, env };
+}
+
+/**
+ * Times the analysis phase: trajectory + QR iteration with k vectors (float64, method.md §2) for
+ * `probes` pixel-wise sequences of length T through a seeded N-unit RNN (orthogonal W_hh, gain 1,
+ * near the edge of chaos where the analysis is interesting).
+ */
+export function benchAnalysis(T: number, N: number, k: number, probes: number, reps: number, env: string): AnalysisRow {
+  const D = 1;
+  const w = initRnnWeights({ inputSize: D, hiddenSize: N, numClasses: 10, init: 'orthogonal', gain: 1, seed: 2 });
+  const tensors = {} as ModelWeights['tensors'];
+  for (const n of RNN_TENSOR_NAMES) tensors[n] = Float64Array.from(w[n].data);
+  const cell = createCell({ arch: 'rnn', inputSize: D, hiddenSize: N, numClasses: 10, tensors });
+  const rng = createRng(3);
+  const inputs = Float64Array.from({ length: probes * T * D }, () => rng.next());
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = now();
+    probeLyapunov(cell, { B: probes, T, inputs }, { k });
+    times.push(now() - t0);
+  }
+  return { phase: 'analysis', what: 'qr', T, N, k, probes, ...summarize(times), reps, env };
+}
