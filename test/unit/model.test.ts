@@ -88,7 +88,7 @@ describe('custom recurrence gradient', () => {
         for (const n of RNN_TENSOR_NAMES) out[n] = Array.from(await r.grads[n].data());
         // dL/dx (input saliency) through the same op.
         const labels = tf.tensor1d(y, 'int32');
-        const dx = tf.grad((xx: tf.Tensor3D) => m.loss(xx, labels, start))(x);
+        const dx = tf.grad((xx: tf.Tensor) => m.loss(xx as tf.Tensor3D, labels, start))(x);
         out.x = Array.from(await dx.data());
         tf.dispose([dx, labels]);
         grads.push(out);
