@@ -3,9 +3,9 @@
  *   a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh,  h_t = tanh(a_t),  z = fc.weight h_T + fc.bias,
  *   loss = cross-entropy of z (last step only), mean or sum over the batch.
  * The class owns its tf.Variables and its optimiser; call dispose() when done.
- * Per-op overhead dominates tfjs speed (platform-notes.md), so each step is one matMul + add + tanh
- * when the input projection is folded (one matMul for all steps before the loop), and the readout
- * runs only on the last step.
+ * Per-op overhead dominates tfjs speed (platform-notes.md), so by default the whole recurrence is
+ * one op with a hand-written backward (recurrence.ts: 4 kernels per step forward, 4 backward),
+ * and the readout runs only on the last step.
  */
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradients (the @tensorflow/tfjs umbrella does this import).
@@ -35,8 +35,9 @@ export interface RnnModelOptions {
   clip?: number;
   reduction?: Reduction;
   /**
-   * true: one matMul x[B*T, D] W_ih^T for all steps before the loop (then 3 ops per step);
-   * false: a matMul per step. Default: fold (measured faster on cpu and wasm, see the report).
+   * Only for recurrence 'autodiff'. true: one matMul x[B*T, D] W_ih^T for all steps before the
+   * loop, then unstack; false (default): a matMul per step. Measured (wasm, Node, N=128, B=64):
+   * folding is ~2x slower at T=196 and ~3x slower at T=784 (unstacking [T, B, N] is slow there).
    */
   foldInputProjection?: boolean;
   /**
@@ -77,7 +78,7 @@ export class RnnModel {
     this.hasBias = o.bias ?? true;
     this.reduction = o.reduction ?? 'mean';
     this.clip = o.clip ?? 0;
-    this.foldInputProjection = o.foldInputProjection ?? true;
+    this.foldInputProjection = o.foldInputProjection ?? false;
     this.recurrence = o.recurrence ?? 'custom';
     const weights = initRnnWeights({
       inputSize: this.inputSize,
