@@ -290,6 +290,11 @@ export function simulateContextLoss(): void {
   workers?.trainer?.post({ type: 'loseContext' });
 }
 
+/** Rehearsal of a diverging run: a NaN goes into W_hh, so the next batch's loss is NaN. */
+export function simulateDivergence(): void {
+  workers?.trainer?.post({ type: 'poison' });
+}
+
 /** Asks the trainer for the current model as ftle-lab.model/v1 JSON. */
 export function exportModelJson(): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -31,7 +31,9 @@ export type TrainerCommand =
   | { type: 'step' }
   | { type: 'loadIdx'; files: { name: string; buffer: ArrayBuffer }[] }
   | { type: 'exportModel' }
-  | { type: 'loseContext' };
+  /** Rehearsals of failures (tests, demos): lose the WebGL context; put a NaN into W_hh. */
+  | { type: 'loseContext' }
+  | { type: 'poison' };
 
 export type TrainerEvent =
   | { type: 'progress'; what: string; fraction: number }

@@ -18,8 +18,13 @@ import { fetchMnistAsset, type MnistDataset } from '../data/mnistAsset';
 import { initBackend } from '../model/backend';
 import { ContextLostError, isContextLost, loseContext, recoverBackend } from '../model/gpuContext';
 import type { BackendInfo } from '../model/backend';
-import { RnnModel, type RnnWeights } from '../model/rnn';
-import { evaluateSplit, trainEpoch } from '../model/train';
+import type { RnnWeights } from '../model/rnn';
+import type { RnnModelOptions } from '../model/rnn';
+import { evaluateSplitWith, fastTrainer, tfjsTrainer, trainEpochWith, type Trainer } from '../model/trainer';
+import { calibrateTrainers } from '../model/fast/calibrate';
+import { createJsKernels } from '../model/fast/kernels';
+import { createWasmKernels, wasmSimdSupported } from '../model/fast/wasmKernels';
+import type { FastKernels } from '../model/fast/kernels';
 import { modelJsonFromWeights } from '../model/export';
 import type { NamedTensors, TrainerCommand, TrainerEvent } from './protocol';
 
@@ -33,8 +38,10 @@ interface State {
   config: RunConfig;
   dataset: MnistDataset;
   spec: SequenceSpec;
-  model: RnnModel;
+  model: Trainer;
   backend: BackendInfo;
+  /** Which engine trains: tfjs (on `backend`) or the hand-written fast engine. */
+  engine: Engine;
   epoch: number;
   /** 'paused' blocks between batches; 'stepping' finishes the current epoch then pauses. */
   mode: 'paused' | 'running' | 'stepping';
@@ -45,6 +52,10 @@ interface State {
 }
 
 let state: State | null = null;
+/** The app's base URL (where data/ and kernels/ are served), from the init command. */
+let appBase = self.location.href;
+/** Settles when init (data, model, epoch-0 snapshot) is done: commands that train wait for it. */
+let initDone: Promise<void> = Promise.resolve();
 let resumeWaiters: (() => void)[] = [];
 
 function wake(): void {
@@ -53,8 +64,10 @@ function wake(): void {
   for (const f of w) f();
 }
 
-function buildModel(config: RunConfig, spec: SequenceSpec): RnnModel {
-  return new RnnModel({
+type Engine = { kind: 'tfjs' } | { kind: 'fast'; kernels: FastKernels };
+
+function modelOptions(config: RunConfig, spec: SequenceSpec): RnnModelOptions {
+  return {
     inputSize: spec.D,
     hiddenSize: config.hidden,
     numClasses: 10,
@@ -66,7 +79,72 @@ function buildModel(config: RunConfig, spec: SequenceSpec): RnnModel {
     lr: config.lr,
     clip: config.clip,
     reduction: config.reduction,
-  });
+  };
+}
+
+function buildModel(config: RunConfig, spec: SequenceSpec, engine: Engine): Trainer {
+  const o = modelOptions(config, spec);
+  return engine.kind === 'fast' ? fastTrainer(o, engine.kernels) : tfjsTrainer(o);
+}
+
+/** The hand-written engine's kernels: WASM SIMD served by the app, else plain JS. */
+async function fastKernels(): Promise<{ kernels: FastKernels; simd: boolean; why?: string }> {
+  if (!wasmSimdSupported()) return { kernels: createJsKernels(), simd: false, why: 'WebAssembly SIMD is not available' };
+  try {
+    const res = await fetch(new URL('kernels/fast_rnn.wasm', appBase).href);
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return { kernels: await createWasmKernels(await res.arrayBuffer()), simd: true };
+  } catch (e) {
+    return { kernels: createJsKernels(), simd: false, why: `the WASM kernels did not load (${(e as Error).message})` };
+  }
+}
+
+function fastInfo(simd: boolean, why?: string): BackendInfo {
+  return simd
+    ? { backend: 'wasm', renderer: 'FTLE Lab fast engine (hand-written BPTT, WASM SIMD)', floatPrecision: 32, ...(why ? { fallbackReason: why } : {}) }
+    : { backend: 'cpu', renderer: 'FTLE Lab fast engine (hand-written BPTT, JS)', floatPrecision: 32, ...(why ? { fallbackReason: why } : {}) };
+}
+
+/**
+ * Picks the training engine for a backend preference:
+ * - webgl / cpu: tfjs on that backend (webgl falls back to wasm, then cpu);
+ * - wasm: the fast engine (WASM SIMD kernels; plain JS without SIMD);
+ * - auto: times 3 real training steps of the fast engine and of tfjs (webgl when usable) on this
+ *   very configuration and keeps the faster (software WebGL loses to the fast engine; a real GPU
+ *   with a large model may win).
+ */
+async function chooseEngine(config: RunConfig, spec: SequenceSpec, data: MnistDataset): Promise<{ engine: Engine; backend: BackendInfo }> {
+  if (config.backend === 'webgl' || config.backend === 'cpu') {
+    return { engine: { kind: 'tfjs' }, backend: await initBackend(config.backend) };
+  }
+  const fast = await fastKernels();
+  if (config.backend === 'wasm') return { engine: { kind: 'fast', kernels: fast.kernels }, backend: fastInfo(fast.simd, fast.why) };
+  let tfjsInfo: BackendInfo | null = null;
+  try {
+    tfjsInfo = await initBackend('webgl');
+  } catch {
+    tfjsInfo = null;
+  }
+  const B = Math.min(config.batch, data.train.labels.length);
+  const idx = Int32Array.from({ length: B }, (_, i) => i);
+  const x = encodeImages(data.train.images, idx, spec);
+  const y = Int32Array.from(idx, (i) => data.train.labels[i]);
+  const candidates: { name: string; step: () => Promise<unknown> }[] = [];
+  const throwaway: Trainer[] = [];
+  const fastModel = buildModel(config, spec, { kind: 'fast', kernels: fast.kernels });
+  throwaway.push(fastModel);
+  candidates.push({ name: 'fast', step: () => fastModel.trainBatch(x, y, B, spec.T, spec.D) });
+  if (tfjsInfo) {
+    const tfModel = buildModel(config, spec, { kind: 'tfjs' });
+    throwaway.push(tfModel);
+    candidates.push({ name: 'tfjs', step: () => tfModel.trainBatch(x, y, B, spec.T, spec.D) });
+  }
+  post({ type: 'progress', what: 'calibrating the engines', fraction: 0 });
+  const result = await calibrateTrainers(candidates, 2, 1);
+  for (const m of throwaway) m.dispose();
+  const timing = Object.entries(result.msPerStep).map(([k, v]) => `${k === 'fast' ? 'fast engine' : `tfjs ${tfjsInfo?.backend}`} ${v.toFixed(1)} ms/step`).join(', ');
+  if (result.best === 'tfjs' && tfjsInfo) return { engine: { kind: 'tfjs' }, backend: { ...tfjsInfo, fallbackReason: `auto: ${timing}` } };
+  return { engine: { kind: 'fast', kernels: fast.kernels }, backend: { ...fastInfo(fast.simd, fast.why), fallbackReason: `auto: ${timing}${fast.why ? `; ${fast.why}` : ''}` } };
 }
 
 function toNamed(w: RnnWeights): NamedTensors {
@@ -83,23 +161,23 @@ function allFinite(w: RnnWeights): string | null {
 }
 
 async function evaluateTest(s: State): Promise<{ loss: number; acc: number }> {
-  return evaluateSplit(s.model, s.dataset.test, s.spec, 500);
+  return evaluateSplitWith(s.model, s.dataset.test, s.spec, 500);
 }
 
-async function postEpoch(s: State, metrics: { trainLoss: number; trainAcc: number; msPerStep: number; epochMs: number }): Promise<void> {
+async function postEpoch(s: State, epoch: number, metrics: { trainLoss: number; trainAcc: number; msPerStep: number; epochMs: number }): Promise<void> {
   const test = await evaluateTest(s);
   const weights = await s.model.getWeights();
   const bad = allFinite(weights);
   if (bad !== null || !Number.isFinite(test.loss)) {
-    await rollback(s, `the ${bad ?? 'test loss'} became NaN or infinite after epoch ${s.epoch}`);
+    await rollback(s, `the ${bad ?? 'test loss'} became NaN or infinite after epoch ${epoch}`);
     return;
   }
-  s.lastGood = { epoch: s.epoch, weights };
+  s.lastGood = { epoch, weights };
   const named = toNamed(weights);
   post(
     {
       type: 'epoch',
-      epoch: s.epoch,
+      epoch,
       metrics: {
         trainLoss: metrics.trainLoss,
         trainAcc: metrics.trainAcc,
@@ -120,7 +198,7 @@ async function postEpoch(s: State, metrics: { trainLoss: number; trainAcc: numbe
 async function rollback(s: State, what: string): Promise<void> {
   const bad = s.epoch;
   s.model.dispose();
-  s.model = buildModel(s.config, s.spec);
+  s.model = buildModel(s.config, s.spec, s.engine);
   s.model.setWeights(s.lastGood.weights);
   s.epoch = s.lastGood.epoch;
   s.mode = 'paused';
@@ -144,7 +222,7 @@ async function recoverFromContextLoss(s: State): Promise<void> {
   }
   const info = await recoverBackend(s.config.backend);
   s.backend = info;
-  s.model = buildModel(s.config, s.spec);
+  s.model = buildModel(s.config, s.spec, s.engine);
   s.model.setWeights(s.lastGood.weights);
   const redo = s.epoch;
   s.epoch = s.lastGood.epoch;
@@ -157,7 +235,42 @@ async function recoverFromContextLoss(s: State): Promise<void> {
   });
 }
 
+/**
+ * Resolves-never / rejects with ContextLostError once the WebGL context is lost. A read pending on
+ * a dead context never settles, so the epoch is raced against this instead of awaited alone.
+ */
+function watchContextLoss(): { lost: Promise<never>; stop: () => void } {
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const lost = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      if (isContextLost()) reject(new ContextLostError());
+    }, 250);
+  });
+  lost.catch(() => undefined);
+  return { lost, stop: () => clearInterval(timer) };
+}
+
+/** Bumped when a context loss abandons an epoch: callbacks of the abandoned epoch go quiet. */
+let generation = 0;
+
 async function runOneEpoch(s: State): Promise<void> {
+  const watch = s.engine.kind === 'tfjs' && s.backend.backend === 'webgl' ? watchContextLoss() : null;
+  const gen = generation;
+  try {
+    await Promise.race([trainAndPostEpoch(s, gen), ...(watch ? [watch.lost] : [])]);
+  } catch (e) {
+    if (e instanceof ContextLostError || isContextLost()) {
+      generation++;
+      await recoverFromContextLoss(s);
+      return;
+    }
+    throw e;
+  } finally {
+    watch?.stop();
+  }
+}
+
+async function trainAndPostEpoch(s: State, gen: number): Promise<void> {
   s.epoch += 1;
   const epoch = s.epoch;
   const stepMs: number[] = [];
@@ -165,14 +278,11 @@ async function runOneEpoch(s: State): Promise<void> {
   let divergedAt: { batch: number; loss: number } | null = null;
   const steps = Math.ceil(Math.ceil(s.config.subset * s.dataset.train.labels.length) / s.config.batch);
   const every = Math.max(1, Math.floor(steps / BATCH_POINTS_PER_EPOCH));
-  let r: Awaited<ReturnType<typeof trainEpoch>>;
-  try {
-    r = await trainEpoch(s.model, s.dataset.train, s.spec, {
+  const r = await trainEpochWith(s.model, s.dataset.train, s.spec, {
     batchSize: s.config.batch,
     seed: s.config.seed,
     epoch,
     subset: s.config.subset,
-    reportEvery: 1,
     signal: abort.signal,
     beforeBatch: async () => {
       while (s.mode === 'paused') await new Promise<void>((res) => resumeWaiters.push(res));
@@ -186,18 +296,13 @@ async function runOneEpoch(s: State): Promise<void> {
         abort.abort();
         return;
       }
+      if (gen !== generation) return;
       if (b.batch % every === every - 1 || b.batch === b.batches - 1) {
         post({ type: 'batch', epoch, step: b.batch, stepsPerEpoch: b.batches, loss: b.loss });
       }
     },
-    });
-  } catch (e) {
-    if (e instanceof ContextLostError || isContextLost()) {
-      await recoverFromContextLoss(s);
-      return;
-    }
-    throw e;
-  }
+  });
+  if (gen !== generation) return;
   if (divergedAt !== null) {
     const d = divergedAt as { batch: number; loss: number };
     await rollback(s, `the training loss became ${d.loss} at batch ${d.batch + 1}`);
@@ -205,7 +310,8 @@ async function runOneEpoch(s: State): Promise<void> {
   }
   stepMs.sort((a, b) => a - b);
   const median = stepMs.length ? stepMs[Math.floor(stepMs.length / 2)] : NaN;
-  await postEpoch(s, { trainLoss: r.loss, trainAcc: r.acc, msPerStep: median, epochMs: r.ms });
+  if (gen !== generation) return;
+  await postEpoch(s, epoch, { trainLoss: r.loss, trainAcc: r.acc, msPerStep: median, epochMs: r.ms });
 }
 
 async function loop(s: State): Promise<void> {
@@ -229,13 +335,13 @@ async function loop(s: State): Promise<void> {
 }
 
 async function start(config: RunConfig, dataUrl: string, resume?: { epoch: number; weights: NamedTensors }, dataset?: MnistDataset): Promise<void> {
-  post({ type: 'progress', what: 'starting the backend', fraction: 0 });
-  const backend = await initBackend(config.backend);
   post({ type: 'progress', what: 'loading digits', fraction: 0 });
   const data = dataset ?? (await fetchMnistAsset(dataUrl, (f) => post({ type: 'progress', what: 'loading digits', fraction: f })));
   const perm = config.permute === 1 ? encodingPermutation(config.encoding, deriveSeed(config.seed, 'permutation')) : null;
   const spec = sequenceSpec(config.encoding, perm);
-  const model = buildModel(config, spec);
+  post({ type: 'progress', what: 'starting the backend', fraction: 0 });
+  const { engine, backend } = await chooseEngine(config, spec, data);
+  const model = buildModel(config, spec, engine);
   if (resume) model.setWeights(resume.weights as unknown as RnnWeights);
   const probeIdx = probeIndices(data, Math.min(config.probes, data.test.labels.length), deriveSeed(config.seed, 'probes'));
   const weights = await model.getWeights();
@@ -246,6 +352,7 @@ async function start(config: RunConfig, dataUrl: string, resume?: { epoch: numbe
     spec,
     model,
     backend,
+    engine,
     epoch: resume?.epoch ?? 0,
     mode: 'paused',
     lastGood: { epoch: resume?.epoch ?? 0, weights },
@@ -265,7 +372,7 @@ async function start(config: RunConfig, dataUrl: string, resume?: { epoch: numbe
     },
     [probeInputs.buffer],
   );
-  if (!resume) await postEpoch(state, { trainLoss: NaN, trainAcc: NaN, msPerStep: NaN, epochMs: 0 });
+  if (!resume) await postEpoch(state, 0, { trainLoss: NaN, trainAcc: NaN, msPerStep: NaN, epochMs: 0 });
   post({ type: 'state', running: false, epoch: state.epoch, done: state.epoch >= config.epochs });
 }
 
@@ -301,25 +408,23 @@ ctx.onmessage = (e: MessageEvent<TrainerCommand>) => {
   const cmd = e.data;
   switch (cmd.type) {
     case 'init':
-      start(cmd.config, cmd.dataUrl, cmd.resume).catch((err) => fail(err, 'Could not start training'));
+      appBase = new URL('../', cmd.dataUrl).href;
+      initDone = start(cmd.config, cmd.dataUrl, cmd.resume).catch((err) => fail(err, 'Could not start training'));
       break;
     case 'start':
-      if (!state) return;
-      state.mode = 'running';
-      wake();
-      loop(state);
-      break;
     case 'step':
-      if (!state) return;
-      state.mode = 'stepping';
-      wake();
-      loop(state);
+      void initDone.then(() => {
+        if (!state) return;
+        state.mode = cmd.type === 'start' ? 'running' : 'stepping';
+        wake();
+        void loop(state);
+      });
       break;
     case 'pause':
       if (state) state.mode = 'paused';
       break;
     case 'loadIdx':
-      loadIdx(cmd.files).catch((err) => post({ type: 'error', message: `Could not load the IDX files: ${(err as Error).message}`, fatal: false }));
+      initDone = loadIdx(cmd.files).catch((err) => post({ type: 'error', message: `Could not load the IDX files: ${(err as Error).message}`, fatal: false }));
       break;
     case 'exportModel':
       if (!state) return;
@@ -327,6 +432,15 @@ ctx.onmessage = (e: MessageEvent<TrainerCommand>) => {
         .getWeights()
         .then((w) => post({ type: 'model', json: JSON.stringify(modelJsonFromWeights(w, state!.config, state!.spec)) }))
         .catch((err) => fail(err, 'Could not export the model'));
+      break;
+    case 'poison':
+      // Rehearsal of a divergence (tests, demos): a NaN in W_hh makes the next loss NaN.
+      if (!state) return;
+      void state.model.getWeights().then((w) => {
+        const bad = { ...w, weight_hh_l0: { shape: w.weight_hh_l0.shape, data: Float32Array.from(w.weight_hh_l0.data) } };
+        bad.weight_hh_l0.data[0] = NaN;
+        state!.model.setWeights(bad);
+      });
       break;
     case 'loseContext':
       if (!loseContext()) post({ type: 'error', message: 'This backend has no WebGL context to lose.', fatal: false });

@@ -25,7 +25,7 @@ describe('foundation: quick preset trains on WebGL in a worker', () => {
         for (const e of list.getEntries()) w.__longTasks.push(e.duration);
       }).observe({ type: 'longtask', buffered: true });
     });
-    await page.goto(`${baseURL()}#preset=quick&epochs=1&seed=3`);
+    await page.goto(`${baseURL()}#preset=quick&epochs=1&seed=3&backend=webgl`);
     const badge = page.getByTestId('backend-badge');
     await expect.poll(async () => (await badge.textContent()) ?? '', { timeout: 90_000 }).toMatch(/webgl/);
     await expect.poll(async () => page.getByTestId('train-toggle').isEnabled(), { timeout: 90_000 }).toBe(true);
@@ -60,5 +60,22 @@ describe('foundation: quick preset trains on WebGL in a worker', () => {
     expect(page.getByTestId('error-banner')).toBeDefined();
     expect(await page.getByTestId('error-banner').count()).toBe(0);
     expect(s.errors).toEqual([]);
+  });
+});
+
+describe('foundation: backend auto calibrates and says what it picked', () => {
+  it('names the engine it chose and the timings it measured', async () => {
+    const s = await openSession();
+    try {
+      await s.page.goto(`${baseURL()}#preset=quick&epochs=1&seed=4`);
+      const badge = s.page.getByTestId('backend-badge');
+      await expect.poll(async () => (await badge.textContent()) ?? '', { timeout: 90_000 }).toMatch(/^(webgl|wasm|cpu)/);
+      const title = (await badge.getAttribute('title')) ?? '';
+      expect(title).toMatch(/auto: .*ms\/step/);
+      console.log(`[e2e] auto backend: ${(await badge.textContent())?.trim()} — ${title}`);
+      expect(s.errors).toEqual([]);
+    } finally {
+      await s.close();
+    }
   });
 });

@@ -77,14 +77,23 @@ describe('reliability', () => {
 
   it('rolls back a diverging run and says what to change', async () => {
     const { page } = s;
-    await page.goto(`${baseURL()}#preset=quick&epochs=2&seed=13&optimizer=sgd&lr=10&reduction=sum&clip=0&gain=3&subset=0.1`);
+    // A NaN injected into W_hh mid-training (the rehearsal hook) stands in for an exploding run.
+    await page.goto(`${baseURL()}#preset=quick&epochs=40&seed=13&subset=0.25`);
     await page.reload();
     await waitReady(s);
     await page.getByTestId('train-toggle').click();
+    await expect.poll(async () => (await state(s)).epochs.length, { timeout: 120_000 }).toBeGreaterThanOrEqual(2);
+    await page.evaluate(() => (window as unknown as { ftleLab: { simulateDivergence: () => void } }).ftleLab.simulateDivergence());
     await expect.poll(async () => (await state(s)).banners.some((b) => /diverged/i.test(b)), { timeout: 120_000 }).toBe(true);
     const st = await state(s);
     expect(st.banners.find((b) => /diverged/i.test(b))).toMatch(/learning rate/);
     expect(st.status).toBe('paused');
+    // Nothing computed was lost, and training goes on from the rolled-back weights.
+    const kept = st.epochs.slice();
+    expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => i));
+    await page.getByTestId('train-toggle').click();
+    await expect.poll(async () => (await state(s)).epochs.length, { timeout: 240_000 }).toBeGreaterThan(kept.length + 1);
+    await page.getByTestId('train-toggle').click();
   });
 
   it('recovers from a lost WebGL context and keeps training', async () => {

@@ -82,7 +82,11 @@ describe('visualizer', () => {
       expect(m, text).not.toBeNull();
       const shown = Number(m![1]);
       const truth = snap.flip!.singleFlip[state.selectedProbe][step];
-      expect(Math.abs(shown - truth)).toBeLessThanOrEqual(Math.max(1e-3 * Math.abs(truth), 5e-4));
+      // The tooltip rounds for reading: the shown value must be the truth rounded to its digits.
+      const decimals = (m![1].split('e')[0].split('.')[1] ?? '').length;
+      const exp = m![1].includes('e') ? Number(m![1].split('e')[1]) : 0;
+      const tol = 0.5 * 10 ** (exp - decimals) * 1.0001;
+      expect(Math.abs(shown - truth), `${text} | truth ${truth}`).toBeLessThanOrEqual(tol);
     }
     await page.screenshot({ path: join(ARTIFACTS, 'main-1366x768.png'), fullPage: false });
     await page.setViewportSize({ width: 1920, height: 1080 });

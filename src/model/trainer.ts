@@ -1,0 +1,147 @@
+/**
+ * One training interface over the two engines the app can train with:
+ * - "tfjs": RnnModel on a tfjs backend (webgl on a GPU, or wasm/cpu), tensors in, async reads out;
+ * - "fast": FastRnn, the hand-written BPTT on Float32Array with WASM SIMD (or plain JS) kernels,
+ *   synchronous (it runs in the training worker, never on the UI thread).
+ * Both have PyTorch semantics and the same seeded init, so a run's numbers do not depend on which
+ * engine trained it beyond float32 rounding (test/unit/fast.test.ts checks the equivalence).
+ * The epoch loop here is engine-agnostic: seeded shuffle, batches encoded on the fly, per-batch
+ * callback, cooperative yields so the worker can receive pause messages.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { encodeImages, type SequenceSpec } from '../data/encodings';
+import type { MnistSplit } from '../data/mnistAsset';
+import type { RnnWeights, RnnTensorName } from './init';
+import { RnnModel, type RnnModelOptions } from './rnn';
+import { FastRnn } from './fast/engine';
+import type { FastKernels } from './fast/kernels';
+import { epochOrder, yieldToEventLoop, type BatchInfo, type EpochResult } from './train';
+
+export interface Trainer {
+  readonly engine: 'tfjs' | 'fast';
+  readonly reduction: 'mean' | 'sum';
+  /** One optimiser step on x [B*T*D] (batch-major), labels [B]; loss as reduced, before the update. */
+  trainBatch(x: Float32Array, labels: Int32Array, B: number, T: number, D: number): Promise<{ loss: number; correct: number }>;
+  /** Mean per-sample CE at T and accuracy on x [B*T*D]. */
+  evaluate(x: Float32Array, labels: Int32Array, B: number, T: number, D: number): Promise<{ loss: number; acc: number }>;
+  getWeights(): Promise<RnnWeights>;
+  setWeights(w: Record<RnnTensorName, { shape: readonly number[]; data: ArrayLike<number> }>): void;
+  dispose(): void;
+}
+
+/** tfjs RnnModel behind the Trainer interface. */
+export function tfjsTrainer(o: RnnModelOptions): Trainer {
+  const model = new RnnModel(o);
+  return {
+    engine: 'tfjs',
+    reduction: model.reduction,
+    async trainBatch(x, labels, B, T, D) {
+      const xt = tf.tensor3d(x.subarray(0, B * T * D), [B, T, D]);
+      const { loss, correct } = model.trainStepWithStats(xt, labels.subarray(0, B));
+      xt.dispose();
+      const [lv, cv] = await Promise.all([loss.data(), correct.data()]);
+      loss.dispose();
+      correct.dispose();
+      return { loss: lv[0], correct: cv[0] };
+    },
+    async evaluate(x, labels, B, T, D) {
+      const xt = tf.tensor3d(x.subarray(0, B * T * D), [B, T, D]);
+      const r = await model.evaluate(xt, labels.subarray(0, B), B);
+      xt.dispose();
+      return r;
+    },
+    getWeights: () => model.getWeights(),
+    setWeights: (w) => model.setWeights(w),
+    dispose: () => model.dispose(),
+  };
+}
+
+/** FastRnn (hand-written BPTT) behind the Trainer interface. */
+export function fastTrainer(o: RnnModelOptions, kernels: FastKernels): Trainer {
+  const model = new FastRnn(o, kernels);
+  return {
+    engine: 'fast',
+    reduction: model.reduction,
+    async trainBatch(x, labels, B) {
+      return model.trainStep(x, labels, B);
+    },
+    async evaluate(x, labels, B) {
+      return model.evaluate(x, labels, B, 250);
+    },
+    getWeights: async () => model.getWeights(),
+    setWeights: (w) => model.setWeights(w),
+    dispose: () => model.dispose(),
+  };
+}
+
+export interface TrainerEpochOptions {
+  batchSize: number;
+  seed: number;
+  epoch: number;
+  subset?: number;
+  /** Called after every batch. */
+  onBatch?: (info: BatchInfo) => void;
+  /** Awaited before every batch (pause point; may throw to abandon the epoch). */
+  beforeBatch?: () => void | Promise<void>;
+  signal?: AbortSignal;
+}
+
+/** One epoch of mini-batch training with any Trainer (same order and batching as model/train.ts). */
+export async function trainEpochWith(trainer: Trainer, split: MnistSplit, spec: SequenceSpec, o: TrainerEpochOptions): Promise<EpochResult> {
+  const n = split.labels.length;
+  const order = epochOrder(n, o.seed, o.epoch);
+  const m = Math.max(1, Math.min(n, Math.ceil((o.subset ?? 1) * n)));
+  const B = o.batchSize;
+  const batches = Math.ceil(m / B);
+  const { T, D } = spec;
+  const buffer = new Float32Array(B * T * D);
+  const labels = new Int32Array(B);
+  const start = performance.now();
+  let lossSum = 0;
+  let correctSum = 0;
+  let samples = 0;
+  let done = 0;
+  let aborted = false;
+  for (let b = 0; b < batches; b++) {
+    if (o.signal?.aborted) {
+      aborted = true;
+      break;
+    }
+    await o.beforeBatch?.();
+    const t0 = performance.now();
+    const idx = order.subarray(b * B, Math.min(m, (b + 1) * B));
+    const size = idx.length;
+    encodeImages(split.images, idx, spec, buffer);
+    for (let i = 0; i < size; i++) labels[i] = split.labels[idx[i]];
+    const r = await trainer.trainBatch(buffer, labels, size, T, D);
+    const batchMeanLoss = trainer.reduction === 'sum' ? r.loss / size : r.loss;
+    lossSum += batchMeanLoss * size;
+    correctSum += r.correct;
+    samples += size;
+    done++;
+    o.onBatch?.({ epoch: o.epoch, batch: b, batches, loss: batchMeanLoss, acc: r.correct / size, ms: performance.now() - t0 });
+    await yieldToEventLoop();
+  }
+  return { loss: samples ? lossSum / samples : NaN, acc: samples ? correctSum / samples : NaN, batches: done, samples, ms: performance.now() - start, aborted };
+}
+
+/** Mean per-sample CE at T and accuracy on a whole split, in batches of `batchSize`. */
+export async function evaluateSplitWith(trainer: Trainer, split: MnistSplit, spec: SequenceSpec, batchSize = 500): Promise<{ loss: number; acc: number }> {
+  const total = split.labels.length;
+  const { T, D } = spec;
+  const buffer = new Float32Array(batchSize * T * D);
+  const labels = new Int32Array(batchSize);
+  let lossSum = 0;
+  let correct = 0;
+  for (let startIdx = 0; startIdx < total; startIdx += batchSize) {
+    const size = Math.min(batchSize, total - startIdx);
+    const idx = Int32Array.from({ length: size }, (_, i) => startIdx + i);
+    encodeImages(split.images, idx, spec, buffer);
+    for (let i = 0; i < size; i++) labels[i] = split.labels[idx[i]];
+    const r = await trainer.evaluate(buffer, labels, size, T, D);
+    lossSum += r.loss * size;
+    correct += r.acc * size;
+    await yieldToEventLoop();
+  }
+  return { loss: lossSum / total, acc: correct / total };
+}
