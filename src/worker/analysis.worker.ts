@@ -2,18 +2,45 @@
 /**
  * The analysis worker: float64 dynamics + flip test for one epoch at a time (src/core only, no
  * tfjs), so training never waits for it. Requests are handled in order; every epoch gets its
- * snapshot.
+ * snapshot. At start-up it loads the float64 WASM SIMD kernels (kernels/analysis.wasm, served from
+ * public/) and injects them into src/core; when that fails the pure-JS kernels give the same numbers,
+ * only slower.
  */
 import { computeEpochAnalysis } from '../core/epochSnapshot';
+import { setMatKernels } from '../core/kernels';
+import { createWasmMatKernels, wasmSimdAvailable } from '../core/kernels/wasm';
 import type { ModelWeights, TensorName } from '../core/formats/model';
 import type { AnalyzerCommand, AnalyzerEvent } from './protocol';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 const post = (ev: AnalyzerEvent) => ctx.postMessage(ev);
 
-ctx.onmessage = (e: MessageEvent<AnalyzerCommand>) => {
+/**
+ * URL of analysis.wasm: the dev server serves public/ at BASE_URL ('/'); the relative-base build
+ * ('./') puts this worker in assets/ and public/ files one folder up.
+ */
+function kernelUrl(): string {
+  const base = import.meta.env.BASE_URL;
+  return base.startsWith('/') ? new URL(`${base}kernels/analysis.wasm`, self.location.origin).href : new URL('../kernels/analysis.wasm', self.location.href).href;
+}
+
+/** Resolves once the kernels are chosen (WASM SIMD when it loads, else the pure-JS default). */
+const kernelsReady: Promise<void> = (async () => {
+  if (!wasmSimdAvailable()) return;
+  try {
+    const res = await fetch(kernelUrl());
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    setMatKernels(await createWasmMatKernels(await res.arrayBuffer()));
+  } catch (err) {
+    console.warn(`analysis worker: WASM kernels unavailable, using JS (${(err as Error).message})`);
+  }
+})();
+
+ctx.onmessage = async (e: MessageEvent<AnalyzerCommand>) => {
   const cmd = e.data;
   if (cmd.type !== 'analyze') return;
+  // Every message awaits the same promise; continuations run in arrival order, so requests stay ordered.
+  await kernelsReady;
   const t0 = performance.now();
   try {
     const tensors = {} as Record<TensorName, Float64Array>;

@@ -10,6 +10,8 @@
  */
 import type { Arch, ModelWeights } from '../formats/model';
 import { GATES } from '../formats/model';
+import { getMatKernels, type PreparedMatrix } from '../kernels';
+import { matTimesVectors } from '../kernels/js';
 
 /** Accumulators for the recurrent-layer parameter gradients (same shapes as the weights). */
 export interface CellGrads {
@@ -223,6 +225,8 @@ class RnnCell extends BaseCell {
   readonly stateSize: number;
   readonly cacheSize = 0;
   private readonly pre: Float64Array;
+  private whh: PreparedMatrix | null = null;
+  private whhKernels: unknown = null;
 
   constructor(weights: ModelWeights) {
     super(weights);
@@ -256,7 +260,10 @@ class RnnCell extends BaseCell {
     }
   }
 
-  /** J v_a = diag(1 - h_t^2) (W_hh v_a): four vectors per pass over W_hh (fewer loads). */
+  /**
+   * J v_a = diag(1 - h_t^2) (W_hh v_a) on the current MatKernels (W_hh prepared once per cell and
+   * kernel set: the WASM kernels keep it resident, transposed).
+   */
   applyJacobian(_x: Float64Array, _xOff: number, _sIn: Float64Array, _sInOff: number, sOut: Float64Array, sOutOff: number, v: Float64Array, k: number, out: Float64Array): void {
     const N = this.hiddenSize;
     const d = this.pre;
@@ -264,7 +271,12 @@ class RnnCell extends BaseCell {
       const h = sOut[sOutOff + i];
       d[i] = 1 - h * h;
     }
-    matTimesVectors(this.Whh, N, N, v, k, out, d);
+    const kernels = getMatKernels();
+    if (!this.whh || this.whhKernels !== kernels) {
+      this.whh = kernels.matrix(this.Whh, N, N);
+      this.whhKernels = kernels;
+    }
+    this.whh.timesVectors(v, k, out, d);
   }
 
   backward(
@@ -491,82 +503,8 @@ class LstmCell extends BaseCell {
   }
 }
 
-/**
- * out_a = diag(rowScale) M v_a for k vectors v_a (contiguous, [k][cols], vector a at a*cols);
- * M is [rows][cols] row-major; out is [k][rows]; rowScale null = identity. The kernel of the QR
- * iteration: a 2-row x 4-vector register block shares each load of M and v (about 2x faster than
- * one dot product at a time in V8).
- */
-export function matTimesVectors(M: Float64Array, rows: number, cols: number, v: Float64Array, k: number, out: Float64Array, rowScale: Float64Array | null): void {
-  let a = 0;
-  for (; a + 4 <= k; a += 4) {
-    const o0 = a * cols;
-    const o1 = o0 + cols;
-    const o2 = o1 + cols;
-    const o3 = o2 + cols;
-    const w0 = a * rows;
-    const w1 = w0 + rows;
-    const w2 = w1 + rows;
-    const w3 = w2 + rows;
-    let i = 0;
-    for (; i + 2 <= rows; i += 2) {
-      const r = i * cols;
-      const r2 = r + cols;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
-      for (let j = 0; j < cols; j++) {
-        const m = M[r + j];
-        const n = M[r2 + j];
-        const x0 = v[o0 + j];
-        const x1 = v[o1 + j];
-        const x2 = v[o2 + j];
-        const x3 = v[o3 + j];
-        s0 += m * x0;
-        s1 += m * x1;
-        s2 += m * x2;
-        s3 += m * x3;
-        t0 += n * x0;
-        t1 += n * x1;
-        t2 += n * x2;
-        t3 += n * x3;
-      }
-      const sc = rowScale ? rowScale[i] : 1;
-      const sd = rowScale ? rowScale[i + 1] : 1;
-      out[w0 + i] = s0 * sc;
-      out[w1 + i] = s1 * sc;
-      out[w2 + i] = s2 * sc;
-      out[w3 + i] = s3 * sc;
-      out[w0 + i + 1] = t0 * sd;
-      out[w1 + i + 1] = t1 * sd;
-      out[w2 + i + 1] = t2 * sd;
-      out[w3 + i + 1] = t3 * sd;
-    }
-    for (; i < rows; i++) {
-      const r = i * cols;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let j = 0; j < cols; j++) {
-        const m = M[r + j];
-        s0 += m * v[o0 + j];
-        s1 += m * v[o1 + j];
-        s2 += m * v[o2 + j];
-        s3 += m * v[o3 + j];
-      }
-      const sc = rowScale ? rowScale[i] : 1;
-      out[w0 + i] = s0 * sc;
-      out[w1 + i] = s1 * sc;
-      out[w2 + i] = s2 * sc;
-      out[w3 + i] = s3 * sc;
-    }
-  }
-  for (; a < k; a++) {
-    const o = a * cols;
-    for (let i = 0; i < rows; i++) {
-      const r = i * cols;
-      let s = 0;
-      for (let j = 0; j < cols; j++) s += M[r + j] * v[o + j];
-      out[a * rows + i] = s * (rowScale ? rowScale[i] : 1);
-    }
-  }
-}
+/** Re-exported: the JS kernel now lives in src/core/kernels/js.ts. */
+export { matTimesVectors };
 
 /** Builds the float64 cell for a model (rnn, gru or lstm). The cell reads the weights in place. */
 export function createCell(weights: ModelWeights): Cell {

@@ -12,6 +12,7 @@
  *    materialising the flipped sequences in chunks.
  */
 import { flipValue } from "./scores";
+import { getMatKernels, RNN_LANES, type RnnLaneRunner } from "../kernels";
 
 /** One flip job: probe index b and the 0-based steps to flip (no duplicates, any order). */
 export interface FlipJob {
@@ -282,15 +283,15 @@ export function createRecurrentFlipEvaluator(
     readout(cur, 0, out, oo);
   };
 
-  // Vanilla RNN fast path: LANES jobs of one probe advance together, so every W_hh entry loaded
-  // serves LANES state vectors (about 3x faster than one job at a time in V8). Jobs are sorted by
-  // their first flipped step; a block starts at its smallest one, where every lane still equals
-  // the cached base state (a lane whose flips start later just recomputes a few base steps).
-  const LANES = 8;
+  // Vanilla RNN fast path: RNN_LANES jobs of one probe advance together on the current
+  // MatKernels (pure JS or WASM SIMD), so every W_hh entry loaded serves 8 state vectors. Jobs are
+  // sorted by their first flipped step; a block starts at its smallest one, where every lane still
+  // equals the cached base state (a lane whose flips start later just recomputes a few base steps).
+  const LANES = RNN_LANES;
   const laneMask = arch === "rnn" ? new Uint8Array(LANES * T) : null;
   const H = new Float64Array(LANES * N);
-  const H2 = new Float64Array(LANES * N);
   const laneState = new Float64Array(N);
+  let lanes: RnnLaneRunner | null = null;
   const firstStep = (job: FlipJob) => {
     let t0 = T;
     for (let j = 0; j < job.steps.length; j++) if (job.steps[j] < t0) t0 = job.steps[j];
@@ -299,6 +300,7 @@ export function createRecurrentFlipEvaluator(
   /** Writes logits of every job to out[m*C..] (rnn only). */
   const runRnnBlocks = (jobs: FlipJob[], out: Float64Array) => {
     const mask = laneMask!;
+    lanes ??= getMatKernels().rnnLanes(Whh, N, drive, flippedDrive, B, T);
     const byProbe: number[][] = Array.from({ length: B }, () => []);
     const t0s = new Int32Array(jobs.length);
     jobs.forEach((job, m) => {
@@ -323,53 +325,11 @@ export function createRecurrentFlipEvaluator(
           const v = st[tStart * N + i];
           for (let l = 0; l < LANES; l++) H[i * LANES + l] = v;
         }
-        let cur = H;
-        let nxt = H2;
-        const o0 = 0 * T, o1 = 1 * T, o2 = 2 * T, o3 = 3 * T, o4 = 4 * T, o5 = 5 * T, o6 = 6 * T, o7 = 7 * T;
-        for (let t = tStart; t < T; t++) {
-          const uo = (b * T + t) * N;
-          const u0 = mask[o0 + t] ? flippedDrive : drive;
-          const u1 = mask[o1 + t] ? flippedDrive : drive;
-          const u2 = mask[o2 + t] ? flippedDrive : drive;
-          const u3 = mask[o3 + t] ? flippedDrive : drive;
-          const u4 = mask[o4 + t] ? flippedDrive : drive;
-          const u5 = mask[o5 + t] ? flippedDrive : drive;
-          const u6 = mask[o6 + t] ? flippedDrive : drive;
-          const u7 = mask[o7 + t] ? flippedDrive : drive;
-          for (let i = 0; i < N; i++) {
-            let a0 = u0[uo + i], a1 = u1[uo + i], a2 = u2[uo + i], a3 = u3[uo + i];
-            let a4 = u4[uo + i], a5 = u5[uo + i], a6 = u6[uo + i], a7 = u7[uo + i];
-            const wo = i * N;
-            for (let j = 0; j < N; j++) {
-              const w = Whh[wo + j];
-              const o = j * LANES;
-              a0 += w * cur[o];
-              a1 += w * cur[o + 1];
-              a2 += w * cur[o + 2];
-              a3 += w * cur[o + 3];
-              a4 += w * cur[o + 4];
-              a5 += w * cur[o + 5];
-              a6 += w * cur[o + 6];
-              a7 += w * cur[o + 7];
-            }
-            const o = i * LANES;
-            nxt[o] = Math.tanh(a0);
-            nxt[o + 1] = Math.tanh(a1);
-            nxt[o + 2] = Math.tanh(a2);
-            nxt[o + 3] = Math.tanh(a3);
-            nxt[o + 4] = Math.tanh(a4);
-            nxt[o + 5] = Math.tanh(a5);
-            nxt[o + 6] = Math.tanh(a6);
-            nxt[o + 7] = Math.tanh(a7);
-          }
-          const tmp = cur;
-          cur = nxt;
-          nxt = tmp;
-        }
+        lanes.run(b, tStart, mask, H);
         block.forEach((m, l) => {
           const steps = jobs[m].steps;
           for (let j = 0; j < steps.length; j++) mask[l * T + steps[j]] = 0;
-          for (let i = 0; i < N; i++) laneState[i] = cur[i * LANES + l];
+          for (let i = 0; i < N; i++) laneState[i] = H[i * LANES + l];
           readout(laneState, 0, out, m * C);
         });
       }
