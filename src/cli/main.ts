@@ -12,7 +12,7 @@ import { parseModelJson } from '../core/formats/model';
 import { parseProbeJson } from '../core/formats/probe';
 
 export const USAGE =
-  'usage: ftle-lab analyze --model m.json --probe p.json --out a.json [--k K] [--log2] [--flip] [--align-steps 7,14,28] [--seed S]';
+  'usage: ftle-lab analyze --model m.json --probe p.json --out a.json [--k K] [--log2] [--flip [--flip-n N] [--flip-k 1,2,5] [--draws R]] [--align-steps 7,14,28] [--seed S]';
 
 /** A problem the user can fix (bad flag or file): reported as one line, exit code 2. */
 export class UsageError extends Error {}
@@ -26,6 +26,10 @@ interface AnalyzeArgs {
   flip: boolean;
   alignSteps?: number[];
   seed?: number;
+  /** Flip test: score n, k values, random draws (a probe file's flip block still wins for rand_sets). */
+  flipN?: number;
+  flipK?: number[];
+  draws?: number;
 }
 
 const positiveInt = (flag: string, v: string): number => {
@@ -72,6 +76,15 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
       case '--flip':
         a.flip = true;
         break;
+      case '--flip-n':
+        a.flipN = positiveInt('--flip-n', value());
+        break;
+      case '--flip-k':
+        a.flipK = value().split(',').map((s) => positiveInt('--flip-k', s.trim()));
+        break;
+      case '--draws':
+        a.draws = positiveInt('--draws', value());
+        break;
       default:
         throw new UsageError(`unknown flag "${flag}" (${USAGE})`);
     }
@@ -108,7 +121,7 @@ export function runAnalyze(argv: string[]): Record<string, unknown> {
     analyzeModel(weights, probe, {
       k: args.k,
       logBase: args.log2 ? '2' : 'e',
-      flip: args.flip ? { seed: args.seed } : false,
+      flip: args.flip ? { seed: args.seed, n: args.flipN, kList: args.flipK, R: args.draws } : false,
       alignSteps: args.alignSteps,
     }),
   ) as Record<string, unknown>;

@@ -199,7 +199,8 @@ function runFlip(weights: ModelWeights, probe: Probe, main: ProbeLyapunov, grads
     kList: f.kList ?? spec.kList,
     R: f.R,
     seed: f.seed,
-    randSets: f.randSets ?? spec.randSets,
+    // Explicit k values or draws define a new experiment: the probe file's sets no longer apply.
+    randSets: f.randSets ?? (f.kList || f.R ? undefined : spec.randSets),
     evaluator,
   });
 }

@@ -99,3 +99,23 @@ describe('ftle-lab analyze', () => {
     expect(r.stderr).toMatch(/--k: 9 exceeds the state size 8/);
   });
 });
+
+describe('ftle-lab analyze --flip options', () => {
+  it('--flip-n, --flip-k and --draws define the experiment written to the flip block', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'ftle-cli-')), 'a.json');
+    const r = spawnSync(process.execPath, [
+      join(root, 'bin/ftle-lab.mjs'), 'analyze', '--model', 'test/fixtures/rnn_n8_t12_d1.model.json', '--probe', 'test/fixtures/rnn_n8_t12_d1.probe.json',
+      '--out', out, '--flip', '--flip-n', '2', '--flip-k', '1,3', '--draws', '7', '--seed', '4',
+    ], { encoding: 'utf8', cwd: root });
+    expect(r.status, r.stderr).toBe(0);
+    const flip = JSON.parse(readFileSync(out, 'utf8')).flip;
+    expect(flip.n).toBe(2);
+    expect(flip.k_list).toEqual([1, 3]);
+    expect(flip.R).toBe(7);
+    expect(flip.rand_sets.map((sets: number[][]) => sets.length)).toEqual([7, 7]);
+    expect(flip.rand_sets[1].every((set: number[]) => set.length === 3 && new Set(set).size === 3)).toBe(true);
+    // s_t(2) is the mean of the first two ln r values, per probe and step.
+    const rvals = JSON.parse(readFileSync(out, 'utf8')).rvals as number[][][];
+    expect(flip.scores[0][5]).toBeCloseTo((Math.log(rvals[0][5][0]) + Math.log(rvals[0][5][1])) / 2, 12);
+  });
+});
