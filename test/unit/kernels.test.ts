@@ -149,6 +149,37 @@ describe('WASM kernels equal the JS kernels', () => {
   });
 });
 
+describe('the module\'s vectorised tanh', () => {
+  it('is within 4 ulp of Math.tanh from 1e-20 to 30 in magnitude, odd, and keeps NaN, +-0, +-Infinity', async () => {
+    const { instance } = await WebAssembly.instantiate(wasmBytes, { env: { abort: () => undefined } });
+    const ex = instance.exports as unknown as { memory: WebAssembly.Memory; heapBase(): number; tanhInPlace(x: number, n: number): void };
+    const n = 40000;
+    ex.memory.grow(8);
+    const base = ex.heapBase() >> 3;
+    const f = new Float64Array(ex.memory.buffer);
+    const rng = createRng(31);
+    // First half: a grid on [-30, 30) and random magnitudes 1e-20..30; second half: their negatives.
+    const half = Float64Array.from({ length: n / 2 }, (_, i) => (i % 2 ? -30 + (60 * i) / (n / 2) : (rng.next() < 0.5 ? -1 : 1) * 10 ** (-20 + 21.5 * rng.next())));
+    const xs = new Float64Array(n);
+    xs.set(half);
+    xs.set(half.map((x) => -x), n / 2);
+    f.set(xs, base);
+    ex.tanhInPlace(base, n);
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      const ref = Math.tanh(xs[i]);
+      worst = Math.max(worst, Math.abs(f[base + i] - ref) / Math.abs(ref || 1));
+      if (i < n / 2) expect(f[base + n / 2 + i]).toBe(-f[base + i]);
+    }
+    expect(worst).toBeLessThan(4 * Number.EPSILON);
+    f.set([NaN, -0, Infinity, -Infinity], base);
+    ex.tanhInPlace(base, 4);
+    expect(Number.isNaN(f[base])).toBe(true);
+    expect(Object.is(f[base + 1], -0)).toBe(true);
+    expect([f[base + 2], f[base + 3]]).toEqual([1, -1]);
+  });
+});
+
 /** Every numeric leaf of the reference must exist in ours and agree (as dynamics.analyze.test.ts). */
 function compareTree(ours: unknown, ref: unknown, path: string): number {
   if (typeof ref === 'string') return 0;
