@@ -15,7 +15,53 @@ import type { RnnWeights, RnnTensorName } from './init';
 import { RnnModel, type RnnModelOptions } from './rnn';
 import { FastRnn } from './fast/engine';
 import type { FastKernels } from './fast/kernels';
-import { epochOrder, yieldToEventLoop, type BatchInfo, type EpochResult } from './train';
+import { createRng, deriveSeed, permutation } from '../core/rng';
+
+/**
+ * Gives the event loop a turn (so a worker can receive "pause" messages between batches):
+ * a MessageChannel round trip where available (no 4 ms clamping like nested setTimeout), else setTimeout 0.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  if (typeof MessageChannel !== 'undefined') {
+    return new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(null);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** Progress of one training batch. `loss` is the batch's mean per-sample CE (whatever the reduction). */
+export interface BatchInfo {
+  epoch: number;
+  /** 0-based batch index in the epoch. */
+  batch: number;
+  batches: number;
+  loss: number;
+  /** Accuracy of the batch (before the update). */
+  acc: number;
+  /** Milliseconds for this batch (encode + step + read-back). */
+  ms: number;
+}
+
+export interface EpochResult {
+  /** Mean per-sample training CE over the batches run (each measured before its update). */
+  loss: number;
+  acc: number;
+  batches: number;
+  samples: number;
+  ms: number;
+  aborted: boolean;
+}
+
+/** The training order of an epoch: a seeded permutation of 0..n-1, Int32Array [n]. */
+export function epochOrder(n: number, seed: number, epoch: number): Int32Array {
+  return permutation(n, createRng(deriveSeed(seed, `shuffle:${epoch}`)));
+}
 
 export interface Trainer {
   readonly engine: 'tfjs' | 'fast';
@@ -29,9 +75,9 @@ export interface Trainer {
   dispose(): void;
 }
 
-/** tfjs RnnModel behind the Trainer interface. */
-export function tfjsTrainer(o: RnnModelOptions): Trainer {
-  const model = new RnnModel(o);
+/** tfjs RnnModel behind the Trainer interface (a new model from options, or an existing one). */
+export function tfjsTrainer(o: RnnModelOptions | RnnModel): Trainer {
+  const model = o instanceof RnnModel ? o : new RnnModel(o);
   return {
     engine: 'tfjs',
     reduction: model.reduction,
@@ -79,8 +125,9 @@ export interface TrainerEpochOptions {
   seed: number;
   epoch: number;
   subset?: number;
-  /** Called after every batch. */
+  /** Called every `reportEvery` batches (default 1) and on the last batch. */
   onBatch?: (info: BatchInfo) => void;
+  reportEvery?: number;
   /** Awaited before every batch (pause point; may throw to abandon the epoch). */
   beforeBatch?: () => void | Promise<void>;
   signal?: AbortSignal;
@@ -119,15 +166,24 @@ export async function trainEpochWith(trainer: Trainer, split: MnistSplit, spec: 
     correctSum += r.correct;
     samples += size;
     done++;
-    o.onBatch?.({ epoch: o.epoch, batch: b, batches, loss: batchMeanLoss, acc: r.correct / size, ms: performance.now() - t0 });
+    const every = Math.max(1, o.reportEvery ?? 1);
+    if (o.onBatch && (b % every === every - 1 || b === batches - 1)) {
+      o.onBatch({ epoch: o.epoch, batch: b, batches, loss: batchMeanLoss, acc: r.correct / size, ms: performance.now() - t0 });
+    }
     await yieldToEventLoop();
   }
   return { loss: samples ? lossSum / samples : NaN, acc: samples ? correctSum / samples : NaN, batches: done, samples, ms: performance.now() - start, aborted };
 }
 
-/** Mean per-sample CE at T and accuracy on a whole split, in batches of `batchSize`. */
-export async function evaluateSplitWith(trainer: Trainer, split: MnistSplit, spec: SequenceSpec, batchSize = 500): Promise<{ loss: number; acc: number }> {
-  const total = split.labels.length;
+/** Mean per-sample CE at T and accuracy on `split` (or its digits `indices`), in batches of `batchSize`. */
+export async function evaluateSplitWith(
+  trainer: Trainer,
+  split: MnistSplit,
+  spec: SequenceSpec,
+  batchSize = 500,
+  indices?: ArrayLike<number>,
+): Promise<{ loss: number; acc: number }> {
+  const total = indices ? indices.length : split.labels.length;
   const { T, D } = spec;
   const buffer = new Float32Array(batchSize * T * D);
   const labels = new Int32Array(batchSize);
@@ -135,7 +191,7 @@ export async function evaluateSplitWith(trainer: Trainer, split: MnistSplit, spe
   let correct = 0;
   for (let startIdx = 0; startIdx < total; startIdx += batchSize) {
     const size = Math.min(batchSize, total - startIdx);
-    const idx = Int32Array.from({ length: size }, (_, i) => startIdx + i);
+    const idx = Int32Array.from({ length: size }, (_, i) => (indices ? indices[startIdx + i] : startIdx + i));
     encodeImages(split.images, idx, spec, buffer);
     for (let i = 0; i < size; i++) labels[i] = split.labels[idx[i]];
     const r = await trainer.evaluate(buffer, labels, size, T, D);

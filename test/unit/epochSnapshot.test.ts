@@ -1,0 +1,57 @@
+/**
+ * The app's per-epoch analysis (what every panel draws) against the float64 reference fixtures:
+ * the same numbers the CLI writes, reached through the snapshot path of the analysis worker.
+ */
+import { describe, expect, it } from 'vitest';
+import { computeEpochAnalysis } from '../../src/core/epochSnapshot';
+import { expectClose, flat, loadFixture } from './dynamics.fixtures';
+
+describe('computeEpochAnalysis (the snapshot path) reproduces the fixtures', () => {
+  // The app's probes start from h0 = 0: the fixtures with h0 = 0.
+  for (const name of ['rnn_n16_t28_d28_trained', 'rnn_linear_n12_t40_d1'] as const) {
+    it(name, () => {
+      const { weights, probe, expected } = loadFixture(name);
+      expect(probe.h0 ? Array.from(probe.h0).every((v) => v === 0) : true).toBe(true);
+      const k = expected.k as number;
+      const a = computeEpochAnalysis(weights, probe.inputs, probe.labels, probe.T, probe.D, { k, n: 1, draws: 10, seed: 1 });
+      expect(a.T).toBe(probe.T);
+      expect(a.k).toBe(k);
+      // r_i(t) (the reference is rounded to 10 digits in r, so compare r, not ln r) and the spectrum.
+      expectClose(Array.from(a.lnR, Math.exp), expected.rvals, 1e-8, 1e-12, 'r = exp(lnR)');
+      expectClose(flat(a.spectrum), expected.ftle, 1e-8, 1e-12, 'spectrum');
+      // Q/R-form gradient equals BPTT (method.md §7: ~1e-12 relative in float64).
+      expect(a.qrGradRelErr).toBeLessThan(1e-10);
+      expect(a.saturation).toBeGreaterThanOrEqual(0);
+      expect(a.saturation).toBeLessThanOrEqual(1);
+      // Flip test inputs: base loss, scores s_t(1), |dL/dx_t| (saliency ranking).
+      const flip = a.flip!;
+      expectClose(flip.baseLoss, expected.loss, 1e-8, 1e-12, 'baseLoss');
+      expectClose(flat(flip.scores), expected.flip.scores, 1e-8, 1e-12, 'scores');
+      expectClose(flat(flip.absDLdx), expected.flip.abs_dLdx, 1e-8, 1e-12, 'absDLdx');
+      // Fig 4: the original softmax is the softmax of the reference logits.
+      const logits = expected.logits as number[][];
+      const soft = logits.map((z) => {
+        const m = Math.max(...z);
+        const e = z.map((v) => Math.exp(v - m));
+        const s = e.reduce((x, y) => x + y, 0);
+        return e.map((v) => v / s);
+      });
+      expectClose(flat(flip.softmaxOrig), soft, 1e-8, 1e-12, 'softmaxOrig');
+      // Single-step flip map: one finite dL per probe and step (values checked in the next test).
+      expect(flip.singleFlip.length).toBe(probe.B);
+      expect(flip.singleFlip.every((row) => row.length === probe.T && row.every(Number.isFinite))).toBe(true);
+      // Alignment against its null 1/sqrt(N).
+      expect(a.alignment!.nullCosStd).toBeCloseTo(1 / Math.sqrt(weights.hiddenSize), 12);
+    });
+  }
+
+  it('single-step flip dL equals the reference dL_top at k = 1 (flipping the top step alone)', () => {
+    const { weights, probe, expected } = loadFixture('rnn_n16_t28_d28_trained');
+    const a = computeEpochAnalysis(weights, probe.inputs, probe.labels, probe.T, probe.D, { k: 16, n: 1, draws: 10, seed: 1 });
+    const k1 = (expected.flip.k_list as number[]).indexOf(1);
+    for (let b = 0; b < probe.B; b++) {
+      const top = expected.flip.order[b][0] as number;
+      expect(a.flip!.singleFlip[b][top]).toBeCloseTo(expected.flip.dL_top[k1][b], 8);
+    }
+  });
+});
