@@ -105,8 +105,9 @@ function vecTimesMatTScalar(out: i32, v: i32, mt: i32, scale: i32, rows: i32, co
 
 // Reduced QR by modified Gram-Schmidt with one reorthogonalisation pass, in place on V ([k][S],
 // vector a at a*S), R ([k][k] row-major, upper, diag >= 0). Same algorithm and operation order as
-// mgsQrJs (src/core/kernels/js.ts): dot products with two interleaved partial sums (even / odd
-// entries = the two f64x2 lanes, an odd tail joins the even sum), sequential norms.
+// mgsQrJs (src/core/kernels/js.ts): dot products with four partial sums s_{i mod 4} (the lanes of
+// two f64x2 accumulators; a tail pair joins s0, s1, a last odd entry s0), combined as
+// (s0 + s2) + (s1 + s3); sequential norms.
 export function mgs(V: i32, S: i32, k: i32, R: i32): void {
   memory.fill(R << 3, 0, (k * k) << 3);
   const S2 = S & ~1;
@@ -116,11 +117,20 @@ export function mgs(V: i32, S: i32, k: i32, R: i32): void {
       for (let b = 0; b < a; b++) {
         const pb = (V + b * S) << 3;
         let acc = f64x2.splat(0);
-        for (let i = 0; i < S2; i += 2) acc = f64x2.add(acc, f64x2.mul(v128.load(pb + (i << 3)), v128.load(pa + (i << 3))));
+        let acc2 = f64x2.splat(0);
+        let i = 0;
+        for (; i + 4 <= S; i += 4) {
+          acc = f64x2.add(acc, f64x2.mul(v128.load(pb + (i << 3)), v128.load(pa + (i << 3))));
+          acc2 = f64x2.add(acc2, f64x2.mul(v128.load(pb + (i << 3), 16), v128.load(pa + (i << 3), 16)));
+        }
+        if (i + 2 <= S) {
+          acc = f64x2.add(acc, f64x2.mul(v128.load(pb + (i << 3)), v128.load(pa + (i << 3))));
+          i += 2;
+        }
         let c0 = f64x2.extract_lane(acc, 0);
         const c1 = f64x2.extract_lane(acc, 1);
-        if (S2 < S) c0 += load<f64>(pb + (S2 << 3)) * load<f64>(pa + (S2 << 3));
-        const c = c0 + c1;
+        if (i < S) c0 += load<f64>(pb + (i << 3)) * load<f64>(pa + (i << 3));
+        const c = (c0 + f64x2.extract_lane(acc2, 0)) + (c1 + f64x2.extract_lane(acc2, 1));
         const cc = f64x2.splat(c);
         for (let i = 0; i < S2; i += 2) {
           const o = i << 3;
@@ -148,6 +158,12 @@ export function mgs(V: i32, S: i32, k: i32, R: i32): void {
       completeBasisVector(V, S, a);
     }
   }
+}
+
+// One QR-iteration step: out = diag(scale) M v (as vecsTimesMatT), then mgs(out, rows, k, R).
+export function jqMgs(out: i32, v: i32, mt: i32, scale: i32, rows: i32, cols: i32, k: i32, R: i32): void {
+  vecsTimesMatT(out, v, mt, scale, rows, cols, k);
+  mgs(out, rows, k, R);
 }
 
 // Slot a <- a unit vector orthogonal to vectors 0..a-1 (tries e_0, e_1, ...); as the JS version.

@@ -95,6 +95,27 @@ describe('WASM kernels equal the JS kernels', () => {
     }
   });
 
+  it.each([
+    [128, 16],
+    [33, 9],
+    [64, 64],
+  ])('fused J Q + Gram-Schmidt, S %i k %i: equals the two calls, bit-identical across kernels', (S, k) => {
+    const M = randn(S * S, 41, 1 / Math.sqrt(S));
+    const v = randn(S * k, 42);
+    const s = randn(S, 43);
+    const ref = new Float64Array(S * k);
+    const rRef = new Float64Array(k * k);
+    jsMatKernels.matrix(M, S, S).timesVectors(v, k, ref, s);
+    jsMatKernels.mgsQr(ref, S, k, rRef);
+    for (const K of [jsMatKernels, wasm]) {
+      const q = new Float64Array(S * k);
+      const r = new Float64Array(k * k);
+      K.matrix(M, S, S).timesVectorsQr(v, k, q, s, r);
+      expect(q, K.kind).toEqual(ref);
+      expect(r, K.kind).toEqual(rRef);
+    }
+  });
+
   it('mgsQr on rank-deficient input: zero R_aa and the same orthonormal completion', () => {
     const S = 6;
     const k = 4;

@@ -72,8 +72,11 @@ export function qrIteration(cell: Cell, inputs: Float64Array, xBase: number, tra
   if (qAll) qAll.set(q.subarray(0, k * S), 0);
   if (want?.has(0)) qAt!.set(0, q.slice(0, k * S));
   for (let t = 1; t <= T; t++) {
-    cell.applyJacobian(inputs, xBase + (t - 1) * D, traj.states, (t - 1) * S, traj.states, t * S, q, k, v);
-    mgsQr(v, S, k, r);
+    if (cell.applyJacobianQr) cell.applyJacobianQr(traj.states, t * S, q, k, v, r);
+    else {
+      cell.applyJacobian(inputs, xBase + (t - 1) * D, traj.states, (t - 1) * S, traj.states, t * S, q, k, v);
+      mgsQr(v, S, k, r);
+    }
     const tmp = q;
     q = v;
     v = tmp;

@@ -21,6 +21,11 @@ export interface PreparedMatrix {
    * [k][rows]; rowScale: rows floats, or null for none.
    */
   timesVectors(v: Float64Array, k: number, out: Float64Array, rowScale: Float64Array | null): void;
+  /**
+   * One QR-iteration step: timesVectors into out, then mgsQr(out, rows, k, R) (Q in out, R [k][k]);
+   * same numbers as the two calls, one round trip for the WASM kernels. out must not alias v.
+   */
+  timesVectorsQr(v: Float64Array, k: number, out: Float64Array, rowScale: Float64Array | null, R: Float64Array): void;
 }
 
 /** Lanes advanced together by RnnLaneRunner.run. */

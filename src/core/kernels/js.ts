@@ -1,8 +1,8 @@
 /**
  * The pure-JS MatKernels (the default; see index.ts). The order of floating-point operations here
  * is the contract the WASM module (src/kernels/analysis.ts) reproduces: each J Q entry is one
- * sequential sum over j then times the row scale; Gram-Schmidt dot products keep two partial sums
- * (even and odd entries, an odd tail joins the even one), norms are sequential.
+ * sequential sum over j then times the row scale; Gram-Schmidt dot products keep four partial sums
+ * (entries i mod 4, combined as (s0 + s2) + (s1 + s3)), norms are sequential.
  */
 import type { MatKernels, PreparedMatrix, RnnLaneRunner } from './index';
 
@@ -96,16 +96,26 @@ export function mgsQrJs(V: Float64Array, S: number, k: number, R: Float64Array):
     for (let pass = 0; pass < 2; pass++) {
       for (let b = 0; b < a; b++) {
         const ob = b * S;
-        // Two accumulators: the dot product is latency-bound otherwise.
+        // Four partial sums by i mod 4 (the two f64x2 accumulators of the WASM kernel): the dot
+        // product is latency-bound otherwise. Tail: a pair joins sums 0 and 1, a last odd entry sum 0.
         let c0 = 0;
         let c1 = 0;
+        let c2 = 0;
+        let c3 = 0;
         let i = 0;
-        for (; i + 2 <= S; i += 2) {
+        for (; i + 4 <= S; i += 4) {
           c0 += V[ob + i] * V[oa + i];
           c1 += V[ob + i + 1] * V[oa + i + 1];
+          c2 += V[ob + i + 2] * V[oa + i + 2];
+          c3 += V[ob + i + 3] * V[oa + i + 3];
+        }
+        if (i + 2 <= S) {
+          c0 += V[ob + i] * V[oa + i];
+          c1 += V[ob + i + 1] * V[oa + i + 1];
+          i += 2;
         }
         if (i < S) c0 += V[ob + i] * V[oa + i];
-        const c = c0 + c1;
+        const c = (c0 + c2) + (c1 + c3);
         for (let j = 0; j < S; j++) V[oa + j] -= c * V[ob + j];
         R[b * k + a] += c;
       }
@@ -208,7 +218,15 @@ export function createJsRnnLanes(Whh: Float64Array, N: number, drive: Float64Arr
 export const jsMatKernels: MatKernels = {
   kind: 'js',
   matrix(M: Float64Array, rows: number, cols: number): PreparedMatrix {
-    return { rows, cols, timesVectors: (v, k, out, rowScale) => matTimesVectors(M, rows, cols, v, k, out, rowScale) };
+    return {
+      rows,
+      cols,
+      timesVectors: (v, k, out, rowScale) => matTimesVectors(M, rows, cols, v, k, out, rowScale),
+      timesVectorsQr(v, k, out, rowScale, R) {
+        matTimesVectors(M, rows, cols, v, k, out, rowScale);
+        mgsQrJs(out, rows, k, R);
+      },
+    };
   },
   mgsQr: mgsQrJs,
   rnnLanes: createJsRnnLanes,

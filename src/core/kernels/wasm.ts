@@ -17,6 +17,7 @@ interface AnalysisExports {
   heapBase(): number;
   vecsTimesMatT(out: number, v: number, mt: number, scale: number, rows: number, cols: number, k: number): void;
   mgs(V: number, S: number, k: number, R: number): void;
+  jqMgs(out: number, v: number, mt: number, scale: number, rows: number, cols: number, k: number, R: number): void;
   rnnLanes8(h: number, h2: number, W: number, drive: number, flipped: number, mask: number, N: number, T: number, b: number, tStart: number): number;
 }
 
@@ -86,20 +87,35 @@ export async function createWasmMatKernels(bytes: BufferSource): Promise<MatKern
       rows,
       cols,
       timesVectors(v, k, out, rowScale) {
-        const mt = region('mt', rows * cols);
-        if (residentMatrix !== handle) {
-          // Upload M transposed ([cols][rows]): two consecutive outputs share one f64x2 load.
-          for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) f64[mt + j * rows + i] = M[i * cols + j];
-          residentMatrix = handle;
-        }
-        const pv = region('v', k * cols);
-        const po = region('out', k * rows);
-        const ps = rowScale ? region('scale', rows) : -1;
-        f64.set(v.subarray(0, k * cols), pv);
-        if (rowScale) f64.set(rowScale.subarray(0, rows), ps);
+        const { po } = upload(v, k, rowScale);
         ex.vecsTimesMatT(po, pv, mt, ps, rows, cols, k);
         out.set(f64.subarray(po, po + k * rows));
       },
+      timesVectorsQr(v, k, out, rowScale, R) {
+        const { po } = upload(v, k, rowScale);
+        const pR = region('mgsR', k * k);
+        ex.jqMgs(po, pv, mt, ps, rows, cols, k, pR);
+        out.set(f64.subarray(po, po + k * rows));
+        R.set(f64.subarray(pR, pR + k * k));
+      },
+    };
+    let mt = 0;
+    let pv = 0;
+    let ps = -1;
+    /** Places M (transposed, when not resident), the vectors and the scale in the heap. */
+    const upload = (v: Float64Array, k: number, rowScale: Float64Array | null) => {
+      const po = region('out', k * rows);
+      pv = region('v', k * cols);
+      ps = rowScale ? region('scale', rows) : -1;
+      mt = region('mt', rows * cols);
+      if (residentMatrix !== handle) {
+        // Upload M transposed ([cols][rows]): two consecutive outputs share one f64x2 load.
+        for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) f64[mt + j * rows + i] = M[i * cols + j];
+        residentMatrix = handle;
+      }
+      f64.set(v.subarray(0, k * cols), pv);
+      if (rowScale) f64.set(rowScale.subarray(0, rows), ps);
+      return { po };
     };
     return handle;
   };
