@@ -1,11 +1,11 @@
 /**
- * The current model as an `ftle-lab.model/v1` object (shared/docs/formats.md): PyTorch names,
+ * A trained model as an `ftle-lab.model/v1` object (shared/docs/formats.md): PyTorch names,
  * flat row-major data, and the `input` block that says how digits become sequences, so that the
- * CLI (`npx ftle-lab analyze`) and PyTorch users reproduce the app's numbers.
+ * CLI (`npx ftle-lab analyze`) and PyTorch users reproduce the app's numbers. Used for exports
+ * (training worker) and for the weights saved with every epoch (IndexedDB).
  */
 import type { RunConfig } from '../core/formats/config';
-import type { SequenceSpec } from '../data/encodings';
-import { RNN_TENSOR_NAMES, type RnnWeights } from './init';
+import { RNN_TENSOR_NAMES } from './init';
 
 export interface ModelJsonV1 {
   format: 'ftle-lab.model/v1';
@@ -19,17 +19,25 @@ export interface ModelJsonV1 {
   trained_with?: RunConfig;
 }
 
-export function modelJsonFromWeights(w: RnnWeights, config: RunConfig, spec: SequenceSpec): ModelJsonV1 {
-  const tensors: ModelJsonV1['tensors'] = {};
-  for (const name of RNN_TENSOR_NAMES) tensors[name] = { shape: w[name].shape.slice(), data: Array.from(w[name].data) };
+/**
+ * Builds the model file from the six PyTorch-named tensors (any numeric data: Float32Array from
+ * training, number[]), the input encoding and its permutation (null = natural order).
+ */
+export function modelJson(
+  tensors: Record<string, { shape: readonly number[]; data: ArrayLike<number> }>,
+  input: { encoding: string; permutation: ArrayLike<number> | null },
+  trainedWith?: RunConfig,
+): ModelJsonV1 {
+  const out: ModelJsonV1['tensors'] = {};
+  for (const name of RNN_TENSOR_NAMES) out[name] = { shape: tensors[name].shape.slice(), data: Array.from(tensors[name].data) };
   return {
     format: 'ftle-lab.model/v1',
     arch: 'rnn',
-    input_size: w.weight_ih_l0.shape[1],
-    hidden_size: w.weight_hh_l0.shape[0],
-    num_classes: w['fc.weight'].shape[0],
-    tensors,
-    input: { encoding: spec.encoding, permutation: spec.permutation ? Array.from(spec.permutation) : null, normalize: null },
-    trained_with: config,
+    input_size: tensors.weight_ih_l0.shape[1],
+    hidden_size: tensors.weight_hh_l0.shape[0],
+    num_classes: tensors['fc.weight'].shape[0],
+    tensors: out,
+    input: { encoding: input.encoding, permutation: input.permutation ? Array.from(input.permutation) : null, normalize: null },
+    ...(trainedWith ? { trained_with: trainedWith } : {}),
   };
 }

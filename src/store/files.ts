@@ -60,17 +60,22 @@ export async function currentRunBundle(): Promise<RunBundle> {
   };
 }
 
-/** Offers `text` as a download named `name`. */
-export function download(name: string, text: string | Blob, type = 'application/json'): void {
-  const blob = typeof text === 'string' ? new Blob([text], { type }) : text;
+/** Starts a browser download of `blob` under `filename` (panels' SVG/PNG, run and model files). */
+export function downloadBlob(blob: Blob, filename: string): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
-  a.download = name;
+  a.download = filename;
   document.body.appendChild(a);
   a.click();
   a.remove();
+  // Revoke later: some browsers read the URL asynchronously after click().
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Offers JSON text as a download named `name`. */
+export function download(name: string, text: string): void {
+  downloadBlob(new Blob([text], { type: 'application/json' }), name);
 }
 
 export async function exportRun(): Promise<void> {

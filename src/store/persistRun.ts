@@ -10,6 +10,8 @@ import { runEvents, startRun } from './controller';
 import { PersistenceError, openRunStore, type RunStore, type RunMeta } from './persistence';
 import { useRunStore } from './runStore';
 import type { NamedTensors } from '../worker/protocol';
+import { modelJson } from '../model/export';
+import { specForConfig } from './files';
 
 let storePromise: Promise<RunStore> | null = null;
 let warned = false;
@@ -30,21 +32,6 @@ function report(e: unknown): void {
 
 function sameConfig(a: RunConfig, b: RunConfig): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
-}
-
-/** Model JSON object from float32 named tensors (the shape ftle-lab.model/v1 wants). */
-export function modelObjectFromNamed(weights: NamedTensors, config: RunConfig): Record<string, unknown> {
-  const tensors: Record<string, { shape: number[]; data: number[] }> = {};
-  for (const [name, t] of Object.entries(weights)) tensors[name] = { shape: t.shape, data: Array.from(t.data) };
-  return {
-    format: 'ftle-lab.model/v1',
-    arch: 'rnn',
-    input_size: weights.weight_ih_l0.shape[1],
-    hidden_size: weights.weight_hh_l0.shape[0],
-    num_classes: weights['fc.weight'].shape[0],
-    tensors,
-    input: { encoding: config.encoding, permutation: null, normalize: null },
-  };
 }
 
 function namedFromModelObject(model: Record<string, unknown>): NamedTensors {
@@ -80,7 +67,7 @@ export function installPersistence(): void {
   runEvents.onWeights.push((runId, epoch, weights) => {
     const config = useRunStore.getState().config;
     db()
-      .then((d) => d.saveWeights(runId, epoch, modelObjectFromNamed(weights, config) as never))
+      .then((d) => d.saveWeights(runId, epoch, modelJson(weights, specForConfig(config.encoding, config.permute, config.seed)) as never))
       .catch(report);
   });
 }

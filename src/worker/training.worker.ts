@@ -25,7 +25,7 @@ import { calibrateTrainers } from '../model/fast/calibrate';
 import { createJsKernels } from '../model/fast/kernels';
 import { createWasmKernels, wasmSimdSupported } from '../model/fast/wasmKernels';
 import type { FastKernels } from '../model/fast/kernels';
-import { modelJsonFromWeights } from '../model/export';
+import { modelJson } from '../model/export';
 import type { NamedTensors, TrainerCommand, TrainerEvent } from './protocol';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
@@ -430,7 +430,7 @@ ctx.onmessage = (e: MessageEvent<TrainerCommand>) => {
       if (!state) return;
       state.model
         .getWeights()
-        .then((w) => post({ type: 'model', json: JSON.stringify(modelJsonFromWeights(w, state!.config, state!.spec)) }))
+        .then((w) => post({ type: 'model', json: JSON.stringify(modelJson(w, state!.spec, state!.config)) }))
         .catch((err) => fail(err, 'Could not export the model'));
       break;
     case 'poison':

@@ -10,30 +10,18 @@
  * the RNN_TENSOR_NAMES order [W_ih N*D | W_hh N*N | b_ih N | b_hh N | fc.weight C*N | fc.bias C];
  * the batch is time-major: xT [T][B][D], hidden states H [T+1][B][N] (slot 0 = h_0), dA [T][B][N].
  */
-import { initRnnWeights, RNN_TENSOR_NAMES, type RnnInit, type RnnTensorName, type RnnWeights } from '../init';
-import type { OptimizerName, Reduction } from '../rnn';
+import { initRnnWeights, RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../init';
+import type { OptimizerName, Reduction, RnnModelOptions } from '../rnn';
 import type { FastKernels } from './kernels';
 
-export interface FastRnnOptions {
-  /** D: inputs per step. */
-  inputSize: number;
-  /** N: hidden units. */
-  hiddenSize: number;
-  /** C: classes (10 for MNIST). */
-  numClasses?: number;
-  init?: RnnInit;
-  gain?: number;
-  /** false: bias-free model (biases stay 0, are neither added nor trained). */
-  bias?: boolean;
-  seed: number;
-  optimizer?: OptimizerName;
-  lr?: number;
-  /** Global-norm clipping threshold over all trained gradients; 0 = off. */
-  clip?: number;
-  reduction?: Reduction;
+/**
+ * The tfjs model's options (same names, same meaning, same seeded init) plus the optimiser
+ * epsilon; the tfjs-only switches (recurrence, foldInputProjection) do not apply.
+ */
+export type FastRnnOptions = Omit<RnnModelOptions, 'recurrence' | 'foldInputProjection'> & {
   /** Optimiser epsilon; tfjs uses the backend's, 1e-7 for float32 backends. */
   epsilon?: number;
-}
+};
 
 /** Loss of the batch (reduced as configured) before the update, and the number of correct argmaxes. */
 export interface FastStepResult {

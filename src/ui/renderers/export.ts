@@ -4,6 +4,7 @@
  * declaration inlined to look the same outside the page.
  */
 import { FONT_FAMILY, FONT_SIZE, TEXT_COLOUR } from './common';
+import { downloadBlob } from '../../store/files';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -32,19 +33,6 @@ export function serializeSvg(svg: SVGSVGElement): string {
   clone.insertBefore(bg, clone.firstChild);
   clone.insertBefore(style, clone.firstChild);
   return new XMLSerializer().serializeToString(clone);
-}
-
-/** Starts a browser download of `blob` under `filename`. */
-export function downloadBlob(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  // Revoke later: some browsers read the URL asynchronously after click().
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 /** Downloads the SVG as `<name>.svg`. */
