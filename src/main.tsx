@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
-import { bootFromHash, simulateContextLoss, simulateDivergence, startRun } from './store/controller';
+import { bootFromHash, simulateContextLoss, simulateDivergence, simulateWorkerCrash, startRun } from './store/controller';
 import { useRunStore } from './store/runStore';
 import { installPersistence, refreshUsage, restoreMatchingRun } from './store/persistRun';
 import { installHashSync } from './store/hashSync';
@@ -12,7 +12,7 @@ if (!root) throw new Error('index.html has no #root element');
 installPersistence();
 // Automation hook (documented in README): read-only access to the store for tests and scripts,
 // and a way to rehearse a GPU reset.
-(window as unknown as { ftleLab: unknown }).ftleLab = { store: useRunStore, simulateContextLoss, simulateDivergence };
+(window as unknown as { ftleLab: unknown }).ftleLab = { store: useRunStore, simulateContextLoss, simulateDivergence, simulateWorkerCrash };
 const config = bootFromHash();
 createRoot(root).render(
   <StrictMode>

@@ -295,6 +295,11 @@ export function simulateDivergence(): void {
   workers?.trainer?.post({ type: 'poison' });
 }
 
+/** Rehearsal of a worker fault: the training worker throws an uncaught exception. */
+export function simulateWorkerCrash(): void {
+  workers?.trainer?.post({ type: 'crash' });
+}
+
 /** Asks the trainer for the current model as ftle-lab.model/v1 JSON. */
 export function exportModelJson(): Promise<string> {
   return new Promise((resolve, reject) => {

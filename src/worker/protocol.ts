@@ -33,7 +33,9 @@ export type TrainerCommand =
   | { type: 'exportModel' }
   /** Rehearsals of failures (tests, demos): lose the WebGL context; put a NaN into W_hh. */
   | { type: 'loseContext' }
-  | { type: 'poison' };
+  | { type: 'poison' }
+  /** Rehearsal of a worker fault: an uncaught exception inside the worker. */
+  | { type: 'crash' };
 
 export type TrainerEvent =
   | { type: 'progress'; what: string; fraction: number }

@@ -96,6 +96,23 @@ describe('reliability', () => {
     await page.getByTestId('train-toggle').click();
   });
 
+  it('shows a worker crash with its message and restarts the worker without losing a snapshot', async () => {
+    const { page } = s;
+    await page.goto(`${baseURL()}#preset=quick&epochs=3&seed=16&subset=0.25`);
+    await page.reload();
+    await waitReady(s);
+    await page.getByTestId('step-epoch').click();
+    await expect.poll(async () => (await state(s)).epochs, { timeout: 120_000 }).toEqual([0, 1]);
+    await page.evaluate(() => (window as unknown as { ftleLab: { simulateWorkerCrash: () => void } }).ftleLab.simulateWorkerCrash());
+    const banner = page.getByTestId('error-banner').first();
+    await expect.poll(async () => (await banner.isVisible()) && ((await banner.textContent()) ?? ''), { timeout: 30_000 }).toMatch(/rehearsed worker crash/);
+    await page.getByRole('button', { name: 'Restart worker' }).click();
+    await waitReady(s);
+    expect((await state(s)).epochs).toEqual([0, 1]);
+    await page.getByTestId('train-toggle').click();
+    await expect.poll(async () => (await state(s)).epochs, { timeout: 240_000 }).toEqual([0, 1, 2, 3]);
+  });
+
   it('recovers from a lost WebGL context and keeps training', async () => {
     const { page } = s;
     await page.goto(`${baseURL()}#preset=quick&epochs=3&seed=14&subset=0.25&backend=webgl`);
