@@ -228,13 +228,15 @@ export function rnnLanes8(h: i32, h2: i32, W: i32, drive: i32, flipped: i32, mas
       let pw = (W + i * N) << 3;
       const rowW = N << 3;
       let ph = pc;
-      for (let j = 0; j < N; j++) {
-        const x0 = v128.load(ph);
-        const x1 = v128.load(ph, 16);
-        const x2 = v128.load(ph, 32);
-        const x3 = v128.load(ph, 48);
-        const w = f64x2.splat(load<f64>(pw));
-        const w2 = f64x2.splat(load<f64>(pw + rowW));
+      // Unrolled by two (V8 does not unroll wasm loops); the sums still run j = 0, 1, 2, ... in order.
+      let j = 0;
+      for (; j + 2 <= N; j += 2) {
+        let x0 = v128.load(ph);
+        let x1 = v128.load(ph, 16);
+        let x2 = v128.load(ph, 32);
+        let x3 = v128.load(ph, 48);
+        let w = v128.load64_splat(pw);
+        let w2 = v128.load64_splat(pw + rowW);
         a0 = f64x2.add(a0, f64x2.mul(w, x0));
         a1 = f64x2.add(a1, f64x2.mul(w, x1));
         a2 = f64x2.add(a2, f64x2.mul(w, x2));
@@ -243,8 +245,38 @@ export function rnnLanes8(h: i32, h2: i32, W: i32, drive: i32, flipped: i32, mas
         b1 = f64x2.add(b1, f64x2.mul(w2, x1));
         b2 = f64x2.add(b2, f64x2.mul(w2, x2));
         b3 = f64x2.add(b3, f64x2.mul(w2, x3));
-        pw += 8;
-        ph += 64;
+        x0 = v128.load(ph, 64);
+        x1 = v128.load(ph, 80);
+        x2 = v128.load(ph, 96);
+        x3 = v128.load(ph, 112);
+        w = v128.load64_splat(pw, 8);
+        w2 = v128.load64_splat(pw + rowW, 8);
+        a0 = f64x2.add(a0, f64x2.mul(w, x0));
+        a1 = f64x2.add(a1, f64x2.mul(w, x1));
+        a2 = f64x2.add(a2, f64x2.mul(w, x2));
+        a3 = f64x2.add(a3, f64x2.mul(w, x3));
+        b0 = f64x2.add(b0, f64x2.mul(w2, x0));
+        b1 = f64x2.add(b1, f64x2.mul(w2, x1));
+        b2 = f64x2.add(b2, f64x2.mul(w2, x2));
+        b3 = f64x2.add(b3, f64x2.mul(w2, x3));
+        pw += 16;
+        ph += 128;
+      }
+      if (j < N) {
+        const x0 = v128.load(ph);
+        const x1 = v128.load(ph, 16);
+        const x2 = v128.load(ph, 32);
+        const x3 = v128.load(ph, 48);
+        const w = v128.load64_splat(pw);
+        const w2 = v128.load64_splat(pw + rowW);
+        a0 = f64x2.add(a0, f64x2.mul(w, x0));
+        a1 = f64x2.add(a1, f64x2.mul(w, x1));
+        a2 = f64x2.add(a2, f64x2.mul(w, x2));
+        a3 = f64x2.add(a3, f64x2.mul(w, x3));
+        b0 = f64x2.add(b0, f64x2.mul(w2, x0));
+        b1 = f64x2.add(b1, f64x2.mul(w2, x1));
+        b2 = f64x2.add(b2, f64x2.mul(w2, x2));
+        b3 = f64x2.add(b3, f64x2.mul(w2, x3));
       }
       const po = (nxt + i * 8) << 3;
       storeTanh8(po, a0, a1, a2, a3);

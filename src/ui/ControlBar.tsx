@@ -63,7 +63,7 @@ export function ControlBar() {
       <span
         className="badge backend"
         data-testid="backend-badge"
-        title={backend ? `${backend.renderer}${backend.fallbackReason ? ` — ${backend.fallbackReason}` : ''}` : 'starting'}
+        title={backend ? [backend.renderer, backend.fallbackReason, backend.note].filter(Boolean).join(' — ') : 'starting'}
       >
         {backend ? `${backend.backend} · float${backend.floatPrecision} · ${backend.renderer}` : 'backend…'}
       </span>

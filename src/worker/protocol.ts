@@ -21,7 +21,10 @@ export interface BackendInfo {
   backend: 'webgl' | 'wasm' | 'cpu';
   renderer: string;
   floatPrecision: 32 | 16;
+  /** Why a requested backend was not used (shown as a banner). */
   fallbackReason?: string;
+  /** How 'auto' chose (the calibration timings; shown in the badge's tooltip). */
+  note?: string;
 }
 
 export type TrainerCommand =

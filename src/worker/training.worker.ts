@@ -17,7 +17,7 @@ import { datasetFromIdx, type IdxFiles } from '../data/idx';
 import { fetchMnistAsset, type MnistDataset } from '../data/mnistAsset';
 import { initBackend } from '../model/backend';
 import { ContextLostError, isContextLost, loseContext, recoverBackend } from '../model/gpuContext';
-import type { BackendInfo } from '../model/backend';
+import type { BackendInfo } from './protocol';
 import type { RnnWeights } from '../model/rnn';
 import type { RnnModelOptions } from '../model/rnn';
 import { evaluateSplitWith, fastTrainer, tfjsTrainer, trainEpochWith, type Trainer } from '../model/trainer';
@@ -155,8 +155,8 @@ async function chooseEngine(config: RunConfig, spec: SequenceSpec, data: MnistDa
   const timing =
     Object.entries(result.msPerStep).map(([k, v]) => `${k === 'fast' ? 'fast engine' : `tfjs ${tfjsInfo?.backend}`} ${v.toFixed(1)} ms/step`).join(', ') +
     (skipped ? `, ${skipped}` : '');
-  if (result.best === 'tfjs' && tfjsInfo) return { engine: { kind: 'tfjs' }, backend: { ...tfjsInfo, fallbackReason: `auto: ${timing}` } };
-  return { engine: { kind: 'fast', kernels: fast.kernels }, backend: { ...fastInfo(fast.simd, fast.why), fallbackReason: `auto: ${timing}${fast.why ? `; ${fast.why}` : ''}` } };
+  if (result.best === 'tfjs' && tfjsInfo) return { engine: { kind: 'tfjs' }, backend: { ...tfjsInfo, note: `auto: ${timing}` } };
+  return { engine: { kind: 'fast', kernels: fast.kernels }, backend: { ...fastInfo(fast.simd, fast.why), note: `auto: ${timing}` } };
 }
 
 function toNamed(w: RnnWeights): NamedTensors {

@@ -112,6 +112,28 @@ describe('visualizer', () => {
     expect(unnamed).toEqual([]);
   });
 
+  it('guided tour steps through the panels; a classroom link hides the configuration', async () => {
+    const { page } = s;
+    await page.getByTestId('tour-start').click();
+    const pop = page.getByTestId('tour-popover');
+    await expect.poll(async () => pop.isVisible()).toBe(true);
+    const first = await pop.textContent();
+    await page.getByRole('button', { name: 'Next' }).click();
+    expect(await pop.textContent()).not.toBe(first);
+    expect(await page.locator('.tour-highlight').count()).toBe(1);
+    await page.keyboard.press('Escape');
+    await expect.poll(async () => pop.count()).toBe(0);
+
+    expect(await page.getByText('Configuration').count()).toBeGreaterThan(0);
+    const url = page.url().replace(/#.*/, '') + '#preset=quick&epochs=2&seed=5&subset=0.5&classroom=1';
+    const other = await s.context.newPage();
+    await other.goto(url);
+    await expect.poll(async () => other.getByTestId('train-toggle').isVisible(), { timeout: 60_000 }).toBe(true);
+    expect(await other.locator('.config-panel').count()).toBe(0);
+    expect(await other.getByTestId('import-file').count()).toBe(0);
+    await other.close();
+  });
+
   it('exports the run and replays it from the bundle', async () => {
     const { page } = s;
     const before = await storeState(s);
