@@ -9,6 +9,7 @@
  * that per-step quantities are always drawn back in image coordinates.
  */
 import { createRng, permutation as seededPermutation } from '../core/rng';
+import { numpyPermutation } from '../core/numpyRandom';
 import type { Encoding } from '../core/formats/config';
 import type { MnistDataset } from './mnistAsset';
 
@@ -46,9 +47,13 @@ export function encodingShape(encoding: Encoding): { T: number; D: number; side:
   }
 }
 
-/** A seeded permutation of the encoding's T units (rows or pixels), Int32Array [T]. */
+/**
+ * The permutation of a permuted encoding's T units (rows or pixels), Int32Array [T]: numpy's
+ * `RandomState(seed).permutation(T)`, so seed 1234 with pixel28 is the paper's permuted MNIST and
+ * any permuted run can be rebuilt in Python with one line.
+ */
 export function encodingPermutation(encoding: Encoding, seed: number): Int32Array {
-  return seededPermutation(encodingShape(encoding).T, createRng(seed));
+  return numpyPermutation(seed >>> 0, encodingShape(encoding).T);
 }
 
 /**

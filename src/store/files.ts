@@ -172,7 +172,7 @@ async function replayBundle(bundle: RunBundle): Promise<void> {
 
 /** The sequence spec a run config implies (the permutation is seeded from the run seed). */
 export function specForConfig(encoding: Encoding, permute: number, seed: number): SequenceSpec {
-  return sequenceSpec(encoding, permute === 1 ? encodingPermutation(encoding, deriveSeed(seed, 'permutation')) : null);
+  return sequenceSpec(encoding, permute === 1 ? encodingPermutation(encoding, seed) : null);
 }
 
 async function analyzeModelFile(weights: ModelWeights, raw: Record<string, unknown>): Promise<void> {

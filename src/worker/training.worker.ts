@@ -105,6 +105,9 @@ function fastInfo(simd: boolean, why?: string): BackendInfo {
     : { backend: 'cpu', renderer: 'FTLE Lab fast engine (hand-written BPTT, JS)', floatPrecision: 32, ...(why ? { fallbackReason: why } : {}) };
 }
 
+/** WebGL renderers that are CPU rasterisers (headless Chromium, VMs, GPU blocklists). */
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render/i;
+
 /**
  * Picks the training engine for a backend preference:
  * - webgl / cpu: tfjs on that backend (webgl falls back to wasm, then cpu);
@@ -135,7 +138,11 @@ async function chooseEngine(config: RunConfig, spec: SequenceSpec, data: MnistDa
   fastModel.dispose();
   const msPerStep: Record<string, number> = { ...fastRun.msPerStep };
   let skipped = '';
-  if (tfjsInfo) {
+  if (tfjsInfo && tfjsInfo.backend === 'webgl' && SOFTWARE_RENDERER.test(tfjsInfo.renderer)) {
+    // A software rasteriser runs tfjs 30-300x slower than the fast engine here (docs/performance.md);
+    // its first step at T = 784, N = 512 alone takes minutes, so it is not even timed.
+    skipped = `tfjs webgl on a software renderer (${tfjsInfo.renderer}) not timed`;
+  } else if (tfjsInfo) {
     const tfModel = buildModel(config, spec, { kind: 'tfjs' });
     try {
       // A first tfjs step (shader compilation included) far slower than the fast engine cannot win:
@@ -349,7 +356,7 @@ async function loop(s: State): Promise<void> {
 async function start(config: RunConfig, dataUrl: string, resume?: { epoch: number; weights: NamedTensors }, dataset?: MnistDataset): Promise<void> {
   post({ type: 'progress', what: 'loading digits', fraction: 0 });
   const data = dataset ?? (await fetchMnistAsset(dataUrl, (f) => post({ type: 'progress', what: 'loading digits', fraction: f })));
-  const perm = config.permute === 1 ? encodingPermutation(config.encoding, deriveSeed(config.seed, 'permutation')) : null;
+  const perm = config.permute === 1 ? encodingPermutation(config.encoding, config.seed) : null;
   const spec = sequenceSpec(config.encoding, perm);
   post({ type: 'progress', what: 'starting the backend', fraction: 0 });
   const { engine, backend } = await chooseEngine(config, spec, data);
