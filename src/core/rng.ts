@@ -1,6 +1,6 @@
 /**
  * Seeded pseudo-random numbers for everything that must be reproducible from a URL.
- * Never use Math.random in core/model/worker code: a run is defined by its seed.
+ * Never use the unseeded global generator in core/model/worker code: a run is defined by its seed.
  *
  * Generator: mulberry32 (32-bit state, period 2^32) — small, fast, good enough for
  * initialisation, shuffling and random flip sets; not for cryptography.

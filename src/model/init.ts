@@ -81,3 +81,28 @@ export function initRnnWeights(o: RnnInitOptions): RnnWeights {
     'fc.bias': { shape: [C], data: new Float32Array(C) },
   };
 }
+
+/**
+ * Checks weights given to setWeights of either engine: all six tensors present, shapes equal to
+ * `expected` (by name), data length = product(shape), biases zero for a bias-free model.
+ * Throws RangeError naming the tensor.
+ */
+export function checkWeightsFor(
+  weights: Record<RnnTensorName, { shape: readonly number[]; data: ArrayLike<number> }>,
+  expected: (name: RnnTensorName) => readonly number[],
+  hasBias: boolean,
+): void {
+  for (const n of RNN_TENSOR_NAMES) {
+    const w = weights[n];
+    if (!w) throw new RangeError(`setWeights: missing tensor "${n}"`);
+    const shape = expected(n);
+    if (w.shape.length !== shape.length || w.shape.some((s, i) => s !== shape[i])) {
+      throw new RangeError(`setWeights: "${n}" has shape [${w.shape.join(', ')}], the model needs [${shape.join(', ')}]`);
+    }
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (w.data.length !== size) throw new RangeError(`setWeights: "${n}" has ${w.data.length} values, shape needs ${size}`);
+    if (!hasBias && (n === 'bias_ih_l0' || n === 'bias_hh_l0') && Array.prototype.some.call(w.data, (v: number) => v !== 0)) {
+      throw new RangeError(`setWeights: "${n}" is non-zero but the model is bias-free (bias=false)`);
+    }
+  }
+}

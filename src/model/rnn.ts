@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradients (the @tensorflow/tfjs umbrella does this import).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { tanhRecurrence } from './recurrence';
-import { initRnnWeights, RNN_TENSOR_NAMES, type RnnInit, type RnnTensorName, type RnnWeights, type TensorData } from './init';
+import { checkWeightsFor, initRnnWeights, RNN_TENSOR_NAMES, type RnnInit, type RnnTensorName, type RnnWeights, type TensorData } from './init';
 
 export type OptimizerName = 'sgd' | 'adam' | 'rmsprop';
 export type Reduction = 'mean' | 'sum';
@@ -242,19 +242,7 @@ export class RnnModel {
    * bias-free model only accepts zero biases. Optimiser state is kept.
    */
   setWeights(weights: Record<RnnTensorName, { shape: readonly number[]; data: ArrayLike<number> }>): void {
-    for (const n of RNN_TENSOR_NAMES) {
-      const w = weights[n];
-      if (!w) throw new RangeError(`setWeights: missing tensor "${n}"`);
-      const expected = this.variables[n].shape;
-      if (w.shape.length !== expected.length || w.shape.some((s, i) => s !== expected[i])) {
-        throw new RangeError(`setWeights: "${n}" has shape [${w.shape.join(', ')}], the model needs [${expected.join(', ')}]`);
-      }
-      const size = expected.reduce((a, b) => a * b, 1);
-      if (w.data.length !== size) throw new RangeError(`setWeights: "${n}" has ${w.data.length} values, shape needs ${size}`);
-      if (!this.hasBias && (n === 'bias_ih_l0' || n === 'bias_hh_l0') && Array.prototype.some.call(w.data, (v: number) => v !== 0)) {
-        throw new RangeError(`setWeights: "${n}" is non-zero but the model is bias-free (bias=false)`);
-      }
-    }
+    checkWeightsFor(weights, (n) => this.variables[n].shape, this.hasBias);
     tf.tidy(() => {
       for (const n of RNN_TENSOR_NAMES) this.variables[n].assign(tf.tensor(Float32Array.from(weights[n].data), this.variables[n].shape));
     });

@@ -10,7 +10,7 @@
  * the RNN_TENSOR_NAMES order [W_ih N*D | W_hh N*N | b_ih N | b_hh N | fc.weight C*N | fc.bias C];
  * the batch is time-major: xT [T][B][D], hidden states H [T+1][B][N] (slot 0 = h_0), dA [T][B][N].
  */
-import { initRnnWeights, RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../init';
+import { checkWeightsFor, initRnnWeights, RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../init';
 import type { OptimizerName, Reduction, RnnModelOptions } from '../rnn';
 import type { FastKernels } from './kernels';
 
@@ -398,18 +398,7 @@ export class FastRnn {
 
   /** Overwrites the parameters (same checks as RnnModel.setWeights); optimiser state is kept. */
   setWeights(weights: Record<RnnTensorName, { shape: readonly number[]; data: ArrayLike<number> }>): void {
-    for (const n of RNN_TENSOR_NAMES) {
-      const w = weights[n];
-      if (!w) throw new RangeError(`setWeights: missing tensor "${n}"`);
-      const expected = this.layout[n].shape;
-      if (w.shape.length !== expected.length || w.shape.some((s, i) => s !== expected[i])) {
-        throw new RangeError(`setWeights: "${n}" has shape [${w.shape.join(', ')}], the model needs [${expected.join(', ')}]`);
-      }
-      if (w.data.length !== this.layout[n].size) throw new RangeError(`setWeights: "${n}" has ${w.data.length} values, shape needs ${this.layout[n].size}`);
-      if (!this.hasBias && (n === 'bias_ih_l0' || n === 'bias_hh_l0') && Array.prototype.some.call(w.data, (v: number) => v !== 0)) {
-        throw new RangeError(`setWeights: "${n}" is non-zero but the model is bias-free (bias=false)`);
-      }
-    }
+    checkWeightsFor(weights, (n) => this.layout[n].shape, this.hasBias);
     const h = this.kernels.heap();
     for (const n of RNN_TENSOR_NAMES) {
       const { off, size } = this.layout[n];
