@@ -30,7 +30,10 @@ export interface EpochAnalysisOptions {
 
 export type EpochAnalysis = Omit<EpochSnapshot, 'epoch' | 'metrics'>;
 
-/** Default budget: ~10 s of float64 JS on a 2-core laptop-class CPU. */
+/**
+ * Default budget: ~10 s of float64 JS on a 2-core laptop-class CPU (~2-3 s with the WASM kernels;
+ * kept fixed so the number of random draws never depends on which kernels ran).
+ */
 export const DEFAULT_ANALYSIS_BUDGET_MACS = 1.2e10;
 
 /**
