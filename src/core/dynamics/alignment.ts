@@ -41,7 +41,7 @@ export function probeStepAlignments(
     if (t < N) {
       // dL_t/dW_hh = sum_{s<=t} da_s h_{s-1}^T with da_s = delta_s * (1 - h_s^2): rank <= t, so
       // its SVD comes from t x t factors (much cheaper than an N x N SVD at early steps).
-      const g = bpttSample(cell, inputs, xBase, traj, label, { tLoss: t, wantDeltas: true });
+      const g = bpttSample(cell, inputs, xBase, traj, label, { tLoss: t, wantDeltas: true, wantGrads: false });
       const A = new Float64Array(t * N);
       const Bv = new Float64Array(t * N);
       for (let s = 1; s <= t; s++) {

@@ -29,6 +29,11 @@ export interface BpttOptions {
   tLoss?: number;
   wantDeltas?: boolean;
   wantDx?: boolean;
+  /**
+   * Accumulate the recurrent-layer parameter gradients (default true). false skips their 2 G N^2
+   * work per step (e.g. when only the deltas are needed); `cell` is then all zeros.
+   */
+  wantGrads?: boolean;
 }
 
 /**
@@ -60,6 +65,7 @@ export function bpttSample(cell: Cell, inputs: Float64Array, xBase: number, traj
   const C = cell.numClasses;
   const D = cell.inputSize;
   const tLoss = opts.tLoss ?? T;
+  const wantGrads = opts.wantGrads ?? true;
   const logits = new Float64Array(C);
   const dz = new Float64Array(C);
   const deltas = opts.wantDeltas ? new Float64Array((T + 1) * S) : undefined;
@@ -74,7 +80,7 @@ export function bpttSample(cell: Cell, inputs: Float64Array, xBase: number, traj
   const cs = cell.cacheSize;
   for (let t = tLoss; t >= 1; t--) {
     if (deltas) deltas.set(dOut, t * S);
-    cell.backward(inputs, xBase + (t - 1) * D, traj.states, (t - 1) * S, traj.states, t * S, cs > 0 ? traj.cache : null, (t - 1) * cs, dOut, 0, dIn, 0, grads, dLdx ?? null, (t - 1) * D);
+    cell.backward(inputs, xBase + (t - 1) * D, traj.states, (t - 1) * S, traj.states, t * S, cs > 0 ? traj.cache : null, (t - 1) * cs, dOut, 0, dIn, 0, wantGrads ? grads : null, dLdx ?? null, (t - 1) * D);
     const tmp = dOut;
     dOut = dIn;
     dIn = tmp;
