@@ -3,5 +3,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { runCli } = await import('../src/cli/main.ts');
+const { runCli, useFastKernels } = await import('../src/cli/main.ts');
+await useFastKernels();
 process.exitCode = runCli(process.argv.slice(2));
