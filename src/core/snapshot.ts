@@ -8,6 +8,10 @@
  * K = number of flip k-values, R = random draws. Flat arrays are row-major. Time index 0 is
  * step t = 1. Logs are natural ("ln per step") unless a field says otherwise.
  * Plain number[] (not typed arrays) so the snapshot survives JSON and structured clone alike.
+ * NaN appears only where a value is undefined (run bundles write it as null, see
+ * formats/bundle.ts NAN_FIELDS): metrics before training, qrGradRelErr when the check is skipped,
+ * p-values and effect sizes of degenerate differences, alignment statistics at a step whose
+ * prefix-loss gradient is zero. Arrays a budget skipped are empty: flip.singleFlip, flip.absDLdx.
  */
 export interface EpochMetrics {
   /** Mean training cross-entropy over the epoch (nats), NaN for epoch 0. */
@@ -106,7 +110,10 @@ export interface EpochSnapshot {
   spectrum: number[][];
   /** Fraction of |h_t| > 0.99 over probes, steps and units. */
   saturation: number;
-  /** Relative difference between the Q/R-form and BPTT gradients dL/dW_hh (max over probes). */
+  /**
+   * Relative difference between the Q/R-form and BPTT gradients dL/dW_hh on probe 0 (~1e-15);
+   * NaN when skipped (state size > 128 or T*S*S > 4e6: it needs every Q_t and R_t).
+   */
   qrGradRelErr: number;
   alignment: AlignmentSummary | null;
   flip: FlipSummary | null;

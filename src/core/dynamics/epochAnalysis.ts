@@ -9,7 +9,7 @@
  * with k = S, and only when S <= 128 and T*S*S <= 4e6 floats (else NaN): storing every Q_t and R_t
  * beyond that costs hundreds of MB and seconds per epoch.
  */
-import type { AlignmentSummary } from '../snapshot';
+import type { AlignmentSummary, EpochSnapshot } from '../snapshot';
 import type { ModelWeights } from '../formats/model';
 import { createRng, deriveSeed } from '../rng';
 import { createCell } from './cells';
@@ -28,19 +28,12 @@ export interface SnapshotDynamicsOptions {
   seed: number;
 }
 
-export interface SnapshotDynamics {
-  k: number;
-  /** ln r_i(t), flat [B][T][k]. */
-  lnR: number[];
-  /** FTLE_i(T) per probe [B][k], ln per step. */
-  spectrum: number[][];
-  /** Fraction of |h_t| > 0.99 over probes, steps t = 1..T and units. */
-  saturation: number;
-  /** ||dW_hh(Q/R) - dW_hh(BPTT)|| / ||dW_hh(BPTT)|| on probe 0 (NaN when skipped, see above). */
-  qrGradRelErr: number;
-  /** rnn only (null for gru/lstm). */
-  alignment: AlignmentSummary | null;
-}
+/**
+ * The dynamics fields of an EpochSnapshot (their shapes and units are documented there):
+ * lnR [B][T][k], spectrum [B][k], saturation, qrGradRelErr (NaN when skipped, see above),
+ * alignment (rnn only; null for gru/lstm).
+ */
+export type SnapshotDynamics = Pick<EpochSnapshot, 'k' | 'lnR' | 'spectrum' | 'saturation' | 'qrGradRelErr' | 'alignment'>;
 
 /** Probe inputs for the snapshot: inputs [B*T*D], labels [B], optional h0 / c0 [B*N]. */
 export interface SnapshotProbe {
