@@ -66,6 +66,28 @@ describe('reliability', () => {
     expect((await state(s)).epochs).toEqual([0, 1, 2]);
   });
 
+  it('a full storage quota is shown and the in-memory run keeps going', async () => {
+    const other = await s.context.newPage();
+    // Every IndexedDB write fails as a browser with a full quota makes it fail.
+    await other.addInitScript(() => {
+      IDBObjectStore.prototype.put = function () {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      };
+    });
+    await other.goto(`${baseURL()}#preset=quick&epochs=2&seed=21&subset=0.25`);
+    await expect.poll(async () => other.getByTestId('train-toggle').isEnabled(), { timeout: 90_000 }).toBe(true);
+    await other.getByTestId('train-toggle').click();
+    const stateOf = () =>
+      other.evaluate(() => {
+        const st = (window as unknown as { ftleLab: { store: { getState: () => { epochs: { epoch: number }[]; banners: { kind: string; message: string }[] } } } }).ftleLab.store.getState();
+        return { epochs: st.epochs.map((e) => e.epoch), banners: st.banners.map((b) => `${b.kind}: ${b.message}`) };
+      });
+    await expect.poll(async () => (await stateOf()).epochs, { timeout: 120_000 }).toEqual([0, 1, 2]);
+    const banners = (await stateOf()).banners;
+    expect(banners.some((b) => /^warning: .*quota/i.test(b) && /continues in memory/.test(b))).toBe(true);
+    await other.close();
+  });
+
   it('refuses a NaN learning rate in the URL, naming the key', async () => {
     const { page } = s;
     await page.goto(`${baseURL()}#preset=quick&lr=NaN&seed=12`);
