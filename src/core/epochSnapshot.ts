@@ -8,6 +8,9 @@
 import type { ModelWeights } from './formats/model';
 import type { EpochSnapshot } from './snapshot';
 import { analyzeForSnapshot } from './dynamics/epochAnalysis';
+import { createCell } from './dynamics/cells';
+import { bpttSample } from './dynamics/gradients';
+import { probeTrajectory } from './dynamics/trajectory';
 import {
   DEFAULT_K_LIST, capKList, createRecurrentFlipEvaluator, fig4Softmax, flipSummaryForSnapshot, flipTest,
   rnnInputGradients, singlePixelFlipMap,
@@ -29,6 +32,22 @@ export interface EpochAnalysisOptions {
 }
 
 export type EpochAnalysis = Omit<EpochSnapshot, 'epoch' | 'metrics'>;
+
+/**
+ * dL/dx_t of the last-step loss for a GRU or LSTM by exact BPTT through its cell, flat [B][T][D]
+ * (the vanilla RNN has a faster path through the flip evaluator's cached trajectories). Gives the
+ * saliency and Taylor rankings of the flip test for every architecture.
+ */
+function gatedInputGradients(weights: ModelWeights, inputs: Float64Array, labels: ArrayLike<number>, B: number, T: number, D: number): Float64Array {
+  const cell = createCell(weights);
+  const out = new Float64Array(B * T * D);
+  for (let b = 0; b < B; b++) {
+    const traj = probeTrajectory(cell, { T, inputs }, b);
+    const g = bpttSample(cell, inputs, b * T * D, traj, labels[b], { wantDx: true, wantGrads: false });
+    out.set(g.dLdx!, b * T * D);
+  }
+  return out;
+}
 
 /**
  * Default budget: ~10 s of float64 JS on a 2-core laptop-class CPU (~2-3 s with the WASM kernels;
@@ -74,7 +93,7 @@ export function computeEpochAnalysis(
   const R = Math.max(5, Math.min(opts.draws, Math.floor(budget / Math.max(1, 2 * perDrawMacs))));
 
   const ev = createRecurrentFlipEvaluator(weights, inputs, labels, B, T, D);
-  const inputGradients = weights.arch === 'rnn' ? rnnInputGradients(weights, ev, labels) : undefined;
+  const inputGradients = weights.arch === 'rnn' ? rnnInputGradients(weights, ev, labels) : gatedInputGradients(weights, inputs, labels, B, T, D);
   const result = flipTest({ inputs, labels, B, T, D, scores, n, inputGradients, kList, R, seed: opts.seed, evaluator: ev });
   const singleMacs = B * ((T * (T + 1)) / 2) * stepMacs;
   const single = singleMacs <= budget ? singlePixelFlipMap(ev) : null;

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeEpochAnalysis } from '../../src/core/epochSnapshot';
 import { expectClose, flat, loadFixture } from './dynamics.fixtures';
+import * as cellsModule from '../../src/core/dynamics/cells';
 
 describe('computeEpochAnalysis (the snapshot path) reproduces the fixtures', () => {
   // The app's probes start from h0 = 0: the fixtures with h0 = 0.
@@ -54,4 +55,38 @@ describe('computeEpochAnalysis (the snapshot path) reproduces the fixtures', () 
       expect(a.flip!.singleFlip[b][top]).toBeCloseTo(expected.flip.dL_top[k1][b], 8);
     }
   });
+});
+
+describe('computeEpochAnalysis for gated cells', () => {
+  for (const name of ['gru_n8_t10_d2', 'lstm_n8_t10_d2'] as const) {
+    it(`${name}: saliency |dL/dx_t| equals central finite differences of the reference loss`, () => {
+      const { weights, probe, expected } = loadFixture(name);
+      // The snapshot path starts from h0 = 0 (c0 = 0): check against finite differences there.
+      const zeroProbe = { ...probe, h0: undefined, c0: undefined };
+      const a = computeEpochAnalysis(weights, zeroProbe.inputs, zeroProbe.labels, probe.T, probe.D, { k: expected.k, n: 1, draws: 5, seed: 1 });
+      const absDLdx = a.flip!.absDLdx;
+      expect(absDLdx.length).toBe(probe.B);
+      const { createCell, forwardLosses } = cellsModule;
+      const cell = createCell(weights);
+      const loss = (x: Float64Array, b: number) => forwardLosses(cell, x.subarray(b * probe.T * probe.D, (b + 1) * probe.T * probe.D), probe.labels.subarray(b, b + 1), probe.T, probe.D).loss[0];
+      const h = 1e-6;
+      for (const b of [0, probe.B - 1]) {
+        for (const t of [0, Math.floor(probe.T / 2), probe.T - 1]) {
+          let sum = 0;
+          for (let d = 0; d < probe.D; d++) {
+            const i = (b * probe.T + t) * probe.D + d;
+            const xp = Float64Array.from(zeroProbe.inputs);
+            const xm = Float64Array.from(zeroProbe.inputs);
+            xp[i] += h;
+            xm[i] -= h;
+            sum += Math.abs((loss(xp, b) - loss(xm, b)) / (2 * h));
+          }
+          expect(absDLdx[b][t]).toBeCloseTo(sum, 6);
+        }
+      }
+      expect(a.flip!.dL.saliency).toBeDefined();
+      expect(a.flip!.dL.taylor).toBeDefined();
+      expect(a.alignment).toBeNull();
+    });
+  }
 });
