@@ -17,7 +17,8 @@ export type IdxErrorCode =
   | 'bad-label'
   | 'not-28x28'
   | 'count-mismatch'
-  | 'bad-gzip';
+  | 'bad-gzip'
+  | 'missing-file';
 
 /** A problem with an IDX file; `code` is machine-readable. */
 export class IdxError extends Error {
@@ -141,4 +142,32 @@ export async function datasetFromIdx(files: IdxFiles, source = 'IDX files'): Pro
   const train = await readSplit(files.trainImages, files.trainLabels, 'train');
   const test = await readSplit(files.testImages, files.testLabels, 'test');
   return { train, test, rows: 28, cols: 28, source: `${source}: ${train.labels.length} train / ${test.labels.length} test` };
+}
+
+const IDX_ROLES: [keyof IdxFiles, RegExp][] = [
+  ['trainImages', /train-images/i],
+  ['trainLabels', /train-labels/i],
+  ['testImages', /t10k-images|test-images/i],
+  ['testLabels', /t10k-labels|test-labels/i],
+];
+
+/**
+ * Sorts four user-picked files into their roles by the standard names (train-images-idx3-ubyte,
+ * train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; .gz allowed) and builds
+ * the dataset. Throws IdxError naming what is missing or wrong.
+ */
+export async function datasetFromNamedIdxFiles(files: { name: string; buffer: ArrayBuffer }[]): Promise<MnistDataset> {
+  const found: Partial<IdxFiles> = {};
+  for (const [role, re] of IDX_ROLES) {
+    const f = files.find((x) => re.test(x.name));
+    if (f) found[role] = f.buffer;
+  }
+  const missing = IDX_ROLES.filter(([role]) => !found[role]).map(([, re]) => re.source.split('|')[0]);
+  if (missing.length) {
+    throw new IdxError(
+      'missing-file',
+      `expected four IDX files (train-images, train-labels, t10k-images, t10k-labels; .gz allowed); missing: ${missing.join(', ')}. Got: ${files.map((f) => f.name).join(', ') || 'none'}`,
+    );
+  }
+  return datasetFromIdx(found as IdxFiles, `idx:${files.map((f) => f.name).join(', ')}`);
 }

@@ -17,6 +17,8 @@ import { useRunStore } from './runStore';
 import { viewFromHash } from './viewHash';
 import type { ModelWeights } from '../core/formats/model';
 import type { ProbeInfo } from '../data/probeInfo';
+import { datasetFromNamedIdxFiles } from '../data/idx';
+import type { MnistDataset } from '../data/mnistAsset';
 
 interface Workers {
   /** null when an imported model is analysed (nothing to train). */
@@ -30,6 +32,8 @@ let probeInputs: Float32Array | null = null;
 /** Latest weights, kept on the UI side so a crashed worker can be restarted without loss. */
 let lastWeights: { epoch: number; weights: NamedTensors } | null = null;
 let modelExportResolver: ((json: string) => void) | null = null;
+/** The user's IDX digits of the current run (kept so a restarted worker trains on the same data). */
+let ownDataset: MnistDataset | null = null;
 
 /** Listeners the persistence layer hooks into (kept out of this module to keep it testable). */
 export const runEvents = {
@@ -146,7 +150,7 @@ export function applyConfig(config: RunConfig): void {
 }
 
 /** Starts (or restarts) a run: fresh workers, fresh store state; `resume` continues from weights. */
-export function startRun(config: RunConfig, resume?: { epoch: number; weights: NamedTensors }, keepSnapshots = false): void {
+export function startRun(config: RunConfig, resume?: { epoch: number; weights: NamedTensors }, keepSnapshots = false, dataset?: MnistDataset): void {
   stopWorkers();
   probeInputs = null;
   const store = useRunStore.getState();
@@ -181,7 +185,10 @@ export function startRun(config: RunConfig, resume?: { epoch: number; weights: N
     if (workers !== mine) return;
     useRunStore.getState().addBanner('error', `The analysis worker stopped: ${message}. Use "Restart worker" to continue.`);
   });
-  trainer.post({ type: 'init', config, dataUrl: dataUrl(), resume });
+  if (dataset) ownDataset = dataset;
+  else if (!keepSnapshots) ownDataset = null;
+  const data = ownDataset ?? undefined;
+  trainer.post({ type: 'init', config, dataUrl: dataUrl(), resume, dataset: data });
 }
 
 /** Restarts crashed or stuck workers, resuming from the last weights and keeping every snapshot. */
@@ -281,8 +288,20 @@ export function resetRun(): void {
   startRun(useRunStore.getState().config);
 }
 
-export function loadIdxFiles(files: { name: string; buffer: ArrayBuffer }[]): void {
-  workers?.trainer?.post({ type: 'loadIdx', files }, files.map((f) => f.buffer));
+/**
+ * Trains on the user's own IDX files. They are parsed and validated here first: a bad file gets a
+ * message naming the problem and the current run is left untouched; good files start a new run.
+ */
+export async function loadIdxFiles(files: { name: string; buffer: ArrayBuffer }[]): Promise<void> {
+  const store = useRunStore.getState();
+  let dataset: MnistDataset;
+  try {
+    dataset = await datasetFromNamedIdxFiles(files);
+  } catch (e) {
+    store.addBanner('error', `Could not load the IDX files: ${(e as Error).message}. Nothing was changed.`);
+    return;
+  }
+  startRun(store.config, undefined, false, dataset);
 }
 
 /** Test hook (and a way to rehearse a GPU reset): loses the trainer's WebGL context. */

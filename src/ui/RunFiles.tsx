@@ -26,7 +26,7 @@ export function RunFiles() {
       return;
     }
     const buffers = await Promise.all(list.map(async (f) => ({ name: f.name, buffer: await f.arrayBuffer() })));
-    loadIdxFiles(buffers);
+    await loadIdxFiles(buffers);
   };
 
   return (

@@ -9,6 +9,7 @@
  * One module defines every message; both sides import it, so a renamed field fails to compile.
  */
 import type { RunConfig } from '../core/formats/config';
+import type { MnistDataset } from '../data/mnistAsset';
 import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
 
 /** Weights as PyTorch-named tensors (row-major Float32Array data). */
@@ -28,11 +29,17 @@ export interface BackendInfo {
 }
 
 export type TrainerCommand =
-  | { type: 'init'; config: RunConfig; dataUrl: string; resume?: { epoch: number; weights: NamedTensors } }
+  | {
+      type: 'init';
+      config: RunConfig;
+      dataUrl: string;
+      resume?: { epoch: number; weights: NamedTensors };
+      /** The user's own digits (IDX files, parsed and validated on the UI side); else dataUrl is fetched. */
+      dataset?: MnistDataset;
+    }
   | { type: 'start' }
   | { type: 'pause' }
   | { type: 'step' }
-  | { type: 'loadIdx'; files: { name: string; buffer: ArrayBuffer }[] }
   | { type: 'exportModel' }
   /** Rehearsals of failures (tests, demos): lose the WebGL context; put a NaN into W_hh. */
   | { type: 'loseContext' }

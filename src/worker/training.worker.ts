@@ -13,7 +13,6 @@ import type { RunConfig } from '../core/formats/config';
 import { deriveSeed } from '../core/rng';
 import { encodeImages, encodingPermutation, probeIndices, sequenceSpec, type SequenceSpec } from '../data/encodings';
 import { probeInfoFromDataset } from '../data/probeInfo';
-import { datasetFromIdx, type IdxFiles } from '../data/idx';
 import { fetchMnistAsset, type MnistDataset } from '../data/mnistAsset';
 import { initBackend } from '../model/backend';
 import { ContextLostError, isContextLost, loseContext, recoverBackend } from '../model/gpuContext';
@@ -399,36 +398,12 @@ function fail(e: unknown, what: string): void {
   post({ type: 'error', message: `${what}: ${(e as Error)?.message ?? String(e)}`, fatal: true });
 }
 
-const IDX_ROLES: [keyof IdxFiles, RegExp][] = [
-  ['trainImages', /train-images/i],
-  ['trainLabels', /train-labels/i],
-  ['testImages', /t10k-images|test-images/i],
-  ['testLabels', /t10k-labels|test-labels/i],
-];
-
-async function loadIdx(files: { name: string; buffer: ArrayBuffer }[]): Promise<void> {
-  const found: Partial<IdxFiles> = {};
-  for (const [role, re] of IDX_ROLES) {
-    const f = files.find((x) => re.test(x.name));
-    if (f) found[role] = f.buffer;
-  }
-  const missing = IDX_ROLES.filter(([role]) => !found[role]).map(([, re]) => re.source.split('|')[0]);
-  if (missing.length) {
-    throw new Error(
-      `expected four IDX files (train-images, train-labels, t10k-images, t10k-labels; .gz allowed); missing: ${missing.join(', ')}. Got: ${files.map((f) => f.name).join(', ') || 'none'}`,
-    );
-  }
-  const dataset = await datasetFromIdx(found as IdxFiles, files.map((f) => f.name).join(', '));
-  if (!state) throw new Error('the trainer is not initialised');
-  await start(state.config, '', undefined, dataset);
-}
-
 ctx.onmessage = (e: MessageEvent<TrainerCommand>) => {
   const cmd = e.data;
   switch (cmd.type) {
     case 'init':
       appBase = new URL('../', cmd.dataUrl).href;
-      initDone = start(cmd.config, cmd.dataUrl, cmd.resume).catch((err) => fail(err, 'Could not start training'));
+      initDone = start(cmd.config, cmd.dataUrl, cmd.resume, cmd.dataset).catch((err) => fail(err, 'Could not start training'));
       break;
     case 'start':
     case 'step':
@@ -441,9 +416,6 @@ ctx.onmessage = (e: MessageEvent<TrainerCommand>) => {
       break;
     case 'pause':
       if (state) state.mode = 'paused';
-      break;
-    case 'loadIdx':
-      initDone = loadIdx(cmd.files).catch((err) => post({ type: 'error', message: `Could not load the IDX files: ${(err as Error).message}`, fatal: false }));
       break;
     case 'exportModel':
       if (!state) return;

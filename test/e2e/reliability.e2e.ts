@@ -5,11 +5,13 @@
  * keeps the tensor count flat and the page heap bounded.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { baseURL, openSession, type Session } from './browser';
 import { createRng } from '../../src/core/rng';
+import { loadMnistAsset } from '../../src/data/mnistAsset';
 
 async function state(s: Session) {
   return s.page.evaluate(() => {
@@ -86,6 +88,58 @@ describe('reliability', () => {
     const banners = (await stateOf()).banners;
     expect(banners.some((b) => /^warning: .*quota/i.test(b) && /continues in memory/.test(b))).toBe(true);
     await other.close();
+  });
+
+  it('trains on the user\'s own IDX files; a truncated IDX file is refused and changes nothing', async () => {
+    const { page } = s;
+    // Four standard IDX files (the last two gzipped) built from real digits of the bundled asset.
+    const ds = await loadMnistAsset(readFileSync('public/data/mnist-10k.bin'));
+    const idxImages = (images: Uint8Array, n: number) => {
+      const head = Buffer.alloc(16);
+      head.writeUInt32BE(0x803, 0);
+      head.writeUInt32BE(n, 4);
+      head.writeUInt32BE(28, 8);
+      head.writeUInt32BE(28, 12);
+      return Buffer.concat([head, Buffer.from(images.subarray(0, n * 784))]);
+    };
+    const idxLabels = (labels: Uint8Array, n: number) => {
+      const head = Buffer.alloc(8);
+      head.writeUInt32BE(0x801, 0);
+      head.writeUInt32BE(n, 4);
+      return Buffer.concat([head, Buffer.from(labels.subarray(0, n))]);
+    };
+    const dir = join(profile, 'idx');
+    mkdirSync(dir, { recursive: true });
+    const files = {
+      'train-images-idx3-ubyte': idxImages(ds.train.images, 3000),
+      'train-labels-idx1-ubyte': idxLabels(ds.train.labels, 3000),
+      't10k-images-idx3-ubyte.gz': gzipSync(idxImages(ds.test.images, 500)),
+      't10k-labels-idx1-ubyte.gz': gzipSync(idxLabels(ds.test.labels, 500)),
+    };
+    for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
+
+    await page.goto(`${baseURL()}#preset=quick&epochs=1&seed=17`);
+    await page.reload();
+    await waitReady(s);
+    await expect.poll(async () => (await state(s)).epochs, { timeout: 60_000 }).toEqual([0]);
+    // A truncated images file: refused with the byte counts, the current run untouched.
+    const bad = join(dir, 'bad');
+    mkdirSync(bad, { recursive: true });
+    writeFileSync(join(bad, 'train-images-idx3-ubyte'), files['train-images-idx3-ubyte'].subarray(0, 5000));
+    for (const name of ['train-labels-idx1-ubyte', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']) writeFileSync(join(bad, name), files[name as keyof typeof files]);
+    await page.getByTestId('load-idx').setInputFiles(['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].map((n) => join(bad, n)));
+    await expect.poll(async () => (await state(s)).banners.some((b) => /train images file: expected 2352016 bytes for 3000x28x28, got 5000/.test(b)), { timeout: 30_000 }).toBe(true);
+    expect((await state(s)).epochs).toEqual([0]);
+    expect(await page.getByTestId('error-banner').first().isVisible()).toBe(true);
+
+    // The good files: a new run on them, which learns.
+    await page.getByTestId('load-idx').setInputFiles(Object.keys(files).map((n) => join(dir, n)));
+    await expect.poll(async () => page.evaluate(() => (window as unknown as { ftleLab: { store: { getState: () => { dataSource: string } } } }).ftleLab.store.getState().dataSource), { timeout: 60_000 }).toMatch(/^idx:.*3000 train \/ 500 test/);
+    await waitReady(s);
+    await page.getByTestId('train-toggle').click();
+    await expect.poll(async () => (await state(s)).epochs, { timeout: 120_000 }).toEqual([0, 1]);
+    const acc = await page.evaluate(() => (window as unknown as { ftleLab: { store: { getState: () => { epochs: { metrics: { testAcc: number } }[] } } } }).ftleLab.store.getState().epochs[1].metrics.testAcc);
+    expect(acc).toBeGreaterThan(0.3);
   });
 
   it('refuses a NaN learning rate in the URL, naming the key', async () => {
