@@ -65,7 +65,7 @@ export function bootFromHash(): RunConfig {
   store.set({ config, configIssues: issues });
   for (const issue of issues) store.addBanner('error', `URL parameter refused: ${issue.message}`);
   const view = viewFromHash(window.location.hash);
-  store.set({ ...view, scoreN: view.scoreN ?? config.n, classroom: view.classroom ?? false });
+  store.set({ ...view, scoreN: view.scoreN ?? config.n, hidden: view.hidden ?? [] });
   return config;
 }
 

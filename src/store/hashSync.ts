@@ -12,12 +12,12 @@ export function installHashSync(): void {
     if (
       s.config === prev.config && s.selectedEpoch === prev.selectedEpoch && s.selectedProbe === prev.selectedProbe &&
       s.scoreN === prev.scoreN && s.normMode === prev.normMode && s.logBase === prev.logBase &&
-      s.flipK === prev.flipK && s.overlapM === prev.overlapM && s.classroom === prev.classroom
+      s.flipK === prev.flipK && s.overlapM === prev.overlapM && s.hidden === prev.hidden
     ) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       const st = useRunStore.getState();
-      const hash = hashFor(st, st.classroom);
+      const hash = hashFor(st);
       if (window.location.hash !== hash) history.replaceState(null, '', hash);
     }, 150);
   });

@@ -7,6 +7,7 @@ import { create } from 'zustand';
 import type { ConfigIssue, RunConfig } from '../core/formats/config';
 import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
 import type { ModelWeights } from '../core/formats/model';
+import type { HideKey } from './viewHash';
 import type { BackendInfo, ProbeInfo } from '../worker/protocol';
 
 export type RunStatus = 'idle' | 'loading' | 'ready' | 'training' | 'paused' | 'done';
@@ -54,8 +55,8 @@ export interface RunState {
   mode: 'train' | 'replay' | 'model';
   banners: Banner[];
   storageNote: string | null;
-  /** Classroom mode (from the link): hides the configuration controls. */
-  classroom: boolean;
+  /** Controls hidden by a classroom link (`hide=` / `classroom=1`). */
+  hidden: HideKey[];
   /** An imported model (mode 'model' or a replayed bundle's weights), as its ftle-lab.model/v1 object. */
   importedModel: Record<string, unknown> | null;
   /** The imported model parsed to float64 (mode 'model'). */
@@ -96,7 +97,7 @@ export const useRunStore = create<RunState & RunActions>()((set) => ({
   mode: 'train',
   banners: [],
   storageNote: null,
-  classroom: false,
+  hidden: [],
   importedModel: null,
   importedWeights: null,
   set: (patch) => set(patch),

@@ -1,6 +1,6 @@
 /**
  * The view half of the URL hash: what is selected (epoch, probe, score n, colour normalisation,
- * log base, flip preview k, overlap m) and the classroom switch. The run half is the RunConfig
+ * log base, flip preview k, overlap m) and the controls a classroom link hides. The run half is the RunConfig
  * (core/formats/config.ts); both share one hash so a link reproduces run and view.
  * Invalid view values are ignored (they cannot hurt a run), never thrown.
  */
@@ -15,8 +15,15 @@ export interface ViewState {
   logBase: 'e' | '2';
   flipK: number;
   overlapM: number;
-  classroom: boolean;
+  /** Controls hidden by the link (classroom mode), from HIDEABLE. */
+  hidden: HideKey[];
 }
+
+/** What a classroom link can hide (as TensorFlow Playground does): `hide=config,files`. */
+export const HIDEABLE = ['preset', 'config', 'files', 'runs', 'tour'] as const;
+export type HideKey = (typeof HIDEABLE)[number];
+/** `classroom=1` without `hide`: everything but the run controls and the panels. */
+export const CLASSROOM_DEFAULT: HideKey[] = ['config', 'files', 'runs'];
 
 const NORMS: NormMode[] = ['probe', 'epoch', 'all'];
 
@@ -44,12 +51,14 @@ export function viewFromHash(hash: string): Partial<ViewState> {
   if (fk !== undefined) out.flipK = fk;
   const m = intParam(p, 'm', 1, 1024);
   if (m !== undefined) out.overlapM = m;
-  if (p.get('classroom') === '1') out.classroom = true;
+  const hide = p.get('hide');
+  if (hide !== null) out.hidden = hide.split(',').filter((h): h is HideKey => (HIDEABLE as readonly string[]).includes(h));
+  else if (p.get('classroom') === '1') out.hidden = [...CLASSROOM_DEFAULT];
   return out;
 }
 
 /** The full hash for the current run config and view (only non-default view keys are written). */
-export function hashFor(s: Pick<RunState, 'config' | 'selectedEpoch' | 'selectedProbe' | 'scoreN' | 'normMode' | 'logBase' | 'flipK' | 'overlapM'>, classroom: boolean): string {
+export function hashFor(s: Pick<RunState, 'config' | 'selectedEpoch' | 'selectedProbe' | 'scoreN' | 'normMode' | 'logBase' | 'flipK' | 'overlapM' | 'hidden'>): string {
   const extra: Record<string, string | number> = {};
   if (s.selectedEpoch !== null) extra.sel = s.selectedEpoch;
   if (s.selectedProbe !== 0) extra.probe_sel = s.selectedProbe;
@@ -58,6 +67,6 @@ export function hashFor(s: Pick<RunState, 'config' | 'selectedEpoch' | 'selected
   if (s.logBase === '2') extra.log2 = 1;
   if (s.flipK !== 10) extra.flipk = s.flipK;
   if (s.overlapM !== 3) extra.m = s.overlapM;
-  if (classroom) extra.classroom = 1;
+  if (s.hidden.length) extra.hide = s.hidden.join(',');
   return configToHash(s.config, extra);
 }

@@ -6,27 +6,30 @@ import { RunsPanel } from './RunsPanel';
 import { Tour } from './Tour';
 import { Workbench } from './Workbench';
 import { useRunStore } from '../store/runStore';
+import type { HideKey } from '../store/viewHash';
 import './app.css';
 
 /**
- * The page: controls and files on top, messages, then the panels. In classroom mode (a link with
- * classroom=1) the configuration, files and saved runs are hidden so a lecture shows only the science.
+ * The page: controls and files on top, messages, then the panels. A classroom link hides chosen
+ * controls (`hide=preset,config,files,runs,tour`; `classroom=1` = config, files and saved runs) so a
+ * lecture shows only the science.
  */
 export function App() {
-  const classroom = useRunStore((s) => s.classroom);
+  const hidden = useRunStore((s) => s.hidden);
+  const shown = (k: HideKey) => !hidden.includes(k);
   return (
-    <div className={`app${classroom ? ' classroom' : ''}`}>
+    <div className={`app${hidden.length ? ' classroom' : ''}`}>
       <header className="app-header">
         <h1>
           FTLE Lab <small>Lyapunov dynamics of a recurrent network, live — with nulls and controls</small>
         </h1>
-        <ControlBar />
+        <ControlBar hidePreset={!shown('preset')} />
         <div className="secondary-bar">
-          <Tour />
-          {!classroom && <RunFiles />}
+          {shown('tour') && <Tour />}
+          {shown('files') && <RunFiles />}
         </div>
-        {!classroom && <ConfigPanel />}
-        {!classroom && <RunsPanel />}
+        {shown('config') && <ConfigPanel />}
+        {shown('runs') && <RunsPanel />}
       </header>
       <Banners />
       <Workbench />

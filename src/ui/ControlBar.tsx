@@ -7,7 +7,7 @@ function formatAcc(a: number | undefined): string {
 }
 
 /** Run controls and live status: preset, start/pause, one epoch, reset, backend, epoch, accuracy. */
-export function ControlBar() {
+export function ControlBar({ hidePreset = false }: { hidePreset?: boolean }) {
   const config = useRunStore((s) => s.config);
   const status = useRunStore((s) => s.status);
   const backend = useRunStore((s) => s.backend);
@@ -26,6 +26,7 @@ export function ControlBar() {
   const busy = status === 'loading' || mode !== 'train';
   return (
     <div className="control-bar" role="toolbar" aria-label="Run controls">
+      {!hidePreset && (
       <label className="preset">
         <span>Preset</span>
         <select
@@ -41,6 +42,7 @@ export function ControlBar() {
           ))}
         </select>
       </label>
+      )}
       <button type="button" data-testid="train-toggle" className="primary" disabled={busy || status === 'done'} onClick={toggleTraining}>
         {status === 'training' ? 'Pause' : 'Start'}
       </button>

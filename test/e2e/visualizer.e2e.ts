@@ -131,6 +131,14 @@ describe('visualizer', () => {
     await expect.poll(async () => other.getByTestId('train-toggle').isVisible(), { timeout: 60_000 }).toBe(true);
     expect(await other.locator('.config-panel').count()).toBe(0);
     expect(await other.getByTestId('import-file').count()).toBe(0);
+    // hide= picks the controls: here the preset picker and the tour, nothing else.
+    await other.goto(url.replace('classroom=1', 'hide=preset,tour'));
+    await other.reload();
+    await expect.poll(async () => other.getByTestId('train-toggle').isVisible(), { timeout: 60_000 }).toBe(true);
+    expect(await other.getByTestId('preset-select').count()).toBe(0);
+    expect(await other.getByTestId('tour-start').count()).toBe(0);
+    expect(await other.locator('.config-panel').count()).toBe(1);
+    expect(other.url()).toMatch(/hide=preset(%2C|,)tour/);
     await other.close();
   });
 
