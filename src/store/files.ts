@@ -130,23 +130,19 @@ export async function importFile(file: File): Promise<void> {
 }
 
 async function replayBundle(bundle: RunBundle): Promise<void> {
+  const spec = specForConfig(bundle.config.encoding, bundle.config.permute, bundle.config.seed);
   let probe: ProbeInfo;
   if (!bundle.dataSource.startsWith('idx:')) {
-    const dataset = await bundledDataset();
-    const spec = specForConfig(bundle.config.encoding, bundle.config.permute, bundle.config.seed);
-    probe = probeInfoFromDataset(dataset, spec, bundle.probe.indices);
-    probe.labels = bundle.probe.labels;
+    probe = { ...probeInfoFromDataset(await bundledDataset(), spec, bundle.probe.indices), labels: bundle.probe.labels };
   } else {
-    const e = bundle.epochs[0];
-    const side = bundle.config.encoding === 'pixel14' ? 14 : 28;
-    const spec = specForConfig(bundle.config.encoding, bundle.config.permute, bundle.config.seed);
+    // The user's IDX digits are not in the bundle: panels draw, digit thumbnails stay blank.
     probe = {
       indices: bundle.probe.indices,
       labels: bundle.probe.labels,
-      side,
-      digits: bundle.probe.indices.map(() => new Array(side * side).fill(0)),
+      side: spec.side,
+      digits: bundle.probe.indices.map(() => new Array(spec.side * spec.side).fill(0)),
       stepToCells: spec.stepToCells.map((c) => c.map(([r, cc]) => [r, cc] as [number, number])),
-      T: e.T,
+      T: spec.T,
       D: spec.D,
     };
   }
