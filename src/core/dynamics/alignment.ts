@@ -9,7 +9,8 @@
 import type { Cell } from './cells';
 import { bpttSample } from './gradients';
 import type { Trajectory } from './trajectory';
-import { participationRatio, subspaceOverlap, svd, svdOfOuterSum, type Svd } from '../linalg/svd';
+import { participationRatio, subspaceOverlap, svdOfOuterSum, type Svd } from '../linalg/svd';
+import { alignmentSvd } from '../linalg/topSvd';
 
 /** What one probe contributes at each analysed step. */
 export interface ProbeStepAlignment {
@@ -26,7 +27,9 @@ export interface ProbeStepAlignment {
  * SVDs of the prefix-loss gradients dL_t/dW_hh of one probe sequence at the given 1-based steps,
  * paired with Q_t (qAt: step -> vector-major Q_t with kq vectors). Each SVD holds at least
  * minVectors singular vectors (default 6 = nsv + 1), completed with zero-singular-value directions
- * when the gradient's rank (<= t) is lower.
+ * when the gradient's rank (<= t) is lower, and all singular values (participation ratio). Matrices
+ * larger than FAST_SVD_MIN_SIZE (128) hold exactly minVectors vectors (topSvd.ts: randomized
+ * subspace iteration to residual 1e-12 s_1); smaller ones (every fixture) the exact full SVD.
  */
 export function probeStepAlignments(
   cell: Cell, inputs: Float64Array, xBase: number, traj: Trajectory, label: number, steps: number[],
@@ -51,10 +54,10 @@ export function probeStepAlignments(
           Bv[(s - 1) * N + i] = traj.states[(s - 1) * S + i];
         }
       }
-      return { t, svd: svdOfOuterSum(A, Bv, N, t, minVectors), q, kq };
+      return { t, svd: svdOfOuterSum(A, Bv, N, t, minVectors, (K, tt) => alignmentSvd(K, tt, tt, minVectors)), q, kq };
     }
     const g = bpttSample(cell, inputs, xBase, traj, label, { tLoss: t });
-    return { t, svd: svd(g.cell.weight_hh, N, N), q, kq };
+    return { t, svd: alignmentSvd(g.cell.weight_hh, N, N, minVectors), q, kq };
   });
 }
 

@@ -16,7 +16,8 @@ import { createCell } from './cells';
 import { probeLyapunov, qrIteration } from './lyapunov';
 import { bpttSample, gradsFromDeltas, qrFormDeltas, relativeDifference } from './gradients';
 import { cosineMatrix, defaultAlignmentSteps, probeStepAlignments, sampleStd, type ProbeStepAlignment } from './alignment';
-import { participationRatio, subspaceOverlap, svd } from '../linalg/svd';
+import { participationRatio, subspaceOverlap } from '../linalg/svd';
+import { alignmentSvd } from '../linalg/topSvd';
 import { probeTrajectory } from './trajectory';
 
 export interface SnapshotDynamicsOptions {
@@ -102,7 +103,8 @@ function alignmentSummary(per: ProbeStepAlignment[][], weights: ModelWeights, N:
   const B = per.length;
   const nSteps = per[0].length;
   const nsv = Math.min(5, N);
-  const whh = svd(weights.tensors.weight_hh_l0, N, N);
+  // Only the first nsv right and max(m) left vectors of W_hh are read (exact SVD for N <= 128).
+  const whh = alignmentSvd(weights.tensors.weight_hh_l0, N, N, Math.max(nsv, ...mList));
   const first = Array.from({ length: nq }, (_, a) => a);
   // 10 random distinct indices among the kA tracked vectors (seeded), the paper's baseline.
   const rng = createRng(deriveSeed(seed, 'align-random-q'));

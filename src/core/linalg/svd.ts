@@ -7,12 +7,16 @@ import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { mgsQr as mgsQrLocal } from './qr';
 
 export interface Svd {
-  /** Singular values, descending, r = min(m, n). */
+  /**
+   * Singular values, descending: at least r of them; all min(m, n) (zero-padded to r) when only the
+   * top r vectors were computed (topSvd.ts alignmentSvd), so participationRatio(s) stays exact.
+   */
   s: Float64Array;
   /** Left singular vectors, vector-major [r][m] (u_j contiguous). */
   U: Float64Array;
   /** Right singular vectors, vector-major [r][n] (v_j contiguous). */
   V: Float64Array;
+  /** Number of singular vector pairs held (min(m, n) for svd()). */
   r: number;
 }
 
@@ -84,8 +88,13 @@ export function participationRatio(s: ArrayLike<number>): number {
  * With minVectors > t, U and V are completed with orthonormal vectors of singular value 0 (any
  * completion is a valid SVD), so callers can always read that many.
  * Cost O(n t^2 + t^3) instead of O(n^3): the prefix gradient dL_t/dW_hh at an early step is such a sum.
+ * smallSvd (default: the exact svd) computes the t x t SVD; one that returns only the first kv < t
+ * vectors but all t values in s (topSvd.ts alignmentSvd) makes U, V hold kv (or minVectors) vectors.
  */
-export function svdOfOuterSum(A: Float64Array, B: Float64Array, n: number, t: number, minVectors = 0): Svd {
+export function svdOfOuterSum(
+  A: Float64Array, B: Float64Array, n: number, t: number, minVectors = 0,
+  smallSvd: (K: Float64Array, t: number) => Svd = (K, tt) => svd(K, tt, tt),
+): Svd {
   const qa = A.slice(0, t * n);
   const qb = B.slice(0, t * n);
   const ra = new Float64Array(t * t);
@@ -101,10 +110,11 @@ export function svdOfOuterSum(A: Float64Array, B: Float64Array, n: number, t: nu
       K[i * t + j] = s;
     }
   }
-  const small = svd(K, t, t);
-  const U = new Float64Array(t * n);
-  const V = new Float64Array(t * n);
-  for (let j = 0; j < t; j++) {
+  const small = smallSvd(K, t);
+  const kv = small.r;
+  const U = new Float64Array(kv * n);
+  const V = new Float64Array(kv * n);
+  for (let j = 0; j < kv; j++) {
     for (let l = 0; l < t; l++) {
       const u = small.U[j * t + l];
       const v = small.V[j * t + l];
@@ -129,9 +139,10 @@ export function svdOfOuterSum(A: Float64Array, B: Float64Array, n: number, t: nu
       }
     }
   }
-  const r = Math.min(n, Math.max(t, minVectors));
-  if (r === t) return { s: small.s, U, V, r: t };
-  const s = new Float64Array(r);
+  const r = Math.min(n, Math.max(kv, minVectors));
+  const nValues = Math.max(small.s.length, r);
+  if (r === kv && nValues === small.s.length) return { s: small.s, U, V, r: kv };
+  const s = new Float64Array(nValues);
   s.set(small.s);
   const Uc = new Float64Array(r * n);
   const Vc = new Float64Array(r * n);
