@@ -5,7 +5,7 @@ import { bootFromHash, simulateContextLoss, simulateDivergence, simulateWorkerCr
 import { useRunStore } from './store/runStore';
 import { installPersistence, refreshUsage, restoreMatchingRun } from './store/persistRun';
 import { installHashSync } from './store/hashSync';
-import { setDeferredRendering } from './ui/panels/useRenderer';
+import { setDeferredRendering, whenRedrawsIdle } from './ui/panels/useRenderer';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
@@ -14,7 +14,7 @@ installPersistence();
 setDeferredRendering(true);
 // Automation hook (documented in README): read-only access to the store for tests and scripts,
 // and a way to rehearse a GPU reset.
-(window as unknown as { ftleLab: unknown }).ftleLab = { store: useRunStore, simulateContextLoss, simulateDivergence, simulateWorkerCrash };
+(window as unknown as { ftleLab: unknown }).ftleLab = { store: useRunStore, simulateContextLoss, simulateDivergence, simulateWorkerCrash, whenRedrawsIdle };
 const config = bootFromHash();
 createRoot(root).render(
   <StrictMode>

@@ -57,11 +57,20 @@ describe('visualizer', () => {
     await page.keyboard.press('End');
     await page.keyboard.press('ArrowLeft');
     await expect.poll(async () => (await storeState(s)).selectedEpoch).toBe(1);
-    const t0 = Date.now();
-    await page.keyboard.press('ArrowLeft');
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-    console.log(`[e2e] scrub redraw (key -> 2 frames): ${Date.now() - t0} ms`);
-    await page.keyboard.press('ArrowRight');
+    // Scrub speed: key press -> every panel redrawn (the deferred redraw queue drained), in the page's clock.
+    const scrubMs: number[] = [];
+    for (const key of ['ArrowLeft', 'ArrowRight', 'ArrowLeft', 'ArrowRight']) {
+      const t = await page.evaluate(async (k) => {
+        const w = window as unknown as { ftleLab: { whenRedrawsIdle: () => Promise<void> } };
+        const t0 = performance.now();
+        document.activeElement!.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
+        await new Promise((r) => setTimeout(r, 0));
+        await w.ftleLab.whenRedrawsIdle();
+        return performance.now() - t0;
+      }, key);
+      scrubMs.push(t);
+    }
+    console.log(`[e2e] scrub: key -> all panels redrawn: ${scrubMs.map((x) => x.toFixed(0)).join(', ')} ms`);
     await expect.poll(async () => (await storeState(s)).selectedEpoch).toBe(1);
 
     const state = await storeState(s);
@@ -88,6 +97,25 @@ describe('visualizer', () => {
       const tol = 0.5 * 10 ** (exp - decimals) * 1.0001;
       expect(Math.abs(shown - truth), `${text} | truth ${truth}`).toBeLessThanOrEqual(tol);
     }
+    // Hover cost: pointermove -> tooltip text written (same task), over a sweep of the heatmap.
+    const hoverMs = await page.evaluate(() => {
+      const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="pixel-heatmap"]')!;
+      const tip = document.querySelector<HTMLElement>('[data-testid="heatmap-tooltip"]')!;
+      const r = canvas.getBoundingClientRect();
+      const times: number[] = [];
+      for (let i = 0; i < 200; i++) {
+        const x = r.left + ((i * 37) % 100) / 100 * r.width;
+        const y = r.top + ((i * 53) % 100) / 100 * r.height;
+        const t0 = performance.now();
+        canvas.dispatchEvent(new PointerEvent('pointermove', { clientX: x, clientY: y, bubbles: true }));
+        if (tip.hidden) continue;
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      return { median: times[times.length >> 1], max: times[times.length - 1], n: times.length };
+    });
+    console.log(`[e2e] hover -> tooltip: median ${hoverMs.median.toFixed(2)} ms, max ${hoverMs.max.toFixed(2)} ms over ${hoverMs.n} moves`);
+    expect(hoverMs.n).toBeGreaterThan(100);
     await page.screenshot({ path: join(ARTIFACTS, 'main-1366x768.png'), fullPage: false });
     await page.setViewportSize({ width: 1920, height: 1080 });
     await page.screenshot({ path: join(ARTIFACTS, 'main-1920x1080.png'), fullPage: false });

@@ -19,10 +19,21 @@ export function setDeferredRendering(on: boolean): void {
   deferRedraws = on;
 }
 
+let idleWaiters: (() => void)[] = [];
+
+/** Resolves when no redraw is queued (measurements: "scrubbing redraws all panels within ..."). */
+export function whenRedrawsIdle(): Promise<void> {
+  if (!pumping) return Promise.resolve();
+  return new Promise((resolve) => idleWaiters.push(resolve));
+}
+
 function pump(): void {
   const next = queue.entries().next();
   if (next.done) {
     pumping = false;
+    const w = idleWaiters;
+    idleWaiters = [];
+    for (const f of w) f();
     return;
   }
   const [key, draw] = next.value;
