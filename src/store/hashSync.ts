@@ -3,17 +3,13 @@
  * that reproduces what is on screen. replaceState: selections do not flood the history.
  */
 import { useRunStore } from './runStore';
-import { hashFor } from './viewHash';
+import { hashFor, VIEW_KEYS } from './viewHash';
 
 export function installHashSync(): void {
   let timer: ReturnType<typeof setTimeout> | null = null;
   useRunStore.subscribe((s, prev) => {
     if (!s.config) return;
-    if (
-      s.config === prev.config && s.selectedEpoch === prev.selectedEpoch && s.selectedProbe === prev.selectedProbe &&
-      s.scoreN === prev.scoreN && s.normMode === prev.normMode && s.logBase === prev.logBase &&
-      s.flipK === prev.flipK && s.overlapM === prev.overlapM && s.hidden === prev.hidden
-    ) return;
+    if (s.config === prev.config && VIEW_KEYS.every((k) => s[k] === prev[k])) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       const st = useRunStore.getState();

@@ -7,17 +7,9 @@
 import { configToHash } from '../core/formats/config';
 import type { NormMode, RunState } from './runStore';
 
-export interface ViewState {
-  selectedEpoch: number | null;
-  selectedProbe: number;
-  scoreN: number;
-  normMode: NormMode;
-  logBase: 'e' | '2';
-  flipK: number;
-  overlapM: number;
-  /** Controls hidden by the link (classroom mode), from HIDEABLE. */
-  hidden: HideKey[];
-}
+/** The store fields that make up the view half of the hash (one list: parse, write and sync use it). */
+export const VIEW_KEYS = ['selectedEpoch', 'selectedProbe', 'scoreN', 'normMode', 'logBase', 'flipK', 'overlapM', 'hidden'] as const;
+export type ViewState = Pick<RunState, (typeof VIEW_KEYS)[number]>;
 
 /** What a classroom link can hide (as TensorFlow Playground does): `hide=config,files`. */
 export const HIDEABLE = ['preset', 'config', 'files', 'runs', 'tour'] as const;
@@ -58,7 +50,7 @@ export function viewFromHash(hash: string): Partial<ViewState> {
 }
 
 /** The full hash for the current run config and view (only non-default view keys are written). */
-export function hashFor(s: Pick<RunState, 'config' | 'selectedEpoch' | 'selectedProbe' | 'scoreN' | 'normMode' | 'logBase' | 'flipK' | 'overlapM' | 'hidden'>): string {
+export function hashFor(s: Pick<RunState, 'config'> & ViewState): string {
   const extra: Record<string, string | number> = {};
   if (s.selectedEpoch !== null) extra.sel = s.selectedEpoch;
   if (s.selectedProbe !== 0) extra.probe_sel = s.selectedProbe;

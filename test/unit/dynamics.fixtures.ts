@@ -56,3 +56,25 @@ export function expectClose(ours: ArrayLike<number>, reference: unknown, rel: nu
   }
   expect(at, `${what}: worst element ${at}: ours ${ours[at]} vs reference ${ref[at]}`).toBe(-1);
 }
+
+/** Every numeric leaf of the reference must exist in ours and agree to 1e-8 relative; strings are descriptions. Returns the count compared. */
+export function compareTree(ours: unknown, ref: unknown, path: string): number {
+  if (typeof ref === 'string') return 0;
+  if (ref === null) {
+    expect(ours, path).toBeNull();
+    return 0;
+  }
+  if (Array.isArray(ref) || typeof ref === 'number') {
+    expect(ours, path).toBeDefined();
+    const r = flat(ref);
+    // Tie margins of exactly-tied scores and p-values can be exact 0/1: abs tolerance covers them.
+    expectClose(flat(ours), r, 1e-8, 1e-11, path);
+    return r.length;
+  }
+  let n = 0;
+  for (const [k, v] of Object.entries(ref as Record<string, unknown>)) {
+    expect(ours as Record<string, unknown>, `${path}.${k}`).toHaveProperty(k);
+    n += compareTree((ours as Record<string, unknown>)[k], v, `${path}.${k}`);
+  }
+  return n;
+}

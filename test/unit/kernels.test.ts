@@ -12,7 +12,7 @@ import type { ModelWeights } from '../../src/core/formats/model';
 import { getMatKernels, jsMatKernels, setMatKernels, type MatKernels } from '../../src/core/kernels';
 import { createWasmMatKernels, wasmSimdAvailable } from '../../src/core/kernels/wasm';
 import { createRng } from '../../src/core/rng';
-import { expectClose, FIXTURE_CASES, flat, loadFixture } from './dynamics.fixtures';
+import { expectClose, FIXTURE_CASES, flat, loadFixture, compareTree } from './dynamics.fixtures';
 
 const wasmBytes = readFileSync(new URL('../../public/kernels/analysis.wasm', import.meta.url));
 let wasm: MatKernels;
@@ -201,26 +201,6 @@ describe('the module\'s vectorised tanh', () => {
   });
 });
 
-/** Every numeric leaf of the reference must exist in ours and agree (as dynamics.analyze.test.ts). */
-function compareTree(ours: unknown, ref: unknown, path: string): number {
-  if (typeof ref === 'string') return 0;
-  if (ref === null) {
-    expect(ours, path).toBeNull();
-    return 0;
-  }
-  if (Array.isArray(ref) || typeof ref === 'number') {
-    expect(ours, path).toBeDefined();
-    const r = flat(ref);
-    expectClose(flat(ours), r, 1e-8, 1e-11, path);
-    return r.length;
-  }
-  let n = 0;
-  for (const [k, v] of Object.entries(ref as Record<string, unknown>)) {
-    expect(ours as Record<string, unknown>, `${path}.${k}`).toHaveProperty(k);
-    n += compareTree((ours as Record<string, unknown>)[k], v, `${path}.${k}`);
-  }
-  return n;
-}
 
 describe('analysis with the WASM kernels injected reproduces the float64 references', () => {
   it.each(FIXTURE_CASES)('%s', (name) => {

@@ -14,6 +14,7 @@ import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { createRng } from '../rng';
 import { mgsQr } from './qr';
 import { svd, type Svd } from './svd';
+import { matTimesVectors } from '../kernels/js';
 
 /** Square sizes above this use the fast path in the alignment (all fixtures are N <= 16: exact path). */
 export const FAST_SVD_MIN_SIZE = 128;
@@ -37,33 +38,9 @@ export interface TopSvd extends Svd {
   residual: number;
 }
 
-/** Y_j = A x_j for k vectors: A [m][n] row-major, X [k][n] vector-major, Y [k][m]. Four vectors per row pass. */
+/** Y_j = A x_j for k vectors: A [m][n] row-major, X [k][n] vector-major, Y [k][m] (the QR iteration's kernel). */
 function timesVectors(A: Float64Array, m: number, n: number, X: Float64Array, k: number, Y: Float64Array): void {
-  for (let i = 0; i < m; i++) {
-    const ro = i * n;
-    let j = 0;
-    for (; j + 4 <= k; j += 4) {
-      const o0 = j * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let l = 0; l < n; l++) {
-        const a = A[ro + l];
-        s0 += a * X[o0 + l];
-        s1 += a * X[o1 + l];
-        s2 += a * X[o2 + l];
-        s3 += a * X[o3 + l];
-      }
-      Y[j * m + i] = s0;
-      Y[(j + 1) * m + i] = s1;
-      Y[(j + 2) * m + i] = s2;
-      Y[(j + 3) * m + i] = s3;
-    }
-    for (; j < k; j++) {
-      const o = j * n;
-      let s = 0;
-      for (let l = 0; l < n; l++) s += A[ro + l] * X[o + l];
-      Y[j * m + i] = s;
-    }
-  }
+  matTimesVectors(A, m, n, X, k, Y, null);
 }
 
 /** Z_j = A^T q_j for k vectors: A [m][n] row-major, Q [k][m], Z [k][n] (row-wise axpys, contiguous). */
