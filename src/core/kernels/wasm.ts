@@ -38,19 +38,27 @@ export function wasmSimdAvailable(): boolean {
 const PAGE_BYTES = 65536;
 
 /**
- * Instantiates the float64 analysis kernels from the bytes of analysis.wasm. Rejects when
- * WebAssembly SIMD is unavailable (keep the pure-JS default then).
+ * Instantiates an AssemblyScript kernel module (no imports but `env.abort`) after checking SIMD;
+ * shared by these float64 kernels and the training engine's float32 ones (src/model/fast).
  */
-export async function createWasmMatKernels(bytes: BufferSource): Promise<MatKernels> {
+export async function instantiateSimdModule(bytes: BufferSource, name: string): Promise<WebAssembly.Exports> {
   if (!wasmSimdAvailable()) throw new Error('WebAssembly SIMD is not available in this runtime');
   const { instance } = await WebAssembly.instantiate(bytes, {
     env: {
       abort: () => {
-        throw new Error('analysis.wasm aborted');
+        throw new Error(`${name} aborted`);
       },
     },
   });
-  const ex = instance.exports as unknown as AnalysisExports;
+  return instance.exports;
+}
+
+/**
+ * Instantiates the float64 analysis kernels from the bytes of analysis.wasm. Rejects when
+ * WebAssembly SIMD is unavailable (keep the pure-JS default then).
+ */
+export async function createWasmMatKernels(bytes: BufferSource): Promise<MatKernels> {
+  const ex = (await instantiateSimdModule(bytes, 'analysis.wasm')) as unknown as AnalysisExports;
   let top = ex.heapBase() >> 3; // next free float64 index
   let f64 = new Float64Array(ex.memory.buffer);
   let u8 = new Uint8Array(ex.memory.buffer);

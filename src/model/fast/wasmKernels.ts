@@ -4,6 +4,7 @@
  * memory; offsets are float indices, as for the JS kernels.
  */
 import { gemmInDepthChunks, type FastKernels } from './kernels';
+import { instantiateSimdModule, wasmSimdAvailable } from '../../core/kernels/wasm';
 
 interface FastRnnExports {
   memory: WebAssembly.Memory;
@@ -13,19 +14,8 @@ interface FastRnnExports {
   tanhGrad(dA: number, dH: number, H: number, n: number): void;
 }
 
-// The smallest module using a v128 instruction: (func (result v128) (v128.const i32x4 0 0 0 0)).
-const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11,
-]);
-
 /** Whether this runtime has WebAssembly with the fixed-width SIMD proposal (Chrome >= 91, Node >= 16.4). */
-export function wasmSimdSupported(): boolean {
-  try {
-    return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
-  } catch {
-    return false;
-  }
-}
+export const wasmSimdSupported = wasmSimdAvailable;
 
 const PAGE_BYTES = 65536;
 
@@ -34,15 +24,7 @@ const PAGE_BYTES = 65536;
  * Node). Rejects when WebAssembly SIMD is unavailable: use createJsKernels then.
  */
 export async function createWasmKernels(bytes: BufferSource): Promise<FastKernels> {
-  if (!wasmSimdSupported()) throw new Error('WebAssembly SIMD is not available in this runtime');
-  const { instance } = await WebAssembly.instantiate(bytes, {
-    env: {
-      abort: () => {
-        throw new Error('fast_rnn.wasm aborted');
-      },
-    },
-  });
-  const ex = instance.exports as unknown as FastRnnExports;
+  const ex = (await instantiateSimdModule(bytes, 'fast_rnn.wasm')) as unknown as FastRnnExports;
   const base = ex.heapBase() >> 2;
   let view = new Float32Array(ex.memory.buffer);
   return {
