@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { baseURL, openSession, type Session } from './browser';
+import { parseModelJson } from '../../src/core/formats/model';
 
 const ARTIFACTS = 'test/artifacts';
 
@@ -173,6 +174,12 @@ describe('visualizer', () => {
   it('exports the run and replays it from the bundle', async () => {
     const { page } = s;
     const before = await storeState(s);
+    // The current model as ftle-lab.model/v1, readable by the CLI's parser, with its input block.
+    const [modelDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-model').click()]);
+    const modelPath = join(ARTIFACTS, 'model.json');
+    await modelDl.saveAs(modelPath);
+    const model = parseModelJson(readFileSync(modelPath, 'utf8'));
+    expect([model.arch, model.hiddenSize, model.inputSize, model.input?.encoding]).toEqual(['rnn', 32, 28, 'row']);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-run').click()]);
     const path = join(ARTIFACTS, 'run-bundle.json');
     await download.saveAs(path);
