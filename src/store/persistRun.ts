@@ -42,6 +42,29 @@ function namedFromModelObject(model: Record<string, unknown>): NamedTensors {
   return out;
 }
 
+/**
+ * Runs one write for run `runId`, counting it in the store's `saved.writing` while it is in flight;
+ * `epoch` (a snapshot write) raises `saved.epoch` once committed. A failed write is reported and
+ * still leaves the count.
+ */
+function tracked(runId: string, write: (d: RunStore) => Promise<unknown>, epoch?: number): Promise<void> {
+  const bump = (delta: number, committed?: number) => {
+    const st = useRunStore.getState();
+    const cur = st.saved.runId === runId ? st.saved : { runId, epoch: -1, writing: 0 };
+    st.set({ saved: { runId, epoch: committed === undefined ? cur.epoch : Math.max(cur.epoch, committed), writing: Math.max(0, cur.writing + delta) } });
+  };
+  bump(1);
+  return db()
+    .then(write)
+    .then(
+      () => bump(-1, epoch),
+      (e) => {
+        bump(-1);
+        report(e);
+      },
+    );
+}
+
 /** Hooks persistence into the controller's run events. Call once at start-up. */
 export function installPersistence(): void {
   let meta: RunMeta | null = null;
@@ -51,7 +74,7 @@ export function installPersistence(): void {
     const lastEpoch = restored && s.epochs.length ? s.epochs[s.epochs.length - 1].epoch : -1;
     meta = { id: runId, name: runId, created: new Date().toISOString(), config, status: 'training', lastEpoch };
     const m = meta;
-    db().then((d) => d.saveRunMeta(m)).catch(report);
+    void tracked(runId, (d) => d.saveRunMeta(m));
   });
   runEvents.onSnapshot.push((runId, epoch) => {
     const s = useRunStore.getState();
@@ -60,15 +83,13 @@ export function installPersistence(): void {
     if (meta && meta.id === runId && s.probe && !meta.probe) {
       meta = { ...meta, probe: { indices: s.probe.indices, labels: s.probe.labels }, dataSource: s.dataSource };
       const m = meta;
-      db().then((d) => d.saveRunMeta(m)).catch(report);
+      void tracked(runId, (d) => d.saveRunMeta(m));
     }
-    db().then((d) => d.saveSnapshot(runId, snap)).then(refreshUsage).catch(report);
+    void tracked(runId, (d) => d.saveSnapshot(runId, snap), epoch).then(refreshUsage);
   });
   runEvents.onWeights.push((runId, epoch, weights) => {
     const config = useRunStore.getState().config;
-    db()
-      .then((d) => d.saveWeights(runId, epoch, modelJson(weights, specForConfig(config.encoding, config.permute, config.seed)) as never))
-      .catch(report);
+    void tracked(runId, (d) => d.saveWeights(runId, epoch, modelJson(weights, specForConfig(config.encoding, config.permute, config.seed)) as never));
   });
 }
 
@@ -111,7 +132,8 @@ export async function restoreRun(id: string): Promise<boolean> {
     if (!loaded || loaded.snapshots.length === 0) return false;
     const store = useRunStore.getState();
     const resume = loaded.weights ? { epoch: loaded.weights.epoch, weights: namedFromModelObject(loaded.weights.model as Record<string, unknown>) } : undefined;
-    store.set({ runId: loaded.meta.id, epochs: loaded.snapshots, pending: {}, batchLosses: [], selectedEpoch: null, config: loaded.meta.config });
+    const savedEpoch = loaded.snapshots[loaded.snapshots.length - 1].epoch;
+    store.set({ saved: { runId: loaded.meta.id, epoch: savedEpoch, writing: 0 }, runId: loaded.meta.id, epochs: loaded.snapshots, pending: {}, batchLosses: [], selectedEpoch: null, config: loaded.meta.config });
     startRun(loaded.meta.config, resume, true);
     store.addBanner('info', `Restored run ${loaded.meta.name}: ${loaded.snapshots.length} epoch snapshots${resume ? `; training resumes from epoch ${resume.epoch}` : ''}.`);
     return true;

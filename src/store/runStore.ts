@@ -55,6 +55,11 @@ export interface RunState {
   mode: 'train' | 'replay' | 'model';
   banners: Banner[];
   storageNote: string | null;
+  /**
+   * What IndexedDB holds of the current run: the newest epoch whose snapshot is committed (-1 none)
+   * and how many writes are still in flight. A reload is safe when `writing` is 0.
+   */
+  saved: { runId: string; epoch: number; writing: number };
   /** Controls hidden by a classroom link (`hide=` / `classroom=1`). */
   hidden: HideKey[];
   /** An imported model (mode 'model' or a replayed bundle's weights), as its ftle-lab.model/v1 object. */
@@ -97,6 +102,7 @@ export const useRunStore = create<RunState & RunActions>()((set) => ({
   mode: 'train',
   banners: [],
   storageNote: null,
+  saved: { runId: '', epoch: -1, writing: 0 },
   hidden: [],
   importedModel: null,
   importedWeights: null,

@@ -10,13 +10,26 @@ export function RunsPanel() {
   const storageNote = useRunStore((s) => s.storageNote);
   const currentId = useRunStore((s) => s.runId);
   const epochsCount = useRunStore((s) => s.epochs.length);
+  const saved = useRunStore((s) => s.saved);
+  const mine = saved.runId === currentId;
+  const savedEpoch = mine ? saved.epoch : -1;
+  const writing = mine ? saved.writing : 0;
   useEffect(() => {
     if (open) void listStoredRuns().then(setRuns);
   }, [open, epochsCount, currentId]);
   return (
     <details className="runs-panel" onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
       <summary>
-        Saved runs {storageNote && <span className="muted">({storageNote})</span>}
+        Saved runs {storageNote && <span className="muted">({storageNote})</span>}{' '}
+        <span
+          className="muted save-state"
+          data-testid="save-state"
+          data-epoch={savedEpoch}
+          data-writing={writing}
+          title="What of this run is stored in this browser: a reload or a closed tab loses nothing up to here."
+        >
+          {writing > 0 ? 'saving…' : savedEpoch >= 0 ? `this run saved through epoch ${savedEpoch}` : ''}
+        </span>
       </summary>
       {runs.length === 0 ? (
         <p className="muted">No saved runs yet: every epoch is saved here as it is analysed.</p>

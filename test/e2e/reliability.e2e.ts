@@ -50,6 +50,12 @@ describe('reliability', () => {
     await waitReady(s);
     await page.getByTestId('train-toggle').click();
     await expect.poll(async () => (await state(s)).epochs.length, { timeout: 240_000 }).toBe(3);
+    // The UI says when the newest epoch is committed to IndexedDB; a reload from then on loses nothing.
+    const saveState = page.getByTestId('save-state');
+    await expect
+      .poll(async () => [await saveState.getAttribute('data-epoch'), await saveState.getAttribute('data-writing')], { timeout: 30_000 })
+      .toEqual(['2', '0']);
+    expect(await saveState.textContent()).toMatch(/saved through epoch 2/);
     await page.reload();
     await expect.poll(async () => (await state(s)).epochs, { timeout: 60_000 }).toEqual([0, 1, 2]);
 
