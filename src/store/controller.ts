@@ -62,7 +62,9 @@ function stopWorkers(): void {
 export function bootFromHash(): RunConfig {
   const { config, issues } = configFromHash(window.location.hash);
   const store = useRunStore.getState();
-  store.set({ config, configIssues: issues });
+  // 'loading' until a trainer is started (after the stored-run lookup): Start must not be clickable
+  // before there is a worker to receive it.
+  store.set({ config, configIssues: issues, status: 'loading', progress: { what: 'opening saved runs', fraction: 0 } });
   for (const issue of issues) store.addBanner('error', `URL parameter refused: ${issue.message}`);
   const view = viewFromHash(window.location.hash);
   store.set({ ...view, scoreN: view.scoreN ?? config.n, hidden: view.hidden ?? [] });
