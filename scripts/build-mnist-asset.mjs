@@ -4,7 +4,8 @@
  * arrays of pixel values u/255 rounded to 3 decimals) ONCE into the compact binary asset
  * public/data/mnist-10k.bin with a seeded, stratified 8,000 train / 2,000 test split.
  *
- * Usage: node scripts/build-mnist-asset.mjs [--out path]   (default public/data/mnist-10k.bin)
+ * Usage: node --import tsx scripts/build-mnist-asset.mjs [--out path]   (default public/data/mnist-10k.bin)
+ * (`npm run data`; tsx lets it use the app's own seeded RNG, src/core/rng.ts.)
  *
  * File = gzip (RFC 1952, level 9, no name, mtime 0) of this container, little-endian:
  *   offset  size  field
@@ -29,6 +30,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
+import { createRng, shuffleInPlace } from '../src/core/rng.ts';
 
 export const MAGIC = 'FTLEMNST';
 export const VERSION = 1;
@@ -37,29 +39,6 @@ export const TEST_COUNT = 2000;
 const ROWS = 28;
 const COLS = 28;
 const PIXELS = ROWS * COLS;
-
-/** mulberry32, identical to src/core/rng.ts createRng (a plain .mjs cannot import the TS module). */
-function createRng(seed) {
-  let state = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n) => Math.floor(next() * n) };
-}
-
-function shuffleInPlace(a, rng) {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const tmp = a[i];
-    a[i] = a[j];
-    a[j] = tmp;
-  }
-  return a;
-}
 
 /** Reads the package's per-class arrays; returns uint8 images per class. */
 function readPackageDigits() {

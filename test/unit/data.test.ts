@@ -56,7 +56,7 @@ describe('bundled MNIST asset', async () => {
 
   it('is reproduced byte for byte by the build script', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'mnist-')), 'again.bin');
-    execFileSync(process.execPath, ['scripts/build-mnist-asset.mjs', '--out', out]);
+    execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build-mnist-asset.mjs', '--out', out]);
     expect(sha(readFileSync(out))).toBe(sha(file));
   });
 
