@@ -119,6 +119,7 @@ export function Workbench() {
           batchLoss={batchLossValues}
           diagnostics={{
             backend: backend?.backend,
+            engine: snap.metrics.engine,
             renderer: backend?.renderer,
             precision: backend ? `float${backend.floatPrecision}` : undefined,
             msPerStep: snap.metrics.msPerStep,

@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { RunConfig } from '../core/formats/config';
+import type { EngineId } from '../core/snapshot';
 import { deriveSeed } from '../core/rng';
 import { encodeImages, encodingPermutation, probeIndices, sequenceSpec, type SequenceSpec } from '../data/encodings';
 import { probeInfoFromDataset } from '../data/probeInfo';
@@ -64,6 +65,12 @@ function wake(): void {
 }
 
 type Engine = { kind: 'tfjs' } | { kind: 'fast'; kernels: FastKernels };
+
+/** The engine now training, as recorded in each epoch's metrics. */
+function engineId(s: State): EngineId {
+  if (s.engine.kind === 'fast') return s.backend.backend === 'wasm' ? 'fast-wasm-simd' : 'fast-js';
+  return `tfjs-${s.backend.backend}`;
+}
 
 function modelOptions(config: RunConfig, spec: SequenceSpec): RnnModelOptions {
   return {
@@ -205,6 +212,7 @@ async function postEpoch(s: State, epoch: number, metrics: { trainLoss: number; 
         epochMs: metrics.epochMs,
         analysisMs: NaN,
         numTensors: tf.memory().numTensors,
+        engine: engineId(s),
       },
       weights: named,
     },

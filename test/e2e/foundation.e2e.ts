@@ -79,3 +79,48 @@ describe('foundation: backend auto calibrates and says what it picked', () => {
     }
   });
 });
+
+describe('foundation: a link reproduces its run', () => {
+  // Everything but wall-clock timings: losses, accuracies, ln r, spectra, alignment, flip test.
+  const trainTo = async (s: Session, hash: string, epochs: number) => {
+    await s.page.goto(`${baseURL()}#${hash}`);
+    await expect.poll(async () => s.page.getByTestId('train-toggle').isEnabled(), { timeout: 90_000 }).toBe(true);
+    await s.page.getByTestId('train-toggle').click();
+    await expect
+      .poll(async () => s.page.evaluate(() => (window as unknown as { ftleLab: { store: { getState: () => { epochs: unknown[] } } } }).ftleLab.store.getState().epochs.length), { timeout: 180_000 })
+      .toBe(epochs + 1);
+    return s.page.evaluate(() => {
+      const st = (window as unknown as { ftleLab: { store: { getState: () => { epochs: { metrics: Record<string, unknown> }[] } } } }).ftleLab.store.getState();
+      return JSON.stringify(
+        st.epochs.map(({ metrics, ...rest }) => {
+          const { msPerStep: _a, epochMs: _b, analysisMs: _c, ...kept } = metrics;
+          return { metrics: kept, ...rest };
+        }),
+        // NaN and -0 must compare too: JSON would turn both into something else.
+        (_k, v) => (typeof v !== 'number' ? v : Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '-0' : v),
+      );
+    });
+  };
+
+  it('the same link in two fresh browsers gives the same run bit for bit on the fast engine; another seed does not', async () => {
+    const link = 'preset=quick&epochs=2&seed=31&subset=0.2&backend=wasm';
+    const sessions = await Promise.all([openSession(), openSession(), openSession()]);
+    try {
+      const [a, b, c] = await Promise.all([
+        trainTo(sessions[0], link, 2),
+        trainTo(sessions[1], link, 2),
+        trainTo(sessions[2], link.replace('seed=31', 'seed=32'), 2),
+      ]);
+      const runA = JSON.parse(a) as { metrics: { engine: string; testLoss: number } }[];
+      expect(runA.map((e) => e.metrics.engine)).toEqual(['fast-wasm-simd', 'fast-wasm-simd', 'fast-wasm-simd']);
+      expect(a.length).toBeGreaterThan(10_000);
+      expect(b).toBe(a);
+      expect(c).not.toBe(a);
+      expect((JSON.parse(c) as typeof runA)[2].metrics.testLoss).not.toBe(runA[2].metrics.testLoss);
+      expect(await sessions[0].page.getByTestId('epoch-engine').textContent()).toBe('fast-wasm-simd');
+      for (const s of sessions) expect(s.errors).toEqual([]);
+    } finally {
+      await Promise.all(sessions.map((s) => s.close()));
+    }
+  });
+});

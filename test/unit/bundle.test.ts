@@ -113,6 +113,17 @@ describe('run bundle ftle-lab.run/v1', () => {
     expect(errorOf(() => serializeRunBundle(c)).field).toBe('epochs[1].saturation');
   });
 
+  it('keeps the engine that trained each epoch; files without it still read; an unknown engine is refused by name', () => {
+    const b = makeBundle(8, { epochs: 2 });
+    b.epochs[1].metrics.engine = 'fast-wasm-simd';
+    b.epochs[2].metrics.engine = 'tfjs-cpu';
+    const back = parseRunBundle(serializeRunBundle(b));
+    expect(back.epochs.map((e) => e.metrics.engine)).toEqual([undefined, 'fast-wasm-simd', 'tfjs-cpu']);
+    const w = wire(b);
+    w.epochs[2].metrics.engine = 'quantum';
+    expect(errorOf(() => parseRunBundle(JSON.stringify(w))).field).toBe('epochs[2].metrics.engine');
+  });
+
   it('checks ranges the science fixes: accuracies, p-values, softmax entries in [0, 1]', () => {
     const w = wire();
     w.epochs[1].metrics.testAcc = 1.5;

@@ -12,6 +12,8 @@ import { useRenderer } from './useRenderer';
 export interface TrainingDiagnostics {
   /** tfjs backend in use: "webgl" | "wasm" | "cpu". */
   backend?: string;
+  /** Engine that trained the selected epoch (EngineId; bit-for-bit reproducibility holds per engine). */
+  engine?: string;
   /** WebGL renderer string (GPU or SwiftShader), when known. */
   renderer?: string;
   /** "float32" or "float16" (WebGL without float32 render targets). */
@@ -57,6 +59,7 @@ export function TrainingPanel({ points, batchLoss, batchesPerEpoch, diagnostics:
       <svg ref={ref} className="viz-chart" role="img" aria-label="Loss and accuracy per epoch" />
       <dl className="diagnostics">
         <dt>backend</dt><dd>{d.backend ?? '–'}</dd>
+        <dt>trained by</dt><dd data-testid="epoch-engine">{d.engine ?? '–'}</dd>
         <dt>renderer</dt><dd>{d.renderer ?? '–'}</dd>
         <dt>precision</dt><dd>{d.precision ?? '–'}</dd>
         <dt>ms / step</dt><dd>{fmt(d.msPerStep, ' ms')}</dd>
