@@ -8,11 +8,12 @@
 import type { ModelWeights } from './formats/model';
 import type { EpochSnapshot } from './snapshot';
 import { analyzeForSnapshot } from './dynamics/epochAnalysis';
+import { defaultAlignmentSteps } from './dynamics/alignment';
 import { createCell } from './dynamics/cells';
 import { bpttSample } from './dynamics/gradients';
 import { probeTrajectory } from './dynamics/trajectory';
 import {
-  DEFAULT_K_LIST, capKList, createRecurrentFlipEvaluator, fig4Softmax, flipSummaryForSnapshot, flipTest,
+  DEFAULT_K_LIST, DEFAULT_MATCHED_DRAWS, capKList, createRecurrentFlipEvaluator, fig4Softmax, flipSummaryForSnapshot, flipTest,
   rnnInputGradients, singlePixelFlipMap,
 } from './sensitivity';
 
@@ -29,6 +30,22 @@ export interface EpochAnalysisOptions {
    * single-step map (skipped beyond it): keeps T = 784, N = 512 from taking minutes per epoch.
    */
   budgetMacs?: number;
+  /** Told as the analysis advances (several times per probe and phase); results do not depend on it. */
+  onProgress?: (progress: AnalysisProgress) => void;
+}
+
+/** The phases of one epoch's analysis, in order. */
+export type AnalysisPhase = 'Lyapunov vectors' | 'alignment' | 'flip test' | 'single-pixel map';
+
+/**
+ * Where an epoch's analysis is: its current phase and the fraction of the whole analysis done, in
+ * [0, 1], non-decreasing. Phases are weighted by their estimated cost (multiply-adds, with the
+ * plain-JS BPTT and SVD of the alignment counted 10x the WASM-kernel work), so the fraction
+ * tracks wall time roughly, not exactly.
+ */
+export interface AnalysisProgress {
+  phase: AnalysisPhase;
+  fraction: number;
 }
 
 export type EpochAnalysis = Omit<EpochSnapshot, 'epoch' | 'metrics'>;
@@ -56,6 +73,45 @@ function gatedInputGradients(weights: ModelWeights, inputs: Float64Array, labels
 export const DEFAULT_ANALYSIS_BUDGET_MACS = 1.2e10;
 
 /**
+ * Turns per-phase fractions into one overall, non-decreasing AnalysisProgress, weighting phases
+ * by estimated cost (see AnalysisProgress); null without a listener.
+ */
+function progressReporter(
+  isRnn: boolean, B: number, T: number, N: number, S: number, k: number, R: number, perDrawMacs: number, singleMacs: number,
+  listener: ((p: AnalysisProgress) => void) | undefined,
+): ((phase: AnalysisPhase, phaseFraction: number) => void) | null {
+  if (!listener) return null;
+  const kA = isRnn ? Math.min(S, Math.max(k, 20)) : k;
+  let alignment = 0;
+  if (isRnn) {
+    // Prefix-loss BPTT (t steps of N^2, twice with the weight gradient at t >= N) and an SVD (~2 n^3) per alignment step.
+    for (const t of defaultAlignmentSteps(T, 5)) {
+      const n = Math.min(t, N);
+      alignment += B * (t * N * N * (t < N ? 1 : 2) + 2 * n * n * n);
+    }
+    alignment *= 10;
+  }
+  const cost: Record<AnalysisPhase, number> = {
+    'Lyapunov vectors': B * T * (N * N + S * S * kA),
+    alignment,
+    'flip test': 2 * R * perDrawMacs,
+    'single-pixel map': singleMacs,
+  };
+  const order: AnalysisPhase[] = ['Lyapunov vectors', 'alignment', 'flip test', 'single-pixel map'];
+  const total = order.reduce((a, p) => a + cost[p], 0);
+  let last = 0;
+  return (phase, phaseFraction) => {
+    let before = 0;
+    for (const p of order) {
+      if (p === phase) break;
+      before += cost[p];
+    }
+    last = Math.max(last, Math.min(1, (before + cost[phase] * Math.min(1, Math.max(0, phaseFraction))) / total));
+    listener({ phase, fraction: last });
+  };
+}
+
+/**
  * Analyses weights on probe inputs [B*T*D] with labels [B] (h0 = 0). The flip k values are the
  * defaults {1, 2, 3, 5, 10, 20, 30, 50, 75, 100, 200, 300} capped by T; Fig 4 uses k = 10 (or the
  * largest k below it). Shapes of the result: see EpochSnapshot.
@@ -74,7 +130,22 @@ export function computeEpochAnalysis(
   const k = Math.max(1, Math.min(opts.k, S));
   const n = Math.max(1, Math.min(opts.n, k));
   const probe = { B, T, D, inputs, labels: Int32Array.from(labels) };
-  const dyn = analyzeForSnapshot(weights, probe, { k, seed: opts.seed });
+  const gates = weights.arch === 'rnn' ? 1 : weights.arch === 'gru' ? 3 : 4;
+  const stepMacs = gates * N * (N + 1);
+  const budget = opts.budgetMacs ?? DEFAULT_ANALYSIS_BUDGET_MACS;
+  const kList = capKList(DEFAULT_K_LIST, T);
+  // A random set starts, on average, near T/(k+1): the evaluator replays from there.
+  const perDrawMacs = kList.reduce((a, kk) => a + (T - T / (kk + 1)), 0) * B * stepMacs;
+  const R = Math.max(5, Math.min(opts.draws, Math.floor(budget / Math.max(1, 2 * perDrawMacs))));
+  const singleMacs = B * ((T * (T + 1)) / 2) * stepMacs;
+  const withSingle = singleMacs <= budget;
+
+  const report = progressReporter(weights.arch === 'rnn', B, T, N, S, k, R, perDrawMacs, withSingle ? singleMacs : 0, opts.onProgress);
+  const dyn = analyzeForSnapshot(weights, probe, {
+    k,
+    seed: opts.seed,
+    onProgress: report ? (phase, done, total) => report(phase === 'lyapunov' ? 'Lyapunov vectors' : 'alignment', done / total) : undefined,
+  });
 
   // Per-step scores s_t(n) from ln r (flipTest ranks by them).
   const scores = new Float64Array(B * T);
@@ -84,19 +155,17 @@ export function computeEpochAnalysis(
     scores[i] = s / n;
   }
 
-  const gates = weights.arch === 'rnn' ? 1 : weights.arch === 'gru' ? 3 : 4;
-  const stepMacs = gates * N * (N + 1);
-  const budget = opts.budgetMacs ?? DEFAULT_ANALYSIS_BUDGET_MACS;
-  const kList = capKList(DEFAULT_K_LIST, T);
-  // A random set starts, on average, near T/(k+1): the evaluator replays from there.
-  const perDrawMacs = kList.reduce((a, kk) => a + (T - T / (kk + 1)), 0) * B * stepMacs;
-  const R = Math.max(5, Math.min(opts.draws, Math.floor(budget / Math.max(1, 2 * perDrawMacs))));
-
   const ev = createRecurrentFlipEvaluator(weights, inputs, labels, B, T, D);
   const inputGradients = weights.arch === 'rnn' ? rnnInputGradients(weights, ev, labels) : gatedInputGradients(weights, inputs, labels, B, T, D);
+  // Jobs of the flip test: 5 rankings (3 without input gradients), R random and 2 x matched draws per k and probe.
+  const flipJobs = kList.length * B * (5 + R + 2 * DEFAULT_MATCHED_DRAWS);
+  let jobs = 0;
+  if (report) ev.onJobsDone((m) => report('flip test', Math.min(1, (jobs += m) / flipJobs)));
   const result = flipTest({ inputs, labels, B, T, D, scores, n, inputGradients, kList, R, seed: opts.seed, evaluator: ev });
-  const singleMacs = B * ((T * (T + 1)) / 2) * stepMacs;
-  const single = singleMacs <= budget ? singlePixelFlipMap(ev) : null;
+  jobs = 0;
+  if (report && withSingle) ev.onJobsDone((m) => report('single-pixel map', (jobs += m) / (B * T)));
+  const single = withSingle ? singlePixelFlipMap(ev) : null;
+  ev.onJobsDone(null);
   let kIdx = result.k_list.findIndex((kk) => kk >= 10);
   if (kIdx < 0) kIdx = result.k_list.length - 1;
   else if (result.k_list[kIdx] > 10 && kIdx > 0) kIdx -= 1;

@@ -56,6 +56,7 @@ function stopWorkers(): void {
   workers?.trainer?.terminate();
   workers?.analyzer.terminate();
   workers = null;
+  useRunStore.getState().set({ analysing: null });
 }
 
 /** Reads the URL hash into the store (config and view), reports invalid keys, returns the config. */
@@ -265,6 +266,11 @@ function requestAnalysis(epoch: number, config: RunConfig, weights: NamedTensors
 function onAnalyzerEvent(ev: AnalyzerEvent): void {
   const store = useRunStore.getState();
   if (ev.runId !== store.runId) return;
+  if (ev.type === 'progress') {
+    store.set({ analysing: { epoch: ev.epoch, phase: ev.phase, fraction: ev.fraction } });
+    return;
+  }
+  if (store.analysing?.epoch === ev.epoch) store.set({ analysing: null });
   if (ev.type === 'error') {
     store.addBanner('error', `Analysis of epoch ${ev.epoch} failed: ${ev.message}`);
     return;

@@ -6,6 +6,7 @@
 import { create } from 'zustand';
 import type { ConfigIssue, RunConfig } from '../core/formats/config';
 import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
+import type { AnalysisPhase } from '../core/epochSnapshot';
 import type { ModelWeights } from '../core/formats/model';
 import type { HideKey } from './viewHash';
 import type { BackendInfo, ProbeInfo } from '../worker/protocol';
@@ -60,6 +61,8 @@ export interface RunState {
    * and how many writes are still in flight. A reload is safe when `writing` is 0.
    */
   saved: { runId: string; epoch: number; writing: number };
+  /** The epoch being analysed now and how far (cleared when its snapshot or error arrives). */
+  analysing: { epoch: number; phase: AnalysisPhase; fraction: number } | null;
   /** Controls hidden by a classroom link (`hide=` / `classroom=1`). */
   hidden: HideKey[];
   /** An imported model (mode 'model' or a replayed bundle's weights), as its ftle-lab.model/v1 object. */
@@ -103,6 +106,7 @@ export const useRunStore = create<RunState & RunActions>()((set) => ({
   banners: [],
   storageNote: null,
   saved: { runId: '', epoch: -1, writing: 0 },
+  analysing: null,
   hidden: [],
   importedModel: null,
   importedWeights: null,

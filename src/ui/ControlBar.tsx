@@ -14,6 +14,8 @@ export function ControlBar({ hidePreset = false }: { hidePreset?: boolean }) {
   const progress = useRunStore((s) => s.progress);
   const trainedEpoch = useRunStore((s) => s.trainedEpoch);
   const mode = useRunStore((s) => s.mode);
+  const analysing = useRunStore((s) => s.analysing);
+  const waiting = useRunStore((s) => Object.keys(s.pending).length);
   const latest = useRunStore((s) => {
     const snaps = s.epochs;
     const pendingEpochs = Object.keys(s.pending).map(Number);
@@ -62,6 +64,16 @@ export function ControlBar({ hidePreset = false }: { hidePreset?: boolean }) {
       <span className="badge" data-testid="test-accuracy" title="Test accuracy on the held-out split">
         test acc {formatAcc(latest?.testAcc)}
       </span>
+      {analysing && (
+        <span
+          className="badge analysing"
+          data-testid="analysis-status"
+          title="The analysis worker's progress on this epoch (float64 dynamics, alignment, flip test). Training does not wait for it; the epoch's panels appear when it is done."
+        >
+          analysing epoch {analysing.epoch} · {analysing.phase} {Math.round(analysing.fraction * 100)}%
+          {waiting > 1 && ` (+${waiting - 1} queued)`}
+        </span>
+      )}
       <span
         className="badge backend"
         data-testid="backend-badge"

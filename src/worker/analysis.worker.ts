@@ -54,11 +54,21 @@ ctx.onmessage = async (e: MessageEvent<AnalyzerCommand>) => {
       tensors,
     };
     const inputs = Float64Array.from(cmd.probe.inputs);
+    // Progress goes out at most every 100 ms, and at each new phase (a big model's epoch takes minutes).
+    let lastPost = -Infinity;
+    let lastPhase = '';
     const analysis = computeEpochAnalysis(weights, inputs, cmd.probe.labels, cmd.probe.T, cmd.probe.D, {
       k: cmd.config.k,
       n: cmd.config.n,
       draws: cmd.config.draws,
       seed: cmd.config.seed,
+      onProgress: ({ phase, fraction }) => {
+        const now = performance.now();
+        if (phase === lastPhase && now - lastPost < 100) return;
+        lastPost = now;
+        lastPhase = phase;
+        post({ type: 'progress', runId: cmd.runId, epoch: cmd.epoch, phase, fraction });
+      },
     });
     post({ type: 'analysis', runId: cmd.runId, epoch: cmd.epoch, analysisMs: performance.now() - t0, analysis });
   } catch (err) {

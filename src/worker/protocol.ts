@@ -11,6 +11,7 @@
 import type { RunConfig } from '../core/formats/config';
 import type { MnistDataset } from '../data/mnistAsset';
 import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
+import type { AnalysisPhase } from '../core/epochSnapshot';
 
 /** Weights as PyTorch-named tensors (row-major Float32Array data). */
 export type NamedTensors = Record<string, { shape: number[]; data: Float32Array }>;
@@ -85,5 +86,7 @@ export type AnalyzerCommand =
     };
 
 export type AnalyzerEvent =
+  /** How far the analysis of `epoch` is (AnalysisProgress; at most ~10 per second). */
+  | { type: 'progress'; runId: string; epoch: number; phase: AnalysisPhase; fraction: number }
   | { type: 'analysis'; runId: string; epoch: number; analysisMs: number; analysis: Omit<EpochSnapshot, 'epoch' | 'metrics'> }
   | { type: 'error'; runId: string; epoch: number; message: string };

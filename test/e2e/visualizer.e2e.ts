@@ -219,3 +219,37 @@ describe('visualizer', () => {
     expect(s.errors).toEqual([]);
   });
 });
+
+describe('visualizer: analysis progress', () => {
+  it('shows which epoch is being analysed, the phase and the percentage, then the panels', async () => {
+    const s = await openSession({ width: 1366, height: 768 });
+    try {
+      // The pixel preset's epoch-0 analysis (T = 196, N = 64, 16 probes) takes seconds here.
+      await s.page.goto(`${baseURL()}#preset=pixel&epochs=1&seed=41`);
+      const badge = s.page.getByTestId('analysis-status');
+      const seen: string[] = [];
+      const deadline = Date.now() + 120_000;
+      let snapshots = 0;
+      while (Date.now() < deadline) {
+        const text = (await badge.count()) ? ((await badge.textContent()) ?? '') : '';
+        if (text && seen[seen.length - 1] !== text) seen.push(text);
+        snapshots = await s.page.evaluate(() => (window as unknown as { ftleLab: { store: { getState: () => { epochs: unknown[] } } } }).ftleLab.store.getState().epochs.length);
+        if (snapshots > 0) break;
+        await s.page.waitForTimeout(40);
+      }
+      expect(snapshots).toBe(1);
+      console.log(`[e2e] analysis progress seen: ${seen.join(' | ')}`);
+      expect(seen.length).toBeGreaterThanOrEqual(2);
+      const parsed = seen.map((t) => /^analysing epoch 0 · (Lyapunov vectors|alignment|flip test|single-pixel map) (\d+)%/.exec(t));
+      expect(parsed.every(Boolean)).toBe(true);
+      const pct = parsed.map((m) => Number(m![2]));
+      for (let i = 1; i < pct.length; i++) expect(pct[i]).toBeGreaterThanOrEqual(pct[i - 1]);
+      // Done: the badge goes away and the panels draw.
+      await expect.poll(async () => badge.count(), { timeout: 10_000 }).toBe(0);
+      await expect.poll(async () => s.page.getByTestId('flip-plot').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+      expect(s.errors).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -3,7 +3,7 @@
  * the same numbers the CLI writes, reached through the snapshot path of the analysis worker.
  */
 import { describe, expect, it } from 'vitest';
-import { computeEpochAnalysis } from '../../src/core/epochSnapshot';
+import { computeEpochAnalysis, type AnalysisPhase, type AnalysisProgress } from '../../src/core/epochSnapshot';
 import { expectClose, flat, loadFixture } from './dynamics.fixtures';
 import * as cellsModule from '../../src/core/dynamics/cells';
 
@@ -87,6 +87,30 @@ describe('computeEpochAnalysis for gated cells', () => {
       expect(a.flip!.dL.saliency).toBeDefined();
       expect(a.flip!.dL.taylor).toBeDefined();
       expect(a.alignment).toBeNull();
+    });
+  }
+});
+
+describe('computeEpochAnalysis progress', () => {
+  for (const name of ['rnn_n16_t28_d28_trained', 'lstm_n8_t10_d2'] as const) {
+    it(`${name}: phases in order, fraction non-decreasing to 1, and the numbers do not depend on it`, () => {
+      const { weights, probe } = loadFixture(name);
+      const opts = { k: 8, n: 1, draws: 10, seed: 3 };
+      const plain = computeEpochAnalysis(weights, probe.inputs, probe.labels, probe.T, probe.D, opts);
+      const seen: AnalysisProgress[] = [];
+      const watched = computeEpochAnalysis(weights, probe.inputs, probe.labels, probe.T, probe.D, { ...opts, onProgress: (p) => seen.push({ ...p }) });
+      expect(watched).toEqual(plain);
+      const phases = seen.map((p) => p.phase).filter((p, i, all) => i === 0 || all[i - 1] !== p);
+      const expectedPhases: AnalysisPhase[] = weights.arch === 'rnn'
+        ? ['Lyapunov vectors', 'alignment', 'flip test', 'single-pixel map']
+        : ['Lyapunov vectors', 'flip test', 'single-pixel map'];
+      expect(phases).toEqual(expectedPhases);
+      // Every probe of the per-probe phases is reported; the flip test many times.
+      expect(seen.filter((p) => p.phase === 'Lyapunov vectors').length).toBe(probe.B);
+      expect(seen.filter((p) => p.phase === 'flip test').length).toBeGreaterThan(probe.B);
+      for (let i = 1; i < seen.length; i++) expect(seen[i].fraction).toBeGreaterThanOrEqual(seen[i - 1].fraction);
+      expect(seen[0].fraction).toBeGreaterThan(0);
+      expect(seen[seen.length - 1].fraction).toBe(1);
     });
   }
 });

@@ -27,6 +27,11 @@ export interface SnapshotDynamicsOptions {
   nAlignSteps?: number;
   /** Seed of the random-Q-index control. */
   seed: number;
+  /**
+   * Told after each probe of each phase: 'lyapunov' (trajectory + QR iteration), then 'alignment'
+   * (prefix-loss gradients and their SVDs; rnn only). For progress displays only.
+   */
+  onProgress?: (phase: 'lyapunov' | 'alignment', done: number, total: number) => void;
 }
 
 /**
@@ -64,7 +69,12 @@ export function analyzeForSnapshot(weights: ModelWeights, probe: SnapshotProbe, 
   const mList = [1, 3, 5].filter((m) => m <= N);
   const kA = isRnn ? Math.min(S, Math.max(k, 2 * nq, ...mList)) : k;
   const steps = defaultAlignmentSteps(T, opts.nAlignSteps ?? 5);
-  const L = probeLyapunov(cell, probe, { k: kA, keepQAt: isRnn ? steps : undefined, keepTrajectories: true });
+  const L = probeLyapunov(cell, probe, {
+    k: kA,
+    keepQAt: isRnn ? steps : undefined,
+    keepTrajectories: true,
+    onProbeDone: opts.onProgress && ((done, total) => opts.onProgress!('lyapunov', done, total)),
+  });
   const trajs = L.trajectories!;
 
   const lnR: number[] = new Array(B * T * k);
@@ -92,7 +102,10 @@ export function analyzeForSnapshot(weights: ModelWeights, probe: SnapshotProbe, 
   let alignment: AlignmentSummary | null = null;
   if (isRnn) {
     const per: ProbeStepAlignment[][] = [];
-    for (let b = 0; b < B; b++) per.push(probeStepAlignments(cell, probe.inputs, b * T * D, trajs[b], probe.labels[b], steps, L.runs[b].qAt!, kA));
+    for (let b = 0; b < B; b++) {
+      per.push(probeStepAlignments(cell, probe.inputs, b * T * D, trajs[b], probe.labels[b], steps, L.runs[b].qAt!, kA));
+      opts.onProgress?.('alignment', b + 1, B);
+    }
     alignment = alignmentSummary(per, weights, N, kA, nq, mList, opts.seed);
   }
   return { k, lnR, spectrum, saturation, qrGradRelErr, alignment };

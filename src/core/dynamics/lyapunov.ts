@@ -114,12 +114,13 @@ export interface ProbeLyapunov {
 
 /**
  * Runs trajectory + QR iteration for every probe sequence (inputs [B][T][D], h0/c0 [B][N]).
- * Buffers are shared across probes; per-probe results are returned.
+ * Buffers are shared across probes; per-probe results are returned. `onProbeDone(done, total)`
+ * is called after each probe (progress of long analyses).
  */
 export function probeLyapunov(
   cell: Cell,
   probe: { B: number; T: number; inputs: Float64Array; h0?: Float64Array; c0?: Float64Array },
-  opts: QrIterationOptions & { keepTrajectories?: boolean },
+  opts: QrIterationOptions & { keepTrajectories?: boolean; onProbeDone?: (done: number, total: number) => void },
 ): ProbeLyapunov {
   const { B, T } = probe;
   const S = cell.stateSize;
@@ -137,6 +138,7 @@ export function probeLyapunov(
     lnR.set(run.lnR, b * T * k);
     ftleAt(run.lnR, k, T, spectrum.subarray(b * k, (b + 1) * k));
     runs.push(run);
+    opts.onProbeDone?.(b + 1, B);
   }
   return { B, T, k, S, lnR, spectrum, runs, trajectories: opts.keepTrajectories ? trajectories : undefined };
 }

@@ -132,6 +132,11 @@ export interface RecurrentFlipEvaluator extends FlipEvaluator {
   states: Float64Array[];
   /** Logits of the unflipped probes [B][C] flat. */
   baseLogits: Float64Array;
+  /**
+   * Sets (or clears, with null) a listener told how many jobs were just finished, as they finish:
+   * progress reporting for long flip tests. Results do not depend on it.
+   */
+  onJobsDone(listener: ((jobs: number) => void) | null): void;
 }
 
 /**
@@ -292,6 +297,7 @@ export function createRecurrentFlipEvaluator(
   const H = new Float64Array(LANES * N);
   const laneState = new Float64Array(N);
   let lanes: RnnLaneRunner | null = null;
+  let jobsDone: ((jobs: number) => void) | null = null;
   const firstStep = (job: FlipJob) => {
     let t0 = T;
     for (let j = 0; j < job.steps.length; j++) if (job.steps[j] < t0) t0 = job.steps[j];
@@ -315,6 +321,7 @@ export function createRecurrentFlipEvaluator(
         const tStart = t0s[block[0]];
         if (tStart >= T) {
           for (const m of block) for (let c = 0; c < C; c++) out[m * C + c] = baseLogits[b * C + c];
+          jobsDone?.(block.length);
           continue;
         }
         block.forEach((m, l) => {
@@ -332,6 +339,7 @@ export function createRecurrentFlipEvaluator(
           for (let i = 0; i < N; i++) laneState[i] = H[i * LANES + l];
           readout(laneState, 0, out, m * C);
         });
+        jobsDone?.(block.length);
       }
     }
   };
@@ -339,7 +347,11 @@ export function createRecurrentFlipEvaluator(
   const logits = (jobs: FlipJob[]) => {
     const out = new Float64Array(jobs.length * C);
     if (arch === "rnn") runRnnBlocks(jobs, out);
-    else jobs.forEach((job, m) => runJob(job, out, m * C));
+    else
+      jobs.forEach((job, m) => {
+        runJob(job, out, m * C);
+        jobsDone?.(1);
+      });
     return { logits: out, C };
   };
   const losses = (jobs: FlipJob[]) => {
@@ -348,7 +360,10 @@ export function createRecurrentFlipEvaluator(
     jobs.forEach((job, m) => (out[m] = crossEntropy(z, m * C, labels[job.probe])));
     return out;
   };
-  return { B, T, D, S, baseLoss, baseLogits, states, losses, logits };
+  const onJobsDone = (listener: ((jobs: number) => void) | null) => {
+    jobsDone = listener;
+  };
+  return { B, T, D, S, baseLoss, baseLogits, states, losses, logits, onJobsDone };
 }
 
 /**
