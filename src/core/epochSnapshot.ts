@@ -157,7 +157,7 @@ export function computeEpochAnalysis(
 
   const ev = createRecurrentFlipEvaluator(weights, inputs, labels, B, T, D);
   const inputGradients = weights.arch === 'rnn' ? rnnInputGradients(weights, ev, labels) : gatedInputGradients(weights, inputs, labels, B, T, D);
-  // Jobs of the flip test: 5 rankings (3 without input gradients), R random and 2 x matched draws per k and probe.
+  // Jobs of the flip test per k and probe: 5 rankings (top, bottom, last, saliency, Taylor), R random and 2 x matched draws.
   const flipJobs = kList.length * B * (5 + R + 2 * DEFAULT_MATCHED_DRAWS);
   let jobs = 0;
   if (report) ev.onJobsDone((m) => report('flip test', Math.min(1, (jobs += m) / flipJobs)));

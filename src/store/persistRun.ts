@@ -44,12 +44,14 @@ function namedFromModelObject(model: Record<string, unknown>): NamedTensors {
 
 /**
  * Runs one write for run `runId`, counting it in the store's `saved.writing` while it is in flight;
- * `epoch` (a snapshot write) raises `saved.epoch` once committed. A failed write is reported and
- * still leaves the count.
+ * `epoch` (a snapshot write) raises `saved.epoch` once committed. A failed write is reported; either
+ * way it leaves the count. The first write of a new run resets `saved`; late results of an older
+ * run's writes leave it alone.
  */
 function tracked(runId: string, write: (d: RunStore) => Promise<unknown>, epoch?: number): Promise<void> {
   const bump = (delta: number, committed?: number) => {
     const st = useRunStore.getState();
+    if (st.saved.runId !== runId && delta < 0) return;
     const cur = st.saved.runId === runId ? st.saved : { runId, epoch: -1, writing: 0 };
     st.set({ saved: { runId, epoch: committed === undefined ? cur.epoch : Math.max(cur.epoch, committed), writing: Math.max(0, cur.writing + delta) } });
   };

@@ -60,3 +60,18 @@ describe('save state of the current run', () => {
     expect(useRunStore.getState().banners.map((b) => b.message).join('\n')).toMatch(/quota is full/);
   });
 });
+
+describe('save state across runs', () => {
+  it("an older run's late write does not overwrite the current run's state", async () => {
+    const a = makeBundle(6, { epochs: 1 });
+    useRunStore.getState().set({ runId: 'old-run', config: a.config, epochs: [a.epochs[0]], banners: [] });
+    for (const f of runEvents.onRunStart) f('old-run', a.config, false);
+    for (const f of runEvents.onSnapshot) f('old-run', 0);
+    // A new run starts before the old run's writes have committed.
+    useRunStore.getState().set({ runId: 'new-run', epochs: [] });
+    for (const f of runEvents.onRunStart) f('new-run', a.config, false);
+    expect(useRunStore.getState().saved.runId).toBe('new-run');
+    await until(() => useRunStore.getState().saved.writing === 0);
+    expect(useRunStore.getState().saved).toEqual({ runId: 'new-run', epoch: -1, writing: 0 });
+  });
+});
