@@ -163,7 +163,7 @@ export function analyzeModel(weights: ModelWeights, probe: Probe, opts: AnalyzeO
     const per = perProbe((b) => {
       const qAt = new Map<number, Float64Array>();
       for (const t of steps) qAt.set(t, aux.runs[b].qAll!.subarray(t * kq * S, (t + 1) * kq * S));
-      return probeStepAlignments(cell, probe.inputs, xBase(b), trajs[b], probe.labels[b], steps, qAt, kq);
+      return probeStepAlignments(cell, trajs[b], probe.labels[b], steps, qAt, kq);
     });
     alignment = alignmentBlock(per, N, nq, nsv, alignM);
   }

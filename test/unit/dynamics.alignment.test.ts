@@ -16,7 +16,7 @@ describe('gradient-SVD alignment against the fixtures', () => {
     const N = cell.hiddenSize;
     const kq = Math.max(a.nq, ...a.overlap.m);
     const L = probeLyapunov(cell, probe, { k: kq, keepQAt: a.steps, keepTrajectories: true });
-    const per = L.runs.map((run, b) => probeStepAlignments(cell, probe.inputs, b * probe.T * probe.D, L.trajectories![b], probe.labels[b], a.steps, run.qAt!, kq));
+    const per = L.runs.map((run, b) => probeStepAlignments(cell, L.trajectories![b], probe.labels[b], a.steps, run.qAt!, kq));
     const blk = alignmentBlock(per, N, a.nq, a.nsv, a.overlap.m);
     expectClose(flat(blk.prefix_singular_values), a.prefix_singular_values, 1e-8, 1e-13, 'prefix_singular_values');
     // Singular vectors are unique only where singular values are separated: compare those |cos|.

@@ -12,6 +12,11 @@ import type { ModelWeights } from '../../src/core/formats/model';
 import { getMatKernels, jsMatKernels, setMatKernels, type MatKernels } from '../../src/core/kernels';
 import { createWasmMatKernels, wasmSimdAvailable } from '../../src/core/kernels/wasm';
 import { createRng } from '../../src/core/rng';
+import { createCell } from '../../src/core/dynamics/cells';
+import { bpttSample } from '../../src/core/dynamics/gradients';
+import { probeTrajectory } from '../../src/core/dynamics/trajectory';
+import { prefixPreactGrads, probeStepAlignments } from '../../src/core/dynamics/alignment';
+import { svd } from '../../src/core/linalg/svd';
 import { expectClose, FIXTURE_CASES, flat, loadFixture, compareTree } from './dynamics.fixtures';
 
 const wasmBytes = readFileSync(new URL('../../public/kernels/analysis.wasm', import.meta.url));
@@ -257,5 +262,43 @@ describe('analysis with the WASM kernels injected reproduces the float64 referen
     expectClose(flat(ws.alignment), flat(js.alignment), 1e-9, 1e-12, 'alignment');
     // Flip losses pass through tanh (V8 vs the module's musl port: last-bit differences).
     expectClose(flat(ws.flip), flat(js.flip), 1e-9, 1e-12, 'flip');
+  });
+});
+
+describe('prefix-loss gradients of the alignment (batched on the kernels) equal BPTT bit for bit', () => {
+  it.each(['js', 'wasm'] as const)('%s kernels: da_s of every prefix loss, and dL_t/dW_hh for t >= N', (which) => {
+    setMatKernels(which === 'js' ? null : wasm);
+    try {
+      // Random tanh RNN, N = 12, T = 30: steps on both sides of N (the t < N and t >= N paths).
+      const N = 12;
+      const T = 30;
+      const w = randn(N * N, 71, 1.3 / Math.sqrt(N));
+      const weights: ModelWeights = {
+        arch: 'rnn', inputSize: 1, hiddenSize: N, numClasses: 10,
+        tensors: { weight_ih_l0: randn(N, 72), weight_hh_l0: w, bias_ih_l0: randn(N, 73, 0.1), bias_hh_l0: randn(N, 74, 0.1), 'fc.weight': randn(10 * N, 75, 0.3), 'fc.bias': randn(10, 76, 0.1) },
+      };
+      const cell = createCell(weights);
+      const inputs = randn(T, 77);
+      const traj = probeTrajectory(cell, { T, inputs }, 0);
+      const steps = [5, 11, 12, 20, 30];
+      const got = prefixPreactGrads(cell, traj, 3, steps);
+      for (const t of steps) {
+        const g = bpttSample(cell, inputs, 0, traj, 3, { tLoss: t, wantDeltas: true });
+        const A = got.get(t)!;
+        for (let s = 1; s <= t; s++) {
+          for (let i = 0; i < N; i++) {
+            const h = traj.states[s * N + i];
+            expect(A[(t - s) * N + i]).toBe(g.deltas![s * N + i] * (1 - h * h));
+          }
+        }
+        if (t >= N) {
+          const per = probeStepAlignments(cell, traj, 3, [t], new Map([[t, new Float64Array(N * N)]]), N);
+          // The SVD of the kernel-summed G reproduces the SVD of BPTT's dL_t/dW_hh exactly.
+          expect(Array.from(per[0].svd.s)).toEqual(Array.from(svd(g.cell.weight_hh, N, N).s));
+        }
+      }
+    } finally {
+      setMatKernels(null);
+    }
   });
 });

@@ -7,7 +7,8 @@
  * rnn only (G_t is N x N and Q_t lives in the same space).
  */
 import type { Cell } from './cells';
-import { bpttSample } from './gradients';
+import { readoutGradient } from './gradients';
+import { getMatKernels } from '../kernels';
 import type { Trajectory } from './trajectory';
 import { participationRatio, subspaceOverlap, svdOfOuterSum, type Svd } from '../linalg/svd';
 import { alignmentSvd } from '../linalg/topSvd';
@@ -32,33 +33,99 @@ export interface ProbeStepAlignment {
  * subspace iteration to residual 1e-12 s_1); smaller ones (every fixture) the exact full SVD.
  */
 export function probeStepAlignments(
-  cell: Cell, inputs: Float64Array, xBase: number, traj: Trajectory, label: number, steps: number[],
+  cell: Cell, traj: Trajectory, label: number, steps: number[],
   qAt: Map<number, Float64Array>, kq: number, minVectors = 6,
 ): ProbeStepAlignment[] {
   if (cell.arch !== 'rnn') throw new Error('alignment is defined for the vanilla rnn only');
   const N = cell.hiddenSize;
   const S = traj.S;
+  const preact = prefixPreactGrads(cell, traj, label, steps);
   return steps.map((t) => {
     const q = qAt.get(t);
     if (!q) throw new Error(`alignment: Q_${t} was not kept`);
+    // dL_t/dW_hh = sum_{s<=t} da_s h_{s-1}^T; A_t holds da_s in row t - s.
+    const A = preact.get(t)!;
     if (t < N) {
-      // dL_t/dW_hh = sum_{s<=t} da_s h_{s-1}^T with da_s = delta_s * (1 - h_s^2): rank <= t, so
-      // its SVD comes from t x t factors (much cheaper than an N x N SVD at early steps).
-      const g = bpttSample(cell, inputs, xBase, traj, label, { tLoss: t, wantDeltas: true, wantGrads: false });
-      const A = new Float64Array(t * N);
-      const Bv = new Float64Array(t * N);
+      // Rank <= t: the SVD comes from t x t factors (much cheaper than an N x N SVD at early steps).
+      // Factors in step order (row s - 1).
+      const Af = new Float64Array(t * N);
+      const Hf = new Float64Array(t * N);
       for (let s = 1; s <= t; s++) {
-        for (let i = 0; i < N; i++) {
-          const h = traj.states[s * S + i];
-          A[(s - 1) * N + i] = g.deltas![s * S + i] * (1 - h * h);
-          Bv[(s - 1) * N + i] = traj.states[(s - 1) * S + i];
-        }
+        Af.set(A.subarray((t - s) * N, (t - s + 1) * N), (s - 1) * N);
+        Hf.set(traj.states.subarray((s - 1) * S, (s - 1) * S + N), (s - 1) * N);
       }
-      return { t, svd: svdOfOuterSum(A, Bv, N, t, minVectors, (K, tt) => alignmentSvd(K, tt, tt, minVectors)), q, kq };
+      return { t, svd: svdOfOuterSum(Af, Hf, N, t, minVectors, (K, tt) => alignmentSvd(K, tt, tt, minVectors)), q, kq };
     }
-    const g = bpttSample(cell, inputs, xBase, traj, label, { tLoss: t });
-    return { t, svd: alignmentSvd(g.cell.weight_hh, N, N, minVectors), q, kq };
+    // Summed with s descending, as BPTT accumulates it.
+    const H = new Float64Array(t * N);
+    for (let c = 0; c < t; c++) H.set(traj.states.subarray((t - c - 1) * S, (t - c - 1) * S + N), c * N);
+    return { t, svd: alignmentSvd(outerSum(A, H, N, t), N, N, minVectors), q, kq };
   });
+}
+
+/**
+ * G = sum_c a_c b_c^T ([N][N] row-major) for t vectors a_c, b_c of length N (vector-major [t][N]),
+ * summed in c order, on the current MatKernels: G[i][j] = (B^T-matrix times the vector a[:, i])_j.
+ */
+function outerSum(A: Float64Array, Bv: Float64Array, N: number, t: number): Float64Array {
+  const Bt = new Float64Array(N * t); // [N][t]: row j = (b_0[j], ..., b_{t-1}[j])
+  const At = new Float64Array(N * t); // vector i = (a_0[i], ..., a_{t-1}[i])
+  for (let c = 0; c < t; c++) {
+    for (let i = 0; i < N; i++) {
+      Bt[i * t + c] = Bv[c * N + i];
+      At[i * t + c] = A[c * N + i];
+    }
+  }
+  const G = new Float64Array(N * N);
+  getMatKernels().matrix(Bt, N, t).timesVectors(At, N, G, null);
+  return G;
+}
+
+/**
+ * Pre-activation gradients of the prefix losses of a vanilla tanh RNN (L_t: cross-entropy of the
+ * readout after step t) for every t in steps: t -> A_t, [t][N] vector-major with row c = t - s
+ * holding da_s = (1 - h_s^2) * dL_t/dh_s for s = t..1. All prefix losses travel back together:
+ * one product da_{s-1} = diag(1 - h_{s-1}^2) W_hh^T [da_s ...] per step on the current MatKernels,
+ * the same sums in the same order as BPTT (gradients.ts), so the numbers equal bpttSample's.
+ */
+export function prefixPreactGrads(cell: Cell, traj: Trajectory, label: number, steps: number[]): Map<number, Float64Array> {
+  const N = cell.hiddenSize;
+  const S = traj.S;
+  const C = cell.numClasses;
+  const ts = [...new Set(steps)].sort((a, b) => b - a);
+  const out = new Map<number, Float64Array>();
+  const logits = new Float64Array(C);
+  const dz = new Float64Array(C);
+  const g = new Float64Array(S);
+  for (const t of ts) {
+    const A = new Float64Array(t * N);
+    readoutGradient(cell, traj, t, label, logits, dz, g);
+    for (let i = 0; i < N; i++) {
+      const h = traj.states[t * S + i];
+      A[i] = g[i] * (1 - h * h);
+    }
+    out.set(t, A);
+  }
+  const Whh = cell.weights.tensors.weight_hh_l0;
+  const WhhT = new Float64Array(N * N);
+  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) WhhT[j * N + i] = Whh[i * N + j];
+  const WT = getMatKernels().matrix(WhhT, N, N);
+  const V = new Float64Array(ts.length * N);
+  const next = new Float64Array(ts.length * N);
+  const scale = new Float64Array(N);
+  for (let s = ts[0]; s >= 2; s--) {
+    // Prefix losses with t >= s are active; their da_s sits in row t - s.
+    let k = 0;
+    while (k < ts.length && ts[k] >= s) k++;
+    for (let a = 0; a < k; a++) V.set(out.get(ts[a])!.subarray((ts[a] - s) * N, (ts[a] - s + 1) * N), a * N);
+    for (let i = 0; i < N; i++) {
+      const h = traj.states[(s - 1) * S + i];
+      scale[i] = 1 - h * h;
+    }
+    WT.timesVectors(V, k, next, scale);
+    for (let a = 0; a < k; a++) out.get(ts[a])!.set(next.subarray(a * N, (a + 1) * N), (ts[a] - s + 1) * N);
+  }
+  return out;
 }
 
 /**

@@ -60,7 +60,7 @@ const SATURATION_LEVEL = 0.99;
  */
 export function analyzeForSnapshot(weights: ModelWeights, probe: SnapshotProbe, opts: SnapshotDynamicsOptions): SnapshotDynamics {
   const cell = createCell(weights);
-  const { B, T, D } = probe;
+  const { B, T } = probe;
   const S = cell.stateSize;
   const N = cell.hiddenSize;
   const k = Math.max(1, Math.min(opts.k, S));
@@ -103,7 +103,7 @@ export function analyzeForSnapshot(weights: ModelWeights, probe: SnapshotProbe, 
   if (isRnn) {
     const per: ProbeStepAlignment[][] = [];
     for (let b = 0; b < B; b++) {
-      per.push(probeStepAlignments(cell, probe.inputs, b * T * D, trajs[b], probe.labels[b], steps, L.runs[b].qAt!, kA));
+      per.push(probeStepAlignments(cell, trajs[b], probe.labels[b], steps, L.runs[b].qAt!, kA));
       opts.onProgress?.('alignment', b + 1, B);
     }
     alignment = alignmentSummary(per, weights, N, kA, nq, mList, opts.seed);
