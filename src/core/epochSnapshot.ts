@@ -26,7 +26,8 @@ export interface EpochAnalysisOptions {
   draws: number;
   seed: number;
   /**
-   * Work budget in multiply-adds for the flip test (random draws are reduced to fit) and for the
+   * Work budget in multiply-adds for the flip test (random draws, and the matched baselines' draws
+   * in proportion, are reduced to fit) and for the
    * single-step map (skipped beyond it): keeps T = 784, N = 512 from taking minutes per epoch.
    */
   budgetMacs?: number;
@@ -74,10 +75,11 @@ export const DEFAULT_ANALYSIS_BUDGET_MACS = 1.2e10;
 
 /**
  * Turns per-phase fractions into one overall, non-decreasing AnalysisProgress, weighting phases
- * by estimated cost (see AnalysisProgress); null without a listener.
+ * by estimated cost (see AnalysisProgress; flipDraws = random + matched draws per k); null
+ * without a listener.
  */
 function progressReporter(
-  isRnn: boolean, B: number, T: number, N: number, S: number, k: number, R: number, perDrawMacs: number, singleMacs: number,
+  isRnn: boolean, B: number, T: number, N: number, S: number, k: number, flipDraws: number, perDrawMacs: number, singleMacs: number,
   listener: ((p: AnalysisProgress) => void) | undefined,
 ): ((phase: AnalysisPhase, phaseFraction: number) => void) | null {
   if (!listener) return null;
@@ -94,7 +96,7 @@ function progressReporter(
   const cost: Record<AnalysisPhase, number> = {
     'Lyapunov vectors': B * T * (N * N + S * S * kA),
     alignment,
-    'flip test': 2 * R * perDrawMacs,
+    'flip test': flipDraws * perDrawMacs,
     'single-pixel map': singleMacs,
   };
   const order: AnalysisPhase[] = ['Lyapunov vectors', 'alignment', 'flip test', 'single-pixel map'];
@@ -137,10 +139,13 @@ export function computeEpochAnalysis(
   // A random set starts, on average, near T/(k+1): the evaluator replays from there.
   const perDrawMacs = kList.reduce((a, kk) => a + (T - T / (kk + 1)), 0) * B * stepMacs;
   const R = Math.max(5, Math.min(opts.draws, Math.floor(budget / Math.max(1, 2 * perDrawMacs))));
+  // The budget shrinks the matched baselines' draws in the same proportion (at least 2 each): at
+  // N = 512, T = 784 their 2 x 10 draws would otherwise cost four times the 5 random ones.
+  const Rm = R < opts.draws ? Math.max(2, Math.round((DEFAULT_MATCHED_DRAWS * R) / opts.draws)) : DEFAULT_MATCHED_DRAWS;
   const singleMacs = B * ((T * (T + 1)) / 2) * stepMacs;
   const withSingle = singleMacs <= budget;
 
-  const report = progressReporter(weights.arch === 'rnn', B, T, N, S, k, R, perDrawMacs, withSingle ? singleMacs : 0, opts.onProgress);
+  const report = progressReporter(weights.arch === 'rnn', B, T, N, S, k, R + 2 * Rm, perDrawMacs, withSingle ? singleMacs : 0, opts.onProgress);
   const dyn = analyzeForSnapshot(weights, probe, {
     k,
     seed: opts.seed,
@@ -158,10 +163,10 @@ export function computeEpochAnalysis(
   const ev = createRecurrentFlipEvaluator(weights, inputs, labels, B, T, D);
   const inputGradients = weights.arch === 'rnn' ? rnnInputGradients(weights, ev, labels) : gatedInputGradients(weights, inputs, labels, B, T, D);
   // Jobs of the flip test per k and probe: 5 rankings (top, bottom, last, saliency, Taylor), R random and 2 x matched draws.
-  const flipJobs = kList.length * B * (5 + R + 2 * DEFAULT_MATCHED_DRAWS);
+  const flipJobs = kList.length * B * (5 + R + 2 * Rm);
   let jobs = 0;
   if (report) ev.onJobsDone((m) => report('flip test', Math.min(1, (jobs += m) / flipJobs)));
-  const result = flipTest({ inputs, labels, B, T, D, scores, n, inputGradients, kList, R, seed: opts.seed, evaluator: ev });
+  const result = flipTest({ inputs, labels, B, T, D, scores, n, inputGradients, kList, R, matchedDraws: Rm, seed: opts.seed, evaluator: ev });
   jobs = 0;
   if (report && withSingle) ev.onJobsDone((m) => report('single-pixel map', (jobs += m) / (B * T)));
   const single = withSingle ? singlePixelFlipMap(ev) : null;

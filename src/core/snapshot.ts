@@ -82,7 +82,10 @@ export interface StatTest {
 export interface FlipSummary {
   n: number;
   kList: number[];
+  /** Random draws per k. */
   R: number;
+  /** Draws per k of each matched baseline (10 unless the work budget shrank them; absent in older files). */
+  matchedDraws?: number;
   /** Base loss per probe [B]. */
   baseLoss: number[];
   /** dL per ranking name ("top", "bottom", "saliency", "taylor", "last", "matched") -> [K][B]. */

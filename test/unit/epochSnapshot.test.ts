@@ -114,3 +114,20 @@ describe('computeEpochAnalysis progress', () => {
     });
   }
 });
+
+describe('computeEpochAnalysis work budget', () => {
+  it('shrinks random and matched draws together when it binds, and says so in the snapshot', () => {
+    const { weights, probe } = loadFixture('rnn_n16_t28_d28_trained');
+    const free = computeEpochAnalysis(weights, probe.inputs, probe.labels, probe.T, probe.D, { k: 8, n: 1, draws: 50, seed: 2 });
+    expect(free.flip!.R).toBe(50);
+    expect(free.flip!.matchedDraws).toBe(10);
+    // A budget of ~8 draws' work: R falls to its floor of 5 and the matched draws to theirs (2).
+    const tight = computeEpochAnalysis(weights, probe.inputs, probe.labels, probe.T, probe.D, { k: 8, n: 1, draws: 50, seed: 2, budgetMacs: 1e6 });
+    expect(tight.flip!.R).toBe(5);
+    expect(tight.flip!.matchedDraws).toBe(2);
+    expect(tight.flip!.dLRand[0].length).toBe(5);
+    // The rankings themselves do not depend on the number of draws.
+    expect(tight.flip!.dL.top).toEqual(free.flip!.dL.top);
+    expect(tight.flip!.dL.saliency).toEqual(free.flip!.dL.saliency);
+  });
+});

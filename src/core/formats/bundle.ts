@@ -302,6 +302,7 @@ const FlipSchema = z.object({
   n: int(1, 1_000_000),
   kList: intArray(1, 1_000_000),
   R: int(1, 1_000_000),
+  matchedDraws: int(0, 1_000_000).optional(),
   baseLoss: finiteArray(nonNeg),
   dL: rankingRecord(matrix(finiteArray())),
   dLRand: matrix(matrix(finiteArray())),

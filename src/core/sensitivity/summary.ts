@@ -25,6 +25,7 @@ export function flipSummaryForSnapshot(result: FlipTestResult, singleFlip: numbe
     n: result.n,
     kList: result.k_list,
     R: result.R,
+    matchedDraws: result.dL_matched[0]?.length ?? 0,
     baseLoss: result.base_loss,
     dL,
     dLRand: result.dL_rand,

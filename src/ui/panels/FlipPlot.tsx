@@ -69,7 +69,7 @@ export function FlipPlot({ flip, probe, pixels, stepToCells, S, previewK, onPrev
         <>
           <svg ref={chartRef} className="viz-chart" role="img" aria-label="Mean loss change against number of flipped pixels" />
           <table className="stats-table">
-            <caption>R-top vs random, n={flip.n}, {flip.baseLoss.length} probes, {flip.R} random draws</caption>
+            <caption>R-top vs random, n={flip.n}, {flip.baseLoss.length} probes, {flip.R} random draws{flip.matchedDraws ? `, ${flip.matchedDraws} per matched baseline` : ''}</caption>
             <thead>
               <tr><th scope="col">k</th><th scope="col">mean dL top</th><th scope="col">mean dL random</th><th scope="col">effect</th><th scope="col">Wilcoxon p</th><th scope="col">p (Holm)</th><th scope="col">paper z p</th></tr>
             </thead>
