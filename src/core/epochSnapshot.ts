@@ -7,7 +7,7 @@
  */
 import type { ModelWeights } from './formats/model';
 import type { EpochSnapshot } from './snapshot';
-import { analyzeForSnapshot } from './dynamics/epochAnalysis';
+import { FULL_Q_BASIS_MACS, analyzeForSnapshot } from './dynamics/epochAnalysis';
 import { defaultAlignmentSteps } from './dynamics/alignment';
 import { createCell } from './dynamics/cells';
 import { bpttSample } from './dynamics/gradients';
@@ -83,7 +83,8 @@ function progressReporter(
   listener: ((p: AnalysisProgress) => void) | undefined,
 ): ((phase: AnalysisPhase, phaseFraction: number) => void) | null {
   if (!listener) return null;
-  const kA = isRnn ? Math.min(S, Math.max(k, 20)) : k;
+  // Q vectors the QR pass tracks (dynamics/epochAnalysis.ts): the whole basis when affordable.
+  const kA = isRnn ? (3 * B * T * S * S * S <= FULL_Q_BASIS_MACS ? S : Math.min(S, Math.max(k, 20))) : k;
   let alignment = 0;
   if (isRnn) {
     // Prefix-loss BPTT (t steps of N^2, twice with the weight gradient at t >= N) and an SVD (~2 n^3) per alignment step.
@@ -94,7 +95,7 @@ function progressReporter(
     alignment *= 10;
   }
   const cost: Record<AnalysisPhase, number> = {
-    'Lyapunov vectors': B * T * (N * N + S * S * kA),
+    'Lyapunov vectors': B * T * (N * N + S * S * kA + 2 * kA * kA * S),
     alignment,
     'flip test': flipDraws * perDrawMacs,
     'single-pixel map': singleMacs,

@@ -46,8 +46,15 @@ export interface AlignmentSummary {
   steps: number[];
   /** Paper statistic per step: std over probes and pairs of cos(q_a, v_j), a<10, j<5 (right sv). */
   paperStd: number[];
-  /** Same with 10 random Q indices (the paper's baseline). */
+  /** Same with 10 random Q indices (the paper's baseline), drawn among the first randomQPool. */
   paperStdRandomQ: number[];
+  /**
+   * How many Q vectors the random indices were drawn from: N (all, as in the paper) unless
+   * tracking the whole basis was over budget (dynamics/epochAnalysis.ts). Absent in older files.
+   */
+  randomQPool?: number;
+  /** Same with the last 10 Q vectors (most contracting directions); present when all N were tracked. */
+  paperStdLastQ?: number[];
   /** Same with Q of another probe (mismatched pairing control). */
   paperStdMismatched: number[];
   /** Same with W_hh's own top singular vectors in place of the gradient's (network-level control). */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createCell } from '../../src/core/dynamics/cells';
 import { probeLyapunov } from '../../src/core/dynamics/lyapunov';
-import { alignmentBlock, defaultAlignmentSteps, probeStepAlignments } from '../../src/core/dynamics/alignment';
+import { alignmentBlock, defaultAlignmentSteps, probeStepAlignments, sampleStd } from '../../src/core/dynamics/alignment';
+import { bpttSample } from '../../src/core/dynamics/gradients';
 import { analyzeForSnapshot } from '../../src/core/dynamics/epochAnalysis';
 import { analyzeModel } from '../../src/core/analyze';
 import { svd, svdOfOuterSum } from '../../src/core/linalg/svd';
@@ -102,5 +103,65 @@ describe('analyzeForSnapshot (the epoch worker’s dynamics)', () => {
     // At the last step the paper statistic must equal the fixture block's definition on the same steps.
     const blk = analyzeModel(weights, probe, { alignSteps: al.steps }).alignment as { std_per_step: number[] };
     expectClose(al.paperStd, blk.std_per_step, 1e-12, 1e-14, 'paperStd vs alignment block');
+  });
+});
+
+describe('random-Q and last-Q controls over the whole Q basis', () => {
+  // A random tanh RNN with N = 32 > 20: whether all N Q vectors are tracked matters.
+  const N = 32;
+  const T = 24;
+  const B = 3;
+  const rng = createRng(81);
+  const randn = (n: number, s: number) => Float64Array.from({ length: n }, () => s * rng.normal());
+  const weights = {
+    arch: 'rnn' as const, inputSize: 1, hiddenSize: N, numClasses: 10,
+    tensors: {
+      weight_ih_l0: randn(N, 1), weight_hh_l0: randn(N * N, 1.3 / Math.sqrt(N)), bias_ih_l0: randn(N, 0.1),
+      bias_hh_l0: randn(N, 0.1), 'fc.weight': randn(10 * N, 0.3), 'fc.bias': randn(10, 0.1),
+    },
+  };
+  const probe = { B, T, D: 1, inputs: Float64Array.from({ length: B * T }, () => (rng.next() < 0.3 ? 1 : 0)), labels: [1, 4, 7] };
+
+  it('tracks all N when affordable: random indices among all N, and the last 10 Q vectors as a control', () => {
+    const full = analyzeForSnapshot(weights, probe, { k: 8, seed: 5 });
+    const capped = analyzeForSnapshot(weights, probe, { k: 8, seed: 5, fullQBasisMacs: 0 });
+    const a = full.alignment!;
+    const c = capped.alignment!;
+    expect(a.randomQPool).toBe(N);
+    expect(c.randomQPool).toBe(20);
+    expect(c.paperStdLastQ).toBeUndefined();
+    // The first Q vectors do not depend on how many more are tracked (Gram-Schmidt is sequential).
+    expect(full.lnR).toEqual(capped.lnR);
+    expect(a.paperStd).toEqual(c.paperStd);
+    expect(a.overlapLeft).toEqual(c.overlapLeft);
+
+    // The last-10 control recomputed independently: full-basis QR, BPTT gradient, SVD, cosines.
+    const cell = createCell(weights);
+    const L = probeLyapunov(cell, probe, { k: N, keepQAt: a.steps, keepTrajectories: true });
+    let compared = 0;
+    a.steps.forEach((t, s) => {
+      const cos: number[] = [];
+      let defined = true;
+      for (let b = 0; b < B; b++) {
+        const g = bpttSample(cell, probe.inputs, b * T, L.trajectories![b], probe.labels[b], { tLoss: t });
+        const sv = svd(g.cell.weight_hh, N, N);
+        // dL_t/dW_hh has rank <= t - 1 (h_0 = 0): with fewer than 5 nonzero singular values the
+        // 5th vector is an arbitrary null direction, and so is any statistic built on it.
+        if (sv.s[4] < 1e-8 * sv.s[0]) defined = false;
+        const V = sv.V;
+        const Q = L.runs[b].qAt!.get(t)!;
+        for (let q = N - 10; q < N; q++) {
+          for (let j = 0; j < 5; j++) {
+            let d = 0;
+            for (let i = 0; i < N; i++) d += Q[q * N + i] * V[j * N + i];
+            cos.push(d);
+          }
+        }
+      }
+      if (!defined) return;
+      compared++;
+      expect(a.paperStdLastQ![s]).toBeCloseTo(sampleStd(cos), 12);
+    });
+    expect(compared).toBeGreaterThanOrEqual(4);
   });
 });

@@ -271,6 +271,23 @@ describe('alignment plot', () => {
     expect(num(svg.querySelector('g.paper-panel line.selected-epoch'), 'x1')).toBeCloseTo(x(1), 9);
   });
 
+  it('the whole-basis controls: a last-10-Q series when present, and the random pool in the legend when narrower than N', () => {
+    const full = (e: number) => ({ ...demoAlignment(1), randomQPool: 64, paperStdLastQ: [0.05 + 0.01 * e, 0.07] });
+    const svg = newSvg();
+    const s = alignmentSeries([0, 1].map((e) => ({ epoch: e, alignment: full(e) })), 2);
+    expect(s.paperStdLastQ[1]).toBeCloseTo((0.06 + 0.07) / 2, 12); // mean over the two steps
+    renderAlignmentPlot(svg, s);
+    expect(svg.querySelectorAll('g.paper-panel path.series').length).toBe(5);
+    expect(svg.querySelector('g.paper-panel path.series-lastQ')).not.toBeNull();
+    expect(svg.textContent).toContain('last 10 Q vectors');
+    expect(svg.textContent).not.toContain('of the first');
+    // Over budget (pool 20 < N = 64): no last-Q series, and the legend says how narrow the control is.
+    const narrow = newSvg();
+    renderAlignmentPlot(narrow, alignmentSeries([{ epoch: 0, alignment: { ...demoAlignment(1), randomQPool: 20 } }], 2));
+    expect(narrow.querySelectorAll('g.paper-panel path.series').length).toBe(4);
+    expect(narrow.textContent).toContain('random Q indices (of the first 20)');
+  });
+
   it('|cos| matrix: one cell per (q, v), sign ignored', () => {
     const svg = newSvg();
     const colour = renderCosMatrix(svg, demoAlignment(1).cosMatrix);

@@ -3,8 +3,11 @@
  * epoch on the fixed probe set: ln R [B][T][k], the FTLE spectrum, the saturation fraction, the
  * live Q/R-vs-BPTT gradient check and the alignment summary with its controls.
  *
- * Budget: one QR pass with kA = min(S, max(k, 20, 5)) vectors per probe (the first k give lnR; the
- * first 10 are the paper's Q vectors; random-index controls draw among the kA tracked ones), plus
+ * Budget: one QR pass per probe with kA vectors: all N (rnn) when 3 B T N^3 <= FULL_Q_BASIS_MACS,
+ * so the paper's random-Q-index control draws among all N directions, as the paper's does, and the
+ * last 10 Q vectors give a second control; else kA = min(S, max(k, 20, 5)) and the random indices
+ * draw among those (AlignmentSummary.randomQPool says which). The first k give lnR; the first 10
+ * are the paper's Q vectors. Plus
  * ~5 prefix-loss BPTTs and N x N SVDs per probe. The Q/R identity check runs on probe 0 only,
  * with k = S, and only when S <= 128 and T*S*S <= 4e6 floats (else NaN): storing every Q_t and R_t
  * beyond that costs hundreds of MB and seconds per epoch.
@@ -32,6 +35,8 @@ export interface SnapshotDynamicsOptions {
    * (prefix-loss gradients and their SVDs; rnn only). For progress displays only.
    */
   onProgress?: (phase: 'lyapunov' | 'alignment', done: number, total: number) => void;
+  /** Budget for tracking the whole Q basis (default FULL_Q_BASIS_MACS; see above). */
+  fullQBasisMacs?: number;
 }
 
 /**
@@ -55,6 +60,13 @@ export interface SnapshotProbe {
 const SATURATION_LEVEL = 0.99;
 
 /**
+ * Largest cost of a full-basis QR pass, ~3 B T N^3 multiply-adds (J Q plus two Gram-Schmidt
+ * passes), for which the alignment tracks all N Q vectors: a few seconds with the WASM kernels.
+ * Every preset but the paper's N = 512 one fits.
+ */
+export const FULL_Q_BASIS_MACS = 1.5e10;
+
+/**
  * Computes the dynamics fields of an EpochSnapshot from float64 weights. Shapes: see
  * SnapshotDynamics. Deterministic given opts.seed.
  */
@@ -67,7 +79,7 @@ export function analyzeForSnapshot(weights: ModelWeights, probe: SnapshotProbe, 
   const isRnn = weights.arch === 'rnn';
   const nq = Math.min(10, N);
   const mList = [1, 3, 5].filter((m) => m <= N);
-  const kA = isRnn ? Math.min(S, Math.max(k, 2 * nq, ...mList)) : k;
+  const kA = isRnn ? (3 * B * T * S * S * S <= (opts.fullQBasisMacs ?? FULL_Q_BASIS_MACS) ? S : Math.min(S, Math.max(k, 2 * nq, ...mList))) : k;
   const steps = defaultAlignmentSteps(T, opts.nAlignSteps ?? 5);
   const L = probeLyapunov(cell, probe, {
     k: kA,
@@ -127,6 +139,8 @@ function alignmentSummary(per: ProbeStepAlignment[][], weights: ModelWeights, N:
     [pool[i], pool[j]] = [pool[j], pool[i]];
   }
   const randomIdx = pool.slice(0, nq).sort((a, b) => a - b);
+  // The last nq Q vectors (the most contracting directions), when the whole basis was tracked.
+  const lastIdx = kA === N && N >= 2 * nq ? Array.from({ length: nq }, (_, a) => N - nq + a) : null;
   const buf = new Float64Array(nq * nsv);
   const statAt = (qOf: (b: number) => Float64Array, idx: number[], W: (b: number) => Float64Array): number => {
     const all: number[] = [];
@@ -140,6 +154,7 @@ function alignmentSummary(per: ProbeStepAlignment[][], weights: ModelWeights, N:
   const spread = (x: number[]) => (x.length < 2 ? 0 : sampleStd(x));
   const paperStd: number[] = [];
   const paperStdRandomQ: number[] = [];
+  const paperStdLastQ: number[] = [];
   const paperStdMismatched: number[] = [];
   const paperStdWhh: number[] = [];
   const overlapLeft: number[][] = [];
@@ -155,6 +170,7 @@ function alignmentSummary(per: ProbeStepAlignment[][], weights: ModelWeights, N:
     const V = (b: number) => per[b][s].svd.V;
     paperStd.push(statAt(q, first, V));
     paperStdRandomQ.push(statAt(q, randomIdx, V));
+    if (lastIdx) paperStdLastQ.push(statAt(q, lastIdx, V));
     paperStdMismatched.push(statAt(qOther, first, V));
     paperStdWhh.push(statAt(q, first, () => whh.V));
     const ovL = mList.map((m) => per.map((p) => subspaceOverlap(p[s].svd.U, p[s].q, N, m)));
@@ -173,6 +189,8 @@ function alignmentSummary(per: ProbeStepAlignment[][], weights: ModelWeights, N:
     steps: per[0].map((p) => p.t),
     paperStd,
     paperStdRandomQ,
+    randomQPool: kA,
+    ...(lastIdx ? { paperStdLastQ } : {}),
     paperStdMismatched,
     paperStdWhh,
     nullCosStd: 1 / Math.sqrt(N),

@@ -283,6 +283,8 @@ const AlignmentSchema = z.object({
   steps: intArray(1, 1_000_000),
   paperStd: nanableArray(nonNeg),
   paperStdRandomQ: nanableArray(nonNeg),
+  randomQPool: int(1, 1_000_000).optional(),
+  paperStdLastQ: nanableArray(nonNeg).optional(),
   paperStdMismatched: nanableArray(nonNeg),
   paperStdWhh: nanableArray(nonNeg),
   nullCosStd: finite(nonNeg),
@@ -422,6 +424,8 @@ function checkConsistency(b: ParsedBundle): [Path, string] | null {
       for (const key of ['paperStd', 'paperStdRandomQ', 'paperStdMismatched', 'paperStdWhh', 'effectiveRank'] as const) {
         if (!check.dims(a[key], [S], at('alignment', key))) return first;
       }
+      if (a.paperStdLastQ && !check.dims(a.paperStdLastQ, [S], at('alignment', 'paperStdLastQ'))) return first;
+      if (a.randomQPool !== undefined && a.randomQPool > N) return [at('alignment', 'randomQPool'), `expected at most N = ${N} Q vectors, got ${a.randomQPool}`];
       for (const key of ['overlapLeft', 'overlapRight', 'overlapLeftStd', 'overlapRightStd', 'overlapLeftMismatched', 'overlapLeftWhh'] as const) {
         if (!check.dims(a[key], [S, M], at('alignment', key))) return first;
       }

@@ -35,8 +35,9 @@ export function AlignmentPlot({ epochs, selectedEpoch, m, onMChange, width = 560
           <p>
             Top: the paper's statistic, the spread (std) of cosines between the first 10 Q vectors and the first 5
             right singular vectors of the gradient dL_t/dW_hh, averaged over analysed steps. Random directions give
-            1/√N (dotted line); the dashed lines are controls: random Q indices, Q of another probe, and W_hh's own
-            singular vectors.
+            1/√N (dotted line); the dashed lines are controls: 10 random Q indices among all N (the paper's baseline;
+            the legend says when a large model drew them from fewer), the last 10 Q vectors (the most contracting
+            directions), Q of another probe, and W_hh's own singular vectors.
           </p>
           <p>
             Bottom: the mean cos² of the principal angles between the first m Q vectors and the first m singular

@@ -21,6 +21,11 @@ export interface AlignmentSeries {
   epochs: number[];
   paperStd: number[];
   paperStdRandomQ: number[];
+  /** The last 10 Q vectors' statistic (NaN where the whole basis was not tracked). */
+  paperStdLastQ: number[];
+  /** Smallest pool the random Q indices were drawn from, and N (pool < N: a narrower control than the paper's). */
+  randomQPool: number;
+  N: number;
   paperStdMismatched: number[];
   paperStdWhh: number[];
   /** 1/sqrt(N) per epoch (constant in a run). */
@@ -51,7 +56,7 @@ export function alignmentSeries(epochs: AlignmentEpoch[], m?: number): Alignment
   const ms = withA[0]?.alignment.m ?? [];
   const chosen = m !== undefined && ms.includes(m) ? m : ms[0] ?? NaN;
   const s: AlignmentSeries = {
-    epochs: [], paperStd: [], paperStdRandomQ: [], paperStdMismatched: [], paperStdWhh: [], nullCosStd: [],
+    epochs: [], paperStd: [], paperStdRandomQ: [], paperStdLastQ: [], randomQPool: NaN, N: NaN, paperStdMismatched: [], paperStdWhh: [], nullCosStd: [],
     m: chosen, overlapLeft: [], overlapLeftStd: [], overlapRight: [], overlapRightStd: [],
     overlapLeftMismatched: [], overlapLeftWhh: [], overlapNull: [],
   };
@@ -60,6 +65,11 @@ export function alignmentSeries(epochs: AlignmentEpoch[], m?: number): Alignment
     s.epochs.push(epoch);
     s.paperStd.push(finiteMean(a.paperStd));
     s.paperStdRandomQ.push(finiteMean(a.paperStdRandomQ));
+    s.paperStdLastQ.push(a.paperStdLastQ ? finiteMean(a.paperStdLastQ) : NaN);
+    const N = Math.round(1 / (a.nullCosStd * a.nullCosStd));
+    s.N = N;
+    // Older files do not say (their random indices came from the tracked vectors, count unknown).
+    if (a.randomQPool !== undefined) s.randomQPool = Number.isNaN(s.randomQPool) ? a.randomQPool : Math.min(s.randomQPool, a.randomQPool);
     s.paperStdMismatched.push(finiteMean(a.paperStdMismatched));
     s.paperStdWhh.push(finiteMean(a.paperStdWhh));
     s.nullCosStd.push(a.nullCosStd);
@@ -116,7 +126,16 @@ export function renderAlignmentPlot(svg: SVGSVGElement, series: AlignmentSeries,
 
   const paper: SeriesSpec[] = [
     { key: 'paper', label: 'Q vs gradient (paper std)', values: series.paperStd, colour: OKABE_ITO[3] },
-    { key: 'randomQ', label: 'random Q indices', values: series.paperStdRandomQ, colour: OKABE_ITO[1], dashed: true },
+    {
+      key: 'randomQ',
+      label: series.randomQPool < series.N ? `random Q indices (of the first ${series.randomQPool})` : 'random Q indices',
+      values: series.paperStdRandomQ,
+      colour: OKABE_ITO[1],
+      dashed: true,
+    },
+    ...(series.paperStdLastQ.some(Number.isFinite)
+      ? [{ key: 'lastQ', label: 'last 10 Q vectors', values: series.paperStdLastQ, colour: OKABE_ITO[7], dashed: true }]
+      : []),
     { key: 'mismatched', label: 'Q of another probe', values: series.paperStdMismatched, colour: OKABE_ITO[2], dashed: true },
     { key: 'whh', label: 'W_hh singular vectors', values: series.paperStdWhh, colour: OKABE_ITO[5], dashed: true },
   ];
