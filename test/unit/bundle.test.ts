@@ -124,6 +124,22 @@ describe('run bundle ftle-lab.run/v1', () => {
     expect(errorOf(() => parseRunBundle(JSON.stringify(w))).field).toBe('epochs[2].metrics.engine');
   });
 
+  it('reads the whole-basis alignment controls when present and checks them against N and the steps', () => {
+    const b = makeBundle(9, { epochs: 1 });
+    const a = b.epochs[1].alignment!;
+    a.randomQPool = b.epochs[1].N;
+    a.paperStdLastQ = a.paperStd.map((v) => v / 2);
+    const back = parseRunBundle(serializeRunBundle(b));
+    expect(back.epochs[1].alignment!.paperStdLastQ).toEqual(a.paperStdLastQ);
+    expect(back.epochs[1].alignment!.randomQPool).toBe(b.epochs[1].N);
+    const w = wire(b);
+    w.epochs[1].alignment.randomQPool = b.epochs[1].N + 1;
+    expect(errorOf(() => parseRunBundle(JSON.stringify(w))).field).toBe('epochs[1].alignment.randomQPool');
+    const w2 = wire(b);
+    w2.epochs[1].alignment.paperStdLastQ.pop();
+    expect(errorOf(() => parseRunBundle(JSON.stringify(w2))).field).toMatch(/^epochs\[1\]\.alignment\.paperStdLastQ/);
+  });
+
   it('checks ranges the science fixes: accuracies, p-values, softmax entries in [0, 1]', () => {
     const w = wire();
     w.epochs[1].metrics.testAcc = 1.5;
