@@ -31,6 +31,7 @@ export interface ProbeStepAlignment {
  * when the gradient's rank (<= t) is lower, and all singular values (participation ratio). Matrices
  * larger than FAST_SVD_MIN_SIZE (128) hold exactly minVectors vectors (topSvd.ts: randomized
  * subspace iteration to residual 1e-12 s_1); smaller ones (every fixture) the exact full SVD.
+ * The gradients of all steps come from one backward sweep (prefixPreactGrads).
  */
 export function probeStepAlignments(
   cell: Cell, traj: Trajectory, label: number, steps: number[],
