@@ -125,6 +125,7 @@ export function runAnalyze(argv: string[]): Record<string, unknown> {
       logBase: args.log2 ? '2' : 'e',
       flip: args.flip ? { seed: args.seed, n: args.flipN, kList: args.flipK, R: args.draws } : false,
       alignSteps: args.alignSteps,
+      seed: args.seed,
     }),
   ) as Record<string, unknown>;
   try {

@@ -7,6 +7,8 @@ import { createCell } from './dynamics/cells';
 import { probeLyapunov, ftleAt, type ProbeLyapunov } from './dynamics/lyapunov';
 import { bpttSample, cosine, gradsFromDeltas, projectDeltas, qrFormDeltas, relativeDifference, type SampleGradients } from './dynamics/gradients';
 import { alignmentBlock, defaultAlignmentSteps, probeStepAlignments, type AlignmentBlock } from './dynamics/alignment';
+import { alignmentSummary } from './dynamics/epochAnalysis';
+import type { AlignmentSummary } from './snapshot';
 import { vectorsToRowMajor } from './linalg/qr';
 import { svd } from './linalg/svd';
 import { ANALYSIS_FORMAT, nest } from './formats/analysis';
@@ -32,6 +34,8 @@ export interface AnalyzeOptions {
   flip?: boolean | FlipOptions;
   /** 1-based alignment steps (rnn); default ~5 evenly spaced steps ending at T. */
   alignSteps?: number[];
+  /** Seed of the alignment's random-Q-index control (default 0). */
+  seed?: number;
   /**
    * Largest T*S*S (floats) for which the k = S Q/R-vs-BPTT check stores all Q_t and R_t
    * (default 4e6, ~64 MB); above it `checks` holds null values.
@@ -156,6 +160,7 @@ export function analyzeModel(weights: ModelWeights, probe: Probe, opts: AnalyzeO
   out.checks = checkRel;
 
   let alignment: AlignmentBlock | null = null;
+  let controls: Record<string, unknown> | null = null;
   if (isRnn && aux) {
     const steps = opts.alignSteps ?? defaultAlignmentSteps(T);
     for (const t of steps) if (!(Number.isInteger(t) && t >= 1 && t <= T)) throw new RangeError(`alignment step ${t} is not in 1..${T}`);
@@ -166,10 +171,12 @@ export function analyzeModel(weights: ModelWeights, probe: Probe, opts: AnalyzeO
       return probeStepAlignments(cell, trajs[b], probe.labels[b], steps, qAt, kq);
     });
     alignment = alignmentBlock(per, N, nq, nsv, alignM);
+    controls = alignmentControls(alignmentSummary(per, weights, N, kq, nq, alignM, opts.seed ?? 0), opts.seed ?? 0);
   }
   out.alignment = alignment
     ? {
         ...alignment,
+        controls,
         pairing: `Q_t (forward QR basis after step t, k=${aux!.k}) with the SVD of dL_t/dW_hh, L_t = CE of the readout at step t`,
         sv_sign_convention: 'u_j sign-flipped so that its largest-|.| entry is positive; v_j follows (G = U S V^T)',
       }
@@ -177,6 +184,29 @@ export function analyzeModel(weights: ModelWeights, probe: Probe, opts: AnalyzeO
 
   if (opts.flip) out.flip = runFlip(weights, probe, main, grads, opts.flip === true ? {} : opts.flip);
   return out;
+}
+
+/**
+ * The alignment's controls in the analysis file (snake_case; per step unless said), the same
+ * numbers the app's alignment panel draws: the paper statistic with 10 random Q indices drawn
+ * among the first `random_q_pool` Q vectors, with the last 10 (when the whole basis was tracked),
+ * with Q of the next probe (b + 1 mod B; equals the paper statistic when B = 1), and with W_hh's
+ * own top right singular vectors; left overlaps for those two; the participation ratio.
+ */
+function alignmentControls(a: AlignmentSummary, seed: number): Record<string, unknown> {
+  return {
+    seed,
+    random_q_pool: a.randomQPool,
+    random_q_std_per_step: a.paperStdRandomQ,
+    ...(a.paperStdLastQ ? { last_q_std_per_step: a.paperStdLastQ } : {}),
+    mismatched_probe_std_per_step: a.paperStdMismatched,
+    w_hh_std_per_step: a.paperStdWhh,
+    overlap_left_mismatched_probe: a.overlapLeftMismatched,
+    overlap_left_w_hh: a.overlapLeftWhh,
+    effective_rank_per_step: a.effectiveRank,
+    definition:
+      'std of cos(q_a, v_j) over probes and pairs (a < 10, j < 5) as summary_std, with other Q vectors or W_hh singular vectors; overlaps [steps][M] as overlap.left, averaged over probes; effective rank = (sum s)^2 / sum s^2 of dL_t/dW_hh, mean over probes',
+  };
 }
 
 /** Runs the flip test (src/core/sensitivity) with our R values and input gradients. */

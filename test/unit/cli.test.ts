@@ -119,3 +119,29 @@ describe('ftle-lab analyze --flip options', () => {
     expect(flip.scores[0][5]).toBeCloseTo((Math.log(rvals[0][5][0]) + Math.log(rvals[0][5][1])) / 2, 12);
   });
 });
+
+describe('ftle-lab analyze: alignment controls', () => {
+  it('writes the controls the app draws, equal to the app\'s snapshot numbers for the same seed', async () => {
+    const name = 'rnn_n16_t28_d28_trained';
+    const out = join(dir, 'controls.json');
+    const lines: string[] = [];
+    expect(runCli(['analyze', '--model', fixturePath(`${name}.model.json`), '--probe', fixturePath(`${name}.probe.json`), '--out', out, '--seed', '7'], (l) => lines.push(l))).toBe(0);
+    expect(lines).toEqual([]);
+    const c = JSON.parse(readFileSync(out, 'utf8')).alignment.controls;
+    expect(c.seed).toBe(7);
+    expect(c.random_q_pool).toBe(16);
+    const { loadFixture } = await import('./dynamics.fixtures');
+    const { analyzeForSnapshot } = await import('../../src/core/dynamics/epochAnalysis');
+    const { weights, probe } = loadFixture(name);
+    const steps = JSON.parse(readFileSync(out, 'utf8')).alignment.steps as number[];
+    const snap = analyzeForSnapshot(weights, probe, { k: 4, seed: 7 }).alignment!;
+    expect(snap.steps).toEqual(steps);
+    expectClose(c.random_q_std_per_step, snap.paperStdRandomQ, 1e-12, 1e-14, 'random_q');
+    expectClose(c.mismatched_probe_std_per_step, snap.paperStdMismatched, 1e-12, 1e-14, 'mismatched');
+    expectClose(c.w_hh_std_per_step, snap.paperStdWhh, 1e-12, 1e-14, 'w_hh');
+    expectClose(flat(c.overlap_left_w_hh), snap.overlapLeftWhh, 1e-12, 1e-14, 'overlap_left_w_hh');
+    expectClose(c.effective_rank_per_step, snap.effectiveRank, 1e-12, 1e-14, 'effective_rank');
+    // N = 16 < 20: no separate "last 10" set exists.
+    expect(c.last_q_std_per_step).toBeUndefined();
+  });
+});

@@ -123,8 +123,11 @@ export function analyzeForSnapshot(weights: ModelWeights, probe: SnapshotProbe, 
   return { k, lnR, spectrum, saturation, qrGradRelErr, alignment };
 }
 
-/** Builds the snapshot's AlignmentSummary (paper statistic, controls, overlaps) from per-probe steps. */
-function alignmentSummary(per: ProbeStepAlignment[][], weights: ModelWeights, N: number, kA: number, nq: number, mList: number[], seed: number): AlignmentSummary {
+/**
+ * Builds the snapshot's AlignmentSummary (paper statistic, controls, overlaps) from per-probe steps
+ * whose Q_t hold kA vectors (the random-Q control draws among them; the last-10 control needs kA = N).
+ */
+export function alignmentSummary(per: ProbeStepAlignment[][], weights: ModelWeights, N: number, kA: number, nq: number, mList: number[], seed: number): AlignmentSummary {
   const B = per.length;
   const nSteps = per[0].length;
   const nsv = Math.min(5, N);
