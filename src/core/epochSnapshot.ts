@@ -7,7 +7,7 @@
  */
 import type { ModelWeights } from './formats/model';
 import type { EpochSnapshot } from './snapshot';
-import { FULL_Q_BASIS_MACS, analyzeForSnapshot } from './dynamics/epochAnalysis';
+import { analyzeForSnapshot, trackedQVectors } from './dynamics/epochAnalysis';
 import { defaultAlignmentSteps } from './dynamics/alignment';
 import { createCell } from './dynamics/cells';
 import { bpttSample } from './dynamics/gradients';
@@ -41,7 +41,7 @@ export type AnalysisPhase = 'Lyapunov vectors' | 'alignment' | 'flip test' | 'si
 /**
  * Where an epoch's analysis is: its current phase and the fraction of the whole analysis done, in
  * [0, 1], non-decreasing. Phases are weighted by their estimated cost (multiply-adds, with the
- * plain-JS BPTT and SVD of the alignment counted 10x the WASM-kernel work), so the fraction
+ * plain-JS SVDs of the alignment counted 10x the WASM-kernel work), so the fraction
  * tracks wall time roughly, not exactly.
  */
 export interface AnalysisProgress {
@@ -79,20 +79,19 @@ export const DEFAULT_ANALYSIS_BUDGET_MACS = 1.2e10;
  * without a listener.
  */
 function progressReporter(
-  isRnn: boolean, B: number, T: number, N: number, S: number, k: number, flipDraws: number, perDrawMacs: number, singleMacs: number,
+  arch: ModelWeights['arch'], B: number, T: number, N: number, S: number, k: number, flipDraws: number, perDrawMacs: number, singleMacs: number,
   listener: ((p: AnalysisProgress) => void) | undefined,
 ): ((phase: AnalysisPhase, phaseFraction: number) => void) | null {
   if (!listener) return null;
-  // Q vectors the QR pass tracks (dynamics/epochAnalysis.ts): the whole basis when affordable.
-  const kA = isRnn ? (3 * B * T * S * S * S <= FULL_Q_BASIS_MACS ? S : Math.min(S, Math.max(k, 20))) : k;
+  const kA = trackedQVectors(arch, B, T, S, k);
   let alignment = 0;
-  if (isRnn) {
-    // Prefix-loss BPTT (t steps of N^2, twice with the weight gradient at t >= N) and an SVD (~2 n^3) per alignment step.
+  if (arch === 'rnn') {
+    // Per alignment step: the prefix-loss backward pass (t steps of N^2, plus the t N^2 product
+    // forming G_t at t >= N) on the WASM kernels, and a plain-JS SVD (~2 n^3, counted 10x).
     for (const t of defaultAlignmentSteps(T, 5)) {
       const n = Math.min(t, N);
-      alignment += B * (t * N * N * (t < N ? 1 : 2) + 2 * n * n * n);
+      alignment += B * (t * N * N * (t < N ? 1 : 2) + 10 * 2 * n * n * n);
     }
-    alignment *= 10;
   }
   const cost: Record<AnalysisPhase, number> = {
     'Lyapunov vectors': B * T * (N * N + S * S * kA + 2 * kA * kA * S),
@@ -146,7 +145,7 @@ export function computeEpochAnalysis(
   const singleMacs = B * ((T * (T + 1)) / 2) * stepMacs;
   const withSingle = singleMacs <= budget;
 
-  const report = progressReporter(weights.arch === 'rnn', B, T, N, S, k, R + 2 * Rm, perDrawMacs, withSingle ? singleMacs : 0, opts.onProgress);
+  const report = progressReporter(weights.arch, B, T, N, S, k, R + 2 * Rm, perDrawMacs, withSingle ? singleMacs : 0, opts.onProgress);
   const dyn = analyzeForSnapshot(weights, probe, {
     k,
     seed: opts.seed,

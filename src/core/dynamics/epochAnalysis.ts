@@ -67,6 +67,17 @@ const SATURATION_LEVEL = 0.99;
 export const FULL_Q_BASIS_MACS = 1.5e10;
 
 /**
+ * How many Q vectors the snapshot's QR pass tracks for B probes of T steps, state size S, k
+ * reported: the whole basis (rnn) when its ~3 B T S^3 multiply-adds fit fullQBasisMacs, else
+ * min(S, max(k, 20)) (the paper's 10 Q vectors and twice as many for the random-index pool);
+ * k for gated cells (no alignment).
+ */
+export function trackedQVectors(arch: ModelWeights['arch'], B: number, T: number, S: number, k: number, fullQBasisMacs = FULL_Q_BASIS_MACS): number {
+  if (arch !== 'rnn') return k;
+  return 3 * B * T * S * S * S <= fullQBasisMacs ? S : Math.min(S, Math.max(k, 20));
+}
+
+/**
  * Computes the dynamics fields of an EpochSnapshot from float64 weights. Shapes: see
  * SnapshotDynamics. Deterministic given opts.seed.
  */
@@ -79,7 +90,7 @@ export function analyzeForSnapshot(weights: ModelWeights, probe: SnapshotProbe, 
   const isRnn = weights.arch === 'rnn';
   const nq = Math.min(10, N);
   const mList = [1, 3, 5].filter((m) => m <= N);
-  const kA = isRnn ? (3 * B * T * S * S * S <= (opts.fullQBasisMacs ?? FULL_Q_BASIS_MACS) ? S : Math.min(S, Math.max(k, 2 * nq, ...mList))) : k;
+  const kA = trackedQVectors(weights.arch, B, T, S, k, opts.fullQBasisMacs);
   const steps = defaultAlignmentSteps(T, opts.nAlignSteps ?? 5);
   const L = probeLyapunov(cell, probe, {
     k: kA,
