@@ -117,6 +117,15 @@ describe('visualizer', () => {
     });
     console.log(`[e2e] hover -> tooltip: median ${hoverMs.median.toFixed(2)} ms, max ${hoverMs.max.toFixed(2)} ms over ${hoverMs.n} moves`);
     expect(hoverMs.n).toBeGreaterThan(100);
+    // The quick preset (N = 32) tracks the whole Q basis: random indices among all 32, and the
+    // last-10-Q control drawn in the alignment panel from the snapshot's values.
+    const align = await page.evaluate(() => {
+      const st = (window as unknown as { ftleLab: { store: { getState: () => { epochs: { alignment: { randomQPool?: number; paperStdLastQ?: number[] } | null }[] } } } }).ftleLab.store.getState();
+      return st.epochs.map((e) => e.alignment && { pool: e.alignment.randomQPool, lastQ: e.alignment.paperStdLastQ?.length ?? 0 });
+    });
+    expect(align.every((a) => a !== null && a.pool === 32 && a.lastQ > 0)).toBe(true);
+    expect(await page.locator('[data-testid="alignment-plot"] path.series-lastQ').count()).toBe(1);
+    expect(await page.locator('[data-testid="alignment-plot"]').textContent()).toContain('last 10 Q vectors');
     await page.screenshot({ path: join(ARTIFACTS, 'main-1366x768.png'), fullPage: false });
     await page.setViewportSize({ width: 1920, height: 1080 });
     await page.screenshot({ path: join(ARTIFACTS, 'main-1920x1080.png'), fullPage: false });
