@@ -14,7 +14,7 @@ import { bpttSample } from './dynamics/gradients';
 import { probeTrajectory } from './dynamics/trajectory';
 import {
   DEFAULT_K_LIST, DEFAULT_MATCHED_DRAWS, capKList, createRecurrentFlipEvaluator, fig4Softmax, flipSummaryForSnapshot, flipTest,
-  rnnInputGradients, singlePixelFlipMap,
+  rnnInputGradients, singlePixelFlipMap, stepScoresFromLnR,
 } from './sensitivity';
 
 export interface EpochAnalysisOptions {
@@ -153,12 +153,7 @@ export function computeEpochAnalysis(
   });
 
   // Per-step scores s_t(n) from ln r (flipTest ranks by them).
-  const scores = new Float64Array(B * T);
-  for (let i = 0; i < B * T; i++) {
-    let s = 0;
-    for (let j = 0; j < n; j++) s += dyn.lnR[i * k + j];
-    scores[i] = s / n;
-  }
+  const scores = stepScoresFromLnR(dyn.lnR, B, T, k, n);
 
   const ev = createRecurrentFlipEvaluator(weights, inputs, labels, B, T, D);
   const inputGradients = weights.arch === 'rnn' ? rnnInputGradients(weights, ev, labels) : gatedInputGradients(weights, inputs, labels, B, T, D);
