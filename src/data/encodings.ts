@@ -10,7 +10,7 @@
  */
 import { createRng, permutation as seededPermutation } from '../core/rng';
 import { numpyPermutation } from '../core/numpyRandom';
-import type { Encoding } from '../core/formats/config';
+import { ENCODING_SHAPES, type Encoding } from '../core/formats/config';
 import { flipValue } from '../core/sensitivity/scores';
 import type { MnistDataset } from './mnistAsset';
 
@@ -44,14 +44,7 @@ export interface SequenceSpec {
 
 /** T, D and side of an encoding without a permutation. */
 export function encodingShape(encoding: Encoding): { T: number; D: number; side: number } {
-  switch (encoding) {
-    case 'row':
-      return { T: 28, D: 28, side: 28 };
-    case 'pixel14':
-      return { T: 196, D: 1, side: 14 };
-    case 'pixel28':
-      return { T: 784, D: 1, side: 28 };
-  }
+  return { ...ENCODING_SHAPES[encoding] };
 }
 
 /**

@@ -91,7 +91,7 @@ export function installPersistence(): void {
   });
   runEvents.onWeights.push((runId, epoch, weights) => {
     const config = useRunStore.getState().config;
-    void tracked(runId, (d) => d.saveWeights(runId, epoch, modelJson(weights, specForConfig(config.encoding, config.permute, config.seed)) as never));
+    void tracked(runId, (d) => d.saveWeights(runId, epoch, modelJson(weights, specForConfig(config.encoding, config.permute, config.seed))));
   });
 }
 

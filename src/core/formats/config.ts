@@ -12,6 +12,17 @@ export const PRESETS = ['quick', 'pixel', 'paper-align', 'paper-sensitivity'] as
 export const INITS = ['xavier', 'orthogonal'] as const;
 
 export type Encoding = (typeof ENCODINGS)[number];
+
+/**
+ * THE shape table of the input encodings (method.md §1): steps T, inputs per step D and the side
+ * of the image grid the steps live in. row: 28 rows of 28 pixels; pixel14: the 2x2-pooled 14x14
+ * image pixel by pixel; pixel28: the 28x28 image pixel by pixel.
+ */
+export const ENCODING_SHAPES: Readonly<Record<Encoding, { readonly T: number; readonly D: number; readonly side: number }>> = {
+  row: { T: 28, D: 28, side: 28 },
+  pixel14: { T: 196, D: 1, side: 14 },
+  pixel28: { T: 784, D: 1, side: 28 },
+};
 export type Preset = (typeof PRESETS)[number];
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
