@@ -5,6 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { computeEpochAnalysis, type AnalysisPhase, type AnalysisProgress } from '../../src/core/epochSnapshot';
 import { expectClose, flat, loadFixture } from './dynamics.fixtures';
+import { ANALYSIS_DEFAULTS } from '../../src/core/analysisDefaults';
+import { analyzeModel } from '../../src/core/analyze';
+import type { FlipTestResult } from '../../src/core/sensitivity';
 import * as cellsModule from '../../src/core/dynamics/cells';
 
 describe('computeEpochAnalysis (the snapshot path) reproduces the fixtures', () => {
@@ -129,5 +132,27 @@ describe('computeEpochAnalysis work budget', () => {
     // The rankings themselves do not depend on the number of draws.
     expect(tight.flip!.dL.top).toEqual(free.flip!.dL.top);
     expect(tight.flip!.dL.saliency).toEqual(free.flip!.dL.saliency);
+  });
+});
+
+describe('the app and the CLI assemble the same analysis', () => {
+  it('with the shared defaults (n, k values, draws, matched draws, seed) the flip test and spectrum agree', () => {
+    const { weights, probe } = loadFixture('rnn_n16_t28_d28_trained');
+    const k = 16;
+    const app = computeEpochAnalysis(weights, probe.inputs, probe.labels, probe.T, probe.D, {
+      k, n: ANALYSIS_DEFAULTS.n, draws: ANALYSIS_DEFAULTS.draws, seed: ANALYSIS_DEFAULTS.seed, budgetMacs: Infinity,
+    });
+    const cli = analyzeModel(weights, { ...probe, h0: undefined, c0: undefined }, { k, flip: true }) as { ftle: number[][]; flip: FlipTestResult };
+    expectClose(flat(app.spectrum), cli.ftle, 1e-12, 1e-12, 'spectrum');
+    const f = app.flip!;
+    expect(f.n).toBe(cli.flip.n);
+    expect(f.kList).toEqual(cli.flip.k_list);
+    expect(f.R).toBe(cli.flip.R);
+    expect(f.matchedDraws).toBe(ANALYSIS_DEFAULTS.matchedDraws);
+    expect(f.kList).toEqual(ANALYSIS_DEFAULTS.kList.filter((kk) => kk <= probe.T));
+    // Same random sets (same seed) and same rankings: the same dL, up to the float64 rounding of ln r vs ln(exp(ln r)).
+    expectClose(flat(f.dL.top), cli.flip.dL_top, 1e-10, 1e-12, 'dL top');
+    expectClose(f.dLRand.flat(2), cli.flip.dL_rand.flat(2), 1e-10, 1e-12, 'dL random');
+    expectClose(flat(f.dL.matched), cli.flip.dL_matched_mean, 1e-10, 1e-12, 'dL matched');
   });
 });

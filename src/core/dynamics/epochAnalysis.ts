@@ -47,7 +47,7 @@ export interface SnapshotDynamicsOptions {
 export type SnapshotDynamics = Pick<EpochSnapshot, 'k' | 'lnR' | 'spectrum' | 'saturation' | 'qrGradRelErr' | 'alignment'>;
 
 /** Probe inputs for the snapshot: inputs [B*T*D], labels [B], optional h0 / c0 [B*N]. */
-export interface SnapshotProbe {
+export interface AnalysisProbe {
   B: number;
   T: number;
   D: number;
@@ -81,7 +81,7 @@ export function trackedQVectors(arch: ModelWeights['arch'], B: number, T: number
  * Computes the dynamics fields of an EpochSnapshot from float64 weights. Shapes: see
  * SnapshotDynamics. Deterministic given opts.seed.
  */
-export function analyzeForSnapshot(weights: ModelWeights, probe: SnapshotProbe, opts: SnapshotDynamicsOptions): SnapshotDynamics {
+export function analyzeForSnapshot(weights: ModelWeights, probe: AnalysisProbe, opts: SnapshotDynamicsOptions): SnapshotDynamics {
   const cell = createCell(weights);
   const { B, T } = probe;
   const S = cell.stateSize;

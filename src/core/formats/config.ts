@@ -4,6 +4,7 @@
  * the worker's start command. One zod schema is the single source of truth for all three.
  */
 import { z } from 'zod';
+import { ANALYSIS_DEFAULTS } from '../analysisDefaults';
 
 export const ENCODINGS = ['row', 'pixel14', 'pixel28'] as const;
 export const OPTIMIZERS = ['sgd', 'adam', 'rmsprop'] as const;
@@ -65,7 +66,7 @@ export type RunConfig = z.infer<typeof RunConfigSchema>;
 const BASE: RunConfig = {
   preset: 'quick', epochs: 3, seed: 1, backend: 'auto', encoding: 'row', permute: 0, hidden: 32,
   init: 'xavier', gain: 1, optimizer: 'adam', lr: 0.005, batch: 64, clip: 5, bias: 1,
-  reduction: 'mean', probes: 16, k: 16, n: 1, draws: 50, subset: 1,
+  reduction: 'mean', probes: 16, k: 16, n: ANALYSIS_DEFAULTS.n, draws: ANALYSIS_DEFAULTS.draws, subset: 1,
 };
 
 /** Presets: method.md §1. The paper's settings are given as published (N = 512 is slow in a browser). */
