@@ -88,6 +88,14 @@ export function sequenceSpec(encoding: Encoding, permutation: ArrayLike<number> 
 }
 
 /**
+ * The sequence spec a run config implies: `permute` 1 feeds the steps in the order of
+ * encodingPermutation(encoding, run seed), 0 in natural order.
+ */
+export function specForConfig(encoding: Encoding, permute: number, seed: number): SequenceSpec {
+  return sequenceSpec(encoding, permute === 1 ? encodingPermutation(encoding, seed) : null);
+}
+
+/**
  * Inverts a step -> cells map: [side*side] row-major, the 0-based step feeding each cell, or -1
  * for a cell no step feeds (cells outside the grid are ignored).
  */

@@ -11,7 +11,7 @@ import { PersistenceError, openRunStore, type RunStore, type RunMeta } from './p
 import { useRunStore } from './runStore';
 import type { NamedTensors } from '../worker/protocol';
 import { modelJson } from '../model/export';
-import { specForConfig } from './files';
+import { specForConfig } from '../data/encodings';
 
 let storePromise: Promise<RunStore> | null = null;
 let warned = false;
