@@ -137,10 +137,6 @@ export function runAnalyze(argv: string[]): Record<string, unknown> {
 }
 
 /**
- * CLI entry: returns the exit code (0 ok, 2 bad input, 1 internal error). Errors are one line on
- * stderr; set FTLE_LAB_DEBUG=1 to see the stack of an internal error.
- */
-/**
  * Uses the WASM SIMD float64 kernels (the analysis worker's) when the module is there and the
  * runtime has SIMD; otherwise the pure-TypeScript kernels run. Results agree to rounding either way.
  */
@@ -154,6 +150,10 @@ export async function useFastKernels(): Promise<'wasm-simd' | 'js'> {
   }
 }
 
+/**
+ * CLI entry: returns the exit code (0 ok, 2 bad input, 1 internal error). Errors are one line on
+ * stderr; set FTLE_LAB_DEBUG=1 to see the stack of an internal error.
+ */
 export function runCli(argv: string[], stderr: (line: string) => void = (l) => process.stderr.write(l + '\n')): number {
   const [command, ...rest] = argv;
   try {

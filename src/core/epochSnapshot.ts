@@ -7,7 +7,7 @@
  */
 import type { ModelWeights } from './formats/model';
 import type { EpochSnapshot } from './snapshot';
-import { analyzeForSnapshot, trackedQVectors } from './dynamics/epochAnalysis';
+import { analyzeEpochDynamics, trackedQVectors } from './dynamics/epochAnalysis';
 import { defaultAlignmentSteps } from './dynamics/alignment';
 import { ANALYSIS_DEFAULTS } from './analysisDefaults';
 import { runFlipAnalysis } from './flipAnalysis';
@@ -99,7 +99,7 @@ function progressReporter(
  * reduced to the work budget; Fig 4 uses k = 10 (or the largest k below it). Shapes of the
  * result: see EpochSnapshot.
  */
-export function computeEpochAnalysis(
+export function analyzeEpoch(
   weights: ModelWeights,
   inputs: Float64Array,
   labels: ArrayLike<number>,
@@ -127,7 +127,7 @@ export function computeEpochAnalysis(
   const withSingle = singleMacs <= budget;
 
   const report = progressReporter(weights.arch, B, T, N, S, k, R + 2 * Rm, perDrawMacs, withSingle ? singleMacs : 0, opts.onProgress);
-  const dyn = analyzeForSnapshot(weights, probe, {
+  const dyn = analyzeEpochDynamics(weights, probe, {
     k,
     seed: opts.seed,
     onProgress: report ? (phase, done, total) => report(phase === 'lyapunov' ? 'Lyapunov vectors' : 'alignment', done / total) : undefined,

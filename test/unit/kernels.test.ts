@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeModel } from '../../src/core/analyze';
-import { computeEpochAnalysis } from '../../src/core/epochSnapshot';
+import { analyzeEpoch } from '../../src/core/epochSnapshot';
 import type { ModelWeights } from '../../src/core/formats/model';
 import { getMatKernels, jsMatKernels, setMatKernels, type MatKernels } from '../../src/core/kernels';
 import { createWasmMatKernels, wasmSimdAvailable } from '../../src/core/kernels/wasm';
@@ -230,7 +230,7 @@ describe('analysis with the WASM kernels injected reproduces the float64 referen
     }
   });
 
-  it('computeEpochAnalysis: WASM and JS snapshots agree (N = 24, T = 40, pixel-like inputs)', () => {
+  it('analyzeEpoch: WASM and JS snapshots agree (N = 24, T = 40, pixel-like inputs)', () => {
     const N = 24;
     const T = 40;
     const D = 1;
@@ -247,11 +247,11 @@ describe('analysis with the WASM kernels injected reproduces the float64 referen
     const labels = [1, 4, 7, 9];
     const opts = { k: 8, n: 2, draws: 6, seed: 5 };
     setMatKernels(null);
-    const js = computeEpochAnalysis(w, inputs, labels, T, D, opts);
+    const js = analyzeEpoch(w, inputs, labels, T, D, opts);
     setMatKernels(wasm);
-    let ws: ReturnType<typeof computeEpochAnalysis>;
+    let ws: ReturnType<typeof analyzeEpoch>;
     try {
-      ws = computeEpochAnalysis(w, inputs, labels, T, D, opts);
+      ws = analyzeEpoch(w, inputs, labels, T, D, opts);
     } finally {
       setMatKernels(null);
     }

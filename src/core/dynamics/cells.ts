@@ -555,9 +555,6 @@ class LstmCell extends BaseCell {
   }
 }
 
-/** Re-exported: the JS kernel now lives in src/core/kernels/js.ts. */
-export { matTimesVectors };
-
 /** Builds the float64 cell for a model (rnn, gru or lstm). The cell reads the weights in place. */
 export function createCell(weights: ModelWeights): Cell {
   switch (weights.arch) {

@@ -23,7 +23,7 @@ import { participationRatio, subspaceOverlap } from '../linalg/svd';
 import { alignmentSvd } from '../linalg/topSvd';
 import { probeTrajectory } from './trajectory';
 
-export interface SnapshotDynamicsOptions {
+export interface EpochDynamicsOptions {
   /** Q vectors reported in lnR / spectrum (capped at S). */
   k: number;
   /** Number of alignment steps (default 5; evenly spaced, ending at T). */
@@ -44,7 +44,7 @@ export interface SnapshotDynamicsOptions {
  * lnR [B][T][k], spectrum [B][k], saturation, qrGradRelErr (NaN when skipped, see above),
  * alignment (rnn only; null for gru/lstm).
  */
-export type SnapshotDynamics = Pick<EpochSnapshot, 'k' | 'lnR' | 'spectrum' | 'saturation' | 'qrGradRelErr' | 'alignment'>;
+export type EpochDynamics = Pick<EpochSnapshot, 'k' | 'lnR' | 'spectrum' | 'saturation' | 'qrGradRelErr' | 'alignment'>;
 
 /** Probe inputs for the snapshot: inputs [B*T*D], labels [B], optional h0 / c0 [B*N]. */
 export interface AnalysisProbe {
@@ -79,9 +79,9 @@ export function trackedQVectors(arch: ModelWeights['arch'], B: number, T: number
 
 /**
  * Computes the dynamics fields of an EpochSnapshot from float64 weights. Shapes: see
- * SnapshotDynamics. Deterministic given opts.seed.
+ * EpochDynamics. Deterministic given opts.seed.
  */
-export function analyzeForSnapshot(weights: ModelWeights, probe: AnalysisProbe, opts: SnapshotDynamicsOptions): SnapshotDynamics {
+export function analyzeEpochDynamics(weights: ModelWeights, probe: AnalysisProbe, opts: EpochDynamicsOptions): EpochDynamics {
   const cell = createCell(weights);
   const { B, T } = probe;
   const S = cell.stateSize;
