@@ -7,8 +7,8 @@
  * only slower.
  */
 import { analyzeEpoch } from '../core/epochSnapshot';
-import { setMatKernels } from '../core/kernels';
-import { createWasmMatKernels, wasmSimdAvailable } from '../core/kernels/wasm';
+import { setAnalysisKernels } from '../core/kernels';
+import { createWasmAnalysisKernels, wasmSimdAvailable } from '../core/kernels/wasm';
 import type { ModelWeights, TensorName } from '../core/formats/model';
 import type { AnalyzerCommand, AnalyzerEvent } from './protocol';
 
@@ -30,7 +30,7 @@ const kernelsReady: Promise<void> = (async () => {
   try {
     const res = await fetch(kernelUrl());
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    setMatKernels(await createWasmMatKernels(await res.arrayBuffer()));
+    setAnalysisKernels(await createWasmAnalysisKernels(await res.arrayBuffer()));
   } catch (err) {
     console.warn(`analysis worker: WASM kernels unavailable, using JS (${(err as Error).message})`);
   }
