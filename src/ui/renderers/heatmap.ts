@@ -1,8 +1,10 @@
 /**
- * Pixel heatmap maths and drawing: s_t(n) drawn back in image coordinates.
+ * Pixel heatmap drawing: s_t(n) drawn back in image coordinates.
  *
- * Everything that maps data to cells, colours, ranks and hover information is a pure function on
- * typed arrays (tested in jsdom, which has no real canvas); the canvas drawing is a thin
+ * The numbers come from their one definition: s_t(n) and the step ranking from
+ * core/sensitivity/scores.ts, the running FTLE from core/dynamics/lyapunov.ts, the step <-> cell
+ * maps from data/encodings.ts. What is here (colours, hover lookup, pointer -> cell) is a pure
+ * function on typed arrays (tested in jsdom, which has no real canvas); the canvas drawing is a thin
  * putImageData of an S x S RGBA buffer that CSS scales up with `image-rendering: pixelated`, so
  * cell (r, c) occupies exactly the (r, c) cell of the canvas's bounding box.
  */
