@@ -80,9 +80,9 @@ export function analyzeModel(weights: ModelWeights, probe: Probe, opts: AnalyzeO
   const canCheck = T * S * S <= (opts.maxCheckFloats ?? 4e6);
   const isRnn = weights.arch === 'rnn';
   const reducedQ = isRnn ? [1, 2, 4, 8, 16].filter((q) => q <= Math.min(S, 16)) : [];
-  const nq = Math.min(10, N);
-  const nsv = Math.min(5, N);
-  const alignM = [1, 3, 5].filter((m) => m <= N);
+  const nq = Math.min(ANALYSIS_DEFAULTS.alignQVectors, N);
+  const nsv = Math.min(ANALYSIS_DEFAULTS.alignSingularVectors, N);
+  const alignM = ANALYSIS_DEFAULTS.overlapM.filter((m) => m <= N);
   const kAux = canCheck ? S : Math.min(S, Math.max(16, nq, ...alignM));
   const needAux = canCheck || isRnn;
   const aux: ProbeLyapunov | null = needAux

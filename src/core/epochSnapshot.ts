@@ -68,7 +68,7 @@ function progressReporter(
   if (arch === 'rnn') {
     // Per alignment step: the prefix-loss backward pass (t steps of N^2, plus the t N^2 product
     // forming G_t at t >= N) on the WASM kernels, and a plain-JS SVD (~2 n^3, counted 10x).
-    for (const t of defaultAlignmentSteps(T, 5)) {
+    for (const t of defaultAlignmentSteps(T)) {
       const n = Math.min(t, N);
       alignment += B * (t * N * N * (t < N ? 1 : 2) + 10 * 2 * n * n * n);
     }

@@ -6,6 +6,7 @@
  *  - overlap_m = ||A_m^T Q_t[:, :m]||_F^2 / m (A_m = top-m V or U), null m/N.
  * rnn only (G_t is N x N and Q_t lives in the same space).
  */
+import { ANALYSIS_DEFAULTS } from '../analysisDefaults';
 import type { Cell } from './cells';
 import { readoutGradient } from './gradients';
 import { getAnalysisKernels } from '../kernels';
@@ -240,7 +241,7 @@ export function alignmentBlock(per: ProbeStepAlignment[][], N: number, nq: numbe
 export const effectiveRank = (s: Svd): number => participationRatio(s.s);
 
 /** About five evenly spaced 1-based steps ending at T (deduplicated, ascending). */
-export function defaultAlignmentSteps(T: number, count = 5): number[] {
+export function defaultAlignmentSteps(T: number, count: number = ANALYSIS_DEFAULTS.alignSteps): number[] {
   const out = new Set<number>();
   for (let i = 1; i <= count; i++) out.add(Math.max(1, Math.round((T * i) / count)));
   return [...out].sort((a, b) => a - b);

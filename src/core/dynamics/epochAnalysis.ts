@@ -14,6 +14,7 @@
  */
 import type { AlignmentSummary, EpochSnapshot } from '../snapshot';
 import type { ModelWeights } from '../formats/model';
+import { ANALYSIS_DEFAULTS } from '../analysisDefaults';
 import { createRng, deriveSeed } from '../rng';
 import { createCell } from './cells';
 import { probeLyapunov, qrIteration } from './lyapunov';
@@ -88,10 +89,10 @@ export function analyzeEpochDynamics(weights: ModelWeights, probe: AnalysisProbe
   const N = cell.hiddenSize;
   const k = Math.max(1, Math.min(opts.k, S));
   const isRnn = weights.arch === 'rnn';
-  const nq = Math.min(10, N);
-  const mList = [1, 3, 5].filter((m) => m <= N);
+  const nq = Math.min(ANALYSIS_DEFAULTS.alignQVectors, N);
+  const mList = ANALYSIS_DEFAULTS.overlapM.filter((m) => m <= N);
   const kA = trackedQVectors(weights.arch, B, T, S, k, opts.fullQBasisMacs);
-  const steps = defaultAlignmentSteps(T, opts.nAlignSteps ?? 5);
+  const steps = defaultAlignmentSteps(T, opts.nAlignSteps ?? ANALYSIS_DEFAULTS.alignSteps);
   const L = probeLyapunov(cell, probe, {
     k: kA,
     keepQAt: isRnn ? steps : undefined,
@@ -141,7 +142,7 @@ export function analyzeEpochDynamics(weights: ModelWeights, probe: AnalysisProbe
 export function alignmentSummary(per: ProbeStepAlignment[][], weights: ModelWeights, N: number, kA: number, nq: number, mList: number[], seed: number): AlignmentSummary {
   const B = per.length;
   const nSteps = per[0].length;
-  const nsv = Math.min(5, N);
+  const nsv = Math.min(ANALYSIS_DEFAULTS.alignSingularVectors, N);
   // Only the first nsv right and max(m) left vectors of W_hh are read (exact SVD for N <= 128).
   const whh = alignmentSvd(weights.tensors.weight_hh_l0, N, N, Math.max(nsv, ...mList));
   const first = Array.from({ length: nq }, (_, a) => a);
