@@ -3,6 +3,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { runCli, useFastKernels } = await import('../src/cli/main.ts');
-await useFastKernels();
+const { runCli, useWasmAnalysisKernels } = await import('../src/cli/main.ts');
+await useWasmAnalysisKernels();
 process.exitCode = runCli(process.argv.slice(2));

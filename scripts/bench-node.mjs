@@ -15,8 +15,8 @@ import { resolve } from 'node:path';
 import { TRAIN_CONFIGS, repsFor, benchTfjsTrain, benchFastTrain, benchAnalysis } from '../src/bench/trainBench.ts';
 import { createJsKernels } from '../src/model/fast/kernels.ts';
 import { createWasmKernels } from '../src/model/fast/wasmKernels.ts';
-import { setMatKernels } from '../src/core/kernels/index.ts';
-import { createWasmMatKernels } from '../src/core/kernels/wasm.ts';
+import { setAnalysisKernels } from '../src/core/kernels/index.ts';
+import { createWasmAnalysisKernels } from '../src/core/kernels/wasm.ts';
 
 const log = (...a) => console.error('[bench-node]', ...a);
 const wanted = (process.env.BENCH_BACKENDS ?? 'tfjs-cpu,tfjs-wasm,fast-js,fast-wasm-simd').split(',');
@@ -57,9 +57,9 @@ for (const c of configs) {
 if (process.env.BENCH_ANALYSIS !== '0') {
   // k = 16 on 16 probes at every T; the full spectrum (k = N = 128) on one probe at T = 784.
   // Both kernel sets: the WASM SIMD ones are what the app's analysis worker and the CLI use.
-  const wasmMat = await createWasmMatKernels(readFileSync(resolve('public/kernels/analysis.wasm')));
+  const wasmMat = await createWasmAnalysisKernels(readFileSync(resolve('public/kernels/analysis.wasm')));
   for (const kernels of [null, wasmMat]) {
-    setMatKernels(kernels);
+    setAnalysisKernels(kernels);
     for (const [T, k, probes, reps] of [[28, 16, 16, 5], [196, 16, 16, 3], [784, 16, 16, 2], [784, 128, 1, 1]]) {
       const row = benchAnalysis(T, 128, k, probes, reps, env);
       log(`analysis qr (${row.kernels}) T=${T} k=${k} probes=${probes}: median ${row.median_ms} ms`);

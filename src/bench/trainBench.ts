@@ -13,7 +13,7 @@ import { createCell } from '../core/dynamics/cells';
 import { probeLyapunov } from '../core/dynamics/lyapunov';
 import type { ModelWeights } from '../core/formats/model';
 import { createRng } from '../core/rng';
-import { getMatKernels } from '../core/kernels';
+import { getAnalysisKernels } from '../core/kernels';
 
 /** One training configuration: T steps of D inputs, N hidden units, batch B. */
 export interface TrainConfig {
@@ -141,5 +141,5 @@ export function benchAnalysis(T: number, N: number, k: number, probes: number, r
     probeLyapunov(cell, { B: probes, T, inputs }, { k });
     times.push(now() - t0);
   }
-  return { phase: 'analysis', what: 'qr', kernels: getMatKernels().kind, T, N, k, probes, ...summarize(times), reps, env };
+  return { phase: 'analysis', what: 'qr', kernels: getAnalysisKernels().kind, T, N, k, probes, ...summarize(times), reps, env };
 }

@@ -10,8 +10,8 @@ import { analyzeModel } from '../core/analyze';
 import { FormatError } from '../core/formats/errors';
 import { parseModelJson } from '../core/formats/model';
 import { parseProbeJson } from '../core/formats/probe';
-import { setMatKernels } from '../core/kernels';
-import { createWasmMatKernels, wasmSimdAvailable } from '../core/kernels/wasm';
+import { setAnalysisKernels } from '../core/kernels';
+import { createWasmAnalysisKernels, wasmSimdAvailable } from '../core/kernels/wasm';
 
 export const USAGE =
   'usage: ftle-lab analyze --model m.json --probe p.json --out a.json [--k K] [--log2] [--flip [--flip-n N] [--flip-k 1,2,5] [--draws R]] [--align-steps 7,14,28] [--seed S]';
@@ -137,23 +137,23 @@ export function runAnalyze(argv: string[]): Record<string, unknown> {
 }
 
 /**
- * CLI entry: returns the exit code (0 ok, 2 bad input, 1 internal error). Errors are one line on
- * stderr; set FTLE_LAB_DEBUG=1 to see the stack of an internal error.
- */
-/**
  * Uses the WASM SIMD float64 kernels (the analysis worker's) when the module is there and the
  * runtime has SIMD; otherwise the pure-TypeScript kernels run. Results agree to rounding either way.
  */
-export async function useFastKernels(): Promise<'wasm-simd' | 'js'> {
+export async function useWasmAnalysisKernels(): Promise<'wasm-simd' | 'js'> {
   try {
     if (!wasmSimdAvailable()) return 'js';
-    setMatKernels(await createWasmMatKernels(readFileSync(new URL('../../public/kernels/analysis.wasm', import.meta.url))));
+    setAnalysisKernels(await createWasmAnalysisKernels(readFileSync(new URL('../../public/kernels/analysis.wasm', import.meta.url))));
     return 'wasm-simd';
   } catch {
     return 'js';
   }
 }
 
+/**
+ * CLI entry: returns the exit code (0 ok, 2 bad input, 1 internal error). Errors are one line on
+ * stderr; set FTLE_LAB_DEBUG=1 to see the stack of an internal error.
+ */
 export function runCli(argv: string[], stderr: (line: string) => void = (l) => process.stderr.write(l + '\n')): number {
   const [command, ...rest] = argv;
   try {

@@ -1,8 +1,9 @@
 /**
  * EpochSnapshot: everything every panel needs for one epoch of one run, and nothing else.
- * Produced by the training worker after each epoch (from src/core analyses of a float64 copy
- * of the weights on the fixed probe set), streamed to the store, persisted, exported in run
- * bundles. The UI never recomputes what a snapshot holds.
+ * The analysis worker computes everything but the metrics (analyzeEpoch in core/epochSnapshot.ts,
+ * on a float64 copy of the weights the training worker sends after each epoch, on the fixed probe
+ * set); the controller joins that with the epoch's training metrics and hands the snapshot to the
+ * store, which persists it; run bundles export it. The UI never recomputes what a snapshot holds.
  *
  * Conventions: B = probes, T = steps, k = tracked Q vectors, N = hidden units, C = classes,
  * K = number of flip k-values, R = random draws. Flat arrays are row-major. Time index 0 is

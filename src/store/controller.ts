@@ -67,8 +67,9 @@ export function bootFromHash(): RunConfig {
   // before there is a worker to receive it.
   store.set({ config, configIssues: issues, status: 'loading', progress: { what: 'opening saved runs', fraction: 0 } });
   for (const issue of issues) store.addBanner('error', `URL parameter refused: ${issue.message}`);
-  const view = viewFromHash(window.location.hash);
-  store.set({ ...view, scoreN: view.scoreN ?? config.n, hidden: view.hidden ?? [] });
+  const { view, issues: viewIssues } = viewFromHash(window.location.hash, config);
+  for (const issue of viewIssues) store.addBanner('error', `URL parameter refused: ${issue.message}`);
+  store.set(view);
   return config;
 }
 

@@ -8,11 +8,10 @@ import { FormatError, parseJsonText } from '../core/formats/errors';
 import { RUN_BUNDLE_FORMAT, parseRunBundle, serializeRunBundle, type RunBundle } from '../core/formats/bundle';
 import { MODEL_FORMAT, parseModelObject, type ModelWeights } from '../core/formats/model';
 import { PROBE_FORMAT, parseProbeObject, checkProbeForModel } from '../core/formats/probe';
-import { deriveSeed } from '../core/rng';
 import type { Encoding } from '../core/formats/config';
-import { decodeSequence, encodeImages, encodingPermutation, probeIndices, sequenceSpec, type SequenceSpec } from '../data/encodings';
+import { decodeSequence, sequenceSpec, specForConfig } from '../data/encodings';
 import { fetchMnistAsset, type MnistDataset } from '../data/mnistAsset';
-import { probeInfoFromDataset, type ProbeInfo } from '../data/probeInfo';
+import { fixedProbeSet, probeInfoFromDataset, type ProbeInfo } from '../data/probeInfo';
 import { analyzeImportedModel, exportModelJson, stopRun } from './controller';
 import { useRunStore } from './runStore';
 
@@ -60,40 +59,27 @@ export async function currentRunBundle(): Promise<RunBundle> {
   };
 }
 
-/** Starts a browser download of `blob` under `filename` (panels' SVG/PNG, run and model files). */
-export function downloadBlob(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  // Revoke later: some browsers read the URL asynchronously after click().
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-/** Offers JSON text as a download named `name`. */
-export function download(name: string, text: string): void {
-  downloadBlob(new Blob([text], { type: 'application/json' }), name);
-}
-
-export async function exportRun(): Promise<void> {
+/**
+ * Hands the current run bundle to `save(filename, json)` (the UI's download); a failure becomes
+ * an error banner.
+ */
+export async function exportRun(save: (filename: string, json: string) => void): Promise<void> {
   const s = useRunStore.getState();
   try {
     const bundle = await currentRunBundle();
-    download(`ftle-lab-run-${s.runId || 'import'}.json`, serializeRunBundle(bundle));
+    save(`ftle-lab-run-${s.runId || 'import'}.json`, serializeRunBundle(bundle));
   } catch (e) {
     s.addBanner('error', `Export failed: ${(e as Error).message}`);
   }
 }
 
-export async function exportModel(): Promise<void> {
+/** Hands the current model file to `save(filename, json)` (the UI's download); a failure becomes an error banner. */
+export async function exportModel(save: (filename: string, json: string) => void): Promise<void> {
   const s = useRunStore.getState();
   try {
     const json = s.mode === 'train' ? await exportModelJson() : JSON.stringify(s.importedModel);
     if (!json || json === 'null') throw new Error('no model is loaded');
-    download(`ftle-lab-model-${s.runId || 'import'}.json`, json);
+    save(`ftle-lab-model-${s.runId || 'import'}.json`, json);
   } catch (e) {
     s.addBanner('error', `Model export failed: ${(e as Error).message}`);
   }
@@ -166,11 +152,6 @@ async function replayBundle(bundle: RunBundle): Promise<void> {
   useRunStore.getState().addBanner('info', `Replaying ${bundle.epochs.length} epochs from a run bundle (${bundle.created}); press Reset to train again.`);
 }
 
-/** The sequence spec a run config implies (the permutation is seeded from the run seed). */
-export function specForConfig(encoding: Encoding, permute: number, seed: number): SequenceSpec {
-  return sequenceSpec(encoding, permute === 1 ? encodingPermutation(encoding, seed) : null);
-}
-
 async function analyzeModelFile(weights: ModelWeights, raw: Record<string, unknown>): Promise<void> {
   const store = useRunStore.getState();
   const { encoding, permutation, guessed } = encodingForModel(weights);
@@ -178,13 +159,11 @@ async function analyzeModelFile(weights: ModelWeights, raw: Record<string, unkno
   if (spec.D !== weights.inputSize) throw new FormatError('input.encoding', `${encoding} feeds ${spec.D} inputs per step but input_size is ${weights.inputSize}`);
   const dataset = await bundledDataset();
   const config = { ...store.config, encoding, hidden: weights.hiddenSize };
-  const idx = probeIndices(dataset, config.probes, deriveSeed(config.seed, 'probes'));
-  const x32 = encodeImages(dataset.test.images, idx, spec);
-  const inputs = Float64Array.from(x32);
+  const probeSet = fixedProbeSet(dataset, spec, config.probes, config.seed);
+  const inputs = Float64Array.from(probeSet.inputs);
   const norm = weights.input?.normalize;
   if (norm) for (let i = 0; i < inputs.length; i++) inputs[i] = (inputs[i] - norm.mean) / norm.std;
-  const probe = probeInfoFromDataset(dataset, spec, idx);
-  analyzeImportedModel(weights, raw, probe, inputs, config);
+  analyzeImportedModel(weights, raw, probeSet.info, inputs, { ...config, probes: probeSet.indices.length });
   if (guessed) store.addBanner('info', `The model file has no "input" block: feeding digits ${encoding === 'row' ? 'row by row (input_size 28)' : 'pixel by pixel, 28x28 (input_size 1)'}.`);
 }
 

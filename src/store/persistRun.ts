@@ -11,7 +11,7 @@ import { PersistenceError, openRunStore, type RunStore, type RunMeta } from './p
 import { useRunStore } from './runStore';
 import type { NamedTensors } from '../worker/protocol';
 import { modelJson } from '../model/export';
-import { specForConfig } from './files';
+import { specForConfig } from '../data/encodings';
 
 let storePromise: Promise<RunStore> | null = null;
 let warned = false;
@@ -91,7 +91,7 @@ export function installPersistence(): void {
   });
   runEvents.onWeights.push((runId, epoch, weights) => {
     const config = useRunStore.getState().config;
-    void tracked(runId, (d) => d.saveWeights(runId, epoch, modelJson(weights, specForConfig(config.encoding, config.permute, config.seed)) as never));
+    void tracked(runId, (d) => d.saveWeights(runId, epoch, modelJson(weights, specForConfig(config.encoding, config.permute, config.seed))));
   });
 }
 

@@ -37,14 +37,14 @@ const NUMERIC = new Set(FIELDS.filter((f) => f.kind === 'number').map((f) => f.k
  * The run configuration form. Values are validated field by field with the same zod schema that
  * guards the URL hash; "Apply" writes the hash and restarts the run (seeded: same link, same run).
  */
-export function ConfigPanel({ hidden }: { hidden?: boolean }) {
+export function ConfigPanel() {
   const config = useRunStore((s) => s.config);
   const [draft, setDraft] = useState<Record<string, string>>({});
   const [problems, setProblems] = useState<Record<string, string>>({});
   useEffect(() => {
     if (config) setDraft(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)])));
   }, [config]);
-  if (!config || hidden) return null;
+  if (!config) return null;
 
   const apply = () => {
     const candidate: Record<string, unknown> = { ...config };

@@ -3,8 +3,20 @@ import { selectShownSnapshot, useRunStore } from '../store/runStore';
 import { useHoverStore } from '../store/hoverStore';
 import {
   AlignmentPlot, EmptyState, EpochTimeline, FlipPlot, LogitsPlot, PixelHeatmap, SpectrumPlot, TrainingPanel,
-  epochScoreHalfWidth, probeLnR, type EpochPoint,
+  epochScoreHalfWidth, probeLnR, type EpochPoint, type SpectrumPlotProps,
 } from './panels';
+
+/** Hovering the heatmap sets the hover store; writing needs no subscription, so it causes no re-render. */
+const setHoverStep = (t: number | null) => useHoverStore.getState().setStep(t);
+
+/**
+ * The spectrum panel with the hovered step: the only panel that draws hover, so the only one that
+ * subscribes to the hover store (Workbench and the other panels do not re-render on hover).
+ */
+function SpectrumPlotWithHover(props: Omit<SpectrumPlotProps, 'hoveredStep'>) {
+  const hoveredStep = useHoverStore((s) => s.step);
+  return <SpectrumPlot {...props} hoveredStep={hoveredStep} />;
+}
 
 /**
  * The panels, wired to the store. Panels are presentational (props in, callbacks out); this is
@@ -24,8 +36,6 @@ export function Workbench() {
   const batchLosses = useRunStore((s) => s.batchLosses);
   const backend = useRunStore((s) => s.backend);
   const set = useRunStore((s) => s.set);
-  const hoveredStep = useHoverStore((s) => s.step);
-  const setHoverStep = useHoverStore((s) => s.setStep);
 
   const points: EpochPoint[] = useMemo(
     () => epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.metrics.trainLoss, testLoss: e.metrics.testLoss, trainAcc: e.metrics.trainAcc, testAcc: e.metrics.testAcc })),
@@ -92,14 +102,13 @@ export function Workbench() {
           onHoverStep={setHoverStep}
           label={probe.labels[p]}
         />
-        <SpectrumPlot
+        <SpectrumPlotWithHover
           epochs={spectra}
           selectedEpoch={snap.epoch}
           probeLnR={lnR}
           T={snap.T}
           k={snap.k}
           probe={p}
-          hoveredStep={hoveredStep}
           log2={logBase === '2'}
           onLog2Change={(v) => set({ logBase: v ? '2' : 'e' })}
         />

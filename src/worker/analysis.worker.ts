@@ -6,9 +6,9 @@
  * public/) and injects them into src/core; when that fails the pure-JS kernels give the same numbers,
  * only slower.
  */
-import { computeEpochAnalysis } from '../core/epochSnapshot';
-import { setMatKernels } from '../core/kernels';
-import { createWasmMatKernels, wasmSimdAvailable } from '../core/kernels/wasm';
+import { analyzeEpoch } from '../core/epochSnapshot';
+import { setAnalysisKernels } from '../core/kernels';
+import { createWasmAnalysisKernels, wasmSimdAvailable } from '../core/kernels/wasm';
 import type { ModelWeights, TensorName } from '../core/formats/model';
 import type { AnalyzerCommand, AnalyzerEvent } from './protocol';
 
@@ -30,7 +30,7 @@ const kernelsReady: Promise<void> = (async () => {
   try {
     const res = await fetch(kernelUrl());
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    setMatKernels(await createWasmMatKernels(await res.arrayBuffer()));
+    setAnalysisKernels(await createWasmAnalysisKernels(await res.arrayBuffer()));
   } catch (err) {
     console.warn(`analysis worker: WASM kernels unavailable, using JS (${(err as Error).message})`);
   }
@@ -57,7 +57,7 @@ ctx.onmessage = async (e: MessageEvent<AnalyzerCommand>) => {
     // Progress goes out at most every 100 ms, and at each new phase (a big model's epoch takes minutes).
     let lastPost = -Infinity;
     let lastPhase = '';
-    const analysis = computeEpochAnalysis(weights, inputs, cmd.probe.labels, cmd.probe.T, cmd.probe.D, {
+    const analysis = analyzeEpoch(weights, inputs, cmd.probe.labels, cmd.probe.T, cmd.probe.D, {
       k: cmd.config.k,
       n: cmd.config.n,
       draws: cmd.config.draws,

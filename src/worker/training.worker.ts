@@ -12,8 +12,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { RunConfig } from '../core/formats/config';
 import type { EngineId } from '../core/snapshot';
 import { deriveSeed } from '../core/rng';
-import { encodeImages, encodingPermutation, probeIndices, sequenceSpec, type SequenceSpec } from '../data/encodings';
-import { probeInfoFromDataset } from '../data/probeInfo';
+import { encodeImages, encodingPermutation, sequenceSpec, type SequenceSpec } from '../data/encodings';
+import { fixedProbeSet } from '../data/probeInfo';
 import { fetchMnistAsset, type MnistDataset } from '../data/mnistAsset';
 import { initBackend } from '../model/backend';
 import { ContextLostError, isContextLost, loseContext, recoverBackend } from '../model/gpuContext';
@@ -369,7 +369,8 @@ async function start(config: RunConfig, dataUrl: string, resume?: { epoch: numbe
   const { engine, backend } = await chooseEngine(config, spec, data);
   const model = buildModel(config, spec, engine);
   if (resume) model.setWeights(resume.weights as unknown as RnnWeights);
-  const probeIdx = probeIndices(data, Math.min(config.probes, data.test.labels.length), deriveSeed(config.seed, 'probes'));
+  const probeSet = fixedProbeSet(data, spec, config.probes, config.seed);
+  const probeIdx = probeSet.indices;
   const weights = await model.getWeights();
   state?.model.dispose();
   state = {
@@ -385,12 +386,12 @@ async function start(config: RunConfig, dataUrl: string, resume?: { epoch: numbe
     probeIdx,
     looping: false,
   };
-  const probeInputs = encodeImages(data.test.images, probeIdx, spec);
+  const probeInputs = probeSet.inputs;
   post(
     {
       type: 'ready',
       backend,
-      probe: probeInfoFromDataset(data, spec, probeIdx),
+      probe: probeSet.info,
       probeInputs,
       dataSource: data.source,
       trainSize: data.train.labels.length,

@@ -8,7 +8,7 @@ import {
 } from '../../src/core/formats/bundle';
 import { FormatError } from '../../src/core/formats/errors';
 import { modelToJson, parseModelObject } from '../../src/core/formats/model';
-import { computeEpochAnalysis } from '../../src/core/epochSnapshot';
+import { analyzeEpoch } from '../../src/core/epochSnapshot';
 import { createRng } from '../../src/core/rng';
 import { makeBundle, makeWeights } from './bundleFixture';
 
@@ -262,7 +262,7 @@ describe('run bundle ftle-lab.run/v1', () => {
   });
 });
 
-describe('run bundle with snapshots from the real analysis (computeEpochAnalysis)', () => {
+describe('run bundle with snapshots from the real analysis (analyzeEpoch)', () => {
   it('validates and round-trips what the analysis worker produces', () => {
     const rng = createRng(99);
     const b = makeBundle(99, { epochs: 0, full: false });
@@ -272,7 +272,7 @@ describe('run bundle with snapshots from the real analysis (computeEpochAnalysis
     const D = 28;
     const inputs = Float64Array.from({ length: config.probes * T * D }, () => rng.next());
     const labels = b.probe.labels;
-    const analysis = computeEpochAnalysis(weights, inputs, labels, T, D, { k: config.k, n: 1, draws: config.draws, seed: 1 });
+    const analysis = analyzeEpoch(weights, inputs, labels, T, D, { k: config.k, n: 1, draws: config.draws, seed: 1 });
     const metrics = { trainLoss: 1.2, trainAcc: 0.6, testLoss: 1.3, testAcc: 0.55, msPerStep: 40, epochMs: 900, analysisMs: 120, numTensors: 12 };
     const bundle: RunBundle = { ...b, config, epochs: [b.epochs[0], { epoch: 1, metrics, ...analysis }], weights: makeWeights(rng, config) };
     const back = parseRunBundle(serializeRunBundle(bundle));

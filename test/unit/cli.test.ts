@@ -131,10 +131,10 @@ describe('ftle-lab analyze: alignment controls', () => {
     expect(c.seed).toBe(7);
     expect(c.random_q_pool).toBe(16);
     const { loadFixture } = await import('./dynamics.fixtures');
-    const { analyzeForSnapshot } = await import('../../src/core/dynamics/epochAnalysis');
+    const { analyzeEpochDynamics } = await import('../../src/core/dynamics/epochAnalysis');
     const { weights, probe } = loadFixture(name);
     const steps = JSON.parse(readFileSync(out, 'utf8')).alignment.steps as number[];
-    const snap = analyzeForSnapshot(weights, probe, { k: 4, seed: 7 }).alignment!;
+    const snap = analyzeEpochDynamics(weights, probe, { k: 4, seed: 7 }).alignment!;
     expect(snap.steps).toEqual(steps);
     expectClose(c.random_q_std_per_step, snap.paperStdRandomQ, 1e-12, 1e-14, 'random_q');
     expectClose(c.mismatched_probe_std_per_step, snap.paperStdMismatched, 1e-12, 1e-14, 'mismatched');

@@ -12,7 +12,7 @@ import type { EpochSnapshot, FlipSummary } from '../../src/core/snapshot';
 import {
   AlignmentPlot, EpochTimeline, ExportButtons, FlipPlot, LogitsPlot, PixelHeatmap, SpectrumPlot, TrainingPanel, probeLnR,
 } from '../../src/ui/panels';
-import { pixelStepToCells } from '../../src/ui/renderers/heatmap';
+import { sequenceSpec } from '../../src/data/encodings';
 import { renderLogitsPlot } from '../../src/ui/renderers/logits';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -122,7 +122,7 @@ describe('PixelHeatmap', () => {
     const { snaps, T, k } = demoSnapshots(1);
     const S = 14;
     const perm = permutation(S * S, createRng(1234));
-    const stepToCells = pixelStepToCells(S, perm);
+    const stepToCells = sequenceSpec('pixel14', perm).stepToCells;
     const pixels = Array.from({ length: S * S }, (_, i) => (i % 3 === 0 ? 0.9 : 0));
     const lnR = probeLnR(snaps[0].lnR, 1, T, k);
     const singleFlip = snaps[0].flip!.singleFlip[1];
@@ -158,7 +158,7 @@ describe('PixelHeatmap', () => {
     const onN = vi.fn();
     const onNorm = vi.fn();
     const c = mount(
-      <PixelHeatmap S={14} T={T} k={k} pixels={new Float64Array(196)} lnR={probeLnR(snaps[0].lnR, 0, T, k)} stepToCells={pixelStepToCells(14)}
+      <PixelHeatmap S={14} T={T} k={k} pixels={new Float64Array(196)} lnR={probeLnR(snaps[0].lnR, 0, T, k)} stepToCells={sequenceSpec('pixel14', null).stepToCells}
         n={1} onNChange={onN} normalization="probe" onNormalizationChange={onNorm} />,
     );
     const nInput = c.querySelector<HTMLInputElement>('input[type="number"]')!;
@@ -180,7 +180,7 @@ describe('chart panels', () => {
   it('FlipPlot: chart, one table row per k with significant rows marked, preview k control', () => {
     const { snaps } = demoSnapshots(1);
     const onK = vi.fn();
-    const c = mount(<FlipPlot flip={snaps[0].flip} probe={0} pixels={new Float64Array(196)} stepToCells={pixelStepToCells(14)} S={14} previewK={5} onPreviewKChange={onK} />);
+    const c = mount(<FlipPlot flip={snaps[0].flip} probe={0} pixels={new Float64Array(196)} stepToCells={sequenceSpec('pixel14', null).stepToCells} S={14} previewK={5} onPreviewKChange={onK} />);
     const root = c.querySelector('[data-testid="flip-plot"]')!;
     expect(root.querySelectorAll('svg circle.top-marker').length).toBe(5);
     expect(root.querySelectorAll('svg circle.top-marker.significant').length).toBe(2); // pHolm 0.04, 0.04

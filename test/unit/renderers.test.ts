@@ -7,9 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import type { AlignmentSummary, FlipSummary } from '../../src/core/snapshot';
 import {
-  buildCellToStep, cumulativeFtle, digitRgba, divergingRgb, flipSteps, HeatmapLookup, heatmapRgba, MISSING_RGB,
-  pixelStepToCells, pointerToCell, rowStepToCells, scoreRanks, stepScores, stepsByScoreDescending, symmetricDomain, tooltipLines,
+  digitRgba, divergingRgb, HeatmapLookup, heatmapRgba, MISSING_RGB, pointerToCell, probeStepScores,
+  symmetricDomain, tooltipLines,
 } from '../../src/ui/renderers/heatmap';
+import { runningFtle } from '../../src/core/dynamics/lyapunov';
+import { rankDescending, stepRanks } from '../../src/core/sensitivity/scores';
+import { cellToStepOf, flipImageSteps, sequenceSpec, type StepToCells } from '../../src/data/encodings';
 import { flipCurves, flipTable, randomBaseline, renderFlipPlot } from '../../src/ui/renderers/flip';
 import { alignmentSeries, renderAlignmentPlot, renderCosMatrix } from '../../src/ui/renderers/alignment';
 import { renderProbeSeries, renderSpectrumPlot, spectrumStats } from '../../src/ui/renderers/spectrum';
@@ -30,42 +33,41 @@ const plotOffset = (svg: SVGSVGElement): [number, number] => {
   return [Number(m[1]), Number(m[2])];
 };
 /** Vertices "x,y" of an SVG path made of M/L commands. */
+/** S = 2 pixel encoding reading flat pixels 3, 0, 2, 1 (sequenceSpec only builds the real 14/28 grids). */
+const PERM_2X2: StepToCells = [[[1, 1]], [[0, 0]], [[1, 0]], [[0, 1]]];
+const IDENTITY_2X2: StepToCells = [[[0, 0]], [[0, 1]], [[1, 0]], [[1, 1]]];
 const pathPoints = (d: string): [number, number][] =>
   (d.match(/[-\d.e]+,[-\d.e]+/g) ?? []).map((s) => s.split(',').map(Number) as [number, number]);
 
 describe('heatmap maths', () => {
   it('inverts a permuted pixel encoding: each cell maps to the step that reads it', () => {
-    // S = 2, the sequence reads pixels 3, 0, 2, 1 (flat row-major indices).
-    const perm = [3, 0, 2, 1];
-    const s2c = pixelStepToCells(2, perm);
-    expect(s2c[0]).toEqual([[1, 1]]);
-    const c2s = buildCellToStep(s2c, 2);
-    expect(Array.from(c2s)).toEqual([1, 3, 2, 0]);
+    expect(Array.from(cellToStepOf(PERM_2X2, 2))).toEqual([1, 3, 2, 0]);
   });
 
   it('row-wise encoding: a whole row shares one step; unfed cells are -1', () => {
-    const c2s = buildCellToStep(rowStepToCells(3), 3);
-    expect(Array.from(c2s)).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2]);
-    const partial = buildCellToStep([[[0, 0]], [[1, 1]]], 2);
-    expect(Array.from(partial)).toEqual([0, -1, -1, 1]);
+    const row = sequenceSpec('row', null);
+    expect(Array.from(row.cellToStep.subarray(0, 3))).toEqual([0, 0, 0]);
+    expect(Array.from(row.cellToStep.subarray(28, 31))).toEqual([1, 1, 1]);
+    expect(Array.from(cellToStepOf([[[0, 0]], [[1, 1]]], 2))).toEqual([0, -1, -1, 1]);
   });
 
   it('s_t(n) averages the first n ln r at each step (not cumulative) and clamps n to 1..k', () => {
     const lnR = [1, 2, 3, -1, -2, -6]; // T = 2, k = 3
-    expect(Array.from(stepScores(lnR, 2, 3, 1))).toEqual([1, -1]);
-    expect(Array.from(stepScores(lnR, 2, 3, 2))).toEqual([1.5, -1.5]);
-    expect(Array.from(stepScores(lnR, 2, 3, 9))).toEqual([2, -3]);
+    expect(Array.from(probeStepScores(lnR, 2, 3, 1))).toEqual([1, -1]);
+    expect(Array.from(probeStepScores(lnR, 2, 3, 2))).toEqual([1.5, -1.5]);
+    expect(Array.from(probeStepScores(lnR, 2, 3, 9))).toEqual([2, -3]);
   });
 
   it('FTLE_1(t) is the running mean of ln r_1', () => {
     const lnR = [1, 9, -1, 9, 3, 9]; // T = 3, k = 2; column 0 = 1, -1, 3
-    expect(Array.from(cumulativeFtle(lnR, 3, 2, 0))).toEqual([1, 0, 1]);
-    expect(Array.from(cumulativeFtle(lnR, 3, 2, 1))).toEqual([9, 9, 9]);
+    expect(Array.from(runningFtle(lnR, 3, 2, 0))).toEqual([1, 0, 1]);
+    expect(Array.from(runningFtle(lnR, 3, 2, 1))).toEqual([9, 9, 9]);
   });
 
   it('ranks steps by score, 1 = largest, ties in time order, NaN last', () => {
-    expect(Array.from(scoreRanks([0.1, 0.5, -2, 0.5]))).toEqual([3, 1, 4, 2]);
-    expect(Array.from(stepsByScoreDescending([NaN, 1, 2]))).toEqual([2, 1, 0]);
+    expect(Array.from(stepRanks([0.1, 0.5, -2, 0.5], 4))).toEqual([3, 1, 4, 2]);
+    expect(Array.from(rankDescending([NaN, 1, 2], 3))).toEqual([2, 1, 0]);
+    expect(Array.from(rankDescending([1, NaN, 1, NaN, -Infinity], 5))).toEqual([0, 2, 4, 1, 3]);
   });
 
   it('diverging colours are centred on 0: white-ish at 0, red for expansion, blue for contraction, clamped', () => {
@@ -115,18 +117,16 @@ describe('heatmap maths', () => {
 
   it('flip rule: pixels < 0.001 become 1, others 0, only on the chosen steps', () => {
     const pixels = [0, 0.0005, 0.5, 1];
-    const s2c = pixelStepToCells(2);
-    expect(Array.from(flipSteps(pixels, [0, 1, 2, 3], s2c, 2))).toEqual([1, 1, 0, 0]);
-    expect(Array.from(flipSteps(pixels, [2], s2c, 2))).toEqual([0, 0.0005, 0, 1]);
+    expect(Array.from(flipImageSteps(pixels, [0, 1, 2, 3], IDENTITY_2X2, 2))).toEqual([1, 1, 0, 0]);
+    expect(Array.from(flipImageSteps(pixels, [2], IDENTITY_2X2, 2))).toEqual([0, 0.0005, 0, 1]);
   });
 
   it('hover lookup returns the step, rank, ln r, running FTLE and flip dL of the cell', () => {
     // S = 2 permuted pixel encoding, k = 2.
-    const perm = [3, 0, 2, 1];
     const lnR = [0.5, 0.1, -0.5, 0.2, 1.5, 0.3, -1.5, 0.4];
-    const scores = stepScores(lnR, 4, 2, 1); // 0.5, -0.5, 1.5, -1.5
+    const scores = probeStepScores(lnR, 4, 2, 1); // 0.5, -0.5, 1.5, -1.5
     const lookup = new HeatmapLookup({
-      S: 2, T: 4, k: 2, pixels: [0, 0.25, 0.5, 1], lnR, scores, stepToCells: pixelStepToCells(2, perm), singleFlip: [0.01, 0.02, 0.03, 0.04],
+      S: 2, T: 4, k: 2, pixels: [0, 0.25, 0.5, 1], lnR, scores, stepToCells: PERM_2X2, singleFlip: [0.01, 0.02, 0.03, 0.04],
     });
     // Cell (1, 0) = flat 2 is read at step index 2 (t = 3), the largest score.
     const info = lookup.describe(1, 0)!;

@@ -25,7 +25,7 @@
  * "prototype" are dropped while parsing (parseJsonText), and nothing is ever evaluated.
  */
 import { z } from 'zod';
-import { RunConfigSchema, type RunConfig } from './config';
+import { ENCODING_SHAPES, RunConfigSchema, type RunConfig } from './config';
 import { FormatError, fieldPath, parseJsonText } from './errors';
 import { parseModelObject, type modelToJson } from './model';
 import { ENGINE_IDS, type AlignmentSummary, type EpochMetrics, type EpochSnapshot, type FlipSummary } from '../snapshot';
@@ -34,9 +34,6 @@ export const RUN_BUNDLE_FORMAT = 'ftle-lab.run/v1';
 
 /** Largest bundle text we read or write (characters): a 50-epoch pixel28 run is ~30 MB. */
 export const MAX_RUN_BUNDLE_CHARS = 200 * 1024 * 1024;
-
-/** Sequence length T implied by each input encoding (method.md §1). */
-export const STEPS_FOR_ENCODING: Record<RunConfig['encoding'], number> = { row: 28, pixel14: 196, pixel28: 784 };
 
 /** Classes of MNIST: softmax rows in a flip summary have this length. */
 export const NUM_CLASSES = 10;
@@ -402,7 +399,7 @@ function checkConsistency(b: ParsedBundle): [Path, string] | null {
   });
   const B = b.probe.indices.length;
   if (!check.dims(b.probe.labels, [B], ['probe', 'labels'])) return first;
-  const T = STEPS_FOR_ENCODING[b.config.encoding];
+  const T = ENCODING_SHAPES[b.config.encoding].T;
   const N = b.config.hidden;
 
   for (let e = 0; e < b.epochs.length; e++) {

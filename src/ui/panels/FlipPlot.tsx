@@ -6,7 +6,9 @@
 import { useMemo } from 'react';
 import type { FlipSummary } from '../../core/snapshot';
 import { flipTable, renderFlipPlot } from '../renderers/flip';
-import { flipSteps, renderDigit, stepsByScoreDescending, type StepToCells } from '../renderers/heatmap';
+import { FLIP_THRESHOLD, rankDescending } from '../../core/sensitivity/scores';
+import { flipImageSteps, type StepToCells } from '../../data/encodings';
+import { renderDigit } from '../renderers/heatmap';
 import { formatNumber, formatP } from '../renderers/common';
 import { ExportButtons } from './ExportButtons';
 import { EmptyState, PanelFrame } from './PanelFrame';
@@ -36,8 +38,9 @@ export function FlipPlot({ flip, probe, pixels, stepToCells, S, previewK, onPrev
   const flipped = useMemo(() => {
     const scores = flip?.scores[probe];
     if (!scores || !pixels || !stepToCells || !S) return null;
-    const order = stepsByScoreDescending(scores).subarray(0, Math.min(previewK, scores.length));
-    return flipSteps(pixels, order, stepToCells, S);
+    // The same ranking and flip rule the flip test used (core), so the preview is what was measured.
+    const order = rankDescending(scores, scores.length).subarray(0, Math.min(previewK, scores.length));
+    return flipImageSteps(pixels, order, stepToCells, S);
   }, [flip, probe, pixels, stepToCells, S, previewK]);
   const origRef = useRenderer<HTMLCanvasElement>((el) => { if (pixels && S) renderDigit(el, pixels, S); }, [pixels, S]);
   const flippedRef = useRenderer<HTMLCanvasElement>((el) => { if (flipped && S) renderDigit(el, flipped, S); }, [flipped, S]);
@@ -50,7 +53,7 @@ export function FlipPlot({ flip, probe, pixels, stepToCells, S, previewK, onPrev
       explanation={
         <>
           <p>
-            For each probe the k pixels with the largest s_t(n) (R-top) are flipped (a pixel below 0.001 becomes 1, any
+            For each probe the k pixels with the largest s_t(n) (R-top) are flipped (a pixel below {FLIP_THRESHOLD} becomes 1, any
             other becomes 0) and the change of the loss dL is measured. Lines are means over probes with bootstrap 95%
             bands; the grey dashed band is the random baseline (k random pixels, mean and 5–95% of draws). Other lines
             are controls: the smallest s_t (R-bottom), gradient saliency, Taylor estimate, the last pixels, and random

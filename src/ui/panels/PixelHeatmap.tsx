@@ -9,7 +9,7 @@
  */
 import { useEffect, useMemo, useRef, type PointerEvent } from 'react';
 import {
-  HeatmapLookup, pointerToCell, renderDigit, renderDivergingLegend, renderPixelHeatmap, stepScores, symmetricDomain,
+  HeatmapLookup, pointerToCell, renderDigit, renderDivergingLegend, probeStepScores, renderPixelHeatmap, symmetricDomain,
   tooltipLines, type StepToCells,
 } from '../renderers/heatmap';
 import { formatNumber } from '../renderers/common';
@@ -55,7 +55,7 @@ export interface PixelHeatmapProps {
 export function PixelHeatmap(props: PixelHeatmapProps) {
   const { S, T, k, pixels, lnR, stepToCells, singleFlip, n, onNChange, normalization, onNormalizationChange, onHoverStep, label } = props;
   const size = props.size ?? 280;
-  const scores = useMemo(() => stepScores(lnR, T, k, n), [lnR, T, k, n]);
+  const scores = useMemo(() => probeStepScores(lnR, T, k, n), [lnR, T, k, n]);
   const lookup = useMemo(() => new HeatmapLookup({ S, T, k, pixels, lnR, scores, stepToCells, singleFlip }), [S, T, k, pixels, lnR, scores, stepToCells, singleFlip]);
   const halfWidth = normalization === 'probe' || !(props.halfWidth && props.halfWidth > 0) ? symmetricDomain(scores) : props.halfWidth;
 

@@ -4,7 +4,7 @@
  * declaration inlined to look the same outside the page.
  */
 import { FONT_FAMILY, FONT_SIZE, TEXT_COLOUR } from './common';
-import { downloadBlob } from '../../store/files';
+import { downloadBlob } from '../download';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
