@@ -1,0 +1,194 @@
+/**
+ * The GPU-engine check page (engine-check.html): functions on window.__engineCheck that the browser
+ * tests (test/e2e/fused-webgl.e2e.ts) call through page.evaluate. Each trains the fused-webgl
+ * engine and the hand-written FastRnn (pure-JS kernels, the reference) side by side from the same
+ * init on the same seeded batches and returns the raw differences; the tests own the tolerances.
+ */
+import { FastRnn } from '../model/fast/engine';
+import { createJsKernels } from '../model/fast/kernels';
+import { FusedWebglRnn } from '../model/fused/webgl/engine';
+import { liveGlBytes } from '../model/fused/webgl/gl';
+import { RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../model/init';
+import type { OptimizerName, Reduction } from '../model/rnn';
+import { createRng } from '../core/rng';
+import { summarize } from './trainBench';
+
+/** One side-by-side run: model options plus the batch geometry and number of steps. */
+export interface CheckConfig {
+  optimizer: OptimizerName;
+  bias: boolean;
+  clip: number;
+  reduction: Reduction;
+  init?: 'xavier' | 'orthogonal';
+  gain?: number;
+  lr: number;
+  D: number;
+  T: number;
+  N: number;
+  B: number;
+  C?: number;
+  steps: number;
+  seed: number;
+}
+
+type PerTensor = Record<RnnTensorName, number>;
+
+/** What a side-by-side run measured (all differences fused - FastRnn, max abs over a tensor). */
+export interface CheckResult {
+  renderer: string;
+  initDiff: PerTensor;
+  lossFast: number[];
+  lossFused: number[];
+  correctFast: number[];
+  correctFused: number[];
+  /** Gradients of the last step: max |fused - fast| and max |fast| per tensor. */
+  gradDiff: PerTensor;
+  gradScale: PerTensor;
+  /** Weights after the last step: max |fused - fast| and how far FastRnn moved them from the init. */
+  weightDiff: PerTensor;
+  weightMove: PerTensor;
+  evalFast: { loss: number; acc: number };
+  evalFused: { loss: number; acc: number };
+  drawsPerStep: number;
+  gpuBytes: number;
+}
+
+function maxAbsDiff(a: RnnWeights, b: RnnWeights): PerTensor {
+  const out = {} as PerTensor;
+  for (const n of RNN_TENSOR_NAMES) {
+    let m = 0;
+    a[n].data.forEach((v, i) => (m = Math.max(m, Math.abs(v - b[n].data[i]))));
+    out[n] = m;
+  }
+  return out;
+}
+
+function maxAbs(a: RnnWeights): PerTensor {
+  const out = {} as PerTensor;
+  for (const n of RNN_TENSOR_NAMES) out[n] = a[n].data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  return out;
+}
+
+function optionsOf(c: CheckConfig) {
+  return { inputSize: c.D, hiddenSize: c.N, numClasses: c.C ?? 10, seed: c.seed, optimizer: c.optimizer, bias: c.bias, clip: c.clip, reduction: c.reduction, lr: c.lr, init: c.init ?? 'xavier', gain: c.gain ?? 1 } as const;
+}
+
+/** Trains both engines `c.steps` steps on seeded batches, then compares gradients, weights and an evaluation. */
+async function compare(c: CheckConfig, weights?: Record<RnnTensorName, { shape: number[]; data: number[] }>, batches?: { x: number[]; y: number[] }[]): Promise<CheckResult> {
+  const opts = optionsOf(c);
+  const fast = new FastRnn(opts, createJsKernels());
+  const fused = await FusedWebglRnn.create(opts);
+  try {
+    if (weights) {
+      fast.setWeights(weights);
+      fused.setWeights(weights);
+    }
+    const w0 = fast.getWeights();
+    const initDiff = maxAbsDiff(await fused.getWeights(), w0);
+    const rng = createRng(c.seed + 1000);
+    const C = c.C ?? 10;
+    const r: Pick<CheckResult, 'lossFast' | 'lossFused' | 'correctFast' | 'correctFused'> = { lossFast: [], lossFused: [], correctFast: [], correctFused: [] };
+    for (let s = 0; s < c.steps; s++) {
+      const x = batches ? Float32Array.from(batches[s].x) : Float32Array.from({ length: c.B * c.T * c.D }, () => rng.next());
+      const y = batches ? Int32Array.from(batches[s].y) : Int32Array.from({ length: c.B }, () => rng.int(C));
+      const f = fast.trainStep(x, y, c.B);
+      const g = await fused.trainStep(x, y, c.B);
+      r.lossFast.push(f.loss);
+      r.lossFused.push(g.loss);
+      r.correctFast.push(f.correct);
+      r.correctFused.push(g.correct);
+    }
+    const gf = fast.getGradients();
+    const wf = fast.getWeights();
+    const ev = { x: Float32Array.from({ length: 2 * c.B * c.T * c.D }, () => rng.next()), y: Int32Array.from({ length: 2 * c.B }, () => rng.int(C)) };
+    return {
+      renderer: fused.renderer,
+      initDiff,
+      ...r,
+      gradDiff: maxAbsDiff(await fused.getGradients(), gf),
+      gradScale: maxAbs(gf),
+      weightDiff: maxAbsDiff(await fused.getWeights(), wf),
+      weightMove: maxAbsDiff(wf, w0),
+      evalFast: fast.evaluate(ev.x, ev.y, 2 * c.B, c.B),
+      evalFused: await fused.evaluate(ev.x, ev.y, 2 * c.B),
+      drawsPerStep: fused.drawsPerStep,
+      gpuBytes: fused.gpuBytes,
+    };
+  } finally {
+    fast.dispose();
+    fused.dispose();
+  }
+}
+
+/** A float64 fixture (ftle-lab.model/v1 + probe): its weights, one step on its sequences (h0 = 0). */
+async function fixture(model: { input_size: number; hidden_size: number; num_classes: number; tensors: Record<RnnTensorName, { shape: number[]; data: number[] }> }, probe: { inputs: number[][][]; labels: number[] }, c: Pick<CheckConfig, 'optimizer' | 'reduction' | 'lr' | 'clip'>): Promise<CheckResult> {
+  const B = probe.labels.length, T = probe.inputs[0].length;
+  return compare(
+    { ...c, bias: true, D: model.input_size, N: model.hidden_size, C: model.num_classes, T, B, steps: 1, seed: 0 },
+    model.tensors,
+    [{ x: probe.inputs.flat(2), y: probe.labels }],
+  );
+}
+
+/** n create / train-one-step / dispose cycles: gpuBytes while alive, after dispose, and all live bytes after each. */
+async function cycles(n: number, c: CheckConfig): Promise<{ alive: number[]; afterDispose: number[]; liveAfter: number[] }> {
+  const alive: number[] = [], afterDispose: number[] = [], liveAfter: number[] = [];
+  const rng = createRng(c.seed);
+  const x = Float32Array.from({ length: c.B * c.T * c.D }, () => rng.next());
+  const y = Int32Array.from({ length: c.B }, () => rng.int(10));
+  for (let i = 0; i < n; i++) {
+    const e = await FusedWebglRnn.create(optionsOf(c));
+    await e.trainStep(x, y, c.B);
+    await e.getWeights();
+    alive.push(e.gpuBytes);
+    e.dispose();
+    afterDispose.push(e.gpuBytes);
+    liveAfter.push(liveGlBytes());
+  }
+  return { alive, afterDispose, liveAfter };
+}
+
+/** Times `reps` Adam steps after `warmup` (shader compilation and first use excluded): median ms and the GPU figures. */
+async function time(c: CheckConfig, warmup: number, reps: number): Promise<{ median_ms: number; min_ms: number; max_ms: number; drawsPerStep: number; gpuBytes: number; renderer: string }> {
+  const e = await FusedWebglRnn.create(optionsOf(c));
+  try {
+    const rng = createRng(c.seed);
+    const x = Float32Array.from({ length: c.B * c.T * c.D }, () => rng.next());
+    const y = Int32Array.from({ length: c.B }, () => rng.int(10));
+    const ms: number[] = [];
+    for (let i = 0; i < warmup + reps; i++) {
+      const t0 = performance.now();
+      await e.trainStep(x, y, c.B);
+      if (i >= warmup) ms.push(performance.now() - t0);
+    }
+    // The last step's update is still queued: wait for it so the next run starts clean.
+    await e.getWeights();
+    return { ...summarize(ms), drawsPerStep: e.drawsPerStep, gpuBytes: e.gpuBytes, renderer: e.renderer };
+  } finally {
+    e.dispose();
+  }
+}
+
+/** Whether this browser can make the engine at all (else the Error's message). */
+async function available(): Promise<string> {
+  try {
+    const e = await FusedWebglRnn.create({ inputSize: 1, hiddenSize: 4, seed: 1 });
+    const r = e.renderer;
+    e.dispose();
+    return `ok: ${r}`;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+const api = { compare, fixture, cycles, time, available, liveGlBytes };
+export type EngineCheckApi = typeof api;
+
+declare global {
+  interface Window {
+    __engineCheck?: EngineCheckApi;
+  }
+}
+
+window.__engineCheck = api;
+document.getElementById('out')!.textContent = 'ready';
