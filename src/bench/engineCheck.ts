@@ -29,6 +29,10 @@ export interface CheckConfig {
   C?: number;
   steps: number;
   seed: number;
+  /** The last step trains on this many sequences (fewer than B: the epoch's short last batch). */
+  lastB?: number;
+  /** FusedWebglOptions.textureLimit (small: multi-row tile grids). */
+  textureLimit?: number;
 }
 
 type PerTensor = Record<RnnTensorName, number>;
@@ -77,7 +81,7 @@ function optionsOf(c: CheckConfig) {
 async function compare(c: CheckConfig, weights?: Record<RnnTensorName, { shape: number[]; data: number[] }>, batches?: { x: number[]; y: number[] }[]): Promise<CheckResult> {
   const opts = optionsOf(c);
   const fast = new FastRnn(opts, createJsKernels());
-  const fused = await FusedWebglRnn.create(opts);
+  const fused = await FusedWebglRnn.create({ ...opts, textureLimit: c.textureLimit });
   try {
     if (weights) {
       fast.setWeights(weights);
@@ -89,10 +93,11 @@ async function compare(c: CheckConfig, weights?: Record<RnnTensorName, { shape: 
     const C = c.C ?? 10;
     const r: Pick<CheckResult, 'lossFast' | 'lossFused' | 'correctFast' | 'correctFused'> = { lossFast: [], lossFused: [], correctFast: [], correctFused: [] };
     for (let s = 0; s < c.steps; s++) {
-      const x = batches ? Float32Array.from(batches[s].x) : Float32Array.from({ length: c.B * c.T * c.D }, () => rng.next());
-      const y = batches ? Int32Array.from(batches[s].y) : Int32Array.from({ length: c.B }, () => rng.int(C));
-      const f = fast.trainStep(x, y, c.B);
-      const g = await fused.trainStep(x, y, c.B);
+      const B = s === c.steps - 1 && c.lastB ? c.lastB : c.B;
+      const x = batches ? Float32Array.from(batches[s].x) : Float32Array.from({ length: B * c.T * c.D }, () => rng.next());
+      const y = batches ? Int32Array.from(batches[s].y) : Int32Array.from({ length: B }, () => rng.int(C));
+      const f = fast.trainStep(x, y, B);
+      const g = await fused.trainStep(x, y, B);
       r.lossFast.push(f.loss);
       r.lossFused.push(g.loss);
       r.correctFast.push(f.correct);

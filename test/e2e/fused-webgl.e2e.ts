@@ -73,6 +73,13 @@ describe('fused-webgl engine matches FastRnn in Chromium (SwiftShader)', () => {
     expectAgreement(await run(c), c, `${optimizer} bias=${bias} clip=${clip} ${reduction} D${D} T${T} N${N}`);
   });
 
+  it('chunked BPTT with a dA ring, multi-row tile grids and a short last batch (B=32 then 21, T=150, textures capped at 128 texels)', async () => {
+    // 75 state tiles of 6 x 32 texels in rows of 21, 150 input tiles in rows of 128, 10 time slices
+    // of 16 steps (one gradient draw each), a dA ring of 10 tiles per parity reused 7 times over.
+    const c: CheckConfig = { optimizer: 'adam', bias: true, clip: 1, reduction: 'mean', D: 1, T: 150, N: 24, B: 32, lastB: 21, lr: 0.01, steps: 3, seed: 8, textureLimit: 128 };
+    expectAgreement(await run(c), c, 'grid/slices');
+  });
+
   it('fixture rnn_n8_t12_d1: its weights, one Adam step on its sequences: same gradients and updated weights', async () => {
     const model = JSON.parse(readFileSync('test/fixtures/rnn_n8_t12_d1.model.json', 'utf8'));
     const probe = JSON.parse(readFileSync('test/fixtures/rnn_n8_t12_d1.probe.json', 'utf8'));

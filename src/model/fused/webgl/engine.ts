@@ -27,13 +27,28 @@ import {
 } from './shaders';
 
 /** The tfjs model's options (the tfjs-only switches are ignored) plus the optimiser epsilon (default 1e-7, as FastRnn). */
-export type FusedWebglOptions = RnnModelOptions & { epsilon?: number };
+export type FusedWebglOptions = RnnModelOptions & {
+  epsilon?: number;
+  /**
+   * Lays the batch textures out as if textures could be at most this many texels wide and high
+   * (capped by the GPU's MAX_TEXTURE_SIZE): tests use a small value to exercise multi-row tile grids.
+   */
+  textureLimit?: number;
+};
 
 const BETA1 = 0.9, BETA2 = 0.999;
-/** Loop iterations (time steps x sequences) one fragment of the gradient partial-sum pass aims at. */
-const ITER_PER_FRAGMENT = 2048;
-/** Upper bound on fragment-loop iterations per gradient draw: keeps each draw short (GPU watchdogs). */
-const WORK_PER_DRAW = 1 << 27;
+/**
+ * Loop iterations (time steps x sequences) one fragment of the gradient partial-sum pass aims at:
+ * small enough for tens of thousands of fragments per draw (a big GPU needs them to hide texture
+ * latency), large enough that the partial sums (slices x gradient rows) stay a fraction of the history.
+ */
+const ITER_PER_FRAGMENT = 512;
+/**
+ * At most this many gradient draws per step: BPTT runs in chunks of whole slices, each chunk
+ * followed by one draw of its slices, so dA needs only a ring of one chunk's steps and no single
+ * draw spans the whole sequence. Keeps the step at <= 2T + 26 draws.
+ */
+const MAX_GRADIENT_CHUNKS = 20;
 /** Evaluation chunks whose (CE sum, correct) wait on the GPU before one read-back. */
 const EVAL_SLOTS = 64;
 
@@ -66,6 +81,9 @@ interface BatchResources {
   gcx: number;
   /** Column slices of the gradient partial-sum texture. */
   slices: number;
+  /** Tiles per parity of the dA ring, and its tile columns. */
+  ring: number;
+  gcd: number;
   H: [WebGLTexture, WebGLTexture];
   Dt: [WebGLTexture, WebGLTexture];
   X: WebGLTexture;
@@ -93,7 +111,7 @@ export class FusedWebglRnn {
   readonly epsilon: number;
   /** The renderer string of the context (SwiftShader in headless Chromium without a GPU). */
   readonly renderer: string;
-  /** Draw calls of the last training step (2T + 6, + 2 with clipping, + extra gradient chunks). */
+  /** Draw calls of the last training step: 2T forward/backward, up to 20 gradient chunks, 4 more (+2 with clipping). */
   drawsPerStep = 0;
 
   private readonly gl: WebGL2RenderingContext;
@@ -119,6 +137,22 @@ export class FusedWebglRnn {
   private readonly fbNorm: WebGLFramebuffer | null;
   private readonly fbStats: WebGLFramebuffer;
   private readonly pboStats: WebGLBuffer;
+  /** How BPTT and the gradient sums of a (B, T) batch are cut: see plan(). */
+  private plan(B: number, T: number): { Tc: number; S: number; perChunk: number; ring: number } {
+    const maxSlices = Math.max(1, Math.floor(this.maxTex / this.L.N4));
+    let Tc = Math.max(1, Math.ceil(ITER_PER_FRAGMENT / B));
+    let S = Math.ceil(T / Tc);
+    if (S > maxSlices) {
+      Tc = Math.ceil(T / maxSlices);
+      S = Math.ceil(T / Tc);
+    }
+    const perChunk = Math.ceil(S / MAX_GRADIENT_CHUNKS);
+    // A chunk of K = perChunk*Tc steps touches at most ceil(K/2) + 1 tiles of each parity; one more
+    // keeps the first dA of the previous chunk (BPTT's input) alive.
+    const ring = Math.min(Math.ceil(T / 2), Math.ceil((perChunk * Tc) / 2) + 2);
+    return { Tc, S, perChunk, ring };
+  }
+
   /** Which of each ping-pong pair holds the current parameters / state. */
   private cur = 0;
   private batch: BatchResources | null = null;
@@ -146,7 +180,8 @@ export class FusedWebglRnn {
     if (![D, N, C].every((v) => Number.isInteger(v) && v >= 1)) throw new RangeError(`fused-webgl: sizes D = ${D}, N = ${N}, C = ${C} must be positive integers`);
     this.shapes = { weight_ih_l0: [N, D], weight_hh_l0: [N, N], bias_ih_l0: [N], bias_hh_l0: [N], 'fc.weight': [C, N], 'fc.bias': [C] };
     this.L = blockLayout(N, D, C);
-    this.maxTex = gl.getParameter(gl.MAX_TEXTURE_SIZE) as number;
+    const gpuMax = gl.getParameter(gl.MAX_TEXTURE_SIZE) as number;
+    this.maxTex = Math.min(gpuMax, o.textureLimit ?? gpuMax);
     this.res = new GlResources(gl);
     const { N4, R } = this.L;
     try {
@@ -275,14 +310,17 @@ export class FusedWebglRnn {
 
   // ---- batch-sized textures ----
 
-  /** Makes the batch textures hold Bt rows per tile, hTiles state tiles per parity and xTiles input steps (grow only). */
-  private ensureBatch(Bt: number, hTiles: number, xTiles: number): BatchResources {
+  /**
+   * Makes the batch textures hold Bt rows per tile, hTiles state tiles per parity, xTiles input
+   * steps, `slices` gradient slices and a dA ring of `ring` tiles per parity (grow only).
+   */
+  private ensureBatch(Bt: number, hTiles: number, xTiles: number, slices: number, ring: number): BatchResources {
     const cur = this.batch;
-    if (cur && cur.Bt >= Bt && cur.hTiles >= hTiles && cur.xTiles >= xTiles) return cur;
-    const want = { Bt: Math.max(Bt, cur?.Bt ?? 0), hTiles: Math.max(hTiles, cur?.hTiles ?? 0), xTiles: Math.max(xTiles, cur?.xTiles ?? 0) };
+    if (cur && cur.Bt >= Bt && cur.hTiles >= hTiles && cur.xTiles >= xTiles && cur.slices >= slices && cur.ring >= ring) return cur;
+    const m = (v: number, old: number | undefined) => Math.max(v, old ?? 0);
     if (cur) this.freeBatch(cur);
     this.batch = null;
-    this.batch = this.allocBatch(want.Bt, want.hTiles, want.xTiles);
+    this.batch = this.allocBatch(m(Bt, cur?.Bt), m(hTiles, cur?.hTiles), m(xTiles, cur?.xTiles), m(slices, cur?.slices), m(ring, cur?.ring));
     return this.batch;
   }
 
@@ -296,23 +334,23 @@ export class FusedWebglRnn {
     return { cols: Math.ceil(tiles / rows), rows };
   }
 
-  private allocBatch(Bt: number, hTiles: number, xTiles: number): BatchResources {
+  private allocBatch(Bt: number, hTiles: number, xTiles: number, slices: number, ring: number): BatchResources {
     const r = this.res;
     const { N4, C4, D, gradRows } = this.L;
     const hg = this.grid(hTiles, N4, Bt, 'the hidden-state history');
+    const dg = this.grid(ring, N4, Bt, 'the dA ring');
     const xg = this.grid(xTiles, D, Bt, 'the input sequence');
-    const tcMin = Math.max(1, Math.ceil(ITER_PER_FRAGMENT / Bt));
-    const slices = Math.max(1, Math.min(Math.floor(this.maxTex / N4), Math.ceil((2 * hTiles) / tcMin)));
     const hW = hg.cols * N4, hH = hg.rows * Bt;
     const H: [WebGLTexture, WebGLTexture] = [r.texture(hW, hH, 'rgba32f'), r.texture(hW, hH, 'rgba32f')];
-    const Dt: [WebGLTexture, WebGLTexture] = [r.texture(hW, hH, 'rgba32f'), r.texture(hW, hH, 'rgba32f')];
+    const dW = dg.cols * N4, dH = dg.rows * Bt;
+    const Dt: [WebGLTexture, WebGLTexture] = [r.texture(dW, dH, 'rgba32f'), r.texture(dW, dH, 'rgba32f')];
     const xW = xg.cols * D, xH = xg.rows * Bt;
     const X = r.texture(xW, xH, 'r32f');
     const LAB = r.texture(1, Bt, 'r32f');
     const DZ = r.texture(C4 + 1, Bt, 'rgba32f');
     const PG = r.texture(slices * N4, gradRows, 'rgba32f');
     const b: BatchResources = {
-      Bt, hTiles, gc: hg.cols, xTiles, gcx: xg.cols, slices, H, Dt, X, xW, xH, xStage: new Float32Array(xW * xH), LAB, DZ, PG,
+      Bt, hTiles, gc: hg.cols, xTiles, gcx: xg.cols, slices, ring, gcd: dg.cols, H, Dt, X, xW, xH, xStage: new Float32Array(xW * xH), LAB, DZ, PG,
       fbH: [r.framebuffer([H[0]]), r.framebuffer([H[1]])],
       fbD: [r.framebuffer([Dt[0]]), r.framebuffer([Dt[1]])],
       fbDZ: r.framebuffer([DZ]),
@@ -331,6 +369,12 @@ export class FusedWebglRnn {
   /** Origin (texels) of state tile k. */
   private tile(b: BatchResources, k: number): [number, number] {
     return [(k % b.gc) * this.L.N4, Math.floor(k / b.gc) * b.Bt];
+  }
+
+  /** Origin (texels) of dA_t's tile in the dA ring (t 1-based). */
+  private dTile(b: BatchResources, t: number): [number, number] {
+    const k = ((t - 1) >> 1) % b.ring;
+    return [(k % b.gcd) * this.L.N4, Math.floor(k / b.gcd) * b.Bt];
   }
 
   /** Origin of the input tile of step t (1-based). */
@@ -454,53 +498,50 @@ export class FusedWebglRnn {
     this.draw(this.fbStats, slot, 0, 1, 1);
   }
 
-  /** BPTT: dA_T from the readout, then dA_t for t = T-1..1 (T draws). */
-  private backward(b: BatchResources, B: number, T: number): void {
-    const gl = this.gl, N4 = this.L.N4;
-    const last = this.progs.backwardLast;
-    gl.useProgram(last.program);
-    const oT = this.tile(b, (T - 1) >> 1);
-    gl.uniform1i(last.loc('uH'), (T & 1) === 1 ? U.H1 : U.H0);
-    gl.uniform2i(last.loc('uOut'), oT[0], oT[1]);
-    this.draw(b.fbD[T & 1], oT[0], oT[1], N4, B);
-    if (T === 1) return;
-    const p = this.progs.backward;
-    gl.useProgram(p.program);
-    const uH = p.loc('uH'), uDn = p.loc('uDn'), uOut = p.loc('uOut'), uDno = p.loc('uDno');
-    let next = oT;
-    for (let t = T - 1; t >= 1; t--) {
-      const o = this.tile(b, (t - 1) >> 1);
-      const odd = (t & 1) === 1;
-      gl.uniform1i(uH, odd ? U.H1 : U.H0);
-      gl.uniform1i(uDn, odd ? U.D0 : U.D1);
-      gl.uniform2i(uOut, o[0], o[1]);
-      gl.uniform2i(uDno, next[0], next[1]);
-      this.draw(b.fbD[t & 1], o[0], o[1], N4, B);
-      next = o;
-    }
-  }
-
-  /** Parameter gradients into G: split-K partial sums over time slices (a few draws), then one reduce draw. */
-  private gradients(b: BatchResources, B: number, T: number, hT: [number, number]): void {
+  /**
+   * BPTT interleaved with the gradient partial sums: dA_T from the readout, then dA_t for t = T-1..1
+   * (one draw each), and after each chunk of `perChunk` time slices one draw of that chunk's partial
+   * sums (it reads dA from the ring before later steps reuse the tiles). Finally one reduce draw
+   * writes the gradient block G.
+   */
+  private backwardAndGradients(b: BatchResources, B: number, T: number, hT: [number, number]): void {
     const gl = this.gl, { N4, R, gradRows } = this.L;
-    let Tc = Math.max(1, Math.ceil(ITER_PER_FRAGMENT / B));
-    let S = Math.ceil(T / Tc);
-    if (S > b.slices) {
-      Tc = Math.ceil(T / b.slices);
-      S = Math.ceil(T / Tc);
-    }
-    const p = this.progs.gradPartial;
-    gl.useProgram(p.program);
-    gl.uniform1i(p.loc('uB'), B);
-    gl.uniform1i(p.loc('uT'), T);
-    gl.uniform1i(p.loc('uTc'), Tc);
-    gl.uniform1i(p.loc('uGC'), b.gc);
-    gl.uniform1i(p.loc('uBT'), b.Bt);
-    gl.uniform1i(p.loc('uGCX'), b.gcx);
-    const perSlice = N4 * gradRows * Tc * B;
-    const slicesPerDraw = Math.max(1, Math.floor(WORK_PER_DRAW / perSlice));
-    for (let s0 = 0; s0 < S; s0 += slicesPerDraw) {
-      const s1 = Math.min(S, s0 + slicesPerDraw);
+    const { Tc, S, perChunk } = this.plan(B, T);
+    const last = this.progs.backwardLast, step = this.progs.backward, part = this.progs.gradPartial;
+    gl.useProgram(part.program);
+    gl.uniform1i(part.loc('uB'), B);
+    gl.uniform1i(part.loc('uT'), T);
+    gl.uniform1i(part.loc('uTc'), Tc);
+    gl.uniform1i(part.loc('uGC'), b.gc);
+    gl.uniform1i(part.loc('uBT'), b.Bt);
+    gl.uniform1i(part.loc('uGCX'), b.gcx);
+    gl.uniform1i(part.loc('uRing'), b.ring);
+    gl.uniform1i(part.loc('uGCD'), b.gcd);
+    gl.useProgram(last.program);
+    const dT = this.dTile(b, T);
+    gl.uniform1i(last.loc('uH'), (T & 1) === 1 ? U.H1 : U.H0);
+    gl.uniform2i(last.loc('uOut'), dT[0], dT[1]);
+    gl.uniform2i(last.loc('uHo'), hT[0], hT[1]);
+    this.draw(b.fbD[T & 1], dT[0], dT[1], N4, B);
+    const uH = step.loc('uH'), uDn = step.loc('uDn'), uOut = step.loc('uOut'), uHo = step.loc('uHo'), uDno = step.loc('uDno');
+    let next = dT;
+    let t = T - 1;
+    for (let s1 = S; s1 > 0; s1 -= perChunk) {
+      const s0 = Math.max(0, s1 - perChunk);
+      const tLo = s0 * Tc + 1;
+      if (t >= tLo) gl.useProgram(step.program);
+      for (; t >= tLo; t--) {
+        const o = this.dTile(b, t), h = this.tile(b, (t - 1) >> 1);
+        const odd = (t & 1) === 1;
+        gl.uniform1i(uH, odd ? U.H1 : U.H0);
+        gl.uniform1i(uDn, odd ? U.D0 : U.D1);
+        gl.uniform2i(uOut, o[0], o[1]);
+        gl.uniform2i(uHo, h[0], h[1]);
+        gl.uniform2i(uDno, next[0], next[1]);
+        this.draw(b.fbD[t & 1], o[0], o[1], N4, B);
+        next = o;
+      }
+      gl.useProgram(part.program);
       this.draw(b.fbPG, s0 * N4, 0, (s1 - s0) * N4, gradRows);
     }
     const r = this.progs.gradReduce;
@@ -549,7 +590,8 @@ export class FusedWebglRnn {
    */
   async trainStep(x: ArrayLike<number>, labels: ArrayLike<number>, B: number): Promise<{ loss: number; correct: number }> {
     const T = this.checkBatch(x, labels, B);
-    const b = this.ensureBatch(B, Math.ceil(T / 2), T);
+    const plan = this.plan(B, T);
+    const b = this.ensureBatch(B, Math.ceil(T / 2), T, plan.S, plan.ring);
     this.bindAll(b);
     this.draws = 0;
     this.upload(b, x, labels, B, T);
@@ -560,8 +602,7 @@ export class FusedWebglRnn {
     this.boundFb = undefined;
     // The loss is ready once the readout has run: fence there, not after the whole step.
     const sync = fence(this.gl);
-    this.backward(b, B, T);
-    this.gradients(b, B, T, hT);
+    this.backwardAndGradients(b, B, T, hT);
     this.update();
     this.drawsPerStep = this.draws;
     const stats = await fetchBuffer(this.gl, this.pboStats, new Float32Array(4), sync);
@@ -576,7 +617,7 @@ export class FusedWebglRnn {
     const T = this.checkBatch(x, labels, B);
     const D = this.inputSize;
     const chunk = this.batch ? this.batch.Bt : Math.min(B, 64);
-    const b = this.ensureBatch(chunk, 1, T);
+    const b = this.ensureBatch(chunk, 1, T, 1, 1);
     this.bindAll(b);
     const xs = ArrayBuffer.isView(x) ? (x as unknown as Float32Array) : Float32Array.from(x);
     let ceSum = 0, correct = 0, slot = 0;

@@ -14,7 +14,8 @@
  *
  * Hidden states h_t and dL/da_t (t = 1..T) live in "parity" textures: step t in texture t&1, tile
  * (t-1)>>1, each tile N4 x B texels, tiles laid out on a grid. Step t reads the other parity's
- * texture and writes its own: no read/write feedback without copies or extra draws.
+ * texture and writes its own: no read/write feedback without copies or extra draws. The h history
+ * keeps all T steps; dA keeps a ring of the last chunk's steps (tile index mod the ring size).
  */
 import { TANH_COEFFICIENTS } from '../../fast/kernels';
 
@@ -185,7 +186,7 @@ void main() {
 
 /**
  * Backward step t < T: dA_t[b] = (1 - h_t^2) * (W_hh^T dA_{t+1}[b]) for the 4 units of texel j4.
- * Draw over the tile of step t (same place in the dA texture as h_t in the h texture).
+ * Draw over dA_t's tile (uOut) of the dA ring; h_t is at uHo of the state history.
  */
 export function backwardShader(L: BlockLayout): string {
   return `${header(L)}
@@ -193,11 +194,11 @@ uniform sampler2D uP;
 uniform sampler2D uH;
 uniform sampler2D uDn;
 uniform ivec2 uOut;
+uniform ivec2 uHo;
 uniform ivec2 uDno;
 out vec4 o;
 void main() {
-  ivec2 q = ivec2(gl_FragCoord.xy);
-  ivec2 p = q - uOut;
+  ivec2 p = ivec2(gl_FragCoord.xy) - uOut;
   int j4 = p.x, b = p.y, r = 4 * p.x;
   vec4 dh = vec4(0.0);
   for (int i4 = 0; i4 < N4; i4++) {
@@ -207,7 +208,7 @@ void main() {
   }
   // Rows r+k >= N belong to W_ih / biases: their products are not units.
   if (j4 == N4 - 1) dh *= LAST_MASK;
-  vec4 h = texelFetch(uH, q, 0);
+  vec4 h = texelFetch(uH, uHo + p, 0);
   o = dh * (1.0 - h * h);
 }`;
 }
@@ -219,14 +220,14 @@ uniform sampler2D uP;
 uniform sampler2D uH;
 uniform sampler2D uDZ;
 uniform ivec2 uOut;
+uniform ivec2 uHo;
 out vec4 o;
 void main() {
-  ivec2 q = ivec2(gl_FragCoord.xy);
-  ivec2 p = q - uOut;
+  ivec2 p = ivec2(gl_FragCoord.xy) - uOut;
   int j4 = p.x, b = p.y;
   vec4 dh = vec4(0.0);
   for (int c = 0; c < C; c++) dh += texelFetch(uDZ, ivec2(c >> 2, b), 0)[c & 3] * texelFetch(uP, ivec2(j4, ROW_FC + c), 0);
-  vec4 h = texelFetch(uH, q, 0);
+  vec4 h = texelFetch(uH, uHo + p, 0);
   o = dh * (1.0 - h * h);
 }`;
 }
@@ -239,7 +240,9 @@ void main() {
  *   N <= r < N+D: sum dA_t[b, i] x_t[b, r-N]   (dW_ih[i, r-N])
  *   r = N+D:     sum dA_t[b, i]                (both bias gradients)
  * over steps t of slice s: [s*uTc + 1, min((s+1)*uTc, uT)]. Tile grids: uGC tiles per row of the
- * state textures (tile N4 x uBT), uGCX per row of the input texture (tile D x uBT).
+ * state history (tile N4 x uBT), uGCX per row of the input texture (tile D x uBT); dA_t lives in
+ * the dA ring: tile ((t-1)>>1) mod uRing, uGCD tiles per row. The engine draws the slices of a
+ * chunk of steps right after BPTT has produced them, before the ring reuses their tiles.
  */
 export function gradPartialShader(L: BlockLayout): string {
   return `${header(L)}
@@ -254,23 +257,26 @@ uniform int uTc;
 uniform int uGC;
 uniform int uBT;
 uniform int uGCX;
+uniform int uRing;
+uniform int uGCD;
 out vec4 o;
 ivec2 tileOf(int t) { int k = (t - 1) >> 1; return ivec2((k % uGC) * N4, (k / uGC) * uBT); }
+ivec2 dTileOf(int t) { int k = ((t - 1) >> 1) % uRing; return ivec2((k % uGCD) * N4, (k / uGCD) * uBT); }
 ivec2 xTileOf(int t) { int k = t - 1; return ivec2((k % uGCX) * D, (k / uGCX) * uBT); }
 vec4 sumH(sampler2D dA, sampler2D hPrev, int t, int i4, int j4, int jc) {
-  ivec2 od = tileOf(t), oh = tileOf(t - 1);
+  ivec2 od = dTileOf(t), oh = tileOf(t - 1);
   vec4 acc = vec4(0.0);
   for (int b = 0; b < uB; b++) acc += texelFetch(dA, od + ivec2(i4, b), 0) * texelFetch(hPrev, oh + ivec2(j4, b), 0)[jc];
   return acc;
 }
 vec4 sumX(sampler2D dA, int t, int i4, int d) {
-  ivec2 od = tileOf(t), ox = xTileOf(t);
+  ivec2 od = dTileOf(t), ox = xTileOf(t);
   vec4 acc = vec4(0.0);
   for (int b = 0; b < uB; b++) acc += texelFetch(dA, od + ivec2(i4, b), 0) * texelFetch(uX, ox + ivec2(d, b), 0).r;
   return acc;
 }
 vec4 sum1(sampler2D dA, int t, int i4) {
-  ivec2 od = tileOf(t);
+  ivec2 od = dTileOf(t);
   vec4 acc = vec4(0.0);
   for (int b = 0; b < uB; b++) acc += texelFetch(dA, od + ivec2(i4, b), 0);
   return acc;
