@@ -11,7 +11,7 @@ import { liveGlBytes } from '../model/fused/webgl/gl';
 import { RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../model/init';
 import type { OptimizerName, Reduction } from '../model/rnn';
 import { createRng } from '../core/rng';
-import { summarize } from './trainBench';
+import { benchFusedWebglTrain } from './trainBench';
 
 /** One side-by-side run: model options plus the batch geometry and number of steps. */
 export interface CheckConfig {
@@ -153,25 +153,42 @@ async function cycles(n: number, c: CheckConfig): Promise<{ alive: number[]; aft
   return { alive, afterDispose, liveAfter };
 }
 
-/** Times `reps` Adam steps after `warmup` (shader compilation and first use excluded): median ms and the GPU figures. */
-async function time(c: CheckConfig, warmup: number, reps: number): Promise<{ median_ms: number; min_ms: number; max_ms: number; drawsPerStep: number; gpuBytes: number; renderer: string }> {
-  const e = await FusedWebglRnn.create(optionsOf(c));
+/**
+ * Context loss and refusal: an engine on a page-made context that is then lost on purpose
+ * (WEBGL_lose_context) must say so and refuse to train; a context without float32 render targets
+ * (EXT_color_buffer_float hidden by a proxy) must be refused with a clear message.
+ */
+async function contextChecks(): Promise<{ lostBefore: boolean; lostAfter: boolean; trainError: string; refusal: string }> {
+  const gl = document.createElement('canvas').getContext('webgl2');
+  if (!gl) throw new Error('no WebGL2 context on this page');
+  const e = await FusedWebglRnn.create({ inputSize: 2, hiddenSize: 8, seed: 1 }, gl);
+  const x = new Float32Array(3 * 5 * 2).fill(0.5), y = Int32Array.of(1, 2, 3);
+  await e.trainStep(x, y, 3);
+  const lostBefore = e.isLost();
+  gl.getExtension('WEBGL_lose_context')!.loseContext();
+  const lostAfter = e.isLost();
+  let trainError = '';
   try {
-    const rng = createRng(c.seed);
-    const x = Float32Array.from({ length: c.B * c.T * c.D }, () => rng.next());
-    const y = Int32Array.from({ length: c.B }, () => rng.int(10));
-    const ms: number[] = [];
-    for (let i = 0; i < warmup + reps; i++) {
-      const t0 = performance.now();
-      await e.trainStep(x, y, c.B);
-      if (i >= warmup) ms.push(performance.now() - t0);
-    }
-    // The last step's update is still queued: wait for it so the next run starts clean.
-    await e.getWeights();
-    return { ...summarize(ms), drawsPerStep: e.drawsPerStep, gpuBytes: e.gpuBytes, renderer: e.renderer };
-  } finally {
-    e.dispose();
+    await e.trainStep(x, y, 3);
+  } catch (err) {
+    trainError = `${(err as Error).name}: ${(err as Error).message}`;
   }
+  e.dispose();
+  const other = document.createElement('canvas').getContext('webgl2')!;
+  const noFloat = new Proxy(other, {
+    get(target, key) {
+      if (key === 'getExtension') return (name: string) => (name === 'EXT_color_buffer_float' ? null : target.getExtension(name));
+      const v = Reflect.get(target, key, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  let refusal = '';
+  try {
+    (await FusedWebglRnn.create({ inputSize: 2, hiddenSize: 8, seed: 1 }, noFloat)).dispose();
+  } catch (err) {
+    refusal = (err as Error).message;
+  }
+  return { lostBefore, lostAfter, trainError, refusal };
 }
 
 /** Whether this browser can make the engine at all (else the Error's message). */
@@ -186,7 +203,10 @@ async function available(): Promise<string> {
   }
 }
 
-const api = { compare, fixture, cycles, time, available, liveGlBytes };
+/** A bench row of the fused-webgl engine (batch 64, Adam) for T steps of D inputs and N units. */
+const time = (T: number, D: number, N: number, warmup: number, reps: number) => benchFusedWebglTrain({ T, D, N, B: 64 }, warmup, reps, 'chromium');
+
+const api = { compare, fixture, cycles, time, available, contextChecks, liveGlBytes };
 export type EngineCheckApi = typeof api;
 
 declare global {

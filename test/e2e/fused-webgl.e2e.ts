@@ -80,6 +80,18 @@ describe('fused-webgl engine matches FastRnn in Chromium (SwiftShader)', () => {
     expectAgreement(await run(c), c, 'grid/slices');
   });
 
+  it('pixel-wise size (T=196, D=1, N=64, B=64): agrees, <= 2T + 32 draws per step, GPU memory within 2x of weights + Adam state + history', async () => {
+    const c: CheckConfig = { optimizer: 'adam', bias: true, clip: 1, reduction: 'mean', D: 1, T: 196, N: 64, B: 64, lr: 0.002, steps: 2, seed: 4 };
+    const r = await run(c);
+    expectAgreement(r, c, 'T196 N64 B64');
+    expect(r.drawsPerStep).toBeLessThanOrEqual(2 * c.T + 32);
+    const { N, D, T, B } = c, C = 10;
+    const weights = N * D + N * N + 2 * N + C * N + C;
+    const budget = 2 * 4 * (weights + 2 * weights + B * T * N);
+    console.log(`[fused-webgl] T196 N64 B64: ${r.drawsPerStep} draws, ${r.gpuBytes} bytes = ${(r.gpuBytes / (budget / 2)).toFixed(2)} x (weights + state + history)`);
+    expect(r.gpuBytes).toBeLessThanOrEqual(budget);
+  });
+
   it('fixture rnn_n8_t12_d1: its weights, one Adam step on its sequences: same gradients and updated weights', async () => {
     const model = JSON.parse(readFileSync('test/fixtures/rnn_n8_t12_d1.model.json', 'utf8'));
     const probe = JSON.parse(readFileSync('test/fixtures/rnn_n8_t12_d1.probe.json', 'utf8'));
@@ -90,6 +102,14 @@ describe('fused-webgl engine matches FastRnn in Chromium (SwiftShader)', () => {
     }
   });
 
+  it('a lost context is reported and refused; a context without float32 render targets is refused clearly', async () => {
+    const r = await s.page.evaluate(() => window.__engineCheck.contextChecks());
+    expect(r.lostBefore).toBe(false);
+    expect(r.lostAfter).toBe(true);
+    expect(r.trainError).toMatch(/^ContextLostError: .*lost/);
+    expect(r.refusal).toMatch(/EXT_color_buffer_float/);
+  });
+
   it('10 create / train / dispose cycles: the same GPU bytes each time, 0 after each dispose', async () => {
     const c: CheckConfig = { optimizer: 'adam', bias: true, clip: 1, reduction: 'mean', D: 1, T: 40, N: 32, B: 16, lr: 0.01, steps: 1, seed: 3 };
     const r = await s.page.evaluate((cfg) => window.__engineCheck.cycles(10, cfg), c);
@@ -98,5 +118,9 @@ describe('fused-webgl engine matches FastRnn in Chromium (SwiftShader)', () => {
     expect(r.alive[0]).toBeGreaterThan(0);
     expect(r.afterDispose.every((v) => v === 0)).toBe(true);
     expect(r.liveAfter.every((v) => v === 0)).toBe(true);
+  });
+
+  it('left no console errors', () => {
+    expect(s.errors).toEqual([]);
   });
 });
