@@ -161,6 +161,15 @@ export class FusedWebglRnn {
   private draws = 0;
   private boundFb: WebGLFramebuffer | null | undefined = undefined;
   private disposed = false;
+  /** The last queued asynchronous operation: they share the stats pack buffer, so they run one at a time. */
+  private tail: Promise<unknown> = Promise.resolve();
+
+  /** Runs `op` after every earlier asynchronous operation of this engine has settled. */
+  private serial<R>(op: () => Promise<R>): Promise<R> {
+    const run = this.tail.then(op, op);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
 
   /** Use FusedWebglRnn.create (shader compilation is asynchronous). */
   private constructor(o: FusedWebglOptions, gl: WebGL2RenderingContext, ownsContext: boolean) {
@@ -588,7 +597,11 @@ export class FusedWebglRnn {
    * optional clipping and the update, all queued on the GPU. Resolves with the batch loss before the
    * update (mean or sum CE, as configured) and the number of correct argmaxes, read back asynchronously.
    */
-  async trainStep(x: ArrayLike<number>, labels: ArrayLike<number>, B: number): Promise<{ loss: number; correct: number }> {
+  trainStep(x: ArrayLike<number>, labels: ArrayLike<number>, B: number): Promise<{ loss: number; correct: number }> {
+    return this.serial(() => this.trainStepNow(x, labels, B));
+  }
+
+  private async trainStepNow(x: ArrayLike<number>, labels: ArrayLike<number>, B: number): Promise<{ loss: number; correct: number }> {
     const T = this.checkBatch(x, labels, B);
     const plan = this.plan(B, T);
     const b = this.ensureBatch(B, Math.ceil(T / 2), T, plan.S, plan.ring);
@@ -613,7 +626,11 @@ export class FusedWebglRnn {
    * Mean per-sample CE at the last step and accuracy on x [B][T][D] with labels [B], in chunks of
    * the training batch's size (64 before any training), keeping no state history.
    */
-  async evaluate(x: ArrayLike<number>, labels: ArrayLike<number>, B: number): Promise<{ loss: number; acc: number }> {
+  evaluate(x: ArrayLike<number>, labels: ArrayLike<number>, B: number): Promise<{ loss: number; acc: number }> {
+    return this.serial(() => this.evaluateNow(x, labels, B));
+  }
+
+  private async evaluateNow(x: ArrayLike<number>, labels: ArrayLike<number>, B: number): Promise<{ loss: number; acc: number }> {
     const T = this.checkBatch(x, labels, B);
     const D = this.inputSize;
     const chunk = this.batch ? this.batch.Bt : Math.min(B, 64);
@@ -708,12 +725,12 @@ export class FusedWebglRnn {
 
   /** Copies of all six tensors (PyTorch names and shapes), read back asynchronously. */
   getWeights(): Promise<RnnWeights> {
-    return this.readBlock(this.fbP[this.cur]);
+    return this.serial(() => this.readBlock(this.fbP[this.cur]));
   }
 
   /** The gradients of the last training step (before clipping), all six tensors, read back asynchronously. */
   getGradients(): Promise<RnnWeights> {
-    return this.readBlock(this.fbG);
+    return this.serial(() => this.readBlock(this.fbG));
   }
 
   /** Overwrites the parameters (same checks as RnnModel.setWeights); optimiser state is kept. */
@@ -751,7 +768,8 @@ export interface FusedWebglTrainer extends Trainer {
 
 /**
  * The fused-webgl engine behind the Trainer interface: a new model from `options` (seeded init as
- * RnnModel / FastRnn) on `gl`, or on a WebGL2 context of its own when none is given. Rejects when
+ * RnnModel / FastRnn) on `gl`, or on a WebGL2 context of its own when none is given (a given
+ * context's texture, framebuffer and program bindings are changed by every call). Rejects when
  * WebGL2 or float32 render targets are missing.
  */
 export async function createFusedWebglTrainer(options: RnnModelOptions, gl?: WebGL2RenderingContext): Promise<FusedWebglTrainer> {
