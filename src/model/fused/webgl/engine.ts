@@ -473,22 +473,28 @@ export class FusedWebglRnn {
   private forward(b: BatchResources, B: number, T: number, history: boolean): [number, number] {
     const gl = this.gl, p = this.progs.forward, N4 = this.L.N4;
     gl.useProgram(p.program);
-    const uOut = p.loc('uOut'), uXo = p.loc('uXo'), uPrev = p.loc('uPrev'), uHprev = p.loc('uHprev'), uHasPrev = p.loc('uHasPrev');
+    this.setTileUniforms(p, b);
+    gl.uniform1i(p.loc('uHist'), history ? 1 : 0);
+    const uStep = p.loc('uStep'), uHprev = p.loc('uHprev');
     let out: [number, number] = [0, 0];
-    let prev: [number, number] = [0, 0];
     for (let t = 1; t <= T; t++) {
       out = this.tile(b, history ? (t - 1) >> 1 : 0);
-      const xo = this.xTile(b, t);
-      gl.uniform2i(uOut, out[0], out[1]);
-      gl.uniform2i(uXo, xo[0], xo[1]);
-      gl.uniform1i(uHasPrev, t > 1 ? 1 : 0);
+      gl.uniform1i(uStep, t);
       // Step t reads the other parity's texture (h_{t-1}); at t = 1 any unit that is not written will do.
       gl.uniform1i(uHprev, (t & 1) === 1 ? U.H0 : U.H1);
-      gl.uniform2i(uPrev, prev[0], prev[1]);
       this.draw(b.fbH[t & 1], out[0], out[1], N4, B);
-      prev = out;
     }
     return out;
+  }
+
+  /** The tile-grid uniforms of shaders.ts TILES (constant for a batch allocation). */
+  private setTileUniforms(p: GlProgram, b: BatchResources): void {
+    const gl = this.gl;
+    gl.uniform1i(p.loc('uGC'), b.gc);
+    gl.uniform1i(p.loc('uBT'), b.Bt);
+    gl.uniform1i(p.loc('uGCX'), b.gcx);
+    gl.uniform1i(p.loc('uRing'), b.ring);
+    gl.uniform1i(p.loc('uGCD'), b.gcd);
   }
 
   /** Readout draw over columns [c0, c1) of the loss texture, then the (CE sum, correct) of B rows into STATS texel `slot`. */
@@ -521,34 +527,28 @@ export class FusedWebglRnn {
     gl.uniform1i(part.loc('uB'), B);
     gl.uniform1i(part.loc('uT'), T);
     gl.uniform1i(part.loc('uTc'), Tc);
-    gl.uniform1i(part.loc('uGC'), b.gc);
-    gl.uniform1i(part.loc('uBT'), b.Bt);
-    gl.uniform1i(part.loc('uGCX'), b.gcx);
-    gl.uniform1i(part.loc('uRing'), b.ring);
-    gl.uniform1i(part.loc('uGCD'), b.gcd);
+    this.setTileUniforms(part, b);
+    gl.useProgram(step.program);
+    this.setTileUniforms(step, b);
     gl.useProgram(last.program);
     const dT = this.dTile(b, T);
     gl.uniform1i(last.loc('uH'), (T & 1) === 1 ? U.H1 : U.H0);
     gl.uniform2i(last.loc('uOut'), dT[0], dT[1]);
     gl.uniform2i(last.loc('uHo'), hT[0], hT[1]);
     this.draw(b.fbD[T & 1], dT[0], dT[1], N4, B);
-    const uH = step.loc('uH'), uDn = step.loc('uDn'), uOut = step.loc('uOut'), uHo = step.loc('uHo'), uDno = step.loc('uDno');
-    let next = dT;
+    const uH = step.loc('uH'), uDn = step.loc('uDn'), uStep = step.loc('uStep');
     let t = T - 1;
     for (let s1 = S; s1 > 0; s1 -= perChunk) {
       const s0 = Math.max(0, s1 - perChunk);
       const tLo = s0 * Tc + 1;
       if (t >= tLo) gl.useProgram(step.program);
       for (; t >= tLo; t--) {
-        const o = this.dTile(b, t), h = this.tile(b, (t - 1) >> 1);
+        const o = this.dTile(b, t);
         const odd = (t & 1) === 1;
+        gl.uniform1i(uStep, t);
         gl.uniform1i(uH, odd ? U.H1 : U.H0);
         gl.uniform1i(uDn, odd ? U.D0 : U.D1);
-        gl.uniform2i(uOut, o[0], o[1]);
-        gl.uniform2i(uHo, h[0], h[1]);
-        gl.uniform2i(uDno, next[0], next[1]);
         this.draw(b.fbD[t & 1], o[0], o[1], N4, B);
-        next = o;
       }
       gl.useProgram(part.program);
       this.draw(b.fbPG, s0 * N4, 0, (s1 - s0) * N4, gradRows);

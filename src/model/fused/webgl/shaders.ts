@@ -88,14 +88,30 @@ function tanhGlsl(): string {
 }`;
 }
 
+/**
+ * Tile origins (texels) from per-pass uniforms, so a per-step draw changes one integer uniform:
+ * uGC / uGCD / uGCX tiles per row of the state history / dA ring / inputs, uBT rows per tile,
+ * uRing tiles per parity in the dA ring.
+ */
+const TILES = `uniform int uGC;
+uniform int uBT;
+uniform int uGCX;
+uniform int uRing;
+uniform int uGCD;
+ivec2 hTile(int k) { return ivec2((k % uGC) * N4, (k / uGC) * uBT); }
+ivec2 tileOf(int t) { return hTile((t - 1) >> 1); }
+ivec2 dTileOf(int t) { int k = ((t - 1) >> 1) % uRing; return ivec2((k % uGCD) * N4, (k / uGCD) * uBT); }
+ivec2 xTileOf(int t) { int k = t - 1; return ivec2((k % uGCX) * D, (k / uGCX) * uBT); }`;
+
 /** fc.bias[c] from the parameter block (flattened over the rows from ROW_FCB). */
 const FC_BIAS = `float fcBias(sampler2D P, int c) {
   return texelFetch(P, ivec2((c % (4 * N4)) >> 2, ROW_FCB + c / (4 * N4)), 0)[c & 3];
 }`;
 
 /**
- * Forward step t: h_t[b] = tanh(b_ih + b_hh + W_ih x_t[b] + W_hh h_{t-1}[b]) for the 4 units of
- * texel i4 of sequence b. Draw over the tile of h_t (N4 x B). uHasPrev = 0 at t = 1 (h_0 = 0).
+ * Forward step t = uStep: h_t[b] = tanh(b_ih + b_hh + W_ih x_t[b] + W_hh h_{t-1}[b]) for the 4
+ * units of texel i4 of sequence b. Draw over the tile of h_t (N4 x B); h_0 = 0. With uHist = 1
+ * h_t goes to tile (t-1)>>1 (the history), with 0 to tile 0 (evaluation: no history kept).
  * Units beyond N read zero weights and stay exactly 0; the W_hh rows of units j >= N are multiplied
  * by those zero states, so they contribute nothing.
  */
@@ -104,20 +120,21 @@ export function forwardShader(L: BlockLayout): string {
 uniform sampler2D uP;
 uniform sampler2D uX;
 uniform sampler2D uHprev;
-uniform ivec2 uOut;
-uniform ivec2 uXo;
-uniform ivec2 uPrev;
-uniform int uHasPrev;
+uniform int uStep;
+uniform int uHist;
 out vec4 o;
+${TILES}
 ${tanhGlsl()}
 void main() {
-  ivec2 p = ivec2(gl_FragCoord.xy) - uOut;
+  int t = uStep;
+  ivec2 p = ivec2(gl_FragCoord.xy) - hTile(uHist == 1 ? (t - 1) >> 1 : 0);
   int i4 = p.x, b = p.y;
+  ivec2 xo = xTileOf(t), prevO = hTile(uHist == 1 ? (t - 2) >> 1 : 0);
   vec4 a = texelFetch(uP, ivec2(i4, ROW_BIH), 0) + texelFetch(uP, ivec2(i4, ROW_BHH), 0);
-  for (int d = 0; d < D; d++) a += texelFetch(uP, ivec2(i4, ROW_WIH + d), 0) * texelFetch(uX, uXo + ivec2(d, b), 0).r;
-  if (uHasPrev != 0) {
+  for (int d = 0; d < D; d++) a += texelFetch(uP, ivec2(i4, ROW_WIH + d), 0) * texelFetch(uX, xo + ivec2(d, b), 0).r;
+  if (t > 1) {
     for (int j4 = 0; j4 < N4; j4++) {
-      vec4 h = texelFetch(uHprev, uPrev + ivec2(j4, b), 0);
+      vec4 h = texelFetch(uHprev, prevO + ivec2(j4, b), 0);
       int r = 4 * j4;
       a += texelFetch(uP, ivec2(i4, r), 0) * h.x + texelFetch(uP, ivec2(i4, r + 1), 0) * h.y
          + texelFetch(uP, ivec2(i4, r + 2), 0) * h.z + texelFetch(uP, ivec2(i4, r + 3), 0) * h.w;
@@ -185,30 +202,31 @@ void main() {
 }
 
 /**
- * Backward step t < T: dA_t[b] = (1 - h_t^2) * (W_hh^T dA_{t+1}[b]) for the 4 units of texel j4.
- * Draw over dA_t's tile (uOut) of the dA ring; h_t is at uHo of the state history.
+ * Backward step t = uStep < T: dA_t[b] = (1 - h_t^2) * (W_hh^T dA_{t+1}[b]) for the 4 units of
+ * texel j4. Draw over dA_t's tile of the dA ring.
  */
 export function backwardShader(L: BlockLayout): string {
   return `${header(L)}
 uniform sampler2D uP;
 uniform sampler2D uH;
 uniform sampler2D uDn;
-uniform ivec2 uOut;
-uniform ivec2 uHo;
-uniform ivec2 uDno;
+uniform int uStep;
 out vec4 o;
+${TILES}
 void main() {
-  ivec2 p = ivec2(gl_FragCoord.xy) - uOut;
+  int t = uStep;
+  ivec2 p = ivec2(gl_FragCoord.xy) - dTileOf(t);
+  ivec2 hO = tileOf(t), nextO = dTileOf(t + 1);
   int j4 = p.x, b = p.y, r = 4 * p.x;
   vec4 dh = vec4(0.0);
   for (int i4 = 0; i4 < N4; i4++) {
-    vec4 da = texelFetch(uDn, uDno + ivec2(i4, b), 0);
+    vec4 da = texelFetch(uDn, nextO + ivec2(i4, b), 0);
     dh += vec4(dot(da, texelFetch(uP, ivec2(i4, r), 0)), dot(da, texelFetch(uP, ivec2(i4, r + 1), 0)),
                dot(da, texelFetch(uP, ivec2(i4, r + 2), 0)), dot(da, texelFetch(uP, ivec2(i4, r + 3), 0)));
   }
   // Rows r+k >= N belong to W_ih / biases: their products are not units.
   if (j4 == N4 - 1) dh *= LAST_MASK;
-  vec4 h = texelFetch(uH, uHo + p, 0);
+  vec4 h = texelFetch(uH, hO + p, 0);
   o = dh * (1.0 - h * h);
 }`;
 }
@@ -254,15 +272,8 @@ uniform sampler2D uD1;
 uniform int uB;
 uniform int uT;
 uniform int uTc;
-uniform int uGC;
-uniform int uBT;
-uniform int uGCX;
-uniform int uRing;
-uniform int uGCD;
 out vec4 o;
-ivec2 tileOf(int t) { int k = (t - 1) >> 1; return ivec2((k % uGC) * N4, (k / uGC) * uBT); }
-ivec2 dTileOf(int t) { int k = ((t - 1) >> 1) % uRing; return ivec2((k % uGCD) * N4, (k / uGCD) * uBT); }
-ivec2 xTileOf(int t) { int k = t - 1; return ivec2((k % uGCX) * D, (k / uGCX) * uBT); }
+${TILES}
 vec4 sumH(sampler2D dA, sampler2D hPrev, int t, int i4, int j4, int jc) {
   ivec2 od = dTileOf(t), oh = tileOf(t - 1);
   vec4 acc = vec4(0.0);
