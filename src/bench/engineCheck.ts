@@ -191,6 +191,34 @@ async function contextChecks(): Promise<{ lostBefore: boolean; lostAfter: boolea
   return { lostBefore, lostAfter, trainError, refusal };
 }
 
+/**
+ * The engine inside a dedicated worker (OffscreenCanvas context): `steps` seeded batches trained
+ * there and by FastRnn here; returns both loss sequences.
+ */
+async function inWorker(c: CheckConfig): Promise<{ lossFast: number[]; lossWorker: number[]; renderer: string }> {
+  const opts = optionsOf(c);
+  const rng = createRng(c.seed + 2000);
+  const batches = Array.from({ length: c.steps }, () => ({
+    x: Float32Array.from({ length: c.B * c.T * c.D }, () => rng.next()),
+    y: Int32Array.from({ length: c.B }, () => rng.int(c.C ?? 10)),
+  }));
+  const fast = new FastRnn(opts, createJsKernels());
+  const lossFast = batches.map((b) => fast.trainStep(b.x, b.y, c.B).loss);
+  fast.dispose();
+  const worker = new Worker(new URL('./engineCheck.worker.ts', import.meta.url), { type: 'module' });
+  try {
+    const reply = await new Promise<{ losses?: number[]; renderer?: string; error?: string }>((resolve, reject) => {
+      worker.onmessage = (e) => resolve(e.data);
+      worker.onerror = (e) => reject(new Error(e.message));
+      worker.postMessage({ options: opts, batches, B: c.B, T: c.T, D: c.D });
+    });
+    if (reply.error !== undefined) throw new Error(`worker: ${reply.error}`);
+    return { lossFast, lossWorker: reply.losses ?? [], renderer: reply.renderer ?? '' };
+  } finally {
+    worker.terminate();
+  }
+}
+
 /** Whether this browser can make the engine at all (else the Error's message). */
 async function available(): Promise<string> {
   try {
@@ -206,7 +234,7 @@ async function available(): Promise<string> {
 /** A bench row of the fused-webgl engine (batch 64, Adam) for T steps of D inputs and N units. */
 const time = (T: number, D: number, N: number, warmup: number, reps: number) => benchFusedWebglTrain({ T, D, N, B: 64 }, warmup, reps, 'chromium');
 
-const api = { compare, fixture, cycles, time, available, contextChecks, liveGlBytes };
+const api = { compare, fixture, cycles, time, available, contextChecks, inWorker, liveGlBytes };
 export type EngineCheckApi = typeof api;
 
 declare global {

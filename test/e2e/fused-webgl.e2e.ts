@@ -102,6 +102,14 @@ describe('fused-webgl engine matches FastRnn in Chromium (SwiftShader)', () => {
     }
   });
 
+  it('trains in a dedicated worker on its own OffscreenCanvas context, with the same losses as FastRnn', async () => {
+    const c: CheckConfig = { optimizer: 'rmsprop', bias: true, clip: 0, reduction: 'mean', D: 4, T: 20, N: 16, B: 9, lr: 0.01, steps: 3, seed: 6 };
+    const r = await s.page.evaluate((cfg) => window.__engineCheck.inWorker(cfg), c);
+    expect(r.renderer).not.toBe('');
+    expect(r.lossWorker).toHaveLength(3);
+    r.lossFast.forEach((v, i) => expect(Math.abs(r.lossWorker[i] - v), `loss of step ${i}`).toBeLessThan(2e-5 * Math.max(1, v)));
+  });
+
   it('a lost context is reported and refused; a context without float32 render targets is refused clearly', async () => {
     const r = await s.page.evaluate(() => window.__engineCheck.contextChecks());
     expect(r.lostBefore).toBe(false);
