@@ -6,7 +6,7 @@
  */
 import { FastRnn } from '../model/fast/engine';
 import { createJsKernels } from '../model/fast/kernels';
-import { FusedWebglRnn } from '../model/fused/webgl/engine';
+import { FusedWebglRnn, fusedWebglSupport } from '../model/fused/webgl/engine';
 import { liveGlBytes } from '../model/fused/webgl/gl';
 import { RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../model/init';
 import type { OptimizerName, Reduction } from '../model/rnn';
@@ -219,13 +219,15 @@ async function inWorker(c: CheckConfig): Promise<{ lossFast: number[]; lossWorke
   }
 }
 
-/** Whether this browser can make the engine at all (else the Error's message). */
+/** Whether this browser can run the engine (fusedWebglSupport), then whether one really trains a step. */
 async function available(): Promise<string> {
+  const support = fusedWebglSupport();
+  if (!support.ok) return support.reason;
   try {
     const e = await FusedWebglRnn.create({ inputSize: 1, hiddenSize: 4, seed: 1 });
-    const r = e.renderer;
+    await e.trainStep(Float32Array.of(0.5, 0.25), Int32Array.of(3), 1);
     e.dispose();
-    return `ok: ${r}`;
+    return `ok: ${support.renderer}`;
   } catch (err) {
     return (err as Error).message;
   }

@@ -754,6 +754,28 @@ export class FusedWebglRnn {
   }
 }
 
+/**
+ * Whether this realm (page or worker) can run the fused-webgl engine: a WebGL2 context with float32
+ * render targets. Makes a throwaway context (released at once) and compiles nothing; the renderer
+ * string says which GPU (or SwiftShader) would run it, `reason` why not.
+ */
+export function fusedWebglSupport(): { ok: true; renderer: string } | { ok: false; reason: string } {
+  let gl: WebGL2RenderingContext;
+  try {
+    gl = createOwnContext();
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message };
+  }
+  try {
+    requireFloatRendering(gl);
+    return { ok: true, renderer: rendererOf(gl) };
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message };
+  } finally {
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+  }
+}
+
 /** The Trainer of the fused-webgl engine, with its GPU figures. */
 export interface FusedWebglTrainer extends Trainer {
   /** Draw calls of the last training step. */
