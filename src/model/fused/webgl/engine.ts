@@ -617,6 +617,8 @@ export class FusedWebglRnn {
     const sync = fence(this.gl);
     this.backwardAndGradients(b, B, T, hT);
     this.update();
+    // Hand the rest of the step to the GPU now, so it runs while the CPU waits and prepares the next batch.
+    this.gl.flush();
     this.drawsPerStep = this.draws;
     const stats = await fetchBuffer(this.gl, this.pboStats, new Float32Array(4), sync);
     return { loss: stats[0] * scale, correct: Math.round(stats[1]) };
