@@ -497,7 +497,10 @@ export class FusedWebglRnn {
     gl.uniform1i(p.loc('uGCD'), b.gcd);
   }
 
-  /** Readout draw over columns [c0, c1) of the loss texture, then the (CE sum, correct) of B rows into STATS texel `slot`. */
+  /**
+   * Readout draw (all columns with `withGrad`, else only the (CE, correct) column), then the
+   * (CE sum, correct count) of its B rows into STATS texel `slot`. hT: origin of h_T's tile.
+   */
   private readoutAndLoss(b: BatchResources, B: number, T: number, hT: [number, number], scale: number, slot: number, withGrad: boolean): void {
     const gl = this.gl, C4 = this.L.C4;
     const p = this.progs.readout;
