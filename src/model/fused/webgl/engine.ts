@@ -139,7 +139,9 @@ export class FusedWebglRnn {
   private readonly pboStats: WebGLBuffer;
   /** How BPTT and the gradient sums of a (B, T) batch are cut: see plan(). */
   private plan(B: number, T: number): { Tc: number; S: number; perChunk: number; ring: number } {
-    const maxSlices = Math.max(1, Math.floor(this.maxTex / this.L.N4));
+    // Slices fit the texture width, and their partial sums (S x gradRows x 4*N4 floats) stay within
+    // a quarter of the state history (B*T*N floats): at N = 512, B = 100, T = 784 that is 38 slices.
+    const maxSlices = Math.max(1, Math.min(Math.floor(this.maxTex / this.L.N4), Math.floor((B * T) / (4 * this.L.gradRows))));
     let Tc = Math.max(1, Math.ceil(ITER_PER_FRAGMENT / B));
     let S = Math.ceil(T / Tc);
     if (S > maxSlices) {
