@@ -43,7 +43,7 @@ export default defineConfig({
     sourcemap: true,
     chunkSizeWarningLimit: 4000,
     // The app, plus the GPU-engine check page the browser tests drive (engine-check.html).
-    rolldownOptions: { input: { main: 'index.html', engineCheck: 'engine-check.html' } },
+    rolldownOptions: { input: { index: 'index.html', engineCheck: 'engine-check.html' } },
   },
   server: { open: true },
   test: {
