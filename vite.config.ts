@@ -38,7 +38,13 @@ export default defineConfig({
   base: './',
   plugins: [react(), cspPlugin()],
   worker: { format: 'es' },
-  build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4000 },
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+    chunkSizeWarningLimit: 4000,
+    // The app, plus the GPU-engine check page the browser tests drive (engine-check.html).
+    rolldownOptions: { input: { index: 'index.html', engineCheck: 'engine-check.html' } },
+  },
   server: { open: true },
   test: {
     include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'],

@@ -1,13 +1,13 @@
 /**
- * The in-browser bench page (bench.html): times training steps with tfjs webgl / wasm / cpu and the
- * FastRnn engine (WASM SIMD and JS kernels) in this browser, then publishes
+ * The in-browser bench page (bench.html): times training steps with tfjs webgl / wasm / cpu, the
+ * FastRnn engine (WASM SIMD and JS kernels) and the fused-webgl GPU engine in this browser, then publishes
  * window.__benchResult = {results, webgl_renderer, user_agent} for scripts/bench.mjs (playwright).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { TRAIN_CONFIGS, repsFor, benchTfjsTrain, benchFastTrain, type TrainConfig, type TrainRow } from './trainBench';
+import { TRAIN_CONFIGS, repsFor, benchTfjsTrain, benchFastTrain, benchFusedWebglTrain, type TrainConfig, type TrainRow } from './trainBench';
 import { createJsKernels } from '../model/fast/kernels';
 import { createWasmKernels, wasmSimdSupported } from '../model/fast/wasmKernels';
 
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
         return { T, D: T === 28 ? 28 : 1, N, B: 64 };
       })
     : TRAIN_CONFIGS;
-  const backends = (q.get('backends') ?? 'tfjs-webgl,tfjs-wasm,fast-wasm-simd,fast-js').split(',');
+  const backends = (q.get('backends') ?? 'tfjs-webgl,tfjs-wasm,fast-wasm-simd,fast-js,fused-webgl').split(',');
   const out = document.getElementById('out')!;
   const results: TrainRow[] = [];
   const errors: string[] = [];
@@ -55,6 +55,8 @@ async function main(): Promise<void> {
           row = benchFastTrain(c, await createWasmKernels(wasmBytes), warmup, reps, 'chromium');
         } else if (b === 'fast-js') {
           row = benchFastTrain(c, createJsKernels(), warmup, reps, 'chromium');
+        } else if (b === 'fused-webgl') {
+          row = await benchFusedWebglTrain(c, warmup, reps, 'chromium');
         } else throw new Error(`unknown backend ${b}`);
         results.push(row);
         out.textContent = results.map((r) => `${r.backend} T=${r.T} N=${r.N}: ${r.median_ms} ms`).join('\n');

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { RnnModel } from '../model/rnn';
 import { FastRnn } from '../model/fast/engine';
+import { FusedWebglRnn } from '../model/fused/webgl/engine';
 import type { FastKernels } from '../model/fast/kernels';
 import { initRnnWeights, RNN_TENSOR_NAMES } from '../model/init';
 import { createCell } from '../core/dynamics/cells';
@@ -34,6 +35,12 @@ export interface TrainRow extends TrainConfig {
   peak_tensors: number;
   reps: number;
   env: string;
+  /** GPU engines only: WebGL draw calls per training step. */
+  draws_per_step?: number;
+  /** GPU engines only: MB (10^6 bytes) of textures and buffers the engine holds. */
+  gpu_mb?: number;
+  /** GPU engines only: the renderer (WebGL) or adapter (WebGPU) string. */
+  gpu?: string;
 }
 
 /** A row of the bench output, analysis phase (QR iteration over a probe set). */
@@ -120,6 +127,34 @@ export function benchFastTrain(c: TrainConfig, kernels: FastKernels, warmup: num
   model.dispose();
   const s = summarize(times);
   return { phase: 'train', backend: `fast-${kernels.kind}`, ...c, ...s, samples_per_s: Math.round((c.B * 1000) / s.median_ms), peak_tensors: 0, reps, env };
+}
+
+/**
+ * Times Adam training steps of the fused-webgl engine (its own WebGL2 context; browser only). Each
+ * timed step ends when its loss is back on the CPU; warm-up steps absorb shader compilation and
+ * first-use costs. Reports draw calls per step and the GPU memory the engine holds.
+ */
+export async function benchFusedWebglTrain(c: TrainConfig, warmup: number, reps: number, env: string): Promise<TrainRow> {
+  const model = await FusedWebglRnn.create({ inputSize: c.D, hiddenSize: c.N, seed: 1, optimizer: 'adam', lr: 1e-3 });
+  try {
+    const { x, y } = syntheticBatch(c);
+    const times: number[] = [];
+    for (let i = 0; i < warmup + reps; i++) {
+      const t0 = now();
+      await model.trainStep(x, y, c.B);
+      const ms = now() - t0;
+      if (i >= warmup) times.push(ms);
+    }
+    // Drain the queued update of the last step before the next row starts.
+    await model.getWeights();
+    const s = summarize(times);
+    return {
+      phase: 'train', backend: 'fused-webgl', ...c, ...s, samples_per_s: Math.round((c.B * 1000) / s.median_ms), peak_tensors: 0, reps, env,
+      draws_per_step: model.drawsPerStep, gpu_mb: Math.round(model.gpuBytes / 1e4) / 100, gpu: model.renderer,
+    };
+  } finally {
+    model.dispose();
+  }
 }
 
 /**
