@@ -1,13 +1,12 @@
 /**
  * Benchmark bodies shared by the Node bench (scripts/bench-node.mjs) and the in-browser bench page
- * (bench.html -> src/bench/main.ts): time training steps of the tfjs RnnModel on the current tfjs
- * backend and of the FastRnn engine, on the same synthetic batch, and the QR iteration of the
- * Lyapunov analysis. Rows follow the `npm run bench` format of automation.md.
+ * (bench.html -> src/bench/main.ts): time training steps of any engine's trainer on the same
+ * synthetic batch, and the QR iteration of the Lyapunov analysis. Rows follow the `npm run bench` format of automation.md.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { RnnModel } from '../model/rnn';
-import { FastRnn } from '../model/fast/engine';
-import type { FastKernels } from '../model/fast/kernels';
+import type { RnnModelOptions } from '../model/rnn';
+import type { Trainer } from '../model/trainer';
+import type { EngineId } from '../core/engines';
 import { initRnnWeights, RNN_TENSOR_NAMES } from '../model/init';
 import { createCell } from '../core/dynamics/cells';
 import { probeLyapunov } from '../core/dynamics/lyapunov';
@@ -26,6 +25,7 @@ export interface TrainConfig {
 /** A row of the bench output (automation.md), training phase. */
 export interface TrainRow extends TrainConfig {
   phase: 'train';
+  /** The engine id (core/engines.ts ENGINE_IDS); the Python rows use torch-* names. */
   backend: string;
   median_ms: number;
   min_ms: number;
@@ -34,6 +34,12 @@ export interface TrainRow extends TrainConfig {
   peak_tensors: number;
   reps: number;
   env: string;
+  /** GPU engines: the WebGL renderer / WebGPU adapter string. */
+  gpu?: string;
+  /** Fused engines: GPU memory held, MiB (trainer.gpuBytes). */
+  gpu_mb?: number;
+  draws_per_step?: number;
+  dispatches_per_step?: number;
 }
 
 /** A row of the bench output, analysis phase (QR iteration over a probe set). */
@@ -81,45 +87,41 @@ export function syntheticBatch(c: TrainConfig, seed = 1): { x: Float32Array; y: 
 const now = () => performance.now();
 
 /**
- * Times Adam training steps of the tfjs RnnModel on the active tfjs backend (set it first). Each
- * timed step includes reading the loss back (what the training loop pays). peak_tensors is the
- * largest tf.memory().numTensors seen after a step (constant when nothing leaks).
+ * Times Adam training steps of one engine's trainer (built through the engine registry, so every
+ * engine the app can train with, fused GPU engines included, is benched the same way). Each timed
+ * step includes reading the loss back, as the training loop pays it. peak_tensors is the largest
+ * tf.memory().numTensors seen after a step (constant when nothing leaks; 0 for non-tfjs engines
+ * on a fresh page). `gpu`: the renderer / adapter string for GPU engines. Fused engines' own
+ * counters come along: gpu_mb (trainer.gpuBytes), draws_per_step, dispatches_per_step.
  */
-export async function benchTfjsTrain(c: TrainConfig, warmup: number, reps: number, env: string): Promise<TrainRow> {
-  const model = new RnnModel({ inputSize: c.D, hiddenSize: c.N, seed: 1, optimizer: 'adam', lr: 1e-3 });
+export async function benchTrainer(engine: EngineId, trainer: Trainer, c: TrainConfig, warmup: number, reps: number, env: string, gpu?: string): Promise<TrainRow> {
   const { x, y } = syntheticBatch(c);
-  const xt = tf.tensor3d(x, [c.B, c.T, c.D]);
   const times: number[] = [];
   let peak = 0;
-  for (let i = 0; i < warmup + reps; i++) {
-    const t0 = now();
-    const r = model.trainStepWithStats(xt, y);
-    await Promise.all([r.loss.data(), r.correct.data()]);
-    tf.dispose([r.loss, r.correct]);
-    const ms = now() - t0;
-    if (i >= warmup) times.push(ms);
-    peak = Math.max(peak, tf.memory().numTensors);
+  try {
+    for (let i = 0; i < warmup + reps; i++) {
+      const t0 = now();
+      await trainer.trainBatch(x, y, c.B, c.T, c.D);
+      const ms = now() - t0;
+      if (i >= warmup) times.push(ms);
+      peak = Math.max(peak, tf.memory().numTensors);
+    }
+    const s = summarize(times);
+    return {
+      phase: 'train', backend: engine, ...c, ...s, samples_per_s: Math.round((c.B * 1000) / s.median_ms), peak_tensors: peak, reps, env,
+      ...(gpu !== undefined ? { gpu } : {}),
+      ...(trainer.gpuBytes !== undefined ? { gpu_mb: Math.round((trainer.gpuBytes / 2 ** 20) * 100) / 100 } : {}),
+      ...(trainer.drawsPerStep !== undefined ? { draws_per_step: trainer.drawsPerStep } : {}),
+      ...(trainer.dispatchesPerStep !== undefined ? { dispatches_per_step: trainer.dispatchesPerStep } : {}),
+    };
+  } finally {
+    trainer.dispose();
   }
-  xt.dispose();
-  model.dispose();
-  const s = summarize(times);
-  return { phase: 'train', backend: `tfjs-${tf.getBackend()}`, ...c, ...s, samples_per_s: Math.round((c.B * 1000) / s.median_ms), peak_tensors: peak, reps, env };
 }
 
-/** Times Adam training steps of the FastRnn engine with the given kernels (no tensors at all). */
-export function benchFastTrain(c: TrainConfig, kernels: FastKernels, warmup: number, reps: number, env: string): TrainRow {
-  const model = new FastRnn({ inputSize: c.D, hiddenSize: c.N, seed: 1, optimizer: 'adam', lr: 1e-3 }, kernels);
-  const { x, y } = syntheticBatch(c);
-  const times: number[] = [];
-  for (let i = 0; i < warmup + reps; i++) {
-    const t0 = now();
-    model.trainStep(x, y, c.B);
-    const ms = now() - t0;
-    if (i >= warmup) times.push(ms);
-  }
-  model.dispose();
-  const s = summarize(times);
-  return { phase: 'train', backend: `fast-${kernels.kind}`, ...c, ...s, samples_per_s: Math.round((c.B * 1000) / s.median_ms), peak_tensors: 0, reps, env };
+/** The model options every bench row trains with: Adam lr 1e-3, seed 1, mean CE (as bench_torch.py). */
+export function benchModelOptions(c: TrainConfig): RnnModelOptions {
+  return { inputSize: c.D, hiddenSize: c.N, seed: 1, optimizer: 'adam', lr: 1e-3 };
 }
 
 /**
