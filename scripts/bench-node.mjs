@@ -32,6 +32,8 @@ const env = 'node';
 
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 setWasmPaths(resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/');
+// Some backend must be live before tf.memory() is read (the fast engines' rows read it too).
+await tf.setBackend('cpu');
 // The engines that run in Node, through the same registry entries as the app.
 const registry = {
   ...fastEngineEntries(async () => readFileSync('public/kernels/fast_rnn.wasm')),

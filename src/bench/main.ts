@@ -3,7 +3,7 @@
  * with in this browser, built through the same engine registry as the training worker (so a
  * registry entry added for a new engine is benched too), then publishes
  * window.__benchResult = {results, webgl_renderer, user_agent, errors} for scripts/bench.mjs.
- * Query: ?configs=T:N,...&engines=<engine ids> (default: every engine in the registry).
+ * Query: ?configs=T:N,...&engines=<engine ids> (default: every engine in the registry but tfjs-cpu).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ENGINE_IDS, ENGINE_KIND, normalizeEngineId, type EngineId } from '../core/engines';
@@ -32,11 +32,14 @@ async function main(): Promise<void> {
         return { T, D: T === 28 ? 28 : 1, N, B: 64 };
       })
     : TRAIN_CONFIGS;
+  // Some tfjs backend must be live before tf.memory() is read (rows of non-tfjs engines read it too).
+  await tf.ready();
   const registry = browserEngineRegistry(document.baseURI);
   const asked = q.get('engines') ?? q.get('backends');
   const engines = asked
     ? asked.split(',').map((e) => normalizeEngineId(e) as string)
-    : ENGINE_IDS.filter((id) => registry[id] !== undefined);
+    : // tfjs-cpu is benched in Node (the same code; a T = 784 step takes seconds).
+      ENGINE_IDS.filter((id) => registry[id] !== undefined && id !== 'tfjs-cpu');
   const out = document.getElementById('out')!;
   const results: TrainRow[] = [];
   const errors: string[] = [];

@@ -5,8 +5,8 @@
  * Per epoch: train (per-batch loss streamed, decimated) -> evaluate on the test split -> copy the
  * weights to the CPU -> post {metrics, weights}. The analysis happens in the analysis worker, so
  * training goes straight on. A CPU copy of the last good weights is kept for two failures:
- * divergence (NaN/Inf loss or weights: roll back, pause, explain) and a lost WebGL context
- * (rebuild the backend or fall back, restore, continue).
+ * divergence (NaN/Inf loss or weights: roll back, pause, explain) and a lost GPU context
+ * (rebuild the engine or fall back, restore, continue). Which engine trains is model/engines.ts's choice.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { RunConfig } from '../core/formats/config';
