@@ -38,7 +38,11 @@ export default defineConfig({
   base: './',
   plugins: [react(), cspPlugin()],
   worker: { format: 'es' },
-  build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4000 },
+  // bench.html is built too: the engine-switch e2e test and a GPU machine can open it from dist/.
+  build: {
+    target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4000,
+    rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } },
+  },
   server: { open: true },
   test: {
     include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'],

@@ -4,15 +4,19 @@
  * registry entry added for a new engine is benched too), then publishes
  * window.__benchResult = {results, webgl_renderer, user_agent, errors} for scripts/bench.mjs.
  * Query: ?configs=T:N,...&engines=<engine ids> (default: every engine in the registry but tfjs-cpu).
+ * ?switches=K instead: K engine switches through the registry over every available engine (T = 28,
+ * N = 32, batch 16), published as window.__switchResult (test/e2e/engines.e2e.ts checks nothing grows).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ENGINE_IDS, ENGINE_KIND, normalizeEngineId, type EngineId } from '../core/engines';
 import { browserEngineRegistry } from '../model/browserEngines';
-import { TRAIN_CONFIGS, repsFor, benchTrainer, benchModelOptions, type TrainConfig, type TrainRow } from './trainBench';
+import { TRAIN_CONFIGS, repsFor, benchTrainer, benchModelOptions, engineSwitches, type SwitchRow, type TrainConfig, type TrainRow } from './trainBench';
 
 declare global {
   interface Window {
     __benchResult?: { results: TrainRow[]; webgl_renderer: string; user_agent: string; errors: string[] };
+    /** ?switches=K: the memory after each of K engine switches (engineSwitches), or the error. */
+    __switchResult?: { engines: EngineId[]; rows: SwitchRow[]; error?: string };
   }
 }
 
@@ -35,6 +39,17 @@ async function main(): Promise<void> {
   // Some tfjs backend must be live before tf.memory() is read (rows of non-tfjs engines read it too).
   await tf.ready();
   const registry = browserEngineRegistry(document.baseURI);
+  if (q.get('switches')) {
+    const engines: EngineId[] = [];
+    for (const id of ENGINE_IDS) if (registry[id] && (await registry[id].available()).ok) engines.push(id);
+    try {
+      window.__switchResult = { engines, rows: await engineSwitches(registry, engines, Number(q.get('switches')), { T: 28, D: 28, N: 32, B: 16 }) };
+    } catch (err) {
+      window.__switchResult = { engines, rows: [], error: (err as Error).message };
+    }
+    document.getElementById('out')!.textContent = JSON.stringify(window.__switchResult, null, 1);
+    return;
+  }
   const asked = q.get('engines') ?? q.get('backends');
   const engines = asked
     ? asked.split(',').map((e) => normalizeEngineId(e) as string)

@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { RnnModelOptions } from '../model/rnn';
 import type { Trainer } from '../model/trainer';
 import type { EngineId } from '../core/engines';
-import { initRnnWeights, RNN_TENSOR_NAMES } from '../model/init';
+import { swapTrainer, type EngineRegistry } from '../model/engines';
+import { initRnnWeights, RNN_TENSOR_NAMES, type RnnWeights } from '../model/init';
 import { createCell } from '../core/dynamics/cells';
 import { probeLyapunov } from '../core/dynamics/lyapunov';
 import type { ModelWeights } from '../core/formats/model';
@@ -122,6 +123,49 @@ export async function benchTrainer(engine: EngineId, trainer: Trainer, c: TrainC
 /** The model options every bench row trains with: Adam lr 1e-3, seed 1, mean CE (as bench_torch.py). */
 export function benchModelOptions(c: TrainConfig): RnnModelOptions {
   return { inputSize: c.D, hiddenSize: c.N, seed: 1, optimizer: 'adam', lr: 1e-3 };
+}
+
+/** The memory picture after one engine switch (engineSwitches). */
+export interface SwitchRow {
+  /** 1-based switch number. */
+  switch: number;
+  engine: EngineId;
+  /** tf.memory().numTensors with this engine's trainer live. */
+  numTensors: number;
+  /** tf.memory().numBytesInGPU (tfjs webgl textures in use; 0 / absent elsewhere). */
+  tfjsGpuBytes: number;
+  /** The live trainer's own gpuBytes (fused engines), else null. */
+  gpuBytes: number | null;
+}
+
+/**
+ * `switches` engine switches through the registry, cycling over `ids` (each available): the old
+ * trainer is disposed by swapTrainer, the new one gets the old one's weights and trains one step
+ * of config `c`. Rows say what tfjs and the live trainer hold after each switch: for every engine
+ * they must be the same at each visit (nothing piles up across switches). Leaves no trainer live.
+ */
+export async function engineSwitches(registry: EngineRegistry, ids: readonly EngineId[], switches: number, c: TrainConfig): Promise<SwitchRow[]> {
+  const opts = benchModelOptions(c);
+  const { x, y } = syntheticBatch(c);
+  const rows: SwitchRow[] = [];
+  let trainer: Trainer | null = null;
+  try {
+    for (let i = 0; i < switches; i++) {
+      const id = ids[i % ids.length];
+      const entry = registry[id];
+      if (!entry) throw new Error(`engine ${id} is not in this build`);
+      const a = await entry.available();
+      if (!a.ok) throw new Error(`engine ${id} unavailable: ${a.why}`);
+      const weights: RnnWeights | null = trainer ? await trainer.getWeights() : null;
+      trainer = weights ? await swapTrainer(trainer, entry, opts, weights) : await entry.create(opts);
+      await trainer.trainBatch(x, y, c.B, c.T, c.D);
+      const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+      rows.push({ switch: i + 1, engine: id, numTensors: m.numTensors, tfjsGpuBytes: m.numBytesInGPU ?? 0, gpuBytes: trainer.gpuBytes ?? null });
+    }
+  } finally {
+    trainer?.dispose();
+  }
+  return rows;
 }
 
 /**
