@@ -79,6 +79,21 @@ function median(v: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/**
+ * `work`, or a rejection once the trainer reports its context/device lost: a read pending on a
+ * lost context may never settle, and timing must not hang on it.
+ */
+function untilLost<T>(t: Trainer, work: Promise<T>): Promise<T> {
+  if (!t.isLost) return work;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const lost = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      if (t.isLost!()) reject(new Error('its GPU context was lost'));
+    }, 250);
+  });
+  return Promise.race([work, lost]).finally(() => clearInterval(timer));
+}
+
 const safeDispose = (t: Trainer) => {
   try {
     t.dispose();
@@ -102,7 +117,7 @@ export async function timeEngines(candidates: TimingCandidate[], batch: TimingBa
   const live = new Map<EngineId, Trainer>();
   const step = async (t: Trainer, input: Float32Array, steps: number) => {
     const t0 = now();
-    await t.trainBatch(input, labels, B, steps, D);
+    await untilLost(t, t.trainBatch(input, labels, B, steps, D));
     return now() - t0;
   };
   try {

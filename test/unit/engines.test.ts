@@ -164,6 +164,29 @@ describe('auto: steady-state timing', () => {
     await expect(timeEngines([{ id: 'fast-js', create: async () => { throw new Error('boom'); } }], batch(28), { now: f.now })).rejects.toThrow(/fast-js failed: boom/);
   });
 
+  it('drops an engine whose context is lost mid-step instead of waiting on a read that never settles', async () => {
+    const f = fakeWorld();
+    let lost = false;
+    const hanging: Trainer = {
+      ...f.trainer('fused-webgl', { perStep: 1 }),
+      trainBatch: () => {
+        lost = true;
+        return new Promise(() => undefined);
+      },
+      isLost: () => lost,
+    };
+    const r = await timeEngines(
+      [
+        { id: 'fused-webgl', create: async () => hanging },
+        { id: 'fast-wasm', create: async () => f.trainer('fast-wasm', { perStep: 1 }) },
+      ],
+      batch(28),
+      { now: f.now },
+    );
+    expect(r.best).toBe('fast-wasm');
+    expect(r.timings[0].dropped).toBe('failed: its GPU context was lost');
+  });
+
   it('prefixSteps keeps the first T0 steps of every sequence', () => {
     const x = Float32Array.from({ length: 2 * 5 * 2 }, (_, i) => i);
     expect(Array.from(prefixSteps(x, 2, 5, 2, 2))).toEqual([0, 1, 2, 3, 10, 11, 12, 13]);
