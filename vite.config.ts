@@ -42,8 +42,9 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     chunkSizeWarningLimit: 4000,
-    // The app, plus the GPU-engine check page the browser tests drive (engine-check.html).
-    rolldownOptions: { input: { index: 'index.html', engineCheck: 'engine-check.html' } },
+    // The app, the GPU-engine check page the browser tests drive (engine-check.html), and the bench
+    // page (the engine-switch e2e test and a GPU machine open it from dist/).
+    rolldownOptions: { input: { index: 'index.html', engineCheck: 'engine-check.html', bench: 'bench.html' } },
   },
   server: { open: true },
   test: {

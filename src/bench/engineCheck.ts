@@ -11,7 +11,8 @@ import { liveGlBytes } from '../model/fused/webgl/gl';
 import { RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../model/init';
 import type { OptimizerName, Reduction } from '../model/rnn';
 import { createRng } from '../core/rng';
-import { benchFusedWebglTrain } from './trainBench';
+import { benchModelOptions, benchTrainer } from './trainBench';
+import { createFusedWebglTrainer } from '../model/fused/webgl/engine';
 
 /** One side-by-side run: model options plus the batch geometry and number of steps. */
 export interface CheckConfig {
@@ -234,7 +235,11 @@ async function available(): Promise<string> {
 }
 
 /** A bench row of the fused-webgl engine (batch 64, Adam) for T steps of D inputs and N units. */
-const time = (T: number, D: number, N: number, warmup: number, reps: number) => benchFusedWebglTrain({ T, D, N, B: 64 }, warmup, reps, 'chromium');
+const time = async (T: number, D: number, N: number, warmup: number, reps: number) => {
+  const c = { T, D, N, B: 64 };
+  const trainer = await createFusedWebglTrainer(benchModelOptions(c));
+  return benchTrainer('fused-webgl', trainer, c, warmup, reps, 'chromium', trainer.renderer);
+};
 
 const api = { compare, fixture, cycles, time, available, contextChecks, inWorker, liveGlBytes };
 export type EngineCheckApi = typeof api;

@@ -14,6 +14,8 @@
  * p-values and effect sizes of degenerate differences, alignment statistics at a step whose
  * prefix-loss gradient is zero. Arrays a budget skipped are empty: flip.singleFlip, flip.absDLdx.
  */
+import type { EngineId } from './engines';
+
 export interface EpochMetrics {
   /** Mean training cross-entropy over the epoch (nats), NaN for epoch 0. */
   trainLoss: number;
@@ -29,18 +31,12 @@ export interface EpochMetrics {
   /** tf.memory().numTensors after the epoch. */
   numTensors: number;
   /**
-   * The engine that trained this epoch (ENGINE_IDS): results are reproducible bit for bit only on
+   * The engine that trained this epoch (ENGINE_IDS in core/engines.ts): results are reproducible bit for bit only on
    * the same engine, and a context loss may switch engines mid-run. Absent in older files.
    */
   engine?: EngineId;
 }
 
-/**
- * Training engines: the hand-written BPTT engine with WASM SIMD or plain-JS kernels, or tfjs on
- * one of its backends.
- */
-export const ENGINE_IDS = ['fast-wasm-simd', 'fast-js', 'tfjs-webgl', 'tfjs-wasm', 'tfjs-cpu'] as const;
-export type EngineId = (typeof ENGINE_IDS)[number];
 
 export interface AlignmentSummary {
   /** 1-based steps at which the gradient of the prefix loss L_t was analysed. */

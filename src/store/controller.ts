@@ -216,7 +216,7 @@ function onTrainerEvent(ev: TrainerEvent, config: RunConfig): void {
         progress: null,
         status: 'ready',
       });
-      if (ev.backend.fallbackReason) store.addBanner('info', `Using ${ev.backend.backend}: ${ev.backend.fallbackReason}`);
+      if (ev.backend.fallbackReason) store.addBanner('info', `Using ${ev.backend.engine}: ${ev.backend.fallbackReason}`);
       break;
     case 'state':
       store.set({ status: ev.done ? 'done' : ev.running ? 'training' : 'paused', trainedEpoch: ev.epoch });
@@ -238,6 +238,10 @@ function onTrainerEvent(ev: TrainerEvent, config: RunConfig): void {
     case 'contextLost':
       store.set({ backend: ev.backend });
       store.addBanner('warning', ev.message);
+      break;
+    case 'engineChanged':
+      store.set({ backend: ev.backend });
+      store.addBanner('info', ev.message);
       break;
     case 'model':
       modelExportResolver?.(ev.json);

@@ -1,4 +1,5 @@
 import { PRESETS, PRESET_CONFIGS, PRESET_LABELS, type Preset } from '../core/formats/config';
+import { engineBadgeText, engineTooltip } from '../core/engines';
 import { applyConfig, resetRun, stepEpoch, toggleTraining } from '../store/controller';
 import { useRunStore } from '../store/runStore';
 
@@ -77,9 +78,9 @@ export function ControlBar({ hidePreset = false }: { hidePreset?: boolean }) {
       <span
         className="badge backend"
         data-testid="backend-badge"
-        title={backend ? [backend.renderer, backend.fallbackReason, backend.note].filter(Boolean).join(' — ') : 'starting'}
+        title={backend ? engineTooltip(backend) : 'starting'}
       >
-        {backend ? `${backend.backend} · float${backend.floatPrecision} · ${backend.renderer}` : 'backend…'}
+        {backend ? engineBadgeText(backend) : 'engine…'}
       </span>
     </div>
   );

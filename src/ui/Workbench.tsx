@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { engineBadgeText } from '../core/engines';
 import { selectShownSnapshot, useRunStore } from '../store/runStore';
 import { useHoverStore } from '../store/hoverStore';
 import {
@@ -127,7 +128,7 @@ export function Workbench() {
           points={points}
           batchLoss={batchLossValues}
           diagnostics={{
-            backend: backend?.backend,
+            backend: backend ? engineBadgeText(backend) : undefined,
             engine: snap.metrics.engine,
             renderer: backend?.renderer,
             precision: backend ? `float${backend.floatPrecision}` : undefined,

@@ -115,10 +115,14 @@ describe('run bundle ftle-lab.run/v1', () => {
 
   it('keeps the engine that trained each epoch; files without it still read; an unknown engine is refused by name', () => {
     const b = makeBundle(8, { epochs: 2 });
-    b.epochs[1].metrics.engine = 'fast-wasm-simd';
+    b.epochs[1].metrics.engine = 'fast-wasm';
     b.epochs[2].metrics.engine = 'tfjs-cpu';
     const back = parseRunBundle(serializeRunBundle(b));
-    expect(back.epochs.map((e) => e.metrics.engine)).toEqual([undefined, 'fast-wasm-simd', 'tfjs-cpu']);
+    expect(back.epochs.map((e) => e.metrics.engine)).toEqual([undefined, 'fast-wasm', 'tfjs-cpu']);
+    // Files written before the engine ids say 'fast-wasm-simd' for the hand-written engine.
+    const old = wire(b);
+    old.epochs[1].metrics.engine = 'fast-wasm-simd';
+    expect(parseRunBundle(JSON.stringify(old)).epochs[1].metrics.engine).toBe('fast-wasm');
     const w = wire(b);
     w.epochs[2].metrics.engine = 'quantum';
     expect(errorOf(() => parseRunBundle(JSON.stringify(w))).field).toBe('epochs[2].metrics.engine');

@@ -237,12 +237,12 @@ describe('chart panels', () => {
 
   it('TrainingPanel: curves and diagnostics', () => {
     const { snaps } = demoSnapshots(3);
-    const c = mount(<TrainingPanel points={points(snaps)} batchLoss={[2, 1.5, 1.2, 1]} batchesPerEpoch={2} diagnostics={{ backend: 'wasm', engine: 'fast-wasm-simd', precision: 'float32', msPerStep: 80, numTensors: 12 }} />);
+    const c = mount(<TrainingPanel points={points(snaps)} batchLoss={[2, 1.5, 1.2, 1]} batchesPerEpoch={2} diagnostics={{ backend: 'CPU · WebAssembly SIMD', engine: 'fast-wasm', precision: 'float32', msPerStep: 80, numTensors: 12 }} />);
     expect(c.querySelectorAll('g.acc-panel g.dots-testAcc circle').length).toBe(3);
     const dl = c.querySelector('dl.diagnostics')!.textContent!;
     expect(dl).toContain('wasm');
     expect(dl).toContain('80 ms');
-    expect(c.querySelector('[data-testid="epoch-engine"]')!.textContent).toBe('fast-wasm-simd');
+    expect(c.querySelector('[data-testid="epoch-engine"]')!.textContent).toBe('fast-wasm');
   });
 });
 

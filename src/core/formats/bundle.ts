@@ -28,7 +28,8 @@ import { z } from 'zod';
 import { ENCODING_SHAPES, RunConfigSchema, type RunConfig } from './config';
 import { FormatError, fieldPath, parseJsonText } from './errors';
 import { parseModelObject, type modelToJson } from './model';
-import { ENGINE_IDS, type AlignmentSummary, type EpochMetrics, type EpochSnapshot, type FlipSummary } from '../snapshot';
+import { ENGINE_IDS, normalizeEngineId } from '../engines';
+import { type AlignmentSummary, type EpochMetrics, type EpochSnapshot, type FlipSummary } from '../snapshot';
 
 export const RUN_BUNDLE_FORMAT = 'ftle-lab.run/v1';
 
@@ -273,7 +274,8 @@ const MetricsSchema = z.object({
   epochMs: finite(nonNeg),
   analysisMs: finite(nonNeg),
   numTensors: int(0, Number.MAX_SAFE_INTEGER),
-  engine: z.enum(ENGINE_IDS).optional(),
+  // Old files' spellings of an engine are mapped to today's id (core/engines.ts LEGACY_ENGINE_IDS).
+  engine: z.preprocess(normalizeEngineId, z.enum(ENGINE_IDS)).optional(),
 }) satisfies z.ZodType<EpochMetrics, unknown>;
 
 const AlignmentSchema = z.object({

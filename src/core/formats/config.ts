@@ -5,10 +5,10 @@
  */
 import { z } from 'zod';
 import { ANALYSIS_DEFAULTS } from '../analysisDefaults';
+import { ENGINE_CHOICES, normalizeEngineChoice } from '../engines';
 
 export const ENCODINGS = ['row', 'pixel14', 'pixel28'] as const;
 export const OPTIMIZERS = ['sgd', 'adam', 'rmsprop'] as const;
-export const BACKENDS = ['auto', 'webgl', 'wasm', 'cpu'] as const;
 export const PRESETS = ['quick', 'pixel', 'paper-align', 'paper-sensitivity'] as const;
 export const INITS = ['xavier', 'orthogonal'] as const;
 
@@ -33,7 +33,8 @@ export const RunConfigSchema = z.object({
   preset: z.enum(PRESETS),
   epochs: int(1, 1000),
   seed: int(0, 2 ** 31 - 1),
-  backend: z.enum(BACKENDS),
+  /** Training engine (core/engines.ts); old links' webgl | wasm | cpu are mapped on the way in. */
+  backend: z.preprocess(normalizeEngineChoice, z.enum(ENGINE_CHOICES)),
   encoding: z.enum(ENCODINGS),
   /** 1: feed the sequence in a seeded random order (permuted MNIST). */
   permute: int(0, 1),

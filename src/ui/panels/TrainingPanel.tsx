@@ -10,7 +10,7 @@ import { useRenderer } from './useRenderer';
 
 /** Runtime facts shown under the curves; any field may be unknown (undefined). */
 export interface TrainingDiagnostics {
-  /** tfjs backend in use: "webgl" | "wasm" | "cpu". */
+  /** Engine in use, in the badge's words ("CPU · WebAssembly SIMD"). */
   backend?: string;
   /** Engine that trained the selected epoch (EngineId; bit-for-bit reproducibility holds per engine). */
   engine?: string;

@@ -750,6 +750,13 @@ export class FusedWebglRnn {
     gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, N4, R, gl.RGBA, gl.FLOAT, this.pack(weights), 0);
   }
 
+  /** Loses the WebGL context on purpose (rehearsals of a GPU reset); false when the extension is missing. */
+  loseContext(): boolean {
+    const ext = this.gl.getExtension('WEBGL_lose_context');
+    ext?.loseContext();
+    return ext !== null;
+  }
+
   /** Frees every texture, framebuffer, buffer and program; releases the context when it is our own. */
   dispose(): void {
     if (this.disposed) return;
@@ -793,6 +800,8 @@ export interface FusedWebglTrainer extends Trainer {
   readonly renderer: string;
   /** True when the WebGL context is lost. */
   isLost(): boolean;
+  /** Loses the context on purpose (rehearsal of a GPU reset). */
+  loseContext(): boolean;
 }
 
 /**
@@ -814,6 +823,7 @@ export async function createFusedWebglTrainer(options: RnnModelOptions, gl?: Web
       return model.gpuBytes;
     },
     isLost: () => model.isLost(),
+    loseContext: () => model.loseContext(),
     trainBatch: (x, labels, B) => model.trainStep(x, labels, B),
     evaluate: (x, labels, B) => model.evaluate(x, labels, B),
     getWeights: () => model.getWeights(),
