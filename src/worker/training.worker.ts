@@ -11,15 +11,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { RunConfig } from '../core/formats/config';
 import type { EngineId } from '../core/snapshot';
-import { deriveSeed } from '../core/rng';
-import { encodeImages, encodingPermutation, probeIndices, sequenceSpec, type SequenceSpec } from '../data/encodings';
+import { encodeImages, type SequenceSpec } from '../data/encodings';
 import { probeInfoFromDataset } from '../data/probeInfo';
 import { fetchMnistAsset, type MnistDataset } from '../data/mnistAsset';
 import { initBackend } from '../model/backend';
 import { ContextLostError, isContextLost, loseContext, recoverBackend } from '../model/gpuContext';
 import type { BackendInfo } from './protocol';
 import type { RnnWeights } from '../model/rnn';
-import type { RnnModelOptions } from '../model/rnn';
+import { runModelOptions, runProbeIndices, runSequenceSpec, TEST_EVAL_BATCH } from '../model/runSetup';
 import { evaluateSplitWith, fastTrainer, tfjsTrainer, trainEpochWith, type Trainer } from '../model/trainer';
 import { calibrateTrainers } from '../model/fast/calibrate';
 import { createJsKernels } from '../model/fast/kernels';
@@ -72,24 +71,8 @@ function engineId(s: State): EngineId {
   return `tfjs-${s.backend.backend}`;
 }
 
-function modelOptions(config: RunConfig, spec: SequenceSpec): RnnModelOptions {
-  return {
-    inputSize: spec.D,
-    hiddenSize: config.hidden,
-    numClasses: 10,
-    init: config.init,
-    gain: config.gain,
-    bias: config.bias === 1,
-    seed: deriveSeed(config.seed, 'init'),
-    optimizer: config.optimizer,
-    lr: config.lr,
-    clip: config.clip,
-    reduction: config.reduction,
-  };
-}
-
 function buildModel(config: RunConfig, spec: SequenceSpec, engine: Engine): Trainer {
-  const o = modelOptions(config, spec);
+  const o = runModelOptions(config, spec);
   return engine.kind === 'fast' ? fastTrainer(o, engine.kernels) : tfjsTrainer(o);
 }
 
@@ -186,7 +169,7 @@ function allFinite(w: RnnWeights): string | null {
 }
 
 async function evaluateTest(s: State): Promise<{ loss: number; acc: number }> {
-  return evaluateSplitWith(s.model, s.dataset.test, s.spec, 500);
+  return evaluateSplitWith(s.model, s.dataset.test, s.spec, TEST_EVAL_BATCH);
 }
 
 async function postEpoch(s: State, epoch: number, metrics: { trainLoss: number; trainAcc: number; msPerStep: number; epochMs: number }): Promise<void> {
@@ -363,13 +346,12 @@ async function loop(s: State): Promise<void> {
 async function start(config: RunConfig, dataUrl: string, resume?: { epoch: number; weights: NamedTensors }, dataset?: MnistDataset): Promise<void> {
   post({ type: 'progress', what: 'loading digits', fraction: 0 });
   const data = dataset ?? (await fetchMnistAsset(dataUrl, (f) => post({ type: 'progress', what: 'loading digits', fraction: f })));
-  const perm = config.permute === 1 ? encodingPermutation(config.encoding, config.seed) : null;
-  const spec = sequenceSpec(config.encoding, perm);
+  const spec = runSequenceSpec(config);
   post({ type: 'progress', what: 'starting the backend', fraction: 0 });
   const { engine, backend } = await chooseEngine(config, spec, data);
   const model = buildModel(config, spec, engine);
   if (resume) model.setWeights(resume.weights as unknown as RnnWeights);
-  const probeIdx = probeIndices(data, Math.min(config.probes, data.test.labels.length), deriveSeed(config.seed, 'probes'));
+  const probeIdx = runProbeIndices(config, data);
   const weights = await model.getWeights();
   state?.model.dispose();
   state = {
