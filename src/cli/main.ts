@@ -183,10 +183,7 @@ export function runCli(
       stdout(pkg.version);
       return 0;
     }
-    if (command === undefined) {
-      stderr(USAGE);
-      return 2;
-    }
+    if (command === undefined) throw new UsageError('missing command: analyze | run | summarize (ftle-lab --help for usage)');
     throw new UsageError(`unknown command "${command}" (${USAGE.replace(/\n/g, '; ')})`);
   } catch (e) {
     return reportError(e, stderr);
