@@ -100,9 +100,13 @@ export function writeBundleAtomically(out: string, bundle: RunBundle): void {
   renameSync(tmp, out);
 }
 
-/** Progress on stderr: a redrawn bar on a terminal (at most 10 redraws a second), plain lines otherwise. */
-function progressPrinter(stderr: (line: string) => void, tty: boolean, quiet: boolean) {
+/**
+ * Progress on stderr: a bar redrawn in place on a terminal (`raw` writes without a newline; at most
+ * 10 redraws a second within a phase), plain lines otherwise.
+ */
+function progressPrinter(stderr: (line: string) => void, raw: (text: string) => void, tty: boolean, quiet: boolean) {
   let last = 0;
+  let lastKey = '';
   let drawn = false;
   const bar = (f: number) => {
     const w = 24;
@@ -110,22 +114,25 @@ function progressPrinter(stderr: (line: string) => void, tty: boolean, quiet: bo
     return `[${'#'.repeat(n)}${'.'.repeat(w - n)}] ${String(Math.round(100 * f)).padStart(3)}%`;
   };
   const clear = () => {
-    if (drawn) process.stderr.write('\r\x1b[K');
+    if (drawn) raw('\r\x1b[K');
     drawn = false;
   };
   return {
     progress(p: HeadlessProgress) {
       if (quiet || !tty) return;
       const now = performance.now();
-      if (now - last < 100) return;
+      // Every new phase is drawn at once (a short epoch's training may take less than 100 ms).
+      const key = `${p.epoch}:${p.phase}`;
+      if (key === lastKey && now - last < 100) return;
       last = now;
+      lastKey = key;
       const text =
         p.phase === 'train'
           ? `epoch ${p.epoch}/${p.epochs} training  ${bar(p.fraction)} loss ${p.loss.toFixed(4)}`
           : p.phase === 'evaluate'
             ? `epoch ${p.epoch}/${p.epochs} evaluating on the test digits`
             : `epoch ${p.epoch}/${p.epochs} analysing ${bar(p.fraction)} ${p.step}`;
-      process.stderr.write(`\r\x1b[K${text}`);
+      raw(`\r\x1b[K${text}`);
       drawn = true;
     },
     line(text: string) {
@@ -142,11 +149,15 @@ function progressPrinter(stderr: (line: string) => void, tty: boolean, quiet: bo
  * epochs), 130 / 143 stopped by SIGINT / SIGTERM (the bundle holds the finished epochs).
  * Throws UsageError for bad arguments (before anything is trained).
  */
-export async function runRun(argv: string[], stderr: (line: string) => void, tty = Boolean(process.stderr.isTTY)): Promise<number> {
+export async function runRun(
+  argv: string[],
+  stderr: (line: string) => void,
+  terminal: { tty: boolean; raw: (text: string) => void } = { tty: Boolean(process.stderr.isTTY), raw: (t) => process.stderr.write(t) },
+): Promise<number> {
   const args = parseRunArgs(argv);
   checkWritable(args.out);
   const { config, out } = args;
-  const print = progressPrinter(stderr, tty, args.quiet);
+  const print = progressPrinter(stderr, terminal.raw, terminal.tty, args.quiet);
   let signal: NodeJS.Signals | null = null;
   const onSignal = (s: NodeJS.Signals) => {
     // A second signal: the bundle on disk is already valid (written after every epoch), so leave now.

@@ -116,3 +116,30 @@ describe('ftle-lab run: same numbers as the browser fast engine', () => {
     expect(() => serializeRunBundle(r.bundle)).not.toThrow();
   });
 });
+
+describe('ftle-lab run: divergence', () => {
+  it('a NaN loss ends the run as diverged, keeping the good epochs and saying what to change', async () => {
+    const { config } = configFromHash('#preset=quick&epochs=3&subset=0.05&seed=7');
+    const real = (await loadFastKernels()).kernels;
+    let poison = false;
+    // Kernels that turn the hidden state into NaN once armed (a rehearsal of a blow-up in epoch 2).
+    const kernels = {
+      ...real,
+      heap: () => real.heap(),
+      tanh: (x: number, n: number) => {
+        real.tanh(x, n);
+        if (poison) real.heap()[x] = NaN;
+      },
+    };
+    const r = await runHeadless({
+      config, dataset, kernels, engine: 'fast-wasm-simd', appVersion: '0.1.0',
+      onProgress: (p) => {
+        if (p.phase === 'train' && p.epoch === 2) poison = true;
+      },
+    });
+    expect(r.outcome).toBe('diverged');
+    expect(r.bundle.epochs.map((s) => s.epoch)).toEqual([0, 1]);
+    expect(r.message).toMatch(/^Training diverged: the training loss became NaN at batch \d+ of epoch 2\. The bundle holds epochs 0-1\. Lower the learning rate \(now 0\.005\)/);
+    expect(() => serializeRunBundle(r.bundle)).not.toThrow();
+  });
+});

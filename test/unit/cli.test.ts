@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseRunBundle } from '../../src/core/formats/bundle';
+import { runRun } from '../../src/cli/runCommand';
 import { parseAnalysisJson } from '../../src/core/formats/analysis';
 import { runCli } from '../../src/cli/main';
 import { expectClose, fixturePath, flat } from './dynamics.fixtures';
@@ -189,6 +190,21 @@ describe('ftle-lab run: arguments', () => {
     const r = cli('run', '--preset', 'quick', '--cell', 'lstm', '--out', out);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('ftle-lab run: progress on a terminal', () => {
+  it('draws a bar redrawn in place, then the per-epoch lines', async () => {
+    const out = join(dir, 'tty.json');
+    const lines: string[] = [];
+    let raw = '';
+    const code = await runRun(['--preset', 'quick', '--epochs', '1', '--subset', '0.05', '--out', out], (l) => lines.push(l), { tty: true, raw: (t) => (raw += t) });
+    expect(code).toBe(0);
+    // Training and analysis bars, each redraw starting with carriage return + erase line.
+    expect(raw).toMatch(/\r\x1b\[Kepoch 1\/1 training  \[[#.]{24}\] +\d+% loss \d\.\d{4}/);
+    expect(raw).toMatch(/\r\x1b\[Kepoch [01]\/1 analysing \[[#.]{24}\] +\d+% (Lyapunov vectors|alignment|flip test|single-pixel map)/);
+    expect(lines.filter((l) => /^epoch [01]\/1: /.test(l))).toHaveLength(2);
+    expect(lines[lines.length - 1]).toBe(`ftle-lab: wrote ${out} (epochs 0-1)`);
   });
 });
 
