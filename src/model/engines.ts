@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EngineChoice, EngineId, EngineInfo } from '../core/engines';
 import type { RunConfig } from '../core/formats/config';
-import { deriveSeed } from '../core/rng';
+import { runModelOptions } from './runSetup';
 import { encodeImages, type SequenceSpec } from '../data/encodings';
 import type { MnistSplit } from '../data/mnistAsset';
 import type { RnnWeights } from './init';
@@ -70,28 +70,12 @@ export const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic r
 /** After the first epoch `auto` switches only to an engine at least this much faster (no flapping). */
 export const SWITCH_MARGIN = 0.8;
 
-/** The model options of a run configuration (hidden size, init, optimiser, seeded init). */
-export function modelOptions(config: RunConfig, spec: SequenceSpec): RnnModelOptions {
-  return {
-    inputSize: spec.D,
-    hiddenSize: config.hidden,
-    numClasses: 10,
-    init: config.init,
-    gain: config.gain,
-    bias: config.bias === 1,
-    seed: deriveSeed(config.seed, 'init'),
-    optimizer: config.optimizer,
-    lr: config.lr,
-    clip: config.clip,
-    reduction: config.reduction,
-  };
-}
 
 /** A fresh seeded trainer of engine `id` for a run (the engine must have said it is available). */
 export function buildModel(registry: EngineRegistry, id: EngineId, config: RunConfig, spec: SequenceSpec): Promise<Trainer> {
   const entry = registry[id];
   if (!entry) throw new Error(`engine ${id} is not in this build`);
-  return entry.create(modelOptions(config, spec));
+  return entry.create(runModelOptions(config, spec));
 }
 
 /** The hand-written engine's kernels: WASM SIMD from `loadWasm` (the module's bytes), else plain JS with the reason. */

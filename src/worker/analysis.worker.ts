@@ -9,7 +9,7 @@
 import { analyzeEpoch } from '../core/epochSnapshot';
 import { setAnalysisKernels } from '../core/kernels';
 import { createWasmAnalysisKernels, wasmSimdAvailable } from '../core/kernels/wasm';
-import type { ModelWeights, TensorName } from '../core/formats/model';
+import { modelWeightsFromNamed } from '../core/formats/namedWeights';
 import type { AnalyzerCommand, AnalyzerEvent } from './protocol';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
@@ -43,16 +43,7 @@ ctx.onmessage = async (e: MessageEvent<AnalyzerCommand>) => {
   await kernelsReady;
   const t0 = performance.now();
   try {
-    const tensors = {} as Record<TensorName, Float64Array>;
-    for (const [name, t] of Object.entries(cmd.weights)) tensors[name as TensorName] = Float64Array.from(t.data);
-    const N = cmd.weights.weight_hh_l0.shape[1];
-    const weights: ModelWeights = {
-      arch: cmd.arch,
-      inputSize: cmd.weights.weight_ih_l0.shape[1],
-      hiddenSize: N,
-      numClasses: cmd.weights['fc.weight'].shape[0],
-      tensors,
-    };
+    const weights = modelWeightsFromNamed(cmd.arch, cmd.weights);
     const inputs = Float64Array.from(cmd.probe.inputs);
     // Progress goes out at most every 100 ms, and at each new phase (a big model's epoch takes minutes).
     let lastPost = -Infinity;

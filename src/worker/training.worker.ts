@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { RunConfig } from '../core/formats/config';
 import { engineBadgeText, type EngineId } from '../core/engines';
-import { encodingPermutation, sequenceSpec, type SequenceSpec } from '../data/encodings';
+import { specForConfig, type SequenceSpec } from '../data/encodings';
 import { fixedProbeSet } from '../data/probeInfo';
 import { fetchMnistAsset, type MnistDataset } from '../data/mnistAsset';
 import { ContextLostError } from '../model/gpuContext';
@@ -20,9 +20,10 @@ import type { RnnWeights } from '../model/rnn';
 import { evaluateSplitWith, trainEpochWith, type Trainer } from '../model/trainer';
 import { browserEngineRegistry } from '../model/browserEngines';
 import {
-  buildModel, canLoseContext, chooseEngine, choiceBatch, loseEngineContext, modelOptions, recheckEngine, recoverEngine, swapTrainer, trainerLost,
+  buildModel, canLoseContext, chooseEngine, choiceBatch, loseEngineContext, recheckEngine, recoverEngine, swapTrainer, trainerLost,
   type EngineRegistry,
 } from '../model/engines';
+import { runModelOptions, TEST_EVAL_BATCH } from '../model/runSetup';
 import { modelJson } from '../model/export';
 import type { NamedTensors, TrainerCommand, TrainerEvent } from './protocol';
 
@@ -79,7 +80,7 @@ function allFinite(w: RnnWeights): string | null {
 }
 
 async function evaluateTest(s: State): Promise<{ loss: number; acc: number }> {
-  return evaluateSplitWith(s.model, s.dataset.test, s.spec, 500);
+  return evaluateSplitWith(s.model, s.dataset.test, s.spec, TEST_EVAL_BATCH);
 }
 
 async function postEpoch(s: State, epoch: number, metrics: { trainLoss: number; trainAcc: number; msPerStep: number; epochMs: number }): Promise<void> {
@@ -134,7 +135,7 @@ async function rollback(s: State, what: string): Promise<void> {
 /** A lost GPU context/device: rebuild the engine (or fall back), restore the last good weights, go on. */
 async function recoverFromContextLoss(s: State): Promise<void> {
   // The old trainer's GPU memory died with the context: rebuild from the CPU copy.
-  const r = await recoverEngine(registry(), s.engine, s.model, modelOptions(s.config, s.spec), s.lastGood.weights);
+  const r = await recoverEngine(registry(), s.engine, s.model, runModelOptions(s.config, s.spec), s.lastGood.weights);
   const info = r.info;
   s.backend = info;
   s.engine = r.entry.id;
@@ -155,7 +156,7 @@ async function recoverFromContextLoss(s: State): Promise<void> {
  * timings of the other engines; a clearly faster one takes over with exactly these weights.
  */
 async function recheckAfterFirstEpoch(s: State, msPerStep: number): Promise<void> {
-  const opts = modelOptions(s.config, s.spec);
+  const opts = runModelOptions(s.config, s.spec);
   const r = await recheckEngine(registry(), s.engine, msPerStep, opts, choiceBatch(s.config.batch, s.spec, s.dataset.train));
   if (!r) return;
   const from = s.engine;
@@ -272,10 +273,9 @@ async function loop(s: State): Promise<void> {
 async function start(config: RunConfig, dataUrl: string, resume?: { epoch: number; weights: NamedTensors }, dataset?: MnistDataset): Promise<void> {
   post({ type: 'progress', what: 'loading digits', fraction: 0 });
   const data = dataset ?? (await fetchMnistAsset(dataUrl, (f) => post({ type: 'progress', what: 'loading digits', fraction: f })));
-  const perm = config.permute === 1 ? encodingPermutation(config.encoding, config.seed) : null;
-  const spec = sequenceSpec(config.encoding, perm);
+  const spec = specForConfig(config.encoding, config.permute, config.seed);
   post({ type: 'progress', what: config.backend === 'auto' ? 'timing the engines' : 'starting the engine', fraction: 0 });
-  const chosen = await chooseEngine(registry(), config.backend, modelOptions(config, spec), choiceBatch(config.batch, spec, data.train));
+  const chosen = await chooseEngine(registry(), config.backend, runModelOptions(config, spec), choiceBatch(config.batch, spec, data.train));
   const engine = chosen.entry.id;
   const backend = chosen.info;
   const model = await buildModel(registry(), engine, config, spec);
