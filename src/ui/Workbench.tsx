@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { selectShownSnapshot, useRunStore } from '../store/runStore';
 import { useHoverStore } from '../store/hoverStore';
+import { stepUnitOf } from '../core/sensitivity/rankingNames';
 import {
   AlignmentPlot, EmptyState, EpochTimeline, FlipPlot, LogitsPlot, PixelHeatmap, SpectrumPlot, TrainingPanel,
   epochScoreHalfWidth, probeLnR, type EpochPoint,
@@ -109,6 +110,7 @@ export function Workbench() {
           pixels={probe.digits[p]}
           stepToCells={probe.stepToCells}
           S={probe.side}
+          unit={stepUnitOf(probe.D)}
           previewK={flipK}
           onPreviewKChange={(k) => set({ flipK: k })}
         />

@@ -3,6 +3,7 @@
  * each with its null and controls), plus the |cos| matrix of the selected epoch.
  */
 import { useMemo } from 'react';
+import { alignmentVerdict } from '../../core/verdicts';
 import { alignmentSeries, renderAlignmentPlot, renderCosMatrix, type AlignmentEpoch } from '../renderers/alignment';
 import { ExportButtons } from './ExportButtons';
 import { EmptyState, PanelFrame } from './PanelFrame';
@@ -22,6 +23,7 @@ export interface AlignmentPlotProps {
 export function AlignmentPlot({ epochs, selectedEpoch, m, onMChange, width = 560 }: AlignmentPlotProps) {
   const series = useMemo(() => alignmentSeries(epochs, m), [epochs, m]);
   const selected = epochs.find((e) => e.epoch === selectedEpoch)?.alignment ?? null;
+  const verdict = useMemo(() => (series.epochs.length ? alignmentVerdict(selected) : null), [series, selected]);
   const mChoices = epochs.find((e) => e.alignment)?.alignment?.m ?? [];
   const chartRef = useRenderer<SVGSVGElement>((el) => { if (series.epochs.length) renderAlignmentPlot(el, series, { width, selectedEpoch }); }, [series, width, selectedEpoch]);
   const matrixRef = useRenderer<SVGSVGElement>((el) => { if (selected) renderCosMatrix(el, selected.cosMatrix); }, [selected]);
@@ -29,6 +31,8 @@ export function AlignmentPlot({ epochs, selectedEpoch, m, onMChange, width = 560
     <PanelFrame
       title="Do Lyapunov vectors align with the gradient?"
       testId="alignment-plot"
+      verdict={verdict}
+      verdictTestId="verdict-alignment"
       actions={series.epochs.length ? <ExportButtons getTarget={() => chartRef.current} name={`alignment-m${series.m}`} what="alignment plot" /> : null}
       explanation={
         <>

@@ -5,6 +5,8 @@
  */
 import { useMemo } from 'react';
 import type { FlipSummary } from '../../core/snapshot';
+import type { StepUnit } from '../../core/sensitivity/rankingNames';
+import { flipVerdict } from '../../core/verdicts';
 import { flipTable, renderFlipPlot } from '../renderers/flip';
 import { flipSteps, renderDigit, stepsByScoreDescending, type StepToCells } from '../renderers/heatmap';
 import { formatNumber, formatP } from '../renderers/common';
@@ -26,11 +28,14 @@ export interface FlipPlotProps {
   onPreviewKChange: (k: number) => void;
   /** Significance level for the filled markers, default 0.05. */
   alpha?: number;
+  /** What one step feeds: a pixel, or a row of S pixels (row-wise encoding). */
+  unit?: StepUnit;
   width?: number;
 }
 
 /** Flip chart + statistics table + flipped-digit preview. */
-export function FlipPlot({ flip, probe, pixels, stepToCells, S, previewK, onPreviewKChange, alpha = 0.05, width = 560 }: FlipPlotProps) {
+export function FlipPlot({ flip, probe, pixels, stepToCells, S, previewK, onPreviewKChange, alpha = 0.05, unit = 'pixel', width = 560 }: FlipPlotProps) {
+  const verdict = useMemo(() => flipVerdict(flip, { alpha, unit }), [flip, alpha, unit]);
   const chartRef = useRenderer<SVGSVGElement>((el) => { if (flip) renderFlipPlot(el, flip, { width, alpha, selectedK: previewK }); }, [flip, width, alpha, previewK]);
   const rows = useMemo(() => (flip ? flipTable(flip) : []), [flip]);
   const flipped = useMemo(() => {
@@ -46,6 +51,8 @@ export function FlipPlot({ flip, probe, pixels, stepToCells, S, previewK, onPrev
     <PanelFrame
       title="Flip test: does R rank the pixels that matter?"
       testId="flip-plot"
+      verdict={verdict}
+      verdictTestId="verdict-flip"
       actions={flip ? <ExportButtons getTarget={() => chartRef.current} name={`flip-plot-n${flip.n}`} what="flip plot" /> : null}
       explanation={
         <>

@@ -2,6 +2,8 @@
  * FTLE spectrum of the selected epoch (earlier epochs faded) and, for the selected probe, ln r_1(t)
  * and the running FTLE_1(t) with the heatmap's hovered step highlighted. ln / log2 toggle.
  */
+import { useMemo } from 'react';
+import { spectrumVerdict } from '../../core/verdicts';
 import { renderProbeSeries, renderSpectrumPlot, type SpectrumEpoch } from '../renderers/spectrum';
 import { ExportButtons } from './ExportButtons';
 import { EmptyState, PanelFrame } from './PanelFrame';
@@ -28,12 +30,15 @@ export interface SpectrumPlotProps {
 export function SpectrumPlot({ epochs, selectedEpoch, probeLnR, T, k, probe, hoveredStep, log2, onLog2Change, width = 480 }: SpectrumPlotProps) {
   const selected = epochs.find((e) => e.epoch === selectedEpoch) ?? null;
   const earlier = epochs.filter((e) => e.epoch < selectedEpoch);
+  const verdict = useMemo(() => (selected ? spectrumVerdict(selected.spectrum, { probe, log2 }) : null), [selected, probe, log2]);
   const specRef = useRenderer<SVGSVGElement>((el) => { if (selected) renderSpectrumPlot(el, selected, earlier, { log2, width }); }, [selected, epochs, selectedEpoch, log2, width]);
   const seriesRef = useRenderer<SVGSVGElement>((el) => { if (probeLnR) renderProbeSeries(el, probeLnR, T, k, { log2, hoveredStep, width }); }, [probeLnR, T, k, log2, hoveredStep, width]);
   return (
     <PanelFrame
       title="Finite-time Lyapunov spectrum"
       testId="spectrum-plot"
+      verdict={verdict}
+      verdictTestId="verdict-spectrum"
       actions={
         <>
           <button type="button" aria-pressed={log2} aria-label="Show exponents in bits per step (log2)" onClick={() => onLog2Change(!log2)}>

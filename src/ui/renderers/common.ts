@@ -55,19 +55,8 @@ export const RANKING_COLOURS: Record<string, string> = {
   random: '#7f7f7f',
 };
 
-/** Human labels of the flip rankings (FlipSummary.dL keys). */
-export const RANKING_LABELS: Record<string, string> = {
-  top: 'R-top (largest s_t)',
-  bottom: 'R-bottom (smallest s_t)',
-  saliency: 'saliency |dL/dx|',
-  taylor: 'Taylor (x-flip)·dL/dx',
-  last: 'last pixels',
-  matched: 'matched random',
-  random: 'random',
-};
-
-/** Ranking order used by legends and by the flip chart. */
-export const RANKING_ORDER = ['top', 'bottom', 'saliency', 'taylor', 'last', 'matched'] as const;
+/** Ranking labels and order are defined once in core (the verdicts use the same words). */
+export { RANKING_LABELS, RANKING_ORDER, rankingLabel } from '../../core/sensitivity/rankingNames';
 
 /**
  * d3 number formatting with an ASCII hyphen-minus (d3's default is U+2212), so numbers copied
