@@ -184,13 +184,38 @@ describe('chart panels', () => {
     const root = c.querySelector('[data-testid="flip-plot"]')!;
     expect(root.querySelectorAll('svg circle.top-marker').length).toBe(5);
     expect(root.querySelectorAll('svg circle.top-marker.significant').length).toBe(2); // pHolm 0.04, 0.04
-    expect(root.querySelectorAll('tbody tr').length).toBe(5);
-    expect(root.querySelectorAll('tbody tr.significant').length).toBe(2);
+    expect(root.querySelectorAll('[data-testid="flip-table"] tbody tr').length).toBe(5);
+    expect(root.querySelectorAll('[data-testid="flip-table"] tbody tr.significant').length).toBe(2);
+    // Every ranking is compared with random, not only R-top.
+    const rankings = Object.keys(snaps[0].flip!.dL);
+    expect(root.querySelectorAll('[data-testid="flip-comparison-table"] tbody tr').length).toBe(rankings.length);
+    expect(root.querySelector('[data-testid="verdict-flip"]')!.textContent).toMatch(/R-top/);
     expect(root.querySelector('details summary')!.textContent).toMatch(/what am i looking at/i);
     const sel = root.querySelector<HTMLSelectElement>('.flip-preview select')!;
     const setter = Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value')!.set!;
     act(() => { setter.call(sel, '20'); sel.dispatchEvent(new Event('change', { bubbles: true })); });
     expect(onK).toHaveBeenCalledWith(20);
+  });
+
+  it('FlipPlot: R-top, random and the strongest control by default; legend entries toggle series; rows in row mode', () => {
+    const { snaps } = demoSnapshots(1);
+    const flip = snaps[0].flip!;
+    const c = mount(<FlipPlot flip={flip} probe={0} previewK={5} onPreviewKChange={() => {}} unit="row" />);
+    const svg = c.querySelector('[data-testid="flip-plot"] svg.viz-chart')!;
+    const drawn = () => Array.from(svg.querySelectorAll('path.series')).map((p) => p.getAttribute('class')!.replace('series series-', '')).sort();
+    const others = Object.keys(flip.dL).filter((n) => n !== 'top' && n !== 'bottom');
+    expect(drawn()).toContain('top');
+    expect(drawn()).toContain('random');
+    expect(drawn().length).toBe(others.length > 0 ? 3 : 2);
+    // Every ranking stays in the legend; a click on a hidden one shows it, on a shown one hides it.
+    const entry = (key: string) => svg.querySelector<SVGGElement>(`g.legend-item[data-series="${key}"]`)!;
+    expect(entry('bottom').getAttribute('aria-pressed')).toBe('false');
+    act(() => { entry('bottom').dispatchEvent(new MouseEvent('click', { bubbles: true })); });
+    expect(drawn()).toContain('bottom');
+    act(() => { entry('random').dispatchEvent(new MouseEvent('click', { bubbles: true })); });
+    expect(drawn()).not.toContain('random');
+    expect(svg.textContent).toContain('k rows flipped');
+    expect(c.querySelector('[data-testid="flip-table"] thead')!.textContent).toContain('k rows');
   });
 
   it('FlipPlot without a flip analysis shows an empty state', () => {

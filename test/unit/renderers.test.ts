@@ -215,7 +215,7 @@ describe('flip plot', () => {
     expect(rows.map((r) => r.k)).toEqual([1, 2, 5, 10]);
     expect(rows[2].wilcoxonPHolm).toBe(0.012);
     expect(rows[1].zPHolm).toBe(0.04);
-    expect(rows[3].meanTop).toBeCloseTo(1.2, 12);
+    expect(rows[3].meanRanking).toBeCloseTo(1.2, 12);
     expect(rows[3].meanRandom).toBeCloseTo(0.6, 12);
   });
 });

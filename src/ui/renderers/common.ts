@@ -151,6 +151,10 @@ export interface LegendItem {
   colour: string;
   /** 'line' (default), 'dashed' line or 'band' (filled rectangle). */
   kind?: 'line' | 'dashed' | 'band';
+  /** Series key: set as data-series on the entry so a chart can make it a toggle. */
+  key?: string;
+  /** The series is hidden: the entry is drawn faded and struck through. */
+  off?: boolean;
 }
 
 /**
@@ -176,6 +180,8 @@ export function drawLegend(
       cy += rowHeight;
     }
     const e = g.append('g').attr('class', 'legend-item').attr('transform', `translate(${cx},${cy})`);
+    if (item.key) e.attr('data-series', item.key);
+    if (item.off) e.attr('opacity', 0.4).classed('off', true);
     if (item.kind === 'band') {
       e.append('rect').attr('x', 0).attr('y', -FONT_SIZE / 2 - 1).attr('width', 18).attr('height', 10)
         .attr('fill', item.colour).attr('fill-opacity', 0.3).attr('stroke', item.colour);
@@ -184,7 +190,8 @@ export function drawLegend(
         .attr('stroke', item.colour).attr('stroke-width', 2.5)
         .attr('stroke-dasharray', item.kind === 'dashed' ? '5,3' : null);
     }
-    e.append('text').attr('x', 22).attr('y', 0).attr('font-size', FONT_SIZE).attr('fill', TEXT_COLOUR).text(item.label);
+    e.append('text').attr('x', 22).attr('y', 0).attr('font-size', FONT_SIZE).attr('fill', TEXT_COLOUR)
+      .attr('text-decoration', item.off ? 'line-through' : null).text(item.label);
     cx += w;
   }
   return cy + rowHeight;
