@@ -114,7 +114,7 @@ export function Workbench() {
           previewK={flipK}
           onPreviewKChange={(k) => set({ flipK: k })}
         />
-        <AlignmentPlot epochs={alignments} selectedEpoch={snap.epoch} m={overlapM} onMChange={(m) => set({ overlapM: m })} />
+        <AlignmentPlot epochs={alignments} selectedEpoch={snap.epoch} probe={p} m={overlapM} onMChange={(m) => set({ overlapM: m })} />
         <LogitsPlot flip={snap.flip} probe={p} label={probe.labels[p]} />
         <TrainingPanel
           points={points}

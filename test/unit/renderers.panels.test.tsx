@@ -232,6 +232,22 @@ describe('chart panels', () => {
     expect(root.querySelector('g.overlap-panel text.null-label')!.textContent).toContain('m=4');
     expect(root.querySelectorAll('rect.cos-cell').length).toBe(50);
     expect(root.querySelectorAll('g.dots-paper circle').length).toBe(3);
+    // The claim's line is drawn after (on top of) every control.
+    const series = Array.from(root.querySelectorAll('g.paper-panel path.series')).map((p) => p.getAttribute('class'));
+    expect(series.at(-1)).toBe('series series-paper');
+    expect(root.querySelector('[data-testid="verdict-alignment"]')!.textContent).toContain('vs null');
+  });
+
+  it('AlignmentPlot: the |cos| matrix follows the selected probe', () => {
+    const { snaps } = demoSnapshots(2);
+    const perProbe = [0.1, 0.7].map((v) => Array.from({ length: 10 }, () => Array.from({ length: 5 }, () => v)));
+    const epochs = snaps.map((s) => ({ epoch: s.epoch, alignment: { ...s.alignment!, cosMatrices: perProbe, cosMatrix: perProbe[0] } }));
+    const cellValues = (c: HTMLElement) => new Set(Array.from(c.querySelectorAll('rect.cos-cell title')).map((t) => t.textContent!.split('= ')[1]));
+    const c0 = mount(<AlignmentPlot epochs={epochs} selectedEpoch={1} m={4} onMChange={() => {}} probe={0} />);
+    expect([...cellValues(c0)]).toEqual(['0.1']);
+    const c1 = mount(<AlignmentPlot epochs={epochs} selectedEpoch={1} m={4} onMChange={() => {}} probe={1} />);
+    expect([...cellValues(c1)]).toEqual(['0.7']);
+    expect(c1.querySelector('[data-testid="cos-matrix"] figcaption')!.textContent).toContain('probe #2');
   });
 
   it('SpectrumPlot: faded earlier epochs, hovered step line, ln/log2 toggle', () => {

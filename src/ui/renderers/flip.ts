@@ -75,8 +75,6 @@ export interface FlipPlotOptions extends Partial<ChartSize> {
   onToggle?: (key: string) => void;
   /** What one step feeds, for the axis label: "pixel" (default) or "row". */
   unit?: StepUnit;
-  /** Figure title drawn at the top (exports carry it; the panel shows its own heading). */
-  title?: string;
 }
 
 /** Scales of the last flip render (exported for tests and overlays). */
@@ -94,7 +92,7 @@ export interface FlipPlotScales {
  */
 export function renderFlipPlot(svg: SVGSVGElement, flip: FlipSummary, options: FlipPlotOptions = {}): FlipPlotScales {
   const size = { width: options.width ?? 560, height: options.height ?? 340 };
-  const margin = { ...DEFAULT_MARGIN, bottom: 78, ...(options.title ? { top: 44 } : {}), ...options.margin };
+  const margin = { ...DEFAULT_MARGIN, bottom: 78, ...options.margin };
   const hidden = new Set(options.hidden ?? []);
   const unit = options.unit ?? 'pixel';
   const { root, plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
@@ -104,7 +102,6 @@ export function renderFlipPlot(svg: SVGSVGElement, flip: FlipSummary, options: F
   const curves = allCurves.filter((c) => !hidden.has(c.name));
   const showRandom = !hidden.has('random');
   const rand = randomBaseline(flip);
-  if (options.title) addLabel(root, options.title, 8, 18, { anchor: 'start', weight: '600', className: 'figure-title' });
 
   const x = d3.scaleLog().domain([Math.max(1, d3.min(ks) ?? 1), Math.max(2, d3.max(ks) ?? 2)]).range([0, innerWidth]);
   const yArrays: number[][] = showRandom ? [rand.q05, rand.q95, rand.mean, [0]] : [[0]];
