@@ -55,6 +55,8 @@ export function Workbench() {
     );
   }
   const last = epochs[epochs.length - 1];
+  // Which data every exported figure shows.
+  const caption = `epoch ${snap.epoch} · probe #${p + 1}, a “${probe.labels[p]}” (test digit ${probe.indices[p]})`;
   return (
     <>
       <section className="timeline-row">
@@ -92,6 +94,7 @@ export function Workbench() {
           halfWidth={halfWidth}
           onHoverStep={setHoverStep}
           label={probe.labels[p]}
+          caption={caption}
         />
         <SpectrumPlot
           epochs={spectra}

@@ -303,4 +303,77 @@ describe('ExportButtons', () => {
     expect((text.match(/class="bar"/g) ?? []).length).toBe(6);
     clicked.mockRestore();
   });
+
+  it('the heatmap SVG export writes one vector cell per image cell, the digit, the colour key, title, epoch and probe', async () => {
+    const { snaps, T, k } = demoSnapshots(1);
+    const S = 14;
+    const blobs: Blob[] = [];
+    Object.assign(URL, { createObjectURL: (b: Blob) => { blobs.push(b); return 'blob:x'; }, revokeObjectURL: () => {} });
+    const clicked = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => {});
+    const pixels = Array.from({ length: S * S }, (_, i) => (i % 5 === 0 ? 1 : 0));
+    const c = mount(
+      <PixelHeatmap S={S} T={T} k={k} pixels={pixels} lnR={probeLnR(snaps[0].lnR, 0, T, k)} stepToCells={pixelStepToCells(S)} n={1} onNChange={() => {}}
+        normalization="probe" onNormalizationChange={() => {}} caption="epoch 4 · probe #1, a “7”" />,
+    );
+    act(() => { c.querySelector<HTMLInputElement>('[data-testid="heatmap-overlay"]')!.click(); });
+    act(() => { c.querySelector<HTMLButtonElement>('button[aria-label="Export pixel heatmap as SVG"]')!.click(); });
+    expect(clicked).toHaveBeenCalledTimes(1);
+    const text = await new Promise<string>((resolve) => { const r = new FileReader(); r.onload = () => resolve(String(r.result)); r.readAsText(blobs[0]); });
+    // Heatmap and digit: S*S cells each; the overlay inks every fifth pixel.
+    expect((text.match(/class="heat-cell"/g) ?? []).length).toBe(S * S);
+    expect((text.match(/class="digit-cell"/g) ?? []).length).toBe(S * S);
+    expect((text.match(/class="ink-cell"/g) ?? []).length).toBe(Math.ceil((S * S) / 5));
+    expect(text).toContain('Expansion per pixel s_t(n)');
+    expect(text).toContain('epoch 4 · probe #1');
+    expect(text).toContain('legend-ramp');
+    clicked.mockRestore();
+  });
+
+  it('keyboard: focusing the heatmap and pressing arrows moves a cursor cell with the tooltip readout and an outline', () => {
+    const { snaps, T, k } = demoSnapshots(1);
+    const S = 14;
+    const onHover = vi.fn();
+    const c = mount(
+      <PixelHeatmap S={S} T={T} k={k} pixels={new Float64Array(S * S)} lnR={probeLnR(snaps[0].lnR, 0, T, k)} stepToCells={pixelStepToCells(S)}
+        singleFlip={snaps[0].flip!.singleFlip[0]} n={1} onNChange={() => {}} normalization="probe" onNormalizationChange={() => {}} onHoverStep={onHover} />,
+    );
+    const focus = c.querySelector<HTMLDivElement>('[data-testid="heatmap-focus"]')!;
+    const tooltip = c.querySelector<HTMLDivElement>('[data-testid="heatmap-tooltip"]')!;
+    expect(focus.tabIndex).toBe(0);
+    act(() => { focus.focus(); });
+    expect(tooltip.textContent).toContain('row 7, col 7');
+    act(() => { focus.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowUp', bubbles: true })); });
+    act(() => { focus.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true })); });
+    expect(tooltip.hidden).toBe(false);
+    expect(tooltip.textContent).toContain('row 6, col 8');
+    expect(tooltip.textContent).toContain(`t=${6 * S + 8 + 1}`);
+    expect(onHover).toHaveBeenLastCalledWith(6 * S + 8);
+    const outline = c.querySelector<HTMLDivElement>('[data-testid="heatmap-outline"]')!;
+    expect(outline.hidden).toBe(false);
+    expect(parseFloat(outline.style.left)).toBeCloseTo((8 / S) * 100, 9);
+    expect(parseFloat(outline.style.top)).toBeCloseTo((6 / S) * 100, 9);
+    // Cell in the upper right: the tooltip goes to the lower left, away from it.
+    expect(tooltip.style.bottom).toBe('4px');
+    expect(tooltip.style.left).toBe('4px');
+    act(() => { focus.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true })); });
+    expect(tooltip.hidden).toBe(true);
+  });
+
+  it('row-wise: the readout speaks of the whole row and the outline spans it', () => {
+    const { snaps, k } = demoSnapshots(1);
+    const S = 14;
+    const stepToCells = Array.from({ length: S }, (_, t) => Array.from({ length: S }, (_, col) => [t, col] as [number, number]));
+    const lnR = probeLnR(snaps[0].lnR, 0, 196, k).subarray(0, S * k);
+    const c = mount(
+      <PixelHeatmap S={S} T={S} k={k} pixels={new Float64Array(S * S)} lnR={lnR} stepToCells={stepToCells}
+        n={1} onNChange={() => {}} normalization="probe" onNormalizationChange={() => {}} />,
+    );
+    const focus = c.querySelector<HTMLDivElement>('[data-testid="heatmap-focus"]')!;
+    act(() => { focus.focus(); });
+    const tooltip = c.querySelector<HTMLDivElement>('[data-testid="heatmap-tooltip"]')!;
+    expect(tooltip.textContent).toContain(`row 7 (all ${S} pixels), t=8`);
+    expect(c.querySelector('h2')!.textContent).toContain('per row');
+    const outline = c.querySelector<HTMLDivElement>('[data-testid="heatmap-outline"]')!;
+    expect(parseFloat(outline.style.width)).toBeCloseTo(100, 9);
+  });
 });
