@@ -2,6 +2,8 @@ import { useMemo } from 'react';
 import { selectShownSnapshot, useRunStore } from '../store/runStore';
 import { useHoverStore } from '../store/hoverStore';
 import { stepUnitOf } from '../core/sensitivity/rankingNames';
+import { composeFigureGrid, exportSvg } from './renderers/export';
+import { currentFigures } from './panels/figures';
 import {
   AlignmentPlot, EmptyState, EpochTimeline, FlipPlot, LogitsPlot, PixelHeatmap, SpectrumPlot, TrainingPanel,
   epochScoreHalfWidth, probeLnR, type EpochPoint,
@@ -77,6 +79,15 @@ export function Workbench() {
             ))}
           </select>
         </label>
+        <button
+          type="button"
+          className="figure-export"
+          data-testid="export-figure"
+          title="Every panel as one SVG figure, with titles, epoch, probe, legends and verdicts"
+          onClick={() => exportSvg(composeFigureGrid(`FTLE Lab — ${caption}`, currentFigures(), 3), `ftle-lab-figure-epoch-${snap.epoch}`)}
+        >
+          Figure (SVG)
+        </button>
       </section>
       <main className="panels">
         <PixelHeatmap
@@ -100,6 +111,7 @@ export function Workbench() {
           epochs={spectra}
           selectedEpoch={snap.epoch}
           probeLnR={lnR}
+          caption={caption}
           T={snap.T}
           k={snap.k}
           probe={p}
@@ -114,14 +126,16 @@ export function Workbench() {
           stepToCells={probe.stepToCells}
           S={probe.side}
           unit={stepUnitOf(probe.D)}
+          caption={caption}
           previewK={flipK}
           onPreviewKChange={(k) => set({ flipK: k })}
         />
-        <AlignmentPlot epochs={alignments} selectedEpoch={snap.epoch} probe={p} m={overlapM} onMChange={(m) => set({ overlapM: m })} />
-        <LogitsPlot flip={snap.flip} probe={p} label={probe.labels[p]} />
+        <AlignmentPlot epochs={alignments} selectedEpoch={snap.epoch} probe={p} caption={caption} m={overlapM} onMChange={(m) => set({ overlapM: m })} />
+        <LogitsPlot flip={snap.flip} probe={p} label={probe.labels[p]} caption={caption} />
         <TrainingPanel
           points={points}
           batchLoss={batchLossValues}
+          caption={`epoch ${snap.epoch}`}
           diagnostics={{
             backend: backend?.backend,
             engine: snap.metrics.engine,

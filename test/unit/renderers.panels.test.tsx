@@ -14,6 +14,8 @@ import {
 } from '../../src/ui/panels';
 import { pixelStepToCells } from '../../src/ui/renderers/heatmap';
 import { renderLogitsPlot } from '../../src/ui/renderers/logits';
+import { composeFigureGrid } from '../../src/ui/renderers/export';
+import { currentFigures } from '../../src/ui/panels/figures';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -326,6 +328,35 @@ describe('ExportButtons', () => {
     expect(text).toContain('Expansion per pixel s_t(n)');
     expect(text).toContain('epoch 4 · probe #1');
     expect(text).toContain('legend-ramp');
+    clicked.mockRestore();
+  });
+
+  it('every panel exports a figure with its title, epoch, probe, verdict and legend; the whole view is one SVG', async () => {
+    const { snaps } = demoSnapshots(2);
+    const blobs: Blob[] = [];
+    Object.assign(URL, { createObjectURL: (b: Blob) => { blobs.push(b); return 'blob:x'; }, revokeObjectURL: () => {} });
+    const clicked = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => {});
+    const c = mount(
+      <>
+        <FlipPlot flip={snaps[1].flip} probe={0} previewK={5} onPreviewKChange={() => {}} caption="epoch 1 · probe #1, a “3”" />
+        <AlignmentPlot epochs={snaps.map((s) => ({ epoch: s.epoch, alignment: s.alignment }))} selectedEpoch={1} m={4} onMChange={() => {}} caption="epoch 1 · probe #1, a “3”" />
+      </>,
+    );
+    const read = (b: Blob) => new Promise<string>((resolve) => { const r = new FileReader(); r.onload = () => resolve(String(r.result)); r.readAsText(b); });
+    act(() => { c.querySelector<HTMLButtonElement>('button[aria-label="Export flip plot as SVG"]')!.click(); });
+    const flipSvg = await read(blobs[0]);
+    expect(flipSvg).toContain('Flip test: does R rank the pixels that matter?');
+    expect(flipSvg).toContain('epoch 1 · probe #1');
+    expect(flipSvg).toContain(c.querySelector('[data-testid="verdict-flip"]')!.textContent!.slice(0, 40).replace(/&/g, '&amp;'));
+    expect(flipSvg).toContain('class="legend"');
+    act(() => { c.querySelector<HTMLButtonElement>('button[aria-label="Export alignment plot as SVG"]')!.click(); });
+    const alignSvg = await read(blobs[1]);
+    expect(alignSvg).toContain('cos-cell');
+    expect(alignSvg).toContain('null 1/√N');
+    const grid = composeFigureGrid('whole view', currentFigures(), 3);
+    expect(grid.querySelectorAll(':scope > svg').length).toBe(2);
+    expect(grid.textContent).toContain('Flip test');
+    expect(grid.textContent).toContain('Do Lyapunov vectors align');
     clicked.mockRestore();
   });
 

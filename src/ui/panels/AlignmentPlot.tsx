@@ -6,6 +6,7 @@ import { useMemo } from 'react';
 import { alignmentVerdict } from '../../core/verdicts';
 import { alignmentSeries, renderAlignmentPlot, renderCosMatrix, type AlignmentEpoch } from '../renderers/alignment';
 import { ExportButtons } from './ExportButtons';
+import { useFigure } from './figures';
 import { EmptyState, PanelFrame } from './PanelFrame';
 import { useRenderer } from './useRenderer';
 
@@ -19,10 +20,12 @@ export interface AlignmentPlotProps {
   /** Selected probe index b: the |cos| matrix is this probe's. */
   probe?: number;
   width?: number;
+  /** Which data the exported figure shows, e.g. "epoch 3 · probe #2, a “7”". */
+  caption?: string;
 }
 
 /** Two stacked charts over epochs + the selected epoch's |cos| matrix + the m selector. */
-export function AlignmentPlot({ epochs, selectedEpoch, m, onMChange, probe = 0, width = 560 }: AlignmentPlotProps) {
+export function AlignmentPlot({ epochs, selectedEpoch, m, onMChange, probe = 0, width = 560, caption }: AlignmentPlotProps) {
   const series = useMemo(() => alignmentSeries(epochs, m), [epochs, m]);
   const selected = epochs.find((e) => e.epoch === selectedEpoch)?.alignment ?? null;
   const verdict = useMemo(() => (series.epochs.length ? alignmentVerdict(selected) : null), [series, selected]);
@@ -32,13 +35,21 @@ export function AlignmentPlot({ epochs, selectedEpoch, m, onMChange, probe = 0, 
   const matrixProbe = selected?.cosMatrices?.[probe] ? probe : 0;
   const matrix = selected ? selected.cosMatrices?.[probe] ?? selected.cosMatrix : null;
   const matrixRef = useRenderer<SVGSVGElement>((el) => { if (matrix) renderCosMatrix(el, matrix); }, [matrix]);
+  const title = 'Do Lyapunov vectors align with the gradient?';
+  const buildFigure = () => (series.epochs.length ? {
+    title,
+    details: `${caption ? `${caption} · ` : ''}m = ${series.m}; charts over epochs, |cos| matrix of probe #${matrixProbe + 1} at epoch ${selectedEpoch}`,
+    note: verdict?.text,
+    parts: [chartRef.current, matrixRef.current],
+  } : null);
+  useFigure('alignment', buildFigure);
   return (
     <PanelFrame
-      title="Do Lyapunov vectors align with the gradient?"
+      title={title}
       testId="alignment-plot"
       verdict={verdict}
       verdictTestId="verdict-alignment"
-      actions={series.epochs.length ? <ExportButtons getTarget={() => chartRef.current} name={`alignment-m${series.m}`} what="alignment plot" /> : null}
+      actions={series.epochs.length ? <ExportButtons getFigure={buildFigure} name={`alignment-m${series.m}`} what="alignment plot" /> : null}
       explanation={
         <>
           <p>

@@ -13,6 +13,7 @@ import { flipTable, renderFlipPlot } from '../renderers/flip';
 import { flipSteps, renderDigit, stepsByScoreDescending, type StepToCells } from '../renderers/heatmap';
 import { formatNumber, formatP } from '../renderers/common';
 import { ExportButtons } from './ExportButtons';
+import { useFigure } from './figures';
 import { EmptyState, PanelFrame } from './PanelFrame';
 import { useRenderer } from './useRenderer';
 
@@ -33,10 +34,12 @@ export interface FlipPlotProps {
   /** What one step feeds: a pixel, or a row of S pixels (row-wise encoding). */
   unit?: StepUnit;
   width?: number;
+  /** Which data the exported figure shows, e.g. "epoch 3 · probe #2, a “7”". */
+  caption?: string;
 }
 
 /** Flip chart + statistics table + flipped-digit preview. */
-export function FlipPlot({ flip, probe, pixels, stepToCells, S, previewK, onPreviewKChange, alpha = 0.05, unit = 'pixel', width = 560 }: FlipPlotProps) {
+export function FlipPlot({ flip, probe, pixels, stepToCells, S, previewK, onPreviewKChange, alpha = 0.05, unit = 'pixel', width = 560, caption }: FlipPlotProps) {
   const verdict = useMemo(() => flipVerdict(flip, { alpha, unit }), [flip, alpha, unit]);
   const units = `${unit}s`;
   // Shown by default: the claim (R-top), the random band and the strongest control; the legend toggles the rest.
@@ -65,13 +68,21 @@ export function FlipPlot({ flip, probe, pixels, stepToCells, S, previewK, onPrev
   const origRef = useRenderer<HTMLCanvasElement>((el) => { if (pixels && S) renderDigit(el, pixels, S); }, [pixels, S]);
   const flippedRef = useRenderer<HTMLCanvasElement>((el) => { if (flipped && S) renderDigit(el, flipped, S); }, [flipped, S]);
 
+  const title = `Flip test: does R rank the ${units} that matter?`;
+  const buildFigure = () => (flip ? {
+    title,
+    details: `${caption ? `${caption} · ` : ''}n=${flip.n}, ${flip.baseLoss.length} probes, ${flip.R} random draws (means over probes; the probe does not change this chart)`,
+    note: verdict.text,
+    parts: [chartRef.current],
+  } : null);
+  useFigure('flip', buildFigure);
   return (
     <PanelFrame
-      title={`Flip test: does R rank the ${units} that matter?`}
+      title={title}
       testId="flip-plot"
       verdict={verdict}
       verdictTestId="verdict-flip"
-      actions={flip ? <ExportButtons getTarget={() => chartRef.current} name={`flip-plot-n${flip.n}`} what="flip plot" /> : null}
+      actions={flip ? <ExportButtons getFigure={buildFigure} name={`flip-plot-n${flip.n}`} what="flip plot" /> : null}
       explanation={
         <>
           <p>

@@ -5,6 +5,7 @@
 import type { FlipSummary } from '../../core/snapshot';
 import { renderLogitsPlot } from '../renderers/logits';
 import { ExportButtons } from './ExportButtons';
+import { useFigure } from './figures';
 import { EmptyState, PanelFrame } from './PanelFrame';
 import { useRenderer } from './useRenderer';
 
@@ -15,19 +16,24 @@ export interface LogitsPlotProps {
   /** True class of the probe, outlined when given. */
   label?: number;
   width?: number;
+  /** Which data the exported figure shows, e.g. "epoch 3 · probe #2, a “7”". */
+  caption?: string;
 }
 
 /** Grouped softmax bars (10 classes x original / R-flipped / random-flipped). */
-export function LogitsPlot({ flip, probe, label, width = 480 }: LogitsPlotProps) {
+export function LogitsPlot({ flip, probe, label, width = 480, caption }: LogitsPlotProps) {
   const has = !!flip && !!flip.softmaxOrig[probe] && !!flip.softmaxTop[probe] && !!flip.softmaxRand[probe];
   const ref = useRenderer<SVGSVGElement>((el) => {
     if (flip && has) renderLogitsPlot(el, { original: flip.softmaxOrig[probe], rFlipped: flip.softmaxTop[probe], randomFlipped: flip.softmaxRand[probe], k: flip.kFig, label }, { width });
   }, [flip, probe, label, width, has]);
+  const title = 'What the network predicts after flipping';
+  const buildFigure = () => (has ? { title, details: `${caption ? `${caption} · ` : ''}k = ${flip!.kFig} flipped`, parts: [ref.current] } : null);
+  useFigure('logits', buildFigure);
   return (
     <PanelFrame
-      title="What the network predicts after flipping"
+      title={title}
       testId="logits-plot"
-      actions={has ? <ExportButtons getTarget={() => ref.current} name={`logits-probe-${probe}`} what="logits plot" /> : null}
+      actions={has ? <ExportButtons getFigure={buildFigure} name={`logits-probe-${probe}`} what="logits plot" /> : null}
       explanation={
         <p>
           Class probabilities for the original digit, the digit with its {flip?.kFig ?? 'k'} highest-s_t pixels flipped,

@@ -5,6 +5,7 @@
 import { renderTrainingCurves, type EpochPoint } from '../renderers/training';
 import { formatNumber } from '../renderers/common';
 import { ExportButtons } from './ExportButtons';
+import { useFigure } from './figures';
 import { PanelFrame } from './PanelFrame';
 import { useRenderer } from './useRenderer';
 
@@ -37,17 +38,25 @@ export interface TrainingPanelProps {
   batchesPerEpoch?: number;
   diagnostics: TrainingDiagnostics;
   width?: number;
+  /** Which data the exported figure shows (run and epoch). */
+  caption?: string;
 }
 
 /** Loss/accuracy curves + a definition list of diagnostics. */
-export function TrainingPanel({ points, batchLoss, batchesPerEpoch, diagnostics: d, width = 560 }: TrainingPanelProps) {
+export function TrainingPanel({ points, batchLoss, batchesPerEpoch, diagnostics: d, width = 560, caption }: TrainingPanelProps) {
   const ref = useRenderer<SVGSVGElement>((el) => renderTrainingCurves(el, points, { batchLoss, batchesPerEpoch, width }), [points, batchLoss, batchesPerEpoch, width]);
   const fmt = (v: number | undefined, unit = '') => (v === undefined || !Number.isFinite(v) ? '–' : `${formatNumber(v)}${unit}`);
+  const buildFigure = () => ({
+    title: 'Training',
+    details: `${caption ? `${caption} · ` : ''}${points.length} epochs shown${d.engine ? ` · trained by ${d.engine}` : ''}`,
+    parts: [ref.current],
+  });
+  useFigure('training', buildFigure);
   return (
     <PanelFrame
       title="Training"
       className="training-panel"
-      actions={<ExportButtons getTarget={() => ref.current} name="training-curves" what="training curves" />}
+      actions={<ExportButtons getFigure={buildFigure} name="training-curves" what="training curves" />}
       explanation={
         <p>
           Cross-entropy loss and accuracy after each epoch on the training digits (solid) and held-out test digits

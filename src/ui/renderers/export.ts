@@ -108,6 +108,8 @@ export interface FigureSpec {
   details: string;
   /** Charts (with their legends or colour keys) stacked top to bottom; null entries are skipped. */
   parts: (SVGSVGElement | null)[];
+  /** The panel's verdict, printed as the figure's caption line. */
+  note?: string;
 }
 
 /** Width and height (px) of an SVG from its attributes, else its viewBox, else 600 x 400. */
@@ -161,6 +163,12 @@ export function composeFigure(spec: FigureSpec): SVGSVGElement {
   figureText(svg, spec.details, pad, pad + 34, FONT_SIZE);
   let y = pad + 46;
   let width = Math.max(320, pad * 2 + spec.details.length * FONT_SIZE * 0.6, pad * 2 + spec.title.length * 16 * 0.6);
+  if (spec.note) {
+    // The caption line is not wrapped: the figure widens to hold it (a verdict is one sentence).
+    figureText(svg, spec.note, pad, y + 6, FONT_SIZE, '600');
+    y += 20;
+    width = Math.max(width, pad * 2 + spec.note.length * FONT_SIZE * 0.6);
+  }
   for (const part of spec.parts) {
     if (!part) continue;
     const size = nestSvg(svg, part, pad, y);
