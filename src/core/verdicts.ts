@@ -205,16 +205,17 @@ export function flipVerdict(flip: FlipSummary | null, options: { alpha?: number;
 export interface AlignmentNumbers {
   paper: number;
   nullValue: number;
-  controls: { name: string; label: string; value: number }[];
+  /** Each control's statistic; verb agrees with the label ("vectors give", "Q of another probe gives"). */
+  controls: { name: string; label: string; verb: string; value: number }[];
 }
 
 /** Averages the alignment summary's per-step statistics over steps (NaN steps skipped). */
 export function alignmentNumbers(a: AlignmentSummary): AlignmentNumbers {
   const controls = [
-    { name: 'randomQ', label: 'random Q indices', value: mean(a.paperStdRandomQ) },
-    ...(a.paperStdLastQ ? [{ name: 'lastQ', label: 'the last 10 Q vectors', value: mean(a.paperStdLastQ) }] : []),
-    { name: 'mismatched', label: 'Q of another probe', value: mean(a.paperStdMismatched) },
-    { name: 'whh', label: "W_hh's own singular vectors", value: mean(a.paperStdWhh) },
+    { name: 'randomQ', label: 'random Q indices', verb: 'give', value: mean(a.paperStdRandomQ) },
+    ...(a.paperStdLastQ ? [{ name: 'lastQ', label: 'the last 10 Q vectors', verb: 'give', value: mean(a.paperStdLastQ) }] : []),
+    { name: 'mismatched', label: 'Q of another probe', verb: 'gives', value: mean(a.paperStdMismatched) },
+    { name: 'whh', label: "W_hh's own singular vectors", verb: 'give', value: mean(a.paperStdWhh) },
   ].filter((c) => Number.isFinite(c.value));
   return { paper: mean(a.paperStd), nullValue: a.nullCosStd, controls };
 }
@@ -241,7 +242,7 @@ export function alignmentVerdict(a: AlignmentSummary | null, options: { margin?:
     return { text: `${head}: no alignment beyond random directions ${note}.`, kind: 'null' };
   }
   if (strongest && strongest.value >= paper * (1 - margin)) {
-    return { text: `${head} — but ${strongest.label} give ${verdictNumber(strongest.value)}: alignment is not specific to Q ${note}.`, kind: 'qualified' };
+    return { text: `${head} — but ${strongest.label} ${strongest.verb} ${verdictNumber(strongest.value)}: alignment is not specific to Q ${note}.`, kind: 'qualified' };
   }
   return {
     text: `${head}, above every control${strongest ? ` (largest: ${strongest.label}, ${verdictNumber(strongest.value)})` : ''} ${note}.`,

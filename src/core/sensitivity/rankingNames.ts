@@ -28,7 +28,8 @@ export const RANKING_LABELS: Record<string, string> = {
   saliency: 'saliency |dL/dx|',
   taylor: 'Taylor (x-flip)·dL/dx',
   last: 'last pixels',
-  matched: 'matched random',
+  matched: 'matched random (flip direction)',
+  matched_time: 'matched random (time)',
   random: 'random',
 };
 
@@ -39,9 +40,10 @@ export const RANKING_SHORT: Record<string, string> = {
   saliency: 'gradient saliency',
   taylor: 'the Taylor estimate',
   last: 'the last pixels',
-  matched: 'matched random sets',
+  matched: 'random sets matched on flip direction',
+  matched_time: 'random sets matched on time',
   random: 'random',
 };
 
 /** Ranking order used by legends, tables and the flip chart: the claim first, then its controls. */
-export const RANKING_ORDER = ['top', 'bottom', 'saliency', 'taylor', 'last', 'matched'] as const;
+export const RANKING_ORDER = ['top', 'bottom', 'saliency', 'taylor', 'last', 'matched', 'matched_time'] as const;

@@ -9,6 +9,7 @@ import { ExportButtons } from './ExportButtons';
 import { useFigure } from './figures';
 import { EmptyState, PanelFrame } from './PanelFrame';
 import { useRenderer } from './useRenderer';
+import { useFittedWidth } from './useFittedWidth';
 
 export interface AlignmentPlotProps {
   /** Every analysed epoch's alignment summary, in epoch order. */
@@ -25,7 +26,8 @@ export interface AlignmentPlotProps {
 }
 
 /** Two stacked charts over epochs + the selected epoch's |cos| matrix + the m selector. */
-export function AlignmentPlot({ epochs, selectedEpoch, m, onMChange, probe = 0, width = 560, caption }: AlignmentPlotProps) {
+export function AlignmentPlot({ epochs, selectedEpoch, m, onMChange, probe = 0, width: maxWidth = 560, caption }: AlignmentPlotProps) {
+  const [fitRef, width] = useFittedWidth(maxWidth);
   const series = useMemo(() => alignmentSeries(epochs, m), [epochs, m]);
   const selected = epochs.find((e) => e.epoch === selectedEpoch)?.alignment ?? null;
   const verdict = useMemo(() => (series.epochs.length ? alignmentVerdict(selected) : null), [series, selected]);
@@ -71,7 +73,7 @@ export function AlignmentPlot({ epochs, selectedEpoch, m, onMChange, probe = 0, 
       {series.epochs.length === 0 ? (
         <EmptyState>No alignment analysis yet.</EmptyState>
       ) : (
-        <>
+        <div ref={fitRef}>
           <label className="inline-control">
             Subspace size m{' '}
             <select value={series.m} aria-label="Subspace size m for the overlaps" onChange={(e) => onMChange(Number(e.currentTarget.value))}>
@@ -88,7 +90,7 @@ export function AlignmentPlot({ epochs, selectedEpoch, m, onMChange, probe = 0, 
               </figcaption>
             </figure>
           </div>
-        </>
+        </div>
       )}
     </PanelFrame>
   );

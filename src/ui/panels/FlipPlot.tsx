@@ -16,6 +16,7 @@ import { ExportButtons } from './ExportButtons';
 import { useFigure } from './figures';
 import { EmptyState, PanelFrame } from './PanelFrame';
 import { useRenderer } from './useRenderer';
+import { useFittedWidth } from './useFittedWidth';
 
 export interface FlipPlotProps {
   /** The selected epoch's flip summary (null: this epoch has no flip analysis). */
@@ -39,7 +40,8 @@ export interface FlipPlotProps {
 }
 
 /** Flip chart + statistics table + flipped-digit preview. */
-export function FlipPlot({ flip, probe, pixels, stepToCells, S, previewK, onPreviewKChange, alpha = 0.05, unit = 'pixel', width = 560, caption }: FlipPlotProps) {
+export function FlipPlot({ flip, probe, pixels, stepToCells, S, previewK, onPreviewKChange, alpha = 0.05, unit = 'pixel', width: maxWidth = 560, caption }: FlipPlotProps) {
+  const [fitRef, width] = useFittedWidth(maxWidth);
   const verdict = useMemo(() => flipVerdict(flip, { alpha, unit }), [flip, alpha, unit]);
   const units = `${unit}s`;
   // Shown by default: the claim (R-top), the random band and the strongest control; the legend toggles the rest.
@@ -106,7 +108,7 @@ export function FlipPlot({ flip, probe, pixels, stepToCells, S, previewK, onPrev
       {!flip ? (
         <EmptyState>No flip analysis for this epoch.</EmptyState>
       ) : (
-        <>
+        <div ref={fitRef}>
           <svg ref={chartRef} className="viz-chart" role="img" aria-label={`Mean loss change against number of flipped ${units}`} />
           <div className="table-scroll">
             <table className="stats-table" data-testid="flip-comparison-table">
@@ -167,7 +169,7 @@ export function FlipPlot({ flip, probe, pixels, stepToCells, S, previewK, onPrev
               </div>
             ) : null}
           </div>
-        </>
+        </div>
       )}
     </PanelFrame>
   );

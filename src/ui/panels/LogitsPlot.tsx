@@ -8,6 +8,7 @@ import { ExportButtons } from './ExportButtons';
 import { useFigure } from './figures';
 import { EmptyState, PanelFrame } from './PanelFrame';
 import { useRenderer } from './useRenderer';
+import { useFittedWidth } from './useFittedWidth';
 
 export interface LogitsPlotProps {
   flip: FlipSummary | null;
@@ -21,7 +22,8 @@ export interface LogitsPlotProps {
 }
 
 /** Grouped softmax bars (10 classes x original / R-flipped / random-flipped). */
-export function LogitsPlot({ flip, probe, label, width = 480, caption }: LogitsPlotProps) {
+export function LogitsPlot({ flip, probe, label, width: maxWidth = 480, caption }: LogitsPlotProps) {
+  const [fitRef, width] = useFittedWidth(maxWidth);
   const has = !!flip && !!flip.softmaxOrig[probe] && !!flip.softmaxTop[probe] && !!flip.softmaxRand[probe];
   const ref = useRenderer<SVGSVGElement>((el) => {
     if (flip && has) renderLogitsPlot(el, { original: flip.softmaxOrig[probe], rFlipped: flip.softmaxTop[probe], randomFlipped: flip.softmaxRand[probe], k: flip.kFig, label }, { width });
@@ -42,7 +44,7 @@ export function LogitsPlot({ flip, probe, label, width = 480, caption }: LogitsP
         </p>
       }
     >
-      {has ? <svg ref={ref} className="viz-chart" role="img" aria-label={`Softmax of probe ${probe}: original, R-flipped, random-flipped`} /> : <EmptyState>No flip analysis for this epoch.</EmptyState>}
+      <div ref={fitRef}>{has ? <svg ref={ref} className="viz-chart" role="img" aria-label={`Softmax of probe ${probe}: original, R-flipped, random-flipped`} /> : <EmptyState>No flip analysis for this epoch.</EmptyState>}</div>
     </PanelFrame>
   );
 }

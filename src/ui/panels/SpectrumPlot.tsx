@@ -9,6 +9,7 @@ import { ExportButtons } from './ExportButtons';
 import { useFigure } from './figures';
 import { EmptyState, PanelFrame } from './PanelFrame';
 import { useRenderer } from './useRenderer';
+import { useFittedWidth } from './useFittedWidth';
 
 export interface SpectrumPlotProps {
   /** Spectrum [B][k] of every available epoch, in epoch order. */
@@ -30,7 +31,8 @@ export interface SpectrumPlotProps {
 }
 
 /** Spectrum chart + per-probe time series + unit toggle. */
-export function SpectrumPlot({ epochs, selectedEpoch, probeLnR, T, k, probe, hoveredStep, log2, onLog2Change, width = 480, caption }: SpectrumPlotProps) {
+export function SpectrumPlot({ epochs, selectedEpoch, probeLnR, T, k, probe, hoveredStep, log2, onLog2Change, width: maxWidth = 480, caption }: SpectrumPlotProps) {
+  const [fitRef, width] = useFittedWidth(maxWidth);
   const selected = epochs.find((e) => e.epoch === selectedEpoch) ?? null;
   const earlier = epochs.filter((e) => e.epoch < selectedEpoch);
   const verdict = useMemo(() => (selected ? spectrumVerdict(selected.spectrum, { probe, log2 }) : null), [selected, probe, log2]);
@@ -72,10 +74,10 @@ export function SpectrumPlot({ epochs, selectedEpoch, probeLnR, T, k, probe, hov
       {!selected ? (
         <EmptyState>No spectrum for this epoch yet.</EmptyState>
       ) : (
-        <>
+        <div ref={fitRef}>
           <svg ref={specRef} className="viz-chart" role="img" aria-label={`Lyapunov spectrum at epoch ${selectedEpoch}`} />
           {probeLnR ? <svg ref={seriesRef} className="viz-chart" role="img" aria-label={`ln r_1 and FTLE_1 over time for probe ${probe}`} /> : null}
-        </>
+        </div>
       )}
     </PanelFrame>
   );

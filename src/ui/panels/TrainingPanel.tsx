@@ -8,6 +8,7 @@ import { ExportButtons } from './ExportButtons';
 import { useFigure } from './figures';
 import { PanelFrame } from './PanelFrame';
 import { useRenderer } from './useRenderer';
+import { useFittedWidth } from './useFittedWidth';
 
 /** Runtime facts shown under the curves; any field may be unknown (undefined). */
 export interface TrainingDiagnostics {
@@ -43,7 +44,8 @@ export interface TrainingPanelProps {
 }
 
 /** Loss/accuracy curves + a definition list of diagnostics. */
-export function TrainingPanel({ points, batchLoss, batchesPerEpoch, diagnostics: d, width = 560, caption }: TrainingPanelProps) {
+export function TrainingPanel({ points, batchLoss, batchesPerEpoch, diagnostics: d, width: maxWidth = 560, caption }: TrainingPanelProps) {
+  const [fitRef, width] = useFittedWidth(maxWidth);
   const ref = useRenderer<SVGSVGElement>((el) => renderTrainingCurves(el, points, { batchLoss, batchesPerEpoch, width }), [points, batchLoss, batchesPerEpoch, width]);
   const fmt = (v: number | undefined, unit = '') => (v === undefined || !Number.isFinite(v) ? '–' : `${formatNumber(v)}${unit}`);
   const buildFigure = () => ({
@@ -65,7 +67,7 @@ export function TrainingPanel({ points, batchLoss, batchesPerEpoch, diagnostics:
         </p>
       }
     >
-      <svg ref={ref} className="viz-chart" role="img" aria-label="Loss and accuracy per epoch" />
+      <div ref={fitRef}><svg ref={ref} className="viz-chart" role="img" aria-label="Loss and accuracy per epoch" /></div>
       <dl className="diagnostics">
         <dt>backend</dt><dd>{d.backend ?? '–'}</dd>
         <dt>trained by</dt><dd data-testid="epoch-engine">{d.engine ?? '–'}</dd>

@@ -52,6 +52,7 @@ export const RANKING_COLOURS: Record<string, string> = {
   taylor: '#CC79A7',
   last: '#E69F00',
   matched: '#56B4E9',
+  matched_time: '#8c564b',
   random: '#7f7f7f',
 };
 
