@@ -3,6 +3,7 @@ import { selectShownSnapshot, useRunStore } from '../store/runStore';
 import { useHoverStore } from '../store/hoverStore';
 import { stepUnitOf } from '../core/sensitivity/rankingNames';
 import { composeFigureGrid, exportSvg } from './renderers/export';
+import { toggleTraining } from '../store/controller';
 import { currentFigures } from './panels/figures';
 import {
   AlignmentPlot, EmptyState, EpochTimeline, FlipPlot, LogitsPlot, PixelHeatmap, SpectrumPlot, TrainingPanel,
@@ -27,6 +28,9 @@ export function Workbench() {
   const batchLosses = useRunStore((s) => s.batchLosses);
   const backend = useRunStore((s) => s.backend);
   const set = useRunStore((s) => s.set);
+  const status = useRunStore((s) => s.status);
+  const mode = useRunStore((s) => s.mode);
+  const plannedEpochs = useRunStore((s) => s.config?.epochs);
   const hoveredStep = useHoverStore((s) => s.step);
   const setHoverStep = useHoverStore((s) => s.setStep);
 
@@ -89,6 +93,18 @@ export function Workbench() {
           Figure (SVG)
         </button>
       </section>
+      {mode === 'train' && epochs.length === 1 && epochs[0].epoch === 0 && (status === 'ready' || status === 'paused' || status === 'idle') ? (
+        <div className="call-to-action" data-testid="call-to-action" role="note">
+          <p>
+            <strong>This is the untrained network (epoch 0).</strong> Every panel below already shows its statistics and
+            a one-line verdict for random weights. Train it and watch them change: the heatmap, the spectrum, the flip
+            test and the alignment update after every epoch.
+          </p>
+          <button type="button" className="primary" data-testid="cta-start" onClick={() => toggleTraining()}>
+            Start training{plannedEpochs ? ` (${plannedEpochs} epoch${plannedEpochs === 1 ? '' : 's'})` : ''}
+          </button>
+        </div>
+      ) : null}
       <main className="panels">
         <PixelHeatmap
           S={probe.side}
