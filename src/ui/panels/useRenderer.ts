@@ -64,8 +64,8 @@ function drawSmoothly<E extends Element>(el: E, draw: (el: E) => void): void {
     draw(el);
     return;
   }
-  const before = snapshotShapes(el);
   interruptShapes(el);
+  const before = snapshotShapes(el);
   draw(el);
   tweenFromSnapshot(el, before);
 }

@@ -47,21 +47,32 @@ function numberCount(d: string): number {
   return (d.match(/-?[\d.]+(?:e[-+]?\d+)?/gi) ?? []).length;
 }
 
-/** Stops every running tween inside `svg` (before it is redrawn). */
+/**
+ * Running tweens per chart. Driven by d3.timer directly rather than selection.transition():
+ * the production build tree-shakes d3-transition's patch of the selection prototype away.
+ */
+const running = new WeakMap<SVGSVGElement, d3.Timer>();
+
+/** Stops the running tween of `svg` (before it is redrawn); its marks stay where they had got to. */
 export function interruptShapes(svg: SVGSVGElement): void {
-  d3.select(svg).selectAll<Element, unknown>('*').interrupt();
+  running.get(svg)?.stop();
+  running.delete(svg);
 }
 
 /**
  * Tweens the freshly drawn marks of `svg` from the geometry in `before` to where the renderer put
- * them. Paths tween only when both strings have the same number of coordinates.
+ * them, over `duration` ms with a cubic ease-out. Paths tween only when both strings have the same
+ * number of coordinates.
  */
 export function tweenFromSnapshot(svg: SVGSVGElement, before: ShapeSnapshot, duration = TRANSITION_MS): void {
+  interruptShapes(svg);
+  const steps: ((u: number) => void)[] = [];
   svg.querySelectorAll(PATH_SELECTOR).forEach((p) => {
     const from = before.paths.get(keyOf(p));
     const to = p.getAttribute('d');
     if (!from || !to || from === to || numberCount(from) !== numberCount(to)) return;
-    d3.select(p).attr('d', from).transition().duration(duration).ease(d3.easeCubicOut).attrTween('d', () => d3.interpolateString(from, to));
+    const at = d3.interpolateString(from, to);
+    steps.push((u) => p.setAttribute('d', u >= 1 ? to : at(u)));
   });
   svg.querySelectorAll(DOT_SELECTOR).forEach((c) => {
     const group = c.parentElement;
@@ -70,7 +81,22 @@ export function tweenFromSnapshot(svg: SVGSVGElement, before: ShapeSnapshot, dur
     if (!from) return;
     const cx = Number(c.getAttribute('cx'));
     const cy = Number(c.getAttribute('cy'));
-    if (from[0] === cx && from[1] === cy) return;
-    d3.select(c).attr('cx', from[0]).attr('cy', from[1]).transition().duration(duration).ease(d3.easeCubicOut).attr('cx', cx).attr('cy', cy);
+    if ((from[0] === cx && from[1] === cy) || !Number.isFinite(from[0]) || !Number.isFinite(from[1])) return;
+    steps.push((u) => {
+      c.setAttribute('cx', String(from[0] + (cx - from[0]) * u));
+      c.setAttribute('cy', String(from[1] + (cy - from[1]) * u));
+    });
   });
+  if (steps.length === 0) return;
+  for (const step of steps) step(0);
+  const timer = d3.timer((elapsed) => {
+    const t = Math.min(1, elapsed / duration);
+    const u = d3.easeCubicOut(t);
+    for (const step of steps) step(t >= 1 ? 1 : u);
+    if (t >= 1) {
+      timer.stop();
+      running.delete(svg);
+    }
+  });
+  running.set(svg, timer);
 }
