@@ -147,7 +147,7 @@ export function Workbench() {
           onPreviewKChange={(k) => set({ flipK: k })}
         />
         <AlignmentPlot epochs={alignments} selectedEpoch={snap.epoch} probe={p} caption={caption} m={overlapM} onMChange={(m) => set({ overlapM: m })} />
-        <LogitsPlot flip={snap.flip} probe={p} label={probe.labels[p]} caption={caption} />
+        <LogitsPlot flip={snap.flip} probe={p} label={probe.labels[p]} caption={caption} unit={stepUnitOf(probe.D)} />
         <TrainingPanel
           points={points}
           batchLoss={batchLossValues}

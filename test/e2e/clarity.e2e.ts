@@ -94,6 +94,20 @@ describe('clarity', () => {
     await expect.poll(async () => verdict('verdict-flip')).not.toBe(epoch0.flip);
     await expect.poll(async () => verdict('verdict-alignment')).not.toBe(epoch0.alignment);
     expect(await page.getByTestId('call-to-action').count()).toBe(0);
+
+    // Figures: a panel's PNG, and the whole view as one SVG holding every panel's figure.
+    const [png] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export flip plot as PNG' }).click()]);
+    const pngFile = join(ARTIFACTS, 'flip-figure.png');
+    await png.saveAs(pngFile);
+    expect(readFileSync(pngFile).subarray(1, 4).toString()).toBe('PNG');
+    const [whole] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-figure').click()]);
+    const wholeFile = join(ARTIFACTS, 'figure.svg');
+    await whole.saveAs(wholeFile);
+    const wholeText = readFileSync(wholeFile, 'utf8');
+    for (const title of ['Expansion per row', 'Finite-time Lyapunov spectrum', 'Flip test', 'Do Lyapunov vectors align', 'What the network predicts', 'Training']) {
+      expect(wholeText).toContain(title);
+    }
+    expect(wholeText).toContain('epoch 1 · probe #4');
     await page.evaluate(() => (window as unknown as { ftleLab: { whenRedrawsIdle: () => Promise<void> } }).ftleLab.whenRedrawsIdle());
     await page.waitForTimeout(400); // let the 200 ms scrub transitions land before the picture
     await page.screenshot({ path: join(ARTIFACTS, 'clarity-1440.png') });

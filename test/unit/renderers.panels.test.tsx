@@ -390,6 +390,29 @@ describe('ExportButtons', () => {
     expect(tooltip.hidden).toBe(true);
   });
 
+  it('touch: a tap inspects a cell and the readout stays when the finger lifts', () => {
+    const { snaps, T, k } = demoSnapshots(1);
+    const S = 14;
+    const c = mount(
+      <PixelHeatmap S={S} T={T} k={k} pixels={new Float64Array(S * S)} lnR={probeLnR(snaps[0].lnR, 0, T, k)} stepToCells={pixelStepToCells(S)}
+        n={1} onNChange={() => {}} normalization="probe" onNormalizationChange={() => {}} />,
+    );
+    const canvas = c.querySelector<HTMLCanvasElement>('canvas[data-testid="pixel-heatmap"]')!;
+    canvas.getBoundingClientRect = () => ({ left: 0, top: 0, width: 280, height: 280, right: 280, bottom: 280, x: 0, y: 0, toJSON: () => ({}) });
+    const touch = (type: string, x: number, y: number) => {
+      const e = new MouseEvent(type, { bubbles: true, clientX: x, clientY: y, relatedTarget: type === 'pointerout' ? document.body : null });
+      Object.defineProperty(e, 'pointerType', { value: 'touch' });
+      return e;
+    };
+    const tooltip = c.querySelector<HTMLDivElement>('[data-testid="heatmap-tooltip"]')!;
+    // Row 2, col 11 (20 px cells).
+    act(() => { canvas.dispatchEvent(touch('pointerdown', 11 * 20 + 10, 2 * 20 + 10)); });
+    expect(tooltip.hidden).toBe(false);
+    expect(tooltip.textContent).toContain('row 2, col 11');
+    act(() => { canvas.dispatchEvent(touch('pointerout', 11 * 20 + 10, 2 * 20 + 10)); });
+    expect(tooltip.hidden).toBe(false);
+  });
+
   it('row-wise: the readout speaks of the whole row and the outline spans it', () => {
     const { snaps, k } = demoSnapshots(1);
     const S = 14;
