@@ -15,7 +15,7 @@ import { alignmentSeries, renderAlignmentPlot, renderCosMatrix } from '../../src
 import { renderProbeSeries, renderSpectrumPlot, spectrumStats } from '../../src/ui/renderers/spectrum';
 import { renderLogitsPlot } from '../../src/ui/renderers/logits';
 import { decimate, renderSparkline, renderTrainingCurves } from '../../src/ui/renderers/training';
-import { serializeSvg } from '../../src/ui/renderers/export';
+import { serializeSvg, wrapWords } from '../../src/ui/renderers/export';
 import { formatNumber, quantile } from '../../src/ui/renderers/common';
 
 const newSvg = (): SVGSVGElement => {
@@ -410,5 +410,15 @@ describe('SVG export', () => {
     expect(root.querySelectorAll('rect.bar').length).toBe(6);
     // The page's element is untouched.
     expect(svg.querySelector('rect.export-background')).toBeNull();
+  });
+});
+
+describe('figure captions', () => {
+  it('wrapWords keeps every word, in order, on lines of at most maxChars (a longer word alone)', () => {
+    const text = 'R-top vs random: no k significant after Holm (smallest p 0.29 at k=5); gradient saliency beats R-top at 9 of 10 k';
+    const lines = wrapWords(text, 30);
+    expect(lines.join(' ')).toBe(text);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(30);
+    expect(wrapWords('a supercalifragilistic b', 5)).toEqual(['a', 'supercalifragilistic', 'b']);
   });
 });

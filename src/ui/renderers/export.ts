@@ -149,36 +149,61 @@ function nestSvg(parent: Element, svg: SVGSVGElement, x: number, y: number): { w
   return size;
 }
 
+/** Splits `text` into lines of at most `maxChars` characters at spaces (a longer word gets its own line). */
+export function wrapWords(text: string, maxChars: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > maxChars) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
 /**
- * A standalone figure: the title (16 px, bold) and details line on top, then the parts stacked
- * with 8 px gaps, in one new SVG element (not attached to the page) sized to fit. Nested charts
- * keep their own coordinates as <svg x y> children, so they stay vector.
+ * A standalone figure: the title (16 px, bold), the details line and the note (the verdict, bold),
+ * both wrapped to the width of the widest chart, then the parts stacked with 8 px gaps, in one new
+ * SVG element (not attached to the page) sized to fit. Nested charts keep their own coordinates
+ * as <svg x y> children, so they stay vector.
  */
 export function composeFigure(spec: FigureSpec): SVGSVGElement {
   const svg = document.createElementNS(SVG_NS, 'svg');
   svg.setAttribute('xmlns', SVG_NS);
   svg.setAttribute('class', 'figure');
   const pad = 12;
-  figureText(svg, spec.title, pad, pad + 14, 16, '600');
-  figureText(svg, spec.details, pad, pad + 34, FONT_SIZE);
-  let y = pad + 46;
-  let width = Math.max(320, pad * 2 + spec.details.length * FONT_SIZE * 0.6, pad * 2 + spec.title.length * 16 * 0.6);
-  if (spec.note) {
-    // The caption line is not wrapped: the figure widens to hold it (a verdict is one sentence).
-    figureText(svg, spec.note, pad, y + 6, FONT_SIZE, '600');
+  const parts = spec.parts.filter((p): p is SVGSVGElement => p !== null);
+  const width = Math.max(360, ...parts.map((p) => svgSize(p).width + 2 * pad));
+  // ~0.6 em per character at 12 px, as the legends estimate.
+  const maxChars = Math.max(30, Math.floor((width - 2 * pad) / (FONT_SIZE * 0.6)));
+  let y = pad + 14;
+  for (const line of wrapWords(spec.title, Math.floor(maxChars * 0.75))) {
+    figureText(svg, line, pad, y, 16, '600');
     y += 20;
-    width = Math.max(width, pad * 2 + spec.note.length * FONT_SIZE * 0.6);
   }
-  for (const part of spec.parts) {
-    if (!part) continue;
+  for (const line of wrapWords(spec.details, maxChars)) {
+    figureText(svg, line, pad, y, FONT_SIZE);
+    y += 16;
+  }
+  if (spec.note) {
+    for (const line of wrapWords(spec.note, maxChars)) {
+      figureText(svg, line, pad, y, FONT_SIZE, '600');
+      y += 16;
+    }
+  }
+  y += 4;
+  for (const part of parts) {
     const size = nestSvg(svg, part, pad, y);
     y += size.height + 8;
-    width = Math.max(width, size.width + 2 * pad);
   }
-  const height = y + pad - 8;
+  const height = Math.ceil(y + pad - 8);
   svg.setAttribute('width', String(Math.ceil(width)));
-  svg.setAttribute('height', String(Math.ceil(height)));
-  svg.setAttribute('viewBox', `0 0 ${Math.ceil(width)} ${Math.ceil(height)}`);
+  svg.setAttribute('height', String(height));
+  svg.setAttribute('viewBox', `0 0 ${Math.ceil(width)} ${height}`);
   return svg;
 }
 
