@@ -61,6 +61,12 @@ describe('clarity', () => {
     expect(tipText).toContain('row 13 (all 28 pixels), t=14');
     expect(tipText).toMatch(/row flip dL=/);
     expect(await page.getByTestId('heatmap-outline').isVisible()).toBe(true);
+    // The readout never covers the digit beside the heatmap.
+    const tipBox = (await tip.boundingBox())!;
+    const digitBox = (await page.locator('.digit-figure canvas').boundingBox())!;
+    const overlaps = tipBox.x < digitBox.x + digitBox.width && digitBox.x < tipBox.x + tipBox.width
+      && tipBox.y < digitBox.y + digitBox.height && digitBox.y < tipBox.y + tipBox.height;
+    expect(overlaps).toBe(false);
 
     // The heatmap's SVG button downloads a figure of vector cells: 28 x 28 heatmap cells.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export pixel heatmap as SVG' }).click()]);
