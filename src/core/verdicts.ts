@@ -162,6 +162,9 @@ export function strongestControl(flip: FlipSummary): ControlVsTop | null {
   return best;
 }
 
+/** Rankings whose short name is plural ("the last pixels beat ..."). */
+const PLURAL_RANKINGS = new Set(['last', 'matched', 'matched_time']);
+
 function kList(ks: number[]): string {
   return ks.length <= 4 ? ks.join(', ') : `${ks.slice(0, 3).join(', ')}, … ${ks[ks.length - 1]}`;
 }
@@ -182,7 +185,7 @@ export function flipVerdict(flip: FlipSummary | null, options: { alpha?: number;
   const control = strongestControl(flip);
   const controlMajority = control !== null && control.comparedK > 0 && control.beatsTopK.length > control.comparedK / 2;
   const controlText = control && control.beatsTopK.length > 0
-    ? `${RANKING_SHORT[control.name] ?? control.name} beats R-top's mean dL at ${control.beatsTopK.length} of ${control.comparedK} k`
+    ? `${(RANKING_SHORT[control.name] ?? control.name).replace('pixels', units)} ${PLURAL_RANKINGS.has(control.name) ? 'beat' : 'beats'} R-top's mean dL at ${control.beatsTopK.length} of ${control.comparedK} k`
     : null;
   if (top.testedK === 0) return { text: `R-top vs random: no test possible at any k (degenerate differences); ${K} k values flipped.`, kind: 'unavailable' };
 

@@ -76,8 +76,9 @@ describe('flipVerdict', () => {
   });
 
   it('row-wise encodings speak of rows', () => {
-    const v = flipVerdict(flipOf([1, 1, 1, 1, 1], [0, 0, 0, 0, 0], [0.01, 0.01, 0.01, 0.01, 0.01]), { unit: 'row' });
+    const v = flipVerdict(flipOf([1, 1, 1, 1, 1], [0, 0, 0, 0, 0], [0.01, 0.01, 0.01, 0.01, 0.01], { last: [2, 2, 2, 2, 2] }), { unit: 'row' });
     expect(v.text).toContain('flips rows');
+    expect(v.text).toContain("the last rows beat R-top's mean dL at 5 of 5 k");
   });
 
   it('missing statistics: unavailable', () => {
