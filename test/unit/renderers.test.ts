@@ -10,6 +10,7 @@ import {
   buildCellToStep, cumulativeFtle, digitRgba, divergingRgb, flipSteps, HeatmapLookup, heatmapRgba, MISSING_RGB,
   pixelStepToCells, pointerToCell, rowStepToCells, scoreRanks, stepScores, stepsByScoreDescending, symmetricDomain, tooltipLines,
 } from '../../src/ui/renderers/heatmap';
+import { renderDivergingLegend } from '../../src/ui/renderers/heatmap';
 import { flipCurves, flipTable, randomBaseline, renderFlipPlot } from '../../src/ui/renderers/flip';
 import { alignmentSeries, renderAlignmentPlot, renderCosMatrix } from '../../src/ui/renderers/alignment';
 import { renderProbeSeries, renderSpectrumPlot, spectrumStats } from '../../src/ui/renderers/spectrum';
@@ -420,5 +421,22 @@ describe('figure captions', () => {
     expect(lines.join(' ')).toBe(text);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(30);
     expect(wrapWords('a supercalifragilistic b', 5)).toEqual(['a', 'supercalifragilistic', 'b']);
+  });
+});
+
+describe('heatmap colour key', () => {
+  it('leaves room for "-0.455" at the left end and for the descenders of "s_t(1)" under the ramp', () => {
+    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    renderDivergingLegend(svg, 0.455, 's_t(1), ln per step', 280);
+    const ticks = Array.from(svg.querySelectorAll('.tick'));
+    const x0 = Number(ticks[0].getAttribute('transform')!.match(/translate\(([-\d.]+)/)![1]);
+    expect(ticks[0].textContent).toBe('-0.455');
+    // 12 px digits are ~7 px wide: half of a 6-character label is ~21 px.
+    expect(x0).toBeGreaterThanOrEqual(24);
+    const x1 = Number(ticks[2].getAttribute('transform')!.match(/translate\(([-\d.]+)/)![1]);
+    expect(280 - x1).toBeGreaterThanOrEqual(24);
+    // The label's baseline leaves >= 4 px for descenders ("_", "(", "p").
+    const label = svg.querySelector('text.legend-label')!;
+    expect(Number(svg.getAttribute('height')) - Number(label.getAttribute('y'))).toBeGreaterThanOrEqual(4);
   });
 });
