@@ -73,6 +73,8 @@ export interface AlignmentSummary {
   overlapNull: number[];
   /** |cos| matrix for the first probe at the last step, [nq][nsv] (right singular vectors). */
   cosMatrix: number[][];
+  /** |cos(q_a, v_j)| of every probe at the last step, [B][nq][nsv]; cosMatrix is its first entry. Absent in older files. */
+  cosMatrices?: number[][][];
   /** Participation ratio (sum s)^2 / sum s^2 of the gradient's singular values, per step (mean over probes). */
   effectiveRank: number[];
 }

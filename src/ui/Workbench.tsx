@@ -2,6 +2,10 @@ import { useMemo } from 'react';
 import { engineBadgeText } from '../core/engines';
 import { selectShownSnapshot, useRunStore } from '../store/runStore';
 import { useHoverStore } from '../store/hoverStore';
+import { stepUnitOf } from '../core/sensitivity/rankingNames';
+import { composeFigureGrid, exportSvg } from './renderers/export';
+import { toggleTraining } from '../store/controller';
+import { currentFigures } from './panels/figures';
 import {
   AlignmentPlot, EmptyState, EpochTimeline, FlipPlot, LogitsPlot, PixelHeatmap, SpectrumPlot, TrainingPanel,
   epochScoreHalfWidth, probeLnR, type EpochPoint, type SpectrumPlotProps,
@@ -37,6 +41,9 @@ export function Workbench() {
   const batchLosses = useRunStore((s) => s.batchLosses);
   const backend = useRunStore((s) => s.backend);
   const set = useRunStore((s) => s.set);
+  const status = useRunStore((s) => s.status);
+  const mode = useRunStore((s) => s.mode);
+  const plannedEpochs = useRunStore((s) => s.config?.epochs);
 
   const points: EpochPoint[] = useMemo(
     () => epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.metrics.trainLoss, testLoss: e.metrics.testLoss, trainAcc: e.metrics.trainAcc, testAcc: e.metrics.testAcc })),
@@ -65,6 +72,8 @@ export function Workbench() {
     );
   }
   const last = epochs[epochs.length - 1];
+  // Which data every exported figure shows.
+  const caption = `epoch ${snap.epoch} · probe #${p + 1}, a “${probe.labels[p]}” (test digit ${probe.indices[p]})`;
   return (
     <>
       <section className="timeline-row">
@@ -85,7 +94,28 @@ export function Workbench() {
             ))}
           </select>
         </label>
+        <button
+          type="button"
+          className="figure-export"
+          data-testid="export-figure"
+          title="Every panel as one SVG figure, with titles, epoch, probe, legends and verdicts"
+          onClick={() => exportSvg(composeFigureGrid(`FTLE Lab — ${caption}`, currentFigures(), 3), `ftle-lab-figure-epoch-${snap.epoch}`)}
+        >
+          Figure (SVG)
+        </button>
       </section>
+      {mode === 'train' && epochs.length === 1 && epochs[0].epoch === 0 && (status === 'ready' || status === 'paused' || status === 'idle') ? (
+        <div className="call-to-action" data-testid="call-to-action" role="note">
+          <p>
+            <strong>This is the untrained network (epoch 0).</strong> Every panel below already shows its statistics and
+            a one-line verdict for random weights. Train it and watch them change: the heatmap, the spectrum, the flip
+            test and the alignment update after every epoch.
+          </p>
+          <button type="button" className="primary" data-testid="cta-start" onClick={() => toggleTraining()}>
+            Start training{plannedEpochs ? ` (${plannedEpochs} epoch${plannedEpochs === 1 ? '' : 's'})` : ''}
+          </button>
+        </div>
+      ) : null}
       <main className="panels">
         <PixelHeatmap
           S={probe.side}
@@ -102,11 +132,13 @@ export function Workbench() {
           halfWidth={halfWidth}
           onHoverStep={setHoverStep}
           label={probe.labels[p]}
+          caption={caption}
         />
         <SpectrumPlotWithHover
           epochs={spectra}
           selectedEpoch={snap.epoch}
           probeLnR={lnR}
+          caption={caption}
           T={snap.T}
           k={snap.k}
           probe={p}
@@ -119,14 +151,17 @@ export function Workbench() {
           pixels={probe.digits[p]}
           stepToCells={probe.stepToCells}
           S={probe.side}
+          unit={stepUnitOf(probe.D)}
+          caption={caption}
           previewK={flipK}
           onPreviewKChange={(k) => set({ flipK: k })}
         />
-        <AlignmentPlot epochs={alignments} selectedEpoch={snap.epoch} m={overlapM} onMChange={(m) => set({ overlapM: m })} />
-        <LogitsPlot flip={snap.flip} probe={p} label={probe.labels[p]} />
+        <AlignmentPlot epochs={alignments} selectedEpoch={snap.epoch} probe={p} caption={caption} m={overlapM} onMChange={(m) => set({ overlapM: m })} />
+        <LogitsPlot flip={snap.flip} probe={p} label={probe.labels[p]} caption={caption} unit={stepUnitOf(probe.D)} />
         <TrainingPanel
           points={points}
           batchLoss={batchLossValues}
+          caption={`epoch ${snap.epoch}`}
           diagnostics={{
             backend: backend ? engineBadgeText(backend) : undefined,
             engine: snap.metrics.engine,

@@ -174,6 +174,8 @@ describe('run bundle ftle-lab.run/v1', () => {
       ['epochs[1].alignment.steps[2]', (w) => (w.epochs[1].alignment.steps[2] = 29), /\[1, 28\]/],
       ['epochs[1].alignment.cosMatrix[1]', (w) => w.epochs[1].alignment.cosMatrix[1].pop(), /expected length 5/],
       ['epochs[1].alignment.cosMatrix', (w) => w.epochs[1].alignment.cosMatrix.push([0, 0, 0, 0, 0]), /at most N = 8 rows/],
+      ['epochs[1].alignment.cosMatrices[1][2]', (w) => w.epochs[1].alignment.cosMatrices[1][2].pop(), /expected length 5/],
+      ['epochs[1].alignment.cosMatrices', (w) => w.epochs[1].alignment.cosMatrices.pop(), /expected length/],
       ['epochs[2].flip.absDLdx[2]', (w) => w.epochs[2].flip.absDLdx[2].pop(), /expected length 28/],
       ['epochs[2].epoch', (w) => (w.epochs[2].epoch = 1), /strictly increasing/],
     ];

@@ -81,8 +81,11 @@ export function makeSnapshot(rng: Rng, config: RunConfig, B: number, epoch: numb
     overlapNull: m.map((x) => x / N),
     // The paper's 10 Q vectors are tracked even when fewer (k) are reported in lnR.
     cosMatrix: grid(Math.min(10, N), Math.min(5, N), () => rng.next()),
+    // Every probe's matrix; the first is cosMatrix.
+    cosMatrices: [],
     effectiveRank: fill(S, (s) => (s === 0 ? NaN : 1 + 3 * rng.next())),
   };
+  snap.alignment.cosMatrices = [snap.alignment.cosMatrix, ...Array.from({ length: B - 1 }, () => grid(Math.min(10, N), Math.min(5, N), () => rng.next()))];
   const kList = [1, 2, 5, 10].filter((x) => x <= T);
   const K = kList.length;
   const R = 4;

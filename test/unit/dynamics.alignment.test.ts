@@ -101,8 +101,14 @@ describe('analyzeEpochDynamics (the epoch worker’s dynamics)', () => {
     }
     for (const v of al.effectiveRank) expect(v >= 1 - 1e-12 && v <= N + 1e-12).toBe(true);
     // At the last step the paper statistic must equal the fixture block's definition on the same steps.
-    const blk = analyzeModel(weights, probe, { alignSteps: al.steps }).alignment as { std_per_step: number[] };
+    const blk = analyzeModel(weights, probe, { alignSteps: al.steps }).alignment as { std_per_step: number[]; cos_right: number[][][][] };
     expectClose(al.paperStd, blk.std_per_step, 1e-12, 1e-14, 'paperStd vs alignment block');
+    // Every probe's |cos| matrix at the last step (the panel follows the selected probe); probe 0's is cosMatrix.
+    expect(al.cosMatrices!.length).toBe(B);
+    for (let b = 0; b < B; b++) {
+      expectClose(al.cosMatrices![b].flat(), blk.cos_right[b][al.steps.length - 1].flatMap((row) => row.map(Math.abs)), 1e-12, 1e-14, `cosMatrices[${b}]`);
+    }
+    expect(al.cosMatrix).toEqual(al.cosMatrices![0]);
   });
 });
 

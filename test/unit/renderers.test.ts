@@ -13,12 +13,13 @@ import {
 import { runningFtle } from '../../src/core/dynamics/lyapunov';
 import { rankDescending, stepRanks } from '../../src/core/sensitivity/scores';
 import { cellToStepOf, flipImageSteps, sequenceSpec, type StepToCells } from '../../src/data/encodings';
+import { renderDivergingLegend } from '../../src/ui/renderers/heatmap';
 import { flipCurves, flipTable, randomBaseline, renderFlipPlot } from '../../src/ui/renderers/flip';
 import { alignmentSeries, renderAlignmentPlot, renderCosMatrix } from '../../src/ui/renderers/alignment';
 import { renderProbeSeries, renderSpectrumPlot, spectrumStats } from '../../src/ui/renderers/spectrum';
 import { renderLogitsPlot } from '../../src/ui/renderers/logits';
 import { decimate, renderSparkline, renderTrainingCurves } from '../../src/ui/renderers/training';
-import { serializeSvg } from '../../src/ui/renderers/export';
+import { serializeSvg, wrapWords } from '../../src/ui/renderers/export';
 import { formatNumber, quantile } from '../../src/ui/renderers/common';
 
 const newSvg = (): SVGSVGElement => {
@@ -215,7 +216,7 @@ describe('flip plot', () => {
     expect(rows.map((r) => r.k)).toEqual([1, 2, 5, 10]);
     expect(rows[2].wilcoxonPHolm).toBe(0.012);
     expect(rows[1].zPHolm).toBe(0.04);
-    expect(rows[3].meanTop).toBeCloseTo(1.2, 12);
+    expect(rows[3].meanRanking).toBeCloseTo(1.2, 12);
     expect(rows[3].meanRandom).toBeCloseTo(0.6, 12);
   });
 });
@@ -410,5 +411,32 @@ describe('SVG export', () => {
     expect(root.querySelectorAll('rect.bar').length).toBe(6);
     // The page's element is untouched.
     expect(svg.querySelector('rect.export-background')).toBeNull();
+  });
+});
+
+describe('figure captions', () => {
+  it('wrapWords keeps every word, in order, on lines of at most maxChars (a longer word alone)', () => {
+    const text = 'R-top vs random: no k significant after Holm (smallest p 0.29 at k=5); gradient saliency beats R-top at 9 of 10 k';
+    const lines = wrapWords(text, 30);
+    expect(lines.join(' ')).toBe(text);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(30);
+    expect(wrapWords('a supercalifragilistic b', 5)).toEqual(['a', 'supercalifragilistic', 'b']);
+  });
+});
+
+describe('heatmap colour key', () => {
+  it('leaves room for "-0.455" at the left end and for the descenders of "s_t(1)" under the ramp', () => {
+    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    renderDivergingLegend(svg, 0.455, 's_t(1), ln per step', 280);
+    const ticks = Array.from(svg.querySelectorAll('.tick'));
+    const x0 = Number(ticks[0].getAttribute('transform')!.match(/translate\(([-\d.]+)/)![1]);
+    expect(ticks[0].textContent).toBe('-0.455');
+    // 12 px digits are ~7 px wide: half of a 6-character label is ~21 px.
+    expect(x0).toBeGreaterThanOrEqual(24);
+    const x1 = Number(ticks[2].getAttribute('transform')!.match(/translate\(([-\d.]+)/)![1]);
+    expect(280 - x1).toBeGreaterThanOrEqual(24);
+    // The label's baseline leaves >= 4 px for descenders ("_", "(", "p").
+    const label = svg.querySelector('text.legend-label')!;
+    expect(Number(svg.getAttribute('height')) - Number(label.getAttribute('y'))).toBeGreaterThanOrEqual(4);
   });
 });

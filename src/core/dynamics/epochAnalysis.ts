@@ -198,8 +198,13 @@ export function alignmentSummary(per: ProbeStepAlignment[][], weights: ModelWeig
     overlapLeftWhh.push(mList.map((m) => mean(per.map((p) => subspaceOverlap(whh.U, p[s].q, N, m)))));
     effectiveRank.push(mean(per.map((p) => participationRatio(p[s].svd.s))));
   }
-  cosineMatrix(per[0][nSteps - 1].q, first, per[0][nSteps - 1].svd.V, nsv, N, buf);
-  const cosMatrix = first.map((a) => Array.from(buf.subarray(a * nsv, (a + 1) * nsv), Math.abs));
+  // |cos| matrix of every probe at the last step (the panel shows the selected probe's); probe 0's
+  // is also kept as cosMatrix for older readers.
+  const cosMatrices = per.map((p) => {
+    cosineMatrix(p[nSteps - 1].q, first, p[nSteps - 1].svd.V, nsv, N, buf);
+    return first.map((a) => Array.from(buf.subarray(a * nsv, (a + 1) * nsv), Math.abs));
+  });
+  const cosMatrix = cosMatrices[0];
   return {
     steps: per[0].map((p) => p.t),
     paperStd,
@@ -218,6 +223,7 @@ export function alignmentSummary(per: ProbeStepAlignment[][], weights: ModelWeig
     overlapLeftWhh,
     overlapNull: mList.map((m) => m / N),
     cosMatrix,
+    cosMatrices,
     effectiveRank,
   };
 }

@@ -52,7 +52,7 @@ export const NUM_CLASSES = 10;
 export const NAN_FIELDS = [
   'metrics.trainLoss', 'metrics.trainAcc', 'metrics.msPerStep', 'qrGradRelErr',
   'flip.zTest.p', 'flip.zTest.pHolm', 'flip.wilcoxon.*.p', 'flip.wilcoxon.*.pHolm', 'flip.effect.*',
-  'alignment.paperStd*', 'alignment.overlap* (except overlapNull)', 'alignment.cosMatrix', 'alignment.effectiveRank',
+  'alignment.paperStd*', 'alignment.overlap* (except overlapNull)', 'alignment.cosMatrix', 'alignment.cosMatrices', 'alignment.effectiveRank',
 ] as const;
 
 /** A `ftle-lab.model/v1` object as written by modelToJson (validated with parseModelObject). */
@@ -296,6 +296,7 @@ const AlignmentSchema = z.object({
   overlapLeftWhh: matrix(nanableArray(unit)),
   overlapNull: finiteArray(unit),
   cosMatrix: matrix(nanableArray(unit)),
+  cosMatrices: list(matrix(nanableArray(unit))).optional(),
   effectiveRank: nanableArray(nonNeg),
 }) satisfies z.ZodType<AlignmentSummary, unknown>;
 
@@ -436,6 +437,7 @@ function checkConsistency(b: ParsedBundle): [Path, string] | null {
         const nsv = a.cosMatrix[0].length;
         if (nsv > N) return [at('alignment', 'cosMatrix', 0), `expected at most N = ${N} columns (singular vectors), got ${nsv}`];
         if (!check.dims(a.cosMatrix, [nq, nsv], at('alignment', 'cosMatrix'))) return first;
+        if (a.cosMatrices && !check.dims(a.cosMatrices, [B, nq, nsv], at('alignment', 'cosMatrices'))) return first;
       }
     }
 

@@ -293,7 +293,8 @@ let legendCounter = 0;
  * -halfWidth to +halfWidth with ticks at -h, 0, +h and a unit label.
  */
 export function renderDivergingLegend(svg: SVGSVGElement, halfWidth: number, label: string, width = 280): void {
-  const height = 44;
+  // Room below the tick labels for the label's descenders ("s_t(1)" lost its underscore at 44 px).
+  const height = 54;
   const root = d3.select(svg);
   root.selectAll('*').remove();
   root.attr('width', width).attr('height', height).attr('viewBox', `0 0 ${width} ${height}`).attr('font-size', 12).attr('fill', '#1a1a1a');
@@ -303,10 +304,11 @@ export function renderDivergingLegend(svg: SVGSVGElement, halfWidth: number, lab
     // Left = -h (blue), right = +h (red): the reverse of the ramp position.
     grad.append('stop').attr('offset', `${j * 10}%`).attr('stop-color', d3.interpolateRdBu(1 - j / 10));
   }
-  const pad = 16;
+  // Half the widest end label ("-0.455" at 12 px is ~40 px) plus a margin, so its minus is not cut off.
+  const pad = 30;
   const x = d3.scaleLinear().domain([-halfWidth, halfWidth]).range([pad, width - pad]);
   root.append('rect').attr('class', 'legend-ramp').attr('x', pad).attr('y', 2).attr('width', width - 2 * pad).attr('height', 12).attr('fill', `url(#${id})`).attr('stroke', '#888');
   const axis = root.append('g').attr('transform', 'translate(0,14)').call(d3.axisBottom(x).tickValues([-halfWidth, 0, halfWidth]).tickFormat(asciiFormat('.3~g')));
   axis.attr('font-size', 12).selectAll('text').attr('fill', '#1a1a1a');
-  root.append('text').attr('x', width / 2).attr('y', height - 2).attr('text-anchor', 'middle').attr('font-size', 12).text(label);
+  root.append('text').attr('class', 'legend-label').attr('x', width / 2).attr('y', height - 6).attr('text-anchor', 'middle').attr('font-size', 12).text(label);
 }
