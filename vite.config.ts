@@ -38,7 +38,13 @@ export default defineConfig({
   base: './',
   plugins: [react(), cspPlugin()],
   worker: { format: 'es' },
-  build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4000 },
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+    chunkSizeWarningLimit: 4000,
+    // The app, plus the fused-webgpu check page the e2e test drives (it must be served from 127.0.0.1).
+    rollupOptions: { input: { main: 'index.html', 'webgpu-check': 'webgpu-check.html' } },
+  },
   server: { open: true },
   test: {
     include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'],

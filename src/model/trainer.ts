@@ -64,7 +64,7 @@ export function epochOrder(n: number, seed: number, epoch: number): Int32Array {
 }
 
 export interface Trainer {
-  readonly engine: 'tfjs' | 'fast';
+  readonly engine: 'tfjs' | 'fast' | 'fused-webgl' | 'fused-webgpu';
   readonly reduction: 'mean' | 'sum';
   /** One optimiser step on x [B*T*D] (batch-major), labels [B]; loss as reduced, before the update. */
   trainBatch(x: Float32Array, labels: Int32Array, B: number, T: number, D: number): Promise<{ loss: number; correct: number }>;
