@@ -134,8 +134,8 @@ async function cycles(n: number, shareDevice: boolean): Promise<{ alive: number[
   return { alive, afterDispose, live };
 }
 
-/** Median ms per training step after `warmup` steps (for reports; tests never assert on time). */
-async function time(c: { D: number; N: number; T: number; B: number; warmup: number; reps: number; tuning?: FusedWebgpuTuning }): Promise<{ ms: number; dispatchesPerStep: number; gpuBytes: number; adapter: string }> {
+/** Median ms per training step after `warmup` steps, and one evaluation (forward + readout) of the same batch (for reports; tests never assert on time). */
+async function time(c: { D: number; N: number; T: number; B: number; warmup: number; reps: number; tuning?: FusedWebgpuTuning }): Promise<{ ms: number; evalMs: number; dispatchesPerStep: number; gpuBytes: number; adapter: string }> {
   const t = await createFusedWebgpuTrainer({ inputSize: c.D, hiddenSize: c.N, numClasses: 10, seed: 1, optimizer: 'adam', tuning: c.tuning });
   try {
     const { x, y } = batch(5, c.B, c.T, c.D, 10);
@@ -147,7 +147,10 @@ async function time(c: { D: number; N: number; T: number; B: number; warmup: num
       ms.push(performance.now() - t0);
     }
     ms.sort((a, b) => a - b);
-    return { ms: ms[Math.floor(ms.length / 2)], dispatchesPerStep: t.dispatchesPerStep, gpuBytes: t.gpuBytes, adapter: t.adapter };
+    const e0 = performance.now();
+    await t.evaluate(x, y, c.B, c.T, c.D);
+    const evalMs = performance.now() - e0;
+    return { ms: ms[Math.floor(ms.length / 2)], evalMs, dispatchesPerStep: t.dispatchesPerStep, gpuBytes: t.gpuBytes, adapter: t.adapter };
   } finally {
     t.dispose();
   }

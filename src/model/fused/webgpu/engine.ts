@@ -43,6 +43,8 @@ export interface FusedWebgpuTuning {
   forwardSteps?: number;
   /** Time steps per backward chunk (bounds the dA buffer to S*B*N floats). */
   backwardChunk?: number;
+  /** Threads of a forward/backward workgroup (default: N rounded up to 32, within the device limit); each owns ceil(N / width) units. */
+  workgroupSize?: number;
   /** Force one dispatch per time step (the path used when the state does not fit workgroup memory). */
   stepKernels?: boolean;
 }
@@ -259,6 +261,7 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
   private workgroupWidth(): number {
     const l = this.device.limits;
     const cap = Math.min(l.maxComputeInvocationsPerWorkgroup, l.maxComputeWorkgroupSizeX, 1024);
+    if (this.tuning.workgroupSize) return Math.max(1, Math.min(cap, this.tuning.workgroupSize));
     return Math.min(cap, Math.max(32, Math.ceil(this.hiddenSize / 32) * 32));
   }
 
@@ -298,7 +301,7 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
   /** Backward chunk length S for T steps with G sequences per workgroup. */
   private backwardChunk(T: number, G: number): number {
     const N = this.hiddenSize;
-    const byMemory = Math.max(32, Math.ceil(T / 16));
+    const byMemory = Math.max(8, Math.ceil(T / 4));
     const byWatchdog = Math.max(1, Math.floor(MAC_BUDGET / (N * N * G)));
     return Math.max(1, Math.min(T, this.tuning.backwardChunk ?? Math.min(byMemory, byWatchdog)));
   }
@@ -308,10 +311,22 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
     return Math.max(1, Math.min(T, this.tuning.forwardSteps ?? Math.max(1, Math.floor(MAC_BUDGET / (N * N * G)))));
   }
 
-  /** Split-K factor of the gradient gemm: about 512 workgroups, at least 64 rows each. */
-  private splits(rows: number): number {
-    const tiles = Math.ceil(this.hiddenSize / 64) * Math.ceil((this.hiddenSize + this.inputSize + 1) / 64);
-    return Math.max(1, Math.min(64, Math.ceil(512 / tiles), Math.floor(rows / 64)));
+  /**
+   * Split-K factor of the gradient gemm for a chunk of `chunk` steps of B sequences: about 512
+   * workgroups, at least 64 rows each, and partials no larger than 1/8 of the B*T*N history.
+   */
+  private splits(B: number, T: number, chunk: number): number {
+    const N = this.hiddenSize, KC = N + this.inputSize + 1;
+    const tiles = Math.ceil(N / 64) * Math.ceil(KC / 64);
+    const byMemory = Math.floor((B * T * N) / (8 * N * KC));
+    return Math.max(1, Math.min(64, Math.ceil(512 / tiles), Math.floor((chunk * B) / 64), byMemory));
+  }
+
+  /** Sequences per workgroup, backward chunk length and split-K factor for B sequences of T steps. */
+  private plan(B: number, T: number): { G: number; chunk: number; splits: number } {
+    const G = this.groupSize(B);
+    const chunk = this.backwardChunk(T, G);
+    return { G, chunk, splits: this.splits(B, T, chunk) };
   }
 
   /** Sizes the batch buffers for B sequences of T steps (whole history when `keep`, else 2 slots). */
@@ -369,12 +384,8 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
     const keep = train;
     const flags = (keep ? FLAG_KEEP : 0) | (train ? FLAG_GRAD : 0);
     const fused = this.fused();
-    const G = this.groupSize(B);
     const WG = this.workgroupWidth();
-    const chunk = this.backwardChunk(T, G);
-    const rowsMax = chunk * B;
-    const splits = this.splits(rowsMax);
-    this.ensureBatch(B, T, keep, chunk, splits);
+    const { G, chunk, splits } = this.plan(B, T);
     const N = this.hiddenSize, D = this.inputSize;
     type Cmd = { pipe: Pipe; key: string; bufs: GPUBuffer[]; grid: [number, number, number]; slot: number };
     const cmds: Cmd[] = [];
@@ -474,10 +485,8 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
   async trainBatch(x: Float32Array, labels: Int32Array, B: number, T: number, D: number): Promise<{ loss: number; correct: number }> {
     this.checkBatch(x, labels, B, T, D);
     const staging = this.nextStaging();
-    // Buffers must exist before the upload: ensureBatch runs inside encodeStep, so size them first.
-    const G = this.groupSize(B);
-    const chunk = this.backwardChunk(T, G);
-    this.ensureBatch(B, T, true, chunk, this.splits(chunk * B));
+    const { chunk, splits } = this.plan(B, T);
+    this.ensureBatch(B, T, true, chunk, splits);
     this.upload(x, labels, B, T, D);
     this.dispatchesPerStep = this.encodeStep(B, T, true, staging);
     if (this.optimizer === 'adam') {
