@@ -27,6 +27,8 @@ export interface CompareCase {
   gain?: number;
   seed: number;
   tuning?: FusedWebgpuTuning;
+  /** Sequences in the final evaluate() batch (default B; more than 64 makes the engine evaluate in chunks). */
+  evalB?: number;
 }
 
 export interface CompareResult {
@@ -99,9 +101,10 @@ async function compare(c: CompareCase, fixture?: { tensors: RnnWeights; x: numbe
     }
     const wf = fast.getWeights();
     for (const n of RNN_TENSOR_NAMES) r.weightScale[n] = wf[n].data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    const ev = fixture ? { x: Float32Array.from(fixture.x), y: Int32Array.from(fixture.y) } : batch(c.seed * 1000 + 999, c.B, c.T, c.D, c.C);
-    r.evalFused = await fused.evaluate(ev.x, ev.y, c.B, c.T, c.D);
-    r.evalFast = fast.evaluate(ev.x, ev.y, c.B);
+    const EB = fixture ? c.B : c.evalB ?? c.B;
+    const ev = fixture ? { x: Float32Array.from(fixture.x), y: Int32Array.from(fixture.y) } : batch(c.seed * 1000 + 999, EB, c.T, c.D, c.C);
+    r.evalFused = await fused.evaluate(ev.x, ev.y, EB, c.T, c.D);
+    r.evalFast = fast.evaluate(ev.x, ev.y, EB);
     r.dispatchesPerStep = fused.dispatchesPerStep;
     r.gpuBytes = fused.gpuBytes;
     return r;

@@ -8,9 +8,13 @@
  * Tolerance (float32): both engines round every stored value to float32 but sum in different orders
  * (FastRnn: float64 accumulators in 4x4 register blocks, CE in float64; WGSL: float32 accumulators,
  * tiled split-K sums, CE in float32) and evaluate the same rational tanh in f64 vs f32, so values
- * differ by a few float32 ulps per operation; measured here <= 4e-7 on weights after 3 steps. The
- * test allows 1e-5 x max(1, |value|) on losses and weights (25x the measured worst) and requires
- * equal correct counts.
+ * differ by a few float32 ulps per operation: measured <= 4e-7 on losses and on SGD-trained weights.
+ * The test allows 1e-5 x max(1, |value|) (25x that) on losses and weights, and equal correct counts.
+ * Adam and RMSprop divide by sqrt(v) + 1e-7: a gradient component near 1e-7, where a sum of B*T
+ * terms of ~1e-2 cancels, carries an absolute float32 error of ~1e-9 (a relative error of 1-10%),
+ * and the update lr * g / (|g| + 1e-7) turns that into up to a few % of lr (measured 1.5e-5 at
+ * N = 512, lr = 1e-3). For them the weights may also differ by 0.05 x lr per step taken; a wrong
+ * bias correction or moment would move every weight by ~lr per step and still fail.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -20,14 +24,15 @@ import { RNN_TENSOR_NAMES } from '../../src/model/init';
 
 const TOL = 1e-5;
 
-function expectAgreement(r: CompareResult, label: string): void {
+function expectAgreement(r: CompareResult, c: CompareCase, label: string): void {
   expect(r.initDiff, `${label}: initial weights`).toBe(0);
   r.lossFast.forEach((l, s) => {
     expect(Math.abs(r.lossFused[s] - l), `${label}: loss at step ${s} (${r.lossFused[s]} vs ${l})`).toBeLessThanOrEqual(TOL * Math.max(1, Math.abs(l)));
   });
   expect(r.correctFused, `${label}: correct counts`).toEqual(r.correctFast);
+  const adaptive = c.optimizer === 'sgd' ? 0 : 0.05 * c.lr * c.steps;
   for (const n of RNN_TENSOR_NAMES) {
-    expect(r.weightDiff[n], `${label}: ${n} max |fused - fast| (scale ${r.weightScale[n]})`).toBeLessThanOrEqual(TOL * Math.max(1, r.weightScale[n]));
+    expect(r.weightDiff[n], `${label}: ${n} max |fused - fast| (scale ${r.weightScale[n]})`).toBeLessThanOrEqual(TOL * Math.max(1, r.weightScale[n]) + adaptive);
   }
   expect(Math.abs(r.evalFused.loss - r.evalFast.loss), `${label}: evaluate loss`).toBeLessThanOrEqual(TOL * Math.max(1, r.evalFast.loss));
   expect(r.evalFused.acc, `${label}: evaluate accuracy`).toBe(r.evalFast.acc);
@@ -65,19 +70,20 @@ describe('fused-webgpu engine matches FastRnn in Chromium (WebGPU on SwiftShader
     ]),
   );
   it.each(matrix)('$optimizer, $reduction, bias $bias, clip $clip: 3 steps agree', async (m) => {
-    const r = await compare(s, { ...small, ...m, lr: lrs[m.optimizer], seed: 11 });
-    expectAgreement(r, `${m.optimizer}/${m.reduction}/bias=${m.bias}/clip=${m.clip}`);
+    const c: CompareCase = { ...small, ...m, lr: lrs[m.optimizer], seed: 11 };
+    const r = await compare(s, c);
+    expectAgreement(r, c, `${m.optimizer}/${m.reduction}/bias=${m.bias}/clip=${m.clip}`);
     // Bias-free: the biases stay exactly zero.
     if (!m.bias) expect(r.weightScale.bias_ih_l0 + r.weightScale.bias_hh_l0).toBe(0);
   });
 
-  it('odd sizes and every split: 3 sequences per workgroup, 3 units per thread, forward and backward in chunks', async () => {
+  it('odd sizes and every split: 3 sequences per workgroup, 3 units per thread, forward, backward and evaluation in chunks', async () => {
     const c: CompareCase = {
-      D: 2, N: 40, C: 10, T: 40, B: 33, steps: 3, optimizer: 'adam', reduction: 'mean', bias: true, clip: 1, lr: 0.01, seed: 5,
+      D: 2, N: 40, C: 10, T: 40, B: 33, evalB: 150, steps: 3, optimizer: 'adam', reduction: 'mean', bias: true, clip: 1, lr: 0.01, seed: 5,
       tuning: { batchPerWorkgroup: 3, workgroupSize: 16, forwardSteps: 7, backwardChunk: 9 },
     };
     const r = await compare(s, c);
-    expectAgreement(r, 'odd sizes');
+    expectAgreement(r, c, 'odd sizes');
     // 6 forward + 1 readout + 5 x (backward + gemm) + reduce + norm + optimizer.
     expect(r.dispatchesPerStep).toBe(6 + 1 + 10 + 3);
   });
@@ -88,7 +94,7 @@ describe('fused-webgpu engine matches FastRnn in Chromium (WebGPU on SwiftShader
       tuning: { stepKernels: true, backwardChunk: 16 },
     };
     const r = await compare(s, c);
-    expectAgreement(r, 'step kernels');
+    expectAgreement(r, c, 'step kernels');
     // T forward + readout + T backward + 2 gemms + reduce + optimizer <= 2T + 32.
     expect(r.dispatchesPerStep).toBe(30 + 1 + 30 + 2 + 2);
   });
@@ -106,11 +112,16 @@ describe('fused-webgpu engine matches FastRnn in Chromium (WebGPU on SwiftShader
   ])('T=$T, D=$D, N=$N, B=$B, default split: agrees, <= 2T+32 dispatches, GPU memory within 2x of the state', async (k) => {
     const c: CompareCase = { D: k.D, N: k.N, C: 10, T: k.T, B: k.B, steps: 2, optimizer: 'adam', reduction: 'mean', bias: true, clip: 0, lr: 0.001, seed: 21 };
     const r = await compare(s, c);
-    expectAgreement(r, `T=${c.T} N=${c.N}`);
+    expectAgreement(r, c, `T=${c.T} N=${c.N}`);
     expect(r.dispatchesPerStep).toBeLessThanOrEqual(2 * c.T + 32);
     const state = stateBytes(c, k.withInputs);
     expect(r.gpuBytes).toBeLessThanOrEqual(2 * state);
     console.log(`[e2e] fused-webgpu T=${c.T} D=${c.D} N=${c.N} B=${c.B}: ${r.dispatchesPerStep} dispatches/step, ${r.gpuBytes} GPU bytes (${(r.gpuBytes / state).toFixed(2)}x the state), adapter ${r.adapter}`);
+  });
+
+  it('N=512 (more units than threads, sequences per workgroup bounded by workgroup memory): 2 Adam steps agree', async () => {
+    const c: CompareCase = { D: 1, N: 512, C: 10, T: 4, B: 6, steps: 2, optimizer: 'adam', reduction: 'mean', bias: true, clip: 0, lr: 0.001, seed: 4 };
+    expectAgreement(await compare(s, c), c, 'N=512');
   });
 
   it('fixture rnn_n8_t12_d1: its weights, one SGD step and one Adam step agree with FastRnn', async () => {
@@ -118,8 +129,9 @@ describe('fused-webgpu engine matches FastRnn in Chromium (WebGPU on SwiftShader
     const probe = JSON.parse(readFileSync('test/fixtures/rnn_n8_t12_d1.probe.json', 'utf8'));
     const fixture = { tensors: model.tensors, x: (probe.inputs as number[][][]).flat(2), y: probe.labels };
     const base = { D: model.input_size, N: model.hidden_size, C: model.num_classes, T: probe.inputs[0].length, B: probe.labels.length, steps: 1, reduction: 'mean' as const, bias: true, clip: 0, seed: 0 };
-    expectAgreement(await compare(s, { ...base, optimizer: 'sgd', lr: 0.5 }, fixture), 'fixture sgd');
-    expectAgreement(await compare(s, { ...base, optimizer: 'adam', lr: 0.01 }, fixture), 'fixture adam');
+    for (const c of [{ ...base, optimizer: 'sgd' as const, lr: 0.5 }, { ...base, optimizer: 'adam' as const, lr: 0.01 }]) {
+      expectAgreement(await compare(s, c, fixture), c, `fixture ${c.optimizer}`);
+    }
   });
 
   it.each([false, true])('10 create / train / dispose cycles (shared device: %s) hand back every GPU byte', async (share) => {

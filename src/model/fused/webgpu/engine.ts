@@ -134,6 +134,8 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
   readonly epsilon: number;
   readonly adapter: string;
   dispatchesPerStep = 0;
+  /** Largest training batch so far (bounds the evaluation chunks). */
+  private trainB = 0;
   private readonly device: GPUDevice;
   private readonly ownsDevice: boolean;
   private readonly tuning: FusedWebgpuTuning;
@@ -487,6 +489,7 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
     const staging = this.nextStaging();
     const { chunk, splits } = this.plan(B, T);
     this.ensureBatch(B, T, true, chunk, splits);
+    this.trainB = Math.max(this.trainB, B);
     this.upload(x, labels, B, T, D);
     this.dispatchesPerStep = this.encodeStep(B, T, true, staging);
     if (this.optimizer === 'adam') {
@@ -499,9 +502,9 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
 
   async evaluate(x: Float32Array, labels: Int32Array, B: number, T: number, D: number): Promise<{ loss: number; acc: number }> {
     this.checkBatch(x, labels, B, T, D);
-    // Chunks no larger than the training batch (or 64): evaluation then fits the training buffers.
-    const capB = this.hist ? Math.max(64, Math.floor(this.hist.size / 4 / (2 * this.hiddenSize))) : 64;
-    const E = Math.min(B, capB);
+    // Chunks no larger than the largest training batch (or 64): evaluation keeps only 2 history
+    // slots, so it then fits in the buffers training already holds.
+    const E = Math.min(B, Math.max(64, this.trainB));
     const per = T * D;
     const reads: Promise<Float32Array>[] = [];
     for (let start = 0; start < B; start += E) {
