@@ -114,9 +114,13 @@ async function compare(c: CompareCase, fixture?: { tensors: RnnWeights; x: numbe
   }
 }
 
-/** n create / train one step / dispose cycles: gpuBytes while alive, after dispose, and the page's live total. */
-async function cycles(n: number, shareDevice: boolean): Promise<{ alive: number[]; afterDispose: number[]; live: number[] }> {
-  const alive: number[] = [], afterDispose: number[] = [], live: number[] = [];
+/**
+ * n create / train one step / evaluate / dispose cycles: gpuBytes while alive, after dispose, the
+ * page's live total, and whether the device reads as lost after dispose (the engine destroys a
+ * device it created, never the caller's).
+ */
+async function cycles(n: number, shareDevice: boolean): Promise<{ alive: number[]; afterDispose: number[]; live: number[]; lostAfterDispose: boolean[] }> {
+  const alive: number[] = [], afterDispose: number[] = [], live: number[] = [], lostAfterDispose: boolean[] = [];
   let device: GPUDevice | undefined;
   if (shareDevice) {
     const adapter = await navigator.gpu.requestAdapter();
@@ -132,9 +136,42 @@ async function cycles(n: number, shareDevice: boolean): Promise<{ alive: number[
     t.dispose();
     afterDispose.push(t.gpuBytes);
     live.push(fusedWebgpuLiveBytes());
+    // device.lost settles asynchronously after destroy(): give it up to a second.
+    for (let w = 0; w < 20 && !t.isLost(); w++) await new Promise((r) => setTimeout(r, 50));
+    lostAfterDispose.push(t.isLost());
   }
   device?.destroy();
-  return { alive, afterDispose, live };
+  return { alive, afterDispose, live, lostAfterDispose };
+}
+
+/**
+ * A lost device: the engine on a caller's device that is then destroyed must report isLost() and
+ * refuse to train with a message naming the loss; bad labels are refused by name before that.
+ */
+async function lostDevice(): Promise<{ badLabel: string; lost: boolean; trainError: string }> {
+  const adapter = await navigator.gpu.requestAdapter();
+  const device = await adapter?.requestDevice();
+  if (!device) throw new Error('no WebGPU device');
+  const t = await createFusedWebgpuTrainer({ inputSize: 1, hiddenSize: 8, numClasses: 10, seed: 1 }, device);
+  const { x, y } = batch(1, 4, 5, 1, 10);
+  let badLabel = '';
+  try {
+    await t.trainBatch(x, Int32Array.of(0, 1, 10, 2), 4, 5, 1);
+  } catch (e) {
+    badLabel = String(e);
+  }
+  await t.trainBatch(x, y, 4, 5, 1);
+  device.destroy();
+  await device.lost;
+  let trainError = '';
+  try {
+    await t.trainBatch(x, y, 4, 5, 1);
+  } catch (e) {
+    trainError = String(e);
+  }
+  const lost = t.isLost();
+  t.dispose();
+  return { badLabel, lost, trainError };
 }
 
 /** Median ms per training step after `warmup` steps, and one evaluation (forward + readout) of the same batch (for reports; tests never assert on time). */
@@ -165,10 +202,11 @@ declare global {
       available: typeof webgpuAvailable;
       compare: typeof compare;
       cycles: typeof cycles;
+      lostDevice: typeof lostDevice;
       time: typeof time;
     };
   }
 }
 
-window.__webgpuCheck = { available: webgpuAvailable, compare, cycles, time };
+window.__webgpuCheck = { available: webgpuAvailable, compare, cycles, lostDevice, time };
 document.getElementById('out')!.textContent = 'ready: window.__webgpuCheck';

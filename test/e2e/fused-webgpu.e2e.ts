@@ -139,6 +139,15 @@ describe('fused-webgpu engine matches FastRnn in Chromium (WebGPU on SwiftShader
     expect(r.alive.every((b) => b > 0 && b === r.alive[0])).toBe(true);
     expect(r.afterDispose).toEqual(Array(10).fill(0));
     expect(r.live).toEqual(Array(10).fill(0));
+    // dispose() destroys the device the engine created, and only that one.
+    expect(r.lostAfterDispose).toEqual(Array(10).fill(!share));
+  });
+
+  it('a lost device is reported and refuses to train; a label out of range is refused by name', async () => {
+    const r = await s.page.evaluate(() => window.__webgpuCheck!.lostDevice());
+    expect(r.badLabel).toMatch(/label 10 of sample 2 is not in 0\.\.9/);
+    expect(r.lost).toBe(true);
+    expect(r.trainError).toMatch(/WebGPU device lost/);
   });
 
   it('no console errors or page errors', () => {
