@@ -4,7 +4,7 @@
  * window.__webgpuCheck for test/e2e/fused-webgpu.e2e.ts (page.evaluate) and for timing by hand.
  * Nothing here decides pass or fail: the test asserts on the numbers.
  */
-import { createFusedWebgpuTrainer, fusedWebgpuLiveBytes, webgpuAvailable, type FusedWebgpuTuning } from '../model/fused/webgpu/engine';
+import { createFusedWebgpuTrainer, fusedWebgpuLiveBytes, webgpuAvailable, type FusedWebgpuTuning } from '../model/fused/webgpu';
 import { FastRnn } from '../model/fast/engine';
 import { createJsKernels } from '../model/fast/kernels';
 import { RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../model/init';

@@ -113,7 +113,6 @@ async function requestEngineDevice(): Promise<{ device: GPUDevice; adapter: stri
       maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
       maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
       maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
-      maxStorageBuffersPerShaderStage: Math.min(l.maxStorageBuffersPerShaderStage, 8),
     },
   });
   return { device, adapter: await adapterName(adapter) };
