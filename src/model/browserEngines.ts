@@ -10,6 +10,19 @@ import { fastEngineEntries, tfjsEngineEntry } from './engines';
 import { startTfjsBackend } from './backend';
 import { isContextLost, loseContext, resetWebglBackend } from './gpuContext';
 import { createFusedWebglTrainer, fusedWebglSupport } from './fused/webgl';
+import { createFusedWebgpuTrainer, webgpuAvailable } from './fused/webgpu';
+
+/** fused-webgpu: WGSL compute on a device of its own (needs navigator.gpu: a secure context and an adapter). */
+const fusedWebgpuEntry: EngineEntry = {
+  id: 'fused-webgpu',
+  gpu: true,
+  fallback: ['fused-webgl', 'tfjs-webgl', 'fast-wasm'],
+  async available() {
+    const a = await webgpuAvailable();
+    return a.ok ? { ok: true, info: { engine: 'fused-webgpu', renderer: a.adapter, floatPrecision: 32 } } : { ok: false, why: a.why };
+  },
+  create: (o) => createFusedWebgpuTrainer(o),
+};
 
 /** fused-webgl: WebGL2 fragment shaders on a context of its own, float32 render targets required. */
 const fusedWebglEntry: EngineEntry = {
@@ -31,6 +44,7 @@ export function browserEngineRegistry(appBase: string): EngineRegistry {
     return res.arrayBuffer();
   };
   return {
+    'fused-webgpu': fusedWebgpuEntry,
     'fused-webgl': fusedWebglEntry,
     ...fastEngineEntries(loadKernels),
     'tfjs-webgl': tfjsEngineEntry('tfjs-webgl', () => startTfjsBackend('webgl'), { lost: isContextLost, loseContext, reset: resetWebglBackend }),
