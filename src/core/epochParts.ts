@@ -25,8 +25,14 @@ import { alignmentSummary, probeDynamics, trackedQVectors, type AnalysisProbe, t
 import { defaultAlignmentSteps, type ProbeStepAlignment } from './dynamics/alignment';
 import { flipTestOn, inputGradientsFor } from './flipAnalysis';
 import {
-  capKList, createRecurrentFlipEvaluator, fig4Softmax, flipSummaryForSnapshot, singlePixelFlipMap,
-  type FlipEvaluator, type FlipJob, type RecurrentFlipEvaluator,
+  capKList,
+  createRecurrentFlipEvaluator,
+  fig4Softmax,
+  flipSummaryForSnapshot,
+  singlePixelFlipMap,
+  type FlipEvaluator,
+  type FlipJob,
+  type RecurrentFlipEvaluator,
 } from './sensitivity';
 
 /**
@@ -63,7 +69,13 @@ export interface EpochPlan {
 }
 
 /** Fixes the plan of one epoch's analysis (B probes of T steps, D inputs) from analyzeEpoch's options. */
-export function planEpoch(weights: ModelWeights, B: number, T: number, D: number, opts: Omit<EpochAnalysisOptions, 'onProgress'>): EpochPlan {
+export function planEpoch(
+  weights: ModelWeights,
+  B: number,
+  T: number,
+  D: number,
+  opts: Omit<EpochAnalysisOptions, 'onProgress'>,
+): EpochPlan {
   const N = weights.hiddenSize;
   const S = weights.arch === 'lstm' ? 2 * N : N;
   const k = Math.max(1, Math.min(opts.k, S));
@@ -102,7 +114,13 @@ export function planEpoch(weights: ModelWeights, B: number, T: number, D: number
 
 /** The probes b0..b1-1 of inputs [B*T*D] / labels [B] as their own probe set. */
 function subProbe(inputs: Float64Array, labels: ArrayLike<number>, T: number, D: number, b0: number, b1: number): AnalysisProbe {
-  return { B: b1 - b0, T, D, inputs: inputs.subarray(b0 * T * D, b1 * T * D), labels: Int32Array.from(Array.prototype.slice.call(labels, b0, b1) as number[]) };
+  return {
+    B: b1 - b0,
+    T,
+    D,
+    inputs: inputs.subarray(b0 * T * D, b1 * T * D),
+    labels: Int32Array.from(Array.prototype.slice.call(labels, b0, b1) as number[]),
+  };
 }
 
 /**
@@ -125,13 +143,26 @@ export interface DynamicsPart extends ProbeDynamics {
  * `evaluatorOut`, when given, receives the part's flip evaluator (a single-pass caller reuses it).
  */
 export function dynamicsPart(
-  weights: ModelWeights, inputs: Float64Array, labels: ArrayLike<number>, plan: EpochPlan, b0: number, b1: number,
-  onProgress?: PartProgress, evaluatorOut?: (ev: RecurrentFlipEvaluator) => void,
+  weights: ModelWeights,
+  inputs: Float64Array,
+  labels: ArrayLike<number>,
+  plan: EpochPlan,
+  b0: number,
+  b1: number,
+  onProgress?: PartProgress,
+  evaluatorOut?: (ev: RecurrentFlipEvaluator) => void,
 ): DynamicsPart {
   const { T, D, k, kA, B } = plan;
   const probe = subProbe(inputs, labels, T, D, b0, b1);
-  const d = probeDynamics(weights, probe, k, kA, plan.alignSteps, b0 === 0,
-    onProgress && ((phase, done) => onProgress(phase === 'lyapunov' ? 'Lyapunov vectors' : 'alignment', done / B)));
+  const d = probeDynamics(
+    weights,
+    probe,
+    k,
+    kA,
+    plan.alignSteps,
+    b0 === 0,
+    onProgress && ((phase, done) => onProgress(phase === 'lyapunov' ? 'Lyapunov vectors' : 'alignment', done / B)),
+  );
   const ev = createRecurrentFlipEvaluator(weights, probe.inputs, probe.labels, b1 - b0, T, D);
   evaluatorOut?.(ev);
   return { b0, b1, ...d, inputGradients: inputGradientsFor(weights, probe, ev) };
@@ -159,6 +190,8 @@ export interface FlipPlan {
   /** dL/dx_t [B][T][D]. */
   inputGradients: Float64Array;
   calls: FlipCall[];
+  /** Jobs per phase over all calls and probes (progress denominators, kept by restrictFlipPlan). */
+  phaseJobs: Partial<Record<AnalysisPhase, number>>;
 }
 
 function packJobs(jobs: FlipJob[]): PackedJobs {
@@ -175,12 +208,20 @@ function packJobs(jobs: FlipJob[]): PackedJobs {
 
 /** Runs the flip phase (flip test, single-step map, Fig 4) on `ev`; the phase tag says which part is running. */
 function flipPhase(
-  probe: AnalysisProbe, lnR: ArrayLike<number>, plan: EpochPlan, inputGradients: Float64Array,
-  ev: FlipEvaluator, setPhase: (phase: AnalysisPhase) => void,
+  probe: AnalysisProbe,
+  lnR: ArrayLike<number>,
+  plan: EpochPlan,
+  inputGradients: Float64Array,
+  ev: FlipEvaluator,
+  setPhase: (phase: AnalysisPhase) => void,
 ): EpochAnalysis['flip'] {
   setPhase('flip test');
   const result = flipTestOn(probe, lnR, plan.k, ev, inputGradients, {
-    n: plan.n, kList: plan.kList, draws: plan.R, matchedDraws: plan.Rm, seed: plan.seed,
+    n: plan.n,
+    kList: plan.kList,
+    draws: plan.R,
+    matchedDraws: plan.Rm,
+    seed: plan.seed,
   });
   setPhase('single-pixel map');
   const single = plan.withSingle ? singlePixelFlipMap(ev) : null;
@@ -193,7 +234,11 @@ function flipPhase(
 
 /** Stage 2: merges the dynamics parts (any split, any order given) and records the flip phase's jobs. */
 export function planFlip(
-  weights: ModelWeights, inputs: Float64Array, labels: ArrayLike<number>, plan: EpochPlan, parts: DynamicsPart[],
+  weights: ModelWeights,
+  inputs: Float64Array,
+  labels: ArrayLike<number>,
+  plan: EpochPlan,
+  parts: DynamicsPart[],
 ): FlipPlan {
   const { B, T, D, N, k, kA } = plan;
   const sorted = [...parts].sort((a, b) => a.b0 - b.b0);
@@ -215,9 +260,18 @@ export function planFlip(
     saturated += p.saturated;
     if (p.alignment) per.push(...p.alignment);
   }
-  const alignment: AlignmentSummary | null = weights.arch === 'rnn'
-    ? alignmentSummary(per, weights, N, kA, Math.min(ANALYSIS_DEFAULTS.alignQVectors, N), ANALYSIS_DEFAULTS.overlapM.filter((m) => m <= N), plan.seed)
-    : null;
+  const alignment: AlignmentSummary | null =
+    weights.arch === 'rnn'
+      ? alignmentSummary(
+          per,
+          weights,
+          N,
+          kA,
+          Math.min(ANALYSIS_DEFAULTS.alignQVectors, N),
+          ANALYSIS_DEFAULTS.overlapM.filter((m) => m <= N),
+          plan.seed,
+        )
+      : null;
   const dynamics = { lnR, spectrum, saturation: saturated / (B * T * N), qrGradRelErr: sorted[0].qrGradRelErr ?? NaN, alignment };
 
   // The recording evaluator answers zeros: the jobs asked for never depend on the answers.
@@ -225,7 +279,9 @@ export function planFlip(
   const calls: FlipCall[] = [];
   let phase: AnalysisPhase = 'flip test';
   const recorder: FlipEvaluator = {
-    B, T, D,
+    B,
+    T,
+    D,
     baseLoss: new Float64Array(B),
     losses: (jobs) => {
       calls.push({ kind: 'losses', phase, jobs: packJobs(jobs) });
@@ -237,7 +293,26 @@ export function planFlip(
     },
   };
   flipPhase({ B, T, D, inputs, labels }, lnR, plan, inputGradients, recorder, (p) => (phase = p));
-  return { plan, dynamics, inputGradients, calls };
+  const phaseJobs: Partial<Record<AnalysisPhase, number>> = {};
+  for (const c of calls) phaseJobs[c.phase] = (phaseJobs[c.phase] ?? 0) + c.jobs.probe.length;
+  return { plan, dynamics, inputGradients, calls, phaseJobs };
+}
+
+/**
+ * The part of a FlipPlan that flipPart(b0, b1) reads: every call's jobs of probes b0..b1-1 only
+ * (same order, same global probe indices), without the dynamics. Cheaper to post to a worker;
+ * flipPart gives the same result on it as on the whole plan.
+ */
+export function restrictFlipPlan(fp: FlipPlan, b0: number, b1: number): FlipPlan {
+  const calls = fp.calls.map((call) => {
+    const keep: FlipJob[] = [];
+    const { probe, start, steps } = call.jobs;
+    for (let m = 0; m < probe.length; m++)
+      if (probe[m] >= b0 && probe[m] < b1) keep.push({ probe: probe[m], steps: steps.subarray(start[m], start[m + 1]) });
+    return { ...call, jobs: packJobs(keep) };
+  });
+  const dynamics = { lnR: [], spectrum: [], saturation: fp.dynamics.saturation, qrGradRelErr: fp.dynamics.qrGradRelErr, alignment: null };
+  return { plan: fp.plan, dynamics, inputGradients: new Float64Array(0), calls, phaseJobs: fp.phaseJobs };
 }
 
 /** Stage 3 result for probes b0..b1-1: per call, the outputs of that call's jobs of these probes, in order. */
@@ -256,20 +331,26 @@ export interface FlipPart {
  * restricted to these probes, so the evaluator's per-probe blocks are the single pass's.
  */
 export function flipPart(
-  weights: ModelWeights, inputs: Float64Array, labels: ArrayLike<number>, fp: FlipPlan, b0: number, b1: number,
-  onProgress?: PartProgress, ev?: RecurrentFlipEvaluator,
+  weights: ModelWeights,
+  inputs: Float64Array,
+  labels: ArrayLike<number>,
+  fp: FlipPlan,
+  b0: number,
+  b1: number,
+  onProgress?: PartProgress,
+  ev?: RecurrentFlipEvaluator,
 ): FlipPart {
   const { T, D, cost } = fp.plan;
   const probe = subProbe(inputs, labels, T, D, b0, b1);
   const evaluator = ev ?? createRecurrentFlipEvaluator(weights, probe.inputs, probe.labels, b1 - b0, T, D);
-  const phaseJobs: Partial<Record<AnalysisPhase, number>> = {};
-  for (const c of fp.calls) phaseJobs[c.phase] = (phaseJobs[c.phase] ?? 0) + c.jobs.probe.length;
+  const phaseJobs = fp.phaseJobs;
   const done: Partial<Record<AnalysisPhase, number>> = {};
   const outputs: Float64Array[] = [];
   for (const call of fp.calls) {
     const jobs: FlipJob[] = [];
     const { probe: pr, start, steps } = call.jobs;
-    for (let m = 0; m < pr.length; m++) if (pr[m] >= b0 && pr[m] < b1) jobs.push({ probe: pr[m] - b0, steps: steps.subarray(start[m], start[m + 1]) });
+    for (let m = 0; m < pr.length; m++)
+      if (pr[m] >= b0 && pr[m] < b1) jobs.push({ probe: pr[m] - b0, steps: steps.subarray(start[m], start[m + 1]) });
     if (onProgress && cost[call.phase] > 0) {
       const total = phaseJobs[call.phase]!;
       evaluator.onJobsDone((m) => onProgress(call.phase, Math.min(1, (done[call.phase] = (done[call.phase] ?? 0) + m) / total)));
@@ -281,11 +362,19 @@ export function flipPart(
 }
 
 /** Stage 4: replays the flip phase on the parts' outputs (any split) and assembles the EpochAnalysis. */
-export function mergeEpoch(weights: ModelWeights, inputs: Float64Array, labels: ArrayLike<number>, fp: FlipPlan, parts: FlipPart[]): EpochAnalysis {
+export function mergeEpoch(
+  weights: ModelWeights,
+  inputs: Float64Array,
+  labels: ArrayLike<number>,
+  fp: FlipPlan,
+  parts: FlipPart[],
+): EpochAnalysis {
   const { B, T, D, N, k } = fp.plan;
   const C = weights.numClasses;
   const partOf = new Int32Array(B).fill(-1);
-  parts.forEach((p, i) => { for (let b = p.b0; b < p.b1; b++) partOf[b] = i; });
+  parts.forEach((p, i) => {
+    for (let b = p.b0; b < p.b1; b++) partOf[b] = i;
+  });
   if (partOf.some((i) => i < 0)) throw new Error('flip parts do not cover every probe');
   const baseLoss = new Float64Array(B);
   for (const p of parts) baseLoss.set(p.baseLoss, p.b0);
@@ -309,7 +398,10 @@ export function mergeEpoch(weights: ModelWeights, inputs: Float64Array, labels: 
     return full[next++];
   };
   const replay: FlipEvaluator = {
-    B, T, D, baseLoss,
+    B,
+    T,
+    D,
+    baseLoss,
     losses: (jobs) => take('losses', jobs.length),
     logits: (jobs) => ({ logits: take('logits', jobs.length), C }),
   };

@@ -7,7 +7,16 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeEpoch, type EpochAnalysis } from '../../src/core/epochSnapshot';
-import { dynamicsPart, flipPart, mergeEpoch, planEpoch, planFlip, probeRanges, progressMerger } from '../../src/core/epochParts';
+import {
+  dynamicsPart,
+  flipPart,
+  mergeEpoch,
+  planEpoch,
+  planFlip,
+  probeRanges,
+  progressMerger,
+  restrictFlipPlan,
+} from '../../src/core/epochParts';
 import type { ModelWeights } from '../../src/core/formats/model';
 import { setAnalysisKernels, type AnalysisKernels } from '../../src/core/kernels';
 import { createWasmAnalysisKernels, wasmSimdAvailable } from '../../src/core/kernels/wasm';
@@ -15,13 +24,21 @@ import { createRng } from '../../src/core/rng';
 import { loadFixture } from './dynamics.fixtures';
 
 /** Runs the four stages over `ranges`, handing parts to the merges in reverse order (order must not matter). */
-function fromParts(w: ModelWeights, inputs: Float64Array, labels: number[], T: number, D: number, opts: { k: number; n: number; draws: number; seed: number }, ranges: [number, number][]): EpochAnalysis {
+function fromParts(
+  w: ModelWeights,
+  inputs: Float64Array,
+  labels: number[],
+  T: number,
+  D: number,
+  opts: { k: number; n: number; draws: number; seed: number },
+  ranges: [number, number][],
+): EpochAnalysis {
   const plan = planEpoch(w, labels.length, T, D, opts);
   const dyn = ranges.map(([b0, b1]) => dynamicsPart(w, inputs, labels, plan, b0, b1)).reverse();
   const fp = planFlip(w, inputs, labels, plan, dyn);
-  // Through a structured clone, as between workers.
+  // Through a structured clone and restricted to each part's probes, as the pool posts it.
   const fpCopy = structuredClone(fp);
-  const flips = ranges.map(([b0, b1]) => structuredClone(flipPart(w, inputs, labels, fpCopy, b0, b1))).reverse();
+  const flips = ranges.map(([b0, b1]) => structuredClone(flipPart(w, inputs, labels, restrictFlipPlan(fpCopy, b0, b1), b0, b1))).reverse();
   return mergeEpoch(w, inputs, labels, fp, flips);
 }
 
@@ -35,17 +52,25 @@ function quickModel(): ModelWeights {
   const N = 32;
   const D = 28;
   return {
-    arch: 'rnn', inputSize: D, hiddenSize: N, numClasses: 10,
+    arch: 'rnn',
+    inputSize: D,
+    hiddenSize: N,
+    numClasses: 10,
     tensors: {
-      weight_ih_l0: randn(N * D, 1, 1 / Math.sqrt(D)), weight_hh_l0: randn(N * N, 2, 1.2 / Math.sqrt(N)), bias_ih_l0: randn(N, 3, 0.1),
-      bias_hh_l0: randn(N, 4, 0.1), 'fc.weight': randn(10 * N, 5, 1 / Math.sqrt(N)), 'fc.bias': randn(10, 6, 0.1),
+      weight_ih_l0: randn(N * D, 1, 1 / Math.sqrt(D)),
+      weight_hh_l0: randn(N * N, 2, 1.2 / Math.sqrt(N)),
+      bias_ih_l0: randn(N, 3, 0.1),
+      bias_hh_l0: randn(N, 4, 0.1),
+      'fc.weight': randn(10 * N, 5, 1 / Math.sqrt(N)),
+      'fc.bias': randn(10, 6, 0.1),
     },
   };
 }
 
 let wasm: AnalysisKernels | null = null;
 beforeAll(async () => {
-  if (wasmSimdAvailable()) wasm = await createWasmAnalysisKernels(readFileSync(new URL('../../public/kernels/analysis.wasm', import.meta.url)));
+  if (wasmSimdAvailable())
+    wasm = await createWasmAnalysisKernels(readFileSync(new URL('../../public/kernels/analysis.wasm', import.meta.url)));
 });
 
 describe('analyzeEpoch from parts equals the single pass exactly', () => {
@@ -59,7 +84,13 @@ describe('analyzeEpoch from parts equals the single pass exactly', () => {
       expect(B).toBeGreaterThanOrEqual(3);
       const each = Array.from({ length: B }, (_, b) => [b, b + 1] as [number, number]);
       expect(fromParts(weights, probe.inputs, labels, probe.T, probe.D, opts, each)).toStrictEqual(single);
-      expect(fromParts(weights, probe.inputs, labels, probe.T, probe.D, opts, [[0, 1], [1, B - 1], [B - 1, B]])).toStrictEqual(single);
+      expect(
+        fromParts(weights, probe.inputs, labels, probe.T, probe.D, opts, [
+          [0, 1],
+          [1, B - 1],
+          [B - 1, B],
+        ]),
+      ).toStrictEqual(single);
     });
   }
 
@@ -88,8 +119,15 @@ describe('analyzeEpoch from parts equals the single pass exactly', () => {
 
 describe('probeRanges and progressMerger', () => {
   it('probeRanges covers 0..B-1 contiguously with near-equal parts, never more parts than probes', () => {
-    expect(probeRanges(16, 3)).toEqual([[0, 5], [5, 10], [10, 16]]);
-    expect(probeRanges(2, 7)).toEqual([[0, 1], [1, 2]]);
+    expect(probeRanges(16, 3)).toEqual([
+      [0, 5],
+      [5, 10],
+      [10, 16],
+    ]);
+    expect(probeRanges(2, 7)).toEqual([
+      [0, 1],
+      [1, 2],
+    ]);
     expect(probeRanges(5, 1)).toEqual([[0, 5]]);
   });
 
