@@ -3,6 +3,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { runCli, useWasmAnalysisKernels } = await import('../src/cli/main.ts');
+const { runCliAsync, useWasmAnalysisKernels } = await import('../src/cli/main.ts');
 await useWasmAnalysisKernels();
-process.exitCode = runCli(process.argv.slice(2));
+process.exitCode = await runCliAsync(process.argv.slice(2));

@@ -1,6 +1,6 @@
 /**
  * `ftle-lab analyze --model m.json --probe p.json --out a.json [--k K] [--log2] [--flip]
- *  [--align-steps 7,14,28] [--seed S]`
+ *  [--align-steps 7,14,28] [--seed S] [--workers N]`
  * Runs the float64 analysis (src/core/analyze.ts) on a model and probe file and writes
  * `ftle-lab.analysis/v1`. Any problem with the files or flags: ONE line on stderr naming it,
  * exit code 2 (never a stack trace). Exported `runCli` is what tests and bin/ftle-lab.mjs call.
@@ -10,11 +10,14 @@ import { analyzeModel } from '../core/analyze';
 import { FormatError } from '../core/formats/errors';
 import { parseModelJson } from '../core/formats/model';
 import { parseProbeJson } from '../core/formats/probe';
-import { setAnalysisKernels } from '../core/kernels';
+import { getAnalysisKernels, setAnalysisKernels } from '../core/kernels';
+import { checkProbeForModel } from '../core/formats/probe';
+import type { FlipEvaluator } from '../core/sensitivity';
+import { createParallelFlipEvaluator } from './parallelFlip';
 import { createWasmAnalysisKernels, wasmSimdAvailable } from '../core/kernels/wasm';
 
 export const USAGE =
-  'usage: ftle-lab analyze --model m.json --probe p.json --out a.json [--k K] [--log2] [--flip [--flip-n N] [--flip-k 1,2,5] [--draws R]] [--align-steps 7,14,28] [--seed S]';
+  'usage: ftle-lab analyze --model m.json --probe p.json --out a.json [--k K] [--log2] [--flip [--flip-n N] [--flip-k 1,2,5] [--draws R]] [--align-steps 7,14,28] [--seed S] [--workers N]';
 
 /** A problem the user can fix (bad flag or file): reported as one line, exit code 2. */
 export class UsageError extends Error {}
@@ -32,6 +35,8 @@ interface AnalyzeArgs {
   flipN?: number;
   flipK?: number[];
   draws?: number;
+  /** Threads for the flip test (worker_threads; the output does not depend on it). Default 1. */
+  workers: number;
 }
 
 const positiveInt = (flag: string, v: string): number => {
@@ -42,7 +47,7 @@ const positiveInt = (flag: string, v: string): number => {
 
 /** Parses the arguments after `analyze`; throws UsageError naming the flag. */
 export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
-  const a: Partial<AnalyzeArgs> & { log2: boolean; flip: boolean } = { log2: false, flip: false };
+  const a: Partial<AnalyzeArgs> & { log2: boolean; flip: boolean; workers: number } = { log2: false, flip: false, workers: 1 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -87,6 +92,9 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
       case '--draws':
         a.draws = positiveInt('--draws', value());
         break;
+      case '--workers':
+        a.workers = positiveInt('--workers', value());
+        break;
       default:
         throw new UsageError(`unknown flag "${flag}" (${USAGE})`);
     }
@@ -103,29 +111,43 @@ function readText(path: string, what: string): string {
   }
 }
 
-/** Runs `analyze`; returns the written analysis object. Throws UsageError / FormatError on bad input. */
-export function runAnalyze(argv: string[]): Record<string, unknown> {
+interface PreparedAnalyze {
+  args: AnalyzeArgs;
+  weights: ReturnType<typeof parseModelJson>;
+  probe: ReturnType<typeof parseProbeJson>;
+}
+
+/** Re-throws a FormatError as a UsageError prefixed with the file it came from. */
+function prefixed<T>(what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof FormatError) throw new UsageError(`${what} ${e.message}`);
+    throw e;
+  }
+}
+
+/** Parses the flags and reads and checks the model and probe files. */
+function prepareAnalyze(argv: string[]): PreparedAnalyze {
   const args = parseAnalyzeArgs(argv);
-  const prefix = (what: string, f: () => unknown) => {
-    try {
-      return f();
-    } catch (e) {
-      if (e instanceof FormatError) throw new UsageError(`${what} ${e.message}`);
-      throw e;
-    }
-  };
-  const weights = prefix(`--model ${args.model}:`, () => parseModelJson(readText(args.model, '--model'))) as ReturnType<typeof parseModelJson>;
-  const probe = prefix(`--probe ${args.probe}:`, () => parseProbeJson(readText(args.probe, '--probe'))) as ReturnType<typeof parseProbeJson>;
+  const weights = prefixed(`--model ${args.model}:`, () => parseModelJson(readText(args.model, '--model')));
+  const probe = prefixed(`--probe ${args.probe}:`, () => parseProbeJson(readText(args.probe, '--probe')));
   const S = weights.arch === 'lstm' ? 2 * weights.hiddenSize : weights.hiddenSize;
   if (args.k !== undefined && args.k > S) throw new UsageError(`--k: ${args.k} exceeds the state size ${S}`);
   if (args.alignSteps) for (const t of args.alignSteps) if (t > probe.T) throw new UsageError(`--align-steps: ${t} exceeds T = ${probe.T}`);
-  const result = prefix(`--probe ${args.probe}:`, () =>
+  return { args, weights, probe };
+}
+
+/** Analyses and writes the file; `flipEvaluator` runs the flip jobs (default: this thread). */
+function finishAnalyze({ args, weights, probe }: PreparedAnalyze, flipEvaluator?: FlipEvaluator): Record<string, unknown> {
+  const result = prefixed(`--probe ${args.probe}:`, () =>
     analyzeModel(weights, probe, {
       k: args.k,
       logBase: args.log2 ? '2' : 'e',
       flip: args.flip ? { seed: args.seed, n: args.flipN, kList: args.flipK, R: args.draws } : false,
       alignSteps: args.alignSteps,
       seed: args.seed,
+      flipEvaluator,
     }),
   ) as Record<string, unknown>;
   try {
@@ -134,6 +156,31 @@ export function runAnalyze(argv: string[]): Record<string, unknown> {
     throw new UsageError(`--out ${args.out}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return result;
+}
+
+/**
+ * Runs `analyze` on this thread (synchronous; --workers is accepted and the result is the same,
+ * computed on one thread); returns the written analysis object. Throws UsageError / FormatError on bad input.
+ */
+export function runAnalyze(argv: string[]): Record<string, unknown> {
+  return finishAnalyze(prepareAnalyze(argv));
+}
+
+/**
+ * Runs `analyze` with the flip test on --workers threads (worker_threads, parallelFlip.ts) when
+ * more than one is asked for and --flip is on; same file as runAnalyze, bit for bit.
+ */
+export async function runAnalyzeAsync(argv: string[]): Promise<Record<string, unknown>> {
+  const prepared = prepareAnalyze(argv);
+  if (!(prepared.args.flip && prepared.args.workers > 1)) return finishAnalyze(prepared);
+  const { weights, probe } = prepared;
+  prefixed(`--probe ${prepared.args.probe}:`, () => checkProbeForModel(probe, weights));
+  const ev = await createParallelFlipEvaluator(weights, probe, prepared.args.workers, getAnalysisKernels().kind === 'wasm-simd');
+  try {
+    return finishAnalyze(prepared, ev);
+  } finally {
+    ev.close();
+  }
 }
 
 /**
@@ -150,29 +197,52 @@ export async function useWasmAnalysisKernels(): Promise<'wasm-simd' | 'js'> {
   }
 }
 
+/** Maps an error to the CLI's exit code and one stderr line (see runCli). */
+function exitCodeFor(e: unknown, stderr: (line: string) => void): number {
+  if (e instanceof UsageError || e instanceof FormatError || e instanceof RangeError) {
+    stderr(`ftle-lab: ${e.message.split('\n')[0]}`);
+    return 2;
+  }
+  stderr(`ftle-lab: internal error: ${(e as Error).message?.split('\n')[0] ?? String(e)}`);
+  if (process.env.FTLE_LAB_DEBUG) stderr(String((e as Error).stack));
+  return 1;
+}
+
+/** The commands without `analyze`'s work: usage, help, unknown command. Returns an exit code or null for `analyze`. */
+function otherCommand(command: string | undefined, stderr: (line: string) => void): number | null {
+  if (command === 'analyze') return null;
+  if (command === undefined || command === '--help' || command === '-h') {
+    stderr(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  throw new UsageError(`unknown command "${command}" (${USAGE})`);
+}
+
 /**
  * CLI entry: returns the exit code (0 ok, 2 bad input, 1 internal error). Errors are one line on
- * stderr; set FTLE_LAB_DEBUG=1 to see the stack of an internal error.
+ * stderr; set FTLE_LAB_DEBUG=1 to see the stack of an internal error. Synchronous: one thread.
  */
 export function runCli(argv: string[], stderr: (line: string) => void = (l) => process.stderr.write(l + '\n')): number {
   const [command, ...rest] = argv;
   try {
-    if (command === 'analyze') {
-      runAnalyze(rest);
-      return 0;
-    }
-    if (command === undefined || command === '--help' || command === '-h') {
-      stderr(USAGE);
-      return command === undefined ? 2 : 0;
-    }
-    throw new UsageError(`unknown command "${command}" (${USAGE})`);
+    const code = otherCommand(command, stderr);
+    if (code !== null) return code;
+    runAnalyze(rest);
+    return 0;
   } catch (e) {
-    if (e instanceof UsageError || e instanceof FormatError || e instanceof RangeError) {
-      stderr(`ftle-lab: ${e.message.split('\n')[0]}`);
-      return 2;
-    }
-    stderr(`ftle-lab: internal error: ${(e as Error).message?.split('\n')[0] ?? String(e)}`);
-    if (process.env.FTLE_LAB_DEBUG) stderr(String((e as Error).stack));
-    return 1;
+    return exitCodeFor(e, stderr);
+  }
+}
+
+/** runCli with `--workers N` honoured (the flip test on N threads); what bin/ftle-lab.mjs calls. */
+export async function runCliAsync(argv: string[], stderr: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    const code = otherCommand(command, stderr);
+    if (code !== null) return code;
+    await runAnalyzeAsync(rest);
+    return 0;
+  } catch (e) {
+    return exitCodeFor(e, stderr);
   }
 }

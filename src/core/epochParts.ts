@@ -194,7 +194,8 @@ export interface FlipPlan {
   phaseJobs: Partial<Record<AnalysisPhase, number>>;
 }
 
-function packJobs(jobs: FlipJob[]): PackedJobs {
+/** Packs flip jobs (probe, steps) into PackedJobs. */
+export function packJobs(jobs: FlipJob[]): PackedJobs {
   const start = new Int32Array(jobs.length + 1);
   for (let m = 0; m < jobs.length; m++) start[m + 1] = start[m] + jobs[m].steps.length;
   const steps = new Int32Array(start[jobs.length]);
