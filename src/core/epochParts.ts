@@ -190,7 +190,7 @@ export interface FlipPlan {
   /** dL/dx_t [B][T][D]. */
   inputGradients: Float64Array;
   calls: FlipCall[];
-  /** Jobs per phase over all calls and probes (progress denominators, kept by restrictFlipPlan). */
+  /** Jobs per phase over all calls and probes (progress denominators, kept by splitFlipPlan). */
   phaseJobs: Partial<Record<AnalysisPhase, number>>;
 }
 
@@ -300,20 +300,46 @@ export function planFlip(
 }
 
 /**
- * The part of a FlipPlan that flipPart(b0, b1) reads: every call's jobs of probes b0..b1-1 only
- * (same order, same global probe indices), without the dynamics. Cheaper to post to a worker;
- * flipPart gives the same result on it as on the whole plan.
+ * The parts of a FlipPlan that flipPart(b0, b1) reads, one per range: every call's jobs of that
+ * range's probes only (same order, same global probe indices), without the dynamics. Cheaper to
+ * post to a worker; flipPart gives the same result on it as on the whole plan. One pass over the
+ * jobs (the pool runs this on the UI thread).
  */
-export function restrictFlipPlan(fp: FlipPlan, b0: number, b1: number): FlipPlan {
-  const calls = fp.calls.map((call) => {
-    const keep: FlipJob[] = [];
+export function splitFlipPlan(fp: FlipPlan, ranges: [number, number][]): FlipPlan[] {
+  const B = fp.plan.B;
+  const owner = new Int32Array(B).fill(-1);
+  ranges.forEach(([b0, b1], i) => owner.fill(i, b0, b1));
+  const perRange: FlipCall[][] = ranges.map(() => []);
+  for (const call of fp.calls) {
     const { probe, start, steps } = call.jobs;
-    for (let m = 0; m < probe.length; m++)
-      if (probe[m] >= b0 && probe[m] < b1) keep.push({ probe: probe[m], steps: steps.subarray(start[m], start[m + 1]) });
-    return { ...call, jobs: packJobs(keep) };
-  });
+    const M = probe.length;
+    const jobs = new Int32Array(ranges.length);
+    const stepCount = new Int32Array(ranges.length);
+    for (let m = 0; m < M; m++) {
+      const i = owner[probe[m]];
+      if (i < 0) continue;
+      jobs[i]++;
+      stepCount[i] += start[m + 1] - start[m];
+    }
+    const packs: PackedJobs[] = ranges.map((_, i) => ({
+      probe: new Int32Array(jobs[i]),
+      start: new Int32Array(jobs[i] + 1),
+      steps: new Int32Array(stepCount[i]),
+    }));
+    const at = new Int32Array(ranges.length);
+    for (let m = 0; m < M; m++) {
+      const i = owner[probe[m]];
+      if (i < 0) continue;
+      const pk = packs[i];
+      const j = at[i]++;
+      pk.probe[j] = probe[m];
+      pk.steps.set(steps.subarray(start[m], start[m + 1]), pk.start[j]);
+      pk.start[j + 1] = pk.start[j] + start[m + 1] - start[m];
+    }
+    packs.forEach((jobsOfRange, i) => perRange[i].push({ kind: call.kind, phase: call.phase, jobs: jobsOfRange }));
+  }
   const dynamics = { lnR: [], spectrum: [], saturation: fp.dynamics.saturation, qrGradRelErr: fp.dynamics.qrGradRelErr, alignment: null };
-  return { plan: fp.plan, dynamics, inputGradients: new Float64Array(0), calls, phaseJobs: fp.phaseJobs };
+  return perRange.map((calls) => ({ plan: fp.plan, dynamics, inputGradients: new Float64Array(0), calls, phaseJobs: fp.phaseJobs }));
 }
 
 /** Stage 3 result for probes b0..b1-1: per call, the outputs of that call's jobs of these probes, in order. */

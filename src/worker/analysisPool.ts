@@ -16,7 +16,7 @@ import {
   planEpoch,
   probeRanges,
   progressMerger,
-  restrictFlipPlan,
+  splitFlipPlan,
   type DynamicsPart,
   type FlipPart,
   type FlipPlan,
@@ -189,10 +189,9 @@ export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: (
       ranges.map(([b0, b1]) => run<DynamicsPart>({ type: 'part-dynamics', task: nextTask++, reqId, req, b0, b1 }, `d${b0}`)),
     );
     const fp = await run<FlipPlan>({ type: 'part-plan', task: nextTask++, reqId, req, parts: dyn }, '');
+    const plans = splitFlipPlan(fp, ranges);
     const flips = await Promise.all(
-      ranges.map(([b0, b1]) =>
-        run<FlipPart>({ type: 'part-flip', task: nextTask++, reqId, req, plan: restrictFlipPlan(fp, b0, b1), b0, b1 }, `f${b0}`),
-      ),
+      ranges.map(([b0, b1], i) => run<FlipPart>({ type: 'part-flip', task: nextTask++, reqId, req, plan: plans[i], b0, b1 }, `f${b0}`)),
     );
     const analysis = await run<Extract<AnalyzerEvent, { type: 'analysis' }>['analysis']>(
       { type: 'part-merge', task: nextTask++, reqId, req, plan: fp, parts: flips },

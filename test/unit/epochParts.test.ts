@@ -15,7 +15,7 @@ import {
   planFlip,
   probeRanges,
   progressMerger,
-  restrictFlipPlan,
+  splitFlipPlan,
 } from '../../src/core/epochParts';
 import type { ModelWeights } from '../../src/core/formats/model';
 import { setAnalysisKernels, type AnalysisKernels } from '../../src/core/kernels';
@@ -38,7 +38,8 @@ function fromParts(
   const fp = planFlip(w, inputs, labels, plan, dyn);
   // Through a structured clone and restricted to each part's probes, as the pool posts it.
   const fpCopy = structuredClone(fp);
-  const flips = ranges.map(([b0, b1]) => structuredClone(flipPart(w, inputs, labels, restrictFlipPlan(fpCopy, b0, b1), b0, b1))).reverse();
+  const plans = splitFlipPlan(fpCopy, ranges);
+  const flips = ranges.map(([b0, b1], i) => structuredClone(flipPart(w, inputs, labels, plans[i], b0, b1))).reverse();
   return mergeEpoch(w, inputs, labels, fp, flips);
 }
 
