@@ -183,8 +183,10 @@ export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: (
       emit({ type: 'progress', runId: req.runId, epoch: req.epoch, phase, fraction });
     });
     partReporters.clear();
-    // One task per probe: the finest split, so every worker stays busy and a resize bites at once.
-    const ranges = probeRanges(B, B);
+    // Four tasks per worker (at most one per probe): fine enough that workers stay evenly busy and
+    // a resize bites within a quarter of a stage, coarse enough that per-task set-up (~20 ms of
+    // cell and evaluator per part at the pixel preset) stays small. The split never changes the numbers.
+    const ranges = probeRanges(B, Math.min(B, 4 * target));
     const dyn = await Promise.all(
       ranges.map(([b0, b1]) => run<DynamicsPart>({ type: 'part-dynamics', task: nextTask++, reqId, req, b0, b1 }, `d${b0}`)),
     );
