@@ -59,7 +59,7 @@ function pixelRequest(): AnalyzeRequest {
 }
 
 /** Wall time of one pixel-preset epoch analysis through a pool of `workers` (workers already started and warm). */
-async function epochOnce(workers: number, epoch: number): Promise<{ ms: number; analysis: unknown }> {
+export async function epochOnce(workers: number, epoch: number): Promise<{ ms: number; analysis: unknown }> {
   const pool = createAnalysisPool(benchWorker, workers);
   // Warm-up: start every worker and load its kernels (not timed).
   const warm = { ...pixelRequest(), epoch: 0, config: { ...PRESET_CONFIGS.pixel, draws: 5 } };
@@ -81,7 +81,7 @@ async function epochOnce(workers: number, epoch: number): Promise<{ ms: number; 
 }
 
 /** QR iteration (k = 16, 16 probes, T = 196, N = 128, orthogonal weights) split over `workers` threads. */
-async function qrOnce(workers: number): Promise<{ ms: number; lnR: Float64Array }> {
+export async function qrOnce(workers: number): Promise<{ ms: number; lnR: Float64Array }> {
   const T = 196;
   const N = 128;
   const k = 16;
@@ -152,15 +152,21 @@ export async function coresBenchRows(
   const env = 'node';
   const cfg = PRESET_CONFIGS.pixel;
   let ref: unknown = null;
-  for (const workers of counts) {
-    const times: number[] = [];
-    let identical = true;
-    for (let r = 0; r < reps.epoch; r++) {
+  // Repetitions interleave the worker counts (1, 2, 1, 2, ...) so a burst of load from other
+  // processes hits every count alike.
+  const epochTimes = counts.map(() => [] as number[]);
+  const epochSame = counts.map(() => true);
+  for (let r = 0; r < reps.epoch; r++) {
+    for (const [ci, workers] of counts.entries()) {
       const { ms, analysis } = await epochOnce(workers, 1);
-      times.push(ms);
+      epochTimes[ci].push(ms);
       ref ??= analysis;
-      identical &&= JSON.stringify(analysis) === JSON.stringify(ref);
+      epochSame[ci] &&= JSON.stringify(analysis) === JSON.stringify(ref);
     }
+  }
+  for (const [ci, workers] of counts.entries()) {
+    const times = epochTimes[ci];
+    const identical = epochSame[ci];
     const row = {
       phase: 'analysis',
       what: 'epoch-pixel',
@@ -180,15 +186,19 @@ export async function coresBenchRows(
     rows.push(row);
   }
   let qrRef: Float64Array | null = null;
-  for (const workers of counts) {
-    const times: number[] = [];
-    let identical = true;
-    for (let r = 0; r < reps.qr; r++) {
+  const qrTimes = counts.map(() => [] as number[]);
+  const qrSame = counts.map(() => true);
+  for (let r = 0; r < reps.qr; r++) {
+    for (const [ci, workers] of counts.entries()) {
       const { ms, lnR } = await qrOnce(workers);
-      times.push(ms);
+      qrTimes[ci].push(ms);
       qrRef ??= lnR;
-      identical &&= same(lnR, qrRef);
+      qrSame[ci] &&= same(lnR, qrRef);
     }
+  }
+  for (const [ci, workers] of counts.entries()) {
+    const times = qrTimes[ci];
+    const identical = qrSame[ci];
     const row = {
       phase: 'analysis',
       what: 'qr',
