@@ -94,6 +94,24 @@ export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: (
     slot.worker.onCrash((message) => {
       if (closed) return;
       onCrash(message);
+      // The crashed worker leaves the pool; what it was running fails as an error of its epoch
+      // (the next request still runs, on a fresh worker).
+      const i = slots.indexOf(slot);
+      if (i >= 0) slots.splice(i, 1);
+      slot.worker.terminate();
+      if (slot.task !== null) {
+        const task = running.get(slot.task);
+        running.delete(slot.task);
+        task?.reject(`an analysis worker stopped: ${message}`);
+      }
+      if (whole?.slot === slot) {
+        const { req } = whole;
+        whole = null;
+        busy = false;
+        emit({ type: 'error', runId: req.runId, epoch: req.epoch, message: `the analysis worker stopped: ${message}` });
+        next();
+      }
+      dispatch();
     });
     slots.push(slot);
     return slot;

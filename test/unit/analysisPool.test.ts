@@ -12,8 +12,9 @@ import { PRESET_CONFIGS } from '../../src/core/formats/config';
 import { createRng } from '../../src/core/rng';
 
 /** A fake worker: handles each command on a later macrotask, events cloned as postMessage would. */
-function fakeWorker(stats: { spawned: number; live: number }): PoolWorker {
+function fakeWorker(stats: { spawned: number; live: number; crashOnTask?: number }): PoolWorker {
   let handler: (ev: AnalyzerEvent | AnalysisPartEvent) => void = () => {};
+  let crash: (message: string) => void = () => {};
   let dead = false;
   stats.spawned++;
   stats.live++;
@@ -25,12 +26,13 @@ function fakeWorker(stats: { spawned: number; live: number }): PoolWorker {
       const c = structuredClone(cmd);
       setTimeout(() => {
         if (dead) return;
+        if (c.type !== 'analyze' && c.task === stats.crashOnTask) return crash('boom');
         if (c.type === 'analyze') runWhole(c, send);
         else runPart(c, send);
       }, 0);
     },
     onMessage: (h) => (handler = h),
-    onCrash: () => {},
+    onCrash: (h) => (crash = h),
     terminate: () => {
       if (!dead) stats.live--;
       dead = true;
@@ -148,5 +150,29 @@ describe('analysis pool', () => {
       ['error', 1],
       ['analysis', 2],
     ]);
+  }, 60_000);
+
+  it('a worker crash fails its epoch with an error event, reports the crash, and the next epoch runs on a fresh worker', async () => {
+    const stats = { spawned: 0, live: 0, crashOnTask: 2 };
+    const pool = createAnalysisPool(() => fakeWorker(stats), 3);
+    const crashes: string[] = [];
+    pool.onCrash((m) => crashes.push(m));
+    const done: AnalyzerEvent[] = [];
+    await new Promise<void>((resolve) => {
+      pool.onEvent((ev) => {
+        if (ev.type === 'progress') return;
+        done.push(ev);
+        if (done.length === 2) resolve();
+      });
+      pool.post(request(1));
+      pool.post(request(2));
+    });
+    pool.terminate();
+    expect(crashes).toEqual(['boom']);
+    expect(done.map((e) => [e.type, e.epoch])).toEqual([
+      ['error', 1],
+      ['analysis', 2],
+    ]);
+    expect(stats.spawned).toBeGreaterThanOrEqual(4);
   }, 60_000);
 });
