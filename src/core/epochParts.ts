@@ -380,7 +380,11 @@ export function flipPart(
       if (pr[m] >= b0 && pr[m] < b1) jobs.push({ probe: pr[m] - b0, steps: steps.subarray(start[m], start[m + 1]) });
     if (onProgress && cost[call.phase] > 0) {
       const total = phaseJobs[call.phase]!;
-      evaluator.onJobsDone((m) => onProgress(call.phase, Math.min(1, (done[call.phase] = (done[call.phase] ?? 0) + m) / total)));
+      evaluator.onJobsDone((m) => {
+        const d = (done[call.phase] ?? 0) + m;
+        done[call.phase] = d;
+        onProgress(call.phase, Math.min(1, d / total));
+      });
     }
     outputs.push(call.kind === 'losses' ? evaluator.losses(jobs) : evaluator.logits(jobs).logits);
     evaluator.onJobsDone(null);
