@@ -1,10 +1,12 @@
 /**
  * Every core, in the production build under `vite preview` (which sends COOP/COEP): the page is
  * cross-origin isolated, and with 4 reported cores the analysis runs on a pool of Web Workers
- * (3 idle, 2 while training) whose staged analysis reaches the UI like the single worker's.
+ * (3 idle, 2 while training) whose staged analysis reaches the UI like the single worker's; the
+ * threaded fast engine trains on two Web Worker threads (engine-check.html).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseURL, openSession, type Session } from './browser';
+import type { EngineCheckApi } from '../../src/bench/engineCheck';
 
 describe('cores: cross-origin isolation and the analysis worker pool', () => {
   let s: Session;
@@ -42,6 +44,22 @@ describe('cores: cross-origin isolation and the analysis worker pool', () => {
     console.log(`[e2e] analysis workers started: ${analyzers}`);
     expect(analyzers).toBeGreaterThanOrEqual(2);
     expect(await page.getByTestId('error-banner').count()).toBe(0);
+    expect(s.errors).toEqual([]);
+  });
+
+  it('the threaded fast engine trains on 2 Web Worker threads: reproducible, and FastRnn within float32 rounding', async () => {
+    const { page } = s;
+    await page.goto(`${baseURL()}engine-check.html`);
+    await page.waitForFunction(() => (window as unknown as { __engineCheck?: unknown }).__engineCheck !== undefined, null, {
+      timeout: 60_000,
+    });
+    const r = await page.evaluate(() => (window as unknown as { __engineCheck: EngineCheckApi }).__engineCheck.threaded(2));
+    console.log(`[e2e] threaded: ${JSON.stringify(r)}`);
+    expect(r.note).toBe('');
+    expect(r.threads).toBe(2);
+    expect(r.repeatIdentical).toBe(true);
+    r.lossFast.forEach((l, i) => expect(Math.abs(r.lossThreaded[i] - l)).toBeLessThan(1e-5 * l + 1e-6));
+    expect(r.maxWhhDiff).toBeLessThan(1e-4);
     expect(s.errors).toEqual([]);
   });
 });
