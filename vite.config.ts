@@ -20,6 +20,20 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
 ].join('; ');
 
+/**
+ * Cross-origin isolation (COOP/COEP) for `npm run dev` and `npm run preview`: makes
+ * `crossOriginIsolated` true (SharedArrayBuffer, precise timers). Nothing in the app needs it —
+ * the analysis pool and the threaded fast engine move data by postMessage — so the production
+ * build works the same on static hosts that send no headers; the threaded trainer reports the
+ * flag (ThreadedTrainer.crossOriginIsolated) for the badge. Everything the app loads is
+ * same-origin, so require-corp blocks nothing. With isolation tfjs would pick its threaded wasm
+ * build; src/model/backend.ts keeps WASM_HAS_MULTITHREAD_SUPPORT false (docs/performance.md).
+ */
+export const CROSS_ORIGIN_ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 function cspPlugin(): Plugin {
   return {
     name: 'ftle-lab-csp',
@@ -49,7 +63,8 @@ export default defineConfig({
       input: { index: 'index.html', engineCheck: 'engine-check.html', webgpuCheck: 'webgpu-check.html', bench: 'bench.html' },
     },
   },
-  server: { open: true },
+  server: { open: true, headers: CROSS_ORIGIN_ISOLATION_HEADERS },
+  preview: { headers: CROSS_ORIGIN_ISOLATION_HEADERS },
   test: {
     include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'],
     environment: 'node',

@@ -10,7 +10,7 @@
  *   {"machine": {...}, "results": [rows...], "ratios": [...], "notes": [...]}
  * Each train row carries ratio_vs_torch (median ms / one-thread PyTorch median ms of the same T, N)
  * when PyTorch ran; `ratios` also gives torch_all_cores_ms and torch_cuda_ms. Options (env): BENCH_CONFIGS="T:N,..." (default 28:64,28:128,196:64,196:128,784:64,784:128),
- * BENCH_SKIP="node,chromium,torch,numpy,analysis" (comma list), BENCH_NODE_BACKENDS,
+ * BENCH_SKIP="node,cores,chromium,torch,numpy,analysis" (comma list; cores = the workers/threads rows), BENCH_NODE_BACKENDS,
  * BENCH_BROWSER_BACKENDS (engine ids; see bench-node.mjs and src/bench/main.ts; default every engine
  * each side has), PYTHON (default /usr/bin/python3).
  * Whole run: ~8-10 minutes on the 2-core development machine.
@@ -64,6 +64,14 @@ if (!skip.has('node')) {
   if (r) results.push(...r.results);
   rmSync(dir, { recursive: true, force: true });
 }
+
+// --- Every core: analysis workers and training threads (scripts/bench-cores.mjs, worker_threads) ---
+/** Rows with a `workers` (analysis) or `threads` (train) field; see src/bench/coresBench.ts. */
+function benchCores() {
+  const r = runJson('cores bench', process.execPath, ['scripts/bench-cores.mjs']);
+  if (r) results.push(...r.results);
+}
+if (!skip.has('cores')) benchCores();
 
 // --- Chromium: Vite dev server serving bench.html, driven by playwright-core ---
 if (!skip.has('chromium')) {

@@ -5,6 +5,7 @@
  * init on the same seeded batches and returns the raw differences; the tests own the tolerances.
  */
 import { FastRnn } from '../model/fast/engine';
+import { createThreadedFastTrainer } from '../model/fast/threaded';
 import { createJsKernels } from '../model/fast/kernels';
 import { FusedWebglRnn, fusedWebglSupport } from '../model/fused/webgl/engine';
 import { liveGlBytes } from '../model/fused/webgl/gl';
@@ -241,7 +242,48 @@ const time = async (T: number, D: number, N: number, warmup: number, reps: numbe
   return benchTrainer('fused-webgl', trainer, c, warmup, reps, 'chromium', trainer.renderer);
 };
 
-const api = { compare, fixture, cycles, time, available, contextChecks, inWorker, liveGlBytes };
+/** What threaded() measured (see there). */
+export interface ThreadedCheck {
+  threads: number;
+  note: string;
+  repeatIdentical: boolean;
+  lossThreaded: number[];
+  lossFast: number[];
+  maxWhhDiff: number;
+}
+
+/**
+ * The threaded hand-written engine (threaded.ts) on W Web Worker threads, twice from the same
+ * seed, and FastRnn (pure-JS kernels) on the same batches: losses per step, whether the two
+ * threaded runs agree bit for bit, the largest |W_hh| difference to FastRnn, and the threads used.
+ */
+async function threaded(W: number, steps = 3): Promise<ThreadedCheck> {
+  const opts = { inputSize: 4, hiddenSize: 16, seed: 7, optimizer: 'adam' as const, lr: 0.01, clip: 1 };
+  const B = 12, T = 10, D = 4;
+  const rng = createRng(99);
+  const batches = Array.from({ length: steps }, () => ({ x: Float32Array.from({ length: B * T * D }, () => rng.next()), y: Int32Array.from({ length: B }, () => rng.int(10)) }));
+  const runs: { losses: number[]; whh: Float32Array }[] = [];
+  let threads = 0;
+  let note = '';
+  for (let r = 0; r < 2; r++) {
+    const tr = await createThreadedFastTrainer(opts, W);
+    threads = tr.threads;
+    note = tr.note ?? '';
+    const losses: number[] = [];
+    for (const b of batches) losses.push((await tr.trainBatch(b.x, b.y, B, T, D)).loss);
+    runs.push({ losses, whh: (await tr.getWeights()).weight_hh_l0.data as Float32Array });
+    tr.dispose();
+  }
+  const fast = new FastRnn(opts, createJsKernels());
+  const lossFast = batches.map((b) => fast.trainStep(b.x, b.y, B).loss);
+  const whh = fast.getWeights().weight_hh_l0.data;
+  let maxWhhDiff = 0;
+  for (let i = 0; i < whh.length; i++) maxWhhDiff = Math.max(maxWhhDiff, Math.abs(runs[0].whh[i] - whh[i]));
+  const repeatIdentical = runs[0].losses.every((v, i) => Object.is(v, runs[1].losses[i])) && runs[0].whh.every((v, i) => Object.is(v, runs[1].whh[i]));
+  return { threads, note, repeatIdentical, lossThreaded: runs[0].losses, lossFast, maxWhhDiff };
+}
+
+const api = { compare, fixture, cycles, time, available, contextChecks, inWorker, liveGlBytes, threaded };
 export type EngineCheckApi = typeof api;
 
 declare global {

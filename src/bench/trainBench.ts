@@ -14,14 +14,11 @@ import { probeLyapunov } from '../core/dynamics/lyapunov';
 import type { ModelWeights } from '../core/formats/model';
 import { createRng } from '../core/rng';
 import { getAnalysisKernels } from '../core/kernels';
+import { summarize, syntheticBatch, type TrainConfig } from './benchCommon';
+
+export { summarize, syntheticBatch, type TrainConfig };
 
 /** One training configuration: T steps of D inputs, N hidden units, batch B. */
-export interface TrainConfig {
-  T: number;
-  D: number;
-  N: number;
-  B: number;
-}
 
 /** A row of the bench output (automation.md), training phase. */
 export interface TrainRow extends TrainConfig {
@@ -68,21 +65,6 @@ export function repsFor(T: number, slow: boolean): { warmup: number; reps: numbe
   if (T >= 784) return { warmup: 1, reps: slow ? 2 : 4 };
   if (T >= 196) return { warmup: 1, reps: slow ? 3 : 6 };
   return { warmup: 2, reps: slow ? 5 : 12 };
-}
-
-/** Median, min and max of a list of milliseconds (rounded to 0.01 ms). */
-export function summarize(ms: number[]): { median_ms: number; min_ms: number; max_ms: number } {
-  const s = [...ms].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-  const r = (v: number) => Math.round(v * 100) / 100;
-  return { median_ms: r(median), min_ms: r(s[0]), max_ms: r(s[s.length - 1]) };
-}
-
-/** A deterministic batch: x [B*T*D] in [0, 1) (like pixel values), labels [B] in 0..9. */
-export function syntheticBatch(c: TrainConfig, seed = 1): { x: Float32Array; y: Int32Array } {
-  const rng = createRng(seed);
-  return { x: Float32Array.from({ length: c.B * c.T * c.D }, () => rng.next()), y: Int32Array.from({ length: c.B }, () => rng.int(10)) };
 }
 
 const now = () => performance.now();

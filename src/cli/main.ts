@@ -1,8 +1,9 @@
 /**
  * The `ftle-lab` command line:
  * - `ftle-lab analyze --model m.json --probe p.json --out a.json [--k K] [--log2] [--flip]
- *   [--align-steps 7,14,28] [--seed S]`: the float64 analysis (src/core/analyze.ts) of a model and
- *   probe file, written as `ftle-lab.analysis/v1`;
+ *   [--align-steps 7,14,28] [--seed S] [--workers N]`: the float64 analysis (src/core/analyze.ts) of a model and
+ *   probe file, written as `ftle-lab.analysis/v1`
+ *   (--workers N: the flip test on N worker_threads, the same file bit for bit);
  * - `ftle-lab run ...` (runCommand.ts): trains and analyses a run headless, writes a run bundle;
  * - `ftle-lab summarize ...` (summarizeCommand.ts): the across-seed claim table of run bundles.
  * Any problem with the files or flags: ONE line on stderr naming it, exit code 2 (never a stack
@@ -14,13 +15,17 @@ import { analyzeModel } from '../core/analyze';
 import { FormatError } from '../core/formats/errors';
 import { parseModelJson } from '../core/formats/model';
 import { parseProbeJson } from '../core/formats/probe';
+import { getAnalysisKernels } from '../core/kernels';
+import { checkProbeForModel } from '../core/formats/probe';
+import type { FlipEvaluator } from '../core/sensitivity';
+import { createParallelFlipEvaluator } from './parallelFlip';
 import { useWasmAnalysisKernels } from './assets';
 import { UsageError } from './errors';
 import { runRun, RUN_USAGE } from './runCommand';
 import { runSummarize, SUMMARIZE_USAGE } from './summarizeCommand';
 
 export const ANALYZE_USAGE =
-  'usage: ftle-lab analyze --model m.json --probe p.json --out a.json [--k K] [--log2] [--flip [--flip-n N] [--flip-k 1,2,5] [--draws R]] [--align-steps 7,14,28] [--seed S]';
+  'usage: ftle-lab analyze --model m.json --probe p.json --out a.json [--k K] [--log2] [--flip [--flip-n N] [--flip-k 1,2,5] [--draws R]] [--align-steps 7,14,28] [--seed S] [--workers N]';
 
 export { UsageError };
 
@@ -40,6 +45,8 @@ interface AnalyzeArgs {
   flipN?: number;
   flipK?: number[];
   draws?: number;
+  /** Threads for the flip test (worker_threads; the output does not depend on it). Default 1. */
+  workers: number;
 }
 
 const positiveInt = (flag: string, v: string): number => {
@@ -50,7 +57,7 @@ const positiveInt = (flag: string, v: string): number => {
 
 /** Parses the arguments after `analyze`; throws UsageError naming the flag. */
 export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
-  const a: Partial<AnalyzeArgs> & { log2: boolean; flip: boolean } = { log2: false, flip: false };
+  const a: Partial<AnalyzeArgs> & { log2: boolean; flip: boolean; workers: number } = { log2: false, flip: false, workers: 1 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -95,6 +102,9 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
       case '--draws':
         a.draws = positiveInt('--draws', value());
         break;
+      case '--workers':
+        a.workers = positiveInt('--workers', value());
+        break;
       default:
         throw new UsageError(`unknown flag "${flag}" (${ANALYZE_USAGE})`);
     }
@@ -111,29 +121,43 @@ function readText(path: string, what: string): string {
   }
 }
 
-/** Runs `analyze`; returns the written analysis object. Throws UsageError / FormatError on bad input. */
-export function runAnalyze(argv: string[]): Record<string, unknown> {
+interface PreparedAnalyze {
+  args: AnalyzeArgs;
+  weights: ReturnType<typeof parseModelJson>;
+  probe: ReturnType<typeof parseProbeJson>;
+}
+
+/** Re-throws a FormatError as a UsageError prefixed with the file it came from. */
+function prefixed<T>(what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof FormatError) throw new UsageError(`${what} ${e.message}`);
+    throw e;
+  }
+}
+
+/** Parses the flags and reads and checks the model and probe files. */
+function prepareAnalyze(argv: string[]): PreparedAnalyze {
   const args = parseAnalyzeArgs(argv);
-  const prefix = (what: string, f: () => unknown) => {
-    try {
-      return f();
-    } catch (e) {
-      if (e instanceof FormatError) throw new UsageError(`${what} ${e.message}`);
-      throw e;
-    }
-  };
-  const weights = prefix(`--model ${args.model}:`, () => parseModelJson(readText(args.model, '--model'))) as ReturnType<typeof parseModelJson>;
-  const probe = prefix(`--probe ${args.probe}:`, () => parseProbeJson(readText(args.probe, '--probe'))) as ReturnType<typeof parseProbeJson>;
+  const weights = prefixed(`--model ${args.model}:`, () => parseModelJson(readText(args.model, '--model')));
+  const probe = prefixed(`--probe ${args.probe}:`, () => parseProbeJson(readText(args.probe, '--probe')));
   const S = weights.arch === 'lstm' ? 2 * weights.hiddenSize : weights.hiddenSize;
   if (args.k !== undefined && args.k > S) throw new UsageError(`--k: ${args.k} exceeds the state size ${S}`);
   if (args.alignSteps) for (const t of args.alignSteps) if (t > probe.T) throw new UsageError(`--align-steps: ${t} exceeds T = ${probe.T}`);
-  const result = prefix(`--probe ${args.probe}:`, () =>
+  return { args, weights, probe };
+}
+
+/** Analyses and writes the file; `flipEvaluator` runs the flip jobs (default: this thread). */
+function finishAnalyze({ args, weights, probe }: PreparedAnalyze, flipEvaluator?: FlipEvaluator): Record<string, unknown> {
+  const result = prefixed(`--probe ${args.probe}:`, () =>
     analyzeModel(weights, probe, {
       k: args.k,
       logBase: args.log2 ? '2' : 'e',
       flip: args.flip ? { seed: args.seed, n: args.flipN, kList: args.flipK, R: args.draws } : false,
       alignSteps: args.alignSteps,
       seed: args.seed,
+      flipEvaluator,
     }),
   ) as Record<string, unknown>;
   try {
@@ -142,6 +166,31 @@ export function runAnalyze(argv: string[]): Record<string, unknown> {
     throw new UsageError(`--out ${args.out}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return result;
+}
+
+/**
+ * Runs `analyze` on this thread (synchronous; --workers is accepted and the result is the same,
+ * computed on one thread); returns the written analysis object. Throws UsageError / FormatError on bad input.
+ */
+export function runAnalyze(argv: string[]): Record<string, unknown> {
+  return finishAnalyze(prepareAnalyze(argv));
+}
+
+/**
+ * Runs `analyze` with the flip test on --workers threads (worker_threads, parallelFlip.ts) when
+ * more than one is asked for and --flip is on; same file as runAnalyze, bit for bit.
+ */
+export async function runAnalyzeAsync(argv: string[]): Promise<Record<string, unknown>> {
+  const prepared = prepareAnalyze(argv);
+  if (!(prepared.args.flip && prepared.args.workers > 1)) return finishAnalyze(prepared);
+  const { weights, probe } = prepared;
+  prefixed(`--probe ${prepared.args.probe}:`, () => checkProbeForModel(probe, weights));
+  const ev = await createParallelFlipEvaluator(weights, probe, prepared.args.workers, getAnalysisKernels().kind === 'wasm-simd');
+  try {
+    return finishAnalyze(prepared, ev);
+  } finally {
+    ev.close();
+  }
 }
 
 export { useWasmAnalysisKernels };
@@ -170,6 +219,8 @@ export function runCli(
   const [command, ...rest] = argv;
   try {
     if (command === 'analyze') {
+      // --workers N > 1 with --flip runs the flip test on threads (asynchronous); otherwise synchronous.
+      if (rest.includes('--workers')) return runAnalyzeAsync(rest).then(() => 0, (e) => reportError(e, stderr));
       runAnalyze(rest);
       return 0;
     }

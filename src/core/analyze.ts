@@ -17,8 +17,8 @@ import { ANALYSIS_FORMAT, nest } from './formats/analysis';
 import { GATES, type ModelWeights } from './formats/model';
 import { checkProbeForModel, type Probe } from './formats/probe';
 import { ANALYSIS_DEFAULTS } from './analysisDefaults';
-import { runFlipAnalysis } from './flipAnalysis';
-import type { FlipTestResult } from './sensitivity';
+import { flipTestOn, runFlipAnalysis } from './flipAnalysis';
+import type { FlipEvaluator, FlipTestResult } from './sensitivity';
 
 export interface FlipOptions {
   n?: number;
@@ -45,6 +45,11 @@ export interface AnalyzeOptions {
    * (default 4e6, ~64 MB); above it `checks` holds null values.
    */
   maxCheckFloats?: number;
+  /**
+   * Evaluator of the flip jobs (e.g. the CLI's worker threads, src/cli/parallelFlip.ts); default:
+   * the cached float64 evaluator on this thread. Any evaluator of the same probes gives the same numbers.
+   */
+  flipEvaluator?: FlipEvaluator;
 }
 
 const REDUCED_RANK_DEFINITION =
@@ -186,7 +191,7 @@ export function analyzeModel(weights: ModelWeights, probe: Probe, opts: AnalyzeO
       }
     : null;
 
-  if (opts.flip) out.flip = runFlip(weights, probe, main, grads, opts.flip === true ? {} : opts.flip);
+  if (opts.flip) out.flip = runFlip(weights, probe, main, grads, opts.flip === true ? {} : opts.flip, opts.flipEvaluator);
   return out;
 }
 
@@ -217,18 +222,19 @@ function alignmentControls(a: AlignmentSummary, seed: number): Record<string, un
  * Runs the flip test as the app does (runFlipAnalysis, ANALYSIS_DEFAULTS for what is not given)
  * with our ln r and input gradients; a probe file's flip block supplies n, k values and sets.
  */
-function runFlip(weights: ModelWeights, probe: Probe, main: ProbeLyapunov, grads: SampleGradients[], f: FlipOptions): FlipTestResult {
+function runFlip(weights: ModelWeights, probe: Probe, main: ProbeLyapunov, grads: SampleGradients[], f: FlipOptions, evaluator?: FlipEvaluator): FlipTestResult {
   const { B, T, D } = probe;
   const spec = probe.flip ?? {};
   const inputGradients = new Float64Array(B * T * D);
   for (let b = 0; b < B; b++) inputGradients.set(grads[b].dLdx!, b * T * D);
-  return runFlipAnalysis(weights, probe, main.lnR, main.k, {
+  const o = {
     n: f.n ?? spec.n,
     kList: f.kList ?? spec.kList,
     draws: f.R,
     seed: f.seed,
     // Explicit k values or draws define a new experiment: the probe file's sets no longer apply.
     randSets: f.randSets ?? (f.kList || f.R ? undefined : spec.randSets),
-    inputGradients,
-  }).result;
+  };
+  if (evaluator) return flipTestOn(probe, main.lnR, main.k, evaluator, inputGradients, o);
+  return runFlipAnalysis(weights, probe, main.lnR, main.k, { ...o, inputGradients }).result;
 }

@@ -12,7 +12,7 @@ import { bpttSample } from './dynamics/gradients';
 import { probeTrajectory } from './dynamics/trajectory';
 import { ANALYSIS_DEFAULTS } from './analysisDefaults';
 import {
-  createRecurrentFlipEvaluator, flipTest, rnnInputGradients, stepScoresFromLnR, type FlipTestResult, type RecurrentFlipEvaluator,
+  createRecurrentFlipEvaluator, flipTest, rnnInputGradients, stepScoresFromLnR, type FlipEvaluator, type FlipTestResult, type RecurrentFlipEvaluator,
 } from './sensitivity';
 
 export interface FlipAnalysisOptions {
@@ -34,10 +34,10 @@ export interface FlipAnalysisOptions {
 }
 
 /**
- * dL/dx_t of the last-step loss for any architecture, flat [B][T][D]: the vanilla RNN through
+ * dL/dx_t of the last-step loss for any architecture (per probe: a subset of probes gives the same rows), flat [B][T][D]: the vanilla RNN through
  * the evaluator's cached trajectories, a GRU or LSTM by exact BPTT through its cell.
  */
-function inputGradientsFor(weights: ModelWeights, probe: AnalysisProbe, ev: RecurrentFlipEvaluator): Float64Array {
+export function inputGradientsFor(weights: ModelWeights, probe: AnalysisProbe, ev: RecurrentFlipEvaluator): Float64Array {
   if (weights.arch === 'rnn') return rnnInputGradients(weights, ev, probe.labels);
   const { B, T, D, inputs, labels } = probe;
   const cell = createCell(weights);
@@ -48,6 +48,40 @@ function inputGradientsFor(weights: ModelWeights, probe: AnalysisProbe, ev: Recu
     out.set(g.dLdx!, b * T * D);
   }
   return out;
+}
+
+/**
+ * Runs the flip test on `probe` ranked by s_t(n) from lnR (flat [B][T][k], ln per
+ * step) on any FlipEvaluator (of some weights) of the same probes, given dL/dx_t [B][T][D] (saliency and Taylor
+ * rankings). The jobs it asks the evaluator for depend on the scores, gradients, seed and sizes
+ * only, never on the losses returned: epochParts.ts records them once and replays them in parts.
+ */
+export function flipTestOn(
+  probe: AnalysisProbe,
+  lnR: ArrayLike<number>,
+  k: number,
+  evaluator: FlipEvaluator,
+  inputGradients: Float64Array,
+  opts: Omit<FlipAnalysisOptions, 'inputGradients' | 'onJobsDone'> = {},
+): FlipTestResult {
+  const { B, T, D, inputs, labels } = probe;
+  const n = opts.n ?? ANALYSIS_DEFAULTS.n;
+  return flipTest({
+    inputs,
+    labels,
+    B,
+    T,
+    D,
+    scores: stepScoresFromLnR(lnR, B, T, k, n),
+    n,
+    inputGradients,
+    kList: opts.kList ?? (opts.randSets ? undefined : [...ANALYSIS_DEFAULTS.kList]),
+    R: opts.draws ?? ANALYSIS_DEFAULTS.draws,
+    matchedDraws: opts.matchedDraws ?? ANALYSIS_DEFAULTS.matchedDraws,
+    seed: opts.seed ?? ANALYSIS_DEFAULTS.seed,
+    randSets: opts.randSets,
+    evaluator,
+  });
 }
 
 /**
@@ -63,27 +97,10 @@ export function runFlipAnalysis(
   opts: FlipAnalysisOptions = {},
 ): { result: FlipTestResult; evaluator: RecurrentFlipEvaluator } {
   const { B, T, D, inputs, labels } = probe;
-  const n = opts.n ?? ANALYSIS_DEFAULTS.n;
-  const scores = stepScoresFromLnR(lnR, B, T, k, n);
   const evaluator = createRecurrentFlipEvaluator(weights, inputs, labels, B, T, D, probe.h0, probe.c0);
   const inputGradients = opts.inputGradients ?? inputGradientsFor(weights, probe, evaluator);
   if (opts.onJobsDone) evaluator.onJobsDone(opts.onJobsDone);
-  const result = flipTest({
-    inputs,
-    labels,
-    B,
-    T,
-    D,
-    scores,
-    n,
-    inputGradients,
-    kList: opts.kList ?? (opts.randSets ? undefined : [...ANALYSIS_DEFAULTS.kList]),
-    R: opts.draws ?? ANALYSIS_DEFAULTS.draws,
-    matchedDraws: opts.matchedDraws ?? ANALYSIS_DEFAULTS.matchedDraws,
-    seed: opts.seed ?? ANALYSIS_DEFAULTS.seed,
-    randSets: opts.randSets,
-    evaluator,
-  });
+  const result = flipTestOn(probe, lnR, k, evaluator, inputGradients, opts);
   evaluator.onJobsDone(null);
   return { result, evaluator };
 }

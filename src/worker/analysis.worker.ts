@@ -4,13 +4,13 @@
  * tfjs), so training never waits for it. Requests are handled in order; every epoch gets its
  * snapshot. At start-up it loads the float64 WASM SIMD kernels (kernels/analysis.wasm, served from
  * public/) and injects them into src/core; when that fails the pure-JS kernels give the same numbers,
- * only slower.
+ * only slower. In a pool (analysisPool.ts) the same worker also runs single stages of
+ * epochParts.ts on a probe range ('part-*' messages).
  */
-import { analyzeEpoch } from '../core/epochSnapshot';
 import { setAnalysisKernels } from '../core/kernels';
 import { createWasmAnalysisKernels, wasmSimdAvailable } from '../core/kernels/wasm';
-import { modelWeightsFromNamed } from '../core/formats/namedWeights';
-import type { AnalyzerCommand, AnalyzerEvent } from './protocol';
+import type { AnalysisPartCommand, AnalyzerCommand, AnalyzerEvent } from './protocol';
+import { runPart, runWhole } from './analysisPart';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 const post = (ev: AnalyzerEvent) => ctx.postMessage(ev);
@@ -21,7 +21,9 @@ const post = (ev: AnalyzerEvent) => ctx.postMessage(ev);
  */
 function kernelUrl(): string {
   const base = import.meta.env.BASE_URL;
-  return base.startsWith('/') ? new URL(`${base}kernels/analysis.wasm`, self.location.origin).href : new URL('../kernels/analysis.wasm', self.location.href).href;
+  return base.startsWith('/')
+    ? new URL(`${base}kernels/analysis.wasm`, self.location.origin).href
+    : new URL('../kernels/analysis.wasm', self.location.href).href;
 }
 
 /** Resolves once the kernels are chosen (WASM SIMD when it loads, else the pure-JS default). */
@@ -36,33 +38,14 @@ const kernelsReady: Promise<void> = (async () => {
   }
 })();
 
-ctx.onmessage = async (e: MessageEvent<AnalyzerCommand>) => {
+ctx.onmessage = async (e: MessageEvent<AnalyzerCommand | AnalysisPartCommand>) => {
   const cmd = e.data;
-  if (cmd.type !== 'analyze') return;
+  if (cmd.type !== 'analyze') {
+    await kernelsReady;
+    runPart(cmd, (ev) => ctx.postMessage(ev));
+    return;
+  }
   // Every message awaits the same promise; continuations run in arrival order, so requests stay ordered.
   await kernelsReady;
-  const t0 = performance.now();
-  try {
-    const weights = modelWeightsFromNamed(cmd.arch, cmd.weights);
-    const inputs = Float64Array.from(cmd.probe.inputs);
-    // Progress goes out at most every 100 ms, and at each new phase (a big model's epoch takes minutes).
-    let lastPost = -Infinity;
-    let lastPhase = '';
-    const analysis = analyzeEpoch(weights, inputs, cmd.probe.labels, cmd.probe.T, cmd.probe.D, {
-      k: cmd.config.k,
-      n: cmd.config.n,
-      draws: cmd.config.draws,
-      seed: cmd.config.seed,
-      onProgress: ({ phase, fraction }) => {
-        const now = performance.now();
-        if (phase === lastPhase && now - lastPost < 100) return;
-        lastPost = now;
-        lastPhase = phase;
-        post({ type: 'progress', runId: cmd.runId, epoch: cmd.epoch, phase, fraction });
-      },
-    });
-    post({ type: 'analysis', runId: cmd.runId, epoch: cmd.epoch, analysisMs: performance.now() - t0, analysis });
-  } catch (err) {
-    post({ type: 'error', runId: cmd.runId, epoch: cmd.epoch, message: (err as Error).message ?? String(err) });
-  }
+  runWhole(cmd, post);
 };

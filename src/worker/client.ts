@@ -1,8 +1,9 @@
 /**
- * Spawns the two module workers with typed post/receive. Vite bundles each worker from the
- * `new URL(..., import.meta.url)` pattern.
+ * Spawns the training worker and the analysis worker pool with typed post/receive. Vite bundles
+ * each worker from the `new URL(..., import.meta.url)` pattern.
  */
-import type { AnalyzerCommand, AnalyzerEvent, TrainerCommand, TrainerEvent } from './protocol';
+import type { AnalysisPartCommand, AnalysisPartEvent, AnalyzerCommand, AnalyzerEvent, TrainerCommand, TrainerEvent } from './protocol';
+import { analysisPoolSize, createAnalysisPool, type AnalysisPool, type PoolWorker } from './analysisPool';
 
 export interface TypedWorker<Cmd, Ev> {
   post(cmd: Cmd, transfer?: Transferable[]): void;
@@ -29,10 +30,62 @@ function wrap<Cmd, Ev>(worker: Worker): TypedWorker<Cmd, Ev> {
   };
 }
 
-export function spawnTrainer(): TypedWorker<TrainerCommand, TrainerEvent> {
-  return wrap(new Worker(new URL('./training.worker.ts', import.meta.url), { type: 'module', name: 'ftle-trainer' }));
+/**
+ * Whether some training worker is training now (its last 'state' said running): the analysis
+ * pool leaves it a core. Listeners are told on every change.
+ */
+let trainingNow = false;
+const trainingListeners = new Set<() => void>();
+function setTraining(running: boolean): void {
+  if (running === trainingNow) return;
+  trainingNow = running;
+  for (const f of trainingListeners) f();
 }
 
-export function spawnAnalyzer(): TypedWorker<AnalyzerCommand, AnalyzerEvent> {
-  return wrap(new Worker(new URL('./analysis.worker.ts', import.meta.url), { type: 'module', name: 'ftle-analyzer' }));
+export function spawnTrainer(): TypedWorker<TrainerCommand, TrainerEvent> {
+  const w = wrap<TrainerCommand, TrainerEvent>(
+    new Worker(new URL('./training.worker.ts', import.meta.url), { type: 'module', name: 'ftle-trainer' }),
+  );
+  return {
+    ...w,
+    onEvent: (handler) =>
+      w.onEvent((ev) => {
+        if (ev.type === 'state') setTraining(ev.running);
+        handler(ev);
+      }),
+    terminate: () => {
+      setTraining(false);
+      w.terminate();
+    },
+  };
+}
+
+/** Logical cores the browser reports (2 when it does not say). */
+const cores = (): number => (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 2;
+
+/**
+ * The analyzer: a pool of analysis workers (analysisPool.ts) of analysisPoolSize(cores,
+ * training) workers, resized whenever training starts or stops. Same interface and events as
+ * one analysis worker; the numbers do not depend on the size.
+ */
+export function spawnAnalyzer(): AnalysisPool {
+  let n = 0;
+  const spawnOne = (): PoolWorker => {
+    const w = new Worker(new URL('./analysis.worker.ts', import.meta.url), { type: 'module', name: `ftle-analyzer-${n++}` });
+    const t = wrap<AnalyzerCommand | AnalysisPartCommand, AnalyzerEvent | AnalysisPartEvent>(w);
+    return { post: (cmd) => t.post(cmd), onMessage: t.onEvent, onCrash: t.onCrash, terminate: t.terminate };
+  };
+  const pool = createAnalysisPool(spawnOne, analysisPoolSize(cores(), trainingNow));
+  const resize = () => pool.resize(analysisPoolSize(cores(), trainingNow));
+  trainingListeners.add(resize);
+  return {
+    ...pool,
+    get size() {
+      return pool.size;
+    },
+    terminate: () => {
+      trainingListeners.delete(resize);
+      pool.terminate();
+    },
+  };
 }

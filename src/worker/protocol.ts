@@ -13,6 +13,7 @@ import type { MnistDataset } from '../data/mnistAsset';
 import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
 import type { AnalysisPhase } from '../core/epochSnapshot';
 import type { EngineInfo } from '../core/engines';
+import type { DynamicsPart, FlipPart, FlipPlan } from '../core/epochParts';
 
 /** Weights as PyTorch-named tensors (row-major Float32Array data). */
 export type NamedTensors = Record<string, { shape: number[]; data: Float32Array }>;
@@ -86,3 +87,22 @@ export type AnalyzerEvent =
   | { type: 'progress'; runId: string; epoch: number; phase: AnalysisPhase; fraction: number }
   | { type: 'analysis'; runId: string; epoch: number; analysisMs: number; analysis: Omit<EpochSnapshot, 'epoch' | 'metrics'> }
   | { type: 'error'; runId: string; epoch: number; message: string };
+
+/** The fields of an 'analyze' command that every stage of a pooled analysis needs. */
+export type AnalyzeRequest = Extract<AnalyzerCommand, { type: 'analyze' }>;
+
+/**
+ * Pool-internal messages (analysisPool.ts <-> analysis.worker.ts): one stage of epochParts.ts on
+ * one probe range. `task` pairs a result with its request; `reqId` names the epoch request (unique per pool).
+ */
+export type AnalysisPartCommand =
+  | { type: 'part-dynamics'; task: number; reqId: number; req: AnalyzeRequest; b0: number; b1: number }
+  | { type: 'part-plan'; task: number; reqId: number; req: AnalyzeRequest; parts: DynamicsPart[] }
+  | { type: 'part-flip'; task: number; reqId: number; req: AnalyzeRequest; plan: FlipPlan; b0: number; b1: number }
+  | { type: 'part-merge'; task: number; reqId: number; req: AnalyzeRequest; plan: FlipPlan; parts: FlipPart[] };
+
+export type AnalysisPartEvent =
+  /** The part's finished share of the whole phase (PartProgress), at most ~10 per second. */
+  | { type: 'part-progress'; task: number; phase: AnalysisPhase; done: number }
+  | { type: 'part-result'; task: number; result: DynamicsPart | FlipPlan | FlipPart | Omit<EpochSnapshot, 'epoch' | 'metrics'> }
+  | { type: 'part-error'; task: number; message: string };

@@ -332,3 +332,24 @@ describe('npm pack + npm install -g on a clean prefix', () => {
     expect(parseRunBundle(readFileSync(join(work, 'x.json'), 'utf8')).epochs.map((s) => s.epoch)).toEqual([0, 1]);
   });
 });
+
+describe('ftle-lab analyze --workers', () => {
+  it.each(['rnn_n16_t28_d28_trained', 'gru_n8_t10_d2'])('%s: --workers 1, 2 and 3 write the same file byte for byte (flip test on worker_threads)', (name) => {
+    const files = ['1', '2', '3'].map((w) => {
+      const out = join(dir, `workers-${name}-${w}.json`);
+      const r = cli('analyze', '--model', fixturePath(`${name}.model.json`), '--probe', fixturePath(`${name}.probe.json`), '--out', out, '--flip', '--draws', '12', '--workers', w);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      return readFileSync(out, 'utf8');
+    });
+    expect(JSON.parse(files[0]).flip.dL_rand.length).toBeGreaterThan(0);
+    expect(files[1]).toBe(files[0]);
+    expect(files[2]).toBe(files[0]);
+  }, 120_000);
+
+  it('--workers must be a positive integer', async () => {
+    const lines: string[] = [];
+    expect(await runCli(['analyze', '--model', 'M', '--probe', 'P', '--out', 'O', '--workers', '0'], (l) => lines.push(l))).toBe(2);
+    expect(lines[0]).toMatch(/--workers: expected a positive integer/);
+  });
+});

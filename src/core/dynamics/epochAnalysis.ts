@@ -78,30 +78,43 @@ export function trackedQVectors(arch: ModelWeights['arch'], B: number, T: number
   return 3 * B * T * S * S * S <= fullQBasisMacs ? S : Math.min(S, Math.max(k, 20));
 }
 
+/** Per-probe dynamics of a probe set (probeDynamics): nothing here mixes probes. */
+export interface ProbeDynamics {
+  /** ln r [B][T][k] (ln per step). */
+  lnR: Float64Array;
+  /** FTLE spectrum [B][k]. */
+  spectrum: number[][];
+  /** States with |h_i| > 0.99, counted over [B][T][N]. */
+  saturated: number;
+  /** Q/R-vs-BPTT relative error on probe 0 (NaN when skipped); undefined unless asked for. */
+  qrGradRelErr?: number;
+  /** Per probe, per alignment step (rnn only; null for gated cells). */
+  alignment: ProbeStepAlignment[][] | null;
+}
+
 /**
- * Computes the dynamics fields of an EpochSnapshot from float64 weights. Shapes: see
- * EpochDynamics. Deterministic given opts.seed.
+ * The per-probe half of the dynamics, for probes that may be a slice of the probe set: the QR
+ * pass with kA vectors (k reported), saturation counts, alignment steps (rnn) and, with
+ * `qrCheck`, the Q/R identity check on this set's probe 0. `onProgress(phase, done)` counts probes.
  */
-export function analyzeEpochDynamics(weights: ModelWeights, probe: AnalysisProbe, opts: EpochDynamicsOptions): EpochDynamics {
+export function probeDynamics(
+  weights: ModelWeights, probe: AnalysisProbe, k: number, kA: number, steps: number[], qrCheck: boolean,
+  onProgress?: (phase: 'lyapunov' | 'alignment', done: number) => void,
+): ProbeDynamics {
   const cell = createCell(weights);
   const { B, T } = probe;
   const S = cell.stateSize;
   const N = cell.hiddenSize;
-  const k = Math.max(1, Math.min(opts.k, S));
   const isRnn = weights.arch === 'rnn';
-  const nq = Math.min(ANALYSIS_DEFAULTS.alignQVectors, N);
-  const mList = ANALYSIS_DEFAULTS.overlapM.filter((m) => m <= N);
-  const kA = trackedQVectors(weights.arch, B, T, S, k, opts.fullQBasisMacs);
-  const steps = defaultAlignmentSteps(T, opts.nAlignSteps ?? ANALYSIS_DEFAULTS.alignSteps);
   const L = probeLyapunov(cell, probe, {
     k: kA,
     keepQAt: isRnn ? steps : undefined,
     keepTrajectories: true,
-    onProbeDone: opts.onProgress && ((done, total) => opts.onProgress!('lyapunov', done, total)),
+    onProbeDone: onProgress && ((done) => onProgress('lyapunov', done)),
   });
   const trajs = L.trajectories!;
 
-  const lnR: number[] = new Array(B * T * k);
+  const lnR = new Float64Array(B * T * k);
   const spectrum: number[][] = [];
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) for (let a = 0; a < k; a++) lnR[(b * T + t) * k + a] = L.lnR[(b * T + t) * kA + a];
@@ -112,27 +125,46 @@ export function analyzeEpochDynamics(weights: ModelWeights, probe: AnalysisProbe
   for (const tr of trajs) {
     for (let t = 1; t <= T; t++) for (let i = 0; i < N; i++) if (Math.abs(tr.states[t * S + i]) > SATURATION_LEVEL) saturated++;
   }
-  const saturation = saturated / (B * T * N);
 
-  let qrGradRelErr = NaN;
-  if (S <= 128 && T * S * S <= 4e6) {
-    const traj = probeTrajectory(cell, probe, 0);
-    const run = qrIteration(cell, probe.inputs, 0, traj, { k: S, keepAllQ: true, keepAllR: true });
-    const g = bpttSample(cell, probe.inputs, 0, traj, probe.labels[0], { wantDeltas: true });
-    const dq = qrFormDeltas(run, g.deltas!.subarray(T * S, (T + 1) * S));
-    qrGradRelErr = relativeDifference(gradsFromDeltas(cell, probe.inputs, 0, traj, dq).weight_hh, g.cell.weight_hh);
-  }
-
-  let alignment: AlignmentSummary | null = null;
-  if (isRnn) {
-    const per: ProbeStepAlignment[][] = [];
-    for (let b = 0; b < B; b++) {
-      per.push(probeStepAlignments(cell, trajs[b], probe.labels[b], steps, L.runs[b].qAt!, kA));
-      opts.onProgress?.('alignment', b + 1, B);
+  let qrGradRelErr: number | undefined;
+  if (qrCheck) {
+    qrGradRelErr = NaN;
+    if (S <= 128 && T * S * S <= 4e6) {
+      const traj = probeTrajectory(cell, probe, 0);
+      const run = qrIteration(cell, probe.inputs, 0, traj, { k: S, keepAllQ: true, keepAllR: true });
+      const g = bpttSample(cell, probe.inputs, 0, traj, probe.labels[0], { wantDeltas: true });
+      const dq = qrFormDeltas(run, g.deltas!.subarray(T * S, (T + 1) * S));
+      qrGradRelErr = relativeDifference(gradsFromDeltas(cell, probe.inputs, 0, traj, dq).weight_hh, g.cell.weight_hh);
     }
-    alignment = alignmentSummary(per, weights, N, kA, nq, mList, opts.seed);
   }
-  return { k, lnR, spectrum, saturation, qrGradRelErr, alignment };
+
+  let alignment: ProbeStepAlignment[][] | null = null;
+  if (isRnn) {
+    alignment = [];
+    for (let b = 0; b < B; b++) {
+      alignment.push(probeStepAlignments(cell, trajs[b], probe.labels[b], steps, L.runs[b].qAt!, kA));
+      onProgress?.('alignment', b + 1);
+    }
+  }
+  return { lnR, spectrum, saturated, alignment, ...(qrCheck ? { qrGradRelErr } : {}) };
+}
+
+/**
+ * Computes the dynamics fields of an EpochSnapshot from float64 weights. Shapes: see
+ * EpochDynamics. Deterministic given opts.seed.
+ */
+export function analyzeEpochDynamics(weights: ModelWeights, probe: AnalysisProbe, opts: EpochDynamicsOptions): EpochDynamics {
+  const { B, T } = probe;
+  const N = weights.hiddenSize;
+  const S = weights.arch === 'lstm' ? 2 * N : N;
+  const k = Math.max(1, Math.min(opts.k, S));
+  const nq = Math.min(ANALYSIS_DEFAULTS.alignQVectors, N);
+  const mList = ANALYSIS_DEFAULTS.overlapM.filter((m) => m <= N);
+  const kA = trackedQVectors(weights.arch, B, T, S, k, opts.fullQBasisMacs);
+  const steps = defaultAlignmentSteps(T, opts.nAlignSteps ?? ANALYSIS_DEFAULTS.alignSteps);
+  const d = probeDynamics(weights, probe, k, kA, steps, true, opts.onProgress && ((phase, done) => opts.onProgress!(phase, done, B)));
+  const alignment = d.alignment ? alignmentSummary(d.alignment, weights, N, kA, nq, mList, opts.seed) : null;
+  return { k, lnR: Array.from(d.lnR), spectrum: d.spectrum, saturation: d.saturated / (B * T * N), qrGradRelErr: d.qrGradRelErr!, alignment };
 }
 
 /**

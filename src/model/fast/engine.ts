@@ -282,6 +282,49 @@ export class FastRnn {
     return { loss: ceSum * scale, correct };
   }
 
+  /**
+   * Forward + BPTT of a sub-batch x [B][T][D], labels [B], with dL/dz scaled by `scale` (1/B_total
+   * for a mean over the WHOLE batch, 1 for a sum), into the gradient block. Returns the summed
+   * per-sample CE (unscaled) and the correct count. A threaded step (threaded.ts) runs this on each
+   * thread's rows and sums the blocks; with one thread and scale 1/B it is computeGradients exactly.
+   */
+  subBatchGradients(x: ArrayLike<number>, labels: ArrayLike<number>, B: number, scale: number): { ceSum: number; correct: number } {
+    if (labels.length < B) throw new RangeError(`${labels.length} labels for a batch of ${B}`);
+    const T = this.forward(x, B);
+    const r = this.readout(labels, B, true, scale);
+    this.backward(B, T, false);
+    return r;
+  }
+
+  /** Number of floats in a parameter-shaped block (the six tensors in RNN_TENSOR_NAMES order). */
+  get parameterCount(): number {
+    return this.nParams;
+  }
+
+  /** Live view of the gradient block [nParams] (RNN_TENSOR_NAMES order); invalid after the heap grows. */
+  gradientView(): Float32Array {
+    return this.kernels.heap().subarray(this.G, this.G + this.nParams);
+  }
+
+  /** Live view of the parameter block [nParams]; write through setParameterBlock, which refreshes the derived copies. */
+  parameterView(): Float32Array {
+    return this.kernels.heap().subarray(this.P, this.P + this.nParams);
+  }
+
+  /** Overwrites all parameters from a block [nParams] in RNN_TENSOR_NAMES order (no shape checks: same model). */
+  setParameterBlock(src: ArrayLike<number>): void {
+    if (src.length < this.nParams) throw new RangeError(`parameter block has ${src.length} floats, needs ${this.nParams}`);
+    const h = this.kernels.heap();
+    for (let i = 0; i < this.nParams; i++) h[this.P + i] = src[i];
+    this.refreshDerived();
+  }
+
+  /** The optimiser step on whatever the gradient block holds now (e.g. a threaded sum); see applyGradients. */
+  applyGradientBlock(): void {
+    if (this.disposed) throw new Error('FastRnn used after dispose()');
+    this.applyGradients();
+  }
+
   /** Applies the optimiser to the gradients in G (clipped by global norm when clip > 0). */
   private applyGradients(): void {
     const h = this.kernels.heap();

@@ -1,0 +1,276 @@
+/**
+ * A pool of analysis workers behind the single analyzer's interface (TypedWorker<AnalyzerCommand,
+ * AnalyzerEvent>): the controller posts 'analyze' and hears 'progress' / 'analysis' / 'error'
+ * exactly as from one worker. Inside, each epoch runs the stages of core/epochParts.ts: per-probe
+ * dynamics parts, one flip-plan task, per-probe flip parts, one merge, spread over the workers
+ * (each loads its own WASM kernels). Results are bit-identical to one worker for any pool size
+ * (epochParts.ts says why; test/unit/epochParts.test.ts checks it), so the size may change at any
+ * time: resize() takes effect at the next task, and queued work is never lost.
+ *
+ * Requests are handled one epoch at a time, in order, like the single worker. With a size of one
+ * the whole request goes to one worker as before (the single-worker path, no staging overhead).
+ */
+import type { TypedWorker } from './client';
+import type { AnalysisPartCommand, AnalysisPartEvent, AnalyzeRequest, AnalyzerCommand, AnalyzerEvent } from './protocol';
+import {
+  planEpoch,
+  probeRanges,
+  progressMerger,
+  splitFlipPlan,
+  type DynamicsPart,
+  type FlipPart,
+  type FlipPlan,
+  type PartProgress,
+} from '../core/epochParts';
+import type { AnalysisPhase } from '../core/epochSnapshot';
+import { requestOptions, requestWeights } from './analysisInput';
+
+/** One worker of the pool: a DOM Worker in the app, a worker_threads Worker in Node. */
+export interface PoolWorker {
+  post(cmd: AnalyzerCommand | AnalysisPartCommand): void;
+  onMessage(handler: (ev: AnalyzerEvent | AnalysisPartEvent) => void): void;
+  /** Uncaught exceptions inside the worker. */
+  onCrash(handler: (message: string) => void): void;
+  terminate(): void;
+}
+
+/**
+ * Pool size for a machine with `hardwareConcurrency` logical cores: one core is left to the UI
+ * and, while training runs, one more to the training worker; at least one.
+ */
+export function analysisPoolSize(hardwareConcurrency: number, training: boolean): number {
+  return Math.max(1, Math.floor(hardwareConcurrency) - 1 - (training ? 1 : 0));
+}
+
+export interface AnalysisPool extends TypedWorker<AnalyzerCommand, AnalyzerEvent> {
+  /** Sets the number of workers (>= 1); running tasks finish, queued ones wait for a free worker. */
+  resize(size: number): void;
+  /** Current target size. */
+  readonly size: number;
+}
+
+interface Slot {
+  worker: PoolWorker;
+  /** Task running on it (null = idle). */
+  task: number | null;
+}
+
+interface Task {
+  id: number;
+  cmd: AnalysisPartCommand;
+  /** Part key for progress merging ('' = no progress). */
+  key: string;
+  resolve(result: unknown): void;
+  reject(message: string): void;
+}
+
+/**
+ * Creates a pool of `size` workers made by `spawn` (spawned lazily, at most one per task in
+ * flight, so a 4-probe epoch never starts 15 workers). Progress events are throttled to ~10 per
+ * second, and sent at each phase change.
+ */
+export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: () => number = () => performance.now()): AnalysisPool {
+  let target = Math.max(1, Math.floor(size));
+  const slots: Slot[] = [];
+  const queue: Task[] = [];
+  const running = new Map<number, Task>();
+  const requests: AnalyzeRequest[] = [];
+  let busy = false;
+  let nextTask = 1;
+  let nextReq = 1;
+  let onEvent: (ev: AnalyzerEvent) => void = () => {};
+  let onCrash: (message: string) => void = () => {};
+  let closed = false;
+  /** While a whole request runs on one worker (size 1): that slot and its request. */
+  let whole: { slot: Slot; req: AnalyzeRequest } | null = null;
+
+  const emit = (ev: AnalyzerEvent) => {
+    if (!closed) onEvent(ev);
+  };
+
+  function addSlot(): Slot {
+    const slot: Slot = { worker: spawn(), task: null };
+    slot.worker.onMessage((ev) => onWorkerEvent(slot, ev));
+    slot.worker.onCrash((message) => {
+      if (closed) return;
+      onCrash(message);
+      // The crashed worker leaves the pool; what it was running fails as an error of its epoch
+      // (the next request still runs, on a fresh worker).
+      const i = slots.indexOf(slot);
+      if (i >= 0) slots.splice(i, 1);
+      slot.worker.terminate();
+      if (slot.task !== null) {
+        const task = running.get(slot.task);
+        running.delete(slot.task);
+        task?.reject(`an analysis worker stopped: ${message}`);
+      }
+      if (whole?.slot === slot) {
+        const { req } = whole;
+        whole = null;
+        busy = false;
+        emit({ type: 'error', runId: req.runId, epoch: req.epoch, message: `the analysis worker stopped: ${message}` });
+        next();
+      }
+      dispatch();
+    });
+    slots.push(slot);
+    return slot;
+  }
+
+  /** Drops idle workers beyond the target size (busy ones go when their task ends). */
+  function trim(): void {
+    for (let i = slots.length - 1; i >= 0 && slots.length > target; i--) {
+      if (slots[i].task === null && whole?.slot !== slots[i]) {
+        slots[i].worker.terminate();
+        slots.splice(i, 1);
+      }
+    }
+  }
+
+  function dispatch(): void {
+    trim();
+    while (queue.length) {
+      let slot = slots.find((s) => s.task === null && whole?.slot !== s);
+      if (!slot && slots.length < target) slot = addSlot();
+      if (!slot) return;
+      const task = queue.shift()!;
+      slot.task = task.id;
+      running.set(task.id, task);
+      slot.worker.post(task.cmd);
+    }
+  }
+
+  let progress: ((part: string) => PartProgress) | null = null;
+  const partReporters = new Map<string, PartProgress>();
+
+  function onWorkerEvent(slot: Slot, ev: AnalyzerEvent | AnalysisPartEvent): void {
+    if (closed) return;
+    if (ev.type === 'part-progress') {
+      const task = running.get(ev.task);
+      if (task?.key && progress) {
+        let r = partReporters.get(task.key);
+        if (!r) {
+          r = progress(task.key);
+          partReporters.set(task.key, r);
+        }
+        r(ev.phase, ev.done);
+      }
+      return;
+    }
+    if (ev.type === 'part-result' || ev.type === 'part-error') {
+      const task = running.get(ev.task);
+      running.delete(ev.task);
+      slot.task = null;
+      if (task) {
+        if (ev.type === 'part-result') task.resolve(ev.result);
+        else task.reject(ev.message);
+      }
+      dispatch();
+      return;
+    }
+    // A whole request on one worker: relay its events as they are.
+    emit(ev);
+    if ((ev.type === 'analysis' || ev.type === 'error') && whole?.slot === slot) {
+      whole = null;
+      busy = false;
+      next();
+    }
+  }
+
+  /** Runs one part command as a task; resolves with its result. */
+  function run<R>(cmd: AnalysisPartCommand, key: string): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      queue.push({ id: cmd.task, cmd, key, resolve: resolve as (r: unknown) => void, reject: (m) => reject(new Error(m)) });
+      dispatch();
+    });
+  }
+
+  async function staged(req: AnalyzeRequest): Promise<void> {
+    const t0 = now();
+    const reqId = nextReq++;
+    const weights = requestWeights(req);
+    const B = req.probe.labels.length;
+    const plan = planEpoch(weights, B, req.probe.T, req.probe.D, requestOptions(req));
+    let lastPost = -Infinity;
+    let lastPhase: AnalysisPhase | '' = '';
+    progress = progressMerger(plan, ({ phase, fraction }) => {
+      const t = now();
+      if (phase === lastPhase && t - lastPost < 100 && fraction < 1) return;
+      lastPost = t;
+      lastPhase = phase;
+      emit({ type: 'progress', runId: req.runId, epoch: req.epoch, phase, fraction });
+    });
+    partReporters.clear();
+    // Four tasks per worker (at most one per probe): fine enough that workers stay evenly busy and
+    // a resize bites within a quarter of a stage, coarse enough that per-task set-up (~20 ms of
+    // cell and evaluator per part at the pixel preset) stays small. The split never changes the numbers.
+    const ranges = probeRanges(B, Math.min(B, 4 * target));
+    const dyn = await Promise.all(
+      ranges.map(([b0, b1]) => run<DynamicsPart>({ type: 'part-dynamics', task: nextTask++, reqId, req, b0, b1 }, `d${b0}`)),
+    );
+    const fp = await run<FlipPlan>({ type: 'part-plan', task: nextTask++, reqId, req, parts: dyn }, '');
+    const plans = splitFlipPlan(fp, ranges);
+    const flips = await Promise.all(
+      ranges.map(([b0, b1], i) => run<FlipPart>({ type: 'part-flip', task: nextTask++, reqId, req, plan: plans[i], b0, b1 }, `f${b0}`)),
+    );
+    const analysis = await run<Extract<AnalyzerEvent, { type: 'analysis' }>['analysis']>(
+      { type: 'part-merge', task: nextTask++, reqId, req, plan: fp, parts: flips },
+      '',
+    );
+    emit({ type: 'analysis', runId: req.runId, epoch: req.epoch, analysisMs: now() - t0, analysis });
+  }
+
+  function next(): void {
+    if (busy || closed) return;
+    const req = requests.shift();
+    if (!req) return;
+    busy = true;
+    if (target === 1) {
+      // The single-worker path: one worker runs analyzeEpoch whole.
+      trim();
+      const slot = slots.find((s) => s.task === null) ?? addSlot();
+      whole = { slot, req };
+      slot.worker.post(req);
+      return;
+    }
+    staged(req)
+      .catch((err: Error) => {
+        // Tasks of this request still queued are dropped; those running finish and are ignored.
+        queue.length = 0;
+        emit({ type: 'error', runId: req.runId, epoch: req.epoch, message: err.message });
+      })
+      .finally(() => {
+        progress = null;
+        busy = false;
+        next();
+      });
+  }
+
+  return {
+    post(cmd) {
+      if (cmd.type !== 'analyze' || closed) return;
+      requests.push(cmd);
+      next();
+    },
+    onEvent(handler) {
+      onEvent = handler;
+    },
+    onCrash(handler) {
+      onCrash = handler;
+    },
+    terminate() {
+      closed = true;
+      for (const s of slots) s.worker.terminate();
+      slots.length = 0;
+      queue.length = 0;
+      running.clear();
+    },
+    resize(n) {
+      target = Math.max(1, Math.floor(n));
+      dispatch();
+    },
+    get size() {
+      return target;
+    },
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * The worker pool's contract: an epoch analysis assembled from per-probe parts (any split, parts
+ * given in any order) equals the single-pass analyzeEpoch BIT FOR BIT — on a fixture model, a
+ * gated cell, and the quick preset's shape (row MNIST, N = 32, T = 28, D = 28, 16 probes) with
+ * both the pure-JS and the WASM SIMD kernels.
+ */
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { analyzeEpoch, type EpochAnalysis } from '../../src/core/epochSnapshot';
+import {
+  dynamicsPart,
+  flipPart,
+  mergeEpoch,
+  planEpoch,
+  planFlip,
+  probeRanges,
+  progressMerger,
+  splitFlipPlan,
+} from '../../src/core/epochParts';
+import type { ModelWeights } from '../../src/core/formats/model';
+import { setAnalysisKernels, type AnalysisKernels } from '../../src/core/kernels';
+import { createWasmAnalysisKernels, wasmSimdAvailable } from '../../src/core/kernels/wasm';
+import { createRng } from '../../src/core/rng';
+import { loadFixture } from './dynamics.fixtures';
+
+/** Runs the four stages over `ranges`, handing parts to the merges in reverse order (order must not matter). */
+function fromParts(
+  w: ModelWeights,
+  inputs: Float64Array,
+  labels: number[],
+  T: number,
+  D: number,
+  opts: { k: number; n: number; draws: number; seed: number },
+  ranges: [number, number][],
+): EpochAnalysis {
+  const plan = planEpoch(w, labels.length, T, D, opts);
+  const dyn = ranges.map(([b0, b1]) => dynamicsPart(w, inputs, labels, plan, b0, b1)).reverse();
+  const fp = planFlip(w, inputs, labels, plan, dyn);
+  // Through a structured clone and restricted to each part's probes, as the pool posts it.
+  const fpCopy = structuredClone(fp);
+  const plans = splitFlipPlan(fpCopy, ranges);
+  const flips = ranges.map(([b0, b1], i) => structuredClone(flipPart(w, inputs, labels, plans[i], b0, b1))).reverse();
+  return mergeEpoch(w, inputs, labels, fp, flips);
+}
+
+const randn = (n: number, seed: number, scale = 1) => {
+  const r = createRng(seed);
+  return Float64Array.from({ length: n }, () => r.normal() * scale);
+};
+
+/** A random vanilla RNN with the quick preset's sizes (N = 32, D = 28, 10 classes). */
+function quickModel(): ModelWeights {
+  const N = 32;
+  const D = 28;
+  return {
+    arch: 'rnn',
+    inputSize: D,
+    hiddenSize: N,
+    numClasses: 10,
+    tensors: {
+      weight_ih_l0: randn(N * D, 1, 1 / Math.sqrt(D)),
+      weight_hh_l0: randn(N * N, 2, 1.2 / Math.sqrt(N)),
+      bias_ih_l0: randn(N, 3, 0.1),
+      bias_hh_l0: randn(N, 4, 0.1),
+      'fc.weight': randn(10 * N, 5, 1 / Math.sqrt(N)),
+      'fc.bias': randn(10, 6, 0.1),
+    },
+  };
+}
+
+let wasm: AnalysisKernels | null = null;
+beforeAll(async () => {
+  if (wasmSimdAvailable())
+    wasm = await createWasmAnalysisKernels(readFileSync(new URL('../../public/kernels/analysis.wasm', import.meta.url)));
+});
+
+describe('analyzeEpoch from parts equals the single pass exactly', () => {
+  for (const name of ['rnn_n16_t28_d28_trained', 'lstm_n8_t10_d2'] as const) {
+    it(`${name}: every probe alone, and an uneven 3-way split`, () => {
+      const { weights, probe } = loadFixture(name);
+      const labels = Array.from(probe.labels);
+      const opts = { k: 8, n: 2, draws: 12, seed: 4 };
+      const single = analyzeEpoch(weights, probe.inputs, labels, probe.T, probe.D, opts);
+      const B = labels.length;
+      expect(B).toBeGreaterThanOrEqual(3);
+      const each = Array.from({ length: B }, (_, b) => [b, b + 1] as [number, number]);
+      expect(fromParts(weights, probe.inputs, labels, probe.T, probe.D, opts, each)).toStrictEqual(single);
+      expect(
+        fromParts(weights, probe.inputs, labels, probe.T, probe.D, opts, [
+          [0, 1],
+          [1, B - 1],
+          [B - 1, B],
+        ]),
+      ).toStrictEqual(single);
+    });
+  }
+
+  it('quick preset shape (N = 32, T = 28, D = 28, 16 probes, k = 16, 50 draws), JS and WASM kernels, 2 and 5 parts', () => {
+    const w = quickModel();
+    const T = 28;
+    const D = 28;
+    const B = 16;
+    const rng = createRng(7);
+    const inputs = Float64Array.from({ length: B * T * D }, () => (rng.next() < 0.4 ? rng.next() : 0));
+    const labels = Array.from({ length: B }, (_, b) => b % 10);
+    const opts = { k: 16, n: 2, draws: 50, seed: 1 };
+    for (const K of [null, wasm]) {
+      setAnalysisKernels(K);
+      try {
+        const single = analyzeEpoch(w, inputs, labels, T, D, opts);
+        expect(single.flip!.R).toBe(50);
+        expect(single.alignment).not.toBeNull();
+        for (const parts of [2, 5]) expect(fromParts(w, inputs, labels, T, D, opts, probeRanges(B, parts))).toStrictEqual(single);
+      } finally {
+        setAnalysisKernels(null);
+      }
+    }
+  });
+});
+
+describe('probeRanges and progressMerger', () => {
+  it('probeRanges covers 0..B-1 contiguously with near-equal parts, never more parts than probes', () => {
+    expect(probeRanges(16, 3)).toEqual([
+      [0, 5],
+      [5, 10],
+      [10, 16],
+    ]);
+    expect(probeRanges(2, 7)).toEqual([
+      [0, 1],
+      [1, 2],
+    ]);
+    expect(probeRanges(5, 1)).toEqual([[0, 5]]);
+  });
+
+  it('merges two parts into one non-decreasing fraction that reaches 1 when both finish every phase', () => {
+    const { weights, probe } = loadFixture('lstm_n8_t10_d2');
+    const plan = planEpoch(weights, probe.B, probe.T, probe.D, { k: 4, n: 1, draws: 5, seed: 1 });
+    const seen: number[] = [];
+    const part = progressMerger(plan, (p) => seen.push(p.fraction));
+    const a = part('a');
+    const b = part('b');
+    a('Lyapunov vectors', 0.5);
+    b('Lyapunov vectors', 0.5);
+    const afterLyap = seen[seen.length - 1];
+    expect(afterLyap).toBeCloseTo(plan.cost['Lyapunov vectors'] / Object.values(plan.cost).reduce((x, y) => x + y, 0), 12);
+    a('flip test', 0.5);
+    b('flip test', 0.2);
+    b('flip test', 0.5);
+    b('single-pixel map', 0.5);
+    a('single-pixel map', 0.5);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]);
+    expect(seen[seen.length - 1]).toBe(1);
+  });
+});
