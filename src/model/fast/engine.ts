@@ -9,8 +9,19 @@
  * Layouts (float offsets into the heap): parameters, gradients and the two optimiser slots share
  * the RNN_TENSOR_NAMES order [W_ih N*D | W_hh N*N | b_ih N | b_hh N | fc.weight C*N | fc.bias C];
  * the batch is time-major: xT [T][B][D], hidden states H [T+1][B][N] (slot 0 = h_0), dA [T][B][N].
+ *
+ * GRU and LSTM (option `cell`): the parameters, gradients, optimiser and clipping are the same
+ * float32 heap blocks (tensors [G*N, D], [G*N, N], [G*N], [G*N], [C, N], [C]); forward and exact
+ * BPTT are the float64 reference cells of src/core/dynamics (cells.ts step/backward through
+ * gradients.ts bpttSample), run per sequence on a float64 copy of the float32 parameters, with
+ * the summed gradient rounded to float32. The WASM gemm/tanh kernels do not fit the gate
+ * nonlinearities, so this path is plain JS loops (slower than the vanilla path, same semantics).
  */
 import { checkWeightsFor, initRnnWeights, RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../init';
+import { expectedShapes, type Arch, type ModelWeights, type TensorName } from '../../core/formats/model';
+import { createCell, type Cell } from '../../core/dynamics/cells';
+import { runTrajectory, type Trajectory } from '../../core/dynamics/trajectory';
+import { bpttSample } from '../../core/dynamics/gradients';
 import type { OptimizerName, Reduction, RnnModelOptions } from '../rnn';
 import type { FastKernels } from './kernels';
 
@@ -22,6 +33,16 @@ export type FastRnnOptions = Omit<RnnModelOptions, 'recurrence' | 'foldInputProj
   /** Optimiser epsilon; tfjs uses the backend's, 1e-7 for float32 backends. */
   epsilon?: number;
 };
+
+/** Float64 state of the gated path: the cell over float64 copies of the parameters, and per-sequence trajectories. */
+interface GatedState {
+  weights: ModelWeights;
+  cell: Cell;
+  trajs: Trajectory[];
+  x64: Float64Array;
+  s0: Float64Array;
+  T: number;
+}
 
 /** Loss of the batch (reduced as configured) before the update, and the number of correct argmaxes. */
 export interface FastStepResult {
@@ -42,6 +63,9 @@ export class FastRnn {
   readonly lr: number;
   readonly epsilon: number;
   readonly kernels: FastKernels;
+  /** Recurrent cell: 'rnn' runs the SIMD path, 'gru'/'lstm' the float64 reference cells. */
+  readonly cell: Arch;
+  private readonly gated: GatedState | null;
   /** Float offset and size of each tensor inside a parameter-shaped block. */
   private readonly layout: Record<RnnTensorName, { off: number; size: number; shape: number[] }>;
   private readonly nParams: number;
@@ -83,10 +107,17 @@ export class FastRnn {
     this.lr = o.lr ?? 0.001;
     this.epsilon = o.epsilon ?? 1e-7;
     this.kernels = kernels;
+    this.cell = o.cell ?? 'rnn';
     const D = this.inputSize, N = this.hiddenSize, C = this.numClasses;
-    const shapes: Record<RnnTensorName, number[]> = {
-      weight_ih_l0: [N, D], weight_hh_l0: [N, N], bias_ih_l0: [N], bias_hh_l0: [N], 'fc.weight': [C, N], 'fc.bias': [C],
-    };
+    const shapes = expectedShapes(this.cell, D, N, C);
+    if (this.cell === 'rnn') this.gated = null;
+    else {
+      const tensors = {} as Record<TensorName, Float64Array>;
+      for (const n of RNN_TENSOR_NAMES) tensors[n] = new Float64Array(shapes[n].reduce((a, b) => a * b, 1));
+      const weights: ModelWeights = { arch: this.cell, inputSize: D, hiddenSize: N, numClasses: C, tensors };
+      const cell = createCell(weights);
+      this.gated = { weights, cell, trajs: [], x64: new Float64Array(0), s0: new Float64Array(cell.stateSize), T: 0 };
+    }
     const layout = {} as Record<RnnTensorName, { off: number; size: number; shape: number[] }>;
     let off = 0;
     for (const n of RNN_TENSOR_NAMES) {
@@ -113,7 +144,7 @@ export class FastRnn {
     this.batchBase = at;
     kernels.reserve(at);
     kernels.heap().fill(0, this.P, at);
-    this.setWeights(initRnnWeights({ inputSize: D, hiddenSize: N, numClasses: C, init: o.init ?? 'xavier', gain: o.gain ?? 1, seed: o.seed }));
+    this.setWeights(initRnnWeights({ cell: this.cell, inputSize: D, hiddenSize: N, numClasses: C, init: o.init ?? 'xavier', gain: o.gain ?? 1, seed: o.seed, bias: this.hasBias }));
   }
 
   /** Sizes the batch buffers for B sequences of T steps (grows only; offsets stay 4-aligned). */
@@ -151,10 +182,14 @@ export class FastRnn {
    * Forward pass of x [B][T][D] (h0 [B][N] optional, zeros when absent) into H [T+1][B][N] and the
    * logits Z [B][C]. Returns T.
    */
-  private forward(x: ArrayLike<number>, B: number, h0?: ArrayLike<number>): number {
+  private forward(x: ArrayLike<number>, B: number, h0?: ArrayLike<number>, c0?: ArrayLike<number>): number {
     const T = this.checkBatch(x, B);
     const N = this.hiddenSize, D = this.inputSize, C = this.numClasses;
     this.ensureBatch(B, T);
+    if (this.gated) {
+      this.forwardGated(this.gated, x, B, T, h0, c0);
+      return T;
+    }
     const k = this.kernels;
     let h = k.heap();
     // Time-major copy of the inputs: row (t, b) of xT is x[b][t][:].
@@ -189,6 +224,55 @@ export class FastRnn {
     const fcb = this.P + this.layout['fc.bias'].off;
     for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) h[this.Z + b * C + c] += h[fcb + c];
     return T;
+  }
+
+  /**
+   * Gated forward: each sequence's float64 trajectory (states [T+1][S], gate caches) kept for
+   * backwardGated, logits into Z [B][C]. h0/c0 [B][N] optional (c0: LSTM only).
+   */
+  private forwardGated(g: GatedState, x: ArrayLike<number>, B: number, T: number, h0?: ArrayLike<number>, c0?: ArrayLike<number>): void {
+    const N = this.hiddenSize, D = this.inputSize, C = this.numClasses;
+    const S = g.cell.stateSize;
+    if (h0 && h0.length !== B * N) throw new RangeError(`h0 has ${h0.length} values, needs B*N = ${B * N}`);
+    if (c0 && (this.cell !== 'lstm' || c0.length !== B * N)) throw new RangeError(this.cell === 'lstm' ? `c0 has ${c0.length} values, needs B*N = ${B * N}` : 'c0 is for the LSTM only');
+    if (g.x64.length < B * T * D) g.x64 = new Float64Array(B * T * D);
+    for (let i = 0; i < B * T * D; i++) g.x64[i] = x[i];
+    const logits = new Float64Array(C);
+    const h = this.kernels.heap();
+    for (let b = 0; b < B; b++) {
+      g.s0.fill(0);
+      if (h0) for (let i = 0; i < N; i++) g.s0[i] = h0[b * N + i];
+      if (c0) for (let i = 0; i < N; i++) g.s0[N + i] = c0[b * N + i];
+      g.trajs[b] = runTrajectory(g.cell, g.x64, b * T * D, T, h0 || c0 ? g.s0 : null, g.trajs[b]);
+      g.cell.readout(g.trajs[b].states, T * S, logits, 0);
+      for (let c = 0; c < C; c++) h[this.Z + b * C + c] = logits[c];
+    }
+    g.T = T;
+  }
+
+  /**
+   * Gated BPTT of the batch's loss (per-sample CE times `scale`, summed) along the trajectories
+   * of the last forwardGated: float64 sums of bpttSample's per-sequence gradients, rounded into G.
+   */
+  private backwardGated(g: GatedState, B: number, labels: ArrayLike<number>, scale: number): void {
+    const L = this.layout, T = g.T;
+    const sums: Record<RnnTensorName, Float64Array> = {} as Record<RnnTensorName, Float64Array>;
+    for (const n of RNN_TENSOR_NAMES) sums[n] = new Float64Array(L[n].size);
+    const add = (n: RnnTensorName, v: Float64Array) => {
+      const s = sums[n];
+      for (let i = 0; i < s.length; i++) s[i] += v[i] * scale;
+    };
+    for (let b = 0; b < B; b++) {
+      const r = bpttSample(g.cell, g.x64, b * T * this.inputSize, g.trajs[b], labels[b]);
+      add('weight_ih_l0', r.cell.weight_ih);
+      add('weight_hh_l0', r.cell.weight_hh);
+      add('bias_ih_l0', r.cell.bias_ih);
+      add('bias_hh_l0', r.cell.bias_hh);
+      add('fc.weight', r.fcWeight);
+      add('fc.bias', r.fcBias);
+    }
+    const h = this.kernels.heap();
+    for (const n of RNN_TENSOR_NAMES) h.set(sums[n], this.G + L[n].off);
   }
 
   /**
@@ -271,14 +355,15 @@ export class FastRnn {
 
   /**
    * Forward + BPTT without updating: the gradients are then readable with getGradients().
-   * `reduction` overrides the model's; h0 [B][N] optional. Returns the reduced loss and the correct count.
+   * `reduction` overrides the model's; h0 [B][N] optional (and c0 [B][N] for the LSTM). Returns the reduced loss and the correct count.
    */
-  computeGradients(x: ArrayLike<number>, labels: ArrayLike<number>, B: number, reduction: Reduction = this.reduction, h0?: ArrayLike<number>): FastStepResult {
+  computeGradients(x: ArrayLike<number>, labels: ArrayLike<number>, B: number, reduction: Reduction = this.reduction, h0?: ArrayLike<number>, c0?: ArrayLike<number>): FastStepResult {
     if (labels.length < B) throw new RangeError(`${labels.length} labels for a batch of ${B}`);
-    const T = this.forward(x, B, h0);
+    const T = this.forward(x, B, h0, c0);
     const scale = reduction === 'mean' ? 1 / B : 1;
     const { ceSum, correct } = this.readout(labels, B, true, scale);
-    this.backward(B, T, h0 !== undefined);
+    if (this.gated) this.backwardGated(this.gated, B, labels, scale);
+    else this.backward(B, T, h0 !== undefined);
     return { loss: ceSum * scale, correct };
   }
 
@@ -336,9 +421,17 @@ export class FastRnn {
     this.refreshDerived();
   }
 
-  /** Recomputes W_ih^T, W_hh^T, fc.weight^T and b_ih + b_hh from the parameters. */
+  /** Recomputes W_ih^T, W_hh^T, fc.weight^T and b_ih + b_hh (gated: the float64 copies) from the parameters. */
   private refreshDerived(): void {
     const h = this.kernels.heap();
+    if (this.gated) {
+      const t = this.gated.weights.tensors;
+      for (const n of RNN_TENSOR_NAMES) {
+        const { off, size } = this.layout[n];
+        for (let i = 0; i < size; i++) t[n][i] = h[this.P + off + i];
+      }
+      return;
+    }
     const N = this.hiddenSize, D = this.inputSize, C = this.numClasses, L = this.layout;
     const transpose = (src: number, rows: number, cols: number, dst: number) => {
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) h[dst + c * rows + r] = h[src + r * cols + c];
@@ -349,9 +442,9 @@ export class FastRnn {
     for (let i = 0; i < N; i++) h[this.biasSum + i] = h[this.P + L.bias_ih_l0.off + i] + h[this.P + L.bias_hh_l0.off + i];
   }
 
-  /** Logits of the last step for x [B][T][D] (h0 [B][N] optional): a new Float32Array [B*C]. */
-  logits(x: ArrayLike<number>, B: number, h0?: ArrayLike<number>): Float32Array {
-    this.forward(x, B, h0);
+  /** Logits of the last step for x [B][T][D] (h0 [B][N], LSTM c0 [B][N] optional): a new Float32Array [B*C]. */
+  logits(x: ArrayLike<number>, B: number, h0?: ArrayLike<number>, c0?: ArrayLike<number>): Float32Array {
+    this.forward(x, B, h0, c0);
     const C = this.numClasses;
     return this.kernels.heap().slice(this.Z, this.Z + B * C);
   }
