@@ -10,7 +10,7 @@ import { ARCHS } from './arch';
 
 export const ENCODINGS = ['row', 'pixel14', 'pixel28'] as const;
 export const OPTIMIZERS = ['sgd', 'adam', 'rmsprop'] as const;
-export const PRESETS = ['quick', 'quick-gru', 'quick-lstm', 'pixel', 'paper-align', 'paper-sensitivity'] as const;
+export const PRESETS = ['quick', 'pixel', 'paper-align', 'paper-sensitivity', 'quick-gru', 'quick-lstm'] as const;
 export const INITS = ['xavier', 'orthogonal'] as const;
 
 export type Encoding = (typeof ENCODINGS)[number];
