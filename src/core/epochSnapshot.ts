@@ -5,7 +5,7 @@
  * analysis worker runs it in the browser, tests run it in Node, and `npx ftle-lab analyze` uses
  * the same pieces — a number on screen can always be reproduced from an exported model.
  */
-import type { ModelWeights } from './formats/model';
+import { GATES, type ModelWeights } from './formats/model';
 import type { EpochSnapshot } from './snapshot';
 import { analyzeEpochDynamics, trackedQVectors } from './dynamics/epochAnalysis';
 import { defaultAlignmentSteps } from './dynamics/alignment';
@@ -72,6 +72,11 @@ function progressReporter(
       const n = Math.min(t, N);
       alignment += B * (t * N * N * (t < N ? 1 : 2) + 10 * 2 * n * n * n);
     }
+  } else {
+    // Gated: one BPTT of t steps per alignment step (~3 G N (N + D) per step, D ~ N counted) and an
+    // SVD of the [G N][N] gradient (counted 10x as above).
+    const G = GATES[arch];
+    for (const t of defaultAlignmentSteps(T)) alignment += B * (t * 6 * G * N * N + 10 * 2 * G * N * N * N);
   }
   const cost: Record<AnalysisPhase, number> = {
     'Lyapunov vectors': B * T * (N * N + S * S * kA + 2 * kA * kA * S),

@@ -13,7 +13,7 @@
  * beyond that costs hundreds of MB and seconds per epoch.
  */
 import type { AlignmentSummary, EpochSnapshot } from '../snapshot';
-import type { ModelWeights } from '../formats/model';
+import { GATES, type ModelWeights } from '../formats/model';
 import { ANALYSIS_DEFAULTS } from '../analysisDefaults';
 import { createRng, deriveSeed } from '../rng';
 import { createCell } from './cells';
@@ -70,11 +70,12 @@ export const FULL_Q_BASIS_MACS = 1.5e10;
 /**
  * How many Q vectors the snapshot's QR pass tracks for B probes of T steps, state size S, k
  * reported: the whole basis (rnn) when its ~3 B T S^3 multiply-adds fit fullQBasisMacs, else
- * min(S, max(k, 20)) (the paper's 10 Q vectors and twice as many for the random-index pool);
- * k for gated cells (no alignment).
+ * min(S, max(k, 20)) (the paper's 10 Q vectors and twice as many for the random-index pool),
+ * which gated cells always take (their Jacobian products cost G times more, and an LSTM's
+ * alignment basis is the h-blocks of these vectors: at most N of them).
  */
 export function trackedQVectors(arch: ModelWeights['arch'], B: number, T: number, S: number, k: number, fullQBasisMacs = FULL_Q_BASIS_MACS): number {
-  if (arch !== 'rnn') return k;
+  if (arch !== 'rnn') return Math.min(S, Math.max(k, 20));
   return 3 * B * T * S * S * S <= fullQBasisMacs ? S : Math.min(S, Math.max(k, 20));
 }
 
@@ -88,14 +89,13 @@ export function analyzeEpochDynamics(weights: ModelWeights, probe: AnalysisProbe
   const S = cell.stateSize;
   const N = cell.hiddenSize;
   const k = Math.max(1, Math.min(opts.k, S));
-  const isRnn = weights.arch === 'rnn';
   const nq = Math.min(ANALYSIS_DEFAULTS.alignQVectors, N);
   const mList = ANALYSIS_DEFAULTS.overlapM.filter((m) => m <= N);
   const kA = trackedQVectors(weights.arch, B, T, S, k, opts.fullQBasisMacs);
   const steps = defaultAlignmentSteps(T, opts.nAlignSteps ?? ANALYSIS_DEFAULTS.alignSteps);
   const L = probeLyapunov(cell, probe, {
     k: kA,
-    keepQAt: isRnn ? steps : undefined,
+    keepQAt: steps,
     keepTrajectories: true,
     onProbeDone: opts.onProgress && ((done, total) => opts.onProgress!('lyapunov', done, total)),
   });
@@ -123,15 +123,15 @@ export function analyzeEpochDynamics(weights: ModelWeights, probe: AnalysisProbe
     qrGradRelErr = relativeDifference(gradsFromDeltas(cell, probe.inputs, 0, traj, dq).weight_hh, g.cell.weight_hh);
   }
 
-  let alignment: AlignmentSummary | null = null;
-  if (isRnn) {
-    const per: ProbeStepAlignment[][] = [];
-    for (let b = 0; b < B; b++) {
-      per.push(probeStepAlignments(cell, trajs[b], probe.labels[b], steps, L.runs[b].qAt!, kA));
-      opts.onProgress?.('alignment', b + 1, B);
-    }
-    alignment = alignmentSummary(per, weights, N, kA, nq, mList, opts.seed);
+  // Every cell: gated cells align Q in R^N with the right singular vectors of the [G*N][N]
+  // gradient (alignment.ts, method.md §4); an LSTM's h-block basis may hold fewer than kA vectors.
+  const per: ProbeStepAlignment[][] = [];
+  for (let b = 0; b < B; b++) {
+    per.push(probeStepAlignments(cell, trajs[b], probe.labels[b], steps, L.runs[b].qAt!, kA, undefined, { inputs: probe.inputs, xBase: b * T * cell.inputSize }));
+    opts.onProgress?.('alignment', b + 1, B);
   }
+  const kq = Math.min(...per.flatMap((p) => p.map((st) => st.kq)));
+  const alignment: AlignmentSummary | null = kq >= nq ? alignmentSummary(per, weights, N, kq, nq, mList.filter((m) => m <= kq), opts.seed) : null;
   return { k, lnR, spectrum, saturation, qrGradRelErr, alignment };
 }
 
@@ -144,7 +144,11 @@ export function alignmentSummary(per: ProbeStepAlignment[][], weights: ModelWeig
   const nSteps = per[0].length;
   const nsv = Math.min(ANALYSIS_DEFAULTS.alignSingularVectors, N);
   // Only the first nsv right and max(m) left vectors of W_hh are read (exact SVD for N <= 128).
-  const whh = alignmentSvd(weights.tensors.weight_hh_l0, N, N, Math.max(nsv, ...mList));
+  // Gated cells: W_hh is [G*N][N]; its right singular vectors are in R^N like Q's, its left ones
+  // (and the gradient's) in the gate space, so every left statistic is NaN there (undefined).
+  const GN = GATES[weights.arch] * N;
+  const gated = weights.arch !== 'rnn';
+  const whh = alignmentSvd(weights.tensors.weight_hh_l0, GN, N, Math.max(nsv, ...mList));
   const first = Array.from({ length: nq }, (_, a) => a);
   // 10 random distinct indices among the kA tracked vectors (seeded), the paper's baseline.
   const rng = createRng(deriveSeed(seed, 'align-random-q'));
@@ -188,14 +192,14 @@ export function alignmentSummary(per: ProbeStepAlignment[][], weights: ModelWeig
     if (lastIdx) paperStdLastQ.push(statAt(q, lastIdx, V));
     paperStdMismatched.push(statAt(qOther, first, V));
     paperStdWhh.push(statAt(q, first, () => whh.V));
-    const ovL = mList.map((m) => per.map((p) => subspaceOverlap(p[s].svd.U, p[s].q, N, m)));
+    const ovL = mList.map((m) => per.map((p) => (gated ? NaN : subspaceOverlap(p[s].svd.U, p[s].q, N, m))));
     const ovR = mList.map((m) => per.map((p) => subspaceOverlap(p[s].svd.V, p[s].q, N, m)));
     overlapLeft.push(ovL.map(mean));
     overlapRight.push(ovR.map(mean));
     overlapLeftStd.push(ovL.map(spread));
     overlapRightStd.push(ovR.map(spread));
-    overlapLeftMismatched.push(mList.map((m) => mean(per.map((p, b) => subspaceOverlap(p[s].svd.U, per[(b + 1) % B][s].q, N, m)))));
-    overlapLeftWhh.push(mList.map((m) => mean(per.map((p) => subspaceOverlap(whh.U, p[s].q, N, m)))));
+    overlapLeftMismatched.push(mList.map((m) => (gated ? NaN : mean(per.map((p, b) => subspaceOverlap(p[s].svd.U, per[(b + 1) % B][s].q, N, m))))));
+    overlapLeftWhh.push(mList.map((m) => (gated ? NaN : mean(per.map((p) => subspaceOverlap(whh.U, p[s].q, N, m))))));
     effectiveRank.push(mean(per.map((p) => participationRatio(p[s].svd.s))));
   }
   // |cos| matrix of every probe at the last step (the panel shows the selected probe's); probe 0's
