@@ -20,6 +20,11 @@ import { createWasmKernels } from '../../src/model/fast/wasmKernels';
 import { createRng } from '../../src/core/rng';
 import { loadMnistAsset } from '../../src/data/mnistAsset';
 import { encodeImages, sequenceSpec } from '../../src/data/encodings';
+import { configFromHash } from '../../src/core/formats/config';
+import { parseRunBundle, serializeRunBundle } from '../../src/core/formats/bundle';
+import { FormatError } from '../../src/core/formats/errors';
+import { loadBundledDigits, loadFastKernels, useWasmAnalysisKernels } from '../../src/cli/assets';
+import { runHeadless } from '../../src/cli/headless';
 
 const WASM_BYTES = readFileSync('public/kernels/fast_rnn.wasm');
 const TOL = 1e-6;
@@ -187,5 +192,30 @@ describe('gated cells learn real digits (FastRnn, the quick preset: row-wise, N 
     expect(before.acc).toBeLessThan(0.3);
     expect(after.acc).toBeGreaterThan(0.5);
     expect(after.loss).toBeLessThan(before.loss - 0.5);
+  }, 120_000);
+});
+
+describe('a gated run as a bundle (headless, the fast engine the browser uses)', () => {
+  it('quick-lstm: trains, analyses (alignment included), writes a bundle that parses back with LSTM weights; a cell/arch mismatch is refused by field', async () => {
+    expect(await useWasmAnalysisKernels()).toBe('wasm-simd');
+    const { config, issues } = configFromHash('#preset=quick-lstm&epochs=1&subset=0.02&seed=7&probes=4');
+    expect(issues).toEqual([]);
+    expect(config.cell).toBe('lstm');
+    const { kernels, engine } = await loadFastKernels();
+    const r = await runHeadless({ config, dataset: await loadBundledDigits(), kernels, engine, appVersion: '0.1.0', created: '2026-01-01T00:00:00.000Z' });
+    expect(r.outcome).toBe('done');
+    const text = serializeRunBundle(r.bundle);
+    const back = parseRunBundle(text);
+    expect(back.config.cell).toBe('lstm');
+    const w = back.weights as unknown as { arch: string; hidden_size: number; tensors: { weight_hh_l0: { shape: number[] } } };
+    expect(w.arch).toBe('lstm');
+    expect(w.tensors.weight_hh_l0.shape).toEqual([4 * 32, 32]);
+    expect(back.epochs.map((e) => e.epoch)).toEqual([0, 1]);
+    for (const e of back.epochs) expect(e.alignment?.paperStd.every(Number.isFinite)).toBe(true);
+    // The same bundle claiming a vanilla RNN run: its LSTM weights are refused, naming the field.
+    const wrong = JSON.parse(text);
+    wrong.config.cell = 'rnn';
+    expect(() => parseRunBundle(JSON.stringify(wrong))).toThrowError(FormatError);
+    expect(() => parseRunBundle(JSON.stringify(wrong))).toThrowError(/weights\.arch: expected "rnn" \(config\.cell\), got "lstm"/);
   }, 120_000);
 });
