@@ -2,7 +2,8 @@
  * GRU and LSTM train live (issue 15): `#preset=quick&cell=lstm|gru&epochs=1&subset=0.1` on the
  * hand-written engine (backend=fast-wasm) trains one epoch, the analysis worker analyses it with
  * the cell's own Jacobians, and every panel renders (spectrum, heatmap, flip test, alignment,
- * logits) with no error banner and a clean console.
+ * logits) with no error banner and a clean console. A gated run asking for a fused GPU engine
+ * falls back, the badge names the reason, and tfjs (WebGL, SwiftShader here) trains it.
  */
 import { describe, expect, it } from 'vitest';
 import { baseURL, openSession, parseAccuracy } from './browser';
@@ -52,6 +53,29 @@ describe.each(['lstm', 'gru'] as const)('gated cell %s', (cell) => {
       const acc = parseAccuracy((await page.getByTestId('test-accuracy').textContent()) ?? '');
       log(`test accuracy ${acc}`);
       expect(acc).toBeGreaterThanOrEqual(0);
+      expect(await page.getByTestId('error-banner').count()).toBe(0);
+      expect(s.errors).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('a gated run asking for a fused GPU engine', () => {
+  it('falls back (fused engines train the vanilla RNN only), says so in the badge, and trains on tfjs', async () => {
+    const s = await openSession();
+    try {
+      const { page } = s;
+      await page.goto(`${baseURL()}#preset=quick-gru&epochs=1&subset=0.02&probes=4&backend=fused-webgpu`);
+      await expect.poll(async () => page.getByTestId('train-toggle').isEnabled(), { timeout: 120_000 }).toBe(true);
+      const title = (await page.getByTestId('backend-badge').getAttribute('title')) ?? '';
+      console.log(`[e2e gated fallback] badge: ${(await page.getByTestId('backend-badge').textContent())?.trim()} — ${title}`);
+      expect(title).toContain('fused-webgpu: fused engines train the vanilla RNN only');
+      expect(title).toContain('fused-webgl: fused engines train the vanilla RNN only');
+      await page.getByTestId('train-toggle').click();
+      const epochs = () => page.evaluate(() => (window as unknown as { ftleLab: { store: { getState: () => { epochs: unknown[] } } } }).ftleLab.store.getState().epochs.length);
+      await expect.poll(epochs, { timeout: 400_000, interval: 2000 }).toBe(2);
+      expect((await page.getByTestId('epoch-engine').textContent()) ?? '').toMatch(/tfjs/);
       expect(await page.getByTestId('error-banner').count()).toBe(0);
       expect(s.errors).toEqual([]);
     } finally {
