@@ -21,12 +21,20 @@ describe.each(['lstm', 'gru'] as const)('gated cell %s', (cell) => {
       await expect.poll(async () => page.getByTestId('train-toggle').isEnabled(), { timeout: 120_000 }).toBe(true);
       expect((await page.getByTestId('backend-badge').textContent()) ?? '').toMatch(/WebAssembly SIMD/);
       await page.getByTestId('train-toggle').click();
-      const epochs = () => page.evaluate(() => (window as unknown as { ftleLab: { store: { getState: () => { epochs: unknown[] } } } }).ftleLab.store.getState().epochs.length);
+      const epochs = () =>
+        page.evaluate(
+          () =>
+            (window as unknown as { ftleLab: { store: { getState: () => { epochs: unknown[] } } } }).ftleLab.store.getState().epochs.length,
+        );
       await expect.poll(epochs, { timeout: 400_000, interval: 2000 }).toBe(2);
       log('epoch 1 trained and analysed');
       expect((await page.getByTestId('epoch-label').textContent()) ?? '').toMatch(/epoch 1\b/);
       // The epoch was trained on the gated cell (the snapshot's config says which).
-      const trained = await page.evaluate(() => (window as unknown as { ftleLab: { store: { getState: () => { config: { cell: string } } } } }).ftleLab.store.getState().config.cell);
+      const trained = await page.evaluate(
+        () =>
+          (window as unknown as { ftleLab: { store: { getState: () => { config: { cell: string } } } } }).ftleLab.store.getState().config
+            .cell,
+      );
       expect(trained).toBe(cell);
       for (const id of PANELS) {
         const panel = page.getByTestId(id);
@@ -73,7 +81,11 @@ describe('a gated run asking for a fused GPU engine', () => {
       expect(title).toContain('fused-webgpu: fused engines train the vanilla RNN only');
       expect(title).toContain('fused-webgl: fused engines train the vanilla RNN only');
       await page.getByTestId('train-toggle').click();
-      const epochs = () => page.evaluate(() => (window as unknown as { ftleLab: { store: { getState: () => { epochs: unknown[] } } } }).ftleLab.store.getState().epochs.length);
+      const epochs = () =>
+        page.evaluate(
+          () =>
+            (window as unknown as { ftleLab: { store: { getState: () => { epochs: unknown[] } } } }).ftleLab.store.getState().epochs.length,
+        );
       await expect.poll(epochs, { timeout: 400_000, interval: 2000 }).toBe(2);
       expect((await page.getByTestId('epoch-engine').textContent()) ?? '').toMatch(/tfjs/);
       expect(await page.getByTestId('error-banner').count()).toBe(0);

@@ -18,7 +18,10 @@ const CASES = ['gru_n8_t10_d2', 'lstm_n8_t10_d2'] as const;
 describe.each(CASES)('%s', (name) => {
   const { weights, probe } = loadFixture(name);
   const cell = createCell(weights);
-  const N = cell.hiddenSize, S = cell.stateSize, D = cell.inputSize, C = cell.numClasses;
+  const N = cell.hiddenSize,
+    S = cell.stateSize,
+    D = cell.inputSize,
+    C = cell.numClasses;
   const GN = GATES[weights.arch] * N;
   const steps = [1, 4, 7, probe.T];
 
@@ -40,7 +43,8 @@ describe.each(CASES)('%s', (name) => {
       for (const t of steps) {
         const g = grads.get(t)!;
         expect(g.length).toBe(GN * N);
-        let worst = 0, scale = 0;
+        let worst = 0,
+          scale = 0;
         for (let i = 0; i < GN * N; i++) {
           const w = W[i];
           W[i] = w + h;
@@ -63,7 +67,10 @@ describe.each(CASES)('%s', (name) => {
     const kq = Math.min(S, 12);
     const L = probeLyapunov(cell, probe, { k: kq, keepQAt: steps, keepTrajectories: true });
     for (let b = 0; b < probe.B; b++) {
-      const per = probeStepAlignments(cell, L.trajectories![b], probe.labels[b], steps, L.runs[b].qAt!, kq, 6, { inputs: probe.inputs, xBase: b * probe.T * D });
+      const per = probeStepAlignments(cell, L.trajectories![b], probe.labels[b], steps, L.runs[b].qAt!, kq, 6, {
+        inputs: probe.inputs,
+        xBase: b * probe.T * D,
+      });
       const grads = gatedPrefixWhhGrads(cell, probe.inputs, b * probe.T * D, L.trajectories![b], probe.labels[b], steps);
       for (const st of per) {
         const G = grads.get(st.t)!;
@@ -97,16 +104,20 @@ describe.each(CASES)('%s', (name) => {
     const a = dyn.alignment!;
     expect(a).not.toBeNull();
     expect(a.steps).toEqual([2, 4, 6, 8, 10]);
-    for (const v of [...a.paperStd, ...a.paperStdRandomQ, ...a.paperStdWhh, ...a.paperStdMismatched]) expect(Number.isFinite(v) && v >= 0).toBe(true);
+    for (const v of [...a.paperStd, ...a.paperStdRandomQ, ...a.paperStdWhh, ...a.paperStdMismatched])
+      expect(Number.isFinite(v) && v >= 0).toBe(true);
     for (const row of a.overlapRight) for (const v of row) expect(v >= 0 && v <= 1 + 1e-12).toBe(true);
-    for (const row of [...a.overlapLeft, ...a.overlapLeftMismatched, ...a.overlapLeftWhh]) for (const v of row) expect(Number.isNaN(v)).toBe(true);
+    for (const row of [...a.overlapLeft, ...a.overlapLeftMismatched, ...a.overlapLeftWhh])
+      for (const v of row) expect(Number.isNaN(v)).toBe(true);
     expect(a.nullCosStd).toBeCloseTo(1 / Math.sqrt(N), 14);
   });
 });
 
 describe('hiddenBlockBasis (LSTM: Q vectors in R^2N -> an orthonormal basis of R^N)', () => {
   it('orthonormal, nested spans of the h-blocks, at most N vectors, dependent blocks skipped', () => {
-    const N = 5, S = 10, kq = 8;
+    const N = 5,
+      S = 10,
+      kq = 8;
     const rng = createRng(4);
     const q = Float64Array.from({ length: kq * S }, () => rng.normal());
     // Vector 2's h-block is a combination of vectors 0 and 1's: it adds no direction.
@@ -121,7 +132,8 @@ describe('hiddenBlockBasis (LSTM: Q vectors in R^2N -> an orthonormal basis of R
       }
     }
     // Output 0 is h-block 0 normalised; output 1 lies in span(h-blocks 0, 1); output 2 comes from vector 3.
-    const h0 = q.subarray(0, N), n0 = Math.hypot(...h0);
+    const h0 = q.subarray(0, N),
+      n0 = Math.hypot(...h0);
     for (let i = 0; i < N; i++) expect(out[i]).toBeCloseTo(h0[i] / n0, 14);
     const resid = (v: Float64Array, vecs: Float64Array[]) => {
       const r = Float64Array.from(v);
