@@ -90,7 +90,7 @@ export async function runHeadless(o: HeadlessRunOptions): Promise<HeadlessRunRes
     const bad = firstNonFinite(weights);
     if (bad !== null || !Number.isFinite(test.loss)) return `the ${bad ?? 'test loss'} became NaN or infinite after epoch ${epoch}`;
     const t0 = performance.now();
-    const analysis = analyzeEpoch(modelWeightsFromNamed('rnn', weights), probeInputs, labels, spec.T, spec.D, {
+    const analysis = analyzeEpoch(modelWeightsFromNamed(config.cell, weights), probeInputs, labels, spec.T, spec.D, {
       k: config.k,
       n: config.n,
       draws: config.draws,

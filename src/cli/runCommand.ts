@@ -1,5 +1,5 @@
 /**
- * `ftle-lab run --preset P [--cell rnn] [--seed S] [--epochs E] [--<config key> value ...] --out run.json`
+ * `ftle-lab run --preset P [--cell rnn|gru|lstm] [--seed S] [--epochs E] [--<config key> value ...] --out run.json`
  * Trains and analyses a run headless (headless.ts) and writes an `ftle-lab.run/v1` bundle the app
  * imports and replays. Every key of a link's hash (`#preset=quick&epochs=1&seed=3`) is a flag
  * with the same name and the same validation (core/formats/config.ts).
@@ -16,13 +16,14 @@ import { serializeRunBundle, type RunBundle } from '../core/formats/bundle';
 import { runHeadless, type HeadlessProgress } from './headless';
 import { loadBundledDigits, loadFastKernels, useWasmAnalysisKernels } from './assets';
 import { UsageError } from './errors';
+import { ARCHS } from '../core/formats/arch';
 import pkg from '../../package.json';
 
 export const RUN_USAGE =
-  'usage: ftle-lab run --preset quick|pixel|paper-align|paper-sensitivity [--cell rnn] [--seed S] [--epochs E] [--<config key> value ...] --out run.json [--quiet]';
+  `usage: ftle-lab run --preset ${PRESETS.join('|')} [--cell rnn|gru|lstm] [--seed S] [--epochs E] [--<config key> value ...] --out run.json [--quiet]`;
 
-/** Cells a run may name; only the vanilla tanh RNN trains so far. */
-const CELLS = ['rnn', 'gru', 'lstm'] as const;
+/** Cells a run may name (the config key `cell`). */
+const CELLS = ARCHS;
 
 /** Config keys given as flags (every RunConfig key: the URL hash's keys). */
 const CONFIG_KEYS = new Set(Object.keys(RunConfigSchema.shape));
@@ -35,7 +36,7 @@ export interface RunArgs {
 
 /**
  * Parses the arguments after `run` into a validated config; throws UsageError naming the flag
- * (unknown flag, missing or invalid value, a flag given twice, a gated cell, a browser backend).
+ * (unknown flag, missing or invalid value, a flag given twice, an unknown cell, a browser backend).
  * `--key value` and `--key=value` both work.
  */
 export function parseRunArgs(argv: string[]): RunArgs {
@@ -68,7 +69,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
     if (key === 'out') out = value;
     else if (key === 'cell') {
       if (!(CELLS as readonly string[]).includes(value)) throw new UsageError(`--cell: expected ${CELLS.join(' | ')}, got "${value}"`);
-      if (value !== 'rnn') throw new UsageError(`--cell ${value}: gated cells (gru, lstm) cannot be trained yet; only --cell rnn trains (gated models can be analysed with \`ftle-lab analyze\`)`);
+      params.set(key, value);
     } else params.set(key, value);
   }
   if (!params.has('preset')) throw new UsageError(`--preset: required (${PRESETS.join(' | ')})`);

@@ -21,7 +21,7 @@ import type { ModelWeights } from './formats/model';
 import type { AlignmentSummary } from './snapshot';
 import type { AnalysisPhase, AnalysisProgress, EpochAnalysis, EpochAnalysisOptions } from './epochSnapshot';
 import { ANALYSIS_DEFAULTS } from './analysisDefaults';
-import { alignmentSummary, probeDynamics, trackedQVectors, type AnalysisProbe, type ProbeDynamics } from './dynamics/epochAnalysis';
+import { summarizeAlignment, probeDynamics, trackedQVectors, type AnalysisProbe, type ProbeDynamics } from './dynamics/epochAnalysis';
 import { defaultAlignmentSteps, type ProbeStepAlignment } from './dynamics/alignment';
 import { flipTestOn, inputGradientsFor } from './flipAnalysis';
 import {
@@ -102,6 +102,10 @@ export function planEpoch(
       const m = Math.min(t, N);
       alignment += B * (t * N * N * (t < N ? 1 : 2) + 10 * 2 * m * m * m);
     }
+  } else {
+    // Gated: one BPTT of t steps per alignment step (~3 G N (N + D) per step, D ~ N counted) and an
+    // SVD of the [G N][N] gradient (counted 10x as above).
+    for (const t of defaultAlignmentSteps(T)) alignment += B * (t * 6 * gates * N * N + 10 * 2 * gates * N * N * N);
   }
   const cost: Record<AnalysisPhase, number> = {
     'Lyapunov vectors': B * T * (N * N + S * S * kA + 2 * kA * kA * S),
@@ -241,7 +245,7 @@ export function planFlip(
   plan: EpochPlan,
   parts: DynamicsPart[],
 ): FlipPlan {
-  const { B, T, D, N, k, kA } = plan;
+  const { B, T, D, N, k } = plan;
   const sorted = [...parts].sort((a, b) => a.b0 - b.b0);
   let covered = 0;
   for (const p of sorted) {
@@ -261,18 +265,13 @@ export function planFlip(
     saturated += p.saturated;
     if (p.alignment) per.push(...p.alignment);
   }
-  const alignment: AlignmentSummary | null =
-    weights.arch === 'rnn'
-      ? alignmentSummary(
-          per,
-          weights,
-          N,
-          kA,
-          Math.min(ANALYSIS_DEFAULTS.alignQVectors, N),
-          ANALYSIS_DEFAULTS.overlapM.filter((m) => m <= N),
-          plan.seed,
-        )
-      : null;
+  const alignment: AlignmentSummary | null = summarizeAlignment(
+    per,
+    weights,
+    Math.min(ANALYSIS_DEFAULTS.alignQVectors, N),
+    ANALYSIS_DEFAULTS.overlapM.filter((m) => m <= N),
+    plan.seed,
+  );
   const dynamics = { lnR, spectrum, saturation: saturated / (B * T * N), qrGradRelErr: sorted[0].qrGradRelErr ?? NaN, alignment };
 
   // The recording evaluator answers zeros: the jobs asked for never depend on the answers.

@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EngineChoice, EngineId, EngineInfo } from '../core/engines';
 import type { RunConfig } from '../core/formats/config';
+import type { Arch } from '../core/formats/model';
 import { runModelOptions } from './runSetup';
 import { encodeImages, type SequenceSpec } from '../data/encodings';
 import type { MnistSplit } from '../data/mnistAsset';
@@ -41,6 +42,12 @@ export interface EngineEntry {
   id: EngineId;
   /** Runs on a GPU (WebGL / WebGPU): skipped by `auto` on a software renderer. */
   gpu: boolean;
+  /**
+   * The recurrent cells this engine trains (absent: all of them). The fused GPU engines train the
+   * vanilla RNN only (FUSED_CELLS): for a GRU/LSTM run they are skipped like an unavailable
+   * engine, with CELL_REFUSAL as the reason the badge shows.
+   */
+  cells?: readonly Arch[];
   /** Engines to try, in order, when this one is unavailable (or its context cannot be rebuilt). */
   fallback: readonly EngineId[];
   /** Initialises what the engine needs (tfjs backend, context, kernels) and says whether it runs. */
@@ -66,6 +73,15 @@ export const AUTO_CANDIDATES: readonly (readonly EngineId[])[] = [['fused-webgpu
 
 /** WebGL renderers / WebGPU adapters that are CPU rasterisers (headless Chromium, VMs, blocklists). */
 export const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render/i;
+
+/** What the fused GPU engines train, and why a gated run falls back from them (the badge's reason). */
+export const FUSED_CELLS: readonly Arch[] = ['rnn'];
+export const CELL_REFUSAL = 'fused engines train the vanilla RNN only';
+
+/** Why `entry` cannot train `cell`, or null when it can. */
+export function cellRefusal(entry: EngineEntry, cell: Arch): string | null {
+  return entry.cells && !entry.cells.includes(cell) ? (entry.cells === FUSED_CELLS ? CELL_REFUSAL : `${entry.id} trains ${entry.cells.join(', ')} only`) : null;
+}
 
 /** After the first epoch `auto` switches only to an engine at least this much faster (no flapping). */
 export const SWITCH_MARGIN = 0.8;
@@ -166,8 +182,11 @@ export function tfjsCpuStart(): Promise<{ renderer: string; floatPrecision: 32 }
   });
 }
 
-/** The engine `id`, or down its fallback chain (each failure's reason kept, in order). */
-export async function openEngine(registry: EngineRegistry, id: EngineId): Promise<{ entry: EngineEntry; info: EngineInfo }> {
+/**
+ * The engine `id`, or down its fallback chain (each failure's reason kept, in order). An engine
+ * that does not train `cell` (EngineEntry.cells) counts as unavailable.
+ */
+export async function openEngine(registry: EngineRegistry, id: EngineId, cell: Arch = 'rnn'): Promise<{ entry: EngineEntry; info: EngineInfo }> {
   const reasons: string[] = [];
   const queue: EngineId[] = [id];
   const seen = new Set<EngineId>();
@@ -182,7 +201,8 @@ export async function openEngine(registry: EngineRegistry, id: EngineId): Promis
       queue.push(...(DEFAULT_FALLBACK[next] ?? []));
       continue;
     }
-    const a = await entry.available();
+    const refusal = cellRefusal(entry, cell);
+    const a: Availability = refusal ? { ok: false, why: refusal } : await entry.available();
     if (a.ok) return { entry, info: reasons.length ? { ...a.info, fallbackReason: reasons.join('; ') } : a.info };
     reasons.push(`${next}: ${a.why}`);
     queue.push(...entry.fallback);
@@ -209,7 +229,7 @@ export interface EngineChoiceResult {
 export type ChoiceBatch = TimingBatch;
 
 /** Available auto candidates (first available member of each AUTO_CANDIDATES group) and why others are out. */
-async function autoCandidates(registry: EngineRegistry): Promise<{ open: { entry: EngineEntry; info: EngineInfo }[]; skipped: string[] }> {
+async function autoCandidates(registry: EngineRegistry, cell: Arch): Promise<{ open: { entry: EngineEntry; info: EngineInfo }[]; skipped: string[] }> {
   const open: { entry: EngineEntry; info: EngineInfo }[] = [];
   const skipped: string[] = [];
   for (const group of AUTO_CANDIDATES) {
@@ -217,6 +237,11 @@ async function autoCandidates(registry: EngineRegistry): Promise<{ open: { entry
       const entry = registry[id];
       if (!entry) {
         skipped.push(`${id} not in this build`);
+        continue;
+      }
+      const refusal = cellRefusal(entry, cell);
+      if (refusal) {
+        skipped.push(`${id}: ${refusal}`);
         continue;
       }
       const a = await entry.available();
@@ -247,8 +272,9 @@ export async function chooseEngine(
   batch: ChoiceBatch,
   timing: TimingOptions = {},
 ): Promise<EngineChoiceResult> {
-  if (choice !== 'auto') return openEngine(registry, choice);
-  const { open, skipped } = await autoCandidates(registry);
+  const cell = opts.cell ?? 'rnn';
+  if (choice !== 'auto') return openEngine(registry, choice, cell);
+  const { open, skipped } = await autoCandidates(registry, cell);
   if (!open.length) throw new Error(`no engine could be started (${skipped.join('; ')})`);
   if (open.length === 1) {
     const note = `auto: ${open[0].info.engine}, the only candidate${skipped.length ? ` (${skipped.join('; ')})` : ''}`;
@@ -280,7 +306,7 @@ export async function recheckEngine(
   timing: TimingOptions = {},
 ): Promise<EngineChoiceResult | null> {
   if (!Number.isFinite(currentMsPerStep)) return null;
-  const { open, skipped } = await autoCandidates(registry);
+  const { open, skipped } = await autoCandidates(registry, opts.cell ?? 'rnn');
   const others = open.filter((c) => c.entry.id !== current);
   if (!others.length) return null;
   const currentEntry = registry[current];
@@ -351,7 +377,7 @@ export async function recoverEngine(
     /* a lost context's textures/buffers may refuse to be freed */
   }
   await registry[id]?.reset?.();
-  const { entry, info } = await openEngine(registry, id);
+  const { entry, info } = await openEngine(registry, id, opts.cell ?? 'rnn');
   const trainer = await swapTrainer(null, entry, opts, weights);
   return { trainer, entry, info };
 }

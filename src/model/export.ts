@@ -7,25 +7,29 @@
  * (IndexedDB).
  */
 import type { Encoding, RunConfig } from '../core/formats/config';
-import { modelToJson, type ModelWeights, type TensorName } from '../core/formats/model';
+import { ARCHS, GATES, modelToJson, type ModelWeights, type TensorName } from '../core/formats/model';
 import { RNN_TENSOR_NAMES } from './init';
 
 /**
- * Float64 ModelWeights of the trained tanh RNN from its six PyTorch-named tensors (any numeric
- * data: Float32Array from training, number[]; shapes as PyTorch's: weight_ih_l0 [N][D],
- * weight_hh_l0 [N][N], biases [N], fc.weight [C][N], fc.bias [C]) and the input encoding with
- * its permutation (null = natural order).
+ * Float64 ModelWeights of a trained model from its six PyTorch-named tensors (any numeric data:
+ * Float32Array from training, number[]; shapes as PyTorch's with G = GATES[arch]: weight_ih_l0
+ * [G*N][D], weight_hh_l0 [G*N][N], biases [G*N], fc.weight [C][N], fc.bias [C]) and the input
+ * encoding with its permutation (null = natural order). The arch follows from the shapes:
+ * weight_hh_l0 is [G*N][N] and G = 1, 3, 4 is rnn, gru, lstm.
  */
 export function trainedModelWeights(
   tensors: Record<string, { shape: readonly number[]; data: ArrayLike<number> }>,
   input: { encoding: Encoding; permutation: ArrayLike<number> | null },
 ): ModelWeights {
+  const [rows, N] = tensors.weight_hh_l0.shape;
+  const arch = ARCHS.find((a) => GATES[a] * N === rows);
+  if (!arch) throw new RangeError(`weight_hh_l0 has shape [${rows}, ${N}]: not [G*N, N] for G = 1 (rnn), 3 (gru) or 4 (lstm)`);
   const out = {} as Record<TensorName, Float64Array>;
   for (const name of RNN_TENSOR_NAMES) out[name] = Float64Array.from(tensors[name].data);
   return {
-    arch: 'rnn',
+    arch,
     inputSize: tensors.weight_ih_l0.shape[1],
-    hiddenSize: tensors.weight_hh_l0.shape[0],
+    hiddenSize: N,
     numClasses: tensors['fc.weight'].shape[0],
     tensors: out,
     input: { encoding: input.encoding, permutation: input.permutation ? Array.from(input.permutation) : null, normalize: null },

@@ -1,10 +1,10 @@
 /**
- * Seeded initial weights of the vanilla RNN, generated on the CPU in float64 and stored as
+ * Seeded initial weights of the recurrent classifier, generated on the CPU in float64 and stored as
  * Float32Array (then uploaded once with tf.tensor): identical on every backend and machine.
- * PyTorch names and shapes (formats.md): weight_ih_l0 [N, D], weight_hh_l0 [N, N],
- * bias_ih_l0 [N], bias_hh_l0 [N], fc.weight [C, N], fc.bias [C].
+ * PyTorch names and shapes (formats.md), G = 1 (rnn), 3 (gru), 4 (lstm): weight_ih_l0 [G*N, D],
+ * weight_hh_l0 [G*N, N], bias_ih_l0 [G*N], bias_hh_l0 [G*N], fc.weight [C, N], fc.bias [C].
  */
-import { TENSOR_NAMES, type TensorName } from '../core/formats/model';
+import { expectedShapes, TENSOR_NAMES, type Arch, type TensorName } from '../core/formats/model';
 import { createRng, deriveSeed, type Rng } from '../core/rng';
 
 /** The model file's PyTorch tensor names (core/formats/model.ts), in the order we write them. */
@@ -21,6 +21,8 @@ export type RnnWeights = Record<RnnTensorName, TensorData>;
 export type RnnInit = 'xavier' | 'orthogonal';
 
 export interface RnnInitOptions {
+  /** Recurrent cell (default 'rnn'); gru and lstm ignore init and gain (initGatedWeights). */
+  cell?: Arch;
   inputSize: number;
   hiddenSize: number;
   numClasses: number;
@@ -67,8 +69,18 @@ export function orthogonal(n: number, gain: number, rng: Rng): Float32Array {
   return out;
 }
 
-/** All six tensors of a fresh model; biases are zero. Deterministic in `seed`. */
-export function initRnnWeights(o: RnnInitOptions): RnnWeights {
+/**
+ * All six tensors of a fresh model, deterministic in `seed`. Vanilla RNN: Xavier/orthogonal as
+ * configured, biases zero. GRU/LSTM: initGatedWeights (PyTorch's init), biases zeroed afterwards
+ * when `bias` is false.
+ */
+export function initRnnWeights(o: RnnInitOptions & { bias?: boolean }): RnnWeights {
+  const cell = o.cell ?? 'rnn';
+  if (cell !== 'rnn') {
+    const w = initGatedWeights(cell, o.inputSize, o.hiddenSize, o.numClasses, o.seed);
+    if (o.bias === false) for (const n of ['bias_ih_l0', 'bias_hh_l0'] as const) w[n].data.fill(0);
+    return w;
+  }
   const { inputSize: D, hiddenSize: N, numClasses: C, gain } = o;
   const rng = createRng(deriveSeed(o.seed, 'init'));
   const weightIh = xavierNormal(N, D, gain, rng);
@@ -82,6 +94,29 @@ export function initRnnWeights(o: RnnInitOptions): RnnWeights {
     'fc.weight': { shape: [C, N], data: fcWeight },
     'fc.bias': { shape: [C], data: new Float32Array(C) },
   };
+}
+
+/**
+ * PyTorch's initialisation of nn.GRU / nn.LSTM plus an nn.Linear readout: every tensor (both
+ * weight matrices, both biases, fc.weight and fc.bias) uniform(-1/sqrt(N), 1/sqrt(N)). For the
+ * recurrent layer this is what nn.GRU/nn.LSTM.reset_parameters does (stdv = 1/sqrt(hidden_size));
+ * for fc it is nn.Linear's default (kaiming_uniform with a = sqrt(5), i.e. bound 1/sqrt(fan_in),
+ * fan_in = N, and the same bound for its bias). Drawn in TENSOR_NAMES order from the seeded rng,
+ * so the same seed gives the same weights in every engine. Shapes [G*N, D], [G*N, N], [G*N],
+ * [G*N], [C, N], [C] with the gates stacked in PyTorch order (gru r, z, n; lstm i, f, g, o).
+ */
+export function initGatedWeights(cell: Exclude<Arch, 'rnn'>, D: number, N: number, C: number, seed: number): RnnWeights {
+  const rng = createRng(deriveSeed(seed, `init-${cell}`));
+  const bound = 1 / Math.sqrt(N);
+  const shapes = expectedShapes(cell, D, N, C);
+  const out = {} as RnnWeights;
+  for (const n of TENSOR_NAMES) {
+    const size = shapes[n].reduce((a, b) => a * b, 1);
+    const data = new Float32Array(size);
+    for (let i = 0; i < size; i++) data[i] = bound * (2 * rng.next() - 1);
+    out[n] = { shape: shapes[n].slice(), data };
+  }
+  return out;
 }
 
 /**

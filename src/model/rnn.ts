@@ -11,12 +11,15 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradients (the @tensorflow/tfjs umbrella does this import).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { tanhRecurrence } from './recurrence';
+import type { Arch } from '../core/formats/model';
 import { checkWeightsFor, initRnnWeights, RNN_TENSOR_NAMES, type RnnInit, type RnnTensorName, type RnnWeights, type TensorData } from './init';
 
 export type OptimizerName = 'sgd' | 'adam' | 'rmsprop';
 export type Reduction = 'mean' | 'sum';
 
 export interface RnnModelOptions {
+  /** Recurrent cell (default 'rnn'): PyTorch nn.RNN(tanh), nn.GRU or nn.LSTM (gate order and init of PyTorch). */
+  cell?: Arch;
   /** D: inputs per step. */
   inputSize: number;
   /** N: hidden units. */
@@ -65,6 +68,7 @@ export class RnnModel {
   readonly clip: number;
   readonly foldInputProjection: boolean;
   readonly recurrence: 'custom' | 'autodiff';
+  readonly cell: Arch;
   /** The variables by PyTorch name. */
   readonly variables: Record<RnnTensorName, tf.Variable>;
   private readonly optimizer: tf.Optimizer;
@@ -80,7 +84,10 @@ export class RnnModel {
     this.clip = o.clip ?? 0;
     this.foldInputProjection = o.foldInputProjection ?? false;
     this.recurrence = o.recurrence ?? 'custom';
+    this.cell = o.cell ?? 'rnn';
     const weights = initRnnWeights({
+      cell: this.cell,
+      bias: this.hasBias,
       inputSize: this.inputSize,
       hiddenSize: this.hiddenSize,
       numClasses: this.numClasses,
@@ -107,14 +114,16 @@ export class RnnModel {
   }
 
   /**
-   * Logits of the last step: x [B, T, D] -> [B, C]. h0 [B, N] optional (zeros when absent).
-   * Creates intermediate tensors: call inside tf.tidy (or a gradient function).
+   * Logits of the last step: x [B, T, D] -> [B, C]. h0 [B, N] optional (zeros when absent); c0
+   * [B, N] the LSTM's initial cell state (zeros when absent). Creates intermediate tensors: call
+   * inside tf.tidy (or a gradient function).
    */
-  logits(x: tf.Tensor3D, h0?: tf.Tensor2D): tf.Tensor2D {
+  logits(x: tf.Tensor3D, h0?: tf.Tensor2D, c0?: tf.Tensor2D): tf.Tensor2D {
     const [B, T, D] = x.shape;
     const N = this.hiddenSize;
     const v = this.variables;
     if (D !== this.inputSize) throw new RangeError(`input has D = ${D}, the model expects ${this.inputSize}`);
+    if (this.cell !== 'rnn') return this.gatedLogits(x, h0, c0);
     const bias = this.hasBias ? tf.add(v.bias_ih_l0, v.bias_hh_l0) : null;
     // Time-major [T, B, D] first: unstacking along the leading axis is a contiguous slice on every
     // backend (unstacking axis 1 of [B, T, N] took ~180 ms per call on the cpu backend at T = 28).
@@ -147,6 +156,45 @@ export class RnnModel {
     return tf.add(tf.matMul(h, v['fc.weight'], false, true), v['fc.bias']);
   }
 
+  /**
+   * GRU / LSTM with PyTorch's equations and gate order, unrolled and differentiated by tfjs:
+   *   gru:  r = s(Wir x + bir + Whr h + bhr), z = s(Wiz x + biz + Whz h + bhz),
+   *         n = tanh(Win x + bin + r (Whn h + bhn)), h' = (1 - z) n + z h;
+   *   lstm: [i f g o] = W_ih x + b_ih + W_hh h + b_hh, c' = s(f) c + s(i) tanh(g), h' = s(o) tanh(c').
+   * x [B, T, D] -> logits [B, C] of the last step.
+   */
+  private gatedLogits(x: tf.Tensor3D, h0?: tf.Tensor2D, c0?: tf.Tensor2D): tf.Tensor2D {
+    const [B, T] = x.shape;
+    const N = this.hiddenSize;
+    const v = this.variables;
+    if (T < 1) throw new RangeError('empty sequence (T = 0)');
+    const G = this.cell === 'gru' ? 3 : 4;
+    const inputs = tf.unstack(tf.transpose(x, [1, 0, 2]), 0) as tf.Tensor2D[];
+    let h: tf.Tensor2D = h0 ?? tf.zeros([B, N]);
+    let c: tf.Tensor2D = c0 ?? tf.zeros([B, N]);
+    for (let t = 0; t < T; t++) {
+      let gi: tf.Tensor2D = tf.matMul(inputs[t], v.weight_ih_l0, false, true);
+      let gh: tf.Tensor2D = tf.matMul(h, v.weight_hh_l0, false, true);
+      if (this.hasBias) {
+        gi = tf.add(gi, v.bias_ih_l0);
+        gh = tf.add(gh, v.bias_hh_l0);
+      }
+      if (G === 3) {
+        const [ir, iz, iN] = tf.split(gi, 3, 1);
+        const [hr, hz, hN] = tf.split(gh, 3, 1);
+        const r = tf.sigmoid(tf.add(ir, hr));
+        const z = tf.sigmoid(tf.add(iz, hz));
+        const n = tf.tanh(tf.add(iN, tf.mul(r, hN)));
+        h = tf.add(tf.mul(tf.sub(1, z), n), tf.mul(z, h)) as tf.Tensor2D;
+      } else {
+        const [gI, gF, gG, gO] = tf.split(tf.add(gi, gh), 4, 1);
+        c = tf.add(tf.mul(tf.sigmoid(gF), c), tf.mul(tf.sigmoid(gI), tf.tanh(gG))) as tf.Tensor2D;
+        h = tf.mul(tf.sigmoid(gO), tf.tanh(c)) as tf.Tensor2D;
+      }
+    }
+    return tf.add(tf.matMul(h, v['fc.weight'], false, true), v['fc.bias']);
+  }
+
   /** Per-sample cross-entropy [B] (natural log) of logits [B, C] against int32 labels [B]. */
   static crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
     const oneHot = tf.oneHot(labels, logits.shape[1]);
@@ -154,20 +202,21 @@ export class RnnModel {
   }
 
   /** The training loss (scalar): CE of the last step, reduced with `reduction` (default the model's). Call inside tidy. */
-  loss(x: tf.Tensor3D, labels: tf.Tensor1D, h0?: tf.Tensor2D, reduction: Reduction = this.reduction): tf.Scalar {
-    const ce = RnnModel.crossEntropy(this.logits(x, h0), labels);
+  loss(x: tf.Tensor3D, labels: tf.Tensor1D, h0?: tf.Tensor2D, reduction: Reduction = this.reduction, c0?: tf.Tensor2D): tf.Scalar {
+    const ce = RnnModel.crossEntropy(this.logits(x, h0, c0), labels);
     return reduction === 'sum' ? tf.sum(ce) : tf.mean(ce);
   }
 
   /**
    * Autodiff gradients of the loss w.r.t. all six tensors (biases included even when fixed), for
-   * checks against the Q/R gradient. Returns kept tensors: the caller disposes `loss` and `grads`.
+   * checks against the Q/R gradient. c0: the LSTM's initial cell state. Returns kept tensors: the
+   * caller disposes `loss` and `grads`.
    */
-  gradients(x: tf.Tensor3D, labels: Int32Array, h0?: tf.Tensor2D, reduction: Reduction = this.reduction): { loss: tf.Scalar; grads: Record<RnnTensorName, tf.Tensor> } {
+  gradients(x: tf.Tensor3D, labels: Int32Array, h0?: tf.Tensor2D, reduction: Reduction = this.reduction, c0?: tf.Tensor2D): { loss: tf.Scalar; grads: Record<RnnTensorName, tf.Tensor> } {
     return tf.tidy(() => {
       const y = tf.tensor1d(labels, 'int32');
       const list = RNN_TENSOR_NAMES.map((n) => this.variables[n]);
-      const { value, grads } = tf.variableGrads(() => this.loss(x, y, h0, reduction), list);
+      const { value, grads } = tf.variableGrads(() => this.loss(x, y, h0, reduction, c0), list);
       const byName = {} as Record<RnnTensorName, tf.Tensor>;
       for (const n of RNN_TENSOR_NAMES) byName[n] = grads[this.variables[n].name];
       return { loss: value, grads: byName };

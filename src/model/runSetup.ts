@@ -16,6 +16,7 @@ export const TEST_EVAL_BATCH = 500;
 /** Model options of a run: size D x N x 10, init, optimiser; initial weights seeded from `seed` ('init'). */
 export function runModelOptions(config: RunConfig, spec: SequenceSpec): RnnModelOptions {
   return {
+    cell: config.cell,
     inputSize: spec.D,
     hiddenSize: config.hidden,
     numClasses: 10,

@@ -262,7 +262,7 @@ function requestAnalysis(epoch: number, config: RunConfig, weights: NamedTensors
     runId: s.runId,
     epoch,
     config,
-    arch: 'rnn',
+    arch: config.cell,
     weights,
     probe: { inputs: probeInputs, labels: s.probe.labels, T: s.probe.T, D: s.probe.D },
   });

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { ENGINE_CHOICES } from '../core/engines';
+import { ARCHS } from '../core/formats/arch';
 import {
   ENCODINGS, INITS, OPTIMIZERS, RunConfigSchema, validateConfig, type RunConfig,
 } from '../core/formats/config';
@@ -11,11 +12,12 @@ type FieldSpec =
   | { key: keyof RunConfig; label: string; kind: 'number'; step?: string };
 
 const FIELDS: FieldSpec[] = [
+  { key: 'cell', label: 'Recurrent cell', kind: 'select', options: ARCHS },
   { key: 'encoding', label: 'Sequence encoding', kind: 'select', options: ENCODINGS },
   { key: 'permute', label: 'Permute steps (0/1)', kind: 'number', step: '1' },
   { key: 'hidden', label: 'Hidden units N', kind: 'number', step: '1' },
-  { key: 'init', label: 'W_hh init', kind: 'select', options: INITS },
-  { key: 'gain', label: 'Init gain', kind: 'number', step: 'any' },
+  { key: 'init', label: 'W_hh init (rnn)', kind: 'select', options: INITS },
+  { key: 'gain', label: 'Init gain (rnn)', kind: 'number', step: 'any' },
   { key: 'bias', label: 'Train biases (0/1)', kind: 'number', step: '1' },
   { key: 'optimizer', label: 'Optimiser', kind: 'select', options: OPTIMIZERS },
   { key: 'lr', label: 'Learning rate', kind: 'number', step: 'any' },

@@ -87,7 +87,8 @@ describe('analyzeEpochDynamics (the epoch worker’s dynamics)', () => {
     expect(r.saturation).toBeGreaterThanOrEqual(0);
     expect(r.saturation).toBeLessThanOrEqual(1);
     if (weights.arch !== 'rnn') {
-      expect(r.alignment).toBeNull();
+      // Gated alignment: dynamics.alignment.gated.test.ts.
+      expect(r.alignment).not.toBeNull();
       return;
     }
     const al = r.alignment!;

@@ -12,7 +12,7 @@ import {
 } from '../../src/core/engines';
 import { PRESET_CONFIGS, configFromHash, validateConfig } from '../../src/core/formats/config';
 import {
-  chooseEngine, fastEngineEntries, openEngine, recheckEngine, recoverEngine, swapTrainer, tfjsCpuStart, tfjsEngineEntry, trainerLost,
+  CELL_REFUSAL, FUSED_CELLS, chooseEngine, fastEngineEntries, openEngine, recheckEngine, recoverEngine, swapTrainer, tfjsCpuStart, tfjsEngineEntry, trainerLost,
   type EngineEntry, type EngineRegistry,
 } from '../../src/model/engines';
 import { prefixSteps, timeEngines, type TimingBatch } from '../../src/model/engineTiming';
@@ -249,6 +249,26 @@ describe('registry: choice, fallback, loss, switching', () => {
     const r = await openEngine(reg, 'fused-webgl');
     expect(r.entry.id).toBe('fast-wasm');
     expect(r.info.fallbackReason).toBe('fused-webgl: not in this build; tfjs-webgl: WebGL is not available');
+  });
+
+  it('a GRU/LSTM run falls back from the fused engines (they train the vanilla RNN only), explicit and auto; an RNN run keeps them', async () => {
+    const f = fakeWorld();
+    const fusedCells = { cells: FUSED_CELLS };
+    const reg: EngineRegistry = {
+      'fused-webgpu': { ...fakeEntry('fused-webgpu', () => f.trainer('fused-webgpu', { perStep: 0.001 }), { renderer: 'NVIDIA H100', fallback: ['fused-webgl', 'tfjs-webgl', 'fast-wasm'] }), ...fusedCells },
+      'fused-webgl': { ...fakeEntry('fused-webgl', () => f.trainer('fused-webgl', { perStep: 0.001 }), { renderer: 'ANGLE (NVIDIA H100)', fallback: ['tfjs-webgl', 'fast-wasm'] }), ...fusedCells },
+      'tfjs-webgl': fakeEntry('tfjs-webgl', () => f.trainer('tfjs-webgl', { perStep: 1 }), { why: 'WebGL is not available' }),
+      'fast-wasm': fakeEntry('fast-wasm', () => f.trainer('fast-wasm', { perStep: 1 }), { gpu: false }),
+    };
+    for (const cell of ['gru', 'lstm'] as const) {
+      const explicit = await chooseEngine(reg, 'fused-webgpu', { ...OPTS, cell }, batch(28), { now: f.now });
+      expect(explicit.entry.id).toBe('fast-wasm');
+      expect(explicit.info.fallbackReason).toBe(`fused-webgpu: ${CELL_REFUSAL}; fused-webgl: ${CELL_REFUSAL}; tfjs-webgl: WebGL is not available`);
+      const auto = await chooseEngine(reg, 'auto', { ...OPTS, cell }, batch(28), { now: f.now });
+      expect(auto.entry.id).toBe('fast-wasm');
+      expect(auto.info.note).toContain(`fused-webgpu: ${CELL_REFUSAL}`);
+    }
+    expect((await chooseEngine(reg, 'fused-webgpu', { ...OPTS, cell: 'rnn' }, batch(28), { now: f.now })).entry.id).toBe('fused-webgpu');
   });
 
   it("watches a trainer's own isLost() first, else the entry's shared-context check", () => {

@@ -440,3 +440,21 @@ describe('heatmap colour key', () => {
     expect(Number(svg.getAttribute('height')) - Number(label.getAttribute('y'))).toBeGreaterThanOrEqual(4);
   });
 });
+
+describe('alignment plot for a gated cell (left statistics NaN: method.md §4 "Gated cells")', () => {
+  it('draws the right overlap with its band as the overlap curve, and no left series', () => {
+    const nan = [[NaN, NaN], [NaN, NaN]];
+    const gated: AlignmentSummary = { ...demoAlignment(1), overlapLeft: nan, overlapLeftStd: nan, overlapLeftMismatched: nan, overlapLeftWhh: nan };
+    const svg = newSvg();
+    const { yOverlap } = renderAlignmentPlot(svg, alignmentSeries([0, 1].map((e) => ({ epoch: e, alignment: gated })), 2));
+    expect(svg.querySelectorAll('g.overlap-panel path.series').length).toBe(1);
+    expect(svg.querySelector('g.overlap-panel path.series-right')).not.toBeNull();
+    expect(svg.querySelector('g.overlap-panel path.band-right')).not.toBeNull();
+    expect(svg.textContent).not.toContain('left (adjoint)');
+    expect(svg.textContent).not.toContain('NaN');
+    // The paper panel is unchanged: the statistic, random Q, another probe's Q, W_hh.
+    expect(svg.querySelectorAll('g.paper-panel path.series').length).toBe(4);
+    // The overlap axis spans the right overlap's mean + sd at m = 2 (0.1 + 0.02), not an empty range.
+    expect(yOverlap.domain()[1]).toBeGreaterThanOrEqual(0.12);
+  });
+});

@@ -4,11 +4,18 @@
  *  - cos_right[a][j] = <q_a(t), v_j>, cos_left[a][j] = <q_a(t), u_j> (a < nq, j < nsv);
  *    the paper's statistic is the sample std (ddof 1) of cos_right over probes and pairs, per step;
  *  - overlap_m = ||A_m^T Q_t[:, :m]||_F^2 / m (A_m = top-m V or U), null m/N.
- * rnn only (G_t is N x N and Q_t lives in the same space).
+ *
+ * Gated cells (method.md §4, "Gated cells"): G_t = dL_t/dW_hh is [G*N][N] (the gates' rows
+ * stacked), so its RIGHT singular vectors live in R^N, the space W_hh reads (h_{t-1}). GRU: Q_t is
+ * in R^N already. LSTM: the state is (h, c) in R^2N; Q_t's vectors are replaced by the
+ * Gram-Schmidt orthonormalisation, in order, of their h-blocks (hiddenBlockBasis). The left
+ * singular vectors live in the gate space R^{G*N}, where Q has no meaning: left statistics are
+ * defined for the rnn only.
  */
 import { ANALYSIS_DEFAULTS } from '../analysisDefaults';
 import type { Cell } from './cells';
-import { readoutGradient } from './gradients';
+import { bpttSample, readoutGradient } from './gradients';
+import { GATES } from '../formats/model';
 import { getAnalysisKernels } from '../kernels';
 import type { Trajectory } from './trajectory';
 import { participationRatio, subspaceOverlap, svdOfOuterSum, type Svd } from '../linalg/svd';
@@ -20,7 +27,7 @@ export interface ProbeStepAlignment {
   t: number;
   /** SVD of dL_t/dW_hh (vector-major U, V). */
   svd: Svd;
-  /** Q_t, vector-major [kq][N] (at least max(nq, m) vectors). */
+  /** Q_t, vector-major [kq][N] (at least max(nq, m) vectors; LSTM: hiddenBlockBasis of Q_t). */
   q: Float64Array;
   kq: number;
 }
@@ -32,15 +39,27 @@ export interface ProbeStepAlignment {
  * when the gradient's rank (<= t) is lower, and all singular values (participation ratio). Matrices
  * larger than FAST_SVD_MIN_SIZE (128) hold exactly minVectors vectors (topSvd.ts: randomized
  * subspace iteration to residual 1e-12 s_1); smaller ones (every fixture) the exact full SVD.
- * The gradients of all steps come from one backward sweep (prefixPreactGrads).
+ * The rnn's gradients of all steps come from one backward sweep (prefixPreactGrads). Gated cells
+ * (x: the probe's inputs, needed by their backward) take gatedPrefixWhhGrads, the [G*N][N]
+ * gradient's SVD, and Q_t as in R^N (hiddenBlockBasis for the LSTM's (h, c) state).
  */
 export function probeStepAlignments(
   cell: Cell, traj: Trajectory, label: number, steps: number[],
-  qAt: Map<number, Float64Array>, kq: number, minVectors = 6,
+  qAt: Map<number, Float64Array>, kq: number, minVectors = 6, x?: { inputs: Float64Array; xBase: number },
 ): ProbeStepAlignment[] {
-  if (cell.arch !== 'rnn') throw new Error('alignment is defined for the vanilla rnn only');
   const N = cell.hiddenSize;
   const S = traj.S;
+  if (cell.arch !== 'rnn') {
+    if (!x) throw new Error('alignment of a gated cell needs the probe inputs');
+    const GN = GATES[cell.arch] * N;
+    const grads = gatedPrefixWhhGrads(cell, x.inputs, x.xBase, traj, label, steps);
+    return steps.map((t) => {
+      const qS = qAt.get(t);
+      if (!qS) throw new Error(`alignment: Q_${t} was not kept`);
+      const h = S === N ? { q: qS, kq } : hiddenBlockBasis(qS, kq, N, S);
+      return { t, svd: alignmentSvd(grads.get(t)!, GN, N, minVectors), q: h.q, kq: h.kq };
+    });
+  }
   const preact = prefixPreactGrads(cell, traj, label, steps);
   return steps.map((t) => {
     const q = qAt.get(t);
@@ -63,6 +82,53 @@ export function probeStepAlignments(
     for (let c = 0; c < t; c++) H.set(traj.states.subarray((t - c - 1) * S, (t - c - 1) * S + N), c * N);
     return { t, svd: alignmentSvd(outerSum(A, H, N, t), N, N, minVectors), q, kq };
   });
+}
+
+/**
+ * Prefix-loss gradients of a gated cell: t -> dL_t/dW_hh, [G*N][N] row-major, for every t in steps
+ * (L_t: cross-entropy of the readout after step t; rows stacked by gate in PyTorch order). One
+ * exact BPTT (gradients.ts bpttSample with tLoss = t) per step. inputs: the sequence [T][D] at xBase.
+ */
+export function gatedPrefixWhhGrads(cell: Cell, inputs: Float64Array, xBase: number, traj: Trajectory, label: number, steps: number[]): Map<number, Float64Array> {
+  const out = new Map<number, Float64Array>();
+  for (const t of new Set(steps)) out.set(t, bpttSample(cell, inputs, xBase, traj, label, { tLoss: t }).cell.weight_hh);
+  return out;
+}
+
+/**
+ * The h-blocks of the LSTM's Q vectors as an orthonormal basis of R^N: vectors q_a in R^S
+ * (vector-major [kq][S], h-block first), the first N entries of each orthonormalised in order by
+ * modified Gram-Schmidt (twice, for float64 orthogonality), so span(first a outputs) = span of
+ * the first a h-blocks: the nested subspaces the alignment statistics compare stay nested. At
+ * most N vectors come out (R^N holds no more); a block that is (numerically) dependent on the
+ * earlier ones (residual < 1e-10 of its norm) is skipped. Returns [kOut][N].
+ */
+export function hiddenBlockBasis(q: Float64Array, kq: number, N: number, S: number): { q: Float64Array; kq: number } {
+  const out = new Float64Array(Math.min(kq, N) * N);
+  let k = 0;
+  const v = new Float64Array(N);
+  for (let a = 0; a < kq && k < N; a++) {
+    let n0 = 0;
+    for (let i = 0; i < N; i++) {
+      v[i] = q[a * S + i];
+      n0 += v[i] * v[i];
+    }
+    if (n0 === 0) continue;
+    for (let pass = 0; pass < 2; pass++) {
+      for (let b = 0; b < k; b++) {
+        let d = 0;
+        for (let i = 0; i < N; i++) d += out[b * N + i] * v[i];
+        for (let i = 0; i < N; i++) v[i] -= d * out[b * N + i];
+      }
+    }
+    let n1 = 0;
+    for (let i = 0; i < N; i++) n1 += v[i] * v[i];
+    if (n1 <= 1e-20 * n0) continue;
+    const inv = 1 / Math.sqrt(n1);
+    for (let i = 0; i < N; i++) out[k * N + i] = v[i] * inv;
+    k++;
+  }
+  return { q: out.subarray(0, k * N), kq: k };
 }
 
 /**

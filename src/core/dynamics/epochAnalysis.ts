@@ -13,7 +13,7 @@
  * beyond that costs hundreds of MB and seconds per epoch.
  */
 import type { AlignmentSummary, EpochSnapshot } from '../snapshot';
-import type { ModelWeights } from '../formats/model';
+import { GATES, type ModelWeights } from '../formats/model';
 import { ANALYSIS_DEFAULTS } from '../analysisDefaults';
 import { createRng, deriveSeed } from '../rng';
 import { createCell } from './cells';
@@ -70,11 +70,12 @@ export const FULL_Q_BASIS_MACS = 1.5e10;
 /**
  * How many Q vectors the snapshot's QR pass tracks for B probes of T steps, state size S, k
  * reported: the whole basis (rnn) when its ~3 B T S^3 multiply-adds fit fullQBasisMacs, else
- * min(S, max(k, 20)) (the paper's 10 Q vectors and twice as many for the random-index pool);
- * k for gated cells (no alignment).
+ * min(S, max(k, 20)) (the paper's 10 Q vectors and twice as many for the random-index pool),
+ * which gated cells always take (their Jacobian products cost G times more, and an LSTM's
+ * alignment basis is the h-blocks of these vectors: at most N of them).
  */
 export function trackedQVectors(arch: ModelWeights['arch'], B: number, T: number, S: number, k: number, fullQBasisMacs = FULL_Q_BASIS_MACS): number {
-  if (arch !== 'rnn') return k;
+  if (arch !== 'rnn') return Math.min(S, Math.max(k, 20));
   return 3 * B * T * S * S * S <= fullQBasisMacs ? S : Math.min(S, Math.max(k, 20));
 }
 
@@ -89,7 +90,7 @@ export interface ProbeDynamics {
   /** Q/R-vs-BPTT relative error on probe 0 (NaN when skipped); undefined unless asked for. */
   qrGradRelErr?: number;
   /** Per probe, per alignment step (rnn only; null for gated cells). */
-  alignment: ProbeStepAlignment[][] | null;
+  alignment: ProbeStepAlignment[][];
 }
 
 /**
@@ -105,10 +106,9 @@ export function probeDynamics(
   const { B, T } = probe;
   const S = cell.stateSize;
   const N = cell.hiddenSize;
-  const isRnn = weights.arch === 'rnn';
   const L = probeLyapunov(cell, probe, {
     k: kA,
-    keepQAt: isRnn ? steps : undefined,
+    keepQAt: steps,
     keepTrajectories: true,
     onProbeDone: onProgress && ((done) => onProgress('lyapunov', done)),
   });
@@ -138,13 +138,12 @@ export function probeDynamics(
     }
   }
 
-  let alignment: ProbeStepAlignment[][] | null = null;
-  if (isRnn) {
-    alignment = [];
-    for (let b = 0; b < B; b++) {
-      alignment.push(probeStepAlignments(cell, trajs[b], probe.labels[b], steps, L.runs[b].qAt!, kA));
-      onProgress?.('alignment', b + 1);
-    }
+  // Every cell: gated cells align Q in R^N with the right singular vectors of the [G*N][N]
+  // gradient (alignment.ts, method.md §4); an LSTM's h-block basis may hold fewer than kA vectors.
+  const alignment: ProbeStepAlignment[][] = [];
+  for (let b = 0; b < B; b++) {
+    alignment.push(probeStepAlignments(cell, trajs[b], probe.labels[b], steps, L.runs[b].qAt!, kA, undefined, { inputs: probe.inputs, xBase: b * T * cell.inputSize }));
+    onProgress?.('alignment', b + 1);
   }
   return { lnR, spectrum, saturated, alignment, ...(qrCheck ? { qrGradRelErr } : {}) };
 }
@@ -163,8 +162,17 @@ export function analyzeEpochDynamics(weights: ModelWeights, probe: AnalysisProbe
   const kA = trackedQVectors(weights.arch, B, T, S, k, opts.fullQBasisMacs);
   const steps = defaultAlignmentSteps(T, opts.nAlignSteps ?? ANALYSIS_DEFAULTS.alignSteps);
   const d = probeDynamics(weights, probe, k, kA, steps, true, opts.onProgress && ((phase, done) => opts.onProgress!(phase, done, B)));
-  const alignment = d.alignment ? alignmentSummary(d.alignment, weights, N, kA, nq, mList, opts.seed) : null;
+  const alignment = summarizeAlignment(d.alignment, weights, nq, mList, opts.seed);
   return { k, lnR: Array.from(d.lnR), spectrum: d.spectrum, saturation: d.saturated / (B * T * N), qrGradRelErr: d.qrGradRelErr!, alignment };
+}
+
+/**
+ * The snapshot's AlignmentSummary for per-probe steps of any cell, or null when a probe's Q basis
+ * holds fewer than nq vectors (an LSTM's h-block basis can; the overlaps then use m <= that size).
+ */
+export function summarizeAlignment(per: ProbeStepAlignment[][], weights: ModelWeights, nq: number, mList: number[], seed: number): AlignmentSummary | null {
+  const kq = Math.min(...per.flatMap((p) => p.map((st) => st.kq)));
+  return kq >= nq ? alignmentSummary(per, weights, weights.hiddenSize, kq, nq, mList.filter((m) => m <= kq), seed) : null;
 }
 
 /**
@@ -176,7 +184,11 @@ export function alignmentSummary(per: ProbeStepAlignment[][], weights: ModelWeig
   const nSteps = per[0].length;
   const nsv = Math.min(ANALYSIS_DEFAULTS.alignSingularVectors, N);
   // Only the first nsv right and max(m) left vectors of W_hh are read (exact SVD for N <= 128).
-  const whh = alignmentSvd(weights.tensors.weight_hh_l0, N, N, Math.max(nsv, ...mList));
+  // Gated cells: W_hh is [G*N][N]; its right singular vectors are in R^N like Q's, its left ones
+  // (and the gradient's) in the gate space, so every left statistic is NaN there (undefined).
+  const GN = GATES[weights.arch] * N;
+  const gated = weights.arch !== 'rnn';
+  const whh = alignmentSvd(weights.tensors.weight_hh_l0, GN, N, Math.max(nsv, ...mList));
   const first = Array.from({ length: nq }, (_, a) => a);
   // 10 random distinct indices among the kA tracked vectors (seeded), the paper's baseline.
   const rng = createRng(deriveSeed(seed, 'align-random-q'));
@@ -220,14 +232,14 @@ export function alignmentSummary(per: ProbeStepAlignment[][], weights: ModelWeig
     if (lastIdx) paperStdLastQ.push(statAt(q, lastIdx, V));
     paperStdMismatched.push(statAt(qOther, first, V));
     paperStdWhh.push(statAt(q, first, () => whh.V));
-    const ovL = mList.map((m) => per.map((p) => subspaceOverlap(p[s].svd.U, p[s].q, N, m)));
+    const ovL = mList.map((m) => per.map((p) => (gated ? NaN : subspaceOverlap(p[s].svd.U, p[s].q, N, m))));
     const ovR = mList.map((m) => per.map((p) => subspaceOverlap(p[s].svd.V, p[s].q, N, m)));
     overlapLeft.push(ovL.map(mean));
     overlapRight.push(ovR.map(mean));
     overlapLeftStd.push(ovL.map(spread));
     overlapRightStd.push(ovR.map(spread));
-    overlapLeftMismatched.push(mList.map((m) => mean(per.map((p, b) => subspaceOverlap(p[s].svd.U, per[(b + 1) % B][s].q, N, m)))));
-    overlapLeftWhh.push(mList.map((m) => mean(per.map((p) => subspaceOverlap(whh.U, p[s].q, N, m)))));
+    overlapLeftMismatched.push(mList.map((m) => (gated ? NaN : mean(per.map((p, b) => subspaceOverlap(p[s].svd.U, per[(b + 1) % B][s].q, N, m))))));
+    overlapLeftWhh.push(mList.map((m) => (gated ? NaN : mean(per.map((p) => subspaceOverlap(whh.U, p[s].q, N, m))))));
     effectiveRank.push(mean(per.map((p) => participationRatio(p[s].svd.s))));
   }
   // |cos| matrix of every probe at the last step (the panel shows the selected probe's); probe 0's

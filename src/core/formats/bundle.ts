@@ -475,7 +475,7 @@ function checkConsistency(b: ParsedBundle): [Path, string] | null {
   return first;
 }
 
-/** Validates the optional weights: a valid ftle-lab.model/v1 tanh RNN of the config's size. */
+/** Validates the optional weights: a valid ftle-lab.model/v1 model of the config's cell and size. */
 function checkWeights(b: ParsedBundle): void {
   if (!b.weights) return;
   let w;
@@ -485,7 +485,7 @@ function checkWeights(b: ParsedBundle): void {
     if (e instanceof FormatError) throw new FormatError(`weights.${e.field}`, e.message.slice(e.field.length + 2));
     throw e;
   }
-  if (w.arch !== 'rnn') throw new FormatError('weights.arch', `a run trains a tanh RNN, got "${w.arch}"`);
+  if (w.arch !== b.config.cell) throw new FormatError('weights.arch', `expected "${b.config.cell}" (config.cell), got "${w.arch}"`);
   if (w.hiddenSize !== b.config.hidden) {
     throw new FormatError('weights.hidden_size', `expected ${b.config.hidden} (config.hidden), got ${w.hiddenSize}`);
   }

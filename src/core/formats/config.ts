@@ -6,10 +6,11 @@
 import { z } from 'zod';
 import { ANALYSIS_DEFAULTS } from '../analysisDefaults';
 import { ENGINE_CHOICES, normalizeEngineChoice } from '../engines';
+import { ARCHS } from './arch';
 
 export const ENCODINGS = ['row', 'pixel14', 'pixel28'] as const;
 export const OPTIMIZERS = ['sgd', 'adam', 'rmsprop'] as const;
-export const PRESETS = ['quick', 'pixel', 'paper-align', 'paper-sensitivity'] as const;
+export const PRESETS = ['quick', 'pixel', 'paper-align', 'paper-sensitivity', 'quick-gru', 'quick-lstm'] as const;
 export const INITS = ['xavier', 'orthogonal'] as const;
 
 export type Encoding = (typeof ENCODINGS)[number];
@@ -36,10 +37,18 @@ export const RunConfigSchema = z.object({
   /** Training engine (core/engines.ts); old links' webgl | wasm | cpu are mapped on the way in. */
   backend: z.preprocess(normalizeEngineChoice, z.enum(ENGINE_CHOICES)),
   encoding: z.enum(ENCODINGS),
+  /**
+   * Recurrent cell: PyTorch nn.RNN(tanh), nn.GRU or nn.LSTM. Configs written before the key existed
+   * (bundles, links) trained the vanilla RNN, hence the default.
+   */
+  cell: z.enum(ARCHS).default('rnn'),
   /** 1: feed the sequence in a seeded random order (permuted MNIST). */
   permute: int(0, 1),
   hidden: int(2, 1024),
-  /** W_hh init: Xavier-normal with `gain`, or orthogonal scaled by `gain`. W_ih and fc are Xavier-normal(gain). */
+  /**
+   * Vanilla RNN only: W_hh Xavier-normal with `gain`, or orthogonal scaled by `gain`; W_ih and fc
+   * Xavier-normal(gain). GRU and LSTM always take PyTorch's init (model/init.ts initGatedWeights).
+   */
   init: z.enum(INITS),
   gain: pos(1e-6, 100),
   optimizer: z.enum(OPTIMIZERS),
@@ -65,7 +74,7 @@ export const RunConfigSchema = z.object({
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 
 const BASE: RunConfig = {
-  preset: 'quick', epochs: 3, seed: 1, backend: 'auto', encoding: 'row', permute: 0, hidden: 32,
+  preset: 'quick', epochs: 3, seed: 1, backend: 'auto', encoding: 'row', cell: 'rnn', permute: 0, hidden: 32,
   init: 'xavier', gain: 1, optimizer: 'adam', lr: 0.005, batch: 64, clip: 5, bias: 1,
   reduction: 'mean', probes: 16, k: 16, n: ANALYSIS_DEFAULTS.n, draws: ANALYSIS_DEFAULTS.draws, subset: 1,
 };
@@ -73,6 +82,9 @@ const BASE: RunConfig = {
 /** Presets: method.md §1. The paper's settings are given as published (N = 512 is slow in a browser). */
 export const PRESET_CONFIGS: Record<Preset, RunConfig> = {
   quick: { ...BASE },
+  // The quick demo with gated cells (PyTorch init; same optimiser, lr and clipping).
+  'quick-gru': { ...BASE, preset: 'quick-gru', cell: 'gru' },
+  'quick-lstm': { ...BASE, preset: 'quick-lstm', cell: 'lstm' },
   // Pixel-wise sequences (T = 196) stall at chance with Xavier W_hh and lr 2e-3 for several epochs;
   // orthogonal W_hh, lr 1e-3 and clipping at 1 reach ~45-50% after one epoch, ~60% after five.
   pixel: { ...BASE, preset: 'pixel', encoding: 'pixel14', hidden: 64, init: 'orthogonal', lr: 0.001, clip: 1, epochs: 10 },
@@ -88,6 +100,8 @@ export const PRESET_CONFIGS: Record<Preset, RunConfig> = {
 
 export const PRESET_LABELS: Record<Preset, string> = {
   quick: 'Quick demo (row-wise, N=32)',
+  'quick-gru': 'Quick demo, GRU (row-wise, N=32)',
+  'quick-lstm': 'Quick demo, LSTM (row-wise, N=32)',
   pixel: 'Pixel heatmap (14x14 pixel-wise, N=64, Adam)',
   'paper-align': 'Paper: alignment (row-wise, N=128, SGD, gain 0.005)',
   'paper-sensitivity': 'Paper: sensitivity (permuted pixel MNIST, N=512, RMSprop)',

@@ -9,11 +9,8 @@ import { ENCODINGS, ENCODING_SHAPES, type Encoding, type RunConfig } from './con
 import { FormatError, fieldPath, parseJsonText, toFloat64 } from './errors';
 
 export const MODEL_FORMAT = 'ftle-lab.model/v1';
-export const ARCHS = ['rnn', 'gru', 'lstm'] as const;
-export type Arch = (typeof ARCHS)[number];
-
-/** Gates stacked in weight_ih/weight_hh: 1 (rnn), 3 (gru: r, z, n), 4 (lstm: i, f, g, o). */
-export const GATES: Record<Arch, number> = { rnn: 1, gru: 3, lstm: 4 };
+import { ARCHS, GATES, type Arch } from './arch';
+export { ARCHS, GATES, type Arch };
 
 /** PyTorch parameter names, in the order we write them. */
 export const TENSOR_NAMES = ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0', 'fc.weight', 'fc.bias'] as const;

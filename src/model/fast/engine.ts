@@ -9,8 +9,19 @@
  * Layouts (float offsets into the heap): parameters, gradients and the two optimiser slots share
  * the RNN_TENSOR_NAMES order [W_ih N*D | W_hh N*N | b_ih N | b_hh N | fc.weight C*N | fc.bias C];
  * the batch is time-major: xT [T][B][D], hidden states H [T+1][B][N] (slot 0 = h_0), dA [T][B][N].
+ *
+ * GRU and LSTM (option `cell`, G = 3 or 4 gates stacked in PyTorch order): the same parameter,
+ * gradient and optimiser blocks with tensors [G*N, D], [G*N, N], [G*N], [G*N], [C, N], [C]. The
+ * matrix products run on the same gemm kernels (all input projections GI [T][B][G*N] in one gemm,
+ * h_{t-1} W_hh^T per step, and the weight gradients as sums over all T*B rows); the gate
+ * nonlinearities and their derivatives are plain JS loops over the heap (Math.exp / Math.tanh).
+ * Extra batch regions: GI [T][B][G*N] (input side + b_ih; for the LSTM the whole pre-activation),
+ * GH [T][B][G*N] (GRU: W_hh h + b_hh, whose n block the reset gate multiplies), ACT [T][B][G*N]
+ * (gate values), CS [T+1][B][N] (LSTM cell states), TC [T][B][N] (LSTM tanh(c_t)), and their
+ * gradients dGI, dGH [T][B][G*N].
  */
 import { checkWeightsFor, initRnnWeights, RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../init';
+import { expectedShapes, GATES, type Arch } from '../../core/formats/model';
 import type { OptimizerName, Reduction, RnnModelOptions } from '../rnn';
 import type { FastKernels } from './kernels';
 
@@ -22,6 +33,8 @@ export type FastRnnOptions = Omit<RnnModelOptions, 'recurrence' | 'foldInputProj
   /** Optimiser epsilon; tfjs uses the backend's, 1e-7 for float32 backends. */
   epsilon?: number;
 };
+
+const sigmoid = (a: number): number => 1 / (1 + Math.exp(-a));
 
 /** Loss of the batch (reduced as configured) before the update, and the number of correct argmaxes. */
 export interface FastStepResult {
@@ -42,6 +55,9 @@ export class FastRnn {
   readonly lr: number;
   readonly epsilon: number;
   readonly kernels: FastKernels;
+  /** Recurrent cell (GATES[cell] gates stacked in W_ih, W_hh and the biases). */
+  readonly cell: Arch;
+  private readonly gates: number;
   /** Float offset and size of each tensor inside a parameter-shaped block. */
   private readonly layout: Record<RnnTensorName, { off: number; size: number; shape: number[] }>;
   private readonly nParams: number;
@@ -67,6 +83,15 @@ export class FastRnn {
   private Z = 0;
   private dZ = 0;
   private ones = 0; // [capacity] of 1: the row sums of dA as a gemm
+  // Gated cells only (G*N columns; see the module comment).
+  private GI = 0;
+  private GH = 0;
+  private ACT = 0;
+  private CS = 0;
+  private TC = 0;
+  private dGI = 0;
+  private dGH = 0;
+  private dC = 0;
   /** Float32 running products beta^t of Adam, as tfjs keeps them (float32 scalars). */
   private accBeta1 = Math.fround(BETA1);
   private accBeta2 = Math.fround(BETA2);
@@ -83,10 +108,11 @@ export class FastRnn {
     this.lr = o.lr ?? 0.001;
     this.epsilon = o.epsilon ?? 1e-7;
     this.kernels = kernels;
+    this.cell = o.cell ?? 'rnn';
     const D = this.inputSize, N = this.hiddenSize, C = this.numClasses;
-    const shapes: Record<RnnTensorName, number[]> = {
-      weight_ih_l0: [N, D], weight_hh_l0: [N, N], bias_ih_l0: [N], bias_hh_l0: [N], 'fc.weight': [C, N], 'fc.bias': [C],
-    };
+    const shapes = expectedShapes(this.cell, D, N, C);
+    this.gates = GATES[this.cell];
+    const GN = this.gates * N;
     const layout = {} as Record<RnnTensorName, { off: number; size: number; shape: number[] }>;
     let off = 0;
     for (const n of RNN_TENSOR_NAMES) {
@@ -104,8 +130,8 @@ export class FastRnn {
     this.G = at; at += blk;
     this.S1 = at; at += blk;
     this.S2 = at; at += blk;
-    this.wihT = at; at += up4(D * N);
-    this.whhT = at; at += up4(N * N);
+    this.wihT = at; at += up4(D * GN);
+    this.whhT = at; at += up4(N * GN);
     this.fcT = at; at += up4(N * C);
     this.biasSum = at; at += up4(N);
     this.gWihT = at; at += up4(D * N);
@@ -113,7 +139,7 @@ export class FastRnn {
     this.batchBase = at;
     kernels.reserve(at);
     kernels.heap().fill(0, this.P, at);
-    this.setWeights(initRnnWeights({ inputSize: D, hiddenSize: N, numClasses: C, init: o.init ?? 'xavier', gain: o.gain ?? 1, seed: o.seed }));
+    this.setWeights(initRnnWeights({ cell: this.cell, inputSize: D, hiddenSize: N, numClasses: C, init: o.init ?? 'xavier', gain: o.gain ?? 1, seed: o.seed, bias: this.hasBias }));
   }
 
   /** Sizes the batch buffers for B sequences of T steps (grows only; offsets stay 4-aligned). */
@@ -132,6 +158,17 @@ export class FastRnn {
     this.Z = at; at += up4(capB * C);
     this.dZ = at; at += up4(capB * C);
     this.ones = at; at += up4(cap);
+    if (this.gates > 1) {
+      const GN = this.gates * N;
+      this.GI = at; at += up4(cap * GN);
+      this.GH = at; at += up4(cap * GN);
+      this.ACT = at; at += up4(cap * GN);
+      this.CS = at; at += up4((cap + capB) * N);
+      this.TC = at; at += up4(cap * N);
+      this.dGI = at; at += up4(cap * GN);
+      this.dGH = at; at += up4(cap * GN);
+      this.dC = at; at += up4(capB * N);
+    }
     this.kernels.reserve(at);
     this.kernels.heap().fill(1, this.ones, this.ones + cap);
     this.capacity = cap;
@@ -151,10 +188,11 @@ export class FastRnn {
    * Forward pass of x [B][T][D] (h0 [B][N] optional, zeros when absent) into H [T+1][B][N] and the
    * logits Z [B][C]. Returns T.
    */
-  private forward(x: ArrayLike<number>, B: number, h0?: ArrayLike<number>): number {
+  private forward(x: ArrayLike<number>, B: number, h0?: ArrayLike<number>, c0?: ArrayLike<number>): number {
     const T = this.checkBatch(x, B);
     const N = this.hiddenSize, D = this.inputSize, C = this.numClasses;
     this.ensureBatch(B, T);
+    if (c0 && this.cell !== 'lstm') throw new RangeError('c0 is for the LSTM only');
     const k = this.kernels;
     let h = k.heap();
     // Time-major copy of the inputs: row (t, b) of xT is x[b][t][:].
@@ -170,25 +208,181 @@ export class FastRnn {
       if (h0.length !== slot) throw new RangeError(`h0 has ${h0.length} values, needs B*N = ${slot}`);
       for (let i = 0; i < slot; i++) h[this.H + i] = h0[i];
     } else h.fill(0, this.H, this.H + slot);
-    // All input projections in one gemm: H[1..T] = bias + xT W_ih^T (T*B rows).
-    const H1 = this.H + slot;
-    if (this.hasBias) {
-      const bs = this.biasSum;
-      for (let r = 0; r < T * B; r++) h.copyWithin(H1 + r * N, bs, bs + N);
-    }
-    k.gemm(H1, xT, D, 1, this.wihT, T * B, D, N, this.hasBias);
-    for (let t = 1; t <= T; t++) {
-      const Ht = this.H + t * slot;
-      // With h_0 = 0 the first recurrent term vanishes.
-      if (t > 1 || h0) k.gemm(Ht, Ht - slot, N, 1, this.whhT, B, N, N, true);
-      k.tanh(Ht, slot);
-    }
+    if (this.gates > 1) this.recurGated(B, T, c0);
+    else this.recurTanh(B, T, h0 !== undefined);
     // Logits of the last step.
     k.gemm(this.Z, this.H + T * slot, N, 1, this.fcT, B, N, C, false);
     h = k.heap();
     const fcb = this.P + this.layout['fc.bias'].off;
     for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) h[this.Z + b * C + c] += h[fcb + c];
     return T;
+  }
+
+  /** The tanh recurrence: H[1..T] from H[0] and xT (see forward). */
+  private recurTanh(B: number, T: number, withH0: boolean): void {
+    const N = this.hiddenSize, D = this.inputSize;
+    const k = this.kernels;
+    const h = k.heap();
+    const slot = B * N;
+    // All input projections in one gemm: H[1..T] = bias + xT W_ih^T (T*B rows).
+    const H1 = this.H + slot;
+    if (this.hasBias) {
+      const bs = this.biasSum;
+      for (let r = 0; r < T * B; r++) h.copyWithin(H1 + r * N, bs, bs + N);
+    }
+    k.gemm(H1, this.xT, D, 1, this.wihT, T * B, D, N, this.hasBias);
+    for (let t = 1; t <= T; t++) {
+      const Ht = this.H + t * slot;
+      // With h_0 = 0 the first recurrent term vanishes.
+      if (t > 1 || withH0) k.gemm(Ht, Ht - slot, N, 1, this.whhT, B, N, N, true);
+      k.tanh(Ht, slot);
+    }
+  }
+
+  /**
+   * The GRU / LSTM recurrence (PyTorch equations, method.md §1): H[1..T] (and the LSTM's CS[1..T])
+   * from H[0], CS[0] = c0 (zeros when absent) and xT, keeping the gate values in ACT for backward.
+   *   gru:  r = s(gi_r + gh_r), z = s(gi_z + gh_z), n = tanh(gi_n + r gh_n), h = (1 - z) n + z h_prev
+   *   lstm: [i f g o] = s, s, tanh, s of (gi + W_hh h_prev), c = f c_prev + i g, h = o tanh(c)
+   * with gi = W_ih x + b_ih (+ b_hh for the LSTM) and gh = W_hh h_prev + b_hh.
+   */
+  private recurGated(B: number, T: number, c0?: ArrayLike<number>): void {
+    const N = this.hiddenSize, D = this.inputSize, G = this.gates, GN = G * N;
+    const k = this.kernels, L = this.layout;
+    const slot = B * N, gslot = B * GN;
+    let h = k.heap();
+    if (G === 4) {
+      if (c0) {
+        if (c0.length !== slot) throw new RangeError(`c0 has ${c0.length} values, needs B*N = ${slot}`);
+        for (let i = 0; i < slot; i++) h[this.CS + i] = c0[i];
+      } else h.fill(0, this.CS, this.CS + slot);
+    }
+    const bih = this.P + L.bias_ih_l0.off, bhh = this.P + L.bias_hh_l0.off;
+    if (this.hasBias) {
+      for (let r = 0; r < T * B; r++) {
+        const row = this.GI + r * GN;
+        for (let j = 0; j < GN; j++) h[row + j] = G === 4 ? h[bih + j] + h[bhh + j] : h[bih + j];
+      }
+    }
+    k.gemm(this.GI, this.xT, D, 1, this.wihT, T * B, D, GN, this.hasBias);
+    for (let t = 1; t <= T; t++) {
+      const Hp = this.H + (t - 1) * slot, Ht = Hp + slot;
+      const gi = this.GI + (t - 1) * gslot, act = this.ACT + (t - 1) * gslot;
+      if (G === 3) {
+        const gh = this.GH + (t - 1) * gslot;
+        h = k.heap();
+        if (this.hasBias) for (let b = 0; b < B; b++) h.copyWithin(gh + b * GN, bhh, bhh + GN);
+        k.gemm(gh, Hp, N, 1, this.whhT, B, N, GN, this.hasBias);
+        h = k.heap();
+        for (let b = 0; b < B; b++) {
+          const ri = gi + b * GN, rh = gh + b * GN, ra = act + b * GN, hp = Hp + b * N, ho = Ht + b * N;
+          for (let i = 0; i < N; i++) {
+            const r = sigmoid(h[ri + i] + h[rh + i]);
+            const z = sigmoid(h[ri + N + i] + h[rh + N + i]);
+            const n = Math.tanh(h[ri + 2 * N + i] + r * h[rh + 2 * N + i]);
+            h[ho + i] = (1 - z) * n + z * h[hp + i];
+            h[ra + i] = r;
+            h[ra + N + i] = z;
+            h[ra + 2 * N + i] = n;
+          }
+        }
+      } else {
+        k.gemm(gi, Hp, N, 1, this.whhT, B, N, GN, true);
+        h = k.heap();
+        const cp = this.CS + (t - 1) * slot, ct = cp + slot, tc = this.TC + (t - 1) * slot;
+        for (let b = 0; b < B; b++) {
+          const rg = gi + b * GN, ra = act + b * GN, o0 = b * N;
+          for (let u = 0; u < N; u++) {
+            const ig = sigmoid(h[rg + u]);
+            const fg = sigmoid(h[rg + N + u]);
+            const gg = Math.tanh(h[rg + 2 * N + u]);
+            const og = sigmoid(h[rg + 3 * N + u]);
+            const c = fg * h[cp + o0 + u] + ig * gg;
+            h[ct + o0 + u] = c;
+            const tcv = Math.tanh(h[ct + o0 + u]);
+            h[tc + o0 + u] = tcv;
+            h[Ht + o0 + u] = og * tcv;
+            h[ra + u] = ig;
+            h[ra + N + u] = fg;
+            h[ra + 2 * N + u] = gg;
+            h[ra + 3 * N + u] = og;
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Exact BPTT of a GRU / LSTM for the loss whose dL/dz is in dZ, into the gradient block G:
+   * per step the gate gradients dGI (input side) and dGH (hidden side; the LSTM's are the same)
+   * [B][G*N], dh_prev = (local part) + dGH W_hh, then every weight gradient as one gemm over all
+   * T*B rows (dW_hh = sum_t dGH_t^T H_{t-1}, dW_ih = sum_t dGI_t^T x_t, biases = column sums).
+   */
+  private backwardGated(B: number, T: number): void {
+    const N = this.hiddenSize, D = this.inputSize, C = this.numClasses, G = this.gates, GN = G * N;
+    const k = this.kernels, L = this.layout, Gr = this.G;
+    const slot = B * N, gslot = B * GN;
+    k.gemm(Gr + L['fc.weight'].off, this.dZ, 1, C, this.H + T * slot, C, B, N, false);
+    k.gemm(this.dH, this.dZ, C, 1, this.P + L['fc.weight'].off, B, C, N, false);
+    let h = k.heap();
+    if (G === 4) h.fill(0, this.dC, this.dC + slot);
+    const dGHsrc = G === 3 ? this.dGH : this.dGI;
+    for (let t = T; t >= 1; t--) {
+      h = k.heap();
+      const Hp = this.H + (t - 1) * slot, act = this.ACT + (t - 1) * gslot;
+      const dgi = this.dGI + (t - 1) * gslot;
+      if (G === 3) {
+        const gh = this.GH + (t - 1) * gslot, dgh = this.dGH + (t - 1) * gslot;
+        for (let b = 0; b < B; b++) {
+          const ra = act + b * GN, rh = gh + b * GN, di = dgi + b * GN, dh2 = dgh + b * GN, o0 = b * N;
+          for (let i = 0; i < N; i++) {
+            const g = h[this.dH + o0 + i];
+            const r = h[ra + i], z = h[ra + N + i], n = h[ra + 2 * N + i], hn = h[rh + 2 * N + i];
+            const dan = g * (1 - z) * (1 - n * n);
+            const daz = g * (h[Hp + o0 + i] - n) * z * (1 - z);
+            const dar = dan * hn * r * (1 - r);
+            h[di + i] = dar;
+            h[di + N + i] = daz;
+            h[di + 2 * N + i] = dan;
+            h[dh2 + i] = dar;
+            h[dh2 + N + i] = daz;
+            h[dh2 + 2 * N + i] = dan * r;
+            h[this.dH + o0 + i] = g * z;
+          }
+        }
+      } else {
+        const cp = this.CS + (t - 1) * slot, tc = this.TC + (t - 1) * slot;
+        for (let b = 0; b < B; b++) {
+          const ra = act + b * GN, di = dgi + b * GN, o0 = b * N;
+          for (let u = 0; u < N; u++) {
+            const dh = h[this.dH + o0 + u];
+            const ig = h[ra + u], fg = h[ra + N + u], gg = h[ra + 2 * N + u], og = h[ra + 3 * N + u];
+            const tcv = h[tc + o0 + u];
+            const dc = h[this.dC + o0 + u] + dh * og * (1 - tcv * tcv);
+            h[di + u] = dc * gg * ig * (1 - ig);
+            h[di + N + u] = dc * h[cp + o0 + u] * fg * (1 - fg);
+            h[di + 2 * N + u] = dc * ig * (1 - gg * gg);
+            h[di + 3 * N + u] = dh * tcv * og * (1 - og);
+            h[this.dC + o0 + u] = dc * fg;
+            h[this.dH + o0 + u] = 0;
+          }
+        }
+      }
+      // dh_{t-1} += dGH_t W_hh (W_hh [G*N][N] row-major is the B operand as stored).
+      k.gemm(this.dH, dGHsrc + (t - 1) * gslot, GN, 1, this.P + L.weight_hh_l0.off, B, GN, N, true);
+    }
+    // Weight gradients over all (t, b) rows; H_0 rows pair with step 1 (zero when h_0 = 0).
+    k.gemm(Gr + L.weight_hh_l0.off, dGHsrc, 1, GN, this.H, GN, T * B, N, false);
+    k.gemm(Gr + L.weight_ih_l0.off, this.dGI, 1, GN, this.xT, GN, T * B, D, false);
+    k.gemm(Gr + L.bias_ih_l0.off, this.ones, 1, 1, this.dGI, 1, T * B, GN, false);
+    k.gemm(Gr + L.bias_hh_l0.off, this.ones, 1, 1, dGHsrc, 1, T * B, GN, false);
+    h = k.heap();
+    const fcb = Gr + L['fc.bias'].off;
+    for (let c = 0; c < C; c++) {
+      let sum = 0;
+      for (let b = 0; b < B; b++) sum += h[this.dZ + b * C + c];
+      h[fcb + c] = sum;
+    }
   }
 
   /**
@@ -271,14 +465,15 @@ export class FastRnn {
 
   /**
    * Forward + BPTT without updating: the gradients are then readable with getGradients().
-   * `reduction` overrides the model's; h0 [B][N] optional. Returns the reduced loss and the correct count.
+   * `reduction` overrides the model's; h0 [B][N] optional (and c0 [B][N] for the LSTM). Returns the reduced loss and the correct count.
    */
-  computeGradients(x: ArrayLike<number>, labels: ArrayLike<number>, B: number, reduction: Reduction = this.reduction, h0?: ArrayLike<number>): FastStepResult {
+  computeGradients(x: ArrayLike<number>, labels: ArrayLike<number>, B: number, reduction: Reduction = this.reduction, h0?: ArrayLike<number>, c0?: ArrayLike<number>): FastStepResult {
     if (labels.length < B) throw new RangeError(`${labels.length} labels for a batch of ${B}`);
-    const T = this.forward(x, B, h0);
+    const T = this.forward(x, B, h0, c0);
     const scale = reduction === 'mean' ? 1 / B : 1;
     const { ceSum, correct } = this.readout(labels, B, true, scale);
-    this.backward(B, T, h0 !== undefined);
+    if (this.gates > 1) this.backwardGated(B, T);
+    else this.backward(B, T, h0 !== undefined);
     return { loss: ceSum * scale, correct };
   }
 
@@ -379,22 +574,22 @@ export class FastRnn {
     this.refreshDerived();
   }
 
-  /** Recomputes W_ih^T, W_hh^T, fc.weight^T and b_ih + b_hh from the parameters. */
+  /** Recomputes W_ih^T [D][G*N], W_hh^T [N][G*N], fc.weight^T and (rnn) b_ih + b_hh from the parameters. */
   private refreshDerived(): void {
     const h = this.kernels.heap();
-    const N = this.hiddenSize, D = this.inputSize, C = this.numClasses, L = this.layout;
+    const N = this.hiddenSize, D = this.inputSize, C = this.numClasses, L = this.layout, GN = this.gates * N;
     const transpose = (src: number, rows: number, cols: number, dst: number) => {
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) h[dst + c * rows + r] = h[src + r * cols + c];
     };
-    transpose(this.P + L.weight_ih_l0.off, N, D, this.wihT);
-    transpose(this.P + L.weight_hh_l0.off, N, N, this.whhT);
+    transpose(this.P + L.weight_ih_l0.off, GN, D, this.wihT);
+    transpose(this.P + L.weight_hh_l0.off, GN, N, this.whhT);
     transpose(this.P + L['fc.weight'].off, C, N, this.fcT);
-    for (let i = 0; i < N; i++) h[this.biasSum + i] = h[this.P + L.bias_ih_l0.off + i] + h[this.P + L.bias_hh_l0.off + i];
+    if (this.gates === 1) for (let i = 0; i < N; i++) h[this.biasSum + i] = h[this.P + L.bias_ih_l0.off + i] + h[this.P + L.bias_hh_l0.off + i];
   }
 
-  /** Logits of the last step for x [B][T][D] (h0 [B][N] optional): a new Float32Array [B*C]. */
-  logits(x: ArrayLike<number>, B: number, h0?: ArrayLike<number>): Float32Array {
-    this.forward(x, B, h0);
+  /** Logits of the last step for x [B][T][D] (h0 [B][N], LSTM c0 [B][N] optional): a new Float32Array [B*C]. */
+  logits(x: ArrayLike<number>, B: number, h0?: ArrayLike<number>, c0?: ArrayLike<number>): Float32Array {
+    this.forward(x, B, h0, c0);
     const C = this.numClasses;
     return this.kernels.heap().slice(this.Z, this.Z + B * C);
   }

@@ -141,12 +141,16 @@ export function renderAlignmentPlot(svg: SVGSVGElement, series: AlignmentSeries,
     { key: 'mismatched', label: 'Q of another probe', values: series.paperStdMismatched, colour: OKABE_ITO[2], dashed: true },
     { key: 'whh', label: 'W_hh singular vectors', values: series.paperStdWhh, colour: OKABE_ITO[5], dashed: true },
   ];
-  const overlap: SeriesSpec[] = [
-    { key: 'left', label: 'left (adjoint) overlap ± sd', values: series.overlapLeft, colour: OKABE_ITO[3], spread: series.overlapLeftStd, primary: true },
-    { key: 'right', label: 'right overlap', values: series.overlapRight, colour: OKABE_ITO[4] },
-    { key: 'leftMismatched', label: 'left, Q of another probe', values: series.overlapLeftMismatched, colour: OKABE_ITO[2], dashed: true },
-    { key: 'leftWhh', label: 'left, W_hh subspace', values: series.overlapLeftWhh, colour: OKABE_ITO[5], dashed: true },
-  ];
+  // Gated cells have no left statistics (their left singular vectors live in the gate space,
+  // method.md §4 "Gated cells"; NaN in the snapshot): the right overlap is the curve there.
+  const overlap: SeriesSpec[] = series.overlapLeft.some(Number.isFinite)
+    ? [
+        { key: 'left', label: 'left (adjoint) overlap ± sd', values: series.overlapLeft, colour: OKABE_ITO[3], spread: series.overlapLeftStd, primary: true },
+        { key: 'right', label: 'right overlap', values: series.overlapRight, colour: OKABE_ITO[4] },
+        { key: 'leftMismatched', label: 'left, Q of another probe', values: series.overlapLeftMismatched, colour: OKABE_ITO[2], dashed: true },
+        { key: 'leftWhh', label: 'left, W_hh subspace', values: series.overlapLeftWhh, colour: OKABE_ITO[5], dashed: true },
+      ]
+    : [{ key: 'right', label: 'right overlap ± sd (gated: no left side)', values: series.overlapRight, colour: OKABE_ITO[4], spread: series.overlapRightStd, primary: true }];
   const nullCos = finiteMean(series.nullCosStd);
   const nullOverlap = finiteMean(series.overlapNull);
 
