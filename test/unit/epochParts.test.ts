@@ -143,6 +143,10 @@ describe('probeRanges and progressMerger', () => {
     b('Lyapunov vectors', 0.5);
     const afterLyap = seen[seen.length - 1];
     expect(afterLyap).toBeCloseTo(plan.cost['Lyapunov vectors'] / Object.values(plan.cost).reduce((x, y) => x + y, 0), 12);
+    // Gated cells have an alignment phase too (Q in R^N against dL_t/dW_hh's right singular vectors).
+    expect(plan.cost.alignment).toBeGreaterThan(0);
+    a('alignment', 0.5);
+    b('alignment', 0.5);
     a('flip test', 0.5);
     b('flip test', 0.2);
     b('flip test', 0.5);
