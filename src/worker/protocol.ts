@@ -12,6 +12,7 @@ import type { RunConfig } from '../core/formats/config';
 import type { MnistDataset } from '../data/mnistAsset';
 import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
 import type { AnalysisPhase } from '../core/epochSnapshot';
+import type { LifecycleState } from './lifecycle';
 
 /** Weights as PyTorch-named tensors (row-major Float32Array data). */
 export type NamedTensors = Record<string, { shape: number[]; data: Float32Array }>;
@@ -39,8 +40,12 @@ export type TrainerCommand =
       dataset?: MnistDataset;
     }
   | { type: 'start' }
+  /** Pause at the next batch boundary (acknowledged by a 'state' event: pausing, then paused). */
   | { type: 'pause' }
+  /** Train to the end of the current epoch, then pause. */
   | { type: 'step' }
+  /** A new epoch target (Train N more epochs): a finished run becomes paused, ready to continue. */
+  | { type: 'extend'; epochs: number }
   | { type: 'exportModel' }
   /** Rehearsals of failures (tests, demos): lose the WebGL context; put a NaN into W_hh. */
   | { type: 'loseContext' }
@@ -60,7 +65,12 @@ export type TrainerEvent =
       trainSize: number;
       testSize: number;
     }
-  | { type: 'state'; running: boolean; epoch: number; done: boolean }
+  /**
+   * The worker's lifecycle state, posted at every change and in answer to every command:
+   * `epoch` epochs are complete, `batch` of the `batches` of the next one are trained (where a
+   * pause stopped), `epochs` is the target.
+   */
+  | { type: 'state'; state: LifecycleState; epoch: number; batch: number; batches: number; epochs: number }
   | { type: 'batch'; epoch: number; step: number; stepsPerEpoch: number; loss: number }
   | {
       type: 'epoch';

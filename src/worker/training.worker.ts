@@ -2,11 +2,10 @@
 /**
  * The training worker: owns tfjs, the model and the dataset, off the UI thread.
  *
- * Per epoch: train (per-batch loss streamed, decimated) -> evaluate on the test split -> copy the
- * weights to the CPU -> post {metrics, weights}. The analysis happens in the analysis worker, so
- * training goes straight on. A CPU copy of the last good weights is kept for two failures:
- * divergence (NaN/Inf loss or weights: roll back, pause, explain) and a lost WebGL context
- * (rebuild the backend or fall back, restore, continue).
+ * The run loop (epochs, pause/resume/step, divergence rollback, the lifecycle and its
+ * acknowledgements) lives in runLoop.ts; this file adds what only a worker has: loading data,
+ * choosing the engine, the message handler, and surviving a lost WebGL context (rebuild the
+ * backend or fall back, restore the CPU copy of the last good epoch, continue).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { RunConfig } from '../core/formats/config';
@@ -18,9 +17,10 @@ import { fetchMnistAsset, type MnistDataset } from '../data/mnistAsset';
 import { initBackend } from '../model/backend';
 import { ContextLostError, isContextLost, loseContext, recoverBackend } from '../model/gpuContext';
 import type { BackendInfo } from './protocol';
+import { apply, command, createLoopState, postEpoch, postState, restartFromLastGood, type LoopHost, type LoopState } from './runLoop';
 import type { RnnWeights } from '../model/rnn';
 import type { RnnModelOptions } from '../model/rnn';
-import { evaluateSplitWith, fastTrainer, tfjsTrainer, trainEpochWith, type Trainer } from '../model/trainer';
+import { fastTrainer, tfjsTrainer, type Trainer } from '../model/trainer';
 import { calibrateTrainers } from '../model/fast/calibrate';
 import { createJsKernels } from '../model/fast/kernels';
 import { createWasmKernels, wasmSimdSupported } from '../model/fast/wasmKernels';
@@ -31,24 +31,12 @@ import type { NamedTensors, TrainerCommand, TrainerEvent } from './protocol';
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 const post = (ev: TrainerEvent, transfer: Transferable[] = []) => ctx.postMessage(ev, transfer);
 
-/** Posting every batch would flood the UI at small T: at most this many batch points per epoch. */
-const BATCH_POINTS_PER_EPOCH = 60;
 
-interface State {
-  config: RunConfig;
-  dataset: MnistDataset;
-  spec: SequenceSpec;
-  model: Trainer;
+interface State extends LoopState {
   backend: BackendInfo;
   /** Which engine trains: tfjs (on `backend`) or the hand-written fast engine. */
   engine: Engine;
-  epoch: number;
-  /** 'paused' blocks between batches; 'stepping' finishes the current epoch then pauses. */
-  mode: 'paused' | 'running' | 'stepping';
-  /** CPU copy of the weights at the end of the last good epoch. */
-  lastGood: { epoch: number; weights: RnnWeights };
   probeIdx: Int32Array;
-  looping: boolean;
 }
 
 let state: State | null = null;
@@ -56,13 +44,6 @@ let state: State | null = null;
 let appBase = self.location.href;
 /** Settles when init (data, model, epoch-0 snapshot) is done: commands that train wait for it. */
 let initDone: Promise<void> = Promise.resolve();
-let resumeWaiters: (() => void)[] = [];
-
-function wake(): void {
-  const w = resumeWaiters;
-  resumeWaiters = [];
-  for (const f of w) f();
-}
 
 type Engine = { kind: 'tfjs' } | { kind: 'fast'; kernels: FastKernels };
 
@@ -172,71 +153,6 @@ async function chooseEngine(config: RunConfig, spec: SequenceSpec, data: MnistDa
   return { engine: { kind: 'fast', kernels: fast.kernels }, backend: { ...fastInfo(fast.simd, fast.why), note: `auto: ${timing}` } };
 }
 
-function toNamed(w: RnnWeights): NamedTensors {
-  const out: NamedTensors = {};
-  for (const [name, t] of Object.entries(w)) out[name] = { shape: t.shape.slice(), data: Float32Array.from(t.data) };
-  return out;
-}
-
-function allFinite(w: RnnWeights): string | null {
-  for (const [name, t] of Object.entries(w)) {
-    for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i])) return name;
-  }
-  return null;
-}
-
-async function evaluateTest(s: State): Promise<{ loss: number; acc: number }> {
-  return evaluateSplitWith(s.model, s.dataset.test, s.spec, 500);
-}
-
-async function postEpoch(s: State, epoch: number, metrics: { trainLoss: number; trainAcc: number; msPerStep: number; epochMs: number }): Promise<void> {
-  const test = await evaluateTest(s);
-  const weights = await s.model.getWeights();
-  const bad = allFinite(weights);
-  if (bad !== null || !Number.isFinite(test.loss)) {
-    await rollback(s, `the ${bad ?? 'test loss'} became NaN or infinite after epoch ${epoch}`);
-    return;
-  }
-  s.lastGood = { epoch, weights };
-  const named = toNamed(weights);
-  post(
-    {
-      type: 'epoch',
-      epoch,
-      metrics: {
-        trainLoss: metrics.trainLoss,
-        trainAcc: metrics.trainAcc,
-        testLoss: test.loss,
-        testAcc: test.acc,
-        msPerStep: metrics.msPerStep,
-        epochMs: metrics.epochMs,
-        analysisMs: NaN,
-        numTensors: tf.memory().numTensors,
-        engine: engineId(s),
-      },
-      weights: named,
-    },
-    Object.values(named).map((t) => t.data.buffer),
-  );
-}
-
-/** Divergence: restore the last good epoch, rebuild the optimiser, pause, and say what to change. */
-async function rollback(s: State, what: string): Promise<void> {
-  const bad = s.epoch;
-  s.model.dispose();
-  s.model = buildModel(s.config, s.spec, s.engine);
-  s.model.setWeights(s.lastGood.weights);
-  s.epoch = s.lastGood.epoch;
-  s.mode = 'paused';
-  post({
-    type: 'diverged',
-    epoch: bad,
-    message:
-      `Training diverged in epoch ${bad}: ${what}. Rolled back to the weights of epoch ${s.epoch} (optimiser state reset) and paused. ` +
-      `Lower the learning rate (now ${s.config.lr}), enable gradient clipping (clip), or use a smaller init gain, then continue.`,
-  });
-  post({ type: 'state', running: false, epoch: s.epoch, done: false });
-}
 
 /** A lost WebGL context: rebuild (or fall back), restore the last good weights, go on. */
 async function recoverFromContextLoss(s: State): Promise<void> {
@@ -248,10 +164,8 @@ async function recoverFromContextLoss(s: State): Promise<void> {
   }
   const info = await recoverBackend(s.config.backend);
   s.backend = info;
-  s.model = buildModel(s.config, s.spec, s.engine);
-  s.model.setWeights(s.lastGood.weights);
-  const redo = s.epoch;
-  s.epoch = s.lastGood.epoch;
+  const redo = s.epoch + 1;
+  restartFromLastGood(s, buildModel(s.config, s.spec, s.engine));
   post({
     type: 'contextLost',
     backend: info,
@@ -259,6 +173,7 @@ async function recoverFromContextLoss(s: State): Promise<void> {
       `The GPU context was lost during epoch ${redo}. Weights were restored from the CPU copy of epoch ${s.epoch} ` +
       `and training continues on ${info.backend}${info.fallbackReason ? ` (${info.fallbackReason})` : ''}. No finished epoch was lost.`,
   });
+  postState(s, host(s));
 }
 
 /**
@@ -277,90 +192,40 @@ function watchContextLoss(): { lost: Promise<never>; stop: () => void } {
 }
 
 /** Bumped when a context loss abandons an epoch: callbacks of the abandoned epoch go quiet. */
+/** Bumped when a context loss abandons an epoch: callbacks of the abandoned epoch go quiet. */
 let generation = 0;
 
-async function runOneEpoch(s: State): Promise<void> {
-  const watch = s.engine.kind === 'tfjs' && s.backend.backend === 'webgl' ? watchContextLoss() : null;
-  const gen = generation;
-  try {
-    await Promise.race([trainAndPostEpoch(s, gen), ...(watch ? [watch.lost] : [])]);
-  } catch (e) {
-    if (e instanceof ContextLostError || isContextLost()) {
-      generation++;
-      await recoverFromContextLoss(s);
-      return;
-    }
-    throw e;
-  } finally {
-    watch?.stop();
-  }
-}
-
-async function trainAndPostEpoch(s: State, gen: number): Promise<void> {
-  s.epoch += 1;
-  const epoch = s.epoch;
-  const stepMs: number[] = [];
-  const abort = new AbortController();
-  let divergedAt: { batch: number; loss: number } | null = null;
-  const steps = Math.ceil(Math.ceil(s.config.subset * s.dataset.train.labels.length) / s.config.batch);
-  const every = Math.max(1, Math.floor(steps / BATCH_POINTS_PER_EPOCH));
-  const r = await trainEpochWith(s.model, s.dataset.train, s.spec, {
-    batchSize: s.config.batch,
-    seed: s.config.seed,
-    epoch,
-    subset: s.config.subset,
-    signal: abort.signal,
-    beforeBatch: async () => {
-      while (s.mode === 'paused') await new Promise<void>((res) => resumeWaiters.push(res));
-      // Checked before any op of the batch is issued: nothing runs on a dead context.
+/** The worker as the run loop's host: posting, engine id, model rebuilds and the context-loss guard. */
+function host(s: State): LoopHost {
+  return {
+    post,
+    engineId: () => engineId(s),
+    rebuildModel: () => buildModel(s.config, s.spec, s.engine),
+    numTensors: () => tf.memory().numTensors,
+    checkBeforeBatch: () => {
       if (isContextLost()) throw new ContextLostError();
     },
-    onBatch: (b) => {
-      stepMs.push(b.ms);
-      if (!Number.isFinite(b.loss)) {
-        divergedAt = { batch: b.batch, loss: b.loss };
-        abort.abort();
-        return;
-      }
-      if (gen !== generation) return;
-      if (b.batch % every === every - 1 || b.batch === b.batches - 1) {
-        post({ type: 'batch', epoch, step: b.batch, stepsPerEpoch: b.batches, loss: b.loss });
+    guardEpoch: async (train) => {
+      const watch = s.engine.kind === 'tfjs' && s.backend.backend === 'webgl' ? watchContextLoss() : null;
+      const gen = generation;
+      try {
+        await Promise.race([train(() => gen === generation), ...(watch ? [watch.lost] : [])]);
+      } catch (e) {
+        if (e instanceof ContextLostError || isContextLost()) {
+          generation++;
+          await recoverFromContextLoss(s);
+          return;
+        }
+        throw e;
+      } finally {
+        watch?.stop();
       }
     },
-  });
-  if (gen !== generation) return;
-  if (divergedAt !== null) {
-    const d = divergedAt as { batch: number; loss: number };
-    await rollback(s, `the training loss became ${d.loss} at batch ${d.batch + 1}`);
-    return;
-  }
-  stepMs.sort((a, b) => a - b);
-  const median = stepMs.length ? stepMs[Math.floor(stepMs.length / 2)] : NaN;
-  if (gen !== generation) return;
-  await postEpoch(s, epoch, { trainLoss: r.loss, trainAcc: r.acc, msPerStep: median, epochMs: r.ms });
-}
-
-async function loop(s: State): Promise<void> {
-  if (s.looping) return;
-  s.looping = true;
-  try {
-    while (s.mode !== 'paused' && s.epoch < s.config.epochs) {
-      post({ type: 'state', running: true, epoch: s.epoch, done: false });
-      await runOneEpoch(s);
-      if (s.mode === 'stepping') s.mode = 'paused';
-    }
-  } catch (e) {
-    s.mode = 'paused';
-    post({ type: 'error', message: `Training stopped: ${(e as Error).message}`, fatal: false });
-  } finally {
-    s.looping = false;
-  }
-  const done = s.epoch >= s.config.epochs;
-  if (done) s.mode = 'paused';
-  post({ type: 'state', running: false, epoch: s.epoch, done });
+  };
 }
 
 async function start(config: RunConfig, dataUrl: string, resume?: { epoch: number; weights: NamedTensors }, dataset?: MnistDataset): Promise<void> {
+  post({ type: 'state', state: 'loading', epoch: resume?.epoch ?? 0, batch: 0, batches: 0, epochs: config.epochs });
   post({ type: 'progress', what: 'loading digits', fraction: 0 });
   const data = dataset ?? (await fetchMnistAsset(dataUrl, (f) => post({ type: 'progress', what: 'loading digits', fraction: f })));
   const perm = config.permute === 1 ? encodingPermutation(config.encoding, config.seed) : null;
@@ -372,19 +237,7 @@ async function start(config: RunConfig, dataUrl: string, resume?: { epoch: numbe
   const probeIdx = probeIndices(data, Math.min(config.probes, data.test.labels.length), deriveSeed(config.seed, 'probes'));
   const weights = await model.getWeights();
   state?.model.dispose();
-  state = {
-    config,
-    dataset: data,
-    spec,
-    model,
-    backend,
-    engine,
-    epoch: resume?.epoch ?? 0,
-    mode: 'paused',
-    lastGood: { epoch: resume?.epoch ?? 0, weights },
-    probeIdx,
-    looping: false,
-  };
+  state = { ...createLoopState({ config, dataset: data, spec, model, epoch: resume?.epoch ?? 0, weights }), backend, engine, probeIdx };
   const probeInputs = encodeImages(data.test.images, probeIdx, spec);
   post(
     {
@@ -398,11 +251,13 @@ async function start(config: RunConfig, dataUrl: string, resume?: { epoch: numbe
     },
     [probeInputs.buffer],
   );
-  if (!resume) await postEpoch(state, 0, { trainLoss: NaN, trainAcc: NaN, msPerStep: NaN, epochMs: 0 });
-  post({ type: 'state', running: false, epoch: state.epoch, done: state.epoch >= config.epochs });
+  if (!resume) await postEpoch(state, host(state), 0, { trainLoss: NaN, trainAcc: NaN, msPerStep: NaN, epochMs: 0 });
+  apply(state, host(state), { type: 'loaded', done: state.epoch >= config.epochs });
 }
 
 function fail(e: unknown, what: string): void {
+  if (state) state.lifecycle = 'failed';
+  post({ type: 'state', state: 'failed', epoch: state?.epoch ?? 0, batch: state?.batch ?? 0, batches: state?.batches ?? 0, epochs: state?.config.epochs ?? 0 });
   post({ type: 'error', message: `${what}: ${(e as Error)?.message ?? String(e)}`, fatal: true });
 }
 
@@ -415,15 +270,12 @@ ctx.onmessage = (e: MessageEvent<TrainerCommand>) => {
       break;
     case 'start':
     case 'step':
-      void initDone.then(() => {
-        if (!state) return;
-        state.mode = cmd.type === 'start' ? 'running' : 'stepping';
-        wake();
-        void loop(state);
-      });
-      break;
     case 'pause':
-      if (state) state.mode = 'paused';
+    case 'extend':
+      // Commands wait for init (a Start clicked while loading is acted on once the model exists).
+      void initDone.then(() => {
+        if (state) command(state, host(state), cmd);
+      });
       break;
     case 'exportModel':
       if (!state) return;
