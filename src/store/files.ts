@@ -13,7 +13,10 @@ import type { Encoding } from '../core/formats/config';
 import { decodeSequence, encodeImages, encodingPermutation, probeIndices, sequenceSpec, type SequenceSpec } from '../data/encodings';
 import { fetchMnistAsset, type MnistDataset } from '../data/mnistAsset';
 import { probeInfoFromDataset, type ProbeInfo } from '../data/probeInfo';
-import { analyzeImportedModel, exportModelJson, stopRun } from './controller';
+import { analyzeImportedModel, exportModelJson, runEvents, stopRun } from './controller';
+import type { RunConfig } from '../core/formats/config';
+import type { EpochSnapshot } from '../core/snapshot';
+import { plural } from '../worker/lifecycle';
 import { useRunStore } from './runStore';
 
 /** Largest file we read (bytes): a 50-epoch pixel28 run bundle is ~30 MB. */
@@ -116,7 +119,7 @@ export async function importFile(file: File): Promise<void> {
     const head = parseJsonText(text, file.name);
     const format = head !== null && typeof head === 'object' && !Array.isArray(head) ? (head as Record<string, unknown>).format : undefined;
     if (format === RUN_BUNDLE_FORMAT) await replayBundle(parseRunBundle(text));
-    else if (format === MODEL_FORMAT) await analyzeModelFile(parseModelObject(head), head as Record<string, unknown>);
+    else if (format === MODEL_FORMAT) await analyzeModelFile(parseModelObject(head), head as Record<string, unknown>, store.config);
     else if (format === PROBE_FORMAT) await analyzeProbeFile(head);
     else
       throw new FormatError(
@@ -129,7 +132,14 @@ export async function importFile(file: File): Promise<void> {
   }
 }
 
-async function replayBundle(bundle: RunBundle): Promise<void> {
+/**
+ * Shows a run bundle as a replay (nothing to train). `restore`: a replay stored earlier comes back
+ * under its own id; otherwise it becomes a new stored run, so it survives a reload.
+ */
+export async function replayBundle(
+  bundle: Pick<RunBundle, 'created' | 'config' | 'probe' | 'dataSource' | 'epochs' | 'weights'>,
+  restore?: { runId: string },
+): Promise<void> {
   const spec = specForConfig(bundle.config.encoding, bundle.config.permute, bundle.config.seed);
   let probe: ProbeInfo;
   if (!bundle.dataSource.startsWith('idx:')) {
@@ -148,8 +158,9 @@ async function replayBundle(bundle: RunBundle): Promise<void> {
   }
   stopRun();
   const last = bundle.epochs[bundle.epochs.length - 1];
+  const runId = restore?.runId ?? `replay-${bundle.created.replace(/[:.]/g, '-')}-${Date.now().toString(36)}`;
   useRunStore.getState().set({
-    runId: `replay-${bundle.created}`,
+    runId,
     config: bundle.config,
     mode: 'replay',
     status: 'done',
@@ -162,8 +173,16 @@ async function replayBundle(bundle: RunBundle): Promise<void> {
     trainedEpoch: last.epoch,
     selectedEpoch: null,
     importedModel: bundle.weights ?? null,
+    importedWeights: null,
+    backend: null,
+    accuracyOn: null,
   });
-  useRunStore.getState().addBanner('info', `Replaying ${bundle.epochs.length} epochs from a run bundle (${bundle.created}); press Reset to train again.`);
+  for (const f of runEvents.onImport) f(runId, 'replay', restore !== undefined);
+  if (!restore) {
+    useRunStore
+      .getState()
+      .addBanner('info', `Replaying ${plural(bundle.epochs.length, 'epoch')} from a run bundle (${bundle.created}); it is kept in browser storage. Press Reset to train again.`);
+  }
 }
 
 /** The sequence spec a run config implies (the permutation is seeded from the run seed). */
@@ -171,21 +190,37 @@ export function specForConfig(encoding: Encoding, permute: number, seed: number)
   return sequenceSpec(encoding, permute === 1 ? encodingPermutation(encoding, seed) : null);
 }
 
-async function analyzeModelFile(weights: ModelWeights, raw: Record<string, unknown>): Promise<void> {
+/**
+ * Analyses an imported model on probe digits chosen from `base` (seed, probe count). When the file
+ * says how its inputs are encoded (its "input" block), it is also evaluated on the bundled test
+ * split; a guessed encoding reports accuracy on the probe digits only, and the badge says so.
+ * `restore`: a stored model run comes back under its id (with its snapshot when one was saved).
+ */
+export async function analyzeModelFile(
+  weights: ModelWeights,
+  raw: Record<string, unknown>,
+  base: RunConfig,
+  restore?: { runId: string; snapshot?: EpochSnapshot },
+): Promise<void> {
   const store = useRunStore.getState();
   const { encoding, permutation, guessed } = encodingForModel(weights);
   const spec = sequenceSpec(encoding, permutation);
   if (spec.D !== weights.inputSize) throw new FormatError('input.encoding', `${encoding} feeds ${spec.D} inputs per step but input_size is ${weights.inputSize}`);
   const dataset = await bundledDataset();
-  const config = { ...store.config, encoding, hidden: weights.hiddenSize };
-  const idx = probeIndices(dataset, config.probes, deriveSeed(config.seed, 'probes'));
-  const x32 = encodeImages(dataset.test.images, idx, spec);
-  const inputs = Float64Array.from(x32);
+  const config = { ...base, encoding, hidden: weights.hiddenSize };
   const norm = weights.input?.normalize;
-  if (norm) for (let i = 0; i < inputs.length; i++) inputs[i] = (inputs[i] - norm.mean) / norm.std;
+  const encode = (idx: Int32Array): Float64Array => {
+    const x = Float64Array.from(encodeImages(dataset.test.images, idx, spec));
+    if (norm) for (let i = 0; i < x.length; i++) x[i] = (x[i] - norm.mean) / norm.std;
+    return x;
+  };
+  const idx = probeIndices(dataset, config.probes, deriveSeed(config.seed, 'probes'));
+  const inputs = encode(idx);
   const probe = probeInfoFromDataset(dataset, spec, idx);
-  analyzeImportedModel(weights, raw, probe, inputs, config);
-  if (guessed) store.addBanner('info', `The model file has no "input" block: feeding digits ${encoding === 'row' ? 'row by row (input_size 28)' : 'pixel by pixel, 28x28 (input_size 1)'}.`);
+  const all = Int32Array.from({ length: dataset.test.labels.length }, (_, i) => i);
+  const evaluation = guessed ? undefined : { inputs: encode(all), labels: Array.from(dataset.test.labels) };
+  analyzeImportedModel(weights, raw, probe, inputs, config, evaluation, restore);
+  if (guessed && !restore) store.addBanner('info', `The model file has no "input" block: feeding digits ${encoding === 'row' ? 'row by row (input_size 28)' : 'pixel by pixel, 28x28 (input_size 1)'}; its accuracy is measured on the probe digits only.`);
 }
 
 async function analyzeProbeFile(raw: unknown): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * The view half of the URL hash: what is selected (epoch, probe, score n, colour normalisation,
- * log base, flip preview k, overlap m) and the controls a classroom link hides. The run half is the RunConfig
+ * log base, flip preview k, overlap m), the controls a classroom link hides, and `autostart=1`. The run half is the RunConfig
  * (core/formats/config.ts); both share one hash so a link reproduces run and view.
  * Invalid view values are ignored (they cannot hurt a run), never thrown.
  */
@@ -8,7 +8,7 @@ import { configToHash } from '../core/formats/config';
 import type { NormMode, RunState } from './runStore';
 
 /** The store fields that make up the view half of the hash (one list: parse, write and sync use it). */
-export const VIEW_KEYS = ['selectedEpoch', 'selectedProbe', 'scoreN', 'normMode', 'logBase', 'flipK', 'overlapM', 'hidden'] as const;
+export const VIEW_KEYS = ['selectedEpoch', 'selectedProbe', 'scoreN', 'normMode', 'logBase', 'flipK', 'overlapM', 'hidden', 'autostart'] as const;
 export type ViewState = Pick<RunState, (typeof VIEW_KEYS)[number]>;
 
 /** What a classroom link can hide (as TensorFlow Playground does): `hide=config,files`. */
@@ -46,6 +46,8 @@ export function viewFromHash(hash: string): Partial<ViewState> {
   const hide = p.get('hide');
   if (hide !== null) out.hidden = hide.split(',').filter((h): h is HideKey => (HIDEABLE as readonly string[]).includes(h));
   else if (p.get('classroom') === '1') out.hidden = [...CLASSROOM_DEFAULT];
+  // `autostart=1`: a classroom link that starts training on load, without a click.
+  if (p.get('autostart') === '1') out.autostart = true;
   return out;
 }
 
@@ -60,5 +62,6 @@ export function hashFor(s: Pick<RunState, 'config'> & ViewState): string {
   if (s.flipK !== 10) extra.flipk = s.flipK;
   if (s.overlapM !== 3) extra.m = s.overlapM;
   if (s.hidden.length) extra.hide = s.hidden.join(',');
+  if (s.autostart) extra.autostart = 1;
   return configToHash(s.config, extra);
 }

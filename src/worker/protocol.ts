@@ -93,10 +93,22 @@ export type AnalyzerCommand =
       /** PyTorch-named tensors, float32 from training or float64 from an imported model file. */
       weights: Record<string, { shape: number[]; data: Float32Array | Float64Array }>;
       probe: { inputs: Float32Array | Float64Array; labels: number[]; T: number; D: number };
-    };
+      /** Also evaluate on these digits (an imported model on the bundled test split), [M*T*D] with labels [M]. */
+      evaluate?: { inputs: Float32Array | Float64Array; labels: number[] };
+    }
+  /** Rehearsal of an analysis-worker fault: an uncaught exception inside the worker. */
+  | { type: 'crash' };
 
 export type AnalyzerEvent =
   /** How far the analysis of `epoch` is (AnalysisProgress; at most ~10 per second). */
   | { type: 'progress'; runId: string; epoch: number; phase: AnalysisPhase; fraction: number }
-  | { type: 'analysis'; runId: string; epoch: number; analysisMs: number; analysis: Omit<EpochSnapshot, 'epoch' | 'metrics'> }
+  | {
+      type: 'analysis';
+      runId: string;
+      epoch: number;
+      analysisMs: number;
+      analysis: Omit<EpochSnapshot, 'epoch' | 'metrics'>;
+      /** Mean CE (nats) and accuracy on the `evaluate` digits, when asked. */
+      evaluation?: { loss: number; acc: number; count: number };
+    }
   | { type: 'error'; runId: string; epoch: number; message: string };
