@@ -278,11 +278,14 @@ ctx.onmessage = (e: MessageEvent<TrainerCommand>) => {
       });
       break;
     case 'exportModel':
+      // The weights of the last finished epoch, never those of an epoch in progress or paused
+      // mid-way: an export pairs the snapshots with the weights that match them.
       if (!state) return;
-      state.model
-        .getWeights()
-        .then((w) => post({ type: 'model', json: JSON.stringify(modelJson(w, state!.spec, state!.config)) }))
-        .catch((err) => fail(err, 'Could not export the model'));
+      try {
+        post({ type: 'model', json: JSON.stringify(modelJson(state.lastGood.weights, state.spec, state.config)) });
+      } catch (err) {
+        post({ type: 'error', message: `Could not export the model: ${(err as Error).message}`, fatal: false });
+      }
       break;
     case 'poison':
       // Rehearsal of a divergence (tests, demos): a NaN in W_hh makes the next loss NaN.

@@ -2,7 +2,8 @@
  * The run lifecycle in a real browser (docs/lifecycle.md).
  *
  * A model-based test: seeded random sequences of what a user does (start, pause, resume, step,
- * reload, reset, change preset, import a run bundle, import a model). After every action, once
+ * reload, reset, change preset, import a run bundle, import a model; and, as a fault, the analysis
+ * worker dying). After every action, once
  * the app settles: the state shown equals the training worker's acknowledged state, nothing is
  * wedged (the app settles at all, and exactly the controls the lifecycle allows are enabled),
  * and the epochs are contiguous: snapshots plus epochs awaiting analysis are 0..trained, in the
@@ -121,17 +122,27 @@ function checkInvariants(o: Observed, what: string): void {
   if (o.mode === 'train') expect(all, where).toEqual(Array.from({ length: o.trainedEpoch + 1 }, (_, i) => i));
   else expect(o.epochs, where).toEqual(Array.from({ length: o.epochs.length }, (_, i) => i));
   expect(o.epochs, where).toEqual(Array.from({ length: o.epochs.length }, (_, i) => i));
+  // No error on the way (a failed save, a stopped worker, an analysis that failed).
+  expect(o.banners.filter((b) => b.startsWith('error:')), where).toEqual([]);
   for (const b of o.banners) expect(b, where).not.toMatch(/unknown run|Could not save/);
 }
 
 /** Waits for every analysis and write of the current run, then compares IndexedDB with the store. */
 async function checkStored(s: Session, what: string): Promise<void> {
-  await expect
-    .poll(async () => {
-      const o = await observe(s);
-      return o !== null && o.pending.length === 0 && o.saved.runId === o.runId && o.saved.writing === 0;
-    }, { timeout: 90_000, message: `analysis and saves finish after ${what}` })
-    .toBe(true);
+  // Training stopped first, so the wait is for the analyses and writes of epochs already trained.
+  const now = (await observe(s))!;
+  if (now.toggle.enabled && now.toggle.label === 'Pause') {
+    await s.page.getByTestId('train-toggle').click();
+    await settle(s, `${what} > pause before the storage check`, 30_000);
+  }
+  const end = Date.now() + 180_000;
+  let last: Observed | null = null;
+  for (;;) {
+    last = await observe(s);
+    if (last !== null && last.pending.length === 0 && last.saved.runId === last.runId && last.saved.writing === 0) break;
+    if (Date.now() > end) throw new Error(`analysis and saves never finished after ${what}: ${JSON.stringify(last)}`);
+    await s.page.waitForTimeout(250);
+  }
   const o = (await observe(s))!;
   const stored = await s.page.evaluate(async (runId) => {
     const db = await new Promise<IDBDatabase>((res, rej) => {
@@ -150,10 +161,10 @@ async function checkStored(s: Session, what: string): Promise<void> {
   expect(stored, `IndexedDB after ${what}`).toEqual(o.epochs);
 }
 
-type Action = 'start' | 'pause' | 'step' | 'reload' | 'reset' | 'preset' | 'bundle' | 'model';
-const ACTION_LIST: Action[] = ['start', 'pause', 'step', 'reload', 'reset', 'preset', 'bundle', 'model'];
+type Action = 'start' | 'pause' | 'step' | 'reload' | 'reset' | 'preset' | 'bundle' | 'model' | 'analyzerCrash';
+const ACTION_LIST: Action[] = ['start', 'pause', 'step', 'reload', 'reset', 'preset', 'bundle', 'model', 'analyzerCrash'];
 /** Training actions are drawn more often: they are where the lifecycle can go wrong. */
-const WEIGHTS: Record<Action, number> = { start: 4, pause: 4, step: 3, reload: 3, reset: 1, preset: 1, bundle: 1, model: 1 };
+const WEIGHTS: Record<Action, number> = { start: 4, pause: 4, step: 3, reload: 3, reset: 1, preset: 1, bundle: 1, model: 1, analyzerCrash: 1 };
 
 /** Draws an action the current state offers (Start only when it is offered, Pause only while training). */
 function draw(rng: Rng, o: Observed): Action {
@@ -220,6 +231,12 @@ async function act(s: Session, a: Action, rng: Rng, files: { bundle: string; mod
     case 'reset':
       await page.getByTestId('reset-run').click();
       return 'reset';
+    case 'analyzerCrash':
+      // Not a user action but a fault: the analysis worker dies; a new one must analyse what was waiting
+      // (checked at the end of the sequence: every epoch analysed and stored).
+      await page.evaluate(() => (window as unknown as { ftleLab: { simulateAnalyzerCrash: () => void } }).ftleLab.simulateAnalyzerCrash());
+      await page.waitForTimeout(200);
+      return 'analysis worker crash';
     case 'preset': {
       const next = (await page.getByTestId('preset-select').inputValue()) === 'quick' ? 'paper-align' : 'quick';
       await page.getByTestId('preset-select').selectOption(next);
@@ -229,6 +246,9 @@ async function act(s: Session, a: Action, rng: Rng, files: { bundle: string; mod
       await page.locator('details.config-panel input[name="subset"]').fill('0.1');
       await page.locator('details.config-panel input[name="epochs"]').fill('4');
       await page.locator('details.config-panel input[name="batch"]').fill(String(PRESET_CONFIGS[next].batch === 128 ? 32 : 16));
+      // And its analysis as small (paper-align's 25 probes x 50 flip draws at N = 128 take a while on 2 cores).
+      await page.locator('details.config-panel input[name="probes"]').fill('8');
+      await page.locator('details.config-panel input[name="draws"]').fill('10');
       await page.getByTestId('apply-config').click();
       await page.locator('details.config-panel > summary').click();
       return `preset ${next}`;
