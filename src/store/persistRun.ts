@@ -17,6 +17,8 @@ import { parseModelObject } from '../core/formats/model';
 import { plural } from '../worker/lifecycle';
 
 let storePromise: Promise<RunStore> | null = null;
+/** The stored meta of a run being restored: it keeps its name, creation time and probe set. */
+let restoringMeta: RunMeta | null = null;
 let warned = false;
 
 function db(): Promise<RunStore> {
@@ -85,7 +87,11 @@ export function installPersistence(): void {
     }
     const s = useRunStore.getState();
     const lastEpoch = restored && s.epochs.length ? s.epochs[s.epochs.length - 1].epoch : -1;
-    meta = { id: runId, name: runId, created: new Date().toISOString(), config, status: 'training', lastEpoch };
+    meta =
+      restored && restoringMeta?.id === runId
+        ? { ...restoringMeta, config, lastEpoch: Math.max(restoringMeta.lastEpoch, lastEpoch) }
+        : { id: runId, name: runId, created: new Date().toISOString(), config, status: 'training', lastEpoch };
+    restoringMeta = null;
     const m = meta;
     void tracked(runId, (d) => d.saveRunMeta(m));
   });
@@ -202,6 +208,7 @@ export async function restoreRun(id: string): Promise<boolean> {
     }));
     const savedEpoch = snapshots.length ? snapshots[snapshots.length - 1].epoch : -1;
     store.set({ saved: { runId: meta.id, epoch: savedEpoch, writing: 0 }, runId: meta.id, epochs: snapshots, pending: {}, batchLosses: [], selectedEpoch: null, config: meta.config });
+    restoringMeta = meta;
     startRun(meta.config, resume, true, undefined, unanalysed);
     const again = unanalysed.length
       ? `; analysing ${plural(unanalysed.length, 'epoch')} again whose analysis was interrupted (${unanalysed.map((u) => u.epoch).join(', ')})`

@@ -6,7 +6,7 @@
  * enables controls with `controlsFor`. A pure module (no tfjs, no DOM): both sides import it, and
  * docs/lifecycle.md draws it.
  *
- *   idle ─init→ loading ─loaded→ ready ─start/step→ training ─pause→ pausing ─paused→ paused
+ *   idle ─init→ loading ─loaded→ ready (paused when resumed) ─start/step→ training ─pause→ pausing ─paused→ paused
  *                                        paused ─start/step→ training ─epochEnd(last)→ done
  *   done ─extend→ paused;  any ─fail→ failed;  any ─reset→ loading (a new worker)
  */
@@ -20,8 +20,11 @@ export type RunMode = 'train' | 'replay' | 'model';
 export type LifecycleEvent =
   /** A worker was started with a config. */
   | { type: 'init' }
-  /** Data, engine and model are ready; `done` when the restored run has trained all its epochs. */
-  | { type: 'loaded'; done: boolean }
+  /**
+   * Data, engine and model are ready. `resumed`: the model continues stored weights (a restored
+   * run waits paused, not ready); `done` when it has trained all its epochs.
+   */
+  | { type: 'loaded'; done: boolean; resumed?: boolean }
   /** Train until the last epoch / until the end of the current epoch. */
   | { type: 'start' }
   | { type: 'step' }
@@ -52,7 +55,7 @@ export function transition(s: LifecycleState, event: LifecycleEvent): LifecycleS
     case 'init':
       return s === 'idle' || s === 'loading' ? 'loading' : null;
     case 'loaded':
-      return s === 'loading' ? (event.done ? 'done' : 'ready') : null;
+      return s === 'loading' ? (event.done ? 'done' : event.resumed ? 'paused' : 'ready') : null;
     case 'start':
     case 'step':
       // Start while pausing cancels the pause (the worker had not stopped yet).

@@ -252,7 +252,7 @@ async function start(config: RunConfig, dataUrl: string, resume?: { epoch: numbe
     [probeInputs.buffer],
   );
   if (!resume) await postEpoch(state, host(state), 0, { trainLoss: NaN, trainAcc: NaN, msPerStep: NaN, epochMs: 0 });
-  apply(state, host(state), { type: 'loaded', done: state.epoch >= config.epochs });
+  apply(state, host(state), { type: 'loaded', done: state.epoch >= config.epochs, resumed: resume !== undefined });
 }
 
 function fail(e: unknown, what: string): void {

@@ -33,6 +33,9 @@ describe('lifecycle', () => {
     expect(transition('failed', { type: 'step' })).toBeNull();
     expect(transition('paused', { type: 'pause' })).toBeNull();
     expect(transition('ready', { type: 'loaded', done: false })).toBeNull();
+    // A restored run waits paused (its banner says so), or done when it had trained every epoch.
+    expect(transition('loading', { type: 'loaded', done: false, resumed: true })).toBe('paused');
+    expect(transition('loading', { type: 'loaded', done: true, resumed: true })).toBe('done');
     expect(transition('loading', { type: 'start' })).toBeNull();
     // An epoch that ends while a pause is pending settles paused (the boundary is a batch boundary too).
     expect(transition('pausing', { type: 'epochEnd', last: false, stepping: false })).toBe('paused');
