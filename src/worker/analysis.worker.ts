@@ -7,7 +7,7 @@
  * only slower.
  */
 import { computeEpochAnalysis } from '../core/epochSnapshot';
-import { createCell, forwardLosses } from '../core/dynamics/cells';
+import { scoreModel } from '../core/evaluate';
 import { setMatKernels } from '../core/kernels';
 import { createWasmMatKernels, wasmSimdAvailable } from '../core/kernels/wasm';
 import type { ModelWeights, TensorName } from '../core/formats/model';
@@ -77,33 +77,10 @@ ctx.onmessage = async (e: MessageEvent<AnalyzerCommand>) => {
         post({ type: 'progress', runId: cmd.runId, epoch: cmd.epoch, phase, fraction });
       },
     });
-    const evaluation = cmd.evaluate ? evaluate(weights, cmd.evaluate.inputs, cmd.evaluate.labels, cmd.probe.T, cmd.probe.D) : undefined;
+    const evaluation = cmd.evaluate ? scoreModel(weights, cmd.evaluate.inputs, cmd.evaluate.labels, cmd.probe.T, cmd.probe.D) : undefined;
     post({ type: 'analysis', runId: cmd.runId, epoch: cmd.epoch, analysisMs: performance.now() - t0, analysis, ...(evaluation ? { evaluation } : {}) });
   } catch (err) {
     post({ type: 'error', runId: cmd.runId, epoch: cmd.epoch, message: (err as Error).message ?? String(err) });
   }
 };
 
-/**
- * Mean cross-entropy (nats) and accuracy of `weights` on M digits: inputs [M*T*D], labels [M].
- * Float64, in chunks of 250 so the scratch stays small.
- */
-function evaluate(weights: ModelWeights, inputs: Float32Array | Float64Array, labels: number[], T: number, D: number): { loss: number; acc: number; count: number } {
-  const cell = createCell(weights);
-  const M = labels.length;
-  const C = weights.numClasses;
-  let lossSum = 0;
-  let correct = 0;
-  for (let start = 0; start < M; start += 250) {
-    const m = Math.min(250, M - start);
-    const x = Float64Array.from(inputs.subarray(start * T * D, (start + m) * T * D));
-    const r = forwardLosses(cell, x, labels.slice(start, start + m), T, D);
-    for (let i = 0; i < m; i++) {
-      lossSum += r.loss[i];
-      let best = 0;
-      for (let c = 1; c < C; c++) if (r.logits[i * C + c] > r.logits[i * C + best]) best = c;
-      if (best === labels[start + i]) correct++;
-    }
-  }
-  return { loss: lossSum / M, acc: correct / M, count: M };
-}
