@@ -11,7 +11,7 @@
  * an imported run stays imported.
  *
  * CI runs a few short sequences on the quick preset with a small subset; LIFECYCLE_SEQUENCES=20
- * (and LIFECYCLE_ACTIONS=10) runs more.
+ * (and LIFECYCLE_ACTIONS=10) runs more, LIFECYCLE_FIRST=k starts at sequence k (to replay one).
  * Also: autostart=1 trains without a click, and "Train N more epochs" continues a finished run.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -97,6 +97,18 @@ async function settle(s: Session, what: string, timeout = 60_000): Promise<Obser
     await s.page.waitForTimeout(100);
   }
   throw new Error(`wedged after ${what}: ${JSON.stringify(o)}`);
+}
+
+/** Polls until `cond` holds (60 s); the error shows the last observation. */
+async function untilObserved(s: Session, what: string, cond: (o: Observed) => boolean, timeout = 60_000): Promise<Observed> {
+  const end = Date.now() + timeout;
+  let o: Observed | null = null;
+  while (Date.now() < end) {
+    o = await observe(s);
+    if (o && cond(o)) return o;
+    await s.page.waitForTimeout(100);
+  }
+  throw new Error(`${what}: not within ${timeout / 1000} s: ${JSON.stringify(o)}`);
 }
 
 /** The invariants that hold whenever the app has settled. */
@@ -191,22 +203,30 @@ async function act(s: Session, a: Action, rng: Rng, files: { bundle: string; mod
       const label = before.toggle.label;
       const fits = typeof want === 'string' ? label === want : want.test(label);
       if (!before.toggle.enabled || !fits) return `${a} (not offered: ${label}${before.toggle.enabled ? '' : ', disabled'})`;
-      await page.getByTestId('train-toggle').click();
+      try {
+        await page.getByTestId('train-toggle').click({ timeout: 5_000 });
+      } catch (e) {
+        // Only a run that finished between looking and clicking may disable the button.
+        const now = (await observe(s))!;
+        expect(now.status, `${a} refused: ${JSON.stringify(now)}`).toBe('done');
+        return `${a} (the run finished first)`;
+      }
       if (a === 'pause') {
         // Pause settles within a batch: paused (or done, if it was the last batch).
         const o = await settle(s, 'pause', 30_000);
         expect(['paused', 'done'], JSON.stringify(o)).toContain(o.status);
+      } else {
+        // Start is acknowledged: the worker trains (or has already finished the last epoch).
+        await untilObserved(s, 'start acknowledged', (o) => o.worker !== null && (o.worker.state === 'training' || o.worker.state === 'done'));
       }
       return a;
     }
     case 'step': {
       if (!before.step) return 'step (disabled)';
       await page.getByTestId('step-epoch').click();
-      // A step ends paused at an epoch boundary (or done).
-      await expect.poll(async () => {
-        const o = await observe(s);
-        return settled(o) && (o!.status === 'done' || (o!.status === 'paused' && o!.worker!.batch === 0));
-      }, { timeout: 60_000, message: 'step ends at an epoch boundary' }).toBe(true);
+      // A step ends paused at the next epoch boundary (or done).
+      const from = before.worker!.epoch;
+      await untilObserved(s, 'step ends at the next epoch boundary', (o) => settled(o) && (o.status === 'done' || (o.status === 'paused' && o.worker!.batch === 0 && o.worker!.epoch === from + 1)));
       return 'step';
     }
     case 'reload': {
@@ -295,21 +315,26 @@ describe('run lifecycle', () => {
       const { input: _input, ...noInput } = w as Record<string, unknown>;
       writeFileSync(files.guessedModel, JSON.stringify(noInput));
       const log: string[] = [];
-      for (let seq = 0; seq < SEQUENCES; seq++) {
+      const first = Number(process.env.LIFECYCLE_FIRST ?? 0);
+      for (let seq = first; seq < first + SEQUENCES; seq++) {
         const rng = createRng(1000 + seq);
         session = await openSession({ width: 1366, height: 768 }, profile());
         await session.page.goto(`${baseURL()}#preset=quick&${RUN}&seed=${seq + 1}`);
         let o = await settle(session, 'boot', 90_000);
         checkInvariants(o, 'boot');
         const done: string[] = [];
-        for (let i = 0; i < ACTIONS; i++) {
-          const a = draw(rng, o);
-          const what = await act(session, a, rng, files);
-          done.push(what);
-          o = await settle(session, done.join(' > '), 90_000);
-          checkInvariants(o, done.join(' > '));
+        try {
+          for (let i = 0; i < ACTIONS; i++) {
+            const a = draw(rng, o);
+            done.push(a);
+            done[done.length - 1] = await act(session, a, rng, files);
+            o = await settle(session, done.join(' > '), 90_000);
+            checkInvariants(o, done.join(' > '));
+          }
+          await checkStored(session, done.join(' > '));
+        } catch (e) {
+          throw new Error(`sequence ${seq} (seed ${1000 + seq}): ${done.join(' > ')}: ${(e as Error).message}`);
         }
-        await checkStored(session, done.join(' > '));
         const end = (await observe(session))!;
         log.push(`sequence ${seq}: ${done.join(' > ')} -> ${end.mode} ${end.status} epochs ${end.epochs.join(',')}`);
         expect(session.errors, done.join(' > ')).toEqual([]);
