@@ -125,7 +125,12 @@ function attachAnalyzer(w: Workers, onEvent: (ev: AnalyzerEvent) => void): void 
     store.set({ analysing: null });
     const epochs = [...awaitingAnalysis.keys()].sort((x, y) => x - y);
     if (++analyzerCrashes > MAX_ANALYZER_RESTARTS) {
-      store.addBanner('error', `The analysis worker stopped ${analyzerCrashes} times in a row (${message}). Use "Restart worker" to try again; trained epochs are kept.`);
+      store.addBanner(
+        'error',
+        w.trainer
+          ? `The analysis worker stopped ${analyzerCrashes} times in a row (${message}). Use "Restart worker" to try again; trained epochs are kept.`
+          : `The analysis worker stopped ${analyzerCrashes} times in a row (${message}). Import the model again to retry.`,
+      );
       return;
     }
     store.addBanner(
