@@ -10,7 +10,7 @@
  * store and, at the end of each sequence, in IndexedDB. A reload keeps every committed epoch and
  * an imported run stays imported.
  *
- * CI runs a few short sequences on the quick preset with a small subset; LIFECYCLE_SEQUENCES=20
+ * CI runs three short sequences on the quick preset with a small subset; LIFECYCLE_SEQUENCES=20
  * (and LIFECYCLE_ACTIONS=10) runs more, LIFECYCLE_FIRST=k starts at sequence k (to replay one).
  * Also: autostart=1 trains without a click, and "Train N more epochs" continues a finished run.
  */
@@ -25,7 +25,15 @@ import { serializeRunBundle } from '../../src/core/formats/bundle';
 import { makeBundle, makeWeights } from '../unit/bundleFixture';
 import { PRESET_CONFIGS, configFromHash } from '../../src/core/formats/config';
 
-const SEQUENCES = Number(process.env.LIFECYCLE_SEQUENCES ?? 2);
+/**
+ * Which seeded sequences run. CI: three whose first 8 actions cover every action between them
+ * (start, pause, step, reload, reset, preset, import bundle, import model, analysis-worker crash).
+ * LIFECYCLE_SEQUENCES=n runs sequences LIFECYCLE_FIRST .. LIFECYCLE_FIRST + n - 1.
+ */
+const SEQUENCE_IDS = process.env.LIFECYCLE_SEQUENCES
+  ? Array.from({ length: Number(process.env.LIFECYCLE_SEQUENCES) }, (_, i) => Number(process.env.LIFECYCLE_FIRST ?? 0) + i)
+  : [3, 5, 11];
+const SEQUENCES = SEQUENCE_IDS.length;
 const ACTIONS = Number(process.env.LIFECYCLE_ACTIONS ?? 8);
 /** Small, fast runs: 800 digits in 50 batches of 16 per epoch, so a pause lands inside an epoch. */
 const RUN = 'epochs=4&subset=0.1&batch=16';
@@ -315,8 +323,7 @@ describe('run lifecycle', () => {
       const { input: _input, ...noInput } = w as Record<string, unknown>;
       writeFileSync(files.guessedModel, JSON.stringify(noInput));
       const log: string[] = [];
-      const first = Number(process.env.LIFECYCLE_FIRST ?? 0);
-      for (let seq = first; seq < first + SEQUENCES; seq++) {
+      for (const seq of SEQUENCE_IDS) {
         const rng = createRng(1000 + seq);
         session = await openSession({ width: 1366, height: 768 }, profile());
         await session.page.goto(`${baseURL()}#preset=quick&${RUN}&seed=${seq + 1}`);
