@@ -254,6 +254,14 @@ async function act(s: Session, a: Action, rng: Rng, files: { bundle: string; mod
         expect(Math.max(...all), where).toBeGreaterThanOrEqual(o.saved.epoch);
       }
       if (o.mode === 'train') expect(['ready', 'paused', 'done'], where).toContain(after.status);
+      // The restore banner says what is true, in agreeing numbers.
+      const restoredBanner = after.banners.find((b) => b.startsWith('info: Restored run'));
+      if (after.mode === 'train' && restoredBanner) {
+        expect(restoredBanner, where).toMatch(/: (1 epoch snapshot|\d+ epoch snapshots)[;.]/);
+        expect(restoredBanner, where).not.toMatch(/\b1 epoch snapshots|\b1 epochs\b/);
+        if (after.status === 'paused') expect(restoredBanner, where).toMatch(/paused after epoch \d+ of \d+: press Start to continue/);
+        if (after.status === 'done') expect(restoredBanner, where).toMatch(/finished/);
+      }
       return 'reload';
     }
     case 'reset':
