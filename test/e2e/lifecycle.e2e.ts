@@ -12,10 +12,12 @@
  *
  * CI runs three short sequences on the quick preset with a small subset; LIFECYCLE_SEQUENCES=20
  * (and LIFECYCLE_ACTIONS=10) runs more, LIFECYCLE_FIRST=k starts at sequence k (to replay one).
- * Also: autostart=1 trains without a click, and "Train N more epochs" continues a finished run.
+ * Also: autostart=1 trains without a click, "Train N more epochs" continues a finished run, and an
+ * imported model's accuracy badge reports the bundled test split (declared encoding) or the probe
+ * digits (guessed encoding), with the very numbers a float64 evaluation here gives.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { baseURL, openSession, type Session } from './browser';
@@ -24,6 +26,11 @@ import { controlsFor, type LifecycleState, type RunMode } from '../../src/worker
 import { serializeRunBundle } from '../../src/core/formats/bundle';
 import { makeBundle, makeWeights } from '../unit/bundleFixture';
 import { PRESET_CONFIGS, configFromHash } from '../../src/core/formats/config';
+import { parseModelObject } from '../../src/core/formats/model';
+import { scoreModel } from '../../src/core/evaluate';
+import { deriveSeed } from '../../src/core/rng';
+import { loadMnistAsset } from '../../src/data/mnistAsset';
+import { encodeImages, probeIndices, sequenceSpec } from '../../src/data/encodings';
 
 /**
  * Which seeded sequences run. CI: three whose first 8 actions cover every action between them
@@ -386,6 +393,50 @@ describe('run lifecycle', () => {
     expect(configFromHash(hash).config.epochs).toBe(3);
     expect(hash).toMatch(/autostart=1/);
     checkInvariants(end, 'train more');
+    expect(s.errors).toEqual([]);
+  });
+
+  it('an imported model reports its accuracy on the bundled test split when its encoding is declared, else on the probe digits, and says which', async () => {
+    const dir = profile();
+    const raw = JSON.parse(readFileSync('test/fixtures/rnn_n16_t28_d28_trained.model.json', 'utf8')) as Record<string, unknown>;
+    const declared = { ...raw, input: { encoding: 'row', permutation: null, normalize: null } };
+    writeFileSync(join(dir, 'declared.model.json'), JSON.stringify(declared));
+    writeFileSync(join(dir, 'guessed.model.json'), JSON.stringify(raw));
+    // What the app must report, computed here in float64 with the same data.
+    const ds = await loadMnistAsset(readFileSync('public/data/mnist-10k.bin'));
+    const spec = sequenceSpec('row', null);
+    const all = Int32Array.from({ length: ds.test.labels.length }, (_, i) => i);
+    const onTest = scoreModel(parseModelObject(declared), encodeImages(ds.test.images, all, spec), ds.test.labels, spec.T, spec.D);
+    const probes = probeIndices(ds, 16, deriveSeed(4, 'probes'));
+    const onProbes = scoreModel(parseModelObject(raw), encodeImages(ds.test.images, probes, spec), Array.from(probes, (i) => ds.test.labels[i]), spec.T, spec.D);
+
+    session = await openSession({ width: 1366, height: 768 }, profile());
+    const s = session;
+    await s.page.goto(`${baseURL()}#preset=quick&seed=4&${RUN}`);
+    await settle(s, 'boot', 90_000);
+    const accuracy = async () => {
+      await expect.poll(async () => (await observe(s))?.mode, { timeout: 60_000 }).toBe('model');
+      const o = await settle(s, 'import model', 90_000);
+      expect(o.mode).toBe('model');
+      const acc = await s.page.evaluate(() => {
+        const st = (window as unknown as { ftleLab: { store: { getState: () => { epochs: { metrics: { testAcc: number } }[] } } } }).ftleLab.store.getState();
+        return st.epochs[0].metrics.testAcc;
+      });
+      return { acc, badge: (await s.page.getByTestId('test-accuracy').textContent()) ?? '', split: o.accSplit };
+    };
+    await s.page.getByTestId('import-file').setInputFiles(join(dir, 'declared.model.json'));
+    const a = await accuracy();
+    expect(a.split).toBe('test');
+    expect(a.acc).toBe(onTest.acc);
+    expect(a.badge).toBe(`test acc ${(onTest.acc * 100).toFixed(1)}%`);
+    expect(onTest.count).toBe(ds.test.labels.length);
+
+    await s.page.getByTestId('import-file').setInputFiles(join(dir, 'guessed.model.json'));
+    await expect.poll(async () => (await observe(s))?.accSplit, { timeout: 60_000 }).toBe('probes');
+    const b = await accuracy();
+    expect(b.acc).toBe(onProbes.acc);
+    expect(b.badge).toBe(`probe acc (16 digits) ${(onProbes.acc * 100).toFixed(1)}%`);
+    console.log(`[e2e] imported model: test split ${(onTest.acc * 100).toFixed(1)}% (${onTest.count} digits), probe digits ${(onProbes.acc * 100).toFixed(1)}%`);
     expect(s.errors).toEqual([]);
   });
 });
