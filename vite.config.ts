@@ -38,7 +38,17 @@ export default defineConfig({
   base: './',
   plugins: [react(), cspPlugin()],
   worker: { format: 'es' },
-  build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4000 },
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+    chunkSizeWarningLimit: 4000,
+    // The app, the GPU-engine check pages the browser tests drive (engine-check.html for fused-webgl,
+    // webgpu-check.html for fused-webgpu: WebGPU needs 127.0.0.1), and the bench page (the
+    // engine-switch e2e test and a GPU machine open it from dist/).
+    rolldownOptions: {
+      input: { index: 'index.html', engineCheck: 'engine-check.html', webgpuCheck: 'webgpu-check.html', bench: 'bench.html' },
+    },
+  },
   server: { open: true },
   test: {
     include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'],

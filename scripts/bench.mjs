@@ -1,13 +1,18 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: training-step and analysis timings in Node AND in headless Chromium, plus the
- * PyTorch (training) and numpy (QR analysis) references on the same CPU, one thread each.
+ * PyTorch (training) and numpy (QR analysis) references on the same machine: PyTorch on one thread,
+ * on all cores, and on CUDA where torch.cuda.is_available(), denormals flushed, its BLAS and
+ * thread count reported (machine.torch_*); numpy's BLAS and threads likewise (machine.numpy_*).
+ * Rows name the engine by its id (src/core/engines.ts); browser rows carry `gpu` (renderer /
+ * adapter) for GPU engines and, for fused engines, gpu_mb and draws_per_step / dispatches_per_step.
  * Progress goes to stderr; the LAST line on stdout is ONE JSON object (automation.md):
  *   {"machine": {...}, "results": [rows...], "ratios": [...], "notes": [...]}
- * Each train row carries ratio_vs_torch (median ms / PyTorch median ms of the same T, N) when
- * PyTorch ran. Options (env): BENCH_CONFIGS="T:N,..." (default 28:64,28:128,196:64,196:128,784:64,784:128),
+ * Each train row carries ratio_vs_torch (median ms / one-thread PyTorch median ms of the same T, N)
+ * when PyTorch ran; `ratios` also gives torch_all_cores_ms and torch_cuda_ms. Options (env): BENCH_CONFIGS="T:N,..." (default 28:64,28:128,196:64,196:128,784:64,784:128),
  * BENCH_SKIP="node,chromium,torch,numpy,analysis" (comma list), BENCH_NODE_BACKENDS,
- * BENCH_BROWSER_BACKENDS (see bench-node.mjs and src/bench/main.ts), PYTHON (default /usr/bin/python3).
+ * BENCH_BROWSER_BACKENDS (engine ids; see bench-node.mjs and src/bench/main.ts; default every engine
+ * each side has), PYTHON (default /usr/bin/python3).
  * Whole run: ~8-10 minutes on the 2-core development machine.
  */
 import { spawnSync } from 'node:child_process';
@@ -22,7 +27,7 @@ const python = process.env.PYTHON ?? '/usr/bin/python3';
 const notes = [];
 const results = [];
 const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform };
-// One BLAS/OpenMP thread for the Python references (the issue compares against one thread).
+// One BLAS/OpenMP thread for the one-thread Python references (same CPU budget as one browser worker).
 const oneThread = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
 
 /** Runs a command and returns the JSON object on its last stdout line (null + a note on failure). */
@@ -71,17 +76,19 @@ if (!skip.has('chromium')) {
     await server.listen();
     const url = server.resolvedUrls.local[0];
     const profile = mkdtempSync(join(tmpdir(), 'ftle-bench-chromium-'));
+    // BENCH_GPU=1 (on a machine with a GPU): let Chromium use it instead of SwiftShader.
+    const gpuArgs = process.env.BENCH_GPU === '1' ? ['--ignore-gpu-blocklist', '--enable-gpu', '--use-angle=vulkan', '--enable-features=Vulkan'] : ['--disable-gpu', '--enable-unsafe-swiftshader'];
     const ctx = await chromium.launchPersistentContext(profile, {
       executablePath: exe, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader'],
+      args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu', ...gpuArgs],
     });
     try {
       const page = await ctx.newPage();
       page.on('console', (m) => m.text().startsWith('[bench]') && log('chromium', m.text().slice(8)));
       machine.chromium = ctx.browser()?.version() ?? spawnSync(exe, ['--version'], { encoding: 'utf8' }).stdout.trim();
-      const backends = process.env.BENCH_BROWSER_BACKENDS ?? 'tfjs-webgl,tfjs-wasm,fast-wasm-simd,fast-js';
+      const engines = process.env.BENCH_BROWSER_BACKENDS ? `&engines=${process.env.BENCH_BROWSER_BACKENDS}` : '';
       log(`chromium bench: ${url}bench.html`);
-      await page.goto(`${url}bench.html?configs=${configs.join(',')}&backends=${backends}`);
+      await page.goto(`${url}bench.html?configs=${configs.join(',')}${engines}`);
       await page.waitForFunction(() => window.__benchResult, null, { timeout: 540_000, polling: 1000 });
       const r = await page.evaluate(() => window.__benchResult);
       machine.webgl_renderer = r.webgl_renderer;
@@ -98,19 +105,29 @@ if (!skip.has('chromium')) {
   }
 }
 
-// --- PyTorch reference (optional) ---
+// --- PyTorch reference (optional): one thread, all cores, CUDA where it exists ---
 const torchRows = new Map();
+const torchAllRows = new Map();
+const torchCudaRows = new Map();
 if (!skip.has('torch')) {
   const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) notes.push(`PyTorch not importable with ${python}: torch rows and ratios skipped (apt-get install -y python3-torch)`);
   else {
-    const r = runJson('pytorch', python, ['scripts/bench_torch.py', ...configs], oneThread);
-    if (r) {
-      machine.torch = r.torch;
-      machine.torch_blas = spawnSync(python, ['-c', 'import torch,re;print(re.search(r"BLAS_INFO=(\\w+)",torch.__config__.show()).group(1))'], { encoding: 'utf8' }).stdout.trim();
+    const one = runJson('pytorch 1 thread', python, ['scripts/bench_torch.py', '--threads', '1', ...configs], oneThread);
+    const all = runJson('pytorch all cores + cuda', python, ['scripts/bench_torch.py', '--threads', '0', '--cuda', ...configs]);
+    for (const r of [one, all]) {
+      if (!r) continue;
+      Object.assign(machine, { torch: r.torch, torch_blas: r.blas, torch_lapack: r.lapack, torch_mkl: r.mkl, torch_flush_denormal: r.flush_denormal });
+      if (r.cuda) machine.torch_cuda = r.cuda;
       for (const row of r.results) {
         results.push(row);
-        torchRows.set(`${row.T}:${row.N}`, row);
+        const key = `${row.T}:${row.N}`;
+        if (row.backend === 'torch-cuda') torchCudaRows.set(key, row);
+        else if (row.threads === 1) torchRows.set(key, row);
+        else {
+          torchAllRows.set(key, row);
+          machine.torch_threads_all = row.threads;
+        }
       }
     }
   }
@@ -125,7 +142,7 @@ if (!skip.has('numpy') && !skip.has('analysis')) {
   else {
     const r = runJson('numpy', py, ['scripts/bench_numpy.py', '28:16:16', '196:16:16', '784:16:16', '784:128:1'], oneThread);
     if (r) {
-      machine.numpy = r.numpy;
+      Object.assign(machine, { numpy: r.numpy, numpy_blas: r.blas, numpy_blas_threads: r.blas_threads });
       for (const row of r.results) {
         results.push(row);
         numpyRows.set(`${row.T}:${row.k}:${row.probes}`, row);
@@ -152,7 +169,11 @@ for (const c of configs) {
   if (!rows.length) continue;
   const best = rows.reduce((a, b) => (b.median_ms < a.median_ms ? b : a));
   const t = torchRows.get(c);
-  ratios.push({ T, N, best_backend: `${best.env}/${best.backend}`, best_ms: best.median_ms, torch_ms: t?.median_ms ?? null, ratio_vs_torch: t ? Math.round((best.median_ms / t.median_ms) * 100) / 100 : null });
+  ratios.push({
+    T, N, best_backend: `${best.env}/${best.backend}`, best_ms: best.median_ms, torch_ms: t?.median_ms ?? null,
+    ratio_vs_torch: t ? Math.round((best.median_ms / t.median_ms) * 100) / 100 : null,
+    torch_all_cores_ms: torchAllRows.get(c)?.median_ms ?? null, torch_cuda_ms: torchCudaRows.get(c)?.median_ms ?? null,
+  });
 }
 for (const r of ratios) log(`T=${r.T} N=${r.N}: best ${r.best_backend} ${r.best_ms} ms, torch ${r.torch_ms ?? 'n/a'} ms, ratio ${r.ratio_vs_torch ?? 'n/a'}`);
 console.log(JSON.stringify({ machine, results, ratios, notes }));

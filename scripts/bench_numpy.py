@@ -4,13 +4,41 @@ as src/core/dynamics/lyapunov.ts (method.md §2) over `probes` pixel-wise sequen
 N-unit tanh RNN (orthogonal W_hh, gain 1): h_t = tanh(W_ih x_t + W_hh h_{t-1}),
 J_t = diag(1 - h_t^2) W_hh, Q_t R_t = J_t Q_{t-1} (numpy.linalg.qr, reduced), signs fixed so that
 diag R_t > 0, ln r stored per step. One BLAS thread is recommended (OMP_NUM_THREADS=1).
-Usage: bench_numpy.py T:k:probes [...]  (N = 128). Prints ONE JSON line {"numpy": ver, "results": [...]}.
+Usage: bench_numpy.py T:k:probes [...]  (N = 128). Prints ONE JSON line
+{"numpy": ver, "blas": name, "blas_threads": n, "results": [...]}.
+Also reports the BLAS numpy is linked against and its thread count (threadpoolctl when
+installed, else the OMP/OPENBLAS/MKL environment variables that bound it).
 """
 import json
+import os
 import sys
 import time
 
 import numpy as np
+
+
+def blas_info():
+    """Name/version of numpy's BLAS (np.show_config) and how many threads it may use."""
+    info = {"blas": "unknown", "blas_threads": None}
+    try:
+        deps = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        info["blas"] = f"{deps.get('name', 'unknown')} {deps.get('version', '')}".strip()
+    except Exception:  # numpy < 1.25 has no mode="dicts"
+        pass
+    try:
+        import threadpoolctl
+
+        pools = [p for p in threadpoolctl.threadpool_info() if p.get("user_api") == "blas"]
+        if pools:
+            info["blas_threads"] = pools[0]["num_threads"]
+    except ImportError:
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            if os.environ.get(var):
+                info["blas_threads"] = int(os.environ[var])
+                break
+        else:
+            info["blas_threads"] = os.cpu_count()
+    return info
 
 
 def qr_iteration(W_ih, W_hh, x, k):
@@ -57,4 +85,4 @@ if __name__ == "__main__":
         row = bench(T, k, probes, reps=1 if T * probes >= 784 * 16 or k > 64 else 3)
         print(f"[bench_numpy] T={T} k={k} probes={probes}: median {row['median_ms']} ms", file=sys.stderr)
         rows.append(row)
-    print(json.dumps({"numpy": np.__version__, "results": rows}))
+    print(json.dumps({"numpy": np.__version__, **blas_info(), "results": rows}))

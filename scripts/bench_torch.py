@@ -1,18 +1,28 @@
 #!/usr/bin/env python3
-"""PyTorch CPU reference for `npm run bench`: the identical model and step as FTLE Lab's training
+"""PyTorch reference for `npm run bench`: the identical model and step as FTLE Lab's training
 (nn.RNN tanh, one layer, batch_first, + nn.Linear readout; CE of the last step, mean over the batch;
-Adam lr 1e-3; batch 64 of inputs in [0, 1)), one thread. Each timed step = zero_grad, forward,
-loss, backward, optimiser step, loss.item().
-Usage: bench_torch.py T:N [T:N ...]   (D = 28 for T = 28, else 1)
-Prints ONE JSON line: {"torch": version, "threads": 1, "results": [{T, D, N, B, median_ms, ...}]}.
+Adam lr 1e-3; batch 64 of inputs in [0, 1)). Each timed step = zero_grad, forward, loss, backward,
+optimiser step, loss.item() (which also waits for the GPU).
+
+A tuned reference, not a strawman: denormals are flushed (torch.set_flush_denormal(True); on x86
+CPUs without it the T = 196 backward runs 10-15x slower as the hidden state decays into
+denormals), and the BLAS, the thread count and the CUDA device are reported.
+
+Usage: bench_torch.py [--threads K] [--cuda] T:N [T:N ...]   (D = 28 for T = 28, else 1)
+  --threads K   CPU rows with K intra-op threads (0 = all cores; default 1)
+  --cuda        also CUDA rows when torch.cuda.is_available()
+Prints ONE JSON line: {"torch": version, "blas": ..., "threads": K, "flush_denormal": bool,
+"cuda": device name or null, "results": [{T, D, N, B, median_ms, backend, threads, ...}]}.
 """
 import json
+import os
+import re
 import sys
 import time
 
 import torch
 
-torch.set_num_threads(1)
+FLUSH_DENORMAL = torch.set_flush_denormal(True)
 torch.manual_seed(0)
 
 
@@ -20,15 +30,26 @@ def reps_for(T):
     return (1, 8) if T >= 784 else (2, 15) if T >= 196 else (3, 40)
 
 
-def bench(T, N, B=64):
+def blas_info():
+    """BLAS and LAPACK torch was built with, from torch.__config__.show()."""
+    show = torch.__config__.show()
+    blas = re.search(r"BLAS_INFO=(\w+)", show)
+    lapack = re.search(r"LAPACK_INFO=(\w+)", show)
+    return {"blas": blas.group(1) if blas else "unknown", "lapack": lapack.group(1) if lapack else "unknown",
+            "mkl": torch.backends.mkl.is_available(), "mkldnn": torch.backends.mkldnn.is_available()}
+
+
+def bench(T, N, device, B=64):
     D = 28 if T == 28 else 1
-    rnn = torch.nn.RNN(D, N, nonlinearity="tanh", batch_first=True)
-    fc = torch.nn.Linear(N, 10)
+    rnn = torch.nn.RNN(D, N, nonlinearity="tanh", batch_first=True).to(device)
+    fc = torch.nn.Linear(N, 10).to(device)
     params = list(rnn.parameters()) + list(fc.parameters())
     opt = torch.optim.Adam(params, lr=1e-3)
-    x = torch.rand(B, T, D)
-    y = torch.randint(0, 10, (B,))
+    x = torch.rand(B, T, D, device=device)
+    y = torch.randint(0, 10, (B,), device=device)
     warmup, reps = reps_for(T)
+    if device.type == "cuda":
+        warmup += 2  # cuDNN plan selection and the first kernel launches
     times = []
     for i in range(warmup + reps):
         t0 = time.perf_counter()
@@ -44,16 +65,48 @@ def bench(T, N, B=64):
     times.sort()
     n = len(times)
     median = times[n // 2] if n % 2 else (times[n // 2 - 1] + times[n // 2]) / 2
-    return {"phase": "train", "backend": "torch-cpu-1thread", "T": T, "D": D, "N": N, "B": B,
-            "median_ms": round(median, 2), "min_ms": round(times[0], 2), "max_ms": round(times[-1], 2),
-            "samples_per_s": round(B * 1000 / median), "reps": reps, "env": "python"}
+    threads = torch.get_num_threads()
+    if device.type == "cuda":
+        backend, gpu = "torch-cuda", torch.cuda.get_device_name(device)
+    else:
+        backend, gpu = ("torch-cpu-1thread" if threads == 1 else f"torch-cpu-{threads}threads"), None
+    row = {"phase": "train", "backend": backend, "T": T, "D": D, "N": N, "B": B,
+           "median_ms": round(median, 2), "min_ms": round(times[0], 2), "max_ms": round(times[-1], 2),
+           "samples_per_s": round(B * 1000 / median), "reps": reps, "threads": threads, "env": "python"}
+    if gpu:
+        row["gpu"] = gpu
+    return row
+
+
+def main(argv):
+    threads, cuda, configs = 1, False, []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--threads":
+            threads = int(argv[i + 1])
+            i += 2
+        elif argv[i] == "--cuda":
+            cuda = True
+            i += 1
+        else:
+            configs.append(tuple(int(v) for v in argv[i].split(":")))
+            i += 1
+    configs = configs or [(28, 128)]
+    torch.set_num_threads(threads if threads > 0 else (os.cpu_count() or 1))
+    devices = [torch.device("cpu")]
+    if cuda and torch.cuda.is_available():
+        devices.append(torch.device("cuda"))
+    rows = []
+    for device in devices:
+        for T, N in configs:
+            row = bench(T, N, device)
+            print(f"[bench_torch] {row['backend']} T={T} N={N}: median {row['median_ms']} ms", file=sys.stderr)
+            rows.append(row)
+    print(json.dumps({"torch": torch.__version__, **blas_info(), "threads": torch.get_num_threads(),
+                      "interop_threads": torch.get_num_interop_threads(), "flush_denormal": FLUSH_DENORMAL,
+                      "cuda": torch.cuda.get_device_name(0) if cuda and torch.cuda.is_available() else None,
+                      "results": rows}))
 
 
 if __name__ == "__main__":
-    configs = [tuple(int(v) for v in a.split(":")) for a in sys.argv[1:]] or [(28, 128)]
-    rows = []
-    for T, N in configs:
-        row = bench(T, N)
-        print(f"[bench_torch] T={T} N={N}: median {row['median_ms']} ms", file=sys.stderr)
-        rows.append(row)
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "results": rows}))
+    main(sys.argv[1:])

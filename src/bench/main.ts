@@ -1,19 +1,22 @@
 /**
- * The in-browser bench page (bench.html): times training steps with tfjs webgl / wasm / cpu and the
- * FastRnn engine (WASM SIMD and JS kernels) in this browser, then publishes
- * window.__benchResult = {results, webgl_renderer, user_agent} for scripts/bench.mjs (playwright).
+ * The in-browser bench page (bench.html): times training steps of every engine the app can train
+ * with in this browser, built through the same engine registry as the training worker (so a
+ * registry entry added for a new engine is benched too), then publishes
+ * window.__benchResult = {results, webgl_renderer, user_agent, errors} for scripts/bench.mjs.
+ * Query: ?configs=T:N,...&engines=<engine ids> (default: every engine in the registry but tfjs-cpu).
+ * ?switches=K instead: K engine switches through the registry over every available engine (T = 28,
+ * N = 32, batch 16), published as window.__switchResult (test/e2e/engines.e2e.ts checks nothing grows).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-webgl';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { TRAIN_CONFIGS, repsFor, benchTfjsTrain, benchFastTrain, type TrainConfig, type TrainRow } from './trainBench';
-import { createJsKernels } from '../model/fast/kernels';
-import { createWasmKernels, wasmSimdSupported } from '../model/fast/wasmKernels';
+import { ENGINE_IDS, ENGINE_KIND, normalizeEngineId, type EngineId } from '../core/engines';
+import { browserEngineRegistry } from '../model/browserEngines';
+import { TRAIN_CONFIGS, repsFor, benchTrainer, benchModelOptions, engineSwitches, type SwitchRow, type TrainConfig, type TrainRow } from './trainBench';
 
 declare global {
   interface Window {
     __benchResult?: { results: TrainRow[]; webgl_renderer: string; user_agent: string; errors: string[] };
+    /** ?switches=K: the memory after each of K engine switches (engineSwitches), or the error. */
+    __switchResult?: { engines: EngineId[]; rows: SwitchRow[]; error?: string };
   }
 }
 
@@ -33,39 +36,51 @@ async function main(): Promise<void> {
         return { T, D: T === 28 ? 28 : 1, N, B: 64 };
       })
     : TRAIN_CONFIGS;
-  const backends = (q.get('backends') ?? 'tfjs-webgl,tfjs-wasm,fast-wasm-simd,fast-js').split(',');
+  // Some tfjs backend must be live before tf.memory() is read (rows of non-tfjs engines read it too).
+  await tf.ready();
+  const registry = browserEngineRegistry(document.baseURI);
+  if (q.get('switches')) {
+    const engines: EngineId[] = [];
+    for (const id of ENGINE_IDS) if (registry[id] && (await registry[id].available()).ok) engines.push(id);
+    try {
+      window.__switchResult = { engines, rows: await engineSwitches(registry, engines, Number(q.get('switches')), { T: 28, D: 28, N: 32, B: 16 }) };
+    } catch (err) {
+      window.__switchResult = { engines, rows: [], error: (err as Error).message };
+    }
+    document.getElementById('out')!.textContent = JSON.stringify(window.__switchResult, null, 1);
+    return;
+  }
+  const asked = q.get('engines') ?? q.get('backends');
+  const engines = asked
+    ? asked.split(',').map((e) => normalizeEngineId(e) as string)
+    : // tfjs-cpu is benched in Node (the same code; a T = 784 step takes seconds).
+      ENGINE_IDS.filter((id) => registry[id] !== undefined && id !== 'tfjs-cpu');
   const out = document.getElementById('out')!;
   const results: TrainRow[] = [];
   const errors: string[] = [];
-  // No COOP/COEP here, and the threaded build gained nothing on 2 cores (platform-notes.md).
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  setWasmPaths(new URL('node_modules/@tensorflow/tfjs-backend-wasm/dist/', document.baseURI).href);
-  const wasmBytes = wasmSimdSupported() ? await (await fetch(new URL('kernels/fast_rnn.wasm', document.baseURI))).arrayBuffer() : null;
   for (const c of configs) {
-    for (const b of backends) {
+    for (const e of engines) {
       try {
-        const { warmup, reps } = repsFor(c.T, b.startsWith('tfjs'));
-        let row: TrainRow;
-        if (b.startsWith('tfjs-')) {
-          if (!(await tf.setBackend(b.slice(5)))) throw new Error(`tfjs backend ${b} unavailable`);
-          await tf.ready();
-          row = await benchTfjsTrain(c, warmup, reps, 'chromium');
-        } else if (b === 'fast-wasm-simd') {
-          if (!wasmBytes) throw new Error('WebAssembly SIMD unavailable');
-          row = benchFastTrain(c, await createWasmKernels(wasmBytes), warmup, reps, 'chromium');
-        } else if (b === 'fast-js') {
-          row = benchFastTrain(c, createJsKernels(), warmup, reps, 'chromium');
-        } else throw new Error(`unknown backend ${b}`);
+        if (!(ENGINE_IDS as readonly string[]).includes(e)) throw new Error(`unknown engine (expected ${ENGINE_IDS.join(' | ')})`);
+        const id = e as EngineId;
+        const entry = registry[id];
+        if (!entry) throw new Error('not in this build');
+        const a = await entry.available();
+        if (!a.ok) throw new Error(a.why);
+        const { warmup, reps } = repsFor(c.T, id.startsWith('tfjs'));
+        const gpu = ENGINE_KIND[id].device === 'GPU' ? a.info.renderer : undefined;
+        const row = await benchTrainer(id, await entry.create(benchModelOptions(c)), c, warmup, reps, 'chromium', gpu);
         results.push(row);
         out.textContent = results.map((r) => `${r.backend} T=${r.T} N=${r.N}: ${r.median_ms} ms`).join('\n');
         console.log(`[bench] ${row.backend} T=${c.T} N=${c.N}: median ${row.median_ms} ms (min ${row.min_ms}, max ${row.max_ms})`);
-      } catch (e) {
-        errors.push(`${b} T=${c.T} N=${c.N}: ${(e as Error).message}`);
+      } catch (err) {
+        errors.push(`${e} T=${c.T} N=${c.N}: ${(err as Error).message}`);
       }
       // Let the page breathe between runs (timers, GC).
       await new Promise((r) => setTimeout(r, 0));
     }
   }
+  console.log(`[bench] live tensors at the end: ${tf.memory().numTensors}`);
   window.__benchResult = { results, webgl_renderer: webglRenderer(), user_agent: navigator.userAgent, errors };
 }
 

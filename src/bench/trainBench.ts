@@ -1,19 +1,19 @@
 /**
  * Benchmark bodies shared by the Node bench (scripts/bench-node.mjs) and the in-browser bench page
- * (bench.html -> src/bench/main.ts): time training steps of the tfjs RnnModel on the current tfjs
- * backend and of the FastRnn engine, on the same synthetic batch, and the QR iteration of the
- * Lyapunov analysis. Rows follow the `npm run bench` format of automation.md.
+ * (bench.html -> src/bench/main.ts): time training steps of any engine's trainer on the same
+ * synthetic batch, and the QR iteration of the Lyapunov analysis. Rows follow the `npm run bench` format of automation.md.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { RnnModel } from '../model/rnn';
-import { FastRnn } from '../model/fast/engine';
-import type { FastKernels } from '../model/fast/kernels';
-import { initRnnWeights, RNN_TENSOR_NAMES } from '../model/init';
+import type { RnnModelOptions } from '../model/rnn';
+import type { Trainer } from '../model/trainer';
+import type { EngineId } from '../core/engines';
+import { swapTrainer, type EngineRegistry } from '../model/engines';
+import { initRnnWeights, RNN_TENSOR_NAMES, type RnnWeights } from '../model/init';
 import { createCell } from '../core/dynamics/cells';
 import { probeLyapunov } from '../core/dynamics/lyapunov';
 import type { ModelWeights } from '../core/formats/model';
 import { createRng } from '../core/rng';
-import { getMatKernels } from '../core/kernels';
+import { getAnalysisKernels } from '../core/kernels';
 
 /** One training configuration: T steps of D inputs, N hidden units, batch B. */
 export interface TrainConfig {
@@ -26,6 +26,7 @@ export interface TrainConfig {
 /** A row of the bench output (automation.md), training phase. */
 export interface TrainRow extends TrainConfig {
   phase: 'train';
+  /** The engine id (core/engines.ts ENGINE_IDS); the Python rows use torch-* names. */
   backend: string;
   median_ms: number;
   min_ms: number;
@@ -34,6 +35,12 @@ export interface TrainRow extends TrainConfig {
   peak_tensors: number;
   reps: number;
   env: string;
+  /** GPU engines: the WebGL renderer / WebGPU adapter string. */
+  gpu?: string;
+  /** Fused engines: GPU memory held, MiB (trainer.gpuBytes). */
+  gpu_mb?: number;
+  draws_per_step?: number;
+  dispatches_per_step?: number;
 }
 
 /** A row of the bench output, analysis phase (QR iteration over a probe set). */
@@ -81,45 +88,84 @@ export function syntheticBatch(c: TrainConfig, seed = 1): { x: Float32Array; y: 
 const now = () => performance.now();
 
 /**
- * Times Adam training steps of the tfjs RnnModel on the active tfjs backend (set it first). Each
- * timed step includes reading the loss back (what the training loop pays). peak_tensors is the
- * largest tf.memory().numTensors seen after a step (constant when nothing leaks).
+ * Times Adam training steps of one engine's trainer (built through the engine registry, so every
+ * engine the app can train with, fused GPU engines included, is benched the same way). Each timed
+ * step includes reading the loss back, as the training loop pays it. peak_tensors is the largest
+ * tf.memory().numTensors seen after a step (constant when nothing leaks; 0 for non-tfjs engines
+ * on a fresh page). `gpu`: the renderer / adapter string for GPU engines. Fused engines' own
+ * counters come along: gpu_mb (trainer.gpuBytes), draws_per_step, dispatches_per_step.
  */
-export async function benchTfjsTrain(c: TrainConfig, warmup: number, reps: number, env: string): Promise<TrainRow> {
-  const model = new RnnModel({ inputSize: c.D, hiddenSize: c.N, seed: 1, optimizer: 'adam', lr: 1e-3 });
+export async function benchTrainer(engine: EngineId, trainer: Trainer, c: TrainConfig, warmup: number, reps: number, env: string, gpu?: string): Promise<TrainRow> {
   const { x, y } = syntheticBatch(c);
-  const xt = tf.tensor3d(x, [c.B, c.T, c.D]);
   const times: number[] = [];
   let peak = 0;
-  for (let i = 0; i < warmup + reps; i++) {
-    const t0 = now();
-    const r = model.trainStepWithStats(xt, y);
-    await Promise.all([r.loss.data(), r.correct.data()]);
-    tf.dispose([r.loss, r.correct]);
-    const ms = now() - t0;
-    if (i >= warmup) times.push(ms);
-    peak = Math.max(peak, tf.memory().numTensors);
+  try {
+    for (let i = 0; i < warmup + reps; i++) {
+      const t0 = now();
+      await trainer.trainBatch(x, y, c.B, c.T, c.D);
+      const ms = now() - t0;
+      if (i >= warmup) times.push(ms);
+      peak = Math.max(peak, tf.memory().numTensors);
+    }
+    const s = summarize(times);
+    return {
+      phase: 'train', backend: engine, ...c, ...s, samples_per_s: Math.round((c.B * 1000) / s.median_ms), peak_tensors: peak, reps, env,
+      ...(gpu !== undefined ? { gpu } : {}),
+      ...(trainer.gpuBytes !== undefined ? { gpu_mb: Math.round((trainer.gpuBytes / 2 ** 20) * 100) / 100 } : {}),
+      ...(trainer.drawsPerStep !== undefined ? { draws_per_step: trainer.drawsPerStep } : {}),
+      ...(trainer.dispatchesPerStep !== undefined ? { dispatches_per_step: trainer.dispatchesPerStep } : {}),
+    };
+  } finally {
+    trainer.dispose();
   }
-  xt.dispose();
-  model.dispose();
-  const s = summarize(times);
-  return { phase: 'train', backend: `tfjs-${tf.getBackend()}`, ...c, ...s, samples_per_s: Math.round((c.B * 1000) / s.median_ms), peak_tensors: peak, reps, env };
 }
 
-/** Times Adam training steps of the FastRnn engine with the given kernels (no tensors at all). */
-export function benchFastTrain(c: TrainConfig, kernels: FastKernels, warmup: number, reps: number, env: string): TrainRow {
-  const model = new FastRnn({ inputSize: c.D, hiddenSize: c.N, seed: 1, optimizer: 'adam', lr: 1e-3 }, kernels);
+/** The model options every bench row trains with: Adam lr 1e-3, seed 1, mean CE (as bench_torch.py). */
+export function benchModelOptions(c: TrainConfig): RnnModelOptions {
+  return { inputSize: c.D, hiddenSize: c.N, seed: 1, optimizer: 'adam', lr: 1e-3 };
+}
+
+/** The memory picture after one engine switch (engineSwitches). */
+export interface SwitchRow {
+  /** 1-based switch number. */
+  switch: number;
+  engine: EngineId;
+  /** tf.memory().numTensors with this engine's trainer live. */
+  numTensors: number;
+  /** tf.memory().numBytesInGPU (tfjs webgl textures in use; 0 / absent elsewhere). */
+  tfjsGpuBytes: number;
+  /** The live trainer's own gpuBytes (fused engines), else null. */
+  gpuBytes: number | null;
+}
+
+/**
+ * `switches` engine switches through the registry, cycling over `ids` (each available): the old
+ * trainer is disposed by swapTrainer, the new one gets the old one's weights and trains one step
+ * of config `c`. Rows say what tfjs and the live trainer hold after each switch: for every engine
+ * they must be the same at each visit (nothing piles up across switches). Leaves no trainer live.
+ */
+export async function engineSwitches(registry: EngineRegistry, ids: readonly EngineId[], switches: number, c: TrainConfig): Promise<SwitchRow[]> {
+  const opts = benchModelOptions(c);
   const { x, y } = syntheticBatch(c);
-  const times: number[] = [];
-  for (let i = 0; i < warmup + reps; i++) {
-    const t0 = now();
-    model.trainStep(x, y, c.B);
-    const ms = now() - t0;
-    if (i >= warmup) times.push(ms);
+  const rows: SwitchRow[] = [];
+  let trainer: Trainer | null = null;
+  try {
+    for (let i = 0; i < switches; i++) {
+      const id = ids[i % ids.length];
+      const entry = registry[id];
+      if (!entry) throw new Error(`engine ${id} is not in this build`);
+      const a = await entry.available();
+      if (!a.ok) throw new Error(`engine ${id} unavailable: ${a.why}`);
+      const weights: RnnWeights | null = trainer ? await trainer.getWeights() : null;
+      trainer = weights ? await swapTrainer(trainer, entry, opts, weights) : await entry.create(opts);
+      await trainer.trainBatch(x, y, c.B, c.T, c.D);
+      const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+      rows.push({ switch: i + 1, engine: id, numTensors: m.numTensors, tfjsGpuBytes: m.numBytesInGPU ?? 0, gpuBytes: trainer.gpuBytes ?? null });
+    }
+  } finally {
+    trainer?.dispose();
   }
-  model.dispose();
-  const s = summarize(times);
-  return { phase: 'train', backend: `fast-${kernels.kind}`, ...c, ...s, samples_per_s: Math.round((c.B * 1000) / s.median_ms), peak_tensors: 0, reps, env };
+  return rows;
 }
 
 /**
@@ -141,5 +187,5 @@ export function benchAnalysis(T: number, N: number, k: number, probes: number, r
     probeLyapunov(cell, { B: probes, T, inputs }, { k });
     times.push(now() - t0);
   }
-  return { phase: 'analysis', what: 'qr', kernels: getMatKernels().kind, T, N, k, probes, ...summarize(times), reps, env };
+  return { phase: 'analysis', what: 'qr', kernels: getAnalysisKernels().kind, T, N, k, probes, ...summarize(times), reps, env };
 }

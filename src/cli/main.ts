@@ -1,23 +1,31 @@
 /**
- * `ftle-lab analyze --model m.json --probe p.json --out a.json [--k K] [--log2] [--flip]
- *  [--align-steps 7,14,28] [--seed S]`
- * Runs the float64 analysis (src/core/analyze.ts) on a model and probe file and writes
- * `ftle-lab.analysis/v1`. Any problem with the files or flags: ONE line on stderr naming it,
- * exit code 2 (never a stack trace). Exported `runCli` is what tests and bin/ftle-lab.mjs call.
+ * The `ftle-lab` command line:
+ * - `ftle-lab analyze --model m.json --probe p.json --out a.json [--k K] [--log2] [--flip]
+ *   [--align-steps 7,14,28] [--seed S]`: the float64 analysis (src/core/analyze.ts) of a model and
+ *   probe file, written as `ftle-lab.analysis/v1`;
+ * - `ftle-lab run ...` (runCommand.ts): trains and analyses a run headless, writes a run bundle;
+ * - `ftle-lab summarize ...` (summarizeCommand.ts): the across-seed claim table of run bundles.
+ * Any problem with the files or flags: ONE line on stderr naming it, exit code 2 (never a stack
+ * trace). Exported `runCli` is what tests and the entry point (entry.ts) call.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import pkg from '../../package.json';
 import { analyzeModel } from '../core/analyze';
 import { FormatError } from '../core/formats/errors';
 import { parseModelJson } from '../core/formats/model';
 import { parseProbeJson } from '../core/formats/probe';
-import { setMatKernels } from '../core/kernels';
-import { createWasmMatKernels, wasmSimdAvailable } from '../core/kernels/wasm';
+import { useWasmAnalysisKernels } from './assets';
+import { UsageError } from './errors';
+import { runRun, RUN_USAGE } from './runCommand';
+import { runSummarize, SUMMARIZE_USAGE } from './summarizeCommand';
 
-export const USAGE =
+export const ANALYZE_USAGE =
   'usage: ftle-lab analyze --model m.json --probe p.json --out a.json [--k K] [--log2] [--flip [--flip-n N] [--flip-k 1,2,5] [--draws R]] [--align-steps 7,14,28] [--seed S]';
 
-/** A problem the user can fix (bad flag or file): reported as one line, exit code 2. */
-export class UsageError extends Error {}
+export { UsageError };
+
+/** Usage of every command, one per line (`ftle-lab --help`). */
+export const USAGE = [ANALYZE_USAGE, RUN_USAGE, SUMMARIZE_USAGE].join('\n');
 
 interface AnalyzeArgs {
   model: string;
@@ -88,10 +96,10 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
         a.draws = positiveInt('--draws', value());
         break;
       default:
-        throw new UsageError(`unknown flag "${flag}" (${USAGE})`);
+        throw new UsageError(`unknown flag "${flag}" (${ANALYZE_USAGE})`);
     }
   }
-  for (const req of ['model', 'probe', 'out'] as const) if (!a[req]) throw new UsageError(`--${req}: required (${USAGE})`);
+  for (const req of ['model', 'probe', 'out'] as const) if (!a[req]) throw new UsageError(`--${req}: required (${ANALYZE_USAGE})`);
   return a as AnalyzeArgs;
 }
 
@@ -136,43 +144,48 @@ export function runAnalyze(argv: string[]): Record<string, unknown> {
   return result;
 }
 
-/**
- * CLI entry: returns the exit code (0 ok, 2 bad input, 1 internal error). Errors are one line on
- * stderr; set FTLE_LAB_DEBUG=1 to see the stack of an internal error.
- */
-/**
- * Uses the WASM SIMD float64 kernels (the analysis worker's) when the module is there and the
- * runtime has SIMD; otherwise the pure-TypeScript kernels run. Results agree to rounding either way.
- */
-export async function useFastKernels(): Promise<'wasm-simd' | 'js'> {
-  try {
-    if (!wasmSimdAvailable()) return 'js';
-    setMatKernels(await createWasmMatKernels(readFileSync(new URL('../../public/kernels/analysis.wasm', import.meta.url))));
-    return 'wasm-simd';
-  } catch {
-    return 'js';
+export { useWasmAnalysisKernels };
+
+/** Reports an error thrown by a command: one line; exit 2 for the user's input, 1 for an internal error. */
+function reportError(e: unknown, stderr: (line: string) => void): number {
+  if (e instanceof UsageError || e instanceof FormatError || e instanceof RangeError) {
+    stderr(`ftle-lab: ${e.message.split('\n')[0]}`);
+    return 2;
   }
+  stderr(`ftle-lab: internal error: ${(e as Error).message?.split('\n')[0] ?? String(e)}`);
+  if (process.env.FTLE_LAB_DEBUG) stderr(String((e as Error).stack));
+  return 1;
 }
 
-export function runCli(argv: string[], stderr: (line: string) => void = (l) => process.stderr.write(l + '\n')): number {
+/**
+ * CLI entry: returns the exit code (0 ok, 2 bad input, 1 internal error; `run` also 130/143 when
+ * interrupted), a Promise for `run` (it trains asynchronously). Errors are one line on stderr; set
+ * FTLE_LAB_DEBUG=1 to see the stack of an internal error. Help and the summary table go to stdout.
+ */
+export function runCli(
+  argv: string[],
+  stderr: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+  stdout: (line: string) => void = (l) => process.stdout.write(l + '\n'),
+): number | Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === 'analyze') {
       runAnalyze(rest);
       return 0;
     }
-    if (command === undefined || command === '--help' || command === '-h') {
-      stderr(USAGE);
-      return command === undefined ? 2 : 0;
+    if (command === 'run') return runRun(rest, stderr).catch((e) => reportError(e, stderr));
+    if (command === 'summarize') return runSummarize(rest, stdout);
+    if (command === '--help' || command === '-h' || command === 'help') {
+      stdout(`ftle-lab ${pkg.version}: train and analyse RNNs on MNIST (FTLEs, gradient alignment, flip tests)\n${USAGE}`);
+      return 0;
     }
-    throw new UsageError(`unknown command "${command}" (${USAGE})`);
+    if (command === '--version' || command === '-v') {
+      stdout(pkg.version);
+      return 0;
+    }
+    if (command === undefined) throw new UsageError('missing command: analyze | run | summarize (ftle-lab --help for usage)');
+    throw new UsageError(`unknown command "${command}" (${USAGE.replace(/\n/g, '; ')})`);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof FormatError || e instanceof RangeError) {
-      stderr(`ftle-lab: ${e.message.split('\n')[0]}`);
-      return 2;
-    }
-    stderr(`ftle-lab: internal error: ${(e as Error).message?.split('\n')[0] ?? String(e)}`);
-    if (process.env.FTLE_LAB_DEBUG) stderr(String((e as Error).stack));
-    return 1;
+    return reportError(e, stderr);
   }
 }

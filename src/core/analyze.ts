@@ -1,7 +1,9 @@
 /**
  * analyzeModel: the whole float64 analysis of a model on a probe set, as one `ftle-lab.analysis/v1`
  * object whose keys, shapes and indexing match the reference fixtures (formats.md). Used by the
- * CLI (`ftle-lab analyze`) and by tests; the training worker uses the lighter epochAnalysis.
+ * CLI (`ftle-lab analyze`) and by tests. The app's per-epoch analysis (epochSnapshot.ts) is the
+ * lighter subset a snapshot needs; both run the flip test through runFlipAnalysis with the same
+ * ANALYSIS_DEFAULTS (flipAnalysis.ts) and the alignment controls through alignmentSummary.
  */
 import { createCell } from './dynamics/cells';
 import { probeLyapunov, ftleAt, type ProbeLyapunov } from './dynamics/lyapunov';
@@ -14,7 +16,9 @@ import { svd } from './linalg/svd';
 import { ANALYSIS_FORMAT, nest } from './formats/analysis';
 import { GATES, type ModelWeights } from './formats/model';
 import { checkProbeForModel, type Probe } from './formats/probe';
-import { createRecurrentFlipEvaluator, flipTest, type FlipTestResult } from './sensitivity';
+import { ANALYSIS_DEFAULTS } from './analysisDefaults';
+import { runFlipAnalysis } from './flipAnalysis';
+import type { FlipTestResult } from './sensitivity';
 
 export interface FlipOptions {
   n?: number;
@@ -76,9 +80,9 @@ export function analyzeModel(weights: ModelWeights, probe: Probe, opts: AnalyzeO
   const canCheck = T * S * S <= (opts.maxCheckFloats ?? 4e6);
   const isRnn = weights.arch === 'rnn';
   const reducedQ = isRnn ? [1, 2, 4, 8, 16].filter((q) => q <= Math.min(S, 16)) : [];
-  const nq = Math.min(10, N);
-  const nsv = Math.min(5, N);
-  const alignM = [1, 3, 5].filter((m) => m <= N);
+  const nq = Math.min(ANALYSIS_DEFAULTS.alignQVectors, N);
+  const nsv = Math.min(ANALYSIS_DEFAULTS.alignSingularVectors, N);
+  const alignM = ANALYSIS_DEFAULTS.overlapM.filter((m) => m <= N);
   const kAux = canCheck ? S : Math.min(S, Math.max(16, nq, ...alignM));
   const needAux = canCheck || isRnn;
   const aux: ProbeLyapunov | null = needAux
@@ -171,7 +175,7 @@ export function analyzeModel(weights: ModelWeights, probe: Probe, opts: AnalyzeO
       return probeStepAlignments(cell, trajs[b], probe.labels[b], steps, qAt, kq);
     });
     alignment = alignmentBlock(per, N, nq, nsv, alignM);
-    controls = alignmentControls(alignmentSummary(per, weights, N, kq, nq, alignM, opts.seed ?? 0), opts.seed ?? 0);
+    controls = alignmentControls(alignmentSummary(per, weights, N, kq, nq, alignM, opts.seed ?? ANALYSIS_DEFAULTS.seed), opts.seed ?? ANALYSIS_DEFAULTS.seed);
   }
   out.alignment = alignment
     ? {
@@ -209,28 +213,22 @@ function alignmentControls(a: AlignmentSummary, seed: number): Record<string, un
   };
 }
 
-/** Runs the flip test (src/core/sensitivity) with our R values and input gradients. */
+/**
+ * Runs the flip test as the app does (runFlipAnalysis, ANALYSIS_DEFAULTS for what is not given)
+ * with our ln r and input gradients; a probe file's flip block supplies n, k values and sets.
+ */
 function runFlip(weights: ModelWeights, probe: Probe, main: ProbeLyapunov, grads: SampleGradients[], f: FlipOptions): FlipTestResult {
   const { B, T, D } = probe;
   const spec = probe.flip ?? {};
   const inputGradients = new Float64Array(B * T * D);
   for (let b = 0; b < B; b++) inputGradients.set(grads[b].dLdx!, b * T * D);
-  const evaluator = createRecurrentFlipEvaluator(weights, probe.inputs, probe.labels, B, T, D, probe.h0, probe.c0);
-  return flipTest({
-    inputs: probe.inputs,
-    labels: probe.labels,
-    B,
-    T,
-    D,
-    rvals: Float64Array.from(main.lnR, Math.exp),
-    k: main.k,
-    n: f.n ?? spec.n ?? 1,
-    inputGradients,
+  return runFlipAnalysis(weights, probe, main.lnR, main.k, {
+    n: f.n ?? spec.n,
     kList: f.kList ?? spec.kList,
-    R: f.R,
+    draws: f.R,
     seed: f.seed,
     // Explicit k values or draws define a new experiment: the probe file's sets no longer apply.
     randSets: f.randSets ?? (f.kList || f.R ? undefined : spec.randSets),
-    evaluator,
-  });
+    inputGradients,
+  }).result;
 }

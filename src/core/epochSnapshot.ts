@@ -7,15 +7,11 @@
  */
 import type { ModelWeights } from './formats/model';
 import type { EpochSnapshot } from './snapshot';
-import { analyzeForSnapshot, trackedQVectors } from './dynamics/epochAnalysis';
+import { analyzeEpochDynamics, trackedQVectors } from './dynamics/epochAnalysis';
 import { defaultAlignmentSteps } from './dynamics/alignment';
-import { createCell } from './dynamics/cells';
-import { bpttSample } from './dynamics/gradients';
-import { probeTrajectory } from './dynamics/trajectory';
-import {
-  DEFAULT_K_LIST, DEFAULT_MATCHED_DRAWS, capKList, createRecurrentFlipEvaluator, fig4Softmax, flipSummaryForSnapshot, flipTest,
-  rnnInputGradients, singlePixelFlipMap,
-} from './sensitivity';
+import { ANALYSIS_DEFAULTS } from './analysisDefaults';
+import { runFlipAnalysis } from './flipAnalysis';
+import { capKList, fig4Softmax, flipSummaryForSnapshot, singlePixelFlipMap } from './sensitivity';
 
 export interface EpochAnalysisOptions {
   /** Q vectors tracked (capped at the state size). */
@@ -52,22 +48,6 @@ export interface AnalysisProgress {
 export type EpochAnalysis = Omit<EpochSnapshot, 'epoch' | 'metrics'>;
 
 /**
- * dL/dx_t of the last-step loss for a GRU or LSTM by exact BPTT through its cell, flat [B][T][D]
- * (the vanilla RNN has a faster path through the flip evaluator's cached trajectories). Gives the
- * saliency and Taylor rankings of the flip test for every architecture.
- */
-function gatedInputGradients(weights: ModelWeights, inputs: Float64Array, labels: ArrayLike<number>, B: number, T: number, D: number): Float64Array {
-  const cell = createCell(weights);
-  const out = new Float64Array(B * T * D);
-  for (let b = 0; b < B; b++) {
-    const traj = probeTrajectory(cell, { T, inputs }, b);
-    const g = bpttSample(cell, inputs, b * T * D, traj, labels[b], { wantDx: true, wantGrads: false });
-    out.set(g.dLdx!, b * T * D);
-  }
-  return out;
-}
-
-/**
  * Default budget: ~10 s of float64 JS on a 2-core laptop-class CPU (~2-3 s with the WASM kernels;
  * kept fixed so the number of random draws never depends on which kernels ran).
  */
@@ -88,7 +68,7 @@ function progressReporter(
   if (arch === 'rnn') {
     // Per alignment step: the prefix-loss backward pass (t steps of N^2, plus the t N^2 product
     // forming G_t at t >= N) on the WASM kernels, and a plain-JS SVD (~2 n^3, counted 10x).
-    for (const t of defaultAlignmentSteps(T, 5)) {
+    for (const t of defaultAlignmentSteps(T)) {
       const n = Math.min(t, N);
       alignment += B * (t * N * N * (t < N ? 1 : 2) + 10 * 2 * n * n * n);
     }
@@ -114,11 +94,12 @@ function progressReporter(
 }
 
 /**
- * Analyses weights on probe inputs [B*T*D] with labels [B] (h0 = 0). The flip k values are the
- * defaults {1, 2, 3, 5, 10, 20, 30, 50, 75, 100, 200, 300} capped by T; Fig 4 uses k = 10 (or the
- * largest k below it). Shapes of the result: see EpochSnapshot.
+ * Analyses weights on probe inputs [B*T*D] with labels [B] (h0 = 0). The flip test is the CLI's
+ * (runFlipAnalysis with ANALYSIS_DEFAULTS: the paper's k values capped by T), with the draws
+ * reduced to the work budget; Fig 4 uses k = 10 (or the largest k below it). Shapes of the
+ * result: see EpochSnapshot.
  */
-export function computeEpochAnalysis(
+export function analyzeEpoch(
   weights: ModelWeights,
   inputs: Float64Array,
   labels: ArrayLike<number>,
@@ -135,38 +116,30 @@ export function computeEpochAnalysis(
   const gates = weights.arch === 'rnn' ? 1 : weights.arch === 'gru' ? 3 : 4;
   const stepMacs = gates * N * (N + 1);
   const budget = opts.budgetMacs ?? DEFAULT_ANALYSIS_BUDGET_MACS;
-  const kList = capKList(DEFAULT_K_LIST, T);
+  const kList = capKList([...ANALYSIS_DEFAULTS.kList], T);
   // A random set starts, on average, near T/(k+1): the evaluator replays from there.
   const perDrawMacs = kList.reduce((a, kk) => a + (T - T / (kk + 1)), 0) * B * stepMacs;
   const R = Math.max(5, Math.min(opts.draws, Math.floor(budget / Math.max(1, 2 * perDrawMacs))));
   // The budget shrinks the matched baselines' draws in the same proportion (at least 2 each): at
   // N = 512, T = 784 their 2 x 10 draws would otherwise cost four times the 5 random ones.
-  const Rm = R < opts.draws ? Math.max(2, Math.round((DEFAULT_MATCHED_DRAWS * R) / opts.draws)) : DEFAULT_MATCHED_DRAWS;
+  const Rm = R < opts.draws ? Math.max(2, Math.round((ANALYSIS_DEFAULTS.matchedDraws * R) / opts.draws)) : ANALYSIS_DEFAULTS.matchedDraws;
   const singleMacs = B * ((T * (T + 1)) / 2) * stepMacs;
   const withSingle = singleMacs <= budget;
 
   const report = progressReporter(weights.arch, B, T, N, S, k, R + 2 * Rm, perDrawMacs, withSingle ? singleMacs : 0, opts.onProgress);
-  const dyn = analyzeForSnapshot(weights, probe, {
+  const dyn = analyzeEpochDynamics(weights, probe, {
     k,
     seed: opts.seed,
     onProgress: report ? (phase, done, total) => report(phase === 'lyapunov' ? 'Lyapunov vectors' : 'alignment', done / total) : undefined,
   });
 
-  // Per-step scores s_t(n) from ln r (flipTest ranks by them).
-  const scores = new Float64Array(B * T);
-  for (let i = 0; i < B * T; i++) {
-    let s = 0;
-    for (let j = 0; j < n; j++) s += dyn.lnR[i * k + j];
-    scores[i] = s / n;
-  }
-
-  const ev = createRecurrentFlipEvaluator(weights, inputs, labels, B, T, D);
-  const inputGradients = weights.arch === 'rnn' ? rnnInputGradients(weights, ev, labels) : gatedInputGradients(weights, inputs, labels, B, T, D);
   // Jobs of the flip test per k and probe: 5 rankings (top, bottom, last, saliency, Taylor), R random and 2 x matched draws.
   const flipJobs = kList.length * B * (5 + R + 2 * Rm);
   let jobs = 0;
-  if (report) ev.onJobsDone((m) => report('flip test', Math.min(1, (jobs += m) / flipJobs)));
-  const result = flipTest({ inputs, labels, B, T, D, scores, n, inputGradients, kList, R, matchedDraws: Rm, seed: opts.seed, evaluator: ev });
+  const { result, evaluator: ev } = runFlipAnalysis(weights, probe, dyn.lnR, k, {
+    n, kList, draws: R, matchedDraws: Rm, seed: opts.seed,
+    onJobsDone: report ? (m) => report('flip test', Math.min(1, (jobs += m) / flipJobs)) : undefined,
+  });
   jobs = 0;
   if (report && withSingle) ev.onJobsDone((m) => report('single-pixel map', (jobs += m) / (B * T)));
   const single = withSingle ? singlePixelFlipMap(ev) : null;

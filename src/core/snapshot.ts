@@ -1,8 +1,9 @@
 /**
  * EpochSnapshot: everything every panel needs for one epoch of one run, and nothing else.
- * Produced by the training worker after each epoch (from src/core analyses of a float64 copy
- * of the weights on the fixed probe set), streamed to the store, persisted, exported in run
- * bundles. The UI never recomputes what a snapshot holds.
+ * The analysis worker computes everything but the metrics (analyzeEpoch in core/epochSnapshot.ts,
+ * on a float64 copy of the weights the training worker sends after each epoch, on the fixed probe
+ * set); the controller joins that with the epoch's training metrics and hands the snapshot to the
+ * store, which persists it; run bundles export it. The UI never recomputes what a snapshot holds.
  *
  * Conventions: B = probes, T = steps, k = tracked Q vectors, N = hidden units, C = classes,
  * K = number of flip k-values, R = random draws. Flat arrays are row-major. Time index 0 is
@@ -13,6 +14,8 @@
  * p-values and effect sizes of degenerate differences, alignment statistics at a step whose
  * prefix-loss gradient is zero. Arrays a budget skipped are empty: flip.singleFlip, flip.absDLdx.
  */
+import type { EngineId } from './engines';
+
 export interface EpochMetrics {
   /** Mean training cross-entropy over the epoch (nats), NaN for epoch 0. */
   trainLoss: number;
@@ -28,18 +31,12 @@ export interface EpochMetrics {
   /** tf.memory().numTensors after the epoch. */
   numTensors: number;
   /**
-   * The engine that trained this epoch (ENGINE_IDS): results are reproducible bit for bit only on
+   * The engine that trained this epoch (ENGINE_IDS in core/engines.ts): results are reproducible bit for bit only on
    * the same engine, and a context loss may switch engines mid-run. Absent in older files.
    */
   engine?: EngineId;
 }
 
-/**
- * Training engines: the hand-written BPTT engine with WASM SIMD or plain-JS kernels, or tfjs on
- * one of its backends.
- */
-export const ENGINE_IDS = ['fast-wasm-simd', 'fast-js', 'tfjs-webgl', 'tfjs-wasm', 'tfjs-cpu'] as const;
-export type EngineId = (typeof ENGINE_IDS)[number];
 
 export interface AlignmentSummary {
   /** 1-based steps at which the gradient of the prefix loss L_t was analysed. */
@@ -76,6 +73,8 @@ export interface AlignmentSummary {
   overlapNull: number[];
   /** |cos| matrix for the first probe at the last step, [nq][nsv] (right singular vectors). */
   cosMatrix: number[][];
+  /** |cos(q_a, v_j)| of every probe at the last step, [B][nq][nsv]; cosMatrix is its first entry. Absent in older files. */
+  cosMatrices?: number[][][];
   /** Participation ratio (sum s)^2 / sum s^2 of the gradient's singular values, per step (mean over probes). */
   effectiveRank: number[];
 }

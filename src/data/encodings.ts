@@ -10,13 +10,20 @@
  */
 import { createRng, permutation as seededPermutation } from '../core/rng';
 import { numpyPermutation } from '../core/numpyRandom';
-import type { Encoding } from '../core/formats/config';
+import { ENCODING_SHAPES, type Encoding } from '../core/formats/config';
+import { flipValue } from '../core/sensitivity/scores';
 import type { MnistDataset } from './mnistAsset';
 
 export type { Encoding };
 
 const IMAGE_SIDE = 28;
 const IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE;
+
+/** One cell of the encoding's image grid: 0-based row and column (not a recurrent cell). */
+export type ImageCell = readonly [row: number, col: number];
+
+/** For each time step t (index 0 = step 1), the image cells its input feeds. */
+export type StepToCells = ReadonlyArray<ReadonlyArray<ImageCell>>;
 
 /** Everything needed to turn images into sequences and per-step values back into images. */
 export interface SequenceSpec {
@@ -30,21 +37,14 @@ export interface SequenceSpec {
   /** Step t reads unit permutation[t] (a row for 'row', a pixel otherwise); null = identity. */
   permutation: Int32Array | null;
   /** For each step t: the cells [row, col] in the side x side grid it feeds (28 for row, 1 otherwise). */
-  stepToCells: ReadonlyArray<ReadonlyArray<readonly [number, number]>>;
+  stepToCells: StepToCells;
   /** For each cell row*side+col: the 0-based step that feeds it. Int32Array [side*side]. */
   cellToStep: Int32Array;
 }
 
 /** T, D and side of an encoding without a permutation. */
 export function encodingShape(encoding: Encoding): { T: number; D: number; side: number } {
-  switch (encoding) {
-    case 'row':
-      return { T: 28, D: 28, side: 28 };
-    case 'pixel14':
-      return { T: 196, D: 1, side: 14 };
-    case 'pixel28':
-      return { T: 784, D: 1, side: 28 };
-  }
+  return { ...ENCODING_SHAPES[encoding] };
 }
 
 /**
@@ -72,20 +72,57 @@ export function sequenceSpec(encoding: Encoding, permutation: ArrayLike<number> 
       seen[v] = 1;
     }
   }
-  const stepToCells: (readonly [number, number])[][] = [];
-  const cellToStep = new Int32Array(side * side);
+  const stepToCells: ImageCell[][] = [];
   for (let t = 0; t < T; t++) {
     const unit = perm ? perm[t] : t;
-    const cells: (readonly [number, number])[] = [];
+    const cells: ImageCell[] = [];
     if (encoding === 'row') {
       for (let c = 0; c < side; c++) cells.push([unit, c] as const);
     } else {
       cells.push([Math.floor(unit / side), unit % side] as const);
     }
-    for (const [r, c] of cells) cellToStep[r * side + c] = t;
     stepToCells.push(cells);
   }
+  const cellToStep = cellToStepOf(stepToCells, side);
   return { encoding, T, D, side, permutation: perm, stepToCells, cellToStep };
+}
+
+/**
+ * The sequence spec a run config implies: `permute` 1 feeds the steps in the order of
+ * encodingPermutation(encoding, run seed), 0 in natural order.
+ */
+export function specForConfig(encoding: Encoding, permute: number, seed: number): SequenceSpec {
+  return sequenceSpec(encoding, permute === 1 ? encodingPermutation(encoding, seed) : null);
+}
+
+/**
+ * Inverts a step -> cells map: [side*side] row-major, the 0-based step feeding each cell, or -1
+ * for a cell no step feeds (cells outside the grid are ignored).
+ */
+export function cellToStepOf(stepToCells: StepToCells, side: number): Int32Array {
+  const map = new Int32Array(side * side).fill(-1);
+  stepToCells.forEach((cells, t) => {
+    for (const [r, c] of cells) {
+      if (r >= 0 && r < side && c >= 0 && c < side) map[r * side + c] = t;
+    }
+  });
+  return map;
+}
+
+/**
+ * The flip test's input change drawn as an image: applies the flip rule (core flipValue) to the
+ * cells of the given 0-based steps. image: [side*side] in [0, 1], as gridImage gives it (the
+ * values the steps feed, so flipping a cell is flipping that step's input). Returns a new
+ * [side*side] image.
+ */
+export function flipImageSteps(image: ArrayLike<number>, steps: ArrayLike<number>, stepToCells: StepToCells, side: number): Float64Array {
+  const out = Float64Array.from(image);
+  for (let j = 0; j < steps.length; j++) {
+    const cells = stepToCells[steps[j]];
+    if (!cells) continue;
+    for (const [r, c] of cells) out[r * side + c] = flipValue(image[r * side + c]);
+  }
+  return out;
 }
 
 /**

@@ -3,7 +3,8 @@
  * Built from a dataset by the training worker, and again on the UI side when a run bundle is
  * replayed (bundles store only the probe indices).
  */
-import { gridImage, type SequenceSpec } from './encodings';
+import { deriveSeed } from '../core/rng';
+import { encodeImages, gridImage, probeIndices, type SequenceSpec } from './encodings';
 import type { MnistDataset } from './mnistAsset';
 
 export interface ProbeInfo {
@@ -32,4 +33,23 @@ export function probeInfoFromDataset(dataset: MnistDataset, spec: SequenceSpec, 
     T: spec.T,
     D: spec.D,
   };
+}
+
+/** A run's fixed probe set: which test digits, their sequences, and what the UI draws of them. */
+export interface FixedProbeSet {
+  /** Indices into the test split [B]. */
+  indices: Int32Array;
+  /** The digits as sequences, Float32Array [B*T*D] in [0, 1] (encodeImages). */
+  inputs: Float32Array;
+  info: ProbeInfo;
+}
+
+/**
+ * THE probe set of a run, for the training worker and for a model imported into the app alike:
+ * min(count, test size) test digits chosen by probeIndices with the seed derived from the run
+ * seed (deriveSeed(runSeed, 'probes')), encoded under `spec`.
+ */
+export function fixedProbeSet(dataset: MnistDataset, spec: SequenceSpec, count: number, runSeed: number): FixedProbeSet {
+  const indices = probeIndices(dataset, Math.min(count, dataset.test.labels.length), deriveSeed(runSeed, 'probes'));
+  return { indices, inputs: encodeImages(dataset.test.images, indices, spec), info: probeInfoFromDataset(dataset, spec, indices) };
 }

@@ -1,10 +1,8 @@
 /**
- * Choosing the tfjs backend in a BROWSER worker (or page). Browser-only: it imports the wasm
+ * Starting one tfjs backend in a BROWSER worker (or page). Browser-only: it imports the wasm
  * binaries as Vite assets (`?url`) so the production build serves them from the app itself, and it
  * touches WebGL. Node code and tests never import this module (they use the cpu backend directly).
- *
- * Order for 'auto': webgl (WebGL 2 that can render float32 textures), else wasm, else cpu.
- * An explicit preference is tried first and falls back down the same chain; the result says why.
+ * Which backend to try, and what to fall back to, is the engine registry's business (engines.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -15,17 +13,14 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 
-export type BackendPreference = 'auto' | 'webgl' | 'wasm' | 'cpu';
 export type BackendName = 'webgl' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
   backend: BackendName;
   /** GPU/renderer string (UNMASKED_RENDERER_WEBGL when exposed, else RENDERER) for webgl; else a label. */
   renderer: string;
-  /** Bits of float precision the backend computes with (webgl may be limited to float16). */
+  /** Bits of float precision the backend computes with, MEASURED for webgl (measureWebglPrecision). */
   floatPrecision: 32 | 16;
-  /** Why a preferred backend was not used (each failed attempt, in order); absent when the first choice worked. */
-  fallbackReason?: string;
 }
 
 /** setBackend can hang forever (wasm in some cross-origin-isolated builds): give up after this. */
@@ -52,7 +47,7 @@ async function tryWebgl(): Promise<BackendInfo> {
   const env = tf.env();
   const version = env.getNumber('WEBGL_VERSION');
   if (version !== 2) throw new Error(version === 0 ? 'WebGL is not available' : `only WebGL ${version} is available (need WebGL 2)`);
-  if (!env.getBool('WEBGL_RENDER_FLOAT32_CAPABLE')) throw new Error('WebGL 2 cannot render float32 textures (float16 only)');
+  if (!env.getBool('WEBGL_RENDER_FLOAT32_ENABLED')) throw new Error('WebGL 2 does not render float32 textures here (float16 only)');
   if (!(await setBackendWithTimeout('webgl'))) throw new Error("setBackend('webgl') failed");
   const backend = tf.backend() as MathBackendWebGL;
   let renderer = 'WebGL 2';
@@ -63,7 +58,22 @@ async function tryWebgl(): Promise<BackendInfo> {
   } catch {
     // Renderer strings are informational only: keep the generic label.
   }
-  return { backend: 'webgl', renderer, floatPrecision: backend.floatPrecision() === 16 ? 16 : 32 };
+  // Not backend.floatPrecision(): tfjs answers 16 whenever float32 rendering is enabled.
+  return { backend: 'webgl', renderer, floatPrecision: await measureWebglPrecision() };
+}
+
+/**
+ * The precision the active webgl backend really computes and stores with: 1 + 2^-20 survives a
+ * multiply in a shader and a round trip through a texture in float32 (23-bit mantissa) but
+ * rounds to 1 in float16 (10-bit). 256 elements keep tfjs from running the op on the CPU
+ * (its CPU hand-off is for tensors under 128 elements).
+ */
+async function measureWebglPrecision(): Promise<32 | 16> {
+  const x = 1 + 2 ** -20;
+  const r = tf.tidy(() => tf.mul(tf.fill([256], x), tf.ones([256])));
+  const v = await r.data();
+  r.dispose();
+  return v.every((e) => e === Math.fround(x)) ? 32 : 16;
 }
 
 /** Tries the single-threaded wasm backend, with binaries served by the app. */
@@ -93,19 +103,9 @@ async function tryCpu(): Promise<BackendInfo> {
 const ATTEMPTS: Record<BackendName, () => Promise<BackendInfo>> = { webgl: tryWebgl, wasm: tryWasm, cpu: tryCpu };
 
 /**
- * Selects and initialises a tfjs backend. 'auto' = webgl -> wasm -> cpu; 'webgl' the same chain;
- * 'wasm' = wasm -> cpu; 'cpu' = cpu. Never throws unless even cpu fails.
+ * Makes tfjs backend `name` the active one and describes it; throws an Error saying why it cannot
+ * (no WebGL 2, no float32 rendering, setBackend failing or hanging).
  */
-export async function initBackend(preference: BackendPreference = 'auto'): Promise<BackendInfo> {
-  const chain: BackendName[] = preference === 'cpu' ? ['cpu'] : preference === 'wasm' ? ['wasm', 'cpu'] : ['webgl', 'wasm', 'cpu'];
-  const reasons: string[] = [];
-  for (const name of chain) {
-    try {
-      const info = await ATTEMPTS[name]();
-      return reasons.length ? { ...info, fallbackReason: reasons.join('; ') } : info;
-    } catch (e) {
-      reasons.push(`${name}: ${(e as Error).message}`);
-    }
-  }
-  throw new Error(`no tfjs backend could be initialised (${reasons.join('; ')})`);
+export function startTfjsBackend(name: BackendName): Promise<BackendInfo> {
+  return ATTEMPTS[name]();
 }

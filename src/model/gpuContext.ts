@@ -1,17 +1,17 @@
 /**
- * Surviving a lost WebGL context (GPU reset, driver crash, or WEBGL_lose_context in tests).
+ * Surviving a lost tfjs WebGL context (GPU reset, driver crash, or WEBGL_lose_context in tests).
  * tfjs has no recovery of its own: everything on the dead context is gone, so the caller keeps a
- * CPU copy of the weights; here we detect the loss, can provoke one, and rebuild the backend
- * (a fresh context) or fall back to wasm/cpu. Browser-only, like backend.ts.
+ * CPU copy of the weights; here we detect the loss, can provoke one, and drop the dead backend so
+ * that a fresh context can be made. The fused engines own their contexts and report loss through
+ * their trainers' isLost(); engines.ts handles both. Browser-only, like backend.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
-import { initBackend, type BackendInfo, type BackendPreference } from './backend';
 
 /** Thrown between batches when the context is gone, so no op is issued on a dead context. */
 export class ContextLostError extends Error {
   constructor() {
-    super('the WebGL context was lost');
+    super('the GPU context was lost');
     this.name = 'ContextLostError';
   }
 }
@@ -41,16 +41,15 @@ export function loseContext(): boolean {
 }
 
 /**
- * Drops the dead webgl backend and initialises `preference` again: a new WebGL context when the
- * GPU is back (tfjs creates one when its cached context reports lost), else the next backend in
- * the chain. Tensors of the old backend are unusable: the caller rebuilds its model afterwards.
+ * Drops the dead webgl backend and registers a fresh factory: the next setBackend('webgl') makes a
+ * new WebGL context (tfjs creates one when its cached context reports lost). Tensors of the old
+ * backend are unusable: the caller rebuilds its trainer afterwards.
  */
-export async function recoverBackend(preference: BackendPreference): Promise<BackendInfo> {
+export async function resetWebglBackend(): Promise<void> {
   try {
     tf.removeBackend('webgl');
   } catch {
     /* disposing a backend on a dead context may fail; it is being replaced anyway */
   }
   tf.registerBackend('webgl', () => new MathBackendWebGL(), 2);
-  return initBackend(preference);
 }

@@ -4,10 +4,12 @@
  * PyTorch names and shapes (formats.md): weight_ih_l0 [N, D], weight_hh_l0 [N, N],
  * bias_ih_l0 [N], bias_hh_l0 [N], fc.weight [C, N], fc.bias [C].
  */
+import { TENSOR_NAMES, type TensorName } from '../core/formats/model';
 import { createRng, deriveSeed, type Rng } from '../core/rng';
 
-export const RNN_TENSOR_NAMES = ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0', 'fc.weight', 'fc.bias'] as const;
-export type RnnTensorName = (typeof RNN_TENSOR_NAMES)[number];
+/** The model file's PyTorch tensor names (core/formats/model.ts), in the order we write them. */
+export const RNN_TENSOR_NAMES = TENSOR_NAMES;
+export type RnnTensorName = TensorName;
 
 /** One tensor as plain data: row-major `data` with `shape` (the ftle-lab.model/v1 layout). */
 export interface TensorData {

@@ -93,7 +93,11 @@ export class RnnModel {
     for (const name of RNN_TENSOR_NAMES) {
       const trainable = this.hasBias || !isBias(name);
       // tf variable names are global: let tfjs make them unique so several models can coexist.
-      vars[name] = tf.variable(tf.tensor(weights[name].data, weights[name].shape), trainable);
+      // The variable shares the initial tensor's data: dispose that tensor, or every model built
+      // (rollback, context loss, engine switch) leaves one tensor per weight behind.
+      const initial = tf.tensor(weights[name].data, weights[name].shape);
+      vars[name] = tf.variable(initial, trainable);
+      initial.dispose();
     }
     this.variables = vars;
     this.trainable = RNN_TENSOR_NAMES.filter((n) => this.hasBias || !isBias(n)).map((n) => vars[n]);

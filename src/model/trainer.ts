@@ -64,7 +64,8 @@ export function epochOrder(n: number, seed: number, epoch: number): Int32Array {
 }
 
 export interface Trainer {
-  readonly engine: 'tfjs' | 'fast';
+  /** Which implementation: 'tfjs', 'fast', or a fused GPU engine's own label (informational). */
+  readonly engine: string;
   readonly reduction: 'mean' | 'sum';
   /** One optimiser step on x [B*T*D] (batch-major), labels [B]; loss as reduced, before the update. */
   trainBatch(x: Float32Array, labels: Int32Array, B: number, T: number, D: number): Promise<{ loss: number; correct: number }>;
@@ -73,6 +74,20 @@ export interface Trainer {
   getWeights(): Promise<RnnWeights>;
   setWeights(w: Record<RnnTensorName, { shape: readonly number[]; data: ArrayLike<number> }>): void;
   dispose(): void;
+  /**
+   * GPU engines that own their context or device (fused-webgl, fused-webgpu): true once it is lost.
+   * A read pending on a lost context may never settle, so the worker polls this between batches
+   * and while an epoch runs (model/engines.ts trainerLost). Absent: the registry entry's own check.
+   */
+  isLost?(): boolean;
+  /** Loses the context/device on purpose (rehearsals, tests); false when there is none. */
+  loseContext?(): boolean;
+  /** Bytes of GPU memory this trainer holds (weights, optimiser state, state history); bench `gpu_mb`. */
+  readonly gpuBytes?: number;
+  /** WebGL draw calls per training step (fused-webgl; bench `draws_per_step`). */
+  readonly drawsPerStep?: number;
+  /** WebGPU dispatches per training step (fused-webgpu; bench `dispatches_per_step`). */
+  readonly dispatchesPerStep?: number;
 }
 
 /** tfjs RnnModel behind the Trainer interface (a new model from options, or an existing one). */
@@ -108,11 +123,13 @@ export function fastTrainer(o: RnnModelOptions, kernels: FastKernels): Trainer {
   return {
     engine: 'fast',
     reduction: model.reduction,
-    async trainBatch(x, labels, B) {
-      return model.trainStep(x, labels, B);
+    // FastRnn infers T from x.length: pass exactly B*T*D values (a last, smaller batch arrives in
+    // a buffer sized for the full batch).
+    async trainBatch(x, labels, B, T, D) {
+      return model.trainStep(x.subarray(0, B * T * D), labels, B);
     },
-    async evaluate(x, labels, B) {
-      return model.evaluate(x, labels, B, 250);
+    async evaluate(x, labels, B, T, D) {
+      return model.evaluate(x.subarray(0, B * T * D), labels, B, 250);
     },
     getWeights: async () => model.getWeights(),
     setWeights: (w) => model.setWeights(w),

@@ -6,13 +6,7 @@
 import { configFromHash, configToHash, type RunConfig } from '../core/formats/config';
 import type { EpochMetrics } from '../core/snapshot';
 import { spawnAnalyzer, spawnTrainer, type TypedWorker } from '../worker/client';
-import type {
-  AnalyzerCommand,
-  AnalyzerEvent,
-  NamedTensors,
-  TrainerCommand,
-  TrainerEvent,
-} from '../worker/protocol';
+import type { AnalyzerCommand, AnalyzerEvent, NamedTensors, TrainerCommand, TrainerEvent } from '../worker/protocol';
 import { useRunStore } from './runStore';
 import { viewFromHash } from './viewHash';
 import type { ModelWeights } from '../core/formats/model';
@@ -92,9 +86,10 @@ export function bootFromHash(): RunConfig {
   // before there is a worker to receive it.
   store.set({ config, configIssues: issues, status: 'loading', progress: { what: 'opening saved runs', fraction: 0 } });
   for (const issue of issues) store.addBanner('error', `URL parameter refused: ${issue.message}`);
-  const view = viewFromHash(window.location.hash);
-  store.set({ ...view, scoreN: view.scoreN ?? config.n, hidden: view.hidden ?? [], autostart: view.autostart ?? false });
-  autostartPending = view.autostart === true;
+  const { view, issues: viewIssues } = viewFromHash(window.location.hash, config);
+  for (const issue of viewIssues) store.addBanner('error', `URL parameter refused: ${issue.message}`);
+  store.set(view);
+  autostartPending = view.autostart;
   return config;
 }
 
@@ -167,7 +162,16 @@ export function analyzeImportedModel(
   stopWorkers();
   const store = useRunStore.getState();
   const runId = restore?.runId ?? `model-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  const blank: EpochMetrics = { trainLoss: NaN, trainAcc: NaN, testLoss: NaN, testAcc: NaN, msPerStep: NaN, epochMs: 0, analysisMs: NaN, numTensors: 0 };
+  const blank: EpochMetrics = {
+    trainLoss: NaN,
+    trainAcc: NaN,
+    testLoss: NaN,
+    testAcc: NaN,
+    msPerStep: NaN,
+    epochMs: 0,
+    analysisMs: NaN,
+    numTensors: 0,
+  };
   const done = restore?.snapshot !== undefined;
   store.set({
     runId,
@@ -241,7 +245,14 @@ function onlyEpochsDiffer(a: RunConfig, b: RunConfig): boolean {
  */
 export function applyConfig(config: RunConfig): void {
   const s = useRunStore.getState();
-  if (s.mode === 'train' && workers?.trainer && s.config && onlyEpochsDiffer(s.config, config) && s.status !== 'failed' && s.status !== 'loading') {
+  if (
+    s.mode === 'train' &&
+    workers?.trainer &&
+    s.config &&
+    onlyEpochsDiffer(s.config, config) &&
+    s.status !== 'failed' &&
+    s.status !== 'loading'
+  ) {
     const inEpoch = s.worker && s.worker.batch > 0 ? 1 : 0;
     if (config.epochs >= s.trainedEpoch + inEpoch) {
       setEpochTarget(config.epochs);
@@ -303,7 +314,9 @@ export function startRun(
     progress: { what: 'starting workers', fraction: 0 },
     mode: 'train',
     accuracyOn: null,
-    ...(keepSnapshots ? { pending: pendingMetrics } : { epochs: [], pending: {}, batchLosses: [], selectedEpoch: null, trainedEpoch: 0, probe: null }),
+    ...(keepSnapshots
+      ? { pending: pendingMetrics }
+      : { epochs: [], pending: {}, batchLosses: [], selectedEpoch: null, trainedEpoch: 0, probe: null }),
   });
   if (!keepSnapshots) lastWeights = null;
   if (resume) lastWeights = resume;
@@ -322,7 +335,9 @@ export function startRun(
   trainer.onCrash((message) => {
     if (workers !== mine) return;
     useRunStore.getState().set({ status: 'failed', worker: null, progress: null });
-    useRunStore.getState().addBanner('error', `The training worker stopped: ${message}. Use "Restart worker" to continue from the last epoch.`);
+    useRunStore
+      .getState()
+      .addBanner('error', `The training worker stopped: ${message}. Use "Restart worker" to continue from the last epoch.`);
   });
   if (dataset) ownDataset = dataset;
   else if (!keepSnapshots) ownDataset = null;
@@ -365,7 +380,7 @@ function onTrainerEvent(ev: TrainerEvent): void {
         dataSource: ev.dataSource,
         progress: null,
       });
-      if (ev.backend.fallbackReason) store.addBanner('info', `Using ${ev.backend.backend}: ${ev.backend.fallbackReason}`);
+      if (ev.backend.fallbackReason) store.addBanner('info', `Using ${ev.backend.engine}: ${ev.backend.fallbackReason}`);
       for (const epoch of [...awaitingAnalysis.keys()].sort((x, y) => x - y)) sendAnalysis(epoch);
       break;
     case 'state': {
@@ -400,6 +415,10 @@ function onTrainerEvent(ev: TrainerEvent): void {
     case 'contextLost':
       store.set({ backend: ev.backend });
       store.addBanner('warning', ev.message);
+      break;
+    case 'engineChanged':
+      store.set({ backend: ev.backend });
+      store.addBanner('info', ev.message);
       break;
     case 'model':
       modelExportResolver?.(ev.json);

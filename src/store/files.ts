@@ -8,11 +8,10 @@ import { FormatError, parseJsonText } from '../core/formats/errors';
 import { RUN_BUNDLE_FORMAT, parseRunBundle, serializeRunBundle, type RunBundle } from '../core/formats/bundle';
 import { MODEL_FORMAT, parseModelObject, type ModelWeights } from '../core/formats/model';
 import { PROBE_FORMAT, parseProbeObject, checkProbeForModel } from '../core/formats/probe';
-import { deriveSeed } from '../core/rng';
 import type { Encoding } from '../core/formats/config';
-import { decodeSequence, encodeImages, encodingPermutation, probeIndices, sequenceSpec, type SequenceSpec } from '../data/encodings';
+import { decodeSequence, encodeImages, sequenceSpec, specForConfig } from '../data/encodings';
 import { fetchMnistAsset, type MnistDataset } from '../data/mnistAsset';
-import { probeInfoFromDataset, type ProbeInfo } from '../data/probeInfo';
+import { fixedProbeSet, probeInfoFromDataset, type ProbeInfo } from '../data/probeInfo';
 import { analyzeImportedModel, exportModelJson, runEvents, stopRun } from './controller';
 import type { RunConfig } from '../core/formats/config';
 import type { EpochSnapshot } from '../core/snapshot';
@@ -63,40 +62,27 @@ export async function currentRunBundle(): Promise<RunBundle> {
   };
 }
 
-/** Starts a browser download of `blob` under `filename` (panels' SVG/PNG, run and model files). */
-export function downloadBlob(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  // Revoke later: some browsers read the URL asynchronously after click().
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-/** Offers JSON text as a download named `name`. */
-export function download(name: string, text: string): void {
-  downloadBlob(new Blob([text], { type: 'application/json' }), name);
-}
-
-export async function exportRun(): Promise<void> {
+/**
+ * Hands the current run bundle to `save(filename, json)` (the UI's download); a failure becomes
+ * an error banner.
+ */
+export async function exportRun(save: (filename: string, json: string) => void): Promise<void> {
   const s = useRunStore.getState();
   try {
     const bundle = await currentRunBundle();
-    download(`ftle-lab-run-${s.runId || 'import'}.json`, serializeRunBundle(bundle));
+    save(`ftle-lab-run-${s.runId || 'import'}.json`, serializeRunBundle(bundle));
   } catch (e) {
     s.addBanner('error', `Export failed: ${(e as Error).message}`);
   }
 }
 
-export async function exportModel(): Promise<void> {
+/** Hands the current model file to `save(filename, json)` (the UI's download); a failure becomes an error banner. */
+export async function exportModel(save: (filename: string, json: string) => void): Promise<void> {
   const s = useRunStore.getState();
   try {
     const json = s.mode === 'train' ? await exportModelJson() : JSON.stringify(s.importedModel);
     if (!json || json === 'null') throw new Error('no model is loaded');
-    download(`ftle-lab-model-${s.runId || 'import'}.json`, json);
+    save(`ftle-lab-model-${s.runId || 'import'}.json`, json);
   } catch (e) {
     s.addBanner('error', `Model export failed: ${(e as Error).message}`);
   }
@@ -107,14 +93,18 @@ function encodingForModel(w: ModelWeights): { encoding: Encoding; permutation: n
   if (w.input) return { encoding: w.input.encoding, permutation: w.input.permutation, guessed: false };
   if (w.inputSize === 28) return { encoding: 'row', permutation: null, guessed: true };
   if (w.inputSize === 1) return { encoding: 'pixel28', permutation: null, guessed: true };
-  throw new FormatError('input_size', `${w.inputSize} inputs per step fit no MNIST encoding (28 = row-wise, 1 = pixel-wise); add an "input" block or analyse it with the CLI`);
+  throw new FormatError(
+    'input_size',
+    `${w.inputSize} inputs per step fit no MNIST encoding (28 = row-wise, 1 = pixel-wise); add an "input" block or analyse it with the CLI`,
+  );
 }
 
 /** Reads a File the user picked and acts on its format. Never changes the app on failure. */
 export async function importFile(file: File): Promise<void> {
   const store = useRunStore.getState();
   try {
-    if (file.size > MAX_IMPORT_BYTES) throw new FormatError('(file)', `${file.name} is ${(file.size / 1e6).toFixed(0)} MB; the limit is ${MAX_IMPORT_BYTES / 1e6} MB`);
+    if (file.size > MAX_IMPORT_BYTES)
+      throw new FormatError('(file)', `${file.name} is ${(file.size / 1e6).toFixed(0)} MB; the limit is ${MAX_IMPORT_BYTES / 1e6} MB`);
     const text = await file.text();
     const head = parseJsonText(text, file.name);
     const format = head !== null && typeof head === 'object' && !Array.isArray(head) ? (head as Record<string, unknown>).format : undefined;
@@ -181,13 +171,11 @@ export async function replayBundle(
   if (!restore) {
     useRunStore
       .getState()
-      .addBanner('info', `Replaying ${plural(bundle.epochs.length, 'epoch')} from a run bundle (${bundle.created}); it is kept in browser storage. Press Reset to train again.`);
+      .addBanner(
+        'info',
+        `Replaying ${plural(bundle.epochs.length, 'epoch')} from a run bundle (${bundle.created}); it is kept in browser storage. Press Reset to train again.`,
+      );
   }
-}
-
-/** The sequence spec a run config implies (the permutation is seeded from the run seed). */
-export function specForConfig(encoding: Encoding, permute: number, seed: number): SequenceSpec {
-  return sequenceSpec(encoding, permute === 1 ? encodingPermutation(encoding, seed) : null);
 }
 
 /**
@@ -205,28 +193,37 @@ export async function analyzeModelFile(
   const store = useRunStore.getState();
   const { encoding, permutation, guessed } = encodingForModel(weights);
   const spec = sequenceSpec(encoding, permutation);
-  if (spec.D !== weights.inputSize) throw new FormatError('input.encoding', `${encoding} feeds ${spec.D} inputs per step but input_size is ${weights.inputSize}`);
+  if (spec.D !== weights.inputSize)
+    throw new FormatError('input.encoding', `${encoding} feeds ${spec.D} inputs per step but input_size is ${weights.inputSize}`);
   const dataset = await bundledDataset();
   const config = { ...base, encoding, hidden: weights.hiddenSize };
   const norm = weights.input?.normalize;
-  const encode = (idx: Int32Array): Float64Array => {
-    const x = Float64Array.from(encodeImages(dataset.test.images, idx, spec));
+  const normalized = (x32: Float32Array): Float64Array => {
+    const x = Float64Array.from(x32);
     if (norm) for (let i = 0; i < x.length; i++) x[i] = (x[i] - norm.mean) / norm.std;
     return x;
   };
-  const idx = probeIndices(dataset, config.probes, deriveSeed(config.seed, 'probes'));
-  const inputs = encode(idx);
-  const probe = probeInfoFromDataset(dataset, spec, idx);
+  const probeSet = fixedProbeSet(dataset, spec, config.probes, config.seed);
+  const inputs = normalized(probeSet.inputs);
   const all = Int32Array.from({ length: dataset.test.labels.length }, (_, i) => i);
-  const evaluation = guessed ? undefined : { inputs: encode(all), labels: Array.from(dataset.test.labels) };
-  analyzeImportedModel(weights, raw, probe, inputs, config, evaluation, restore);
-  if (guessed && !restore) store.addBanner('info', `The model file has no "input" block: feeding digits ${encoding === 'row' ? 'row by row (input_size 28)' : 'pixel by pixel, 28x28 (input_size 1)'}; its accuracy is measured on the probe digits only.`);
+  const evaluation = guessed
+    ? undefined
+    : { inputs: normalized(encodeImages(dataset.test.images, all, spec)), labels: Array.from(dataset.test.labels) };
+  analyzeImportedModel(weights, raw, probeSet.info, inputs, { ...config, probes: probeSet.indices.length }, evaluation, restore);
+  if (guessed && !restore)
+    store.addBanner(
+      'info',
+      `The model file has no "input" block: feeding digits ${encoding === 'row' ? 'row by row (input_size 28)' : 'pixel by pixel, 28x28 (input_size 1)'}; its accuracy is measured on the probe digits only.`,
+    );
 }
 
 async function analyzeProbeFile(raw: unknown): Promise<void> {
   const s = useRunStore.getState();
   if (s.mode !== 'model' || !s.importedWeights) {
-    throw new FormatError('(file)', 'a probe file is analysed against an imported model: import a model file first (or use `npx ftle-lab analyze`)');
+    throw new FormatError(
+      '(file)',
+      'a probe file is analysed against an imported model: import a model file first (or use `npx ftle-lab analyze`)',
+    );
   }
   const probeSet = parseProbeObject(raw);
   checkProbeForModel(probeSet, s.importedWeights);
@@ -238,11 +235,18 @@ async function analyzeProbeFile(raw: unknown): Promise<void> {
     labels: Array.from(probeSet.labels),
     side,
     digits: Array.from({ length: probeSet.B }, (_, b) =>
-      fits ? Array.from(decodeSequence(probeSet.inputs.subarray(b * spec.T * spec.D, (b + 1) * spec.T * spec.D), spec)) : new Array(side * side).fill(0),
+      fits
+        ? Array.from(decodeSequence(probeSet.inputs.subarray(b * spec.T * spec.D, (b + 1) * spec.T * spec.D), spec))
+        : new Array(side * side).fill(0),
     ),
-    stepToCells: fits ? spec.stepToCells.map((c) => c.map(([r, cc]) => [r, cc] as [number, number])) : Array.from({ length: probeSet.T }, () => []),
+    stepToCells: fits
+      ? spec.stepToCells.map((c) => c.map(([r, cc]) => [r, cc] as [number, number]))
+      : Array.from({ length: probeSet.T }, () => []),
     T: probeSet.T,
     D: probeSet.D,
   };
-  analyzeImportedModel(s.importedWeights, s.importedModel as Record<string, unknown>, probe, probeSet.inputs, { ...s.config, probes: probeSet.B });
+  analyzeImportedModel(s.importedWeights, s.importedModel as Record<string, unknown>, probe, probeSet.inputs, {
+    ...s.config,
+    probes: probeSet.B,
+  });
 }

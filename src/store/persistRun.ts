@@ -12,7 +12,8 @@ import { PersistenceError, openRunStore, type RunStore, type RunMeta } from './p
 import { useRunStore } from './runStore';
 import type { NamedTensors } from '../worker/protocol';
 import { modelJson } from '../model/export';
-import { analyzeModelFile, replayBundle, specForConfig } from './files';
+import { specForConfig } from '../data/encodings';
+import { analyzeModelFile, replayBundle } from './files';
 import { parseModelObject } from '../core/formats/model';
 import { plural } from '../worker/lifecycle';
 
@@ -58,7 +59,13 @@ function tracked(runId: string, write: (d: RunStore) => Promise<unknown>, epoch?
     const st = useRunStore.getState();
     if (st.saved.runId !== runId && delta < 0) return;
     const cur = st.saved.runId === runId ? st.saved : { runId, epoch: -1, writing: 0 };
-    st.set({ saved: { runId, epoch: committed === undefined ? cur.epoch : Math.max(cur.epoch, committed), writing: Math.max(0, cur.writing + delta) } });
+    st.set({
+      saved: {
+        runId,
+        epoch: committed === undefined ? cur.epoch : Math.max(cur.epoch, committed),
+        writing: Math.max(0, cur.writing + delta),
+      },
+    });
   };
   bump(1);
   return db()
@@ -138,7 +145,7 @@ export function installPersistence(): void {
   });
   runEvents.onWeights.push((runId, epoch, weights, metrics) => {
     const config = useRunStore.getState().config;
-    const model = modelJson(weights, specForConfig(config.encoding, config.permute, config.seed)) as never;
+    const model = modelJson(weights, specForConfig(config.encoding, config.permute, config.seed));
     void tracked(runId, (d) => d.saveWeights(runId, epoch, model, metrics));
   });
 }
@@ -186,28 +193,51 @@ export async function restoreRun(id: string): Promise<boolean> {
     if (meta.status === 'replay') {
       if (snapshots.length === 0 || !meta.probe) return false;
       await replayBundle(
-        { created: meta.created, config: meta.config, probe: meta.probe, dataSource: meta.dataSource ?? 'bundled-mnist-10k', epochs: snapshots, weights: loaded.weights?.model },
+        {
+          created: meta.created,
+          config: meta.config,
+          probe: meta.probe,
+          dataSource: meta.dataSource ?? 'bundled-mnist-10k',
+          epochs: snapshots,
+          weights: loaded.weights?.model,
+        },
         { runId: meta.id },
       );
-      store.addBanner('info', `Restored the replayed run bundle ${meta.name}: ${plural(snapshots.length, 'epoch snapshot')}. Press Reset to train again.`);
+      store.addBanner(
+        'info',
+        `Restored the replayed run bundle ${meta.name}: ${plural(snapshots.length, 'epoch snapshot')}. Press Reset to train again.`,
+      );
       return true;
     }
     if (meta.status === 'model') {
       if (!loaded.weights) return false;
       const raw = loaded.weights.model as unknown as Record<string, unknown>;
       await analyzeModelFile(parseModelObject(raw), raw, meta.config, { runId: meta.id, snapshot: snapshots[0] });
-      store.addBanner('info', `Restored the imported model ${meta.name}${snapshots.length ? '' : '; its analysis was interrupted and runs again'}.`);
+      store.addBanner(
+        'info',
+        `Restored the imported model ${meta.name}${snapshots.length ? '' : '; its analysis was interrupted and runs again'}.`,
+      );
       return true;
     }
     if (snapshots.length === 0 && loaded.unanalysed.length === 0) return false;
-    const resume = loaded.weights ? { epoch: loaded.weights.epoch, weights: namedFromModelObject(loaded.weights.model as Record<string, unknown>) } : undefined;
+    const resume = loaded.weights
+      ? { epoch: loaded.weights.epoch, weights: namedFromModelObject(loaded.weights.model as Record<string, unknown>) }
+      : undefined;
     const unanalysed: UnanalysedEpoch[] = loaded.unanalysed.map((u) => ({
       epoch: u.epoch,
       metrics: u.metrics,
       weights: namedFromModelObject(u.model as unknown as Record<string, unknown>),
     }));
     const savedEpoch = snapshots.length ? snapshots[snapshots.length - 1].epoch : -1;
-    store.set({ saved: { runId: meta.id, epoch: savedEpoch, writing: 0 }, runId: meta.id, epochs: snapshots, pending: {}, batchLosses: [], selectedEpoch: null, config: meta.config });
+    store.set({
+      saved: { runId: meta.id, epoch: savedEpoch, writing: 0 },
+      runId: meta.id,
+      epochs: snapshots,
+      pending: {},
+      batchLosses: [],
+      selectedEpoch: null,
+      config: meta.config,
+    });
     restoringMeta = meta;
     startRun(meta.config, resume, true, undefined, unanalysed);
     const again = unanalysed.length

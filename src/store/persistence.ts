@@ -111,10 +111,14 @@ export function toPersistenceError(e: unknown, doing: string): PersistenceError 
   const code = (e as { code?: unknown } | null)?.code;
   const detail = e instanceof Error ? e.message : String(e);
   if ((typeof name === 'string' && QUOTA_NAMES.has(name)) || code === 22) {
-    return new PersistenceError('quota', `Browser storage is full while ${doing}; the run continues in memory (export it to keep it).`, { cause: e });
+    return new PersistenceError('quota', `Browser storage is full while ${doing}; the run continues in memory (export it to keep it).`, {
+      cause: e,
+    });
   }
   if (typeof name === 'string' && UNAVAILABLE_NAMES.has(name)) {
-    return new PersistenceError('unavailable', `Browser storage is unavailable while ${doing} (${detail}); the run continues in memory.`, { cause: e });
+    return new PersistenceError('unavailable', `Browser storage is unavailable while ${doing} (${detail}); the run continues in memory.`, {
+      cause: e,
+    });
   }
   return new PersistenceError('other', `Could not save while ${doing}: ${detail}`, { cause: e });
 }

@@ -8,7 +8,7 @@ import type { ConfigIssue, RunConfig } from '../core/formats/config';
 import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
 import type { AnalysisPhase } from '../core/epochSnapshot';
 import type { ModelWeights } from '../core/formats/model';
-import type { HideKey } from './viewHash';
+import { defaultView, type HideableControl } from './viewHash';
 import type { BackendInfo, ProbeInfo } from '../worker/protocol';
 import type { LifecycleState, RunMode } from '../worker/lifecycle';
 
@@ -77,8 +77,8 @@ export interface RunState {
   saved: { runId: string; epoch: number; writing: number };
   /** The epoch being analysed now and how far (cleared when its snapshot or error arrives). */
   analysing: { epoch: number; phase: AnalysisPhase; fraction: number } | null;
-  /** Controls hidden by a classroom link (`hide=` / `classroom=1`). */
-  hidden: HideKey[];
+  /** Controls hidden by a classroom link (URL `hide=` / `classroom=1`); not hidden units (config.hidden). */
+  hiddenControls: HideableControl[];
   /** An imported model (mode 'model' or a replayed bundle's weights), as its ftle-lab.model/v1 object. */
   importedModel: Record<string, unknown> | null;
   /** The imported model parsed to float64 (mode 'model'). */
@@ -109,13 +109,7 @@ export const useRunStore = create<RunState & RunActions>()((set) => ({
   pending: {},
   batchLosses: [],
   trainedEpoch: 0,
-  selectedEpoch: null,
-  selectedProbe: 0,
-  scoreN: 1,
-  normMode: 'probe',
-  logBase: 'e',
-  flipK: 10,
-  overlapM: 3,
+  ...defaultView(),
   mode: 'train',
   worker: null,
   autostart: false,
@@ -124,7 +118,6 @@ export const useRunStore = create<RunState & RunActions>()((set) => ({
   storageNote: null,
   saved: { runId: '', epoch: -1, writing: 0 },
   analysing: null,
-  hidden: [],
   importedModel: null,
   importedWeights: null,
   set: (patch) => set(patch),

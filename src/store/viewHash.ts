@@ -1,67 +1,213 @@
 /**
  * The view half of the URL hash: what is selected (epoch, probe, score n, colour normalisation,
- * log base, flip preview k, overlap m), the controls a classroom link hides, and `autostart=1`. The run half is the RunConfig
- * (core/formats/config.ts); both share one hash so a link reproduces run and view.
- * Invalid view values are ignored (they cannot hurt a run), never thrown.
+ * log base, flip preview k, overlap m), the controls a classroom link hides and `autostart`. The run half is
+ * the RunConfig (core/formats/config.ts); both share one hash so a link reproduces run and view.
+ *
+ * VIEW_PARAMS is the one table of view parameters, as TensorFlow Playground's state.ts keeps one
+ * PROPS table: each row gives the store field, its URL key (the field name itself, except
+ * `hide`), the older spellings still read, the default, and how a value is parsed and written.
+ * The store's initial view, boot from the hash, and the hash written back all come from it.
+ * An invalid value is reported naming its key (like an invalid config key) and the default kept:
+ * it cannot hurt a run.
  */
-import { configToHash } from '../core/formats/config';
+import { ANALYSIS_DEFAULTS } from '../core/analysisDefaults';
+import { configToHash, type ConfigIssue, type RunConfig } from '../core/formats/config';
 import type { NormMode, RunState } from './runStore';
 
-/** The store fields that make up the view half of the hash (one list: parse, write and sync use it). */
-export const VIEW_KEYS = ['selectedEpoch', 'selectedProbe', 'scoreN', 'normMode', 'logBase', 'flipK', 'overlapM', 'hidden', 'autostart'] as const;
-export type ViewState = Pick<RunState, (typeof VIEW_KEYS)[number]>;
-
 /** What a classroom link can hide (as TensorFlow Playground does): `hide=config,files`. */
-export const HIDEABLE = ['preset', 'config', 'files', 'runs', 'tour'] as const;
-export type HideKey = (typeof HIDEABLE)[number];
+export const HIDEABLE_CONTROLS = ['preset', 'config', 'files', 'runs', 'tour'] as const;
+export type HideableControl = (typeof HIDEABLE_CONTROLS)[number];
 /** `classroom=1` without `hide`: everything but the run controls and the panels. */
-export const CLASSROOM_DEFAULT: HideKey[] = ['config', 'files', 'runs'];
+export const CLASSROOM_DEFAULT: HideableControl[] = ['config', 'files', 'runs'];
 
-const NORMS: NormMode[] = ['probe', 'epoch', 'all'];
+const NORMS: readonly NormMode[] = ['probe', 'epoch', 'all'];
 
-function intParam(p: URLSearchParams, key: string, min: number, max: number): number | undefined {
-  const raw = p.get(key);
-  if (raw === null || !/^\d+$/.test(raw)) return undefined;
-  const v = Number(raw);
-  return v >= min && v <= max ? v : undefined;
+/** A parsed value, or the reason the text is not one (shown after `invalid key="value": `). */
+type Parsed<V> = { value: V } | { error: string };
+
+/** One view parameter: store field `field`, written under `key`, also read under `aliases`. */
+interface ViewParam<F extends keyof RunState> {
+  field: F;
+  key: string;
+  /**
+   * Older URL spellings, each with its own value syntax. A `shorthand` is read only when the
+   * key itself is absent (`classroom=1` applies without `hide`).
+   */
+  aliases: { key: string; parse: (raw: string) => Parsed<RunState[F]>; shorthand?: true }[];
+  /** The value when the hash does not give one (some depend on the run config). */
+  defaultValue: (config: RunConfig | undefined) => RunState[F];
+  parse: (raw: string) => Parsed<RunState[F]>;
+  format: (value: RunState[F]) => string;
 }
 
-/** Reads the view keys of a hash; absent or invalid keys are left out. */
-export function viewFromHash(hash: string): Partial<ViewState> {
-  const p = new URLSearchParams(hash.replace(/^#/, ''));
-  const out: Partial<ViewState> = {};
-  const sel = intParam(p, 'sel', 0, 100000);
-  if (sel !== undefined) out.selectedEpoch = sel;
-  const probe = intParam(p, 'probe_sel', 0, 4095);
-  if (probe !== undefined) out.selectedProbe = probe;
-  const n = intParam(p, 'view_n', 1, 1024);
-  if (n !== undefined) out.scoreN = n;
-  const norm = p.get('norm');
-  if (norm && (NORMS as string[]).includes(norm)) out.normMode = norm as NormMode;
-  if (p.get('log2') === '1') out.logBase = '2';
-  const fk = intParam(p, 'flipk', 1, 784);
-  if (fk !== undefined) out.flipK = fk;
-  const m = intParam(p, 'm', 1, 1024);
-  if (m !== undefined) out.overlapM = m;
-  const hide = p.get('hide');
-  if (hide !== null) out.hidden = hide.split(',').filter((h): h is HideKey => (HIDEABLE as readonly string[]).includes(h));
-  else if (p.get('classroom') === '1') out.hidden = [...CLASSROOM_DEFAULT];
+const intIn =
+  (min: number, max: number, what: string) =>
+  (raw: string): Parsed<number> => {
+    const v = Number(raw);
+    return /^\d+$/.test(raw) && v >= min && v <= max ? { value: v } : { error: `expected ${what}, an integer in ${min}..${max}` };
+  };
+const oneOf =
+  <V extends string>(values: readonly V[]) =>
+  (raw: string): Parsed<V> =>
+    (values as readonly string[]).includes(raw) ? { value: raw as V } : { error: `expected ${values.join(' | ')}` };
+
+function parseHidden(raw: string): Parsed<HideableControl[]> {
+  const parts = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const bad = parts.filter((p) => !(HIDEABLE_CONTROLS as readonly string[]).includes(p));
+  if (bad.length)
+    return {
+      error: `unknown control${bad.length > 1 ? 's' : ''} ${bad.map((b) => `"${b}"`).join(', ')} (expected a comma list of ${HIDEABLE_CONTROLS.join(' | ')})`,
+    };
+  return { value: [...new Set(parts)] as HideableControl[] };
+}
+
+const param = <F extends keyof RunState>(p: ViewParam<F>): ViewParam<F> => p;
+
+/** THE table of view parameters (see the file comment). */
+export const VIEW_PARAMS = [
+  param({
+    field: 'selectedEpoch',
+    key: 'selectedEpoch',
+    defaultValue: () => null,
+    parse: intIn(0, 100_000, 'an epoch'),
+    format: String,
+    aliases: [{ key: 'sel', parse: intIn(0, 100_000, 'an epoch') }],
+  }),
+  param({
+    field: 'selectedProbe',
+    key: 'selectedProbe',
+    defaultValue: () => 0,
+    parse: intIn(0, 4095, 'a probe index'),
+    format: String,
+    aliases: [{ key: 'probe_sel', parse: intIn(0, 4095, 'a probe index') }],
+  }),
+  param({
+    field: 'scoreN',
+    key: 'scoreN',
+    defaultValue: (c) => c?.n ?? ANALYSIS_DEFAULTS.n,
+    parse: intIn(1, 1024, 'the score n'),
+    format: String,
+    aliases: [{ key: 'view_n', parse: intIn(1, 1024, 'the score n') }],
+  }),
+  param({
+    field: 'normMode',
+    key: 'normMode',
+    defaultValue: () => 'probe',
+    parse: oneOf(NORMS),
+    format: String,
+    aliases: [{ key: 'norm', parse: oneOf(NORMS) }],
+  }),
+  param({
+    field: 'logBase',
+    key: 'logBase',
+    defaultValue: () => 'e',
+    parse: oneOf(['e', '2'] as const),
+    format: String,
+    aliases: [
+      {
+        key: 'log2',
+        parse: (raw) => (raw === '1' ? { value: '2' } : raw === '0' ? { value: 'e' } : { error: 'expected 1 (bits) or 0 (nats)' }),
+      },
+    ],
+  }),
+  param({
+    field: 'flipK',
+    key: 'flipK',
+    defaultValue: () => 10,
+    parse: intIn(1, 784, 'a flip k'),
+    format: String,
+    aliases: [{ key: 'flipk', parse: intIn(1, 784, 'a flip k') }],
+  }),
+  param({
+    field: 'overlapM',
+    key: 'overlapM',
+    defaultValue: () => 3,
+    parse: intIn(1, 1024, 'a subspace size m'),
+    format: String,
+    aliases: [{ key: 'm', parse: intIn(1, 1024, 'a subspace size m') }],
+  }),
+  param({
+    field: 'hiddenControls',
+    key: 'hide',
+    defaultValue: () => [],
+    parse: parseHidden,
+    format: (v) => v.join(','),
+    // `classroom=1` is shorthand for the classroom default set.
+    aliases: [
+      {
+        key: 'classroom',
+        shorthand: true,
+        parse: (raw) => (raw === '1' ? { value: [...CLASSROOM_DEFAULT] } : raw === '0' ? { value: [] } : { error: 'expected 1' }),
+      },
+    ],
+  }),
   // `autostart=1`: a classroom link that starts training on load, without a click.
-  if (p.get('autostart') === '1') out.autostart = true;
-  return out;
+  param({
+    field: 'autostart',
+    key: 'autostart',
+    defaultValue: () => false,
+    parse: (raw) =>
+      raw === '1' ? { value: true } : raw === '0' ? { value: false } : { error: 'expected 1 (start training on load) or 0' },
+    format: (v) => (v ? '1' : '0'),
+    aliases: [],
+  }),
+] as const;
+
+/** The store fields that make up the view half of the hash. */
+export const VIEW_KEYS = VIEW_PARAMS.map((p) => p.field);
+export type ViewField = (typeof VIEW_PARAMS)[number]['field'];
+export type ViewState = Pick<RunState, ViewField>;
+
+/** Every view field at its default (scoreN follows the run's n). */
+export function defaultView(config?: RunConfig): ViewState {
+  const out = {} as Record<string, unknown>;
+  for (const p of VIEW_PARAMS) out[p.field] = p.defaultValue(config);
+  return out as ViewState;
 }
 
-/** The full hash for the current run config and view (only non-default view keys are written). */
+const shown = (raw: string) => (raw.length > 40 ? `${raw.slice(0, 40)}…` : raw);
+
+/**
+ * Reads the view of a hash: every field at its default unless the hash gives a valid value under
+ * its key or an older spelling (`sel`, `probe_sel`, `view_n`, `norm`, `log2`, `flipk`, `m`,
+ * `classroom=1`). Each invalid or repeated value is an issue naming the key as written.
+ */
+export function viewFromHash(hash: string, config?: RunConfig): { view: ViewState; issues: ConfigIssue[] } {
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  const view = defaultView(config) as Record<string, unknown>;
+  const issues: ConfigIssue[] = [];
+  for (const p of VIEW_PARAMS as readonly ViewParam<ViewField>[]) {
+    const spellings = [{ key: p.key, parse: p.parse }, ...p.aliases.filter((a) => !(a.shorthand && params.has(p.key)))];
+    const given = spellings.flatMap((s) => params.getAll(s.key).map((raw) => ({ ...s, raw })));
+    if (given.length === 0) continue;
+    if (given.length > 1) {
+      issues.push({
+        key: p.key,
+        message: `${given
+          .map((g) => g.key)
+          .filter((k, i, a) => a.indexOf(k) === i)
+          .join(' / ')} given ${given.length} times; give ${p.key} once`,
+      });
+      continue;
+    }
+    const { key, raw, parse } = given[0];
+    const r = parse(raw);
+    if ('value' in r) view[p.field] = r.value;
+    else issues.push({ key, message: `invalid ${key}="${shown(raw)}": ${r.error}` });
+  }
+  return { view: view as ViewState, issues };
+}
+
+/** The full hash for the current run config and view: only non-default view values, under their keys. */
 export function hashFor(s: Pick<RunState, 'config'> & ViewState): string {
-  const extra: Record<string, string | number> = {};
-  if (s.selectedEpoch !== null) extra.sel = s.selectedEpoch;
-  if (s.selectedProbe !== 0) extra.probe_sel = s.selectedProbe;
-  if (s.scoreN !== s.config.n) extra.view_n = s.scoreN;
-  if (s.normMode !== 'probe') extra.norm = s.normMode;
-  if (s.logBase === '2') extra.log2 = 1;
-  if (s.flipK !== 10) extra.flipk = s.flipK;
-  if (s.overlapM !== 3) extra.m = s.overlapM;
-  if (s.hidden.length) extra.hide = s.hidden.join(',');
-  if (s.autostart) extra.autostart = 1;
+  const defaults = defaultView(s.config);
+  const extra: Record<string, string> = {};
+  for (const p of VIEW_PARAMS as readonly ViewParam<ViewField>[]) {
+    const value = s[p.field];
+    if (JSON.stringify(value) !== JSON.stringify(defaults[p.field])) extra[p.key] = p.format(value);
+  }
   return configToHash(s.config, extra);
 }

@@ -6,7 +6,7 @@ import { RunsPanel } from './RunsPanel';
 import { Tour } from './Tour';
 import { Workbench } from './Workbench';
 import { useRunStore } from '../store/runStore';
-import type { HideKey } from '../store/viewHash';
+import type { HideableControl } from '../store/viewHash';
 import './app.css';
 
 /**
@@ -15,10 +15,10 @@ import './app.css';
  * lecture shows only the science.
  */
 export function App() {
-  const hidden = useRunStore((s) => s.hidden);
-  const shown = (k: HideKey) => !hidden.includes(k);
+  const hiddenControls = useRunStore((s) => s.hiddenControls);
+  const shown = (k: HideableControl) => !hiddenControls.includes(k);
   return (
-    <div className={`app${hidden.length ? ' classroom' : ''}`}>
+    <div className={`app${hiddenControls.length ? ' classroom' : ''}`}>
       <header className="app-header">
         <h1>
           FTLE Lab <small>Lyapunov dynamics of a recurrent network, live — with nulls and controls</small>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
+import { ENGINE_CHOICES } from '../core/engines';
 import {
-  BACKENDS, ENCODINGS, INITS, OPTIMIZERS, RunConfigSchema, validateConfig, type RunConfig,
+  ENCODINGS, INITS, OPTIMIZERS, RunConfigSchema, validateConfig, type RunConfig,
 } from '../core/formats/config';
 import { applyConfig } from '../store/controller';
 import { useRunStore } from '../store/runStore';
@@ -28,7 +29,7 @@ const FIELDS: FieldSpec[] = [
   { key: 'k', label: 'Q vectors k', kind: 'number', step: '1' },
   { key: 'n', label: 'Score n (mean of ln r_1..n)', kind: 'number', step: '1' },
   { key: 'draws', label: 'Random flip draws', kind: 'number', step: '1' },
-  { key: 'backend', label: 'Backend', kind: 'select', options: BACKENDS },
+  { key: 'backend', label: 'Backend', kind: 'select', options: ENGINE_CHOICES },
 ];
 
 const NUMERIC = new Set(FIELDS.filter((f) => f.kind === 'number').map((f) => f.key));
@@ -37,14 +38,14 @@ const NUMERIC = new Set(FIELDS.filter((f) => f.kind === 'number').map((f) => f.k
  * The run configuration form. Values are validated field by field with the same zod schema that
  * guards the URL hash; "Apply" writes the hash and restarts the run (seeded: same link, same run).
  */
-export function ConfigPanel({ hidden }: { hidden?: boolean }) {
+export function ConfigPanel() {
   const config = useRunStore((s) => s.config);
   const [draft, setDraft] = useState<Record<string, string>>({});
   const [problems, setProblems] = useState<Record<string, string>>({});
   useEffect(() => {
     if (config) setDraft(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)])));
   }, [config]);
-  if (!config || hidden) return null;
+  if (!config) return null;
 
   const apply = () => {
     const candidate: Record<string, unknown> = { ...config };

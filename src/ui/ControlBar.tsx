@@ -1,5 +1,6 @@
 import { PRESETS, PRESET_CONFIGS, PRESET_LABELS, type Preset } from '../core/formats/config';
 import { useState } from 'react';
+import { engineBadgeText, engineTooltip } from '../core/engines';
 import { applyConfig, resetRun, stepEpoch, toggleTraining, trainMoreEpochs } from '../store/controller';
 import { useRunStore } from '../store/runStore';
 import { controlsFor } from '../worker/lifecycle';
@@ -52,26 +53,32 @@ export function ControlBar({ hidePreset = false }: { hidePreset?: boolean }) {
   return (
     <div className="control-bar" role="toolbar" aria-label="Run controls">
       {!hidePreset && (
-      <label className="preset">
-        <span>Preset</span>
-        <select
-          data-testid="preset-select"
-          aria-label="Preset"
-          value={config.preset}
-          onChange={(e) => applyConfig({ ...PRESET_CONFIGS[e.target.value as Preset], seed: config.seed })}
-        >
-          {PRESETS.map((p) => (
-            <option key={p} value={p}>
-              {PRESET_LABELS[p]}
-            </option>
-          ))}
-        </select>
-      </label>
+        <label className="preset">
+          <span>Preset</span>
+          <select
+            data-testid="preset-select"
+            aria-label="Preset"
+            value={config.preset}
+            onChange={(e) => applyConfig({ ...PRESET_CONFIGS[e.target.value as Preset], seed: config.seed })}
+          >
+            {PRESETS.map((p) => (
+              <option key={p} value={p}>
+                {PRESET_LABELS[p]}
+              </option>
+            ))}
+          </select>
+        </label>
       )}
       <button type="button" data-testid="train-toggle" className="primary" disabled={!controls.toggle} onClick={toggleTraining}>
         {controls.toggleLabel}
       </button>
-      <button type="button" data-testid="step-epoch" disabled={!controls.step} onClick={stepEpoch} title={midEpoch ? 'Finish the epoch in progress, then pause' : 'Train one epoch, then pause'}>
+      <button
+        type="button"
+        data-testid="step-epoch"
+        disabled={!controls.step}
+        onClick={stepEpoch}
+        title={midEpoch ? 'Finish the epoch in progress, then pause' : 'Train one epoch, then pause'}
+      >
         {midEpoch ? 'Finish this epoch' : 'Step one epoch'}
       </button>
       <button type="button" data-testid="reset-run" disabled={!controls.reset} onClick={resetRun}>
@@ -79,7 +86,12 @@ export function ControlBar({ hidePreset = false }: { hidePreset?: boolean }) {
       </button>
       {controls.extend && (
         <span className="train-more">
-          <button type="button" data-testid="train-more" disabled={!Number.isInteger(moreN) || moreN < 1} onClick={() => trainMoreEpochs(moreN)}>
+          <button
+            type="button"
+            data-testid="train-more"
+            disabled={!Number.isInteger(moreN) || moreN < 1}
+            onClick={() => trainMoreEpochs(moreN)}
+          >
             Train {Number.isInteger(moreN) && moreN > 0 ? moreN : 'N'} more epochs
           </button>
           <input
@@ -99,7 +111,11 @@ export function ControlBar({ hidePreset = false }: { hidePreset?: boolean }) {
         {progress && ` · ${progress.what} ${Math.round(progress.fraction * 100)}%`}
       </span>
       <span className="badge" data-testid="epoch-label">
-        {mode === 'model' ? 'imported model' : mode === 'replay' ? `epoch ${trainedEpoch} (replay)` : `epoch ${trainedEpoch} / ${config.epochs}`}
+        {mode === 'model'
+          ? 'imported model'
+          : mode === 'replay'
+            ? `epoch ${trainedEpoch} (replay)`
+            : `epoch ${trainedEpoch} / ${config.epochs}`}
       </span>
       <span className="badge" data-testid="test-accuracy" data-split={accuracyOn?.split ?? 'test'} title={accTitle}>
         {accuracyOn?.split === 'probes' ? `probe acc (${accuracyOn.count} digits)` : 'test acc'} {formatAcc(latest?.testAcc)}
@@ -117,9 +133,11 @@ export function ControlBar({ hidePreset = false }: { hidePreset?: boolean }) {
       <span
         className="badge backend"
         data-testid="backend-badge"
-        title={backend ? [backend.renderer, backend.fallbackReason, backend.note].filter(Boolean).join(' — ') : mode === 'train' ? 'starting' : 'Nothing is trained: the analysis runs in float64 in a worker'}
+        title={
+          backend ? engineTooltip(backend) : mode === 'train' ? 'starting' : 'Nothing is trained: the analysis runs in float64 in a worker'
+        }
       >
-        {backend ? `${backend.backend} · float${backend.floatPrecision} · ${backend.renderer}` : mode === 'train' ? 'backend…' : 'no training · analysis float64'}
+        {backend ? engineBadgeText(backend) : mode === 'train' ? 'engine…' : 'no training · analysis float64'}
       </span>
     </div>
   );

@@ -1,6 +1,7 @@
 import { useRef } from 'react';
 import { loadIdxFiles } from '../store/controller';
 import { exportModel, exportRun, importFile } from '../store/files';
+import { downloadJson } from './download';
 import { useRunStore } from '../store/runStore';
 
 /** Largest IDX file accepted (bytes): full MNIST train images are 47 MB raw. */
@@ -61,10 +62,10 @@ export function RunFiles() {
           }}
         />
       </label>
-      <button type="button" data-testid="export-run" disabled={!hasEpochs} onClick={() => void exportRun()}>
+      <button type="button" data-testid="export-run" disabled={!hasEpochs} onClick={() => void exportRun(downloadJson)}>
         Export run
       </button>
-      <button type="button" data-testid="export-model" onClick={() => void exportModel()}>
+      <button type="button" data-testid="export-model" onClick={() => void exportModel(downloadJson)}>
         Export model
       </button>
       <span className="data-source" title="Where the digits come from">

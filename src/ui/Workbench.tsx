@@ -1,10 +1,27 @@
 import { useMemo } from 'react';
+import { engineBadgeText } from '../core/engines';
 import { selectShownSnapshot, useRunStore } from '../store/runStore';
 import { useHoverStore } from '../store/hoverStore';
+import { stepUnitOf } from '../core/sensitivity/rankingNames';
+import { composeFigureGrid, exportSvg } from './renderers/export';
+import { toggleTraining } from '../store/controller';
+import { currentFigures } from './panels/figures';
 import {
   AlignmentPlot, EmptyState, EpochTimeline, FlipPlot, LogitsPlot, PixelHeatmap, SpectrumPlot, TrainingPanel,
-  epochScoreHalfWidth, probeLnR, type EpochPoint,
+  epochScoreHalfWidth, probeLnR, type EpochPoint, type SpectrumPlotProps,
 } from './panels';
+
+/** Hovering the heatmap sets the hover store; writing needs no subscription, so it causes no re-render. */
+const setHoverStep = (t: number | null) => useHoverStore.getState().setStep(t);
+
+/**
+ * The spectrum panel with the hovered step: the only panel that draws hover, so the only one that
+ * subscribes to the hover store (Workbench and the other panels do not re-render on hover).
+ */
+function SpectrumPlotWithHover(props: Omit<SpectrumPlotProps, 'hoveredStep'>) {
+  const hoveredStep = useHoverStore((s) => s.step);
+  return <SpectrumPlot {...props} hoveredStep={hoveredStep} />;
+}
 
 /**
  * The panels, wired to the store. Panels are presentational (props in, callbacks out); this is
@@ -24,8 +41,9 @@ export function Workbench() {
   const batchLosses = useRunStore((s) => s.batchLosses);
   const backend = useRunStore((s) => s.backend);
   const set = useRunStore((s) => s.set);
-  const hoveredStep = useHoverStore((s) => s.step);
-  const setHoverStep = useHoverStore((s) => s.setStep);
+  const status = useRunStore((s) => s.status);
+  const mode = useRunStore((s) => s.mode);
+  const plannedEpochs = useRunStore((s) => s.config?.epochs);
 
   const points: EpochPoint[] = useMemo(
     () => epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.metrics.trainLoss, testLoss: e.metrics.testLoss, trainAcc: e.metrics.trainAcc, testAcc: e.metrics.testAcc })),
@@ -54,6 +72,8 @@ export function Workbench() {
     );
   }
   const last = epochs[epochs.length - 1];
+  // Which data every exported figure shows.
+  const caption = `epoch ${snap.epoch} · probe #${p + 1}, a “${probe.labels[p]}” (test digit ${probe.indices[p]})`;
   return (
     <>
       <section className="timeline-row">
@@ -74,7 +94,28 @@ export function Workbench() {
             ))}
           </select>
         </label>
+        <button
+          type="button"
+          className="figure-export"
+          data-testid="export-figure"
+          title="Every panel as one SVG figure, with titles, epoch, probe, legends and verdicts"
+          onClick={() => exportSvg(composeFigureGrid(`FTLE Lab — ${caption}`, currentFigures(), 3), `ftle-lab-figure-epoch-${snap.epoch}`)}
+        >
+          Figure (SVG)
+        </button>
       </section>
+      {mode === 'train' && epochs.length === 1 && epochs[0].epoch === 0 && (status === 'ready' || status === 'paused' || status === 'idle') ? (
+        <div className="call-to-action" data-testid="call-to-action" role="note">
+          <p>
+            <strong>This is the untrained network (epoch 0).</strong> Every panel below already shows its statistics and
+            a one-line verdict for random weights. Train it and watch them change: the heatmap, the spectrum, the flip
+            test and the alignment update after every epoch.
+          </p>
+          <button type="button" className="primary" data-testid="cta-start" onClick={() => toggleTraining()}>
+            Start training{plannedEpochs ? ` (${plannedEpochs} epoch${plannedEpochs === 1 ? '' : 's'})` : ''}
+          </button>
+        </div>
+      ) : null}
       <main className="panels">
         <PixelHeatmap
           S={probe.side}
@@ -91,15 +132,16 @@ export function Workbench() {
           halfWidth={halfWidth}
           onHoverStep={setHoverStep}
           label={probe.labels[p]}
+          caption={caption}
         />
-        <SpectrumPlot
+        <SpectrumPlotWithHover
           epochs={spectra}
           selectedEpoch={snap.epoch}
           probeLnR={lnR}
+          caption={caption}
           T={snap.T}
           k={snap.k}
           probe={p}
-          hoveredStep={hoveredStep}
           log2={logBase === '2'}
           onLog2Change={(v) => set({ logBase: v ? '2' : 'e' })}
         />
@@ -109,16 +151,19 @@ export function Workbench() {
           pixels={probe.digits[p]}
           stepToCells={probe.stepToCells}
           S={probe.side}
+          unit={stepUnitOf(probe.D)}
+          caption={caption}
           previewK={flipK}
           onPreviewKChange={(k) => set({ flipK: k })}
         />
-        <AlignmentPlot epochs={alignments} selectedEpoch={snap.epoch} m={overlapM} onMChange={(m) => set({ overlapM: m })} />
-        <LogitsPlot flip={snap.flip} probe={p} label={probe.labels[p]} />
+        <AlignmentPlot epochs={alignments} selectedEpoch={snap.epoch} probe={p} caption={caption} m={overlapM} onMChange={(m) => set({ overlapM: m })} />
+        <LogitsPlot flip={snap.flip} probe={p} label={probe.labels[p]} caption={caption} unit={stepUnitOf(probe.D)} />
         <TrainingPanel
           points={points}
           batchLoss={batchLossValues}
+          caption={`epoch ${snap.epoch}`}
           diagnostics={{
-            backend: backend?.backend,
+            backend: backend ? engineBadgeText(backend) : undefined,
             engine: snap.metrics.engine,
             renderer: backend?.renderer,
             precision: backend ? `float${backend.floatPrecision}` : undefined,

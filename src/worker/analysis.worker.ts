@@ -6,11 +6,11 @@
  * public/) and injects them into src/core; when that fails the pure-JS kernels give the same numbers,
  * only slower.
  */
-import { computeEpochAnalysis } from '../core/epochSnapshot';
+import { analyzeEpoch } from '../core/epochSnapshot';
+import { setAnalysisKernels } from '../core/kernels';
+import { createWasmAnalysisKernels, wasmSimdAvailable } from '../core/kernels/wasm';
+import { modelWeightsFromNamed } from '../core/formats/namedWeights';
 import { scoreModel } from '../core/evaluate';
-import { setMatKernels } from '../core/kernels';
-import { createWasmMatKernels, wasmSimdAvailable } from '../core/kernels/wasm';
-import type { ModelWeights, TensorName } from '../core/formats/model';
 import type { AnalyzerCommand, AnalyzerEvent } from './protocol';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
@@ -22,7 +22,9 @@ const post = (ev: AnalyzerEvent) => ctx.postMessage(ev);
  */
 function kernelUrl(): string {
   const base = import.meta.env.BASE_URL;
-  return base.startsWith('/') ? new URL(`${base}kernels/analysis.wasm`, self.location.origin).href : new URL('../kernels/analysis.wasm', self.location.href).href;
+  return base.startsWith('/')
+    ? new URL(`${base}kernels/analysis.wasm`, self.location.origin).href
+    : new URL('../kernels/analysis.wasm', self.location.href).href;
 }
 
 /** Resolves once the kernels are chosen (WASM SIMD when it loads, else the pure-JS default). */
@@ -31,7 +33,7 @@ const kernelsReady: Promise<void> = (async () => {
   try {
     const res = await fetch(kernelUrl());
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    setMatKernels(await createWasmMatKernels(await res.arrayBuffer()));
+    setAnalysisKernels(await createWasmAnalysisKernels(await res.arrayBuffer()));
   } catch (err) {
     console.warn(`analysis worker: WASM kernels unavailable, using JS (${(err as Error).message})`);
   }
@@ -50,21 +52,12 @@ ctx.onmessage = async (e: MessageEvent<AnalyzerCommand>) => {
   await kernelsReady;
   const t0 = performance.now();
   try {
-    const tensors = {} as Record<TensorName, Float64Array>;
-    for (const [name, t] of Object.entries(cmd.weights)) tensors[name as TensorName] = Float64Array.from(t.data);
-    const N = cmd.weights.weight_hh_l0.shape[1];
-    const weights: ModelWeights = {
-      arch: cmd.arch,
-      inputSize: cmd.weights.weight_ih_l0.shape[1],
-      hiddenSize: N,
-      numClasses: cmd.weights['fc.weight'].shape[0],
-      tensors,
-    };
+    const weights = modelWeightsFromNamed(cmd.arch, cmd.weights);
     const inputs = Float64Array.from(cmd.probe.inputs);
     // Progress goes out at most every 100 ms, and at each new phase (a big model's epoch takes minutes).
     let lastPost = -Infinity;
     let lastPhase = '';
-    const analysis = computeEpochAnalysis(weights, inputs, cmd.probe.labels, cmd.probe.T, cmd.probe.D, {
+    const analysis = analyzeEpoch(weights, inputs, cmd.probe.labels, cmd.probe.T, cmd.probe.D, {
       k: cmd.config.k,
       n: cmd.config.n,
       draws: cmd.config.draws,
@@ -78,9 +71,15 @@ ctx.onmessage = async (e: MessageEvent<AnalyzerCommand>) => {
       },
     });
     const evaluation = cmd.evaluate ? scoreModel(weights, cmd.evaluate.inputs, cmd.evaluate.labels, cmd.probe.T, cmd.probe.D) : undefined;
-    post({ type: 'analysis', runId: cmd.runId, epoch: cmd.epoch, analysisMs: performance.now() - t0, analysis, ...(evaluation ? { evaluation } : {}) });
+    post({
+      type: 'analysis',
+      runId: cmd.runId,
+      epoch: cmd.epoch,
+      analysisMs: performance.now() - t0,
+      analysis,
+      ...(evaluation ? { evaluation } : {}),
+    });
   } catch (err) {
     post({ type: 'error', runId: cmd.runId, epoch: cmd.epoch, message: (err as Error).message ?? String(err) });
   }
 };
-

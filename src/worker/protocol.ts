@@ -13,6 +13,7 @@ import type { MnistDataset } from '../data/mnistAsset';
 import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
 import type { AnalysisPhase } from '../core/epochSnapshot';
 import type { LifecycleState } from './lifecycle';
+import type { EngineInfo } from '../core/engines';
 
 /** Weights as PyTorch-named tensors (row-major Float32Array data). */
 export type NamedTensors = Record<string, { shape: number[]; data: Float32Array }>;
@@ -20,15 +21,8 @@ export type NamedTensors = Record<string, { shape: number[]; data: Float32Array 
 export type { ProbeInfo } from '../data/probeInfo';
 import type { ProbeInfo } from '../data/probeInfo';
 
-export interface BackendInfo {
-  backend: 'webgl' | 'wasm' | 'cpu';
-  renderer: string;
-  floatPrecision: 32 | 16;
-  /** Why a requested backend was not used (shown as a banner). */
-  fallbackReason?: string;
-  /** How 'auto' chose (the calibration timings; shown in the badge's tooltip). */
-  note?: string;
-}
+/** The engine training now (id, renderer, precision, fallback reason, auto's timings): core/engines.ts. */
+export type BackendInfo = EngineInfo;
 
 export type TrainerCommand =
   | {
@@ -47,7 +41,7 @@ export type TrainerCommand =
   /** A new epoch target (Train N more epochs): a finished run becomes paused, ready to continue. */
   | { type: 'extend'; epochs: number }
   | { type: 'exportModel' }
-  /** Rehearsals of failures (tests, demos): lose the WebGL context; put a NaN into W_hh. */
+  /** Rehearsals of failures (tests, demos): lose the engine's GPU context; put a NaN into W_hh. */
   | { type: 'loseContext' }
   | { type: 'poison' }
   /** Rehearsal of a worker fault: an uncaught exception inside the worker. */
@@ -80,6 +74,8 @@ export type TrainerEvent =
     }
   | { type: 'diverged'; epoch: number; message: string }
   | { type: 'contextLost'; message: string; backend: BackendInfo }
+  /** auto's re-check after the first epoch moved training to a faster engine (weights carried over exactly). */
+  | { type: 'engineChanged'; message: string; backend: BackendInfo }
   | { type: 'model'; json: string }
   | { type: 'error'; message: string; fatal: boolean };
 

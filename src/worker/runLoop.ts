@@ -9,11 +9,13 @@
  * uninterrupted one: bit for bit the same weights (test/unit/runLoop.test.ts).
  */
 import type { RunConfig } from '../core/formats/config';
-import type { EngineId, EpochMetrics } from '../core/snapshot';
+import type { EpochMetrics } from '../core/snapshot';
+import type { EngineId } from '../core/engines';
 import type { MnistDataset } from '../data/mnistAsset';
 import type { SequenceSpec } from '../data/encodings';
 import type { RnnWeights } from '../model/rnn';
 import { evaluateSplitWith, trainEpochWith, type Trainer } from '../model/trainer';
+import { TEST_EVAL_BATCH } from '../model/runSetup';
 import { transition, type LifecycleEvent, type LifecycleState } from './lifecycle';
 import type { NamedTensors, TrainerEvent } from './protocol';
 
@@ -47,7 +49,7 @@ export interface LoopHost {
   /** The engine training now, recorded in each epoch's metrics. */
   engineId(): EngineId;
   /** A fresh model with the run's options (divergence resets the optimiser). */
-  rebuildModel(): Trainer;
+  rebuildModel(): Trainer | Promise<Trainer>;
   /** Live tensors (tfjs leak check in the metrics); 0 where there is no tfjs. */
   numTensors(): number;
   /** Called before every batch; may throw to abandon the epoch (a lost WebGL context). */
@@ -57,6 +59,8 @@ export interface LoopHost {
    * `alive()` turns false when the host abandoned the epoch: its callbacks must then go quiet.
    */
   guardEpoch?(train: (alive: () => boolean) => Promise<void>): Promise<void>;
+  /** After epoch `epoch` is posted (auto's engine re-check after epoch 1), with its median ms/step. */
+  afterEpoch?(epoch: number, msPerStep: number): Promise<void>;
 }
 
 /** Batches per epoch for a config on a training split of `n` digits. */
@@ -116,7 +120,11 @@ function wake(s: LoopState): void {
  * (a finished run becomes paused, ready to continue). Refused commands re-post the current state,
  * so the page always learns what the worker is doing.
  */
-export function command(s: LoopState, host: LoopHost, cmd: { type: 'start' | 'step' | 'pause' } | { type: 'extend'; epochs: number }): void {
+export function command(
+  s: LoopState,
+  host: LoopHost,
+  cmd: { type: 'start' | 'step' | 'pause' } | { type: 'extend'; epochs: number },
+): void {
   if (cmd.type === 'extend') {
     // A target below an epoch already trained (or in progress) is refused: nothing trained is undone.
     if (cmd.epochs >= s.epoch + (s.batch > 0 ? 1 : 0)) {
@@ -157,7 +165,11 @@ export async function loop(s: LoopState, host: LoopHost): Promise<void> {
     }
   } catch (e) {
     apply(s, host, { type: 'fail' });
-    host.post({ type: 'error', message: `Training stopped: ${(e as Error).message}. Use "Restart worker" to continue from the last epoch.`, fatal: false });
+    host.post({
+      type: 'error',
+      message: `Training stopped: ${(e as Error).message}. Use "Restart worker" to continue from the last epoch.`,
+      fatal: false,
+    });
   } finally {
     s.looping = false;
   }
@@ -202,7 +214,7 @@ async function trainAndPostEpoch(s: LoopState, host: LoopHost, alive: () => bool
   if (!alive()) return;
   if (divergedAt !== null) {
     const d = divergedAt as { batch: number; loss: number };
-    rollback(s, host, epoch, `the training loss became ${d.loss} at batch ${d.batch + 1}`);
+    await rollback(s, host, epoch, `the training loss became ${d.loss} at batch ${d.batch + 1}`);
     return;
   }
   stepMs.sort((a, b) => a - b);
@@ -211,6 +223,8 @@ async function trainAndPostEpoch(s: LoopState, host: LoopHost, alive: () => bool
   if (!ok || !alive()) return;
   s.epoch = epoch;
   s.batch = 0;
+  await host.afterEpoch?.(epoch, median);
+  if (!alive()) return;
   const stepping = s.stepping;
   if (stepping) s.stepping = false;
   s.lifecycle = transition(s.lifecycle, { type: 'epochEnd', last: epoch >= s.config.epochs, stepping }) ?? s.lifecycle;
@@ -240,11 +254,11 @@ export async function postEpoch(
   epoch: number,
   m: { trainLoss: number; trainAcc: number; msPerStep: number; epochMs: number },
 ): Promise<boolean> {
-  const test = await evaluateSplitWith(s.model, s.dataset.test, s.spec, 500);
+  const test = await evaluateSplitWith(s.model, s.dataset.test, s.spec, TEST_EVAL_BATCH);
   const weights = await s.model.getWeights();
   const bad = firstNonFinite(weights);
   if (bad !== null || !Number.isFinite(test.loss)) {
-    rollback(s, host, epoch, `the ${bad ?? 'test loss'} became NaN or infinite after epoch ${epoch}`);
+    await rollback(s, host, epoch, `the ${bad ?? 'test loss'} became NaN or infinite after epoch ${epoch}`);
     return false;
   }
   s.lastGood = { epoch, weights };
@@ -260,14 +274,17 @@ export async function postEpoch(
     numTensors: host.numTensors(),
     engine: host.engineId(),
   };
-  host.post({ type: 'epoch', epoch, metrics, weights: named }, Object.values(named).map((t) => t.data.buffer));
+  host.post(
+    { type: 'epoch', epoch, metrics, weights: named },
+    Object.values(named).map((t) => t.data.buffer),
+  );
   return true;
 }
 
 /** Divergence: restore the last good epoch, rebuild the optimiser, pause, and say what to change. */
-function rollback(s: LoopState, host: LoopHost, bad: number, what: string): void {
+async function rollback(s: LoopState, host: LoopHost, bad: number, what: string): Promise<void> {
   s.model.dispose();
-  s.model = host.rebuildModel();
+  s.model = await host.rebuildModel();
   s.model.setWeights(s.lastGood.weights);
   s.epoch = s.lastGood.epoch;
   s.batch = 0;

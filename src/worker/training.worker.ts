@@ -4,38 +4,44 @@
  *
  * The run loop (epochs, pause/resume/step, divergence rollback, the lifecycle and its
  * acknowledgements) lives in runLoop.ts; this file adds what only a worker has: loading data,
- * choosing the engine, the message handler, and surviving a lost WebGL context (rebuild the
- * backend or fall back, restore the CPU copy of the last good epoch, continue).
+ * the engine (model/engines.ts's choice, auto's re-check after epoch 1), the message handler, and
+ * surviving a lost GPU context (rebuild the engine or fall back, restore the CPU copy of the last
+ * good epoch, continue).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { RunConfig } from '../core/formats/config';
-import type { EngineId } from '../core/snapshot';
-import { deriveSeed } from '../core/rng';
-import { encodeImages, encodingPermutation, probeIndices, sequenceSpec, type SequenceSpec } from '../data/encodings';
-import { probeInfoFromDataset } from '../data/probeInfo';
+import { engineBadgeText, type EngineId } from '../core/engines';
+import { specForConfig } from '../data/encodings';
+import { fixedProbeSet } from '../data/probeInfo';
 import { fetchMnistAsset, type MnistDataset } from '../data/mnistAsset';
-import { initBackend } from '../model/backend';
-import { ContextLostError, isContextLost, loseContext, recoverBackend } from '../model/gpuContext';
+import { ContextLostError } from '../model/gpuContext';
 import type { BackendInfo } from './protocol';
-import { apply, command, createLoopState, postEpoch, postState, restartFromLastGood, type LoopHost, type LoopState } from './runLoop';
 import type { RnnWeights } from '../model/rnn';
-import type { RnnModelOptions } from '../model/rnn';
-import { fastTrainer, tfjsTrainer, type Trainer } from '../model/trainer';
-import { calibrateTrainers } from '../model/fast/calibrate';
-import { createJsKernels } from '../model/fast/kernels';
-import { createWasmKernels, wasmSimdSupported } from '../model/fast/wasmKernels';
-import type { FastKernels } from '../model/fast/kernels';
+import { browserEngineRegistry } from '../model/browserEngines';
+import {
+  buildModel,
+  canLoseContext,
+  chooseEngine,
+  choiceBatch,
+  loseEngineContext,
+  recheckEngine,
+  recoverEngine,
+  swapTrainer,
+  trainerLost,
+  type EngineRegistry,
+} from '../model/engines';
+import { runModelOptions } from '../model/runSetup';
+import { apply, command, createLoopState, postEpoch, postState, restartFromLastGood, type LoopHost, type LoopState } from './runLoop';
 import { modelJson } from '../model/export';
 import type { NamedTensors, TrainerCommand, TrainerEvent } from './protocol';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 const post = (ev: TrainerEvent, transfer: Transferable[] = []) => ctx.postMessage(ev, transfer);
 
-
 interface State extends LoopState {
   backend: BackendInfo;
-  /** Which engine trains: tfjs (on `backend`) or the hand-written fast engine. */
-  engine: Engine;
+  /** The engine training now (recorded in each epoch's metrics). */
+  engine: EngineId;
   probeIdx: Int32Array;
 }
 
@@ -44,147 +50,57 @@ let state: State | null = null;
 let appBase = self.location.href;
 /** Settles when init (data, model, epoch-0 snapshot) is done: commands that train wait for it. */
 let initDone: Promise<void> = Promise.resolve();
+let engines: EngineRegistry | null = null;
+/** The engine registry (model/engines.ts), made once appBase is known. */
+const registry = (): EngineRegistry => (engines ??= browserEngineRegistry(appBase));
 
-type Engine = { kind: 'tfjs' } | { kind: 'fast'; kernels: FastKernels };
-
-/** The engine now training, as recorded in each epoch's metrics. */
-function engineId(s: State): EngineId {
-  if (s.engine.kind === 'fast') return s.backend.backend === 'wasm' ? 'fast-wasm-simd' : 'fast-js';
-  return `tfjs-${s.backend.backend}`;
-}
-
-function modelOptions(config: RunConfig, spec: SequenceSpec): RnnModelOptions {
-  return {
-    inputSize: spec.D,
-    hiddenSize: config.hidden,
-    numClasses: 10,
-    init: config.init,
-    gain: config.gain,
-    bias: config.bias === 1,
-    seed: deriveSeed(config.seed, 'init'),
-    optimizer: config.optimizer,
-    lr: config.lr,
-    clip: config.clip,
-    reduction: config.reduction,
-  };
-}
-
-function buildModel(config: RunConfig, spec: SequenceSpec, engine: Engine): Trainer {
-  const o = modelOptions(config, spec);
-  return engine.kind === 'fast' ? fastTrainer(o, engine.kernels) : tfjsTrainer(o);
-}
-
-/** The hand-written engine's kernels: WASM SIMD served by the app, else plain JS. */
-async function fastKernels(): Promise<{ kernels: FastKernels; simd: boolean; why?: string }> {
-  if (!wasmSimdSupported()) return { kernels: createJsKernels(), simd: false, why: 'WebAssembly SIMD is not available' };
-  try {
-    const res = await fetch(new URL('kernels/fast_rnn.wasm', appBase).href);
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    return { kernels: await createWasmKernels(await res.arrayBuffer()), simd: true };
-  } catch (e) {
-    return { kernels: createJsKernels(), simd: false, why: `the WASM kernels did not load (${(e as Error).message})` };
-  }
-}
-
-function fastInfo(simd: boolean, why?: string): BackendInfo {
-  return simd
-    ? { backend: 'wasm', renderer: 'FTLE Lab fast engine (hand-written BPTT, WASM SIMD)', floatPrecision: 32, ...(why ? { fallbackReason: why } : {}) }
-    : { backend: 'cpu', renderer: 'FTLE Lab fast engine (hand-written BPTT, JS)', floatPrecision: 32, ...(why ? { fallbackReason: why } : {}) };
-}
-
-/** WebGL renderers that are CPU rasterisers (headless Chromium, VMs, GPU blocklists). */
-const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render/i;
-
-/**
- * Picks the training engine for a backend preference:
- * - webgl / cpu: tfjs on that backend (webgl falls back to wasm, then cpu);
- * - wasm: the fast engine (WASM SIMD kernels; plain JS without SIMD);
- * - auto: times 3 real training steps of the fast engine and of tfjs (webgl when usable) on this
- *   very configuration and keeps the faster (software WebGL loses to the fast engine; a real GPU
- *   with a large model may win).
- */
-async function chooseEngine(config: RunConfig, spec: SequenceSpec, data: MnistDataset): Promise<{ engine: Engine; backend: BackendInfo }> {
-  if (config.backend === 'webgl' || config.backend === 'cpu') {
-    return { engine: { kind: 'tfjs' }, backend: await initBackend(config.backend) };
-  }
-  const fast = await fastKernels();
-  if (config.backend === 'wasm') return { engine: { kind: 'fast', kernels: fast.kernels }, backend: fastInfo(fast.simd, fast.why) };
-  let tfjsInfo: BackendInfo | null = null;
-  try {
-    tfjsInfo = await initBackend('webgl');
-  } catch {
-    tfjsInfo = null;
-  }
-  const B = Math.min(config.batch, data.train.labels.length);
-  const idx = Int32Array.from({ length: B }, (_, i) => i);
-  const x = encodeImages(data.train.images, idx, spec);
-  const y = Int32Array.from(idx, (i) => data.train.labels[i]);
-  post({ type: 'progress', what: 'calibrating the engines', fraction: 0 });
-  const fastModel = buildModel(config, spec, { kind: 'fast', kernels: fast.kernels });
-  const fastRun = await calibrateTrainers([{ name: 'fast', step: () => fastModel.trainBatch(x, y, B, spec.T, spec.D) }], 2, 1);
-  fastModel.dispose();
-  const msPerStep: Record<string, number> = { ...fastRun.msPerStep };
-  let skipped = '';
-  if (tfjsInfo && tfjsInfo.backend === 'webgl' && SOFTWARE_RENDERER.test(tfjsInfo.renderer)) {
-    // A software rasteriser runs tfjs 30-300x slower than the fast engine here (docs/performance.md);
-    // its first step at T = 784, N = 512 alone takes minutes, so it is not even timed.
-    skipped = `tfjs webgl on a software renderer (${tfjsInfo.renderer}) not timed`;
-  } else if (tfjsInfo) {
-    const tfModel = buildModel(config, spec, { kind: 'tfjs' });
-    try {
-      // A first tfjs step (shader compilation included) far slower than the fast engine cannot win:
-      // skip its timed steps, which at T = 784 on software WebGL would take minutes.
-      const t0 = performance.now();
-      await tfModel.trainBatch(x, y, B, spec.T, spec.D);
-      const first = performance.now() - t0;
-      if (first > 20 * msPerStep.fast + 500) skipped = `tfjs ${tfjsInfo.backend} ${first.toFixed(0)} ms for its first step, not timed further`;
-      else Object.assign(msPerStep, (await calibrateTrainers([{ name: 'tfjs', step: () => tfModel.trainBatch(x, y, B, spec.T, spec.D) }], 2, 0)).msPerStep);
-    } catch (e) {
-      skipped = `tfjs ${tfjsInfo.backend} failed: ${(e as Error).message}`;
-    } finally {
-      tfModel.dispose();
-    }
-  }
-  const result = { best: msPerStep.tfjs !== undefined && msPerStep.tfjs < msPerStep.fast ? 'tfjs' : 'fast', msPerStep };
-  const timing =
-    Object.entries(result.msPerStep).map(([k, v]) => `${k === 'fast' ? 'fast engine' : `tfjs ${tfjsInfo?.backend}`} ${v.toFixed(1)} ms/step`).join(', ') +
-    (skipped ? `, ${skipped}` : '');
-  if (result.best === 'tfjs' && tfjsInfo) return { engine: { kind: 'tfjs' }, backend: { ...tfjsInfo, note: `auto: ${timing}` } };
-  return { engine: { kind: 'fast', kernels: fast.kernels }, backend: { ...fastInfo(fast.simd, fast.why), note: `auto: ${timing}` } };
-}
-
-
-/** A lost WebGL context: rebuild (or fall back), restore the last good weights, go on. */
+/** A lost GPU context/device: rebuild the engine (or fall back), restore the last good weights, go on. */
 async function recoverFromContextLoss(s: State): Promise<void> {
-  // The old model's textures died with the context: free what can be freed, rebuild from the CPU copy.
-  try {
-    s.model.dispose();
-  } catch {
-    /* textures of a lost context may refuse to be freed; nothing else to do */
-  }
-  const info = await recoverBackend(s.config.backend);
+  // The old trainer's GPU memory died with the context: rebuild from the CPU copy.
+  const r = await recoverEngine(registry(), s.engine, s.model, runModelOptions(s.config, s.spec), s.lastGood.weights);
+  const info = r.info;
   s.backend = info;
+  s.engine = r.entry.id;
   const redo = s.epoch + 1;
-  restartFromLastGood(s, buildModel(s.config, s.spec, s.engine));
+  restartFromLastGood(s, r.trainer);
   post({
     type: 'contextLost',
     backend: info,
     message:
       `The GPU context was lost during epoch ${redo}. Weights were restored from the CPU copy of epoch ${s.epoch} ` +
-      `and training continues on ${info.backend}${info.fallbackReason ? ` (${info.fallbackReason})` : ''}. No finished epoch was lost.`,
+      `and training continues on ${info.engine} (${engineBadgeText(info)})${info.fallbackReason ? ` (${info.fallbackReason})` : ''}. No finished epoch was lost.`,
   });
   postState(s, host(s));
 }
 
 /**
- * Resolves-never / rejects with ContextLostError once the WebGL context is lost. A read pending on
+ * auto's re-check after the first epoch: this epoch's median ms/step against fresh steady-state
+ * timings of the other engines; a clearly faster one takes over with exactly these weights.
+ */
+async function recheckAfterFirstEpoch(s: State, msPerStep: number): Promise<void> {
+  const opts = runModelOptions(s.config, s.spec);
+  const r = await recheckEngine(registry(), s.engine, msPerStep, opts, choiceBatch(s.config.batch, s.spec, s.dataset.train));
+  if (!r) return;
+  const from = s.engine;
+  s.model = await swapTrainer(s.model, r.entry, opts, s.lastGood.weights);
+  s.engine = r.entry.id;
+  s.backend = r.info;
+  post({
+    type: 'engineChanged',
+    backend: r.info,
+    message: `auto re-checked the engines after epoch 1 and moved training from ${from} to ${r.entry.id} (${engineBadgeText(r.info)}), the weights carried over exactly, the optimiser state restarted. ${r.info.note ?? ''}`,
+  });
+}
+
+/**
+ * Resolves-never / rejects with ContextLostError once the engine's GPU context/device is lost. A read pending on
  * a dead context never settles, so the epoch is raced against this instead of awaited alone.
  */
-function watchContextLoss(): { lost: Promise<never>; stop: () => void } {
+function watchContextLoss(s: State): { lost: Promise<never>; stop: () => void } {
   let timer: ReturnType<typeof setInterval> | undefined;
   const lost = new Promise<never>((_, reject) => {
     timer = setInterval(() => {
-      if (isContextLost()) reject(new ContextLostError());
+      if (trainerLost(registry(), s.engine, s.model)) reject(new ContextLostError());
     }, 250);
   });
   lost.catch(() => undefined);
@@ -192,26 +108,26 @@ function watchContextLoss(): { lost: Promise<never>; stop: () => void } {
 }
 
 /** Bumped when a context loss abandons an epoch: callbacks of the abandoned epoch go quiet. */
-/** Bumped when a context loss abandons an epoch: callbacks of the abandoned epoch go quiet. */
 let generation = 0;
 
-/** The worker as the run loop's host: posting, engine id, model rebuilds and the context-loss guard. */
+/** The worker as the run loop's host: posting, engine id, model rebuilds, the context-loss guard, auto's re-check. */
 function host(s: State): LoopHost {
   return {
     post,
-    engineId: () => engineId(s),
-    rebuildModel: () => buildModel(s.config, s.spec, s.engine),
+    engineId: () => s.engine,
+    rebuildModel: () => buildModel(registry(), s.engine, s.config, s.spec),
     numTensors: () => tf.memory().numTensors,
     checkBeforeBatch: () => {
-      if (isContextLost()) throw new ContextLostError();
+      // Checked before any op of the batch is issued: nothing runs on a dead context.
+      if (trainerLost(registry(), s.engine, s.model)) throw new ContextLostError();
     },
     guardEpoch: async (train) => {
-      const watch = s.engine.kind === 'tfjs' && s.backend.backend === 'webgl' ? watchContextLoss() : null;
+      const watch = canLoseContext(registry(), s.engine, s.model) ? watchContextLoss(s) : null;
       const gen = generation;
       try {
         await Promise.race([train(() => gen === generation), ...(watch ? [watch.lost] : [])]);
       } catch (e) {
-        if (e instanceof ContextLostError || isContextLost()) {
+        if (e instanceof ContextLostError || trainerLost(registry(), s.engine, s.model)) {
           generation++;
           await recoverFromContextLoss(s);
           return;
@@ -221,29 +137,39 @@ function host(s: State): LoopHost {
         watch?.stop();
       }
     },
+    afterEpoch: async (epoch, msPerStep) => {
+      if (epoch === 1 && s.config.backend === 'auto' && s.lastGood.epoch === 1) await recheckAfterFirstEpoch(s, msPerStep);
+    },
   };
 }
 
-async function start(config: RunConfig, dataUrl: string, resume?: { epoch: number; weights: NamedTensors }, dataset?: MnistDataset): Promise<void> {
+async function start(
+  config: RunConfig,
+  dataUrl: string,
+  resume?: { epoch: number; weights: NamedTensors },
+  dataset?: MnistDataset,
+): Promise<void> {
   post({ type: 'state', state: 'loading', epoch: resume?.epoch ?? 0, batch: 0, batches: 0, epochs: config.epochs });
   post({ type: 'progress', what: 'loading digits', fraction: 0 });
   const data = dataset ?? (await fetchMnistAsset(dataUrl, (f) => post({ type: 'progress', what: 'loading digits', fraction: f })));
-  const perm = config.permute === 1 ? encodingPermutation(config.encoding, config.seed) : null;
-  const spec = sequenceSpec(config.encoding, perm);
-  post({ type: 'progress', what: 'starting the backend', fraction: 0 });
-  const { engine, backend } = await chooseEngine(config, spec, data);
-  const model = buildModel(config, spec, engine);
+  const spec = specForConfig(config.encoding, config.permute, config.seed);
+  post({ type: 'progress', what: config.backend === 'auto' ? 'timing the engines' : 'starting the engine', fraction: 0 });
+  const chosen = await chooseEngine(registry(), config.backend, runModelOptions(config, spec), choiceBatch(config.batch, spec, data.train));
+  const engine = chosen.entry.id;
+  const backend = chosen.info;
+  const model = await buildModel(registry(), engine, config, spec);
   if (resume) model.setWeights(resume.weights as unknown as RnnWeights);
-  const probeIdx = probeIndices(data, Math.min(config.probes, data.test.labels.length), deriveSeed(config.seed, 'probes'));
+  const probeSet = fixedProbeSet(data, spec, config.probes, config.seed);
+  const probeIdx = probeSet.indices;
   const weights = await model.getWeights();
   state?.model.dispose();
   state = { ...createLoopState({ config, dataset: data, spec, model, epoch: resume?.epoch ?? 0, weights }), backend, engine, probeIdx };
-  const probeInputs = encodeImages(data.test.images, probeIdx, spec);
+  const probeInputs = probeSet.inputs;
   post(
     {
       type: 'ready',
       backend,
-      probe: probeInfoFromDataset(data, spec, probeIdx),
+      probe: probeSet.info,
       probeInputs,
       dataSource: data.source,
       trainSize: data.train.labels.length,
@@ -257,7 +183,14 @@ async function start(config: RunConfig, dataUrl: string, resume?: { epoch: numbe
 
 function fail(e: unknown, what: string): void {
   if (state) state.lifecycle = 'failed';
-  post({ type: 'state', state: 'failed', epoch: state?.epoch ?? 0, batch: state?.batch ?? 0, batches: state?.batches ?? 0, epochs: state?.config.epochs ?? 0 });
+  post({
+    type: 'state',
+    state: 'failed',
+    epoch: state?.epoch ?? 0,
+    batch: state?.batch ?? 0,
+    batches: state?.batches ?? 0,
+    epochs: state?.config.epochs ?? 0,
+  });
   post({ type: 'error', message: `${what}: ${(e as Error)?.message ?? String(e)}`, fatal: true });
 }
 
@@ -302,7 +235,8 @@ ctx.onmessage = (e: MessageEvent<TrainerCommand>) => {
       }, 0);
       break;
     case 'loseContext':
-      if (!loseContext()) post({ type: 'error', message: 'This backend has no WebGL context to lose.', fatal: false });
+      if (!state || !loseEngineContext(registry(), state.engine, state.model))
+        post({ type: 'error', message: 'This engine has no GPU context to lose.', fatal: false });
       break;
   }
 };

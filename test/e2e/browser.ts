@@ -32,12 +32,16 @@ export interface Session {
   close: () => Promise<void>;
 }
 
-export async function openSession(viewport = { width: 1366, height: 768 }, userDataDir?: string): Promise<Session> {
+/**
+ * A fresh headless Chromium with CHROMIUM_ARGS plus `extraArgs` (e.g. `--enable-unsafe-webgpu`,
+ * which gives WebGPU on SwiftShader here), in `userDataDir` or a temporary profile.
+ */
+export async function openSession(viewport = { width: 1366, height: 768 }, userDataDir?: string, extraArgs: readonly string[] = []): Promise<Session> {
   const dir = userDataDir ?? mkdtempSync(join(tmpdir(), 'ftle-lab-e2e-'));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
     viewport,
   });
   const page = context.pages()[0] ?? (await context.newPage());

@@ -77,7 +77,9 @@ async function observe(s: Session): Promise<Observed | null> {
         worker: st.worker,
         runId: st.runId,
         epochs: (st.epochs as { epoch: number }[]).map((e) => e.epoch),
-        pending: Object.keys(st.pending as object).map(Number).sort((a, b) => a - b),
+        pending: Object.keys(st.pending as object)
+          .map(Number)
+          .sort((a, b) => a - b),
         trainedEpoch: st.trainedEpoch,
         saved: st.saved,
         banners: (st.banners as { kind: string; message: string }[]).map((b) => `${b.kind}: ${b.message}`),
@@ -150,7 +152,10 @@ function checkInvariants(o: Observed, what: string): void {
   else expect(o.epochs, where).toEqual(Array.from({ length: o.epochs.length }, (_, i) => i));
   expect(o.epochs, where).toEqual(Array.from({ length: o.epochs.length }, (_, i) => i));
   // No error on the way (a failed save, a stopped worker, an analysis that failed).
-  expect(o.banners.filter((b) => b.startsWith('error:')), where).toEqual([]);
+  expect(
+    o.banners.filter((b) => b.startsWith('error:')),
+    where,
+  ).toEqual([]);
   for (const b of o.banners) expect(b, where).not.toMatch(/unknown run|Could not save/);
 }
 
@@ -178,7 +183,10 @@ async function checkStored(s: Session, what: string): Promise<void> {
       r.onerror = () => rej(r.error);
     });
     const rows = await new Promise<{ epoch: number }[]>((res, rej) => {
-      const r = db.transaction('snapshots').objectStore('snapshots').getAll(IDBKeyRange.bound([runId, -Infinity], [runId, Infinity]));
+      const r = db
+        .transaction('snapshots')
+        .objectStore('snapshots')
+        .getAll(IDBKeyRange.bound([runId, -Infinity], [runId, Infinity]));
       r.onsuccess = () => res(r.result as { epoch: number }[]);
       r.onerror = () => rej(r.error);
     });
@@ -191,12 +199,28 @@ async function checkStored(s: Session, what: string): Promise<void> {
 type Action = 'start' | 'pause' | 'step' | 'reload' | 'reset' | 'preset' | 'bundle' | 'model' | 'analyzerCrash';
 const ACTION_LIST: Action[] = ['start', 'pause', 'step', 'reload', 'reset', 'preset', 'bundle', 'model', 'analyzerCrash'];
 /** Training actions are drawn more often: they are where the lifecycle can go wrong. */
-const WEIGHTS: Record<Action, number> = { start: 4, pause: 4, step: 3, reload: 3, reset: 1, preset: 1, bundle: 1, model: 1, analyzerCrash: 1 };
+const WEIGHTS: Record<Action, number> = {
+  start: 4,
+  pause: 4,
+  step: 3,
+  reload: 3,
+  reset: 1,
+  preset: 1,
+  bundle: 1,
+  model: 1,
+  analyzerCrash: 1,
+};
 
 /** Draws an action the current state offers (Start only when it is offered, Pause only while training). */
 function draw(rng: Rng, o: Observed): Action {
   const offered = ACTION_LIST.filter((a) =>
-    a === 'start' ? o.toggle.enabled && o.toggle.label !== 'Pause' : a === 'pause' ? o.toggle.enabled && o.toggle.label === 'Pause' : a === 'step' ? o.step : true,
+    a === 'start'
+      ? o.toggle.enabled && o.toggle.label !== 'Pause'
+      : a === 'pause'
+        ? o.toggle.enabled && o.toggle.label === 'Pause'
+        : a === 'step'
+          ? o.step
+          : true,
   );
   const total = offered.reduce((a, k) => a + WEIGHTS[k], 0);
   let r = rng.next() * total;
@@ -220,7 +244,7 @@ async function act(s: Session, a: Action, rng: Rng, files: { bundle: string; mod
       if (!before.toggle.enabled || !fits) return `${a} (not offered: ${label}${before.toggle.enabled ? '' : ', disabled'})`;
       try {
         await page.getByTestId('train-toggle').click({ timeout: 5_000 });
-      } catch (e) {
+      } catch {
         // Only a run that finished between looking and clicking may disable the button.
         const now = (await observe(s))!;
         expect(now.status, `${a} refused: ${JSON.stringify(now)}`).toBe('done');
@@ -232,7 +256,11 @@ async function act(s: Session, a: Action, rng: Rng, files: { bundle: string; mod
         expect(['paused', 'done'], JSON.stringify(o)).toContain(o.status);
       } else {
         // Start is acknowledged: the worker trains (or has already finished the last epoch).
-        await untilObserved(s, 'start acknowledged', (o) => o.worker !== null && (o.worker.state === 'training' || o.worker.state === 'done'));
+        await untilObserved(
+          s,
+          'start acknowledged',
+          (o) => o.worker !== null && (o.worker.state === 'training' || o.worker.state === 'done'),
+        );
       }
       return a;
     }
@@ -241,7 +269,11 @@ async function act(s: Session, a: Action, rng: Rng, files: { bundle: string; mod
       await page.getByTestId('step-epoch').click();
       // A step ends paused at the next epoch boundary (or done).
       const from = before.worker!.epoch;
-      await untilObserved(s, 'step ends at the next epoch boundary', (o) => settled(o) && (o.status === 'done' || (o.status === 'paused' && o.worker!.batch === 0 && o.worker!.epoch === from + 1)));
+      await untilObserved(
+        s,
+        'step ends at the next epoch boundary',
+        (o) => settled(o) && (o.status === 'done' || (o.status === 'paused' && o.worker!.batch === 0 && o.worker!.epoch === from + 1)),
+      );
       return 'step';
     }
     case 'reload': {
@@ -373,9 +405,8 @@ describe('run lifecycle', () => {
     const s = session;
     await s.page.goto(`${baseURL()}#preset=quick&epochs=1&subset=0.05&batch=16&seed=4&autostart=1`);
     // Nobody clicks: the run trains its epoch and finishes.
-    const o = await settle(s, 'autostart', 90_000).then(async (first) =>
-      first.status === 'done' ? first : (await expect.poll(async () => (await observe(s))?.status, { timeout: 90_000 }).toBe('done'), (await observe(s))!),
-    );
+    await untilObserved(s, 'autostart trains to the end without a click', (x) => settled(x) && x.status === 'done', 120_000);
+    const o = (await observe(s))!;
     expect(o.trainedEpoch).toBe(1);
     const runId = o.runId;
     expect(await s.page.getByTestId('epoch-label').textContent()).toBe('epoch 1 / 1');
@@ -408,7 +439,13 @@ describe('run lifecycle', () => {
     const all = Int32Array.from({ length: ds.test.labels.length }, (_, i) => i);
     const onTest = scoreModel(parseModelObject(declared), encodeImages(ds.test.images, all, spec), ds.test.labels, spec.T, spec.D);
     const probes = probeIndices(ds, 16, deriveSeed(4, 'probes'));
-    const onProbes = scoreModel(parseModelObject(raw), encodeImages(ds.test.images, probes, spec), Array.from(probes, (i) => ds.test.labels[i]), spec.T, spec.D);
+    const onProbes = scoreModel(
+      parseModelObject(raw),
+      encodeImages(ds.test.images, probes, spec),
+      Array.from(probes, (i) => ds.test.labels[i]),
+      spec.T,
+      spec.D,
+    );
 
     session = await openSession({ width: 1366, height: 768 }, profile());
     const s = session;
@@ -419,7 +456,9 @@ describe('run lifecycle', () => {
       const o = await settle(s, 'import model', 90_000);
       expect(o.mode).toBe('model');
       const acc = await s.page.evaluate(() => {
-        const st = (window as unknown as { ftleLab: { store: { getState: () => { epochs: { metrics: { testAcc: number } }[] } } } }).ftleLab.store.getState();
+        const st = (
+          window as unknown as { ftleLab: { store: { getState: () => { epochs: { metrics: { testAcc: number } }[] } } } }
+        ).ftleLab.store.getState();
         return st.epochs[0].metrics.testAcc;
       });
       return { acc, badge: (await s.page.getByTestId('test-accuracy').textContent()) ?? '', split: o.accSplit };
@@ -436,7 +475,9 @@ describe('run lifecycle', () => {
     const b = await accuracy();
     expect(b.acc).toBe(onProbes.acc);
     expect(b.badge).toBe(`probe acc (16 digits) ${(onProbes.acc * 100).toFixed(1)}%`);
-    console.log(`[e2e] imported model: test split ${(onTest.acc * 100).toFixed(1)}% (${onTest.count} digits), probe digits ${(onProbes.acc * 100).toFixed(1)}%`);
+    console.log(
+      `[e2e] imported model: test split ${(onTest.acc * 100).toFixed(1)}% (${onTest.count} digits), probe digits ${(onProbes.acc * 100).toFixed(1)}%`,
+    );
     expect(s.errors).toEqual([]);
   });
 });

@@ -23,7 +23,7 @@ async function state(s: Session) {
       status: st.status as string,
       trainedEpoch: st.trainedEpoch as number,
       banners: (st.banners as { kind: string; message: string }[]).map((b) => `${b.kind}: ${b.message}`),
-      backend: (st.backend as { backend: string } | null)?.backend ?? null,
+      engine: (st.backend as { engine: string } | null)?.engine ?? null,
     };
   });
 }
@@ -197,14 +197,16 @@ describe('reliability', () => {
 
   it('recovers from a lost WebGL context and keeps training', async () => {
     const { page } = s;
-    await page.goto(`${baseURL()}#preset=quick&epochs=3&seed=14&subset=0.25&backend=webgl`);
+    await page.goto(`${baseURL()}#preset=quick&epochs=3&seed=14&subset=0.25&backend=tfjs-webgl`);
     await page.reload();
     await waitReady(s);
-    expect((await state(s)).backend).toBe('webgl');
+    expect((await state(s)).engine).toBe('tfjs-webgl');
     await page.getByTestId('train-toggle').click();
     await expect.poll(async () => (await state(s)).epochs.length, { timeout: 120_000 }).toBeGreaterThanOrEqual(2);
     await page.evaluate(() => (window as unknown as { ftleLab: { simulateContextLoss: () => void } }).ftleLab.simulateContextLoss());
     await expect.poll(async () => (await state(s)).banners.some((b) => /context was lost/i.test(b)), { timeout: 120_000 }).toBe(true);
+    // The banner says where training went on: a new context for the same engine, or its fallback.
+    expect((await state(s)).banners.find((b) => /context was lost/i.test(b))).toMatch(/continues on tfjs-(webgl|wasm|cpu) \((GPU|CPU) · /);
     await expect.poll(async () => (await state(s)).epochs, { timeout: 240_000 }).toEqual([0, 1, 2, 3]);
   });
 

@@ -240,7 +240,9 @@ describe('visualizer: analysis progress', () => {
       const deadline = Date.now() + 120_000;
       let snapshots = 0;
       while (Date.now() < deadline) {
-        const text = (await badge.count()) ? ((await badge.textContent()) ?? '') : '';
+        // The badge can vanish between count() and textContent() (the analysis just ended): read
+        // it with a short timeout instead of waiting 30 s for an element that is gone.
+        const text = (await badge.count()) ? ((await badge.textContent({ timeout: 200 }).catch(() => null)) ?? '') : '';
         if (text && seen[seen.length - 1] !== text) seen.push(text);
         snapshots = await s.page.evaluate(() => (window as unknown as { ftleLab: { store: { getState: () => { epochs: unknown[] } } } }).ftleLab.store.getState().epochs.length);
         if (snapshots > 0) break;

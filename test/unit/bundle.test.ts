@@ -8,7 +8,7 @@ import {
 } from '../../src/core/formats/bundle';
 import { FormatError } from '../../src/core/formats/errors';
 import { modelToJson, parseModelObject } from '../../src/core/formats/model';
-import { computeEpochAnalysis } from '../../src/core/epochSnapshot';
+import { analyzeEpoch } from '../../src/core/epochSnapshot';
 import { createRng } from '../../src/core/rng';
 import { makeBundle, makeWeights } from './bundleFixture';
 
@@ -115,10 +115,14 @@ describe('run bundle ftle-lab.run/v1', () => {
 
   it('keeps the engine that trained each epoch; files without it still read; an unknown engine is refused by name', () => {
     const b = makeBundle(8, { epochs: 2 });
-    b.epochs[1].metrics.engine = 'fast-wasm-simd';
+    b.epochs[1].metrics.engine = 'fast-wasm';
     b.epochs[2].metrics.engine = 'tfjs-cpu';
     const back = parseRunBundle(serializeRunBundle(b));
-    expect(back.epochs.map((e) => e.metrics.engine)).toEqual([undefined, 'fast-wasm-simd', 'tfjs-cpu']);
+    expect(back.epochs.map((e) => e.metrics.engine)).toEqual([undefined, 'fast-wasm', 'tfjs-cpu']);
+    // Files written before the engine ids say 'fast-wasm-simd' for the hand-written engine.
+    const old = wire(b);
+    old.epochs[1].metrics.engine = 'fast-wasm-simd';
+    expect(parseRunBundle(JSON.stringify(old)).epochs[1].metrics.engine).toBe('fast-wasm');
     const w = wire(b);
     w.epochs[2].metrics.engine = 'quantum';
     expect(errorOf(() => parseRunBundle(JSON.stringify(w))).field).toBe('epochs[2].metrics.engine');
@@ -170,6 +174,8 @@ describe('run bundle ftle-lab.run/v1', () => {
       ['epochs[1].alignment.steps[2]', (w) => (w.epochs[1].alignment.steps[2] = 29), /\[1, 28\]/],
       ['epochs[1].alignment.cosMatrix[1]', (w) => w.epochs[1].alignment.cosMatrix[1].pop(), /expected length 5/],
       ['epochs[1].alignment.cosMatrix', (w) => w.epochs[1].alignment.cosMatrix.push([0, 0, 0, 0, 0]), /at most N = 8 rows/],
+      ['epochs[1].alignment.cosMatrices[1][2]', (w) => w.epochs[1].alignment.cosMatrices[1][2].pop(), /expected length 5/],
+      ['epochs[1].alignment.cosMatrices', (w) => w.epochs[1].alignment.cosMatrices.pop(), /expected length/],
       ['epochs[2].flip.absDLdx[2]', (w) => w.epochs[2].flip.absDLdx[2].pop(), /expected length 28/],
       ['epochs[2].epoch', (w) => (w.epochs[2].epoch = 1), /strictly increasing/],
     ];
@@ -262,7 +268,7 @@ describe('run bundle ftle-lab.run/v1', () => {
   });
 });
 
-describe('run bundle with snapshots from the real analysis (computeEpochAnalysis)', () => {
+describe('run bundle with snapshots from the real analysis (analyzeEpoch)', () => {
   it('validates and round-trips what the analysis worker produces', () => {
     const rng = createRng(99);
     const b = makeBundle(99, { epochs: 0, full: false });
@@ -272,7 +278,7 @@ describe('run bundle with snapshots from the real analysis (computeEpochAnalysis
     const D = 28;
     const inputs = Float64Array.from({ length: config.probes * T * D }, () => rng.next());
     const labels = b.probe.labels;
-    const analysis = computeEpochAnalysis(weights, inputs, labels, T, D, { k: config.k, n: 1, draws: config.draws, seed: 1 });
+    const analysis = analyzeEpoch(weights, inputs, labels, T, D, { k: config.k, n: 1, draws: config.draws, seed: 1 });
     const metrics = { trainLoss: 1.2, trainAcc: 0.6, testLoss: 1.3, testAcc: 0.55, msPerStep: 40, epochMs: 900, analysisMs: 120, numTensors: 12 };
     const bundle: RunBundle = { ...b, config, epochs: [b.epochs[0], { epoch: 1, metrics, ...analysis }], weights: makeWeights(rng, config) };
     const back = parseRunBundle(serializeRunBundle(bundle));

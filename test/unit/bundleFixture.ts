@@ -6,7 +6,8 @@
  * cosines and overlaps in [0, 1], p-values in [0, 1]) so a validator that checks them passes.
  */
 import { PRESET_CONFIGS, type RunConfig } from '../../src/core/formats/config';
-import { RUN_BUNDLE_FORMAT, STEPS_FOR_ENCODING, type RunBundle } from '../../src/core/formats/bundle';
+import { RUN_BUNDLE_FORMAT, type RunBundle } from '../../src/core/formats/bundle';
+import { ENCODING_SHAPES } from '../../src/core/formats/config';
 import { modelToJson, type ModelWeights } from '../../src/core/formats/model';
 import { createRng, type Rng } from '../../src/core/rng';
 import type { EpochSnapshot } from '../../src/core/snapshot';
@@ -22,7 +23,7 @@ function softmaxRow(rng: Rng): number[] {
 
 /** One epoch snapshot with shapes [B][T][k] etc.; epoch 0 carries the NaN metrics of "before training". */
 export function makeSnapshot(rng: Rng, config: RunConfig, B: number, epoch: number, full = true): EpochSnapshot {
-  const T = STEPS_FOR_ENCODING[config.encoding];
+  const T = ENCODING_SHAPES[config.encoding].T;
   const N = config.hidden;
   const k = Math.min(config.k, N);
   // ln r_i(t) ordered like a Lyapunov spectrum: the i-th vector contracts faster.
@@ -80,8 +81,11 @@ export function makeSnapshot(rng: Rng, config: RunConfig, B: number, epoch: numb
     overlapNull: m.map((x) => x / N),
     // The paper's 10 Q vectors are tracked even when fewer (k) are reported in lnR.
     cosMatrix: grid(Math.min(10, N), Math.min(5, N), () => rng.next()),
+    // Every probe's matrix; the first is cosMatrix.
+    cosMatrices: [],
     effectiveRank: fill(S, (s) => (s === 0 ? NaN : 1 + 3 * rng.next())),
   };
+  snap.alignment.cosMatrices = [snap.alignment.cosMatrix, ...Array.from({ length: B - 1 }, () => grid(Math.min(10, N), Math.min(5, N), () => rng.next()))];
   const kList = [1, 2, 5, 10].filter((x) => x <= T);
   const K = kList.length;
   const R = 4;

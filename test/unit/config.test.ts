@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ENGINE_CHOICES } from '../../src/core/engines';
 import {
-  BACKENDS,
   ENCODINGS,
   INITS,
   OPTIMIZERS,
@@ -41,7 +41,7 @@ describe('URL hash -> RunConfig', () => {
         ...PRESET_CONFIGS[preset],
         epochs: 1 + rng.int(1000),
         seed: rng.int(2 ** 31),
-        backend: pick(BACKENDS, rng),
+        backend: pick(ENGINE_CHOICES, rng),
         encoding: pick(ENCODINGS, rng),
         permute: rng.int(2),
         hidden: 2 + rng.int(1023),
@@ -70,7 +70,7 @@ describe('URL hash -> RunConfig', () => {
   it('takes valid keys over the preset and ignores unknown keys', () => {
     const { config, issues } = parse('#preset=pixel&epochs=1&seed=3&backend=wasm&lr=0.01&foo=1&toString=2&hasOwnProperty=3');
     expect(issues).toEqual([]);
-    expect(config).toEqual({ ...PRESET_CONFIGS.pixel, epochs: 1, seed: 3, backend: 'wasm', lr: 0.01 });
+    expect(config).toEqual({ ...PRESET_CONFIGS.pixel, epochs: 1, seed: 3, backend: 'fast-wasm', lr: 0.01 });
     // Without a leading '#' it reads the same.
     expect(parse('preset=pixel&epochs=1').config).toEqual({ ...PRESET_CONFIGS.pixel, epochs: 1 });
   });

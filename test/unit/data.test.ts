@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzip } from '../../src/data/gzip';
 import { MnistAssetError, fetchMnistAsset, loadMnistAsset, parseMnistAsset } from '../../src/data/mnistAsset';
-import { decodeSequence, encodeImages, encodingPermutation, gridImage, probeIndices, sequenceSpec } from '../../src/data/encodings';
+import { decodeSequence, encodeImages, encodingPermutation, gridImage, probeIndices, sequenceSpec, specForConfig } from '../../src/data/encodings';
+import { fixedProbeSet } from '../../src/data/probeInfo';
+import { deriveSeed } from '../../src/core/rng';
 
 const ASSET = 'public/data/mnist-10k.bin';
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -107,6 +109,16 @@ describe('bundled MNIST asset', async () => {
     const few = probeIndices(ds, 5, 3);
     expect(new Set(few).size).toBe(5);
     for (const i of few) expect(i).toBeLessThan(2000);
+  });
+
+  it('fixedProbeSet: the run seed picks the digits (deriveSeed "probes"), capped at the test split, encoded under the spec', () => {
+    const spec = specForConfig('row', 0, 1);
+    const set = fixedProbeSet(ds, spec, 12, 5);
+    expect(Array.from(set.indices)).toEqual(Array.from(probeIndices(ds, 12, deriveSeed(5, 'probes'))));
+    expect(Array.from(set.inputs)).toEqual(Array.from(encodeImages(ds.test.images, set.indices, spec)));
+    expect(set.info.indices).toEqual(Array.from(set.indices));
+    expect(set.info.labels).toEqual(Array.from(set.indices, (i) => ds.test.labels[i]));
+    expect(fixedProbeSet(ds, spec, 1e6, 5).indices.length).toBe(ds.test.labels.length);
   });
 });
 

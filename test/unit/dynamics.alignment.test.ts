@@ -3,7 +3,7 @@ import { createCell } from '../../src/core/dynamics/cells';
 import { probeLyapunov } from '../../src/core/dynamics/lyapunov';
 import { alignmentBlock, defaultAlignmentSteps, probeStepAlignments, sampleStd } from '../../src/core/dynamics/alignment';
 import { bpttSample } from '../../src/core/dynamics/gradients';
-import { analyzeForSnapshot } from '../../src/core/dynamics/epochAnalysis';
+import { analyzeEpochDynamics } from '../../src/core/dynamics/epochAnalysis';
 import { analyzeModel } from '../../src/core/analyze';
 import { svd, svdOfOuterSum } from '../../src/core/linalg/svd';
 import { createRng } from '../../src/core/rng';
@@ -73,11 +73,11 @@ describe('gradient-SVD alignment against the fixtures', () => {
   });
 });
 
-describe('analyzeForSnapshot (the epoch worker’s dynamics)', () => {
+describe('analyzeEpochDynamics (the epoch worker’s dynamics)', () => {
   it.each(FIXTURE_CASES)('%s: lnR/spectrum equal the reference, Q/R check ~1e-15, summary shapes', (name) => {
     const { weights, probe, expected } = loadFixture(name);
     const k = 3;
-    const r = analyzeForSnapshot(weights, probe, { k, seed: 1 });
+    const r = analyzeEpochDynamics(weights, probe, { k, seed: 1 });
     const { B, T } = probe;
     const ref = flat(expected.rvals);
     const K = expected.k;
@@ -101,8 +101,14 @@ describe('analyzeForSnapshot (the epoch worker’s dynamics)', () => {
     }
     for (const v of al.effectiveRank) expect(v >= 1 - 1e-12 && v <= N + 1e-12).toBe(true);
     // At the last step the paper statistic must equal the fixture block's definition on the same steps.
-    const blk = analyzeModel(weights, probe, { alignSteps: al.steps }).alignment as { std_per_step: number[] };
+    const blk = analyzeModel(weights, probe, { alignSteps: al.steps }).alignment as { std_per_step: number[]; cos_right: number[][][][] };
     expectClose(al.paperStd, blk.std_per_step, 1e-12, 1e-14, 'paperStd vs alignment block');
+    // Every probe's |cos| matrix at the last step (the panel follows the selected probe); probe 0's is cosMatrix.
+    expect(al.cosMatrices!.length).toBe(B);
+    for (let b = 0; b < B; b++) {
+      expectClose(al.cosMatrices![b].flat(), blk.cos_right[b][al.steps.length - 1].flatMap((row) => row.map(Math.abs)), 1e-12, 1e-14, `cosMatrices[${b}]`);
+    }
+    expect(al.cosMatrix).toEqual(al.cosMatrices![0]);
   });
 });
 
@@ -123,8 +129,8 @@ describe('random-Q and last-Q controls over the whole Q basis', () => {
   const probe = { B, T, D: 1, inputs: Float64Array.from({ length: B * T }, () => (rng.next() < 0.3 ? 1 : 0)), labels: [1, 4, 7] };
 
   it('tracks all N when affordable: random indices among all N, and the last 10 Q vectors as a control', () => {
-    const full = analyzeForSnapshot(weights, probe, { k: 8, seed: 5 });
-    const capped = analyzeForSnapshot(weights, probe, { k: 8, seed: 5, fullQBasisMacs: 0 });
+    const full = analyzeEpochDynamics(weights, probe, { k: 8, seed: 5 });
+    const capped = analyzeEpochDynamics(weights, probe, { k: 8, seed: 5, fullQBasisMacs: 0 });
     const a = full.alignment!;
     const c = capped.alignment!;
     expect(a.randomQPool).toBe(N);

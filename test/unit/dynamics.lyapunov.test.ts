@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createCell, matTimesVectors, type Cell } from '../../src/core/dynamics/cells';
+import { createCell, type Cell } from '../../src/core/dynamics/cells';
+import { matTimesVectors } from '../../src/core/kernels/js';
 import { ftleAt, probeLyapunov, qrIteration } from '../../src/core/dynamics/lyapunov';
 import { probeTrajectory, runTrajectory, type Trajectory } from '../../src/core/dynamics/trajectory';
 import { vectorsToRowMajor } from '../../src/core/linalg/qr';

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/core/formats/errors';
-import { modelToJson, parseModelJson, parseModelObject } from '../../src/core/formats/model';
+import { expectedShapes, modelToJson, parseModelJson, parseModelObject, TENSOR_NAMES } from '../../src/core/formats/model';
+import { modelJson, trainedModelWeights } from '../../src/model/export';
+import { PRESET_CONFIGS } from '../../src/core/formats/config';
 import { checkProbeForModel, parseProbeJson, parseProbeObject, probeToJson } from '../../src/core/formats/probe';
 
 const dir = new URL('../fixtures/', import.meta.url);
@@ -31,6 +33,17 @@ describe('ftle-lab.model/v1', () => {
     // Round trip through the writer.
     const again = parseModelObject(JSON.parse(JSON.stringify(modelToJson(w))));
     expect(Array.from(again.tensors.weight_hh_l0)).toEqual(raw.tensors.weight_hh_l0.data);
+  });
+
+  it('the training side writes through the same writer: trained tensors round-trip with input block and provenance', () => {
+    const w = parseModelJson(read('rnn_n8_t12_d1.model.json'));
+    const shapes = expectedShapes(w.arch, w.inputSize, w.hiddenSize, w.numClasses);
+    const tensors = Object.fromEntries(TENSOR_NAMES.map((n) => [n, { shape: shapes[n], data: Float32Array.from(w.tensors[n]) }]));
+    const json = modelJson(tensors, { encoding: 'pixel28', permutation: null }, { ...PRESET_CONFIGS.quick, hidden: w.hiddenSize });
+    expect(json).toEqual({ ...modelToJson(trainedModelWeights(tensors, { encoding: 'pixel28', permutation: null })), trained_with: { ...PRESET_CONFIGS.quick, hidden: w.hiddenSize } });
+    const back = parseModelObject(JSON.parse(JSON.stringify(json)));
+    expect(Array.from(back.tensors.weight_hh_l0)).toEqual(Array.from(Float32Array.from(w.tensors.weight_hh_l0)));
+    expect(back.input).toEqual({ encoding: 'pixel28', permutation: null, normalize: null });
   });
 
   const base = () => JSON.parse(read('rnn_n8_t12_d1.model.json'));

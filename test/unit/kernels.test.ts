@@ -7,10 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeModel } from '../../src/core/analyze';
-import { computeEpochAnalysis } from '../../src/core/epochSnapshot';
+import { analyzeEpoch } from '../../src/core/epochSnapshot';
 import type { ModelWeights } from '../../src/core/formats/model';
-import { getMatKernels, jsMatKernels, setMatKernels, type MatKernels } from '../../src/core/kernels';
-import { createWasmMatKernels, wasmSimdAvailable } from '../../src/core/kernels/wasm';
+import { getAnalysisKernels, jsAnalysisKernels, setAnalysisKernels, type AnalysisKernels } from '../../src/core/kernels';
+import { createWasmAnalysisKernels, wasmSimdAvailable } from '../../src/core/kernels/wasm';
 import { createRng } from '../../src/core/rng';
 import { createCell } from '../../src/core/dynamics/cells';
 import { bpttSample } from '../../src/core/dynamics/gradients';
@@ -20,14 +20,14 @@ import { svd } from '../../src/core/linalg/svd';
 import { expectClose, FIXTURE_CASES, flat, loadFixture, compareTree } from './dynamics.fixtures';
 
 const wasmBytes = readFileSync(new URL('../../public/kernels/analysis.wasm', import.meta.url));
-let wasm: MatKernels;
+let wasm: AnalysisKernels;
 
 beforeAll(async () => {
   expect(wasmSimdAvailable()).toBe(true);
-  wasm = await createWasmMatKernels(wasmBytes);
+  wasm = await createWasmAnalysisKernels(wasmBytes);
 });
 afterAll(() => {
-  setMatKernels(null);
+  setAnalysisKernels(null);
 });
 
 const randn = (n: number, seed: number, scale = 1) => {
@@ -49,7 +49,7 @@ describe('WASM kernels equal the JS kernels', () => {
     const s = scaled ? randn(rows, 3) : null;
     const a = new Float64Array(k * rows);
     const b = new Float64Array(k * rows);
-    jsMatKernels.matrix(M, rows, cols).timesVectors(v, k, a, s);
+    jsAnalysisKernels.matrix(M, rows, cols).timesVectors(v, k, a, s);
     const pm = wasm.matrix(M, rows, cols);
     pm.timesVectors(v, k, b, s);
     expect(b).toEqual(a);
@@ -79,7 +79,7 @@ describe('WASM kernels equal the JS kernels', () => {
     const qb = V0.slice();
     const ra = new Float64Array(k * k);
     const rb = new Float64Array(k * k);
-    jsMatKernels.mgsQr(qa, S, k, ra);
+    jsAnalysisKernels.mgsQr(qa, S, k, ra);
     wasm.mgsQr(qb, S, k, rb);
     expect(qb).toEqual(qa);
     expect(rb).toEqual(ra);
@@ -110,9 +110,9 @@ describe('WASM kernels equal the JS kernels', () => {
     const s = randn(S, 43);
     const ref = new Float64Array(S * k);
     const rRef = new Float64Array(k * k);
-    jsMatKernels.matrix(M, S, S).timesVectors(v, k, ref, s);
-    jsMatKernels.mgsQr(ref, S, k, rRef);
-    for (const K of [jsMatKernels, wasm]) {
+    jsAnalysisKernels.matrix(M, S, S).timesVectors(v, k, ref, s);
+    jsAnalysisKernels.mgsQr(ref, S, k, rRef);
+    for (const K of [jsAnalysisKernels, wasm]) {
       const q = new Float64Array(S * k);
       const r = new Float64Array(k * k);
       K.matrix(M, S, S).timesVectorsQr(v, k, q, s, r);
@@ -135,7 +135,7 @@ describe('WASM kernels equal the JS kernels', () => {
     const qb = V.slice();
     const ra = new Float64Array(k * k);
     const rb = new Float64Array(k * k);
-    jsMatKernels.mgsQr(qa, S, k, ra);
+    jsAnalysisKernels.mgsQr(qa, S, k, ra);
     wasm.mgsQr(qb, S, k, rb);
     expect(rb[1 * k + 1]).toBeLessThan(1e-12);
     expect(rb[3 * k + 3]).toBe(0);
@@ -159,7 +159,7 @@ describe('WASM kernels equal the JS kernels', () => {
     const tStart = 3;
     const ha = H0.slice();
     const hb = H0.slice();
-    jsMatKernels.rnnLanes(W, N, drive, flipped, B, T).run(b, tStart, mask, ha);
+    jsAnalysisKernels.rnnLanes(W, N, drive, flipped, B, T).run(b, tStart, mask, ha);
     wasm.rnnLanes(W, N, drive, flipped, B, T).run(b, tStart, mask, hb);
     for (let l = 0; l < 8; l++) {
       let h = Array.from({ length: N }, (_, j) => H0[j * 8 + l]);
@@ -211,9 +211,9 @@ describe('analysis with the WASM kernels injected reproduces the float64 referen
   it.each(FIXTURE_CASES)('%s', (name) => {
     const { weights, probe, expected } = loadFixture(name);
     const flipSpec = { n: expected.flip.n, kList: expected.flip.k_list, randSets: expected.flip.rand_sets };
-    setMatKernels(wasm);
+    setAnalysisKernels(wasm);
     try {
-      expect(getMatKernels().kind).toBe('wasm-simd');
+      expect(getAnalysisKernels().kind).toBe('wasm-simd');
       const ours = analyzeModel(weights, probe, { k: expected.k, flip: flipSpec, alignSteps: expected.alignment?.steps });
       let compared = 0;
       for (const key of Object.keys(expected)) {
@@ -226,11 +226,11 @@ describe('analysis with the WASM kernels injected reproduces the float64 referen
       }
       expect(compared).toBeGreaterThan(500);
     } finally {
-      setMatKernels(null);
+      setAnalysisKernels(null);
     }
   });
 
-  it('computeEpochAnalysis: WASM and JS snapshots agree (N = 24, T = 40, pixel-like inputs)', () => {
+  it('analyzeEpoch: WASM and JS snapshots agree (N = 24, T = 40, pixel-like inputs)', () => {
     const N = 24;
     const T = 40;
     const D = 1;
@@ -246,14 +246,14 @@ describe('analysis with the WASM kernels injected reproduces the float64 referen
     const inputs = Float64Array.from({ length: B * T * D }, () => (rng.next() < 0.3 ? rng.next() : 0));
     const labels = [1, 4, 7, 9];
     const opts = { k: 8, n: 2, draws: 6, seed: 5 };
-    setMatKernels(null);
-    const js = computeEpochAnalysis(w, inputs, labels, T, D, opts);
-    setMatKernels(wasm);
-    let ws: ReturnType<typeof computeEpochAnalysis>;
+    setAnalysisKernels(null);
+    const js = analyzeEpoch(w, inputs, labels, T, D, opts);
+    setAnalysisKernels(wasm);
+    let ws: ReturnType<typeof analyzeEpoch>;
     try {
-      ws = computeEpochAnalysis(w, inputs, labels, T, D, opts);
+      ws = analyzeEpoch(w, inputs, labels, T, D, opts);
     } finally {
-      setMatKernels(null);
+      setAnalysisKernels(null);
     }
     // lnR and spectrum come from bit-identical J Q / Gram-Schmidt on identical trajectories.
     expect(ws.lnR).toEqual(js.lnR);
@@ -267,7 +267,7 @@ describe('analysis with the WASM kernels injected reproduces the float64 referen
 
 describe('prefix-loss gradients of the alignment (batched on the kernels) equal BPTT bit for bit', () => {
   it.each(['js', 'wasm'] as const)('%s kernels: da_s of every prefix loss, and dL_t/dW_hh for t >= N', (which) => {
-    setMatKernels(which === 'js' ? null : wasm);
+    setAnalysisKernels(which === 'js' ? null : wasm);
     try {
       // Random tanh RNN, N = 12, T = 30: steps on both sides of N (the t < N and t >= N paths).
       const N = 12;
@@ -298,7 +298,7 @@ describe('prefix-loss gradients of the alignment (batched on the kernels) equal 
         }
       }
     } finally {
-      setMatKernels(null);
+      setAnalysisKernels(null);
     }
   });
 });

@@ -58,7 +58,8 @@ describe('lifecycle', () => {
     expect(controlsFor('done', 'train')).toEqual({ toggle: false, toggleLabel: 'Start', step: false, reset: true, extend: true });
     expect(controlsFor('loading', 'train')).toMatchObject({ toggle: false, step: false });
     for (const mode of ['replay', 'model'] as const) {
-      for (const s of LIFECYCLE_STATES) expect(controlsFor(s, mode)).toMatchObject({ toggle: false, step: false, extend: false, reset: true });
+      for (const s of LIFECYCLE_STATES)
+        expect(controlsFor(s, mode)).toMatchObject({ toggle: false, step: false, extend: false, reset: true });
     }
   });
 

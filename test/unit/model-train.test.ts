@@ -5,7 +5,14 @@ import '@tensorflow/tfjs-backend-cpu';
 import { loadMnistAsset, type MnistDataset } from '../../src/data/mnistAsset';
 import { sequenceSpec } from '../../src/data/encodings';
 import { RnnModel } from '../../src/model/rnn';
-import { evaluateSplit, trainEpoch, type BatchInfo } from '../../src/model/train';
+import { evaluateSplitWith, tfjsTrainer, trainEpochWith, type BatchInfo, type TrainerEpochOptions } from '../../src/model/trainer';
+import type { SequenceSpec } from '../../src/data/encodings';
+import type { MnistSplit } from '../../src/data/mnistAsset';
+
+// The worker's loops (trainer.ts) with the tfjs engine, as the worker runs them.
+const trainEpoch = (model: RnnModel, split: MnistSplit, spec: SequenceSpec, o: TrainerEpochOptions) => trainEpochWith(tfjsTrainer(model), split, spec, o);
+const evaluateSplit = (model: RnnModel, split: MnistSplit, spec: SequenceSpec, batchSize: number, indices?: ArrayLike<number>) =>
+  evaluateSplitWith(tfjsTrainer(model), split, spec, batchSize, indices);
 
 let ds: MnistDataset;
 beforeAll(async () => {

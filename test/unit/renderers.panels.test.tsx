@@ -12,8 +12,10 @@ import type { EpochSnapshot, FlipSummary } from '../../src/core/snapshot';
 import {
   AlignmentPlot, EpochTimeline, ExportButtons, FlipPlot, LogitsPlot, PixelHeatmap, SpectrumPlot, TrainingPanel, probeLnR,
 } from '../../src/ui/panels';
-import { pixelStepToCells } from '../../src/ui/renderers/heatmap';
+import { sequenceSpec } from '../../src/data/encodings';
 import { renderLogitsPlot } from '../../src/ui/renderers/logits';
+import { composeFigureGrid } from '../../src/ui/renderers/export';
+import { currentFigures } from '../../src/ui/panels/figures';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -122,7 +124,7 @@ describe('PixelHeatmap', () => {
     const { snaps, T, k } = demoSnapshots(1);
     const S = 14;
     const perm = permutation(S * S, createRng(1234));
-    const stepToCells = pixelStepToCells(S, perm);
+    const stepToCells = sequenceSpec('pixel14', perm).stepToCells;
     const pixels = Array.from({ length: S * S }, (_, i) => (i % 3 === 0 ? 0.9 : 0));
     const lnR = probeLnR(snaps[0].lnR, 1, T, k);
     const singleFlip = snaps[0].flip!.singleFlip[1];
@@ -158,7 +160,7 @@ describe('PixelHeatmap', () => {
     const onN = vi.fn();
     const onNorm = vi.fn();
     const c = mount(
-      <PixelHeatmap S={14} T={T} k={k} pixels={new Float64Array(196)} lnR={probeLnR(snaps[0].lnR, 0, T, k)} stepToCells={pixelStepToCells(14)}
+      <PixelHeatmap S={14} T={T} k={k} pixels={new Float64Array(196)} lnR={probeLnR(snaps[0].lnR, 0, T, k)} stepToCells={sequenceSpec('pixel14', null).stepToCells}
         n={1} onNChange={onN} normalization="probe" onNormalizationChange={onNorm} />,
     );
     const nInput = c.querySelector<HTMLInputElement>('input[type="number"]')!;
@@ -180,17 +182,42 @@ describe('chart panels', () => {
   it('FlipPlot: chart, one table row per k with significant rows marked, preview k control', () => {
     const { snaps } = demoSnapshots(1);
     const onK = vi.fn();
-    const c = mount(<FlipPlot flip={snaps[0].flip} probe={0} pixels={new Float64Array(196)} stepToCells={pixelStepToCells(14)} S={14} previewK={5} onPreviewKChange={onK} />);
+    const c = mount(<FlipPlot flip={snaps[0].flip} probe={0} pixels={new Float64Array(196)} stepToCells={sequenceSpec('pixel14', null).stepToCells} S={14} previewK={5} onPreviewKChange={onK} />);
     const root = c.querySelector('[data-testid="flip-plot"]')!;
     expect(root.querySelectorAll('svg circle.top-marker').length).toBe(5);
     expect(root.querySelectorAll('svg circle.top-marker.significant').length).toBe(2); // pHolm 0.04, 0.04
-    expect(root.querySelectorAll('tbody tr').length).toBe(5);
-    expect(root.querySelectorAll('tbody tr.significant').length).toBe(2);
+    expect(root.querySelectorAll('[data-testid="flip-table"] tbody tr').length).toBe(5);
+    expect(root.querySelectorAll('[data-testid="flip-table"] tbody tr.significant').length).toBe(2);
+    // Every ranking is compared with random, not only R-top.
+    const rankings = Object.keys(snaps[0].flip!.dL);
+    expect(root.querySelectorAll('[data-testid="flip-comparison-table"] tbody tr').length).toBe(rankings.length);
+    expect(root.querySelector('[data-testid="verdict-flip"]')!.textContent).toMatch(/R-top/);
     expect(root.querySelector('details summary')!.textContent).toMatch(/what am i looking at/i);
     const sel = root.querySelector<HTMLSelectElement>('.flip-preview select')!;
     const setter = Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value')!.set!;
     act(() => { setter.call(sel, '20'); sel.dispatchEvent(new Event('change', { bubbles: true })); });
     expect(onK).toHaveBeenCalledWith(20);
+  });
+
+  it('FlipPlot: R-top, random and the strongest control by default; legend entries toggle series; rows in row mode', () => {
+    const { snaps } = demoSnapshots(1);
+    const flip = snaps[0].flip!;
+    const c = mount(<FlipPlot flip={flip} probe={0} previewK={5} onPreviewKChange={() => {}} unit="row" />);
+    const svg = c.querySelector('[data-testid="flip-plot"] svg.viz-chart')!;
+    const drawn = () => Array.from(svg.querySelectorAll('path.series')).map((p) => p.getAttribute('class')!.replace('series series-', '')).sort();
+    const others = Object.keys(flip.dL).filter((n) => n !== 'top' && n !== 'bottom');
+    expect(drawn()).toContain('top');
+    expect(drawn()).toContain('random');
+    expect(drawn().length).toBe(others.length > 0 ? 3 : 2);
+    // Every ranking stays in the legend; a click on a hidden one shows it, on a shown one hides it.
+    const entry = (key: string) => svg.querySelector<SVGGElement>(`g.legend-item[data-series="${key}"]`)!;
+    expect(entry('bottom').getAttribute('aria-pressed')).toBe('false');
+    act(() => { entry('bottom').dispatchEvent(new MouseEvent('click', { bubbles: true })); });
+    expect(drawn()).toContain('bottom');
+    act(() => { entry('random').dispatchEvent(new MouseEvent('click', { bubbles: true })); });
+    expect(drawn()).not.toContain('random');
+    expect(svg.textContent).toContain('k rows flipped');
+    expect(c.querySelector('[data-testid="flip-table"] thead')!.textContent).toContain('k rows');
   });
 
   it('FlipPlot without a flip analysis shows an empty state', () => {
@@ -207,6 +234,22 @@ describe('chart panels', () => {
     expect(root.querySelector('g.overlap-panel text.null-label')!.textContent).toContain('m=4');
     expect(root.querySelectorAll('rect.cos-cell').length).toBe(50);
     expect(root.querySelectorAll('g.dots-paper circle').length).toBe(3);
+    // The claim's line is drawn after (on top of) every control.
+    const series = Array.from(root.querySelectorAll('g.paper-panel path.series')).map((p) => p.getAttribute('class'));
+    expect(series.at(-1)).toBe('series series-paper');
+    expect(root.querySelector('[data-testid="verdict-alignment"]')!.textContent).toContain('vs null');
+  });
+
+  it('AlignmentPlot: the |cos| matrix follows the selected probe', () => {
+    const { snaps } = demoSnapshots(2);
+    const perProbe = [0.1, 0.7].map((v) => Array.from({ length: 10 }, () => Array.from({ length: 5 }, () => v)));
+    const epochs = snaps.map((s) => ({ epoch: s.epoch, alignment: { ...s.alignment!, cosMatrices: perProbe, cosMatrix: perProbe[0] } }));
+    const cellValues = (c: HTMLElement) => new Set(Array.from(c.querySelectorAll('rect.cos-cell title')).map((t) => t.textContent!.split('= ')[1]));
+    const c0 = mount(<AlignmentPlot epochs={epochs} selectedEpoch={1} m={4} onMChange={() => {}} probe={0} />);
+    expect([...cellValues(c0)]).toEqual(['0.1']);
+    const c1 = mount(<AlignmentPlot epochs={epochs} selectedEpoch={1} m={4} onMChange={() => {}} probe={1} />);
+    expect([...cellValues(c1)]).toEqual(['0.7']);
+    expect(c1.querySelector('[data-testid="cos-matrix"] figcaption')!.textContent).toContain('probe #2');
   });
 
   it('SpectrumPlot: faded earlier epochs, hovered step line, ln/log2 toggle', () => {
@@ -237,12 +280,12 @@ describe('chart panels', () => {
 
   it('TrainingPanel: curves and diagnostics', () => {
     const { snaps } = demoSnapshots(3);
-    const c = mount(<TrainingPanel points={points(snaps)} batchLoss={[2, 1.5, 1.2, 1]} batchesPerEpoch={2} diagnostics={{ backend: 'wasm', engine: 'fast-wasm-simd', precision: 'float32', msPerStep: 80, numTensors: 12 }} />);
+    const c = mount(<TrainingPanel points={points(snaps)} batchLoss={[2, 1.5, 1.2, 1]} batchesPerEpoch={2} diagnostics={{ backend: 'CPU · WebAssembly SIMD', engine: 'fast-wasm', precision: 'float32', msPerStep: 80, numTensors: 12 }} />);
     expect(c.querySelectorAll('g.acc-panel g.dots-testAcc circle').length).toBe(3);
     const dl = c.querySelector('dl.diagnostics')!.textContent!;
     expect(dl).toContain('wasm');
     expect(dl).toContain('80 ms');
-    expect(c.querySelector('[data-testid="epoch-engine"]')!.textContent).toBe('fast-wasm-simd');
+    expect(c.querySelector('[data-testid="epoch-engine"]')!.textContent).toBe('fast-wasm');
   });
 });
 
@@ -261,5 +304,130 @@ describe('ExportButtons', () => {
     const text = await new Promise<string>((resolve) => { const r = new FileReader(); r.onload = () => resolve(String(r.result)); r.readAsText(blobs[0]); });
     expect((text.match(/class="bar"/g) ?? []).length).toBe(6);
     clicked.mockRestore();
+  });
+
+  it('the heatmap SVG export writes one vector cell per image cell, the digit, the colour key, title, epoch and probe', async () => {
+    const { snaps, T, k } = demoSnapshots(1);
+    const S = 14;
+    const blobs: Blob[] = [];
+    Object.assign(URL, { createObjectURL: (b: Blob) => { blobs.push(b); return 'blob:x'; }, revokeObjectURL: () => {} });
+    const clicked = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => {});
+    const pixels = Array.from({ length: S * S }, (_, i) => (i % 5 === 0 ? 1 : 0));
+    const c = mount(
+      <PixelHeatmap S={S} T={T} k={k} pixels={pixels} lnR={probeLnR(snaps[0].lnR, 0, T, k)} stepToCells={sequenceSpec('pixel14', null).stepToCells} n={1} onNChange={() => {}}
+        normalization="probe" onNormalizationChange={() => {}} caption="epoch 4 · probe #1, a “7”" />,
+    );
+    act(() => { c.querySelector<HTMLInputElement>('[data-testid="heatmap-overlay"]')!.click(); });
+    act(() => { c.querySelector<HTMLButtonElement>('button[aria-label="Export pixel heatmap as SVG"]')!.click(); });
+    expect(clicked).toHaveBeenCalledTimes(1);
+    const text = await new Promise<string>((resolve) => { const r = new FileReader(); r.onload = () => resolve(String(r.result)); r.readAsText(blobs[0]); });
+    // Heatmap and digit: S*S cells each; the overlay inks every fifth pixel.
+    expect((text.match(/class="heat-cell"/g) ?? []).length).toBe(S * S);
+    expect((text.match(/class="digit-cell"/g) ?? []).length).toBe(S * S);
+    expect((text.match(/class="ink-cell"/g) ?? []).length).toBe(Math.ceil((S * S) / 5));
+    expect(text).toContain('Expansion per pixel s_t(n)');
+    expect(text).toContain('epoch 4 · probe #1');
+    expect(text).toContain('legend-ramp');
+    clicked.mockRestore();
+  });
+
+  it('every panel exports a figure with its title, epoch, probe, verdict and legend; the whole view is one SVG', async () => {
+    const { snaps } = demoSnapshots(2);
+    const blobs: Blob[] = [];
+    Object.assign(URL, { createObjectURL: (b: Blob) => { blobs.push(b); return 'blob:x'; }, revokeObjectURL: () => {} });
+    const clicked = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => {});
+    const c = mount(
+      <>
+        <FlipPlot flip={snaps[1].flip} probe={0} previewK={5} onPreviewKChange={() => {}} caption="epoch 1 · probe #1, a “3”" />
+        <AlignmentPlot epochs={snaps.map((s) => ({ epoch: s.epoch, alignment: s.alignment }))} selectedEpoch={1} m={4} onMChange={() => {}} caption="epoch 1 · probe #1, a “3”" />
+      </>,
+    );
+    const read = (b: Blob) => new Promise<string>((resolve) => { const r = new FileReader(); r.onload = () => resolve(String(r.result)); r.readAsText(b); });
+    act(() => { c.querySelector<HTMLButtonElement>('button[aria-label="Export flip plot as SVG"]')!.click(); });
+    const flipSvg = await read(blobs[0]);
+    expect(flipSvg).toContain('Flip test: does R rank the pixels that matter?');
+    expect(flipSvg).toContain('epoch 1 · probe #1');
+    expect(flipSvg).toContain(c.querySelector('[data-testid="verdict-flip"]')!.textContent!.slice(0, 40).replace(/&/g, '&amp;'));
+    expect(flipSvg).toContain('class="legend"');
+    act(() => { c.querySelector<HTMLButtonElement>('button[aria-label="Export alignment plot as SVG"]')!.click(); });
+    const alignSvg = await read(blobs[1]);
+    expect(alignSvg).toContain('cos-cell');
+    expect(alignSvg).toContain('null 1/√N');
+    const grid = composeFigureGrid('whole view', currentFigures(), 3);
+    expect(grid.querySelectorAll(':scope > svg').length).toBe(2);
+    expect(grid.textContent).toContain('Flip test');
+    expect(grid.textContent).toContain('Do Lyapunov vectors align');
+    clicked.mockRestore();
+  });
+
+  it('keyboard: focusing the heatmap and pressing arrows moves a cursor cell with the tooltip readout and an outline', () => {
+    const { snaps, T, k } = demoSnapshots(1);
+    const S = 14;
+    const onHover = vi.fn();
+    const c = mount(
+      <PixelHeatmap S={S} T={T} k={k} pixels={new Float64Array(S * S)} lnR={probeLnR(snaps[0].lnR, 0, T, k)} stepToCells={sequenceSpec('pixel14', null).stepToCells}
+        singleFlip={snaps[0].flip!.singleFlip[0]} n={1} onNChange={() => {}} normalization="probe" onNormalizationChange={() => {}} onHoverStep={onHover} />,
+    );
+    const focus = c.querySelector<HTMLDivElement>('[data-testid="heatmap-focus"]')!;
+    const tooltip = c.querySelector<HTMLDivElement>('[data-testid="heatmap-tooltip"]')!;
+    expect(focus.tabIndex).toBe(0);
+    act(() => { focus.focus(); });
+    expect(tooltip.textContent).toContain('row 7, col 7');
+    act(() => { focus.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowUp', bubbles: true })); });
+    act(() => { focus.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true })); });
+    expect(tooltip.hidden).toBe(false);
+    expect(tooltip.textContent).toContain('row 6, col 8');
+    expect(tooltip.textContent).toContain(`t=${6 * S + 8 + 1}`);
+    expect(onHover).toHaveBeenLastCalledWith(6 * S + 8);
+    const outline = c.querySelector<HTMLDivElement>('[data-testid="heatmap-outline"]')!;
+    expect(outline.hidden).toBe(false);
+    expect(parseFloat(outline.style.left)).toBeCloseTo((8 / S) * 100, 9);
+    expect(parseFloat(outline.style.top)).toBeCloseTo((6 / S) * 100, 9);
+    // Cell in the upper right: the tooltip goes to the lower left, away from it.
+    expect(tooltip.style.bottom).toBe('4px');
+    expect(tooltip.style.left).toBe('4px');
+    act(() => { focus.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true })); });
+    expect(tooltip.hidden).toBe(true);
+  });
+
+  it('touch: a tap inspects a cell and the readout stays when the finger lifts', () => {
+    const { snaps, T, k } = demoSnapshots(1);
+    const S = 14;
+    const c = mount(
+      <PixelHeatmap S={S} T={T} k={k} pixels={new Float64Array(S * S)} lnR={probeLnR(snaps[0].lnR, 0, T, k)} stepToCells={sequenceSpec('pixel14', null).stepToCells}
+        n={1} onNChange={() => {}} normalization="probe" onNormalizationChange={() => {}} />,
+    );
+    const canvas = c.querySelector<HTMLCanvasElement>('canvas[data-testid="pixel-heatmap"]')!;
+    canvas.getBoundingClientRect = () => ({ left: 0, top: 0, width: 280, height: 280, right: 280, bottom: 280, x: 0, y: 0, toJSON: () => ({}) });
+    const touch = (type: string, x: number, y: number) => {
+      const e = new MouseEvent(type, { bubbles: true, clientX: x, clientY: y, relatedTarget: type === 'pointerout' ? document.body : null });
+      Object.defineProperty(e, 'pointerType', { value: 'touch' });
+      return e;
+    };
+    const tooltip = c.querySelector<HTMLDivElement>('[data-testid="heatmap-tooltip"]')!;
+    // Row 2, col 11 (20 px cells).
+    act(() => { canvas.dispatchEvent(touch('pointerdown', 11 * 20 + 10, 2 * 20 + 10)); });
+    expect(tooltip.hidden).toBe(false);
+    expect(tooltip.textContent).toContain('row 2, col 11');
+    act(() => { canvas.dispatchEvent(touch('pointerout', 11 * 20 + 10, 2 * 20 + 10)); });
+    expect(tooltip.hidden).toBe(false);
+  });
+
+  it('row-wise: the readout speaks of the whole row and the outline spans it', () => {
+    const { snaps, k } = demoSnapshots(1);
+    const S = 14;
+    const stepToCells = Array.from({ length: S }, (_, t) => Array.from({ length: S }, (_, col) => [t, col] as [number, number]));
+    const lnR = probeLnR(snaps[0].lnR, 0, 196, k).subarray(0, S * k);
+    const c = mount(
+      <PixelHeatmap S={S} T={S} k={k} pixels={new Float64Array(S * S)} lnR={lnR} stepToCells={stepToCells}
+        n={1} onNChange={() => {}} normalization="probe" onNormalizationChange={() => {}} />,
+    );
+    const focus = c.querySelector<HTMLDivElement>('[data-testid="heatmap-focus"]')!;
+    act(() => { focus.focus(); });
+    const tooltip = c.querySelector<HTMLDivElement>('[data-testid="heatmap-tooltip"]')!;
+    expect(tooltip.textContent).toContain(`row 7 (all ${S} pixels), t=8`);
+    expect(c.querySelector('h2')!.textContent).toContain('per row');
+    const outline = c.querySelector<HTMLDivElement>('[data-testid="heatmap-outline"]')!;
+    expect(parseFloat(outline.style.width)).toBeCloseTo(100, 9);
   });
 });

@@ -7,15 +7,19 @@
 import { describe, expect, it } from 'vitest';
 import type { AlignmentSummary, FlipSummary } from '../../src/core/snapshot';
 import {
-  buildCellToStep, cumulativeFtle, digitRgba, divergingRgb, flipSteps, HeatmapLookup, heatmapRgba, MISSING_RGB,
-  pixelStepToCells, pointerToCell, rowStepToCells, scoreRanks, stepScores, stepsByScoreDescending, symmetricDomain, tooltipLines,
+  digitRgba, divergingRgb, HeatmapLookup, heatmapRgba, MISSING_RGB, pointerToCell, probeStepScores,
+  symmetricDomain, tooltipLines,
 } from '../../src/ui/renderers/heatmap';
+import { runningFtle } from '../../src/core/dynamics/lyapunov';
+import { rankDescending, stepRanks } from '../../src/core/sensitivity/scores';
+import { cellToStepOf, flipImageSteps, sequenceSpec, type StepToCells } from '../../src/data/encodings';
+import { renderDivergingLegend } from '../../src/ui/renderers/heatmap';
 import { flipCurves, flipTable, randomBaseline, renderFlipPlot } from '../../src/ui/renderers/flip';
 import { alignmentSeries, renderAlignmentPlot, renderCosMatrix } from '../../src/ui/renderers/alignment';
 import { renderProbeSeries, renderSpectrumPlot, spectrumStats } from '../../src/ui/renderers/spectrum';
 import { renderLogitsPlot } from '../../src/ui/renderers/logits';
 import { decimate, renderSparkline, renderTrainingCurves } from '../../src/ui/renderers/training';
-import { serializeSvg } from '../../src/ui/renderers/export';
+import { serializeSvg, wrapWords } from '../../src/ui/renderers/export';
 import { formatNumber, quantile } from '../../src/ui/renderers/common';
 
 const newSvg = (): SVGSVGElement => {
@@ -30,42 +34,41 @@ const plotOffset = (svg: SVGSVGElement): [number, number] => {
   return [Number(m[1]), Number(m[2])];
 };
 /** Vertices "x,y" of an SVG path made of M/L commands. */
+/** S = 2 pixel encoding reading flat pixels 3, 0, 2, 1 (sequenceSpec only builds the real 14/28 grids). */
+const PERM_2X2: StepToCells = [[[1, 1]], [[0, 0]], [[1, 0]], [[0, 1]]];
+const IDENTITY_2X2: StepToCells = [[[0, 0]], [[0, 1]], [[1, 0]], [[1, 1]]];
 const pathPoints = (d: string): [number, number][] =>
   (d.match(/[-\d.e]+,[-\d.e]+/g) ?? []).map((s) => s.split(',').map(Number) as [number, number]);
 
 describe('heatmap maths', () => {
   it('inverts a permuted pixel encoding: each cell maps to the step that reads it', () => {
-    // S = 2, the sequence reads pixels 3, 0, 2, 1 (flat row-major indices).
-    const perm = [3, 0, 2, 1];
-    const s2c = pixelStepToCells(2, perm);
-    expect(s2c[0]).toEqual([[1, 1]]);
-    const c2s = buildCellToStep(s2c, 2);
-    expect(Array.from(c2s)).toEqual([1, 3, 2, 0]);
+    expect(Array.from(cellToStepOf(PERM_2X2, 2))).toEqual([1, 3, 2, 0]);
   });
 
   it('row-wise encoding: a whole row shares one step; unfed cells are -1', () => {
-    const c2s = buildCellToStep(rowStepToCells(3), 3);
-    expect(Array.from(c2s)).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2]);
-    const partial = buildCellToStep([[[0, 0]], [[1, 1]]], 2);
-    expect(Array.from(partial)).toEqual([0, -1, -1, 1]);
+    const row = sequenceSpec('row', null);
+    expect(Array.from(row.cellToStep.subarray(0, 3))).toEqual([0, 0, 0]);
+    expect(Array.from(row.cellToStep.subarray(28, 31))).toEqual([1, 1, 1]);
+    expect(Array.from(cellToStepOf([[[0, 0]], [[1, 1]]], 2))).toEqual([0, -1, -1, 1]);
   });
 
   it('s_t(n) averages the first n ln r at each step (not cumulative) and clamps n to 1..k', () => {
     const lnR = [1, 2, 3, -1, -2, -6]; // T = 2, k = 3
-    expect(Array.from(stepScores(lnR, 2, 3, 1))).toEqual([1, -1]);
-    expect(Array.from(stepScores(lnR, 2, 3, 2))).toEqual([1.5, -1.5]);
-    expect(Array.from(stepScores(lnR, 2, 3, 9))).toEqual([2, -3]);
+    expect(Array.from(probeStepScores(lnR, 2, 3, 1))).toEqual([1, -1]);
+    expect(Array.from(probeStepScores(lnR, 2, 3, 2))).toEqual([1.5, -1.5]);
+    expect(Array.from(probeStepScores(lnR, 2, 3, 9))).toEqual([2, -3]);
   });
 
   it('FTLE_1(t) is the running mean of ln r_1', () => {
     const lnR = [1, 9, -1, 9, 3, 9]; // T = 3, k = 2; column 0 = 1, -1, 3
-    expect(Array.from(cumulativeFtle(lnR, 3, 2, 0))).toEqual([1, 0, 1]);
-    expect(Array.from(cumulativeFtle(lnR, 3, 2, 1))).toEqual([9, 9, 9]);
+    expect(Array.from(runningFtle(lnR, 3, 2, 0))).toEqual([1, 0, 1]);
+    expect(Array.from(runningFtle(lnR, 3, 2, 1))).toEqual([9, 9, 9]);
   });
 
   it('ranks steps by score, 1 = largest, ties in time order, NaN last', () => {
-    expect(Array.from(scoreRanks([0.1, 0.5, -2, 0.5]))).toEqual([3, 1, 4, 2]);
-    expect(Array.from(stepsByScoreDescending([NaN, 1, 2]))).toEqual([2, 1, 0]);
+    expect(Array.from(stepRanks([0.1, 0.5, -2, 0.5], 4))).toEqual([3, 1, 4, 2]);
+    expect(Array.from(rankDescending([NaN, 1, 2], 3))).toEqual([2, 1, 0]);
+    expect(Array.from(rankDescending([1, NaN, 1, NaN, -Infinity], 5))).toEqual([0, 2, 4, 1, 3]);
   });
 
   it('diverging colours are centred on 0: white-ish at 0, red for expansion, blue for contraction, clamped', () => {
@@ -115,18 +118,16 @@ describe('heatmap maths', () => {
 
   it('flip rule: pixels < 0.001 become 1, others 0, only on the chosen steps', () => {
     const pixels = [0, 0.0005, 0.5, 1];
-    const s2c = pixelStepToCells(2);
-    expect(Array.from(flipSteps(pixels, [0, 1, 2, 3], s2c, 2))).toEqual([1, 1, 0, 0]);
-    expect(Array.from(flipSteps(pixels, [2], s2c, 2))).toEqual([0, 0.0005, 0, 1]);
+    expect(Array.from(flipImageSteps(pixels, [0, 1, 2, 3], IDENTITY_2X2, 2))).toEqual([1, 1, 0, 0]);
+    expect(Array.from(flipImageSteps(pixels, [2], IDENTITY_2X2, 2))).toEqual([0, 0.0005, 0, 1]);
   });
 
   it('hover lookup returns the step, rank, ln r, running FTLE and flip dL of the cell', () => {
     // S = 2 permuted pixel encoding, k = 2.
-    const perm = [3, 0, 2, 1];
     const lnR = [0.5, 0.1, -0.5, 0.2, 1.5, 0.3, -1.5, 0.4];
-    const scores = stepScores(lnR, 4, 2, 1); // 0.5, -0.5, 1.5, -1.5
+    const scores = probeStepScores(lnR, 4, 2, 1); // 0.5, -0.5, 1.5, -1.5
     const lookup = new HeatmapLookup({
-      S: 2, T: 4, k: 2, pixels: [0, 0.25, 0.5, 1], lnR, scores, stepToCells: pixelStepToCells(2, perm), singleFlip: [0.01, 0.02, 0.03, 0.04],
+      S: 2, T: 4, k: 2, pixels: [0, 0.25, 0.5, 1], lnR, scores, stepToCells: PERM_2X2, singleFlip: [0.01, 0.02, 0.03, 0.04],
     });
     // Cell (1, 0) = flat 2 is read at step index 2 (t = 3), the largest score.
     const info = lookup.describe(1, 0)!;
@@ -215,7 +216,7 @@ describe('flip plot', () => {
     expect(rows.map((r) => r.k)).toEqual([1, 2, 5, 10]);
     expect(rows[2].wilcoxonPHolm).toBe(0.012);
     expect(rows[1].zPHolm).toBe(0.04);
-    expect(rows[3].meanTop).toBeCloseTo(1.2, 12);
+    expect(rows[3].meanRanking).toBeCloseTo(1.2, 12);
     expect(rows[3].meanRandom).toBeCloseTo(0.6, 12);
   });
 });
@@ -410,5 +411,32 @@ describe('SVG export', () => {
     expect(root.querySelectorAll('rect.bar').length).toBe(6);
     // The page's element is untouched.
     expect(svg.querySelector('rect.export-background')).toBeNull();
+  });
+});
+
+describe('figure captions', () => {
+  it('wrapWords keeps every word, in order, on lines of at most maxChars (a longer word alone)', () => {
+    const text = 'R-top vs random: no k significant after Holm (smallest p 0.29 at k=5); gradient saliency beats R-top at 9 of 10 k';
+    const lines = wrapWords(text, 30);
+    expect(lines.join(' ')).toBe(text);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(30);
+    expect(wrapWords('a supercalifragilistic b', 5)).toEqual(['a', 'supercalifragilistic', 'b']);
+  });
+});
+
+describe('heatmap colour key', () => {
+  it('leaves room for "-0.455" at the left end and for the descenders of "s_t(1)" under the ramp', () => {
+    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    renderDivergingLegend(svg, 0.455, 's_t(1), ln per step', 280);
+    const ticks = Array.from(svg.querySelectorAll('.tick'));
+    const x0 = Number(ticks[0].getAttribute('transform')!.match(/translate\(([-\d.]+)/)![1]);
+    expect(ticks[0].textContent).toBe('-0.455');
+    // 12 px digits are ~7 px wide: half of a 6-character label is ~21 px.
+    expect(x0).toBeGreaterThanOrEqual(24);
+    const x1 = Number(ticks[2].getAttribute('transform')!.match(/translate\(([-\d.]+)/)![1]);
+    expect(280 - x1).toBeGreaterThanOrEqual(24);
+    // The label's baseline leaves >= 4 px for descenders ("_", "(", "p").
+    const label = svg.querySelector('text.legend-label')!;
+    expect(Number(svg.getAttribute('height')) - Number(label.getAttribute('y'))).toBeGreaterThanOrEqual(4);
   });
 });

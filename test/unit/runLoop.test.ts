@@ -30,8 +30,17 @@ beforeAll(async () => {
 
 function options(c: RunConfig): RnnModelOptions {
   return {
-    inputSize: spec.D, hiddenSize: c.hidden, numClasses: 10, init: c.init, gain: c.gain, bias: c.bias === 1,
-    seed: deriveSeed(c.seed, 'init'), optimizer: c.optimizer, lr: c.lr, clip: c.clip, reduction: c.reduction,
+    inputSize: spec.D,
+    hiddenSize: c.hidden,
+    numClasses: 10,
+    init: c.init,
+    gain: c.gain,
+    bias: c.bias === 1,
+    seed: deriveSeed(c.seed, 'init'),
+    optimizer: c.optimizer,
+    lr: c.lr,
+    clip: c.clip,
+    reduction: c.reduction,
   };
 }
 
@@ -45,7 +54,7 @@ async function harness(c: RunConfig) {
       events.push(ev);
       for (const l of [...listeners]) l(ev);
     },
-    engineId: () => 'fast-wasm-simd',
+    engineId: () => 'fast-wasm',
     rebuildModel: () => fastTrainer(options(c), kernels),
     numTensors: () => 0,
   };

@@ -6,9 +6,10 @@
  *  - overlap_m = ||A_m^T Q_t[:, :m]||_F^2 / m (A_m = top-m V or U), null m/N.
  * rnn only (G_t is N x N and Q_t lives in the same space).
  */
+import { ANALYSIS_DEFAULTS } from '../analysisDefaults';
 import type { Cell } from './cells';
 import { readoutGradient } from './gradients';
-import { getMatKernels } from '../kernels';
+import { getAnalysisKernels } from '../kernels';
 import type { Trajectory } from './trajectory';
 import { participationRatio, subspaceOverlap, svdOfOuterSum, type Svd } from '../linalg/svd';
 import { alignmentSvd } from '../linalg/topSvd';
@@ -66,7 +67,7 @@ export function probeStepAlignments(
 
 /**
  * G = sum_c a_c b_c^T ([N][N] row-major) for t vectors a_c, b_c of length N (vector-major [t][N]),
- * summed in c order, on the current MatKernels: G[i][j] = (B^T-matrix times the vector a[:, i])_j.
+ * summed in c order, on the current AnalysisKernels: G[i][j] = (B^T-matrix times the vector a[:, i])_j.
  */
 function outerSum(A: Float64Array, Bv: Float64Array, N: number, t: number): Float64Array {
   const Bt = new Float64Array(N * t); // [N][t]: row j = (b_0[j], ..., b_{t-1}[j])
@@ -78,7 +79,7 @@ function outerSum(A: Float64Array, Bv: Float64Array, N: number, t: number): Floa
     }
   }
   const G = new Float64Array(N * N);
-  getMatKernels().matrix(Bt, N, t).timesVectors(At, N, G, null);
+  getAnalysisKernels().matrix(Bt, N, t).timesVectors(At, N, G, null);
   return G;
 }
 
@@ -86,7 +87,7 @@ function outerSum(A: Float64Array, Bv: Float64Array, N: number, t: number): Floa
  * Pre-activation gradients of the prefix losses of a vanilla tanh RNN (L_t: cross-entropy of the
  * readout after step t) for every t in steps: t -> A_t, [t][N] vector-major with row c = t - s
  * holding da_s = (1 - h_s^2) * dL_t/dh_s for s = t..1. All prefix losses travel back together:
- * one product da_{s-1} = diag(1 - h_{s-1}^2) W_hh^T [da_s ...] per step on the current MatKernels,
+ * one product da_{s-1} = diag(1 - h_{s-1}^2) W_hh^T [da_s ...] per step on the current AnalysisKernels,
  * the same sums in the same order as BPTT (gradients.ts), so the numbers equal bpttSample's.
  */
 export function prefixPreactGrads(cell: Cell, traj: Trajectory, label: number, steps: number[]): Map<number, Float64Array> {
@@ -110,7 +111,7 @@ export function prefixPreactGrads(cell: Cell, traj: Trajectory, label: number, s
   const Whh = cell.weights.tensors.weight_hh_l0;
   const WhhT = new Float64Array(N * N);
   for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) WhhT[j * N + i] = Whh[i * N + j];
-  const WT = getMatKernels().matrix(WhhT, N, N);
+  const WT = getAnalysisKernels().matrix(WhhT, N, N);
   const V = new Float64Array(ts.length * N);
   const next = new Float64Array(ts.length * N);
   const scale = new Float64Array(N);
@@ -240,7 +241,7 @@ export function alignmentBlock(per: ProbeStepAlignment[][], N: number, nq: numbe
 export const effectiveRank = (s: Svd): number => participationRatio(s.s);
 
 /** About five evenly spaced 1-based steps ending at T (deduplicated, ascending). */
-export function defaultAlignmentSteps(T: number, count = 5): number[] {
+export function defaultAlignmentSteps(T: number, count: number = ANALYSIS_DEFAULTS.alignSteps): number[] {
   const out = new Set<number>();
   for (let i = 1; i <= count; i++) out.add(Math.max(1, Math.round((T * i) / count)));
   return [...out].sort((a, b) => a - b);

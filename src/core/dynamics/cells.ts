@@ -10,7 +10,7 @@
  */
 import type { Arch, ModelWeights } from '../formats/model';
 import { GATES } from '../formats/model';
-import { getMatKernels, type PreparedMatrix } from '../kernels';
+import { getAnalysisKernels, type PreparedMatrix } from '../kernels';
 import { matTimesVectors } from '../kernels/js';
 
 /** Accumulators for the recurrent-layer parameter gradients (same shapes as the weights). */
@@ -299,7 +299,7 @@ class RnnCell extends BaseCell {
     }
   }
 
-  /** J v_a = diag(1 - h_t^2) (W_hh v_a) on the current MatKernels. */
+  /** J v_a = diag(1 - h_t^2) (W_hh v_a) on the current AnalysisKernels. */
   applyJacobian(_x: Float64Array, _xOff: number, _sIn: Float64Array, _sInOff: number, sOut: Float64Array, sOutOff: number, v: Float64Array, k: number, out: Float64Array): void {
     const N = this.hiddenSize;
     const d = this.pre;
@@ -323,7 +323,7 @@ class RnnCell extends BaseCell {
 
   /** W_hh prepared once per cell and kernel set (the WASM kernels keep it resident, transposed). */
   private preparedWhh(): PreparedMatrix {
-    const kernels = getMatKernels();
+    const kernels = getAnalysisKernels();
     if (!this.whh || this.whhKernels !== kernels) {
       this.whh = kernels.matrix(this.Whh, this.hiddenSize, this.hiddenSize);
       this.whhKernels = kernels;
@@ -554,9 +554,6 @@ class LstmCell extends BaseCell {
     this.backProject(x, xOff, sIn, sInOff, ga, ga, grads, dx, dxOff, dIn, dInOff);
   }
 }
-
-/** Re-exported: the JS kernel now lives in src/core/kernels/js.ts. */
-export { matTimesVectors };
 
 /** Builds the float64 cell for a model (rnn, gru or lstm). The cell reads the weights in place. */
 export function createCell(weights: ModelWeights): Cell {

@@ -14,6 +14,7 @@
  */
 import type { AlignmentSummary, EpochSnapshot } from '../snapshot';
 import type { ModelWeights } from '../formats/model';
+import { ANALYSIS_DEFAULTS } from '../analysisDefaults';
 import { createRng, deriveSeed } from '../rng';
 import { createCell } from './cells';
 import { probeLyapunov, qrIteration } from './lyapunov';
@@ -23,7 +24,7 @@ import { participationRatio, subspaceOverlap } from '../linalg/svd';
 import { alignmentSvd } from '../linalg/topSvd';
 import { probeTrajectory } from './trajectory';
 
-export interface SnapshotDynamicsOptions {
+export interface EpochDynamicsOptions {
   /** Q vectors reported in lnR / spectrum (capped at S). */
   k: number;
   /** Number of alignment steps (default 5; evenly spaced, ending at T). */
@@ -44,10 +45,10 @@ export interface SnapshotDynamicsOptions {
  * lnR [B][T][k], spectrum [B][k], saturation, qrGradRelErr (NaN when skipped, see above),
  * alignment (rnn only; null for gru/lstm).
  */
-export type SnapshotDynamics = Pick<EpochSnapshot, 'k' | 'lnR' | 'spectrum' | 'saturation' | 'qrGradRelErr' | 'alignment'>;
+export type EpochDynamics = Pick<EpochSnapshot, 'k' | 'lnR' | 'spectrum' | 'saturation' | 'qrGradRelErr' | 'alignment'>;
 
 /** Probe inputs for the snapshot: inputs [B*T*D], labels [B], optional h0 / c0 [B*N]. */
-export interface SnapshotProbe {
+export interface AnalysisProbe {
   B: number;
   T: number;
   D: number;
@@ -79,19 +80,19 @@ export function trackedQVectors(arch: ModelWeights['arch'], B: number, T: number
 
 /**
  * Computes the dynamics fields of an EpochSnapshot from float64 weights. Shapes: see
- * SnapshotDynamics. Deterministic given opts.seed.
+ * EpochDynamics. Deterministic given opts.seed.
  */
-export function analyzeForSnapshot(weights: ModelWeights, probe: SnapshotProbe, opts: SnapshotDynamicsOptions): SnapshotDynamics {
+export function analyzeEpochDynamics(weights: ModelWeights, probe: AnalysisProbe, opts: EpochDynamicsOptions): EpochDynamics {
   const cell = createCell(weights);
   const { B, T } = probe;
   const S = cell.stateSize;
   const N = cell.hiddenSize;
   const k = Math.max(1, Math.min(opts.k, S));
   const isRnn = weights.arch === 'rnn';
-  const nq = Math.min(10, N);
-  const mList = [1, 3, 5].filter((m) => m <= N);
+  const nq = Math.min(ANALYSIS_DEFAULTS.alignQVectors, N);
+  const mList = ANALYSIS_DEFAULTS.overlapM.filter((m) => m <= N);
   const kA = trackedQVectors(weights.arch, B, T, S, k, opts.fullQBasisMacs);
-  const steps = defaultAlignmentSteps(T, opts.nAlignSteps ?? 5);
+  const steps = defaultAlignmentSteps(T, opts.nAlignSteps ?? ANALYSIS_DEFAULTS.alignSteps);
   const L = probeLyapunov(cell, probe, {
     k: kA,
     keepQAt: isRnn ? steps : undefined,
@@ -141,7 +142,7 @@ export function analyzeForSnapshot(weights: ModelWeights, probe: SnapshotProbe, 
 export function alignmentSummary(per: ProbeStepAlignment[][], weights: ModelWeights, N: number, kA: number, nq: number, mList: number[], seed: number): AlignmentSummary {
   const B = per.length;
   const nSteps = per[0].length;
-  const nsv = Math.min(5, N);
+  const nsv = Math.min(ANALYSIS_DEFAULTS.alignSingularVectors, N);
   // Only the first nsv right and max(m) left vectors of W_hh are read (exact SVD for N <= 128).
   const whh = alignmentSvd(weights.tensors.weight_hh_l0, N, N, Math.max(nsv, ...mList));
   const first = Array.from({ length: nq }, (_, a) => a);
@@ -197,8 +198,13 @@ export function alignmentSummary(per: ProbeStepAlignment[][], weights: ModelWeig
     overlapLeftWhh.push(mList.map((m) => mean(per.map((p) => subspaceOverlap(whh.U, p[s].q, N, m)))));
     effectiveRank.push(mean(per.map((p) => participationRatio(p[s].svd.s))));
   }
-  cosineMatrix(per[0][nSteps - 1].q, first, per[0][nSteps - 1].svd.V, nsv, N, buf);
-  const cosMatrix = first.map((a) => Array.from(buf.subarray(a * nsv, (a + 1) * nsv), Math.abs));
+  // |cos| matrix of every probe at the last step (the panel shows the selected probe's); probe 0's
+  // is also kept as cosMatrix for older readers.
+  const cosMatrices = per.map((p) => {
+    cosineMatrix(p[nSteps - 1].q, first, p[nSteps - 1].svd.V, nsv, N, buf);
+    return first.map((a) => Array.from(buf.subarray(a * nsv, (a + 1) * nsv), Math.abs));
+  });
+  const cosMatrix = cosMatrices[0];
   return {
     steps: per[0].map((p) => p.t),
     paperStd,
@@ -217,6 +223,7 @@ export function alignmentSummary(per: ProbeStepAlignment[][], weights: ModelWeig
     overlapLeftWhh,
     overlapNull: mList.map((m) => m / N),
     cosMatrix,
+    cosMatrices,
     effectiveRank,
   };
 }

@@ -98,6 +98,20 @@ export function ftleAt(lnR: Float64Array, k: number, t: number, out = new Float6
   return out;
 }
 
+/**
+ * Running FTLE of vector i over time: FTLE_i(t) = (1/t) sum_{s<=t} ln r_i(s) for t = 1..T.
+ * lnR: one probe, flat [T][k]; 0 <= i < k. Returns [T] (index 0 = t = 1), ln per step.
+ */
+export function runningFtle(lnR: ArrayLike<number>, T: number, k: number, i = 0): Float64Array {
+  const out = new Float64Array(T);
+  let s = 0;
+  for (let t = 0; t < T; t++) {
+    s += lnR[t * k + i];
+    out[t] = s / (t + 1);
+  }
+  return out;
+}
+
 /** Q-iteration results for a whole probe set: lnR [B][T][k], spectrum [B][k] = FTLE_i(T). */
 export interface ProbeLyapunov {
   B: number;

@@ -25,18 +25,16 @@
  * "prototype" are dropped while parsing (parseJsonText), and nothing is ever evaluated.
  */
 import { z } from 'zod';
-import { RunConfigSchema, type RunConfig } from './config';
+import { ENCODING_SHAPES, RunConfigSchema, type RunConfig } from './config';
 import { FormatError, fieldPath, parseJsonText } from './errors';
 import { parseModelObject, type modelToJson } from './model';
-import { ENGINE_IDS, type AlignmentSummary, type EpochMetrics, type EpochSnapshot, type FlipSummary } from '../snapshot';
+import { ENGINE_IDS, normalizeEngineId } from '../engines';
+import { type AlignmentSummary, type EpochMetrics, type EpochSnapshot, type FlipSummary } from '../snapshot';
 
 export const RUN_BUNDLE_FORMAT = 'ftle-lab.run/v1';
 
 /** Largest bundle text we read or write (characters): a 50-epoch pixel28 run is ~30 MB. */
 export const MAX_RUN_BUNDLE_CHARS = 200 * 1024 * 1024;
-
-/** Sequence length T implied by each input encoding (method.md §1). */
-export const STEPS_FOR_ENCODING: Record<RunConfig['encoding'], number> = { row: 28, pixel14: 196, pixel28: 784 };
 
 /** Classes of MNIST: softmax rows in a flip summary have this length. */
 export const NUM_CLASSES = 10;
@@ -54,7 +52,7 @@ export const NUM_CLASSES = 10;
 export const NAN_FIELDS = [
   'metrics.trainLoss', 'metrics.trainAcc', 'metrics.msPerStep', 'qrGradRelErr',
   'flip.zTest.p', 'flip.zTest.pHolm', 'flip.wilcoxon.*.p', 'flip.wilcoxon.*.pHolm', 'flip.effect.*',
-  'alignment.paperStd*', 'alignment.overlap* (except overlapNull)', 'alignment.cosMatrix', 'alignment.effectiveRank',
+  'alignment.paperStd*', 'alignment.overlap* (except overlapNull)', 'alignment.cosMatrix', 'alignment.cosMatrices', 'alignment.effectiveRank',
 ] as const;
 
 /** A `ftle-lab.model/v1` object as written by modelToJson (validated with parseModelObject). */
@@ -276,7 +274,8 @@ const MetricsSchema = z.object({
   epochMs: finite(nonNeg),
   analysisMs: finite(nonNeg),
   numTensors: int(0, Number.MAX_SAFE_INTEGER),
-  engine: z.enum(ENGINE_IDS).optional(),
+  // Old files' spellings of an engine are mapped to today's id (core/engines.ts LEGACY_ENGINE_IDS).
+  engine: z.preprocess(normalizeEngineId, z.enum(ENGINE_IDS)).optional(),
 }) satisfies z.ZodType<EpochMetrics, unknown>;
 
 const AlignmentSchema = z.object({
@@ -297,6 +296,7 @@ const AlignmentSchema = z.object({
   overlapLeftWhh: matrix(nanableArray(unit)),
   overlapNull: finiteArray(unit),
   cosMatrix: matrix(nanableArray(unit)),
+  cosMatrices: list(matrix(nanableArray(unit))).optional(),
   effectiveRank: nanableArray(nonNeg),
 }) satisfies z.ZodType<AlignmentSummary, unknown>;
 
@@ -402,7 +402,7 @@ function checkConsistency(b: ParsedBundle): [Path, string] | null {
   });
   const B = b.probe.indices.length;
   if (!check.dims(b.probe.labels, [B], ['probe', 'labels'])) return first;
-  const T = STEPS_FOR_ENCODING[b.config.encoding];
+  const T = ENCODING_SHAPES[b.config.encoding].T;
   const N = b.config.hidden;
 
   for (let e = 0; e < b.epochs.length; e++) {
@@ -437,6 +437,7 @@ function checkConsistency(b: ParsedBundle): [Path, string] | null {
         const nsv = a.cosMatrix[0].length;
         if (nsv > N) return [at('alignment', 'cosMatrix', 0), `expected at most N = ${N} columns (singular vectors), got ${nsv}`];
         if (!check.dims(a.cosMatrix, [nq, nsv], at('alignment', 'cosMatrix'))) return first;
+        if (a.cosMatrices && !check.dims(a.cosMatrices, [B, nq, nsv], at('alignment', 'cosMatrices'))) return first;
       }
     }
 

@@ -4,14 +4,26 @@
  * the worker's start command. One zod schema is the single source of truth for all three.
  */
 import { z } from 'zod';
+import { ANALYSIS_DEFAULTS } from '../analysisDefaults';
+import { ENGINE_CHOICES, normalizeEngineChoice } from '../engines';
 
 export const ENCODINGS = ['row', 'pixel14', 'pixel28'] as const;
 export const OPTIMIZERS = ['sgd', 'adam', 'rmsprop'] as const;
-export const BACKENDS = ['auto', 'webgl', 'wasm', 'cpu'] as const;
 export const PRESETS = ['quick', 'pixel', 'paper-align', 'paper-sensitivity'] as const;
 export const INITS = ['xavier', 'orthogonal'] as const;
 
 export type Encoding = (typeof ENCODINGS)[number];
+
+/**
+ * THE shape table of the input encodings (method.md §1): steps T, inputs per step D and the side
+ * of the image grid the steps live in. row: 28 rows of 28 pixels; pixel14: the 2x2-pooled 14x14
+ * image pixel by pixel; pixel28: the 28x28 image pixel by pixel.
+ */
+export const ENCODING_SHAPES: Readonly<Record<Encoding, { readonly T: number; readonly D: number; readonly side: number }>> = {
+  row: { T: 28, D: 28, side: 28 },
+  pixel14: { T: 196, D: 1, side: 14 },
+  pixel28: { T: 784, D: 1, side: 28 },
+};
 export type Preset = (typeof PRESETS)[number];
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -21,7 +33,8 @@ export const RunConfigSchema = z.object({
   preset: z.enum(PRESETS),
   epochs: int(1, 1000),
   seed: int(0, 2 ** 31 - 1),
-  backend: z.enum(BACKENDS),
+  /** Training engine (core/engines.ts); old links' webgl | wasm | cpu are mapped on the way in. */
+  backend: z.preprocess(normalizeEngineChoice, z.enum(ENGINE_CHOICES)),
   encoding: z.enum(ENCODINGS),
   /** 1: feed the sequence in a seeded random order (permuted MNIST). */
   permute: int(0, 1),
@@ -54,7 +67,7 @@ export type RunConfig = z.infer<typeof RunConfigSchema>;
 const BASE: RunConfig = {
   preset: 'quick', epochs: 3, seed: 1, backend: 'auto', encoding: 'row', permute: 0, hidden: 32,
   init: 'xavier', gain: 1, optimizer: 'adam', lr: 0.005, batch: 64, clip: 5, bias: 1,
-  reduction: 'mean', probes: 16, k: 16, n: 1, draws: 50, subset: 1,
+  reduction: 'mean', probes: 16, k: 16, n: ANALYSIS_DEFAULTS.n, draws: ANALYSIS_DEFAULTS.draws, subset: 1,
 };
 
 /** Presets: method.md §1. The paper's settings are given as published (N = 512 is slow in a browser). */

@@ -5,6 +5,7 @@
  * Every failure throws FormatError naming the field.
  */
 import { z } from 'zod';
+import { ENCODINGS, ENCODING_SHAPES, type Encoding, type RunConfig } from './config';
 import { FormatError, fieldPath, parseJsonText, toFloat64 } from './errors';
 
 export const MODEL_FORMAT = 'ftle-lab.model/v1';
@@ -23,7 +24,7 @@ export const MODEL_LIMITS = { maxHidden: 4096, maxInput: 4096, maxClasses: 1000,
 
 /** How the app turns an image into a sequence for this model (formats.md, `input`). */
 export interface InputSpec {
-  encoding: 'row' | 'pixel14' | 'pixel28';
+  encoding: Encoding;
   /** permutation[t] = index of the pixel (row) fed at 0-based step t; null = natural order. */
   permutation: number[] | null;
   normalize: { mean: number; std: number } | null;
@@ -64,7 +65,7 @@ const TensorSchema = z.object({
 });
 
 const InputSchema = z.object({
-  encoding: z.enum(['row', 'pixel14', 'pixel28']),
+  encoding: z.enum(ENCODINGS),
   permutation: z.array(z.number().int().min(0)).max(MODEL_LIMITS.maxSteps).nullable().optional(),
   normalize: z.object({ mean: z.number(), std: z.number().positive() }).nullable().optional(),
 });
@@ -94,8 +95,6 @@ export function zodParse<T>(schema: z.ZodType<T>, value: unknown): T {
   throw new FormatError(fieldPath(issue?.path ?? []), issue?.message ?? 'invalid');
 }
 
-const ROW_STEPS: Record<InputSpec['encoding'], number> = { row: 28, pixel14: 196, pixel28: 784 };
-
 /** Validates an already-parsed JSON value as `ftle-lab.model/v1`; see parseModelJson. */
 export function parseModelObject(value: unknown): ModelWeights {
   const m = zodParse(ModelSchema, value);
@@ -118,7 +117,7 @@ export function parseModelObject(value: unknown): ModelWeights {
     tensors,
   };
   if (m.input) {
-    const steps = ROW_STEPS[m.input.encoding];
+    const { T: steps, D: wantD } = ENCODING_SHAPES[m.input.encoding];
     const perm = m.input.permutation ?? null;
     if (perm !== null) {
       if (perm.length !== steps) throw new FormatError('input.permutation', `expected ${steps} entries for encoding ${m.input.encoding}, got ${perm.length}`);
@@ -128,7 +127,6 @@ export function parseModelObject(value: unknown): ModelWeights {
         seen[perm[i]] = 1;
       }
     }
-    const wantD = m.input.encoding === 'row' ? 28 : 1;
     if (m.input_size !== wantD) throw new FormatError('input.encoding', `encoding ${m.input.encoding} feeds ${wantD} inputs per step but input_size is ${m.input_size}`);
     weights.input = { encoding: m.input.encoding, permutation: perm ? [...perm] : null, normalize: m.input.normalize ?? null };
   }
@@ -145,8 +143,12 @@ export function parseModelJson(text: string): ModelWeights {
   return parseModelObject(parseJsonText(text, 'model file'));
 }
 
-/** Writes weights as a `ftle-lab.model/v1` JSON-ready object (inverse of parseModelObject). */
-export function modelToJson(weights: ModelWeights): Record<string, unknown> {
+/**
+ * THE model-file writer: weights as a `ftle-lab.model/v1` JSON-ready object (inverse of
+ * parseModelObject). `trainedWith` (the run config that trained it) is written as
+ * `trained_with`, provenance that readers ignore.
+ */
+export function modelToJson(weights: ModelWeights, trainedWith?: RunConfig): Record<string, unknown> {
   const shapes = expectedShapes(weights.arch, weights.inputSize, weights.hiddenSize, weights.numClasses);
   const tensors: Record<string, { shape: number[]; data: number[] }> = {};
   for (const name of TENSOR_NAMES) tensors[name] = { shape: shapes[name], data: Array.from(weights.tensors[name]) };
@@ -159,5 +161,6 @@ export function modelToJson(weights: ModelWeights): Record<string, unknown> {
     tensors,
   };
   if (weights.input) out.input = { ...weights.input, permutation: weights.input.permutation ? [...weights.input.permutation] : null };
+  if (trainedWith) out.trained_with = trainedWith;
   return out;
 }

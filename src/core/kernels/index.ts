@@ -2,15 +2,19 @@
  * Numeric kernels of the float64 analysis behind one small interface, so src/core stays pure
  * TypeScript: a pure-JS implementation (js.ts) is the default, and a caller that can load
  * WebAssembly (the analysis worker, the CLI, tests) injects the WASM SIMD one (wasm.ts, built from
- * src/kernels/analysis.ts) with setMatKernels. Both run every floating-point operation in the
+ * src/kernels/analysis.ts) with setAnalysisKernels. Both run every floating-point operation in the
  * same order (see js.ts), so J Q and Gram-Schmidt agree bit for bit; only tanh differs (V8's
  * Math.tanh vs the module's vectorised exp-based tanh, within 4 ulp of each other), so flip-test
  * losses agree to rounding, not bit for bit.
  *
  * Three hot spots: the J Q product of the QR iteration (diag(1 - h^2) W_hh Q), modified
  * Gram-Schmidt, and the flip evaluator's eight-lane tanh-RNN loop.
+ *
+ * Not to be confused with the training engine's float32 FastKernels (src/model/fast/kernels.ts),
+ * the AssemblyScript sources of both WASM modules (src/kernels/*.ts) or their builds
+ * (public/kernels/*.wasm).
  */
-import { jsMatKernels } from './js';
+import { jsAnalysisKernels } from './js';
 
 /** A matrix M ([rows][cols] row-major) made ready for repeated products; M must not change while in use. */
 export interface PreparedMatrix {
@@ -45,7 +49,7 @@ export interface RnnLaneRunner {
   run(b: number, tStart: number, mask: Uint8Array, H: Float64Array): void;
 }
 
-export interface MatKernels {
+export interface AnalysisKernels {
   readonly kind: 'js' | 'wasm-simd';
   /** Prepares M ([rows][cols] row-major) for PreparedMatrix.timesVectors. */
   matrix(M: Float64Array, rows: number, cols: number): PreparedMatrix;
@@ -62,18 +66,18 @@ export interface MatKernels {
   rnnLanes(Whh: Float64Array, N: number, drive: Float64Array, flipped: Float64Array, B: number, T: number): RnnLaneRunner;
 }
 
-let current: MatKernels = jsMatKernels;
+let current: AnalysisKernels = jsAnalysisKernels;
 
-/** The kernels src/core uses now (pure JS unless setMatKernels injected others). */
-export function getMatKernels(): MatKernels {
+/** The kernels src/core uses now (pure JS unless setAnalysisKernels injected others). */
+export function getAnalysisKernels(): AnalysisKernels {
   return current;
 }
 
 /** Injects kernels for every later analysis call (null restores the pure-JS default). Returns the previous ones. */
-export function setMatKernels(k: MatKernels | null): MatKernels {
+export function setAnalysisKernels(k: AnalysisKernels | null): AnalysisKernels {
   const prev = current;
-  current = k ?? jsMatKernels;
+  current = k ?? jsAnalysisKernels;
   return prev;
 }
 
-export { jsMatKernels };
+export { jsAnalysisKernels };

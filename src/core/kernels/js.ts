@@ -1,10 +1,10 @@
 /**
- * The pure-JS MatKernels (the default; see index.ts). The order of floating-point operations here
+ * The pure-JS AnalysisKernels (the default; see index.ts). The order of floating-point operations here
  * is the contract the WASM module (src/kernels/analysis.ts) reproduces: each J Q entry is one
  * sequential sum over j then times the row scale; Gram-Schmidt dot products keep four partial sums
  * (entries i mod 4, combined as (s0 + s2) + (s1 + s3)), norms are sequential.
  */
-import type { MatKernels, PreparedMatrix, RnnLaneRunner } from './index';
+import type { AnalysisKernels, PreparedMatrix, RnnLaneRunner } from './index';
 
 /**
  * out_a = diag(rowScale) M v_a for k vectors v_a (contiguous, [k][cols], vector a at a*cols);
@@ -215,7 +215,7 @@ export function createJsRnnLanes(Whh: Float64Array, N: number, drive: Float64Arr
 }
 
 /** The pure-JS kernels (what src/core uses unless others are injected). */
-export const jsMatKernels: MatKernels = {
+export const jsAnalysisKernels: AnalysisKernels = {
   kind: 'js',
   matrix(M: Float64Array, rows: number, cols: number): PreparedMatrix {
     return {

@@ -1,8 +1,8 @@
 /**
- * MatKernels backed by the float64 WASM SIMD module public/kernels/analysis.wasm (AssemblyScript
+ * AnalysisKernels backed by the float64 WASM SIMD module public/kernels/analysis.wasm (AssemblyScript
  * source src/kernels/analysis.ts, rebuilt by scripts/build-kernels.mjs). Pure TypeScript: the
  * caller passes the module's bytes (the analysis worker fetches `kernels/analysis.wasm`, Node reads
- * the file) and injects the result with setMatKernels.
+ * the file) and injects the result with setAnalysisKernels.
  *
  * Memory: the module's linear memory holds named regions (the resident matrix, the lane runner's
  * W_hh and drives, per-call scratch). A region grows geometrically by moving to the top of the heap
@@ -10,7 +10,7 @@
  * largest working set. One matrix and one lane runner are resident at a time; a handle whose data
  * was displaced by another uploads it again on its next call (correct, only slower).
  */
-import type { MatKernels, PreparedMatrix, RnnLaneRunner } from './index';
+import type { AnalysisKernels, PreparedMatrix, RnnLaneRunner } from './index';
 
 interface AnalysisExports {
   memory: WebAssembly.Memory;
@@ -57,7 +57,7 @@ export async function instantiateSimdModule(bytes: BufferSource, name: string): 
  * Instantiates the float64 analysis kernels from the bytes of analysis.wasm. Rejects when
  * WebAssembly SIMD is unavailable (keep the pure-JS default then).
  */
-export async function createWasmMatKernels(bytes: BufferSource): Promise<MatKernels> {
+export async function createWasmAnalysisKernels(bytes: BufferSource): Promise<AnalysisKernels> {
   const ex = (await instantiateSimdModule(bytes, 'analysis.wasm')) as unknown as AnalysisExports;
   let top = ex.heapBase() >> 3; // next free float64 index
   let f64 = new Float64Array(ex.memory.buffer);

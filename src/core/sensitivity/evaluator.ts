@@ -12,7 +12,7 @@
  *    materialising the flipped sequences in chunks.
  */
 import { flipValue } from "./scores";
-import { getMatKernels, RNN_LANES, type RnnLaneRunner } from "../kernels";
+import { getAnalysisKernels, RNN_LANES, type RnnLaneRunner } from "../kernels";
 
 /** One flip job: probe index b and the 0-based steps to flip (no duplicates, any order). */
 export interface FlipJob {
@@ -289,7 +289,7 @@ export function createRecurrentFlipEvaluator(
   };
 
   // Vanilla RNN fast path: RNN_LANES jobs of one probe advance together on the current
-  // MatKernels (pure JS or WASM SIMD), so every W_hh entry loaded serves 8 state vectors. Jobs are
+  // AnalysisKernels (pure JS or WASM SIMD), so every W_hh entry loaded serves 8 state vectors. Jobs are
   // sorted by their first flipped step; a block starts at its smallest one, where every lane still
   // equals the cached base state (a lane whose flips start later just recomputes a few base steps).
   const LANES = RNN_LANES;
@@ -306,7 +306,7 @@ export function createRecurrentFlipEvaluator(
   /** Writes logits of every job to out[m*C..] (rnn only). */
   const runRnnBlocks = (jobs: FlipJob[], out: Float64Array) => {
     const mask = laneMask!;
-    lanes ??= getMatKernels().rnnLanes(Whh, N, drive, flippedDrive, B, T);
+    lanes ??= getAnalysisKernels().rnnLanes(Whh, N, drive, flippedDrive, B, T);
     const byProbe: number[][] = Array.from({ length: B }, () => []);
     const t0s = new Int32Array(jobs.length);
     jobs.forEach((job, m) => {

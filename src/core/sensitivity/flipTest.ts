@@ -15,17 +15,18 @@
  * Wilcoxon signed-rank test per ranking on dL_ranking(b) - mean_r dL_rand(r, b) (one-sided,
  * ranking > random), Holm-corrected across k; bootstrap bands and paired effect sizes.
  */
+import { ANALYSIS_DEFAULTS } from "../analysisDefaults";
 import { createRng, deriveSeed, type Rng } from "../rng";
 import { bootstrapMeanBand, holm, mean, pairedEffectSize, wilcoxonSignedRank, zTestPaper } from "../stats";
 import { evaluatorFromBatch, type EvalLosses, type FlipEvaluator, type FlipJob } from "./evaluator";
 import { flipValue, FLIP_THRESHOLD, ordersDescending, rankAscending, stepScores, tieMargins } from "./scores";
 
-/** The paper's k values; values above T are dropped. */
-export const DEFAULT_K_LIST = [1, 2, 3, 5, 10, 20, 30, 50, 75, 100, 200, 300];
-/** The paper's number of random draws. */
-export const DEFAULT_R = 50;
-/** Matched random draws per probe and k: they enter only as a per-probe mean, so fewer than R suffice. */
-export const DEFAULT_MATCHED_DRAWS = 10;
+/** The paper's k values; values above T are dropped (ANALYSIS_DEFAULTS.kList). */
+export const DEFAULT_K_LIST: number[] = [...ANALYSIS_DEFAULTS.kList];
+/** The paper's number of random draws (ANALYSIS_DEFAULTS.draws). */
+export const DEFAULT_R = ANALYSIS_DEFAULTS.draws;
+/** Matched random draws per probe and k (ANALYSIS_DEFAULTS.matchedDraws). */
+export const DEFAULT_MATCHED_DRAWS = ANALYSIS_DEFAULTS.matchedDraws;
 /** Rankings compared with the random baseline (FlipSummary names, plus matched_time). */
 export const RANKING_NAMES = ["top", "bottom", "saliency", "taylor", "last", "matched", "matched_time"] as const;
 export type RankingName = (typeof RANKING_NAMES)[number];

@@ -2,3 +2,4 @@
 export * from "./normal";
 export * from "./descriptive";
 export * from "./tests";
+export * from "./studentT";

@@ -6,6 +6,7 @@
  * Three primitives cover forward and BPTT of a tanh RNN:
  *   gemm: C[M][N] (=|+=) A·B with B row-major [K][N] and A addressed by strides (so A or A^T),
  *   tanh in place, and tanhGrad dA = dH ⊙ (1 - H²).
+ * (The float64 analysis has its own, AnalysisKernels in src/core/kernels.)
  */
 
 export type KernelKind = 'js' | 'wasm-simd';

@@ -3,6 +3,7 @@
  * toggles), a collapsible "what am I looking at" explanation, then the content.
  */
 import type { ReactNode } from 'react';
+import type { Verdict } from '../../core/verdicts';
 
 export interface PanelFrameProps {
   title: string;
@@ -14,16 +15,25 @@ export interface PanelFrameProps {
   actions?: ReactNode;
   children: ReactNode;
   className?: string;
+  /** One-line verdict computed from the panel's statistics (src/core/verdicts.ts), shown under the title. */
+  verdict?: Verdict | null;
+  /** data-testid of the verdict line. */
+  verdictTestId?: string;
 }
 
 /** Panel frame: <section aria-label=title> with heading, actions, <details> explanation and body. */
-export function PanelFrame({ title, testId, explanation, actions, children, className }: PanelFrameProps) {
+export function PanelFrame({ title, testId, explanation, actions, children, className, verdict, verdictTestId }: PanelFrameProps) {
   return (
     <section className={`viz-panel ${className ?? ''}`.trim()} aria-label={title} data-testid={testId}>
       <header className="viz-panel-header">
         <h2 className="viz-panel-title">{title}</h2>
         {actions ? <div className="viz-panel-actions">{actions}</div> : null}
       </header>
+      {verdict ? (
+        <p className={`verdict verdict-${verdict.kind}`} data-testid={verdictTestId} data-kind={verdict.kind} aria-live="polite">
+          {verdict.text}
+        </p>
+      ) : null}
       <details className="viz-panel-help">
         <summary>What am I looking at?</summary>
         <div className="viz-panel-help-body">{explanation}</div>

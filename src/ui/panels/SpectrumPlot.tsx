@@ -2,10 +2,14 @@
  * FTLE spectrum of the selected epoch (earlier epochs faded) and, for the selected probe, ln r_1(t)
  * and the running FTLE_1(t) with the heatmap's hovered step highlighted. ln / log2 toggle.
  */
+import { useMemo } from 'react';
+import { spectrumVerdict } from '../../core/verdicts';
 import { renderProbeSeries, renderSpectrumPlot, type SpectrumEpoch } from '../renderers/spectrum';
 import { ExportButtons } from './ExportButtons';
+import { useFigure } from './figures';
 import { EmptyState, PanelFrame } from './PanelFrame';
 import { useRenderer } from './useRenderer';
+import { useFittedWidth } from './useFittedWidth';
 
 export interface SpectrumPlotProps {
   /** Spectrum [B][k] of every available epoch, in epoch order. */
@@ -22,24 +26,38 @@ export interface SpectrumPlotProps {
   log2: boolean;
   onLog2Change: (log2: boolean) => void;
   width?: number;
+  /** Which data the exported figure shows, e.g. "epoch 3 · probe #2, a “7”". */
+  caption?: string;
 }
 
 /** Spectrum chart + per-probe time series + unit toggle. */
-export function SpectrumPlot({ epochs, selectedEpoch, probeLnR, T, k, probe, hoveredStep, log2, onLog2Change, width = 480 }: SpectrumPlotProps) {
+export function SpectrumPlot({ epochs, selectedEpoch, probeLnR, T, k, probe, hoveredStep, log2, onLog2Change, width: maxWidth = 480, caption }: SpectrumPlotProps) {
+  const [fitRef, width] = useFittedWidth(maxWidth);
   const selected = epochs.find((e) => e.epoch === selectedEpoch) ?? null;
   const earlier = epochs.filter((e) => e.epoch < selectedEpoch);
+  const verdict = useMemo(() => (selected ? spectrumVerdict(selected.spectrum, { probe, log2 }) : null), [selected, probe, log2]);
   const specRef = useRenderer<SVGSVGElement>((el) => { if (selected) renderSpectrumPlot(el, selected, earlier, { log2, width }); }, [selected, epochs, selectedEpoch, log2, width]);
   const seriesRef = useRenderer<SVGSVGElement>((el) => { if (probeLnR) renderProbeSeries(el, probeLnR, T, k, { log2, hoveredStep, width }); }, [probeLnR, T, k, log2, hoveredStep, width]);
+  const title = 'Finite-time Lyapunov spectrum';
+  const buildFigure = () => (selected ? {
+    title,
+    details: `${caption ? `${caption} · ` : ''}${log2 ? 'bits' : 'ln'} per step; top: all probes, bottom: the selected probe`,
+    note: verdict?.text,
+    parts: [specRef.current, seriesRef.current],
+  } : null);
+  useFigure('spectrum', buildFigure);
   return (
     <PanelFrame
-      title="Finite-time Lyapunov spectrum"
+      title={title}
       testId="spectrum-plot"
+      verdict={verdict}
+      verdictTestId="verdict-spectrum"
       actions={
         <>
           <button type="button" aria-pressed={log2} aria-label="Show exponents in bits per step (log2)" onClick={() => onLog2Change(!log2)}>
             {log2 ? 'bits/step' : 'ln/step'}
           </button>
-          {selected ? <ExportButtons getTarget={() => specRef.current} name={`spectrum-epoch-${selectedEpoch}`} what="spectrum" /> : null}
+          {selected ? <ExportButtons getFigure={buildFigure} name={`spectrum-epoch-${selectedEpoch}`} what="spectrum" /> : null}
         </>
       }
       explanation={
@@ -56,10 +74,10 @@ export function SpectrumPlot({ epochs, selectedEpoch, probeLnR, T, k, probe, hov
       {!selected ? (
         <EmptyState>No spectrum for this epoch yet.</EmptyState>
       ) : (
-        <>
+        <div ref={fitRef}>
           <svg ref={specRef} className="viz-chart" role="img" aria-label={`Lyapunov spectrum at epoch ${selectedEpoch}`} />
           {probeLnR ? <svg ref={seriesRef} className="viz-chart" role="img" aria-label={`ln r_1 and FTLE_1 over time for probe ${probe}`} /> : null}
-        </>
+        </div>
       )}
     </PanelFrame>
   );

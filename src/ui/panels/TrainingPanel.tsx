@@ -5,12 +5,14 @@
 import { renderTrainingCurves, type EpochPoint } from '../renderers/training';
 import { formatNumber } from '../renderers/common';
 import { ExportButtons } from './ExportButtons';
+import { useFigure } from './figures';
 import { PanelFrame } from './PanelFrame';
 import { useRenderer } from './useRenderer';
+import { useFittedWidth } from './useFittedWidth';
 
 /** Runtime facts shown under the curves; any field may be unknown (undefined). */
 export interface TrainingDiagnostics {
-  /** tfjs backend in use: "webgl" | "wasm" | "cpu". */
+  /** Engine in use, in the badge's words ("CPU · WebAssembly SIMD"). */
   backend?: string;
   /** Engine that trained the selected epoch (EngineId; bit-for-bit reproducibility holds per engine). */
   engine?: string;
@@ -37,17 +39,26 @@ export interface TrainingPanelProps {
   batchesPerEpoch?: number;
   diagnostics: TrainingDiagnostics;
   width?: number;
+  /** Which data the exported figure shows (run and epoch). */
+  caption?: string;
 }
 
 /** Loss/accuracy curves + a definition list of diagnostics. */
-export function TrainingPanel({ points, batchLoss, batchesPerEpoch, diagnostics: d, width = 560 }: TrainingPanelProps) {
+export function TrainingPanel({ points, batchLoss, batchesPerEpoch, diagnostics: d, width: maxWidth = 560, caption }: TrainingPanelProps) {
+  const [fitRef, width] = useFittedWidth(maxWidth);
   const ref = useRenderer<SVGSVGElement>((el) => renderTrainingCurves(el, points, { batchLoss, batchesPerEpoch, width }), [points, batchLoss, batchesPerEpoch, width]);
   const fmt = (v: number | undefined, unit = '') => (v === undefined || !Number.isFinite(v) ? '–' : `${formatNumber(v)}${unit}`);
+  const buildFigure = () => ({
+    title: 'Training',
+    details: `${caption ? `${caption} · ` : ''}${points.length} epochs shown${d.engine ? ` · trained by ${d.engine}` : ''}`,
+    parts: [ref.current],
+  });
+  useFigure('training', buildFigure);
   return (
     <PanelFrame
       title="Training"
       className="training-panel"
-      actions={<ExportButtons getTarget={() => ref.current} name="training-curves" what="training curves" />}
+      actions={<ExportButtons getFigure={buildFigure} name="training-curves" what="training curves" />}
       explanation={
         <p>
           Cross-entropy loss and accuracy after each epoch on the training digits (solid) and held-out test digits
@@ -56,7 +67,7 @@ export function TrainingPanel({ points, batchLoss, batchesPerEpoch, diagnostics:
         </p>
       }
     >
-      <svg ref={ref} className="viz-chart" role="img" aria-label="Loss and accuracy per epoch" />
+      <div ref={fitRef}><svg ref={ref} className="viz-chart" role="img" aria-label="Loss and accuracy per epoch" /></div>
       <dl className="diagnostics">
         <dt>backend</dt><dd>{d.backend ?? '–'}</dd>
         <dt>trained by</dt><dd data-testid="epoch-engine">{d.engine ?? '–'}</dd>

@@ -8,6 +8,7 @@
  * queued behind input events, and a redraw superseded before it ran is dropped.
  */
 import { useEffect, useRef, type DependencyList, type RefObject } from 'react';
+import { interruptShapes, snapshotShapes, tweenFromSnapshot } from '../renderers/transitions';
 
 let deferRedraws = false;
 const queue = new Map<object, () => void>();
@@ -54,6 +55,22 @@ function schedule(key: object, draw: () => void): void {
 }
 
 /**
+ * Draws an SVG chart so that its lines and dots glide from where they were (renderers/transitions.ts);
+ * canvases, and users who ask for reduced motion, get the plain redraw.
+ */
+function drawSmoothly<E extends Element>(el: E, draw: (el: E) => void): void {
+  const reduce = typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
+  if (!(el instanceof SVGSVGElement) || reduce || el.childElementCount === 0) {
+    draw(el);
+    return;
+  }
+  interruptShapes(el);
+  const before = snapshotShapes(el);
+  draw(el);
+  tweenFromSnapshot(el, before);
+}
+
+/**
  * Returns a ref for an SVG or canvas element; `draw(el)` is called after mount and whenever `deps`
  * change (never during render, so renderers may mutate the element freely).
  */
@@ -62,7 +79,7 @@ export function useRenderer<E extends Element>(draw: (el: E) => void, deps: Depe
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    if (deferRedraws) schedule(el, () => draw(el));
+    if (deferRedraws) schedule(el, () => drawSmoothly(el, draw));
     else draw(el);
     // The caller lists the data the drawing depends on; `draw` is a fresh closure each render.
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -93,6 +93,8 @@ interface SeriesSpec {
   dashed?: boolean;
   /** Optional +-spread band around values. */
   spread?: number[];
+  /** The claim's own line: drawn last (on top of the controls), thicker, over a white halo. */
+  primary?: boolean;
 }
 
 /** Options of renderAlignmentPlot. */
@@ -125,7 +127,7 @@ export function renderAlignmentPlot(svg: SVGSVGElement, series: AlignmentSeries,
   const n = ep.length;
 
   const paper: SeriesSpec[] = [
-    { key: 'paper', label: 'Q vs gradient (paper std)', values: series.paperStd, colour: OKABE_ITO[3] },
+    { key: 'paper', label: 'Q vs gradient (paper std)', values: series.paperStd, colour: OKABE_ITO[3], primary: true },
     {
       key: 'randomQ',
       label: series.randomQPool < series.N ? `random Q indices (of the first ${series.randomQPool})` : 'random Q indices',
@@ -140,7 +142,7 @@ export function renderAlignmentPlot(svg: SVGSVGElement, series: AlignmentSeries,
     { key: 'whh', label: 'W_hh singular vectors', values: series.paperStdWhh, colour: OKABE_ITO[5], dashed: true },
   ];
   const overlap: SeriesSpec[] = [
-    { key: 'left', label: 'left (adjoint) overlap ± sd', values: series.overlapLeft, colour: OKABE_ITO[3], spread: series.overlapLeftStd },
+    { key: 'left', label: 'left (adjoint) overlap ± sd', values: series.overlapLeft, colour: OKABE_ITO[3], spread: series.overlapLeftStd, primary: true },
     { key: 'right', label: 'right overlap', values: series.overlapRight, colour: OKABE_ITO[4] },
     { key: 'leftMismatched', label: 'left, Q of another probe', values: series.overlapLeftMismatched, colour: OKABE_ITO[2], dashed: true },
     { key: 'leftWhh', label: 'left, W_hh subspace', values: series.overlapLeftWhh, colour: OKABE_ITO[5], dashed: true },
@@ -171,18 +173,23 @@ export function renderAlignmentPlot(svg: SVGSVGElement, series: AlignmentSeries,
         .attr('y1', 0).attr('y2', panelH).attr('stroke', '#444').attr('stroke-dasharray', '4,3');
     }
     const idx = ep.map((_, i) => i);
-    for (const s of specs) {
+    // Controls first, the claim's line last so it is never hidden under a control.
+    const drawOrder = [...specs.filter((s) => !s.primary), ...specs.filter((s) => s.primary)];
+    for (const s of drawOrder) {
       if (s.spread) {
         const sp = s.spread;
         g.append('path').attr('class', `band band-${s.key}`).attr('fill', s.colour).attr('fill-opacity', 0.18)
           .attr('d', d3.area<number>().defined((i) => Number.isFinite(s.values[i]) && Number.isFinite(sp[i]))
             .x((i) => x(ep[i])).y0((i) => y(s.values[i] - sp[i])).y1((i) => y(s.values[i] + sp[i]))(idx) ?? '');
       }
+      const d = d3.line<number>().defined((i) => Number.isFinite(s.values[i])).x((i) => x(ep[i])).y((i) => y(s.values[i]))(idx) ?? '';
+      if (s.primary) g.append('path').attr('class', `halo halo-${s.key}`).attr('fill', 'none').attr('stroke', '#ffffff').attr('stroke-width', 7).attr('d', d);
       g.append('path').attr('class', `series series-${s.key}`).attr('fill', 'none').attr('stroke', s.colour)
-        .attr('stroke-width', s.dashed ? 1.8 : 2.5).attr('stroke-dasharray', s.dashed ? '6,4' : null)
-        .attr('d', d3.line<number>().defined((i) => Number.isFinite(s.values[i])).x((i) => x(ep[i])).y((i) => y(s.values[i]))(idx) ?? '');
+        .attr('stroke-width', s.primary ? 3.5 : s.dashed ? 1.8 : 2.5).attr('stroke-dasharray', s.dashed ? '6,4' : null)
+        .attr('d', d);
       g.append('g').attr('class', `dots dots-${s.key}`).selectAll('circle').data(idx.filter((i) => Number.isFinite(s.values[i])))
-        .join('circle').attr('cx', (i) => x(ep[i])).attr('cy', (i) => y(s.values[i])).attr('r', 3).attr('fill', s.colour);
+        .join('circle').attr('cx', (i) => x(ep[i])).attr('cy', (i) => y(s.values[i])).attr('r', s.primary ? 4.5 : 3).attr('fill', s.colour)
+        .attr('stroke', s.primary ? '#ffffff' : null).attr('stroke-width', s.primary ? 1.5 : null);
     }
     const legend: LegendItem[] = specs.map((s) => ({ label: s.label, colour: s.colour, kind: s.dashed ? 'dashed' : 'line' }));
     legend.push({ label: nullLabel, colour: NULL_COLOUR, kind: 'dashed' });

@@ -52,22 +52,12 @@ export const RANKING_COLOURS: Record<string, string> = {
   taylor: '#CC79A7',
   last: '#E69F00',
   matched: '#56B4E9',
+  matched_time: '#8c564b',
   random: '#7f7f7f',
 };
 
-/** Human labels of the flip rankings (FlipSummary.dL keys). */
-export const RANKING_LABELS: Record<string, string> = {
-  top: 'R-top (largest s_t)',
-  bottom: 'R-bottom (smallest s_t)',
-  saliency: 'saliency |dL/dx|',
-  taylor: 'Taylor (x-flip)·dL/dx',
-  last: 'last pixels',
-  matched: 'matched random',
-  random: 'random',
-};
-
-/** Ranking order used by legends and by the flip chart. */
-export const RANKING_ORDER = ['top', 'bottom', 'saliency', 'taylor', 'last', 'matched'] as const;
+/** Ranking labels and order are defined once in core (the verdicts use the same words). */
+export { RANKING_LABELS, RANKING_ORDER, rankingLabel } from '../../core/sensitivity/rankingNames';
 
 /**
  * d3 number formatting with an ASCII hyphen-minus (d3's default is U+2212), so numbers copied
@@ -162,6 +152,10 @@ export interface LegendItem {
   colour: string;
   /** 'line' (default), 'dashed' line or 'band' (filled rectangle). */
   kind?: 'line' | 'dashed' | 'band';
+  /** Series key: set as data-series on the entry so a chart can make it a toggle. */
+  key?: string;
+  /** The series is hidden: the entry is drawn faded and struck through. */
+  off?: boolean;
 }
 
 /**
@@ -187,6 +181,8 @@ export function drawLegend(
       cy += rowHeight;
     }
     const e = g.append('g').attr('class', 'legend-item').attr('transform', `translate(${cx},${cy})`);
+    if (item.key) e.attr('data-series', item.key);
+    if (item.off) e.attr('opacity', 0.4).classed('off', true);
     if (item.kind === 'band') {
       e.append('rect').attr('x', 0).attr('y', -FONT_SIZE / 2 - 1).attr('width', 18).attr('height', 10)
         .attr('fill', item.colour).attr('fill-opacity', 0.3).attr('stroke', item.colour);
@@ -195,7 +191,8 @@ export function drawLegend(
         .attr('stroke', item.colour).attr('stroke-width', 2.5)
         .attr('stroke-dasharray', item.kind === 'dashed' ? '5,3' : null);
     }
-    e.append('text').attr('x', 22).attr('y', 0).attr('font-size', FONT_SIZE).attr('fill', TEXT_COLOUR).text(item.label);
+    e.append('text').attr('x', 22).attr('y', 0).attr('font-size', FONT_SIZE).attr('fill', TEXT_COLOUR)
+      .attr('text-decoration', item.off ? 'line-through' : null).text(item.label);
     cx += w;
   }
   return cy + rowHeight;

@@ -5,9 +5,10 @@
  */
 import * as d3 from 'd3';
 import type { FlipSummary } from '../../core/snapshot';
+import type { StepUnit } from '../../core/sensitivity/rankingNames';
 import {
   addLabel, DEFAULT_MARGIN, growToFit, drawLegend, finiteExtent, finiteMean, formatNumber, prepareSvg, quantile,
-  RANKING_COLOURS, RANKING_LABELS, RANKING_ORDER, styleAxis, type ChartSize, type LegendItem, type Margin,
+  RANKING_COLOURS, RANKING_ORDER, rankingLabel, styleAxis, type ChartSize, type LegendItem, type Margin,
 } from './common';
 
 /** One ranking's curve: mean dL over images per k and its bootstrap band. */
@@ -65,6 +66,15 @@ export interface FlipPlotOptions extends Partial<ChartSize> {
   /** k highlighted by a vertical guide (the digit preview's k). */
   selectedK?: number;
   margin?: Margin;
+  /**
+   * Series not drawn (ranking names, or "random" for the baseline); they stay in the legend,
+   * faded. Default: none hidden.
+   */
+  hidden?: readonly string[];
+  /** Makes legend entries toggles (click, Enter or Space): called with the series key. */
+  onToggle?: (key: string) => void;
+  /** What one step feeds, for the axis label: "pixel" (default) or "row". */
+  unit?: StepUnit;
 }
 
 /** Scales of the last flip render (exported for tests and overlays). */
@@ -83,14 +93,18 @@ export interface FlipPlotScales {
 export function renderFlipPlot(svg: SVGSVGElement, flip: FlipSummary, options: FlipPlotOptions = {}): FlipPlotScales {
   const size = { width: options.width ?? 560, height: options.height ?? 340 };
   const margin = { ...DEFAULT_MARGIN, bottom: 78, ...options.margin };
+  const hidden = new Set(options.hidden ?? []);
+  const unit = options.unit ?? 'pixel';
   const { root, plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
   const alpha = options.alpha ?? 0.05;
   const ks = flip.kList;
-  const curves = flipCurves(flip, options.rankings);
+  const allCurves = flipCurves(flip, options.rankings);
+  const curves = allCurves.filter((c) => !hidden.has(c.name));
+  const showRandom = !hidden.has('random');
   const rand = randomBaseline(flip);
 
   const x = d3.scaleLog().domain([Math.max(1, d3.min(ks) ?? 1), Math.max(2, d3.max(ks) ?? 2)]).range([0, innerWidth]);
-  const yArrays: number[][] = [rand.q05, rand.q95, rand.mean, [0]];
+  const yArrays: number[][] = showRandom ? [rand.q05, rand.q95, rand.mean, [0]] : [[0]];
   for (const c of curves) {
     yArrays.push(c.mean);
     if (c.band) yArrays.push(c.band.map((b) => b[0]), c.band.map((b) => b[1]));
@@ -102,7 +116,7 @@ export function renderFlipPlot(svg: SVGSVGElement, flip: FlipSummary, options: F
   styleAxis(xAxis);
   const yAxis = plot.append('g').attr('class', 'y-axis').call(d3.axisLeft(y).ticks(6).tickFormat((d) => formatNumber(+d)));
   styleAxis(yAxis);
-  addLabel(plot, 'k pixels flipped (log scale)', innerWidth / 2, innerHeight + 34);
+  addLabel(plot, `k ${unit}s flipped (log scale)`, innerWidth / 2, innerHeight + 34);
   addLabel(plot, 'mean dL (nats)', -42, innerHeight / 2, { rotate: true });
 
   plot.append('line').attr('class', 'zero-line').attr('x1', 0).attr('x2', innerWidth)
@@ -121,10 +135,12 @@ export function renderFlipPlot(svg: SVGSVGElement, flip: FlipSummary, options: F
 
   // Random baseline first so the rankings draw on top of it.
   const rc = RANKING_COLOURS.random;
-  plot.append('path').attr('class', 'band band-random').attr('d', area(rand.q05, rand.q95))
-    .attr('fill', rc).attr('fill-opacity', 0.2).attr('stroke', 'none');
-  plot.append('path').attr('class', 'series series-random').attr('d', line(rand.mean))
-    .attr('fill', 'none').attr('stroke', rc).attr('stroke-width', 2).attr('stroke-dasharray', '6,4');
+  if (showRandom) {
+    plot.append('path').attr('class', 'band band-random').attr('d', area(rand.q05, rand.q95))
+      .attr('fill', rc).attr('fill-opacity', 0.2).attr('stroke', 'none');
+    plot.append('path').attr('class', 'series series-random').attr('d', line(rand.mean))
+      .attr('fill', 'none').attr('stroke', rc).attr('stroke-width', 2).attr('stroke-dasharray', '6,4');
+  }
 
   for (const c of curves) {
     const colour = RANKING_COLOURS[c.name] ?? '#000';
@@ -148,42 +164,63 @@ export function renderFlipPlot(svg: SVGSVGElement, flip: FlipSummary, options: F
       .attr('cx', (i) => x(ks[i])).attr('cy', (i) => y(top.mean[i])).attr('r', 5)
       .attr('stroke', colour).attr('stroke-width', 2)
       .attr('fill', (i) => (pHolm[i] < alpha ? colour : '#ffffff'))
-      .append('title').text((i) => `k=${ks[i]}: mean dL ${formatNumber(top.mean[i])}, Wilcoxon p_holm ${formatNumber(pHolm[i])}`);
+      .append('title').text((i) => `k=${ks[i]} ${unit}s: mean dL ${formatNumber(top.mean[i])}, Wilcoxon p_holm ${formatNumber(pHolm[i])}`);
   }
 
-  const legend: LegendItem[] = curves.map((c) => ({ label: RANKING_LABELS[c.name] ?? c.name, colour: RANKING_COLOURS[c.name] ?? '#000' }));
-  legend.push({ label: 'random (mean, 5–95% of draws)', colour: rc, kind: 'dashed' });
-  legend.push({ label: `● filled: R-top > random, Holm p<${alpha}`, colour: RANKING_COLOURS.top, kind: 'band' });
+  const legend: LegendItem[] = allCurves.map((c) => ({ label: rankingLabel(c.name, unit), colour: RANKING_COLOURS[c.name] ?? '#000', key: c.name, off: hidden.has(c.name) }));
+  legend.push({ label: 'random (mean, 5–95% of draws)', colour: rc, kind: 'dashed', key: 'random', off: !showRandom });
+  if (top) legend.push({ label: `● filled: R-top > random, Holm p<${alpha}`, colour: RANKING_COLOURS.top, kind: 'band' });
   const used = drawLegend(plot, legend, 0, innerHeight + 54, innerWidth);
+  const onToggle = options.onToggle;
+  if (onToggle) {
+    plot.selectAll<SVGGElement, unknown>('g.legend-item[data-series]').each(function () {
+      const key = this.getAttribute('data-series')!;
+      const on = !hidden.has(key);
+      d3.select(this).attr('class', 'legend-item legend-toggle').attr('role', 'button').attr('tabindex', 0).attr('cursor', 'pointer')
+        .attr('aria-pressed', String(on)).attr('aria-label', `${on ? 'Hide' : 'Show'} ${rankingLabel(key, unit)}`)
+        .on('click', () => onToggle(key))
+        .on('keydown', (e: KeyboardEvent) => {
+          if (e.key === 'Enter' || e.key === ' ') {
+            e.preventDefault();
+            onToggle(key);
+          }
+        });
+    });
+  }
   growToFit(root, margin.top + innerHeight + 54 + used);
   return { x, y, margin };
 }
 
-/** One row of the per-k statistics table. */
+/** One row of the per-k statistics table of one ranking against random. */
 export interface FlipTableRow {
   k: number;
-  meanTop: number;
+  /** Mean dL over probes of the ranking, nats. */
+  meanRanking: number;
+  /** Mean dL over random draws and probes, nats. */
   meanRandom: number;
   wilcoxonP: number;
   wilcoxonPHolm: number;
+  /** Standardised paired effect: mean over probes of (dL_ranking - mean dL_random) / its sd. */
   effect: number;
+  /** The paper's z test (R-top only; NaN for other rankings). */
   zP: number;
   zPHolm: number;
 }
 
-/** Per-k statistics of R-top vs random for the table under the flip chart. */
-export function flipTable(flip: FlipSummary): FlipTableRow[] {
-  const top = flip.dL.top ? flip.dL.top.map((v) => finiteMean(v)) : [];
+/** Per-k statistics of one ranking (default R-top) against random, for the table under the flip chart. */
+export function flipTable(flip: FlipSummary, ranking = 'top'): FlipTableRow[] {
+  const mine = flip.dL[ranking] ? flip.dL[ranking].map((v) => finiteMean(v)) : [];
   const rand = randomBaseline(flip).mean;
-  const w = flip.wilcoxon.top;
+  const w = flip.wilcoxon[ranking];
+  const isTop = ranking === 'top';
   return flip.kList.map((k, i) => ({
     k,
-    meanTop: top[i] ?? NaN,
+    meanRanking: mine[i] ?? NaN,
     meanRandom: rand[i] ?? NaN,
     wilcoxonP: w?.p[i] ?? NaN,
     wilcoxonPHolm: w?.pHolm[i] ?? NaN,
-    effect: flip.effect.top?.[i] ?? NaN,
-    zP: flip.zTest.p[i] ?? NaN,
-    zPHolm: flip.zTest.pHolm[i] ?? NaN,
+    effect: flip.effect[ranking]?.[i] ?? NaN,
+    zP: isTop ? flip.zTest.p[i] ?? NaN : NaN,
+    zPHolm: isTop ? flip.zTest.pHolm[i] ?? NaN : NaN,
   }));
 }

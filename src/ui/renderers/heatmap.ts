@@ -1,58 +1,21 @@
 /**
- * Pixel heatmap maths and drawing: s_t(n) drawn back in image coordinates.
+ * Pixel heatmap drawing: s_t(n) drawn back in image coordinates.
  *
- * Everything that maps data to cells, colours, ranks and hover information is a pure function on
- * typed arrays (tested in jsdom, which has no real canvas); the canvas drawing is a thin
+ * The numbers come from their one definition: s_t(n) and the step ranking from
+ * core/sensitivity/scores.ts, the running FTLE from core/dynamics/lyapunov.ts, the step <-> cell
+ * maps from data/encodings.ts. What is here (colours, hover lookup, pointer -> cell) is a pure
+ * function on typed arrays (tested in jsdom, which has no real canvas); the canvas drawing is a thin
  * putImageData of an S x S RGBA buffer that CSS scales up with `image-rendering: pixelated`, so
  * cell (r, c) occupies exactly the (r, c) cell of the canvas's bounding box.
  */
 import * as d3 from 'd3';
+import { runningFtle } from '../../core/dynamics/lyapunov';
+import { stepRanks, stepScoresFromLnR } from '../../core/sensitivity/scores';
+import { cellToStepOf, type StepToCells } from '../../data/encodings';
 import { asciiFormat } from './common';
 
-/** One image cell, 0-based row and column in the S x S digit. */
-export type Cell = readonly [row: number, col: number];
-
-/**
- * For each time step t (index 0 = step 1), the image cells its input feeds: one cell for
- * pixel-wise encodings (in permuted order if permuted), a whole row of S cells for row-wise.
- * Provided by the data layer for the run's encoding.
- */
-export type StepToCells = ReadonlyArray<ReadonlyArray<Cell>>;
-
-/**
- * Inverts stepToCells: [S*S] row-major, the 0-based step feeding each cell, or -1 for a cell
- * that no step feeds.
- */
-export function buildCellToStep(stepToCells: StepToCells, S: number): Int32Array {
-  const map = new Int32Array(S * S).fill(-1);
-  stepToCells.forEach((cells, t) => {
-    for (const [r, c] of cells) {
-      if (r >= 0 && r < S && c >= 0 && c < S) map[r * S + c] = t;
-    }
-  });
-  return map;
-}
-
-/** The (row, col) cells of the pixel-wise encoding with an optional permutation perm[t] = flat pixel index. */
-export function pixelStepToCells(S: number, perm?: ArrayLike<number>): Cell[][] {
-  const out: Cell[][] = [];
-  for (let t = 0; t < S * S; t++) {
-    const p = perm ? perm[t] : t;
-    out.push([[Math.floor(p / S), p % S]]);
-  }
-  return out;
-}
-
-/** The cells of the row-wise encoding: step t feeds the whole row t. */
-export function rowStepToCells(S: number): Cell[][] {
-  const out: Cell[][] = [];
-  for (let t = 0; t < S; t++) {
-    const row: Cell[] = [];
-    for (let c = 0; c < S; c++) row.push([t, c]);
-    out.push(row);
-  }
-  return out;
-}
+/** The encoding's step -> image cells map (src/data/encodings.ts sequenceSpec gives it). */
+export type { StepToCells };
 
 /**
  * Extracts one probe's ln r values from the snapshot's flat lnR [B][T][k]: returns [T][k] flat
@@ -65,52 +28,17 @@ export function probeLnR(lnR: ArrayLike<number>, probe: number, T: number, k: nu
   return out;
 }
 
-/**
- * Per-step expansion score s_t(n) = (1/n) sum_{i<=n} ln r_i(t), not cumulative (method.md §2).
- * lnR: one probe, flat [T][k]; n is clamped to 1..k. Returns [T], ln per step.
- */
-export function stepScores(lnR: ArrayLike<number>, T: number, k: number, n: number): Float64Array {
-  const m = Math.max(1, Math.min(k, Math.floor(n)));
-  const out = new Float64Array(T);
-  for (let t = 0; t < T; t++) {
-    let s = 0;
-    for (let i = 0; i < m; i++) s += lnR[t * k + i];
-    out[t] = s / m;
-  }
-  return out;
+/** The n of s_t(n) a panel can show for k tracked vectors: n clamped to 1..k (core rejects others). */
+export function clampScoreN(n: number, k: number): number {
+  return Math.max(1, Math.min(k, Math.floor(n)));
 }
 
 /**
- * Running FTLE of vector i: FTLE_i(t) = (1/t) sum_{s<=t} ln r_i(s). lnR: one probe, flat [T][k].
- * Returns [T], ln per step.
+ * One probe's s_t(n) for drawing: core's stepScoresFromLnR on lnR flat [T][k] (B = 1) with n
+ * clamped to 1..k. Returns [T], ln per step.
  */
-export function cumulativeFtle(lnR: ArrayLike<number>, T: number, k: number, i = 0): Float64Array {
-  const out = new Float64Array(T);
-  let s = 0;
-  for (let t = 0; t < T; t++) {
-    s += lnR[t * k + i];
-    out[t] = s / (t + 1);
-  }
-  return out;
-}
-
-/**
- * Rank of each step by score, 1 = largest s_t (the first pixel R-top flips). Ties keep time
- * order (earlier step ranks higher); NaN scores rank last. Returns [T].
- */
-export function scoreRanks(scores: ArrayLike<number>): Int32Array {
-  const order = stepsByScoreDescending(scores);
-  const ranks = new Int32Array(scores.length);
-  for (let r = 0; r < order.length; r++) ranks[order[r]] = r + 1;
-  return ranks;
-}
-
-/** Step indices (0-based) sorted by score, largest first; stable; NaN last. Returns [T]. */
-export function stepsByScoreDescending(scores: ArrayLike<number>): Int32Array {
-  const idx = Array.from({ length: scores.length }, (_, i) => i);
-  const key = (i: number) => (Number.isNaN(scores[i]) ? -Infinity : scores[i]);
-  idx.sort((a, b) => key(b) - key(a) || a - b);
-  return Int32Array.from(idx);
+export function probeStepScores(lnR: ArrayLike<number>, T: number, k: number, n: number): Float64Array {
+  return stepScoresFromLnR(lnR, 1, T, k, clampScoreN(n, k));
 }
 
 /** Largest |value| over the finite entries of the arrays (the half-width of a 0-centred domain); 1 if none. */
@@ -211,23 +139,6 @@ export function digitRgba(pixels: ArrayLike<number>, out: Uint8ClampedArray = ne
 }
 
 /**
- * Flip rule of the sensitivity test (method.md §5): a pixel < 0.001 becomes 1.0, any other 0.0.
- * Applies it to the cells of the given steps; returns a new [S*S] image.
- */
-export function flipSteps(pixels: ArrayLike<number>, steps: ArrayLike<number>, stepToCells: StepToCells, S: number): Float64Array {
-  const out = Float64Array.from(pixels as ArrayLike<number>);
-  for (let j = 0; j < steps.length; j++) {
-    const cells = stepToCells[steps[j]];
-    if (!cells) continue;
-    for (const [r, c] of cells) {
-      const i = r * S + c;
-      out[i] = pixels[i] < 0.001 ? 1 : 0;
-    }
-  }
-  return out;
-}
-
-/**
  * Maps a pointer position inside the canvas box (x, y in CSS px from its top-left, box of
  * width x height) to the image cell under it, or null outside. Row = floor(y / (height / S)).
  */
@@ -267,7 +178,7 @@ export interface HeatmapData {
   pixels: ArrayLike<number>;
   /** One probe's ln r, flat [T][k]. */
   lnR: ArrayLike<number>;
-  /** Per-step scores s_t(n) [T]. */
+  /** Per-step scores s_t(n) [T], from core's stepScoresFromLnR (probeStepScores). */
   scores: ArrayLike<number>;
   stepToCells: StepToCells;
   /** Single-pixel flip dL [T] (optional). */
@@ -284,9 +195,9 @@ export class HeatmapLookup {
   readonly ftle1: Float64Array;
 
   constructor(readonly data: HeatmapData) {
-    this.cellToStep = buildCellToStep(data.stepToCells, data.S);
-    this.ranks = scoreRanks(data.scores);
-    this.ftle1 = cumulativeFtle(data.lnR, data.T, data.k, 0);
+    this.cellToStep = cellToStepOf(data.stepToCells, data.S);
+    this.ranks = stepRanks(data.scores, data.T);
+    this.ftle1 = runningFtle(data.lnR, data.T, data.k, 0);
   }
 
   /** Hover information for the cell at (row, col), or null when no step feeds it. `shown` = ln r's listed. */
@@ -352,7 +263,7 @@ export function drawRgbaToCanvas(canvas: HTMLCanvasElement, rgba: Uint8ClampedAr
  * RGBA buffer it drew (also when the canvas has no context).
  */
 export function renderPixelHeatmap(canvas: HTMLCanvasElement, data: HeatmapData, options: { halfWidth?: number; cellToStep?: Int32Array } = {}): Uint8ClampedArray {
-  const cellToStep = options.cellToStep ?? buildCellToStep(data.stepToCells, data.S);
+  const cellToStep = options.cellToStep ?? cellToStepOf(data.stepToCells, data.S);
   const rgba = heatmapRgba(cellToStep, data.scores, options.halfWidth ?? symmetricDomain(data.scores));
   drawRgbaToCanvas(canvas, rgba, data.S);
   return rgba;
@@ -367,23 +278,11 @@ export function renderDigit(canvas: HTMLCanvasElement, pixels: ArrayLike<number>
 
 /**
  * Half-width of the 0-centred colour domain over every probe of one epoch: max |s_t(n)| over
- * lnR flat [B][T][k] (B inferred from the length). Use it for the "this epoch" normalisation;
+ * lnR flat [B][T][k] (B inferred from the length), scores from core's stepScoresFromLnR. Use it for the "this epoch" normalisation;
  * take the max over epochs for "all epochs".
  */
 export function epochScoreHalfWidth(lnR: ArrayLike<number>, T: number, k: number, n: number): number {
-  const B = Math.floor(lnR.length / (T * k));
-  const m = Math.max(1, Math.min(k, Math.floor(n)));
-  let best = 0;
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      let s = 0;
-      const base = (b * T + t) * k;
-      for (let i = 0; i < m; i++) s += lnR[base + i];
-      const a = Math.abs(s / m);
-      if (Number.isFinite(a) && a > best) best = a;
-    }
-  }
-  return best > 0 ? best : 1;
+  return symmetricDomain(stepScoresFromLnR(lnR, lnR.length / (T * k), T, k, clampScoreN(n, k)));
 }
 
 /** Unique gradient ids when several legends share a page. */
@@ -394,7 +293,8 @@ let legendCounter = 0;
  * -halfWidth to +halfWidth with ticks at -h, 0, +h and a unit label.
  */
 export function renderDivergingLegend(svg: SVGSVGElement, halfWidth: number, label: string, width = 280): void {
-  const height = 44;
+  // Room below the tick labels for the label's descenders ("s_t(1)" lost its underscore at 44 px).
+  const height = 54;
   const root = d3.select(svg);
   root.selectAll('*').remove();
   root.attr('width', width).attr('height', height).attr('viewBox', `0 0 ${width} ${height}`).attr('font-size', 12).attr('fill', '#1a1a1a');
@@ -404,10 +304,11 @@ export function renderDivergingLegend(svg: SVGSVGElement, halfWidth: number, lab
     // Left = -h (blue), right = +h (red): the reverse of the ramp position.
     grad.append('stop').attr('offset', `${j * 10}%`).attr('stop-color', d3.interpolateRdBu(1 - j / 10));
   }
-  const pad = 16;
+  // Half the widest end label ("-0.455" at 12 px is ~40 px) plus a margin, so its minus is not cut off.
+  const pad = 30;
   const x = d3.scaleLinear().domain([-halfWidth, halfWidth]).range([pad, width - pad]);
   root.append('rect').attr('class', 'legend-ramp').attr('x', pad).attr('y', 2).attr('width', width - 2 * pad).attr('height', 12).attr('fill', `url(#${id})`).attr('stroke', '#888');
   const axis = root.append('g').attr('transform', 'translate(0,14)').call(d3.axisBottom(x).tickValues([-halfWidth, 0, halfWidth]).tickFormat(asciiFormat('.3~g')));
   axis.attr('font-size', 12).selectAll('text').attr('fill', '#1a1a1a');
-  root.append('text').attr('x', width / 2).attr('y', height - 2).attr('text-anchor', 'middle').attr('font-size', 12).text(label);
+  root.append('text').attr('class', 'legend-label').attr('x', width / 2).attr('y', height - 6).attr('text-anchor', 'middle').attr('font-size', 12).text(label);
 }

@@ -7,7 +7,7 @@ import * as d3 from 'd3';
 import {
   addLabel, drawLegend, growToFit, finiteExtent, formatNumber, OKABE_ITO, prepareSvg, styleAxis, type ChartSize,
 } from './common';
-import { cumulativeFtle } from './heatmap';
+import { runningFtle } from '../../core/dynamics/lyapunov';
 
 /** Mean, min and max over probes of a spectrum [B][k] -> three arrays [k]. */
 export function spectrumStats(spectrum: number[][]): { mean: number[]; min: number[]; max: number[] } {
@@ -126,7 +126,7 @@ export function renderProbeSeries(svg: SVGSVGElement, lnR: ArrayLike<number>, T:
   const { root, plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
   const f = unitFactor(options.log2 ?? false);
   const r1 = Array.from({ length: T }, (_, t) => lnR[t * k] * f);
-  const ftle = Array.from(cumulativeFtle(lnR, T, k, 0), (v) => v * f);
+  const ftle = Array.from(runningFtle(lnR, T, k, 0), (v) => v * f);
   const x = d3.scaleLinear().domain([1, Math.max(2, T)]).range([0, innerWidth]);
   const y = d3.scaleLinear().domain(finiteExtent(r1, ftle, [0])).nice().range([innerHeight, 0]);
   styleAxis(plot.append('g').attr('class', 'x-axis').attr('transform', `translate(0,${innerHeight})`).call(d3.axisBottom(x).ticks(8).tickFormat(d3.format('d'))));

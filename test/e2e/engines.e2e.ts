@@ -1,0 +1,42 @@
+/**
+ * Engine switches in a real browser: 10 switches through the engine registry (the same one the
+ * training worker uses) over every engine available in this Chromium, each new trainer given the
+ * old one's weights and one training step. tfjs's live tensor count and the GPU memory tfjs and the
+ * trainers report must be the same at every visit of an engine: a switch that forgot to dispose
+ * (or a model that leaves tensors behind, as RnnModel once did) makes them grow.
+ */
+import { describe, expect, it } from 'vitest';
+import { baseURL, openSession } from './browser';
+
+interface SwitchRow {
+  switch: number;
+  engine: string;
+  numTensors: number;
+  tfjsGpuBytes: number;
+  gpuBytes: number | null;
+}
+
+describe('engine registry in the browser', () => {
+  it('10 engine switches leave tfjs tensors and GPU memory flat', async () => {
+    const s = await openSession();
+    try {
+      await s.page.goto(`${baseURL()}bench.html?switches=10`);
+      await s.page.waitForFunction(() => (window as unknown as { __switchResult?: unknown }).__switchResult, null, { timeout: 200_000, polling: 500 });
+      const r = await s.page.evaluate(() => (window as unknown as { __switchResult: { engines: string[]; rows: SwitchRow[]; error?: string } }).__switchResult);
+      console.log(`[e2e] engine switches over ${r.engines.join(', ')}: ${r.rows.map((x) => `${x.engine} ${x.numTensors}t/${x.tfjsGpuBytes}B/${x.gpuBytes ?? '-'}`).join('; ')}`);
+      expect(r.error).toBeUndefined();
+      // Headless Chromium here has both engines of the hand-written BPTT and tfjs on webgl and wasm.
+      expect(r.engines).toEqual(expect.arrayContaining(['fast-wasm', 'tfjs-webgl', 'tfjs-wasm']));
+      expect(r.rows.length).toBe(10);
+      for (const engine of new Set(r.rows.map((x) => x.engine))) {
+        const visits = r.rows.filter((x) => x.engine === engine);
+        for (const v of visits) {
+          expect([v.numTensors, v.tfjsGpuBytes, v.gpuBytes], `${engine} at switch ${v.switch}`).toEqual([visits[0].numTensors, visits[0].tfjsGpuBytes, visits[0].gpuBytes]);
+        }
+      }
+      expect(s.errors, s.errors.join("\n")).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -1,0 +1,369 @@
+/**
+ * Engine ids (one list, old spellings mapped), the registry (fallbacks, lost contexts, switching),
+ * and auto's steady-state choice, driven by fake trainers on a fake clock (never timed for real).
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import {
+  ENGINE_CHOICES, ENGINE_IDS, LEGACY_BACKEND_NAMES, engineBadgeText, engineTooltip, type EngineId, type EngineInfo,
+} from '../../src/core/engines';
+import { PRESET_CONFIGS, configFromHash, validateConfig } from '../../src/core/formats/config';
+import {
+  chooseEngine, fastEngineEntries, openEngine, recheckEngine, recoverEngine, swapTrainer, tfjsCpuStart, tfjsEngineEntry, trainerLost,
+  type EngineEntry, type EngineRegistry,
+} from '../../src/model/engines';
+import { prefixSteps, timeEngines, type TimingBatch } from '../../src/model/engineTiming';
+import type { Trainer } from '../../src/model/trainer';
+import type { RnnModelOptions } from '../../src/model/rnn';
+import type { RnnWeights } from '../../src/model/init';
+import { wasmSimdSupported } from '../../src/model/fast/wasmKernels';
+
+const WASM_BYTES = readFileSync('public/kernels/fast_rnn.wasm');
+
+describe('engine ids: one list, old spellings mapped', () => {
+  it('maps every old backend= spelling, in links and in saved configs', () => {
+    expect(LEGACY_BACKEND_NAMES).toEqual({ webgl: 'tfjs-webgl', wasm: 'fast-wasm', cpu: 'tfjs-cpu' });
+    for (const [old, id] of Object.entries(LEGACY_BACKEND_NAMES)) {
+      const r = configFromHash(`#preset=quick&backend=${old}`);
+      expect(r.issues).toEqual([]);
+      expect(r.config.backend).toBe(id);
+      expect(validateConfig({ ...PRESET_CONFIGS.quick, backend: old }).config?.backend).toBe(id);
+    }
+    for (const id of ENGINE_CHOICES) expect(configFromHash(`#backend=${id}`).config.backend).toBe(id);
+    // fast-js is recorded, never requested; an unknown engine is refused by name.
+    expect(configFromHash('#backend=fast-js').issues[0].key).toBe('backend');
+    expect(configFromHash('#backend=quantum').issues[0].key).toBe('backend');
+  });
+
+  it('every choice but auto is an engine id, and no other source file spells the list out again', () => {
+    expect(ENGINE_CHOICES.filter((c) => c !== 'auto').every((c) => (ENGINE_IDS as readonly string[]).includes(c))).toBe(true);
+    // The list's distinctive run of ids may appear only in core/engines.ts: config, snapshot,
+    // bundle and the bench import it (a copy elsewhere would drift).
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const f of readdirSync(d)) {
+        const p = join(d, f);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (/\.(ts|tsx|mjs)$/.test(f)) files.push(p);
+      }
+    };
+    walk('src');
+    walk('scripts');
+    const copies = files.filter((f) => /'tfjs-webgl',\s*'tfjs-wasm',\s*'tfjs-cpu'|fast-wasm-simd/.test(readFileSync(f, 'utf8')));
+    expect(copies).toEqual(['src/core/engines.ts']);
+    for (const f of ['src/core/formats/config.ts', 'src/core/snapshot.ts', 'src/core/formats/bundle.ts', 'src/bench/main.ts', 'scripts/bench-node.mjs']) {
+      expect(readFileSync(f, 'utf8'), f).toMatch(/from '\.\.\/(\.\.\/)?(src\/)?core\/engines(\.ts)?'|from '\.\/engines'|from '\.\.\/engines'/);
+    }
+  });
+
+  it('says in plain words where the engine runs, and float32 in the tooltip', () => {
+    const info = (engine: EngineId, renderer = 'r'): EngineInfo => ({ engine, renderer, floatPrecision: 32 });
+    expect(engineBadgeText(info('fast-wasm'))).toBe('CPU · WebAssembly SIMD');
+    expect(engineBadgeText(info('fast-js'))).toBe('CPU · JavaScript');
+    expect(engineBadgeText(info('tfjs-webgl', 'ANGLE (NVIDIA H100)'))).toBe('GPU · WebGL · ANGLE (NVIDIA H100)');
+    expect(engineBadgeText(info('fused-webgpu', 'NVIDIA H100 80GB HBM3'))).toBe('GPU · WebGPU · NVIDIA H100 80GB HBM3');
+    const t = engineTooltip({ ...info('tfjs-webgl', 'ANGLE'), fallbackReason: 'fused-webgl: not in this build', note: 'auto: tfjs-webgl 60.0 ms/step' });
+    expect(t).toMatch(/float32/);
+    expect(t).toMatch(/fallback: fused-webgl: not in this build/);
+    expect(t).toMatch(/auto: tfjs-webgl 60\.0 ms\/step/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Fake engines on a fake clock: a step costs `compile` the first time, then overhead + perStep * T.
+
+interface Cost {
+  compile?: number;
+  overhead?: number;
+  perStep: number;
+}
+
+function fakeWorld() {
+  let clock = 0;
+  const calls: Record<string, number[]> = {};
+  const now = () => clock;
+  const trainer = (id: string, cost: Cost, extra: Partial<Trainer> = {}): Trainer => {
+    let first = true;
+    let w: RnnWeights | null = null;
+    calls[id] ??= [];
+    return {
+      engine: id,
+      reduction: 'mean',
+      async trainBatch(_x, _l, _B, T) {
+        calls[id].push(T);
+        clock += (first ? (cost.compile ?? 0) : 0) + (cost.overhead ?? 0) + cost.perStep * T;
+        first = false;
+        return { loss: 1, correct: 0 };
+      },
+      evaluate: async () => ({ loss: 1, acc: 0 }),
+      getWeights: async () => w!,
+      setWeights: (x) => void (w = x as RnnWeights),
+      dispose: () => undefined,
+      ...extra,
+    };
+  };
+  return { now, calls, trainer, advance: (ms: number) => void (clock += ms) };
+}
+
+const batch = (T: number): TimingBatch => ({ x: new Float32Array(4 * T), labels: new Int32Array(4), B: 4, T, D: 1 });
+
+describe('auto: steady-state timing', () => {
+  it('excludes warm-up: a slow first step (shader compilation) does not hide the faster engine', async () => {
+    const f = fakeWorld();
+    const r = await timeEngines(
+      [
+        { id: 'fast-wasm', create: async () => f.trainer('fast-wasm', { perStep: 0.2 }) },
+        { id: 'tfjs-webgl', create: async () => f.trainer('tfjs-webgl', { compile: 2134, overhead: 1, perStep: 0.1 }) },
+      ],
+      batch(196),
+      { now: f.now },
+    );
+    expect(r.best).toBe('tfjs-webgl');
+    // Steady state exactly: 1 + 0.1 * 196 ms, not the 2,134 ms first step nor a mean with it.
+    expect(r.timings.find((t) => t.id === 'tfjs-webgl')!.msPerStep).toBeCloseTo(20.6, 9);
+    expect(r.timings.find((t) => t.id === 'fast-wasm')!.msPerStep).toBeCloseTo(39.2, 9);
+    // Several timed steps after a full-T warm-up, for both.
+    expect(r.timings.every((t) => (t.steps ?? 0) >= 3)).toBe(true);
+  });
+
+  it('drops a hopeless engine from its short probe without ever running a full T = 784 step', async () => {
+    const f = fakeWorld();
+    const r = await timeEngines(
+      [
+        { id: 'tfjs-webgl', create: async () => f.trainer('tfjs-webgl', { compile: 3000, perStep: 60 }) },
+        { id: 'fast-wasm', create: async () => f.trainer('fast-wasm', { perStep: 0.35 }) },
+      ],
+      batch(784),
+      { now: f.now },
+    );
+    expect(r.best).toBe('fast-wasm');
+    expect(f.calls['tfjs-webgl'].every((T) => T === 16)).toBe(true);
+    const t = r.timings.find((x) => x.id === 'tfjs-webgl')!;
+    expect(t.msPerStep).toBeUndefined();
+    expect(t.estimateMs).toBeCloseTo(60 * 784, 6);
+    expect(t.dropped).toMatch(/16-step probe/);
+  });
+
+  it('stops timing at the budget but never below the minimum number of steps; a failing engine is dropped with its error', async () => {
+    const f = fakeWorld();
+    const r = await timeEngines(
+      [
+        { id: 'fused-webgpu', create: async () => { throw new Error('no adapter'); } },
+        { id: 'fast-wasm', create: async () => f.trainer('fast-wasm', { perStep: 2 }) },
+      ],
+      batch(784),
+      { now: f.now, budgetMs: 1000, minSteps: 3, maxSteps: 7 },
+    );
+    expect(r.best).toBe('fast-wasm');
+    // 1568 ms per step: the budget is spent after the first, but the median needs 3.
+    expect(r.timings[1].steps).toBe(3);
+    expect(r.timings[0].dropped).toBe('failed: no adapter');
+    await expect(timeEngines([{ id: 'fast-js', create: async () => { throw new Error('boom'); } }], batch(28), { now: f.now })).rejects.toThrow(/fast-js failed: boom/);
+  });
+
+  it('drops an engine whose context is lost mid-step instead of waiting on a read that never settles', async () => {
+    const f = fakeWorld();
+    let lost = false;
+    const hanging: Trainer = {
+      ...f.trainer('fused-webgl', { perStep: 1 }),
+      trainBatch: () => {
+        lost = true;
+        return new Promise(() => undefined);
+      },
+      isLost: () => lost,
+    };
+    const r = await timeEngines(
+      [
+        { id: 'fused-webgl', create: async () => hanging },
+        { id: 'fast-wasm', create: async () => f.trainer('fast-wasm', { perStep: 1 }) },
+      ],
+      batch(28),
+      { now: f.now },
+    );
+    expect(r.best).toBe('fast-wasm');
+    expect(r.timings[0].dropped).toBe('failed: its GPU context was lost');
+  });
+
+  it('prefixSteps keeps the first T0 steps of every sequence', () => {
+    const x = Float32Array.from({ length: 2 * 5 * 2 }, (_, i) => i);
+    expect(Array.from(prefixSteps(x, 2, 5, 2, 2))).toEqual([0, 1, 2, 3, 10, 11, 12, 13]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The registry with fake entries.
+
+const OPTS: RnnModelOptions = { inputSize: 1, hiddenSize: 8, numClasses: 10, seed: 5, optimizer: 'adam', lr: 1e-3 };
+
+function fakeEntry(id: EngineId, make: () => Trainer, o: { gpu?: boolean; renderer?: string; precision?: 32 | 16; why?: string; fallback?: EngineId[]; created?: EngineId[] } = {}): EngineEntry {
+  return {
+    id,
+    gpu: o.gpu ?? id.includes('webg'),
+    fallback: o.fallback ?? [],
+    available: async () => (o.why ? { ok: false, why: o.why } : { ok: true, info: { engine: id, renderer: o.renderer ?? 'fake GPU', floatPrecision: o.precision ?? 32 } }),
+    create: async () => {
+      o.created?.push(id);
+      return make();
+    },
+  };
+}
+
+describe('registry: choice, fallback, loss, switching', () => {
+  it('auto never picks a context below float32 nor a software renderer, and times nothing with a single candidate', async () => {
+    const f = fakeWorld();
+    const created: EngineId[] = [];
+    const reg: EngineRegistry = {
+      'tfjs-webgl': fakeEntry('tfjs-webgl', () => f.trainer('tfjs-webgl', { perStep: 0.001 }), { precision: 16, created }),
+      'fused-webgl': fakeEntry('fused-webgl', () => f.trainer('fused-webgl', { perStep: 0.001 }), { renderer: 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device))', created }),
+      'fast-wasm': fakeEntry('fast-wasm', () => f.trainer('fast-wasm', { perStep: 1 }), { gpu: false, created }),
+    };
+    const r = await chooseEngine(reg, 'auto', OPTS, batch(28), { now: f.now });
+    expect(r.entry.id).toBe('fast-wasm');
+    expect(created).toEqual([]);
+    expect(r.info.note).toMatch(/tfjs-webgl renders below float32/);
+    expect(r.info.note).toMatch(/fused-webgl on a software renderer/);
+    expect(r.info.note).toMatch(/fused-webgpu not in this build/);
+  });
+
+  it('auto times the candidates that can win and keeps the fastest, saying so', async () => {
+    const f = fakeWorld();
+    const reg: EngineRegistry = {
+      'fused-webgl': fakeEntry('fused-webgl', () => f.trainer('fused-webgl', { compile: 500, perStep: 0.05 }), { renderer: 'ANGLE (NVIDIA H100)' }),
+      'tfjs-webgl': fakeEntry('tfjs-webgl', () => f.trainer('tfjs-webgl', { compile: 2000, perStep: 0.35 }), { renderer: 'ANGLE (NVIDIA H100)' }),
+      'fast-wasm': fakeEntry('fast-wasm', () => f.trainer('fast-wasm', { perStep: 0.3 }), { gpu: false }),
+    };
+    const r = await chooseEngine(reg, 'auto', OPTS, batch(784), { now: f.now });
+    expect(r.entry.id).toBe('fused-webgl');
+    expect(r.info.note).toMatch(/^auto: fused-webgl 39\.2 ms\/step \(median of \d after warm-up\)/);
+  });
+
+  it('an explicit engine falls down its chain, naming each reason; a missing fused engine falls back like a failed one', async () => {
+    const f = fakeWorld();
+    const reg: EngineRegistry = {
+      'tfjs-webgl': fakeEntry('tfjs-webgl', () => f.trainer('tfjs-webgl', { perStep: 1 }), { why: 'WebGL is not available', fallback: ['tfjs-wasm', 'tfjs-cpu'] }),
+      'fast-wasm': fakeEntry('fast-wasm', () => f.trainer('fast-wasm', { perStep: 1 }), { gpu: false }),
+    };
+    const r = await openEngine(reg, 'fused-webgl');
+    expect(r.entry.id).toBe('fast-wasm');
+    expect(r.info.fallbackReason).toBe('fused-webgl: not in this build; tfjs-webgl: WebGL is not available');
+  });
+
+  it("watches a trainer's own isLost() first, else the entry's shared-context check", () => {
+    const f = fakeWorld();
+    let ctxLost = false;
+    const reg: EngineRegistry = { 'tfjs-webgl': { ...fakeEntry('tfjs-webgl', () => f.trainer('t', { perStep: 1 })), lost: () => ctxLost } };
+    let lost = false;
+    const fused = f.trainer('fused-webgl', { perStep: 1 }, { isLost: () => lost });
+    expect(trainerLost(reg, 'fused-webgl', fused)).toBe(false);
+    lost = true;
+    expect(trainerLost(reg, 'fused-webgl', fused)).toBe(true);
+    const plain = f.trainer('tfjs-webgl', { perStep: 1 });
+    expect(trainerLost(reg, 'tfjs-webgl', plain)).toBe(false);
+    ctxLost = true;
+    expect(trainerLost(reg, 'tfjs-webgl', plain)).toBe(true);
+    expect(trainerLost(reg, 'fast-wasm', f.trainer('fast-wasm', { perStep: 1 }))).toBe(false);
+  });
+
+  it('recovers a lost engine on a new context, or on its fallback, with the last good weights exactly', async () => {
+    const f = fakeWorld();
+    let resets = 0;
+    let deviceBack = true;
+    const gpu = (): Trainer => f.trainer('fused-webgpu', { perStep: 1 }, { isLost: () => false });
+    const reg: EngineRegistry = {
+      'fused-webgpu': {
+        ...fakeEntry('fused-webgpu', gpu, { fallback: ['fast-wasm'] }),
+        available: async () => (deviceBack ? { ok: true, info: { engine: 'fused-webgpu', renderer: 'H100', floatPrecision: 32 } } : { ok: false, why: 'device lost for good' }),
+        reset: async () => void resets++,
+      },
+      'fast-wasm': fakeEntry('fast-wasm', () => f.trainer('fast-wasm', { perStep: 1 }), { gpu: false }),
+    };
+    const weights = { weight_hh_l0: { shape: [1], data: Float32Array.of(0.1) } } as unknown as RnnWeights;
+    const a = await recoverEngine(reg, 'fused-webgpu', gpu(), OPTS, weights);
+    expect([a.entry.id, resets]).toEqual(['fused-webgpu', 1]);
+    expect(await a.trainer.getWeights()).toBe(weights);
+    deviceBack = false;
+    const b = await recoverEngine(reg, 'fused-webgpu', a.trainer, OPTS, weights);
+    expect(b.entry.id).toBe('fast-wasm');
+    expect(b.info.fallbackReason).toMatch(/fused-webgpu: device lost for good/);
+    expect(await b.trainer.getWeights()).toBe(weights);
+  });
+
+  it('re-check after the first epoch switches only to a clearly faster engine', async () => {
+    const f = fakeWorld();
+    const reg = (perStep: number): EngineRegistry => ({
+      'tfjs-webgl': fakeEntry('tfjs-webgl', () => f.trainer('tfjs-webgl', { compile: 1000, perStep })),
+      'fast-wasm': fakeEntry('fast-wasm', () => f.trainer('fast-wasm', { perStep: 1 }), { gpu: false }),
+    });
+    // fast-wasm trained epoch 1 at 100 ms/step (its epoch median); tfjs-webgl's steady state at T = 100:
+    const faster = await recheckEngine(reg(0.5), 'fast-wasm', 100, OPTS, batch(100), { now: f.now });
+    expect(faster?.entry.id).toBe('tfjs-webgl');
+    expect(faster?.info.note).toMatch(/fast-wasm 100\.0 ms\/step \(this epoch\)/);
+    expect(await recheckEngine(reg(0.9), 'fast-wasm', 100, OPTS, batch(100), { now: f.now })).toBeNull();
+  });
+});
+
+describe('registry: 10 engine switches on the real engines free what they held', () => {
+  it('keeps tfjs numTensors flat, GPU bytes from growing, and carries the weights over exactly', async () => {
+    // A fake GPU engine that books its buffers in a pool: a switch that forgot dispose() would grow it.
+    const pool = new Set<object>();
+    const gpuTrainer = (): Trainer => {
+      let w: RnnWeights | null = null;
+      const token = {};
+      pool.add(token);
+      return {
+        engine: 'fused-webgl', reduction: 'mean', gpuBytes: 4096,
+        trainBatch: async () => ({ loss: 1, correct: 0 }), evaluate: async () => ({ loss: 1, acc: 0 }),
+        getWeights: async () => w!, setWeights: (x) => void (w = x as RnnWeights), dispose: () => void pool.delete(token), isLost: () => false,
+      };
+    };
+    const reg: EngineRegistry = {
+      ...fastEngineEntries(async () => WASM_BYTES),
+      'tfjs-cpu': tfjsEngineEntry('tfjs-cpu', tfjsCpuStart),
+      'fused-webgl': fakeEntry('fused-webgl', gpuTrainer),
+    };
+    const cycle: EngineId[] = ['tfjs-cpu', 'fast-js', 'fused-webgl', ...(wasmSimdSupported() ? (['fast-wasm'] as EngineId[]) : [])];
+    const T = 6, B = 3;
+    const x = Float32Array.from({ length: B * T }, (_, i) => (i % 7) / 7);
+    const y = Int32Array.from({ length: B }, (_, i) => i);
+    let trainer = await reg['tfjs-cpu']!.create(OPTS);
+    await trainer.trainBatch(x, y, B, T, 1);
+    // numTensors with a trained tfjs trainer live, and with another engine live: each must stay put.
+    const tensors: Partial<Record<'tfjs' | 'other', number>> = { tfjs: tf.memory().numTensors };
+    const gpuBytes = () => [...pool].length * 4096;
+    let weights = await trainer.getWeights();
+    for (let i = 0; i < 10; i++) {
+      const id = cycle[i % cycle.length];
+      const entry = reg[id]!;
+      expect((await entry.available()).ok).toBe(true);
+      trainer = await swapTrainer(trainer, entry, OPTS, weights);
+      const back = await trainer.getWeights();
+      for (const name of Object.keys(weights) as (keyof RnnWeights)[]) expect(Array.from(back[name].data), `${id} ${name}`).toEqual(Array.from(weights[name].data));
+      if (id !== 'fused-webgl') {
+        await trainer.trainBatch(x, y, B, T, 1);
+        weights = await trainer.getWeights();
+      }
+      // tfjs holds only the live trainer's variables (when it is the tfjs one), never leftovers.
+      const kind = id === 'tfjs-cpu' ? 'tfjs' : 'other';
+      tensors[kind] ??= tf.memory().numTensors;
+      expect(tf.memory().numTensors, `switch ${i + 1} to ${id}`).toBe(tensors[kind]);
+      expect(gpuBytes()).toBe(id === 'fused-webgl' ? trainer.gpuBytes : 0);
+    }
+    trainer.dispose();
+  });
+
+  it('the fast engine trains a short last batch from a buffer sized for the full batch', async () => {
+    const entry = fastEngineEntries(async () => WASM_BYTES)['fast-js'];
+    const T = 5, full = 4, size = 2;
+    const x = Float32Array.from({ length: full * T }, (_, i) => Math.sin(i));
+    const y = Int32Array.of(1, 2, 3, 4);
+    const a = await entry.create(OPTS);
+    const b = await entry.create(OPTS);
+    const ra = await a.trainBatch(x, y, size, T, 1);
+    const rb = await b.trainBatch(x.slice(0, size * T), y.slice(0, size), size, T, 1);
+    expect(ra.loss).toBe(rb.loss);
+    expect(Array.from((await a.getWeights()).weight_hh_l0.data)).toEqual(Array.from((await b.getWeights()).weight_hh_l0.data));
+  });
+});
