@@ -404,7 +404,12 @@ function onTrainerEvent(ev: TrainerEvent): void {
     case 'epoch': {
       lastWeights = { epoch: ev.epoch, weights: ev.weights };
       for (const f of runEvents.onWeights) f(store.runId, ev.epoch, ev.weights, ev.metrics);
-      store.set({ pending: { ...store.pending, [ev.epoch]: ev.metrics }, trainedEpoch: ev.epoch });
+      // A posted epoch is itself the worker's word that `ev.epoch` epochs are complete.
+      store.set({
+        pending: { ...store.pending, [ev.epoch]: ev.metrics },
+        trainedEpoch: ev.epoch,
+        ...(store.worker ? { worker: { ...store.worker, epoch: ev.epoch, batch: 0 } } : {}),
+      });
       awaitingAnalysis.set(ev.epoch, analysisCommand(store.runId, ev.epoch, currentConfig ?? store.config, ev.weights));
       sendAnalysis(ev.epoch);
       break;

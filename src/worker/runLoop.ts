@@ -223,12 +223,12 @@ async function trainAndPostEpoch(s: LoopState, host: LoopHost, alive: () => bool
   if (!ok || !alive()) return;
   s.epoch = epoch;
   s.batch = 0;
-  await host.afterEpoch?.(epoch, median);
-  if (!alive()) return;
   const stepping = s.stepping;
   if (stepping) s.stepping = false;
   s.lifecycle = transition(s.lifecycle, { type: 'epochEnd', last: epoch >= s.config.epochs, stepping }) ?? s.lifecycle;
+  // The epoch is complete: say so before anything slow (auto's engine re-check) runs.
   postState(s, host);
+  await host.afterEpoch?.(epoch, median);
 }
 
 function toNamed(w: RnnWeights): NamedTensors {
