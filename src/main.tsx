@@ -1,7 +1,14 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
-import { bootFromHash, simulateContextLoss, simulateDivergence, simulateWorkerCrash, startRun } from './store/controller';
+import {
+  bootFromHash,
+  simulateAnalyzerCrash,
+  simulateContextLoss,
+  simulateDivergence,
+  simulateWorkerCrash,
+  startRun,
+} from './store/controller';
 import { useRunStore } from './store/runStore';
 import { installPersistence, refreshUsage, restoreMatchingRun } from './store/persistRun';
 import { installHashSync } from './store/hashSync';
@@ -14,7 +21,14 @@ installPersistence();
 setDeferredRendering(true);
 // Automation hook (documented in README): read-only access to the store for tests and scripts,
 // and a way to rehearse a GPU reset.
-(window as unknown as { ftleLab: unknown }).ftleLab = { store: useRunStore, simulateContextLoss, simulateDivergence, simulateWorkerCrash, whenRedrawsIdle };
+(window as unknown as { ftleLab: unknown }).ftleLab = {
+  store: useRunStore,
+  simulateContextLoss,
+  simulateDivergence,
+  simulateWorkerCrash,
+  simulateAnalyzerCrash,
+  whenRedrawsIdle,
+};
 const config = bootFromHash();
 createRoot(root).render(
   <StrictMode>

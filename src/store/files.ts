@@ -9,10 +9,13 @@ import { RUN_BUNDLE_FORMAT, parseRunBundle, serializeRunBundle, type RunBundle }
 import { MODEL_FORMAT, parseModelObject, type ModelWeights } from '../core/formats/model';
 import { PROBE_FORMAT, parseProbeObject, checkProbeForModel } from '../core/formats/probe';
 import type { Encoding } from '../core/formats/config';
-import { decodeSequence, sequenceSpec, specForConfig } from '../data/encodings';
+import { decodeSequence, encodeImages, sequenceSpec, specForConfig } from '../data/encodings';
 import { fetchMnistAsset, type MnistDataset } from '../data/mnistAsset';
 import { fixedProbeSet, probeInfoFromDataset, type ProbeInfo } from '../data/probeInfo';
-import { analyzeImportedModel, exportModelJson, stopRun } from './controller';
+import { analyzeImportedModel, exportModelJson, runEvents, stopRun } from './controller';
+import type { RunConfig } from '../core/formats/config';
+import type { EpochSnapshot } from '../core/snapshot';
+import { plural } from '../worker/lifecycle';
 import { useRunStore } from './runStore';
 
 /** Largest file we read (bytes): a 50-epoch pixel28 run bundle is ~30 MB. */
@@ -90,19 +93,23 @@ function encodingForModel(w: ModelWeights): { encoding: Encoding; permutation: n
   if (w.input) return { encoding: w.input.encoding, permutation: w.input.permutation, guessed: false };
   if (w.inputSize === 28) return { encoding: 'row', permutation: null, guessed: true };
   if (w.inputSize === 1) return { encoding: 'pixel28', permutation: null, guessed: true };
-  throw new FormatError('input_size', `${w.inputSize} inputs per step fit no MNIST encoding (28 = row-wise, 1 = pixel-wise); add an "input" block or analyse it with the CLI`);
+  throw new FormatError(
+    'input_size',
+    `${w.inputSize} inputs per step fit no MNIST encoding (28 = row-wise, 1 = pixel-wise); add an "input" block or analyse it with the CLI`,
+  );
 }
 
 /** Reads a File the user picked and acts on its format. Never changes the app on failure. */
 export async function importFile(file: File): Promise<void> {
   const store = useRunStore.getState();
   try {
-    if (file.size > MAX_IMPORT_BYTES) throw new FormatError('(file)', `${file.name} is ${(file.size / 1e6).toFixed(0)} MB; the limit is ${MAX_IMPORT_BYTES / 1e6} MB`);
+    if (file.size > MAX_IMPORT_BYTES)
+      throw new FormatError('(file)', `${file.name} is ${(file.size / 1e6).toFixed(0)} MB; the limit is ${MAX_IMPORT_BYTES / 1e6} MB`);
     const text = await file.text();
     const head = parseJsonText(text, file.name);
     const format = head !== null && typeof head === 'object' && !Array.isArray(head) ? (head as Record<string, unknown>).format : undefined;
     if (format === RUN_BUNDLE_FORMAT) await replayBundle(parseRunBundle(text));
-    else if (format === MODEL_FORMAT) await analyzeModelFile(parseModelObject(head), head as Record<string, unknown>);
+    else if (format === MODEL_FORMAT) await analyzeModelFile(parseModelObject(head), head as Record<string, unknown>, store.config);
     else if (format === PROBE_FORMAT) await analyzeProbeFile(head);
     else
       throw new FormatError(
@@ -115,7 +122,14 @@ export async function importFile(file: File): Promise<void> {
   }
 }
 
-async function replayBundle(bundle: RunBundle): Promise<void> {
+/**
+ * Shows a run bundle as a replay (nothing to train). `restore`: a replay stored earlier comes back
+ * under its own id; otherwise it becomes a new stored run, so it survives a reload.
+ */
+export async function replayBundle(
+  bundle: Pick<RunBundle, 'created' | 'config' | 'probe' | 'dataSource' | 'epochs' | 'weights'>,
+  restore?: { runId: string },
+): Promise<void> {
   const spec = specForConfig(bundle.config.encoding, bundle.config.permute, bundle.config.seed);
   let probe: ProbeInfo;
   if (!bundle.dataSource.startsWith('idx:')) {
@@ -134,8 +148,9 @@ async function replayBundle(bundle: RunBundle): Promise<void> {
   }
   stopRun();
   const last = bundle.epochs[bundle.epochs.length - 1];
+  const runId = restore?.runId ?? `replay-${bundle.created.replace(/[:.]/g, '-')}-${Date.now().toString(36)}`;
   useRunStore.getState().set({
-    runId: `replay-${bundle.created}`,
+    runId,
     config: bundle.config,
     mode: 'replay',
     status: 'done',
@@ -148,29 +163,67 @@ async function replayBundle(bundle: RunBundle): Promise<void> {
     trainedEpoch: last.epoch,
     selectedEpoch: null,
     importedModel: bundle.weights ?? null,
+    importedWeights: null,
+    backend: null,
+    accuracyOn: null,
   });
-  useRunStore.getState().addBanner('info', `Replaying ${bundle.epochs.length} epochs from a run bundle (${bundle.created}); press Reset to train again.`);
+  for (const f of runEvents.onImport) f(runId, 'replay', restore !== undefined);
+  if (!restore) {
+    useRunStore
+      .getState()
+      .addBanner(
+        'info',
+        `Replaying ${plural(bundle.epochs.length, 'epoch')} from a run bundle (${bundle.created}); it is kept in browser storage. Press Reset to train again.`,
+      );
+  }
 }
 
-async function analyzeModelFile(weights: ModelWeights, raw: Record<string, unknown>): Promise<void> {
+/**
+ * Analyses an imported model on probe digits chosen from `base` (seed, probe count). When the file
+ * says how its inputs are encoded (its "input" block), it is also evaluated on the bundled test
+ * split; a guessed encoding reports accuracy on the probe digits only, and the badge says so.
+ * `restore`: a stored model run comes back under its id (with its snapshot when one was saved).
+ */
+export async function analyzeModelFile(
+  weights: ModelWeights,
+  raw: Record<string, unknown>,
+  base: RunConfig,
+  restore?: { runId: string; snapshot?: EpochSnapshot },
+): Promise<void> {
   const store = useRunStore.getState();
   const { encoding, permutation, guessed } = encodingForModel(weights);
   const spec = sequenceSpec(encoding, permutation);
-  if (spec.D !== weights.inputSize) throw new FormatError('input.encoding', `${encoding} feeds ${spec.D} inputs per step but input_size is ${weights.inputSize}`);
+  if (spec.D !== weights.inputSize)
+    throw new FormatError('input.encoding', `${encoding} feeds ${spec.D} inputs per step but input_size is ${weights.inputSize}`);
   const dataset = await bundledDataset();
-  const config = { ...store.config, encoding, hidden: weights.hiddenSize };
-  const probeSet = fixedProbeSet(dataset, spec, config.probes, config.seed);
-  const inputs = Float64Array.from(probeSet.inputs);
+  const config = { ...base, encoding, hidden: weights.hiddenSize };
   const norm = weights.input?.normalize;
-  if (norm) for (let i = 0; i < inputs.length; i++) inputs[i] = (inputs[i] - norm.mean) / norm.std;
-  analyzeImportedModel(weights, raw, probeSet.info, inputs, { ...config, probes: probeSet.indices.length });
-  if (guessed) store.addBanner('info', `The model file has no "input" block: feeding digits ${encoding === 'row' ? 'row by row (input_size 28)' : 'pixel by pixel, 28x28 (input_size 1)'}.`);
+  const normalized = (x32: Float32Array): Float64Array => {
+    const x = Float64Array.from(x32);
+    if (norm) for (let i = 0; i < x.length; i++) x[i] = (x[i] - norm.mean) / norm.std;
+    return x;
+  };
+  const probeSet = fixedProbeSet(dataset, spec, config.probes, config.seed);
+  const inputs = normalized(probeSet.inputs);
+  const all = Int32Array.from({ length: dataset.test.labels.length }, (_, i) => i);
+  const evaluation = guessed
+    ? undefined
+    : { inputs: normalized(encodeImages(dataset.test.images, all, spec)), labels: Array.from(dataset.test.labels) };
+  analyzeImportedModel(weights, raw, probeSet.info, inputs, { ...config, probes: probeSet.indices.length }, evaluation, restore);
+  if (guessed && !restore)
+    store.addBanner(
+      'info',
+      `The model file has no "input" block: feeding digits ${encoding === 'row' ? 'row by row (input_size 28)' : 'pixel by pixel, 28x28 (input_size 1)'}; its accuracy is measured on the probe digits only.`,
+    );
 }
 
 async function analyzeProbeFile(raw: unknown): Promise<void> {
   const s = useRunStore.getState();
   if (s.mode !== 'model' || !s.importedWeights) {
-    throw new FormatError('(file)', 'a probe file is analysed against an imported model: import a model file first (or use `npx ftle-lab analyze`)');
+    throw new FormatError(
+      '(file)',
+      'a probe file is analysed against an imported model: import a model file first (or use `npx ftle-lab analyze`)',
+    );
   }
   const probeSet = parseProbeObject(raw);
   checkProbeForModel(probeSet, s.importedWeights);
@@ -182,11 +235,18 @@ async function analyzeProbeFile(raw: unknown): Promise<void> {
     labels: Array.from(probeSet.labels),
     side,
     digits: Array.from({ length: probeSet.B }, (_, b) =>
-      fits ? Array.from(decodeSequence(probeSet.inputs.subarray(b * spec.T * spec.D, (b + 1) * spec.T * spec.D), spec)) : new Array(side * side).fill(0),
+      fits
+        ? Array.from(decodeSequence(probeSet.inputs.subarray(b * spec.T * spec.D, (b + 1) * spec.T * spec.D), spec))
+        : new Array(side * side).fill(0),
     ),
-    stepToCells: fits ? spec.stepToCells.map((c) => c.map(([r, cc]) => [r, cc] as [number, number])) : Array.from({ length: probeSet.T }, () => []),
+    stepToCells: fits
+      ? spec.stepToCells.map((c) => c.map(([r, cc]) => [r, cc] as [number, number]))
+      : Array.from({ length: probeSet.T }, () => []),
     T: probeSet.T,
     D: probeSet.D,
   };
-  analyzeImportedModel(s.importedWeights, s.importedModel as Record<string, unknown>, probe, probeSet.inputs, { ...s.config, probes: probeSet.B });
+  analyzeImportedModel(s.importedWeights, s.importedModel as Record<string, unknown>, probe, probeSet.inputs, {
+    ...s.config,
+    probes: probeSet.B,
+  });
 }

@@ -11,10 +11,13 @@ export function installHashSync(): void {
     if (!s.config) return;
     if (s.config === prev.config && VIEW_KEYS.every((k) => s[k] === prev[k])) return;
     if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
-      const st = useRunStore.getState();
-      const hash = hashFor(st);
+    const write = () => {
+      timer = null;
+      const hash = hashFor(useRunStore.getState());
       if (window.location.hash !== hash) history.replaceState(null, '', hash);
-    }, 150);
+    };
+    // A new run config is written at once: a reload right after it must find this run, not the last.
+    if (s.config !== prev.config) write();
+    else timer = setTimeout(write, 150);
   });
 }

@@ -2,18 +2,24 @@
  * Persists the current run as it goes: run meta at start, every snapshot as it arrives, the
  * latest weights after every epoch (IndexedDB via persistence.ts). A failed write (quota, private
  * mode) is shown once and the in-memory run carries on untouched.
- * On boot, a stored run with the same config as the link is restored: its snapshots come back and
- * training resumes from its last weights.
+ * On boot, a stored run with the same config as the link is restored: its snapshots come back,
+ * epochs trained but never analysed are analysed again, and the run waits, paused, at its last
+ * weights. Imported bundles and models are stored runs too ('replay' / 'model') and come back as such.
  */
 import type { RunConfig } from '../core/formats/config';
-import { runEvents, startRun } from './controller';
+import { runEvents, startRun, type UnanalysedEpoch } from './controller';
 import { PersistenceError, openRunStore, type RunStore, type RunMeta } from './persistence';
 import { useRunStore } from './runStore';
 import type { NamedTensors } from '../worker/protocol';
 import { modelJson } from '../model/export';
 import { specForConfig } from '../data/encodings';
+import { analyzeModelFile, replayBundle } from './files';
+import { parseModelObject } from '../core/formats/model';
+import { plural } from '../worker/lifecycle';
 
 let storePromise: Promise<RunStore> | null = null;
+/** The stored meta of a run being restored: it keeps its name, creation time and probe set. */
+let restoringMeta: RunMeta | null = null;
 let warned = false;
 
 function db(): Promise<RunStore> {
@@ -53,7 +59,13 @@ function tracked(runId: string, write: (d: RunStore) => Promise<unknown>, epoch?
     const st = useRunStore.getState();
     if (st.saved.runId !== runId && delta < 0) return;
     const cur = st.saved.runId === runId ? st.saved : { runId, epoch: -1, writing: 0 };
-    st.set({ saved: { runId, epoch: committed === undefined ? cur.epoch : Math.max(cur.epoch, committed), writing: Math.max(0, cur.writing + delta) } });
+    st.set({
+      saved: {
+        runId,
+        epoch: committed === undefined ? cur.epoch : Math.max(cur.epoch, committed),
+        writing: Math.max(0, cur.writing + delta),
+      },
+    });
   };
   bump(1);
   return db()
@@ -71,10 +83,52 @@ function tracked(runId: string, write: (d: RunStore) => Promise<unknown>, epoch?
 export function installPersistence(): void {
   let meta: RunMeta | null = null;
   runEvents.onRunStart.push((runId, config, restored) => {
-    if (meta?.id === runId) return;
+    if (meta?.id === runId) {
+      // Restarted workers on the same run: only the config may have moved (epoch target).
+      if (!sameConfig(meta.config, config)) {
+        meta = { ...meta, config };
+        const m = meta;
+        void tracked(runId, (d) => d.saveRunMeta(m));
+      }
+      return;
+    }
     const s = useRunStore.getState();
     const lastEpoch = restored && s.epochs.length ? s.epochs[s.epochs.length - 1].epoch : -1;
-    meta = { id: runId, name: runId, created: new Date().toISOString(), config, status: 'training', lastEpoch };
+    meta =
+      restored && restoringMeta?.id === runId
+        ? { ...restoringMeta, config, lastEpoch: Math.max(restoringMeta.lastEpoch, lastEpoch) }
+        : { id: runId, name: runId, created: new Date().toISOString(), config, status: 'training', lastEpoch };
+    restoringMeta = null;
+    const m = meta;
+    void tracked(runId, (d) => d.saveRunMeta(m));
+  });
+  runEvents.onImport.push((runId, kind, restored) => {
+    const s = useRunStore.getState();
+    if (restored) {
+      meta = null;
+      const last = s.epochs.length ? s.epochs[s.epochs.length - 1].epoch : -1;
+      s.set({ saved: { runId, epoch: last, writing: 0 } });
+      return;
+    }
+    meta = {
+      id: runId,
+      name: runId,
+      created: new Date().toISOString(),
+      config: s.config,
+      status: kind,
+      lastEpoch: -1,
+      ...(s.probe ? { probe: { indices: s.probe.indices, labels: s.probe.labels } } : {}),
+      dataSource: s.dataSource,
+    };
+    const m = meta;
+    const snapshots = kind === 'replay' ? s.epochs : [];
+    const last = snapshots.length ? snapshots[snapshots.length - 1].epoch : undefined;
+    const model = (s.importedModel as Parameters<RunStore['saveWholeRun']>[2]) ?? null;
+    void tracked(runId, (d) => d.saveWholeRun(m, snapshots, model, last ?? 0), last).then(refreshUsage);
+  });
+  runEvents.onConfigChange.push((runId, config) => {
+    if (!meta || meta.id !== runId) return;
+    meta = { ...meta, config };
     const m = meta;
     void tracked(runId, (d) => d.saveRunMeta(m));
   });
@@ -89,9 +143,10 @@ export function installPersistence(): void {
     }
     void tracked(runId, (d) => d.saveSnapshot(runId, snap), epoch).then(refreshUsage);
   });
-  runEvents.onWeights.push((runId, epoch, weights) => {
+  runEvents.onWeights.push((runId, epoch, weights, metrics) => {
     const config = useRunStore.getState().config;
-    void tracked(runId, (d) => d.saveWeights(runId, epoch, modelJson(weights, specForConfig(config.encoding, config.permute, config.seed))));
+    const model = modelJson(weights, specForConfig(config.encoding, config.permute, config.seed));
+    void tracked(runId, (d) => d.saveWeights(runId, epoch, model, metrics));
   });
 }
 
@@ -125,19 +180,75 @@ export async function deleteStoredRun(id: string): Promise<void> {
 }
 
 /**
- * Restores stored run `id`: its snapshots go back into the store and a trainer is started from
- * its latest weights (paused, ready to continue). Returns false when nothing could be restored.
+ * Restores stored run `id`. A training run: its snapshots go back into the store, epochs trained
+ * but never analysed are analysed again, and a trainer starts from its latest weights, paused. A
+ * replayed bundle or an imported model comes back as it was. False when nothing could be restored.
  */
 export async function restoreRun(id: string): Promise<boolean> {
   try {
     const loaded = await (await db()).loadRun(id);
-    if (!loaded || loaded.snapshots.length === 0) return false;
+    if (!loaded) return false;
+    const { meta, snapshots } = loaded;
     const store = useRunStore.getState();
-    const resume = loaded.weights ? { epoch: loaded.weights.epoch, weights: namedFromModelObject(loaded.weights.model as Record<string, unknown>) } : undefined;
-    const savedEpoch = loaded.snapshots[loaded.snapshots.length - 1].epoch;
-    store.set({ saved: { runId: loaded.meta.id, epoch: savedEpoch, writing: 0 }, runId: loaded.meta.id, epochs: loaded.snapshots, pending: {}, batchLosses: [], selectedEpoch: null, config: loaded.meta.config });
-    startRun(loaded.meta.config, resume, true);
-    store.addBanner('info', `Restored run ${loaded.meta.name}: ${loaded.snapshots.length} epoch snapshots${resume ? `; training resumes from epoch ${resume.epoch}` : ''}.`);
+    if (meta.status === 'replay') {
+      if (snapshots.length === 0 || !meta.probe) return false;
+      await replayBundle(
+        {
+          created: meta.created,
+          config: meta.config,
+          probe: meta.probe,
+          dataSource: meta.dataSource ?? 'bundled-mnist-10k',
+          epochs: snapshots,
+          weights: loaded.weights?.model,
+        },
+        { runId: meta.id },
+      );
+      store.addBanner(
+        'info',
+        `Restored the replayed run bundle ${meta.name}: ${plural(snapshots.length, 'epoch snapshot')}. Press Reset to train again.`,
+      );
+      return true;
+    }
+    if (meta.status === 'model') {
+      if (!loaded.weights) return false;
+      const raw = loaded.weights.model as unknown as Record<string, unknown>;
+      await analyzeModelFile(parseModelObject(raw), raw, meta.config, { runId: meta.id, snapshot: snapshots[0] });
+      store.addBanner(
+        'info',
+        `Restored the imported model ${meta.name}${snapshots.length ? '' : '; its analysis was interrupted and runs again'}.`,
+      );
+      return true;
+    }
+    if (snapshots.length === 0 && loaded.unanalysed.length === 0) return false;
+    const resume = loaded.weights
+      ? { epoch: loaded.weights.epoch, weights: namedFromModelObject(loaded.weights.model as Record<string, unknown>) }
+      : undefined;
+    const unanalysed: UnanalysedEpoch[] = loaded.unanalysed.map((u) => ({
+      epoch: u.epoch,
+      metrics: u.metrics,
+      weights: namedFromModelObject(u.model as unknown as Record<string, unknown>),
+    }));
+    const savedEpoch = snapshots.length ? snapshots[snapshots.length - 1].epoch : -1;
+    store.set({
+      saved: { runId: meta.id, epoch: savedEpoch, writing: 0 },
+      runId: meta.id,
+      epochs: snapshots,
+      pending: {},
+      batchLosses: [],
+      selectedEpoch: null,
+      config: meta.config,
+    });
+    restoringMeta = meta;
+    startRun(meta.config, resume, true, undefined, unanalysed);
+    const again = unanalysed.length
+      ? `; analysing ${plural(unanalysed.length, 'epoch')} again whose analysis was interrupted (${unanalysed.map((u) => u.epoch).join(', ')})`
+      : '';
+    const where = !resume
+      ? '; no weights were saved, so training starts again from epoch 0 when you press Start'
+      : resume.epoch >= meta.config.epochs
+        ? `; finished (${resume.epoch} of ${plural(meta.config.epochs, 'epoch')}): "Train N more epochs" continues it`
+        : `; paused after epoch ${resume.epoch} of ${meta.config.epochs}: press Start to continue`;
+    store.addBanner('info', `Restored run ${meta.name}: ${plural(snapshots.length, 'epoch snapshot')}${again}${where}.`);
     return true;
   } catch (e) {
     report(e);
@@ -148,7 +259,7 @@ export async function restoreRun(id: string): Promise<boolean> {
 /** On boot: if the newest stored run has this link's config, restore it instead of starting over. */
 export async function restoreMatchingRun(config: RunConfig): Promise<boolean> {
   const runs = await listStoredRuns();
-  const match = runs.find((r) => sameConfig(r.config, config) && r.lastEpoch >= 0);
+  const match = runs.find((r) => sameConfig(r.config, config));
   if (!match) return false;
   return restoreRun(match.id);
 }

@@ -1,23 +1,27 @@
 /**
  * Persistence of runs in IndexedDB (via `idb`), so a reload or a crash loses nothing that was
- * already analysed. Database "ftle-lab", version 1, three object stores:
+ * already analysed. Database "ftle-lab", version 2, four object stores:
  *   runs      key id                -> RunMeta (config, created, name, status, lastEpoch, probe, data source)
  *   snapshots key [runId, epoch]    -> { runId, epoch, snapshot: EpochSnapshot }  (saved as each arrives)
  *   weights   key runId             -> { runId, epoch, model: ftle-lab.model/v1 object } (latest only,
  *                                      no optimizer state: enough to analyse or export, not to resume Adam)
+ *   unanalysed key [runId, epoch]  -> { runId, epoch, metrics, model } for every trained epoch whose
+ *                                      snapshot is not stored yet (version 2): a reload during an
+ *                                      analysis analyses it again instead of losing it. Deleted in the
+ *                                      transaction that stores the epoch's snapshot.
  * Every failure rejects with PersistenceError {kind: 'quota' | 'unavailable' | 'other'} so the UI
  * can show one banner while the in-memory run carries on; nothing here throws anything else.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { RunConfig } from '../core/formats/config';
 import type { BundleProbe, ModelJsonObject } from '../core/formats/bundle';
-import type { EpochSnapshot } from '../core/snapshot';
+import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
 
 export const DB_NAME = 'ftle-lab';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 /** What a stored run is doing (or was doing when the page closed). */
-export type StoredRunStatus = 'training' | 'paused' | 'done' | 'error' | 'replay';
+export type StoredRunStatus = 'training' | 'paused' | 'done' | 'error' | 'replay' | 'model';
 
 /** One row of the runs store: everything needed to list a run and rebuild its bundle. */
 export interface RunMeta {
@@ -41,11 +45,23 @@ export interface StoredWeights {
   model: ModelJsonObject;
 }
 
-/** A run read back: meta, snapshots in increasing epoch order, and its latest weights if any. */
+/** A trained epoch whose snapshot is not stored: its metrics and weights, to analyse it again. */
+export interface UnanalysedEpochRecord {
+  runId: string;
+  epoch: number;
+  metrics: EpochMetrics;
+  model: ModelJsonObject;
+}
+
+/**
+ * A run read back: meta, snapshots in increasing epoch order, its latest weights if any, and the
+ * trained epochs without a stored snapshot (increasing epoch order).
+ */
 export interface LoadedRun {
   meta: RunMeta;
   snapshots: EpochSnapshot[];
   weights: StoredWeights | null;
+  unanalysed: UnanalysedEpochRecord[];
 }
 
 /** Storage in use, bytes; quota null when the browser does not say. */
@@ -66,6 +82,7 @@ interface FtleLabDB extends DBSchema {
   runs: { key: string; value: RunMeta };
   snapshots: { key: [string, number]; value: StoredSnapshot };
   weights: { key: string; value: StoredWeights };
+  unanalysed: { key: [string, number]; value: UnanalysedEpochRecord };
 }
 
 /** Why a storage operation failed: the quota is full, storage is missing/blocked, or anything else. */
@@ -94,10 +111,14 @@ export function toPersistenceError(e: unknown, doing: string): PersistenceError 
   const code = (e as { code?: unknown } | null)?.code;
   const detail = e instanceof Error ? e.message : String(e);
   if ((typeof name === 'string' && QUOTA_NAMES.has(name)) || code === 22) {
-    return new PersistenceError('quota', `Browser storage is full while ${doing}; the run continues in memory (export it to keep it).`, { cause: e });
+    return new PersistenceError('quota', `Browser storage is full while ${doing}; the run continues in memory (export it to keep it).`, {
+      cause: e,
+    });
   }
   if (typeof name === 'string' && UNAVAILABLE_NAMES.has(name)) {
-    return new PersistenceError('unavailable', `Browser storage is unavailable while ${doing} (${detail}); the run continues in memory.`, { cause: e });
+    return new PersistenceError('unavailable', `Browser storage is unavailable while ${doing} (${detail}); the run continues in memory.`, {
+      cause: e,
+    });
   }
   return new PersistenceError('other', `Could not save while ${doing}: ${detail}`, { cause: e });
 }
@@ -136,22 +157,45 @@ export class RunStore {
    */
   saveSnapshot(runId: string, snapshot: EpochSnapshot): Promise<void> {
     return guard(`saving epoch ${snapshot.epoch}`, async () => {
-      const tx = this.db.transaction(['runs', 'snapshots'], 'readwrite');
+      const tx = this.db.transaction(['runs', 'snapshots', 'unanalysed'], 'readwrite');
       await settleWithTransaction(async () => {
         const meta = await tx.objectStore('runs').get(runId);
         if (!meta) throw new PersistenceError('other', `Could not save epoch ${snapshot.epoch}: unknown run "${runId}"`);
         await tx.objectStore('snapshots').put({ runId, epoch: snapshot.epoch, snapshot });
+        // The epoch is analysed and stored: it no longer needs its own weights to be analysed again.
+        await tx.objectStore('unanalysed').delete([runId, snapshot.epoch]);
         if (snapshot.epoch > meta.lastEpoch) await tx.objectStore('runs').put({ ...meta, lastEpoch: snapshot.epoch });
       }, tx);
     });
   }
 
-  /** Replaces the run's stored weights with the model after `epoch` epochs. */
-  saveWeights(runId: string, epoch: number, model: ModelJsonObject): Promise<void> {
+  /**
+   * Replaces the run's stored weights with the model after `epoch` epochs. With `metrics` (a
+   * freshly trained epoch, not analysed yet) the same transaction also records the epoch as
+   * unanalysed, so it can be analysed again if its snapshot never arrives.
+   */
+  saveWeights(runId: string, epoch: number, model: ModelJsonObject, metrics?: EpochMetrics): Promise<void> {
     return guard(`saving the weights of epoch ${epoch}`, async () => {
-      const tx = this.db.transaction('weights', 'readwrite');
+      const tx = this.db.transaction(['weights', 'unanalysed'], 'readwrite');
       await settleWithTransaction(async () => {
-        await tx.store.put({ runId, epoch, model });
+        await tx.objectStore('weights').put({ runId, epoch, model });
+        if (metrics) await tx.objectStore('unanalysed').put({ runId, epoch, metrics, model });
+      }, tx);
+    });
+  }
+
+  /**
+   * Stores a whole run at once (an imported bundle or model): meta, every snapshot and the
+   * weights, in one transaction, so a reload finds all of it or nothing.
+   */
+  saveWholeRun(meta: RunMeta, snapshots: EpochSnapshot[], model: ModelJsonObject | null, weightsEpoch: number): Promise<void> {
+    return guard(`saving run "${meta.name}"`, async () => {
+      const tx = this.db.transaction(['runs', 'snapshots', 'weights'], 'readwrite');
+      await settleWithTransaction(async () => {
+        const last = snapshots.reduce((m, sn) => Math.max(m, sn.epoch), -1);
+        await tx.objectStore('runs').put({ ...meta, lastEpoch: Math.max(meta.lastEpoch, last) });
+        for (const snapshot of snapshots) await tx.objectStore('snapshots').put({ runId: meta.id, epoch: snapshot.epoch, snapshot });
+        if (model) await tx.objectStore('weights').put({ runId: meta.id, epoch: weightsEpoch, model });
       }, tx);
     });
   }
@@ -167,28 +211,36 @@ export class RunStore {
   /** One run with its snapshots in increasing epoch order and its weights; null if unknown. */
   loadRun(id: string): Promise<LoadedRun | null> {
     return guard(`loading run ${id}`, async () => {
-      const tx = this.db.transaction(['runs', 'snapshots', 'weights'], 'readonly');
-      const [meta, rows, weights] = await Promise.all([
+      const tx = this.db.transaction(['runs', 'snapshots', 'weights', 'unanalysed'], 'readonly');
+      const [meta, rows, weights, unanalysed] = await Promise.all([
         tx.objectStore('runs').get(id),
         tx.objectStore('snapshots').getAll(runRange(id)),
         tx.objectStore('weights').get(id),
+        tx.objectStore('unanalysed').getAll(runRange(id)),
         tx.done,
       ]);
       if (!meta) return null;
       rows.sort((a, b) => a.epoch - b.epoch);
-      return { meta, snapshots: rows.map((r) => r.snapshot), weights: weights ?? null };
+      const stored = new Set(rows.map((r) => r.epoch));
+      return {
+        meta,
+        snapshots: rows.map((r) => r.snapshot),
+        weights: weights ?? null,
+        unanalysed: unanalysed.filter((u) => !stored.has(u.epoch)).sort((a, b) => a.epoch - b.epoch),
+      };
     });
   }
 
   /** Deletes a run, its snapshots and its weights in one transaction (no-op for an unknown id). */
   deleteRun(id: string): Promise<void> {
     return guard(`deleting run ${id}`, async () => {
-      const tx = this.db.transaction(['runs', 'snapshots', 'weights'], 'readwrite');
+      const tx = this.db.transaction(['runs', 'snapshots', 'weights', 'unanalysed'], 'readwrite');
       await settleWithTransaction(async () => {
         await Promise.all([
           tx.objectStore('runs').delete(id),
           tx.objectStore('snapshots').delete(runRange(id)),
           tx.objectStore('weights').delete(id),
+          tx.objectStore('unanalysed').delete(runRange(id)),
         ]);
       }, tx);
     });
@@ -207,7 +259,7 @@ export class RunStore {
         if (typeof e.usage === 'number') return { usage: e.usage, quota: typeof e.quota === 'number' ? e.quota : null, source: 'estimate' };
       }
       let usage = 0;
-      for (const name of ['runs', 'snapshots', 'weights'] as const) {
+      for (const name of ['runs', 'snapshots', 'weights', 'unanalysed'] as const) {
         let cursor = await this.db.transaction(name, 'readonly').store.openCursor();
         while (cursor) {
           usage += JSON.stringify(cursor.value).length;
@@ -266,6 +318,7 @@ export async function openRunStore(name: string = DB_NAME): Promise<RunStore> {
           database.createObjectStore('snapshots', { keyPath: ['runId', 'epoch'] });
           database.createObjectStore('weights', { keyPath: 'runId' });
         }
+        if (oldVersion < 2) database.createObjectStore('unanalysed', { keyPath: ['runId', 'epoch'] });
       },
       // Another tab wants a newer schema: step aside rather than block it forever.
       blocking() {

@@ -10,8 +10,10 @@ import type { AnalysisPhase } from '../core/epochSnapshot';
 import type { ModelWeights } from '../core/formats/model';
 import { defaultView, type HideableControl } from './viewHash';
 import type { BackendInfo, ProbeInfo } from '../worker/protocol';
+import type { LifecycleState, RunMode } from '../worker/lifecycle';
 
-export type RunStatus = 'idle' | 'loading' | 'ready' | 'training' | 'paused' | 'done';
+/** The run's lifecycle state (worker/lifecycle.ts): what the worker last acknowledged, or 'pausing'. */
+export type RunStatus = LifecycleState;
 
 export interface Banner {
   id: number;
@@ -53,7 +55,19 @@ export interface RunState {
   flipK: number;
   overlapM: number;
   /** "replay" runs came from an imported bundle or model: there is nothing to train. */
-  mode: 'train' | 'replay' | 'model';
+  mode: RunMode;
+  /**
+   * The training worker's last acknowledged state: `epoch` complete, `batch` of `batches` of the
+   * next one trained (a pause mid-epoch), `epochs` the target. null without a trainer.
+   */
+  worker: { state: LifecycleState; epoch: number; batch: number; batches: number; epochs: number } | null;
+  /** `autostart=1` in the link: training starts on load. */
+  autostart: boolean;
+  /**
+   * What the accuracy badge measures: null for a training run (the held-out test split); for an
+   * imported model, the bundled test split when its encoding fits, else the probe digits.
+   */
+  accuracyOn: { split: 'test' | 'probes'; count: number } | null;
   banners: Banner[];
   storageNote: string | null;
   /**
@@ -97,6 +111,9 @@ export const useRunStore = create<RunState & RunActions>()((set) => ({
   trainedEpoch: 0,
   ...defaultView(),
   mode: 'train',
+  worker: null,
+  autostart: false,
+  accuracyOn: null,
   banners: [],
   storageNote: null,
   saved: { runId: '', epoch: -1, writing: 0 },

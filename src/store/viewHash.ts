@@ -1,6 +1,6 @@
 /**
  * The view half of the URL hash: what is selected (epoch, probe, score n, colour normalisation,
- * log base, flip preview k, overlap m) and the controls a classroom link hides. The run half is
+ * log base, flip preview k, overlap m), the controls a classroom link hides and `autostart`. The run half is
  * the RunConfig (core/formats/config.ts); both share one hash so a link reproduces run and view.
  *
  * VIEW_PARAMS is the one table of view parameters, as TensorFlow Playground's state.ts keeps one
@@ -40,17 +40,27 @@ interface ViewParam<F extends keyof RunState> {
   format: (value: RunState[F]) => string;
 }
 
-const intIn = (min: number, max: number, what: string) => (raw: string): Parsed<number> => {
-  const v = Number(raw);
-  return /^\d+$/.test(raw) && v >= min && v <= max ? { value: v } : { error: `expected ${what}, an integer in ${min}..${max}` };
-};
-const oneOf = <V extends string>(values: readonly V[]) => (raw: string): Parsed<V> =>
-  (values as readonly string[]).includes(raw) ? { value: raw as V } : { error: `expected ${values.join(' | ')}` };
+const intIn =
+  (min: number, max: number, what: string) =>
+  (raw: string): Parsed<number> => {
+    const v = Number(raw);
+    return /^\d+$/.test(raw) && v >= min && v <= max ? { value: v } : { error: `expected ${what}, an integer in ${min}..${max}` };
+  };
+const oneOf =
+  <V extends string>(values: readonly V[]) =>
+  (raw: string): Parsed<V> =>
+    (values as readonly string[]).includes(raw) ? { value: raw as V } : { error: `expected ${values.join(' | ')}` };
 
 function parseHidden(raw: string): Parsed<HideableControl[]> {
-  const parts = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const parts = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const bad = parts.filter((p) => !(HIDEABLE_CONTROLS as readonly string[]).includes(p));
-  if (bad.length) return { error: `unknown control${bad.length > 1 ? 's' : ''} ${bad.map((b) => `"${b}"`).join(', ')} (expected a comma list of ${HIDEABLE_CONTROLS.join(' | ')})` };
+  if (bad.length)
+    return {
+      error: `unknown control${bad.length > 1 ? 's' : ''} ${bad.map((b) => `"${b}"`).join(', ')} (expected a comma list of ${HIDEABLE_CONTROLS.join(' | ')})`,
+    };
   return { value: [...new Set(parts)] as HideableControl[] };
 }
 
@@ -59,45 +69,90 @@ const param = <F extends keyof RunState>(p: ViewParam<F>): ViewParam<F> => p;
 /** THE table of view parameters (see the file comment). */
 export const VIEW_PARAMS = [
   param({
-    field: 'selectedEpoch', key: 'selectedEpoch', defaultValue: () => null,
-    parse: intIn(0, 100_000, 'an epoch'), format: String,
+    field: 'selectedEpoch',
+    key: 'selectedEpoch',
+    defaultValue: () => null,
+    parse: intIn(0, 100_000, 'an epoch'),
+    format: String,
     aliases: [{ key: 'sel', parse: intIn(0, 100_000, 'an epoch') }],
   }),
   param({
-    field: 'selectedProbe', key: 'selectedProbe', defaultValue: () => 0,
-    parse: intIn(0, 4095, 'a probe index'), format: String,
+    field: 'selectedProbe',
+    key: 'selectedProbe',
+    defaultValue: () => 0,
+    parse: intIn(0, 4095, 'a probe index'),
+    format: String,
     aliases: [{ key: 'probe_sel', parse: intIn(0, 4095, 'a probe index') }],
   }),
   param({
-    field: 'scoreN', key: 'scoreN', defaultValue: (c) => c?.n ?? ANALYSIS_DEFAULTS.n,
-    parse: intIn(1, 1024, 'the score n'), format: String,
+    field: 'scoreN',
+    key: 'scoreN',
+    defaultValue: (c) => c?.n ?? ANALYSIS_DEFAULTS.n,
+    parse: intIn(1, 1024, 'the score n'),
+    format: String,
     aliases: [{ key: 'view_n', parse: intIn(1, 1024, 'the score n') }],
   }),
   param({
-    field: 'normMode', key: 'normMode', defaultValue: () => 'probe',
-    parse: oneOf(NORMS), format: String,
+    field: 'normMode',
+    key: 'normMode',
+    defaultValue: () => 'probe',
+    parse: oneOf(NORMS),
+    format: String,
     aliases: [{ key: 'norm', parse: oneOf(NORMS) }],
   }),
   param({
-    field: 'logBase', key: 'logBase', defaultValue: () => 'e',
-    parse: oneOf(['e', '2'] as const), format: String,
-    aliases: [{ key: 'log2', parse: (raw) => (raw === '1' ? { value: '2' } : raw === '0' ? { value: 'e' } : { error: 'expected 1 (bits) or 0 (nats)' }) }],
+    field: 'logBase',
+    key: 'logBase',
+    defaultValue: () => 'e',
+    parse: oneOf(['e', '2'] as const),
+    format: String,
+    aliases: [
+      {
+        key: 'log2',
+        parse: (raw) => (raw === '1' ? { value: '2' } : raw === '0' ? { value: 'e' } : { error: 'expected 1 (bits) or 0 (nats)' }),
+      },
+    ],
   }),
   param({
-    field: 'flipK', key: 'flipK', defaultValue: () => 10,
-    parse: intIn(1, 784, 'a flip k'), format: String,
+    field: 'flipK',
+    key: 'flipK',
+    defaultValue: () => 10,
+    parse: intIn(1, 784, 'a flip k'),
+    format: String,
     aliases: [{ key: 'flipk', parse: intIn(1, 784, 'a flip k') }],
   }),
   param({
-    field: 'overlapM', key: 'overlapM', defaultValue: () => 3,
-    parse: intIn(1, 1024, 'a subspace size m'), format: String,
+    field: 'overlapM',
+    key: 'overlapM',
+    defaultValue: () => 3,
+    parse: intIn(1, 1024, 'a subspace size m'),
+    format: String,
     aliases: [{ key: 'm', parse: intIn(1, 1024, 'a subspace size m') }],
   }),
   param({
-    field: 'hiddenControls', key: 'hide', defaultValue: () => [],
-    parse: parseHidden, format: (v) => v.join(','),
+    field: 'hiddenControls',
+    key: 'hide',
+    defaultValue: () => [],
+    parse: parseHidden,
+    format: (v) => v.join(','),
     // `classroom=1` is shorthand for the classroom default set.
-    aliases: [{ key: 'classroom', shorthand: true, parse: (raw) => (raw === '1' ? { value: [...CLASSROOM_DEFAULT] } : raw === '0' ? { value: [] } : { error: 'expected 1' }) }],
+    aliases: [
+      {
+        key: 'classroom',
+        shorthand: true,
+        parse: (raw) => (raw === '1' ? { value: [...CLASSROOM_DEFAULT] } : raw === '0' ? { value: [] } : { error: 'expected 1' }),
+      },
+    ],
+  }),
+  // `autostart=1`: a classroom link that starts training on load, without a click.
+  param({
+    field: 'autostart',
+    key: 'autostart',
+    defaultValue: () => false,
+    parse: (raw) =>
+      raw === '1' ? { value: true } : raw === '0' ? { value: false } : { error: 'expected 1 (start training on load) or 0' },
+    format: (v) => (v ? '1' : '0'),
+    aliases: [],
   }),
 ] as const;
 
@@ -129,7 +184,13 @@ export function viewFromHash(hash: string, config?: RunConfig): { view: ViewStat
     const given = spellings.flatMap((s) => params.getAll(s.key).map((raw) => ({ ...s, raw })));
     if (given.length === 0) continue;
     if (given.length > 1) {
-      issues.push({ key: p.key, message: `${given.map((g) => g.key).filter((k, i, a) => a.indexOf(k) === i).join(' / ')} given ${given.length} times; give ${p.key} once` });
+      issues.push({
+        key: p.key,
+        message: `${given
+          .map((g) => g.key)
+          .filter((k, i, a) => a.indexOf(k) === i)
+          .join(' / ')} given ${given.length} times; give ${p.key} once`,
+      });
       continue;
     }
     const { key, raw, parse } = given[0];

@@ -1,7 +1,9 @@
 import { PRESETS, PRESET_CONFIGS, PRESET_LABELS, type Preset } from '../core/formats/config';
+import { useState } from 'react';
 import { engineBadgeText, engineTooltip } from '../core/engines';
-import { applyConfig, resetRun, stepEpoch, toggleTraining } from '../store/controller';
+import { applyConfig, resetRun, stepEpoch, toggleTraining, trainMoreEpochs } from '../store/controller';
 import { useRunStore } from '../store/runStore';
+import { controlsFor } from '../worker/lifecycle';
 
 function formatAcc(a: number | undefined): string {
   return a === undefined || !Number.isFinite(a) ? '–' : `${(a * 100).toFixed(1)}%`;
@@ -15,6 +17,9 @@ export function ControlBar({ hidePreset = false }: { hidePreset?: boolean }) {
   const progress = useRunStore((s) => s.progress);
   const trainedEpoch = useRunStore((s) => s.trainedEpoch);
   const mode = useRunStore((s) => s.mode);
+  const worker = useRunStore((s) => s.worker);
+  const accuracyOn = useRunStore((s) => s.accuracyOn);
+  const [more, setMore] = useState('5');
   const analysing = useRunStore((s) => s.analysing);
   const waiting = useRunStore((s) => Object.keys(s.pending).length);
   const latest = useRunStore((s) => {
@@ -26,44 +31,94 @@ export function ControlBar({ hidePreset = false }: { hidePreset?: boolean }) {
     return lastPending >= 0 ? s.pending[lastPending] : undefined;
   });
   if (!config) return null;
-  const busy = status === 'loading' || mode !== 'train';
+  const midEpoch = (worker?.batch ?? 0) > 0;
+  const controls = controlsFor(status, mode, midEpoch);
+  const moreN = Number(more);
+  const statusText =
+    status === 'pausing'
+      ? 'pausing…'
+      : status === 'paused' && midEpoch && worker
+        ? `paused in epoch ${worker.epoch + 1} at batch ${worker.batch} / ${worker.batches}`
+        : mode === 'replay'
+          ? 'replay'
+          : mode === 'model' && status === 'done'
+            ? 'imported model'
+            : status;
+  const accTitle =
+    accuracyOn === null
+      ? 'Test accuracy on the held-out test split'
+      : accuracyOn.split === 'test'
+        ? `The imported model's accuracy on the ${accuracyOn.count} digits of the bundled test split`
+        : `The imported model's accuracy on the ${accuracyOn.count} probe digits only: its encoding does not say how the test split is fed to it`;
   return (
     <div className="control-bar" role="toolbar" aria-label="Run controls">
       {!hidePreset && (
-      <label className="preset">
-        <span>Preset</span>
-        <select
-          data-testid="preset-select"
-          aria-label="Preset"
-          value={config.preset}
-          onChange={(e) => applyConfig({ ...PRESET_CONFIGS[e.target.value as Preset], seed: config.seed })}
-        >
-          {PRESETS.map((p) => (
-            <option key={p} value={p}>
-              {PRESET_LABELS[p]}
-            </option>
-          ))}
-        </select>
-      </label>
+        <label className="preset">
+          <span>Preset</span>
+          <select
+            data-testid="preset-select"
+            aria-label="Preset"
+            value={config.preset}
+            onChange={(e) => applyConfig({ ...PRESET_CONFIGS[e.target.value as Preset], seed: config.seed })}
+          >
+            {PRESETS.map((p) => (
+              <option key={p} value={p}>
+                {PRESET_LABELS[p]}
+              </option>
+            ))}
+          </select>
+        </label>
       )}
-      <button type="button" data-testid="train-toggle" className="primary" disabled={busy || status === 'done'} onClick={toggleTraining}>
-        {status === 'training' ? 'Pause' : 'Start'}
+      <button type="button" data-testid="train-toggle" className="primary" disabled={!controls.toggle} onClick={toggleTraining}>
+        {controls.toggleLabel}
       </button>
-      <button type="button" data-testid="step-epoch" disabled={busy || status === 'training' || status === 'done'} onClick={stepEpoch}>
-        Step one epoch
+      <button
+        type="button"
+        data-testid="step-epoch"
+        disabled={!controls.step}
+        onClick={stepEpoch}
+        title={midEpoch ? 'Finish the epoch in progress, then pause' : 'Train one epoch, then pause'}
+      >
+        {midEpoch ? 'Finish this epoch' : 'Step one epoch'}
       </button>
-      <button type="button" data-testid="reset-run" onClick={resetRun}>
+      <button type="button" data-testid="reset-run" disabled={!controls.reset} onClick={resetRun}>
         Reset
       </button>
-      <span className="status" data-testid="run-status" aria-live="polite">
-        {status}
+      {controls.extend && (
+        <span className="train-more">
+          <button
+            type="button"
+            data-testid="train-more"
+            disabled={!Number.isInteger(moreN) || moreN < 1}
+            onClick={() => trainMoreEpochs(moreN)}
+          >
+            Train {Number.isInteger(moreN) && moreN > 0 ? moreN : 'N'} more epochs
+          </button>
+          <input
+            type="number"
+            min={1}
+            max={1000}
+            step={1}
+            aria-label="How many more epochs"
+            data-testid="train-more-count"
+            value={more}
+            onChange={(e) => setMore(e.target.value)}
+          />
+        </span>
+      )}
+      <span className="status" data-testid="run-status" data-state={status} data-mode={mode} aria-live="polite">
+        {statusText}
         {progress && ` · ${progress.what} ${Math.round(progress.fraction * 100)}%`}
       </span>
       <span className="badge" data-testid="epoch-label">
-        epoch {trainedEpoch} / {config.epochs}
+        {mode === 'model'
+          ? 'imported model'
+          : mode === 'replay'
+            ? `epoch ${trainedEpoch} (replay)`
+            : `epoch ${trainedEpoch} / ${config.epochs}`}
       </span>
-      <span className="badge" data-testid="test-accuracy" title="Test accuracy on the held-out split">
-        test acc {formatAcc(latest?.testAcc)}
+      <span className="badge" data-testid="test-accuracy" data-split={accuracyOn?.split ?? 'test'} title={accTitle}>
+        {accuracyOn?.split === 'probes' ? `probe acc (${accuracyOn.count} digits)` : 'test acc'} {formatAcc(latest?.testAcc)}
       </span>
       {analysing && (
         <span
@@ -78,9 +133,11 @@ export function ControlBar({ hidePreset = false }: { hidePreset?: boolean }) {
       <span
         className="badge backend"
         data-testid="backend-badge"
-        title={backend ? engineTooltip(backend) : 'starting'}
+        title={
+          backend ? engineTooltip(backend) : mode === 'train' ? 'starting' : 'Nothing is trained: the analysis runs in float64 in a worker'
+        }
       >
-        {backend ? engineBadgeText(backend) : 'engine…'}
+        {backend ? engineBadgeText(backend) : mode === 'train' ? 'engine…' : 'no training · analysis float64'}
       </span>
     </div>
   );

@@ -40,6 +40,12 @@ const kernelsReady: Promise<void> = (async () => {
 
 ctx.onmessage = async (e: MessageEvent<AnalyzerCommand | AnalysisPartCommand>) => {
   const cmd = e.data;
+  if (cmd.type === 'crash') {
+    setTimeout(() => {
+      throw new Error('rehearsed analysis worker crash');
+    }, 0);
+    return;
+  }
   if (cmd.type !== 'analyze') {
     await kernelsReady;
     runPart(cmd, (ev) => ctx.postMessage(ev));

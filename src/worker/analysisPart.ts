@@ -10,6 +10,7 @@ import type { ModelWeights } from '../core/formats/model';
 import { analyzeEpoch } from '../core/epochSnapshot';
 import type { AnalysisPartCommand, AnalysisPartEvent, AnalyzeRequest, AnalyzerEvent } from './protocol';
 import { requestOptions, requestWeights } from './analysisInput';
+import { scoreModel } from '../core/evaluate';
 
 /** Memo of the last request's float64 weights and inputs: a pooled epoch sends the same request to several stages. */
 let memo: { reqId: number; weights: ModelWeights; inputs: Float64Array } | null = null;
@@ -82,7 +83,9 @@ export function runWhole(cmd: AnalyzeRequest, post: (ev: AnalyzerEvent) => void)
         post({ type: 'progress', runId: cmd.runId, epoch: cmd.epoch, phase, fraction });
       },
     });
-    post({ type: 'analysis', runId: cmd.runId, epoch: cmd.epoch, analysisMs: performance.now() - t0, analysis });
+    // An imported model's accuracy on the bundled test split, when asked (float64, core/evaluate.ts).
+    const evaluation = cmd.evaluate ? scoreModel(weights, cmd.evaluate.inputs, cmd.evaluate.labels, cmd.probe.T, cmd.probe.D) : undefined;
+    post({ type: 'analysis', runId: cmd.runId, epoch: cmd.epoch, analysisMs: performance.now() - t0, analysis, ...(evaluation ? { evaluation } : {}) });
   } catch (err) {
     post({ type: 'error', runId: cmd.runId, epoch: cmd.epoch, message: (err as Error).message ?? String(err) });
   }

@@ -225,8 +225,9 @@ export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: (
     const req = requests.shift();
     if (!req) return;
     busy = true;
-    if (target === 1) {
-      // The single-worker path: one worker runs analyzeEpoch whole.
+    if (target === 1 || req.evaluate) {
+      // The single-worker path: one worker runs analyzeEpoch whole (also for a request that asks
+      // for an evaluation on extra digits, an imported model's one-off).
       trim();
       const slot = slots.find((s) => s.task === null) ?? addSlot();
       whole = { slot, req };
@@ -248,7 +249,13 @@ export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: (
 
   return {
     post(cmd) {
-      if (cmd.type !== 'analyze' || closed) return;
+      if (closed) return;
+      if (cmd.type === 'crash') {
+        // Rehearsal of a fault: one worker of the pool throws, as a real crash would.
+        (slots[0] ?? addSlot()).worker.post(cmd);
+        return;
+      }
+      if (cmd.type !== 'analyze') return;
       requests.push(cmd);
       next();
     },

@@ -50,7 +50,7 @@ export function spawnTrainer(): TypedWorker<TrainerCommand, TrainerEvent> {
     ...w,
     onEvent: (handler) =>
       w.onEvent((ev) => {
-        if (ev.type === 'state') setTraining(ev.running);
+        if (ev.type === 'state') setTraining(ev.state === 'training' || ev.state === 'pausing');
         handler(ev);
       }),
     terminate: () => {

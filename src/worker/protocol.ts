@@ -12,6 +12,7 @@ import type { RunConfig } from '../core/formats/config';
 import type { MnistDataset } from '../data/mnistAsset';
 import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
 import type { AnalysisPhase } from '../core/epochSnapshot';
+import type { LifecycleState } from './lifecycle';
 import type { EngineInfo } from '../core/engines';
 import type { DynamicsPart, FlipPart, FlipPlan } from '../core/epochParts';
 
@@ -34,8 +35,12 @@ export type TrainerCommand =
       dataset?: MnistDataset;
     }
   | { type: 'start' }
+  /** Pause at the next batch boundary (acknowledged by a 'state' event: pausing, then paused). */
   | { type: 'pause' }
+  /** Train to the end of the current epoch, then pause. */
   | { type: 'step' }
+  /** A new epoch target (Train N more epochs): a finished run becomes paused, ready to continue. */
+  | { type: 'extend'; epochs: number }
   | { type: 'exportModel' }
   /** Rehearsals of failures (tests, demos): lose the engine's GPU context; put a NaN into W_hh. */
   | { type: 'loseContext' }
@@ -55,7 +60,12 @@ export type TrainerEvent =
       trainSize: number;
       testSize: number;
     }
-  | { type: 'state'; running: boolean; epoch: number; done: boolean }
+  /**
+   * The worker's lifecycle state, posted at every change and in answer to every command:
+   * `epoch` epochs are complete, `batch` of the `batches` of the next one are trained (where a
+   * pause stopped), `epochs` is the target.
+   */
+  | { type: 'state'; state: LifecycleState; epoch: number; batch: number; batches: number; epochs: number }
   | { type: 'batch'; epoch: number; step: number; stepsPerEpoch: number; loss: number }
   | {
       type: 'epoch';
@@ -80,12 +90,24 @@ export type AnalyzerCommand =
       /** PyTorch-named tensors, float32 from training or float64 from an imported model file. */
       weights: Record<string, { shape: number[]; data: Float32Array | Float64Array }>;
       probe: { inputs: Float32Array | Float64Array; labels: number[]; T: number; D: number };
-    };
+      /** Also evaluate on these digits (an imported model on the bundled test split), [M*T*D] with labels [M]. */
+      evaluate?: { inputs: Float32Array | Float64Array; labels: number[] };
+    }
+  /** Rehearsal of an analysis-worker fault: an uncaught exception inside the worker. */
+  | { type: 'crash' };
 
 export type AnalyzerEvent =
   /** How far the analysis of `epoch` is (AnalysisProgress; at most ~10 per second). */
   | { type: 'progress'; runId: string; epoch: number; phase: AnalysisPhase; fraction: number }
-  | { type: 'analysis'; runId: string; epoch: number; analysisMs: number; analysis: Omit<EpochSnapshot, 'epoch' | 'metrics'> }
+  | {
+      type: 'analysis';
+      runId: string;
+      epoch: number;
+      analysisMs: number;
+      analysis: Omit<EpochSnapshot, 'epoch' | 'metrics'>;
+      /** Mean CE (nats) and accuracy on the `evaluate` digits, when asked. */
+      evaluation?: { loss: number; acc: number; count: number };
+    }
   | { type: 'error'; runId: string; epoch: number; message: string };
 
 /** The fields of an 'analyze' command that every stage of a pooled analysis needs. */

@@ -26,6 +26,7 @@ function fakeWorker(stats: { spawned: number; live: number; crashOnTask?: number
       const c = structuredClone(cmd);
       setTimeout(() => {
         if (dead) return;
+        if (c.type === 'crash') return crash('rehearsed');
         if (c.type !== 'analyze' && c.task === stats.crashOnTask) return crash('boom');
         if (c.type === 'analyze') runWhole(c, send);
         else runPart(c, send);

@@ -1,12 +1,6 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  PersistenceError,
-  openRunStore,
-  toPersistenceError,
-  type RunMeta,
-  type RunStore,
-} from '../../src/store/persistence';
+import { PersistenceError, openRunStore, toPersistenceError, type RunMeta, type RunStore } from '../../src/store/persistence';
 import { createRng } from '../../src/core/rng';
 import { makeBundle, makeWeights } from './bundleFixture';
 
@@ -67,6 +61,42 @@ describe('IndexedDB persistence (fake-indexeddb)', () => {
     expect(run2!.snapshots[1].saturation).toBe(0.5);
     expect(run2!.meta.lastEpoch).toBe(3);
     expect(await store.loadRun('missing')).toBeNull();
+  });
+
+  it('an epoch whose weights are saved but whose snapshot is not comes back as unanalysed, until its snapshot commits', async () => {
+    const store = await freshStore();
+    const { meta, bundle } = metaOf('u', '2025-06-01T10:00:00.000Z');
+    await store.saveRunMeta(meta);
+    await store.saveWeights('u', 0, bundle.weights!, bundle.epochs[0].metrics);
+    await store.saveSnapshot('u', bundle.epochs[0]);
+    // Epochs 1 and 2 trained (weights with metrics), only epoch 1 analysed: a reload here.
+    await store.saveWeights('u', 1, bundle.weights!, bundle.epochs[1].metrics);
+    await store.saveWeights('u', 2, bundle.weights!, bundle.epochs[2].metrics);
+    await store.saveSnapshot('u', bundle.epochs[1]);
+    const run = await store.loadRun('u');
+    expect(run!.snapshots.map((s) => s.epoch)).toEqual([0, 1]);
+    expect(run!.unanalysed.map((u) => u.epoch)).toEqual([2]);
+    expect(run!.unanalysed[0].metrics).toEqual(bundle.epochs[2].metrics);
+    expect(run!.unanalysed[0].model).toEqual(bundle.weights);
+    expect(run!.weights!.epoch).toBe(2);
+    // Its snapshot arrives: the record goes in the same transaction.
+    await store.saveSnapshot('u', bundle.epochs[2]);
+    const after = await store.loadRun('u');
+    expect(after!.unanalysed).toEqual([]);
+    expect(after!.snapshots.map((s) => s.epoch)).toEqual([0, 1, 2]);
+    await store.deleteRun('u');
+    expect(await store.loadRun('u')).toBeNull();
+  });
+
+  it('saveWholeRun stores an imported bundle at once: meta with its last epoch, every snapshot, the weights', async () => {
+    const store = await freshStore();
+    const { meta, bundle } = metaOf('r', '2025-06-01T10:00:00.000Z');
+    await store.saveWholeRun({ ...meta, status: 'replay' }, bundle.epochs, bundle.weights!, 3);
+    const run = await store.loadRun('r');
+    expect(run!.meta).toEqual({ ...meta, status: 'replay', lastEpoch: 3 });
+    expect(run!.snapshots).toEqual(bundle.epochs);
+    expect(run!.weights).toEqual({ runId: 'r', epoch: 3, model: bundle.weights });
+    expect(run!.unanalysed).toEqual([]);
   });
 
   it('lists runs newest first and deletes a run with all its snapshots and weights', async () => {

@@ -15,7 +15,15 @@ const config = { ...PRESET_CONFIGS.quick, n: 2, k: 8 };
 describe('view parameters table', () => {
   it('defaults: nothing selected, following live, scoreN = the run n; the store starts from the same table', () => {
     expect(defaultView(config)).toEqual({
-      selectedEpoch: null, selectedProbe: 0, scoreN: 2, normMode: 'probe', logBase: 'e', flipK: 10, overlapM: 3, hiddenControls: [],
+      selectedEpoch: null,
+      selectedProbe: 0,
+      scoreN: 2,
+      normMode: 'probe',
+      logBase: 'e',
+      flipK: 10,
+      overlapM: 3,
+      hiddenControls: [],
+      autostart: false,
     });
     expect(viewFromHash('#preset=quick', config)).toEqual({ view: defaultView(config), issues: [] });
     const s = useRunStore.getState();
@@ -27,21 +35,40 @@ describe('view parameters table', () => {
     const { view, issues } = viewFromHash('#sel=2&probe_sel=4&view_n=3&norm=epoch&log2=1&flipk=5&m=2&classroom=1', config);
     expect(issues).toEqual([]);
     expect(view).toEqual({
-      selectedEpoch: 2, selectedProbe: 4, scoreN: 3, normMode: 'epoch', logBase: '2', flipK: 5, overlapM: 2, hiddenControls: CLASSROOM_DEFAULT,
+      selectedEpoch: 2,
+      selectedProbe: 4,
+      scoreN: 3,
+      normMode: 'epoch',
+      logBase: '2',
+      flipK: 5,
+      overlapM: 2,
+      hiddenControls: CLASSROOM_DEFAULT,
+      autostart: false,
     });
     // hide= picks the controls; classroom=1 is only the default set when hide is absent.
     expect(viewFromHash('#classroom=1&hide=preset,tour', config).view.hiddenControls).toEqual(['preset', 'tour']);
   });
 
   it('writes field-named keys (hide for the hidden controls), only for non-default values, and reads them back', () => {
-    const view = { ...defaultView(config), selectedEpoch: 3, scoreN: 4, logBase: '2' as const, hiddenControls: ['files' as const, 'tour' as const] };
+    const view = {
+      ...defaultView(config),
+      selectedEpoch: 3,
+      scoreN: 4,
+      logBase: '2' as const,
+      hiddenControls: ['files' as const, 'tour' as const],
+    };
     const hash = hashFor({ config, ...view });
     const params = new URLSearchParams(hash.slice(1));
     expect(params.get('selectedEpoch')).toBe('3');
     expect(params.get('scoreN')).toBe('4');
     expect(params.get('logBase')).toBe('2');
     expect(params.get('hide')).toBe('files,tour');
-    for (const key of ['selectedProbe', 'normMode', 'flipK', 'overlapM']) expect(params.has(key)).toBe(false);
+    for (const key of ['selectedProbe', 'normMode', 'flipK', 'overlapM', 'autostart']) expect(params.has(key)).toBe(false);
+    // autostart=1 (a classroom link that trains on load) is written back, so the link keeps it.
+    const auto = hashFor({ config, ...defaultView(config), autostart: true });
+    expect(new URLSearchParams(auto.slice(1)).get('autostart')).toBe('1');
+    expect(viewFromHash(auto, config).view.autostart).toBe(true);
+    expect(viewFromHash('#autostart=yes', config).issues.map((i) => i.key)).toEqual(['autostart']);
     expect(viewFromHash(hash, config)).toEqual({ view, issues: [] });
     expect(VIEW_PARAMS.every((p) => p.key === p.field || (p.field === 'hiddenControls' && p.key === 'hide'))).toBe(true);
   });
@@ -65,7 +92,10 @@ describe('boot from the hash', () => {
   it('invalid hide=, sel= and probe_sel= get the same banner as an invalid config key, naming the key', () => {
     window.location.hash = '#preset=quick&epochs=zero&hide=files,nope&sel=abc&probe_sel=99999';
     bootFromHash();
-    const messages = useRunStore.getState().banners.filter((b) => b.kind === 'error').map((b) => b.message);
+    const messages = useRunStore
+      .getState()
+      .banners.filter((b) => b.kind === 'error')
+      .map((b) => b.message);
     expect(messages).toHaveLength(4);
     for (const key of ['epochs', 'hide', 'sel', 'probe_sel']) {
       expect(messages.some((m) => m.startsWith(`URL parameter refused: invalid ${key}="`))).toBe(true);
