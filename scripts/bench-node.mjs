@@ -70,7 +70,12 @@ if (process.env.BENCH_ANALYSIS !== '0') {
   const wasmMat = await createWasmAnalysisKernels(readFileSync(resolve('public/kernels/analysis.wasm')));
   for (const kernels of [null, wasmMat]) {
     setAnalysisKernels(kernels);
-    for (const [T, k, probes, reps] of [[28, 16, 16, 5], [196, 16, 16, 3], [784, 16, 16, 2], [784, 128, 1, 1]]) {
+    for (const [T, k, probes, reps] of [
+      [28, 16, 16, 5],
+      [196, 16, 16, 3],
+      [784, 16, 16, 2],
+      [784, 128, 1, 1],
+    ]) {
       const row = benchAnalysis(T, 128, k, probes, reps, env);
       log(`analysis qr (${row.kernels}) T=${T} k=${k} probes=${probes}: median ${row.median_ms} ms`);
       results.push(row);

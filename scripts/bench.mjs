@@ -26,7 +26,13 @@ const configs = (process.env.BENCH_CONFIGS ?? '28:64,28:128,196:64,196:128,784:6
 const python = process.env.PYTHON ?? '/usr/bin/python3';
 const notes = [];
 const results = [];
-const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform };
+const machine = {
+  cores: cpus().length,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  memory_gb: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  platform: process.platform,
+};
 // One BLAS/OpenMP thread for the one-thread Python references (same CPU budget as one browser worker).
 const oneThread = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
 
@@ -53,10 +59,17 @@ if (!skip.has('node')) {
   const out = join(dir, 'bench-node.mjs');
   const esbuild = await import('esbuild');
   await esbuild.build({
-    entryPoints: ['scripts/bench-node.mjs'], bundle: true, platform: 'node', format: 'esm', outfile: out,
-    mainFields: ['module', 'main'], logLevel: 'warning',
+    entryPoints: ['scripts/bench-node.mjs'],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: out,
+    mainFields: ['module', 'main'],
+    logLevel: 'warning',
     // The tfjs wasm backend's emscripten glue uses require/__dirname in Node.
-    banner: { js: "import { createRequire as __cr } from 'module'; import { fileURLToPath as __fu } from 'url'; import { dirname as __dn } from 'path'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);" },
+    banner: {
+      js: "import { createRequire as __cr } from 'module'; import { fileURLToPath as __fu } from 'url'; import { dirname as __dn } from 'path'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);",
+    },
   });
   const env = { ...process.env, BENCH_CONFIGS: configs.join(','), BENCH_ANALYSIS: skip.has('analysis') ? '0' : '1' };
   if (process.env.BENCH_NODE_BACKENDS) env.BENCH_BACKENDS = process.env.BENCH_NODE_BACKENDS;
@@ -85,10 +98,23 @@ if (!skip.has('chromium')) {
     const url = server.resolvedUrls.local[0];
     const profile = mkdtempSync(join(tmpdir(), 'ftle-bench-chromium-'));
     // BENCH_GPU=1 (on a machine with a GPU): let Chromium use it instead of SwiftShader.
-    const gpuArgs = process.env.BENCH_GPU === '1' ? ['--ignore-gpu-blocklist', '--enable-gpu', '--use-angle=vulkan', '--enable-features=Vulkan'] : ['--disable-gpu', '--enable-unsafe-swiftshader'];
+    const gpuArgs =
+      process.env.BENCH_GPU === '1'
+        ? ['--ignore-gpu-blocklist', '--enable-gpu', '--use-angle=vulkan', '--enable-features=Vulkan']
+        : ['--disable-gpu', '--enable-unsafe-swiftshader'];
     const ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: exe, headless: true,
-      args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu', ...gpuArgs],
+      executablePath: exe,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--enable-unsafe-webgpu',
+        ...gpuArgs,
+      ],
     });
     try {
       const page = await ctx.newPage();
@@ -119,13 +145,20 @@ const torchAllRows = new Map();
 const torchCudaRows = new Map();
 if (!skip.has('torch')) {
   const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) notes.push(`PyTorch not importable with ${python}: torch rows and ratios skipped (apt-get install -y python3-torch)`);
+  if (probe.status !== 0)
+    notes.push(`PyTorch not importable with ${python}: torch rows and ratios skipped (apt-get install -y python3-torch)`);
   else {
     const one = runJson('pytorch 1 thread', python, ['scripts/bench_torch.py', '--threads', '1', ...configs], oneThread);
     const all = runJson('pytorch all cores + cuda', python, ['scripts/bench_torch.py', '--threads', '0', '--cuda', ...configs]);
     for (const r of [one, all]) {
       if (!r) continue;
-      Object.assign(machine, { torch: r.torch, torch_blas: r.blas, torch_lapack: r.lapack, torch_mkl: r.mkl, torch_flush_denormal: r.flush_denormal });
+      Object.assign(machine, {
+        torch: r.torch,
+        torch_blas: r.blas,
+        torch_lapack: r.lapack,
+        torch_mkl: r.mkl,
+        torch_flush_denormal: r.flush_denormal,
+      });
       if (r.cuda) machine.torch_cuda = r.cuda;
       for (const row of r.results) {
         results.push(row);
@@ -178,10 +211,16 @@ for (const c of configs) {
   const best = rows.reduce((a, b) => (b.median_ms < a.median_ms ? b : a));
   const t = torchRows.get(c);
   ratios.push({
-    T, N, best_backend: `${best.env}/${best.backend}`, best_ms: best.median_ms, torch_ms: t?.median_ms ?? null,
+    T,
+    N,
+    best_backend: `${best.env}/${best.backend}`,
+    best_ms: best.median_ms,
+    torch_ms: t?.median_ms ?? null,
     ratio_vs_torch: t ? Math.round((best.median_ms / t.median_ms) * 100) / 100 : null,
-    torch_all_cores_ms: torchAllRows.get(c)?.median_ms ?? null, torch_cuda_ms: torchCudaRows.get(c)?.median_ms ?? null,
+    torch_all_cores_ms: torchAllRows.get(c)?.median_ms ?? null,
+    torch_cuda_ms: torchCudaRows.get(c)?.median_ms ?? null,
   });
 }
-for (const r of ratios) log(`T=${r.T} N=${r.N}: best ${r.best_backend} ${r.best_ms} ms, torch ${r.torch_ms ?? 'n/a'} ms, ratio ${r.ratio_vs_torch ?? 'n/a'}`);
+for (const r of ratios)
+  log(`T=${r.T} N=${r.N}: best ${r.best_backend} ${r.best_ms} ms, torch ${r.torch_ms ?? 'n/a'} ms, ratio ${r.ratio_vs_torch ?? 'n/a'}`);
 console.log(JSON.stringify({ machine, results, ratios, notes }));

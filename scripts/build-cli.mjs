@@ -27,7 +27,9 @@ await esbuild.build({
   legalComments: 'linked',
   logLevel: 'warning',
   // tfjs-core (pulled in by the trainer module, unused by the fast engine) calls require() in Node.
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __ftleCreateRequire } from 'node:module'; const require = __ftleCreateRequire(import.meta.url);" },
+  banner: {
+    js: "#!/usr/bin/env node\nimport { createRequire as __ftleCreateRequire } from 'node:module'; const require = __ftleCreateRequire(import.meta.url);",
+  },
 });
 for (const asset of ['kernels/fast_rnn.wasm', 'kernels/analysis.wasm', 'data/mnist-10k.bin']) {
   mkdirSync(dirname(join(out, asset)), { recursive: true });

@@ -19,7 +19,20 @@ for (const name of wanted) {
     process.exit(2);
   }
   const out = `public/kernels/${name}.wasm`;
-  const args = ['asc', `src/kernels/${name}.ts`, '--outFile', out, '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--initialMemory', '1'];
+  const args = [
+    'asc',
+    `src/kernels/${name}.ts`,
+    '--outFile',
+    out,
+    '-O3',
+    '--runtime',
+    'stub',
+    '--noAssert',
+    '--enable',
+    'simd',
+    '--initialMemory',
+    '1',
+  ];
   const r = spawnSync('npx', args, { stdio: 'inherit' });
   if (r.status !== 0) {
     console.error(`asc failed on ${name} (exit ${r.status})`);

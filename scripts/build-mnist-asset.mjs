@@ -77,7 +77,10 @@ export function buildContainer(classes, seed = SPLIT_SEED, testCount = TEST_COUN
   const train = [];
   const test = [];
   for (let c = 0; c < 10; c++) {
-    const order = shuffleInPlace(Array.from({ length: counts[c] }, (_, i) => i), rng);
+    const order = shuffleInPlace(
+      Array.from({ length: counts[c] }, (_, i) => i),
+      rng,
+    );
     order.forEach((i, pos) => (pos < testPerClass[c] ? test : train).push([c, i]));
   }
   shuffleInPlace(train, rng);

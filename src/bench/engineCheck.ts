@@ -76,11 +76,27 @@ function maxAbs(a: RnnWeights): PerTensor {
 }
 
 function optionsOf(c: CheckConfig) {
-  return { inputSize: c.D, hiddenSize: c.N, numClasses: c.C ?? 10, seed: c.seed, optimizer: c.optimizer, bias: c.bias, clip: c.clip, reduction: c.reduction, lr: c.lr, init: c.init ?? 'xavier', gain: c.gain ?? 1 } as const;
+  return {
+    inputSize: c.D,
+    hiddenSize: c.N,
+    numClasses: c.C ?? 10,
+    seed: c.seed,
+    optimizer: c.optimizer,
+    bias: c.bias,
+    clip: c.clip,
+    reduction: c.reduction,
+    lr: c.lr,
+    init: c.init ?? 'xavier',
+    gain: c.gain ?? 1,
+  } as const;
 }
 
 /** Trains both engines `c.steps` steps on seeded batches, then compares gradients, weights and an evaluation. */
-async function compare(c: CheckConfig, weights?: Record<RnnTensorName, { shape: number[]; data: number[] }>, batches?: { x: number[]; y: number[] }[]): Promise<CheckResult> {
+async function compare(
+  c: CheckConfig,
+  weights?: Record<RnnTensorName, { shape: number[]; data: number[] }>,
+  batches?: { x: number[]; y: number[] }[],
+): Promise<CheckResult> {
   const opts = optionsOf(c);
   const fast = new FastRnn(opts, createJsKernels());
   const fused = await FusedWebglRnn.create({ ...opts, textureLimit: c.textureLimit });
@@ -93,7 +109,12 @@ async function compare(c: CheckConfig, weights?: Record<RnnTensorName, { shape: 
     const initDiff = maxAbsDiff(await fused.getWeights(), w0);
     const rng = createRng(c.seed + 1000);
     const C = c.C ?? 10;
-    const r: Pick<CheckResult, 'lossFast' | 'lossFused' | 'correctFast' | 'correctFused'> = { lossFast: [], lossFused: [], correctFast: [], correctFused: [] };
+    const r: Pick<CheckResult, 'lossFast' | 'lossFused' | 'correctFast' | 'correctFused'> = {
+      lossFast: [],
+      lossFused: [],
+      correctFast: [],
+      correctFused: [],
+    };
     for (let s = 0; s < c.steps; s++) {
       const B = s === c.steps - 1 && c.lastB ? c.lastB : c.B;
       const x = batches ? Float32Array.from(batches[s].x) : Float32Array.from({ length: B * c.T * c.D }, () => rng.next());
@@ -107,7 +128,10 @@ async function compare(c: CheckConfig, weights?: Record<RnnTensorName, { shape: 
     }
     const gf = fast.getGradients();
     const wf = fast.getWeights();
-    const ev = { x: Float32Array.from({ length: 2 * c.B * c.T * c.D }, () => rng.next()), y: Int32Array.from({ length: 2 * c.B }, () => rng.int(C)) };
+    const ev = {
+      x: Float32Array.from({ length: 2 * c.B * c.T * c.D }, () => rng.next()),
+      y: Int32Array.from({ length: 2 * c.B }, () => rng.int(C)),
+    };
     return {
       renderer: fused.renderer,
       initDiff,
@@ -128,8 +152,18 @@ async function compare(c: CheckConfig, weights?: Record<RnnTensorName, { shape: 
 }
 
 /** A float64 fixture (ftle-lab.model/v1 + probe): its weights, one step on its sequences (h0 = 0). */
-async function fixture(model: { input_size: number; hidden_size: number; num_classes: number; tensors: Record<RnnTensorName, { shape: number[]; data: number[] }> }, probe: { inputs: number[][][]; labels: number[] }, c: Pick<CheckConfig, 'optimizer' | 'reduction' | 'lr' | 'clip'>): Promise<CheckResult> {
-  const B = probe.labels.length, T = probe.inputs[0].length;
+async function fixture(
+  model: {
+    input_size: number;
+    hidden_size: number;
+    num_classes: number;
+    tensors: Record<RnnTensorName, { shape: number[]; data: number[] }>;
+  },
+  probe: { inputs: number[][][]; labels: number[] },
+  c: Pick<CheckConfig, 'optimizer' | 'reduction' | 'lr' | 'clip'>,
+): Promise<CheckResult> {
+  const B = probe.labels.length,
+    T = probe.inputs[0].length;
   return compare(
     { ...c, bias: true, D: model.input_size, N: model.hidden_size, C: model.num_classes, T, B, steps: 1, seed: 0 },
     model.tensors,
@@ -139,7 +173,9 @@ async function fixture(model: { input_size: number; hidden_size: number; num_cla
 
 /** n create / train-one-step / dispose cycles: gpuBytes while alive, after dispose, and all live bytes after each. */
 async function cycles(n: number, c: CheckConfig): Promise<{ alive: number[]; afterDispose: number[]; liveAfter: number[] }> {
-  const alive: number[] = [], afterDispose: number[] = [], liveAfter: number[] = [];
+  const alive: number[] = [],
+    afterDispose: number[] = [],
+    liveAfter: number[] = [];
   const rng = createRng(c.seed);
   const x = Float32Array.from({ length: c.B * c.T * c.D }, () => rng.next());
   const y = Int32Array.from({ length: c.B }, () => rng.int(10));
@@ -164,7 +200,8 @@ async function contextChecks(): Promise<{ lostBefore: boolean; lostAfter: boolea
   const gl = document.createElement('canvas').getContext('webgl2');
   if (!gl) throw new Error('no WebGL2 context on this page');
   const e = await FusedWebglRnn.create({ inputSize: 2, hiddenSize: 8, seed: 1 }, gl);
-  const x = new Float32Array(3 * 5 * 2).fill(0.5), y = Int32Array.of(1, 2, 3);
+  const x = new Float32Array(3 * 5 * 2).fill(0.5),
+    y = Int32Array.of(1, 2, 3);
   await e.trainStep(x, y, 3);
   const lostBefore = e.isLost();
   gl.getExtension('WEBGL_lose_context')!.loseContext();
@@ -259,9 +296,14 @@ export interface ThreadedCheck {
  */
 async function threaded(W: number, steps = 3): Promise<ThreadedCheck> {
   const opts = { inputSize: 4, hiddenSize: 16, seed: 7, optimizer: 'adam' as const, lr: 0.01, clip: 1 };
-  const B = 12, T = 10, D = 4;
+  const B = 12,
+    T = 10,
+    D = 4;
   const rng = createRng(99);
-  const batches = Array.from({ length: steps }, () => ({ x: Float32Array.from({ length: B * T * D }, () => rng.next()), y: Int32Array.from({ length: B }, () => rng.int(10)) }));
+  const batches = Array.from({ length: steps }, () => ({
+    x: Float32Array.from({ length: B * T * D }, () => rng.next()),
+    y: Int32Array.from({ length: B }, () => rng.int(10)),
+  }));
   const runs: { losses: number[]; whh: Float32Array }[] = [];
   let threads = 0;
   let note = '';
@@ -279,7 +321,8 @@ async function threaded(W: number, steps = 3): Promise<ThreadedCheck> {
   const whh = fast.getWeights().weight_hh_l0.data;
   let maxWhhDiff = 0;
   for (let i = 0; i < whh.length; i++) maxWhhDiff = Math.max(maxWhhDiff, Math.abs(runs[0].whh[i] - whh[i]));
-  const repeatIdentical = runs[0].losses.every((v, i) => Object.is(v, runs[1].losses[i])) && runs[0].whh.every((v, i) => Object.is(v, runs[1].whh[i]));
+  const repeatIdentical =
+    runs[0].losses.every((v, i) => Object.is(v, runs[1].losses[i])) && runs[0].whh.every((v, i) => Object.is(v, runs[1].whh[i]));
   return { threads, note, repeatIdentical, lossThreaded: runs[0].losses, lossFast, maxWhhDiff };
 }
 

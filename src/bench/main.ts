@@ -10,7 +10,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ENGINE_IDS, ENGINE_KIND, normalizeEngineId, type EngineId } from '../core/engines';
 import { browserEngineRegistry } from '../model/browserEngines';
-import { TRAIN_CONFIGS, repsFor, benchTrainer, benchModelOptions, engineSwitches, type SwitchRow, type TrainConfig, type TrainRow } from './trainBench';
+import {
+  TRAIN_CONFIGS,
+  repsFor,
+  benchTrainer,
+  benchModelOptions,
+  engineSwitches,
+  type SwitchRow,
+  type TrainConfig,
+  type TrainRow,
+} from './trainBench';
 
 declare global {
   interface Window {
@@ -31,10 +40,13 @@ function webglRenderer(): string {
 async function main(): Promise<void> {
   const q = new URLSearchParams(location.search);
   const configs: TrainConfig[] = q.get('configs')
-    ? q.get('configs')!.split(',').map((s) => {
-        const [T, N] = s.split(':').map(Number);
-        return { T, D: T === 28 ? 28 : 1, N, B: 64 };
-      })
+    ? q
+        .get('configs')!
+        .split(',')
+        .map((s) => {
+          const [T, N] = s.split(':').map(Number);
+          return { T, D: T === 28 ? 28 : 1, N, B: 64 };
+        })
     : TRAIN_CONFIGS;
   // Some tfjs backend must be live before tf.memory() is read (rows of non-tfjs engines read it too).
   await tf.ready();
@@ -43,7 +55,10 @@ async function main(): Promise<void> {
     const engines: EngineId[] = [];
     for (const id of ENGINE_IDS) if (registry[id] && (await registry[id].available()).ok) engines.push(id);
     try {
-      window.__switchResult = { engines, rows: await engineSwitches(registry, engines, Number(q.get('switches')), { T: 28, D: 28, N: 32, B: 16 }) };
+      window.__switchResult = {
+        engines,
+        rows: await engineSwitches(registry, engines, Number(q.get('switches')), { T: 28, D: 28, N: 32, B: 16 }),
+      };
     } catch (err) {
       window.__switchResult = { engines, rows: [], error: (err as Error).message };
     }

@@ -77,7 +77,15 @@ const now = () => performance.now();
  * on a fresh page). `gpu`: the renderer / adapter string for GPU engines. Fused engines' own
  * counters come along: gpu_mb (trainer.gpuBytes), draws_per_step, dispatches_per_step.
  */
-export async function benchTrainer(engine: EngineId, trainer: Trainer, c: TrainConfig, warmup: number, reps: number, env: string, gpu?: string): Promise<TrainRow> {
+export async function benchTrainer(
+  engine: EngineId,
+  trainer: Trainer,
+  c: TrainConfig,
+  warmup: number,
+  reps: number,
+  env: string,
+  gpu?: string,
+): Promise<TrainRow> {
   const { x, y } = syntheticBatch(c);
   const times: number[] = [];
   let peak = 0;
@@ -91,7 +99,14 @@ export async function benchTrainer(engine: EngineId, trainer: Trainer, c: TrainC
     }
     const s = summarize(times);
     return {
-      phase: 'train', backend: engine, ...c, ...s, samples_per_s: Math.round((c.B * 1000) / s.median_ms), peak_tensors: peak, reps, env,
+      phase: 'train',
+      backend: engine,
+      ...c,
+      ...s,
+      samples_per_s: Math.round((c.B * 1000) / s.median_ms),
+      peak_tensors: peak,
+      reps,
+      env,
       ...(gpu !== undefined ? { gpu } : {}),
       ...(trainer.gpuBytes !== undefined ? { gpu_mb: Math.round((trainer.gpuBytes / 2 ** 20) * 100) / 100 } : {}),
       ...(trainer.drawsPerStep !== undefined ? { draws_per_step: trainer.drawsPerStep } : {}),
@@ -126,7 +141,12 @@ export interface SwitchRow {
  * of config `c`. Rows say what tfjs and the live trainer hold after each switch: for every engine
  * they must be the same at each visit (nothing piles up across switches). Leaves no trainer live.
  */
-export async function engineSwitches(registry: EngineRegistry, ids: readonly EngineId[], switches: number, c: TrainConfig): Promise<SwitchRow[]> {
+export async function engineSwitches(
+  registry: EngineRegistry,
+  ids: readonly EngineId[],
+  switches: number,
+  c: TrainConfig,
+): Promise<SwitchRow[]> {
   const opts = benchModelOptions(c);
   const { x, y } = syntheticBatch(c);
   const rows: SwitchRow[] = [];
@@ -142,7 +162,13 @@ export async function engineSwitches(registry: EngineRegistry, ids: readonly Eng
       trainer = weights ? await swapTrainer(trainer, entry, opts, weights) : await entry.create(opts);
       await trainer.trainBatch(x, y, c.B, c.T, c.D);
       const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
-      rows.push({ switch: i + 1, engine: id, numTensors: m.numTensors, tfjsGpuBytes: m.numBytesInGPU ?? 0, gpuBytes: trainer.gpuBytes ?? null });
+      rows.push({
+        switch: i + 1,
+        engine: id,
+        numTensors: m.numTensors,
+        tfjsGpuBytes: m.numBytesInGPU ?? 0,
+        gpuBytes: trainer.gpuBytes ?? null,
+      });
     }
   } finally {
     trainer?.dispose();

@@ -73,8 +73,16 @@ function maxDiff(a: RnnWeights, b: RnnWeights, into: Record<RnnTensorName, numbe
 
 async function compare(c: CompareCase, fixture?: { tensors: RnnWeights; x: number[]; y: number[] }): Promise<CompareResult> {
   const opts = {
-    inputSize: c.D, hiddenSize: c.N, numClasses: c.C, seed: c.seed, optimizer: c.optimizer, reduction: c.reduction,
-    bias: c.bias, clip: c.clip, lr: c.lr, gain: c.gain ?? 1,
+    inputSize: c.D,
+    hiddenSize: c.N,
+    numClasses: c.C,
+    seed: c.seed,
+    optimizer: c.optimizer,
+    reduction: c.reduction,
+    bias: c.bias,
+    clip: c.clip,
+    lr: c.lr,
+    gain: c.gain ?? 1,
   };
   const fused = await createFusedWebgpuTrainer({ ...opts, tuning: c.tuning });
   const fast = new FastRnn(opts, createJsKernels());
@@ -86,11 +94,23 @@ async function compare(c: CompareCase, fixture?: { tensors: RnnWeights; x: numbe
     const weightDiff = {} as Record<RnnTensorName, number>;
     const initDiff = maxDiff(await fused.getWeights(), fast.getWeights(), {} as Record<RnnTensorName, number>);
     const r: CompareResult = {
-      lossFused: [], lossFast: [], correctFused: [], correctFast: [], weightDiff, weightScale: {} as Record<RnnTensorName, number>,
-      initDiff, evalFused: { loss: 0, acc: 0 }, evalFast: { loss: 0, acc: 0 }, dispatchesPerStep: 0, gpuBytes: 0, adapter: fused.adapter,
+      lossFused: [],
+      lossFast: [],
+      correctFused: [],
+      correctFast: [],
+      weightDiff,
+      weightScale: {} as Record<RnnTensorName, number>,
+      initDiff,
+      evalFused: { loss: 0, acc: 0 },
+      evalFast: { loss: 0, acc: 0 },
+      dispatchesPerStep: 0,
+      gpuBytes: 0,
+      adapter: fused.adapter,
     };
     for (let s = 0; s < c.steps; s++) {
-      const { x, y } = fixture ? { x: Float32Array.from(fixture.x), y: Int32Array.from(fixture.y) } : batch(c.seed * 1000 + s, c.B, c.T, c.D, c.C);
+      const { x, y } = fixture
+        ? { x: Float32Array.from(fixture.x), y: Int32Array.from(fixture.y) }
+        : batch(c.seed * 1000 + s, c.B, c.T, c.D, c.C);
       const a = await fused.trainBatch(x, y, c.B, c.T, c.D);
       const b = fast.trainStep(x, y, c.B);
       r.lossFused.push(a.loss);
@@ -101,7 +121,7 @@ async function compare(c: CompareCase, fixture?: { tensors: RnnWeights; x: numbe
     }
     const wf = fast.getWeights();
     for (const n of RNN_TENSOR_NAMES) r.weightScale[n] = wf[n].data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    const EB = fixture ? c.B : c.evalB ?? c.B;
+    const EB = fixture ? c.B : (c.evalB ?? c.B);
     const ev = fixture ? { x: Float32Array.from(fixture.x), y: Int32Array.from(fixture.y) } : batch(c.seed * 1000 + 999, EB, c.T, c.D, c.C);
     r.evalFused = await fused.evaluate(ev.x, ev.y, EB, c.T, c.D);
     r.evalFast = fast.evaluate(ev.x, ev.y, EB);
@@ -119,8 +139,14 @@ async function compare(c: CompareCase, fixture?: { tensors: RnnWeights; x: numbe
  * page's live total, and whether the device reads as lost after dispose (the engine destroys a
  * device it created, never the caller's).
  */
-async function cycles(n: number, shareDevice: boolean): Promise<{ alive: number[]; afterDispose: number[]; live: number[]; lostAfterDispose: boolean[] }> {
-  const alive: number[] = [], afterDispose: number[] = [], live: number[] = [], lostAfterDispose: boolean[] = [];
+async function cycles(
+  n: number,
+  shareDevice: boolean,
+): Promise<{ alive: number[]; afterDispose: number[]; live: number[]; lostAfterDispose: boolean[] }> {
+  const alive: number[] = [],
+    afterDispose: number[] = [],
+    live: number[] = [],
+    lostAfterDispose: boolean[] = [];
   let device: GPUDevice | undefined;
   if (shareDevice) {
     const adapter = await navigator.gpu.requestAdapter();
@@ -175,8 +201,23 @@ async function lostDevice(): Promise<{ badLabel: string; lost: boolean; trainErr
 }
 
 /** Median ms per training step after `warmup` steps, and one evaluation (forward + readout) of the same batch (for reports; tests never assert on time). */
-async function time(c: { D: number; N: number; T: number; B: number; warmup: number; reps: number; tuning?: FusedWebgpuTuning }): Promise<{ ms: number; evalMs: number; dispatchesPerStep: number; gpuBytes: number; adapter: string }> {
-  const t = await createFusedWebgpuTrainer({ inputSize: c.D, hiddenSize: c.N, numClasses: 10, seed: 1, optimizer: 'adam', tuning: c.tuning });
+async function time(c: {
+  D: number;
+  N: number;
+  T: number;
+  B: number;
+  warmup: number;
+  reps: number;
+  tuning?: FusedWebgpuTuning;
+}): Promise<{ ms: number; evalMs: number; dispatchesPerStep: number; gpuBytes: number; adapter: string }> {
+  const t = await createFusedWebgpuTrainer({
+    inputSize: c.D,
+    hiddenSize: c.N,
+    numClasses: 10,
+    seed: 1,
+    optimizer: 'adam',
+    tuning: c.tuning,
+  });
   try {
     const { x, y } = batch(5, c.B, c.T, c.D, 10);
     for (let i = 0; i < c.warmup; i++) await t.trainBatch(x, y, c.B, c.T, c.D);

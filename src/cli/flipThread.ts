@@ -41,8 +41,7 @@ const N = data.weights.hiddenSize;
 const nb = data.b1 - data.b0;
 let ev: RecurrentFlipEvaluator | null = null;
 (async () => {
-  if (data.wasm)
-    setAnalysisKernels(await createWasmAnalysisKernels(readFileSync(assetPath('kernels/analysis.wasm'))));
+  if (data.wasm) setAnalysisKernels(await createWasmAnalysisKernels(readFileSync(assetPath('kernels/analysis.wasm'))));
   const slice = (a: Float64Array | undefined) => a?.subarray(data.b0 * N, data.b1 * N);
   ev = createRecurrentFlipEvaluator(data.weights, data.inputs, data.labels, nb, data.T, data.D, slice(data.h0), slice(data.c0));
   port.postMessage({ type: 'ready', baseLoss: ev.baseLoss, baseLogits: ev.baseLogits });

@@ -83,7 +83,10 @@ export async function runHeadless(o: HeadlessRunOptions): Promise<HeadlessRunRes
   };
 
   /** Evaluates, analyses and records one epoch; returns what went wrong when its weights or test loss are not finite, else null. */
-  const finishEpoch = async (epoch: number, m: Pick<EpochMetrics, 'trainLoss' | 'trainAcc' | 'msPerStep' | 'epochMs'>): Promise<string | null> => {
+  const finishEpoch = async (
+    epoch: number,
+    m: Pick<EpochMetrics, 'trainLoss' | 'trainAcc' | 'msPerStep' | 'epochMs'>,
+  ): Promise<string | null> => {
     o.onProgress?.({ phase: 'evaluate', epoch, epochs });
     const test = await evaluateSplitWith(trainer, dataset.test, spec, TEST_EVAL_BATCH);
     const weights = await trainer.getWeights();

@@ -85,7 +85,9 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
         break;
       }
       case '--align-steps':
-        a.alignSteps = value().split(',').map((s) => positiveInt('--align-steps', s.trim()));
+        a.alignSteps = value()
+          .split(',')
+          .map((s) => positiveInt('--align-steps', s.trim()));
         break;
       case '--log2':
         a.log2 = true;
@@ -97,7 +99,9 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
         a.flipN = positiveInt('--flip-n', value());
         break;
       case '--flip-k':
-        a.flipK = value().split(',').map((s) => positiveInt('--flip-k', s.trim()));
+        a.flipK = value()
+          .split(',')
+          .map((s) => positiveInt('--flip-k', s.trim()));
         break;
       case '--draws':
         a.draws = positiveInt('--draws', value());
@@ -220,7 +224,11 @@ export function runCli(
   try {
     if (command === 'analyze') {
       // --workers N > 1 with --flip runs the flip test on threads (asynchronous); otherwise synchronous.
-      if (rest.includes('--workers')) return runAnalyzeAsync(rest).then(() => 0, (e) => reportError(e, stderr));
+      if (rest.includes('--workers'))
+        return runAnalyzeAsync(rest).then(
+          () => 0,
+          (e) => reportError(e, stderr),
+        );
       runAnalyze(rest);
       return 0;
     }

@@ -19,8 +19,7 @@ import { UsageError } from './errors';
 import { ARCHS } from '../core/formats/arch';
 import pkg from '../../package.json';
 
-export const RUN_USAGE =
-  `usage: ftle-lab run --preset ${PRESETS.join('|')} [--cell rnn|gru|lstm] [--seed S] [--epochs E] [--<config key> value ...] --out run.json [--quiet]`;
+export const RUN_USAGE = `usage: ftle-lab run --preset ${PRESETS.join('|')} [--cell rnn|gru|lstm] [--seed S] [--epochs E] [--<config key> value ...] --out run.json [--quiet]`;
 
 /** Cells a run may name (the config key `cell`). */
 const CELLS = ARCHS;
@@ -77,7 +76,9 @@ export function parseRunArgs(argv: string[]): RunArgs {
   const { config, issues } = configFromHash(params.toString());
   if (issues.length) throw new UsageError(`--${issues[0].key}: ${issues[0].message}`);
   if (config.backend !== 'auto' && config.backend !== 'fast-wasm') {
-    throw new UsageError(`--backend ${params.get('backend')}: the CLI trains on the hand-written engine only (--backend auto or fast-wasm); the others are the browser's engines`);
+    throw new UsageError(
+      `--backend ${params.get('backend')}: the CLI trains on the hand-written engine only (--backend auto or fast-wasm); the others are the browser's engines`,
+    );
   }
   return { config, out, quiet };
 }
@@ -185,7 +186,10 @@ export async function runRun(
       onEpoch: (bundle, s) => {
         writeBundleAtomically(out, bundle);
         const m = s.metrics;
-        const trained = s.epoch === 0 ? 'initial weights' : `train loss ${m.trainLoss.toFixed(4)} acc ${(100 * m.trainAcc).toFixed(1)}%, ${(m.epochMs / 1000).toFixed(1)} s`;
+        const trained =
+          s.epoch === 0
+            ? 'initial weights'
+            : `train loss ${m.trainLoss.toFixed(4)} acc ${(100 * m.trainAcc).toFixed(1)}%, ${(m.epochMs / 1000).toFixed(1)} s`;
         print.line(
           `epoch ${s.epoch}/${config.epochs}: ${trained}; test loss ${m.testLoss.toFixed(4)} acc ${(100 * m.testAcc).toFixed(1)}%; analysed in ${(m.analysisMs / 1000).toFixed(1)} s`,
         );
@@ -198,7 +202,11 @@ export async function runRun(
       return 1;
     }
     if (result.outcome === 'stopped') {
-      print.line(last === undefined ? 'ftle-lab: stopped before epoch 0 was analysed; nothing written' : `ftle-lab: stopped; ${out} holds epochs 0-${last}`);
+      print.line(
+        last === undefined
+          ? 'ftle-lab: stopped before epoch 0 was analysed; nothing written'
+          : `ftle-lab: stopped; ${out} holds epochs 0-${last}`,
+      );
       return signal === 'SIGTERM' ? 143 : 130;
     }
     print.line(`ftle-lab: wrote ${out} (epochs 0-${last})`);

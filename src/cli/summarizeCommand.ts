@@ -68,11 +68,14 @@ function checkSameConfiguration(files: string[], bundles: RunBundle[]): void {
     const c = b.config as Record<string, unknown>;
     for (const key of Object.keys(first)) {
       if (!MAY_DIFFER.has(key) && c[key] !== first[key]) {
-        throw new UsageError(`${files[r]}: config.${key} is ${String(c[key])} but ${String(first[key])} in ${files[0]}; summarize runs of one configuration (only the seed differs)`);
+        throw new UsageError(
+          `${files[r]}: config.${key} is ${String(c[key])} but ${String(first[key])} in ${files[0]}; summarize runs of one configuration (only the seed differs)`,
+        );
       }
     }
     const other = seeds.get(b.config.seed);
-    if (other !== undefined) throw new UsageError(`${files[r]}: seed ${b.config.seed} is also the seed of ${other}; each seed must count once`);
+    if (other !== undefined)
+      throw new UsageError(`${files[r]}: seed ${b.config.seed} is also the seed of ${other}; each seed must count once`);
     seeds.set(b.config.seed, files[r]);
   });
 }
@@ -85,9 +88,18 @@ export function formatSeedSummary(rows: SeedSummaryEpoch[], seeds: number[], alp
   const cell = (c: SeedSummaryEpoch['runs'][number]) =>
     c === null ? '-' : `${c.flip ? (c.flip.topBeatsRandom ? 'Y' : 'N') : '?'} ${c.alignment ? num(c.alignment.gap) : 'n/a'}`;
   const header = ['epoch', ...seeds.map((s) => `seed ${s}`), 'gap mean [95% CI]', 'R-top>random'];
-  const body = rows.map((r) => [String(r.epoch), ...r.runs.map(cell), interval(r.alignmentGap), `${r.flipTopBeatsRandom.count}/${r.flipTopBeatsRandom.of}`]);
+  const body = rows.map((r) => [
+    String(r.epoch),
+    ...r.runs.map(cell),
+    interval(r.alignmentGap),
+    `${r.flipTopBeatsRandom.count}/${r.flipTopBeatsRandom.of}`,
+  ]);
   const widths = header.map((h, j) => Math.max(h.length, ...body.map((row) => row[j].length)));
-  const line = (row: string[]) => row.map((v, j) => (j === 0 ? v.padStart(widths[j]) : v.padEnd(widths[j]))).join('  ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((v, j) => (j === 0 ? v.padStart(widths[j]) : v.padEnd(widths[j])))
+      .join('  ')
+      .trimEnd();
   return [
     `Claims across ${seeds.length} run(s). Per run: Y/N = R-top beats random flips at some k (Wilcoxon, Holm over k, p < ${alpha}); ` +
       'gap = alignment statistic (paper std, mean over steps) minus its strongest control (> 0: beats every control).',
@@ -102,7 +114,10 @@ export function runSummarize(argv: string[], stdout: (line: string) => void): nu
   const args = parseSummarizeArgs(argv);
   const bundles = args.files.map(readBundle);
   checkSameConfiguration(args.files, bundles);
-  const rows = summarizeSeeds(bundles.map((b) => b.epochs), args.alpha);
+  const rows = summarizeSeeds(
+    bundles.map((b) => b.epochs),
+    args.alpha,
+  );
   const seeds = bundles.map((b) => b.config.seed);
   if (args.out) {
     const json = {

@@ -7,7 +7,15 @@
  */
 import { createCell } from './dynamics/cells';
 import { probeLyapunov, ftleAt, type ProbeLyapunov } from './dynamics/lyapunov';
-import { bpttSample, cosine, gradsFromDeltas, projectDeltas, qrFormDeltas, relativeDifference, type SampleGradients } from './dynamics/gradients';
+import {
+  bpttSample,
+  cosine,
+  gradsFromDeltas,
+  projectDeltas,
+  qrFormDeltas,
+  relativeDifference,
+  type SampleGradients,
+} from './dynamics/gradients';
 import { alignmentBlock, defaultAlignmentSteps, probeStepAlignments, type AlignmentBlock } from './dynamics/alignment';
 import { alignmentSummary } from './dynamics/epochAnalysis';
 import type { AlignmentSummary } from './snapshot';
@@ -90,9 +98,7 @@ export function analyzeModel(weights: ModelWeights, probe: Probe, opts: AnalyzeO
   const alignM = ANALYSIS_DEFAULTS.overlapM.filter((m) => m <= N);
   const kAux = canCheck ? S : Math.min(S, Math.max(16, nq, ...alignM));
   const needAux = canCheck || isRnn;
-  const aux: ProbeLyapunov | null = needAux
-    ? probeLyapunov(cell, probe, { k: kAux, keepAllQ: true, keepAllR: canCheck })
-    : null;
+  const aux: ProbeLyapunov | null = needAux ? probeLyapunov(cell, probe, { k: kAux, keepAllQ: true, keepAllR: canCheck }) : null;
 
   const grads: SampleGradients[] = [];
   const lossT: number[][] = [];
@@ -123,14 +129,20 @@ export function analyzeModel(weights: ModelWeights, probe: Probe, opts: AnalyzeO
     }
     if (isRnn && aux) {
       reduced.push(
-        reducedQ.map((q) => cosine(gradsFromDeltas(cell, probe.inputs, xBase(b), trajs[b], projectDeltas(aux.runs[b], g.deltas!, q)).weight_hh, g.cell.weight_hh)),
+        reducedQ.map((q) =>
+          cosine(
+            gradsFromDeltas(cell, probe.inputs, xBase(b), trajs[b], projectDeltas(aux.runs[b], g.deltas!, q)).weight_hh,
+            g.cell.weight_hh,
+          ),
+        ),
       );
     }
   }
   if (!canCheck) {
     for (const key of isRnn
       ? ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0', 'fc.weight', 'fc.bias'].map((n) => `qr_vs_autograd_rel_${n}`)
-      : ['qr_delta_vs_autograd_rel']) checkRel[key] = NaN;
+      : ['qr_delta_vs_autograd_rel'])
+      checkRel[key] = NaN;
   }
 
   const perProbe = <X>(f: (b: number) => X): X[] => Array.from({ length: B }, (_, b) => f(b));
@@ -147,7 +159,10 @@ export function analyzeModel(weights: ModelWeights, probe: Probe, opts: AnalyzeO
     logits: perProbe((b) => Array.from(grads[b].logits)),
     loss: perProbe((b) => grads[b].loss),
     rvals: nest(Array.from(main.lnR, Math.exp), [B, T, k]),
-    ftle: nest(main.spectrum.map((v) => v * logScale), [B, k]),
+    ftle: nest(
+      main.spectrum.map((v) => v * logScale),
+      [B, k],
+    ),
     grad_weight_hh: perProbe((b) => nest(grads[b].cell.weight_hh, [G * N, N])),
     singular_values: perProbe((b) => Array.from(svd(grads[b].cell.weight_hh, G * N, N).s)),
     h_T: perProbe((b) => Array.from(trajs[b].states.subarray(T * S, T * S + N))),
@@ -180,7 +195,10 @@ export function analyzeModel(weights: ModelWeights, probe: Probe, opts: AnalyzeO
       return probeStepAlignments(cell, trajs[b], probe.labels[b], steps, qAt, kq);
     });
     alignment = alignmentBlock(per, N, nq, nsv, alignM);
-    controls = alignmentControls(alignmentSummary(per, weights, N, kq, nq, alignM, opts.seed ?? ANALYSIS_DEFAULTS.seed), opts.seed ?? ANALYSIS_DEFAULTS.seed);
+    controls = alignmentControls(
+      alignmentSummary(per, weights, N, kq, nq, alignM, opts.seed ?? ANALYSIS_DEFAULTS.seed),
+      opts.seed ?? ANALYSIS_DEFAULTS.seed,
+    );
   }
   out.alignment = alignment
     ? {
@@ -222,7 +240,14 @@ function alignmentControls(a: AlignmentSummary, seed: number): Record<string, un
  * Runs the flip test as the app does (runFlipAnalysis, ANALYSIS_DEFAULTS for what is not given)
  * with our ln r and input gradients; a probe file's flip block supplies n, k values and sets.
  */
-function runFlip(weights: ModelWeights, probe: Probe, main: ProbeLyapunov, grads: SampleGradients[], f: FlipOptions, evaluator?: FlipEvaluator): FlipTestResult {
+function runFlip(
+  weights: ModelWeights,
+  probe: Probe,
+  main: ProbeLyapunov,
+  grads: SampleGradients[],
+  f: FlipOptions,
+  evaluator?: FlipEvaluator,
+): FlipTestResult {
   const { B, T, D } = probe;
   const spec = probe.flip ?? {};
   const inputGradients = new Float64Array(B * T * D);

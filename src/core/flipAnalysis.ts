@@ -12,7 +12,13 @@ import { bpttSample } from './dynamics/gradients';
 import { probeTrajectory } from './dynamics/trajectory';
 import { ANALYSIS_DEFAULTS } from './analysisDefaults';
 import {
-  createRecurrentFlipEvaluator, flipTest, rnnInputGradients, stepScoresFromLnR, type FlipEvaluator, type FlipTestResult, type RecurrentFlipEvaluator,
+  createRecurrentFlipEvaluator,
+  flipTest,
+  rnnInputGradients,
+  stepScoresFromLnR,
+  type FlipEvaluator,
+  type FlipTestResult,
+  type RecurrentFlipEvaluator,
 } from './sensitivity';
 
 export interface FlipAnalysisOptions {

@@ -60,7 +60,8 @@ function randomInterval(rng: Mt19937, max: number): number {
  * [0, 2^32 - 1]; n < 2^32.
  */
 export function numpyPermutation(seed: number, n: number): Int32Array {
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`numpy seeds are integers in [0, 2^32 - 1], got ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new RangeError(`numpy seeds are integers in [0, 2^32 - 1], got ${seed}`);
   const rng = new Mt19937(seed);
   const p = new Int32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;

@@ -87,7 +87,13 @@ export function epochClaims(snapshot: ClaimInput, alpha = CLAIM_ALPHA): EpochCla
     const pHolm = top.pHolm.slice();
     const significantK = kList.filter((_, i) => pHolm[i] < alpha);
     const finiteP = pHolm.filter(Number.isFinite);
-    flip = { kList: kList.slice(), pHolm, significantK, topBeatsRandom: significantK.length > 0, minPHolm: finiteP.length ? Math.min(...finiteP) : NaN };
+    flip = {
+      kList: kList.slice(),
+      pHolm,
+      significantK,
+      topBeatsRandom: significantK.length > 0,
+      minPHolm: finiteP.length ? Math.min(...finiteP) : NaN,
+    };
   }
   let alignment: AlignmentClaim | null = null;
   const a = snapshot.alignment;
@@ -103,7 +109,8 @@ export function epochClaims(snapshot: ClaimInput, alpha = CLAIM_ALPHA): EpochCla
       controls[name] = v;
       if (strongest === null || v > controls[strongest]!) strongest = name;
     }
-    if (strongest !== null && Number.isFinite(statistic)) alignment = { statistic, controls, strongest, gap: statistic - controls[strongest]! };
+    if (strongest !== null && Number.isFinite(statistic))
+      alignment = { statistic, controls, strongest, gap: statistic - controls[strongest]! };
   }
   return { epoch: snapshot.epoch, flip, alignment };
 }
@@ -161,8 +168,14 @@ export function summarizeSeeds(runs: readonly (readonly ClaimInput[])[], alpha =
     return {
       epoch,
       runs: claims,
-      alignmentGap: meanInterval(aligned.map((a) => a.gap), level),
-      alignmentStatistic: meanInterval(aligned.map((a) => a.statistic), level),
+      alignmentGap: meanInterval(
+        aligned.map((a) => a.gap),
+        level,
+      ),
+      alignmentStatistic: meanInterval(
+        aligned.map((a) => a.statistic),
+        level,
+      ),
       flipTopBeatsRandom: { count: flips.filter((f) => f.topBeatsRandom).length, of: flips.length },
     };
   });

@@ -37,7 +37,6 @@ export interface EpochMetrics {
   engine?: EngineId;
 }
 
-
 export interface AlignmentSummary {
   /** 1-based steps at which the gradient of the prefix loss L_t was analysed. */
   steps: number[];

@@ -92,7 +92,10 @@ export interface RankingVsRandom {
  */
 export function compareRankingsWithRandom(flip: FlipSummary, alpha = 0.05): RankingVsRandom[] {
   const names = Object.keys(flip.dL);
-  const ordered = [...RANKING_ORDER.filter((n) => names.includes(n)), ...names.filter((n) => !(RANKING_ORDER as readonly string[]).includes(n))];
+  const ordered = [
+    ...RANKING_ORDER.filter((n) => names.includes(n)),
+    ...names.filter((n) => !(RANKING_ORDER as readonly string[]).includes(n)),
+  ];
   const rand = randomMeans(flip);
   return ordered.map((name) => {
     const w = flip.wilcoxon[name];
@@ -157,7 +160,8 @@ export function strongestControl(flip: FlipSummary): ControlVsTop | null {
       if (m[i] > top[i]) beatsTopK.push(k);
     });
     const c = { name, beatsTopK, comparedK: leads.length, meanLead: mean(leads) };
-    if (!best || c.beatsTopK.length > best.beatsTopK.length || (c.beatsTopK.length === best.beatsTopK.length && c.meanLead > best.meanLead)) best = c;
+    if (!best || c.beatsTopK.length > best.beatsTopK.length || (c.beatsTopK.length === best.beatsTopK.length && c.meanLead > best.meanLead))
+      best = c;
   }
   return best;
 }
@@ -184,10 +188,12 @@ export function flipVerdict(flip: FlipSummary | null, options: { alpha?: number;
   const K = flip.kList.length;
   const control = strongestControl(flip);
   const controlMajority = control !== null && control.comparedK > 0 && control.beatsTopK.length > control.comparedK / 2;
-  const controlText = control && control.beatsTopK.length > 0
-    ? `${(RANKING_SHORT[control.name] ?? control.name).replace('pixels', units)} ${PLURAL_RANKINGS.has(control.name) ? 'beat' : 'beats'} R-top's mean dL at ${control.beatsTopK.length} of ${control.comparedK} k`
-    : null;
-  if (top.testedK === 0) return { text: `R-top vs random: no test possible at any k (degenerate differences); ${K} k values flipped.`, kind: 'unavailable' };
+  const controlText =
+    control && control.beatsTopK.length > 0
+      ? `${(RANKING_SHORT[control.name] ?? control.name).replace('pixels', units)} ${PLURAL_RANKINGS.has(control.name) ? 'beat' : 'beats'} R-top's mean dL at ${control.beatsTopK.length} of ${control.comparedK} k`
+      : null;
+  if (top.testedK === 0)
+    return { text: `R-top vs random: no test possible at any k (degenerate differences); ${K} k values flipped.`, kind: 'unavailable' };
 
   if (top.significantK.length > 0) {
     const head = `R-top flips ${units} that change the loss more than random at ${top.significantK.length} of ${top.testedK} k after Holm (k = ${kList(top.significantK)}; smallest p ${verdictP(top.minPHolm)} at k=${top.minPHolmK}, largest effect ${verdictNumber(top.maxEffect)} sd)`;
@@ -233,7 +239,8 @@ export function alignmentVerdict(a: AlignmentSummary | null, options: { margin?:
   if (!a) return { text: 'Alignment: no analysis for this epoch.', kind: 'unavailable' };
   const margin = options.margin ?? 0.1;
   const { paper, nullValue, controls } = alignmentNumbers(a);
-  if (!Number.isFinite(paper)) return { text: 'Alignment: the gradient is zero at every analysed step (nothing to align with).', kind: 'unavailable' };
+  if (!Number.isFinite(paper))
+    return { text: 'Alignment: the gradient is zero at every analysed step (nothing to align with).', kind: 'unavailable' };
   // The null 1/sqrt(N) is exact: three digits so 1/8 reads 0.125.
   const head = `${verdictNumber(paper)} vs null ${verdictNumber(nullValue, 3)}`;
   const strongest = controls.reduce<(typeof controls)[number] | null>((b, c) => (!b || c.value > b.value ? c : b), null);
@@ -245,7 +252,10 @@ export function alignmentVerdict(a: AlignmentSummary | null, options: { margin?:
     return { text: `${head}: no alignment beyond random directions ${note}.`, kind: 'null' };
   }
   if (strongest && strongest.value >= paper * (1 - margin)) {
-    return { text: `${head} — but ${strongest.label} ${strongest.verb} ${verdictNumber(strongest.value)}: alignment is not specific to Q ${note}.`, kind: 'qualified' };
+    return {
+      text: `${head} — but ${strongest.label} ${strongest.verb} ${verdictNumber(strongest.value)}: alignment is not specific to Q ${note}.`,
+      kind: 'qualified',
+    };
   }
   return {
     text: `${head}, above every control${strongest ? ` (largest: ${strongest.label}, ${verdictNumber(strongest.value)})` : ''} ${note}.`,
@@ -271,7 +281,8 @@ export function spectrumVerdict(spectrum: number[][] | null, options: { tol?: nu
   const m = mean(l1);
   const probeL1 = options.probe !== undefined ? spectrum?.[options.probe]?.[0] : undefined;
   const nums = `λ1 = ${verdictNumber(m * f)} ${unit} (probes ${verdictNumber(lo * f)} … ${verdictNumber(hi * f)}${probeL1 !== undefined && Number.isFinite(probeL1) ? `; this probe ${verdictNumber(probeL1 * f)}` : ''})`;
-  if (hi < -tol) return { text: `Stable: ${nums}, below 0 for every probe — perturbations shrink and gradients through time vanish.`, kind: 'stable' };
+  if (hi < -tol)
+    return { text: `Stable: ${nums}, below 0 for every probe — perturbations shrink and gradients through time vanish.`, kind: 'stable' };
   if (lo > tol) return { text: `Chaotic: ${nums}, above 0 for every probe — perturbations grow.`, kind: 'chaotic' };
   const why = lo >= -tol && hi <= tol ? `within ±${verdictNumber(tol * f)} of 0` : 'the probes straddle 0';
   return { text: `Marginal: ${nums}, ${why} — neither clearly stable nor chaotic.`, kind: 'marginal' };

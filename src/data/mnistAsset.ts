@@ -90,7 +90,10 @@ export function parseMnistAsset(buf: ArrayBuffer | Uint8Array): MnistDataset {
   };
   const train = { images: take(nTrain * pixels), labels: take(nTrain) };
   const test = { images: take(nTest * pixels), labels: take(nTest) };
-  for (const [name, split] of [['train', train], ['test', test]] as const) {
+  for (const [name, split] of [
+    ['train', train],
+    ['test', test],
+  ] as const) {
     const bad = split.labels.findIndex((l) => l > 9);
     if (bad >= 0) throw new MnistAssetError('bad-label', `mnist asset: ${name} label ${bad} is ${split.labels[bad]}, expected 0..9`);
   }

@@ -31,7 +31,10 @@ let wasmPathsSet = false;
 async function setBackendWithTimeout(name: BackendName): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`setBackend('${name}') did not finish in ${SET_BACKEND_TIMEOUT_MS / 1000} s`)), SET_BACKEND_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`setBackend('${name}') did not finish in ${SET_BACKEND_TIMEOUT_MS / 1000} s`)),
+      SET_BACKEND_TIMEOUT_MS,
+    );
   });
   try {
     const ok = await Promise.race([tf.setBackend(name), timeout]);

@@ -53,7 +53,11 @@ export function browserEngineRegistry(appBase: string): EngineRegistry {
     'fused-webgpu': fusedWebgpuEntry,
     'fused-webgl': fusedWebglEntry,
     ...fastEngineEntries(loadKernels),
-    'tfjs-webgl': tfjsEngineEntry('tfjs-webgl', () => startTfjsBackend('webgl'), { lost: isContextLost, loseContext, reset: resetWebglBackend }),
+    'tfjs-webgl': tfjsEngineEntry('tfjs-webgl', () => startTfjsBackend('webgl'), {
+      lost: isContextLost,
+      loseContext,
+      reset: resetWebglBackend,
+    }),
     'tfjs-wasm': tfjsEngineEntry('tfjs-wasm', () => startTfjsBackend('wasm')),
     'tfjs-cpu': tfjsEngineEntry('tfjs-cpu', () => startTfjsBackend('cpu')),
   };

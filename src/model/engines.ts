@@ -69,7 +69,12 @@ export type EngineRegistry = Partial<Record<EngineId, EngineEntry>>;
  * run on the same CPU as fast-wasm with per-op overhead on top (5-20x slower, docs/performance.md),
  * so they are never candidates; fast-js stands in for fast-wasm without SIMD.
  */
-export const AUTO_CANDIDATES: readonly (readonly EngineId[])[] = [['fused-webgpu'], ['fused-webgl'], ['tfjs-webgl'], ['fast-wasm', 'fast-js']];
+export const AUTO_CANDIDATES: readonly (readonly EngineId[])[] = [
+  ['fused-webgpu'],
+  ['fused-webgl'],
+  ['tfjs-webgl'],
+  ['fast-wasm', 'fast-js'],
+];
 
 /** WebGL renderers / WebGPU adapters that are CPU rasterisers (headless Chromium, VMs, blocklists). */
 export const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render/i;
@@ -80,12 +85,15 @@ export const CELL_REFUSAL = 'fused engines train the vanilla RNN only';
 
 /** Why `entry` cannot train `cell`, or null when it can. */
 export function cellRefusal(entry: EngineEntry, cell: Arch): string | null {
-  return entry.cells && !entry.cells.includes(cell) ? (entry.cells === FUSED_CELLS ? CELL_REFUSAL : `${entry.id} trains ${entry.cells.join(', ')} only`) : null;
+  return entry.cells && !entry.cells.includes(cell)
+    ? entry.cells === FUSED_CELLS
+      ? CELL_REFUSAL
+      : `${entry.id} trains ${entry.cells.join(', ')} only`
+    : null;
 }
 
 /** After the first epoch `auto` switches only to an engine at least this much faster (no flapping). */
 export const SWITCH_MARGIN = 0.8;
-
 
 /** A fresh seeded trainer of engine `id` for a run (the engine must have said it is available). */
 export function buildModel(registry: EngineRegistry, id: EngineId, config: RunConfig, spec: SequenceSpec): Promise<Trainer> {
@@ -107,8 +115,18 @@ export async function fastKernels(loadWasm: () => Promise<BufferSource>): Promis
 /** Badge info of the hand-written engine. */
 export function fastInfo(simd: boolean, why?: string): EngineInfo {
   return simd
-    ? { engine: 'fast-wasm', renderer: 'FTLE Lab fast engine (hand-written BPTT, WASM SIMD)', floatPrecision: 32, ...(why ? { fallbackReason: why } : {}) }
-    : { engine: 'fast-js', renderer: 'FTLE Lab fast engine (hand-written BPTT, JS)', floatPrecision: 32, ...(why ? { fallbackReason: why } : {}) };
+    ? {
+        engine: 'fast-wasm',
+        renderer: 'FTLE Lab fast engine (hand-written BPTT, WASM SIMD)',
+        floatPrecision: 32,
+        ...(why ? { fallbackReason: why } : {}),
+      }
+    : {
+        engine: 'fast-js',
+        renderer: 'FTLE Lab fast engine (hand-written BPTT, JS)',
+        floatPrecision: 32,
+        ...(why ? { fallbackReason: why } : {}),
+      };
 }
 
 /**
@@ -186,7 +204,11 @@ export function tfjsCpuStart(): Promise<{ renderer: string; floatPrecision: 32 }
  * The engine `id`, or down its fallback chain (each failure's reason kept, in order). An engine
  * that does not train `cell` (EngineEntry.cells) counts as unavailable.
  */
-export async function openEngine(registry: EngineRegistry, id: EngineId, cell: Arch = 'rnn'): Promise<{ entry: EngineEntry; info: EngineInfo }> {
+export async function openEngine(
+  registry: EngineRegistry,
+  id: EngineId,
+  cell: Arch = 'rnn',
+): Promise<{ entry: EngineEntry; info: EngineInfo }> {
   const reasons: string[] = [];
   const queue: EngineId[] = [id];
   const seen = new Set<EngineId>();
@@ -229,7 +251,10 @@ export interface EngineChoiceResult {
 export type ChoiceBatch = TimingBatch;
 
 /** Available auto candidates (first available member of each AUTO_CANDIDATES group) and why others are out. */
-async function autoCandidates(registry: EngineRegistry, cell: Arch): Promise<{ open: { entry: EngineEntry; info: EngineInfo }[]; skipped: string[] }> {
+async function autoCandidates(
+  registry: EngineRegistry,
+  cell: Arch,
+): Promise<{ open: { entry: EngineEntry; info: EngineInfo }[]; skipped: string[] }> {
   const open: { entry: EngineEntry; info: EngineInfo }[] = [];
   const skipped: string[] = [];
   for (const group of AUTO_CANDIDATES) {
@@ -311,7 +336,10 @@ export async function recheckEngine(
   if (!others.length) return null;
   const currentEntry = registry[current];
   const r = await timeEngines(
-    [{ id: current, create: () => Promise.reject(new Error('unused')) }, ...others.map(({ entry }) => ({ id: entry.id, create: () => entry.create(opts) }))],
+    [
+      { id: current, create: () => Promise.reject(new Error('unused')) },
+      ...others.map(({ entry }) => ({ id: entry.id, create: () => entry.create(opts) })),
+    ],
     batch,
     { ...timing, known: { [current]: currentMsPerStep } },
   );

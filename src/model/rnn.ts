@@ -12,7 +12,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { tanhRecurrence } from './recurrence';
 import type { Arch } from '../core/formats/model';
-import { checkWeightsFor, initRnnWeights, RNN_TENSOR_NAMES, type RnnInit, type RnnTensorName, type RnnWeights, type TensorData } from './init';
+import {
+  checkWeightsFor,
+  initRnnWeights,
+  RNN_TENSOR_NAMES,
+  type RnnInit,
+  type RnnTensorName,
+  type RnnWeights,
+  type TensorData,
+} from './init';
 
 export type OptimizerName = 'sgd' | 'adam' | 'rmsprop';
 export type Reduction = 'mean' | 'sum';
@@ -212,7 +220,13 @@ export class RnnModel {
    * checks against the Q/R gradient. c0: the LSTM's initial cell state. Returns kept tensors: the
    * caller disposes `loss` and `grads`.
    */
-  gradients(x: tf.Tensor3D, labels: Int32Array, h0?: tf.Tensor2D, reduction: Reduction = this.reduction, c0?: tf.Tensor2D): { loss: tf.Scalar; grads: Record<RnnTensorName, tf.Tensor> } {
+  gradients(
+    x: tf.Tensor3D,
+    labels: Int32Array,
+    h0?: tf.Tensor2D,
+    reduction: Reduction = this.reduction,
+    c0?: tf.Tensor2D,
+  ): { loss: tf.Scalar; grads: Record<RnnTensorName, tf.Tensor> } {
     return tf.tidy(() => {
       const y = tf.tensor1d(labels, 'int32');
       const list = RNN_TENSOR_NAMES.map((n) => this.variables[n]);

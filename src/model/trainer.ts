@@ -151,7 +151,12 @@ export interface TrainerEpochOptions {
 }
 
 /** One epoch of mini-batch training with any Trainer (same order and batching as model/train.ts). */
-export async function trainEpochWith(trainer: Trainer, split: MnistSplit, spec: SequenceSpec, o: TrainerEpochOptions): Promise<EpochResult> {
+export async function trainEpochWith(
+  trainer: Trainer,
+  split: MnistSplit,
+  spec: SequenceSpec,
+  o: TrainerEpochOptions,
+): Promise<EpochResult> {
   const n = split.labels.length;
   const order = epochOrder(n, o.seed, o.epoch);
   const m = Math.max(1, Math.min(n, Math.ceil((o.subset ?? 1) * n)));
@@ -189,7 +194,14 @@ export async function trainEpochWith(trainer: Trainer, split: MnistSplit, spec: 
     }
     await yieldToEventLoop();
   }
-  return { loss: samples ? lossSum / samples : NaN, acc: samples ? correctSum / samples : NaN, batches: done, samples, ms: performance.now() - start, aborted };
+  return {
+    loss: samples ? lossSum / samples : NaN,
+    acc: samples ? correctSum / samples : NaN,
+    batches: done,
+    samples,
+    ms: performance.now() - start,
+    aborted,
+  };
 }
 
 /** Mean per-sample CE at T and accuracy on `split` (or its digits `indices`), in batches of `batchSize`. */

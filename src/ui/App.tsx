@@ -34,8 +34,8 @@ export function App() {
       <Banners />
       <Workbench />
       <footer className="app-footer">
-        Method: Vogt et al., “Linking finite-time Lyapunov exponents to RNN gradient subspaces and input sensitivity” (ICLR 2024
-        submission, rejected). Every statistic is shown with its null and controls so you can judge the claims yourself.
+        Method: Vogt et al., “Linking finite-time Lyapunov exponents to RNN gradient subspaces and input sensitivity” (ICLR 2024 submission,
+        rejected). Every statistic is shown with its null and controls so you can judge the claims yourself.
       </footer>
     </div>
   );

@@ -10,7 +10,7 @@ export function Banners() {
   const dismiss = useRunStore((s) => s.dismissBanner);
   if (banners.length === 0) return null;
   return (
-    <div className="banners" role="region" aria-label="Messages">
+    <section className="banners" aria-label="Messages">
       {banners.map((b) => (
         <div
           key={b.id}
@@ -20,7 +20,13 @@ export function Banners() {
         >
           <span className="banner-text">{b.message}</span>
           {b.message.includes('Restart worker') && (
-            <button type="button" onClick={() => { dismiss(b.id); restartWorkers(); }}>
+            <button
+              type="button"
+              onClick={() => {
+                dismiss(b.id);
+                restartWorkers();
+              }}
+            >
               Restart worker
             </button>
           )}
@@ -29,6 +35,6 @@ export function Banners() {
           </button>
         </div>
       ))}
-    </div>
+    </section>
   );
 }

@@ -1,9 +1,7 @@
 import { useEffect, useState } from 'react';
 import { ENGINE_CHOICES } from '../core/engines';
 import { ARCHS } from '../core/formats/arch';
-import {
-  ENCODINGS, INITS, OPTIMIZERS, RunConfigSchema, validateConfig, type RunConfig,
-} from '../core/formats/config';
+import { ENCODINGS, INITS, OPTIMIZERS, RunConfigSchema, validateConfig, type RunConfig } from '../core/formats/config';
 import { applyConfig } from '../store/controller';
 import { useRunStore } from '../store/runStore';
 
@@ -55,7 +53,9 @@ export function ConfigPanel() {
     for (const f of FIELDS) {
       const raw = draft[f.key] ?? '';
       const value = NUMERIC.has(f.key) ? (raw.trim() === '' ? NaN : Number(raw)) : raw;
-      const r = (RunConfigSchema.shape[f.key] as { safeParse: (v: unknown) => { success: boolean; error?: { issues: { message: string }[] } } }).safeParse(value);
+      const r = (
+        RunConfigSchema.shape[f.key] as { safeParse: (v: unknown) => { success: boolean; error?: { issues: { message: string }[] } } }
+      ).safeParse(value);
       if (!r.success) errs[f.key] = `${f.label}: ${r.error?.issues[0]?.message ?? 'invalid'}`;
       candidate[f.key] = value;
     }
@@ -76,14 +76,11 @@ export function ConfigPanel() {
       >
         <div className="config-grid">
           {FIELDS.map((f) => (
+            // biome-ignore lint/a11y/noLabelWithoutControl: the control (select or input) is rendered inside, chosen by f.kind
             <label key={f.key} className={problems[f.key] ? 'invalid' : undefined}>
               <span>{f.label}</span>
               {f.kind === 'select' ? (
-                <select
-                  name={f.key}
-                  value={draft[f.key] ?? ''}
-                  onChange={(e) => setDraft({ ...draft, [f.key]: e.target.value })}
-                >
+                <select name={f.key} value={draft[f.key] ?? ''} onChange={(e) => setDraft({ ...draft, [f.key]: e.target.value })}>
                   {f.options.map((o) => (
                     <option key={o} value={o}>
                       {o}

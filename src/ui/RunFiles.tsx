@@ -23,7 +23,10 @@ export function RunFiles() {
     const list = Array.from(files);
     const big = list.find((f) => f.size > MAX_IDX_BYTES);
     if (big) {
-      addBanner('error', `Could not load ${big.name}: ${(big.size / 1e6).toFixed(0)} MB is over the ${MAX_IDX_BYTES / 1e6} MB limit for one IDX file. Nothing was changed.`);
+      addBanner(
+        'error',
+        `Could not load ${big.name}: ${(big.size / 1e6).toFixed(0)} MB is over the ${MAX_IDX_BYTES / 1e6} MB limit for one IDX file. Nothing was changed.`,
+      );
       return;
     }
     const buffers = await Promise.all(list.map(async (f) => ({ name: f.name, buffer: await f.arrayBuffer() })));
@@ -31,6 +34,7 @@ export function RunFiles() {
   };
 
   return (
+    // biome-ignore lint/a11y/useSemanticElements: a labelled group of buttons; a fieldset would add form semantics and a border
     <div className="run-files" role="group" aria-label="Files">
       <label className="file-button">
         <span>Load IDX files…</span>

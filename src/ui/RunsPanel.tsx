@@ -14,6 +14,7 @@ export function RunsPanel() {
   const mine = saved.runId === currentId;
   const savedEpoch = mine ? saved.epoch : -1;
   const writing = mine ? saved.writing : 0;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new epoch or another current run is the trigger to list the stored runs again
   useEffect(() => {
     if (open) void listStoredRuns().then(setRuns);
   }, [open, epochsCount, currentId]);

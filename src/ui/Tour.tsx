@@ -9,13 +9,41 @@ interface TourStep {
 
 /** One epoch, explained in the order a newcomer meets it. */
 const STEPS: TourStep[] = [
-  { target: 'train-toggle', title: '1. Train', text: 'Start trains a real tanh RNN on real MNIST digits in a background worker (GPU via WebGL when available). Step runs exactly one epoch.' },
-  { target: 'epoch-slider', title: '2. Epochs', text: 'After every epoch the network is frozen and analysed on fixed probe digits. Scrub back to any epoch; training goes on meanwhile. Arrow keys work too.' },
-  { target: 'pixel-heatmap', title: '3. Where the dynamics expand', text: 'Each pixel is coloured by s_t(n), the mean of ln r_1..n at the step that pixel is fed: red = the hidden state is stretched there, blue = squeezed. Hover a pixel for its numbers.' },
-  { target: 'spectrum-plot', title: '4. Lyapunov spectrum', text: 'The finite-time Lyapunov exponents: average log stretching per step along each Q direction. Positive = chaotic, negative = forgetting.' },
-  { target: 'flip-plot', title: '5. The flip test, honestly', text: 'The paper claims flipping the most-expanding pixels (rows, in the row-wise encoding) hurts more than random ones. The verdict line says what the statistics allow. Compare R-top with random and with the controls (saliency, last-k…): filled markers are significant after Holm correction.' },
-  { target: 'alignment-plot', title: '6. Gradient alignment, with its null', text: 'Do gradient singular vectors align with the top Q vectors? Compare with the null 1/sqrt(N) and with the controls — W_hh’s own singular vectors often align just as well.' },
-  { target: 'logits-plot', title: '7. What the network says', text: 'Class probabilities for the original digit, the R-flipped one and a randomly flipped one.' },
+  {
+    target: 'train-toggle',
+    title: '1. Train',
+    text: 'Start trains a real tanh RNN on real MNIST digits in a background worker (GPU via WebGL when available). Step runs exactly one epoch.',
+  },
+  {
+    target: 'epoch-slider',
+    title: '2. Epochs',
+    text: 'After every epoch the network is frozen and analysed on fixed probe digits. Scrub back to any epoch; training goes on meanwhile. Arrow keys work too.',
+  },
+  {
+    target: 'pixel-heatmap',
+    title: '3. Where the dynamics expand',
+    text: 'Each pixel is coloured by s_t(n), the mean of ln r_1..n at the step that pixel is fed: red = the hidden state is stretched there, blue = squeezed. Hover a pixel for its numbers.',
+  },
+  {
+    target: 'spectrum-plot',
+    title: '4. Lyapunov spectrum',
+    text: 'The finite-time Lyapunov exponents: average log stretching per step along each Q direction. Positive = chaotic, negative = forgetting.',
+  },
+  {
+    target: 'flip-plot',
+    title: '5. The flip test, honestly',
+    text: 'The paper claims flipping the most-expanding pixels (rows, in the row-wise encoding) hurts more than random ones. The verdict line says what the statistics allow. Compare R-top with random and with the controls (saliency, last-k…): filled markers are significant after Holm correction.',
+  },
+  {
+    target: 'alignment-plot',
+    title: '6. Gradient alignment, with its null',
+    text: 'Do gradient singular vectors align with the top Q vectors? Compare with the null 1/sqrt(N) and with the controls — W_hh’s own singular vectors often align just as well.',
+  },
+  {
+    target: 'logits-plot',
+    title: '7. What the network says',
+    text: 'Class probabilities for the original digit, the R-flipped one and a randomly flipped one.',
+  },
 ];
 
 /** A guided tour: a popover next to each panel in turn, with the panel outlined. */
@@ -54,7 +82,14 @@ export function Tour() {
         Guided tour
       </button>
       {s && step !== null && (
-        <div className="tour-popover" role="dialog" aria-modal="false" aria-label={s.title} style={{ top, left }} data-testid="tour-popover">
+        <div
+          className="tour-popover"
+          role="dialog"
+          aria-modal="false"
+          aria-label={s.title}
+          style={{ top, left }}
+          data-testid="tour-popover"
+        >
           <strong>{s.title}</strong>
           <p>{s.text}</p>
           {!rect && <p className="muted">(This panel appears once the first epoch is analysed.)</p>}

@@ -7,8 +7,18 @@ import { composeFigureGrid, exportSvg } from './renderers/export';
 import { toggleTraining } from '../store/controller';
 import { currentFigures } from './panels/figures';
 import {
-  AlignmentPlot, EmptyState, EpochTimeline, FlipPlot, LogitsPlot, PixelHeatmap, SpectrumPlot, TrainingPanel,
-  epochScoreHalfWidth, probeLnR, type EpochPoint, type SpectrumPlotProps,
+  AlignmentPlot,
+  EmptyState,
+  EpochTimeline,
+  FlipPlot,
+  LogitsPlot,
+  PixelHeatmap,
+  SpectrumPlot,
+  TrainingPanel,
+  epochScoreHalfWidth,
+  probeLnR,
+  type EpochPoint,
+  type SpectrumPlotProps,
 } from './panels';
 
 /** Hovering the heatmap sets the hover store; writing needs no subscription, so it causes no re-render. */
@@ -46,7 +56,14 @@ export function Workbench() {
   const plannedEpochs = useRunStore((s) => s.config?.epochs);
 
   const points: EpochPoint[] = useMemo(
-    () => epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.metrics.trainLoss, testLoss: e.metrics.testLoss, trainAcc: e.metrics.trainAcc, testAcc: e.metrics.testAcc })),
+    () =>
+      epochs.map((e) => ({
+        epoch: e.epoch,
+        trainLoss: e.metrics.trainLoss,
+        testLoss: e.metrics.testLoss,
+        trainAcc: e.metrics.trainAcc,
+        testAcc: e.metrics.testAcc,
+      })),
     [epochs],
   );
   const spectra = useMemo(() => epochs.map((e) => ({ epoch: e.epoch, spectrum: e.spectrum })), [epochs]);
@@ -86,8 +103,14 @@ export function Workbench() {
         />
         <label className="probe-select">
           <span>Probe digit</span>
-          <select data-testid="probe-select" aria-label="Probe digit" value={p} onChange={(e) => set({ selectedProbe: Number(e.target.value) })}>
+          <select
+            data-testid="probe-select"
+            aria-label="Probe digit"
+            value={p}
+            onChange={(e) => set({ selectedProbe: Number(e.target.value) })}
+          >
             {probe.labels.map((label, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: the probe's index is its identity (probe #i+1 of a fixed set)
               <option key={i} value={i}>
                 #{i + 1}: a “{label}” (test digit {probe.indices[i]})
               </option>
@@ -104,12 +127,15 @@ export function Workbench() {
           Figure (SVG)
         </button>
       </section>
-      {mode === 'train' && epochs.length === 1 && epochs[0].epoch === 0 && (status === 'ready' || status === 'paused' || status === 'idle') ? (
+      {mode === 'train' &&
+      epochs.length === 1 &&
+      epochs[0].epoch === 0 &&
+      (status === 'ready' || status === 'paused' || status === 'idle') ? (
         <div className="call-to-action" data-testid="call-to-action" role="note">
           <p>
-            <strong>This is the untrained network (epoch 0).</strong> Every panel below already shows its statistics and
-            a one-line verdict for random weights. Train it and watch them change: the heatmap, the spectrum, the flip
-            test and the alignment update after every epoch.
+            <strong>This is the untrained network (epoch 0).</strong> Every panel below already shows its statistics and a one-line verdict
+            for random weights. Train it and watch them change: the heatmap, the spectrum, the flip test and the alignment update after
+            every epoch.
           </p>
           <button type="button" className="primary" data-testid="cta-start" onClick={() => toggleTraining()}>
             Start training{plannedEpochs ? ` (${plannedEpochs} epoch${plannedEpochs === 1 ? '' : 's'})` : ''}
@@ -156,7 +182,14 @@ export function Workbench() {
           previewK={flipK}
           onPreviewKChange={(k) => set({ flipK: k })}
         />
-        <AlignmentPlot epochs={alignments} selectedEpoch={snap.epoch} probe={p} caption={caption} m={overlapM} onMChange={(m) => set({ overlapM: m })} />
+        <AlignmentPlot
+          epochs={alignments}
+          selectedEpoch={snap.epoch}
+          probe={p}
+          caption={caption}
+          m={overlapM}
+          onMChange={(m) => set({ overlapM: m })}
+        />
         <LogitsPlot flip={snap.flip} probe={p} label={probe.labels[p]} caption={caption} unit={stepUnitOf(probe.D)} />
         <TrainingPanel
           points={points}

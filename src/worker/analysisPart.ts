@@ -85,7 +85,14 @@ export function runWhole(cmd: AnalyzeRequest, post: (ev: AnalyzerEvent) => void)
     });
     // An imported model's accuracy on the bundled test split, when asked (float64, core/evaluate.ts).
     const evaluation = cmd.evaluate ? scoreModel(weights, cmd.evaluate.inputs, cmd.evaluate.labels, cmd.probe.T, cmd.probe.D) : undefined;
-    post({ type: 'analysis', runId: cmd.runId, epoch: cmd.epoch, analysisMs: performance.now() - t0, analysis, ...(evaluation ? { evaluation } : {}) });
+    post({
+      type: 'analysis',
+      runId: cmd.runId,
+      epoch: cmd.epoch,
+      analysisMs: performance.now() - t0,
+      analysis,
+      ...(evaluation ? { evaluation } : {}),
+    });
   } catch (err) {
     post({ type: 'error', runId: cmd.runId, epoch: cmd.epoch, message: (err as Error).message ?? String(err) });
   }

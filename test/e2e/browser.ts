@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p)) ?? '/usr/bin/chromium';
+export const CHROMIUM_PATH =
+  process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p)) ?? '/usr/bin/chromium';
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -36,7 +37,11 @@ export interface Session {
  * A fresh headless Chromium with CHROMIUM_ARGS plus `extraArgs` (e.g. `--enable-unsafe-webgpu`,
  * which gives WebGPU on SwiftShader here), in `userDataDir` or a temporary profile.
  */
-export async function openSession(viewport = { width: 1366, height: 768 }, userDataDir?: string, extraArgs: readonly string[] = []): Promise<Session> {
+export async function openSession(
+  viewport = { width: 1366, height: 768 },
+  userDataDir?: string,
+  extraArgs: readonly string[] = [],
+): Promise<Session> {
   const dir = userDataDir ?? mkdtempSync(join(tmpdir(), 'ftle-lab-e2e-'));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM_PATH,

@@ -35,7 +35,11 @@ describe('clarity', () => {
     // Before the first epoch: a call to action.
     expect(await page.getByTestId('call-to-action').isVisible()).toBe(true);
 
-    epoch0 = { flip: await verdict('verdict-flip'), alignment: await verdict('verdict-alignment'), spectrum: await verdict('verdict-spectrum') };
+    epoch0 = {
+      flip: await verdict('verdict-flip'),
+      alignment: await verdict('verdict-alignment'),
+      spectrum: await verdict('verdict-spectrum'),
+    };
     expect(epoch0.flip).toMatch(/R-top/);
     expect(epoch0.alignment).toMatch(/vs null 0\.177/); // N = 32: 1/sqrt(32)
     expect(epoch0.spectrum).toMatch(/^(Stable|Marginal|Chaotic): λ1 = /);
@@ -64,12 +68,18 @@ describe('clarity', () => {
     // The readout never covers the digit beside the heatmap.
     const tipBox = (await tip.boundingBox())!;
     const digitBox = (await page.locator('.digit-figure canvas').boundingBox())!;
-    const overlaps = tipBox.x < digitBox.x + digitBox.width && digitBox.x < tipBox.x + tipBox.width
-      && tipBox.y < digitBox.y + digitBox.height && digitBox.y < tipBox.y + tipBox.height;
+    const overlaps =
+      tipBox.x < digitBox.x + digitBox.width &&
+      digitBox.x < tipBox.x + tipBox.width &&
+      tipBox.y < digitBox.y + digitBox.height &&
+      digitBox.y < tipBox.y + tipBox.height;
     expect(overlaps).toBe(false);
 
     // The heatmap's SVG button downloads a figure of vector cells: 28 x 28 heatmap cells.
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export pixel heatmap as SVG' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export pixel heatmap as SVG' }).click(),
+    ]);
     const file = join(ARTIFACTS, 'heatmap.svg');
     await download.saveAs(file);
     const svgText = readFileSync(file, 'utf8');
@@ -92,10 +102,16 @@ describe('clarity', () => {
     // Train one epoch: the flip and alignment verdicts follow the new statistics.
     await expect.poll(async () => page.getByTestId('train-toggle').isEnabled(), { timeout: 60_000 }).toBe(true);
     await page.getByTestId('cta-start').click();
-    await expect.poll(async () => page.evaluate(() => {
-      const st = (window as unknown as { ftleLab: { store: { getState: () => { epochs: unknown[] } } } }).ftleLab.store.getState();
-      return st.epochs.length;
-    }), { timeout: 400_000, interval: 2000 }).toBe(2);
+    await expect
+      .poll(
+        async () =>
+          page.evaluate(() => {
+            const st = (window as unknown as { ftleLab: { store: { getState: () => { epochs: unknown[] } } } }).ftleLab.store.getState();
+            return st.epochs.length;
+          }),
+        { timeout: 400_000, interval: 2000 },
+      )
+      .toBe(2);
     log('epoch 1 trained and analysed');
     await expect.poll(async () => verdict('verdict-flip')).not.toBe(epoch0.flip);
     await expect.poll(async () => verdict('verdict-alignment')).not.toBe(epoch0.alignment);
@@ -110,7 +126,14 @@ describe('clarity', () => {
     const wholeFile = join(ARTIFACTS, 'figure.svg');
     await whole.saveAs(wholeFile);
     const wholeText = readFileSync(wholeFile, 'utf8');
-    for (const title of ['Expansion per row', 'Finite-time Lyapunov spectrum', 'Flip test', 'Do Lyapunov vectors align', 'What the network predicts', 'Training']) {
+    for (const title of [
+      'Expansion per row',
+      'Finite-time Lyapunov spectrum',
+      'Flip test',
+      'Do Lyapunov vectors align',
+      'What the network predicts',
+      'Training',
+    ]) {
       expect(wholeText).toContain(title);
     }
     expect(wholeText).toContain('epoch 1 · probe #4');
@@ -118,7 +141,9 @@ describe('clarity', () => {
     await page.waitForTimeout(400); // let the 200 ms scrub transitions land before the picture
     await page.screenshot({ path: join(ARTIFACTS, 'clarity-1440.png') });
     // Three columns at 1440 px.
-    const tops = await page.locator('main.panels > section').evaluateAll((els) => els.slice(0, 3).map((e) => Math.round(e.getBoundingClientRect().top)));
+    const tops = await page
+      .locator('main.panels > section')
+      .evaluateAll((els) => els.slice(0, 3).map((e) => Math.round(e.getBoundingClientRect().top)));
     expect(new Set(tops).size).toBe(1);
 
     // Phone: no sideways page scroll.

@@ -22,7 +22,10 @@ describe('ftle-lab run bundle in the app', () => {
   beforeAll(async () => {
     path = join(mkdtempSync(join(tmpdir(), 'ftle-cli-e2e-')), 'run.json');
     const lines: string[] = [];
-    const code = await runCli(['run', ...LINK.split('&').flatMap((kv) => [`--${kv.split('=')[0]}`, kv.split('=')[1]]), '--out', path, '--quiet'], (l) => lines.push(l));
+    const code = await runCli(
+      ['run', ...LINK.split('&').flatMap((kv) => [`--${kv.split('=')[0]}`, kv.split('=')[1]]), '--out', path, '--quiet'],
+      (l) => lines.push(l),
+    );
     expect(code, lines.join('\n')).toBe(0);
     bundle = parseRunBundle(readFileSync(path, 'utf8'));
     s = await openSession({ width: 1366, height: 768 });
@@ -37,14 +40,20 @@ describe('ftle-lab run bundle in the app', () => {
     await expect.poll(async () => page.getByTestId('train-toggle').isEnabled(), { timeout: 90_000 }).toBe(true);
     await page.getByTestId('train-toggle').click();
     const epochs = async () =>
-      page.evaluate(() => (window as unknown as { ftleLab: { store: { getState: () => { epochs: EpochSnapshot[] } } } }).ftleLab.store.getState().epochs);
+      page.evaluate(
+        () =>
+          (window as unknown as { ftleLab: { store: { getState: () => { epochs: EpochSnapshot[] } } } }).ftleLab.store.getState().epochs,
+      );
     await expect.poll(async () => (await epochs()).length, { timeout: 180_000 }).toBe(2);
     const app = (await epochs())[1];
     const cli = bundle.epochs[1];
     expect(app.metrics.engine).toBe('fast-wasm');
     expect(cli.metrics.engine).toBe('fast-wasm');
     expect([app.metrics.trainLoss, app.metrics.trainAcc, app.metrics.testLoss, app.metrics.testAcc]).toEqual([
-      cli.metrics.trainLoss, cli.metrics.trainAcc, cli.metrics.testLoss, cli.metrics.testAcc,
+      cli.metrics.trainLoss,
+      cli.metrics.trainAcc,
+      cli.metrics.testLoss,
+      cli.metrics.testAcc,
     ]);
     // The trained weights themselves, from the app's model export.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-model').click()]);
@@ -58,7 +67,8 @@ describe('ftle-lab run bundle in the app', () => {
     // Math.exp/log/pow differently in the last bit for ~10% of arguments; lnR is float32 in a bundle.
     const close = (a: number[], b: number[], rtol: number, what: string) => {
       expect(a.length, what).toBe(b.length);
-      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i]), `${what}[${i}]`).toBeLessThanOrEqual(rtol * Math.max(1e-12, Math.abs(b[i])));
+      for (let i = 0; i < a.length; i++)
+        expect(Math.abs(a[i] - b[i]), `${what}[${i}]`).toBeLessThanOrEqual(rtol * Math.max(1e-12, Math.abs(b[i])));
     };
     close(app.spectrum.flat(), cli.spectrum.flat(), 1e-12, 'spectrum');
     close(app.lnR, cli.lnR, 1e-7, 'lnR');
@@ -70,9 +80,15 @@ describe('ftle-lab run bundle in the app', () => {
     const { page } = s;
     await page.getByTestId('import-file').setInputFiles(path);
     await expect
-      .poll(async () => page.evaluate(() => (window as unknown as { ftleLab: { store: { getState: () => { mode: string } } } }).ftleLab.store.getState().mode), {
-        timeout: 60_000,
-      })
+      .poll(
+        async () =>
+          page.evaluate(
+            () => (window as unknown as { ftleLab: { store: { getState: () => { mode: string } } } }).ftleLab.store.getState().mode,
+          ),
+        {
+          timeout: 60_000,
+        },
+      )
       .toBe('replay');
     for (const id of ['pixel-heatmap', 'flip-plot', 'alignment-plot', 'spectrum-plot', 'logits-plot']) {
       await expect.poll(async () => page.getByTestId(id).isVisible()).toBe(true);

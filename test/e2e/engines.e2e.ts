@@ -21,9 +21,16 @@ describe('engine registry in the browser', () => {
     const s = await openSession();
     try {
       await s.page.goto(`${baseURL()}bench.html?switches=10`);
-      await s.page.waitForFunction(() => (window as unknown as { __switchResult?: unknown }).__switchResult, null, { timeout: 200_000, polling: 500 });
-      const r = await s.page.evaluate(() => (window as unknown as { __switchResult: { engines: string[]; rows: SwitchRow[]; error?: string } }).__switchResult);
-      console.log(`[e2e] engine switches over ${r.engines.join(', ')}: ${r.rows.map((x) => `${x.engine} ${x.numTensors}t/${x.tfjsGpuBytes}B/${x.gpuBytes ?? '-'}`).join('; ')}`);
+      await s.page.waitForFunction(() => (window as unknown as { __switchResult?: unknown }).__switchResult, null, {
+        timeout: 200_000,
+        polling: 500,
+      });
+      const r = await s.page.evaluate(
+        () => (window as unknown as { __switchResult: { engines: string[]; rows: SwitchRow[]; error?: string } }).__switchResult,
+      );
+      console.log(
+        `[e2e] engine switches over ${r.engines.join(', ')}: ${r.rows.map((x) => `${x.engine} ${x.numTensors}t/${x.tfjsGpuBytes}B/${x.gpuBytes ?? '-'}`).join('; ')}`,
+      );
       expect(r.error).toBeUndefined();
       // Headless Chromium here has both engines of the hand-written BPTT and tfjs on webgl and wasm.
       expect(r.engines).toEqual(expect.arrayContaining(['fast-wasm', 'tfjs-webgl', 'tfjs-wasm']));
@@ -31,10 +38,14 @@ describe('engine registry in the browser', () => {
       for (const engine of new Set(r.rows.map((x) => x.engine))) {
         const visits = r.rows.filter((x) => x.engine === engine);
         for (const v of visits) {
-          expect([v.numTensors, v.tfjsGpuBytes, v.gpuBytes], `${engine} at switch ${v.switch}`).toEqual([visits[0].numTensors, visits[0].tfjsGpuBytes, visits[0].gpuBytes]);
+          expect([v.numTensors, v.tfjsGpuBytes, v.gpuBytes], `${engine} at switch ${v.switch}`).toEqual([
+            visits[0].numTensors,
+            visits[0].tfjsGpuBytes,
+            visits[0].gpuBytes,
+          ]);
         }
       }
-      expect(s.errors, s.errors.join("\n")).toEqual([]);
+      expect(s.errors, s.errors.join('\n')).toEqual([]);
     } finally {
       await s.close();
     }

@@ -92,10 +92,20 @@ describe('foundation: a link reproduces its run', () => {
     await expect.poll(async () => s.page.getByTestId('train-toggle').isEnabled(), { timeout: 90_000 }).toBe(true);
     await s.page.getByTestId('train-toggle').click();
     await expect
-      .poll(async () => s.page.evaluate(() => (window as unknown as { ftleLab: { store: { getState: () => { epochs: unknown[] } } } }).ftleLab.store.getState().epochs.length), { timeout: 180_000 })
+      .poll(
+        async () =>
+          s.page.evaluate(
+            () =>
+              (window as unknown as { ftleLab: { store: { getState: () => { epochs: unknown[] } } } }).ftleLab.store.getState().epochs
+                .length,
+          ),
+        { timeout: 180_000 },
+      )
       .toBe(epochs + 1);
     return s.page.evaluate(() => {
-      const st = (window as unknown as { ftleLab: { store: { getState: () => { epochs: { metrics: Record<string, unknown> }[] } } } }).ftleLab.store.getState();
+      const st = (
+        window as unknown as { ftleLab: { store: { getState: () => { epochs: { metrics: Record<string, unknown> }[] } } } }
+      ).ftleLab.store.getState();
       return JSON.stringify(
         st.epochs.map(({ metrics, ...rest }) => {
           const { msPerStep: _a, epochMs: _b, analysisMs: _c, ...kept } = metrics;

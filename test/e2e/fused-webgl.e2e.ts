@@ -29,7 +29,9 @@ describe('fused-webgl engine matches FastRnn in Chromium (SwiftShader)', () => {
   beforeAll(async () => {
     s = await openSession();
     await s.page.goto(`${baseURL()}engine-check.html`);
-    await s.page.waitForFunction(() => (window as unknown as { __engineCheck?: unknown }).__engineCheck !== undefined, null, { timeout: 60_000 });
+    await s.page.waitForFunction(() => (window as unknown as { __engineCheck?: unknown }).__engineCheck !== undefined, null, {
+      timeout: 60_000,
+    });
     const available = await s.page.evaluate(() => window.__engineCheck.available());
     console.log(`[fused-webgl] ${available}`);
     expect(available).toMatch(/^ok: /);
@@ -41,7 +43,9 @@ describe('fused-webgl engine matches FastRnn in Chromium (SwiftShader)', () => {
   const run = (c: CheckConfig) => s.page.evaluate((cfg) => window.__engineCheck.compare(cfg), c);
 
   function expectAgreement(r: CheckResult, c: Pick<CheckConfig, 'optimizer' | 'lr' | 'bias'>, label: string): void {
-    console.log(`[fused-webgl] ${label}: loss ${r.lossFast.map((v, i) => `${v.toFixed(6)}/${r.lossFused[i].toFixed(6)}`).join(' ')}; gradDiff ${JSON.stringify(r.gradDiff)}; weightDiff ${JSON.stringify(r.weightDiff)}; draws ${r.drawsPerStep}; bytes ${r.gpuBytes}`);
+    console.log(
+      `[fused-webgl] ${label}: loss ${r.lossFast.map((v, i) => `${v.toFixed(6)}/${r.lossFused[i].toFixed(6)}`).join(' ')}; gradDiff ${JSON.stringify(r.gradDiff)}; weightDiff ${JSON.stringify(r.weightDiff)}; draws ${r.drawsPerStep}; bytes ${r.gpuBytes}`,
+    );
     for (const n of RNN_TENSOR_NAMES) expect(r.initDiff[n], `init ${n}`).toBe(0);
     r.lossFast.forEach((v, i) => expect(Math.abs(r.lossFused[i] - v), `loss of step ${i}`).toBeLessThan(2e-5 * Math.max(1, Math.abs(v))));
     // Counts agree unless a logit tie is broken by rounding (one sample at most in these batches).
@@ -68,34 +72,83 @@ describe('fused-webgl engine matches FastRnn in Chromium (SwiftShader)', () => {
     ['rmsprop', true, 0.5, 'mean', 1, 25, 24],
     ['rmsprop', false, 0, 'sum', 2, 9, 10],
   ];
-  it.each(CASES)('%s, bias %s, clip %s, %s, D=%i T=%i N=%i: same losses, gradients and weights over 4 steps', async (optimizer, bias, clip, reduction, D, T, N) => {
-    const c: CheckConfig = { optimizer, bias, clip, reduction, D, T, N, B: 11, lr: optimizer === 'sgd' ? 0.05 : 0.01, steps: 4, seed: 5, init: N % 2 ? 'orthogonal' : 'xavier', gain: 1.1 };
-    expectAgreement(await run(c), c, `${optimizer} bias=${bias} clip=${clip} ${reduction} D${D} T${T} N${N}`);
-  });
+  it.each(CASES)(
+    '%s, bias %s, clip %s, %s, D=%i T=%i N=%i: same losses, gradients and weights over 4 steps',
+    async (optimizer, bias, clip, reduction, D, T, N) => {
+      const c: CheckConfig = {
+        optimizer,
+        bias,
+        clip,
+        reduction,
+        D,
+        T,
+        N,
+        B: 11,
+        lr: optimizer === 'sgd' ? 0.05 : 0.01,
+        steps: 4,
+        seed: 5,
+        init: N % 2 ? 'orthogonal' : 'xavier',
+        gain: 1.1,
+      };
+      expectAgreement(await run(c), c, `${optimizer} bias=${bias} clip=${clip} ${reduction} D${D} T${T} N${N}`);
+    },
+  );
 
   it('chunked BPTT with a dA ring, multi-row tile grids and a short last batch (B=32 then 21, T=150, textures capped at 128 texels)', async () => {
     // 75 state tiles of 6 x 32 texels in rows of 21, 150 input tiles in rows of 128, 10 time slices
     // of 16 steps (one gradient draw each), a dA ring of 10 tiles per parity reused 7 times over.
-    const c: CheckConfig = { optimizer: 'adam', bias: true, clip: 1, reduction: 'mean', D: 1, T: 150, N: 24, B: 32, lastB: 21, lr: 0.01, steps: 3, seed: 8, textureLimit: 128 };
+    const c: CheckConfig = {
+      optimizer: 'adam',
+      bias: true,
+      clip: 1,
+      reduction: 'mean',
+      D: 1,
+      T: 150,
+      N: 24,
+      B: 32,
+      lastB: 21,
+      lr: 0.01,
+      steps: 3,
+      seed: 8,
+      textureLimit: 128,
+    };
     expectAgreement(await run(c), c, 'grid/slices');
   });
 
   it('pixel-wise size (T=196, D=1, N=64, B=64): agrees, <= 2T + 32 draws per step, GPU memory within 2x of weights + Adam state + history', async () => {
-    const c: CheckConfig = { optimizer: 'adam', bias: true, clip: 1, reduction: 'mean', D: 1, T: 196, N: 64, B: 64, lr: 0.002, steps: 2, seed: 4 };
+    const c: CheckConfig = {
+      optimizer: 'adam',
+      bias: true,
+      clip: 1,
+      reduction: 'mean',
+      D: 1,
+      T: 196,
+      N: 64,
+      B: 64,
+      lr: 0.002,
+      steps: 2,
+      seed: 4,
+    };
     const r = await run(c);
     expectAgreement(r, c, 'T196 N64 B64');
     expect(r.drawsPerStep).toBeLessThanOrEqual(2 * c.T + 32);
-    const { N, D, T, B } = c, C = 10;
+    const { N, D, T, B } = c,
+      C = 10;
     const weights = N * D + N * N + 2 * N + C * N + C;
     const budget = 2 * 4 * (weights + 2 * weights + B * T * N);
-    console.log(`[fused-webgl] T196 N64 B64: ${r.drawsPerStep} draws, ${r.gpuBytes} bytes = ${(r.gpuBytes / (budget / 2)).toFixed(2)} x (weights + state + history)`);
+    console.log(
+      `[fused-webgl] T196 N64 B64: ${r.drawsPerStep} draws, ${r.gpuBytes} bytes = ${(r.gpuBytes / (budget / 2)).toFixed(2)} x (weights + state + history)`,
+    );
     expect(r.gpuBytes).toBeLessThanOrEqual(budget);
   });
 
   it('fixture rnn_n8_t12_d1: its weights, one Adam step on its sequences: same gradients and updated weights', async () => {
     const model = JSON.parse(readFileSync('test/fixtures/rnn_n8_t12_d1.model.json', 'utf8'));
     const probe = JSON.parse(readFileSync('test/fixtures/rnn_n8_t12_d1.probe.json', 'utf8'));
-    for (const [optimizer, reduction] of [['adam', 'sum'], ['sgd', 'mean']] as const) {
+    for (const [optimizer, reduction] of [
+      ['adam', 'sum'],
+      ['sgd', 'mean'],
+    ] as const) {
       const c = { optimizer, reduction, lr: 0.01, clip: 0 };
       const r = await s.page.evaluate(([m, p, cfg]) => window.__engineCheck.fixture(m, p, cfg), [model, probe, c] as const);
       expectAgreement(r, { ...c, bias: true }, `fixture ${optimizer} ${reduction}`);
@@ -103,7 +156,19 @@ describe('fused-webgl engine matches FastRnn in Chromium (SwiftShader)', () => {
   });
 
   it('trains in a dedicated worker on its own OffscreenCanvas context, with the same losses as FastRnn', async () => {
-    const c: CheckConfig = { optimizer: 'rmsprop', bias: true, clip: 0, reduction: 'mean', D: 4, T: 20, N: 16, B: 9, lr: 0.01, steps: 3, seed: 6 };
+    const c: CheckConfig = {
+      optimizer: 'rmsprop',
+      bias: true,
+      clip: 0,
+      reduction: 'mean',
+      D: 4,
+      T: 20,
+      N: 16,
+      B: 9,
+      lr: 0.01,
+      steps: 3,
+      seed: 6,
+    };
     const r = await s.page.evaluate((cfg) => window.__engineCheck.inWorker(cfg), c);
     expect(r.renderer).not.toBe('');
     expect(r.lossWorker).toHaveLength(3);
@@ -119,7 +184,19 @@ describe('fused-webgl engine matches FastRnn in Chromium (SwiftShader)', () => {
   });
 
   it('10 create / train / dispose cycles: the same GPU bytes each time, 0 after each dispose', async () => {
-    const c: CheckConfig = { optimizer: 'adam', bias: true, clip: 1, reduction: 'mean', D: 1, T: 40, N: 32, B: 16, lr: 0.01, steps: 1, seed: 3 };
+    const c: CheckConfig = {
+      optimizer: 'adam',
+      bias: true,
+      clip: 1,
+      reduction: 'mean',
+      D: 1,
+      T: 40,
+      N: 32,
+      B: 16,
+      lr: 0.01,
+      steps: 1,
+      seed: 3,
+    };
     const r = await s.page.evaluate((cfg) => window.__engineCheck.cycles(10, cfg), c);
     console.log(`[fused-webgl] cycles: ${JSON.stringify(r)}`);
     expect(new Set(r.alive).size).toBe(1);

@@ -27,12 +27,16 @@ const TOL = 1e-5;
 function expectAgreement(r: CompareResult, c: CompareCase, label: string): void {
   expect(r.initDiff, `${label}: initial weights`).toBe(0);
   r.lossFast.forEach((l, s) => {
-    expect(Math.abs(r.lossFused[s] - l), `${label}: loss at step ${s} (${r.lossFused[s]} vs ${l})`).toBeLessThanOrEqual(TOL * Math.max(1, Math.abs(l)));
+    expect(Math.abs(r.lossFused[s] - l), `${label}: loss at step ${s} (${r.lossFused[s]} vs ${l})`).toBeLessThanOrEqual(
+      TOL * Math.max(1, Math.abs(l)),
+    );
   });
   expect(r.correctFused, `${label}: correct counts`).toEqual(r.correctFast);
   const adaptive = c.optimizer === 'sgd' ? 0 : 0.05 * c.lr * c.steps;
   for (const n of RNN_TENSOR_NAMES) {
-    expect(r.weightDiff[n], `${label}: ${n} max |fused - fast| (scale ${r.weightScale[n]})`).toBeLessThanOrEqual(TOL * Math.max(1, r.weightScale[n]) + adaptive);
+    expect(r.weightDiff[n], `${label}: ${n} max |fused - fast| (scale ${r.weightScale[n]})`).toBeLessThanOrEqual(
+      TOL * Math.max(1, r.weightScale[n]) + adaptive,
+    );
   }
   expect(Math.abs(r.evalFused.loss - r.evalFast.loss), `${label}: evaluate loss`).toBeLessThanOrEqual(TOL * Math.max(1, r.evalFast.loss));
   expect(r.evalFused.acc, `${label}: evaluate accuracy`).toBe(r.evalFast.acc);
@@ -79,7 +83,19 @@ describe('fused-webgpu engine matches FastRnn in Chromium (WebGPU on SwiftShader
 
   it('odd sizes and every split: 3 sequences per workgroup, 3 units per thread, forward, backward and evaluation in chunks', async () => {
     const c: CompareCase = {
-      D: 2, N: 40, C: 10, T: 40, B: 33, evalB: 150, steps: 3, optimizer: 'adam', reduction: 'mean', bias: true, clip: 1, lr: 0.01, seed: 5,
+      D: 2,
+      N: 40,
+      C: 10,
+      T: 40,
+      B: 33,
+      evalB: 150,
+      steps: 3,
+      optimizer: 'adam',
+      reduction: 'mean',
+      bias: true,
+      clip: 1,
+      lr: 0.01,
+      seed: 5,
       tuning: { batchPerWorkgroup: 3, workgroupSize: 16, forwardSteps: 7, backwardChunk: 9 },
     };
     const r = await compare(s, c);
@@ -90,7 +106,18 @@ describe('fused-webgpu engine matches FastRnn in Chromium (WebGPU on SwiftShader
 
   it('one dispatch per step (the path for states larger than workgroup memory) agrees too', async () => {
     const c: CompareCase = {
-      D: 1, N: 24, C: 10, T: 30, B: 9, steps: 3, optimizer: 'rmsprop', reduction: 'sum', bias: true, clip: 0, lr: 0.005, seed: 8,
+      D: 1,
+      N: 24,
+      C: 10,
+      T: 30,
+      B: 9,
+      steps: 3,
+      optimizer: 'rmsprop',
+      reduction: 'sum',
+      bias: true,
+      clip: 0,
+      lr: 0.005,
+      seed: 8,
       tuning: { stepKernels: true, backwardChunk: 16 },
     };
     const r = await compare(s, c);
@@ -110,17 +137,45 @@ describe('fused-webgpu engine matches FastRnn in Chromium (WebGPU on SwiftShader
     { D: 28, T: 28, N: 32, B: 64, withInputs: true },
     { D: 1, T: 64, N: 32, B: 32, withInputs: false },
   ])('T=$T, D=$D, N=$N, B=$B, default split: agrees, <= 2T+32 dispatches, GPU memory within 2x of the state', async (k) => {
-    const c: CompareCase = { D: k.D, N: k.N, C: 10, T: k.T, B: k.B, steps: 2, optimizer: 'adam', reduction: 'mean', bias: true, clip: 0, lr: 0.001, seed: 21 };
+    const c: CompareCase = {
+      D: k.D,
+      N: k.N,
+      C: 10,
+      T: k.T,
+      B: k.B,
+      steps: 2,
+      optimizer: 'adam',
+      reduction: 'mean',
+      bias: true,
+      clip: 0,
+      lr: 0.001,
+      seed: 21,
+    };
     const r = await compare(s, c);
     expectAgreement(r, c, `T=${c.T} N=${c.N}`);
     expect(r.dispatchesPerStep).toBeLessThanOrEqual(2 * c.T + 32);
     const state = stateBytes(c, k.withInputs);
     expect(r.gpuBytes).toBeLessThanOrEqual(2 * state);
-    console.log(`[e2e] fused-webgpu T=${c.T} D=${c.D} N=${c.N} B=${c.B}: ${r.dispatchesPerStep} dispatches/step, ${r.gpuBytes} GPU bytes (${(r.gpuBytes / state).toFixed(2)}x the state), adapter ${r.adapter}`);
+    console.log(
+      `[e2e] fused-webgpu T=${c.T} D=${c.D} N=${c.N} B=${c.B}: ${r.dispatchesPerStep} dispatches/step, ${r.gpuBytes} GPU bytes (${(r.gpuBytes / state).toFixed(2)}x the state), adapter ${r.adapter}`,
+    );
   });
 
   it('N=512 (more units than threads, sequences per workgroup bounded by workgroup memory): 2 Adam steps agree', async () => {
-    const c: CompareCase = { D: 1, N: 512, C: 10, T: 4, B: 6, steps: 2, optimizer: 'adam', reduction: 'mean', bias: true, clip: 0, lr: 0.001, seed: 4 };
+    const c: CompareCase = {
+      D: 1,
+      N: 512,
+      C: 10,
+      T: 4,
+      B: 6,
+      steps: 2,
+      optimizer: 'adam',
+      reduction: 'mean',
+      bias: true,
+      clip: 0,
+      lr: 0.001,
+      seed: 4,
+    };
     expectAgreement(await compare(s, c), c, 'N=512');
   });
 
@@ -128,8 +183,22 @@ describe('fused-webgpu engine matches FastRnn in Chromium (WebGPU on SwiftShader
     const model = JSON.parse(readFileSync('test/fixtures/rnn_n8_t12_d1.model.json', 'utf8'));
     const probe = JSON.parse(readFileSync('test/fixtures/rnn_n8_t12_d1.probe.json', 'utf8'));
     const fixture = { tensors: model.tensors, x: (probe.inputs as number[][][]).flat(2), y: probe.labels };
-    const base = { D: model.input_size, N: model.hidden_size, C: model.num_classes, T: probe.inputs[0].length, B: probe.labels.length, steps: 1, reduction: 'mean' as const, bias: true, clip: 0, seed: 0 };
-    for (const c of [{ ...base, optimizer: 'sgd' as const, lr: 0.5 }, { ...base, optimizer: 'adam' as const, lr: 0.01 }]) {
+    const base = {
+      D: model.input_size,
+      N: model.hidden_size,
+      C: model.num_classes,
+      T: probe.inputs[0].length,
+      B: probe.labels.length,
+      steps: 1,
+      reduction: 'mean' as const,
+      bias: true,
+      clip: 0,
+      seed: 0,
+    };
+    for (const c of [
+      { ...base, optimizer: 'sgd' as const, lr: 0.5 },
+      { ...base, optimizer: 'adam' as const, lr: 0.01 },
+    ]) {
       expectAgreement(await compare(s, c, fixture), c, `fixture ${c.optimizer}`);
     }
   });

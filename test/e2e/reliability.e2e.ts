@@ -78,7 +78,7 @@ describe('reliability', () => {
     const other = await s.context.newPage();
     // Every IndexedDB write fails as a browser with a full quota makes it fail.
     await other.addInitScript(() => {
-      IDBObjectStore.prototype.put = function () {
+      IDBObjectStore.prototype.put = () => {
         throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
       };
     });
@@ -87,7 +87,11 @@ describe('reliability', () => {
     await other.getByTestId('train-toggle').click();
     const stateOf = () =>
       other.evaluate(() => {
-        const st = (window as unknown as { ftleLab: { store: { getState: () => { epochs: { epoch: number }[]; banners: { kind: string; message: string }[] } } } }).ftleLab.store.getState();
+        const st = (
+          window as unknown as {
+            ftleLab: { store: { getState: () => { epochs: { epoch: number }[]; banners: { kind: string; message: string }[] } } };
+          }
+        ).ftleLab.store.getState();
         return { epochs: st.epochs.map((e) => e.epoch), banners: st.banners.map((b) => `${b.kind}: ${b.message}`) };
       });
     await expect.poll(async () => (await stateOf()).epochs, { timeout: 120_000 }).toEqual([0, 1, 2]);
@@ -96,7 +100,7 @@ describe('reliability', () => {
     await other.close();
   });
 
-  it('trains on the user\'s own IDX files; a truncated IDX file is refused and changes nothing', async () => {
+  it("trains on the user's own IDX files; a truncated IDX file is refused and changes nothing", async () => {
     const { page } = s;
     // Four standard IDX files (the last two gzipped) built from real digits of the bundled asset.
     const ds = await loadMnistAsset(readFileSync('public/data/mnist-10k.bin'));
@@ -132,19 +136,45 @@ describe('reliability', () => {
     const bad = join(dir, 'bad');
     mkdirSync(bad, { recursive: true });
     writeFileSync(join(bad, 'train-images-idx3-ubyte'), files['train-images-idx3-ubyte'].subarray(0, 5000));
-    for (const name of ['train-labels-idx1-ubyte', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']) writeFileSync(join(bad, name), files[name as keyof typeof files]);
-    await page.getByTestId('load-idx').setInputFiles(['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].map((n) => join(bad, n)));
-    await expect.poll(async () => (await state(s)).banners.some((b) => /train images file: expected 2352016 bytes for 3000x28x28, got 5000/.test(b)), { timeout: 30_000 }).toBe(true);
+    for (const name of ['train-labels-idx1-ubyte', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'])
+      writeFileSync(join(bad, name), files[name as keyof typeof files]);
+    await page
+      .getByTestId('load-idx')
+      .setInputFiles(
+        ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].map((n) =>
+          join(bad, n),
+        ),
+      );
+    await expect
+      .poll(
+        async () => (await state(s)).banners.some((b) => /train images file: expected 2352016 bytes for 3000x28x28, got 5000/.test(b)),
+        { timeout: 30_000 },
+      )
+      .toBe(true);
     expect((await state(s)).epochs).toEqual([0]);
     expect(await page.getByTestId('error-banner').first().isVisible()).toBe(true);
 
     // The good files: a new run on them, which learns.
     await page.getByTestId('load-idx').setInputFiles(Object.keys(files).map((n) => join(dir, n)));
-    await expect.poll(async () => page.evaluate(() => (window as unknown as { ftleLab: { store: { getState: () => { dataSource: string } } } }).ftleLab.store.getState().dataSource), { timeout: 60_000 }).toMatch(/^idx:.*3000 train \/ 500 test/);
+    await expect
+      .poll(
+        async () =>
+          page.evaluate(
+            () =>
+              (window as unknown as { ftleLab: { store: { getState: () => { dataSource: string } } } }).ftleLab.store.getState().dataSource,
+          ),
+        { timeout: 60_000 },
+      )
+      .toMatch(/^idx:.*3000 train \/ 500 test/);
     await waitReady(s);
     await page.getByTestId('train-toggle').click();
     await expect.poll(async () => (await state(s)).epochs, { timeout: 120_000 }).toEqual([0, 1]);
-    const acc = await page.evaluate(() => (window as unknown as { ftleLab: { store: { getState: () => { epochs: { metrics: { testAcc: number } }[] } } } }).ftleLab.store.getState().epochs[1].metrics.testAcc);
+    const acc = await page.evaluate(
+      () =>
+        (
+          window as unknown as { ftleLab: { store: { getState: () => { epochs: { metrics: { testAcc: number } }[] } } } }
+        ).ftleLab.store.getState().epochs[1].metrics.testAcc,
+    );
     expect(acc).toBeGreaterThan(0.3);
   });
 
@@ -187,7 +217,9 @@ describe('reliability', () => {
     await expect.poll(async () => (await state(s)).epochs, { timeout: 120_000 }).toEqual([0, 1]);
     await page.evaluate(() => (window as unknown as { ftleLab: { simulateWorkerCrash: () => void } }).ftleLab.simulateWorkerCrash());
     const banner = page.getByTestId('error-banner').first();
-    await expect.poll(async () => (await banner.isVisible()) && ((await banner.textContent()) ?? ''), { timeout: 30_000 }).toMatch(/rehearsed worker crash/);
+    await expect
+      .poll(async () => (await banner.isVisible()) && ((await banner.textContent()) ?? ''), { timeout: 30_000 })
+      .toMatch(/rehearsed worker crash/);
     await page.getByRole('button', { name: 'Restart worker' }).click();
     await waitReady(s);
     expect((await state(s)).epochs).toEqual([0, 1]);

@@ -80,7 +80,13 @@ describe('visualizer', () => {
     const S = probe.side;
     const canvas = page.getByTestId('pixel-heatmap');
     const box = (await canvas.boundingBox())!;
-    const cells: [number, number][] = [[3, 14], [10, 5], [14, 14], [20, 20], [27, 0]];
+    const cells: [number, number][] = [
+      [3, 14],
+      [10, 5],
+      [14, 14],
+      [20, 20],
+      [27, 0],
+    ];
     for (const [r, c] of cells) {
       await page.mouse.move(box.x + ((c + 0.5) * box.width) / S, box.y + ((r + 0.5) * box.height) / S);
       const tip = page.getByTestId('heatmap-tooltip');
@@ -105,8 +111,8 @@ describe('visualizer', () => {
       const r = canvas.getBoundingClientRect();
       const times: number[] = [];
       for (let i = 0; i < 200; i++) {
-        const x = r.left + ((i * 37) % 100) / 100 * r.width;
-        const y = r.top + ((i * 53) % 100) / 100 * r.height;
+        const x = r.left + (((i * 37) % 100) / 100) * r.width;
+        const y = r.top + (((i * 53) % 100) / 100) * r.height;
         const t0 = performance.now();
         canvas.dispatchEvent(new PointerEvent('pointermove', { clientX: x, clientY: y, bubbles: true }));
         if (tip.hidden) continue;
@@ -120,7 +126,11 @@ describe('visualizer', () => {
     // The quick preset (N = 32) tracks the whole Q basis: random indices among all 32, and the
     // last-10-Q control drawn in the alignment panel from the snapshot's values.
     const align = await page.evaluate(() => {
-      const st = (window as unknown as { ftleLab: { store: { getState: () => { epochs: { alignment: { randomQPool?: number; paperStdLastQ?: number[] } | null }[] } } } }).ftleLab.store.getState();
+      const st = (
+        window as unknown as {
+          ftleLab: { store: { getState: () => { epochs: { alignment: { randomQPool?: number; paperStdLastQ?: number[] } | null }[] } } };
+        }
+      ).ftleLab.store.getState();
       return st.epochs.map((e) => e.alignment && { pool: e.alignment.randomQPool, lastQ: e.alignment.paperStdLastQ?.length ?? 0 });
     });
     expect(align.every((a) => a !== null && a.pool === 32 && a.lastQ > 0)).toBe(true);
@@ -215,10 +225,15 @@ describe('visualizer', () => {
   it('imports a fixture model and renders every panel', async () => {
     const { page } = s;
     await page.getByTestId('import-file').setInputFiles('test/fixtures/rnn_n16_t28_d28_trained.model.json');
-    await expect.poll(async () => {
-      const st = await storeState(s);
-      return st.mode === 'model' ? st.epochs.length : 0;
-    }, { timeout: 60_000 }).toBe(1);
+    await expect
+      .poll(
+        async () => {
+          const st = await storeState(s);
+          return st.mode === 'model' ? st.epochs.length : 0;
+        },
+        { timeout: 60_000 },
+      )
+      .toBe(1);
     for (const id of ['pixel-heatmap', 'flip-plot', 'alignment-plot', 'spectrum-plot', 'logits-plot']) {
       await expect.poll(async () => page.getByTestId(id).isVisible()).toBe(true);
     }
@@ -244,7 +259,10 @@ describe('visualizer: analysis progress', () => {
         // it with a short timeout instead of waiting 30 s for an element that is gone.
         const text = (await badge.count()) ? ((await badge.textContent({ timeout: 200 }).catch(() => null)) ?? '') : '';
         if (text && seen[seen.length - 1] !== text) seen.push(text);
-        snapshots = await s.page.evaluate(() => (window as unknown as { ftleLab: { store: { getState: () => { epochs: unknown[] } } } }).ftleLab.store.getState().epochs.length);
+        snapshots = await s.page.evaluate(
+          () =>
+            (window as unknown as { ftleLab: { store: { getState: () => { epochs: unknown[] } } } }).ftleLab.store.getState().epochs.length,
+        );
         if (snapshots > 0) break;
         await s.page.waitForTimeout(40);
       }

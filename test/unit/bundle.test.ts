@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_RUN_BUNDLE_CHARS,
-  parseRunBundle,
-  serializeRunBundle,
-  validateRunBundle,
-  type RunBundle,
-} from '../../src/core/formats/bundle';
+import { MAX_RUN_BUNDLE_CHARS, parseRunBundle, serializeRunBundle, validateRunBundle, type RunBundle } from '../../src/core/formats/bundle';
 import { FormatError } from '../../src/core/formats/errors';
 import { modelToJson, parseModelObject } from '../../src/core/formats/model';
 import { analyzeEpoch } from '../../src/core/epochSnapshot';
@@ -32,8 +26,18 @@ function asStored(b: RunBundle): RunBundle {
 function gruWeights(N: number) {
   const z = (n: number) => new Float64Array(n);
   return modelToJson({
-    arch: 'gru', inputSize: 28, hiddenSize: N, numClasses: 10,
-    tensors: { weight_ih_l0: z(3 * N * 28), weight_hh_l0: z(3 * N * N), bias_ih_l0: z(3 * N), bias_hh_l0: z(3 * N), 'fc.weight': z(10 * N), 'fc.bias': z(10) },
+    arch: 'gru',
+    inputSize: 28,
+    hiddenSize: N,
+    numClasses: 10,
+    tensors: {
+      weight_ih_l0: z(3 * N * 28),
+      weight_hh_l0: z(3 * N * N),
+      bias_ih_l0: z(3 * N),
+      bias_hh_l0: z(3 * N),
+      'fc.weight': z(10 * N),
+      'fc.bias': z(10),
+    },
   });
 }
 
@@ -208,7 +212,9 @@ describe('run bundle ftle-lab.run/v1', () => {
       mutate(w);
       expect(errorOf(() => parseRunBundle(JSON.stringify(w))).field, field).toBe(field);
     }
-    expect(parseRunBundle(JSON.stringify({ ...wire(), dataSource: 'idx:train-images-idx3-ubyte,t10k-labels' })).dataSource).toMatch(/^idx:/);
+    expect(parseRunBundle(JSON.stringify({ ...wire(), dataSource: 'idx:train-images-idx3-ubyte,t10k-labels' })).dataSource).toMatch(
+      /^idx:/,
+    );
   });
 
   it('drops prototype keys: no pollution, no surprise prototypes', () => {
@@ -224,7 +230,7 @@ describe('run bundle ftle-lab.run/v1', () => {
     expect(Object.getPrototypeOf(b.config)).toBe(Object.prototype);
     expect(Object.getPrototypeOf(b.epochs[1].flip!.dL)).toBe(Object.prototype);
     expect(Object.keys(b.epochs[1].flip!.dL).sort()).toEqual(['bottom', 'last', 'matched', 'saliency', 'taylor', 'top']);
-    expect(Object.prototype.hasOwnProperty.call(b, '__proto__')).toBe(false);
+    expect(Object.hasOwn(b, '__proto__')).toBe(false);
     expect(b.config.hidden).toBe(8);
     // Unknown ranking names that are not identifiers are refused, naming the record key.
     const bad = JSON.stringify(w).replace('"dL":{', '"dL":{"a b":[[1]],');
@@ -279,8 +285,22 @@ describe('run bundle with snapshots from the real analysis (analyzeEpoch)', () =
     const inputs = Float64Array.from({ length: config.probes * T * D }, () => rng.next());
     const labels = b.probe.labels;
     const analysis = analyzeEpoch(weights, inputs, labels, T, D, { k: config.k, n: 1, draws: config.draws, seed: 1 });
-    const metrics = { trainLoss: 1.2, trainAcc: 0.6, testLoss: 1.3, testAcc: 0.55, msPerStep: 40, epochMs: 900, analysisMs: 120, numTensors: 12 };
-    const bundle: RunBundle = { ...b, config, epochs: [b.epochs[0], { epoch: 1, metrics, ...analysis }], weights: makeWeights(rng, config) };
+    const metrics = {
+      trainLoss: 1.2,
+      trainAcc: 0.6,
+      testLoss: 1.3,
+      testAcc: 0.55,
+      msPerStep: 40,
+      epochMs: 900,
+      analysisMs: 120,
+      numTensors: 12,
+    };
+    const bundle: RunBundle = {
+      ...b,
+      config,
+      epochs: [b.epochs[0], { epoch: 1, metrics, ...analysis }],
+      weights: makeWeights(rng, config),
+    };
     const back = parseRunBundle(serializeRunBundle(bundle));
     expect(back).toEqual(asStored(bundle));
     expect(back.epochs[1].flip).not.toBeNull();

@@ -28,7 +28,8 @@ export function makeSnapshot(rng: Rng, config: RunConfig, B: number, epoch: numb
   const k = Math.min(config.k, N);
   // ln r_i(t) ordered like a Lyapunov spectrum: the i-th vector contracts faster.
   const lnR = new Array<number>(B * T * k);
-  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let i = 0; i < k; i++) lnR[(b * T + t) * k + i] = -0.1 * i + 0.2 * rng.normal();
+  for (let b = 0; b < B; b++)
+    for (let t = 0; t < T; t++) for (let i = 0; i < k; i++) lnR[(b * T + t) * k + i] = -0.1 * i + 0.2 * rng.normal();
   const spectrum = grid(B, k, (b, i) => {
     let s = 0;
     for (let t = 0; t < T; t++) s += lnR[(b * T + t) * k + i];
@@ -85,7 +86,10 @@ export function makeSnapshot(rng: Rng, config: RunConfig, B: number, epoch: numb
     cosMatrices: [],
     effectiveRank: fill(S, (s) => (s === 0 ? NaN : 1 + 3 * rng.next())),
   };
-  snap.alignment.cosMatrices = [snap.alignment.cosMatrix, ...Array.from({ length: B - 1 }, () => grid(Math.min(10, N), Math.min(5, N), () => rng.next()))];
+  snap.alignment.cosMatrices = [
+    snap.alignment.cosMatrix,
+    ...Array.from({ length: B - 1 }, () => grid(Math.min(10, N), Math.min(5, N), () => rng.next())),
+  ];
   const kList = [1, 2, 5, 10].filter((x) => x <= T);
   const K = kList.length;
   const R = 4;
@@ -100,12 +104,20 @@ export function makeSnapshot(rng: Rng, config: RunConfig, B: number, epoch: numb
     dLRand: fill(K, () => grid(R, B, () => rng.normal())),
     zTest: { d: fill(K, () => rng.normal()), sigma: perK(), p: fill(K, (i) => (i === 0 ? NaN : rng.next())), pHolm: perK() },
     wilcoxon: Object.fromEntries(
-      rankings.map((r) => [r, { medianDiff: fill(K, () => rng.normal()), meanDiff: fill(K, () => rng.normal()), p: perK(), pHolm: perK() }]),
+      rankings.map((r) => [
+        r,
+        { medianDiff: fill(K, () => rng.normal()), meanDiff: fill(K, () => rng.normal()), p: perK(), pHolm: perK() },
+      ]),
     ),
-    band: Object.fromEntries([...rankings, 'random'].map((r) => [r, fill(K, () => {
-      const lo = rng.normal();
-      return [lo, lo + rng.next()];
-    })])),
+    band: Object.fromEntries(
+      [...rankings, 'random'].map((r) => [
+        r,
+        fill(K, () => {
+          const lo = rng.normal();
+          return [lo, lo + rng.next()];
+        }),
+      ]),
+    ),
     effect: Object.fromEntries(rankings.map((r) => [r, fill(K, (i) => (i === 0 && r === 'last' ? NaN : rng.normal()))])),
     singleFlip: grid(B, T, () => rng.normal()),
     scores: grid(B, T, () => rng.normal()),

@@ -33,7 +33,12 @@ async function headless(link: string) {
   const { kernels, engine } = await loadFastKernels();
   const weightsAt: Record<number, Record<string, { data: number[] }>> = {};
   const r = await runHeadless({
-    config, dataset, kernels, engine, appVersion: '0.1.0', created: '2026-01-01T00:00:00.000Z',
+    config,
+    dataset,
+    kernels,
+    engine,
+    appVersion: '0.1.0',
+    created: '2026-01-01T00:00:00.000Z',
     onEpoch: (b, s) => {
       weightsAt[s.epoch] = structuredClone((b.weights as { tensors: Record<string, { data: number[] }> }).tensors);
     },
@@ -42,7 +47,7 @@ async function headless(link: string) {
 }
 
 describe('ftle-lab run: same numbers as the browser fast engine', () => {
-  it('epoch 0 and 1 weights, metrics and analysis equal the training and analysis workers\' code path', async () => {
+  it("epoch 0 and 1 weights, metrics and analysis equal the training and analysis workers' code path", async () => {
     const cli = await headless(LINK);
     expect(cli.outcome).toBe('done');
     expect(cli.engine).toBe('fast-wasm');
@@ -52,7 +57,19 @@ describe('ftle-lab run: same numbers as the browser fast engine', () => {
     const spec = sequenceSpec('row', null);
     const { kernels } = await loadFastKernels();
     const model = fastTrainer(
-      { inputSize: 28, hiddenSize: 32, numClasses: 10, init: 'xavier', gain: 1, bias: true, seed: deriveSeed(7, 'init'), optimizer: 'adam', lr: 0.005, clip: 5, reduction: 'mean' },
+      {
+        inputSize: 28,
+        hiddenSize: 32,
+        numClasses: 10,
+        init: 'xavier',
+        gain: 1,
+        bias: true,
+        seed: deriveSeed(7, 'init'),
+        optimizer: 'adam',
+        lr: 0.005,
+        clip: 5,
+        reduction: 'mean',
+      },
       kernels,
     );
     const probeIdx = probeIndices(dataset, 16, deriveSeed(7, 'probes'));
@@ -69,7 +86,12 @@ describe('ftle-lab run: same numbers as the browser fast engine', () => {
 
     const [s0, s1] = cli.bundle.epochs;
     expect([s0.metrics.testLoss, s0.metrics.testAcc]).toEqual([test0.loss, test0.acc]);
-    expect([s1.metrics.trainLoss, s1.metrics.trainAcc, s1.metrics.testLoss, s1.metrics.testAcc]).toEqual([trained.loss, trained.acc, test1.loss, test1.acc]);
+    expect([s1.metrics.trainLoss, s1.metrics.trainAcc, s1.metrics.testLoss, s1.metrics.testAcc]).toEqual([
+      trained.loss,
+      trained.acc,
+      test1.loss,
+      test1.acc,
+    ]);
     expect(s0.metrics.trainLoss).toBeNaN();
     expect(s1.metrics.engine).toBe('fast-wasm');
     // Training did something (a run that ignored the data would still be "equal").
@@ -104,7 +126,11 @@ describe('ftle-lab run: same numbers as the browser fast engine', () => {
     const { kernels, engine } = await loadFastKernels();
     let stop = false;
     const r = await runHeadless({
-      config, dataset, kernels, engine, appVersion: '0.1.0',
+      config,
+      dataset,
+      kernels,
+      engine,
+      appVersion: '0.1.0',
       // Ctrl-C during epoch 2's training (its first batch done): epochs 0 and 1 are finished.
       onProgress: (p) => {
         if (p.phase === 'train' && p.epoch === 2) stop = true;
@@ -132,14 +158,20 @@ describe('ftle-lab run: divergence', () => {
       },
     };
     const r = await runHeadless({
-      config, dataset, kernels, engine: 'fast-wasm', appVersion: '0.1.0',
+      config,
+      dataset,
+      kernels,
+      engine: 'fast-wasm',
+      appVersion: '0.1.0',
       onProgress: (p) => {
         if (p.phase === 'train' && p.epoch === 2) poison = true;
       },
     });
     expect(r.outcome).toBe('diverged');
     expect(r.bundle.epochs.map((s) => s.epoch)).toEqual([0, 1]);
-    expect(r.message).toMatch(/^Training diverged: the training loss became NaN at batch \d+ of epoch 2\. The bundle holds epochs 0-1\. Lower the learning rate \(now 0\.005\)/);
+    expect(r.message).toMatch(
+      /^Training diverged: the training loss became NaN at batch \d+ of epoch 2\. The bundle holds epochs 0-1\. Lower the learning rate \(now 0\.005\)/,
+    );
     expect(() => serializeRunBundle(r.bundle)).not.toThrow();
   });
 });

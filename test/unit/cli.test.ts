@@ -33,7 +33,16 @@ describe('ftle-lab analyze', () => {
   it('writes ftle-lab.analysis/v1 with the fixture keys and values', () => {
     const name = 'rnn_n8_t12_d1';
     const out = join(dir, 'a.json');
-    const r = cli('analyze', '--model', fixturePath(`${name}.model.json`), '--probe', fixturePath(`${name}.probe.json`), '--out', out, '--flip');
+    const r = cli(
+      'analyze',
+      '--model',
+      fixturePath(`${name}.model.json`),
+      '--probe',
+      fixturePath(`${name}.probe.json`),
+      '--out',
+      out,
+      '--flip',
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const ours = parseAnalysisJson(readFileSync(out, 'utf8')) as Record<string, any>;
@@ -41,7 +50,18 @@ describe('ftle-lab analyze', () => {
     for (const key of Object.keys(ref)) if (!['format', 'compute_seconds', 'name'].includes(key)) expect(ours, key).toHaveProperty(key);
     expect(ours.format).toBe('ftle-lab.analysis/v1');
     expect(ours.k).toBe(8);
-    for (const key of ['logits', 'loss', 'loss_t', 'rvals', 'ftle', 'q_final', 'grad_weight_hh', 'singular_values', 'h_T', 'jacobian_first']) {
+    for (const key of [
+      'logits',
+      'loss',
+      'loss_t',
+      'rvals',
+      'ftle',
+      'q_final',
+      'grad_weight_hh',
+      'singular_values',
+      'h_T',
+      'jacobian_first',
+    ]) {
       expectClose(flat(ours[key]), ref[key], 1e-8, 1e-12, key);
     }
     for (const v of Object.values(ours.checks) as number[]) expect(v).toBeLessThan(1e-10);
@@ -53,7 +73,18 @@ describe('ftle-lab analyze', () => {
   it('honours --k and --log2', () => {
     const name = 'lstm_n8_t10_d2';
     const out = join(dir, 'b.json');
-    const r = cli('analyze', '--model', fixturePath(`${name}.model.json`), '--probe', fixturePath(`${name}.probe.json`), '--out', out, '--k', '3', '--log2');
+    const r = cli(
+      'analyze',
+      '--model',
+      fixturePath(`${name}.model.json`),
+      '--probe',
+      fixturePath(`${name}.probe.json`),
+      '--out',
+      out,
+      '--k',
+      '3',
+      '--log2',
+    );
     expect(r.code).toBe(0);
     const ours = JSON.parse(readFileSync(out, 'utf8'));
     const ref = JSON.parse(readFileSync(fixturePath(`${name}.expected.json`), 'utf8'));
@@ -61,7 +92,13 @@ describe('ftle-lab analyze', () => {
     expect(ours.log_base).toBe('2');
     expect(ours.q_final[0].length).toBe(16);
     expect(ours.q_final[0][0].length).toBe(3);
-    expectClose(flat(ours.ftle), ref.ftle.map((row: number[]) => row.slice(0, 3).map((v) => v / Math.LN2)), 1e-8, 1e-12, 'ftle in bits');
+    expectClose(
+      flat(ours.ftle),
+      ref.ftle.map((row: number[]) => row.slice(0, 3).map((v) => v / Math.LN2)),
+      1e-8,
+      1e-12,
+      'ftle in bits',
+    );
   });
 
   it.each([
@@ -103,7 +140,15 @@ describe('ftle-lab analyze', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
 
     // A probe that does not fit the model (D = 2 for a D = 1 model).
-    r = cli('analyze', '--model', fixturePath('rnn_n8_t12_d1.model.json'), '--probe', fixturePath('gru_n8_t10_d2.probe.json'), '--out', join(dir, 'x.json'));
+    r = cli(
+      'analyze',
+      '--model',
+      fixturePath('rnn_n8_t12_d1.model.json'),
+      '--probe',
+      fixturePath('gru_n8_t10_d2.probe.json'),
+      '--out',
+      join(dir, 'x.json'),
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/inputs: expected 1 inputs per step \(model input_size\), got 2/);
 
@@ -116,10 +161,29 @@ describe('ftle-lab analyze', () => {
 describe('ftle-lab analyze --flip options', () => {
   it('--flip-n, --flip-k and --draws define the experiment written to the flip block', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'ftle-cli-')), 'a.json');
-    const r = spawnSync(process.execPath, [
-      bin, 'analyze', '--model', 'test/fixtures/rnn_n8_t12_d1.model.json', '--probe', 'test/fixtures/rnn_n8_t12_d1.probe.json',
-      '--out', out, '--flip', '--flip-n', '2', '--flip-k', '1,3', '--draws', '7', '--seed', '4',
-    ], { encoding: 'utf8', cwd: root });
+    const r = spawnSync(
+      process.execPath,
+      [
+        bin,
+        'analyze',
+        '--model',
+        'test/fixtures/rnn_n8_t12_d1.model.json',
+        '--probe',
+        'test/fixtures/rnn_n8_t12_d1.probe.json',
+        '--out',
+        out,
+        '--flip',
+        '--flip-n',
+        '2',
+        '--flip-k',
+        '1,3',
+        '--draws',
+        '7',
+        '--seed',
+        '4',
+      ],
+      { encoding: 'utf8', cwd: root },
+    );
     expect(r.status, r.stderr).toBe(0);
     const flip = JSON.parse(readFileSync(out, 'utf8')).flip;
     expect(flip.n).toBe(2);
@@ -134,11 +198,26 @@ describe('ftle-lab analyze --flip options', () => {
 });
 
 describe('ftle-lab analyze: alignment controls', () => {
-  it('writes the controls the app draws, equal to the app\'s snapshot numbers for the same seed', async () => {
+  it("writes the controls the app draws, equal to the app's snapshot numbers for the same seed", async () => {
     const name = 'rnn_n16_t28_d28_trained';
     const out = join(dir, 'controls.json');
     const lines: string[] = [];
-    expect(runCli(['analyze', '--model', fixturePath(`${name}.model.json`), '--probe', fixturePath(`${name}.probe.json`), '--out', out, '--seed', '7'], (l) => lines.push(l))).toBe(0);
+    expect(
+      runCli(
+        [
+          'analyze',
+          '--model',
+          fixturePath(`${name}.model.json`),
+          '--probe',
+          fixturePath(`${name}.probe.json`),
+          '--out',
+          out,
+          '--seed',
+          '7',
+        ],
+        (l) => lines.push(l),
+      ),
+    ).toBe(0);
     expect(lines).toEqual([]);
     const c = JSON.parse(readFileSync(out, 'utf8')).alignment.controls;
     expect(c.seed).toBe(7);
@@ -171,8 +250,14 @@ describe('ftle-lab run: arguments', () => {
     [['run', '--preset', 'quick', '--epochs', '2', '--epochs', '3', '--out', out], /^ftle-lab: --epochs: given twice/],
     [['run', '--preset', 'quick', '--seed', '--out', out], /^ftle-lab: --seed: missing value/],
     [['run', '--preset', 'quick', '--cell', 'elman', '--out', out], /^ftle-lab: --cell: expected rnn \| gru \| lstm/],
-    [['run', '--preset', 'quick', '--backend', 'webgl', '--out', out], /^ftle-lab: --backend webgl: the CLI trains on the hand-written engine only/],
-    [['run', '--preset', 'quick', '--out', '/nonexistent-dir/x.json'], /^ftle-lab: --out \/nonexistent-dir\/x.json: cannot write \(ENOENT\)/],
+    [
+      ['run', '--preset', 'quick', '--backend', 'webgl', '--out', out],
+      /^ftle-lab: --backend webgl: the CLI trains on the hand-written engine only/,
+    ],
+    [
+      ['run', '--preset', 'quick', '--out', '/nonexistent-dir/x.json'],
+      /^ftle-lab: --out \/nonexistent-dir\/x.json: cannot write \(ENOENT\)/,
+    ],
     [['run', '--preset', 'quick', '--out', dir], /^ftle-lab: --out .*: cannot write \(EISDIR\)/],
   ])('%j: one line on stderr, exit 2, nothing trained', async (args, pattern) => {
     const lines: string[] = [];
@@ -197,10 +282,15 @@ describe('ftle-lab run: progress on a terminal', () => {
     const out = join(dir, 'tty.json');
     const lines: string[] = [];
     let raw = '';
-    const code = await runRun(['--preset', 'quick', '--epochs', '1', '--subset', '0.05', '--out', out], (l) => lines.push(l), { tty: true, raw: (t) => (raw += t) });
+    const code = await runRun(['--preset', 'quick', '--epochs', '1', '--subset', '0.05', '--out', out], (l) => lines.push(l), {
+      tty: true,
+      raw: (t) => (raw += t),
+    });
     expect(code).toBe(0);
     // Training and analysis bars, each redraw starting with carriage return + erase line.
-    expect(raw).toMatch(/\r\x1b\[Kepoch 1\/1 training  \[[#.]{24}\] +\d+% loss \d\.\d{4}/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the test reads terminal escape codes
+    expect(raw).toMatch(/\r\x1b\[Kepoch 1\/1 training {2}\[[#.]{24}\] +\d+% loss \d\.\d{4}/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the test reads terminal escape codes
     expect(raw).toMatch(/\r\x1b\[Kepoch [01]\/1 analysing \[[#.]{24}\] +\d+% (Lyapunov vectors|alignment|flip test|single-pixel map)/);
     expect(lines.filter((l) => /^epoch [01]\/1: /.test(l))).toHaveLength(2);
     expect(lines[lines.length - 1]).toBe(`ftle-lab: wrote ${out} (epochs 0-1)`);
@@ -314,7 +404,15 @@ describe('npm pack + npm install -g on a clean prefix', () => {
     expect(pack.status, pack.stderr).toBe(0);
     const info = JSON.parse(pack.stdout)[0];
     const files = info.files.map((f: { path: string }) => f.path).sort();
-    expect(files).toEqual(expect.arrayContaining(['dist-cli/ftle-lab.mjs', 'dist-cli/kernels/fast_rnn.wasm', 'dist-cli/kernels/analysis.wasm', 'dist-cli/data/mnist-10k.bin', 'package.json']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'dist-cli/ftle-lab.mjs',
+        'dist-cli/kernels/fast_rnn.wasm',
+        'dist-cli/kernels/analysis.wasm',
+        'dist-cli/data/mnist-10k.bin',
+        'package.json',
+      ]),
+    );
     expect(files.some((f: string) => f.startsWith('src/'))).toBe(false);
     const prefix = join(work, 'prefix');
     const install = npm('install', '-g', join(work, info.filename), '--prefix', prefix, '--offline', '--no-audit', '--no-fund');
@@ -326,25 +424,46 @@ describe('npm pack + npm install -g on a clean prefix', () => {
     const help = spawnSync(exe, ['--help'], { cwd: work, encoding: 'utf8' });
     expect(help.status, help.stderr).toBe(0);
     expect(help.stdout).toContain('ftle-lab run');
-    const run = spawnSync(exe, ['run', '--preset', 'quick', '--epochs', '1', '--subset', '0.05', '--out', 'x.json'], { cwd: work, encoding: 'utf8', timeout: 120_000 });
+    const run = spawnSync(exe, ['run', '--preset', 'quick', '--epochs', '1', '--subset', '0.05', '--out', 'x.json'], {
+      cwd: work,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(run.status, run.stderr).toBe(0);
     expect(parseRunBundle(readFileSync(join(work, 'x.json'), 'utf8')).epochs.map((s) => s.epoch)).toEqual([0, 1]);
   });
 });
 
 describe('ftle-lab analyze --workers', () => {
-  it.each(['rnn_n16_t28_d28_trained', 'gru_n8_t10_d2'])('%s: --workers 1, 2 and 3 write the same file byte for byte (flip test on worker_threads)', (name) => {
-    const files = ['1', '2', '3'].map((w) => {
-      const out = join(dir, `workers-${name}-${w}.json`);
-      const r = cli('analyze', '--model', fixturePath(`${name}.model.json`), '--probe', fixturePath(`${name}.probe.json`), '--out', out, '--flip', '--draws', '12', '--workers', w);
-      expect(r.stderr).toBe('');
-      expect(r.code).toBe(0);
-      return readFileSync(out, 'utf8');
-    });
-    expect(JSON.parse(files[0]).flip.dL_rand.length).toBeGreaterThan(0);
-    expect(files[1]).toBe(files[0]);
-    expect(files[2]).toBe(files[0]);
-  }, 120_000);
+  it.each(['rnn_n16_t28_d28_trained', 'gru_n8_t10_d2'])(
+    '%s: --workers 1, 2 and 3 write the same file byte for byte (flip test on worker_threads)',
+    (name) => {
+      const files = ['1', '2', '3'].map((w) => {
+        const out = join(dir, `workers-${name}-${w}.json`);
+        const r = cli(
+          'analyze',
+          '--model',
+          fixturePath(`${name}.model.json`),
+          '--probe',
+          fixturePath(`${name}.probe.json`),
+          '--out',
+          out,
+          '--flip',
+          '--draws',
+          '12',
+          '--workers',
+          w,
+        );
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(0);
+        return readFileSync(out, 'utf8');
+      });
+      expect(JSON.parse(files[0]).flip.dL_rand.length).toBeGreaterThan(0);
+      expect(files[1]).toBe(files[0]);
+      expect(files[2]).toBe(files[0]);
+    },
+    120_000,
+  );
 
   it('--workers must be a positive integer', async () => {
     const lines: string[] = [];

@@ -34,7 +34,7 @@ describe('URL hash -> RunConfig', () => {
 
   it('round-trips 2,000 seeded random valid configs, including awkward floats', () => {
     const rng = createRng(20250601);
-    const pick = <T,>(xs: readonly T[], r: Rng) => xs[r.int(xs.length)];
+    const pick = <T>(xs: readonly T[], r: Rng) => xs[r.int(xs.length)];
     for (let i = 0; i < 2000; i++) {
       const preset = pick(PRESETS, rng);
       const c: RunConfig = {
@@ -99,7 +99,10 @@ describe('URL hash -> RunConfig', () => {
     for (const [key, raw] of hostile) {
       const hash = `#preset=paper-align&${key}=${raw}`;
       const { config, issues } = parse(hash);
-      expect(issues.map((i) => i.key), hash.slice(0, 60)).toEqual([key]);
+      expect(
+        issues.map((i) => i.key),
+        hash.slice(0, 60),
+      ).toEqual([key]);
       expect(config, hash.slice(0, 60)).toEqual(PRESET_CONFIGS['paper-align']);
     }
     // A key with no '=' at all is an empty value: refused, not treated as 0.
@@ -143,7 +146,9 @@ describe('URL hash -> RunConfig', () => {
   it('validateConfig names each bad key of an imported config object', () => {
     expect(validateConfig(PRESET_CONFIGS['paper-sensitivity'])).toEqual({ config: PRESET_CONFIGS['paper-sensitivity'], issues: [] });
     const bad = { ...PRESET_CONFIGS.quick, epochs: NaN, gain: Infinity, hidden: '32', preset: 'nope' };
-    const keys = validateConfig(bad).issues.map((i) => i.key).sort();
+    const keys = validateConfig(bad)
+      .issues.map((i) => i.key)
+      .sort();
     expect(keys).toEqual(['epochs', 'gain', 'hidden', 'preset']);
     expect(validateConfig(null).issues[0].key).toBe('(root)');
     // A "__proto__" key from JSON is an own property: zod must not read config values through it.

@@ -6,7 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzip } from '../../src/data/gzip';
 import { MnistAssetError, fetchMnistAsset, loadMnistAsset, parseMnistAsset } from '../../src/data/mnistAsset';
-import { decodeSequence, encodeImages, encodingPermutation, gridImage, probeIndices, sequenceSpec, specForConfig } from '../../src/data/encodings';
+import {
+  decodeSequence,
+  encodeImages,
+  encodingPermutation,
+  gridImage,
+  probeIndices,
+  sequenceSpec,
+  specForConfig,
+} from '../../src/data/encodings';
 import { fixedProbeSet } from '../../src/data/probeInfo';
 import { deriveSeed } from '../../src/core/rng';
 
@@ -43,7 +51,9 @@ describe('bundled MNIST asset', async () => {
       expect(Math.abs(nTest - 0.2 * n)).toBeLessThanOrEqual(1);
       // Same multiset of digits: compare sorted per-digit hashes.
       const hashes = (u8: Uint8Array, count: number, pick: (i: number) => boolean) =>
-        Array.from({ length: count }, (_, i) => i).filter(pick).map((i) => sha(u8.subarray(i * 784, (i + 1) * 784)));
+        Array.from({ length: count }, (_, i) => i)
+          .filter(pick)
+          .map((i) => sha(u8.subarray(i * 784, (i + 1) * 784)));
       const ours = [
         ...hashes(ds.train.images, 8000, (i) => ds.train.labels[i] === c),
         ...hashes(ds.test.images, 2000, (i) => ds.test.labels[i] === c),
@@ -64,7 +74,9 @@ describe('bundled MNIST asset', async () => {
 
   it('rejects bad containers with typed errors', async () => {
     const raw = await gunzip(file);
-    expect(() => parseMnistAsset(raw.subarray(0, raw.length - 1))).toThrow(/expected 7850032 bytes for 8000 train \+ 2000 test 28x28 digits, got 7850031/);
+    expect(() => parseMnistAsset(raw.subarray(0, raw.length - 1))).toThrow(
+      /expected 7850032 bytes for 8000 train \+ 2000 test 28x28 digits, got 7850031/,
+    );
     const bad = raw.slice(0, 64);
     bad[0] = 0x58;
     expect(() => parseMnistAsset(bad)).toThrow(MnistAssetError);
@@ -139,8 +151,12 @@ describe('sequence encodings', () => {
     const spec = sequenceSpec('pixel14', null);
     expect([spec.T, spec.D, spec.side]).toEqual([196, 1, 14]);
     const seq = encodeImages(images, [2], spec);
-    const r = 3, c = 6, b = 2 * 784;
-    const expected = (images[b + 56 * r + 2 * c] + images[b + 56 * r + 2 * c + 1] + images[b + 56 * r + 28 + 2 * c] + images[b + 56 * r + 29 + 2 * c]) / 1020;
+    const r = 3,
+      c = 6,
+      b = 2 * 784;
+    const expected =
+      (images[b + 56 * r + 2 * c] + images[b + 56 * r + 2 * c + 1] + images[b + 56 * r + 28 + 2 * c] + images[b + 56 * r + 29 + 2 * c]) /
+      1020;
     expect(seq[r * 14 + c]).toBeCloseTo(expected, 6);
     expect(spec.stepToCells[r * 14 + c]).toEqual([[r, c]]);
   });
@@ -150,8 +166,12 @@ describe('sequence encodings', () => {
       const perm = encodingPermutation(enc, 1234);
       const spec = sequenceSpec(enc, perm);
       const seqs = encodeImages(images, [0, 2], spec);
-      const T = spec.T, D = spec.D;
-      for (const [b, idx] of [[0, 0], [1, 2]]) {
+      const T = spec.T,
+        D = spec.D;
+      for (const [b, idx] of [
+        [0, 0],
+        [1, 2],
+      ]) {
         const one = seqs.subarray(b * T * D, (b + 1) * T * D);
         expect(Array.from(decodeSequence(one, spec))).toEqual(Array.from(gridImage(images, idx, spec.side)));
       }
@@ -169,7 +189,12 @@ describe('sequence encodings', () => {
   });
 
   it('rejects a non-permutation', () => {
-    expect(() => sequenceSpec('row', Array.from({ length: 28 }, () => 0))).toThrow(/not a permutation/);
+    expect(() =>
+      sequenceSpec(
+        'row',
+        Array.from({ length: 28 }, () => 0),
+      ),
+    ).toThrow(/not a permutation/);
     expect(() => sequenceSpec('pixel14', [0, 1])).toThrow(/needs T = 196/);
   });
 });

@@ -81,8 +81,15 @@ describe('analyzeEpochDynamics (the epoch worker’s dynamics)', () => {
     const { B, T } = probe;
     const ref = flat(expected.rvals);
     const K = expected.k;
-    for (let i = 0; i < B * T; i++) for (let a = 0; a < k; a++) expect(Math.abs(Math.exp(r.lnR[i * k + a]) / ref[i * K + a] - 1)).toBeLessThan(1e-8);
-    expectClose(flat(r.spectrum), expected.ftle.map((row: number[]) => row.slice(0, k)), 1e-8, 1e-12, 'spectrum');
+    for (let i = 0; i < B * T; i++)
+      for (let a = 0; a < k; a++) expect(Math.abs(Math.exp(r.lnR[i * k + a]) / ref[i * K + a] - 1)).toBeLessThan(1e-8);
+    expectClose(
+      flat(r.spectrum),
+      expected.ftle.map((row: number[]) => row.slice(0, k)),
+      1e-8,
+      1e-12,
+      'spectrum',
+    );
     expect(r.qrGradRelErr).toBeLessThan(1e-10);
     expect(r.saturation).toBeGreaterThanOrEqual(0);
     expect(r.saturation).toBeLessThanOrEqual(1);
@@ -107,7 +114,13 @@ describe('analyzeEpochDynamics (the epoch worker’s dynamics)', () => {
     // Every probe's |cos| matrix at the last step (the panel follows the selected probe); probe 0's is cosMatrix.
     expect(al.cosMatrices!.length).toBe(B);
     for (let b = 0; b < B; b++) {
-      expectClose(al.cosMatrices![b].flat(), blk.cos_right[b][al.steps.length - 1].flatMap((row) => row.map(Math.abs)), 1e-12, 1e-14, `cosMatrices[${b}]`);
+      expectClose(
+        al.cosMatrices![b].flat(),
+        blk.cos_right[b][al.steps.length - 1].flatMap((row) => row.map(Math.abs)),
+        1e-12,
+        1e-14,
+        `cosMatrices[${b}]`,
+      );
     }
     expect(al.cosMatrix).toEqual(al.cosMatrices![0]);
   });
@@ -121,10 +134,17 @@ describe('random-Q and last-Q controls over the whole Q basis', () => {
   const rng = createRng(81);
   const randn = (n: number, s: number) => Float64Array.from({ length: n }, () => s * rng.normal());
   const weights = {
-    arch: 'rnn' as const, inputSize: 1, hiddenSize: N, numClasses: 10,
+    arch: 'rnn' as const,
+    inputSize: 1,
+    hiddenSize: N,
+    numClasses: 10,
     tensors: {
-      weight_ih_l0: randn(N, 1), weight_hh_l0: randn(N * N, 1.3 / Math.sqrt(N)), bias_ih_l0: randn(N, 0.1),
-      bias_hh_l0: randn(N, 0.1), 'fc.weight': randn(10 * N, 0.3), 'fc.bias': randn(10, 0.1),
+      weight_ih_l0: randn(N, 1),
+      weight_hh_l0: randn(N * N, 1.3 / Math.sqrt(N)),
+      bias_ih_l0: randn(N, 0.1),
+      bias_hh_l0: randn(N, 0.1),
+      'fc.weight': randn(10 * N, 0.3),
+      'fc.bias': randn(10, 0.1),
     },
   };
   const probe = { B, T, D: 1, inputs: Float64Array.from({ length: B * T }, () => (rng.next() < 0.3 ? 1 : 0)), labels: [1, 4, 7] };

@@ -4,7 +4,6 @@ import { FIXTURE_CASES, loadFixture, compareTree } from './dynamics.fixtures';
 
 const SKIP = new Set(['format', 'compute_seconds', 'name']);
 
-
 describe('analyzeModel reproduces every key of the reference analysis', () => {
   it.each(FIXTURE_CASES)('%s', (name) => {
     const { weights, probe, expected } = loadFixture(name);

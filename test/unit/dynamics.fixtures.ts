@@ -4,7 +4,14 @@ import { expect } from 'vitest';
 import { parseModelJson, type ModelWeights } from '../../src/core/formats/model';
 import { parseProbeJson, type Probe } from '../../src/core/formats/probe';
 
-export const FIXTURE_CASES = ['rnn_n8_t12_d1', 'rnn_n16_t28_d28_trained', 'gru_n8_t10_d2', 'lstm_n8_t10_d2', 'rnn_linear_n12_t40_d1', 'rnn_chaotic_g2_n16_t40_d1'] as const;
+export const FIXTURE_CASES = [
+  'rnn_n8_t12_d1',
+  'rnn_n16_t28_d28_trained',
+  'gru_n8_t10_d2',
+  'lstm_n8_t10_d2',
+  'rnn_linear_n12_t40_d1',
+  'rnn_chaotic_g2_n16_t40_d1',
+] as const;
 export const RNN_CASES = FIXTURE_CASES.filter((c) => c.startsWith('rnn'));
 
 const dir = new URL('../fixtures/', import.meta.url);

@@ -78,7 +78,8 @@ describe('BPTT and the Q/R gradient against the float64 fixtures', () => {
       return (up - down) / (2 * h);
     };
     const Whh = weights.tensors.weight_hh_l0;
-    for (const i of [0, 7, Math.floor(Whh.length / 2), Whh.length - 1]) expect(Math.abs(fd(Whh, i) - g.cell.weight_hh[i])).toBeLessThan(1e-7);
+    for (const i of [0, 7, Math.floor(Whh.length / 2), Whh.length - 1])
+      expect(Math.abs(fd(Whh, i) - g.cell.weight_hh[i])).toBeLessThan(1e-7);
     const bih = weights.tensors.bias_ih_l0;
     for (const i of [1, bih.length - 2]) expect(Math.abs(fd(bih, i) - g.cell.bias_ih[i])).toBeLessThan(1e-7);
     for (const i of [0, Math.floor(x.length / 2), x.length - 1]) expect(Math.abs(fd(x, i) - g.dLdx![i])).toBeLessThan(1e-7);

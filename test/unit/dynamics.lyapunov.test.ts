@@ -56,23 +56,25 @@ describe('QR iteration against the float64 fixtures', () => {
     for (let u = t + 1; u <= s; u++) {
       const Ru = run.rAll!.subarray((u - 1) * S * S, u * S * S);
       const next = new Float64Array(S * S);
-      for (let i = 0; i < S; i++) for (let j = 0; j < S; j++) {
-        let acc = 0;
-        for (let l = 0; l < S; l++) acc += Ru[i * S + l] * Rp[l * S + j];
-        next[i * S + j] = acc;
-      }
+      for (let i = 0; i < S; i++)
+        for (let j = 0; j < S; j++) {
+          let acc = 0;
+          for (let l = 0; l < S; l++) acc += Ru[i * S + l] * Rp[l * S + j];
+          next[i * S + j] = acc;
+        }
       Rp = next;
     }
     const Qs = run.qAll!.subarray(s * S * S, (s + 1) * S * S);
     const Qt = run.qAll!.subarray(t * S * S, (t + 1) * S * S);
     let scale = 0;
     for (const v of P) scale = Math.max(scale, Math.abs(v));
-    for (let i = 0; i < S; i++) for (let j = 0; j < S; j++) {
-      // (Q_s Rp Q_t^T)[i][j] = sum_{a,b} Qs[a][i] Rp[a][b] Qt[b][j]; P is vector-major: P[j*S + i].
-      let acc = 0;
-      for (let a = 0; a < S; a++) for (let b = 0; b < S; b++) acc += Qs[a * S + i] * Rp[a * S + b] * Qt[b * S + j];
-      expect(Math.abs(acc - P[j * S + i])).toBeLessThan(1e-11 * scale);
-    }
+    for (let i = 0; i < S; i++)
+      for (let j = 0; j < S; j++) {
+        // (Q_s Rp Q_t^T)[i][j] = sum_{a,b} Qs[a][i] Rp[a][b] Qt[b][j]; P is vector-major: P[j*S + i].
+        let acc = 0;
+        for (let a = 0; a < S; a++) for (let b = 0; b < S; b++) acc += Qs[a * S + i] * Rp[a * S + b] * Qt[b * S + j];
+        expect(Math.abs(acc - P[j * S + i])).toBeLessThan(1e-11 * scale);
+      }
     for (let u = 1; u <= traj.T; u++) for (let a = 0; a < S; a++) expect(run.rAll![(u - 1) * S * S + a * S + a]).toBeGreaterThan(0);
   });
 });
@@ -83,7 +85,13 @@ function linearCell(S: number, jacobianAt: (t: number, out: Float64Array) => voi
   const w = { arch: 'rnn', inputSize: 1, hiddenSize: S, numClasses: 1 } as unknown as ModelWeights;
   let t = 0;
   return {
-    arch: 'rnn', weights: w, inputSize: 1, hiddenSize: S, stateSize: S, numClasses: 1, cacheSize: 0,
+    arch: 'rnn',
+    weights: w,
+    inputSize: 1,
+    hiddenSize: S,
+    stateSize: S,
+    numClasses: 1,
+    cacheSize: 0,
     step: () => undefined,
     jacobian: (_x, _o, _s, _so, out) => jacobianAt(t, out),
     applyJacobian: (_x, _xo, _s, _so, _o, _oo, v, k, out) => {
@@ -154,11 +162,12 @@ describe('method.md §7 anchors', () => {
       }
     }
     const A = new Float64Array(16);
-    for (let i = 0; i < S; i++) for (let j = 0; j < S; j++) {
-      let v = 0;
-      for (let l = 0; l < S; l++) v += P[i * S + l] * ev[l] * Pinv[l * S + j];
-      A[i * S + j] = v;
-    }
+    for (let i = 0; i < S; i++)
+      for (let j = 0; j < S; j++) {
+        let v = 0;
+        for (let l = 0; l < S; l++) v += P[i * S + l] * ev[l] * Pinv[l * S + j];
+        A[i * S + j] = v;
+      }
     const cell = linearCell(S, (_t, out) => out.set(A));
     const T = 2000;
     const lam = spectrumOf(cell, S, T, S);
@@ -186,8 +195,18 @@ describe('method.md §7 anchors', () => {
       const rng = createRng(100 + Math.round(g * 10));
       const zeros = new Float64Array(N);
       const w: ModelWeights = {
-        arch: 'rnn', inputSize: 1, hiddenSize: N, numClasses: 1,
-        tensors: { weight_ih_l0: zeros, weight_hh_l0: gaussian(rng, N * N, g / Math.sqrt(N)), bias_ih_l0: zeros, bias_hh_l0: zeros, 'fc.weight': zeros, 'fc.bias': new Float64Array(1) },
+        arch: 'rnn',
+        inputSize: 1,
+        hiddenSize: N,
+        numClasses: 1,
+        tensors: {
+          weight_ih_l0: zeros,
+          weight_hh_l0: gaussian(rng, N * N, g / Math.sqrt(N)),
+          bias_ih_l0: zeros,
+          bias_hh_l0: zeros,
+          'fc.weight': zeros,
+          'fc.bias': new Float64Array(1),
+        },
       };
       const cell = createCell(w);
       const T = 1500;

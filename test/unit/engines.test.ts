@@ -8,12 +8,29 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import {
-  ENGINE_CHOICES, ENGINE_IDS, LEGACY_BACKEND_NAMES, engineBadgeText, engineTooltip, type EngineId, type EngineInfo,
+  ENGINE_CHOICES,
+  ENGINE_IDS,
+  LEGACY_BACKEND_NAMES,
+  engineBadgeText,
+  engineTooltip,
+  type EngineId,
+  type EngineInfo,
 } from '../../src/core/engines';
 import { PRESET_CONFIGS, configFromHash, validateConfig } from '../../src/core/formats/config';
 import {
-  CELL_REFUSAL, FUSED_CELLS, chooseEngine, fastEngineEntries, openEngine, recheckEngine, recoverEngine, swapTrainer, tfjsCpuStart, tfjsEngineEntry, trainerLost,
-  type EngineEntry, type EngineRegistry,
+  CELL_REFUSAL,
+  FUSED_CELLS,
+  chooseEngine,
+  fastEngineEntries,
+  openEngine,
+  recheckEngine,
+  recoverEngine,
+  swapTrainer,
+  tfjsCpuStart,
+  tfjsEngineEntry,
+  trainerLost,
+  type EngineEntry,
+  type EngineRegistry,
 } from '../../src/model/engines';
 import { prefixSteps, timeEngines, type TimingBatch } from '../../src/model/engineTiming';
 import type { Trainer } from '../../src/model/trainer';
@@ -54,8 +71,16 @@ describe('engine ids: one list, old spellings mapped', () => {
     walk('scripts');
     const copies = files.filter((f) => /'tfjs-webgl',\s*'tfjs-wasm',\s*'tfjs-cpu'|fast-wasm-simd/.test(readFileSync(f, 'utf8')));
     expect(copies).toEqual(['src/core/engines.ts']);
-    for (const f of ['src/core/formats/config.ts', 'src/core/snapshot.ts', 'src/core/formats/bundle.ts', 'src/bench/main.ts', 'scripts/bench-node.mjs']) {
-      expect(readFileSync(f, 'utf8'), f).toMatch(/from '\.\.\/(\.\.\/)?(src\/)?core\/engines(\.ts)?'|from '\.\/engines'|from '\.\.\/engines'/);
+    for (const f of [
+      'src/core/formats/config.ts',
+      'src/core/snapshot.ts',
+      'src/core/formats/bundle.ts',
+      'src/bench/main.ts',
+      'scripts/bench-node.mjs',
+    ]) {
+      expect(readFileSync(f, 'utf8'), f).toMatch(
+        /from '\.\.\/(\.\.\/)?(src\/)?core\/engines(\.ts)?'|from '\.\/engines'|from '\.\.\/engines'/,
+      );
     }
   });
 
@@ -65,7 +90,11 @@ describe('engine ids: one list, old spellings mapped', () => {
     expect(engineBadgeText(info('fast-js'))).toBe('CPU · JavaScript');
     expect(engineBadgeText(info('tfjs-webgl', 'ANGLE (NVIDIA H100)'))).toBe('GPU · WebGL · ANGLE (NVIDIA H100)');
     expect(engineBadgeText(info('fused-webgpu', 'NVIDIA H100 80GB HBM3'))).toBe('GPU · WebGPU · NVIDIA H100 80GB HBM3');
-    const t = engineTooltip({ ...info('tfjs-webgl', 'ANGLE'), fallbackReason: 'fused-webgl: not in this build', note: 'auto: tfjs-webgl 60.0 ms/step' });
+    const t = engineTooltip({
+      ...info('tfjs-webgl', 'ANGLE'),
+      fallbackReason: 'fused-webgl: not in this build',
+      note: 'auto: tfjs-webgl 60.0 ms/step',
+    });
     expect(t).toMatch(/float32/);
     expect(t).toMatch(/fallback: fused-webgl: not in this build/);
     expect(t).toMatch(/auto: tfjs-webgl 60\.0 ms\/step/);
@@ -100,12 +129,21 @@ function fakeWorld() {
       },
       evaluate: async () => ({ loss: 1, acc: 0 }),
       getWeights: async () => w!,
-      setWeights: (x) => void (w = x as RnnWeights),
+      setWeights: (x) => {
+        w = x as RnnWeights;
+      },
       dispose: () => undefined,
       ...extra,
     };
   };
-  return { now, calls, trainer, advance: (ms: number) => void (clock += ms) };
+  return {
+    now,
+    calls,
+    trainer,
+    advance: (ms: number) => {
+      clock += ms;
+    },
+  };
 }
 
 const batch = (T: number): TimingBatch => ({ x: new Float32Array(4 * T), labels: new Int32Array(4), B: 4, T, D: 1 });
@@ -151,7 +189,12 @@ describe('auto: steady-state timing', () => {
     const f = fakeWorld();
     const r = await timeEngines(
       [
-        { id: 'fused-webgpu', create: async () => { throw new Error('no adapter'); } },
+        {
+          id: 'fused-webgpu',
+          create: async () => {
+            throw new Error('no adapter');
+          },
+        },
         { id: 'fast-wasm', create: async () => f.trainer('fast-wasm', { perStep: 2 }) },
       ],
       batch(784),
@@ -161,7 +204,20 @@ describe('auto: steady-state timing', () => {
     // 1568 ms per step: the budget is spent after the first, but the median needs 3.
     expect(r.timings[1].steps).toBe(3);
     expect(r.timings[0].dropped).toBe('failed: no adapter');
-    await expect(timeEngines([{ id: 'fast-js', create: async () => { throw new Error('boom'); } }], batch(28), { now: f.now })).rejects.toThrow(/fast-js failed: boom/);
+    await expect(
+      timeEngines(
+        [
+          {
+            id: 'fast-js',
+            create: async () => {
+              throw new Error('boom');
+            },
+          },
+        ],
+        batch(28),
+        { now: f.now },
+      ),
+    ).rejects.toThrow(/fast-js failed: boom/);
   });
 
   it('drops an engine whose context is lost mid-step instead of waiting on a read that never settles', async () => {
@@ -198,12 +254,19 @@ describe('auto: steady-state timing', () => {
 
 const OPTS: RnnModelOptions = { inputSize: 1, hiddenSize: 8, numClasses: 10, seed: 5, optimizer: 'adam', lr: 1e-3 };
 
-function fakeEntry(id: EngineId, make: () => Trainer, o: { gpu?: boolean; renderer?: string; precision?: 32 | 16; why?: string; fallback?: EngineId[]; created?: EngineId[] } = {}): EngineEntry {
+function fakeEntry(
+  id: EngineId,
+  make: () => Trainer,
+  o: { gpu?: boolean; renderer?: string; precision?: 32 | 16; why?: string; fallback?: EngineId[]; created?: EngineId[] } = {},
+): EngineEntry {
   return {
     id,
     gpu: o.gpu ?? id.includes('webg'),
     fallback: o.fallback ?? [],
-    available: async () => (o.why ? { ok: false, why: o.why } : { ok: true, info: { engine: id, renderer: o.renderer ?? 'fake GPU', floatPrecision: o.precision ?? 32 } }),
+    available: async () =>
+      o.why
+        ? { ok: false, why: o.why }
+        : { ok: true, info: { engine: id, renderer: o.renderer ?? 'fake GPU', floatPrecision: o.precision ?? 32 } },
     create: async () => {
       o.created?.push(id);
       return make();
@@ -217,7 +280,10 @@ describe('registry: choice, fallback, loss, switching', () => {
     const created: EngineId[] = [];
     const reg: EngineRegistry = {
       'tfjs-webgl': fakeEntry('tfjs-webgl', () => f.trainer('tfjs-webgl', { perStep: 0.001 }), { precision: 16, created }),
-      'fused-webgl': fakeEntry('fused-webgl', () => f.trainer('fused-webgl', { perStep: 0.001 }), { renderer: 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device))', created }),
+      'fused-webgl': fakeEntry('fused-webgl', () => f.trainer('fused-webgl', { perStep: 0.001 }), {
+        renderer: 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device))',
+        created,
+      }),
       'fast-wasm': fakeEntry('fast-wasm', () => f.trainer('fast-wasm', { perStep: 1 }), { gpu: false, created }),
     };
     const r = await chooseEngine(reg, 'auto', OPTS, batch(28), { now: f.now });
@@ -231,8 +297,12 @@ describe('registry: choice, fallback, loss, switching', () => {
   it('auto times the candidates that can win and keeps the fastest, saying so', async () => {
     const f = fakeWorld();
     const reg: EngineRegistry = {
-      'fused-webgl': fakeEntry('fused-webgl', () => f.trainer('fused-webgl', { compile: 500, perStep: 0.05 }), { renderer: 'ANGLE (NVIDIA H100)' }),
-      'tfjs-webgl': fakeEntry('tfjs-webgl', () => f.trainer('tfjs-webgl', { compile: 2000, perStep: 0.35 }), { renderer: 'ANGLE (NVIDIA H100)' }),
+      'fused-webgl': fakeEntry('fused-webgl', () => f.trainer('fused-webgl', { compile: 500, perStep: 0.05 }), {
+        renderer: 'ANGLE (NVIDIA H100)',
+      }),
+      'tfjs-webgl': fakeEntry('tfjs-webgl', () => f.trainer('tfjs-webgl', { compile: 2000, perStep: 0.35 }), {
+        renderer: 'ANGLE (NVIDIA H100)',
+      }),
       'fast-wasm': fakeEntry('fast-wasm', () => f.trainer('fast-wasm', { perStep: 0.3 }), { gpu: false }),
     };
     const r = await chooseEngine(reg, 'auto', OPTS, batch(784), { now: f.now });
@@ -243,7 +313,10 @@ describe('registry: choice, fallback, loss, switching', () => {
   it('an explicit engine falls down its chain, naming each reason; a missing fused engine falls back like a failed one', async () => {
     const f = fakeWorld();
     const reg: EngineRegistry = {
-      'tfjs-webgl': fakeEntry('tfjs-webgl', () => f.trainer('tfjs-webgl', { perStep: 1 }), { why: 'WebGL is not available', fallback: ['tfjs-wasm', 'tfjs-cpu'] }),
+      'tfjs-webgl': fakeEntry('tfjs-webgl', () => f.trainer('tfjs-webgl', { perStep: 1 }), {
+        why: 'WebGL is not available',
+        fallback: ['tfjs-wasm', 'tfjs-cpu'],
+      }),
       'fast-wasm': fakeEntry('fast-wasm', () => f.trainer('fast-wasm', { perStep: 1 }), { gpu: false }),
     };
     const r = await openEngine(reg, 'fused-webgl');
@@ -255,15 +328,29 @@ describe('registry: choice, fallback, loss, switching', () => {
     const f = fakeWorld();
     const fusedCells = { cells: FUSED_CELLS };
     const reg: EngineRegistry = {
-      'fused-webgpu': { ...fakeEntry('fused-webgpu', () => f.trainer('fused-webgpu', { perStep: 0.001 }), { renderer: 'NVIDIA H100', fallback: ['fused-webgl', 'tfjs-webgl', 'fast-wasm'] }), ...fusedCells },
-      'fused-webgl': { ...fakeEntry('fused-webgl', () => f.trainer('fused-webgl', { perStep: 0.001 }), { renderer: 'ANGLE (NVIDIA H100)', fallback: ['tfjs-webgl', 'fast-wasm'] }), ...fusedCells },
+      'fused-webgpu': {
+        ...fakeEntry('fused-webgpu', () => f.trainer('fused-webgpu', { perStep: 0.001 }), {
+          renderer: 'NVIDIA H100',
+          fallback: ['fused-webgl', 'tfjs-webgl', 'fast-wasm'],
+        }),
+        ...fusedCells,
+      },
+      'fused-webgl': {
+        ...fakeEntry('fused-webgl', () => f.trainer('fused-webgl', { perStep: 0.001 }), {
+          renderer: 'ANGLE (NVIDIA H100)',
+          fallback: ['tfjs-webgl', 'fast-wasm'],
+        }),
+        ...fusedCells,
+      },
       'tfjs-webgl': fakeEntry('tfjs-webgl', () => f.trainer('tfjs-webgl', { perStep: 1 }), { why: 'WebGL is not available' }),
       'fast-wasm': fakeEntry('fast-wasm', () => f.trainer('fast-wasm', { perStep: 1 }), { gpu: false }),
     };
     for (const cell of ['gru', 'lstm'] as const) {
       const explicit = await chooseEngine(reg, 'fused-webgpu', { ...OPTS, cell }, batch(28), { now: f.now });
       expect(explicit.entry.id).toBe('fast-wasm');
-      expect(explicit.info.fallbackReason).toBe(`fused-webgpu: ${CELL_REFUSAL}; fused-webgl: ${CELL_REFUSAL}; tfjs-webgl: WebGL is not available`);
+      expect(explicit.info.fallbackReason).toBe(
+        `fused-webgpu: ${CELL_REFUSAL}; fused-webgl: ${CELL_REFUSAL}; tfjs-webgl: WebGL is not available`,
+      );
       const auto = await chooseEngine(reg, 'auto', { ...OPTS, cell }, batch(28), { now: f.now });
       expect(auto.entry.id).toBe('fast-wasm');
       expect(auto.info.note).toContain(`fused-webgpu: ${CELL_REFUSAL}`);
@@ -295,7 +382,10 @@ describe('registry: choice, fallback, loss, switching', () => {
     const reg: EngineRegistry = {
       'fused-webgpu': {
         ...fakeEntry('fused-webgpu', gpu, { fallback: ['fast-wasm'] }),
-        available: async () => (deviceBack ? { ok: true, info: { engine: 'fused-webgpu', renderer: 'H100', floatPrecision: 32 } } : { ok: false, why: 'device lost for good' }),
+        available: async () =>
+          deviceBack
+            ? { ok: true, info: { engine: 'fused-webgpu', renderer: 'H100', floatPrecision: 32 } }
+            : { ok: false, why: 'device lost for good' },
         reset: async () => void resets++,
       },
       'fast-wasm': fakeEntry('fast-wasm', () => f.trainer('fast-wasm', { perStep: 1 }), { gpu: false }),
@@ -334,9 +424,17 @@ describe('registry: 10 engine switches on the real engines free what they held',
       const token = {};
       pool.add(token);
       return {
-        engine: 'fused-webgl', reduction: 'mean', gpuBytes: 4096,
-        trainBatch: async () => ({ loss: 1, correct: 0 }), evaluate: async () => ({ loss: 1, acc: 0 }),
-        getWeights: async () => w!, setWeights: (x) => void (w = x as RnnWeights), dispose: () => void pool.delete(token), isLost: () => false,
+        engine: 'fused-webgl',
+        reduction: 'mean',
+        gpuBytes: 4096,
+        trainBatch: async () => ({ loss: 1, correct: 0 }),
+        evaluate: async () => ({ loss: 1, acc: 0 }),
+        getWeights: async () => w!,
+        setWeights: (x) => {
+          w = x as RnnWeights;
+        },
+        dispose: () => void pool.delete(token),
+        isLost: () => false,
       };
     };
     const reg: EngineRegistry = {
@@ -345,7 +443,8 @@ describe('registry: 10 engine switches on the real engines free what they held',
       'fused-webgl': fakeEntry('fused-webgl', gpuTrainer),
     };
     const cycle: EngineId[] = ['tfjs-cpu', 'fast-js', 'fused-webgl', ...(wasmSimdSupported() ? (['fast-wasm'] as EngineId[]) : [])];
-    const T = 6, B = 3;
+    const T = 6,
+      B = 3;
     const x = Float32Array.from({ length: B * T }, (_, i) => (i % 7) / 7);
     const y = Int32Array.from({ length: B }, (_, i) => i);
     let trainer = await reg['tfjs-cpu']!.create(OPTS);
@@ -360,7 +459,8 @@ describe('registry: 10 engine switches on the real engines free what they held',
       expect((await entry.available()).ok).toBe(true);
       trainer = await swapTrainer(trainer, entry, OPTS, weights);
       const back = await trainer.getWeights();
-      for (const name of Object.keys(weights) as (keyof RnnWeights)[]) expect(Array.from(back[name].data), `${id} ${name}`).toEqual(Array.from(weights[name].data));
+      for (const name of Object.keys(weights) as (keyof RnnWeights)[])
+        expect(Array.from(back[name].data), `${id} ${name}`).toEqual(Array.from(weights[name].data));
       if (id !== 'fused-webgl') {
         await trainer.trainBatch(x, y, B, T, 1);
         weights = await trainer.getWeights();
@@ -376,7 +476,9 @@ describe('registry: 10 engine switches on the real engines free what they held',
 
   it('the fast engine trains a short last batch from a buffer sized for the full batch', async () => {
     const entry = fastEngineEntries(async () => WASM_BYTES)['fast-js'];
-    const T = 5, full = 4, size = 2;
+    const T = 5,
+      full = 4,
+      size = 2;
     const x = Float32Array.from({ length: full * T }, (_, i) => Math.sin(i));
     const y = Int32Array.of(1, 2, 3, 4);
     const a = await entry.create(OPTS);

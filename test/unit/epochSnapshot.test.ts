@@ -71,7 +71,14 @@ describe('analyzeEpoch for gated cells', () => {
       expect(absDLdx.length).toBe(probe.B);
       const { createCell, forwardLosses } = cellsModule;
       const cell = createCell(weights);
-      const loss = (x: Float64Array, b: number) => forwardLosses(cell, x.subarray(b * probe.T * probe.D, (b + 1) * probe.T * probe.D), probe.labels.subarray(b, b + 1), probe.T, probe.D).loss[0];
+      const loss = (x: Float64Array, b: number) =>
+        forwardLosses(
+          cell,
+          x.subarray(b * probe.T * probe.D, (b + 1) * probe.T * probe.D),
+          probe.labels.subarray(b, b + 1),
+          probe.T,
+          probe.D,
+        ).loss[0];
       const h = 1e-6;
       for (const b of [0, probe.B - 1]) {
         for (const t of [0, Math.floor(probe.T / 2), probe.T - 1]) {
@@ -101,7 +108,10 @@ describe('analyzeEpoch progress', () => {
       const opts = { k: 8, n: 1, draws: 10, seed: 3 };
       const plain = analyzeEpoch(weights, probe.inputs, probe.labels, probe.T, probe.D, opts);
       const seen: AnalysisProgress[] = [];
-      const watched = analyzeEpoch(weights, probe.inputs, probe.labels, probe.T, probe.D, { ...opts, onProgress: (p) => seen.push({ ...p }) });
+      const watched = analyzeEpoch(weights, probe.inputs, probe.labels, probe.T, probe.D, {
+        ...opts,
+        onProgress: (p) => seen.push({ ...p }),
+      });
       expect(watched).toEqual(plain);
       const phases = seen.map((p) => p.phase).filter((p, i, all) => i === 0 || all[i - 1] !== p);
       // Every cell has an alignment phase (gated cells: method.md §4, "Gated cells").
@@ -139,9 +149,16 @@ describe('the app and the CLI assemble the same analysis', () => {
     const { weights, probe } = loadFixture('rnn_n16_t28_d28_trained');
     const k = 16;
     const app = analyzeEpoch(weights, probe.inputs, probe.labels, probe.T, probe.D, {
-      k, n: ANALYSIS_DEFAULTS.n, draws: ANALYSIS_DEFAULTS.draws, seed: ANALYSIS_DEFAULTS.seed, budgetMacs: Infinity,
+      k,
+      n: ANALYSIS_DEFAULTS.n,
+      draws: ANALYSIS_DEFAULTS.draws,
+      seed: ANALYSIS_DEFAULTS.seed,
+      budgetMacs: Infinity,
     });
-    const cli = analyzeModel(weights, { ...probe, h0: undefined, c0: undefined }, { k, flip: true }) as { ftle: number[][]; flip: FlipTestResult };
+    const cli = analyzeModel(weights, { ...probe, h0: undefined, c0: undefined }, { k, flip: true }) as {
+      ftle: number[][];
+      flip: FlipTestResult;
+    };
     expectClose(flat(app.spectrum), cli.ftle, 1e-12, 1e-12, 'spectrum');
     const f = app.flip!;
     expect(f.n).toBe(cli.flip.n);

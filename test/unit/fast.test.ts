@@ -30,9 +30,19 @@ const KERNELS: [string, KernelFactory][] = [
 ];
 
 interface Fixture {
-  model: { input_size: number; hidden_size: number; num_classes: number; tensors: Record<RnnTensorName, { shape: number[]; data: number[] }> };
+  model: {
+    input_size: number;
+    hidden_size: number;
+    num_classes: number;
+    tensors: Record<RnnTensorName, { shape: number[]; data: number[] }>;
+  };
   probe: { inputs: number[][][]; labels: number[]; h0?: number[][] };
-  expected: { logits: number[][]; loss: number[]; grad_weight_hh: number[][][]; grads: Partial<Record<RnnTensorName, number[][] | number[][][]>> };
+  expected: {
+    logits: number[][];
+    loss: number[];
+    grad_weight_hh: number[][][];
+    grads: Partial<Record<RnnTensorName, number[][] | number[][][]>>;
+  };
 }
 const load = (name: string): Fixture => {
   const read = (kind: string) => JSON.parse(readFileSync(`test/fixtures/${name}.${kind}.json`, 'utf8'));
@@ -57,9 +67,20 @@ describe('kernels', () => {
   it.each(KERNELS)('%s gemm (A and A^T, edges, accumulate) and tanh kernels match float64 loops', async (_, make) => {
     const k = await make();
     const rng = createRng(7);
-    for (const [M, K, N] of [[4, 4, 4], [7, 5, 9], [64, 128, 128], [10, 64, 128], [128, 130, 28], [13, 3, 1], [6, 17, 21]]) {
+    for (const [M, K, N] of [
+      [4, 4, 4],
+      [7, 5, 9],
+      [64, 128, 128],
+      [10, 64, 128],
+      [128, 130, 28],
+      [13, 3, 1],
+      [6, 17, 21],
+    ]) {
       const base = k.base();
-      const A = base, Bm = A + ((M * K + 3) & ~3), Cm = Bm + ((K * N + 3) & ~3), end = Cm + ((M * N + 3) & ~3);
+      const A = base,
+        Bm = A + ((M * K + 3) & ~3),
+        Cm = Bm + ((K * N + 3) & ~3),
+        end = Cm + ((M * N + 3) & ~3);
       k.reserve(end);
       const h = k.heap();
       for (let i = A; i < Cm; i++) h[i] = rng.normal();
@@ -84,10 +105,16 @@ describe('kernels', () => {
       }
     }
     // tanh and its gradient on 1001 values (not a multiple of 4: the scalar tail runs too).
-    const n = 1001, x = k.base(), dH = x + 1004, dA = dH + 1004;
+    const n = 1001,
+      x = k.base(),
+      dH = x + 1004,
+      dA = dH + 1004;
     k.reserve(dA + 1004);
     const h = k.heap();
-    for (let i = 0; i < n; i++) { h[x + i] = (i - 500) / 40; h[dH + i] = Math.cos(i); }
+    for (let i = 0; i < n; i++) {
+      h[x + i] = (i - 500) / 40;
+      h[dH + i] = Math.cos(i);
+    }
     k.tanh(x, n);
     k.tanhGrad(dA, dH, x, n);
     for (let i = 0; i < n; i++) {
@@ -107,7 +134,10 @@ describe('kernels', () => {
 
 describe.each(KERNELS)('FastRnn with %s kernels', (_, make) => {
   async function fromFixture(f: Fixture): Promise<FastRnn> {
-    const m = new FastRnn({ inputSize: f.model.input_size, hiddenSize: f.model.hidden_size, numClasses: f.model.num_classes, seed: 0 }, await make());
+    const m = new FastRnn(
+      { inputSize: f.model.input_size, hiddenSize: f.model.hidden_size, numClasses: f.model.num_classes, seed: 0 },
+      await make(),
+    );
     m.setWeights(f.model.tensors);
     return m;
   }
@@ -148,51 +178,59 @@ describe.each(KERNELS)('FastRnn with %s kernels', (_, make) => {
     ['rmsprop', true, 0.5, 'mean', 1, 40, 'orthogonal'],
     ['adam', false, 0.05, 'sum', 3, 17, 'orthogonal'],
     ['sgd', true, 0.1, 'mean', 1, 30, 'xavier'],
-  ] as const)('same init and data as RnnModel (%s, bias %s, clip %s, %s, D=%i, T=%i, %s): same losses and weights over 4 steps', async (optimizer, bias, clip, reduction, D, T, init) => {
-    const N = 24, B = 11, lr = optimizer === 'sgd' ? 0.05 : 0.01;
-    const opts = { inputSize: D, hiddenSize: N, seed: 5, optimizer, bias, clip, reduction, lr, init, gain: 1.1 } as const;
-    const ref = new RnnModel(opts);
-    const fast = new FastRnn(opts, await make());
-    const w0 = await ref.getWeights();
-    for (const n of RNN_TENSOR_NAMES) expect(Array.from(fast.getWeights()[n].data)).toEqual(Array.from(w0[n].data));
-    const rng = createRng(9);
-    for (let step = 0; step < 4; step++) {
-      const x = Float32Array.from({ length: B * T * D }, () => rng.next());
-      const y = Int32Array.from({ length: B }, () => rng.int(10));
-      const xt = tf.tensor3d(x, [B, T, D]);
-      const r = ref.trainStepWithStats(xt, y);
-      const [lossRef, correctRef] = [(await r.loss.data())[0], (await r.correct.data())[0]];
-      tf.dispose([xt, r.loss, r.correct]);
-      const got = fast.trainStep(x, y, B);
-      expect(Math.abs(got.loss - lossRef)).toBeLessThan(1e-5 * Math.max(1, Math.abs(lossRef)));
-      expect(got.correct).toBe(correctRef);
-    }
-    const wr = await ref.getWeights(), wf = fast.getWeights();
-    for (const n of RNN_TENSOR_NAMES) {
-      let worst = 0;
-      wr[n].data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - wf[n].data[i]))));
-      // Adam/RMSprop normalise each coordinate: rounding differences of tiny gradients can move a
-      // weight by up to ~lr * (a fraction); 4 steps of float32 noise stay far below lr.
-      expect(worst, n).toBeLessThan(optimizer === 'sgd' ? 1e-5 : lr * 0.05);
-    }
-    if (!bias) expect(wf.bias_hh_l0.data.every((v) => v === 0) && wf.bias_ih_l0.data.every((v) => v === 0)).toBe(true);
-    const xs = Float32Array.from({ length: 30 * T * D }, () => rng.next());
-    const ys = Int32Array.from({ length: 30 }, () => rng.int(10));
-    const xt = tf.tensor3d(xs, [30, T, D]);
-    const er = await ref.evaluate(xt, ys, 7);
-    const ef = fast.evaluate(xs, ys, 30, 7);
-    expect(Math.abs(er.loss - ef.loss)).toBeLessThan(1e-4);
-    expect(ef.acc).toBeCloseTo(er.acc, 10);
-    xt.dispose();
-    ref.dispose();
-    fast.dispose();
-  });
+  ] as const)(
+    'same init and data as RnnModel (%s, bias %s, clip %s, %s, D=%i, T=%i, %s): same losses and weights over 4 steps',
+    async (optimizer, bias, clip, reduction, D, T, init) => {
+      const N = 24,
+        B = 11,
+        lr = optimizer === 'sgd' ? 0.05 : 0.01;
+      const opts = { inputSize: D, hiddenSize: N, seed: 5, optimizer, bias, clip, reduction, lr, init, gain: 1.1 } as const;
+      const ref = new RnnModel(opts);
+      const fast = new FastRnn(opts, await make());
+      const w0 = await ref.getWeights();
+      for (const n of RNN_TENSOR_NAMES) expect(Array.from(fast.getWeights()[n].data)).toEqual(Array.from(w0[n].data));
+      const rng = createRng(9);
+      for (let step = 0; step < 4; step++) {
+        const x = Float32Array.from({ length: B * T * D }, () => rng.next());
+        const y = Int32Array.from({ length: B }, () => rng.int(10));
+        const xt = tf.tensor3d(x, [B, T, D]);
+        const r = ref.trainStepWithStats(xt, y);
+        const [lossRef, correctRef] = [(await r.loss.data())[0], (await r.correct.data())[0]];
+        tf.dispose([xt, r.loss, r.correct]);
+        const got = fast.trainStep(x, y, B);
+        expect(Math.abs(got.loss - lossRef)).toBeLessThan(1e-5 * Math.max(1, Math.abs(lossRef)));
+        expect(got.correct).toBe(correctRef);
+      }
+      const wr = await ref.getWeights(),
+        wf = fast.getWeights();
+      for (const n of RNN_TENSOR_NAMES) {
+        let worst = 0;
+        wr[n].data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - wf[n].data[i]))));
+        // Adam/RMSprop normalise each coordinate: rounding differences of tiny gradients can move a
+        // weight by up to ~lr * (a fraction); 4 steps of float32 noise stay far below lr.
+        expect(worst, n).toBeLessThan(optimizer === 'sgd' ? 1e-5 : lr * 0.05);
+      }
+      if (!bias) expect(wf.bias_hh_l0.data.every((v) => v === 0) && wf.bias_ih_l0.data.every((v) => v === 0)).toBe(true);
+      const xs = Float32Array.from({ length: 30 * T * D }, () => rng.next());
+      const ys = Int32Array.from({ length: 30 }, () => rng.int(10));
+      const xt = tf.tensor3d(xs, [30, T, D]);
+      const er = await ref.evaluate(xt, ys, 7);
+      const ef = fast.evaluate(xs, ys, 30, 7);
+      expect(Math.abs(er.loss - ef.loss)).toBeLessThan(1e-4);
+      expect(ef.acc).toBeCloseTo(er.acc, 10);
+      xt.dispose();
+      ref.dispose();
+      fast.dispose();
+    },
+  );
 
   it('setWeights validates shapes and bias-free models; bad batches are refused', async () => {
     const m = new FastRnn({ inputSize: 2, hiddenSize: 4, seed: 1, bias: false }, await make());
     const w = m.getWeights();
     expect(() => m.setWeights({ ...w, bias_hh_l0: { shape: [4], data: [0, 1, 0, 0] } })).toThrow(/bias-free/);
-    expect(() => m.setWeights({ ...w, weight_hh_l0: { shape: [4, 3], data: new Float32Array(12) } })).toThrow(/shape \[4, 3\], the model needs \[4, 4\]/);
+    expect(() => m.setWeights({ ...w, weight_hh_l0: { shape: [4, 3], data: new Float32Array(12) } })).toThrow(
+      /shape \[4, 3\], the model needs \[4, 4\]/,
+    );
     expect(() => m.trainStep(new Float32Array(7), [0], 1)).toThrow(/not B\*T\*D/);
     expect(() => m.trainStep(new Float32Array(4), [10], 1)).toThrow(/label 10/);
   });
@@ -202,15 +240,20 @@ describe.each(KERNELS)('FastRnn with %s kernels', (_, make) => {
     const spec = sequenceSpec('row', null);
     const m = new FastRnn({ inputSize: 28, hiddenSize: 64, seed: 3, optimizer: 'adam', lr: 0.005 }, await make());
     const rng = createRng(4);
-    const nTrain = ds.train.labels.length, B = 64;
-    const idx = new Int32Array(B), y = new Int32Array(B);
+    const nTrain = ds.train.labels.length,
+      B = 64;
+    const idx = new Int32Array(B),
+      y = new Int32Array(B);
     const x = new Float32Array(B * 28 * 28);
     const testIdx = Int32Array.from({ length: 1000 }, (_, i) => i);
     const xTest = encodeImages(ds.test.images, testIdx, spec);
     const yTest = Int32Array.from(testIdx, (i) => ds.test.labels[i]);
     const before = m.evaluate(xTest, yTest, 1000);
     for (let step = 0; step < 150; step++) {
-      for (let b = 0; b < B; b++) { idx[b] = rng.int(nTrain); y[b] = ds.train.labels[idx[b]]; }
+      for (let b = 0; b < B; b++) {
+        idx[b] = rng.int(nTrain);
+        y[b] = ds.train.labels[idx[b]];
+      }
       encodeImages(ds.train.images, idx, spec, x);
       m.trainStep(x, y, B);
     }

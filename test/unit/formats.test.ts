@@ -8,7 +8,14 @@ import { checkProbeForModel, parseProbeJson, parseProbeObject, probeToJson } fro
 
 const dir = new URL('../fixtures/', import.meta.url);
 const read = (f: string) => readFileSync(new URL(f, dir), 'utf8');
-const CASES = ['rnn_n8_t12_d1', 'rnn_n16_t28_d28_trained', 'gru_n8_t10_d2', 'lstm_n8_t10_d2', 'rnn_linear_n12_t40_d1', 'rnn_chaotic_g2_n16_t40_d1'];
+const CASES = [
+  'rnn_n8_t12_d1',
+  'rnn_n16_t28_d28_trained',
+  'gru_n8_t10_d2',
+  'lstm_n8_t10_d2',
+  'rnn_linear_n12_t40_d1',
+  'rnn_chaotic_g2_n16_t40_d1',
+];
 
 /** Returns the FormatError thrown by fn (fails the test if none or another kind is thrown). */
 function formatError(fn: () => unknown): FormatError {
@@ -40,7 +47,10 @@ describe('ftle-lab.model/v1', () => {
     const shapes = expectedShapes(w.arch, w.inputSize, w.hiddenSize, w.numClasses);
     const tensors = Object.fromEntries(TENSOR_NAMES.map((n) => [n, { shape: shapes[n], data: Float32Array.from(w.tensors[n]) }]));
     const json = modelJson(tensors, { encoding: 'pixel28', permutation: null }, { ...PRESET_CONFIGS.quick, hidden: w.hiddenSize });
-    expect(json).toEqual({ ...modelToJson(trainedModelWeights(tensors, { encoding: 'pixel28', permutation: null })), trained_with: { ...PRESET_CONFIGS.quick, hidden: w.hiddenSize } });
+    expect(json).toEqual({
+      ...modelToJson(trainedModelWeights(tensors, { encoding: 'pixel28', permutation: null })),
+      trained_with: { ...PRESET_CONFIGS.quick, hidden: w.hiddenSize },
+    });
     const back = parseModelObject(JSON.parse(JSON.stringify(json)));
     expect(Array.from(back.tensors.weight_hh_l0)).toEqual(Array.from(Float32Array.from(w.tensors.weight_hh_l0)));
     expect(back.input).toEqual({ encoding: 'pixel28', permutation: null, normalize: null });
@@ -63,7 +73,9 @@ describe('ftle-lab.model/v1', () => {
     m = base();
     m.tensors.bias_ih_l0.data[3] = 'x';
     expect(formatError(() => parseModelObject(m)).field).toBe('tensors.bias_ih_l0.data[3]');
-    expect(formatError(() => parseModelJson(read('rnn_n8_t12_d1.model.json').replace('"data":[0.3428515173', '"data":[1e999'))).field).toBe('tensors.weight_ih_l0.data[0]');
+    expect(formatError(() => parseModelJson(read('rnn_n8_t12_d1.model.json').replace('"data":[0.3428515173', '"data":[1e999'))).field).toBe(
+      'tensors.weight_ih_l0.data[0]',
+    );
     m = base();
     delete m.tensors.weight_ih_l0;
     expect(formatError(() => parseModelObject(m)).field).toBe('tensors.weight_ih_l0');

@@ -66,7 +66,13 @@ async function fuzz<I extends FuzzInput>(
       parsed++;
     } catch (e) {
       if (e instanceof errorClass) refused++;
-      else failures.push({ generator, caseIndex: i, input: preview(input), problem: `${(e as Error)?.name}: ${(e as Error)?.message}`.slice(0, 300) });
+      else
+        failures.push({
+          generator,
+          caseIndex: i,
+          input: preview(input),
+          problem: `${(e as Error)?.name}: ${(e as Error)?.message}`.slice(0, 300),
+        });
     }
     const ms = performance.now() - t0;
     slowestMs = Math.max(slowestMs, ms);
@@ -88,8 +94,33 @@ const decoder = new TextDecoder('utf-8');
 
 /** Random text built from JSON's own alphabet, so the parser gets past the first character. */
 function jsonishText(rng: Rng, maxLen: number): string {
-  const tokens = ['{', '}', '[', ']', ',', ':', '"', '"format"', '"ftle-lab.run/v1"', '"ftle-lab.model/v1"', '"ftle-lab.probe/v1"',
-    'null', 'true', 'false', '0', '-1', '1e999', '1.5', '"x"', '"__proto__"', '"epochs"', '"inputs"', '"tensors"', ' ', '\\u0000'];
+  const tokens = [
+    '{',
+    '}',
+    '[',
+    ']',
+    ',',
+    ':',
+    '"',
+    '"format"',
+    '"ftle-lab.run/v1"',
+    '"ftle-lab.model/v1"',
+    '"ftle-lab.probe/v1"',
+    'null',
+    'true',
+    'false',
+    '0',
+    '-1',
+    '1e999',
+    '1.5',
+    '"x"',
+    '"__proto__"',
+    '"epochs"',
+    '"inputs"',
+    '"tensors"',
+    ' ',
+    '\\u0000',
+  ];
   let s = '';
   while (s.length < maxLen && rng.next() > 0.02) s += tokens[rng.int(tokens.length)];
   return s;
@@ -107,25 +138,44 @@ const NEG_ZERO = '\u0001NEGZERO\u0001';
 
 function hostileValue(rng: Rng, old: unknown): unknown {
   switch (rng.int(19)) {
-    case 0: return 'x';
-    case 1: return 'NaN';
-    case 2: return null;
-    case 3: return -1;
-    case 4: return 1.5;
-    case 5: return INF;
-    case 6: return new Array(20_000).fill(0);
-    case 7: return new Array(5_000).fill('1');
-    case 8: return { a: { b: { c: [1, { d: null }] } } };
-    case 9: return DEEP;
-    case 10: return rng.next() < 0.5;
-    case 11: return {};
-    case 12: return [];
-    case 13: return { __proto__: null, constructor: { prototype: { polluted: 1 } } };
-    case 14: return typeof old === 'number' ? old * (1 + rng.int(1000)) : 2 ** 53 + 1;
-    case 15: return 0;
-    case 16: return 'y'.repeat(20_000);
-    case 17: return NEG_ZERO;
-    default: return Array.isArray(old) ? [...old, ...old] : [old];
+    case 0:
+      return 'x';
+    case 1:
+      return 'NaN';
+    case 2:
+      return null;
+    case 3:
+      return -1;
+    case 4:
+      return 1.5;
+    case 5:
+      return INF;
+    case 6:
+      return new Array(20_000).fill(0);
+    case 7:
+      return new Array(5_000).fill('1');
+    case 8:
+      return { a: { b: { c: [1, { d: null }] } } };
+    case 9:
+      return DEEP;
+    case 10:
+      return rng.next() < 0.5;
+    case 11:
+      return {};
+    case 12:
+      return [];
+    case 13:
+      return { __proto__: null, constructor: { prototype: { polluted: 1 } } };
+    case 14:
+      return typeof old === 'number' ? old * (1 + rng.int(1000)) : 2 ** 53 + 1;
+    case 15:
+      return 0;
+    case 16:
+      return 'y'.repeat(20_000);
+    case 17:
+      return NEG_ZERO;
+    default:
+      return Array.isArray(old) ? [...old, ...old] : [old];
   }
 }
 
@@ -312,9 +362,24 @@ describe('hostile size: 200,000 bad entries are refused in time linear with a sm
       check('probe.indices', JSON.stringify({ ...b, probe: { ...b.probe, indices: bad } }), parseRunBundle),
       check('epochs', JSON.stringify({ ...b, epochs: bad }), parseRunBundle),
       check('epochs[0].lnR', JSON.stringify({ ...b, epochs: [{ ...b.epochs[0], lnR: bad }] }), parseRunBundle),
-      check('epochs[1].flip.kList', JSON.stringify({ ...b, epochs: [b.epochs[0], { ...b.epochs[1], flip: { ...b.epochs[1].flip, kList: bad } }] }), parseRunBundle),
-      check('epochs[1].flip.dLRand[0]', JSON.stringify({ ...b, epochs: [b.epochs[0], { ...b.epochs[1], flip: { ...b.epochs[1].flip, dLRand: [bad] } }] }), parseRunBundle),
-      check('epochs[1].flip.dL (record)', JSON.stringify({ ...b, epochs: [b.epochs[0], { ...b.epochs[1], flip: { ...b.epochs[1].flip, dL: Object.fromEntries(bad.map((x, i) => [`k${i}`, x])) } }] }), parseRunBundle),
+      check(
+        'epochs[1].flip.kList',
+        JSON.stringify({ ...b, epochs: [b.epochs[0], { ...b.epochs[1], flip: { ...b.epochs[1].flip, kList: bad } }] }),
+        parseRunBundle,
+      ),
+      check(
+        'epochs[1].flip.dLRand[0]',
+        JSON.stringify({ ...b, epochs: [b.epochs[0], { ...b.epochs[1], flip: { ...b.epochs[1].flip, dLRand: [bad] } }] }),
+        parseRunBundle,
+      ),
+      check(
+        'epochs[1].flip.dL (record)',
+        JSON.stringify({
+          ...b,
+          epochs: [b.epochs[0], { ...b.epochs[1], flip: { ...b.epochs[1].flip, dL: Object.fromEntries(bad.map((x, i) => [`k${i}`, x])) } }],
+        }),
+        parseRunBundle,
+      ),
     ];
     expect(results.filter((r) => r !== null)).toEqual([]);
   });
@@ -322,8 +387,16 @@ describe('hostile size: 200,000 bad entries are refused in time linear with a sm
   it('model file', () => {
     const m = fixture('rnn_n8_t12_d1.model.json');
     const results = [
-      check('tensors.weight_hh_l0.shape', JSON.stringify({ ...m, tensors: { ...m.tensors, weight_hh_l0: { shape: bad, data: [] } } }), parseModelJson),
-      check('tensors.fc.bias.data', JSON.stringify({ ...m, tensors: { ...m.tensors, 'fc.bias': { shape: [10], data: bad } } }), parseModelJson),
+      check(
+        'tensors.weight_hh_l0.shape',
+        JSON.stringify({ ...m, tensors: { ...m.tensors, weight_hh_l0: { shape: bad, data: [] } } }),
+        parseModelJson,
+      ),
+      check(
+        'tensors.fc.bias.data',
+        JSON.stringify({ ...m, tensors: { ...m.tensors, 'fc.bias': { shape: [10], data: bad } } }),
+        parseModelJson,
+      ),
       check('input.permutation', JSON.stringify({ ...m, input: { encoding: 'pixel28', permutation: bad } }), parseModelJson),
     ];
     expect(results.filter((r) => r !== null)).toEqual([]);
@@ -349,12 +422,48 @@ describe('fuzz: binary readers only ever throw their own error class', () => {
     expect(parseIdxImages(images).count).toBe(3);
     expect(Array.from(parseIdxLabels(labels))).toEqual(Array.from(labels.subarray(8)));
     const r = summarise([
-      await fuzz('idx-images/random-bytes', 800, (g) => randomBytes(g, 64), (b) => parseIdxImages(b), IdxError),
-      await fuzz('idx-images/truncated', 400, (g) => truncate(g, images), (b) => parseIdxImages(b), IdxError),
-      await fuzz('idx-images/mutated', 1500, (g) => mutateBytes(g, images), (b) => parseIdxImages(b), IdxError),
-      await fuzz('idx-labels/random-bytes', 800, (g) => randomBytes(g, 32), (b) => parseIdxLabels(b), IdxError),
-      await fuzz('idx-labels/truncated', 200, (g) => truncate(g, labels), (b) => parseIdxLabels(b), IdxError),
-      await fuzz('idx-labels/mutated', 1500, (g) => mutateBytes(g, labels), (b) => parseIdxLabels(b), IdxError),
+      await fuzz(
+        'idx-images/random-bytes',
+        800,
+        (g) => randomBytes(g, 64),
+        (b) => parseIdxImages(b),
+        IdxError,
+      ),
+      await fuzz(
+        'idx-images/truncated',
+        400,
+        (g) => truncate(g, images),
+        (b) => parseIdxImages(b),
+        IdxError,
+      ),
+      await fuzz(
+        'idx-images/mutated',
+        1500,
+        (g) => mutateBytes(g, images),
+        (b) => parseIdxImages(b),
+        IdxError,
+      ),
+      await fuzz(
+        'idx-labels/random-bytes',
+        800,
+        (g) => randomBytes(g, 32),
+        (b) => parseIdxLabels(b),
+        IdxError,
+      ),
+      await fuzz(
+        'idx-labels/truncated',
+        200,
+        (g) => truncate(g, labels),
+        (b) => parseIdxLabels(b),
+        IdxError,
+      ),
+      await fuzz(
+        'idx-labels/mutated',
+        1500,
+        (g) => mutateBytes(g, labels),
+        (b) => parseIdxLabels(b),
+        IdxError,
+      ),
     ]);
     console.log(`idx fuzz: ${r.cases} cases, ${r.parsed} parsed, slowest ${r.slowestMs.toFixed(1)} ms`);
     expect(r.failures).toEqual([]);
@@ -371,8 +480,20 @@ describe('fuzz: binary readers only ever throw their own error class', () => {
     expect((await datasetFromIdx(files)).test.labels.length).toBe(2);
     const keys = Object.keys(files) as (keyof typeof files)[];
     const r = summarise([
-      await fuzz('gunzip/truncated', 300, (g) => truncate(g, new Uint8Array(files.trainImages)), (b) => maybeGunzip(b, 'f'), IdxError),
-      await fuzz('gunzip/mutated', 300, (g) => mutateBytes(g, new Uint8Array(files.trainLabels)), (b) => maybeGunzip(b, 'f'), IdxError),
+      await fuzz(
+        'gunzip/truncated',
+        300,
+        (g) => truncate(g, new Uint8Array(files.trainImages)),
+        (b) => maybeGunzip(b, 'f'),
+        IdxError,
+      ),
+      await fuzz(
+        'gunzip/mutated',
+        300,
+        (g) => mutateBytes(g, new Uint8Array(files.trainLabels)),
+        (b) => maybeGunzip(b, 'f'),
+        IdxError,
+      ),
       await fuzz(
         'datasetFromIdx/one-file-mutated',
         400,
@@ -395,11 +516,41 @@ describe('fuzz: binary readers only ever throw their own error class', () => {
     expect(parseMnistAsset(container).test.labels.length).toBe(2);
     const gz = new Uint8Array(gzipSync(container));
     const r = summarise([
-      await fuzz('asset/random-bytes', 800, (g) => randomBytes(g, 64), (b) => parseMnistAsset(b), MnistAssetError),
-      await fuzz('asset/truncated', 400, (g) => truncate(g, container), (b) => parseMnistAsset(b), MnistAssetError),
-      await fuzz('asset/mutated', 1500, (g) => mutateBytes(g, container), (b) => parseMnistAsset(b), MnistAssetError),
-      await fuzz('asset-gz/truncated', 200, (g) => truncate(g, gz), (b) => loadMnistAsset(b), MnistAssetError),
-      await fuzz('asset-gz/mutated', 200, (g) => mutateBytes(g, gz), (b) => loadMnistAsset(b), MnistAssetError),
+      await fuzz(
+        'asset/random-bytes',
+        800,
+        (g) => randomBytes(g, 64),
+        (b) => parseMnistAsset(b),
+        MnistAssetError,
+      ),
+      await fuzz(
+        'asset/truncated',
+        400,
+        (g) => truncate(g, container),
+        (b) => parseMnistAsset(b),
+        MnistAssetError,
+      ),
+      await fuzz(
+        'asset/mutated',
+        1500,
+        (g) => mutateBytes(g, container),
+        (b) => parseMnistAsset(b),
+        MnistAssetError,
+      ),
+      await fuzz(
+        'asset-gz/truncated',
+        200,
+        (g) => truncate(g, gz),
+        (b) => loadMnistAsset(b),
+        MnistAssetError,
+      ),
+      await fuzz(
+        'asset-gz/mutated',
+        200,
+        (g) => mutateBytes(g, gz),
+        (b) => loadMnistAsset(b),
+        MnistAssetError,
+      ),
     ]);
     console.log(`asset fuzz: ${r.cases} cases, ${r.parsed} parsed, slowest ${r.slowestMs.toFixed(1)} ms`);
     expect(r.failures).toEqual([]);

@@ -42,7 +42,11 @@ describe('IDX images', () => {
   });
   it('reports truncation with the expected byte count (MNIST train size)', () => {
     const head = idx(0x08, [60000, 28, 28], new Uint8Array(1000 - 16));
-    expectIdxError(() => parseIdxImages(head, 'images file'), 'truncated', /images file: expected 47040016 bytes for 60000x28x28, got 1000/);
+    expectIdxError(
+      () => parseIdxImages(head, 'images file'),
+      'truncated',
+      /images file: expected 47040016 bytes for 60000x28x28, got 1000/,
+    );
   });
   it('reports excess bytes', () => {
     const b = new Uint8Array(images(2).length + 5);
@@ -86,11 +90,19 @@ describe('datasetFromIdx', () => {
   });
   it('rejects an image/label count mismatch', async () => {
     const p = datasetFromIdx({ trainImages: images(3), trainLabels: labels([0, 1]), testImages: images(1), testLabels: labels([0]) });
-    await expect(p).rejects.toMatchObject({ code: 'count-mismatch', message: 'train: images file has 3 images but labels file has 2 labels' });
+    await expect(p).rejects.toMatchObject({
+      code: 'count-mismatch',
+      message: 'train: images file has 3 images but labels file has 2 labels',
+    });
   });
   it('rejects a truncated gzip file', async () => {
     const gz = gzipSync(images(3));
-    const p = datasetFromIdx({ trainImages: gz.subarray(0, gz.length - 20), trainLabels: labels([0, 1, 2]), testImages: images(1), testLabels: labels([0]) });
+    const p = datasetFromIdx({
+      trainImages: gz.subarray(0, gz.length - 20),
+      trainLabels: labels([0, 1, 2]),
+      testImages: images(1),
+      testLabels: labels([0]),
+    });
     await expect(p).rejects.toMatchObject({ code: 'bad-gzip' });
     await expect(p).rejects.toBeInstanceOf(IdxError);
   });

@@ -175,7 +175,7 @@ describe('WASM kernels equal the JS kernels', () => {
   });
 });
 
-describe('the module\'s vectorised tanh', () => {
+describe("the module's vectorised tanh", () => {
   it('is within 4 ulp of Math.tanh from 1e-20 to 30 in magnitude, odd, and keeps NaN, +-0, +-Infinity', async () => {
     const { instance } = await WebAssembly.instantiate(wasmBytes, { env: { abort: () => undefined } });
     const ex = instance.exports as unknown as { memory: WebAssembly.Memory; heapBase(): number; tanhInPlace(x: number, n: number): void };
@@ -185,10 +185,15 @@ describe('the module\'s vectorised tanh', () => {
     const f = new Float64Array(ex.memory.buffer);
     const rng = createRng(31);
     // First half: a grid on [-30, 30) and random magnitudes 1e-20..30; second half: their negatives.
-    const half = Float64Array.from({ length: n / 2 }, (_, i) => (i % 2 ? -30 + (60 * i) / (n / 2) : (rng.next() < 0.5 ? -1 : 1) * 10 ** (-20 + 21.5 * rng.next())));
+    const half = Float64Array.from({ length: n / 2 }, (_, i) =>
+      i % 2 ? -30 + (60 * i) / (n / 2) : (rng.next() < 0.5 ? -1 : 1) * 10 ** (-20 + 21.5 * rng.next()),
+    );
     const xs = new Float64Array(n);
     xs.set(half);
-    xs.set(half.map((x) => -x), n / 2);
+    xs.set(
+      half.map((x) => -x),
+      n / 2,
+    );
     f.set(xs, base);
     ex.tanhInPlace(base, n);
     let worst = 0;
@@ -205,7 +210,6 @@ describe('the module\'s vectorised tanh', () => {
     expect([f[base + 2], f[base + 3]]).toEqual([1, -1]);
   });
 });
-
 
 describe('analysis with the WASM kernels injected reproduces the float64 references', () => {
   it.each(FIXTURE_CASES)('%s', (name) => {
@@ -236,10 +240,17 @@ describe('analysis with the WASM kernels injected reproduces the float64 referen
     const D = 1;
     const B = 4;
     const w: ModelWeights = {
-      arch: 'rnn', inputSize: D, hiddenSize: N, numClasses: 10,
+      arch: 'rnn',
+      inputSize: D,
+      hiddenSize: N,
+      numClasses: 10,
       tensors: {
-        weight_ih_l0: randn(N * D, 21), weight_hh_l0: randn(N * N, 22, 1.3 / Math.sqrt(N)), bias_ih_l0: randn(N, 23, 0.1),
-        bias_hh_l0: randn(N, 24, 0.1), 'fc.weight': randn(10 * N, 25, 1 / Math.sqrt(N)), 'fc.bias': randn(10, 26, 0.1),
+        weight_ih_l0: randn(N * D, 21),
+        weight_hh_l0: randn(N * N, 22, 1.3 / Math.sqrt(N)),
+        bias_ih_l0: randn(N, 23, 0.1),
+        bias_hh_l0: randn(N, 24, 0.1),
+        'fc.weight': randn(10 * N, 25, 1 / Math.sqrt(N)),
+        'fc.bias': randn(10, 26, 0.1),
       },
     };
     const rng = createRng(27);
@@ -274,8 +285,18 @@ describe('prefix-loss gradients of the alignment (batched on the kernels) equal 
       const T = 30;
       const w = randn(N * N, 71, 1.3 / Math.sqrt(N));
       const weights: ModelWeights = {
-        arch: 'rnn', inputSize: 1, hiddenSize: N, numClasses: 10,
-        tensors: { weight_ih_l0: randn(N, 72), weight_hh_l0: w, bias_ih_l0: randn(N, 73, 0.1), bias_hh_l0: randn(N, 74, 0.1), 'fc.weight': randn(10 * N, 75, 0.3), 'fc.bias': randn(10, 76, 0.1) },
+        arch: 'rnn',
+        inputSize: 1,
+        hiddenSize: N,
+        numClasses: 10,
+        tensors: {
+          weight_ih_l0: randn(N, 72),
+          weight_hh_l0: w,
+          bias_ih_l0: randn(N, 73, 0.1),
+          bias_hh_l0: randn(N, 74, 0.1),
+          'fc.weight': randn(10 * N, 75, 0.3),
+          'fc.bias': randn(10, 76, 0.1),
+        },
       };
       const cell = createCell(weights);
       const inputs = randn(T, 77);

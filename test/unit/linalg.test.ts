@@ -25,11 +25,12 @@ describe('mgsQr', () => {
       for (let b = 0; b < a; b++) expect(R[a * k + b]).toBe(0);
       for (let b = 0; b < k; b++) expect(Math.abs(dot(V, a * S, V, b * S, S) - (a === b ? 1 : 0))).toBeLessThan(1e-14);
     }
-    for (let a = 0; a < k; a++) for (let i = 0; i < S; i++) {
-      let s = 0;
-      for (let b = 0; b <= a; b++) s += V[b * S + i] * R[b * k + a];
-      expect(Math.abs(s - V0[a * S + i])).toBeLessThan(1e-13);
-    }
+    for (let a = 0; a < k; a++)
+      for (let i = 0; i < S; i++) {
+        let s = 0;
+        for (let b = 0; b <= a; b++) s += V[b * S + i] * R[b * k + a];
+        expect(Math.abs(s - V0[a * S + i])).toBeLessThan(1e-13);
+      }
   });
 
   it('a dependent vector gets R = 0 and an orthonormal replacement', () => {
@@ -38,7 +39,8 @@ describe('mgsQr', () => {
     const R = new Float64Array(9);
     mgsQr(V, S, 3, R);
     expect(R[4]).toBe(0);
-    for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) expect(Math.abs(dot(V, a * S, V, b * S, S) - (a === b ? 1 : 0))).toBeLessThan(1e-15);
+    for (let a = 0; a < 3; a++)
+      for (let b = 0; b < 3; b++) expect(Math.abs(dot(V, a * S, V, b * S, S) - (a === b ? 1 : 0))).toBeLessThan(1e-15);
     expect(Array.from(vectorsToRowMajor(Float64Array.from([1, 2, 3, 4, 5, 6]), 3, 2))).toEqual([1, 4, 2, 5, 3, 6]);
   });
 });
@@ -52,11 +54,12 @@ describe('svd', () => {
     const { s, U, V, r } = svd(A, m, n);
     expect(r).toBe(5);
     for (let j = 1; j < r; j++) expect(s[j]).toBeLessThanOrEqual(s[j - 1]);
-    for (let i = 0; i < m; i++) for (let l = 0; l < n; l++) {
-      let v = 0;
-      for (let j = 0; j < r; j++) v += U[j * m + i] * s[j] * V[j * n + l];
-      expect(Math.abs(v - A[i * n + l])).toBeLessThan(1e-12);
-    }
+    for (let i = 0; i < m; i++)
+      for (let l = 0; l < n; l++) {
+        let v = 0;
+        for (let j = 0; j < r; j++) v += U[j * m + i] * s[j] * V[j * n + l];
+        expect(Math.abs(v - A[i * n + l])).toBeLessThan(1e-12);
+      }
     for (let j = 0; j < r; j++) {
       const u = Array.from(U.subarray(j * m, (j + 1) * m));
       const big = u.reduce((best, x) => (Math.abs(x) > Math.abs(best) ? x : best), 0);

@@ -10,7 +10,8 @@ import type { SequenceSpec } from '../../src/data/encodings';
 import type { MnistSplit } from '../../src/data/mnistAsset';
 
 // The worker's loops (trainer.ts) with the tfjs engine, as the worker runs them.
-const trainEpoch = (model: RnnModel, split: MnistSplit, spec: SequenceSpec, o: TrainerEpochOptions) => trainEpochWith(tfjsTrainer(model), split, spec, o);
+const trainEpoch = (model: RnnModel, split: MnistSplit, spec: SequenceSpec, o: TrainerEpochOptions) =>
+  trainEpochWith(tfjsTrainer(model), split, spec, o);
 const evaluateSplit = (model: RnnModel, split: MnistSplit, spec: SequenceSpec, batchSize: number, indices?: ArrayLike<number>) =>
   evaluateSplitWith(tfjsTrainer(model), split, spec, batchSize, indices);
 
@@ -36,7 +37,12 @@ describe('training on the bundled real digits', () => {
     for (let epoch = 0; epoch < 2; epoch++) {
       const subset = epoch === 0 ? 1 : 0.6;
       const r = await trainEpoch(model, ds.train, spec, {
-        batchSize: 32, seed: 1, epoch, subset, reportEvery: 50, onBatch: (i) => infos.push(i),
+        batchSize: 32,
+        seed: 1,
+        epoch,
+        subset,
+        reportEvery: 50,
+        onBatch: (i) => infos.push(i),
       });
       expect(r.batches).toBe(epoch === 0 ? 250 : 150);
       expect(r.samples).toBe(epoch === 0 ? 8000 : 4800);
@@ -46,7 +52,9 @@ describe('training on the bundled real digits', () => {
     }
     const after = await evaluateSplit(model, ds.test, spec, 500, evalIdx);
     expect(after.loss).toBeLessThan(before.loss - 1);
-    console.log(`row-wise N=32: test loss ${before.loss.toFixed(3)} -> ${after.loss.toFixed(3)}, acc ${before.acc.toFixed(3)} -> ${after.acc.toFixed(3)}`);
+    console.log(
+      `row-wise N=32: test loss ${before.loss.toFixed(3)} -> ${after.loss.toFixed(3)}, acc ${before.acc.toFixed(3)} -> ${after.acc.toFixed(3)}`,
+    );
     expect(after.acc).toBeGreaterThan(0.6);
     expect(infos.length).toBe(5 + 3);
     expect(infos[infos.length - 1].batch).toBe(149);
@@ -60,7 +68,11 @@ describe('training on the bundled real digits', () => {
       const ctl = new AbortController();
       const losses: number[] = [];
       const r = await trainEpoch(model, ds.train, spec, {
-        batchSize: 50, seed: 9, epoch: 0, subset: 0.025, signal: ctl.signal,
+        batchSize: 50,
+        seed: 9,
+        epoch: 0,
+        subset: 0.025,
+        signal: ctl.signal,
         onBatch: (i) => {
           losses.push(i.loss);
           if (abortAfter !== undefined && i.batch + 1 >= abortAfter) ctl.abort();
@@ -69,7 +81,9 @@ describe('training on the bundled real digits', () => {
       model.dispose();
       return { r, losses };
     };
-    const a = await run(), b = await run(), c = await run(2);
+    const a = await run(),
+      b = await run(),
+      c = await run(2);
     expect(a.r.batches).toBe(4); // 200 digits / 50
     expect(b.losses).toEqual(a.losses);
     expect(c.r.aborted).toBe(true);

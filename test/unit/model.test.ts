@@ -11,7 +11,12 @@ beforeAll(async () => {
 });
 
 interface Fixture {
-  model: { input_size: number; hidden_size: number; num_classes: number; tensors: Record<RnnTensorName, { shape: number[]; data: number[] }> };
+  model: {
+    input_size: number;
+    hidden_size: number;
+    num_classes: number;
+    tensors: Record<RnnTensorName, { shape: number[]; data: number[] }>;
+  };
   probe: { inputs: number[][][]; labels: number[]; h0?: number[][] };
   expected: { logits: number[][]; loss: number[]; grad_weight_hh: number[][][] };
 }
@@ -25,8 +30,13 @@ const VARIANTS: Variant[] = ['custom', 'autodiff-fold', 'autodiff-perstep'];
 
 function modelFromFixture(f: Fixture, variant: Variant): RnnModel {
   const m = new RnnModel({
-    inputSize: f.model.input_size, hiddenSize: f.model.hidden_size, numClasses: f.model.num_classes,
-    seed: 0, bias: true, recurrence: variant === 'custom' ? 'custom' : 'autodiff', foldInputProjection: variant !== 'autodiff-perstep',
+    inputSize: f.model.input_size,
+    hiddenSize: f.model.hidden_size,
+    numClasses: f.model.num_classes,
+    seed: 0,
+    bias: true,
+    recurrence: variant === 'custom' ? 'custom' : 'autodiff',
+    foldInputProjection: variant !== 'autodiff-perstep',
   });
   m.setWeights(f.model.tensors);
   return m;
@@ -75,9 +85,18 @@ describe.each(RNN_CASES)('float64 reference %s', (name) => {
 
 describe('custom recurrence gradient', () => {
   it('equals autodiff of the unrolled loop for every tensor and the input, with and without h0, mean reduction', async () => {
-    const D = 3, N = 7, B = 4, T = 9;
-    const x = tf.tensor3d(Float32Array.from({ length: B * T * D }, (_, i) => Math.sin(0.7 * i)), [B, T, D]);
-    const h0 = tf.tensor2d(Float32Array.from({ length: B * N }, (_, i) => 0.5 * Math.cos(1.3 * i)), [B, N]);
+    const D = 3,
+      N = 7,
+      B = 4,
+      T = 9;
+    const x = tf.tensor3d(
+      Float32Array.from({ length: B * T * D }, (_, i) => Math.sin(0.7 * i)),
+      [B, T, D],
+    );
+    const h0 = tf.tensor2d(
+      Float32Array.from({ length: B * N }, (_, i) => 0.5 * Math.cos(1.3 * i)),
+      [B, N],
+    );
     const y = Int32Array.of(3, 1, 4, 1);
     for (const start of [h0, undefined]) {
       const grads: Record<string, number[]>[] = [];
@@ -112,7 +131,11 @@ describe('initialisation', () => {
   };
   it('Xavier-normal std = gain * sqrt(2 / (fan_in + fan_out)) for every matrix; biases zero', () => {
     const w = initRnnWeights({ inputSize: 28, hiddenSize: 256, numClasses: 10, init: 'xavier', gain: 0.005, seed: 3 });
-    for (const [name, rows, cols] of [['weight_ih_l0', 256, 28], ['weight_hh_l0', 256, 256], ['fc.weight', 10, 256]] as const) {
+    for (const [name, rows, cols] of [
+      ['weight_ih_l0', 256, 28],
+      ['weight_hh_l0', 256, 256],
+      ['fc.weight', 10, 256],
+    ] as const) {
       const { mean, std } = stats(w[name].data);
       const expected = 0.005 * Math.sqrt(2 / (rows + cols));
       const n = rows * cols;
@@ -121,10 +144,13 @@ describe('initialisation', () => {
       expect(Math.abs(mean)).toBeLessThan((5 * expected) / Math.sqrt(n));
       expect(w[name].shape).toEqual([rows, cols]);
     }
-    expect(w.bias_ih_l0.data.every((v) => v === 0) && w.bias_hh_l0.data.every((v) => v === 0) && w['fc.bias'].data.every((v) => v === 0)).toBe(true);
+    expect(
+      w.bias_ih_l0.data.every((v) => v === 0) && w.bias_hh_l0.data.every((v) => v === 0) && w['fc.bias'].data.every((v) => v === 0),
+    ).toBe(true);
   });
   it('orthogonal W_hh: W W^T = gain^2 I', () => {
-    const N = 64, gain = 1.3;
+    const N = 64,
+      gain = 1.3;
     const w = initRnnWeights({ inputSize: 1, hiddenSize: N, numClasses: 10, init: 'orthogonal', gain, seed: 5 }).weight_hh_l0.data;
     let maxErr = 0;
     for (let i = 0; i < N; i++) {
@@ -137,7 +163,10 @@ describe('initialisation', () => {
     expect(maxErr).toBeLessThan(1e-5);
   });
   it('a seed reproduces identical weights and losses; another seed differs', async () => {
-    const x = tf.tensor3d(Float32Array.from({ length: 4 * 6 * 3 }, (_, i) => Math.sin(i)), [4, 6, 3]);
+    const x = tf.tensor3d(
+      Float32Array.from({ length: 4 * 6 * 3 }, (_, i) => Math.sin(i)),
+      [4, 6, 3],
+    );
     const y = Int32Array.of(0, 1, 2, 3);
     const run = async (seed: number) => {
       const m = new RnnModel({ inputSize: 3, hiddenSize: 8, seed, optimizer: 'adam', lr: 0.01 });
@@ -151,7 +180,9 @@ describe('initialisation', () => {
       m.dispose();
       return { losses, whh: Array.from(w.weight_hh_l0.data) };
     };
-    const a = await run(11), b = await run(11), c = await run(12);
+    const a = await run(11),
+      b = await run(11),
+      c = await run(12);
     expect(b.losses).toEqual(a.losses);
     expect(b.whh).toEqual(a.whh);
     expect(c.whh).not.toEqual(a.whh);
@@ -163,7 +194,10 @@ describe('RnnModel bookkeeping', () => {
   it('no tensor leaks across training steps (after the optimiser creates its slots)', async () => {
     for (const optimizer of ['sgd', 'adam', 'rmsprop'] as const) {
       const m = new RnnModel({ inputSize: 2, hiddenSize: 6, seed: 1, optimizer, clip: 1, bias: optimizer !== 'sgd' });
-      const x = tf.tensor3d(Float32Array.from({ length: 5 * 4 * 2 }, (_, i) => Math.cos(i)), [5, 4, 2]);
+      const x = tf.tensor3d(
+        Float32Array.from({ length: 5 * 4 * 2 }, (_, i) => Math.cos(i)),
+        [5, 4, 2],
+      );
       const y = Int32Array.of(0, 1, 2, 3, 4);
       const step = async () => {
         const r = m.trainStepWithStats(x, y);
@@ -183,7 +217,10 @@ describe('RnnModel bookkeeping', () => {
   });
   it('bias=false keeps biases at zero through training; setWeights round-trips and validates', async () => {
     const m = new RnnModel({ inputSize: 2, hiddenSize: 4, seed: 2, bias: false, optimizer: 'sgd', lr: 0.5 });
-    const x = tf.tensor3d(Float32Array.from({ length: 3 * 5 * 2 }, (_, i) => (i % 7) / 7), [3, 5, 2]);
+    const x = tf.tensor3d(
+      Float32Array.from({ length: 3 * 5 * 2 }, (_, i) => (i % 7) / 7),
+      [3, 5, 2],
+    );
     for (let i = 0; i < 3; i++) m.trainStep(x, Int32Array.of(1, 2, 3)).dispose();
     const w = await m.getWeights();
     expect(w.bias_ih_l0.data.every((v) => v === 0) && w.bias_hh_l0.data.every((v) => v === 0)).toBe(true);
@@ -192,7 +229,9 @@ describe('RnnModel bookkeeping', () => {
     other.setWeights(w);
     expect(Array.from((await other.getWeights()).weight_hh_l0.data)).toEqual(Array.from(w.weight_hh_l0.data));
     expect(() => other.setWeights({ ...w, bias_hh_l0: { shape: [4], data: [0, 1, 0, 0] } })).toThrow(/bias-free/);
-    expect(() => other.setWeights({ ...w, weight_hh_l0: { shape: [4, 3], data: new Float32Array(12) } })).toThrow(/shape \[4, 3\], the model needs \[4, 4\]/);
+    expect(() => other.setWeights({ ...w, weight_hh_l0: { shape: [4, 3], data: new Float32Array(12) } })).toThrow(
+      /shape \[4, 3\], the model needs \[4, 4\]/,
+    );
     // Gradient clipping bounds the update: with clip c and SGD lr, no parameter moves more than lr * c.
     const clipped = new RnnModel({ inputSize: 2, hiddenSize: 4, seed: 2, optimizer: 'sgd', lr: 1, clip: 1e-3 });
     const w0 = await clipped.getWeights();

@@ -7,7 +7,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { rankDescending, stepScoresFromLnR, writeFlippedSequence } from '../../src/core/sensitivity';
-import { decodeSequence, encodeImages, encodingPermutation, flipImageSteps, gridImage, sequenceSpec, type ImageCell } from '../../src/data/encodings';
+import {
+  decodeSequence,
+  encodeImages,
+  encodingPermutation,
+  flipImageSteps,
+  gridImage,
+  sequenceSpec,
+  type ImageCell,
+} from '../../src/data/encodings';
 import { epochScoreHalfWidth, HeatmapLookup, probeLnR, probeStepScores } from '../../src/ui/renderers/heatmap';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/rnn_chaotic_g2_n16_t40_d1.expected.json', import.meta.url), 'utf8'));
@@ -27,7 +35,15 @@ describe('heatmap values equal core on the reference fixture', () => {
   it('hover score and rank of every cell are core s_t(n) and the reference ranking', () => {
     for (let b = 0; b < B; b++) {
       const probe = probeLnR(lnR, b, T, k);
-      const lookup = new HeatmapLookup({ S: side, T, k, pixels: new Float64Array(side * side), lnR: probe, scores: probeStepScores(probe, T, k, n), stepToCells });
+      const lookup = new HeatmapLookup({
+        S: side,
+        T,
+        k,
+        pixels: new Float64Array(side * side),
+        lnR: probe,
+        scores: probeStepScores(probe, T, k, n),
+        stepToCells,
+      });
       const refOrder: number[] = fixture.flip.order[b];
       for (let t = 0; t < T; t++) {
         const info = lookup.describe(Math.floor(t / side), t % side)!;
@@ -49,7 +65,11 @@ describe('heatmap values equal core on the reference fixture', () => {
 describe('flip preview image equals the flip test input change', () => {
   // One synthetic digit: the top half blank (below the flip threshold), the bottom half ink.
   const images = Uint8Array.from({ length: 784 }, (_, i) => (i < 392 ? 0 : 1 + ((i * 53) % 255)));
-  for (const [encoding, permuted] of [['row', false], ['pixel14', true], ['pixel28', true]] as const) {
+  for (const [encoding, permuted] of [
+    ['row', false],
+    ['pixel14', true],
+    ['pixel28', true],
+  ] as const) {
     it(`${encoding}${permuted ? ' permuted' : ''}: flipping the steps in the image = decoding core's flipped sequence`, () => {
       const spec = sequenceSpec(encoding, permuted ? encodingPermutation(encoding, 7) : null);
       const seq = encodeImages(images, [0], spec);

@@ -57,7 +57,12 @@ describe('save state of the current run', () => {
     await until(() => useRunStore.getState().saved.writing === 0);
     put.mockRestore();
     expect(useRunStore.getState().saved).toEqual({ runId, epoch: -1, writing: 0 });
-    expect(useRunStore.getState().banners.map((b) => b.message).join('\n')).toMatch(/quota is full/);
+    expect(
+      useRunStore
+        .getState()
+        .banners.map((b) => b.message)
+        .join('\n'),
+    ).toMatch(/quota is full/);
   });
 });
 

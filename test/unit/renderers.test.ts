@@ -7,8 +7,15 @@
 import { describe, expect, it } from 'vitest';
 import type { AlignmentSummary, FlipSummary } from '../../src/core/snapshot';
 import {
-  digitRgba, divergingRgb, HeatmapLookup, heatmapRgba, MISSING_RGB, pointerToCell, probeStepScores,
-  symmetricDomain, tooltipLines,
+  digitRgba,
+  divergingRgb,
+  HeatmapLookup,
+  heatmapRgba,
+  MISSING_RGB,
+  pointerToCell,
+  probeStepScores,
+  symmetricDomain,
+  tooltipLines,
 } from '../../src/ui/renderers/heatmap';
 import { runningFtle } from '../../src/core/dynamics/lyapunov';
 import { rankDescending, stepRanks } from '../../src/core/sensitivity/scores';
@@ -127,7 +134,14 @@ describe('heatmap maths', () => {
     const lnR = [0.5, 0.1, -0.5, 0.2, 1.5, 0.3, -1.5, 0.4];
     const scores = probeStepScores(lnR, 4, 2, 1); // 0.5, -0.5, 1.5, -1.5
     const lookup = new HeatmapLookup({
-      S: 2, T: 4, k: 2, pixels: [0, 0.25, 0.5, 1], lnR, scores, stepToCells: PERM_2X2, singleFlip: [0.01, 0.02, 0.03, 0.04],
+      S: 2,
+      T: 4,
+      k: 2,
+      pixels: [0, 0.25, 0.5, 1],
+      lnR,
+      scores,
+      stepToCells: PERM_2X2,
+      singleFlip: [0.01, 0.02, 0.03, 0.04],
     });
     // Cell (1, 0) = flat 2 is read at step index 2 (t = 3), the largest score.
     const info = lookup.describe(1, 0)!;
@@ -150,20 +164,51 @@ describe('heatmap maths', () => {
 /** A small FlipSummary with hand-checkable numbers: K = 4 k-values, B = 3 images, R = 4 draws. */
 function demoFlip(): FlipSummary {
   const kList = [1, 2, 5, 10];
-  const top = [[0.1, 0.2, 0.3], [0.2, 0.4, 0.6], [0.5, 0.5, 0.8], [1, 1.2, 1.4]];
-  const bottom = [[0, 0, 0], [-0.1, 0, 0.1], [0, 0.1, -0.1], [0.05, 0.05, 0.05]];
+  const top = [
+    [0.1, 0.2, 0.3],
+    [0.2, 0.4, 0.6],
+    [0.5, 0.5, 0.8],
+    [1, 1.2, 1.4],
+  ];
+  const bottom = [
+    [0, 0, 0],
+    [-0.1, 0, 0.1],
+    [0, 0.1, -0.1],
+    [0.05, 0.05, 0.05],
+  ];
   // Per-draw image means at k index 0: 0, 0.1, 0.2, 0.3 (then scaled by k index + 1).
   const dLRand = kList.map((_, i) => [0, 0.1, 0.2, 0.3].map((m) => [m * (i + 1) - 0.05, m * (i + 1), m * (i + 1) + 0.05]));
   return {
-    n: 1, kList, R: 4, baseLoss: [0.1, 0.2, 0.3],
+    n: 1,
+    kList,
+    R: 4,
+    baseLoss: [0.1, 0.2, 0.3],
     dL: { top, bottom },
     dLRand,
     zTest: { d: [0, 0, 0, 0], sigma: [1, 1, 1, 1], p: [0.3, 0.02, 0.001, 0.01], pHolm: [0.3, 0.04, 0.004, 0.03] },
     wilcoxon: { top: { medianDiff: [0, 0, 0, 0], meanDiff: [0, 0, 0, 0], p: [0.1, 0.02, 0.003, 0.05], pHolm: [0.2, 0.04, 0.012, 0.06] } },
-    band: { top: [[0.1, 0.3], [0.2, 0.6], [0.5, 0.8], [1, 1.4]], bottom: [[0, 0], [-0.1, 0.1], [-0.1, 0.1], [0.05, 0.05]] },
+    band: {
+      top: [
+        [0.1, 0.3],
+        [0.2, 0.6],
+        [0.5, 0.8],
+        [1, 1.4],
+      ],
+      bottom: [
+        [0, 0],
+        [-0.1, 0.1],
+        [-0.1, 0.1],
+        [0.05, 0.05],
+      ],
+    },
     effect: { top: [1, 2, 3, 4] },
-    singleFlip: [[0]], scores: [[0]], absDLdx: [[0]],
-    kFig: 10, softmaxOrig: [[1]], softmaxTop: [[1]], softmaxRand: [[1]],
+    singleFlip: [[0]],
+    scores: [[0]],
+    absDLdx: [[0]],
+    kFig: 10,
+    softmaxOrig: [[1]],
+    softmaxTop: [[1]],
+    softmaxRand: [[1]],
   };
 }
 
@@ -226,22 +271,55 @@ function demoAlignment(scale: number): AlignmentSummary {
   const N = 64;
   return {
     steps: [14, 28],
-    paperStd: [0.2 * scale, 0.3 * scale], paperStdRandomQ: [0.12, 0.13], paperStdMismatched: [0.11, 0.12], paperStdWhh: [0.14, 0.16],
-    nullCosStd: 1 / Math.sqrt(N), m: [2, 8],
-    overlapLeft: [[0.3 * scale, 0.4], [0.5 * scale, 0.6]], overlapRight: [[0.1, 0.2], [0.1, 0.2]],
-    overlapLeftStd: [[0.05, 0.05], [0.05, 0.05]], overlapRightStd: [[0.02, 0.02], [0.02, 0.02]],
-    overlapLeftMismatched: [[0.04, 0.13], [0.04, 0.13]], overlapLeftWhh: [[0.05, 0.14], [0.05, 0.14]],
+    paperStd: [0.2 * scale, 0.3 * scale],
+    paperStdRandomQ: [0.12, 0.13],
+    paperStdMismatched: [0.11, 0.12],
+    paperStdWhh: [0.14, 0.16],
+    nullCosStd: 1 / Math.sqrt(N),
+    m: [2, 8],
+    overlapLeft: [
+      [0.3 * scale, 0.4],
+      [0.5 * scale, 0.6],
+    ],
+    overlapRight: [
+      [0.1, 0.2],
+      [0.1, 0.2],
+    ],
+    overlapLeftStd: [
+      [0.05, 0.05],
+      [0.05, 0.05],
+    ],
+    overlapRightStd: [
+      [0.02, 0.02],
+      [0.02, 0.02],
+    ],
+    overlapLeftMismatched: [
+      [0.04, 0.13],
+      [0.04, 0.13],
+    ],
+    overlapLeftWhh: [
+      [0.05, 0.14],
+      [0.05, 0.14],
+    ],
     overlapNull: [2 / N, 8 / N],
-    cosMatrix: [[0.9, -0.1, 0.2], [-0.8, 0.3, 0.05]],
+    cosMatrix: [
+      [0.9, -0.1, 0.2],
+      [-0.8, 0.3, 0.05],
+    ],
     effectiveRank: [1.5, 1.7],
   };
 }
 
 describe('alignment plot', () => {
   it('averages over steps per epoch for the chosen m and skips epochs without alignment', () => {
-    const s = alignmentSeries([
-      { epoch: 0, alignment: demoAlignment(1) }, { epoch: 1, alignment: null }, { epoch: 2, alignment: demoAlignment(2) },
-    ], 2);
+    const s = alignmentSeries(
+      [
+        { epoch: 0, alignment: demoAlignment(1) },
+        { epoch: 1, alignment: null },
+        { epoch: 2, alignment: demoAlignment(2) },
+      ],
+      2,
+    );
     expect(s.epochs).toEqual([0, 2]);
     expect(s.paperStd[0]).toBeCloseTo(0.25, 12);
     expect(s.paperStd[1]).toBeCloseTo(0.5, 12);
@@ -255,7 +333,10 @@ describe('alignment plot', () => {
 
   it('puts the null lines at 1/sqrt(N) and m/N and one dot per epoch per series', () => {
     const svg = newSvg();
-    const s = alignmentSeries([0, 1, 2].map((e) => ({ epoch: e, alignment: demoAlignment(1 + e / 2) })), 8);
+    const s = alignmentSeries(
+      [0, 1, 2].map((e) => ({ epoch: e, alignment: demoAlignment(1 + e / 2) })),
+      8,
+    );
     const { x, yPaper, yOverlap } = renderAlignmentPlot(svg, s, { selectedEpoch: 1 });
     const nullPaper = svg.querySelector('g.paper-panel line.null-line')!;
     expect(yPaper.invert(num(nullPaper, 'y1'))).toBeCloseTo(0.125, 9);
@@ -275,7 +356,10 @@ describe('alignment plot', () => {
   it('the whole-basis controls: a last-10-Q series when present, and the random pool in the legend when narrower than N', () => {
     const full = (e: number) => ({ ...demoAlignment(1), randomQPool: 64, paperStdLastQ: [0.05 + 0.01 * e, 0.07] });
     const svg = newSvg();
-    const s = alignmentSeries([0, 1].map((e) => ({ epoch: e, alignment: full(e) })), 2);
+    const s = alignmentSeries(
+      [0, 1].map((e) => ({ epoch: e, alignment: full(e) })),
+      2,
+    );
     expect(s.paperStdLastQ[1]).toBeCloseTo((0.06 + 0.07) / 2, 12); // mean over the two steps
     renderAlignmentPlot(svg, s);
     expect(svg.querySelectorAll('g.paper-panel path.series').length).toBe(5);
@@ -302,13 +386,24 @@ describe('alignment plot', () => {
 
 describe('spectrum plot', () => {
   it('mean and range over probes; log2 divides by ln 2; earlier epochs faded', () => {
-    const spectrum = [[0.1, -0.2, -0.5], [0.3, -0.4, -0.7]];
+    const spectrum = [
+      [0.1, -0.2, -0.5],
+      [0.3, -0.4, -0.7],
+    ];
     const st = spectrumStats(spectrum);
     expect(st.mean.map((v) => +v.toFixed(12))).toEqual([0.2, -0.3, -0.6]);
     expect(st.min).toEqual([0.1, -0.4, -0.7]);
     expect(st.max).toEqual([0.3, -0.2, -0.5]);
     const svg = newSvg();
-    const { x, y } = renderSpectrumPlot(svg, { epoch: 3, spectrum }, [{ epoch: 1, spectrum: [[0, 0, 0]] }, { epoch: 2, spectrum: [[0, 0, -1]] }], { log2: true });
+    const { x, y } = renderSpectrumPlot(
+      svg,
+      { epoch: 3, spectrum },
+      [
+        { epoch: 1, spectrum: [[0, 0, 0]] },
+        { epoch: 2, spectrum: [[0, 0, -1]] },
+      ],
+      { log2: true },
+    );
     const dots = svg.querySelectorAll('g.spectrum-dots circle');
     expect(dots.length).toBe(3);
     expect(y.invert(num(dots[1], 'cy'))).toBeCloseTo(-0.3 / Math.LN2, 9);
@@ -364,7 +459,13 @@ describe('training curves and sparklines', () => {
     const v = Array.from({ length: 10 }, (_, i) => i);
     expect(decimate(v, 20).length).toBe(10);
     const d = decimate(v, 5);
-    expect(d).toEqual([[0.5, 0.5], [2.5, 2.5], [4.5, 4.5], [6.5, 6.5], [8.5, 8.5]]);
+    expect(d).toEqual([
+      [0.5, 0.5],
+      [2.5, 2.5],
+      [4.5, 4.5],
+      [6.5, 6.5],
+      [8.5, 8.5],
+    ]);
     expect(decimate([], 4)).toEqual([]);
   });
 
@@ -387,7 +488,10 @@ describe('training curves and sparklines', () => {
       { epoch: 1, trainLoss: 1.0, testLoss: 0.9, trainAcc: 0.7, testAcc: 0.72 },
       { epoch: 2, trainLoss: 0.5, testLoss: 0.6, trainAcc: 0.85, testAcc: 0.8 },
     ];
-    const { yAcc, yLoss } = renderTrainingCurves(svg, points, { batchLoss: Array.from({ length: 1000 }, (_, i) => 2 - i / 1000), maxBatchPoints: 50 });
+    const { yAcc, yLoss } = renderTrainingCurves(svg, points, {
+      batchLoss: Array.from({ length: 1000 }, (_, i) => 2 - i / 1000),
+      maxBatchPoints: 50,
+    });
     const acc = svg.querySelectorAll('g.acc-panel g.dots-testAcc circle');
     expect(acc.length).toBe(3);
     expect(yAcc.invert(num(acc[2], 'cy'))).toBeCloseTo(80, 9);
@@ -443,10 +547,25 @@ describe('heatmap colour key', () => {
 
 describe('alignment plot for a gated cell (left statistics NaN: method.md §4 "Gated cells")', () => {
   it('draws the right overlap with its band as the overlap curve, and no left series', () => {
-    const nan = [[NaN, NaN], [NaN, NaN]];
-    const gated: AlignmentSummary = { ...demoAlignment(1), overlapLeft: nan, overlapLeftStd: nan, overlapLeftMismatched: nan, overlapLeftWhh: nan };
+    const nan = [
+      [NaN, NaN],
+      [NaN, NaN],
+    ];
+    const gated: AlignmentSummary = {
+      ...demoAlignment(1),
+      overlapLeft: nan,
+      overlapLeftStd: nan,
+      overlapLeftMismatched: nan,
+      overlapLeftWhh: nan,
+    };
     const svg = newSvg();
-    const { yOverlap } = renderAlignmentPlot(svg, alignmentSeries([0, 1].map((e) => ({ epoch: e, alignment: gated })), 2));
+    const { yOverlap } = renderAlignmentPlot(
+      svg,
+      alignmentSeries(
+        [0, 1].map((e) => ({ epoch: e, alignment: gated })),
+        2,
+      ),
+    );
     expect(svg.querySelectorAll('g.overlap-panel path.series').length).toBe(1);
     expect(svg.querySelector('g.overlap-panel path.series-right')).not.toBeNull();
     expect(svg.querySelector('g.overlap-panel path.band-right')).not.toBeNull();

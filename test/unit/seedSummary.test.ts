@@ -10,9 +10,14 @@ import type { AlignmentSummary, FlipSummary } from '../../src/core/snapshot';
 /** A snapshot with just what the claims read: Holm p of R-top per k, and the alignment series. */
 function snap(epoch: number, pHolm: number[] | null, align: Partial<AlignmentSummary> | null): ClaimInput {
   const flip = pHolm
-    ? ({ kList: pHolm.map((_, i) => i + 1), wilcoxon: { top: { p: pHolm, pHolm, medianDiff: [], meanDiff: [] } } } as unknown as FlipSummary)
+    ? ({
+        kList: pHolm.map((_, i) => i + 1),
+        wilcoxon: { top: { p: pHolm, pHolm, medianDiff: [], meanDiff: [] } },
+      } as unknown as FlipSummary)
     : null;
-  const alignment = align ? ({ paperStd: [], paperStdRandomQ: [], paperStdMismatched: [], paperStdWhh: [], ...align } as AlignmentSummary) : null;
+  const alignment = align
+    ? ({ paperStd: [], paperStdRandomQ: [], paperStdMismatched: [], paperStdWhh: [], ...align } as AlignmentSummary)
+    : null;
   return { epoch, flip, alignment };
 }
 
@@ -26,7 +31,13 @@ describe('Student t', () => {
   });
 
   it('gives the table values t_{0.975} and tends to the normal quantile', () => {
-    const table: [number, number][] = [[3, 3.182446305], [4, 2.776445105], [9, 2.262157163], [19, 2.093024054], [29, 2.045229642]];
+    const table: [number, number][] = [
+      [3, 3.182446305],
+      [4, 2.776445105],
+      [9, 2.262157163],
+      [19, 2.093024054],
+      [29, 2.045229642],
+    ];
     for (const [df, t] of table) expect(studentTQuantile(0.975, df)).toBeCloseTo(t, 8);
     expect(studentTQuantile(0.975, 1e6)).toBeCloseTo(1.959966, 5);
     // I_x(a, 1) = x^a and I_x(1, b) = 1 - (1 - x)^b.
@@ -77,7 +88,9 @@ describe('epochClaims', () => {
     expect(c.strongest).toBe('mismatched');
     expect(c.gap).toBeCloseTo(0.1, 15);
     // The last-10-Q control counts when present, and can be the strongest.
-    const withLast = epochClaims(snap(1, null, { paperStd: [0.4], paperStdRandomQ: [0.1], paperStdLastQ: [0.45], paperStdMismatched: [0.2], paperStdWhh: [0.2] })).alignment!;
+    const withLast = epochClaims(
+      snap(1, null, { paperStd: [0.4], paperStdRandomQ: [0.1], paperStdLastQ: [0.45], paperStdMismatched: [0.2], paperStdWhh: [0.2] }),
+    ).alignment!;
     expect(withLast.strongest).toBe('lastQ');
     expect(withLast.gap).toBeCloseTo(-0.05, 15);
     // No finite statistic (e.g. a zero gradient at every step): no claim.

@@ -8,8 +8,8 @@
  *  - Null: scores independent of a model whose loss change is a sum of per-step effects drawn
  *    symmetric about 0; then "top" is just another random set and its p-values must be ~uniform.
  */
-import { describe, expect, it } from "vitest";
-import { createRng } from "../../src/core/rng";
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../../src/core/rng';
 import {
   createRecurrentFlipEvaluator,
   drawMatched,
@@ -19,9 +19,9 @@ import {
   stepDirections,
   type FlipEvaluator,
   type RecurrentWeights,
-} from "../../src/core/sensitivity";
+} from '../../src/core/sensitivity';
 
-describe("planted effect: late steps of a contracting RNN", () => {
+describe('planted effect: late steps of a contracting RNN', () => {
   const N = 4;
   const T = 40;
   const B = 12;
@@ -30,7 +30,7 @@ describe("planted effect: late steps of a contracting RNN", () => {
   const eye = new Float64Array(N * N);
   for (let i = 0; i < N; i++) eye[i * N + i] = 0.5;
   const weights: RecurrentWeights = {
-    arch: "rnn",
+    arch: 'rnn',
     inputSize: 1,
     hiddenSize: N,
     numClasses: 2,
@@ -39,8 +39,8 @@ describe("planted effect: late steps of a contracting RNN", () => {
       weight_hh_l0: eye,
       bias_ih_l0: new Float64Array(N),
       bias_hh_l0: new Float64Array(N),
-      "fc.weight": Float64Array.from([0, 0, 0, 0, 1, 1, 1, 1]),
-      "fc.bias": Float64Array.from([2, 0]),
+      'fc.weight': Float64Array.from([0, 0, 0, 0, 1, 1, 1, 1]),
+      'fc.bias': Float64Array.from([2, 0]),
     },
   };
   const inputs = Float64Array.from({ length: B * T }, () => 0.0009 * rng.next());
@@ -64,20 +64,20 @@ describe("planted effect: late steps of a contracting RNN", () => {
     bootstrapResamples: 300,
   });
 
-  it("the gradient is largest at the last step for every probe", () => {
+  it('the gradient is largest at the last step for every probe', () => {
     for (let b = 0; b < B; b++) {
       const row = res.abs_dLdx![b];
       expect(row.indexOf(Math.max(...row))).toBe(T - 1);
     }
   });
 
-  it("every flip raises the loss", () => {
+  it('every flip raises the loss', () => {
     for (const table of [res.dL_top, res.dL_saliency!, res.dL_last]) table.flat().forEach((v) => expect(v).toBeGreaterThan(0));
     res.dL_rand.flat(2).forEach((v) => expect(v).toBeGreaterThan(0));
   });
 
-  it("saliency, taylor and last-k beat random on every probe: Wilcoxon p = 2^-12, Holm <= 4 * 2^-12", () => {
-    for (const name of ["saliency", "taylor", "last"] as const) {
+  it('saliency, taylor and last-k beat random on every probe: Wilcoxon p = 2^-12, Holm <= 4 * 2^-12', () => {
+    for (const name of ['saliency', 'taylor', 'last'] as const) {
       const w = res.wilcoxon_rankings[name]!;
       w.p.forEach((p) => expect(p).toBe(2 ** -B));
       w.p_holm.forEach((p) => expect(p).toBeLessThanOrEqual(4 * 2 ** -B));
@@ -106,7 +106,7 @@ describe("planted effect: late steps of a contracting RNN", () => {
   });
 });
 
-describe("matched random draws", () => {
+describe('matched random draws', () => {
   it("copy the reference set's counts per flip direction and time quarter", () => {
     const rng = createRng(9);
     const T = 50;
@@ -137,8 +137,8 @@ function ksUniform(p: number[]): number {
   return d;
 }
 
-describe("null calibration: an uninformative ranking", () => {
-  it("Wilcoxon and z-test p-values over 200 seeded repetitions are roughly uniform", () => {
+describe('null calibration: an uninformative ranking', () => {
+  it('Wilcoxon and z-test p-values over 200 seeded repetitions are roughly uniform', () => {
     const B = 12;
     const T = 30;
     const kList = [1, 3, 5];

@@ -2,11 +2,11 @@
  * Flip test against the float64 reference fixtures (their own rand_sets), plus cross-checks of
  * the cached evaluator against the full forward pass of src/core/dynamics/cells.ts.
  */
-import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
-import { createCell, forwardLosses } from "../../src/core/dynamics/cells";
-import { parseModelJson } from "../../src/core/formats/model";
-import { parseProbeJson } from "../../src/core/formats/probe";
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { createCell, forwardLosses } from '../../src/core/dynamics/cells';
+import { parseModelJson } from '../../src/core/formats/model';
+import { parseProbeJson } from '../../src/core/formats/probe';
 import {
   createRecurrentFlipEvaluator,
   evaluatorFromBatch,
@@ -16,22 +16,22 @@ import {
   singlePixelFlipMap,
   stepScores,
   type FlipTestResult,
-} from "../../src/core/sensitivity";
+} from '../../src/core/sensitivity';
 
 const CASES = [
-  "rnn_n8_t12_d1",
-  "rnn_n16_t28_d28_trained",
-  "gru_n8_t10_d2",
-  "lstm_n8_t10_d2",
-  "rnn_linear_n12_t40_d1",
-  "rnn_chaotic_g2_n16_t40_d1",
+  'rnn_n8_t12_d1',
+  'rnn_n16_t28_d28_trained',
+  'gru_n8_t10_d2',
+  'lstm_n8_t10_d2',
+  'rnn_linear_n12_t40_d1',
+  'rnn_chaotic_g2_n16_t40_d1',
 ];
 
 function load(name: string) {
-  const dir = new URL("../fixtures/", import.meta.url);
-  const weights = parseModelJson(readFileSync(new URL(`${name}.model.json`, dir), "utf8"));
-  const probe = parseProbeJson(readFileSync(new URL(`${name}.probe.json`, dir), "utf8"));
-  const expected = JSON.parse(readFileSync(new URL(`${name}.expected.json`, dir), "utf8"));
+  const dir = new URL('../fixtures/', import.meta.url);
+  const weights = parseModelJson(readFileSync(new URL(`${name}.model.json`, dir), 'utf8'));
+  const probe = parseProbeJson(readFileSync(new URL(`${name}.probe.json`, dir), 'utf8'));
+  const expected = JSON.parse(readFileSync(new URL(`${name}.expected.json`, dir), 'utf8'));
   return { weights, probe, expected };
 }
 
@@ -41,12 +41,12 @@ const maxAbsDiff = (a: number[][], b: number[][]) => {
   return m;
 };
 
-describe.each(CASES)("flip test reproduces the reference fixture %s", (name) => {
+describe.each(CASES)('flip test reproduces the reference fixture %s', (name) => {
   const { weights, probe, expected } = load(name);
   const F = expected.flip;
   const { B, T, D, inputs, labels, h0, c0 } = probe;
   const ev = createRecurrentFlipEvaluator(weights, inputs, labels, B, T, D, h0, c0);
-  const grads = weights.arch === "rnn" ? rnnInputGradients(weights, ev, labels) : undefined;
+  const grads = weights.arch === 'rnn' ? rnnInputGradients(weights, ev, labels) : undefined;
   const res: FlipTestResult = flipTest({
     inputs,
     labels,
@@ -64,7 +64,7 @@ describe.each(CASES)("flip test reproduces the reference fixture %s", (name) => 
     bootstrapResamples: 200,
   });
 
-  it("scores, tie margins and top-k sets (where the margin is not a tie)", () => {
+  it('scores, tie margins and top-k sets (where the margin is not a tie)', () => {
     expect(maxAbsDiff(res.scores, F.scores)).toBeLessThan(1e-8);
     expect(maxAbsDiff(res.tie_margin, F.tie_margin)).toBeLessThan(1e-8);
     F.k_list.forEach((k: number, ki: number) => {
@@ -79,14 +79,14 @@ describe.each(CASES)("flip test reproduces the reference fixture %s", (name) => 
     expect(res.rule).toBe(F.rule);
   });
 
-  it("base loss and dL of top, bottom and random flips to 1e-8", () => {
+  it('base loss and dL of top, bottom and random flips to 1e-8', () => {
     res.base_loss.forEach((v, b) => expect(Math.abs(v - F.base_loss[b])).toBeLessThan(1e-8));
     expect(maxAbsDiff(res.dL_top, F.dL_top)).toBeLessThan(1e-8);
     expect(maxAbsDiff(res.dL_bottom, F.dL_bottom)).toBeLessThan(1e-8);
     res.dL_rand.forEach((rows, ki) => expect(maxAbsDiff(rows, F.dL_rand[ki])).toBeLessThan(1e-8));
   });
 
-  it("paper z test (d, sigma, p, Holm) and paired Wilcoxon (p, Holm, median/mean diff)", () => {
+  it('paper z test (d, sigma, p, Holm) and paired Wilcoxon (p, Holm, median/mean diff)', () => {
     F.k_list.forEach((_k: number, ki: number) => {
       expect(Math.abs(res.z_test.d[ki] - F.z_test.d[ki])).toBeLessThan(1e-8);
       expect(Math.abs(res.z_test.sigma[ki] - F.z_test.sigma[ki])).toBeLessThan(1e-8);
@@ -99,14 +99,14 @@ describe.each(CASES)("flip test reproduces the reference fixture %s", (name) => 
     });
   });
 
-  it.runIf(F.abs_dLdx !== undefined)("input-gradient saliency |dL/dx_t| (summed over D) and its dL", () => {
+  it.runIf(F.abs_dLdx !== undefined)('input-gradient saliency |dL/dx_t| (summed over D) and its dL', () => {
     F.abs_dLdx.forEach((row: number[], b: number) =>
       row.forEach((v, t) => expect(Math.abs(res.abs_dLdx![b][t] - v)).toBeLessThanOrEqual(1e-8 * Math.abs(v) + 1e-14)),
     );
     expect(maxAbsDiff(res.dL_saliency!, F.dL_saliency)).toBeLessThan(1e-8);
   });
 
-  it("cached evaluator equals the full forward pass of dynamics/cells (flipped inputs) to 1e-12", () => {
+  it('cached evaluator equals the full forward pass of dynamics/cells (flipped inputs) to 1e-12', () => {
     const cell = createCell(weights);
     const N = weights.hiddenSize;
     const batch = evaluatorFromBatch(
@@ -134,19 +134,19 @@ describe.each(CASES)("flip test reproduces the reference fixture %s", (name) => 
   });
 });
 
-describe("flip test internals", () => {
-  const { weights, probe, expected } = load("rnn_chaotic_g2_n16_t40_d1");
+describe('flip test internals', () => {
+  const { weights, probe, expected } = load('rnn_chaotic_g2_n16_t40_d1');
   const { B, T, D, inputs, labels } = probe;
   const ev = createRecurrentFlipEvaluator(weights, inputs, labels, B, T, D, probe.h0);
 
-  it("scores s_t(n) average the first n log R values", () => {
+  it('scores s_t(n) average the first n log R values', () => {
     const rv = Float64Array.from(expected.rvals.flat(2));
     const s3 = stepScores(rv, B, T, expected.k, 3);
     const r = expected.rvals[1][7];
     expect(s3[T + 7]).toBeCloseTo((Math.log(r[0]) + Math.log(r[1]) + Math.log(r[2])) / 3, 14);
   });
 
-  it("single-step flip map equals flipping each step alone; the random sets at k = 1 agree with it", () => {
+  it('single-step flip map equals flipping each step alone; the random sets at k = 1 agree with it', () => {
     const map = singlePixelFlipMap(ev);
     const F = expected.flip;
     F.rand_sets[0].forEach((set: number[], r: number) => {
@@ -154,7 +154,7 @@ describe("flip test internals", () => {
     });
   });
 
-  it("Fig 4 softmax: rows are distributions; the top-k row reproduces dL_top through -ln p_y", () => {
+  it('Fig 4 softmax: rows are distributions; the top-k row reproduces dL_top through -ln p_y', () => {
     const F = expected.flip;
     const f4 = fig4Softmax(ev, F.order, 3, F.rand_sets[2][0]);
     for (let b = 0; b < B; b++) {

@@ -12,7 +12,8 @@ import { mgsQr } from '../../src/core/linalg/qr';
 function mlMatrixValues(A: Float64Array, m: number, n: number): number[] {
   const M = new Matrix(m, n);
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) M.set(i, j, A[i * n + j]);
-  return new SingularValueDecomposition(M, { autoTranspose: true, computeLeftSingularVectors: false, computeRightSingularVectors: false }).diagonal;
+  return new SingularValueDecomposition(M, { autoTranspose: true, computeLeftSingularVectors: false, computeRightSingularVectors: false })
+    .diagonal;
 }
 
 function randomMatrix(m: number, n: number, seed: number): Float64Array {
@@ -22,7 +23,15 @@ function randomMatrix(m: number, n: number, seed: number): Float64Array {
 
 describe('golubKahanSingularValues', () => {
   it.each([
-    [1, 1], [2, 2], [5, 3], [3, 5], [17, 17], [40, 13], [13, 40], [64, 64], [130, 90],
+    [1, 1],
+    [2, 2],
+    [5, 3],
+    [3, 5],
+    [17, 17],
+    [40, 13],
+    [13, 40],
+    [64, 64],
+    [130, 90],
   ])('%i x %i random: identical to ml-matrix bit for bit', (m, n) => {
     const A = randomMatrix(m, n, 1000 + m * 7 + n);
     expect(Array.from(golubKahanSingularValues(A, m, n))).toEqual(mlMatrixValues(A, m, n));

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { createRng } from "../../src/core/rng";
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../../src/core/rng';
 import {
   bootstrapMeanBand,
   erf,
@@ -15,13 +15,13 @@ import {
   wilcoxonNullCounts,
   wilcoxonSignedRank,
   zTestPaper,
-} from "../../src/core/stats";
+} from '../../src/core/stats';
 
 const relClose = (got: number, want: number, tol: number) => {
   expect(Math.abs(got - want) / Math.abs(want)).toBeLessThanOrEqual(tol);
 };
 
-describe("normal distribution (Cody erfc)", () => {
+describe('normal distribution (Cody erfc)', () => {
   // High-precision values (mpmath, 40 digits).
   const phi: [number, number][] = [
     [-1, 0.15865525393145705141],
@@ -35,7 +35,7 @@ describe("normal distribution (Cody erfc)", () => {
     [2.5, 0.99379033467422386483],
     [-20, 2.7536241186062336951e-89],
   ];
-  it.each(phi)("Phi(%d) to 1e-12 relative", (z, want) => relClose(normalCdf(z), want, 1e-12));
+  it.each(phi)('Phi(%d) to 1e-12 relative', (z, want) => relClose(normalCdf(z), want, 1e-12));
 
   const erfcs: [number, number][] = [
     [0.1, 0.8875370839817151016],
@@ -50,9 +50,9 @@ describe("normal distribution (Cody erfc)", () => {
     [10, 2.088487583762544757e-45],
     [26, 5.6631924088561428465e-296],
   ];
-  it.each(erfcs)("erfc(%d) to 1e-13 relative", (x, want) => relClose(erfc(x), want, 1e-13));
+  it.each(erfcs)('erfc(%d) to 1e-13 relative', (x, want) => relClose(erfc(x), want, 1e-13));
 
-  it("symmetries and limits", () => {
+  it('symmetries and limits', () => {
     expect(normalCdf(0)).toBe(0.5);
     for (const x of [0.2, 0.46875, 0.9, 3.99, 4.01, 7]) {
       expect(erfc(x) + erfc(-x)).toBeCloseTo(2, 15);
@@ -65,7 +65,7 @@ describe("normal distribution (Cody erfc)", () => {
     expect(normalCdf(-Infinity)).toBe(0);
   });
 
-  it("is continuous across the approximation intervals", () => {
+  it('is continuous across the approximation intervals', () => {
     for (const b of [0.46875, 4]) {
       const lo = erfc(b * (1 - 1e-12));
       const hi = erfc(b * (1 + 1e-12));
@@ -76,8 +76,8 @@ describe("normal distribution (Cody erfc)", () => {
   });
 });
 
-describe("descriptive statistics", () => {
-  it("mean, variance (ddof), median, quantile (numpy linear)", () => {
+describe('descriptive statistics', () => {
+  it('mean, variance (ddof), median, quantile (numpy linear)', () => {
     const x = [2, 4, 4, 4, 5, 5, 7, 9];
     expect(mean(x)).toBe(5);
     expect(variance(x, 0)).toBe(4);
@@ -101,8 +101,8 @@ function bruteUpperTail(ranks: number[], w: number): number {
   return c / (1 << n);
 }
 
-describe("Wilcoxon signed-rank", () => {
-  it("null counts sum to 2^n and match enumeration for n = 5..10", () => {
+describe('Wilcoxon signed-rank', () => {
+  it('null counts sum to 2^n and match enumeration for n = 5..10', () => {
     for (let n = 5; n <= 10; n++) {
       const counts = wilcoxonNullCounts(n);
       expect(counts.reduce((a, b) => a + b, 0)).toBe(2 ** n);
@@ -115,37 +115,33 @@ describe("Wilcoxon signed-rank", () => {
     }
   });
 
-  it("textbook critical values", () => {
+  it('textbook critical values', () => {
     // n = 5, all positive: W+ = 15, the only pattern that extreme -> p = 1/32.
     expect(wilcoxonSignedRank([1, 2, 3, 4, 5]).p).toBe(1 / 32);
     // n = 10: one-sided 5% critical value T- <= 10 has P = 43/1024 = 0.0420; T- = 11 gives 0.0527.
-    const withTminus = (tm: number[]) =>
-      Array.from({ length: 10 }, (_, i) => (tm.includes(i + 1) ? -(i + 1) : i + 1));
+    const withTminus = (tm: number[]) => Array.from({ length: 10 }, (_, i) => (tm.includes(i + 1) ? -(i + 1) : i + 1));
     expect(wilcoxonSignedRank(withTminus([1, 2, 3, 4])).p).toBeCloseTo(43 / 1024, 15); // T- = 10
     expect(wilcoxonSignedRank(withTminus([5, 6])).p).toBeCloseTo(54 / 1024, 15); // T- = 11
-    expect(wilcoxonSignedRank(withTminus([1, 2, 3, 4]), "less").p).toBeCloseTo(1 - 33 / 1024, 15); // P(W+ <= 45) = 1 - P(T- <= 9), table 0.0322
+    expect(wilcoxonSignedRank(withTminus([1, 2, 3, 4]), 'less').p).toBeCloseTo(1 - 33 / 1024, 15); // P(W+ <= 45) = 1 - P(T- <= 9), table 0.0322
   });
 
   // Reference p-values computed with scipy.stats.wilcoxon 1.17.1 (zero_method="wilcox", correction=False).
   const tiesZeroSmall = [0.5, -1.2, 2.0, 2.0, 0.7, -0.7, 1.5, 3.1, 0.0, 0.9];
   const ties20 = [1, 2, -1, 3, 2, -2, 4, 1, 1, -3, 5, 2, 0, 3, -1, 2, 4, -4, 1, 2];
-  const noTies20 = [
-    0.31, -0.12, 1.4, 0.77, -0.55, 2.1, 0.05, -0.9, 1.15, 0.66, -0.2, 0.48, 1.9, -1.3, 0.83, 0.27, -0.61, 1.05, 0.39,
-    0.92,
-  ];
+  const noTies20 = [0.31, -0.12, 1.4, 0.77, -0.55, 2.1, 0.05, -0.9, 1.15, 0.66, -0.2, 0.48, 1.9, -1.3, 0.83, 0.27, -0.61, 1.05, 0.39, 0.92];
   it.each([
-    ["tiesZeroSmall (sign-flip permutation)", tiesZeroSmall, 37.5, [0.04296875, 0.96875, 0.0859375]],
-    ["ties20 (normal, tie-corrected)", ties20, 142.5, [0.02700380411444125, 0.9729961958855587, 0.0540076082288825]],
-    ["noTies20 (exact)", noTies20, 158, [0.02422046661376953, 0.9779729843139648, 0.04844093322753906]],
-  ] as [string, number[], number, number[]][])("matches scipy: %s", (_name, d, rPlus, ps) => {
-    const g = wilcoxonSignedRank(d, "greater");
+    ['tiesZeroSmall (sign-flip permutation)', tiesZeroSmall, 37.5, [0.04296875, 0.96875, 0.0859375]],
+    ['ties20 (normal, tie-corrected)', ties20, 142.5, [0.02700380411444125, 0.9729961958855587, 0.0540076082288825]],
+    ['noTies20 (exact)', noTies20, 158, [0.02422046661376953, 0.9779729843139648, 0.04844093322753906]],
+  ] as [string, number[], number, number[]][])('matches scipy: %s', (_name, d, rPlus, ps) => {
+    const g = wilcoxonSignedRank(d, 'greater');
     expect(g.rPlus).toBe(rPlus);
     relClose(g.p, ps[0], 1e-12);
-    relClose(wilcoxonSignedRank(d, "less").p, ps[1], 1e-12);
-    relClose(wilcoxonSignedRank(d, "two-sided").p, ps[2], 1e-12);
+    relClose(wilcoxonSignedRank(d, 'less').p, ps[1], 1e-12);
+    relClose(wilcoxonSignedRank(d, 'two-sided').p, ps[2], 1e-12);
   });
 
-  it("reports median and mean of the differences; all-zero differences give p = 1", () => {
+  it('reports median and mean of the differences; all-zero differences give p = 1', () => {
     const r = wilcoxonSignedRank([3, -1, 0, 2]);
     expect(r.medianDiff).toBe(1);
     expect(r.meanDiff).toBe(1);
@@ -154,8 +150,8 @@ describe("Wilcoxon signed-rank", () => {
   });
 });
 
-describe("Holm correction", () => {
-  it("step-down, monotone, capped at 1, input order kept", () => {
+describe('Holm correction', () => {
+  it('step-down, monotone, capped at 1, input order kept', () => {
     // Sorted: 0.01*4 = 0.04, 0.03*3 = 0.09, 0.04*2 = 0.08 -> raised to 0.09, 0.5*1 = 0.5.
     const adj = holm([0.04, 0.5, 0.01, 0.03]);
     [0.09, 0.5, 0.04, 0.09].forEach((want, i) => expect(adj[i]).toBeCloseTo(want, 15));
@@ -167,8 +163,8 @@ describe("Holm correction", () => {
   });
 });
 
-describe("paper z test", () => {
-  it("uses sample variances (ddof = 1) and the one-sided normal tail", () => {
+describe('paper z test', () => {
+  it('uses sample variances (ddof = 1) and the one-sided normal tail', () => {
     const top = [1, 2, 3];
     const rand = [0, 1, 0, 1, 0, 1];
     const r = zTestPaper(top, rand);
@@ -179,8 +175,8 @@ describe("paper z test", () => {
   });
 });
 
-describe("bootstrap band and effect size", () => {
-  it("band of a mean covers ~95% and has the width the CLT predicts", () => {
+describe('bootstrap band and effect size', () => {
+  it('band of a mean covers ~95% and has the width the CLT predicts', () => {
     const rng = createRng(7);
     let covered = 0;
     const reps = 200;
@@ -199,12 +195,12 @@ describe("bootstrap band and effect size", () => {
     expect(widthSum / reps).toBeLessThan(0.66);
   });
 
-  it("is reproducible from its seed", () => {
+  it('is reproducible from its seed', () => {
     const x = [0.3, -1, 2, 0.5, 1.1];
     expect(bootstrapMeanBand(x, { seed: 3 })).toEqual(bootstrapMeanBand(x, { seed: 3 }));
   });
 
-  it("effect size is mean / sd of the paired differences", () => {
+  it('effect size is mean / sd of the paired differences', () => {
     expect(pairedEffectSize([1, 2, 3])).toBeCloseTo(2, 15);
     expect(Number.isNaN(pairedEffectSize([1, 1, 1]))).toBe(true);
   });

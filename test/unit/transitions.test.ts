@@ -9,7 +9,10 @@ import { renderSpectrumPlot } from '../../src/ui/renderers/spectrum';
 import { interruptShapes, snapshotShapes, tweenFromSnapshot, TRANSITION_MS } from '../../src/ui/renderers/transitions';
 
 const svgNS = 'http://www.w3.org/2000/svg';
-const spectrum = (shift: number) => [[-0.1 + shift, -0.2 + shift, -0.3 + shift], [-0.12 + shift, -0.22 + shift, -0.35 + shift]];
+const spectrum = (shift: number) => [
+  [-0.1 + shift, -0.2 + shift, -0.3 + shift],
+  [-0.12 + shift, -0.22 + shift, -0.35 + shift],
+];
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Draws epoch `e` the way the app does when scrubbing: note, interrupt, redraw, tween. */

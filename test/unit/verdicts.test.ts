@@ -23,18 +23,31 @@ function flipOf(top: number[], rand: number[], pHolm: number[], controls: Record
   for (const [name, v] of Object.entries(controls)) dL[name] = table(v);
   const diff = top.map((v, i) => v - rand[i]);
   return {
-    n: 1, kList: K_LIST, R: 3, baseLoss: Array(B).fill(0.1), dL,
+    n: 1,
+    kList: K_LIST,
+    R: 3,
+    baseLoss: Array(B).fill(0.1),
+    dL,
     dLRand: rand.map((v) => [table([v])[0], table([v])[0], table([v])[0]]),
     zTest: { d: diff, sigma: diff.map(() => 1), p: pHolm, pHolm },
     wilcoxon: { top: { medianDiff: diff, meanDiff: diff, p: pHolm, pHolm } },
-    band: {}, effect: { top: diff.map((d) => d * 2) },
-    singleFlip: [], scores: [], absDLdx: [], kFig: 5, softmaxOrig: [], softmaxTop: [], softmaxRand: [],
+    band: {},
+    effect: { top: diff.map((d) => d * 2) },
+    singleFlip: [],
+    scores: [],
+    absDLdx: [],
+    kFig: 5,
+    softmaxOrig: [],
+    softmaxTop: [],
+    softmaxRand: [],
   };
 }
 
 describe('flipVerdict', () => {
   it('significant at some k, no control better: supported, with the k, the smallest p and the effect', () => {
-    const v = flipVerdict(flipOf([0.1, 0.2, 0.5, 0.9, 1.5], [0.1, 0.1, 0.1, 0.2, 0.3], [0.6, 0.3, 0.04, 0.002, 0.01], { saliency: [0, 0.1, 0.2, 0.3, 0.4] }));
+    const v = flipVerdict(
+      flipOf([0.1, 0.2, 0.5, 0.9, 1.5], [0.1, 0.1, 0.1, 0.2, 0.3], [0.6, 0.3, 0.04, 0.002, 0.01], { saliency: [0, 0.1, 0.2, 0.3, 0.4] }),
+    );
     expect(v.kind).toBe('supported');
     expect(v.text).toContain('at 3 of 5 k after Holm');
     expect(v.text).toContain('k = 3, 5, 10');
@@ -64,19 +77,23 @@ describe('flipVerdict', () => {
 
   it('a control beats R-top at most k: the significant verdict is qualified, naming the control and the count', () => {
     const f = flipOf([0.2, 0.4, 0.6, 0.8, 1.0], [0.1, 0.1, 0.1, 0.1, 0.1], [0.01, 0.01, 0.01, 0.01, 0.01], {
-      saliency: [0.5, 0.9, 1.2, 0.7, 1.9], last: [0.3, 0.3, 0.3, 0.3, 0.3], bottom: [9, 9, 9, 9, 9],
+      saliency: [0.5, 0.9, 1.2, 0.7, 1.9],
+      last: [0.3, 0.3, 0.3, 0.3, 0.3],
+      bottom: [9, 9, 9, 9, 9],
     });
     const c = strongestControl(f)!;
     expect(c.name).toBe('saliency');
     expect(c.beatsTopK).toEqual([1, 2, 3, 10]);
     const v = flipVerdict(f);
     expect(v.kind).toBe('qualified');
-    expect(v.text).toContain('gradient saliency beats R-top\'s mean dL at 4 of 5 k');
+    expect(v.text).toContain("gradient saliency beats R-top's mean dL at 4 of 5 k");
     expect(v.text).toContain('not specific to R');
   });
 
   it('row-wise encodings speak of rows', () => {
-    const v = flipVerdict(flipOf([1, 1, 1, 1, 1], [0, 0, 0, 0, 0], [0.01, 0.01, 0.01, 0.01, 0.01], { last: [2, 2, 2, 2, 2] }), { unit: 'row' });
+    const v = flipVerdict(flipOf([1, 1, 1, 1, 1], [0, 0, 0, 0, 0], [0.01, 0.01, 0.01, 0.01, 0.01], { last: [2, 2, 2, 2, 2] }), {
+      unit: 'row',
+    });
     expect(v.text).toContain('flips rows');
     expect(v.text).toContain("the last rows beat R-top's mean dL at 5 of 5 k");
   });
@@ -86,7 +103,10 @@ describe('flipVerdict', () => {
   });
 
   it('compareRankingsWithRandom lists every ranking in legend order with its significant k', () => {
-    const f = flipOf([0.2, 0.4, 0.6, 0.8, 1.0], [0.1, 0.1, 0.1, 0.1, 0.1], [0.01, 0.2, 0.01, 0.2, 0.01], { saliency: [0, 0, 0, 0, 0], bottom: [0, 0, 0, 0, 0] });
+    const f = flipOf([0.2, 0.4, 0.6, 0.8, 1.0], [0.1, 0.1, 0.1, 0.1, 0.1], [0.01, 0.2, 0.01, 0.2, 0.01], {
+      saliency: [0, 0, 0, 0, 0],
+      bottom: [0, 0, 0, 0, 0],
+    });
     const rows = compareRankingsWithRandom(f);
     expect(rows.map((r) => r.name)).toEqual(['top', 'bottom', 'saliency']);
     expect(rows[0].significantK).toEqual([1, 3, 10]);
@@ -100,9 +120,22 @@ function alignmentOf(paper: number, N: number, controls: { randomQ: number; mism
   const steps = [7, 14, 28];
   const c = (v: number) => steps.map(() => v);
   return {
-    steps, paperStd: c(paper), paperStdRandomQ: c(controls.randomQ), paperStdMismatched: c(controls.mismatched), paperStdWhh: c(controls.whh),
-    nullCosStd: 1 / Math.sqrt(N), m: [1], overlapLeft: [], overlapRight: [], overlapLeftStd: [], overlapRightStd: [],
-    overlapLeftMismatched: [], overlapLeftWhh: [], overlapNull: [1 / N], cosMatrix: [], effectiveRank: [],
+    steps,
+    paperStd: c(paper),
+    paperStdRandomQ: c(controls.randomQ),
+    paperStdMismatched: c(controls.mismatched),
+    paperStdWhh: c(controls.whh),
+    nullCosStd: 1 / Math.sqrt(N),
+    m: [1],
+    overlapLeft: [],
+    overlapRight: [],
+    overlapLeftStd: [],
+    overlapRightStd: [],
+    overlapLeftMismatched: [],
+    overlapLeftWhh: [],
+    overlapNull: [1 / N],
+    cosMatrix: [],
+    effectiveRank: [],
   };
 }
 
@@ -136,9 +169,25 @@ describe('alignmentVerdict', () => {
 
 describe('spectrumVerdict', () => {
   it('every probe below -tol: stable; above +tol: chaotic; straddling 0: marginal', () => {
-    expect(spectrumVerdict([[-0.3, -0.5], [-0.1, -0.4]]).kind).toBe('stable');
-    expect(spectrumVerdict([[0.3, -0.5], [0.1, -0.4]]).kind).toBe('chaotic');
-    const m = spectrumVerdict([[0.05, -0.5], [-0.2, -0.4]], { probe: 1 });
+    expect(
+      spectrumVerdict([
+        [-0.3, -0.5],
+        [-0.1, -0.4],
+      ]).kind,
+    ).toBe('stable');
+    expect(
+      spectrumVerdict([
+        [0.3, -0.5],
+        [0.1, -0.4],
+      ]).kind,
+    ).toBe('chaotic');
+    const m = spectrumVerdict(
+      [
+        [0.05, -0.5],
+        [-0.2, -0.4],
+      ],
+      { probe: 1 },
+    );
     expect(m.kind).toBe('marginal');
     expect(m.text).toContain('λ1 = -0.075 ln/step (probes -0.2 … 0.05; this probe -0.2)');
     expect(m.text).toContain('straddle');
@@ -163,12 +212,23 @@ describe('verdicts on snapshots from the float64 reference fixtures', () => {
     const ref = loadFixture('rnn_n16_t28_d28_trained').expected.flip;
     const w = ref.wilcoxon;
     const flip: FlipSummary = {
-      n: ref.n, kList: ref.k_list, R: ref.R, baseLoss: ref.base_loss,
+      n: ref.n,
+      kList: ref.k_list,
+      R: ref.R,
+      baseLoss: ref.base_loss,
       dL: { top: ref.dL_top, bottom: ref.dL_bottom, saliency: ref.dL_saliency },
       dLRand: ref.dL_rand,
       zTest: { d: ref.z_test.d, sigma: ref.z_test.sigma, p: ref.z_test.p, pHolm: ref.z_test.p_holm },
       wilcoxon: { top: { medianDiff: w.median_diff, meanDiff: w.mean_diff, p: w.p, pHolm: w.p_holm } },
-      band: {}, effect: {}, singleFlip: [], scores: ref.scores, absDLdx: ref.abs_dLdx, kFig: 3, softmaxOrig: [], softmaxTop: [], softmaxRand: [],
+      band: {},
+      effect: {},
+      singleFlip: [],
+      scores: ref.scores,
+      absDLdx: ref.abs_dLdx,
+      kFig: 3,
+      softmaxOrig: [],
+      softmaxTop: [],
+      softmaxRand: [],
     };
     const v = flipVerdict(flip, { unit: 'row' });
     // Reference mean differences are all positive: not reversed, just not significant.
@@ -179,9 +239,22 @@ describe('verdicts on snapshots from the float64 reference fixtures', () => {
   it('trained RNN alignment (reference 0.255 vs null 1/sqrt(16) = 0.25): no alignment beyond random directions', () => {
     const ref = loadFixture('rnn_n16_t28_d28_trained').expected.alignment;
     const a: AlignmentSummary = {
-      steps: ref.steps, paperStd: ref.std_per_step, paperStdRandomQ: [], paperStdMismatched: [], paperStdWhh: [],
-      nullCosStd: ref.null_cos_std, m: [], overlapLeft: [], overlapRight: [], overlapLeftStd: [], overlapRightStd: [],
-      overlapLeftMismatched: [], overlapLeftWhh: [], overlapNull: [], cosMatrix: [], effectiveRank: [],
+      steps: ref.steps,
+      paperStd: ref.std_per_step,
+      paperStdRandomQ: [],
+      paperStdMismatched: [],
+      paperStdWhh: [],
+      nullCosStd: ref.null_cos_std,
+      m: [],
+      overlapLeft: [],
+      overlapRight: [],
+      overlapLeftStd: [],
+      overlapRightStd: [],
+      overlapLeftMismatched: [],
+      overlapLeftWhh: [],
+      overlapNull: [],
+      cosMatrix: [],
+      effectiveRank: [],
     };
     const v = alignmentVerdict(a);
     expect(v.kind).toBe('null');

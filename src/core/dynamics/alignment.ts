@@ -44,8 +44,14 @@ export interface ProbeStepAlignment {
  * gradient's SVD, and Q_t as in R^N (hiddenBlockBasis for the LSTM's (h, c) state).
  */
 export function probeStepAlignments(
-  cell: Cell, traj: Trajectory, label: number, steps: number[],
-  qAt: Map<number, Float64Array>, kq: number, minVectors = 6, x?: { inputs: Float64Array; xBase: number },
+  cell: Cell,
+  traj: Trajectory,
+  label: number,
+  steps: number[],
+  qAt: Map<number, Float64Array>,
+  kq: number,
+  minVectors = 6,
+  x?: { inputs: Float64Array; xBase: number },
 ): ProbeStepAlignment[] {
   const N = cell.hiddenSize;
   const S = traj.S;
@@ -89,7 +95,14 @@ export function probeStepAlignments(
  * (L_t: cross-entropy of the readout after step t; rows stacked by gate in PyTorch order). One
  * exact BPTT (gradients.ts bpttSample with tLoss = t) per step. inputs: the sequence [T][D] at xBase.
  */
-export function gatedPrefixWhhGrads(cell: Cell, inputs: Float64Array, xBase: number, traj: Trajectory, label: number, steps: number[]): Map<number, Float64Array> {
+export function gatedPrefixWhhGrads(
+  cell: Cell,
+  inputs: Float64Array,
+  xBase: number,
+  traj: Trajectory,
+  label: number,
+  steps: number[],
+): Map<number, Float64Array> {
   const out = new Map<number, Float64Array>();
   for (const t of new Set(steps)) out.set(t, bpttSample(cell, inputs, xBase, traj, label, { tLoss: t }).cell.weight_hh);
   return out;
@@ -200,7 +213,15 @@ export function prefixPreactGrads(cell: Cell, traj: Trajectory, label: number, s
  * cos[a][j] = <q_a, w_j> for a < nq, j < nsv: Q (vector-major, length N vectors) against the
  * first nsv vectors of W (vector-major); written to out at off ([nq][nsv]).
  */
-export function cosineMatrix(Q: Float64Array, qIdx: ArrayLike<number>, W: Float64Array, nsv: number, N: number, out: Float64Array, off = 0): void {
+export function cosineMatrix(
+  Q: Float64Array,
+  qIdx: ArrayLike<number>,
+  W: Float64Array,
+  nsv: number,
+  N: number,
+  out: Float64Array,
+  off = 0,
+): void {
   for (let ai = 0; ai < qIdx.length; ai++) {
     const a = qIdx[ai];
     for (let j = 0; j < nsv; j++) {

@@ -39,14 +39,33 @@ export interface Cell {
    * One time step: state_t = F(x_t, state_{t-1}). x: D floats at xOff; sIn/sOut: S floats.
    * With a cache, stores cacheSize floats at cacheOff for `backward`.
    */
-  step(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number, cache?: Float64Array | null, cacheOff?: number): void;
+  step(
+    x: Float64Array,
+    xOff: number,
+    sIn: Float64Array,
+    sInOff: number,
+    sOut: Float64Array,
+    sOutOff: number,
+    cache?: Float64Array | null,
+    cacheOff?: number,
+  ): void;
   /** Jacobian d state_t / d state_{t-1} at (x_t, state_{t-1}), written row-major [S][S] to out. */
   jacobian(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, out: Float64Array): void;
   /**
    * out_a = J_t v_a for k vectors stored contiguously ([k][S], vector a at a*S), where state_t =
    * sOut (already computed by `step`). The rnn uses J = diag(1 - h_t^2) W_hh without forming J.
    */
-  applyJacobian(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number, v: Float64Array, k: number, out: Float64Array): void;
+  applyJacobian(
+    x: Float64Array,
+    xOff: number,
+    sIn: Float64Array,
+    sInOff: number,
+    sOut: Float64Array,
+    sOutOff: number,
+    v: Float64Array,
+    k: number,
+    out: Float64Array,
+  ): void;
   /**
    * Optional fused QR-iteration step: out = Q, R ([k][k]) of the reduced QR of J_t v (applyJacobian
    * then mgsQr, the same numbers in one kernel call). out must not alias v.
@@ -59,9 +78,21 @@ export interface Cell {
    * Needs the cache that `step` wrote for this t (rnn: unused).
    */
   backward(
-    x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number,
-    cache: Float64Array | null, cacheOff: number, dOut: Float64Array, dOutOff: number,
-    dIn: Float64Array | null, dInOff: number, grads: CellGrads | null, dx: Float64Array | null, dxOff: number,
+    x: Float64Array,
+    xOff: number,
+    sIn: Float64Array,
+    sInOff: number,
+    sOut: Float64Array,
+    sOutOff: number,
+    cache: Float64Array | null,
+    cacheOff: number,
+    dOut: Float64Array,
+    dOutOff: number,
+    dIn: Float64Array | null,
+    dInOff: number,
+    grads: CellGrads | null,
+    dx: Float64Array | null,
+    dxOff: number,
   ): void;
   /** logits = fc.weight h + fc.bias, h = the first N floats of the state at sOff; C floats to out. */
   readout(s: Float64Array, sOff: number, out: Float64Array, outOff: number): void;
@@ -129,17 +160,49 @@ abstract class BaseCell implements Cell {
     this.fcB = t['fc.bias'];
   }
 
-  abstract step(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number, cache?: Float64Array | null, cacheOff?: number): void;
+  abstract step(
+    x: Float64Array,
+    xOff: number,
+    sIn: Float64Array,
+    sInOff: number,
+    sOut: Float64Array,
+    sOutOff: number,
+    cache?: Float64Array | null,
+    cacheOff?: number,
+  ): void;
   abstract jacobian(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, out: Float64Array): void;
   abstract backward(
-    x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number,
-    cache: Float64Array | null, cacheOff: number, dOut: Float64Array, dOutOff: number,
-    dIn: Float64Array | null, dInOff: number, grads: CellGrads | null, dx: Float64Array | null, dxOff: number,
+    x: Float64Array,
+    xOff: number,
+    sIn: Float64Array,
+    sInOff: number,
+    sOut: Float64Array,
+    sOutOff: number,
+    cache: Float64Array | null,
+    cacheOff: number,
+    dOut: Float64Array,
+    dOutOff: number,
+    dIn: Float64Array | null,
+    dInOff: number,
+    grads: CellGrads | null,
+    dx: Float64Array | null,
+    dxOff: number,
   ): void;
 
-  applyJacobian(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, _sOut: Float64Array, _sOutOff: number, v: Float64Array, k: number, out: Float64Array): void {
+  applyJacobian(
+    x: Float64Array,
+    xOff: number,
+    sIn: Float64Array,
+    sInOff: number,
+    _sOut: Float64Array,
+    _sOutOff: number,
+    v: Float64Array,
+    k: number,
+    out: Float64Array,
+  ): void {
     const S = this.stateSize;
-    const J = this.jac ?? (this.jac = new Float64Array(S * S));
+    this.jac ??= new Float64Array(S * S);
+    const J = this.jac;
     this.jacobian(x, xOff, sIn, sInOff, J);
     matTimesVectors(J, S, S, v, k, out, null);
   }
@@ -185,8 +248,17 @@ abstract class BaseCell implements Cell {
    * db_hh += gh, dx = W_ih^T gi, dh (N floats at dhOff) += W_hh^T gh.
    */
   protected backProject(
-    x: Float64Array, xOff: number, h: Float64Array, hOff: number, gi: Float64Array, gh: Float64Array,
-    grads: CellGrads | null, dx: Float64Array | null, dxOff: number, dh: Float64Array | null, dhOff: number,
+    x: Float64Array,
+    xOff: number,
+    h: Float64Array,
+    hOff: number,
+    gi: Float64Array,
+    gh: Float64Array,
+    grads: CellGrads | null,
+    dx: Float64Array | null,
+    dxOff: number,
+    dh: Float64Array | null,
+    dhOff: number,
   ): void {
     const D = this.inputSize;
     const N = this.hiddenSize;
@@ -257,7 +329,10 @@ class RnnCell extends BaseCell {
       let a1 = bih[i + 1] + bhh[i + 1];
       let a2 = bih[i + 2] + bhh[i + 2];
       let a3 = bih[i + 3] + bhh[i + 3];
-      const r0 = i * D, r1 = r0 + D, r2 = r1 + D, r3 = r2 + D;
+      const r0 = i * D,
+        r1 = r0 + D,
+        r2 = r1 + D,
+        r3 = r2 + D;
       for (let d = 0; d < D; d++) {
         const xd = x[xOff + d];
         a0 += Wih[r0 + d] * xd;
@@ -265,7 +340,10 @@ class RnnCell extends BaseCell {
         a2 += Wih[r2 + d] * xd;
         a3 += Wih[r3 + d] * xd;
       }
-      const h0 = i * N, h1 = h0 + N, h2 = h1 + N, h3 = h2 + N;
+      const h0 = i * N,
+        h1 = h0 + N,
+        h2 = h1 + N,
+        h3 = h2 + N;
       for (let j = 0; j < N; j++) {
         const hj = sIn[sInOff + j];
         a0 += Whh[h0 + j] * hj;
@@ -300,7 +378,17 @@ class RnnCell extends BaseCell {
   }
 
   /** J v_a = diag(1 - h_t^2) (W_hh v_a) on the current AnalysisKernels. */
-  applyJacobian(_x: Float64Array, _xOff: number, _sIn: Float64Array, _sInOff: number, sOut: Float64Array, sOutOff: number, v: Float64Array, k: number, out: Float64Array): void {
+  applyJacobian(
+    _x: Float64Array,
+    _xOff: number,
+    _sIn: Float64Array,
+    _sInOff: number,
+    sOut: Float64Array,
+    sOutOff: number,
+    v: Float64Array,
+    k: number,
+    out: Float64Array,
+  ): void {
     const N = this.hiddenSize;
     const d = this.pre;
     for (let i = 0; i < N; i++) {
@@ -332,9 +420,21 @@ class RnnCell extends BaseCell {
   }
 
   backward(
-    x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number,
-    _cache: Float64Array | null, _cacheOff: number, dOut: Float64Array, dOutOff: number,
-    dIn: Float64Array | null, dInOff: number, grads: CellGrads | null, dx: Float64Array | null, dxOff: number,
+    x: Float64Array,
+    xOff: number,
+    sIn: Float64Array,
+    sInOff: number,
+    sOut: Float64Array,
+    sOutOff: number,
+    _cache: Float64Array | null,
+    _cacheOff: number,
+    dOut: Float64Array,
+    dOutOff: number,
+    dIn: Float64Array | null,
+    dInOff: number,
+    grads: CellGrads | null,
+    dx: Float64Array | null,
+    dxOff: number,
   ): void {
     const N = this.hiddenSize;
     const da = this.pre;
@@ -370,7 +470,16 @@ class GruCell extends BaseCell {
     this.tmpState = new Float64Array(N);
   }
 
-  step(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number, cache?: Float64Array | null, cacheOff = 0): void {
+  step(
+    x: Float64Array,
+    xOff: number,
+    sIn: Float64Array,
+    sInOff: number,
+    sOut: Float64Array,
+    sOutOff: number,
+    cache?: Float64Array | null,
+    cacheOff = 0,
+  ): void {
     const N = this.hiddenSize;
     const gi = this.gi;
     const gh = this.gh;
@@ -418,9 +527,21 @@ class GruCell extends BaseCell {
   }
 
   backward(
-    x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, _sOut: Float64Array, _sOutOff: number,
-    cache: Float64Array | null, cacheOff: number, dOut: Float64Array, dOutOff: number,
-    dIn: Float64Array | null, dInOff: number, grads: CellGrads | null, dx: Float64Array | null, dxOff: number,
+    x: Float64Array,
+    xOff: number,
+    sIn: Float64Array,
+    sInOff: number,
+    _sOut: Float64Array,
+    _sOutOff: number,
+    cache: Float64Array | null,
+    cacheOff: number,
+    dOut: Float64Array,
+    dOutOff: number,
+    dIn: Float64Array | null,
+    dInOff: number,
+    grads: CellGrads | null,
+    dx: Float64Array | null,
+    dxOff: number,
   ): void {
     const N = this.hiddenSize;
     if (!cache) throw new Error('GRU backward needs the step cache');
@@ -468,7 +589,16 @@ class LstmCell extends BaseCell {
     this.tmpState = new Float64Array(2 * N);
   }
 
-  step(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number, cache?: Float64Array | null, cacheOff = 0): void {
+  step(
+    x: Float64Array,
+    xOff: number,
+    sIn: Float64Array,
+    sInOff: number,
+    sOut: Float64Array,
+    sOutOff: number,
+    cache?: Float64Array | null,
+    cacheOff = 0,
+  ): void {
     const N = this.hiddenSize;
     const pre = this.pre;
     this.inputPart(x, xOff, pre);
@@ -527,9 +657,21 @@ class LstmCell extends BaseCell {
   }
 
   backward(
-    x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, _sOut: Float64Array, _sOutOff: number,
-    cache: Float64Array | null, cacheOff: number, dOut: Float64Array, dOutOff: number,
-    dIn: Float64Array | null, dInOff: number, grads: CellGrads | null, dx: Float64Array | null, dxOff: number,
+    x: Float64Array,
+    xOff: number,
+    sIn: Float64Array,
+    sInOff: number,
+    _sOut: Float64Array,
+    _sOutOff: number,
+    cache: Float64Array | null,
+    cacheOff: number,
+    dOut: Float64Array,
+    dOutOff: number,
+    dIn: Float64Array | null,
+    dInOff: number,
+    grads: CellGrads | null,
+    dx: Float64Array | null,
+    dxOff: number,
   ): void {
     const N = this.hiddenSize;
     if (!cache) throw new Error('LSTM backward needs the step cache');
@@ -571,7 +713,14 @@ export function createCell(weights: ModelWeights): Cell {
  * Writes the initial state of sample m (S floats at out[outOff]): h0 / c0 rows when given (length
  * M*N: one row per sample; length N: shared by all samples), zeros otherwise.
  */
-export function initialState(cell: Cell, m: number, h0: Float64Array | null | undefined, c0: Float64Array | null | undefined, out: Float64Array, outOff: number): void {
+export function initialState(
+  cell: Cell,
+  m: number,
+  h0: Float64Array | null | undefined,
+  c0: Float64Array | null | undefined,
+  out: Float64Array,
+  outOff: number,
+): void {
   const N = cell.hiddenSize;
   const S = cell.stateSize;
   for (let i = 0; i < S; i++) out[outOff + i] = 0;
@@ -599,8 +748,14 @@ const forwardScratch = new WeakMap<Cell, { a: Float64Array; b: Float64Array }>()
  * Allocation-free apart from `out` (pass it to reuse); the state buffers are cached per cell.
  */
 export function forwardLosses(
-  cell: Cell, inputs: Float64Array, labels: ArrayLike<number>, T: number, D: number,
-  h0?: Float64Array | null, c0?: Float64Array | null, out?: ForwardLosses,
+  cell: Cell,
+  inputs: Float64Array,
+  labels: ArrayLike<number>,
+  T: number,
+  D: number,
+  h0?: Float64Array | null,
+  c0?: Float64Array | null,
+  out?: ForwardLosses,
 ): ForwardLosses {
   const S = cell.stateSize;
   const C = cell.numClasses;

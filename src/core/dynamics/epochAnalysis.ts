@@ -74,7 +74,14 @@ export const FULL_Q_BASIS_MACS = 1.5e10;
  * which gated cells always take (their Jacobian products cost G times more, and an LSTM's
  * alignment basis is the h-blocks of these vectors: at most N of them).
  */
-export function trackedQVectors(arch: ModelWeights['arch'], B: number, T: number, S: number, k: number, fullQBasisMacs = FULL_Q_BASIS_MACS): number {
+export function trackedQVectors(
+  arch: ModelWeights['arch'],
+  B: number,
+  T: number,
+  S: number,
+  k: number,
+  fullQBasisMacs = FULL_Q_BASIS_MACS,
+): number {
   if (arch !== 'rnn') return Math.min(S, Math.max(k, 20));
   return 3 * B * T * S * S * S <= fullQBasisMacs ? S : Math.min(S, Math.max(k, 20));
 }
@@ -99,7 +106,12 @@ export interface ProbeDynamics {
  * `qrCheck`, the Q/R identity check on this set's probe 0. `onProgress(phase, done)` counts probes.
  */
 export function probeDynamics(
-  weights: ModelWeights, probe: AnalysisProbe, k: number, kA: number, steps: number[], qrCheck: boolean,
+  weights: ModelWeights,
+  probe: AnalysisProbe,
+  k: number,
+  kA: number,
+  steps: number[],
+  qrCheck: boolean,
   onProgress?: (phase: 'lyapunov' | 'alignment', done: number) => void,
 ): ProbeDynamics {
   const cell = createCell(weights);
@@ -142,7 +154,12 @@ export function probeDynamics(
   // gradient (alignment.ts, method.md §4); an LSTM's h-block basis may hold fewer than kA vectors.
   const alignment: ProbeStepAlignment[][] = [];
   for (let b = 0; b < B; b++) {
-    alignment.push(probeStepAlignments(cell, trajs[b], probe.labels[b], steps, L.runs[b].qAt!, kA, undefined, { inputs: probe.inputs, xBase: b * T * cell.inputSize }));
+    alignment.push(
+      probeStepAlignments(cell, trajs[b], probe.labels[b], steps, L.runs[b].qAt!, kA, undefined, {
+        inputs: probe.inputs,
+        xBase: b * T * cell.inputSize,
+      }),
+    );
     onProgress?.('alignment', b + 1);
   }
   return { lnR, spectrum, saturated, alignment, ...(qrCheck ? { qrGradRelErr } : {}) };
@@ -163,23 +180,54 @@ export function analyzeEpochDynamics(weights: ModelWeights, probe: AnalysisProbe
   const steps = defaultAlignmentSteps(T, opts.nAlignSteps ?? ANALYSIS_DEFAULTS.alignSteps);
   const d = probeDynamics(weights, probe, k, kA, steps, true, opts.onProgress && ((phase, done) => opts.onProgress!(phase, done, B)));
   const alignment = summarizeAlignment(d.alignment, weights, nq, mList, opts.seed);
-  return { k, lnR: Array.from(d.lnR), spectrum: d.spectrum, saturation: d.saturated / (B * T * N), qrGradRelErr: d.qrGradRelErr!, alignment };
+  return {
+    k,
+    lnR: Array.from(d.lnR),
+    spectrum: d.spectrum,
+    saturation: d.saturated / (B * T * N),
+    qrGradRelErr: d.qrGradRelErr!,
+    alignment,
+  };
 }
 
 /**
  * The snapshot's AlignmentSummary for per-probe steps of any cell, or null when a probe's Q basis
  * holds fewer than nq vectors (an LSTM's h-block basis can; the overlaps then use m <= that size).
  */
-export function summarizeAlignment(per: ProbeStepAlignment[][], weights: ModelWeights, nq: number, mList: number[], seed: number): AlignmentSummary | null {
+export function summarizeAlignment(
+  per: ProbeStepAlignment[][],
+  weights: ModelWeights,
+  nq: number,
+  mList: number[],
+  seed: number,
+): AlignmentSummary | null {
   const kq = Math.min(...per.flatMap((p) => p.map((st) => st.kq)));
-  return kq >= nq ? alignmentSummary(per, weights, weights.hiddenSize, kq, nq, mList.filter((m) => m <= kq), seed) : null;
+  return kq >= nq
+    ? alignmentSummary(
+        per,
+        weights,
+        weights.hiddenSize,
+        kq,
+        nq,
+        mList.filter((m) => m <= kq),
+        seed,
+      )
+    : null;
 }
 
 /**
  * Builds the snapshot's AlignmentSummary (paper statistic, controls, overlaps) from per-probe steps
  * whose Q_t hold kA vectors (the random-Q control draws among them; the last-10 control needs kA = N).
  */
-export function alignmentSummary(per: ProbeStepAlignment[][], weights: ModelWeights, N: number, kA: number, nq: number, mList: number[], seed: number): AlignmentSummary {
+export function alignmentSummary(
+  per: ProbeStepAlignment[][],
+  weights: ModelWeights,
+  N: number,
+  kA: number,
+  nq: number,
+  mList: number[],
+  seed: number,
+): AlignmentSummary {
   const B = per.length;
   const nSteps = per[0].length;
   const nsv = Math.min(ANALYSIS_DEFAULTS.alignSingularVectors, N);
@@ -238,7 +286,9 @@ export function alignmentSummary(per: ProbeStepAlignment[][], weights: ModelWeig
     overlapRight.push(ovR.map(mean));
     overlapLeftStd.push(ovL.map(spread));
     overlapRightStd.push(ovR.map(spread));
-    overlapLeftMismatched.push(mList.map((m) => (gated ? NaN : mean(per.map((p, b) => subspaceOverlap(p[s].svd.U, per[(b + 1) % B][s].q, N, m))))));
+    overlapLeftMismatched.push(
+      mList.map((m) => (gated ? NaN : mean(per.map((p, b) => subspaceOverlap(p[s].svd.U, per[(b + 1) % B][s].q, N, m))))),
+    );
     overlapLeftWhh.push(mList.map((m) => (gated ? NaN : mean(per.map((p) => subspaceOverlap(whh.U, p[s].q, N, m))))));
     effectiveRank.push(mean(per.map((p) => participationRatio(p[s].svd.s))));
   }

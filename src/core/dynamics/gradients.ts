@@ -40,7 +40,15 @@ export interface BpttOptions {
  * Readout gradient at step t: writes logits (C) and g = dL/dstate_t = [fc.weight^T (softmax - onehot); 0]
  * (S floats) and returns the CE loss.
  */
-export function readoutGradient(cell: Cell, traj: Trajectory, t: number, label: number, logits: Float64Array, dz: Float64Array, g: Float64Array): number {
+export function readoutGradient(
+  cell: Cell,
+  traj: Trajectory,
+  t: number,
+  label: number,
+  logits: Float64Array,
+  dz: Float64Array,
+  g: Float64Array,
+): number {
   const S = cell.stateSize;
   const N = cell.hiddenSize;
   const C = cell.numClasses;
@@ -59,7 +67,14 @@ export function readoutGradient(cell: Cell, traj: Trajectory, t: number, label: 
  * Backpropagation through time for one sequence (inputs at xBase, [T][D]) along `traj`, for the
  * loss at step tLoss. Returns every parameter gradient (float64), and optionally all deltas and dL/dx.
  */
-export function bpttSample(cell: Cell, inputs: Float64Array, xBase: number, traj: Trajectory, label: number, opts: BpttOptions = {}): SampleGradients {
+export function bpttSample(
+  cell: Cell,
+  inputs: Float64Array,
+  xBase: number,
+  traj: Trajectory,
+  label: number,
+  opts: BpttOptions = {},
+): SampleGradients {
   const { T, S } = traj;
   const N = cell.hiddenSize;
   const C = cell.numClasses;
@@ -80,7 +95,23 @@ export function bpttSample(cell: Cell, inputs: Float64Array, xBase: number, traj
   const cs = cell.cacheSize;
   for (let t = tLoss; t >= 1; t--) {
     if (deltas) deltas.set(dOut, t * S);
-    cell.backward(inputs, xBase + (t - 1) * D, traj.states, (t - 1) * S, traj.states, t * S, cs > 0 ? traj.cache : null, (t - 1) * cs, dOut, 0, dIn, 0, wantGrads ? grads : null, dLdx ?? null, (t - 1) * D);
+    cell.backward(
+      inputs,
+      xBase + (t - 1) * D,
+      traj.states,
+      (t - 1) * S,
+      traj.states,
+      t * S,
+      cs > 0 ? traj.cache : null,
+      (t - 1) * cs,
+      dOut,
+      0,
+      dIn,
+      0,
+      wantGrads ? grads : null,
+      dLdx ?? null,
+      (t - 1) * D,
+    );
     const tmp = dOut;
     dOut = dIn;
     dIn = tmp;
@@ -94,13 +125,36 @@ export function bpttSample(cell: Cell, inputs: Float64Array, xBase: number, traj
  * [(T+1)][S]): sum over t of each step's local gradient. With BPTT deltas this is BPTT; with
  * Q/R-form or projected deltas it is the Q/R or reduced-rank gradient.
  */
-export function gradsFromDeltas(cell: Cell, inputs: Float64Array, xBase: number, traj: Trajectory, deltas: Float64Array, tEnd = traj.T): CellGrads {
+export function gradsFromDeltas(
+  cell: Cell,
+  inputs: Float64Array,
+  xBase: number,
+  traj: Trajectory,
+  deltas: Float64Array,
+  tEnd = traj.T,
+): CellGrads {
   const S = cell.stateSize;
   const D = cell.inputSize;
   const cs = cell.cacheSize;
   const grads = createCellGrads(cell);
   for (let t = 1; t <= tEnd; t++) {
-    cell.backward(inputs, xBase + (t - 1) * D, traj.states, (t - 1) * S, traj.states, t * S, cs > 0 ? traj.cache : null, (t - 1) * cs, deltas, t * S, null, 0, grads, null, 0);
+    cell.backward(
+      inputs,
+      xBase + (t - 1) * D,
+      traj.states,
+      (t - 1) * S,
+      traj.states,
+      t * S,
+      cs > 0 ? traj.cache : null,
+      (t - 1) * cs,
+      deltas,
+      t * S,
+      null,
+      0,
+      grads,
+      null,
+      0,
+    );
   }
   return grads;
 }

@@ -53,7 +53,14 @@ export function createQrWorkspace(S: number, k: number): QrWorkspace {
  * one J Q product (k S^2; the rnn never forms J) and Gram-Schmidt (2 k^2 S). Returns ln R [T][k]
  * and Q_T (plus all Q_t / R_t on request).
  */
-export function qrIteration(cell: Cell, inputs: Float64Array, xBase: number, traj: Trajectory, opts: QrIterationOptions, ws?: QrWorkspace): QrIterationResult {
+export function qrIteration(
+  cell: Cell,
+  inputs: Float64Array,
+  xBase: number,
+  traj: Trajectory,
+  opts: QrIterationOptions,
+  ws?: QrWorkspace,
+): QrIterationResult {
   const { T, S } = traj;
   const k = opts.k;
   if (!(k >= 1 && k <= S && Number.isInteger(k))) throw new Error(`qrIteration: k = ${k} must be an integer in 1..${S}`);

@@ -17,7 +17,14 @@ export interface Trajectory {
  * Runs one sequence: x_t = inputs[xBase + (t-1)*D ..] for t = 1..T, from s0 (S floats; zeros when
  * null). Reuses `out` when its buffers are large enough.
  */
-export function runTrajectory(cell: Cell, inputs: Float64Array, xBase: number, T: number, s0: Float64Array | null, out?: Trajectory): Trajectory {
+export function runTrajectory(
+  cell: Cell,
+  inputs: Float64Array,
+  xBase: number,
+  T: number,
+  s0: Float64Array | null,
+  out?: Trajectory,
+): Trajectory {
   const S = cell.stateSize;
   const C = cell.cacheSize;
   const D = cell.inputSize;
@@ -35,7 +42,10 @@ export function runTrajectory(cell: Cell, inputs: Float64Array, xBase: number, T
 
 /** Trajectory of probe sequence b (inputs [B*T*D], h0/c0 [B*N] optional). */
 export function probeTrajectory(
-  cell: Cell, probe: { T: number; inputs: Float64Array; h0?: Float64Array; c0?: Float64Array }, b: number, out?: Trajectory,
+  cell: Cell,
+  probe: { T: number; inputs: Float64Array; h0?: Float64Array; c0?: Float64Array },
+  b: number,
+  out?: Trajectory,
 ): Trajectory {
   const s0 = new Float64Array(cell.stateSize);
   initialState(cell, b, probe.h0, probe.c0, s0, 0);

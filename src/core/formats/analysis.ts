@@ -27,8 +27,23 @@ export function nest(flat: ArrayLike<number>, shape: number[]): Nested[] {
 
 /** The keys every analysis file has (others — alignment, reduced_rank, flip, c_T — depend on arch/options). */
 export const ANALYSIS_REQUIRED_KEYS = [
-  'format', 'k', 'log_base', 'logits', 'loss', 'loss_t', 'rvals', 'ftle', 'ftle_mid', 'q_final', 'h_T',
-  'grad_weight_hh', 'singular_values', 'grads', 'jacobian_first', 'jacobian_last', 'checks',
+  'format',
+  'k',
+  'log_base',
+  'logits',
+  'loss',
+  'loss_t',
+  'rvals',
+  'ftle',
+  'ftle_mid',
+  'q_final',
+  'h_T',
+  'grad_weight_hh',
+  'singular_values',
+  'grads',
+  'jacobian_first',
+  'jacobian_last',
+  'checks',
 ] as const;
 
 const AnalysisHead = z.object({

@@ -29,7 +29,7 @@ import { ENCODING_SHAPES, RunConfigSchema, type RunConfig } from './config';
 import { FormatError, fieldPath, parseJsonText } from './errors';
 import { parseModelObject, type modelToJson } from './model';
 import { ENGINE_IDS, normalizeEngineId } from '../engines';
-import { type AlignmentSummary, type EpochMetrics, type EpochSnapshot, type FlipSummary } from '../snapshot';
+import type { AlignmentSummary, EpochMetrics, EpochSnapshot, FlipSummary } from '../snapshot';
 
 export const RUN_BUNDLE_FORMAT = 'ftle-lab.run/v1';
 
@@ -50,9 +50,20 @@ export const NUM_CLASSES = 10;
  *   zero (e.g. t = 1 with h_0 = 0) its singular vectors, and everything built on them, are undefined.
  */
 export const NAN_FIELDS = [
-  'metrics.trainLoss', 'metrics.trainAcc', 'metrics.msPerStep', 'qrGradRelErr',
-  'flip.zTest.p', 'flip.zTest.pHolm', 'flip.wilcoxon.*.p', 'flip.wilcoxon.*.pHolm', 'flip.effect.*',
-  'alignment.paperStd*', 'alignment.overlap* (except overlapNull)', 'alignment.cosMatrix', 'alignment.cosMatrices', 'alignment.effectiveRank',
+  'metrics.trainLoss',
+  'metrics.trainAcc',
+  'metrics.msPerStep',
+  'qrGradRelErr',
+  'flip.zTest.p',
+  'flip.zTest.pHolm',
+  'flip.wilcoxon.*.p',
+  'flip.wilcoxon.*.pHolm',
+  'flip.effect.*',
+  'alignment.paperStd*',
+  'alignment.overlap* (except overlapNull)',
+  'alignment.cosMatrix',
+  'alignment.cosMatrices',
+  'alignment.effectiveRank',
 ] as const;
 
 /** A `ftle-lab.model/v1` object as written by modelToJson (validated with parseModelObject). */
@@ -93,18 +104,24 @@ const nonNeg: NumCheck = (v) => (v >= 0 ? null : `expected a value >= 0, got ${v
 
 /** A finite number (optionally range-checked). */
 function finite(check?: NumCheck) {
-  return z.custom<number>(() => true).superRefine((v, ctx) => {
-    if (typeof v !== 'number' || !Number.isFinite(v)) ctx.addIssue({ code: 'custom', message: `${FINITE}, got ${describe(v)}` });
-    else if (check) {
-      const m = check(v);
-      if (m) ctx.addIssue({ code: 'custom', message: m });
-    }
-  });
+  return z
+    .custom<number>(() => true)
+    .superRefine((v, ctx) => {
+      if (typeof v !== 'number' || !Number.isFinite(v)) ctx.addIssue({ code: 'custom', message: `${FINITE}, got ${describe(v)}` });
+      else if (check) {
+        const m = check(v);
+        if (m) ctx.addIssue({ code: 'custom', message: m });
+      }
+    });
 }
 
 /** An integer in [min, max]. */
 const int = (min: number, max: number) =>
-  z.number({ error: (iss) => `expected an integer, got ${describe(iss.input)}` }).int().min(min).max(max);
+  z
+    .number({ error: (iss) => `expected an integer, got ${describe(iss.input)}` })
+    .int()
+    .min(min)
+    .max(max);
 
 /** A finite number, or NaN (in memory) / null (on the wire), read back as NaN. */
 function nanable(check?: NumCheck) {
@@ -123,26 +140,28 @@ function nanable(check?: NumCheck) {
 
 /** number[] of finite values; the issue path names the first bad index. Returns the same array. */
 function finiteArray(check?: NumCheck) {
-  return z.custom<number[]>(() => true).superRefine((v, ctx) => {
-    if (!Array.isArray(v)) {
-      ctx.addIssue({ code: 'custom', message: `expected an array of finite numbers, got ${describe(v)}` });
-      return;
-    }
-    for (let i = 0; i < v.length; i++) {
-      const x = v[i];
-      if (typeof x !== 'number' || !Number.isFinite(x)) {
-        ctx.addIssue({ code: 'custom', message: `${FINITE}, got ${describe(x)}`, path: [i] });
+  return z
+    .custom<number[]>(() => true)
+    .superRefine((v, ctx) => {
+      if (!Array.isArray(v)) {
+        ctx.addIssue({ code: 'custom', message: `expected an array of finite numbers, got ${describe(v)}` });
         return;
       }
-      if (check) {
-        const m = check(x);
-        if (m) {
-          ctx.addIssue({ code: 'custom', message: m, path: [i] });
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i];
+        if (typeof x !== 'number' || !Number.isFinite(x)) {
+          ctx.addIssue({ code: 'custom', message: `${FINITE}, got ${describe(x)}`, path: [i] });
           return;
         }
+        if (check) {
+          const m = check(x);
+          if (m) {
+            ctx.addIssue({ code: 'custom', message: m, path: [i] });
+            return;
+          }
+        }
       }
-    }
-  });
+    });
 }
 
 /** number[] whose entries are finite or NaN/null (null -> NaN in the output copy). */
@@ -176,31 +195,33 @@ function nanableArray(check?: NumCheck) {
  * bad element: a 200 MB file of a million wrong entries would build a million issues.)
  */
 function list<T extends z.ZodType>(elem: T, opts: { min?: number; max?: number } = {}) {
-  return z.custom<unknown[]>(() => true).transform((v, ctx): z.output<T>[] => {
-    if (!Array.isArray(v)) {
-      ctx.addIssue({ code: 'custom', message: `expected an array, got ${describe(v)}` });
-      return z.NEVER;
-    }
-    if (opts.min !== undefined && v.length < opts.min) {
-      ctx.addIssue({ code: 'custom', message: `expected at least ${opts.min} entries, got ${v.length}` });
-      return z.NEVER;
-    }
-    if (opts.max !== undefined && v.length > opts.max) {
-      ctx.addIssue({ code: 'custom', message: `expected at most ${opts.max} entries, got ${v.length}` });
-      return z.NEVER;
-    }
-    const out: z.output<T>[] = new Array(v.length);
-    for (let i = 0; i < v.length; i++) {
-      const r = elem.safeParse(v[i]);
-      if (!r.success) {
-        const issue = r.error.issues[0];
-        ctx.addIssue({ code: 'custom', message: issue?.message ?? 'invalid', path: [i, ...(issue?.path ?? [])] });
+  return z
+    .custom<unknown[]>(() => true)
+    .transform((v, ctx): z.output<T>[] => {
+      if (!Array.isArray(v)) {
+        ctx.addIssue({ code: 'custom', message: `expected an array, got ${describe(v)}` });
         return z.NEVER;
       }
-      out[i] = r.data;
-    }
-    return out;
-  });
+      if (opts.min !== undefined && v.length < opts.min) {
+        ctx.addIssue({ code: 'custom', message: `expected at least ${opts.min} entries, got ${v.length}` });
+        return z.NEVER;
+      }
+      if (opts.max !== undefined && v.length > opts.max) {
+        ctx.addIssue({ code: 'custom', message: `expected at most ${opts.max} entries, got ${v.length}` });
+        return z.NEVER;
+      }
+      const out: z.output<T>[] = new Array(v.length);
+      for (let i = 0; i < v.length; i++) {
+        const r = elem.safeParse(v[i]);
+        if (!r.success) {
+          const issue = r.error.issues[0];
+          ctx.addIssue({ code: 'custom', message: issue?.message ?? 'invalid', path: [i, ...(issue?.path ?? [])] });
+          return z.NEVER;
+        }
+        out[i] = r.data;
+      }
+      return out;
+    });
 }
 
 const intArray = (min: number, max: number, opts: { min?: number; max?: number } = {}) => list(int(min, max), opts);
@@ -213,32 +234,34 @@ const MAX_RANKINGS = 64;
 
 /** A record keyed by ranking names, stopping at the first bad key or value (see list()). */
 function rankingRecord<T extends z.ZodType>(value: T) {
-  return z.custom<unknown>(() => true).transform((v, ctx): Record<string, z.output<T>> => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-      ctx.addIssue({ code: 'custom', message: `expected an object keyed by ranking name, got ${describe(v)}` });
-      return z.NEVER;
-    }
-    const keys = Object.keys(v);
-    if (keys.length > MAX_RANKINGS) {
-      ctx.addIssue({ code: 'custom', message: `expected at most ${MAX_RANKINGS} rankings, got ${keys.length}` });
-      return z.NEVER;
-    }
-    const out: Record<string, z.output<T>> = {};
-    for (const key of keys) {
-      if (!RANKING_NAME.test(key)) {
-        ctx.addIssue({ code: 'custom', message: 'expected a ranking name (letters, digits, _ or -)', path: [key] });
+  return z
+    .custom<unknown>(() => true)
+    .transform((v, ctx): Record<string, z.output<T>> => {
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+        ctx.addIssue({ code: 'custom', message: `expected an object keyed by ranking name, got ${describe(v)}` });
         return z.NEVER;
       }
-      const r = value.safeParse((v as Record<string, unknown>)[key]);
-      if (!r.success) {
-        const issue = r.error.issues[0];
-        ctx.addIssue({ code: 'custom', message: issue?.message ?? 'invalid', path: [key, ...(issue?.path ?? [])] });
+      const keys = Object.keys(v);
+      if (keys.length > MAX_RANKINGS) {
+        ctx.addIssue({ code: 'custom', message: `expected at most ${MAX_RANKINGS} rankings, got ${keys.length}` });
         return z.NEVER;
       }
-      out[key] = r.data;
-    }
-    return out;
-  });
+      const out: Record<string, z.output<T>> = {};
+      for (const key of keys) {
+        if (!RANKING_NAME.test(key)) {
+          ctx.addIssue({ code: 'custom', message: 'expected a ranking name (letters, digits, _ or -)', path: [key] });
+          return z.NEVER;
+        }
+        const r = value.safeParse((v as Record<string, unknown>)[key]);
+        if (!r.success) {
+          const issue = r.error.issues[0];
+          ctx.addIssue({ code: 'custom', message: issue?.message ?? 'invalid', path: [key, ...(issue?.path ?? [])] });
+          return z.NEVER;
+        }
+        out[key] = r.data;
+      }
+      return out;
+    });
 }
 
 /** Short printable description of an offending value for error messages (never the whole value). */
@@ -260,7 +283,9 @@ function float32Decimal(x: number): number {
 
 /** lnR: finite numbers held at float32 precision ("Float32 precision is plenty for drawing"). */
 const float32Array = () =>
-  finiteArray((v) => (Math.abs(v) <= F32_MAX ? null : `outside the float32 range, got ${v}`)).transform((v) => v.map((x) => Math.fround(x)));
+  finiteArray((v) => (Math.abs(v) <= F32_MAX ? null : `outside the float32 range, got ${v}`)).transform((v) =>
+    v.map((x) => Math.fround(x)),
+  );
 
 // ---------------------------------------------------------------------------------------------
 // Snapshot schema (shapes are checked afterwards, when B, T, k, N are known).
@@ -342,6 +367,7 @@ const ProbeSchema = z.object({
   labels: intArray(0, NUM_CLASSES - 1),
 });
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the rule IS to refuse control characters in a data-source name
 const DATA_SOURCE = /^(bundled-mnist-10k|idx:[^\u0000-\u001f]{1,1000})$/;
 
 const BundleSchema = z.object({
@@ -408,7 +434,8 @@ function checkConsistency(b: ParsedBundle): [Path, string] | null {
   for (let e = 0; e < b.epochs.length; e++) {
     const s = b.epochs[e];
     const at = (...p: Path): Path => ['epochs', e, ...p];
-    if (e > 0 && s.epoch <= b.epochs[e - 1].epoch) return [at('epoch'), `epochs must be strictly increasing (${b.epochs[e - 1].epoch} then ${s.epoch})`];
+    if (e > 0 && s.epoch <= b.epochs[e - 1].epoch)
+      return [at('epoch'), `epochs must be strictly increasing (${b.epochs[e - 1].epoch} then ${s.epoch})`];
     if (s.T !== T) return [at('T'), `expected ${T} steps for encoding ${b.config.encoding}, got ${s.T}`];
     if (s.N !== N) return [at('N'), `expected ${N} hidden units (config.hidden), got ${s.N}`];
     if (s.k > N) return [at('k'), `expected at most N = ${N} tracked vectors, got ${s.k}`];
@@ -425,8 +452,16 @@ function checkConsistency(b: ParsedBundle): [Path, string] | null {
         if (!check.dims(a[key], [S], at('alignment', key))) return first;
       }
       if (a.paperStdLastQ && !check.dims(a.paperStdLastQ, [S], at('alignment', 'paperStdLastQ'))) return first;
-      if (a.randomQPool !== undefined && a.randomQPool > N) return [at('alignment', 'randomQPool'), `expected at most N = ${N} Q vectors, got ${a.randomQPool}`];
-      for (const key of ['overlapLeft', 'overlapRight', 'overlapLeftStd', 'overlapRightStd', 'overlapLeftMismatched', 'overlapLeftWhh'] as const) {
+      if (a.randomQPool !== undefined && a.randomQPool > N)
+        return [at('alignment', 'randomQPool'), `expected at most N = ${N} Q vectors, got ${a.randomQPool}`];
+      for (const key of [
+        'overlapLeft',
+        'overlapRight',
+        'overlapLeftStd',
+        'overlapRightStd',
+        'overlapLeftMismatched',
+        'overlapLeftWhh',
+      ] as const) {
         if (!check.dims(a[key], [S, M], at('alignment', key))) return first;
       }
       if (!check.dims(a.overlapNull, [M], at('alignment', 'overlapNull'))) return first;
@@ -459,7 +494,8 @@ function checkConsistency(b: ParsedBundle): [Path, string] | null {
       }
       for (const [name, v] of Object.entries(f.band)) {
         if (!check.dims(v, [K, 2], at('flip', 'band', name))) return first;
-        for (let i = 0; i < K; i++) if (v[i][0] > v[i][1]) return [at('flip', 'band', name, i), `band must be [low, high], got [${v[i][0]}, ${v[i][1]}]`];
+        for (let i = 0; i < K; i++)
+          if (v[i][0] > v[i][1]) return [at('flip', 'band', name, i), `band must be [low, high], got [${v[i][0]}, ${v[i][1]}]`];
       }
       for (const [name, v] of Object.entries(f.effect)) if (!check.dims(v, [K], at('flip', 'effect', name))) return first;
       if (!check.dims(f.scores, [B, T], at('flip', 'scores'))) return first;
@@ -478,7 +514,7 @@ function checkConsistency(b: ParsedBundle): [Path, string] | null {
 /** Validates the optional weights: a valid ftle-lab.model/v1 model of the config's cell and size. */
 function checkWeights(b: ParsedBundle): void {
   if (!b.weights) return;
-  let w;
+  let w: ReturnType<typeof parseModelObject>;
   try {
     w = parseModelObject(b.weights);
   } catch (e) {

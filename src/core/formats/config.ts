@@ -74,9 +74,27 @@ export const RunConfigSchema = z.object({
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 
 const BASE: RunConfig = {
-  preset: 'quick', epochs: 3, seed: 1, backend: 'auto', encoding: 'row', cell: 'rnn', permute: 0, hidden: 32,
-  init: 'xavier', gain: 1, optimizer: 'adam', lr: 0.005, batch: 64, clip: 5, bias: 1,
-  reduction: 'mean', probes: 16, k: 16, n: ANALYSIS_DEFAULTS.n, draws: ANALYSIS_DEFAULTS.draws, subset: 1,
+  preset: 'quick',
+  epochs: 3,
+  seed: 1,
+  backend: 'auto',
+  encoding: 'row',
+  cell: 'rnn',
+  permute: 0,
+  hidden: 32,
+  init: 'xavier',
+  gain: 1,
+  optimizer: 'adam',
+  lr: 0.005,
+  batch: 64,
+  clip: 5,
+  bias: 1,
+  reduction: 'mean',
+  probes: 16,
+  k: 16,
+  n: ANALYSIS_DEFAULTS.n,
+  draws: ANALYSIS_DEFAULTS.draws,
+  subset: 1,
 };
 
 /** Presets: method.md §1. The paper's settings are given as published (N = 512 is slow in a browser). */
@@ -89,12 +107,33 @@ export const PRESET_CONFIGS: Record<Preset, RunConfig> = {
   // orthogonal W_hh, lr 1e-3 and clipping at 1 reach ~45-50% after one epoch, ~60% after five.
   pixel: { ...BASE, preset: 'pixel', encoding: 'pixel14', hidden: 64, init: 'orthogonal', lr: 0.001, clip: 1, epochs: 10 },
   'paper-align': {
-    ...BASE, preset: 'paper-align', encoding: 'row', hidden: 128, bias: 0, optimizer: 'sgd', lr: 1e-3,
-    reduction: 'sum', batch: 128, gain: 0.005, probes: 25, epochs: 5, clip: 0,
+    ...BASE,
+    preset: 'paper-align',
+    encoding: 'row',
+    hidden: 128,
+    bias: 0,
+    optimizer: 'sgd',
+    lr: 1e-3,
+    reduction: 'sum',
+    batch: 128,
+    gain: 0.005,
+    probes: 25,
+    epochs: 5,
+    clip: 0,
   },
   'paper-sensitivity': {
-    ...BASE, preset: 'paper-sensitivity', encoding: 'pixel28', permute: 1, seed: 1234, hidden: 512,
-    optimizer: 'rmsprop', lr: 2e-4, batch: 100, probes: 15, epochs: 50, clip: 0,
+    ...BASE,
+    preset: 'paper-sensitivity',
+    encoding: 'pixel28',
+    permute: 1,
+    seed: 1234,
+    hidden: 512,
+    optimizer: 'rmsprop',
+    lr: 2e-4,
+    batch: 100,
+    probes: 15,
+    epochs: 50,
+    clip: 0,
   },
 };
 

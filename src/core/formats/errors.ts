@@ -38,9 +38,7 @@ export function parseJsonText(text: string, what: string): unknown {
     throw new FormatError('(root)', `${what} is too large (${text.length} characters > ${MAX_JSON_CHARS})`);
   }
   try {
-    return JSON.parse(text, (key, value) =>
-      key === '__proto__' || key === 'constructor' || key === 'prototype' ? undefined : value,
-    );
+    return JSON.parse(text, (key, value) => (key === '__proto__' || key === 'constructor' || key === 'prototype' ? undefined : value));
   } catch (e) {
     throw new FormatError('(root)', `${what} is not valid JSON (${(e as Error).message})`);
   }

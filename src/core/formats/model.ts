@@ -57,7 +57,15 @@ export function expectedShapes(arch: Arch, inputSize: number, hiddenSize: number
 const posInt = (max: number) => z.number().int().min(1).max(max);
 
 const TensorSchema = z.object({
-  shape: z.array(z.number().int().min(0).max(1 << 24)).max(4),
+  shape: z
+    .array(
+      z
+        .number()
+        .int()
+        .min(0)
+        .max(1 << 24),
+    )
+    .max(4),
   data: z.array(z.unknown()),
 });
 
@@ -117,14 +125,19 @@ export function parseModelObject(value: unknown): ModelWeights {
     const { T: steps, D: wantD } = ENCODING_SHAPES[m.input.encoding];
     const perm = m.input.permutation ?? null;
     if (perm !== null) {
-      if (perm.length !== steps) throw new FormatError('input.permutation', `expected ${steps} entries for encoding ${m.input.encoding}, got ${perm.length}`);
+      if (perm.length !== steps)
+        throw new FormatError('input.permutation', `expected ${steps} entries for encoding ${m.input.encoding}, got ${perm.length}`);
       const seen = new Uint8Array(steps);
       for (let i = 0; i < steps; i++) {
         if (perm[i] >= steps || seen[perm[i]]) throw new FormatError(`input.permutation[${i}]`, `not a permutation of 0..${steps - 1}`);
         seen[perm[i]] = 1;
       }
     }
-    if (m.input_size !== wantD) throw new FormatError('input.encoding', `encoding ${m.input.encoding} feeds ${wantD} inputs per step but input_size is ${m.input_size}`);
+    if (m.input_size !== wantD)
+      throw new FormatError(
+        'input.encoding',
+        `encoding ${m.input.encoding} feeds ${wantD} inputs per step but input_size is ${m.input_size}`,
+      );
     weights.input = { encoding: m.input.encoding, permutation: perm ? [...perm] : null, normalize: m.input.normalize ?? null };
   }
   return weights;

@@ -43,7 +43,12 @@ const ProbeSchema = z.object({
   c0: z.array(z.unknown()).max(PROBE_LIMITS.maxProbes).nullable().optional(),
   flip: z
     .object({
-      n: z.number().int().min(1).max(MODEL_LIMITS.maxHidden * 2).optional(),
+      n: z
+        .number()
+        .int()
+        .min(1)
+        .max(MODEL_LIMITS.maxHidden * 2)
+        .optional(),
       k_list: z.array(z.unknown()).min(1).max(1000).optional(),
       rand_sets: z.array(z.unknown()).max(1000).optional(),
     })
@@ -121,7 +126,8 @@ export function parseProbeObject(value: unknown): Probe {
         arrayAt(draws, `flip.rand_sets[${i}]`, 100_000).map((set, r) => {
           const field = `flip.rand_sets[${i}][${r}]`;
           const s = intsAt(set, field, 0, T, T);
-          if (flip.kList && s.length !== flip.kList[i]) throw new FormatError(field, `expected ${flip.kList[i]} time indices, got ${s.length}`);
+          if (flip.kList && s.length !== flip.kList[i])
+            throw new FormatError(field, `expected ${flip.kList[i]} time indices, got ${s.length}`);
           if (new Set(s).size !== s.length) throw new FormatError(field, 'time indices must be distinct');
           return s;
         }),
@@ -147,13 +153,16 @@ export function checkProbeForModel(probe: Probe, weights: ModelWeights): void {
     throw new FormatError('inputs', `expected ${weights.inputSize} inputs per step (model input_size), got ${probe.D}`);
   }
   for (let b = 0; b < probe.B; b++) {
-    if (probe.labels[b] >= weights.numClasses) throw new FormatError(`labels[${b}]`, `label ${probe.labels[b]} >= num_classes ${weights.numClasses}`);
+    if (probe.labels[b] >= weights.numClasses)
+      throw new FormatError(`labels[${b}]`, `label ${probe.labels[b]} >= num_classes ${weights.numClasses}`);
   }
   const N = weights.hiddenSize;
-  if (probe.h0 && probe.h0.length !== probe.B * N) throw new FormatError('h0[0]', `expected ${N} numbers (model hidden_size), got ${probe.h0.length / probe.B}`);
+  if (probe.h0 && probe.h0.length !== probe.B * N)
+    throw new FormatError('h0[0]', `expected ${N} numbers (model hidden_size), got ${probe.h0.length / probe.B}`);
   if (probe.c0) {
     if (weights.arch !== 'lstm') throw new FormatError('c0', `only an lstm has a cell state (model arch is ${weights.arch})`);
-    if (probe.c0.length !== probe.B * N) throw new FormatError('c0[0]', `expected ${N} numbers (model hidden_size), got ${probe.c0.length / probe.B}`);
+    if (probe.c0.length !== probe.B * N)
+      throw new FormatError('c0[0]', `expected ${N} numbers (model hidden_size), got ${probe.c0.length / probe.B}`);
   }
 }
 

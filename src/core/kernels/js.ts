@@ -12,7 +12,15 @@ import type { AnalysisKernels, PreparedMatrix, RnnLaneRunner } from './index';
  * iteration: a 2-row x 4-vector register block shares each load of M and v (about 2x faster than
  * one dot product at a time in V8).
  */
-export function matTimesVectors(M: Float64Array, rows: number, cols: number, v: Float64Array, k: number, out: Float64Array, rowScale: Float64Array | null): void {
+export function matTimesVectors(
+  M: Float64Array,
+  rows: number,
+  cols: number,
+  v: Float64Array,
+  k: number,
+  out: Float64Array,
+  rowScale: Float64Array | null,
+): void {
   let a = 0;
   for (; a + 4 <= k; a += 4) {
     const o0 = a * cols;
@@ -27,7 +35,14 @@ export function matTimesVectors(M: Float64Array, rows: number, cols: number, v: 
     for (; i + 2 <= rows; i += 2) {
       const r = i * cols;
       const r2 = r + cols;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0,
+        t0 = 0,
+        t1 = 0,
+        t2 = 0,
+        t3 = 0;
       for (let j = 0; j < cols; j++) {
         const m = M[r + j];
         const n = M[r2 + j];
@@ -57,7 +72,10 @@ export function matTimesVectors(M: Float64Array, rows: number, cols: number, v: 
     }
     for (; i < rows; i++) {
       const r = i * cols;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       for (let j = 0; j < cols; j++) {
         const m = M[r + j];
         s0 += m * v[o0 + j];
@@ -115,7 +133,7 @@ export function mgsQrJs(V: Float64Array, S: number, k: number, R: Float64Array):
           i += 2;
         }
         if (i < S) c0 += V[ob + i] * V[oa + i];
-        const c = (c0 + c2) + (c1 + c3);
+        const c = c0 + c2 + (c1 + c3);
         for (let j = 0; j < S; j++) V[oa + j] -= c * V[ob + j];
         R[b * k + a] += c;
       }
@@ -162,13 +180,27 @@ function completeBasisVector(V: Float64Array, S: number, a: number): void {
  * Eight tanh-RNN lanes in plain JS: every W_hh entry loaded serves 8 state vectors (about 3x
  * faster than one trajectory at a time in V8). Shapes: see RnnLaneRunner.
  */
-export function createJsRnnLanes(Whh: Float64Array, N: number, drive: Float64Array, flipped: Float64Array, _B: number, T: number): RnnLaneRunner {
+export function createJsRnnLanes(
+  Whh: Float64Array,
+  N: number,
+  drive: Float64Array,
+  flipped: Float64Array,
+  _B: number,
+  T: number,
+): RnnLaneRunner {
   const H2 = new Float64Array(8 * N);
   return {
     run(b: number, tStart: number, mask: Uint8Array, H: Float64Array): void {
       let cur: Float64Array = H;
       let nxt: Float64Array = H2;
-      const o0 = 0 * T, o1 = 1 * T, o2 = 2 * T, o3 = 3 * T, o4 = 4 * T, o5 = 5 * T, o6 = 6 * T, o7 = 7 * T;
+      const o0 = 0 * T,
+        o1 = 1 * T,
+        o2 = 2 * T,
+        o3 = 3 * T,
+        o4 = 4 * T,
+        o5 = 5 * T,
+        o6 = 6 * T,
+        o7 = 7 * T;
       for (let t = tStart; t < T; t++) {
         const uo = (b * T + t) * N;
         const u0 = mask[o0 + t] ? flipped : drive;
@@ -180,8 +212,14 @@ export function createJsRnnLanes(Whh: Float64Array, N: number, drive: Float64Arr
         const u6 = mask[o6 + t] ? flipped : drive;
         const u7 = mask[o7 + t] ? flipped : drive;
         for (let i = 0; i < N; i++) {
-          let a0 = u0[uo + i], a1 = u1[uo + i], a2 = u2[uo + i], a3 = u3[uo + i];
-          let a4 = u4[uo + i], a5 = u5[uo + i], a6 = u6[uo + i], a7 = u7[uo + i];
+          let a0 = u0[uo + i],
+            a1 = u1[uo + i],
+            a2 = u2[uo + i],
+            a3 = u3[uo + i];
+          let a4 = u4[uo + i],
+            a5 = u5[uo + i],
+            a6 = u6[uo + i],
+            a7 = u7[uo + i];
           const wo = i * N;
           for (let j = 0; j < N; j++) {
             const w = Whh[wo + j];

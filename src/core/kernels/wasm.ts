@@ -18,12 +18,24 @@ interface AnalysisExports {
   vecsTimesMatT(out: number, v: number, mt: number, scale: number, rows: number, cols: number, k: number): void;
   mgs(V: number, S: number, k: number, R: number): void;
   jqMgs(out: number, v: number, mt: number, scale: number, rows: number, cols: number, k: number, R: number): void;
-  rnnLanes8(h: number, h2: number, W: number, drive: number, flipped: number, mask: number, N: number, T: number, b: number, tStart: number): number;
+  rnnLanes8(
+    h: number,
+    h2: number,
+    W: number,
+    drive: number,
+    flipped: number,
+    mask: number,
+    N: number,
+    T: number,
+    b: number,
+    tStart: number,
+  ): number;
 }
 
 // The smallest module using a v128 instruction: (func (result v128) (v128.const i32x4 0 0 0 0)).
 const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11,
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 11,
 ]);
 
 /** Whether this runtime has WebAssembly with fixed-width SIMD (Chrome >= 91, Firefox >= 89, Safari >= 16.4, Node >= 16.4). */

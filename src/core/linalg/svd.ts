@@ -24,7 +24,11 @@ export interface Svd {
 export function svd(A: Float64Array, m: number, n: number): Svd {
   const M = new Matrix(m, n);
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) M.set(i, j, A[i * n + j]);
-  const dec = new SingularValueDecomposition(M, { autoTranspose: true, computeLeftSingularVectors: true, computeRightSingularVectors: true });
+  const dec = new SingularValueDecomposition(M, {
+    autoTranspose: true,
+    computeLeftSingularVectors: true,
+    computeRightSingularVectors: true,
+  });
   const r = Math.min(m, n);
   const sv = dec.diagonal;
   const Um = dec.leftSingularVectors;
@@ -92,7 +96,11 @@ export function participationRatio(s: ArrayLike<number>): number {
  * vectors but all t values in s (topSvd.ts alignmentSvd) makes U, V hold kv (or minVectors) vectors.
  */
 export function svdOfOuterSum(
-  A: Float64Array, B: Float64Array, n: number, t: number, minVectors = 0,
+  A: Float64Array,
+  B: Float64Array,
+  n: number,
+  t: number,
+  minVectors = 0,
   smallSvd: (K: Float64Array, t: number) => Svd = (K, tt) => svd(K, tt, tt),
 ): Svd {
   const qa = A.slice(0, t * n);

@@ -50,8 +50,14 @@ function transposeTimesVectors(A: Float64Array, m: number, n: number, Q: Float64
     const ro = i * n;
     let j = 0;
     for (; j + 4 <= k; j += 4) {
-      const c0 = Q[j * m + i], c1 = Q[(j + 1) * m + i], c2 = Q[(j + 2) * m + i], c3 = Q[(j + 3) * m + i];
-      const o0 = j * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
+      const c0 = Q[j * m + i],
+        c1 = Q[(j + 1) * m + i],
+        c2 = Q[(j + 2) * m + i],
+        c3 = Q[(j + 3) * m + i];
+      const o0 = j * n,
+        o1 = o0 + n,
+        o2 = o1 + n,
+        o3 = o2 + n;
       for (let l = 0; l < n; l++) {
         const a = A[ro + l];
         Z[o0 + l] += c0 * a;

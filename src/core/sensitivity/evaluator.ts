@@ -11,8 +11,8 @@
  *  - evaluatorFromBatch: wraps any batched full-sequence evaluator (e.g. tfjs on the GPU) by
  *    materialising the flipped sequences in chunks.
  */
-import { flipValue } from "./scores";
-import { getAnalysisKernels, RNN_LANES, type RnnLaneRunner } from "../kernels";
+import { flipValue } from './scores';
+import { getAnalysisKernels, RNN_LANES, type RnnLaneRunner } from '../kernels';
 
 /** One flip job: probe index b and the 0-based steps to flip (no duplicates, any order). */
 export interface FlipJob {
@@ -97,7 +97,7 @@ export function evaluatorFromBatch(
 }
 
 /** Architectures the float64 evaluator implements (PyTorch semantics and gate order). */
-export type RecurrentArch = "rnn" | "gru" | "lstm";
+export type RecurrentArch = 'rnn' | 'gru' | 'lstm';
 
 /**
  * Float64 weights in the PyTorch layout (structurally compatible with formats/model.ts
@@ -114,8 +114,8 @@ export interface RecurrentWeights {
     weight_hh_l0: Float64Array;
     bias_ih_l0: Float64Array;
     bias_hh_l0: Float64Array;
-    "fc.weight": Float64Array;
-    "fc.bias": Float64Array;
+    'fc.weight': Float64Array;
+    'fc.bias': Float64Array;
   };
 }
 
@@ -160,17 +160,17 @@ export function createRecurrentFlipEvaluator(
   if (inputs.length !== B * T * D) throw new RangeError(`inputs has ${inputs.length} values, expected B*T*D = ${B * T * D}`);
   const G = GATE_COUNT[arch];
   const GN = G * N;
-  const S = arch === "lstm" ? 2 * N : N;
+  const S = arch === 'lstm' ? 2 * N : N;
   const Wih = weights.tensors.weight_ih_l0;
   const Whh = weights.tensors.weight_hh_l0;
   const bih = weights.tensors.bias_ih_l0;
   const bhh = weights.tensors.bias_hh_l0;
-  const Wfc = weights.tensors["fc.weight"];
-  const bfc = weights.tensors["fc.bias"];
+  const Wfc = weights.tensors['fc.weight'];
+  const bfc = weights.tensors['fc.bias'];
 
   // Input drives [B][T][GN] for original and flipped inputs. For rnn and lstm b_hh is folded in
   // (it always adds to the pre-activation); the GRU keeps b_hn inside r * (W_hn h + b_hn).
-  const foldBhh = arch !== "gru";
+  const foldBhh = arch !== 'gru';
   const drive = new Float64Array(B * T * GN);
   const flippedDrive = new Float64Array(B * T * GN);
   const xf = new Float64Array(D);
@@ -193,7 +193,7 @@ export function createRecurrentFlipEvaluator(
   const pre = new Float64Array(GN); // W_hh h (+ b_hh for gru)
   /** One step: state `src` (offset so) -> `dst` (offset dO), input drive u at offset uo. */
   const step = (src: Float64Array, so: number, u: Float64Array, uo: number, dst: Float64Array, dO: number) => {
-    if (arch === "rnn") {
+    if (arch === 'rnn') {
       for (let i = 0; i < N; i++) {
         let a = u[uo + i];
         const wo = i * N;
@@ -204,12 +204,12 @@ export function createRecurrentFlipEvaluator(
       return;
     }
     for (let g = 0; g < GN; g++) {
-      let a = arch === "gru" ? bhh[g] : 0;
+      let a = arch === 'gru' ? bhh[g] : 0;
       const wo = g * N;
       for (let j = 0; j < N; j++) a += Whh[wo + j] * src[so + j];
       pre[g] = a;
     }
-    if (arch === "gru") {
+    if (arch === 'gru') {
       for (let i = 0; i < N; i++) {
         const r = sigmoid(u[uo + i] + pre[i]);
         const z = sigmoid(u[uo + N + i] + pre[N + i]);
@@ -251,7 +251,7 @@ export function createRecurrentFlipEvaluator(
   for (let b = 0; b < B; b++) {
     const st = new Float64Array((T + 1) * S);
     if (h0) for (let i = 0; i < N; i++) st[i] = h0[b * N + i];
-    if (c0 && arch === "lstm") for (let i = 0; i < N; i++) st[N + i] = c0[b * N + i];
+    if (c0 && arch === 'lstm') for (let i = 0; i < N; i++) st[N + i] = c0[b * N + i];
     for (let t = 0; t < T; t++) step(st, t * S, drive, (b * T + t) * GN, st, (t + 1) * S);
     states.push(st);
     readout(st, T * S, baseLogits, b * C);
@@ -293,7 +293,7 @@ export function createRecurrentFlipEvaluator(
   // sorted by their first flipped step; a block starts at its smallest one, where every lane still
   // equals the cached base state (a lane whose flips start later just recomputes a few base steps).
   const LANES = RNN_LANES;
-  const laneMask = arch === "rnn" ? new Uint8Array(LANES * T) : null;
+  const laneMask = arch === 'rnn' ? new Uint8Array(LANES * T) : null;
   const H = new Float64Array(LANES * N);
   const laneState = new Float64Array(N);
   let lanes: RnnLaneRunner | null = null;
@@ -346,7 +346,7 @@ export function createRecurrentFlipEvaluator(
 
   const logits = (jobs: FlipJob[]) => {
     const out = new Float64Array(jobs.length * C);
-    if (arch === "rnn") runRnnBlocks(jobs, out);
+    if (arch === 'rnn') runRnnBlocks(jobs, out);
     else
       jobs.forEach((job, m) => {
         runJob(job, out, m * C);
@@ -372,17 +372,13 @@ export function createRecurrentFlipEvaluator(
  * g_t = (1 - h_t^2) * delta_t, dL/dx_t = W_ih^T g_t, delta_{t-1} = W_hh^T g_t.
  * Returns flat [B][T][D].
  */
-export function rnnInputGradients(
-  weights: RecurrentWeights,
-  ev: RecurrentFlipEvaluator,
-  labels: ArrayLike<number>,
-): Float64Array {
-  if (weights.arch !== "rnn") throw new RangeError("rnnInputGradients needs arch rnn");
+export function rnnInputGradients(weights: RecurrentWeights, ev: RecurrentFlipEvaluator, labels: ArrayLike<number>): Float64Array {
+  if (weights.arch !== 'rnn') throw new RangeError('rnnInputGradients needs arch rnn');
   const { hiddenSize: N, numClasses: C } = weights;
   const { B, T, D } = ev;
   const Wih = weights.tensors.weight_ih_l0;
   const Whh = weights.tensors.weight_hh_l0;
-  const Wfc = weights.tensors["fc.weight"];
+  const Wfc = weights.tensors['fc.weight'];
   const out = new Float64Array(B * T * D);
   const delta = new Float64Array(N);
   const g = new Float64Array(N);

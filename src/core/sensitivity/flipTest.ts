@@ -15,11 +15,11 @@
  * Wilcoxon signed-rank test per ranking on dL_ranking(b) - mean_r dL_rand(r, b) (one-sided,
  * ranking > random), Holm-corrected across k; bootstrap bands and paired effect sizes.
  */
-import { ANALYSIS_DEFAULTS } from "../analysisDefaults";
-import { createRng, deriveSeed, type Rng } from "../rng";
-import { bootstrapMeanBand, holm, mean, pairedEffectSize, wilcoxonSignedRank, zTestPaper } from "../stats";
-import { evaluatorFromBatch, type EvalLosses, type FlipEvaluator, type FlipJob } from "./evaluator";
-import { flipValue, FLIP_THRESHOLD, ordersDescending, rankAscending, stepScores, tieMargins } from "./scores";
+import { ANALYSIS_DEFAULTS } from '../analysisDefaults';
+import { createRng, deriveSeed, type Rng } from '../rng';
+import { bootstrapMeanBand, holm, mean, pairedEffectSize, wilcoxonSignedRank, zTestPaper } from '../stats';
+import { evaluatorFromBatch, type EvalLosses, type FlipEvaluator, type FlipJob } from './evaluator';
+import { flipValue, FLIP_THRESHOLD, ordersDescending, rankAscending, stepScores, tieMargins } from './scores';
 
 /** The paper's k values; values above T are dropped (ANALYSIS_DEFAULTS.kList). */
 export const DEFAULT_K_LIST: number[] = [...ANALYSIS_DEFAULTS.kList];
@@ -28,7 +28,7 @@ export const DEFAULT_R = ANALYSIS_DEFAULTS.draws;
 /** Matched random draws per probe and k (ANALYSIS_DEFAULTS.matchedDraws). */
 export const DEFAULT_MATCHED_DRAWS = ANALYSIS_DEFAULTS.matchedDraws;
 /** Rankings compared with the random baseline (FlipSummary names, plus matched_time). */
-export const RANKING_NAMES = ["top", "bottom", "saliency", "taylor", "last", "matched", "matched_time"] as const;
+export const RANKING_NAMES = ['top', 'bottom', 'saliency', 'taylor', 'last', 'matched', 'matched_time'] as const;
 export type RankingName = (typeof RANKING_NAMES)[number];
 /** Number of equal time windows the time-matched baseline stratifies by. */
 export const MATCHED_TIME_BINS = 4;
@@ -128,7 +128,7 @@ export interface FlipTestResult {
   effect: Partial<Record<RankingName, number[]>>;
 }
 
-const SCORE_TEXT = "s_t(n) = mean_{i<=n} ln r_i(t); order = descending, ties -> lower t first";
+const SCORE_TEXT = 's_t(n) = mean_{i<=n} ln r_i(t); order = descending, ties -> lower t first';
 const RULE_TEXT = `selected time steps: every input component < ${FLIP_THRESHOLD} -> 1.0, else -> 0.0`;
 
 /** Draws k distinct integers from 0..n-1 uniformly (partial Fisher–Yates on a scratch array). */
@@ -151,7 +151,7 @@ function drawDistinct(pool: ArrayLike<number>, k: number, rng: Rng, scratch: Int
  * Returns [K][R][k]. Seeded: stream "flip-random" of `seed`.
  */
 export function drawRandomSets(T: number, kList: number[], R: number, seed: number): number[][][] {
-  const rng = createRng(deriveSeed(seed, "flip-random"));
+  const rng = createRng(deriveSeed(seed, 'flip-random'));
   const all = Int32Array.from({ length: T }, (_, t) => t);
   const scratch = new Int32Array(T);
   return kList.map((k) => Array.from({ length: R }, () => drawDistinct(all, k, rng, scratch)));
@@ -213,7 +213,12 @@ export function drawMatched(refSet: ArrayLike<number>, s: MatchedStrata, rng: Rn
 
 /** Paired Wilcoxon (greater) of a [K][B] dL table against a [K][B] reference, Holm across k. */
 function pairedBlock(dL: number[][], ref: number[][]): WilcoxonBlock {
-  const res = dL.map((row, ki) => wilcoxonSignedRank(row.map((v, b) => v - ref[ki][b]), "greater"));
+  const res = dL.map((row, ki) =>
+    wilcoxonSignedRank(
+      row.map((v, b) => v - ref[ki][b]),
+      'greater',
+    ),
+  );
   const p = res.map((r) => r.p);
   return { median_diff: res.map((r) => r.medianDiff), mean_diff: res.map((r) => r.meanDiff), p, p_holm: holm(p) };
 }
@@ -234,7 +239,7 @@ export function flipTest(args: FlipTestArgs): FlipTestResult {
   let scores: ArrayLike<number>;
   if (args.scores) scores = args.scores;
   else if (args.rvals && args.k) scores = stepScores(args.rvals, B, T, args.k, n);
-  else throw new Error("flipTest needs scores or rvals with k");
+  else throw new Error('flipTest needs scores or rvals with k');
   if (scores.length !== B * T) throw new RangeError(`scores has ${scores.length} values, expected B*T = ${B * T}`);
 
   const seed = args.seed ?? 0;
@@ -264,7 +269,7 @@ export function flipTest(args: FlipTestArgs): FlipTestResult {
     (args.evalLosses
       ? evaluatorFromBatch(args.evalLosses, inputs, labels, B, T, D)
       : (() => {
-          throw new Error("flipTest needs evalLosses or evaluator");
+          throw new Error('flipTest needs evalLosses or evaluator');
         })());
   const base = evaluator.baseLoss;
   const dLOf = (jobs: FlipJob[]): number[][] => {
@@ -313,7 +318,11 @@ export function flipTest(args: FlipTestArgs): FlipTestResult {
 
   // Random baseline, shared sets: [K][R][B].
   const randJobs: FlipJob[] = [];
-  randSets.forEach((sets) => sets.forEach((s) => { for (let b = 0; b < B; b++) randJobs.push({ probe: b, steps: s }); }));
+  randSets.forEach((sets) =>
+    sets.forEach((s) => {
+      for (let b = 0; b < B; b++) randJobs.push({ probe: b, steps: s });
+    }),
+  );
   const randLoss = evaluator.losses(randJobs);
   const dLRand = randSets.map((sets, ki) =>
     sets.map((_, r) => Array.from({ length: B }, (_, b) => randLoss[(ki * R + r) * B + b] - base[b])),
@@ -322,7 +331,13 @@ export function flipTest(args: FlipTestArgs): FlipTestResult {
 
   // Matched baselines: per probe, strata by flip direction (and time quarter).
   const up = stepDirections(inputs, B, T, D);
-  const topUp = kList.map((k) => orders.map((o, b) => { let c = 0; for (let j = 0; j < k; j++) c += up[b * T + o[j]]; return c; }));
+  const topUp = kList.map((k) =>
+    orders.map((o, b) => {
+      let c = 0;
+      for (let j = 0; j < k; j++) c += up[b * T + o[j]];
+      return c;
+    }),
+  );
   const scratch = new Int32Array(T);
   const matched = (timeBins: number, stream: string): number[][][] => {
     const rng = createRng(deriveSeed(seed, stream));
@@ -337,8 +352,8 @@ export function flipTest(args: FlipTestArgs): FlipTestResult {
       Array.from({ length: Rm }, (_, r) => Array.from({ length: B }, (_, b) => l[(ki * Rm + r) * B + b] - base[b])),
     );
   };
-  const dLMatched = matched(1, "flip-matched");
-  const dLMatchedTime = matched(MATCHED_TIME_BINS, "flip-matched-time");
+  const dLMatched = matched(1, 'flip-matched');
+  const dLMatchedTime = matched(MATCHED_TIME_BINS, 'flip-matched-time');
   const meanOverDraws = (t: number[][][]) => t.map((rows) => Array.from({ length: B }, (_, b) => mean(rows.map((row) => row[b]))));
   dL.matched = meanOverDraws(dLMatched);
   dL.matched_time = meanOverDraws(dLMatchedTime);
@@ -350,7 +365,7 @@ export function flipTest(args: FlipTestArgs): FlipTestResult {
   const wilcoxonRankings: Partial<Record<RankingName, WilcoxonBlock>> = {};
   const effect: Partial<Record<RankingName, number[]>> = {};
   const band: Record<string, number[][]> = {};
-  const bandRng = createRng(deriveSeed(seed, "flip-bootstrap"));
+  const bandRng = createRng(deriveSeed(seed, 'flip-bootstrap'));
   for (const name of RANKING_NAMES) {
     const table = dL[name];
     if (!table) continue;
@@ -430,7 +445,7 @@ export interface Fig4Softmax {
  * e.g. rand_sets[K index][0]). Needs an evaluator that gives logits.
  */
 export function fig4Softmax(evaluator: FlipEvaluator, orders: number[][], kFig: number, randSet: number[]): Fig4Softmax {
-  if (!evaluator.logits) throw new Error("fig4Softmax needs an evaluator with logits()");
+  if (!evaluator.logits) throw new Error('fig4Softmax needs an evaluator with logits()');
   const { B } = evaluator;
   const jobs: FlipJob[] = [];
   for (let b = 0; b < B; b++) jobs.push({ probe: b, steps: [] });

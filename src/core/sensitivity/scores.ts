@@ -98,7 +98,5 @@ export function ordersDescending(values: ArrayLike<number>, B: number, T: number
  * scores: flat [B][T]; orders: from ordersDescending. Returns [K][B].
  */
 export function tieMargins(scores: ArrayLike<number>, orders: Int32Array[], T: number, kList: number[]): number[][] {
-  return kList.map((k) =>
-    orders.map((order, b) => (k >= T ? Infinity : scores[b * T + order[k - 1]] - scores[b * T + order[k]])),
-  );
+  return kList.map((k) => orders.map((order, b) => (k >= T ? Infinity : scores[b * T + order[k - 1]] - scores[b * T + order[k]])));
 }

@@ -3,8 +3,8 @@
  * camelCase keys, plain number[] arrays, rankings named "top", "bottom", "saliency", "taylor",
  * "last", "matched" (and "matched_time").
  */
-import type { FlipSummary } from "../snapshot";
-import type { Fig4Softmax, FlipTestResult } from "./flipTest";
+import type { FlipSummary } from '../snapshot';
+import type { Fig4Softmax, FlipTestResult } from './flipTest';
 
 /**
  * Builds the snapshot's FlipSummary from a flipTest result, the single-step flip map [B][T]
@@ -13,7 +13,7 @@ import type { Fig4Softmax, FlipTestResult } from "./flipTest";
  * (empty), as is singleFlip when no map is given.
  */
 export function flipSummaryForSnapshot(result: FlipTestResult, singleFlip: number[][] | null, fig4: Fig4Softmax): FlipSummary {
-  const wilcoxon: FlipSummary["wilcoxon"] = {};
+  const wilcoxon: FlipSummary['wilcoxon'] = {};
   for (const [name, w] of Object.entries(result.wilcoxon_rankings)) {
     if (w) wilcoxon[name] = { medianDiff: w.median_diff, meanDiff: w.mean_diff, p: w.p, pHolm: w.p_holm };
   }

@@ -3,9 +3,9 @@
  * signed-rank test (scipy.stats.wilcoxon conventions), Holm's step-down correction,
  * a seeded bootstrap band of a mean and a paired effect size.
  */
-import { createRng, type Rng } from "../rng";
-import { averageRanks, mean, median, quantileSorted, std, variance, type NumVec } from "./descriptive";
-import { normalCdf, normalSf } from "./normal";
+import { createRng, type Rng } from '../rng';
+import { averageRanks, mean, median, quantileSorted, std, variance, type NumVec } from './descriptive';
+import { normalCdf, normalSf } from './normal';
 
 /** Result of the paper's z test. */
 export interface ZTestResult {
@@ -33,7 +33,7 @@ export function zTestPaper(top: NumVec, random: NumVec): ZTestResult {
 }
 
 /** Alternative hypothesis for the Wilcoxon test: the differences tend to be > 0, < 0, or either. */
-export type Alternative = "greater" | "less" | "two-sided";
+export type Alternative = 'greater' | 'less' | 'two-sided';
 
 /** Result of the Wilcoxon signed-rank test. */
 export interface WilcoxonResult {
@@ -44,7 +44,7 @@ export interface WilcoxonResult {
   /** p-value for the chosen alternative. */
   p: number;
   /** "exact" (null distribution by enumeration) or "approx" (normal, tie-corrected). */
-  method: "exact" | "approx";
+  method: 'exact' | 'approx';
   /** Median and mean of all differences (zeros included). */
   medianDiff: number;
   meanDiff: number;
@@ -74,8 +74,8 @@ export function wilcoxonNullCounts(n: number): Float64Array {
 
 /** Combines lower/upper tail probabilities into the p-value of an alternative (two-sided: doubled smaller tail, capped at 1). */
 function tailP(lower: number, upper: number, alternative: Alternative): number {
-  if (alternative === "greater") return upper;
-  if (alternative === "less") return lower;
+  if (alternative === 'greater') return upper;
+  if (alternative === 'less') return lower;
   return Math.min(1, 2 * Math.min(lower, upper));
 }
 
@@ -94,13 +94,13 @@ function tailP(lower: number, upper: number, alternative: Alternative): number {
  * both agree whenever there are none, as in all reference fixtures.)
  * With no non-zero difference left the test has no evidence either way and returns p = 1.
  */
-export function wilcoxonSignedRank(diffs: NumVec, alternative: Alternative = "greater"): WilcoxonResult {
+export function wilcoxonSignedRank(diffs: NumVec, alternative: Alternative = 'greater'): WilcoxonResult {
   const medianDiff = median(diffs);
   const meanDiff = mean(diffs);
   const nonzero: number[] = [];
   for (let i = 0; i < diffs.length; i++) if (diffs[i] !== 0) nonzero.push(diffs[i]);
   const n = nonzero.length;
-  if (n === 0) return { rPlus: 0, n: 0, p: 1, method: "exact", medianDiff, meanDiff };
+  if (n === 0) return { rPlus: 0, n: 0, p: 1, method: 'exact', medianDiff, meanDiff };
   const { ranks, tieSizes } = averageRanks(nonzero.map(Math.abs));
   let rPlus = 0;
   for (let i = 0; i < n; i++) if (nonzero[i] > 0) rPlus += ranks[i];
@@ -110,13 +110,13 @@ export function wilcoxonSignedRank(diffs: NumVec, alternative: Alternative = "gr
 
   if (nAll <= WILCOXON_EXACT_MAX_N && clean) {
     const counts = wilcoxonNullCounts(n);
-    const all = Math.pow(2, n);
+    const all = 2 ** n;
     const r = Math.round(rPlus); // an integer: no ties
     let upper = 0;
     for (let w = r; w <= total; w++) upper += counts[w];
     let lower = 0;
     for (let w = 0; w <= r; w++) lower += counts[w];
-    return { rPlus, n, p: tailP(lower / all, upper / all, alternative), method: "exact", medianDiff, meanDiff };
+    return { rPlus, n, p: tailP(lower / all, upper / all, alternative), method: 'exact', medianDiff, meanDiff };
   }
   if (nAll <= WILCOXON_PERMUTATION_MAX_N) {
     // Average ranks are multiples of 1/2, so doubled sums are exact integers: compare those.
@@ -135,7 +135,7 @@ export function wilcoxonSignedRank(diffs: NumVec, alternative: Alternative = "gr
       rPlus,
       n,
       p: tailP(lower / patterns, upper / patterns, alternative),
-      method: "exact",
+      method: 'exact',
       medianDiff,
       meanDiff,
     };
@@ -145,7 +145,7 @@ export function wilcoxonSignedRank(diffs: NumVec, alternative: Alternative = "gr
   let v = (n * (n + 1) * (2 * n + 1)) / 24;
   for (const t of tieSizes) v -= (t * t * t - t) / 48;
   const z = (rPlus - mn) / Math.sqrt(v);
-  return { rPlus, n, p: tailP(normalCdf(z), normalSf(z), alternative), method: "approx", medianDiff, meanDiff };
+  return { rPlus, n, p: tailP(normalCdf(z), normalSf(z), alternative), method: 'approx', medianDiff, meanDiff };
 }
 
 /**

@@ -42,7 +42,10 @@ export interface FastStepResult {
   correct: number;
 }
 
-const BETA1 = 0.9, BETA2 = 0.999, RMS_DECAY = 0.9, RMS_MOMENTUM = 0;
+const BETA1 = 0.9,
+  BETA2 = 0.999,
+  RMS_DECAY = 0.9,
+  RMS_MOMENTUM = 0;
 
 export class FastRnn {
   readonly inputSize: number;
@@ -109,7 +112,9 @@ export class FastRnn {
     this.epsilon = o.epsilon ?? 1e-7;
     this.kernels = kernels;
     this.cell = o.cell ?? 'rnn';
-    const D = this.inputSize, N = this.hiddenSize, C = this.numClasses;
+    const D = this.inputSize,
+      N = this.hiddenSize,
+      C = this.numClasses;
     const shapes = expectedShapes(this.cell, D, N, C);
     this.gates = GATES[this.cell];
     const GN = this.gates * N;
@@ -126,48 +131,87 @@ export class FastRnn {
     const up4 = (v: number) => (v + 3) & ~3;
     const blk = up4(this.nParams);
     let at = up4(kernels.base());
-    this.P = at; at += blk;
-    this.G = at; at += blk;
-    this.S1 = at; at += blk;
-    this.S2 = at; at += blk;
-    this.wihT = at; at += up4(D * GN);
-    this.whhT = at; at += up4(N * GN);
-    this.fcT = at; at += up4(N * C);
-    this.biasSum = at; at += up4(N);
-    this.gWihT = at; at += up4(D * N);
-    this.gBias = at; at += up4(N);
+    this.P = at;
+    at += blk;
+    this.G = at;
+    at += blk;
+    this.S1 = at;
+    at += blk;
+    this.S2 = at;
+    at += blk;
+    this.wihT = at;
+    at += up4(D * GN);
+    this.whhT = at;
+    at += up4(N * GN);
+    this.fcT = at;
+    at += up4(N * C);
+    this.biasSum = at;
+    at += up4(N);
+    this.gWihT = at;
+    at += up4(D * N);
+    this.gBias = at;
+    at += up4(N);
     this.batchBase = at;
     kernels.reserve(at);
     kernels.heap().fill(0, this.P, at);
-    this.setWeights(initRnnWeights({ cell: this.cell, inputSize: D, hiddenSize: N, numClasses: C, init: o.init ?? 'xavier', gain: o.gain ?? 1, seed: o.seed, bias: this.hasBias }));
+    this.setWeights(
+      initRnnWeights({
+        cell: this.cell,
+        inputSize: D,
+        hiddenSize: N,
+        numClasses: C,
+        init: o.init ?? 'xavier',
+        gain: o.gain ?? 1,
+        seed: o.seed,
+        bias: this.hasBias,
+      }),
+    );
   }
 
   /** Sizes the batch buffers for B sequences of T steps (grows only; offsets stay 4-aligned). */
   private ensureBatch(B: number, T: number): void {
-    const N = this.hiddenSize, D = this.inputSize, C = this.numClasses;
+    const N = this.hiddenSize,
+      D = this.inputSize,
+      C = this.numClasses;
     const rows = B * T;
     if (rows <= this.capacity && B <= this.capB) return;
-    const cap = Math.max(rows, this.capacity), capB = Math.max(B, this.capB);
+    const cap = Math.max(rows, this.capacity),
+      capB = Math.max(B, this.capB);
     const up4 = (v: number) => (v + 3) & ~3;
     let at = this.batchBase;
-    this.xT = at; at += up4(cap * D);
+    this.xT = at;
+    at += up4(cap * D);
     // H holds T+1 slots of B rows: cap rows plus one extra slot of capB rows.
-    this.H = at; at += up4((cap + capB) * N);
-    this.dA = at; at += up4(cap * N);
-    this.dH = at; at += up4(capB * N);
-    this.Z = at; at += up4(capB * C);
-    this.dZ = at; at += up4(capB * C);
-    this.ones = at; at += up4(cap);
+    this.H = at;
+    at += up4((cap + capB) * N);
+    this.dA = at;
+    at += up4(cap * N);
+    this.dH = at;
+    at += up4(capB * N);
+    this.Z = at;
+    at += up4(capB * C);
+    this.dZ = at;
+    at += up4(capB * C);
+    this.ones = at;
+    at += up4(cap);
     if (this.gates > 1) {
       const GN = this.gates * N;
-      this.GI = at; at += up4(cap * GN);
-      this.GH = at; at += up4(cap * GN);
-      this.ACT = at; at += up4(cap * GN);
-      this.CS = at; at += up4((cap + capB) * N);
-      this.TC = at; at += up4(cap * N);
-      this.dGI = at; at += up4(cap * GN);
-      this.dGH = at; at += up4(cap * GN);
-      this.dC = at; at += up4(capB * N);
+      this.GI = at;
+      at += up4(cap * GN);
+      this.GH = at;
+      at += up4(cap * GN);
+      this.ACT = at;
+      at += up4(cap * GN);
+      this.CS = at;
+      at += up4((cap + capB) * N);
+      this.TC = at;
+      at += up4(cap * N);
+      this.dGI = at;
+      at += up4(cap * GN);
+      this.dGH = at;
+      at += up4(cap * GN);
+      this.dC = at;
+      at += up4(capB * N);
     }
     this.kernels.reserve(at);
     this.kernels.heap().fill(1, this.ones, this.ones + cap);
@@ -190,7 +234,9 @@ export class FastRnn {
    */
   private forward(x: ArrayLike<number>, B: number, h0?: ArrayLike<number>, c0?: ArrayLike<number>): number {
     const T = this.checkBatch(x, B);
-    const N = this.hiddenSize, D = this.inputSize, C = this.numClasses;
+    const N = this.hiddenSize,
+      D = this.inputSize,
+      C = this.numClasses;
     this.ensureBatch(B, T);
     if (c0 && this.cell !== 'lstm') throw new RangeError('c0 is for the LSTM only');
     const k = this.kernels;
@@ -199,7 +245,8 @@ export class FastRnn {
     const xT = this.xT;
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < T; t++) {
-        const src = (b * T + t) * D, dst = xT + (t * B + b) * D;
+        const src = (b * T + t) * D,
+          dst = xT + (t * B + b) * D;
         for (let d = 0; d < D; d++) h[dst + d] = x[src + d];
       }
     }
@@ -220,7 +267,8 @@ export class FastRnn {
 
   /** The tanh recurrence: H[1..T] from H[0] and xT (see forward). */
   private recurTanh(B: number, T: number, withH0: boolean): void {
-    const N = this.hiddenSize, D = this.inputSize;
+    const N = this.hiddenSize,
+      D = this.inputSize;
     const k = this.kernels;
     const h = k.heap();
     const slot = B * N;
@@ -247,9 +295,14 @@ export class FastRnn {
    * with gi = W_ih x + b_ih (+ b_hh for the LSTM) and gh = W_hh h_prev + b_hh.
    */
   private recurGated(B: number, T: number, c0?: ArrayLike<number>): void {
-    const N = this.hiddenSize, D = this.inputSize, G = this.gates, GN = G * N;
-    const k = this.kernels, L = this.layout;
-    const slot = B * N, gslot = B * GN;
+    const N = this.hiddenSize,
+      D = this.inputSize,
+      G = this.gates,
+      GN = G * N;
+    const k = this.kernels,
+      L = this.layout;
+    const slot = B * N,
+      gslot = B * GN;
     let h = k.heap();
     if (G === 4) {
       if (c0) {
@@ -257,7 +310,8 @@ export class FastRnn {
         for (let i = 0; i < slot; i++) h[this.CS + i] = c0[i];
       } else h.fill(0, this.CS, this.CS + slot);
     }
-    const bih = this.P + L.bias_ih_l0.off, bhh = this.P + L.bias_hh_l0.off;
+    const bih = this.P + L.bias_ih_l0.off,
+      bhh = this.P + L.bias_hh_l0.off;
     if (this.hasBias) {
       for (let r = 0; r < T * B; r++) {
         const row = this.GI + r * GN;
@@ -266,8 +320,10 @@ export class FastRnn {
     }
     k.gemm(this.GI, this.xT, D, 1, this.wihT, T * B, D, GN, this.hasBias);
     for (let t = 1; t <= T; t++) {
-      const Hp = this.H + (t - 1) * slot, Ht = Hp + slot;
-      const gi = this.GI + (t - 1) * gslot, act = this.ACT + (t - 1) * gslot;
+      const Hp = this.H + (t - 1) * slot,
+        Ht = Hp + slot;
+      const gi = this.GI + (t - 1) * gslot,
+        act = this.ACT + (t - 1) * gslot;
       if (G === 3) {
         const gh = this.GH + (t - 1) * gslot;
         h = k.heap();
@@ -275,7 +331,11 @@ export class FastRnn {
         k.gemm(gh, Hp, N, 1, this.whhT, B, N, GN, this.hasBias);
         h = k.heap();
         for (let b = 0; b < B; b++) {
-          const ri = gi + b * GN, rh = gh + b * GN, ra = act + b * GN, hp = Hp + b * N, ho = Ht + b * N;
+          const ri = gi + b * GN,
+            rh = gh + b * GN,
+            ra = act + b * GN,
+            hp = Hp + b * N,
+            ho = Ht + b * N;
           for (let i = 0; i < N; i++) {
             const r = sigmoid(h[ri + i] + h[rh + i]);
             const z = sigmoid(h[ri + N + i] + h[rh + N + i]);
@@ -289,9 +349,13 @@ export class FastRnn {
       } else {
         k.gemm(gi, Hp, N, 1, this.whhT, B, N, GN, true);
         h = k.heap();
-        const cp = this.CS + (t - 1) * slot, ct = cp + slot, tc = this.TC + (t - 1) * slot;
+        const cp = this.CS + (t - 1) * slot,
+          ct = cp + slot,
+          tc = this.TC + (t - 1) * slot;
         for (let b = 0; b < B; b++) {
-          const rg = gi + b * GN, ra = act + b * GN, o0 = b * N;
+          const rg = gi + b * GN,
+            ra = act + b * GN,
+            o0 = b * N;
           for (let u = 0; u < N; u++) {
             const ig = sigmoid(h[rg + u]);
             const fg = sigmoid(h[rg + N + u]);
@@ -319,9 +383,16 @@ export class FastRnn {
    * T*B rows (dW_hh = sum_t dGH_t^T H_{t-1}, dW_ih = sum_t dGI_t^T x_t, biases = column sums).
    */
   private backwardGated(B: number, T: number): void {
-    const N = this.hiddenSize, D = this.inputSize, C = this.numClasses, G = this.gates, GN = G * N;
-    const k = this.kernels, L = this.layout, Gr = this.G;
-    const slot = B * N, gslot = B * GN;
+    const N = this.hiddenSize,
+      D = this.inputSize,
+      C = this.numClasses,
+      G = this.gates,
+      GN = G * N;
+    const k = this.kernels,
+      L = this.layout,
+      Gr = this.G;
+    const slot = B * N,
+      gslot = B * GN;
     k.gemm(Gr + L['fc.weight'].off, this.dZ, 1, C, this.H + T * slot, C, B, N, false);
     k.gemm(this.dH, this.dZ, C, 1, this.P + L['fc.weight'].off, B, C, N, false);
     let h = k.heap();
@@ -329,15 +400,24 @@ export class FastRnn {
     const dGHsrc = G === 3 ? this.dGH : this.dGI;
     for (let t = T; t >= 1; t--) {
       h = k.heap();
-      const Hp = this.H + (t - 1) * slot, act = this.ACT + (t - 1) * gslot;
+      const Hp = this.H + (t - 1) * slot,
+        act = this.ACT + (t - 1) * gslot;
       const dgi = this.dGI + (t - 1) * gslot;
       if (G === 3) {
-        const gh = this.GH + (t - 1) * gslot, dgh = this.dGH + (t - 1) * gslot;
+        const gh = this.GH + (t - 1) * gslot,
+          dgh = this.dGH + (t - 1) * gslot;
         for (let b = 0; b < B; b++) {
-          const ra = act + b * GN, rh = gh + b * GN, di = dgi + b * GN, dh2 = dgh + b * GN, o0 = b * N;
+          const ra = act + b * GN,
+            rh = gh + b * GN,
+            di = dgi + b * GN,
+            dh2 = dgh + b * GN,
+            o0 = b * N;
           for (let i = 0; i < N; i++) {
             const g = h[this.dH + o0 + i];
-            const r = h[ra + i], z = h[ra + N + i], n = h[ra + 2 * N + i], hn = h[rh + 2 * N + i];
+            const r = h[ra + i],
+              z = h[ra + N + i],
+              n = h[ra + 2 * N + i],
+              hn = h[rh + 2 * N + i];
             const dan = g * (1 - z) * (1 - n * n);
             const daz = g * (h[Hp + o0 + i] - n) * z * (1 - z);
             const dar = dan * hn * r * (1 - r);
@@ -351,12 +431,18 @@ export class FastRnn {
           }
         }
       } else {
-        const cp = this.CS + (t - 1) * slot, tc = this.TC + (t - 1) * slot;
+        const cp = this.CS + (t - 1) * slot,
+          tc = this.TC + (t - 1) * slot;
         for (let b = 0; b < B; b++) {
-          const ra = act + b * GN, di = dgi + b * GN, o0 = b * N;
+          const ra = act + b * GN,
+            di = dgi + b * GN,
+            o0 = b * N;
           for (let u = 0; u < N; u++) {
             const dh = h[this.dH + o0 + u];
-            const ig = h[ra + u], fg = h[ra + N + u], gg = h[ra + 2 * N + u], og = h[ra + 3 * N + u];
+            const ig = h[ra + u],
+              fg = h[ra + N + u],
+              gg = h[ra + 2 * N + u],
+              og = h[ra + 3 * N + u];
             const tcv = h[tc + o0 + u];
             const dc = h[this.dC + o0 + u] + dh * og * (1 - tcv * tcv);
             h[di + u] = dc * gg * ig * (1 - ig);
@@ -392,13 +478,19 @@ export class FastRnn {
   private readout(labels: ArrayLike<number>, B: number, withGrad: boolean, scale: number): { ceSum: number; correct: number } {
     const C = this.numClasses;
     const h = this.kernels.heap();
-    let ceSum = 0, correct = 0;
+    let ceSum = 0,
+      correct = 0;
     for (let b = 0; b < B; b++) {
       const z = this.Z + b * C;
       const y = labels[b];
       if (!(Number.isInteger(y) && y >= 0 && y < C)) throw new RangeError(`label ${y} of sample ${b} is not in 0..${C - 1}`);
-      let max = -Infinity, arg = 0;
-      for (let c = 0; c < C; c++) if (h[z + c] > max) { max = h[z + c]; arg = c; }
+      let max = -Infinity,
+        arg = 0;
+      for (let c = 0; c < C; c++)
+        if (h[z + c] > max) {
+          max = h[z + c];
+          arg = c;
+        }
       let sum = 0;
       for (let c = 0; c < C; c++) sum += Math.exp(h[z + c] - max);
       const lse = max + Math.log(sum);
@@ -414,8 +506,12 @@ export class FastRnn {
 
   /** Exact BPTT of the loss whose dL/dz is in dZ, into the gradient block G (all six tensors). */
   private backward(B: number, T: number, withH0: boolean): void {
-    const N = this.hiddenSize, D = this.inputSize, C = this.numClasses;
-    const k = this.kernels, L = this.layout, G = this.G;
+    const N = this.hiddenSize,
+      D = this.inputSize,
+      C = this.numClasses;
+    const k = this.kernels,
+      L = this.layout,
+      G = this.G;
     const slot = B * N;
     const HT = this.H + T * slot;
     // Readout: dfc.weight = dZ^T H_T, dfc.bias = sum_b dZ, dH_T = dZ fc.weight.
@@ -467,7 +563,14 @@ export class FastRnn {
    * Forward + BPTT without updating: the gradients are then readable with getGradients().
    * `reduction` overrides the model's; h0 [B][N] optional (and c0 [B][N] for the LSTM). Returns the reduced loss and the correct count.
    */
-  computeGradients(x: ArrayLike<number>, labels: ArrayLike<number>, B: number, reduction: Reduction = this.reduction, h0?: ArrayLike<number>, c0?: ArrayLike<number>): FastStepResult {
+  computeGradients(
+    x: ArrayLike<number>,
+    labels: ArrayLike<number>,
+    B: number,
+    reduction: Reduction = this.reduction,
+    h0?: ArrayLike<number>,
+    c0?: ArrayLike<number>,
+  ): FastStepResult {
     if (labels.length < B) throw new RangeError(`${labels.length} labels for a batch of ${B}`);
     const T = this.forward(x, B, h0, c0);
     const scale = reduction === 'mean' ? 1 / B : 1;
@@ -534,11 +637,14 @@ export class FastRnn {
       const norm = Math.fround(Math.sqrt(sq));
       scale = Math.min(1, this.clip / Math.max(norm, 1e-12));
     }
-    const lr = this.lr, eps = this.epsilon;
+    const lr = this.lr,
+      eps = this.epsilon;
     const f = Math.fround;
     if (this.optimizer === 'adam') {
-      const oneMinusAcc1 = f(1 - this.accBeta1), oneMinusAcc2 = f(1 - this.accBeta2);
-      const c1 = f(1 - BETA1), c2 = f(1 - BETA2);
+      const oneMinusAcc1 = f(1 - this.accBeta1),
+        oneMinusAcc2 = f(1 - this.accBeta2);
+      const c1 = f(1 - BETA1),
+        c2 = f(1 - BETA2);
       for (const n of names) {
         const { off, size } = this.layout[n];
         for (let i = off; i < off + size; i++) {
@@ -547,7 +653,8 @@ export class FastRnn {
           const v = f(h[this.S2 + i] * BETA2 + g * g * c2);
           h[this.S1 + i] = m;
           h[this.S2 + i] = v;
-          const mHat = m / oneMinusAcc1, vHat = v / oneMinusAcc2;
+          const mHat = m / oneMinusAcc1,
+            vHat = v / oneMinusAcc2;
           h[this.P + i] = h[this.P + i] - (lr * mHat) / (Math.sqrt(vHat) + eps);
         }
       }
@@ -577,14 +684,19 @@ export class FastRnn {
   /** Recomputes W_ih^T [D][G*N], W_hh^T [N][G*N], fc.weight^T and (rnn) b_ih + b_hh from the parameters. */
   private refreshDerived(): void {
     const h = this.kernels.heap();
-    const N = this.hiddenSize, D = this.inputSize, C = this.numClasses, L = this.layout, GN = this.gates * N;
+    const N = this.hiddenSize,
+      D = this.inputSize,
+      C = this.numClasses,
+      L = this.layout,
+      GN = this.gates * N;
     const transpose = (src: number, rows: number, cols: number, dst: number) => {
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) h[dst + c * rows + r] = h[src + r * cols + c];
     };
     transpose(this.P + L.weight_ih_l0.off, GN, D, this.wihT);
     transpose(this.P + L.weight_hh_l0.off, GN, N, this.whhT);
     transpose(this.P + L['fc.weight'].off, C, N, this.fcT);
-    if (this.gates === 1) for (let i = 0; i < N; i++) h[this.biasSum + i] = h[this.P + L.bias_ih_l0.off + i] + h[this.P + L.bias_hh_l0.off + i];
+    if (this.gates === 1)
+      for (let i = 0; i < N; i++) h[this.biasSum + i] = h[this.P + L.bias_ih_l0.off + i] + h[this.P + L.bias_hh_l0.off + i];
   }
 
   /** Logits of the last step for x [B][T][D] (h0 [B][N], LSTM c0 [B][N] optional): a new Float32Array [B*C]. */
@@ -598,12 +710,18 @@ export class FastRnn {
    * Mean per-sample CE at the last step and accuracy on x [B][T][D] with labels [B], in chunks of
    * `batchSize` sequences (bounds the buffers: T = 784, N = 128 needs ~0.8 MB per sequence).
    */
-  evaluate(x: ArrayLike<number> & { subarray?: unknown }, labels: ArrayLike<number>, B: number, batchSize = 64): { loss: number; acc: number } {
+  evaluate(
+    x: ArrayLike<number> & { subarray?: unknown },
+    labels: ArrayLike<number>,
+    B: number,
+    batchSize = 64,
+  ): { loss: number; acc: number } {
     const T = this.checkBatch(x, B);
     const per = T * this.inputSize;
     const xs = ArrayBuffer.isView(x) ? (x as unknown as Float32Array) : Float32Array.from(x);
     const ys = ArrayBuffer.isView(labels) ? (labels as unknown as Int32Array) : Int32Array.from(labels);
-    let ceSum = 0, correct = 0;
+    let ceSum = 0,
+      correct = 0;
     for (let start = 0; start < B; start += batchSize) {
       const size = Math.min(batchSize, B - start);
       this.forward(xs.subarray(start * per, (start + size) * per), size);

@@ -34,9 +34,17 @@ export interface FastKernels {
 // Rational minimax approximation of tanh on [-c, c] (the one Eigen and XNNPACK use for float32):
 // odd numerator of degree 13 over an even denominator of degree 6; beyond c, tanh rounds to ±1.
 const TANH_CLAMP = 7.99881172180175781;
-const A1 = 4.89352455891786e-3, A3 = 6.37261928875436e-4, A5 = 1.48572235717979e-5, A7 = 5.12229709037114e-8;
-const A9 = -8.60467152213735e-11, A11 = 2.00018790482477e-13, A13 = -2.76076847742355e-16;
-const B0 = 4.89352518554385e-3, B2 = 2.268434632439e-3, B4 = 1.18534705686654e-4, B6 = 1.19825839466702e-6;
+const A1 = 4.89352455891786e-3,
+  A3 = 6.37261928875436e-4,
+  A5 = 1.48572235717979e-5,
+  A7 = 5.12229709037114e-8;
+const A9 = -8.60467152213735e-11,
+  A11 = 2.00018790482477e-13,
+  A13 = -2.76076847742355e-16;
+const B0 = 4.89352518554385e-3,
+  B2 = 2.268434632439e-3,
+  B4 = 1.18534705686654e-4,
+  B6 = 1.19825839466702e-6;
 
 /** tanh(x) by the rational approximation above, in float64 arithmetic (max |error| ~4e-7 vs Math.tanh). */
 export function fastTanh(x: number): number {
@@ -64,7 +72,9 @@ export function createJsKernels(initialFloats = 1 << 16): FastKernels {
       h = grown;
     },
     gemm: (c, a, sam, sak, b, M, K, N, accumulate) =>
-      gemmInDepthChunks(c, a, sam, sak, b, M, K, N, accumulate, (c2, a2, s1, s2, b2, m2, k2, n2, acc2) => gemmJs(h, c2, a2, s1, s2, b2, m2, k2, n2, acc2)),
+      gemmInDepthChunks(c, a, sam, sak, b, M, K, N, accumulate, (c2, a2, s1, s2, b2, m2, k2, n2, acc2) =>
+        gemmJs(h, c2, a2, s1, s2, b2, m2, k2, n2, acc2),
+      ),
     tanh(x, n) {
       for (let i = x; i < x + n; i++) h[i] = fastTanh(h[i]);
     },
@@ -87,7 +97,18 @@ type GemmFn = (c: number, a: number, sam: number, sak: number, b: number, M: num
  * GEMM_DEPTH_CHUNK-deep gemms accumulating into C. Without it every register block streams the
  * whole A and B from memory: measured 9x slower for dW_hh at T = 784 (2.2 vs 20 GFLOP/s).
  */
-export function gemmInDepthChunks(c: number, a: number, sam: number, sak: number, b: number, M: number, K: number, N: number, accumulate: boolean, gemm: GemmFn): void {
+export function gemmInDepthChunks(
+  c: number,
+  a: number,
+  sam: number,
+  sak: number,
+  b: number,
+  M: number,
+  K: number,
+  N: number,
+  accumulate: boolean,
+  gemm: GemmFn,
+): void {
   if (K <= 2 * GEMM_DEPTH_CHUNK) {
     gemm(c, a, sam, sak, b, M, K, N, accumulate);
     return;
@@ -101,35 +122,108 @@ export function gemmInDepthChunks(c: number, a: number, sam: number, sak: number
  * The JS gemm (see FastKernels.gemm): 4x4 register blocks (16 scalar accumulators; each loaded A
  * and B value is used 4 times), scalar edges. Sums in float64, stores float32.
  */
-export function gemmJs(h: Float32Array, c: number, a: number, sam: number, sak: number, b: number, M: number, K: number, N: number, accumulate: boolean): void {
+export function gemmJs(
+  h: Float32Array,
+  c: number,
+  a: number,
+  sam: number,
+  sak: number,
+  b: number,
+  M: number,
+  K: number,
+  N: number,
+  accumulate: boolean,
+): void {
   const M4 = M - (M % 4);
   const N4 = N - (N % 4);
   for (let m = 0; m < M4; m += 4) {
-    const c0 = c + m * N, c1 = c0 + N, c2 = c1 + N, c3 = c2 + N;
-    const a0 = a + m * sam, a1 = a0 + sam, a2 = a1 + sam, a3 = a2 + sam;
+    const c0 = c + m * N,
+      c1 = c0 + N,
+      c2 = c1 + N,
+      c3 = c2 + N;
+    const a0 = a + m * sam,
+      a1 = a0 + sam,
+      a2 = a1 + sam,
+      a3 = a2 + sam;
     for (let n = 0; n < N4; n += 4) {
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-      let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0,
+        s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0;
+      let s20 = 0,
+        s21 = 0,
+        s22 = 0,
+        s23 = 0,
+        s30 = 0,
+        s31 = 0,
+        s32 = 0,
+        s33 = 0;
       let pb = b + n;
       let ka = 0;
       for (let k = 0; k < K; k++, pb += N, ka += sak) {
-        const b0 = h[pb], b1 = h[pb + 1], b2 = h[pb + 2], b3 = h[pb + 3];
-        const x0 = h[a0 + ka], x1 = h[a1 + ka], x2 = h[a2 + ka], x3 = h[a3 + ka];
-        s00 += x0 * b0; s01 += x0 * b1; s02 += x0 * b2; s03 += x0 * b3;
-        s10 += x1 * b0; s11 += x1 * b1; s12 += x1 * b2; s13 += x1 * b3;
-        s20 += x2 * b0; s21 += x2 * b1; s22 += x2 * b2; s23 += x2 * b3;
-        s30 += x3 * b0; s31 += x3 * b1; s32 += x3 * b2; s33 += x3 * b3;
+        const b0 = h[pb],
+          b1 = h[pb + 1],
+          b2 = h[pb + 2],
+          b3 = h[pb + 3];
+        const x0 = h[a0 + ka],
+          x1 = h[a1 + ka],
+          x2 = h[a2 + ka],
+          x3 = h[a3 + ka];
+        s00 += x0 * b0;
+        s01 += x0 * b1;
+        s02 += x0 * b2;
+        s03 += x0 * b3;
+        s10 += x1 * b0;
+        s11 += x1 * b1;
+        s12 += x1 * b2;
+        s13 += x1 * b3;
+        s20 += x2 * b0;
+        s21 += x2 * b1;
+        s22 += x2 * b2;
+        s23 += x2 * b3;
+        s30 += x3 * b0;
+        s31 += x3 * b1;
+        s32 += x3 * b2;
+        s33 += x3 * b3;
       }
       if (accumulate) {
-        h[c0 + n] += s00; h[c0 + n + 1] += s01; h[c0 + n + 2] += s02; h[c0 + n + 3] += s03;
-        h[c1 + n] += s10; h[c1 + n + 1] += s11; h[c1 + n + 2] += s12; h[c1 + n + 3] += s13;
-        h[c2 + n] += s20; h[c2 + n + 1] += s21; h[c2 + n + 2] += s22; h[c2 + n + 3] += s23;
-        h[c3 + n] += s30; h[c3 + n + 1] += s31; h[c3 + n + 2] += s32; h[c3 + n + 3] += s33;
+        h[c0 + n] += s00;
+        h[c0 + n + 1] += s01;
+        h[c0 + n + 2] += s02;
+        h[c0 + n + 3] += s03;
+        h[c1 + n] += s10;
+        h[c1 + n + 1] += s11;
+        h[c1 + n + 2] += s12;
+        h[c1 + n + 3] += s13;
+        h[c2 + n] += s20;
+        h[c2 + n + 1] += s21;
+        h[c2 + n + 2] += s22;
+        h[c2 + n + 3] += s23;
+        h[c3 + n] += s30;
+        h[c3 + n + 1] += s31;
+        h[c3 + n + 2] += s32;
+        h[c3 + n + 3] += s33;
       } else {
-        h[c0 + n] = s00; h[c0 + n + 1] = s01; h[c0 + n + 2] = s02; h[c0 + n + 3] = s03;
-        h[c1 + n] = s10; h[c1 + n + 1] = s11; h[c1 + n + 2] = s12; h[c1 + n + 3] = s13;
-        h[c2 + n] = s20; h[c2 + n + 1] = s21; h[c2 + n + 2] = s22; h[c2 + n + 3] = s23;
-        h[c3 + n] = s30; h[c3 + n + 1] = s31; h[c3 + n + 2] = s32; h[c3 + n + 3] = s33;
+        h[c0 + n] = s00;
+        h[c0 + n + 1] = s01;
+        h[c0 + n + 2] = s02;
+        h[c0 + n + 3] = s03;
+        h[c1 + n] = s10;
+        h[c1 + n + 1] = s11;
+        h[c1 + n + 2] = s12;
+        h[c1 + n + 3] = s13;
+        h[c2 + n] = s20;
+        h[c2 + n + 1] = s21;
+        h[c2 + n + 2] = s22;
+        h[c2 + n + 3] = s23;
+        h[c3 + n] = s30;
+        h[c3 + n + 1] = s31;
+        h[c3 + n + 2] = s32;
+        h[c3 + n + 3] = s33;
       }
     }
     if (N4 < N) gemmEdge(h, c, a, sam, sak, b, m, m + 4, N4, N, K, N, accumulate);
@@ -138,7 +232,21 @@ export function gemmJs(h: Float32Array, c: number, a: number, sam: number, sak: 
 }
 
 /** Scalar gemm on the block rows [m0, m1) x columns [n0, n1) (the edges the 4x4 blocks leave). */
-function gemmEdge(h: Float32Array, c: number, a: number, sam: number, sak: number, b: number, m0: number, m1: number, n0: number, n1: number, K: number, N: number, accumulate: boolean): void {
+function gemmEdge(
+  h: Float32Array,
+  c: number,
+  a: number,
+  sam: number,
+  sak: number,
+  b: number,
+  m0: number,
+  m1: number,
+  n0: number,
+  n1: number,
+  K: number,
+  N: number,
+  accumulate: boolean,
+): void {
   for (let m = m0; m < m1; m++) {
     const am = a + m * sam;
     for (let n = n0; n < n1; n++) {

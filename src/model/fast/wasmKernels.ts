@@ -42,7 +42,9 @@ export async function createWasmKernels(bytes: BufferSource): Promise<FastKernel
       view = new Float32Array(ex.memory.buffer);
     },
     gemm: (c, a, sam, sak, b, M, K, N, accumulate) =>
-      gemmInDepthChunks(c, a, sam, sak, b, M, K, N, accumulate, (c2, a2, s1, s2, b2, m2, k2, n2, acc2) => ex.gemm(c2, a2, s1, s2, b2, m2, k2, n2, acc2 ? 1 : 0)),
+      gemmInDepthChunks(c, a, sam, sak, b, M, K, N, accumulate, (c2, a2, s1, s2, b2, m2, k2, n2, acc2) =>
+        ex.gemm(c2, a2, s1, s2, b2, m2, k2, n2, acc2 ? 1 : 0),
+      ),
     tanh: (x, n) => ex.tanh(x, n),
     tanhGrad: (dA, dH, H, n) => ex.tanhGrad(dA, dH, H, n),
   };

@@ -32,18 +32,31 @@ export function AlignmentPlot({ epochs, selectedEpoch, m, onMChange, probe = 0, 
   const selected = epochs.find((e) => e.epoch === selectedEpoch)?.alignment ?? null;
   const verdict = useMemo(() => (series.epochs.length ? alignmentVerdict(selected) : null), [series, selected]);
   const mChoices = epochs.find((e) => e.alignment)?.alignment?.m ?? [];
-  const chartRef = useRenderer<SVGSVGElement>((el) => { if (series.epochs.length) renderAlignmentPlot(el, series, { width, selectedEpoch }); }, [series, width, selectedEpoch]);
+  const chartRef = useRenderer<SVGSVGElement>(
+    (el) => {
+      if (series.epochs.length) renderAlignmentPlot(el, series, { width, selectedEpoch });
+    },
+    [series, width, selectedEpoch],
+  );
   // Files from before per-probe matrices hold only probe 0's: then say whose matrix it is.
   const matrixProbe = selected?.cosMatrices?.[probe] ? probe : 0;
-  const matrix = selected ? selected.cosMatrices?.[probe] ?? selected.cosMatrix : null;
-  const matrixRef = useRenderer<SVGSVGElement>((el) => { if (matrix) renderCosMatrix(el, matrix); }, [matrix]);
+  const matrix = selected ? (selected.cosMatrices?.[probe] ?? selected.cosMatrix) : null;
+  const matrixRef = useRenderer<SVGSVGElement>(
+    (el) => {
+      if (matrix) renderCosMatrix(el, matrix);
+    },
+    [matrix],
+  );
   const title = 'Do Lyapunov vectors align with the gradient?';
-  const buildFigure = () => (series.epochs.length ? {
-    title,
-    details: `${caption ? `${caption} · ` : ''}m = ${series.m}; charts over epochs, |cos| matrix of probe #${matrixProbe + 1} at epoch ${selectedEpoch}`,
-    note: verdict?.text,
-    parts: [chartRef.current, matrixRef.current],
-  } : null);
+  const buildFigure = () =>
+    series.epochs.length
+      ? {
+          title,
+          details: `${caption ? `${caption} · ` : ''}m = ${series.m}; charts over epochs, |cos| matrix of probe #${matrixProbe + 1} at epoch ${selectedEpoch}`,
+          note: verdict?.text,
+          parts: [chartRef.current, matrixRef.current],
+        }
+      : null;
   useFigure('alignment', buildFigure);
   return (
     <PanelFrame
@@ -51,21 +64,21 @@ export function AlignmentPlot({ epochs, selectedEpoch, m, onMChange, probe = 0, 
       testId="alignment-plot"
       verdict={verdict}
       verdictTestId="verdict-alignment"
-      actions={series.epochs.length ? <ExportButtons getFigure={buildFigure} name={`alignment-m${series.m}`} what="alignment plot" /> : null}
+      actions={
+        series.epochs.length ? <ExportButtons getFigure={buildFigure} name={`alignment-m${series.m}`} what="alignment plot" /> : null
+      }
       explanation={
         <>
           <p>
-            Top chart: the paper's statistic, the spread (std) of cosines between the first 10 Q vectors and the first 5
-            right singular vectors of the gradient dL_t/dW_hh, averaged over analysed steps. Random directions give
-            1/√N (dotted line); the dashed lines are controls: 10 random Q indices among all N (the paper's baseline;
-            the legend says when a large model drew them from fewer), the last 10 Q vectors (the most contracting
-            directions), Q of another probe, and W_hh's own singular vectors.
+            Top chart: the paper's statistic, the spread (std) of cosines between the first 10 Q vectors and the first 5 right singular
+            vectors of the gradient dL_t/dW_hh, averaged over analysed steps. Random directions give 1/√N (dotted line); the dashed lines
+            are controls: 10 random Q indices among all N (the paper's baseline; the legend says when a large model drew them from fewer),
+            the last 10 Q vectors (the most contracting directions), Q of another probe, and W_hh's own singular vectors.
           </p>
           <p>
-            Middle chart: the mean cos² of the principal angles between the first m Q vectors and the first m singular
-            vectors (left = adjoint side, right = input side); random subspaces give m/N. The thick line with white dots
-            is the claim; dashed lines are controls. Below the charts: |cos(q_a, v_j)| for the selected probe at the
-            last step of the selected epoch.
+            Middle chart: the mean cos² of the principal angles between the first m Q vectors and the first m singular vectors (left =
+            adjoint side, right = input side); random subspaces give m/N. The thick line with white dots is the claim; dashed lines are
+            controls. Below the charts: |cos(q_a, v_j)| for the selected probe at the last step of the selected epoch.
           </p>
         </>
       }
@@ -76,14 +89,31 @@ export function AlignmentPlot({ epochs, selectedEpoch, m, onMChange, probe = 0, 
         <div ref={fitRef}>
           <label className="inline-control">
             Subspace size m{' '}
-            <select value={series.m} aria-label="Subspace size m for the overlaps" onChange={(e) => onMChange(Number(e.currentTarget.value))}>
-              {mChoices.map((v) => <option key={v} value={v}>{v}</option>)}
+            <select
+              value={series.m}
+              aria-label="Subspace size m for the overlaps"
+              onChange={(e) => onMChange(Number(e.currentTarget.value))}
+            >
+              {mChoices.map((v) => (
+                <option key={v} value={v}>
+                  {v}
+                </option>
+              ))}
             </select>
           </label>
           <div className="alignment-stack">
             <svg ref={chartRef} className="viz-chart" role="img" aria-label="Alignment statistics over epochs with nulls and controls" />
             <figure className="cos-matrix-figure" data-testid="cos-matrix" data-probe={matrixProbe}>
-              {matrix ? <svg ref={matrixRef} className="viz-chart" role="img" aria-label={`|cos| matrix of probe ${matrixProbe + 1} at epoch ${selectedEpoch}`} /> : <EmptyState>No alignment at epoch {selectedEpoch}.</EmptyState>}
+              {matrix ? (
+                <svg
+                  ref={matrixRef}
+                  className="viz-chart"
+                  role="img"
+                  aria-label={`|cos| matrix of probe ${matrixProbe + 1} at epoch ${selectedEpoch}`}
+                />
+              ) : (
+                <EmptyState>No alignment at epoch {selectedEpoch}.</EmptyState>
+              )}
               <figcaption>
                 |cos(q_a, v_j)|, probe #{matrixProbe + 1}, epoch {selectedEpoch}, last step
                 {matrixProbe !== probe ? ' (this file stores only probe #1’s matrix)' : ''}

@@ -31,8 +31,14 @@ export function EpochTimeline({ points, selectedEpoch, onSelectEpoch, followLive
   const index = indexOfEpoch(points, selectedEpoch);
   const losses = points.map((p) => p.testLoss);
   const accs = points.map((p) => p.testAcc);
-  const lossRef = useRenderer<SVGSVGElement>((el) => renderSparkline(el, losses, { width: 140, height: 28, colour: OKABE_ITO[3], marked: index }), [points, index]);
-  const accRef = useRenderer<SVGSVGElement>((el) => renderSparkline(el, accs, { width: 140, height: 28, colour: OKABE_ITO[4], domain: [0, 1], marked: index }), [points, index]);
+  const lossRef = useRenderer<SVGSVGElement>(
+    (el) => renderSparkline(el, losses, { width: 140, height: 28, colour: OKABE_ITO[3], marked: index }),
+    [points, index],
+  );
+  const accRef = useRenderer<SVGSVGElement>(
+    (el) => renderSparkline(el, accs, { width: 140, height: 28, colour: OKABE_ITO[4], domain: [0, 1], marked: index }),
+    [points, index],
+  );
 
   const select = (i: number) => {
     const j = Math.max(0, Math.min(n - 1, i));
@@ -42,7 +48,14 @@ export function EpochTimeline({ points, selectedEpoch, onSelectEpoch, followLive
   };
   const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
     // Handled here (not left to the browser) so every step goes through onSelectEpoch exactly once.
-    const moves: Record<string, number> = { ArrowLeft: index - 1, ArrowDown: index - 1, ArrowRight: index + 1, ArrowUp: index + 1, Home: 0, End: n - 1 };
+    const moves: Record<string, number> = {
+      ArrowLeft: index - 1,
+      ArrowDown: index - 1,
+      ArrowRight: index + 1,
+      ArrowUp: index + 1,
+      Home: 0,
+      End: n - 1,
+    };
     if (e.key in moves) {
       e.preventDefault();
       select(moves[e.key]);
@@ -50,6 +63,7 @@ export function EpochTimeline({ points, selectedEpoch, onSelectEpoch, followLive
   };
   const current = points[index];
   return (
+    // biome-ignore lint/a11y/useSemanticElements: a labelled group of a slider and charts, not a form
     <div className="epoch-timeline" role="group" aria-label="Epoch timeline">
       <div className="epoch-sparklines">
         <figure className="sparkline-figure">

@@ -43,9 +43,17 @@ export function ExportButtons({ getTarget, getFigure, name, what }: ExportButton
   };
   return (
     <span className="export-buttons">
-      <button type="button" className="export-button" onClick={onSvg} aria-label={`Export ${what} as SVG`}>SVG</button>
-      <button type="button" className="export-button" onClick={onPng} aria-label={`Export ${what} as PNG`}>PNG</button>
-      {error ? <span role="alert" className="export-error">{error}</span> : null}
+      <button type="button" className="export-button" onClick={onSvg} aria-label={`Export ${what} as SVG`}>
+        SVG
+      </button>
+      <button type="button" className="export-button" onClick={onPng} aria-label={`Export ${what} as PNG`}>
+        PNG
+      </button>
+      {error ? (
+        <span role="alert" className="export-error">
+          {error}
+        </span>
+      ) : null}
     </span>
   );
 }

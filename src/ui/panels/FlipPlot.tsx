@@ -42,7 +42,19 @@ export interface FlipPlotProps {
 }
 
 /** Flip chart + statistics table + flipped-digit preview. */
-export function FlipPlot({ flip, probe, pixels, stepToCells, S, previewK, onPreviewKChange, alpha = 0.05, unit = 'pixel', width: maxWidth = 560, caption }: FlipPlotProps) {
+export function FlipPlot({
+  flip,
+  probe,
+  pixels,
+  stepToCells,
+  S,
+  previewK,
+  onPreviewKChange,
+  alpha = 0.05,
+  unit = 'pixel',
+  width: maxWidth = 560,
+  caption,
+}: FlipPlotProps) {
   const [fitRef, width] = useFittedWidth(maxWidth);
   const verdict = useMemo(() => flipVerdict(flip, { alpha, unit }), [flip, alpha, unit]);
   const units = `${unit}s`;
@@ -57,7 +69,9 @@ export function FlipPlot({ flip, probe, pixels, stepToCells, S, previewK, onPrev
   const onToggle = (name: string) => setToggled((t) => ({ ...t, [name]: hidden.includes(name) }));
   const [tableRanking, setTableRanking] = useState('top');
   const chartRef = useRenderer<SVGSVGElement>(
-    (el) => { if (flip) renderFlipPlot(el, flip, { width, alpha, selectedK: previewK, hidden, onToggle, unit }); },
+    (el) => {
+      if (flip) renderFlipPlot(el, flip, { width, alpha, selectedK: previewK, hidden, onToggle, unit });
+    },
     [flip, width, alpha, previewK, hidden, unit],
   );
   const shownRanking = flip?.dL[tableRanking] ? tableRanking : 'top';
@@ -70,16 +84,29 @@ export function FlipPlot({ flip, probe, pixels, stepToCells, S, previewK, onPrev
     const order = rankDescending(scores, scores.length).subarray(0, Math.min(previewK, scores.length));
     return flipImageSteps(pixels, order, stepToCells, S);
   }, [flip, probe, pixels, stepToCells, S, previewK]);
-  const origRef = useRenderer<HTMLCanvasElement>((el) => { if (pixels && S) renderDigit(el, pixels, S); }, [pixels, S]);
-  const flippedRef = useRenderer<HTMLCanvasElement>((el) => { if (flipped && S) renderDigit(el, flipped, S); }, [flipped, S]);
+  const origRef = useRenderer<HTMLCanvasElement>(
+    (el) => {
+      if (pixels && S) renderDigit(el, pixels, S);
+    },
+    [pixels, S],
+  );
+  const flippedRef = useRenderer<HTMLCanvasElement>(
+    (el) => {
+      if (flipped && S) renderDigit(el, flipped, S);
+    },
+    [flipped, S],
+  );
 
   const title = `Flip test: does R rank the ${units} that matter?`;
-  const buildFigure = () => (flip ? {
-    title,
-    details: `${caption ? `${caption} · ` : ''}n=${flip.n}, ${flip.baseLoss.length} probes, ${flip.R} random draws (means over probes; the probe does not change this chart)`,
-    note: verdict.text,
-    parts: [chartRef.current],
-  } : null);
+  const buildFigure = () =>
+    flip
+      ? {
+          title,
+          details: `${caption ? `${caption} · ` : ''}n=${flip.n}, ${flip.baseLoss.length} probes, ${flip.R} random draws (means over probes; the probe does not change this chart)`,
+          note: verdict.text,
+          parts: [chartRef.current],
+        }
+      : null;
   useFigure('flip', buildFigure);
   return (
     <PanelFrame
@@ -91,19 +118,18 @@ export function FlipPlot({ flip, probe, pixels, stepToCells, S, previewK, onPrev
       explanation={
         <>
           <p>
-            For each probe the k {units} with the largest s_t(n) (R-top) are flipped (a pixel below {FLIP_THRESHOLD} becomes 1, any
-            other becomes 0{unit === 'row' ? '; each time step reads a whole row of 28 pixels, so a row is flipped pixel by pixel' : ''}) and
-            the change of the loss dL is measured. Lines are means over probes with bootstrap 95% bands; the grey dashed
-            band is the random baseline (k random {units}, mean and 5–95% of draws). The controls are the smallest s_t
-            (R-bottom), gradient saliency, the Taylor estimate, the last {units}, and random sets matched on flip direction
-            and time. By default the chart shows R-top, random and the control that beats R-top most often; click a
-            legend entry to show or hide a line.
+            For each probe the k {units} with the largest s_t(n) (R-top) are flipped (a pixel below {FLIP_THRESHOLD} becomes 1, any other
+            becomes 0{unit === 'row' ? '; each time step reads a whole row of 28 pixels, so a row is flipped pixel by pixel' : ''}) and the
+            change of the loss dL is measured. Lines are means over probes with bootstrap 95% bands; the grey dashed band is the random
+            baseline (k random {units}, mean and 5–95% of draws). The controls are the smallest s_t (R-bottom), gradient saliency, the
+            Taylor estimate, the last {units}, and random sets matched on flip direction and time. By default the chart shows R-top, random
+            and the control that beats R-top most often; click a legend entry to show or hide a line.
           </p>
           <p>
-            Filled markers: R-top beats random at that k in a paired Wilcoxon test after Holm correction across k.
-            The first table compares every ranking with random; the second lists one ranking per k, with the paper's
-            z test (uncorrected, treating random draws as independent) for R-top. Effect: the mean over probes of
-            (dL of the ranking − mean dL of random) divided by its standard deviation.
+            Filled markers: R-top beats random at that k in a paired Wilcoxon test after Holm correction across k. The first table compares
+            every ranking with random; the second lists one ranking per k, with the paper's z test (uncorrected, treating random draws as
+            independent) for R-top. Effect: the mean over probes of (dL of the ranking − mean dL of random) divided by its standard
+            deviation.
           </p>
         </>
       }
@@ -117,16 +143,28 @@ export function FlipPlot({ flip, probe, pixels, stepToCells, S, previewK, onPrev
             <table className="stats-table" data-testid="flip-comparison-table">
               <caption>Every ranking vs random: paired Wilcoxon per k, Holm-corrected across k (α = {alpha})</caption>
               <thead>
-                <tr><th scope="col">ranking</th><th scope="col">k significant</th><th scope="col">smallest p (Holm)</th><th scope="col" title="mean over probes of (dL ranking − mean dL random) / its sd">largest effect (sd)</th><th scope="col">below random at</th></tr>
+                <tr>
+                  <th scope="col">ranking</th>
+                  <th scope="col">k significant</th>
+                  <th scope="col">smallest p (Holm)</th>
+                  <th scope="col" title="mean over probes of (dL ranking − mean dL random) / its sd">
+                    largest effect (sd)
+                  </th>
+                  <th scope="col">below random at</th>
+                </tr>
               </thead>
               <tbody>
                 {comparisons.map((c) => (
                   <tr key={c.name} className={c.significantK.length ? 'significant' : undefined}>
                     <th scope="row">{rankingLabel(c.name, unit)}</th>
-                    <td>{c.significantK.length} of {c.testedK}</td>
+                    <td>
+                      {c.significantK.length} of {c.testedK}
+                    </td>
                     <td>{c.minPHolmK >= 0 ? `${formatP(c.minPHolm)} (k=${c.minPHolmK})` : '–'}</td>
                     <td>{c.maxEffectK >= 0 ? `${formatNumber(c.maxEffect)} (k=${c.maxEffectK})` : '–'}</td>
-                    <td>{c.belowRandomK.length} of {flip.kList.length} k</td>
+                    <td>
+                      {c.belowRandomK.length} of {flip.kList.length} k
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -134,25 +172,49 @@ export function FlipPlot({ flip, probe, pixels, stepToCells, S, previewK, onPrev
           </div>
           <label className="inline-control">
             Per-k table for{' '}
-            <select value={shownRanking} aria-label="Ranking shown in the per-k table" onChange={(e) => setTableRanking(e.currentTarget.value)}>
-              {Object.keys(flip.dL).map((name) => <option key={name} value={name}>{rankingLabel(name, unit)}</option>)}
+            <select
+              value={shownRanking}
+              aria-label="Ranking shown in the per-k table"
+              onChange={(e) => setTableRanking(e.currentTarget.value)}
+            >
+              {Object.keys(flip.dL).map((name) => (
+                <option key={name} value={name}>
+                  {rankingLabel(name, unit)}
+                </option>
+              ))}
             </select>
           </label>
           <div className="table-scroll">
             <table className="stats-table" data-testid="flip-table">
-              <caption>{rankingLabel(shownRanking, unit)} vs random, n={flip.n}, {flip.baseLoss.length} probes, {flip.R} random draws{flip.matchedDraws ? `, ${flip.matchedDraws} per matched baseline` : ''}</caption>
+              <caption>
+                {rankingLabel(shownRanking, unit)} vs random, n={flip.n}, {flip.baseLoss.length} probes, {flip.R} random draws
+                {flip.matchedDraws ? `, ${flip.matchedDraws} per matched baseline` : ''}
+              </caption>
               <thead>
                 <tr>
-                  <th scope="col">k {units}</th><th scope="col">mean dL</th><th scope="col">mean dL random</th>
-                  <th scope="col" title="mean over probes of (dL ranking − mean dL random) / its sd">effect (paired diff / sd)</th>
-                  <th scope="col">Wilcoxon p</th><th scope="col">p (Holm)</th>{shownRanking === 'top' ? <th scope="col">paper z p</th> : null}
+                  <th scope="col">k {units}</th>
+                  <th scope="col">mean dL</th>
+                  <th scope="col">mean dL random</th>
+                  <th scope="col" title="mean over probes of (dL ranking − mean dL random) / its sd">
+                    effect (paired diff / sd)
+                  </th>
+                  <th scope="col">Wilcoxon p</th>
+                  <th scope="col">p (Holm)</th>
+                  {shownRanking === 'top' ? <th scope="col">paper z p</th> : null}
                 </tr>
               </thead>
               <tbody>
                 {rows.map((r) => (
                   <tr key={r.k} className={r.wilcoxonPHolm < alpha ? 'significant' : undefined}>
-                    <td>{r.k}</td><td>{formatNumber(r.meanRanking)}</td><td>{formatNumber(r.meanRandom)}</td><td>{formatNumber(r.effect)}</td>
-                    <td>{formatP(r.wilcoxonP)}</td><td><strong>{formatP(r.wilcoxonPHolm)}</strong></td>{shownRanking === 'top' ? <td>{formatP(r.zP)}</td> : null}
+                    <td>{r.k}</td>
+                    <td>{formatNumber(r.meanRanking)}</td>
+                    <td>{formatNumber(r.meanRandom)}</td>
+                    <td>{formatNumber(r.effect)}</td>
+                    <td>{formatP(r.wilcoxonP)}</td>
+                    <td>
+                      <strong>{formatP(r.wilcoxonPHolm)}</strong>
+                    </td>
+                    {shownRanking === 'top' ? <td>{formatP(r.zP)}</td> : null}
                   </tr>
                 ))}
               </tbody>
@@ -161,14 +223,46 @@ export function FlipPlot({ flip, probe, pixels, stepToCells, S, previewK, onPrev
           <div className="flip-preview">
             <label>
               Preview k{' '}
-              <select value={previewK} aria-label={`Number of flipped ${units} in the preview`} onChange={(e) => onPreviewKChange(Number(e.currentTarget.value))}>
-                {flip.kList.map((k) => <option key={k} value={k}>{k}</option>)}
+              <select
+                value={previewK}
+                aria-label={`Number of flipped ${units} in the preview`}
+                onChange={(e) => onPreviewKChange(Number(e.currentTarget.value))}
+              >
+                {flip.kList.map((k) => (
+                  <option key={k} value={k}>
+                    {k}
+                  </option>
+                ))}
               </select>
             </label>
             {pixels && S ? (
               <div className="flip-preview-images">
-                <figure><canvas ref={origRef} className="pixelated" width={S} height={S} style={{ width: 112, height: 112 }} role="img" aria-label="Original digit" /><figcaption>original</figcaption></figure>
-                <figure><canvas ref={flippedRef} className="pixelated" width={S} height={S} style={{ width: 112, height: 112 }} role="img" aria-label={`Digit with its top ${previewK} ${units} flipped`} /><figcaption>R-top {previewK} {units} flipped</figcaption></figure>
+                <figure>
+                  <canvas
+                    ref={origRef}
+                    className="pixelated"
+                    width={S}
+                    height={S}
+                    style={{ width: 112, height: 112 }}
+                    role="img"
+                    aria-label="Original digit"
+                  />
+                  <figcaption>original</figcaption>
+                </figure>
+                <figure>
+                  <canvas
+                    ref={flippedRef}
+                    className="pixelated"
+                    width={S}
+                    height={S}
+                    style={{ width: 112, height: 112 }}
+                    role="img"
+                    aria-label={`Digit with its top ${previewK} ${units} flipped`}
+                  />
+                  <figcaption>
+                    R-top {previewK} {units} flipped
+                  </figcaption>
+                </figure>
               </div>
             ) : null}
           </div>

@@ -28,11 +28,26 @@ export interface LogitsPlotProps {
 export function LogitsPlot({ flip, probe, label, width: maxWidth = 480, caption, unit = 'pixel' }: LogitsPlotProps) {
   const [fitRef, width] = useFittedWidth(maxWidth);
   const has = !!flip && !!flip.softmaxOrig[probe] && !!flip.softmaxTop[probe] && !!flip.softmaxRand[probe];
-  const ref = useRenderer<SVGSVGElement>((el) => {
-    if (flip && has) renderLogitsPlot(el, { original: flip.softmaxOrig[probe], rFlipped: flip.softmaxTop[probe], randomFlipped: flip.softmaxRand[probe], k: flip.kFig, label }, { width });
-  }, [flip, probe, label, width, has]);
+  const ref = useRenderer<SVGSVGElement>(
+    (el) => {
+      if (flip && has)
+        renderLogitsPlot(
+          el,
+          {
+            original: flip.softmaxOrig[probe],
+            rFlipped: flip.softmaxTop[probe],
+            randomFlipped: flip.softmaxRand[probe],
+            k: flip.kFig,
+            label,
+          },
+          { width },
+        );
+    },
+    [flip, probe, label, width, has],
+  );
   const title = 'What the network predicts after flipping';
-  const buildFigure = () => (has ? { title, details: `${caption ? `${caption} · ` : ''}k = ${flip!.kFig} ${unit}s flipped`, parts: [ref.current] } : null);
+  const buildFigure = () =>
+    has ? { title, details: `${caption ? `${caption} · ` : ''}k = ${flip!.kFig} ${unit}s flipped`, parts: [ref.current] } : null;
   useFigure('logits', buildFigure);
   return (
     <PanelFrame
@@ -41,13 +56,19 @@ export function LogitsPlot({ flip, probe, label, width: maxWidth = 480, caption,
       actions={has ? <ExportButtons getFigure={buildFigure} name={`logits-probe-${probe}`} what="logits plot" /> : null}
       explanation={
         <p>
-          Class probabilities for the original digit, the digit with its {flip?.kFig ?? 'k'} highest-s_t {unit}s flipped,
-          and the digit with as many random {unit}s flipped. If R picks sensitive {unit}s, the R-flipped bars move away
-          from the true class more than the random ones.
+          Class probabilities for the original digit, the digit with its {flip?.kFig ?? 'k'} highest-s_t {unit}s flipped, and the digit with
+          as many random {unit}s flipped. If R picks sensitive {unit}s, the R-flipped bars move away from the true class more than the
+          random ones.
         </p>
       }
     >
-      <div ref={fitRef}>{has ? <svg ref={ref} className="viz-chart" role="img" aria-label={`Softmax of probe ${probe}: original, R-flipped, random-flipped`} /> : <EmptyState>No flip analysis for this epoch.</EmptyState>}</div>
+      <div ref={fitRef}>
+        {has ? (
+          <svg ref={ref} className="viz-chart" role="img" aria-label={`Softmax of probe ${probe}: original, R-flipped, random-flipped`} />
+        ) : (
+          <EmptyState>No flip analysis for this epoch.</EmptyState>
+        )}
+      </div>
     </PanelFrame>
   );
 }

@@ -45,5 +45,9 @@ export function PanelFrame({ title, testId, explanation, actions, children, clas
 
 /** Placeholder body when a panel's data is not there yet (e.g. before the first analysed epoch). */
 export function EmptyState({ children }: { children: ReactNode }) {
-  return <p className="viz-empty" role="status">{children}</p>;
+  return (
+    <p className="viz-empty" role="status">
+      {children}
+    </p>
+  );
 }

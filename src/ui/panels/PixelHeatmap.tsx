@@ -9,8 +9,19 @@
  */
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import {
-  HeatmapLookup, digitRgba, heatmapRgba, pointerToCell, renderDigit, renderDivergingLegend, probeStepScores, renderPixelHeatmap, symmetricDomain,
-  tooltipLines, drawRgbaToCanvas, type HoverInfo, type StepToCells,
+  HeatmapLookup,
+  digitRgba,
+  heatmapRgba,
+  pointerToCell,
+  renderDigit,
+  renderDivergingLegend,
+  probeStepScores,
+  renderPixelHeatmap,
+  symmetricDomain,
+  tooltipLines,
+  drawRgbaToCanvas,
+  type HoverInfo,
+  type StepToCells,
 } from '../renderers/heatmap';
 import { cellsBounds, cellsSvg, inkOverlayRgba } from '../renderers/heatmapLayers';
 import { formatNumber } from '../renderers/common';
@@ -73,14 +84,28 @@ export function PixelHeatmap(props: PixelHeatmapProps) {
   const rowMode = (stepToCells[0]?.length ?? 1) > 1;
   const [overlay, setOverlay] = useState(false);
   const scores = useMemo(() => probeStepScores(lnR, T, k, n), [lnR, T, k, n]);
-  const lookup = useMemo(() => new HeatmapLookup({ S, T, k, pixels, lnR, scores, stepToCells, singleFlip }), [S, T, k, pixels, lnR, scores, stepToCells, singleFlip]);
+  const lookup = useMemo(
+    () => new HeatmapLookup({ S, T, k, pixels, lnR, scores, stepToCells, singleFlip }),
+    [S, T, k, pixels, lnR, scores, stepToCells, singleFlip],
+  );
   const halfWidth = normalization === 'probe' || !(props.halfWidth && props.halfWidth > 0) ? symmetricDomain(scores) : props.halfWidth;
   const legendLabel = `s_t(${n}), ln per step`;
 
-  const heatRef = useRenderer<HTMLCanvasElement>((el) => renderPixelHeatmap(el, lookup.data, { halfWidth, cellToStep: lookup.cellToStep }), [lookup, halfWidth]);
-  const inkRef = useRenderer<HTMLCanvasElement>((el) => { if (overlay) drawRgbaToCanvas(el, inkOverlayRgba(pixels), S); }, [pixels, S, overlay]);
+  const heatRef = useRenderer<HTMLCanvasElement>(
+    (el) => renderPixelHeatmap(el, lookup.data, { halfWidth, cellToStep: lookup.cellToStep }),
+    [lookup, halfWidth],
+  );
+  const inkRef = useRenderer<HTMLCanvasElement>(
+    (el) => {
+      if (overlay) drawRgbaToCanvas(el, inkOverlayRgba(pixels), S);
+    },
+    [pixels, S, overlay],
+  );
   const digitRef = useRenderer<HTMLCanvasElement>((el) => renderDigit(el, pixels, S), [pixels, S]);
-  const legendRef = useRenderer<SVGSVGElement>((el) => renderDivergingLegend(el, halfWidth, legendLabel, size), [halfWidth, legendLabel, size]);
+  const legendRef = useRenderer<SVGSVGElement>(
+    (el) => renderDivergingLegend(el, halfWidth, legendLabel, size),
+    [halfWidth, legendLabel, size],
+  );
 
   const tooltipRef = useRef<HTMLDivElement | null>(null);
   const outlineRef = useRef<HTMLDivElement | null>(null);
@@ -165,7 +190,8 @@ export function PixelHeatmap(props: PixelHeatmapProps) {
     const c = cursor.current ?? { row: Math.floor(S / 2), col: Math.floor(S / 2) };
     const moves: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
     let next: { row: number; col: number } | null = null;
-    if (moves[e.key]) next = { row: Math.min(S - 1, Math.max(0, c.row + moves[e.key][0])), col: Math.min(S - 1, Math.max(0, c.col + moves[e.key][1])) };
+    if (moves[e.key])
+      next = { row: Math.min(S - 1, Math.max(0, c.row + moves[e.key][0])), col: Math.min(S - 1, Math.max(0, c.col + moves[e.key][1])) };
     else if (e.key === 'Home') next = { row: c.row, col: 0 };
     else if (e.key === 'End') next = { row: c.row, col: S - 1 };
     else if (e.key === 'Escape') {
@@ -190,7 +216,11 @@ export function PixelHeatmap(props: PixelHeatmapProps) {
     title,
     details: figureDetails,
     parts: [
-      cellsSvg(heatmapRgba(lookup.cellToStep, scores, halfWidth), S, { cellPx: Math.max(4, Math.round(280 / S)), ink: overlay ? pixels : null, label: `s_t(${n}) heatmap` }),
+      cellsSvg(heatmapRgba(lookup.cellToStep, scores, halfWidth), S, {
+        cellPx: Math.max(4, Math.round(280 / S)),
+        ink: overlay ? pixels : null,
+        label: `s_t(${n}) heatmap`,
+      }),
       cellsSvg(digitRgba(pixels), S, { cellPx: Math.max(2, Math.round(140 / S)), label: 'the probe digit', cellClass: 'digit-cell' }),
       legendRef.current,
     ],
@@ -206,15 +236,15 @@ export function PixelHeatmap(props: PixelHeatmapProps) {
       explanation={
         <>
           <p>
-            Each cell shows s_t(n) = (1/n)·Σ<sub>i≤n</sub> ln r<sub>i</sub>(t), the log stretching of the first n Lyapunov
-            directions during the time step t that reads this {rowMode ? 'row' : 'pixel'} ({encodingNote}). Red: the hidden state expands
-            along those directions at that step; blue: it contracts. The paper's claim is that flipping the reddest
+            Each cell shows s_t(n) = (1/n)·Σ<sub>i≤n</sub> ln r<sub>i</sub>(t), the log stretching of the first n Lyapunov directions during
+            the time step t that reads this {rowMode ? 'row' : 'pixel'} ({encodingNote}). Red: the hidden state expands along those
+            directions at that step; blue: it contracts. The paper's claim is that flipping the reddest
             {rowMode ? ' rows' : ' pixels'} changes the loss more than flipping random ones: see the flip plot.
           </p>
           <p>
-            Hover a cell, tap it on a touch screen, or focus the heatmap (Tab) and move with the arrow keys for its time
-            step, ln r values, running FTLE, rank and the loss change when that {rowMode ? 'row' : 'pixel'} alone is flipped.
-            “Overlay digit” draws the digit's strokes on the heatmap.
+            Hover a cell, tap it on a touch screen, or focus the heatmap (Tab) and move with the arrow keys for its time step, ln r values,
+            running FTLE, rank and the loss change when that {rowMode ? 'row' : 'pixel'} alone is flipped. “Overlay digit” draws the digit's
+            strokes on the heatmap.
           </p>
         </>
       }
@@ -222,26 +252,43 @@ export function PixelHeatmap(props: PixelHeatmapProps) {
       <div className="heatmap-controls">
         <label>
           n (ln r's averaged){' '}
-          <input type="number" min={1} max={k} step={1} value={n} aria-label="Number of ln r values averaged (n)"
-            onChange={(e) => { const v = Math.round(Number(e.currentTarget.value)); if (v >= 1 && v <= k) onNChange(v); }} />
+          <input
+            type="number"
+            min={1}
+            max={k}
+            step={1}
+            value={n}
+            aria-label="Number of ln r values averaged (n)"
+            onChange={(e) => {
+              const v = Math.round(Number(e.currentTarget.value));
+              if (v >= 1 && v <= k) onNChange(v);
+            }}
+          />
           <span className="muted"> of {k}</span>
         </label>
         <label>
           Colour scale{' '}
-          <select value={normalization} aria-label="Colour normalisation" onChange={(e) => onNormalizationChange(e.currentTarget.value as HeatmapNormalization)}>
+          <select
+            value={normalization}
+            aria-label="Colour normalisation"
+            onChange={(e) => onNormalizationChange(e.currentTarget.value as HeatmapNormalization)}
+          >
             <option value="probe">this probe</option>
             <option value="epoch">this epoch (all probes)</option>
             <option value="all">all epochs</option>
           </select>
         </label>
         <label>
-          <input type="checkbox" checked={overlay} data-testid="heatmap-overlay" onChange={(e) => setOverlay(e.currentTarget.checked)} /> Overlay digit
+          <input type="checkbox" checked={overlay} data-testid="heatmap-overlay" onChange={(e) => setOverlay(e.currentTarget.checked)} />{' '}
+          Overlay digit
         </label>
       </div>
       <div className="heatmap-row">
+        {/* biome-ignore lint/a11y/useSemanticElements: an interactive canvas group, not a form */}
         <div
           className="heatmap-wrap"
           style={{ width: size }}
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: interactive: arrow keys move the inspected cell (the keyboard twin of hover)
           tabIndex={0}
           role="group"
           aria-label={`Heatmap of s_t(${n}); arrow keys move the inspected cell`}
@@ -262,12 +309,23 @@ export function PixelHeatmap(props: PixelHeatmapProps) {
             role="img"
             aria-label={`Heatmap of s_t(${n}) over the ${S} by ${S} image`}
           />
-          {overlay ? <canvas ref={inkRef} className="pixelated heatmap-ink" width={S} height={S} aria-hidden="true" data-testid="heatmap-ink" /> : null}
+          {overlay ? (
+            // biome-ignore lint/a11y/noAriaHiddenOnFocusable: a canvas without tabIndex is not focusable; the ink layer is decoration
+            <canvas ref={inkRef} className="pixelated heatmap-ink" width={S} height={S} aria-hidden="true" data-testid="heatmap-ink" />
+          ) : null}
           <div ref={outlineRef} className="heatmap-outline" data-testid="heatmap-outline" hidden />
           <div ref={tooltipRef} className="heatmap-tooltip" data-testid="heatmap-tooltip" role="tooltip" aria-live="polite" hidden />
         </div>
         <figure className="digit-figure">
-          <canvas ref={digitRef} className="pixelated" width={S} height={S} style={{ width: size / 2, height: size / 2 }} role="img" aria-label="The probe digit" />
+          <canvas
+            ref={digitRef}
+            className="pixelated"
+            width={S}
+            height={S}
+            style={{ width: size / 2, height: size / 2 }}
+            role="img"
+            aria-label="The probe digit"
+          />
           <figcaption>digit{label !== undefined ? ` (label ${label})` : ''}</figcaption>
         </figure>
       </div>

@@ -31,20 +31,45 @@ export interface SpectrumPlotProps {
 }
 
 /** Spectrum chart + per-probe time series + unit toggle. */
-export function SpectrumPlot({ epochs, selectedEpoch, probeLnR, T, k, probe, hoveredStep, log2, onLog2Change, width: maxWidth = 480, caption }: SpectrumPlotProps) {
+export function SpectrumPlot({
+  epochs,
+  selectedEpoch,
+  probeLnR,
+  T,
+  k,
+  probe,
+  hoveredStep,
+  log2,
+  onLog2Change,
+  width: maxWidth = 480,
+  caption,
+}: SpectrumPlotProps) {
   const [fitRef, width] = useFittedWidth(maxWidth);
   const selected = epochs.find((e) => e.epoch === selectedEpoch) ?? null;
   const earlier = epochs.filter((e) => e.epoch < selectedEpoch);
   const verdict = useMemo(() => (selected ? spectrumVerdict(selected.spectrum, { probe, log2 }) : null), [selected, probe, log2]);
-  const specRef = useRenderer<SVGSVGElement>((el) => { if (selected) renderSpectrumPlot(el, selected, earlier, { log2, width }); }, [selected, epochs, selectedEpoch, log2, width]);
-  const seriesRef = useRenderer<SVGSVGElement>((el) => { if (probeLnR) renderProbeSeries(el, probeLnR, T, k, { log2, hoveredStep, width }); }, [probeLnR, T, k, log2, hoveredStep, width]);
+  const specRef = useRenderer<SVGSVGElement>(
+    (el) => {
+      if (selected) renderSpectrumPlot(el, selected, earlier, { log2, width });
+    },
+    [selected, epochs, selectedEpoch, log2, width],
+  );
+  const seriesRef = useRenderer<SVGSVGElement>(
+    (el) => {
+      if (probeLnR) renderProbeSeries(el, probeLnR, T, k, { log2, hoveredStep, width });
+    },
+    [probeLnR, T, k, log2, hoveredStep, width],
+  );
   const title = 'Finite-time Lyapunov spectrum';
-  const buildFigure = () => (selected ? {
-    title,
-    details: `${caption ? `${caption} · ` : ''}${log2 ? 'bits' : 'ln'} per step; top: all probes, bottom: the selected probe`,
-    note: verdict?.text,
-    parts: [specRef.current, seriesRef.current],
-  } : null);
+  const buildFigure = () =>
+    selected
+      ? {
+          title,
+          details: `${caption ? `${caption} · ` : ''}${log2 ? 'bits' : 'ln'} per step; top: all probes, bottom: the selected probe`,
+          note: verdict?.text,
+          parts: [specRef.current, seriesRef.current],
+        }
+      : null;
   useFigure('spectrum', buildFigure);
   return (
     <PanelFrame
@@ -63,9 +88,9 @@ export function SpectrumPlot({ epochs, selectedEpoch, probeLnR, T, k, probe, hov
       explanation={
         <>
           <p>
-            λ_i = (1/T)·Σ_t ln r_i(t): the average log stretching per step along the i-th Lyapunov direction over the
-            whole sequence. Positive: perturbations grow (chaotic); negative: they shrink, and gradients through time
-            vanish. The line is the mean over probe digits, the band their range; grey lines are earlier epochs.
+            λ_i = (1/T)·Σ_t ln r_i(t): the average log stretching per step along the i-th Lyapunov direction over the whole sequence.
+            Positive: perturbations grow (chaotic); negative: they shrink, and gradients through time vanish. The line is the mean over
+            probe digits, the band their range; grey lines are earlier epochs.
           </p>
           <p>Below: for one probe, ln r_1 at each step and its running mean FTLE_1(t). Hover the heatmap to mark a step.</p>
         </>
@@ -76,7 +101,9 @@ export function SpectrumPlot({ epochs, selectedEpoch, probeLnR, T, k, probe, hov
       ) : (
         <div ref={fitRef}>
           <svg ref={specRef} className="viz-chart" role="img" aria-label={`Lyapunov spectrum at epoch ${selectedEpoch}`} />
-          {probeLnR ? <svg ref={seriesRef} className="viz-chart" role="img" aria-label={`ln r_1 and FTLE_1 over time for probe ${probe}`} /> : null}
+          {probeLnR ? (
+            <svg ref={seriesRef} className="viz-chart" role="img" aria-label={`ln r_1 and FTLE_1 over time for probe ${probe}`} />
+          ) : null}
         </div>
       )}
     </PanelFrame>

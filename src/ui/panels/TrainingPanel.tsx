@@ -46,7 +46,10 @@ export interface TrainingPanelProps {
 /** Loss/accuracy curves + a definition list of diagnostics. */
 export function TrainingPanel({ points, batchLoss, batchesPerEpoch, diagnostics: d, width: maxWidth = 560, caption }: TrainingPanelProps) {
   const [fitRef, width] = useFittedWidth(maxWidth);
-  const ref = useRenderer<SVGSVGElement>((el) => renderTrainingCurves(el, points, { batchLoss, batchesPerEpoch, width }), [points, batchLoss, batchesPerEpoch, width]);
+  const ref = useRenderer<SVGSVGElement>(
+    (el) => renderTrainingCurves(el, points, { batchLoss, batchesPerEpoch, width }),
+    [points, batchLoss, batchesPerEpoch, width],
+  );
   const fmt = (v: number | undefined, unit = '') => (v === undefined || !Number.isFinite(v) ? '–' : `${formatNumber(v)}${unit}`);
   const buildFigure = () => ({
     title: 'Training',
@@ -61,23 +64,34 @@ export function TrainingPanel({ points, batchLoss, batchesPerEpoch, diagnostics:
       actions={<ExportButtons getFigure={buildFigure} name="training-curves" what="training curves" />}
       explanation={
         <p>
-          Cross-entropy loss and accuracy after each epoch on the training digits (solid) and held-out test digits
-          (dashed); the grey line is the loss of each mini-batch. Epoch 0 is the untrained network. The diagnostics say
-          where the numbers were computed and how fast.
+          Cross-entropy loss and accuracy after each epoch on the training digits (solid) and held-out test digits (dashed); the grey line
+          is the loss of each mini-batch. Epoch 0 is the untrained network. The diagnostics say where the numbers were computed and how
+          fast.
         </p>
       }
     >
-      <div ref={fitRef}><svg ref={ref} className="viz-chart" role="img" aria-label="Loss and accuracy per epoch" /></div>
+      <div ref={fitRef}>
+        <svg ref={ref} className="viz-chart" role="img" aria-label="Loss and accuracy per epoch" />
+      </div>
       <dl className="diagnostics">
-        <dt>backend</dt><dd>{d.backend ?? '–'}</dd>
-        <dt>trained by</dt><dd data-testid="epoch-engine">{d.engine ?? '–'}</dd>
-        <dt>renderer</dt><dd>{d.renderer ?? '–'}</dd>
-        <dt>precision</dt><dd>{d.precision ?? '–'}</dd>
-        <dt>ms / step</dt><dd>{fmt(d.msPerStep, ' ms')}</dd>
-        <dt>analysis</dt><dd>{fmt(d.analysisMs, ' ms')}</dd>
-        <dt>tensors</dt><dd>{d.numTensors ?? '–'}</dd>
-        <dt>saturation |h|&gt;0.99</dt><dd>{d.saturation === undefined ? '–' : `${(d.saturation * 100).toFixed(1)}%`}</dd>
-        <dt>Q/R vs BPTT grad error</dt><dd>{fmt(d.qrGradRelErr)}</dd>
+        <dt>backend</dt>
+        <dd>{d.backend ?? '–'}</dd>
+        <dt>trained by</dt>
+        <dd data-testid="epoch-engine">{d.engine ?? '–'}</dd>
+        <dt>renderer</dt>
+        <dd>{d.renderer ?? '–'}</dd>
+        <dt>precision</dt>
+        <dd>{d.precision ?? '–'}</dd>
+        <dt>ms / step</dt>
+        <dd>{fmt(d.msPerStep, ' ms')}</dd>
+        <dt>analysis</dt>
+        <dd>{fmt(d.analysisMs, ' ms')}</dd>
+        <dt>tensors</dt>
+        <dd>{d.numTensors ?? '–'}</dd>
+        <dt>saturation |h|&gt;0.99</dt>
+        <dd>{d.saturation === undefined ? '–' : `${(d.saturation * 100).toFixed(1)}%`}</dd>
+        <dt>Q/R vs BPTT grad error</dt>
+        <dd>{fmt(d.qrGradRelErr)}</dd>
       </dl>
     </PanelFrame>
   );

@@ -82,7 +82,7 @@ export function useRenderer<E extends Element>(draw: (el: E) => void, deps: Depe
     if (deferRedraws) schedule(el, () => drawSmoothly(el, draw));
     else draw(el);
     // The caller lists the data the drawing depends on; `draw` is a fresh closure each render.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps are the dependency list
   }, deps);
   return ref;
 }

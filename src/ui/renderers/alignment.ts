@@ -6,8 +6,20 @@
 import * as d3 from 'd3';
 import type { AlignmentSummary } from '../../core/snapshot';
 import {
-  addLabel, drawLegend, growToFit, finiteExtent, finiteMean, formatNumber, NULL_COLOUR, OKABE_ITO, prepareSvg,
-  styleAxis, TEXT_COLOUR, FONT_SIZE, type ChartSize, type LegendItem,
+  addLabel,
+  drawLegend,
+  growToFit,
+  finiteExtent,
+  finiteMean,
+  formatNumber,
+  NULL_COLOUR,
+  OKABE_ITO,
+  prepareSvg,
+  styleAxis,
+  TEXT_COLOUR,
+  FONT_SIZE,
+  type ChartSize,
+  type LegendItem,
 } from './common';
 
 /** One epoch's AlignmentSummary (null when the epoch has none). */
@@ -54,11 +66,25 @@ function columnMean(table: number[][], j: number): number {
 export function alignmentSeries(epochs: AlignmentEpoch[], m?: number): AlignmentSeries {
   const withA = epochs.filter((e): e is { epoch: number; alignment: AlignmentSummary } => e.alignment !== null);
   const ms = withA[0]?.alignment.m ?? [];
-  const chosen = m !== undefined && ms.includes(m) ? m : ms[0] ?? NaN;
+  const chosen = m !== undefined && ms.includes(m) ? m : (ms[0] ?? NaN);
   const s: AlignmentSeries = {
-    epochs: [], paperStd: [], paperStdRandomQ: [], paperStdLastQ: [], randomQPool: NaN, N: NaN, paperStdMismatched: [], paperStdWhh: [], nullCosStd: [],
-    m: chosen, overlapLeft: [], overlapLeftStd: [], overlapRight: [], overlapRightStd: [],
-    overlapLeftMismatched: [], overlapLeftWhh: [], overlapNull: [],
+    epochs: [],
+    paperStd: [],
+    paperStdRandomQ: [],
+    paperStdLastQ: [],
+    randomQPool: NaN,
+    N: NaN,
+    paperStdMismatched: [],
+    paperStdWhh: [],
+    nullCosStd: [],
+    m: chosen,
+    overlapLeft: [],
+    overlapLeftStd: [],
+    overlapRight: [],
+    overlapRightStd: [],
+    overlapLeftMismatched: [],
+    overlapLeftWhh: [],
+    overlapNull: [],
   };
   for (const { epoch, alignment: a } of withA) {
     const j = a.m.indexOf(chosen);
@@ -123,7 +149,10 @@ export function renderAlignmentPlot(svg: SVGSVGElement, series: AlignmentSeries,
   const gap = 110;
   const panelH = (innerHeight - gap) / 2;
   const ep = series.epochs;
-  const x = d3.scaleLinear().domain(ep.length > 1 ? (d3.extent(ep) as [number, number]) : [(ep[0] ?? 0) - 0.5, (ep[0] ?? 0) + 0.5]).range([0, innerWidth]);
+  const x = d3
+    .scaleLinear()
+    .domain(ep.length > 1 ? (d3.extent(ep) as [number, number]) : [(ep[0] ?? 0) - 0.5, (ep[0] ?? 0) + 0.5])
+    .range([0, innerWidth]);
   const n = ep.length;
 
   const paper: SeriesSpec[] = [
@@ -145,36 +174,113 @@ export function renderAlignmentPlot(svg: SVGSVGElement, series: AlignmentSeries,
   // method.md §4 "Gated cells"; NaN in the snapshot): the right overlap is the curve there.
   const overlap: SeriesSpec[] = series.overlapLeft.some(Number.isFinite)
     ? [
-        { key: 'left', label: 'left (adjoint) overlap ± sd', values: series.overlapLeft, colour: OKABE_ITO[3], spread: series.overlapLeftStd, primary: true },
+        {
+          key: 'left',
+          label: 'left (adjoint) overlap ± sd',
+          values: series.overlapLeft,
+          colour: OKABE_ITO[3],
+          spread: series.overlapLeftStd,
+          primary: true,
+        },
         { key: 'right', label: 'right overlap', values: series.overlapRight, colour: OKABE_ITO[4] },
-        { key: 'leftMismatched', label: 'left, Q of another probe', values: series.overlapLeftMismatched, colour: OKABE_ITO[2], dashed: true },
+        {
+          key: 'leftMismatched',
+          label: 'left, Q of another probe',
+          values: series.overlapLeftMismatched,
+          colour: OKABE_ITO[2],
+          dashed: true,
+        },
         { key: 'leftWhh', label: 'left, W_hh subspace', values: series.overlapLeftWhh, colour: OKABE_ITO[5], dashed: true },
       ]
-    : [{ key: 'right', label: 'right overlap ± sd (gated: no left side)', values: series.overlapRight, colour: OKABE_ITO[4], spread: series.overlapRightStd, primary: true }];
+    : [
+        {
+          key: 'right',
+          label: 'right overlap ± sd (gated: no left side)',
+          values: series.overlapRight,
+          colour: OKABE_ITO[4],
+          spread: series.overlapRightStd,
+          primary: true,
+        },
+      ];
   const nullCos = finiteMean(series.nullCosStd);
   const nullOverlap = finiteMean(series.overlapNull);
 
-  const drawPanel = (cls: string, top: number, specs: SeriesSpec[], nullValue: number, nullLabel: string, yLabel: string, clampUnit: boolean) => {
+  const drawPanel = (
+    cls: string,
+    top: number,
+    specs: SeriesSpec[],
+    nullValue: number,
+    nullLabel: string,
+    yLabel: string,
+    clampUnit: boolean,
+  ) => {
     const g = plot.append('g').attr('class', cls).attr('transform', `translate(0,${top})`);
     const arrays: number[][] = [[nullValue, 0]];
     for (const s of specs) {
       arrays.push(s.values);
-      if (s.spread) arrays.push(s.values.map((v, i) => v + s.spread![i]), s.values.map((v, i) => v - s.spread![i]));
+      if (s.spread)
+        arrays.push(
+          s.values.map((v, i) => v + s.spread![i]),
+          s.values.map((v, i) => v - s.spread![i]),
+        );
     }
     const ext = finiteExtent(...arrays);
-    const y = d3.scaleLinear().domain(clampUnit ? [Math.max(0, ext[0]), Math.min(1, ext[1])] : ext).nice().range([panelH, 0]);
-    styleAxis(g.append('g').attr('class', 'x-axis').attr('transform', `translate(0,${panelH})`)
-      .call(d3.axisBottom(x).ticks(Math.min(10, Math.max(1, n))).tickFormat(d3.format('d'))));
-    styleAxis(g.append('g').attr('class', 'y-axis').call(d3.axisLeft(y).ticks(5).tickFormat((d) => formatNumber(+d))));
+    const y = d3
+      .scaleLinear()
+      .domain(clampUnit ? [Math.max(0, ext[0]), Math.min(1, ext[1])] : ext)
+      .nice()
+      .range([panelH, 0]);
+    styleAxis(
+      g
+        .append('g')
+        .attr('class', 'x-axis')
+        .attr('transform', `translate(0,${panelH})`)
+        .call(
+          d3
+            .axisBottom(x)
+            .ticks(Math.min(10, Math.max(1, n)))
+            .tickFormat(d3.format('d')),
+        ),
+    );
+    styleAxis(
+      g
+        .append('g')
+        .attr('class', 'y-axis')
+        .call(
+          d3
+            .axisLeft(y)
+            .ticks(5)
+            .tickFormat((d) => formatNumber(+d)),
+        ),
+    );
     addLabel(g, 'epoch', innerWidth / 2, panelH + 32);
     addLabel(g, yLabel, -46, panelH / 2, { rotate: true });
-    g.append('line').attr('class', 'null-line').attr('x1', 0).attr('x2', innerWidth)
-      .attr('y1', y(nullValue)).attr('y2', y(nullValue)).attr('stroke', NULL_COLOUR).attr('stroke-width', 1.5).attr('stroke-dasharray', '2,3');
-    g.append('text').attr('class', 'null-label').attr('x', innerWidth - 4).attr('y', y(nullValue) - 4).attr('text-anchor', 'end')
-      .attr('font-size', FONT_SIZE).attr('fill', TEXT_COLOUR).text(`${nullLabel} = ${formatNumber(nullValue)}`);
+    g.append('line')
+      .attr('class', 'null-line')
+      .attr('x1', 0)
+      .attr('x2', innerWidth)
+      .attr('y1', y(nullValue))
+      .attr('y2', y(nullValue))
+      .attr('stroke', NULL_COLOUR)
+      .attr('stroke-width', 1.5)
+      .attr('stroke-dasharray', '2,3');
+    g.append('text')
+      .attr('class', 'null-label')
+      .attr('x', innerWidth - 4)
+      .attr('y', y(nullValue) - 4)
+      .attr('text-anchor', 'end')
+      .attr('font-size', FONT_SIZE)
+      .attr('fill', TEXT_COLOUR)
+      .text(`${nullLabel} = ${formatNumber(nullValue)}`);
     if (options.selectedEpoch !== undefined && ep.includes(options.selectedEpoch)) {
-      g.append('line').attr('class', 'selected-epoch').attr('x1', x(options.selectedEpoch)).attr('x2', x(options.selectedEpoch))
-        .attr('y1', 0).attr('y2', panelH).attr('stroke', '#444').attr('stroke-dasharray', '4,3');
+      g.append('line')
+        .attr('class', 'selected-epoch')
+        .attr('x1', x(options.selectedEpoch))
+        .attr('x2', x(options.selectedEpoch))
+        .attr('y1', 0)
+        .attr('y2', panelH)
+        .attr('stroke', '#444')
+        .attr('stroke-dasharray', '4,3');
     }
     const idx = ep.map((_, i) => i);
     // Controls first, the claim's line last so it is never hidden under a control.
@@ -182,18 +288,51 @@ export function renderAlignmentPlot(svg: SVGSVGElement, series: AlignmentSeries,
     for (const s of drawOrder) {
       if (s.spread) {
         const sp = s.spread;
-        g.append('path').attr('class', `band band-${s.key}`).attr('fill', s.colour).attr('fill-opacity', 0.18)
-          .attr('d', d3.area<number>().defined((i) => Number.isFinite(s.values[i]) && Number.isFinite(sp[i]))
-            .x((i) => x(ep[i])).y0((i) => y(s.values[i] - sp[i])).y1((i) => y(s.values[i] + sp[i]))(idx) ?? '');
+        g.append('path')
+          .attr('class', `band band-${s.key}`)
+          .attr('fill', s.colour)
+          .attr('fill-opacity', 0.18)
+          .attr(
+            'd',
+            d3
+              .area<number>()
+              .defined((i) => Number.isFinite(s.values[i]) && Number.isFinite(sp[i]))
+              .x((i) => x(ep[i]))
+              .y0((i) => y(s.values[i] - sp[i]))
+              .y1((i) => y(s.values[i] + sp[i]))(idx) ?? '',
+          );
       }
-      const d = d3.line<number>().defined((i) => Number.isFinite(s.values[i])).x((i) => x(ep[i])).y((i) => y(s.values[i]))(idx) ?? '';
-      if (s.primary) g.append('path').attr('class', `halo halo-${s.key}`).attr('fill', 'none').attr('stroke', '#ffffff').attr('stroke-width', 7).attr('d', d);
-      g.append('path').attr('class', `series series-${s.key}`).attr('fill', 'none').attr('stroke', s.colour)
-        .attr('stroke-width', s.primary ? 3.5 : s.dashed ? 1.8 : 2.5).attr('stroke-dasharray', s.dashed ? '6,4' : null)
+      const d =
+        d3
+          .line<number>()
+          .defined((i) => Number.isFinite(s.values[i]))
+          .x((i) => x(ep[i]))
+          .y((i) => y(s.values[i]))(idx) ?? '';
+      if (s.primary)
+        g.append('path')
+          .attr('class', `halo halo-${s.key}`)
+          .attr('fill', 'none')
+          .attr('stroke', '#ffffff')
+          .attr('stroke-width', 7)
+          .attr('d', d);
+      g.append('path')
+        .attr('class', `series series-${s.key}`)
+        .attr('fill', 'none')
+        .attr('stroke', s.colour)
+        .attr('stroke-width', s.primary ? 3.5 : s.dashed ? 1.8 : 2.5)
+        .attr('stroke-dasharray', s.dashed ? '6,4' : null)
         .attr('d', d);
-      g.append('g').attr('class', `dots dots-${s.key}`).selectAll('circle').data(idx.filter((i) => Number.isFinite(s.values[i])))
-        .join('circle').attr('cx', (i) => x(ep[i])).attr('cy', (i) => y(s.values[i])).attr('r', s.primary ? 4.5 : 3).attr('fill', s.colour)
-        .attr('stroke', s.primary ? '#ffffff' : null).attr('stroke-width', s.primary ? 1.5 : null);
+      g.append('g')
+        .attr('class', `dots dots-${s.key}`)
+        .selectAll('circle')
+        .data(idx.filter((i) => Number.isFinite(s.values[i])))
+        .join('circle')
+        .attr('cx', (i) => x(ep[i]))
+        .attr('cy', (i) => y(s.values[i]))
+        .attr('r', s.primary ? 4.5 : 3)
+        .attr('fill', s.colour)
+        .attr('stroke', s.primary ? '#ffffff' : null)
+        .attr('stroke-width', s.primary ? 1.5 : null);
     }
     const legend: LegendItem[] = specs.map((s) => ({ label: s.label, colour: s.colour, kind: s.dashed ? 'dashed' : 'line' }));
     legend.push({ label: nullLabel, colour: NULL_COLOUR, kind: 'dashed' });
@@ -223,18 +362,33 @@ export function renderCosMatrix(svg: SVGSVGElement, matrix: number[][], options:
   const cells: { a: number; j: number; v: number }[] = [];
   matrix.forEach((row, a) => row.forEach((v, j) => cells.push({ a, j, v: Math.abs(v) })));
   const g = plot.append('g').attr('class', 'cos-cells');
-  g.selectAll('rect').data(cells).join('rect').attr('class', 'cos-cell')
-    .attr('x', (d) => d.j * cw).attr('y', (d) => d.a * ch).attr('width', cw).attr('height', ch)
-    .attr('fill', (d) => colour(d.v)).attr('stroke', '#fff')
-    .append('title').text((d) => `|cos(q${d.a + 1}, v${d.j + 1})| = ${formatNumber(d.v)}`);
+  g.selectAll('rect')
+    .data(cells)
+    .join('rect')
+    .attr('class', 'cos-cell')
+    .attr('x', (d) => d.j * cw)
+    .attr('y', (d) => d.a * ch)
+    .attr('width', cw)
+    .attr('height', ch)
+    .attr('fill', (d) => colour(d.v))
+    .attr('stroke', '#fff')
+    .append('title')
+    .text((d) => `|cos(q${d.a + 1}, v${d.j + 1})| = ${formatNumber(d.v)}`);
   if (ch >= FONT_SIZE + 2 && cw >= 30) {
-    g.selectAll('text').data(cells).join('text').attr('x', (d) => d.j * cw + cw / 2).attr('y', (d) => d.a * ch + ch / 2 + 4)
-      .attr('text-anchor', 'middle').attr('font-size', FONT_SIZE).attr('fill', (d) => (d.v > 0.55 ? '#fff' : TEXT_COLOUR))
+    g.selectAll('text')
+      .data(cells)
+      .join('text')
+      .attr('x', (d) => d.j * cw + cw / 2)
+      .attr('y', (d) => d.a * ch + ch / 2 + 4)
+      .attr('text-anchor', 'middle')
+      .attr('font-size', FONT_SIZE)
+      .attr('fill', (d) => (d.v > 0.55 ? '#fff' : TEXT_COLOUR))
       .text((d) => d.v.toFixed(2));
   }
   for (let j = 0; j < nsv; j++) addLabel(plot, `v${j + 1}`, j * cw + cw / 2, -8);
   for (let a = 0; a < nq; a++) {
-    if (ch >= FONT_SIZE || a % Math.ceil(FONT_SIZE / Math.max(ch, 1)) === 0) addLabel(plot, `q${a + 1}`, -6, a * ch + ch / 2 + 4, { anchor: 'end' });
+    if (ch >= FONT_SIZE || a % Math.ceil(FONT_SIZE / Math.max(ch, 1)) === 0)
+      addLabel(plot, `q${a + 1}`, -6, a * ch + ch / 2 + 4, { anchor: 'end' });
   }
   return colour;
 }

@@ -105,10 +105,7 @@ export function prepareSvg(
     .attr('font-family', FONT_FAMILY)
     .attr('font-size', FONT_SIZE)
     .attr('fill', TEXT_COLOUR);
-  const plot = root
-    .append('g')
-    .attr('class', 'plot-area')
-    .attr('transform', `translate(${margin.left},${margin.top})`);
+  const plot = root.append('g').attr('class', 'plot-area').attr('transform', `translate(${margin.left},${margin.top})`);
   return {
     root,
     plot,
@@ -184,15 +181,31 @@ export function drawLegend(
     if (item.key) e.attr('data-series', item.key);
     if (item.off) e.attr('opacity', 0.4).classed('off', true);
     if (item.kind === 'band') {
-      e.append('rect').attr('x', 0).attr('y', -FONT_SIZE / 2 - 1).attr('width', 18).attr('height', 10)
-        .attr('fill', item.colour).attr('fill-opacity', 0.3).attr('stroke', item.colour);
+      e.append('rect')
+        .attr('x', 0)
+        .attr('y', -FONT_SIZE / 2 - 1)
+        .attr('width', 18)
+        .attr('height', 10)
+        .attr('fill', item.colour)
+        .attr('fill-opacity', 0.3)
+        .attr('stroke', item.colour);
     } else {
-      e.append('line').attr('x1', 0).attr('x2', 18).attr('y1', -FONT_SIZE / 3).attr('y2', -FONT_SIZE / 3)
-        .attr('stroke', item.colour).attr('stroke-width', 2.5)
+      e.append('line')
+        .attr('x1', 0)
+        .attr('x2', 18)
+        .attr('y1', -FONT_SIZE / 3)
+        .attr('y2', -FONT_SIZE / 3)
+        .attr('stroke', item.colour)
+        .attr('stroke-width', 2.5)
         .attr('stroke-dasharray', item.kind === 'dashed' ? '5,3' : null);
     }
-    e.append('text').attr('x', 22).attr('y', 0).attr('font-size', FONT_SIZE).attr('fill', TEXT_COLOUR)
-      .attr('text-decoration', item.off ? 'line-through' : null).text(item.label);
+    e.append('text')
+      .attr('x', 22)
+      .attr('y', 0)
+      .attr('font-size', FONT_SIZE)
+      .attr('fill', TEXT_COLOUR)
+      .attr('text-decoration', item.off ? 'line-through' : null)
+      .text(item.label);
     cx += w;
   }
   return cy + rowHeight;

@@ -7,8 +7,22 @@ import * as d3 from 'd3';
 import type { FlipSummary } from '../../core/snapshot';
 import type { StepUnit } from '../../core/sensitivity/rankingNames';
 import {
-  addLabel, DEFAULT_MARGIN, growToFit, drawLegend, finiteExtent, finiteMean, formatNumber, prepareSvg, quantile,
-  RANKING_COLOURS, RANKING_ORDER, rankingLabel, styleAxis, type ChartSize, type LegendItem, type Margin,
+  addLabel,
+  DEFAULT_MARGIN,
+  growToFit,
+  drawLegend,
+  finiteExtent,
+  finiteMean,
+  formatNumber,
+  prepareSvg,
+  quantile,
+  RANKING_COLOURS,
+  RANKING_ORDER,
+  rankingLabel,
+  styleAxis,
+  type ChartSize,
+  type LegendItem,
+  type Margin,
 } from './common';
 
 /** One ranking's curve: mean dL over images per k and its bootstrap band. */
@@ -30,7 +44,10 @@ export interface RandomBaseline {
 /** Mean over images of dL[name] ([K][B] -> [K]) with the summary's band, in RANKING_ORDER then others. */
 export function flipCurves(flip: FlipSummary, names?: string[]): FlipCurve[] {
   const keys = Object.keys(flip.dL);
-  const ordered = names ?? [...RANKING_ORDER.filter((n) => keys.includes(n)), ...keys.filter((n) => !(RANKING_ORDER as readonly string[]).includes(n))];
+  const ordered = names ?? [
+    ...RANKING_ORDER.filter((n) => keys.includes(n)),
+    ...keys.filter((n) => !(RANKING_ORDER as readonly string[]).includes(n)),
+  ];
   return ordered
     .filter((name) => flip.dL[name])
     .map((name) => ({
@@ -103,43 +120,104 @@ export function renderFlipPlot(svg: SVGSVGElement, flip: FlipSummary, options: F
   const showRandom = !hidden.has('random');
   const rand = randomBaseline(flip);
 
-  const x = d3.scaleLog().domain([Math.max(1, d3.min(ks) ?? 1), Math.max(2, d3.max(ks) ?? 2)]).range([0, innerWidth]);
+  const x = d3
+    .scaleLog()
+    .domain([Math.max(1, d3.min(ks) ?? 1), Math.max(2, d3.max(ks) ?? 2)])
+    .range([0, innerWidth]);
   const yArrays: number[][] = showRandom ? [rand.q05, rand.q95, rand.mean, [0]] : [[0]];
   for (const c of curves) {
     yArrays.push(c.mean);
-    if (c.band) yArrays.push(c.band.map((b) => b[0]), c.band.map((b) => b[1]));
+    if (c.band)
+      yArrays.push(
+        c.band.map((b) => b[0]),
+        c.band.map((b) => b[1]),
+      );
   }
-  const y = d3.scaleLinear().domain(finiteExtent(...yArrays)).nice().range([innerHeight, 0]);
+  const y = d3
+    .scaleLinear()
+    .domain(finiteExtent(...yArrays))
+    .nice()
+    .range([innerHeight, 0]);
 
-  const xAxis = plot.append('g').attr('class', 'x-axis').attr('transform', `translate(0,${innerHeight})`)
-    .call(d3.axisBottom(x).tickValues(ks).tickFormat((d) => String(d)));
+  const xAxis = plot
+    .append('g')
+    .attr('class', 'x-axis')
+    .attr('transform', `translate(0,${innerHeight})`)
+    .call(
+      d3
+        .axisBottom(x)
+        .tickValues(ks)
+        .tickFormat((d) => String(d)),
+    );
   styleAxis(xAxis);
-  const yAxis = plot.append('g').attr('class', 'y-axis').call(d3.axisLeft(y).ticks(6).tickFormat((d) => formatNumber(+d)));
+  const yAxis = plot
+    .append('g')
+    .attr('class', 'y-axis')
+    .call(
+      d3
+        .axisLeft(y)
+        .ticks(6)
+        .tickFormat((d) => formatNumber(+d)),
+    );
   styleAxis(yAxis);
   addLabel(plot, `k ${unit}s flipped (log scale)`, innerWidth / 2, innerHeight + 34);
   addLabel(plot, 'mean dL (nats)', -42, innerHeight / 2, { rotate: true });
 
-  plot.append('line').attr('class', 'zero-line').attr('x1', 0).attr('x2', innerWidth)
-    .attr('y1', y(0)).attr('y2', y(0)).attr('stroke', '#999').attr('stroke-width', 1);
+  plot
+    .append('line')
+    .attr('class', 'zero-line')
+    .attr('x1', 0)
+    .attr('x2', innerWidth)
+    .attr('y1', y(0))
+    .attr('y2', y(0))
+    .attr('stroke', '#999')
+    .attr('stroke-width', 1);
 
   if (options.selectedK !== undefined && options.selectedK > 0) {
-    plot.append('line').attr('class', 'selected-k').attr('x1', x(options.selectedK)).attr('x2', x(options.selectedK))
-      .attr('y1', 0).attr('y2', innerHeight).attr('stroke', '#444').attr('stroke-dasharray', '2,3');
+    plot
+      .append('line')
+      .attr('class', 'selected-k')
+      .attr('x1', x(options.selectedK))
+      .attr('x2', x(options.selectedK))
+      .attr('y1', 0)
+      .attr('y2', innerHeight)
+      .attr('stroke', '#444')
+      .attr('stroke-dasharray', '2,3');
   }
 
   const idx = ks.map((_, i) => i);
   const area = (lo: number[], hi: number[]) =>
-    d3.area<number>().defined((i) => Number.isFinite(lo[i]) && Number.isFinite(hi[i]))
-      .x((i) => x(ks[i])).y0((i) => y(lo[i])).y1((i) => y(hi[i]))(idx) ?? '';
-  const line = (v: number[]) => d3.line<number>().defined((i) => Number.isFinite(v[i])).x((i) => x(ks[i])).y((i) => y(v[i]))(idx) ?? '';
+    d3
+      .area<number>()
+      .defined((i) => Number.isFinite(lo[i]) && Number.isFinite(hi[i]))
+      .x((i) => x(ks[i]))
+      .y0((i) => y(lo[i]))
+      .y1((i) => y(hi[i]))(idx) ?? '';
+  const line = (v: number[]) =>
+    d3
+      .line<number>()
+      .defined((i) => Number.isFinite(v[i]))
+      .x((i) => x(ks[i]))
+      .y((i) => y(v[i]))(idx) ?? '';
 
   // Random baseline first so the rankings draw on top of it.
   const rc = RANKING_COLOURS.random;
   if (showRandom) {
-    plot.append('path').attr('class', 'band band-random').attr('d', area(rand.q05, rand.q95))
-      .attr('fill', rc).attr('fill-opacity', 0.2).attr('stroke', 'none');
-    plot.append('path').attr('class', 'series series-random').attr('d', line(rand.mean))
-      .attr('fill', 'none').attr('stroke', rc).attr('stroke-width', 2).attr('stroke-dasharray', '6,4');
+    plot
+      .append('path')
+      .attr('class', 'band band-random')
+      .attr('d', area(rand.q05, rand.q95))
+      .attr('fill', rc)
+      .attr('fill-opacity', 0.2)
+      .attr('stroke', 'none');
+    plot
+      .append('path')
+      .attr('class', 'series series-random')
+      .attr('d', line(rand.mean))
+      .attr('fill', 'none')
+      .attr('stroke', rc)
+      .attr('stroke-width', 2)
+      .attr('stroke-dasharray', '6,4');
   }
 
   for (const c of curves) {
@@ -147,27 +225,50 @@ export function renderFlipPlot(svg: SVGSVGElement, flip: FlipSummary, options: F
     if (c.band) {
       const lo = c.band.map((b) => b[0]);
       const hi = c.band.map((b) => b[1]);
-      plot.append('path').attr('class', `band band-${c.name}`).attr('d', area(lo, hi))
-        .attr('fill', colour).attr('fill-opacity', 0.15).attr('stroke', 'none');
+      plot
+        .append('path')
+        .attr('class', `band band-${c.name}`)
+        .attr('d', area(lo, hi))
+        .attr('fill', colour)
+        .attr('fill-opacity', 0.15)
+        .attr('stroke', 'none');
     }
-    plot.append('path').attr('class', `series series-${c.name}`).attr('d', line(c.mean))
-      .attr('fill', 'none').attr('stroke', colour).attr('stroke-width', c.name === 'top' ? 3 : 2);
+    plot
+      .append('path')
+      .attr('class', `series series-${c.name}`)
+      .attr('d', line(c.mean))
+      .attr('fill', 'none')
+      .attr('stroke', colour)
+      .attr('stroke-width', c.name === 'top' ? 3 : 2);
   }
 
   const top = curves.find((c) => c.name === 'top');
   const pHolm = flip.wilcoxon.top?.pHolm ?? [];
   if (top) {
     const colour = RANKING_COLOURS.top;
-    plot.append('g').attr('class', 'top-markers').selectAll('circle').data(idx.filter((i) => Number.isFinite(top.mean[i])))
+    plot
+      .append('g')
+      .attr('class', 'top-markers')
+      .selectAll('circle')
+      .data(idx.filter((i) => Number.isFinite(top.mean[i])))
       .join('circle')
       .attr('class', (i) => (pHolm[i] < alpha ? 'top-marker significant' : 'top-marker'))
-      .attr('cx', (i) => x(ks[i])).attr('cy', (i) => y(top.mean[i])).attr('r', 5)
-      .attr('stroke', colour).attr('stroke-width', 2)
+      .attr('cx', (i) => x(ks[i]))
+      .attr('cy', (i) => y(top.mean[i]))
+      .attr('r', 5)
+      .attr('stroke', colour)
+      .attr('stroke-width', 2)
       .attr('fill', (i) => (pHolm[i] < alpha ? colour : '#ffffff'))
-      .append('title').text((i) => `k=${ks[i]} ${unit}s: mean dL ${formatNumber(top.mean[i])}, Wilcoxon p_holm ${formatNumber(pHolm[i])}`);
+      .append('title')
+      .text((i) => `k=${ks[i]} ${unit}s: mean dL ${formatNumber(top.mean[i])}, Wilcoxon p_holm ${formatNumber(pHolm[i])}`);
   }
 
-  const legend: LegendItem[] = allCurves.map((c) => ({ label: rankingLabel(c.name, unit), colour: RANKING_COLOURS[c.name] ?? '#000', key: c.name, off: hidden.has(c.name) }));
+  const legend: LegendItem[] = allCurves.map((c) => ({
+    label: rankingLabel(c.name, unit),
+    colour: RANKING_COLOURS[c.name] ?? '#000',
+    key: c.name,
+    off: hidden.has(c.name),
+  }));
   legend.push({ label: 'random (mean, 5–95% of draws)', colour: rc, kind: 'dashed', key: 'random', off: !showRandom });
   if (top) legend.push({ label: `● filled: R-top > random, Holm p<${alpha}`, colour: RANKING_COLOURS.top, kind: 'band' });
   const used = drawLegend(plot, legend, 0, innerHeight + 54, innerWidth);
@@ -176,8 +277,13 @@ export function renderFlipPlot(svg: SVGSVGElement, flip: FlipSummary, options: F
     plot.selectAll<SVGGElement, unknown>('g.legend-item[data-series]').each(function () {
       const key = this.getAttribute('data-series')!;
       const on = !hidden.has(key);
-      d3.select(this).attr('class', 'legend-item legend-toggle').attr('role', 'button').attr('tabindex', 0).attr('cursor', 'pointer')
-        .attr('aria-pressed', String(on)).attr('aria-label', `${on ? 'Hide' : 'Show'} ${rankingLabel(key, unit)}`)
+      d3.select(this)
+        .attr('class', 'legend-item legend-toggle')
+        .attr('role', 'button')
+        .attr('tabindex', 0)
+        .attr('cursor', 'pointer')
+        .attr('aria-pressed', String(on))
+        .attr('aria-label', `${on ? 'Hide' : 'Show'} ${rankingLabel(key, unit)}`)
         .on('click', () => onToggle(key))
         .on('keydown', (e: KeyboardEvent) => {
           if (e.key === 'Enter' || e.key === ' ') {
@@ -220,7 +326,7 @@ export function flipTable(flip: FlipSummary, ranking = 'top'): FlipTableRow[] {
     wilcoxonP: w?.p[i] ?? NaN,
     wilcoxonPHolm: w?.pHolm[i] ?? NaN,
     effect: flip.effect[ranking]?.[i] ?? NaN,
-    zP: isTop ? flip.zTest.p[i] ?? NaN : NaN,
-    zPHolm: isTop ? flip.zTest.pHolm[i] ?? NaN : NaN,
+    zP: isTop ? (flip.zTest.p[i] ?? NaN) : NaN,
+    zPHolm: isTop ? (flip.zTest.pHolm[i] ?? NaN) : NaN,
   }));
 }

@@ -262,7 +262,11 @@ export function drawRgbaToCanvas(canvas: HTMLCanvasElement, rgba: Uint8ClampedAr
  * domain [-halfWidth, halfWidth] (halfWidth defaults to this probe's max |s_t|). Returns the
  * RGBA buffer it drew (also when the canvas has no context).
  */
-export function renderPixelHeatmap(canvas: HTMLCanvasElement, data: HeatmapData, options: { halfWidth?: number; cellToStep?: Int32Array } = {}): Uint8ClampedArray {
+export function renderPixelHeatmap(
+  canvas: HTMLCanvasElement,
+  data: HeatmapData,
+  options: { halfWidth?: number; cellToStep?: Int32Array } = {},
+): Uint8ClampedArray {
   const cellToStep = options.cellToStep ?? cellToStepOf(data.stepToCells, data.S);
   const rgba = heatmapRgba(cellToStep, data.scores, options.halfWidth ?? symmetricDomain(data.scores));
   drawRgbaToCanvas(canvas, rgba, data.S);
@@ -302,13 +306,37 @@ export function renderDivergingLegend(svg: SVGSVGElement, halfWidth: number, lab
   const grad = root.append('defs').append('linearGradient').attr('id', id).attr('x1', '0%').attr('x2', '100%');
   for (let j = 0; j <= 10; j++) {
     // Left = -h (blue), right = +h (red): the reverse of the ramp position.
-    grad.append('stop').attr('offset', `${j * 10}%`).attr('stop-color', d3.interpolateRdBu(1 - j / 10));
+    grad
+      .append('stop')
+      .attr('offset', `${j * 10}%`)
+      .attr('stop-color', d3.interpolateRdBu(1 - j / 10));
   }
   // Half the widest end label ("-0.455" at 12 px is ~40 px) plus a margin, so its minus is not cut off.
   const pad = 30;
-  const x = d3.scaleLinear().domain([-halfWidth, halfWidth]).range([pad, width - pad]);
-  root.append('rect').attr('class', 'legend-ramp').attr('x', pad).attr('y', 2).attr('width', width - 2 * pad).attr('height', 12).attr('fill', `url(#${id})`).attr('stroke', '#888');
-  const axis = root.append('g').attr('transform', 'translate(0,14)').call(d3.axisBottom(x).tickValues([-halfWidth, 0, halfWidth]).tickFormat(asciiFormat('.3~g')));
+  const x = d3
+    .scaleLinear()
+    .domain([-halfWidth, halfWidth])
+    .range([pad, width - pad]);
+  root
+    .append('rect')
+    .attr('class', 'legend-ramp')
+    .attr('x', pad)
+    .attr('y', 2)
+    .attr('width', width - 2 * pad)
+    .attr('height', 12)
+    .attr('fill', `url(#${id})`)
+    .attr('stroke', '#888');
+  const axis = root
+    .append('g')
+    .attr('transform', 'translate(0,14)')
+    .call(d3.axisBottom(x).tickValues([-halfWidth, 0, halfWidth]).tickFormat(asciiFormat('.3~g')));
   axis.attr('font-size', 12).selectAll('text').attr('fill', '#1a1a1a');
-  root.append('text').attr('class', 'legend-label').attr('x', width / 2).attr('y', height - 6).attr('text-anchor', 'middle').attr('font-size', 12).text(label);
+  root
+    .append('text')
+    .attr('class', 'legend-label')
+    .attr('x', width / 2)
+    .attr('y', height - 6)
+    .attr('text-anchor', 'middle')
+    .attr('font-size', 12)
+    .text(label);
 }

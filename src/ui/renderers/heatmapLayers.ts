@@ -14,7 +14,10 @@ export const INK_OPACITY = 0.55;
  * RGBA buffer [S*S*4] of the digit's strokes for drawing over the heatmap: black with alpha
  * INK_OPACITY * intensity (pixels [S*S] in [0, 1]; blank pixels fully transparent).
  */
-export function inkOverlayRgba(pixels: ArrayLike<number>, out: Uint8ClampedArray = new Uint8ClampedArray(pixels.length * 4)): Uint8ClampedArray {
+export function inkOverlayRgba(
+  pixels: ArrayLike<number>,
+  out: Uint8ClampedArray = new Uint8ClampedArray(pixels.length * 4),
+): Uint8ClampedArray {
   for (let i = 0; i < pixels.length; i++) {
     const v = Math.max(0, Math.min(1, pixels[i]));
     out[i * 4] = 0;
@@ -26,7 +29,9 @@ export function inkOverlayRgba(pixels: ArrayLike<number>, out: Uint8ClampedArray
 }
 
 /** Bounding box (inclusive rows and columns) of a step's cells, or null when it feeds none. */
-export function cellsBounds(cells: ReadonlyArray<ImageCell> | undefined): { row0: number; col0: number; row1: number; col1: number } | null {
+export function cellsBounds(
+  cells: ReadonlyArray<ImageCell> | undefined,
+): { row0: number; col0: number; row1: number; col1: number } | null {
   if (!cells || cells.length === 0) return null;
   let row0 = Infinity;
   let col0 = Infinity;

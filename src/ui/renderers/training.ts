@@ -59,17 +59,45 @@ export interface SparklineOptions extends Partial<ChartSize> {
  * Draws a minimal line (`path.sparkline`) of `values` against their index filling the SVG with
  * 2 px padding; NaN values leave gaps. Returns the scales.
  */
-export function renderSparkline(svg: SVGSVGElement, values: ArrayLike<number>, options: SparklineOptions = {}): { x: d3.ScaleLinear<number, number>; y: d3.ScaleLinear<number, number> } {
+export function renderSparkline(
+  svg: SVGSVGElement,
+  values: ArrayLike<number>,
+  options: SparklineOptions = {},
+): { x: d3.ScaleLinear<number, number>; y: d3.ScaleLinear<number, number> } {
   const size = { width: options.width ?? 120, height: options.height ?? 28 };
   const { plot, innerWidth, innerHeight } = prepareSvg(svg, size, { top: 2, right: 2, bottom: 2, left: 2 });
   const arr = Array.from(values);
-  const x = d3.scaleLinear().domain([0, Math.max(1, arr.length - 1)]).range([0, innerWidth]);
-  const y = d3.scaleLinear().domain(options.domain ?? finiteExtent(arr)).range([innerHeight, 0]);
+  const x = d3
+    .scaleLinear()
+    .domain([0, Math.max(1, arr.length - 1)])
+    .range([0, innerWidth]);
+  const y = d3
+    .scaleLinear()
+    .domain(options.domain ?? finiteExtent(arr))
+    .range([innerHeight, 0]);
   const colour = options.colour ?? OKABE_ITO[4];
-  plot.append('path').attr('class', 'sparkline').attr('fill', 'none').attr('stroke', colour).attr('stroke-width', 1.5)
-    .attr('d', d3.line<number>().defined((v) => Number.isFinite(v)).x((_, i) => x(i)).y((v) => y(v))(arr) ?? '');
+  plot
+    .append('path')
+    .attr('class', 'sparkline')
+    .attr('fill', 'none')
+    .attr('stroke', colour)
+    .attr('stroke-width', 1.5)
+    .attr(
+      'd',
+      d3
+        .line<number>()
+        .defined((v) => Number.isFinite(v))
+        .x((_, i) => x(i))
+        .y((v) => y(v))(arr) ?? '',
+    );
   if (options.marked !== undefined && Number.isFinite(arr[options.marked])) {
-    plot.append('circle').attr('class', 'sparkline-mark').attr('cx', x(options.marked)).attr('cy', y(arr[options.marked])).attr('r', 2.5).attr('fill', colour);
+    plot
+      .append('circle')
+      .attr('class', 'sparkline-mark')
+      .attr('cx', x(options.marked))
+      .attr('cy', y(arr[options.marked]))
+      .attr('r', 2.5)
+      .attr('fill', colour);
   }
   return { x, y };
 }
@@ -88,7 +116,11 @@ export interface TrainingCurvesOptions extends Partial<ChartSize> {
  * `path.series-testLoss`, optional `path.series-batchLoss`) and accuracy in % (`g.acc-panel`:
  * `path.series-trainAcc`, `path.series-testAcc`, y fixed 0..100).
  */
-export function renderTrainingCurves(svg: SVGSVGElement, points: EpochPoint[], options: TrainingCurvesOptions = {}): { x: d3.ScaleLinear<number, number>; yLoss: d3.ScaleLinear<number, number>; yAcc: d3.ScaleLinear<number, number> } {
+export function renderTrainingCurves(
+  svg: SVGSVGElement,
+  points: EpochPoint[],
+  options: TrainingCurvesOptions = {},
+): { x: d3.ScaleLinear<number, number>; yLoss: d3.ScaleLinear<number, number>; yAcc: d3.ScaleLinear<number, number> } {
   const size = { width: options.width ?? 560, height: options.height ?? 240 };
   const margin = { top: 20, right: 12, bottom: 64, left: 56 };
   const { root, plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
@@ -98,44 +130,129 @@ export function renderTrainingCurves(svg: SVGSVGElement, points: EpochPoint[], o
   const maxEpoch = Math.max(1, d3.max(ep) ?? 1);
   const x = d3.scaleLinear().domain([0, maxEpoch]).range([0, w]);
   const batch = options.batchLoss && options.batchLoss.length > 0 ? decimate(options.batchLoss, options.maxBatchPoints ?? 400) : [];
-  const bpe = options.batchesPerEpoch && options.batchesPerEpoch > 0 ? options.batchesPerEpoch : Math.max(1, (options.batchLoss?.length ?? 1) / maxEpoch);
+  const bpe =
+    options.batchesPerEpoch && options.batchesPerEpoch > 0
+      ? options.batchesPerEpoch
+      : Math.max(1, (options.batchLoss?.length ?? 1) / maxEpoch);
   const batchXY = batch.map(([i, v]) => [(i + 1) / bpe, v] as [number, number]);
   const trainLoss = points.map((p) => p.trainLoss);
   const testLoss = points.map((p) => p.testLoss);
-  const yLoss = d3.scaleLinear().domain(finiteExtent(trainLoss, testLoss, batchXY.map((b) => b[1]), [0])).nice().range([innerHeight, 0]);
+  const yLoss = d3
+    .scaleLinear()
+    .domain(
+      finiteExtent(
+        trainLoss,
+        testLoss,
+        batchXY.map((b) => b[1]),
+        [0],
+      ),
+    )
+    .nice()
+    .range([innerHeight, 0]);
   const yAcc = d3.scaleLinear().domain([0, 100]).range([innerHeight, 0]);
   const idx = d3.range(points.length);
 
   const panel = (cls: string, left: number, y: d3.ScaleLinear<number, number>, yLabel: string) => {
     const g = plot.append('g').attr('class', cls).attr('transform', `translate(${left},0)`);
-    styleAxis(g.append('g').attr('class', 'x-axis').attr('transform', `translate(0,${innerHeight})`).call(d3.axisBottom(x).ticks(Math.min(8, maxEpoch)).tickFormat(d3.format('d'))));
-    styleAxis(g.append('g').attr('class', 'y-axis').call(d3.axisLeft(y).ticks(5).tickFormat((d) => formatNumber(+d))));
+    styleAxis(
+      g
+        .append('g')
+        .attr('class', 'x-axis')
+        .attr('transform', `translate(0,${innerHeight})`)
+        .call(d3.axisBottom(x).ticks(Math.min(8, maxEpoch)).tickFormat(d3.format('d'))),
+    );
+    styleAxis(
+      g
+        .append('g')
+        .attr('class', 'y-axis')
+        .call(
+          d3
+            .axisLeft(y)
+            .ticks(5)
+            .tickFormat((d) => formatNumber(+d)),
+        ),
+    );
     addLabel(g, 'epoch', w / 2, innerHeight + 32);
     addLabel(g, yLabel, -42, innerHeight / 2, { rotate: true });
     return g;
   };
-  const series = (g: d3.Selection<SVGGElement, unknown, null, undefined>, key: string, v: number[], y: d3.ScaleLinear<number, number>, colour: string, dashed: boolean) => {
-    g.append('path').attr('class', `series series-${key}`).attr('fill', 'none').attr('stroke', colour).attr('stroke-width', 2.2)
+  const series = (
+    g: d3.Selection<SVGGElement, unknown, null, undefined>,
+    key: string,
+    v: number[],
+    y: d3.ScaleLinear<number, number>,
+    colour: string,
+    dashed: boolean,
+  ) => {
+    g.append('path')
+      .attr('class', `series series-${key}`)
+      .attr('fill', 'none')
+      .attr('stroke', colour)
+      .attr('stroke-width', 2.2)
       .attr('stroke-dasharray', dashed ? '6,4' : null)
-      .attr('d', d3.line<number>().defined((i) => Number.isFinite(v[i])).x((i) => x(ep[i])).y((i) => y(v[i]))(idx) ?? '');
-    g.append('g').attr('class', `dots dots-${key}`).selectAll('circle').data(idx.filter((i) => Number.isFinite(v[i]))).join('circle')
-      .attr('cx', (i) => x(ep[i])).attr('cy', (i) => y(v[i])).attr('r', 3).attr('fill', colour);
+      .attr(
+        'd',
+        d3
+          .line<number>()
+          .defined((i) => Number.isFinite(v[i]))
+          .x((i) => x(ep[i]))
+          .y((i) => y(v[i]))(idx) ?? '',
+      );
+    g.append('g')
+      .attr('class', `dots dots-${key}`)
+      .selectAll('circle')
+      .data(idx.filter((i) => Number.isFinite(v[i])))
+      .join('circle')
+      .attr('cx', (i) => x(ep[i]))
+      .attr('cy', (i) => y(v[i]))
+      .attr('r', 3)
+      .attr('fill', colour);
   };
   const gl = panel('loss-panel', 0, yLoss, 'cross-entropy (nats)');
   if (batchXY.length) {
-    gl.append('path').attr('class', 'series series-batchLoss').attr('fill', 'none').attr('stroke', '#aaa').attr('stroke-width', 1)
-      .attr('d', d3.line<[number, number]>().x((d) => x(d[0])).y((d) => yLoss(d[1]))(batchXY) ?? '');
+    gl.append('path')
+      .attr('class', 'series series-batchLoss')
+      .attr('fill', 'none')
+      .attr('stroke', '#aaa')
+      .attr('stroke-width', 1)
+      .attr(
+        'd',
+        d3
+          .line<[number, number]>()
+          .x((d) => x(d[0]))
+          .y((d) => yLoss(d[1]))(batchXY) ?? '',
+      );
   }
   series(gl, 'trainLoss', trainLoss, yLoss, OKABE_ITO[4], false);
   series(gl, 'testLoss', testLoss, yLoss, OKABE_ITO[3], true);
   const ga = panel('acc-panel', w + gap, yAcc, 'accuracy (%)');
-  series(ga, 'trainAcc', points.map((p) => p.trainAcc * 100), yAcc, OKABE_ITO[4], false);
-  series(ga, 'testAcc', points.map((p) => p.testAcc * 100), yAcc, OKABE_ITO[3], true);
-  const used = drawLegend(plot, [
-    { label: 'train', colour: OKABE_ITO[4] },
-    { label: 'test', colour: OKABE_ITO[3], kind: 'dashed' },
-    ...(batchXY.length ? [{ label: 'per-batch loss', colour: '#aaa' }] : []),
-  ], 0, innerHeight + 52, innerWidth);
+  series(
+    ga,
+    'trainAcc',
+    points.map((p) => p.trainAcc * 100),
+    yAcc,
+    OKABE_ITO[4],
+    false,
+  );
+  series(
+    ga,
+    'testAcc',
+    points.map((p) => p.testAcc * 100),
+    yAcc,
+    OKABE_ITO[3],
+    true,
+  );
+  const used = drawLegend(
+    plot,
+    [
+      { label: 'train', colour: OKABE_ITO[4] },
+      { label: 'test', colour: OKABE_ITO[3], kind: 'dashed' },
+      ...(batchXY.length ? [{ label: 'per-batch loss', colour: '#aaa' }] : []),
+    ],
+    0,
+    innerHeight + 52,
+    innerWidth,
+  );
   growToFit(root, margin.top + innerHeight + 52 + used);
   return { x, yLoss, yAcc };
 }

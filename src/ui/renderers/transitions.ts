@@ -17,7 +17,8 @@ export interface ShapeSnapshot {
   dots: Map<string, [number, number]>;
 }
 
-const PATH_SELECTOR = 'path[class^="series"], path[class*=" series-"], path[class^="band"], path.spectrum-mean, path.spectrum-band, path.halo';
+const PATH_SELECTOR =
+  'path[class^="series"], path[class*=" series-"], path[class^="band"], path.spectrum-mean, path.spectrum-band, path.halo';
 const DOT_SELECTOR = 'g[class^="dots"] circle, g.spectrum-dots circle, g.top-markers circle';
 
 /** Stable key of an element: its class list plus the enclosing panel group's class (two charts may share names). */

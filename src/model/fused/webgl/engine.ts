@@ -10,7 +10,16 @@
 import { checkWeightsFor, initRnnWeights, RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../../init';
 import type { OptimizerName, Reduction, RnnModelOptions } from '../../rnn';
 import type { Trainer } from '../../trainer';
-import { createOwnContext, fence, fetchBuffer, GlResources, queueReadPixels, rendererOf, requireFloatRendering, type GlProgram } from './gl';
+import {
+  createOwnContext,
+  fence,
+  fetchBuffer,
+  GlResources,
+  queueReadPixels,
+  rendererOf,
+  requireFloatRendering,
+  type GlProgram,
+} from './gl';
 import {
   backwardLastShader,
   backwardShader,
@@ -36,7 +45,8 @@ export type FusedWebglOptions = RnnModelOptions & {
   textureLimit?: number;
 };
 
-const BETA1 = 0.9, BETA2 = 0.999;
+const BETA1 = 0.9,
+  BETA2 = 0.999;
 /**
  * Loop iterations (time steps x sequences) one fragment of the gradient partial-sum pass aims at:
  * small enough for tens of thousands of fragments per draw (a big GPU needs them to hide texture
@@ -187,8 +197,11 @@ export class FusedWebglRnn {
     this.gl = gl;
     this.ownsContext = ownsContext;
     this.renderer = rendererOf(gl);
-    const D = this.inputSize, N = this.hiddenSize, C = this.numClasses;
-    if (![D, N, C].every((v) => Number.isInteger(v) && v >= 1)) throw new RangeError(`fused-webgl: sizes D = ${D}, N = ${N}, C = ${C} must be positive integers`);
+    const D = this.inputSize,
+      N = this.hiddenSize,
+      C = this.numClasses;
+    if (![D, N, C].every((v) => Number.isInteger(v) && v >= 1))
+      throw new RangeError(`fused-webgl: sizes D = ${D}, N = ${N}, C = ${C} must be positive integers`);
     this.shapes = { weight_ih_l0: [N, D], weight_hh_l0: [N, N], bias_ih_l0: [N], bias_hh_l0: [N], 'fc.weight': [C, N], 'fc.bias': [C] };
     this.L = blockLayout(N, D, C);
     const gpuMax = gl.getParameter(gl.MAX_TEXTURE_SIZE) as number;
@@ -239,7 +252,16 @@ export class FusedWebglRnn {
     const engine = new FusedWebglRnn(o, ctx, !gl);
     try {
       await engine.compile();
-      engine.setWeights(initRnnWeights({ inputSize: o.inputSize, hiddenSize: o.hiddenSize, numClasses: engine.numClasses, init: o.init ?? 'xavier', gain: o.gain ?? 1, seed: o.seed }));
+      engine.setWeights(
+        initRnnWeights({
+          inputSize: o.inputSize,
+          hiddenSize: o.hiddenSize,
+          numClasses: engine.numClasses,
+          init: o.init ?? 'xavier',
+          gain: o.gain ?? 1,
+          seed: o.seed,
+        }),
+      );
     } catch (e) {
       engine.dispose();
       throw e;
@@ -250,18 +272,19 @@ export class FusedWebglRnn {
   private async compile(): Promise<void> {
     const L = this.L;
     const kind = this.optimizer;
-    const [forward, readout, lossSum, backward, backwardLast, gradPartial, gradReduce, rowSquares, norm, optimizer] = await this.res.compilePrograms([
-      forwardShader(L),
-      readoutShader(L),
-      lossSumShader(L),
-      backwardShader(L),
-      backwardLastShader(L),
-      gradPartialShader(L),
-      gradReduceShader(L),
-      rowSquaresShader(L, this.hasBias),
-      normShader(L),
-      optimizerShader(L, kind, this.hasBias, this.clip > 0),
-    ]);
+    const [forward, readout, lossSum, backward, backwardLast, gradPartial, gradReduce, rowSquares, norm, optimizer] =
+      await this.res.compilePrograms([
+        forwardShader(L),
+        readoutShader(L),
+        lossSumShader(L),
+        backwardShader(L),
+        backwardLastShader(L),
+        gradPartialShader(L),
+        gradReduceShader(L),
+        rowSquaresShader(L, this.hasBias),
+        normShader(L),
+        optimizerShader(L, kind, this.hasBias, this.clip > 0),
+      ]);
     this.progs = { forward, readout, lossSum, backward, backwardLast, gradPartial, gradReduce, rowSquares, norm, optimizer };
     const gl = this.gl;
     const samplers: [GlProgram, Record<string, number>][] = [
@@ -307,7 +330,8 @@ export class FusedWebglRnn {
 
   private checkBatch(x: ArrayLike<number>, labels: ArrayLike<number>, B: number): number {
     this.checkUsable();
-    const D = this.inputSize, C = this.numClasses;
+    const D = this.inputSize,
+      C = this.numClasses;
     if (!(Number.isInteger(B) && B >= 1)) throw new RangeError(`batch size ${B} must be a positive integer`);
     const T = x.length / (B * D);
     if (!Number.isInteger(T) || T < 1) throw new RangeError(`input has ${x.length} values: not B*T*D with B = ${B}, D = ${D}`);
@@ -331,7 +355,13 @@ export class FusedWebglRnn {
     const m = (v: number, old: number | undefined) => Math.max(v, old ?? 0);
     if (cur) this.freeBatch(cur);
     this.batch = null;
-    this.batch = this.allocBatch(m(Bt, cur?.Bt), m(hTiles, cur?.hTiles), m(xTiles, cur?.xTiles), m(slices, cur?.slices), m(ring, cur?.ring));
+    this.batch = this.allocBatch(
+      m(Bt, cur?.Bt),
+      m(hTiles, cur?.hTiles),
+      m(xTiles, cur?.xTiles),
+      m(slices, cur?.slices),
+      m(ring, cur?.ring),
+    );
     return this.batch;
   }
 
@@ -340,7 +370,9 @@ export class FusedWebglRnn {
     const maxCols = Math.floor(this.maxTex / w);
     const rows = Math.ceil(tiles / Math.max(1, maxCols));
     if (maxCols < 1 || rows * h > this.maxTex) {
-      throw new RangeError(`fused-webgl: ${what} (${tiles} tiles of ${w} x ${h} texels) does not fit this GPU's ${this.maxTex} x ${this.maxTex} textures; use a smaller batch`);
+      throw new RangeError(
+        `fused-webgl: ${what} (${tiles} tiles of ${w} x ${h} texels) does not fit this GPU's ${this.maxTex} x ${this.maxTex} textures; use a smaller batch`,
+      );
     }
     return { cols: Math.ceil(tiles / rows), rows };
   }
@@ -351,17 +383,36 @@ export class FusedWebglRnn {
     const hg = this.grid(hTiles, N4, Bt, 'the hidden-state history');
     const dg = this.grid(ring, N4, Bt, 'the dA ring');
     const xg = this.grid(xTiles, D, Bt, 'the input sequence');
-    const hW = hg.cols * N4, hH = hg.rows * Bt;
+    const hW = hg.cols * N4,
+      hH = hg.rows * Bt;
     const H: [WebGLTexture, WebGLTexture] = [r.texture(hW, hH, 'rgba32f'), r.texture(hW, hH, 'rgba32f')];
-    const dW = dg.cols * N4, dH = dg.rows * Bt;
+    const dW = dg.cols * N4,
+      dH = dg.rows * Bt;
     const Dt: [WebGLTexture, WebGLTexture] = [r.texture(dW, dH, 'rgba32f'), r.texture(dW, dH, 'rgba32f')];
-    const xW = xg.cols * D, xH = xg.rows * Bt;
+    const xW = xg.cols * D,
+      xH = xg.rows * Bt;
     const X = r.texture(xW, xH, 'r32f');
     const LAB = r.texture(1, Bt, 'r32f');
     const DZ = r.texture(C4 + 1, Bt, 'rgba32f');
     const PG = r.texture(slices * N4, gradRows, 'rgba32f');
     const b: BatchResources = {
-      Bt, hTiles, gc: hg.cols, xTiles, gcx: xg.cols, slices, ring, gcd: dg.cols, H, Dt, X, xW, xH, xStage: new Float32Array(xW * xH), LAB, DZ, PG,
+      Bt,
+      hTiles,
+      gc: hg.cols,
+      xTiles,
+      gcx: xg.cols,
+      slices,
+      ring,
+      gcd: dg.cols,
+      H,
+      Dt,
+      X,
+      xW,
+      xH,
+      xStage: new Float32Array(xW * xH),
+      LAB,
+      DZ,
+      PG,
       fbH: [r.framebuffer([H[0]]), r.framebuffer([H[1]])],
       fbD: [r.framebuffer([Dt[0]]), r.framebuffer([Dt[1]])],
       fbDZ: r.framebuffer([DZ]),
@@ -447,12 +498,15 @@ export class FusedWebglRnn {
 
   /** Uploads x [B][T][D] into the input tiles and labels [B] into the label column. */
   private upload(b: BatchResources, x: ArrayLike<number>, labels: ArrayLike<number>, B: number, T: number): void {
-    const gl = this.gl, D = this.inputSize;
-    const stage = b.xStage, W = b.xW;
+    const gl = this.gl,
+      D = this.inputSize;
+    const stage = b.xStage,
+      W = b.xW;
     for (let t = 1; t <= T; t++) {
       const [ox, oy] = this.xTile(b, t);
       for (let s = 0; s < B; s++) {
-        const src = (s * T + t - 1) * D, dst = (oy + s) * W + ox;
+        const src = (s * T + t - 1) * D,
+          dst = (oy + s) * W + ox;
         for (let d = 0; d < D; d++) stage[dst + d] = x[src + d];
       }
     }
@@ -473,11 +527,14 @@ export class FusedWebglRnn {
    * Returns the origin of h_T's tile.
    */
   private forward(b: BatchResources, B: number, T: number, history: boolean): [number, number] {
-    const gl = this.gl, p = this.progs.forward, N4 = this.L.N4;
+    const gl = this.gl,
+      p = this.progs.forward,
+      N4 = this.L.N4;
     gl.useProgram(p.program);
     this.setTileUniforms(p, b);
     gl.uniform1i(p.loc('uHist'), history ? 1 : 0);
-    const uStep = p.loc('uStep'), uHprev = p.loc('uHprev');
+    const uStep = p.loc('uStep'),
+      uHprev = p.loc('uHprev');
     let out: [number, number] = [0, 0];
     for (let t = 1; t <= T; t++) {
       out = this.tile(b, history ? (t - 1) >> 1 : 0);
@@ -503,8 +560,17 @@ export class FusedWebglRnn {
    * Readout draw (all columns with `withGrad`, else only the (CE, correct) column), then the
    * (CE sum, correct count) of its B rows into STATS texel `slot`. hT: origin of h_T's tile.
    */
-  private readoutAndLoss(b: BatchResources, B: number, T: number, hT: [number, number], scale: number, slot: number, withGrad: boolean): void {
-    const gl = this.gl, C4 = this.L.C4;
+  private readoutAndLoss(
+    b: BatchResources,
+    B: number,
+    T: number,
+    hT: [number, number],
+    scale: number,
+    slot: number,
+    withGrad: boolean,
+  ): void {
+    const gl = this.gl,
+      C4 = this.L.C4;
     const p = this.progs.readout;
     gl.useProgram(p.program);
     gl.uniform1i(p.loc('uHT'), (T & 1) === 1 ? U.H1 : U.H0);
@@ -525,9 +591,12 @@ export class FusedWebglRnn {
    * writes the gradient block G.
    */
   private backwardAndGradients(b: BatchResources, B: number, T: number, hT: [number, number]): void {
-    const gl = this.gl, { N4, R, gradRows } = this.L;
+    const gl = this.gl,
+      { N4, R, gradRows } = this.L;
     const { Tc, S, perChunk } = this.plan(B, T);
-    const last = this.progs.backwardLast, step = this.progs.backward, part = this.progs.gradPartial;
+    const last = this.progs.backwardLast,
+      step = this.progs.backward,
+      part = this.progs.gradPartial;
     gl.useProgram(part.program);
     gl.uniform1i(part.loc('uB'), B);
     gl.uniform1i(part.loc('uT'), T);
@@ -541,7 +610,9 @@ export class FusedWebglRnn {
     gl.uniform2i(last.loc('uOut'), dT[0], dT[1]);
     gl.uniform2i(last.loc('uHo'), hT[0], hT[1]);
     this.draw(b.fbD[T & 1], dT[0], dT[1], N4, B);
-    const uH = step.loc('uH'), uDn = step.loc('uDn'), uStep = step.loc('uStep');
+    const uH = step.loc('uH'),
+      uDn = step.loc('uDn'),
+      uStep = step.loc('uStep');
     let t = T - 1;
     for (let s1 = S; s1 > 0; s1 -= perChunk) {
       const s0 = Math.max(0, s1 - perChunk);
@@ -569,7 +640,8 @@ export class FusedWebglRnn {
 
   /** Global gradient norm (2 draws, only with clipping), then the optimiser update (1 draw, MRT). */
   private update(): void {
-    const gl = this.gl, { N4, R } = this.L;
+    const gl = this.gl,
+      { N4, R } = this.L;
     if (this.clip > 0 && this.fbRS && this.fbNorm) {
       gl.useProgram(this.progs.rowSquares.program);
       this.draw(this.fbRS, 0, 0, 1, R);
@@ -644,7 +716,9 @@ export class FusedWebglRnn {
     const b = this.ensureBatch(chunk, 1, T, 1, 1);
     this.bindAll(b);
     const xs = ArrayBuffer.isView(x) ? (x as unknown as Float32Array) : Float32Array.from(x);
-    let ceSum = 0, correct = 0, slot = 0;
+    let ceSum = 0,
+      correct = 0,
+      slot = 0;
     const flush = async () => {
       if (slot === 0) return;
       queueReadPixels(this.gl, this.fbStats, 0, 0, slot, 1, this.pboStats);
@@ -682,7 +756,9 @@ export class FusedWebglRnn {
     const { N, D, C, R, rowWih, rowBih, rowBhh, rowFc, rowFcb } = this.L;
     const RW = this.rowFloats;
     const out = new Float32Array(R * RW);
-    const hh = w.weight_hh_l0.data, ih = w.weight_ih_l0.data, fc = w['fc.weight'].data;
+    const hh = w.weight_hh_l0.data,
+      ih = w.weight_ih_l0.data,
+      fc = w['fc.weight'].data;
     for (let i = 0; i < N; i++) {
       for (let j = 0; j < N; j++) out[j * RW + i] = hh[i * N + j];
       for (let d = 0; d < D; d++) out[(rowWih + d) * RW + i] = ih[i * D + d];
@@ -701,7 +777,8 @@ export class FusedWebglRnn {
     const { N, D, C, rowWih, rowBih, rowBhh, rowFc, rowFcb } = this.L;
     const RW = this.rowFloats;
     const out = {} as RnnWeights;
-    for (const n of RNN_TENSOR_NAMES) out[n] = { shape: this.shapes[n].slice(), data: new Float32Array(this.shapes[n].reduce((a, b) => a * b, 1)) };
+    for (const n of RNN_TENSOR_NAMES)
+      out[n] = { shape: this.shapes[n].slice(), data: new Float32Array(this.shapes[n].reduce((a, b) => a * b, 1)) };
     for (let i = 0; i < N; i++) {
       for (let j = 0; j < N; j++) out.weight_hh_l0.data[i * N + j] = block[j * RW + i];
       for (let d = 0; d < D; d++) out.weight_ih_l0.data[i * D + d] = block[(rowWih + d) * RW + i];
@@ -744,7 +821,8 @@ export class FusedWebglRnn {
   setWeights(weights: Record<RnnTensorName, { shape: readonly number[]; data: ArrayLike<number> }>): void {
     this.checkUsable();
     checkWeightsFor(weights, (n) => this.shapes[n], this.hasBias);
-    const gl = this.gl, { N4, R } = this.L;
+    const gl = this.gl,
+      { N4, R } = this.L;
     this.bindTex(U.P, this.P[this.cur]);
     gl.bindBuffer(gl.PIXEL_UNPACK_BUFFER, null);
     gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, N4, R, gl.RGBA, gl.FLOAT, this.pack(weights), 0);

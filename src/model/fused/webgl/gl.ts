@@ -127,7 +127,8 @@ export class GlResources {
     const status = gl.checkFramebufferStatus(gl.FRAMEBUFFER);
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
     this.framebuffers.add(fb);
-    if (status !== gl.FRAMEBUFFER_COMPLETE) throw new Error(`fused-webgl: float32 framebuffer incomplete (status 0x${status.toString(16)})`);
+    if (status !== gl.FRAMEBUFFER_COMPLETE)
+      throw new Error(`fused-webgl: float32 framebuffer incomplete (status 0x${status.toString(16)})`);
     return fb;
   }
 
@@ -183,7 +184,10 @@ export class GlResources {
     return made.map(({ p, fs, src }) => {
       if (!gl.getProgramParameter(p, gl.LINK_STATUS)) {
         const log = gl.getShaderInfoLog(fs) || gl.getProgramInfoLog(p);
-        const numbered = src.split('\n').map((l, i) => `${i + 1}: ${l}`).join('\n');
+        const numbered = src
+          .split('\n')
+          .map((l, i) => `${i + 1}: ${l}`)
+          .join('\n');
         throw new Error(`fused-webgl: shader failed to compile/link: ${log}\n${numbered}`);
       }
       const cache = new Map<string, WebGLUniformLocation | null>();
@@ -270,7 +274,16 @@ export async function waitForSync(gl: WebGL2RenderingContext, sync: WebGLSync): 
  * Starts an asynchronous read of the RGBA float texels [x, x+w) x [y, y+h) of `framebuffer`'s
  * first attachment into `buffer` at byte `offset` (no stall: the copy is queued on the GPU).
  */
-export function queueReadPixels(gl: WebGL2RenderingContext, framebuffer: WebGLFramebuffer, x: number, y: number, w: number, h: number, buffer: WebGLBuffer, offset = 0): void {
+export function queueReadPixels(
+  gl: WebGL2RenderingContext,
+  framebuffer: WebGLFramebuffer,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  buffer: WebGLBuffer,
+  offset = 0,
+): void {
   gl.bindFramebuffer(gl.READ_FRAMEBUFFER, framebuffer);
   gl.readBuffer(gl.COLOR_ATTACHMENT0);
   gl.bindBuffer(gl.PIXEL_PACK_BUFFER, buffer);
@@ -291,7 +304,12 @@ export function fence(gl: WebGL2RenderingContext): WebGLSync {
  * Waits without blocking until the GPU has passed `sync` (default: a fence after everything issued
  * so far), then copies the first out.length floats of `buffer` into `out`.
  */
-export async function fetchBuffer(gl: WebGL2RenderingContext, buffer: WebGLBuffer, out: Float32Array, sync: WebGLSync = fence(gl)): Promise<Float32Array> {
+export async function fetchBuffer(
+  gl: WebGL2RenderingContext,
+  buffer: WebGLBuffer,
+  out: Float32Array,
+  sync: WebGLSync = fence(gl),
+): Promise<Float32Array> {
   gl.flush();
   await waitForSync(gl, sync);
   gl.bindBuffer(gl.PIXEL_PACK_BUFFER, buffer);

@@ -41,7 +41,11 @@ export interface BlockLayout {
 
 export function blockLayout(N: number, D: number, C: number): BlockLayout {
   const N4 = Math.ceil(N / 4);
-  const rowWih = N, rowBih = N + D, rowBhh = N + D + 1, rowFc = N + D + 2, rowFcb = rowFc + C;
+  const rowWih = N,
+    rowBih = N + D,
+    rowBhh = N + D + 1,
+    rowFc = N + D + 2,
+    rowFcb = rowFc + C;
   const R = rowFcb + Math.ceil(C / (4 * N4));
   return { N, D, C, N4, C4: Math.ceil(C / 4), rowWih, rowBih, rowBhh, rowFc, rowFcb, R, gradRows: N + D + 1 };
 }
@@ -78,7 +82,11 @@ ${extra}
 /** The engine's tanh: the rational approximation of fast/kernels.ts (same coefficients), in float32. */
 function tanhGlsl(): string {
   const { clamp, num, den } = TANH_COEFFICIENTS;
-  const poly = (cs: readonly number[], v: string) => cs.slice().reverse().reduce((acc, c, i) => (i === 0 ? glf(c) : `(${glf(c)} + ${v} * ${acc})`), '');
+  const poly = (cs: readonly number[], v: string) =>
+    cs
+      .slice()
+      .reverse()
+      .reduce((acc, c, i) => (i === 0 ? glf(c) : `(${glf(c)} + ${v} * ${acc})`), '');
   return `vec4 tanhApprox(vec4 x) {
   vec4 v = clamp(x, -${glf(clamp)}, ${glf(clamp)});
   vec4 x2 = v * v;
@@ -379,7 +387,10 @@ export type OptimizerKind = 'sgd' | 'adam' | 'rmsprop';
  *   rmsprop: ms = 0.9 ms + 0.1 g^2; mom = 0 * mom + lr g / sqrt(ms + eps); p -= mom
  */
 export function optimizerShader(L: BlockLayout, kind: OptimizerKind, hasBias: boolean, clip: boolean): string {
-  const outs = kind === 'sgd' ? 'layout(location = 0) out vec4 oP;' : 'layout(location = 0) out vec4 oP;\nlayout(location = 1) out vec4 oS1;\nlayout(location = 2) out vec4 oS2;';
+  const outs =
+    kind === 'sgd'
+      ? 'layout(location = 0) out vec4 oP;'
+      : 'layout(location = 0) out vec4 oP;\nlayout(location = 1) out vec4 oS1;\nlayout(location = 2) out vec4 oS2;';
   let body: string;
   if (kind === 'sgd') body = 'oP = frozen ? p : p - uLr * g;';
   else if (kind === 'adam') {

@@ -67,7 +67,8 @@ export interface FusedWebgpuTrainer extends Trainer {
   loseContext(): boolean;
 }
 
-const BETA1 = 0.9, BETA2 = 0.999;
+const BETA1 = 0.9,
+  BETA2 = 0.999;
 /** Multiply-adds one workgroup may run in one forward/backward dispatch (keeps each well under a watchdog). */
 const MAC_BUDGET = 2 ** 27;
 const STORAGE = 0x0080 | 0x0008 | 0x0004; // STORAGE | COPY_DST | COPY_SRC (GPUBufferUsage, which Node lacks)
@@ -179,10 +180,17 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
     this.device = device;
     this.ownsDevice = ownsDevice;
     this.adapter = adapter;
-    const D = this.inputSize, N = this.hiddenSize, C = this.numClasses;
+    const D = this.inputSize,
+      N = this.hiddenSize,
+      C = this.numClasses;
     this.dims = { N, D, C, hasBias: this.hasBias, optimizer: this.optimizer };
     const shapes: Record<RnnTensorName, number[]> = {
-      weight_ih_l0: [N, D], weight_hh_l0: [N, N], bias_ih_l0: [N], bias_hh_l0: [N], 'fc.weight': [C, N], 'fc.bias': [C],
+      weight_ih_l0: [N, D],
+      weight_hh_l0: [N, N],
+      bias_ih_l0: [N],
+      bias_hh_l0: [N],
+      'fc.weight': [C, N],
+      'fc.bias': [C],
     };
     const layout = {} as Record<RnnTensorName, { off: number; size: number; shape: number[] }>;
     let off = 0;
@@ -204,7 +212,9 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
     this.wts = this.createBuffer((this.nParams + N * N) * 4, STORAGE);
     // Gradients and both optimiser slots start at zero (createBuffer zero-fills).
     this.opt = this.createBuffer(3 * this.nParams * 4, STORAGE);
-    this.setWeights(initRnnWeights({ inputSize: D, hiddenSize: N, numClasses: C, init: o.init ?? 'xavier', gain: o.gain ?? 1, seed: o.seed }));
+    this.setWeights(
+      initRnnWeights({ inputSize: D, hiddenSize: N, numClasses: C, init: o.init ?? 'xavier', gain: o.gain ?? 1, seed: o.seed }),
+    );
   }
 
   get gpuBytes(): number {
@@ -305,7 +315,10 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
     if (bg) return bg;
     bg = this.device.createBindGroup({
       layout: pipe.layout,
-      entries: [{ binding: 0, resource: { buffer: this.params!, size: PARAMS_BYTES } }, ...bufs.map((buffer, i) => ({ binding: i + 1, resource: { buffer } }))],
+      entries: [
+        { binding: 0, resource: { buffer: this.params!, size: PARAMS_BYTES } },
+        ...bufs.map((buffer, i) => ({ binding: i + 1, resource: { buffer } })),
+      ],
     });
     this.bindGroups.set(key, bg);
     return bg;
@@ -329,7 +342,8 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
    * workgroups, at least 64 rows each, and partials no larger than 1/8 of the B*T*N history.
    */
   private splits(B: number, T: number, chunk: number): number {
-    const N = this.hiddenSize, KC = N + this.inputSize + 1;
+    const N = this.hiddenSize,
+      KC = N + this.inputSize + 1;
     const tiles = Math.ceil(N / 64) * Math.ceil(KC / 64);
     const byMemory = Math.floor((B * T * N) / (8 * N * KC));
     return Math.max(1, Math.min(64, Math.ceil(512 / tiles), Math.floor((chunk * B) / 64), byMemory));
@@ -344,7 +358,9 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
 
   /** Sizes the batch buffers for B sequences of T steps (whole history when `keep`, else 2 slots). */
   private ensureBatch(B: number, T: number, keep: boolean, chunk: number, splits: number): void {
-    const N = this.hiddenSize, D = this.inputSize, C = this.numClasses;
+    const N = this.hiddenSize,
+      D = this.inputSize,
+      C = this.numClasses;
     this.xs = this.grow(this.xs, B * T * D * 4);
     this.lbl = this.grow(this.lbl, B * 4);
     this.hist = this.grow(this.hist, (keep ? T + 1 : 2) * B * N * 4);
@@ -356,7 +372,9 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
     const limit = this.device.limits.maxStorageBufferBindingSize;
     for (const b of [this.xs, this.hist, this.dac, this.part]) {
       if (b && b.size > limit) {
-        throw new RangeError(`fused-webgpu: a ${(b.size / 2 ** 20).toFixed(0)} MB buffer exceeds this device's storage binding limit of ${(limit / 2 ** 20).toFixed(0)} MB (B=${B}, T=${T}, N=${N})`);
+        throw new RangeError(
+          `fused-webgpu: a ${(b.size / 2 ** 20).toFixed(0)} MB buffer exceeds this device's storage binding limit of ${(limit / 2 ** 20).toFixed(0)} MB (B=${B}, T=${T}, N=${N})`,
+        );
       }
     }
   }
@@ -375,7 +393,8 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
     if (labels.length < B) throw new RangeError(`${labels.length} labels for a batch of ${B}`);
     for (let b = 0; b < B; b++) {
       const y = labels[b];
-      if (!(Number.isInteger(y) && y >= 0 && y < this.numClasses)) throw new RangeError(`label ${y} of sample ${b} is not in 0..${this.numClasses - 1}`);
+      if (!(Number.isInteger(y) && y >= 0 && y < this.numClasses))
+        throw new RangeError(`label ${y} of sample ${b} is not in 0..${this.numClasses - 1}`);
     }
   }
 
@@ -399,7 +418,8 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
     const fused = this.fused();
     const WG = this.workgroupWidth();
     const { G, chunk, splits } = this.plan(B, T);
-    const N = this.hiddenSize, D = this.inputSize;
+    const N = this.hiddenSize,
+      D = this.inputSize;
     type Cmd = { pipe: Pipe; key: string; bufs: GPUBuffer[]; grid: [number, number, number]; slot: number };
     const cmds: Cmd[] = [];
     const add = (pipe: Pipe, key: string, bufs: GPUBuffer[], grid: [number, number, number], s: ParamsSlot) => {
@@ -412,12 +432,17 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
       return [x, Math.ceil(groups / x), 1];
     };
     const d = this.dims;
-    const xs = this.xs!, hist = this.hist!, work = this.work!, wts = this.wts, opt = this.opt;
+    const xs = this.xs!,
+      hist = this.hist!,
+      work = this.work!,
+      wts = this.wts,
+      opt = this.opt;
     // Forward.
     if (fused) {
       const fw = this.pipe(`fwd:${G}:${WG}`, () => forwardFusedWgsl(d, G, WG), 3);
       const S = this.forwardSteps(T, G);
-      for (let t0 = 0; t0 < T; t0 += S) add(fw, 'fwd', [wts, xs, hist], [Math.ceil(B / G), 1, 1], { B, T, t0, t1: Math.min(T, t0 + S), flags });
+      for (let t0 = 0; t0 < T; t0 += S)
+        add(fw, 'fwd', [wts, xs, hist], [Math.ceil(B / G), 1, 1], { B, T, t0, t1: Math.min(T, t0 + S), flags });
     } else {
       const fw = this.pipe('fwdStep', () => forwardStepWgsl(d), 3);
       for (let t = 1; t <= T; t++) add(fw, 'fwdStep', [wts, xs, hist], flat(B * N), { B, T, t0: t - 1, t1: t, flags });
@@ -426,7 +451,8 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
     const ro = this.pipe('readout', () => readoutWgsl(d), 5);
     add(ro, 'readout', [wts, opt, hist, this.lbl!, work], [1, 1, 1], { B, T, t0: 0, t1: 0, flags, scale: train ? scale : 1 });
     if (train) {
-      const dac = this.dac!, part = this.part!;
+      const dac = this.dac!,
+        part = this.part!;
       const gemm = this.pipe('gemm', () => gradGemmWgsl(d), 4);
       const gemmGrid = (): [number, number, number] => [Math.ceil(N / 64), Math.ceil((N + D + 1) / 64), splits];
       let first = 1;
@@ -451,7 +477,15 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
       const f = Math.fround;
       const op = this.pipe('optimizer', () => optimizerWgsl(d), 3);
       add(op, 'optimizer', [wts, opt, work], flat(this.nParams), {
-        B, T, t0: 0, t1: 0, lr: this.lr, eps: this.epsilon, clip: this.clip, c1: f(1 - this.accBeta1), c2: f(1 - this.accBeta2),
+        B,
+        T,
+        t0: 0,
+        t1: 0,
+        lr: this.lr,
+        eps: this.epsilon,
+        clip: this.clip,
+        c1: f(1 - this.accBeta1),
+        c2: f(1 - this.accBeta2),
       });
     }
     // One upload of every dispatch's parameters, then one pass.
@@ -526,7 +560,8 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
       this.encodeStep(size, T, false, staging);
       reads.push(this.readStats(staging));
     }
-    let ceSum = 0, correct = 0;
+    let ceSum = 0,
+      correct = 0;
     for (const s of await Promise.all(reads)) {
       ceSum += s[0];
       correct += Math.round(s[1]);
