@@ -8,10 +8,10 @@ import {
   simulateDivergence,
   simulateWorkerCrash,
   startRun,
-} from './store/controller';
+} from './app/controller';
 import { useRunStore } from './store/runStore';
-import { installPersistence, refreshUsage, restoreMatchingRun } from './store/persistRun';
-import { installHashSync } from './store/hashSync';
+import { installPersistence, refreshUsage, restoreMatchingRun } from './app/persistRun';
+import { installHashSync } from './app/hashSync';
 import { setDeferredRendering, whenRedrawsIdle } from './ui/panels/useRenderer';
 
 const root = document.getElementById('root');

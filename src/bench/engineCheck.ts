@@ -6,7 +6,7 @@
  */
 import { FastRnn } from '../model/fast/engine';
 import { createThreadedFastTrainer } from '../model/fast/threaded';
-import { createJsKernels } from '../model/fast/kernels';
+import { createJsTrainingKernels } from '../model/fast/kernels';
 import { FusedWebglRnn, fusedWebglSupport } from '../model/fused/webgl/engine';
 import { liveGlBytes } from '../model/fused/webgl/gl';
 import { RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../model/init';
@@ -98,7 +98,7 @@ async function compare(
   batches?: { x: number[]; y: number[] }[],
 ): Promise<CheckResult> {
   const opts = optionsOf(c);
-  const fast = new FastRnn(opts, createJsKernels());
+  const fast = new FastRnn(opts, createJsTrainingKernels());
   const fused = await FusedWebglRnn.create({ ...opts, textureLimit: c.textureLimit });
   try {
     if (weights) {
@@ -241,7 +241,7 @@ async function inWorker(c: CheckConfig): Promise<{ lossFast: number[]; lossWorke
     x: Float32Array.from({ length: c.B * c.T * c.D }, () => rng.next()),
     y: Int32Array.from({ length: c.B }, () => rng.int(c.C ?? 10)),
   }));
-  const fast = new FastRnn(opts, createJsKernels());
+  const fast = new FastRnn(opts, createJsTrainingKernels());
   const lossFast = batches.map((b) => fast.trainStep(b.x, b.y, c.B).loss);
   fast.dispose();
   const worker = new Worker(new URL('./engineCheck.worker.ts', import.meta.url), { type: 'module' });
@@ -316,7 +316,7 @@ async function threaded(W: number, steps = 3): Promise<ThreadedCheck> {
     runs.push({ losses, whh: (await tr.getWeights()).weight_hh_l0.data as Float32Array });
     tr.dispose();
   }
-  const fast = new FastRnn(opts, createJsKernels());
+  const fast = new FastRnn(opts, createJsTrainingKernels());
   const lossFast = batches.map((b) => fast.trainStep(b.x, b.y, B).loss);
   const whh = fast.getWeights().weight_hh_l0.data;
   let maxWhhDiff = 0;

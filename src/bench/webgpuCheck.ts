@@ -6,7 +6,7 @@
  */
 import { createFusedWebgpuTrainer, fusedWebgpuLiveBytes, webgpuAvailable, type FusedWebgpuTuning } from '../model/fused/webgpu';
 import { FastRnn } from '../model/fast/engine';
-import { createJsKernels } from '../model/fast/kernels';
+import { createJsTrainingKernels } from '../model/fast/kernels';
 import { RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../model/init';
 import type { OptimizerName, Reduction } from '../model/rnn';
 import { createRng } from '../core/rng';
@@ -85,7 +85,7 @@ async function compare(c: CompareCase, fixture?: { tensors: RnnWeights; x: numbe
     gain: c.gain ?? 1,
   };
   const fused = await createFusedWebgpuTrainer({ ...opts, tuning: c.tuning });
-  const fast = new FastRnn(opts, createJsKernels());
+  const fast = new FastRnn(opts, createJsTrainingKernels());
   try {
     if (fixture) {
       fused.setWeights(fixture.tensors);

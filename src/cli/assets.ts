@@ -6,8 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadMnistAsset, type MnistDataset } from '../data/mnistAsset';
-import { createJsKernels, type FastKernels } from '../model/fast/kernels';
-import { createWasmKernels, wasmSimdSupported } from '../model/fast/wasmKernels';
+import { createJsTrainingKernels, type TrainingKernels } from '../model/fast/kernels';
+import { createWasmTrainingKernels } from '../model/fast/wasmKernels';
 import type { EngineId } from '../core/engines';
 import { setAnalysisKernels } from '../core/kernels';
 import { createWasmAnalysisKernels, wasmSimdAvailable } from '../core/kernels/wasm';
@@ -33,9 +33,9 @@ export async function loadBundledDigits(): Promise<MnistDataset> {
  * (kernels/fast_rnn.wasm) when the runtime has SIMD, else plain JS; with the engine id recorded
  * in each epoch's metrics.
  */
-export async function loadFastKernels(): Promise<{ kernels: FastKernels; engine: EngineId }> {
-  if (!wasmSimdSupported()) return { kernels: createJsKernels(), engine: 'fast-js' };
-  return { kernels: await createWasmKernels(readFileSync(assetPath('kernels/fast_rnn.wasm'))), engine: 'fast-wasm' };
+export async function loadFastKernels(): Promise<{ kernels: TrainingKernels; engine: EngineId }> {
+  if (!wasmSimdAvailable()) return { kernels: createJsTrainingKernels(), engine: 'fast-js' };
+  return { kernels: await createWasmTrainingKernels(readFileSync(assetPath('kernels/fast_rnn.wasm'))), engine: 'fast-wasm' };
 }
 
 /**

@@ -15,7 +15,7 @@ import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
 import { encodeImages } from '../data/encodings';
 import type { MnistDataset } from '../data/mnistAsset';
 import { modelJson } from '../model/export';
-import type { FastKernels } from '../model/fast/kernels';
+import type { TrainingKernels } from '../model/fast/kernels';
 import type { RnnWeights } from '../model/init';
 import { runModelOptions, TEST_EVAL_BATCH } from '../model/runSetup';
 import { specForConfig } from '../data/encodings';
@@ -32,7 +32,7 @@ export interface HeadlessRunOptions {
   config: RunConfig;
   dataset: MnistDataset;
   /** The fast engine's kernels and the engine id they make (fast-wasm or fast-js). */
-  kernels: FastKernels;
+  kernels: TrainingKernels;
   engine: EngineId;
   /** App version written into the bundle. */
   appVersion: string;

@@ -2,7 +2,7 @@
 // WASM SIMD kernels of the fast RNN engine (AssemblyScript; build: node scripts/build-kernels.mjs,
 // output public/kernels/fast_rnn.wasm). The JS side (src/model/fast/wasmKernels.ts) owns all
 // memory above heapBase() and passes FLOAT offsets; these functions only read and write there.
-// Semantics are those of FastKernels in src/model/fast/kernels.ts (the pure-JS reference).
+// Semantics are those of TrainingKernels in src/model/fast/kernels.ts (the pure-JS reference).
 
 /** First free byte above the module's own data, 16-byte aligned. */
 export function heapBase(): i32 {

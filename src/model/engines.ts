@@ -19,8 +19,9 @@ import type { MnistSplit } from '../data/mnistAsset';
 import type { RnnWeights } from './init';
 import type { RnnModelOptions } from './rnn';
 import { fastTrainer, tfjsTrainer, type Trainer } from './trainer';
-import { createJsKernels, type FastKernels } from './fast/kernels';
-import { createWasmKernels, wasmSimdSupported } from './fast/wasmKernels';
+import { createJsTrainingKernels, type TrainingKernels } from './fast/kernels';
+import { createWasmTrainingKernels } from './fast/wasmKernels';
+import { wasmSimdAvailable } from '../core/kernels/wasm';
 import { describeTimings, timeEngines, type TimingBatch, type TimingOptions, type EngineTiming } from './engineTiming';
 
 /** Whether an engine runs here: its info for the badge, or why not. */
@@ -103,12 +104,14 @@ export function buildModel(registry: EngineRegistry, id: EngineId, config: RunCo
 }
 
 /** The hand-written engine's kernels: WASM SIMD from `loadWasm` (the module's bytes), else plain JS with the reason. */
-export async function fastKernels(loadWasm: () => Promise<BufferSource>): Promise<{ kernels: FastKernels; simd: boolean; why?: string }> {
-  if (!wasmSimdSupported()) return { kernels: createJsKernels(), simd: false, why: 'WebAssembly SIMD is not available' };
+export async function fastKernels(
+  loadWasm: () => Promise<BufferSource>,
+): Promise<{ kernels: TrainingKernels; simd: boolean; why?: string }> {
+  if (!wasmSimdAvailable()) return { kernels: createJsTrainingKernels(), simd: false, why: 'WebAssembly SIMD is not available' };
   try {
-    return { kernels: await createWasmKernels(await loadWasm()), simd: true };
+    return { kernels: await createWasmTrainingKernels(await loadWasm()), simd: true };
   } catch (e) {
-    return { kernels: createJsKernels(), simd: false, why: `the WASM kernels did not load (${(e as Error).message})` };
+    return { kernels: createJsTrainingKernels(), simd: false, why: `the WASM kernels did not load (${(e as Error).message})` };
   }
 }
 
@@ -149,14 +152,14 @@ export function fastEngineEntries(loadWasm: () => Promise<BufferSource>): Pick<R
         }
         return { ok: true, info: fastInfo(true) };
       },
-      create: async (o) => fastTrainer(o, await createWasmKernels(await load())),
+      create: async (o) => fastTrainer(o, await createWasmTrainingKernels(await load())),
     },
     'fast-js': {
       id: 'fast-js',
       gpu: false,
       fallback: [],
       available: async () => ({ ok: true, info: fastInfo(false) }),
-      create: async (o) => fastTrainer(o, createJsKernels()),
+      create: async (o) => fastTrainer(o, createJsTrainingKernels()),
     },
   };
 }

@@ -14,7 +14,7 @@ import type { MnistSplit } from '../data/mnistAsset';
 import type { RnnWeights, RnnTensorName } from './init';
 import { RnnModel, type RnnModelOptions } from './rnn';
 import { FastRnn } from './fast/engine';
-import type { FastKernels } from './fast/kernels';
+import type { TrainingKernels } from './fast/kernels';
 import { createRng, deriveSeed, permutation } from '../core/rng';
 
 /**
@@ -118,7 +118,7 @@ export function tfjsTrainer(o: RnnModelOptions | RnnModel): Trainer {
 }
 
 /** FastRnn (hand-written BPTT) behind the Trainer interface. */
-export function fastTrainer(o: RnnModelOptions, kernels: FastKernels): Trainer {
+export function fastTrainer(o: RnnModelOptions, kernels: TrainingKernels): Trainer {
   const model = new FastRnn(o, kernels);
   return {
     engine: 'fast',

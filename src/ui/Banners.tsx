@@ -1,5 +1,5 @@
 import { useRunStore } from '../store/runStore';
-import { restartWorkers } from '../store/controller';
+import { restartWorkers } from '../app/controller';
 
 /**
  * Messages for the user. Errors carry data-testid="error-banner" (visible only when something is

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { ENGINE_CHOICES } from '../core/engines';
 import { ARCHS } from '../core/formats/arch';
 import { ENCODINGS, INITS, OPTIMIZERS, RunConfigSchema, validateConfig, type RunConfig } from '../core/formats/config';
-import { applyConfig } from '../store/controller';
+import { applyConfig } from '../app/controller';
 import { useRunStore } from '../store/runStore';
 
 type FieldSpec =

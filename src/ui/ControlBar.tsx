@@ -1,7 +1,7 @@
 import { PRESETS, PRESET_CONFIGS, PRESET_LABELS, type Preset } from '../core/formats/config';
 import { useState } from 'react';
 import { engineBadgeText, engineTooltip } from '../core/engines';
-import { applyConfig, resetRun, stepEpoch, toggleTraining, trainMoreEpochs } from '../store/controller';
+import { applyConfig, resetRun, stepEpoch, toggleTraining, trainMoreEpochs } from '../app/controller';
 import { useRunStore } from '../store/runStore';
 import { controlsFor } from '../worker/lifecycle';
 

@@ -1,6 +1,6 @@
 import { useRef } from 'react';
-import { loadIdxFiles } from '../store/controller';
-import { exportModel, exportRun, importFile } from '../store/files';
+import { loadIdxFiles } from '../app/controller';
+import { exportModel, exportRun, importFile } from '../app/files';
 import { downloadJson } from './download';
 import { useRunStore } from '../store/runStore';
 

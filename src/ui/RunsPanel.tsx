@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import type { RunMeta } from '../store/persistence';
-import { deleteStoredRun, listStoredRuns, restoreRun } from '../store/persistRun';
+import type { RunMeta } from '../app/persistence';
+import { deleteStoredRun, listStoredRuns, restoreRun } from '../app/persistRun';
 import { useRunStore } from '../store/runStore';
 
 /** Runs kept in this browser (IndexedDB): restore (and resume) or delete; storage in use. */

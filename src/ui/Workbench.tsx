@@ -4,7 +4,7 @@ import { selectShownSnapshot, useRunStore } from '../store/runStore';
 import { useHoverStore } from '../store/hoverStore';
 import { stepUnitOf } from '../core/sensitivity/rankingNames';
 import { composeFigureGrid, exportSvg } from './renderers/export';
-import { toggleTraining } from '../store/controller';
+import { toggleTraining } from '../app/controller';
 import { currentFigures } from './panels/figures';
 import {
   AlignmentPlot,

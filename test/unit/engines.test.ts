@@ -36,7 +36,7 @@ import { prefixSteps, timeEngines, type TimingBatch } from '../../src/model/engi
 import type { Trainer } from '../../src/model/trainer';
 import type { RnnModelOptions } from '../../src/model/rnn';
 import type { RnnWeights } from '../../src/model/init';
-import { wasmSimdSupported } from '../../src/model/fast/wasmKernels';
+import { wasmSimdAvailable } from '../../src/core/kernels/wasm';
 
 const WASM_BYTES = readFileSync('public/kernels/fast_rnn.wasm');
 
@@ -442,7 +442,7 @@ describe('registry: 10 engine switches on the real engines free what they held',
       'tfjs-cpu': tfjsEngineEntry('tfjs-cpu', tfjsCpuStart),
       'fused-webgl': fakeEntry('fused-webgl', gpuTrainer),
     };
-    const cycle: EngineId[] = ['tfjs-cpu', 'fast-js', 'fused-webgl', ...(wasmSimdSupported() ? (['fast-wasm'] as EngineId[]) : [])];
+    const cycle: EngineId[] = ['tfjs-cpu', 'fast-js', 'fused-webgl', ...(wasmSimdAvailable() ? (['fast-wasm'] as EngineId[]) : [])];
     const T = 6,
       B = 3;
     const x = Float32Array.from({ length: B * T }, (_, i) => (i % 7) / 7);

@@ -10,8 +10,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import { RnnModel } from '../../src/model/rnn';
 import { RNN_TENSOR_NAMES, type RnnTensorName } from '../../src/model/init';
 import { FastRnn } from '../../src/model/fast/engine';
-import { createJsKernels, fastTanh, gemmJs, type FastKernels } from '../../src/model/fast/kernels';
-import { createWasmKernels, wasmSimdSupported } from '../../src/model/fast/wasmKernels';
+import { createJsTrainingKernels, fastTanh, gemmJs, type TrainingKernels } from '../../src/model/fast/kernels';
+import { createWasmTrainingKernels } from '../../src/model/fast/wasmKernels';
+import { wasmSimdAvailable } from '../../src/core/kernels/wasm';
 import { loadMnistAsset } from '../../src/data/mnistAsset';
 import { encodeImages, sequenceSpec } from '../../src/data/encodings';
 import { createRng } from '../../src/core/rng';
@@ -23,10 +24,10 @@ beforeAll(async () => {
   await tf.ready();
 });
 
-type KernelFactory = () => Promise<FastKernels>;
+type KernelFactory = () => Promise<TrainingKernels>;
 const KERNELS: [string, KernelFactory][] = [
-  ['js', async () => createJsKernels()],
-  ['wasm-simd', () => createWasmKernels(WASM_BYTES)],
+  ['js', async () => createJsTrainingKernels()],
+  ['wasm-simd', () => createWasmTrainingKernels(WASM_BYTES)],
 ];
 
 interface Fixture {
@@ -51,7 +52,7 @@ const load = (name: string): Fixture => {
 const RNN_CASES = ['rnn_n8_t12_d1', 'rnn_n16_t28_d28_trained', 'rnn_linear_n12_t40_d1', 'rnn_chaotic_g2_n16_t40_d1'];
 
 it('WebAssembly SIMD is available in this Node (so the wasm kernels are really tested)', () => {
-  expect(wasmSimdSupported()).toBe(true);
+  expect(wasmSimdAvailable()).toBe(true);
 });
 
 describe('kernels', () => {

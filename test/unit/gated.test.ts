@@ -15,8 +15,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { RnnModel } from '../../src/model/rnn';
 import { initGatedWeights, initRnnWeights, RNN_TENSOR_NAMES, type RnnTensorName } from '../../src/model/init';
 import { FastRnn } from '../../src/model/fast/engine';
-import { createJsKernels } from '../../src/model/fast/kernels';
-import { createWasmKernels } from '../../src/model/fast/wasmKernels';
+import { createJsTrainingKernels } from '../../src/model/fast/kernels';
+import { createWasmTrainingKernels } from '../../src/model/fast/wasmKernels';
 import { createRng } from '../../src/core/rng';
 import { loadMnistAsset } from '../../src/data/mnistAsset';
 import { encodeImages, sequenceSpec } from '../../src/data/encodings';
@@ -71,8 +71,8 @@ function worstScaled(got: ArrayLike<number>, ref: number[]): number {
 }
 
 describe.each([
-  ['js', async () => createJsKernels()],
-  ['wasm-simd', () => createWasmKernels(WASM_BYTES)],
+  ['js', async () => createJsTrainingKernels()],
+  ['wasm-simd', () => createWasmTrainingKernels(WASM_BYTES)],
 ] as const)('FastRnn gated path with %s kernels', (_, make) => {
   it.each(CASES)('float64 reference %s: logits, loss and all six gradients', async (name) => {
     const f = load(name);
@@ -132,7 +132,7 @@ describe('gated training: FastRnn and RnnModel agree step by step', () => {
       const lr = optimizer === 'sgd' ? 0.05 : 0.01;
       const opts = { cell, inputSize: D, hiddenSize: N, seed: 3, optimizer, bias, clip, reduction, lr } as const;
       const ref = new RnnModel(opts);
-      const fast = new FastRnn(opts, createJsKernels());
+      const fast = new FastRnn(opts, createJsTrainingKernels());
       const w0 = await ref.getWeights();
       for (const n of RNN_TENSOR_NAMES) expect(Array.from(fast.getWeights()[n].data)).toEqual(Array.from(w0[n].data));
       const rng = createRng(11);
@@ -200,7 +200,7 @@ describe('gated cells learn real digits (FastRnn, the quick preset: row-wise, N 
       const spec = sequenceSpec('row', null);
       const m = new FastRnn(
         { cell, inputSize: 28, hiddenSize: 32, seed: 3, optimizer: 'adam', lr: 0.005, clip: 5 },
-        await createWasmKernels(WASM_BYTES),
+        await createWasmTrainingKernels(WASM_BYTES),
       );
       const rng = createRng(4);
       const nTrain = ds.train.labels.length,

@@ -5,9 +5,9 @@
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
-import { installPersistence } from '../../src/store/persistRun';
-import { runEvents } from '../../src/store/controller';
-import { openRunStore } from '../../src/store/persistence';
+import { installPersistence } from '../../src/app/persistRun';
+import { runEvents } from '../../src/app/controller';
+import { openRunStore } from '../../src/app/persistence';
 import { useRunStore } from '../../src/store/runStore';
 import { makeBundle } from './bundleFixture';
 

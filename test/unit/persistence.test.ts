@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PersistenceError, openRunStore, toPersistenceError, type RunMeta, type RunStore } from '../../src/store/persistence';
+import { PersistenceError, openRunStore, toPersistenceError, type RunMeta, type RunStore } from '../../src/app/persistence';
 import { createRng } from '../../src/core/rng';
 import { makeBundle, makeWeights } from './bundleFixture';
 

@@ -10,22 +10,22 @@ import { PRESET_CONFIGS, type RunConfig } from '../../src/core/formats/config';
 import { deriveSeed } from '../../src/core/rng';
 import { sequenceSpec } from '../../src/data/encodings';
 import { loadMnistAsset, type MnistDataset } from '../../src/data/mnistAsset';
-import { createWasmKernels } from '../../src/model/fast/wasmKernels';
-import type { FastKernels } from '../../src/model/fast/kernels';
+import { createWasmTrainingKernels } from '../../src/model/fast/wasmKernels';
+import type { TrainingKernels } from '../../src/model/fast/kernels';
 import { fastTrainer, type Trainer } from '../../src/model/trainer';
 import type { RnnModelOptions } from '../../src/model/rnn';
 import { command, createLoopState, postEpoch, apply, type LoopHost, type LoopState } from '../../src/worker/runLoop';
 import type { NamedTensors, TrainerEvent } from '../../src/worker/protocol';
 
 let ds: MnistDataset;
-let kernels: FastKernels;
+let kernels: TrainingKernels;
 const spec = sequenceSpec('row', null);
 // 400 training digits in 7 batches of 64 per epoch: small enough to run three runs per test.
 const config: RunConfig = { ...PRESET_CONFIGS.quick, hidden: 16, subset: 0.05, epochs: 2, seed: 5 };
 
 beforeAll(async () => {
   ds = await loadMnistAsset(readFileSync('public/data/mnist-10k.bin'));
-  kernels = await createWasmKernels(readFileSync('public/kernels/fast_rnn.wasm'));
+  kernels = await createWasmTrainingKernels(readFileSync('public/kernels/fast_rnn.wasm'));
 });
 
 function options(c: RunConfig): RnnModelOptions {

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FastRnn } from '../../src/model/fast/engine';
-import { createJsKernels, type FastKernels } from '../../src/model/fast/kernels';
-import { createWasmKernels } from '../../src/model/fast/wasmKernels';
+import { createJsTrainingKernels, type TrainingKernels } from '../../src/model/fast/kernels';
+import { createWasmTrainingKernels } from '../../src/model/fast/wasmKernels';
 import { createThreadedFastTrainer, reduceGradients, threadRows, type ThreadedTrainer } from '../../src/model/fast/threaded';
 import { nodeHelperSpawner } from '../../src/model/fast/threadedNode';
 import type { RnnModelOptions } from '../../src/model/rnn';
@@ -39,7 +39,7 @@ async function trainThreaded(tr: ThreadedTrainer) {
   return { losses, whh: w.weight_hh_l0.data as Float32Array, fc: w['fc.weight'].data as Float32Array };
 }
 
-function trainFast(kernels: FastKernels) {
+function trainFast(kernels: TrainingKernels) {
   const m = new FastRnn(options, kernels);
   const losses = batches.map(({ x, y }) => m.trainStep(x, y, B).loss);
   const w = m.getWeights();
@@ -70,7 +70,7 @@ describe('threaded FastRnn', () => {
       open.push(tr);
       expect(tr.threads).toBe(1);
       const got = await trainThreaded(tr);
-      const ref = trainFast(useWasm ? await createWasmKernels(wasm()) : createJsKernels());
+      const ref = trainFast(useWasm ? await createWasmTrainingKernels(wasm()) : createJsTrainingKernels());
       expect(got.losses).toEqual(ref.losses);
       expect(got.whh).toEqual(ref.whh);
       expect(got.fc).toEqual(ref.fc);
@@ -91,7 +91,7 @@ describe('threaded FastRnn', () => {
     expect(runs[1].losses).toEqual(runs[0].losses);
     expect(runs[1].whh).toEqual(runs[0].whh);
     expect(runs[1].fc).toEqual(runs[0].fc);
-    const ref = trainFast(await createWasmKernels(wasm()));
+    const ref = trainFast(await createWasmTrainingKernels(wasm()));
     for (let s = 0; s < STEPS; s++) expect(Math.abs(runs[0].losses[s] - ref.losses[s])).toBeLessThan(1e-5 * Math.abs(ref.losses[s]) + 1e-6);
     let maxDiff = 0;
     for (let i = 0; i < ref.whh.length; i++) maxDiff = Math.max(maxDiff, Math.abs(runs[0].whh[i] - ref.whh[i]));

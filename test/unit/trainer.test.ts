@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnistAsset, type MnistDataset } from '../../src/data/mnistAsset';
 import { sequenceSpec } from '../../src/data/encodings';
 import { evaluateSplitWith, fastTrainer, tfjsTrainer, trainEpochWith, type Trainer } from '../../src/model/trainer';
-import { createWasmKernels } from '../../src/model/fast/wasmKernels';
+import { createWasmTrainingKernels } from '../../src/model/fast/wasmKernels';
 import type { RnnModelOptions } from '../../src/model/rnn';
 
 let ds: MnistDataset;
@@ -31,7 +31,7 @@ async function firstBatchLosses(t: Trainer): Promise<number[]> {
 
 describe('trainEpochWith', () => {
   it('tfjs and fast engines start from the same weights and take the same first steps', async () => {
-    const kernels = await createWasmKernels(readFileSync('public/kernels/fast_rnn.wasm'));
+    const kernels = await createWasmTrainingKernels(readFileSync('public/kernels/fast_rnn.wasm'));
     const a = tfjsTrainer(opts);
     const b = fastTrainer(opts, kernels);
     const la = await firstBatchLosses(a);
@@ -43,7 +43,7 @@ describe('trainEpochWith', () => {
   });
 
   it('the fast engine learns real digits in one epoch', async () => {
-    const kernels = await createWasmKernels(readFileSync('public/kernels/fast_rnn.wasm'));
+    const kernels = await createWasmTrainingKernels(readFileSync('public/kernels/fast_rnn.wasm'));
     const t = fastTrainer(opts, kernels);
     const before = await evaluateSplitWith(t, ds.test, spec);
     const r = await trainEpochWith(t, ds.train, spec, { batchSize: 64, seed: 1, epoch: 1 });

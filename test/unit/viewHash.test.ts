@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PRESET_CONFIGS } from '../../src/core/formats/config';
-import { bootFromHash } from '../../src/store/controller';
+import { bootFromHash } from '../../src/app/controller';
 import { useRunStore } from '../../src/store/runStore';
 import { CLASSROOM_DEFAULT, defaultView, hashFor, VIEW_KEYS, VIEW_PARAMS, viewFromHash } from '../../src/store/viewHash';
 

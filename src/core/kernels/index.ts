@@ -10,7 +10,7 @@
  * Three hot spots: the J Q product of the QR iteration (diag(1 - h^2) W_hh Q), modified
  * Gram-Schmidt, and the flip evaluator's eight-lane tanh-RNN loop.
  *
- * Not to be confused with the training engine's float32 FastKernels (src/model/fast/kernels.ts),
+ * Not to be confused with the training engine's float32 TrainingKernels (src/model/fast/kernels.ts),
  * the AssemblyScript sources of both WASM modules (src/kernels/*.ts) or their builds
  * (public/kernels/*.wasm).
  */

@@ -2,7 +2,7 @@
  * FastRnn: a hand-written training engine for the vanilla tanh RNN with RnnModel's semantics
  * (PyTorch nn.RNN names, initRnnWeights init, CE of the last step with mean or sum reduction,
  * SGD / Adam / RMSprop with tfjs's update formulas, global-norm clipping, bias on or off).
- * Forward and exact BPTT run on float32 buffers preallocated in one heap (FastKernels), so a
+ * Forward and exact BPTT run on float32 buffers preallocated in one heap (TrainingKernels), so a
  * training step allocates nothing and has no per-op dispatch: the per-op overhead that dominates
  * tfjs at these sizes (docs/performance.md) is gone.
  *
@@ -23,7 +23,7 @@
 import { checkWeightsFor, initRnnWeights, RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../init';
 import { expectedShapes, GATES, type Arch } from '../../core/formats/model';
 import type { OptimizerName, Reduction, RnnModelOptions } from '../rnn';
-import type { FastKernels } from './kernels';
+import type { TrainingKernels } from './kernels';
 
 /**
  * The tfjs model's options (same names, same meaning, same seeded init) plus the optimiser
@@ -57,7 +57,7 @@ export class FastRnn {
   readonly optimizer: OptimizerName;
   readonly lr: number;
   readonly epsilon: number;
-  readonly kernels: FastKernels;
+  readonly kernels: TrainingKernels;
   /** Recurrent cell (GATES[cell] gates stacked in W_ih, W_hh and the biases). */
   readonly cell: Arch;
   private readonly gates: number;
@@ -100,7 +100,7 @@ export class FastRnn {
   private accBeta2 = Math.fround(BETA2);
   private disposed = false;
 
-  constructor(o: FastRnnOptions, kernels: FastKernels) {
+  constructor(o: FastRnnOptions, kernels: TrainingKernels) {
     this.inputSize = o.inputSize;
     this.hiddenSize = o.hiddenSize;
     this.numClasses = o.numClasses ?? 10;

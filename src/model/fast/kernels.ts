@@ -9,10 +9,10 @@
  * (The float64 analysis has its own, AnalysisKernels in src/core/kernels.)
  */
 
-export type KernelKind = 'js' | 'wasm-simd';
+export type TrainingKernelKind = 'js' | 'wasm-simd';
 
-export interface FastKernels {
-  readonly kind: KernelKind;
+export interface TrainingKernels {
+  readonly kind: TrainingKernelKind;
   /** Float32 view of the whole heap. Re-read it after reserve(): wasm memory may have moved. */
   heap(): Float32Array;
   /** Makes the heap hold at least `floats` float32 values (offsets 0..floats-1 usable from `base()`). */
@@ -59,7 +59,7 @@ export function fastTanh(x: number): number {
 export const TANH_COEFFICIENTS = { clamp: TANH_CLAMP, num: [A1, A3, A5, A7, A9, A11, A13], den: [B0, B2, B4, B6] } as const;
 
 /** Pure-JS kernels on a Float32Array heap (the fallback without WebAssembly SIMD). */
-export function createJsKernels(initialFloats = 1 << 16): FastKernels {
+export function createJsTrainingKernels(initialFloats = 1 << 16): TrainingKernels {
   let h = new Float32Array(initialFloats);
   return {
     kind: 'js',
@@ -119,7 +119,7 @@ export function gemmInDepthChunks(
 }
 
 /**
- * The JS gemm (see FastKernels.gemm): 4x4 register blocks (16 scalar accumulators; each loaded A
+ * The JS gemm (see TrainingKernels.gemm): 4x4 register blocks (16 scalar accumulators; each loaded A
  * and B value is used 4 times), scalar edges. Sums in float64, stores float32.
  */
 export function gemmJs(

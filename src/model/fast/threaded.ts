@@ -16,8 +16,8 @@
 import type { RnnModelOptions } from '../rnn';
 import type { Trainer } from '../trainer';
 import { FastRnn } from './engine';
-import { createJsKernels, type FastKernels } from './kernels';
-import { createWasmKernels } from './wasmKernels';
+import { createJsTrainingKernels, type TrainingKernels } from './kernels';
+import { createWasmTrainingKernels } from './wasmKernels';
 
 /** Main -> helper messages. */
 export type HelperCommand =
@@ -27,7 +27,7 @@ export type HelperCommand =
 
 /** Helper -> main messages. */
 export type HelperEvent =
-  | { type: 'ready'; kernels: FastKernels['kind'] }
+  | { type: 'ready'; kernels: TrainingKernels['kind'] }
   /** Gradient block [nParams] of the helper's rows, their summed CE (unscaled) and correct count. */
   | { type: 'grad'; id: number; grad: Float32Array; ceSum: number; correct: number }
   | { type: 'error'; id: number; message: string };
@@ -48,7 +48,7 @@ export function helperHandler(post: (ev: HelperEvent, transfer?: Transferable[])
   return async (cmd) => {
     if (cmd.type === 'init') {
       try {
-        const kernels = cmd.wasm ? await createWasmKernels(cmd.wasm) : createJsKernels();
+        const kernels = cmd.wasm ? await createWasmTrainingKernels(cmd.wasm) : createJsTrainingKernels();
         model = new FastRnn(cmd.options, kernels);
         post({ type: 'ready', kernels: kernels.kind });
       } catch (e) {
@@ -124,7 +124,7 @@ export async function createThreadedFastTrainer(
   env: ThreadedFastEnv = {},
 ): Promise<ThreadedTrainer> {
   const wasm = env.wasm ?? null;
-  const kernels = wasm ? await createWasmKernels(wasm.slice(0)) : createJsKernels();
+  const kernels = wasm ? await createWasmTrainingKernels(wasm.slice(0)) : createJsTrainingKernels();
   const model = new FastRnn(options, kernels);
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   let W = Math.max(1, Math.floor(threads));

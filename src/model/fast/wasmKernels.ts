@@ -1,10 +1,10 @@
 /**
- * FastKernels backed by the WASM SIMD module public/kernels/fast_rnn.wasm (AssemblyScript source in
+ * TrainingKernels backed by the WASM SIMD module public/kernels/fast_rnn.wasm (AssemblyScript source in
  * src/kernels/fast_rnn.ts, rebuilt by scripts/build-kernels.mjs). The heap is the module's linear
  * memory; offsets are float indices, as for the JS kernels.
  */
-import { gemmInDepthChunks, type FastKernels } from './kernels';
-import { instantiateSimdModule, wasmSimdAvailable } from '../../core/kernels/wasm';
+import { gemmInDepthChunks, type TrainingKernels } from './kernels';
+import { instantiateSimdModule } from '../../core/kernels/wasm';
 
 interface FastRnnExports {
   memory: WebAssembly.Memory;
@@ -14,16 +14,13 @@ interface FastRnnExports {
   tanhGrad(dA: number, dH: number, H: number, n: number): void;
 }
 
-/** Whether this runtime has WebAssembly with the fixed-width SIMD proposal (Chrome >= 91, Node >= 16.4). */
-export const wasmSimdSupported = wasmSimdAvailable;
-
 const PAGE_BYTES = 65536;
 
 /**
  * Instantiates the kernels from the module's bytes (fetch them in the browser, read the file in
- * Node). Rejects when WebAssembly SIMD is unavailable: use createJsKernels then.
+ * Node). Rejects when WebAssembly SIMD is unavailable: use createJsTrainingKernels then.
  */
-export async function createWasmKernels(bytes: BufferSource): Promise<FastKernels> {
+export async function createWasmTrainingKernels(bytes: BufferSource): Promise<TrainingKernels> {
   const ex = (await instantiateSimdModule(bytes, 'fast_rnn.wasm')) as unknown as FastRnnExports;
   const base = ex.heapBase() >> 2;
   let view = new Float32Array(ex.memory.buffer);

@@ -7,8 +7,8 @@ import { configFromHash, configToHash, type RunConfig } from '../core/formats/co
 import type { EpochMetrics } from '../core/snapshot';
 import { spawnAnalyzer, spawnTrainer, type TypedWorker } from '../worker/client';
 import type { AnalyzerCommand, AnalyzerEvent, NamedTensors, TrainerCommand, TrainerEvent } from '../worker/protocol';
-import { useRunStore } from './runStore';
-import { viewFromHash } from './viewHash';
+import { useRunStore } from '../store/runStore';
+import { viewFromHash } from '../store/viewHash';
 import type { ModelWeights } from '../core/formats/model';
 import type { ProbeInfo } from '../data/probeInfo';
 import { datasetFromNamedIdxFiles } from '../data/idx';

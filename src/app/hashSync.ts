@@ -2,8 +2,8 @@
  * Keeps the URL hash in step with the store (config + view), so the address bar is always a link
  * that reproduces what is on screen. replaceState: selections do not flood the history.
  */
-import { useRunStore } from './runStore';
-import { hashFor, VIEW_KEYS } from './viewHash';
+import { useRunStore } from '../store/runStore';
+import { hashFor, VIEW_KEYS } from '../store/viewHash';
 
 export function installHashSync(): void {
   let timer: ReturnType<typeof setTimeout> | null = null;

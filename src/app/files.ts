@@ -16,7 +16,7 @@ import { analyzeImportedModel, exportModelJson, runEvents, stopRun } from './con
 import type { RunConfig } from '../core/formats/config';
 import type { EpochSnapshot } from '../core/snapshot';
 import { plural } from '../worker/lifecycle';
-import { useRunStore } from './runStore';
+import { useRunStore } from '../store/runStore';
 
 /** Largest file we read (bytes): a 50-epoch pixel28 run bundle is ~30 MB. */
 export const MAX_IMPORT_BYTES = 200 * 1024 * 1024;

@@ -9,7 +9,7 @@
 import type { RunConfig } from '../core/formats/config';
 import { runEvents, startRun, type UnanalysedEpoch } from './controller';
 import { PersistenceError, openRunStore, type RunStore, type RunMeta } from './persistence';
-import { useRunStore } from './runStore';
+import { useRunStore } from '../store/runStore';
 import type { NamedTensors } from '../worker/protocol';
 import { modelJson } from '../model/export';
 import { specForConfig } from '../data/encodings';
