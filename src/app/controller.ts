@@ -343,6 +343,8 @@ export function startRun(
   else if (!keepSnapshots) ownDataset = null;
   const data = ownDataset ?? undefined;
   trainer.post({ type: 'init', config, dataUrl: dataUrl(), resume, dataset: data });
+  const pace = useRunStore.getState().paceMs;
+  if (pace > 0) trainer.post({ type: 'pace', msPerBatch: pace });
 }
 
 /** Restarts crashed or stuck workers, resuming from the last weights and keeping every snapshot. */
@@ -489,6 +491,19 @@ export function stepEpoch(): void {
   const s = useRunStore.getState();
   if (!controlsFor(s.status, s.mode).step) return;
   workers?.trainer?.post({ type: 'step' });
+}
+
+/** Trains one batch, then pauses (the loss chart and the worker's batch counter move by one). */
+export function stepBatch(): void {
+  const s = useRunStore.getState();
+  if (!controlsFor(s.status, s.mode).stepBatch) return;
+  workers?.trainer?.post({ type: 'stepBatch' });
+}
+
+/** Slow motion: `msPerBatch` of wait before each batch (0 = full speed); kept for the next worker too. */
+export function setPace(msPerBatch: number): void {
+  useRunStore.getState().set({ paceMs: msPerBatch });
+  workers?.trainer?.post({ type: 'pace', msPerBatch });
 }
 
 export function resetRun(): void {

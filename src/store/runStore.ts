@@ -63,6 +63,8 @@ export interface RunState {
   worker: { state: LifecycleState; epoch: number; batch: number; batches: number; epochs: number } | null;
   /** `autostart=1` in the link: training starts on load. */
   autostart: boolean;
+  /** Slow motion: ms of wait before each batch (0 = full speed; never changes a number). */
+  paceMs: number;
   /**
    * What the accuracy badge measures: null for a training run (the held-out test split); for an
    * imported model, the bundled test split when its encoding fits, else the probe digits.
@@ -113,6 +115,7 @@ export const useRunStore = create<RunState & RunActions>()((set) => ({
   mode: 'train',
   worker: null,
   autostart: false,
+  paceMs: 0,
   accuracyOn: null,
   banners: [],
   storageNote: null,

@@ -1,9 +1,16 @@
 import { PRESETS, PRESET_CONFIGS, PRESET_LABELS, type Preset } from '../core/formats/config';
 import { useState } from 'react';
 import { engineBadgeText, engineTooltip } from '../core/engines';
-import { applyConfig, resetRun, stepEpoch, toggleTraining, trainMoreEpochs } from '../app/controller';
+import { applyConfig, resetRun, setPace, stepBatch, stepEpoch, toggleTraining, trainMoreEpochs } from '../app/controller';
 import { useRunStore } from '../store/runStore';
 import { controlsFor } from '../worker/lifecycle';
+
+/** Slow-motion choices: ms of wait before each batch, and their labels. */
+const SPEEDS: readonly (readonly [number, string])[] = [
+  [0, 'full speed'],
+  [250, 'slow (0.25 s / batch)'],
+  [1000, 'slower (1 s / batch)'],
+];
 
 function formatAcc(a: number | undefined): string {
   return a === undefined || !Number.isFinite(a) ? '–' : `${(a * 100).toFixed(1)}%`;
@@ -19,6 +26,7 @@ export function ControlBar({ hidePreset = false }: { hidePreset?: boolean }) {
   const mode = useRunStore((s) => s.mode);
   const worker = useRunStore((s) => s.worker);
   const accuracyOn = useRunStore((s) => s.accuracyOn);
+  const paceMs = useRunStore((s) => s.paceMs);
   const [more, setMore] = useState('5');
   const analysing = useRunStore((s) => s.analysing);
   const waiting = useRunStore((s) => Object.keys(s.pending).length);
@@ -81,6 +89,25 @@ export function ControlBar({ hidePreset = false }: { hidePreset?: boolean }) {
       >
         {midEpoch ? 'Finish this epoch' : 'Step one epoch'}
       </button>
+      <button
+        type="button"
+        data-testid="step-batch"
+        disabled={!controls.stepBatch}
+        onClick={stepBatch}
+        title="Train one mini-batch, then pause: watch the loss and the worker's batch counter move one step"
+      >
+        Step one batch
+      </button>
+      <label className="slow-motion" title="Wait before each batch to watch training unfold; the numbers are the same at any speed">
+        <span>Speed</span>
+        <select data-testid="slow-motion" value={paceMs} onChange={(e) => setPace(Number(e.target.value))}>
+          {SPEEDS.map(([ms, label]) => (
+            <option key={ms} value={ms}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </label>
       <button type="button" data-testid="reset-run" disabled={!controls.reset} onClick={resetRun}>
         Reset
       </button>

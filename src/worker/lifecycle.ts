@@ -28,6 +28,8 @@ export type LifecycleEvent =
   /** Train until the last epoch / until the end of the current epoch. */
   | { type: 'start' }
   | { type: 'step' }
+  /** Train one batch, then pause (slow inspection, as GAN Lab steps one iteration). */
+  | { type: 'stepBatch' }
   /** Pause requested: takes effect at the next batch boundary. */
   | { type: 'pause' }
   /** The worker stopped at a batch boundary (acknowledges 'pause'). */
@@ -58,6 +60,7 @@ export function transition(s: LifecycleState, event: LifecycleEvent): LifecycleS
       return s === 'loading' ? (event.done ? 'done' : event.resumed ? 'paused' : 'ready') : null;
     case 'start':
     case 'step':
+    case 'stepBatch':
       // Start while pausing cancels the pause (the worker had not stopped yet).
       return s === 'ready' || s === 'paused' || s === 'pausing' || (s === 'training' && event.type === 'start') ? 'training' : null;
     case 'pause':
@@ -81,6 +84,8 @@ export interface Controls {
   toggle: boolean;
   toggleLabel: 'Start' | 'Resume' | 'Pause' | 'Pausing…';
   step: boolean;
+  /** "Step one batch": the same states as step. */
+  stepBatch: boolean;
   reset: boolean;
   /** "Train N more epochs" (a finished training run). */
   extend: boolean;
@@ -97,6 +102,7 @@ export function controlsFor(s: LifecycleState, mode: RunMode, midEpoch = false):
     toggle: train && (s === 'ready' || s === 'paused' || s === 'training'),
     toggleLabel,
     step: train && (s === 'ready' || s === 'paused'),
+    stepBatch: train && (s === 'ready' || s === 'paused'),
     // Reset always works: it replaces the worker, whatever state the old one is stuck in.
     reset: true,
     extend: train && s === 'done',

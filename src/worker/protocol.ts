@@ -39,6 +39,10 @@ export type TrainerCommand =
   | { type: 'pause' }
   /** Train to the end of the current epoch, then pause. */
   | { type: 'step' }
+  /** Train one batch, then pause (acknowledged: training, pausing, paused). */
+  | { type: 'stepBatch' }
+  /** Slow motion: wait `msPerBatch` ms before each batch (0: full speed); numbers do not change. */
+  | { type: 'pace'; msPerBatch: number }
   /** A new epoch target (Train N more epochs): a finished run becomes paused, ready to continue. */
   | { type: 'extend'; epochs: number }
   | { type: 'exportModel' }

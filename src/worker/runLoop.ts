@@ -36,6 +36,10 @@ export interface LoopState {
   lifecycle: LifecycleState;
   /** 'step': the current epoch is the last one asked for. */
   stepping: boolean;
+  /** 'stepBatch': batches still to train before pausing (null: no batch step in progress). */
+  batchesLeft: number | null;
+  /** Slow motion: milliseconds of wait before each batch (0: full speed). Never changes a number. */
+  paceMs: number;
   /** CPU copy of the weights at the end of the last good epoch (rollback, context loss). */
   lastGood: { epoch: number; weights: RnnWeights };
   looping: boolean;
@@ -87,6 +91,8 @@ export function createLoopState(o: {
     batches: batchesPerEpoch(o.config, o.dataset.train.labels.length),
     lifecycle: 'loading',
     stepping: false,
+    batchesLeft: null,
+    paceMs: 0,
     lastGood: { epoch: o.epoch, weights: o.weights },
     looping: false,
     waiters: [],
@@ -116,15 +122,20 @@ function wake(s: LoopState): void {
 
 /**
  * A user command. start/step: (re)enter training and run the loop (or wake the paused epoch);
- * pause: 'pausing' now, 'paused' at the next batch boundary; extend: a new epoch target `epochs`
- * (a finished run becomes paused, ready to continue). Refused commands re-post the current state,
- * so the page always learns what the worker is doing.
+ * stepBatch: train one batch, then pause; pause: 'pausing' now, 'paused' at the next batch
+ * boundary; extend: a new epoch target `epochs` (a finished run becomes paused, ready to continue);
+ * pace: slow motion, `msPerBatch` of wait before each batch (0: full speed). Refused commands
+ * re-post the current state, so the page always learns what the worker is doing.
  */
 export function command(
   s: LoopState,
   host: LoopHost,
-  cmd: { type: 'start' | 'step' | 'pause' } | { type: 'extend'; epochs: number },
+  cmd: { type: 'start' | 'step' | 'stepBatch' | 'pause' } | { type: 'extend'; epochs: number } | { type: 'pace'; msPerBatch: number },
 ): void {
+  if (cmd.type === 'pace') {
+    s.paceMs = Number.isFinite(cmd.msPerBatch) ? Math.min(10_000, Math.max(0, cmd.msPerBatch)) : 0;
+    return;
+  }
   if (cmd.type === 'extend') {
     // A target below an epoch already trained (or in progress) is refused: nothing trained is undone.
     if (cmd.epochs >= s.epoch + (s.batch > 0 ? 1 : 0)) {
@@ -139,8 +150,12 @@ export function command(
     postState(s, host);
     return;
   }
-  if (cmd.type === 'pause') return;
+  if (cmd.type === 'pause') {
+    s.batchesLeft = null;
+    return;
+  }
   s.stepping = cmd.type === 'step';
+  s.batchesLeft = cmd.type === 'stepBatch' ? 1 : null;
   wake(s);
   void loop(s, host);
 }
@@ -190,6 +205,8 @@ async function trainAndPostEpoch(s: LoopState, host: LoopHost, alive: () => bool
     signal: abort.signal,
     beforeBatch: async () => {
       if (!alive()) throw new Error('epoch abandoned');
+      // Slow motion waits before the batch, where a pause can still take effect.
+      if (s.paceMs > 0 && s.lifecycle === 'training') await new Promise<void>((res) => setTimeout(res, s.paceMs));
       // The batch boundary: a requested pause takes effect here and is acknowledged.
       if (s.lifecycle === 'pausing') apply(s, host, { type: 'paused' });
       while (s.lifecycle === 'paused') await new Promise<void>((res) => s.waiters.push(res));
@@ -206,8 +223,15 @@ async function trainAndPostEpoch(s: LoopState, host: LoopHost, alive: () => bool
       }
       if (!alive()) return;
       s.batch = b.batch + 1;
-      if (b.batch % every === every - 1 || b.batch === b.batches - 1) {
+      // Batch by batch (a batch step, slow motion) every batch is worth a point; else decimated.
+      const watched = s.paceMs > 0 || s.batchesLeft !== null;
+      if (watched || b.batch % every === every - 1 || b.batch === b.batches - 1) {
         host.post({ type: 'batch', epoch, step: b.batch, stepsPerEpoch: b.batches, loss: b.loss });
+      }
+      if (s.batchesLeft !== null && --s.batchesLeft <= 0) {
+        // The batch step is done: pause at the next boundary (or at the end of this epoch).
+        s.batchesLeft = null;
+        apply(s, host, { type: 'pause' });
       }
     },
   });

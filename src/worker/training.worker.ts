@@ -203,7 +203,9 @@ ctx.onmessage = (e: MessageEvent<TrainerCommand>) => {
       break;
     case 'start':
     case 'step':
+    case 'stepBatch':
     case 'pause':
+    case 'pace':
     case 'extend':
       // Commands wait for init (a Start clicked while loading is acted on once the model exists).
       void initDone.then(() => {

@@ -31,6 +31,8 @@ describe('lifecycle', () => {
     expect(transition('done', { type: 'start' })).toBeNull();
     expect(transition('failed', { type: 'start' })).toBeNull();
     expect(transition('failed', { type: 'step' })).toBeNull();
+    expect(transition('done', { type: 'stepBatch' })).toBeNull();
+    expect(transition('paused', { type: 'stepBatch' })).toBe('training');
     expect(transition('paused', { type: 'pause' })).toBeNull();
     expect(transition('ready', { type: 'loaded', done: false })).toBeNull();
     // A restored run waits paused (its banner says so), or done when it had trained every epoch.
@@ -51,15 +53,15 @@ describe('lifecycle', () => {
   });
 
   it('enables the controls each state allows, and none that train in replay or model mode', () => {
-    expect(controlsFor('training', 'train')).toEqual({ toggle: true, toggleLabel: 'Pause', step: false, reset: true, extend: false });
-    expect(controlsFor('pausing', 'train')).toEqual({ toggle: false, toggleLabel: 'Pausing…', step: false, reset: true, extend: false });
-    expect(controlsFor('paused', 'train', true)).toEqual({ toggle: true, toggleLabel: 'Resume', step: true, reset: true, extend: false });
+    expect(controlsFor('training', 'train')).toEqual({ toggle: true, toggleLabel: 'Pause', step: false, stepBatch: false, reset: true, extend: false });
+    expect(controlsFor('pausing', 'train')).toEqual({ toggle: false, toggleLabel: 'Pausing…', step: false, stepBatch: false, reset: true, extend: false });
+    expect(controlsFor('paused', 'train', true)).toEqual({ toggle: true, toggleLabel: 'Resume', step: true, stepBatch: true, reset: true, extend: false });
     expect(controlsFor('paused', 'train', false).toggleLabel).toBe('Start');
-    expect(controlsFor('done', 'train')).toEqual({ toggle: false, toggleLabel: 'Start', step: false, reset: true, extend: true });
+    expect(controlsFor('done', 'train')).toEqual({ toggle: false, toggleLabel: 'Start', step: false, stepBatch: false, reset: true, extend: true });
     expect(controlsFor('loading', 'train')).toMatchObject({ toggle: false, step: false });
     for (const mode of ['replay', 'model'] as const) {
       for (const s of LIFECYCLE_STATES)
-        expect(controlsFor(s, mode)).toMatchObject({ toggle: false, step: false, extend: false, reset: true });
+        expect(controlsFor(s, mode)).toMatchObject({ toggle: false, step: false, stepBatch: false, extend: false, reset: true });
     }
   });
 

@@ -164,4 +164,32 @@ describe('run loop lifecycle', () => {
     expect(h.s.config.epochs).toBe(3);
     expect(h.events.at(-1)).toMatchObject({ type: 'state', state: 'done', epoch: 3, epochs: 3 });
   }, 60_000);
+
+  it('step one batch trains exactly one batch and pauses; slow motion waits between batches and changes no number', async () => {
+    const plain = await harness(config);
+    command(plain.s, plain.host, { type: 'start' });
+    await plain.waitFor(isState('done'));
+
+    const h = await harness(config);
+    command(h.s, h.host, { type: 'stepBatch' });
+    const first = await h.waitFor(isState('paused'));
+    expect(first).toMatchObject({ state: 'paused', epoch: 0, batch: 1, batches: 7 });
+    command(h.s, h.host, { type: 'stepBatch' });
+    expect(await h.waitFor(isState('paused'))).toMatchObject({ epoch: 0, batch: 2 });
+    // Every batch of a batch step is a loss point (no decimation): steps 0 and 1 of epoch 1.
+    expect(h.events.flatMap((e) => (e.type === 'batch' ? [`${e.epoch}:${e.step}`] : []))).toEqual(['1:0', '1:1']);
+    expect(h.states()).toEqual(['ready', 'training', 'pausing', 'paused', 'training', 'pausing', 'paused']);
+
+    // Slow motion for the rest: 40 ms before each batch, so the 12 batches left take >= 0.4 s.
+    command(h.s, h.host, { type: 'pace', msPerBatch: 40 });
+    const t0 = performance.now();
+    command(h.s, h.host, { type: 'start' });
+    await h.waitFor(isState('done'));
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(12 * 40 * 0.9);
+    // The same run as the uninterrupted one, bit for bit, whatever the pace.
+    const losses = (r: typeof h) => new Map(r.events.flatMap((e) => (e.type === 'batch' ? [[`${e.epoch}:${e.step}`, e.loss] as [string, number]] : [])));
+    const all = losses(h);
+    for (const [k, v] of losses(plain)) expect(all.get(k), k).toBe(v);
+    for (const epoch of [0, 1, 2]) expectSameWeights(h.epochWeights().get(epoch)!, plain.epochWeights().get(epoch)!);
+  }, 60_000);
 });
