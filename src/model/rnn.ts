@@ -60,6 +60,40 @@ export interface RnnModelOptions {
 }
 
 /** Loss and number of correct predictions of one batch (scalars the caller awaits and disposes). */
+/** Adam's / RMSprop's epsilon in every engine (tfjs's default, so the engines agree). */
+export const OPTIMIZER_EPSILON = 1e-7;
+
+/** RnnModelOptions with every default applied (plus the optimisers' epsilon). */
+export type ResolvedModelOptions = Required<
+  Pick<
+    RnnModelOptions,
+    'cell' | 'inputSize' | 'hiddenSize' | 'numClasses' | 'init' | 'gain' | 'bias' | 'seed' | 'optimizer' | 'lr' | 'clip' | 'reduction'
+  >
+> & { epsilon: number };
+
+/**
+ * The one place the training engines' defaults live (the tfjs model, the hand-written engine and
+ * both fused GPU engines resolve their options here): rnn cell, 10 classes, Xavier gain 1, biases
+ * on, Adam lr 1e-3, no clipping, mean CE.
+ */
+export function resolveModelOptions(o: RnnModelOptions & { epsilon?: number }): ResolvedModelOptions {
+  return {
+    cell: o.cell ?? 'rnn',
+    inputSize: o.inputSize,
+    hiddenSize: o.hiddenSize,
+    numClasses: o.numClasses ?? 10,
+    init: o.init ?? 'xavier',
+    gain: o.gain ?? 1,
+    bias: o.bias ?? true,
+    seed: o.seed,
+    optimizer: o.optimizer ?? 'adam',
+    lr: o.lr ?? 0.001,
+    clip: o.clip ?? 0,
+    reduction: o.reduction ?? 'mean',
+    epsilon: o.epsilon ?? OPTIMIZER_EPSILON,
+  };
+}
+
 export interface StepResult {
   /** The training loss as reduced (mean or sum over the batch). */
   loss: tf.Scalar;
@@ -83,24 +117,25 @@ export class RnnModel {
   private readonly trainable: tf.Variable[];
   private disposed = false;
 
-  constructor(o: RnnModelOptions) {
+  constructor(options: RnnModelOptions) {
+    const o = resolveModelOptions(options);
     this.inputSize = o.inputSize;
     this.hiddenSize = o.hiddenSize;
-    this.numClasses = o.numClasses ?? 10;
-    this.hasBias = o.bias ?? true;
-    this.reduction = o.reduction ?? 'mean';
-    this.clip = o.clip ?? 0;
-    this.foldInputProjection = o.foldInputProjection ?? false;
-    this.recurrence = o.recurrence ?? 'custom';
-    this.cell = o.cell ?? 'rnn';
+    this.numClasses = o.numClasses;
+    this.hasBias = o.bias;
+    this.reduction = o.reduction;
+    this.clip = o.clip;
+    this.foldInputProjection = options.foldInputProjection ?? false;
+    this.recurrence = options.recurrence ?? 'custom';
+    this.cell = o.cell;
     const weights = initRnnWeights({
       cell: this.cell,
       bias: this.hasBias,
       inputSize: this.inputSize,
       hiddenSize: this.hiddenSize,
       numClasses: this.numClasses,
-      init: o.init ?? 'xavier',
-      gain: o.gain ?? 1,
+      init: o.init,
+      gain: o.gain,
       seed: o.seed,
     });
     const isBias = (name: RnnTensorName) => name === 'bias_ih_l0' || name === 'bias_hh_l0';
@@ -116,8 +151,8 @@ export class RnnModel {
     }
     this.variables = vars;
     this.trainable = RNN_TENSOR_NAMES.filter((n) => this.hasBias || !isBias(n)).map((n) => vars[n]);
-    const lr = o.lr ?? 0.001;
-    const opt = o.optimizer ?? 'adam';
+    const lr = o.lr;
+    const opt = o.optimizer;
     this.optimizer = opt === 'sgd' ? tf.train.sgd(lr) : opt === 'adam' ? tf.train.adam(lr) : tf.train.rmsprop(lr);
   }
 

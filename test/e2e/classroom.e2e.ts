@@ -21,7 +21,13 @@ describe('classroom pacing', () => {
     await page.goto(`${baseURL()}#preset=quick&epochs=1&seed=2&subset=0.05&backend=fast-wasm`);
     const status = page.getByTestId('run-status');
     await expect.poll(async () => status.getAttribute('data-state'), { timeout: 120_000 }).toBe('ready');
-    const worker = () => page.evaluate(() => (window as unknown as { ftleLab: { store: { getState(): { worker: { batch: number; batches: number } | null } } } }).ftleLab.store.getState().worker);
+    const worker = () =>
+      page.evaluate(
+        () =>
+          (
+            window as unknown as { ftleLab: { store: { getState(): { worker: { batch: number; batches: number } | null } } } }
+          ).ftleLab.store.getState().worker,
+      );
 
     await page.getByTestId('step-batch').click();
     await expect.poll(async () => status.getAttribute('data-state'), { timeout: 60_000 }).toBe('paused');

@@ -53,11 +53,39 @@ describe('lifecycle', () => {
   });
 
   it('enables the controls each state allows, and none that train in replay or model mode', () => {
-    expect(controlsFor('training', 'train')).toEqual({ toggle: true, toggleLabel: 'Pause', step: false, stepBatch: false, reset: true, extend: false });
-    expect(controlsFor('pausing', 'train')).toEqual({ toggle: false, toggleLabel: 'Pausing…', step: false, stepBatch: false, reset: true, extend: false });
-    expect(controlsFor('paused', 'train', true)).toEqual({ toggle: true, toggleLabel: 'Resume', step: true, stepBatch: true, reset: true, extend: false });
+    expect(controlsFor('training', 'train')).toEqual({
+      toggle: true,
+      toggleLabel: 'Pause',
+      step: false,
+      stepBatch: false,
+      reset: true,
+      extend: false,
+    });
+    expect(controlsFor('pausing', 'train')).toEqual({
+      toggle: false,
+      toggleLabel: 'Pausing…',
+      step: false,
+      stepBatch: false,
+      reset: true,
+      extend: false,
+    });
+    expect(controlsFor('paused', 'train', true)).toEqual({
+      toggle: true,
+      toggleLabel: 'Resume',
+      step: true,
+      stepBatch: true,
+      reset: true,
+      extend: false,
+    });
     expect(controlsFor('paused', 'train', false).toggleLabel).toBe('Start');
-    expect(controlsFor('done', 'train')).toEqual({ toggle: false, toggleLabel: 'Start', step: false, stepBatch: false, reset: true, extend: true });
+    expect(controlsFor('done', 'train')).toEqual({
+      toggle: false,
+      toggleLabel: 'Start',
+      step: false,
+      stepBatch: false,
+      reset: true,
+      extend: true,
+    });
     expect(controlsFor('loading', 'train')).toMatchObject({ toggle: false, step: false });
     for (const mode of ['replay', 'model'] as const) {
       for (const s of LIFECYCLE_STATES)

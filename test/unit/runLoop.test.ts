@@ -187,7 +187,8 @@ describe('run loop lifecycle', () => {
     await h.waitFor(isState('done'));
     expect(performance.now() - t0).toBeGreaterThanOrEqual(12 * 40 * 0.9);
     // The same run as the uninterrupted one, bit for bit, whatever the pace.
-    const losses = (r: typeof h) => new Map(r.events.flatMap((e) => (e.type === 'batch' ? [[`${e.epoch}:${e.step}`, e.loss] as [string, number]] : [])));
+    const losses = (r: typeof h) =>
+      new Map(r.events.flatMap((e) => (e.type === 'batch' ? [[`${e.epoch}:${e.step}`, e.loss] as [string, number]] : [])));
     const all = losses(h);
     for (const [k, v] of losses(plain)) expect(all.get(k), k).toBe(v);
     for (const epoch of [0, 1, 2]) expectSameWeights(h.epochWeights().get(epoch)!, plain.epochWeights().get(epoch)!);

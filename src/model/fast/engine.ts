@@ -22,7 +22,7 @@
  */
 import { checkWeightsFor, initRnnWeights, RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../init';
 import { expectedShapes, GATES, type Arch } from '../../core/formats/model';
-import type { OptimizerName, Reduction, RnnModelOptions } from '../rnn';
+import { resolveModelOptions, type OptimizerName, type Reduction, type RnnModelOptions } from '../rnn';
 import type { TrainingKernels } from './kernels';
 
 /**
@@ -100,18 +100,19 @@ export class FastRnn {
   private accBeta2 = Math.fround(BETA2);
   private disposed = false;
 
-  constructor(o: FastRnnOptions, kernels: TrainingKernels) {
+  constructor(options: FastRnnOptions, kernels: TrainingKernels) {
+    const o = { ...options, ...resolveModelOptions(options) };
     this.inputSize = o.inputSize;
     this.hiddenSize = o.hiddenSize;
-    this.numClasses = o.numClasses ?? 10;
-    this.hasBias = o.bias ?? true;
-    this.reduction = o.reduction ?? 'mean';
-    this.clip = o.clip ?? 0;
-    this.optimizer = o.optimizer ?? 'adam';
-    this.lr = o.lr ?? 0.001;
-    this.epsilon = o.epsilon ?? 1e-7;
+    this.numClasses = o.numClasses;
+    this.hasBias = o.bias;
+    this.reduction = o.reduction;
+    this.clip = o.clip;
+    this.optimizer = o.optimizer;
+    this.lr = o.lr;
+    this.epsilon = o.epsilon;
     this.kernels = kernels;
-    this.cell = o.cell ?? 'rnn';
+    this.cell = o.cell;
     const D = this.inputSize,
       N = this.hiddenSize,
       C = this.numClasses;
@@ -160,8 +161,8 @@ export class FastRnn {
         inputSize: D,
         hiddenSize: N,
         numClasses: C,
-        init: o.init ?? 'xavier',
-        gain: o.gain ?? 1,
+        init: o.init,
+        gain: o.gain,
         seed: o.seed,
         bias: this.hasBias,
       }),

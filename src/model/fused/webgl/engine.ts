@@ -8,7 +8,7 @@
  * describes the textures, passes and memory; shaders.ts the layouts.
  */
 import { checkWeightsFor, initRnnWeights, RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../../init';
-import type { OptimizerName, Reduction, RnnModelOptions } from '../../rnn';
+import { resolveModelOptions, type OptimizerName, type Reduction, type RnnModelOptions } from '../../rnn';
 import type { Trainer } from '../../trainer';
 import {
   createOwnContext,
@@ -184,16 +184,17 @@ export class FusedWebglRnn {
   }
 
   /** Use FusedWebglRnn.create (shader compilation is asynchronous). */
-  private constructor(o: FusedWebglOptions, gl: WebGL2RenderingContext, ownsContext: boolean) {
+  private constructor(options: FusedWebglOptions, gl: WebGL2RenderingContext, ownsContext: boolean) {
+    const o = { ...options, ...resolveModelOptions(options) };
     this.inputSize = o.inputSize;
     this.hiddenSize = o.hiddenSize;
-    this.numClasses = o.numClasses ?? 10;
-    this.hasBias = o.bias ?? true;
-    this.reduction = o.reduction ?? 'mean';
-    this.clip = o.clip ?? 0;
-    this.optimizer = o.optimizer ?? 'adam';
-    this.lr = o.lr ?? 0.001;
-    this.epsilon = o.epsilon ?? 1e-7;
+    this.numClasses = o.numClasses;
+    this.hasBias = o.bias;
+    this.reduction = o.reduction;
+    this.clip = o.clip;
+    this.optimizer = o.optimizer;
+    this.lr = o.lr;
+    this.epsilon = o.epsilon;
     this.gl = gl;
     this.ownsContext = ownsContext;
     this.renderer = rendererOf(gl);
@@ -250,16 +251,17 @@ export class FusedWebglRnn {
       throw e;
     }
     const engine = new FusedWebglRnn(o, ctx, !gl);
+    const r = resolveModelOptions(o);
     try {
       await engine.compile();
       engine.setWeights(
         initRnnWeights({
-          inputSize: o.inputSize,
-          hiddenSize: o.hiddenSize,
-          numClasses: engine.numClasses,
-          init: o.init ?? 'xavier',
-          gain: o.gain ?? 1,
-          seed: o.seed,
+          inputSize: r.inputSize,
+          hiddenSize: r.hiddenSize,
+          numClasses: r.numClasses,
+          init: r.init,
+          gain: r.gain,
+          seed: r.seed,
         }),
       );
     } catch (e) {

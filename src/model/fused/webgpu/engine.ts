@@ -15,7 +15,7 @@
  *   finish    1 reduce of the split-K partials, 1 norm (only with clipping), 1 optimiser update.
  */
 import { checkWeightsFor, initRnnWeights, RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../../init';
-import type { OptimizerName, Reduction, RnnModelOptions } from '../../rnn';
+import { resolveModelOptions, type OptimizerName, type Reduction, type RnnModelOptions } from '../../rnn';
 import type { Trainer } from '../../trainer';
 import {
   backwardFusedWgsl,
@@ -166,16 +166,17 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
   private gpuError = '';
   private disposed = false;
 
-  constructor(o: FusedWebgpuOptions, device: GPUDevice, ownsDevice: boolean, adapter: string) {
+  constructor(options: FusedWebgpuOptions, device: GPUDevice, ownsDevice: boolean, adapter: string) {
+    const o = { ...options, ...resolveModelOptions(options) };
     this.inputSize = o.inputSize;
     this.hiddenSize = o.hiddenSize;
-    this.numClasses = o.numClasses ?? 10;
-    this.hasBias = o.bias ?? true;
-    this.reduction = o.reduction ?? 'mean';
-    this.clip = o.clip ?? 0;
-    this.optimizer = o.optimizer ?? 'adam';
-    this.lr = o.lr ?? 0.001;
-    this.epsilon = o.epsilon ?? 1e-7;
+    this.numClasses = o.numClasses;
+    this.hasBias = o.bias;
+    this.reduction = o.reduction;
+    this.clip = o.clip;
+    this.optimizer = o.optimizer;
+    this.lr = o.lr;
+    this.epsilon = o.epsilon;
     this.tuning = o.tuning ?? {};
     this.device = device;
     this.ownsDevice = ownsDevice;
@@ -212,9 +213,7 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
     this.wts = this.createBuffer((this.nParams + N * N) * 4, STORAGE);
     // Gradients and both optimiser slots start at zero (createBuffer zero-fills).
     this.opt = this.createBuffer(3 * this.nParams * 4, STORAGE);
-    this.setWeights(
-      initRnnWeights({ inputSize: D, hiddenSize: N, numClasses: C, init: o.init ?? 'xavier', gain: o.gain ?? 1, seed: o.seed }),
-    );
+    this.setWeights(initRnnWeights({ inputSize: D, hiddenSize: N, numClasses: C, init: o.init, gain: o.gain, seed: o.seed }));
   }
 
   get gpuBytes(): number {
