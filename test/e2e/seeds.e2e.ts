@@ -2,8 +2,13 @@
  * Several seeds (issue 15): `#preset=quick&seeds=3&epochs=1&subset=0.05&backend=fast-wasm` trains
  * seed 1 in the training worker and seeds 2 and 3 in the seeds worker (the headless pipeline on
  * the app's WASM kernels); after the epoch, `seed-summary` shows every seed's dot at epochs 0 and
- * 1 for both claims and a verdict across the 3 seeds; no error banner, no console errors.
+ * 1 for both claims and a verdict across the 3 seeds; no error banner, no console errors. The
+ * exported run bundle holds the two other seeds as seedRuns, and importing it (on a fresh page)
+ * replays them into the same panel.
  */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { baseURL, openSession } from './browser';
 
@@ -69,6 +74,46 @@ describe('seeds=3', () => {
       expect(verdict).toMatch(
         /^Epoch 1: R-top beats random after Holm in [0-3] of 3 seeds; alignment − strongest control -?[0-9.e+-]+ \(95% CI -?[0-9.e+-]+ to -?[0-9.e+-]+\) over 3 seeds\.$/,
       );
+      expect(await page.getByTestId('error-banner').count()).toBe(0);
+      expect(s.errors).toEqual([]);
+
+      // A reload restores the run from browser storage with its background seeds.
+      await expect
+        .poll(
+          () =>
+            page.evaluate(
+              () =>
+                (window as unknown as { ftleLab: { store: { getState: () => { saved: { writing: number } } } } }).ftleLab.store.getState()
+                  .saved.writing,
+            ),
+          { timeout: 20_000 },
+        )
+        .toBe(0);
+      await page.reload();
+      await expect.poll(async () => page.getByTestId('seed-flip').locator('circle.seed-dot').count(), { timeout: 60_000 }).toBe(6);
+      expect((await state()).seeds.map((r) => [r.seed, r.status, r.n])).toEqual([
+        [2, 'done', 2],
+        [3, 'done', 2],
+      ]);
+
+      // One bundle holds every seed; imported on a fresh page it replays all three.
+      const file = join(mkdtempSync(join(tmpdir(), 'ftle-seeds-')), 'run.json');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-run').click()]);
+      await download.saveAs(file);
+      const bundle = JSON.parse(readFileSync(file, 'utf8'));
+      expect(bundle.config.seeds).toBe(3);
+      expect(bundle.seedRuns.map((r: { seed: number; epochs: unknown[] }) => [r.seed, r.epochs.length])).toEqual([
+        [2, 2],
+        [3, 2],
+      ]);
+      await page.goto(`${baseURL()}#preset=quick&epochs=1&subset=0.05&backend=fast-wasm`);
+      await page.reload();
+      await expect.poll(async () => page.getByTestId('train-toggle').isEnabled(), { timeout: 120_000 }).toBe(true);
+      expect(await page.getByTestId('seed-summary').count()).toBe(0);
+      await page.getByTestId('import-file').setInputFiles(file);
+      await expect.poll(async () => page.getByTestId('seed-flip').locator('circle.seed-dot').count(), { timeout: 60_000 }).toBe(6);
+      expect(await page.getByTestId('seed-alignment').locator('circle.seed-dot').count()).toBe(6);
+      expect((await page.getByTestId('verdict-seeds').textContent()) ?? '').toBe(verdict);
       expect(await page.getByTestId('error-banner').count()).toBe(0);
       expect(s.errors).toEqual([]);
     } finally {
