@@ -65,7 +65,8 @@ function newRunId(config: RunConfig): string {
   return `${config.preset}-s${config.seed}-${stamp}`;
 }
 
-function dataUrl(): string {
+/** URL of the bundled digits; the app's kernels/ folder sits next to its data/ folder. */
+export function dataUrl(): string {
   return new URL('data/mnist-10k.bin', document.baseURI).href;
 }
 
@@ -76,6 +77,11 @@ function stopWorkers(): void {
   awaitingAnalysis = new Map<number, AnalyzeCommand>();
   pauseRequested = false;
   useRunStore.getState().set({ analysing: null, worker: null });
+}
+
+/** The user's own IDX digits the current run trains on, or null for the bundled digits. */
+export function runDataset(): MnistDataset | null {
+  return ownDataset;
 }
 
 /** Reads the URL hash into the store (config and view), reports invalid keys, returns the config. */

@@ -59,6 +59,10 @@ export async function currentRunBundle(): Promise<RunBundle> {
     dataSource: s.dataSource.startsWith('idx:') ? s.dataSource : 'bundled-mnist-10k',
     epochs: s.epochs,
     weights,
+    // The other seeds of a several-seed run, each with what it has analysed so far.
+    ...(s.seedRuns.some((r) => r.epochs.length > 0)
+      ? { seedRuns: s.seedRuns.filter((r) => r.epochs.length > 0).map((r) => ({ seed: r.seed, epochs: r.epochs })) }
+      : {}),
   };
 }
 
@@ -127,7 +131,7 @@ export async function importFile(file: File): Promise<void> {
  * under its own id; otherwise it becomes a new stored run, so it survives a reload.
  */
 export async function replayBundle(
-  bundle: Pick<RunBundle, 'created' | 'config' | 'probe' | 'dataSource' | 'epochs' | 'weights'>,
+  bundle: Pick<RunBundle, 'created' | 'config' | 'probe' | 'dataSource' | 'epochs' | 'weights' | 'seedRuns'>,
   restore?: { runId: string },
 ): Promise<void> {
   const spec = specForConfig(bundle.config.encoding, bundle.config.permute, bundle.config.seed);
@@ -166,6 +170,7 @@ export async function replayBundle(
     importedWeights: null,
     backend: null,
     accuracyOn: null,
+    seedRuns: (bundle.seedRuns ?? []).map((r) => ({ seed: r.seed, epochs: r.epochs, status: 'done' as const, progress: null })),
   });
   for (const f of runEvents.onImport) f(runId, 'replay', restore !== undefined);
   if (!restore) {
@@ -173,7 +178,7 @@ export async function replayBundle(
       .getState()
       .addBanner(
         'info',
-        `Replaying ${plural(bundle.epochs.length, 'epoch')} from a run bundle (${bundle.created}); it is kept in browser storage. Press Reset to train again.`,
+        `Replaying ${plural(bundle.epochs.length, 'epoch')}${bundle.seedRuns?.length ? ` and ${plural(bundle.seedRuns.length, 'more seed')}` : ''} from a run bundle (${bundle.created}); it is kept in browser storage. Press Reset to train again.`,
       );
   }
 }

@@ -6,7 +6,8 @@
  * epochs trained but never analysed are analysed again, and the run waits, paused, at its last
  * weights. Imported bundles and models are stored runs too ('replay' / 'model') and come back as such.
  */
-import type { RunConfig } from '../core/formats/config';
+import { RunConfigSchema, type RunConfig } from '../core/formats/config';
+import { seedEvents } from './seeds';
 import { runEvents, startRun, type UnanalysedEpoch } from './controller';
 import { PersistenceError, openRunStore, type RunStore, type RunMeta } from './persistence';
 import { useRunStore } from '../store/runStore';
@@ -36,8 +37,13 @@ function report(e: unknown): void {
   s.addBanner('warning', `Could not save to browser storage: ${why}. The run continues in memory; export it to keep it.`);
 }
 
+/** Equal configs, with the defaults of keys added later (cell, seeds) filled into older stored ones. */
 function sameConfig(a: RunConfig, b: RunConfig): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  const canonical = (c: RunConfig) => {
+    const r = RunConfigSchema.safeParse(c);
+    return JSON.stringify(r.success ? r.data : c);
+  };
+  return canonical(a) === canonical(b);
 }
 
 function namedFromModelObject(model: Record<string, unknown>): NamedTensors {
@@ -124,7 +130,8 @@ export function installPersistence(): void {
     const snapshots = kind === 'replay' ? s.epochs : [];
     const last = snapshots.length ? snapshots[snapshots.length - 1].epoch : undefined;
     const model = (s.importedModel as Parameters<RunStore['saveWholeRun']>[2]) ?? null;
-    void tracked(runId, (d) => d.saveWholeRun(m, snapshots, model, last ?? 0), last).then(refreshUsage);
+    const seedRuns = kind === 'replay' ? s.seedRuns.map((r) => ({ seed: r.seed, epochs: r.epochs })) : [];
+    void tracked(runId, (d) => d.saveWholeRun(m, snapshots, model, last ?? 0, seedRuns), last).then(refreshUsage);
   });
   runEvents.onConfigChange.push((runId, config) => {
     if (!meta || meta.id !== runId) return;
@@ -142,6 +149,10 @@ export function installPersistence(): void {
       void tracked(runId, (d) => d.saveRunMeta(m));
     }
     void tracked(runId, (d) => d.saveSnapshot(runId, snap), epoch).then(refreshUsage);
+  });
+  seedEvents.onSeedSnapshot.push((runId, seed, snapshot) => {
+    if (!meta || meta.id !== runId) return;
+    void tracked(runId, (d) => d.saveSeedSnapshot(runId, seed, snapshot)).then(refreshUsage);
   });
   runEvents.onWeights.push((runId, epoch, weights, metrics) => {
     const config = useRunStore.getState().config;
@@ -200,6 +211,7 @@ export async function restoreRun(id: string): Promise<boolean> {
           dataSource: meta.dataSource ?? 'bundled-mnist-10k',
           epochs: snapshots,
           weights: loaded.weights?.model,
+          seedRuns: loaded.seedRuns,
         },
         { runId: meta.id },
       );
@@ -237,6 +249,8 @@ export async function restoreRun(id: string): Promise<boolean> {
       batchLosses: [],
       selectedEpoch: null,
       config: meta.config,
+      // The background seeds' snapshots: src/app/seeds.ts keeps them and queues the unfinished seeds.
+      seedRuns: loaded.seedRuns.map((r) => ({ seed: r.seed, epochs: r.epochs, status: 'queued' as const, progress: null })),
     });
     restoringMeta = meta;
     startRun(meta.config, resume, true, undefined, unanalysed);

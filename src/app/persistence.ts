@@ -1,6 +1,6 @@
 /**
  * Persistence of runs in IndexedDB (via `idb`), so a reload or a crash loses nothing that was
- * already analysed. Database "ftle-lab", version 2, four object stores:
+ * already analysed. Database "ftle-lab", version 3, five object stores:
  *   runs      key id                -> RunMeta (config, created, name, status, lastEpoch, probe, data source)
  *   snapshots key [runId, epoch]    -> { runId, epoch, snapshot: EpochSnapshot }  (saved as each arrives)
  *   weights   key runId             -> { runId, epoch, model: ftle-lab.model/v1 object } (latest only,
@@ -9,16 +9,20 @@
  *                                      snapshot is not stored yet (version 2): a reload during an
  *                                      analysis analyses it again instead of losing it. Deleted in the
  *                                      transaction that stores the epoch's snapshot.
+ *   seedSnapshots key [runId, seed, epoch] -> { runId, seed, epoch, snapshot } (version 3): the
+ *                                      background seeds of a several-seed run (config.seeds > 1),
+ *                                      saved as each arrives. A version-2 database gains the empty
+ *                                      store on upgrade; its runs read back with no seed runs.
  * Every failure rejects with PersistenceError {kind: 'quota' | 'unavailable' | 'other'} so the UI
  * can show one banner while the in-memory run carries on; nothing here throws anything else.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { RunConfig } from '../core/formats/config';
-import type { BundleProbe, ModelJsonObject } from '../core/formats/bundle';
+import type { BundleProbe, ModelJsonObject, SeedRunSnapshots } from '../core/formats/bundle';
 import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
 
 export const DB_NAME = 'ftle-lab';
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 /** What a stored run is doing (or was doing when the page closed). */
 export type StoredRunStatus = 'training' | 'paused' | 'done' | 'error' | 'replay' | 'model';
@@ -62,6 +66,8 @@ export interface LoadedRun {
   snapshots: EpochSnapshot[];
   weights: StoredWeights | null;
   unanalysed: UnanalysedEpochRecord[];
+  /** Background seeds' snapshots (several-seed runs), by seed in increasing order; [] for one seed. */
+  seedRuns: SeedRunSnapshots[];
 }
 
 /** Storage in use, bytes; quota null when the browser does not say. */
@@ -78,7 +84,15 @@ interface StoredSnapshot {
   snapshot: EpochSnapshot;
 }
 
+interface StoredSeedSnapshot {
+  runId: string;
+  seed: number;
+  epoch: number;
+  snapshot: EpochSnapshot;
+}
+
 interface FtleLabDB extends DBSchema {
+  seedSnapshots: { key: [string, number, number]; value: StoredSeedSnapshot };
   runs: { key: string; value: RunMeta };
   snapshots: { key: [string, number]; value: StoredSnapshot };
   weights: { key: string; value: StoredWeights };
@@ -137,6 +151,22 @@ function runRange(runId: string): IDBKeyRange {
   return IDBKeyRange.bound([runId, -Infinity], [runId, Infinity]);
 }
 
+/** Key range of all background-seed snapshots of one run ([runId, seed, epoch]). */
+function seedRange(runId: string): IDBKeyRange {
+  return IDBKeyRange.bound([runId, -Infinity, -Infinity], [runId, Infinity, Infinity]);
+}
+
+/** Groups stored seed snapshots by seed (increasing), each seed's epochs increasing. */
+function groupSeedRows(rows: StoredSeedSnapshot[]): SeedRunSnapshots[] {
+  const bySeed = new Map<number, EpochSnapshot[]>();
+  for (const r of [...rows].sort((a, b) => a.seed - b.seed || a.epoch - b.epoch)) {
+    const list = bySeed.get(r.seed) ?? [];
+    list.push(r.snapshot);
+    bySeed.set(r.seed, list);
+  }
+  return [...bySeed].map(([seed, epochs]) => ({ seed, epochs }));
+}
+
 /** Handle on the opened database. All methods reject only with PersistenceError. */
 export class RunStore {
   constructor(private readonly db: IDBPDatabase<FtleLabDB>) {}
@@ -169,6 +199,16 @@ export class RunStore {
     });
   }
 
+  /** Stores one snapshot of background seed `seed` of run `runId` (replacing one of the same epoch). */
+  saveSeedSnapshot(runId: string, seed: number, snapshot: EpochSnapshot): Promise<void> {
+    return guard(`saving epoch ${snapshot.epoch} of seed ${seed}`, async () => {
+      const tx = this.db.transaction('seedSnapshots', 'readwrite');
+      await settleWithTransaction(async () => {
+        await tx.store.put({ runId, seed, epoch: snapshot.epoch, snapshot });
+      }, tx);
+    });
+  }
+
   /**
    * Replaces the run's stored weights with the model after `epoch` epochs. With `metrics` (a
    * freshly trained epoch, not analysed yet) the same transaction also records the epoch as
@@ -188,14 +228,23 @@ export class RunStore {
    * Stores a whole run at once (an imported bundle or model): meta, every snapshot and the
    * weights, in one transaction, so a reload finds all of it or nothing.
    */
-  saveWholeRun(meta: RunMeta, snapshots: EpochSnapshot[], model: ModelJsonObject | null, weightsEpoch: number): Promise<void> {
+  saveWholeRun(
+    meta: RunMeta,
+    snapshots: EpochSnapshot[],
+    model: ModelJsonObject | null,
+    weightsEpoch: number,
+    seedRuns: SeedRunSnapshots[] = [],
+  ): Promise<void> {
     return guard(`saving run "${meta.name}"`, async () => {
-      const tx = this.db.transaction(['runs', 'snapshots', 'weights'], 'readwrite');
+      const tx = this.db.transaction(['runs', 'snapshots', 'weights', 'seedSnapshots'], 'readwrite');
       await settleWithTransaction(async () => {
         const last = snapshots.reduce((m, sn) => Math.max(m, sn.epoch), -1);
         await tx.objectStore('runs').put({ ...meta, lastEpoch: Math.max(meta.lastEpoch, last) });
         for (const snapshot of snapshots) await tx.objectStore('snapshots').put({ runId: meta.id, epoch: snapshot.epoch, snapshot });
         if (model) await tx.objectStore('weights').put({ runId: meta.id, epoch: weightsEpoch, model });
+        for (const r of seedRuns)
+          for (const snapshot of r.epochs)
+            await tx.objectStore('seedSnapshots').put({ runId: meta.id, seed: r.seed, epoch: snapshot.epoch, snapshot });
       }, tx);
     });
   }
@@ -211,12 +260,13 @@ export class RunStore {
   /** One run with its snapshots in increasing epoch order and its weights; null if unknown. */
   loadRun(id: string): Promise<LoadedRun | null> {
     return guard(`loading run ${id}`, async () => {
-      const tx = this.db.transaction(['runs', 'snapshots', 'weights', 'unanalysed'], 'readonly');
-      const [meta, rows, weights, unanalysed] = await Promise.all([
+      const tx = this.db.transaction(['runs', 'snapshots', 'weights', 'unanalysed', 'seedSnapshots'], 'readonly');
+      const [meta, rows, weights, unanalysed, seedRows] = await Promise.all([
         tx.objectStore('runs').get(id),
         tx.objectStore('snapshots').getAll(runRange(id)),
         tx.objectStore('weights').get(id),
         tx.objectStore('unanalysed').getAll(runRange(id)),
+        tx.objectStore('seedSnapshots').getAll(seedRange(id)),
         tx.done,
       ]);
       if (!meta) return null;
@@ -227,6 +277,7 @@ export class RunStore {
         snapshots: rows.map((r) => r.snapshot),
         weights: weights ?? null,
         unanalysed: unanalysed.filter((u) => !stored.has(u.epoch)).sort((a, b) => a.epoch - b.epoch),
+        seedRuns: groupSeedRows(seedRows),
       };
     });
   }
@@ -234,9 +285,10 @@ export class RunStore {
   /** Deletes a run, its snapshots and its weights in one transaction (no-op for an unknown id). */
   deleteRun(id: string): Promise<void> {
     return guard(`deleting run ${id}`, async () => {
-      const tx = this.db.transaction(['runs', 'snapshots', 'weights', 'unanalysed'], 'readwrite');
+      const tx = this.db.transaction(['runs', 'snapshots', 'weights', 'unanalysed', 'seedSnapshots'], 'readwrite');
       await settleWithTransaction(async () => {
         await Promise.all([
+          tx.objectStore('seedSnapshots').delete(seedRange(id)),
           tx.objectStore('runs').delete(id),
           tx.objectStore('snapshots').delete(runRange(id)),
           tx.objectStore('weights').delete(id),
@@ -259,7 +311,7 @@ export class RunStore {
         if (typeof e.usage === 'number') return { usage: e.usage, quota: typeof e.quota === 'number' ? e.quota : null, source: 'estimate' };
       }
       let usage = 0;
-      for (const name of ['runs', 'snapshots', 'weights', 'unanalysed'] as const) {
+      for (const name of ['runs', 'snapshots', 'weights', 'unanalysed', 'seedSnapshots'] as const) {
         let cursor = await this.db.transaction(name, 'readonly').store.openCursor();
         while (cursor) {
           usage += JSON.stringify(cursor.value).length;
@@ -319,6 +371,7 @@ export async function openRunStore(name: string = DB_NAME): Promise<RunStore> {
           database.createObjectStore('weights', { keyPath: 'runId' });
         }
         if (oldVersion < 2) database.createObjectStore('unanalysed', { keyPath: ['runId', 'epoch'] });
+        if (oldVersion < 3) database.createObjectStore('seedSnapshots', { keyPath: ['runId', 'seed', 'epoch'] });
       },
       // Another tab wants a newer schema: step aside rather than block it forever.
       blocking() {

@@ -1,5 +1,5 @@
 /**
- * `ftle-lab run --preset P [--cell rnn|gru|lstm] [--seed S] [--epochs E] [--<config key> value ...] --out run.json`
+ * `ftle-lab run --preset P [--cell rnn|gru|lstm] [--seed S] [--seeds S] [--epochs E] [--<config key> value ...] --out run.json`
  * Trains and analyses a run headless (headless.ts) and writes an `ftle-lab.run/v1` bundle the app
  * imports and replays. Every key of a link's hash (`#preset=quick&epochs=1&seed=3`) is a flag
  * with the same name and the same validation (core/formats/config.ts).
@@ -13,13 +13,14 @@ import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { configFromHash, PRESETS, RunConfigSchema, type RunConfig } from '../core/formats/config';
 import { serializeRunBundle, type RunBundle } from '../core/formats/bundle';
-import { runHeadless, type HeadlessProgress } from './headless';
+import { runHeadless, type HeadlessProgress } from '../model/headlessRun';
 import { loadBundledDigits, loadFastKernels, useWasmAnalysisKernels } from './assets';
 import { UsageError } from './errors';
+import { seedList } from '../core/seeds';
 import { ARCHS } from '../core/formats/arch';
 import pkg from '../../package.json';
 
-export const RUN_USAGE = `usage: ftle-lab run --preset ${PRESETS.join('|')} [--cell rnn|gru|lstm] [--seed S] [--epochs E] [--<config key> value ...] --out run.json [--quiet]`;
+export const RUN_USAGE = `usage: ftle-lab run --preset ${PRESETS.join('|')} [--cell rnn|gru|lstm] [--seed S] [--seeds S] [--epochs E] [--<config key> value ...] --out run.json [--quiet]`;
 
 /** Cells a run may name (the config key `cell`). */
 const CELLS = ARCHS;
@@ -209,8 +210,40 @@ export async function runRun(
       );
       return signal === 'SIGTERM' ? 143 : 130;
     }
-    print.line(`ftle-lab: wrote ${out} (epochs 0-${last})`);
-    return 0;
+    // A several-seed run (--seeds S): the other seeds, one after another, into the same bundle's
+    // seedRuns, as the app's seeds worker trains them (core/seeds.ts derives them).
+    const seedRuns: NonNullable<RunBundle['seedRuns']> = [];
+    let seedFailed = false;
+    for (const seed of seedList(config.seed, config.seeds).slice(1)) {
+      const entry = { seed, epochs: [] as RunBundle['epochs'] };
+      seedRuns.push(entry);
+      print.line(`ftle-lab run: seed ${seed} (${seedRuns.length + 1} of ${config.seeds})`);
+      const r = await runHeadless({
+        config: { ...config, seed },
+        dataset,
+        kernels,
+        engine,
+        appVersion: pkg.version,
+        shouldStop: () => signal !== null,
+        onProgress: (p) => print.progress(p),
+        onEpoch: (b, snap) => {
+          entry.epochs = b.epochs.slice();
+          writeBundleAtomically(out, { ...result.bundle, seedRuns: seedRuns.filter((x) => x.epochs.length > 0) });
+          print.line(`seed ${seed} epoch ${snap.epoch}/${config.epochs}: test acc ${(100 * snap.metrics.testAcc).toFixed(1)}%`);
+        },
+      });
+      print.clear();
+      if (r.outcome === 'stopped') {
+        print.line(`ftle-lab: stopped during seed ${seed}; ${out} holds the finished epochs of every seed`);
+        return signal === 'SIGTERM' ? 143 : 130;
+      }
+      if (r.outcome === 'diverged') {
+        seedFailed = true;
+        stderr(`ftle-lab: seed ${seed}: ${r.message}`);
+      }
+    }
+    print.line(`ftle-lab: wrote ${out} (epochs 0-${last}${seedRuns.length ? `, ${config.seeds} seeds` : ''})`);
+    return seedFailed ? 1 : 0;
   } finally {
     print.clear();
     process.off('SIGINT', onSignal);

@@ -15,8 +15,28 @@ export const SUMMARIZE_USAGE = 'usage: ftle-lab summarize run1.json run2.json ..
 
 export const SEED_SUMMARY_FORMAT = 'ftle-lab.seed-summary/v1';
 
-/** Config keys that may differ between the runs of one summary: the seed, and how far each got. */
-const MAY_DIFFER = new Set(['seed', 'epochs']);
+/**
+ * Config keys that may differ between the runs of one summary: the seed, how far each got, and how
+ * many seeds the file's run trained (a several-seed bundle from the app next to single-seed CLI runs).
+ */
+const MAY_DIFFER = new Set(['seed', 'epochs', 'seeds']);
+
+/**
+ * The runs of the given files: each bundle's main run, then each of its background seeds
+ * (bundle.seedRuns of a several-seed run), labelled `file#seed`.
+ */
+function expandSeedRuns(files: string[], bundles: RunBundle[]): { files: string[]; bundles: RunBundle[] } {
+  const out = { files: [] as string[], bundles: [] as RunBundle[] };
+  bundles.forEach((b, i) => {
+    out.files.push(files[i]);
+    out.bundles.push(b);
+    for (const r of b.seedRuns ?? []) {
+      out.files.push(`${files[i]}#${r.seed}`);
+      out.bundles.push({ ...b, config: { ...b.config, seed: r.seed }, epochs: r.epochs, weights: undefined, seedRuns: undefined });
+    }
+  });
+  return out;
+}
 
 interface SummarizeArgs {
   files: string[];
@@ -112,8 +132,8 @@ export function formatSeedSummary(rows: SeedSummaryEpoch[], seeds: number[], alp
 /** Runs `summarize`: prints the table on stdout, writes JSON with --out; returns 0 (throws UsageError on bad input). */
 export function runSummarize(argv: string[], stdout: (line: string) => void): number {
   const args = parseSummarizeArgs(argv);
-  const bundles = args.files.map(readBundle);
-  checkSameConfiguration(args.files, bundles);
+  const { files, bundles } = expandSeedRuns(args.files, args.files.map(readBundle));
+  checkSameConfiguration(files, bundles);
   const rows = summarizeSeeds(
     bundles.map((b) => b.epochs),
     args.alpha,
@@ -124,8 +144,8 @@ export function runSummarize(argv: string[], stdout: (line: string) => void): nu
       format: SEED_SUMMARY_FORMAT,
       alpha: args.alpha,
       level: 0.95,
-      config: { ...bundles[0].config, seed: null, epochs: Math.max(...bundles.map((b) => b.config.epochs)) },
-      runs: bundles.map((b, r) => ({ file: args.files[r], seed: b.config.seed, epochs: b.epochs.map((s) => s.epoch) })),
+      config: { ...bundles[0].config, seed: null, seeds: bundles.length, epochs: Math.max(...bundles.map((b) => b.config.epochs)) },
+      runs: bundles.map((b, r) => ({ file: files[r], seed: b.config.seed, epochs: b.epochs.map((s) => s.epoch) })),
       epochs: rows,
     };
     try {

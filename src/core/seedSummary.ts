@@ -180,3 +180,25 @@ export function summarizeSeeds(runs: readonly (readonly ClaimInput[])[], alpha =
     };
   });
 }
+
+/** The flip claim's effect size at one k: mean over probes of dL(R-top) - mean random dL. */
+export interface FlipGap {
+  /** The k it is read at: the snapshot's chosen k (flip.kFig), or the nearest k of kList. */
+  k: number;
+  /** wilcoxon.top.meanDiff at k (loss units, per probe); NaN when undefined. */
+  value: number;
+}
+
+/**
+ * R-top minus random at the snapshot's chosen k (flip.kFig, the k of its Fig. 4 softmaxes; the
+ * nearest k of kList when kFig is not among them): the paired mean difference the Wilcoxon test of
+ * epochClaims tests. Null without a flip test (or without its R-top Wilcoxon).
+ */
+export function flipGapAtChosenK(snapshot: Pick<EpochSnapshot, 'flip'>): FlipGap | null {
+  const f = snapshot.flip;
+  const top = f?.wilcoxon.top;
+  if (!f || !top || f.kList.length === 0) return null;
+  let i = f.kList.indexOf(f.kFig);
+  if (i < 0) i = f.kList.reduce((best, k, j) => (Math.abs(k - f.kFig) < Math.abs(f.kList[best] - f.kFig) ? j : best), 0);
+  return { k: f.kList[i], value: top.meanDiff[i] };
+}

@@ -12,6 +12,7 @@
  * - Spectrum: lambda_1 classified by where its spread across probes lies relative to 0.
  */
 import type { AlignmentSummary, FlipSummary } from './snapshot';
+import type { SeedSummaryEpoch } from './seedSummary';
 import { RANKING_ORDER, RANKING_SHORT, type StepUnit } from './sensitivity/rankingNames';
 
 /**
@@ -286,4 +287,31 @@ export function spectrumVerdict(spectrum: number[][] | null, options: { tol?: nu
   if (lo > tol) return { text: `Chaotic: ${nums}, above 0 for every probe — perturbations grow.`, kind: 'chaotic' };
   const why = lo >= -tol && hi <= tol ? `within ±${verdictNumber(tol * f)} of 0` : 'the probes straddle 0';
   return { text: `Marginal: ${nums}, ${why} — neither clearly stable nor chaotic.`, kind: 'marginal' };
+}
+
+/**
+ * The verdict across seeds at one epoch (a summarizeSeeds row of `seeds` runs): how many seeds
+ * show R-top > random after Holm, and the alignment gap (statistic minus its strongest control)
+ * as mean and 95% t interval. supported: every seed's flip test rejects and the gap's interval
+ * lies above 0; null: no seed rejects and the interval (or, for one seed, the mean) is not above
+ * 0; qualified: anything in between; unavailable: neither claim was measured.
+ */
+export function seedsVerdict(row: SeedSummaryEpoch | null, seeds: number): Verdict {
+  if (!row) return { text: 'No epoch analysed yet.', kind: 'unavailable' };
+  const { count, of } = row.flipTopBeatsRandom;
+  const g = row.alignmentGap;
+  if (of === 0 && g.n === 0) return { text: `Epoch ${row.epoch}: neither claim was measured.`, kind: 'unavailable' };
+  const waiting = Math.max(of, g.n) < seeds ? ` (${Math.max(of, g.n)} of ${seeds} seeds analysed so far)` : '';
+  const flipText = of ? `R-top beats random after Holm in ${count} of ${of} seeds` : 'no flip test';
+  const interval = Number.isFinite(g.lo) ? ` (95% CI ${verdictNumber(g.lo)} to ${verdictNumber(g.hi)})` : '';
+  const alignText = g.n ? `alignment − strongest control ${verdictNumber(g.mean)}${interval} over ${g.n} seeds` : 'no alignment';
+  const above = Number.isFinite(g.lo) ? g.lo > 0 : false;
+  const notAbove = Number.isFinite(g.lo) ? g.hi <= 0 : !(g.mean > 0);
+  const kind: VerdictKind =
+    (of === 0 || count === of) && (g.n === 0 || above)
+      ? 'supported'
+      : (of === 0 || count === 0) && (g.n === 0 || notAbove)
+        ? 'null'
+        : 'qualified';
+  return { text: `Epoch ${row.epoch}: ${flipText}; ${alignText}${waiting}.`, kind };
 }

@@ -29,6 +29,21 @@ export interface BatchLossPoint {
 
 export type NormMode = 'probe' | 'epoch' | 'all';
 
+/**
+ * One background seed of a several-seed run (config `seeds` > 1; core/seeds.ts derives `seed`):
+ * its analysed snapshots, and where its training stands. 'queued': not started; 'running':
+ * training or analysing (`fraction` of the current phase, `what` it is doing); 'done': every
+ * epoch of the target; 'stopped' / 'failed': ended early (`message` says why; snapshots kept).
+ */
+export interface SeedRun {
+  seed: number;
+  /** Snapshots in increasing epoch order. */
+  epochs: EpochSnapshot[];
+  status: 'queued' | 'running' | 'done' | 'stopped' | 'failed';
+  progress: { what: string; fraction: number } | null;
+  message?: string;
+}
+
 export interface RunState {
   runId: string;
   config: RunConfig;
@@ -85,6 +100,11 @@ export interface RunState {
   importedModel: Record<string, unknown> | null;
   /** The imported model parsed to float64 (mode 'model'). */
   importedWeights: ModelWeights | null;
+  /**
+   * The other seeds of a several-seed run (seed_1..seed_{S-1}, in that order); empty for one seed.
+   * The main run above is seed_0. Filled by src/app/seeds.ts, a replayed bundle or a restored run.
+   */
+  seedRuns: SeedRun[];
 }
 
 export interface RunActions {
@@ -93,6 +113,10 @@ export interface RunActions {
   dismissBanner: (id: number) => void;
   addSnapshot: (s: EpochSnapshot) => void;
   addBatchLoss: (p: BatchLossPoint) => void;
+  /** Adds (or replaces, same epoch) a snapshot of background seed `seed`; ignored for an unknown seed. */
+  addSeedSnapshot: (seed: number, s: EpochSnapshot) => void;
+  /** Updates the status fields of background seed `seed`. */
+  patchSeedRun: (seed: number, patch: Partial<Omit<SeedRun, 'seed' | 'epochs'>>) => void;
 }
 
 const MAX_BATCH_POINTS = 4000;
@@ -123,6 +147,7 @@ export const useRunStore = create<RunState & RunActions>()((set) => ({
   analysing: null,
   importedModel: null,
   importedWeights: null,
+  seedRuns: [],
   set: (patch) => set(patch),
   addBanner: (kind, message) =>
     set((s) =>
@@ -138,6 +163,13 @@ export const useRunStore = create<RunState & RunActions>()((set) => ({
       delete pending[snap.epoch];
       return { epochs, pending };
     }),
+  addSeedSnapshot: (seed, snap) =>
+    set((s) => ({
+      seedRuns: s.seedRuns.map((r) =>
+        r.seed === seed ? { ...r, epochs: [...r.epochs.filter((e) => e.epoch !== snap.epoch), snap].sort((a, b) => a.epoch - b.epoch) } : r,
+      ),
+    })),
+  patchSeedRun: (seed, patch) => set((s) => ({ seedRuns: s.seedRuns.map((r) => (r.seed === seed ? { ...r, ...patch } : r)) })),
   addBatchLoss: (p) =>
     set((s) => {
       let pts = s.batchLosses.length >= MAX_BATCH_POINTS ? s.batchLosses.filter((_, i) => i % 2 === 0) : s.batchLosses;

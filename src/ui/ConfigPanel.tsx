@@ -3,6 +3,7 @@ import { ENGINE_CHOICES } from '../core/engines';
 import { ARCHS } from '../core/formats/arch';
 import { ENCODINGS, INITS, OPTIMIZERS, RunConfigSchema, validateConfig, type RunConfig } from '../core/formats/config';
 import { applyConfig } from '../app/controller';
+import { MAX_SEEDS } from '../core/seeds';
 import { useRunStore } from '../store/runStore';
 
 type FieldSpec =
@@ -25,6 +26,7 @@ const FIELDS: FieldSpec[] = [
   { key: 'epochs', label: 'Epochs', kind: 'number', step: '1' },
   { key: 'subset', label: 'Train fraction / epoch', kind: 'number', step: 'any' },
   { key: 'seed', label: 'Seed', kind: 'number', step: '1' },
+  { key: 'seeds', label: `Seeds (1-${MAX_SEEDS}; seed, seed+1, ...)`, kind: 'number', step: '1' },
   { key: 'probes', label: 'Probe digits', kind: 'number', step: '1' },
   { key: 'k', label: 'Q vectors k', kind: 'number', step: '1' },
   { key: 'n', label: 'Score n (mean of ln r_1..n)', kind: 'number', step: '1' },

@@ -8,6 +8,7 @@ import { toggleTraining } from '../app/controller';
 import { currentFigures } from './panels/figures';
 import {
   AlignmentPlot,
+  SeedSummary,
   EmptyState,
   EpochTimeline,
   FlipPlot,
@@ -54,6 +55,17 @@ export function Workbench() {
   const status = useRunStore((s) => s.status);
   const mode = useRunStore((s) => s.mode);
   const plannedEpochs = useRunStore((s) => s.config?.epochs);
+  const mainSeed = useRunStore((s) => s.config?.seed);
+  const seedRuns = useRunStore((s) => s.seedRuns);
+  // The main run is seed_0; the background seeds follow (hidden for a single-seed run).
+  const seedPanelRuns = useMemo(
+    () => (seedRuns.length ? [{ seed: mainSeed ?? 0, epochs }, ...seedRuns.map((r) => ({ seed: r.seed, epochs: r.epochs }))] : []),
+    [seedRuns, mainSeed, epochs],
+  );
+  const seedStatus = useMemo(
+    () => seedRuns.map((r) => ({ seed: r.seed, status: r.status, progress: r.progress, message: r.message, epochs: r.epochs.length })),
+    [seedRuns],
+  );
 
   const points: EpochPoint[] = useMemo(
     () =>
@@ -191,6 +203,7 @@ export function Workbench() {
           onMChange={(m) => set({ overlapM: m })}
         />
         <LogitsPlot flip={snap.flip} probe={p} label={probe.labels[p]} caption={caption} unit={stepUnitOf(probe.D)} />
+        {seedPanelRuns.length ? <SeedSummary runs={seedPanelRuns} status={seedStatus} epochs={plannedEpochs ?? 0} /> : null}
         <TrainingPanel
           points={points}
           batchLoss={batchLossValues}

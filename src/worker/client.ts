@@ -3,6 +3,7 @@
  * each worker from the `new URL(..., import.meta.url)` pattern.
  */
 import type { AnalysisPartCommand, AnalysisPartEvent, AnalyzerCommand, AnalyzerEvent, TrainerCommand, TrainerEvent } from './protocol';
+import type { SeedsCommand, SeedsEvent } from './seedsProtocol';
 import { analysisPoolSize, createAnalysisPool, type AnalysisPool, type PoolWorker } from './analysisPool';
 
 export interface TypedWorker<Cmd, Ev> {
@@ -88,4 +89,9 @@ export function spawnAnalyzer(): AnalysisPool {
       pool.terminate();
     },
   };
+}
+
+/** The seeds worker (seeds.worker.ts): a several-seed run's background seeds, one after another. */
+export function spawnSeedsWorker(): TypedWorker<SeedsCommand, SeedsEvent> {
+  return wrap<SeedsCommand, SeedsEvent>(new Worker(new URL('./seeds.worker.ts', import.meta.url), { type: 'module', name: 'ftle-seeds' }));
 }

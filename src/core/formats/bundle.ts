@@ -8,8 +8,14 @@
  * {"format": "ftle-lab.run/v1", "created": "2025-01-01T00:00:00.000Z", "appVersion": "0.1.0",
  *  "config": RunConfig, "probe": {"indices": [..B], "labels": [..B]},
  *  "dataSource": "bundled-mnist-10k" | "idx:<file names>",
- *  "epochs": [EpochSnapshot, ...], "weights": ftle-lab.model/v1 object (optional)}
+ *  "epochs": [EpochSnapshot, ...], "weights": ftle-lab.model/v1 object (optional),
+ *  "seedRuns": [{"seed": 2, "epochs": [EpochSnapshot, ...]}, ...] (optional)}
  * ```
+ *
+ * seedRuns (optional, added within v1: a bundle without it reads as before) holds the other seeds
+ * of a several-seed run (config.seeds > 1): each entry one seed of seedList(config.seed,
+ * config.seeds) other than config.seed itself (core/seeds.ts), with its snapshots under the same
+ * rules as `epochs`. The main run (`epochs`, `weights`) is always seed_0.
  *
  * NaN encoding: JSON has no NaN, so a NaN is written as `null` and `null` is read back as NaN,
  * but ONLY in the fields where a snapshot may legitimately hold NaN (NAN_FIELDS below); everywhere
@@ -29,6 +35,7 @@ import { ENCODING_SHAPES, RunConfigSchema, type RunConfig } from './config';
 import { FormatError, fieldPath, parseJsonText } from './errors';
 import { parseModelObject, type modelToJson } from './model';
 import { ENGINE_IDS, normalizeEngineId } from '../engines';
+import { MAX_SEEDS, seedList } from '../seeds';
 import type { AlignmentSummary, EpochMetrics, EpochSnapshot, FlipSummary } from '../snapshot';
 
 export const RUN_BUNDLE_FORMAT = 'ftle-lab.run/v1';
@@ -89,6 +96,14 @@ export interface RunBundle {
   epochs: EpochSnapshot[];
   /** Latest weights, `ftle-lab.model/v1`. */
   weights?: ModelJsonObject;
+  /** The other seeds of a several-seed run (see the module comment); absent for one seed. */
+  seedRuns?: SeedRunSnapshots[];
+}
+
+/** One background seed of a several-seed run: its seed and its snapshots in increasing epoch order. */
+export interface SeedRunSnapshots {
+  seed: number;
+  epochs: EpochSnapshot[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -381,6 +396,19 @@ const BundleSchema = z.object({
   dataSource: z.string().regex(DATA_SOURCE, { error: 'expected "bundled-mnist-10k" or "idx:<file names>"' }),
   epochs: list(SnapshotSchema, { max: 100_000 }),
   weights: z.record(z.string(), z.unknown()).optional(),
+  seedRuns: list(
+    z.object({
+      seed: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 31 - 1),
+      epochs: list(SnapshotSchema, { max: 100_000 }),
+    }),
+    {
+      max: MAX_SEEDS - 1,
+    },
+  ).optional(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -428,30 +456,60 @@ function checkConsistency(b: ParsedBundle): [Path, string] | null {
   });
   const B = b.probe.indices.length;
   if (!check.dims(b.probe.labels, [B], ['probe', 'labels'])) return first;
+  const bad = checkEpochList(b, b.epochs, ['epochs'], check, () => first);
+  if (bad) return bad;
+  if (b.seedRuns) {
+    const allowed = seedList(b.config.seed, b.config.seeds).slice(1);
+    const seen = new Set<number>();
+    for (let r = 0; r < b.seedRuns.length; r++) {
+      const seed = b.seedRuns[r].seed;
+      if (!allowed.includes(seed))
+        return [
+          ['seedRuns', r, 'seed'],
+          `expected one of the other seeds of config.seed ${b.config.seed} with config.seeds ${b.config.seeds} (${allowed.join(', ') || 'none'}), got ${seed}`,
+        ];
+      if (seen.has(seed)) return [['seedRuns', r, 'seed'], `seed ${seed} appears twice`];
+      seen.add(seed);
+      const badSeed = checkEpochList(b, b.seedRuns[r].epochs, ['seedRuns', r, 'epochs'], check, () => first);
+      if (badSeed) return badSeed;
+    }
+  }
+  return first;
+}
+
+/** Checks one list of snapshots of the bundle `b` (its epochs or a seed run's) found at `where`. */
+function checkEpochList(
+  b: ParsedBundle,
+  epochs: ParsedBundle['epochs'],
+  where: Path,
+  check: ShapeCheck,
+  first: () => [Path, string] | null,
+): [Path, string] | null {
+  const B = b.probe.indices.length;
   const T = ENCODING_SHAPES[b.config.encoding].T;
   const N = b.config.hidden;
 
-  for (let e = 0; e < b.epochs.length; e++) {
-    const s = b.epochs[e];
-    const at = (...p: Path): Path => ['epochs', e, ...p];
-    if (e > 0 && s.epoch <= b.epochs[e - 1].epoch)
-      return [at('epoch'), `epochs must be strictly increasing (${b.epochs[e - 1].epoch} then ${s.epoch})`];
+  for (let e = 0; e < epochs.length; e++) {
+    const s = epochs[e];
+    const at = (...p: Path): Path => [...where, e, ...p];
+    if (e > 0 && s.epoch <= epochs[e - 1].epoch)
+      return [at('epoch'), `epochs must be strictly increasing (${epochs[e - 1].epoch} then ${s.epoch})`];
     if (s.T !== T) return [at('T'), `expected ${T} steps for encoding ${b.config.encoding}, got ${s.T}`];
     if (s.N !== N) return [at('N'), `expected ${N} hidden units (config.hidden), got ${s.N}`];
     if (s.k > N) return [at('k'), `expected at most N = ${N} tracked vectors, got ${s.k}`];
     if (s.lnR.length !== B * T * s.k) return [at('lnR'), `expected length B*T*k = ${B}*${T}*${s.k} = ${B * T * s.k}, got ${s.lnR.length}`];
-    if (!check.dims(s.spectrum, [B, s.k], at('spectrum'))) return first;
+    if (!check.dims(s.spectrum, [B, s.k], at('spectrum'))) return first();
 
     const a = s.alignment;
     if (a) {
       const S = a.steps.length;
       const M = a.m.length;
-      if (!check.range(a.steps, 1, T, at('alignment', 'steps'), 'a step')) return first;
-      if (!check.range(a.m, 1, N, at('alignment', 'm'), 'a subspace size')) return first;
+      if (!check.range(a.steps, 1, T, at('alignment', 'steps'), 'a step')) return first();
+      if (!check.range(a.m, 1, N, at('alignment', 'm'), 'a subspace size')) return first();
       for (const key of ['paperStd', 'paperStdRandomQ', 'paperStdMismatched', 'paperStdWhh', 'effectiveRank'] as const) {
-        if (!check.dims(a[key], [S], at('alignment', key))) return first;
+        if (!check.dims(a[key], [S], at('alignment', key))) return first();
       }
-      if (a.paperStdLastQ && !check.dims(a.paperStdLastQ, [S], at('alignment', 'paperStdLastQ'))) return first;
+      if (a.paperStdLastQ && !check.dims(a.paperStdLastQ, [S], at('alignment', 'paperStdLastQ'))) return first();
       if (a.randomQPool !== undefined && a.randomQPool > N)
         return [at('alignment', 'randomQPool'), `expected at most N = ${N} Q vectors, got ${a.randomQPool}`];
       for (const key of [
@@ -462,17 +520,17 @@ function checkConsistency(b: ParsedBundle): [Path, string] | null {
         'overlapLeftMismatched',
         'overlapLeftWhh',
       ] as const) {
-        if (!check.dims(a[key], [S, M], at('alignment', key))) return first;
+        if (!check.dims(a[key], [S, M], at('alignment', key))) return first();
       }
-      if (!check.dims(a.overlapNull, [M], at('alignment', 'overlapNull'))) return first;
+      if (!check.dims(a.overlapNull, [M], at('alignment', 'overlapNull'))) return first();
       // Rows are the paper's first Q vectors, tracked for alignment even beyond the k reported in lnR.
       const nq = a.cosMatrix.length;
       if (nq > N) return [at('alignment', 'cosMatrix'), `expected at most N = ${N} rows (Q vectors), got ${nq}`];
       if (nq > 0) {
         const nsv = a.cosMatrix[0].length;
         if (nsv > N) return [at('alignment', 'cosMatrix', 0), `expected at most N = ${N} columns (singular vectors), got ${nsv}`];
-        if (!check.dims(a.cosMatrix, [nq, nsv], at('alignment', 'cosMatrix'))) return first;
-        if (a.cosMatrices && !check.dims(a.cosMatrices, [B, nq, nsv], at('alignment', 'cosMatrices'))) return first;
+        if (!check.dims(a.cosMatrix, [nq, nsv], at('alignment', 'cosMatrix'))) return first();
+        if (a.cosMatrices && !check.dims(a.cosMatrices, [B, nq, nsv], at('alignment', 'cosMatrices'))) return first();
       }
     }
 
@@ -481,34 +539,34 @@ function checkConsistency(b: ParsedBundle): [Path, string] | null {
       const K = f.kList.length;
       const R = f.R;
       if (f.n > s.k) return [at('flip', 'n'), `s_t(n) averages ln r_1..n, so n must be at most k = ${s.k}, got ${f.n}`];
-      if (!check.range(f.kList, 1, T, at('flip', 'kList'), 'a flip count')) return first;
+      if (!check.range(f.kList, 1, T, at('flip', 'kList'), 'a flip count')) return first();
       if (f.kFig > T) return [at('flip', 'kFig'), `expected at most T = ${T}, got ${f.kFig}`];
-      if (!check.dims(f.baseLoss, [B], at('flip', 'baseLoss'))) return first;
-      for (const [name, v] of Object.entries(f.dL)) if (!check.dims(v, [K, B], at('flip', 'dL', name))) return first;
-      if (!check.dims(f.dLRand, [K, R, B], at('flip', 'dLRand'))) return first;
-      for (const key of ['d', 'sigma', 'p', 'pHolm'] as const) if (!check.dims(f.zTest[key], [K], at('flip', 'zTest', key))) return first;
+      if (!check.dims(f.baseLoss, [B], at('flip', 'baseLoss'))) return first();
+      for (const [name, v] of Object.entries(f.dL)) if (!check.dims(v, [K, B], at('flip', 'dL', name))) return first();
+      if (!check.dims(f.dLRand, [K, R, B], at('flip', 'dLRand'))) return first();
+      for (const key of ['d', 'sigma', 'p', 'pHolm'] as const) if (!check.dims(f.zTest[key], [K], at('flip', 'zTest', key))) return first();
       for (const [name, w] of Object.entries(f.wilcoxon)) {
         for (const key of ['medianDiff', 'meanDiff', 'p', 'pHolm'] as const) {
-          if (!check.dims(w[key], [K], at('flip', 'wilcoxon', name, key))) return first;
+          if (!check.dims(w[key], [K], at('flip', 'wilcoxon', name, key))) return first();
         }
       }
       for (const [name, v] of Object.entries(f.band)) {
-        if (!check.dims(v, [K, 2], at('flip', 'band', name))) return first;
+        if (!check.dims(v, [K, 2], at('flip', 'band', name))) return first();
         for (let i = 0; i < K; i++)
           if (v[i][0] > v[i][1]) return [at('flip', 'band', name, i), `band must be [low, high], got [${v[i][0]}, ${v[i][1]}]`];
       }
-      for (const [name, v] of Object.entries(f.effect)) if (!check.dims(v, [K], at('flip', 'effect', name))) return first;
-      if (!check.dims(f.scores, [B, T], at('flip', 'scores'))) return first;
+      for (const [name, v] of Object.entries(f.effect)) if (!check.dims(v, [K], at('flip', 'effect', name))) return first();
+      if (!check.dims(f.scores, [B, T], at('flip', 'scores'))) return first();
       // The single-step map (over the work budget) and |dL/dx| (no input gradients) may be skipped: [].
       for (const key of ['singleFlip', 'absDLdx'] as const) {
-        if (f[key].length > 0 && !check.dims(f[key], [B, T], at('flip', key))) return first;
+        if (f[key].length > 0 && !check.dims(f[key], [B, T], at('flip', key))) return first();
       }
       for (const key of ['softmaxOrig', 'softmaxTop', 'softmaxRand'] as const) {
-        if (!check.dims(f[key], [B, NUM_CLASSES], at('flip', key))) return first;
+        if (!check.dims(f[key], [B, NUM_CLASSES], at('flip', key))) return first();
       }
     }
   }
-  return first;
+  return first();
 }
 
 /** Validates the optional weights: a valid ftle-lab.model/v1 model of the config's cell and size. */
@@ -557,7 +615,12 @@ export function serializeRunBundle(bundle: RunBundle): string {
   const valid = validate(bundle);
   // lnR (the bulk of a bundle) is written at float32 precision, 9 significant digits, which is
   // enough to recover every float32 exactly; parsing rounds it back with Math.fround.
-  const wireForm = { ...valid, epochs: valid.epochs.map((s) => ({ ...s, lnR: s.lnR.map(float32Decimal) })) };
+  const wire = (epochs: EpochSnapshot[]) => epochs.map((s) => ({ ...s, lnR: s.lnR.map(float32Decimal) }));
+  const wireForm = {
+    ...valid,
+    epochs: wire(valid.epochs),
+    ...(valid.seedRuns ? { seedRuns: valid.seedRuns.map((r) => ({ seed: r.seed, epochs: wire(r.epochs) })) } : {}),
+  };
   // JSON.stringify writes NaN as null, which is our encoding; ±Infinity cannot reach it (validate
   // refused it), so no value is silently changed.
   const text = JSON.stringify(wireForm);

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ANALYSIS_DEFAULTS } from '../analysisDefaults';
 import { ENGINE_CHOICES, normalizeEngineChoice } from '../engines';
 import { ARCHS } from './arch';
+import { MAX_SEEDS } from '../seeds';
 
 export const ENCODINGS = ['row', 'pixel14', 'pixel28'] as const;
 export const OPTIMIZERS = ['sgd', 'adam', 'rmsprop'] as const;
@@ -70,6 +71,11 @@ export const RunConfigSchema = z.object({
   draws: int(1, 1000),
   /** Fraction of the training set used per epoch (1 = all 8,000 digits). */
   subset: pos(0.01, 1),
+  /**
+   * How many seeds train this configuration: seed_i = seedForIndex(seed, i) for i < seeds
+   * (core/seeds.ts). 1 (the default, and every config written before the key) is one run.
+   */
+  seeds: int(1, MAX_SEEDS).default(1),
 });
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 
@@ -95,6 +101,7 @@ const BASE: RunConfig = {
   n: ANALYSIS_DEFAULTS.n,
   draws: ANALYSIS_DEFAULTS.draws,
   subset: 1,
+  seeds: 1,
 };
 
 /** Presets: method.md §1. The paper's settings are given as published (N = 512 is slow in a browser). */
@@ -154,7 +161,8 @@ export interface ConfigIssue {
 
 const NUMERIC_KEYS = new Set(
   Object.entries(RunConfigSchema.shape)
-    .filter(([, s]) => s instanceof z.ZodNumber)
+    // A key with a default (cell, seeds) is wrapped: look at what it wraps.
+    .filter(([, s]) => (s instanceof z.ZodDefault ? s.unwrap() : s) instanceof z.ZodNumber)
     .map(([k]) => k),
 );
 

@@ -13,3 +13,4 @@ export { epochScoreHalfWidth, probeLnR, type StepToCells } from '../renderers/he
 export type { EpochPoint } from '../renderers/training';
 export type { AlignmentEpoch } from '../renderers/alignment';
 export type { SpectrumEpoch } from '../renderers/spectrum';
+export { SeedSummary, type SeedSummaryProps } from './SeedSummary';

@@ -14,13 +14,13 @@ import type { EngineId } from '../core/engines';
 import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
 import { encodeImages } from '../data/encodings';
 import type { MnistDataset } from '../data/mnistAsset';
-import { modelJson } from '../model/export';
-import type { TrainingKernels } from '../model/fast/kernels';
-import type { RnnWeights } from '../model/init';
-import { runModelOptions, TEST_EVAL_BATCH } from '../model/runSetup';
+import { modelJson } from './export';
+import type { TrainingKernels } from './fast/kernels';
+import type { RnnWeights } from './init';
+import { runModelOptions, TEST_EVAL_BATCH } from './runSetup';
 import { specForConfig } from '../data/encodings';
 import { fixedProbeSet } from '../data/probeInfo';
-import { evaluateSplitWith, fastTrainer, trainEpochWith } from '../model/trainer';
+import { evaluateSplitWith, fastTrainer, trainEpochWith } from './trainer';
 
 /** What the run is doing now, for a progress display. `fraction` is of the current phase, in [0, 1]. */
 export type HeadlessProgress =

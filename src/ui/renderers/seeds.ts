@@ -1,0 +1,181 @@
+/**
+ * Claims across seeds: per claim statistic, one chart over epochs with every seed as a dot and
+ * the mean with its 95% t interval (core/seedSummary.ts meanInterval) as a line and error bars.
+ */
+import * as d3 from 'd3';
+import {
+  flipGapAtChosenK,
+  meanInterval,
+  summarizeSeeds,
+  type ClaimInput,
+  type MeanInterval,
+  type SeedSummaryEpoch,
+} from '../../core/seedSummary';
+import type { EpochSnapshot } from '../../core/snapshot';
+import { addLabel, finiteExtent, NULL_COLOUR, OKABE_ITO, prepareSvg, styleAxis, type ChartSize } from './common';
+
+/** One seed's snapshots (the main run is seed_0, first). */
+export interface SeedSnapshots {
+  seed: number;
+  epochs: (ClaimInput & Pick<EpochSnapshot, 'flip'>)[];
+}
+
+/** One claim statistic over epochs: each seed's value and the mean with its interval, per epoch. */
+export interface SeedStatisticSeries {
+  /** Axis title, e.g. "R-top − random ΔL at k = 4". */
+  label: string;
+  points: { epoch: number; seed: number; value: number }[];
+  means: ({ epoch: number } & MeanInterval)[];
+}
+
+export interface SeedSummaryData {
+  seeds: number[];
+  rows: SeedSummaryEpoch[];
+  flip: SeedStatisticSeries;
+  alignment: SeedStatisticSeries;
+}
+
+/**
+ * The panel's data from every seed's snapshots: summarizeSeeds' rows, the flip statistic (R-top
+ * minus random at each snapshot's chosen k, flipGapAtChosenK) and the alignment gap (the paper
+ * statistic minus its strongest control) per seed and epoch, with their means and 95% intervals.
+ */
+export function seedSummaryData(runs: readonly SeedSnapshots[]): SeedSummaryData {
+  const rows = summarizeSeeds(runs.map((r) => r.epochs));
+  const flipPoints: SeedStatisticSeries['points'] = [];
+  const ks = new Set<number>();
+  for (const r of runs) {
+    for (const s of r.epochs) {
+      const g = flipGapAtChosenK(s);
+      if (!g || !Number.isFinite(g.value)) continue;
+      ks.add(g.k);
+      flipPoints.push({ epoch: s.epoch, seed: r.seed, value: g.value });
+    }
+  }
+  const alignPoints: SeedStatisticSeries['points'] = [];
+  for (const row of rows) {
+    row.runs.forEach((c, i) => {
+      if (c?.alignment && Number.isFinite(c.alignment.gap))
+        alignPoints.push({ epoch: row.epoch, seed: runs[i].seed, value: c.alignment.gap });
+    });
+  }
+  const meansOf = (pts: SeedStatisticSeries['points']) =>
+    rows
+      .map((row) => ({ epoch: row.epoch, ...meanInterval(pts.filter((p) => p.epoch === row.epoch).map((p) => p.value)) }))
+      .filter((m) => m.n > 0);
+  const kText = ks.size === 1 ? `k = ${[...ks][0]}` : 'the chosen k';
+  return {
+    seeds: runs.map((r) => r.seed),
+    rows,
+    flip: { label: `R-top − random ΔL at ${kText}`, points: flipPoints, means: meansOf(flipPoints) },
+    alignment: { label: 'alignment − strongest control', points: alignPoints, means: meansOf(alignPoints) },
+  };
+}
+
+/** Options of renderSeedStatistic. */
+export interface SeedStatisticOptions extends Partial<ChartSize> {
+  /** The seeds in colour order (seed_0 first, drawn in black). */
+  seeds: number[];
+}
+
+/**
+ * Draws one statistic: dots `circle.seed-dot` (data-seed, data-epoch) slightly spread per seed
+ * around each epoch, the mean line with `line.seed-ci` error bars, and a dotted zero line (no
+ * effect). Returns the scales.
+ */
+export function renderSeedStatistic(svg: SVGSVGElement, series: SeedStatisticSeries, opts: SeedStatisticOptions) {
+  const width = opts.width ?? 420;
+  const height = opts.height ?? 200;
+  const margin = { top: 12, right: 16, bottom: 40, left: 64 };
+  const { plot, innerWidth, innerHeight } = prepareSvg(svg, { width, height }, margin);
+  const epochs = [...new Set(series.points.map((p) => p.epoch))].sort((a, b) => a - b);
+  const x = d3
+    .scaleLinear()
+    .domain(epochs.length > 1 ? [epochs[0], epochs[epochs.length - 1]] : [(epochs[0] ?? 0) - 1, (epochs[0] ?? 0) + 1])
+    .range([12, innerWidth - 12]);
+  const [lo, hi] = finiteExtent(
+    series.points.map((p) => p.value),
+    series.means.map((m) => m.lo),
+    series.means.map((m) => m.hi),
+    [0],
+  );
+  const pad = (hi - lo || 1) * 0.08;
+  const y = d3
+    .scaleLinear()
+    .domain([lo - pad, hi + pad])
+    .nice()
+    .range([innerHeight, 0]);
+  styleAxis(
+    plot
+      .append('g')
+      .attr('transform', `translate(0,${innerHeight})`)
+      .call(
+        d3
+          .axisBottom(x)
+          .tickValues(epochs.length ? epochs : x.ticks(3))
+          .tickFormat(d3.format('d')),
+      ),
+  );
+  styleAxis(plot.append('g').call(d3.axisLeft(y).ticks(5)));
+  addLabel(plot, 'epoch', innerWidth / 2, innerHeight + 32);
+  addLabel(plot, series.label, -48, innerHeight / 2, { rotate: true });
+  plot
+    .append('line')
+    .attr('class', 'seed-zero')
+    .attr('x1', 0)
+    .attr('x2', innerWidth)
+    .attr('y1', y(0))
+    .attr('y2', y(0))
+    .attr('stroke', NULL_COLOUR)
+    .attr('stroke-dasharray', '2 3');
+  const colour = (seed: number) => {
+    const i = opts.seeds.indexOf(seed);
+    return i <= 0 ? '#000000' : OKABE_ITO[i % OKABE_ITO.length];
+  };
+  const spread = Math.min(4, innerWidth / Math.max(1, epochs.length) / (3 * Math.max(1, opts.seeds.length)));
+  const offset = (seed: number) => (opts.seeds.indexOf(seed) - (opts.seeds.length - 1) / 2) * spread;
+  const means = series.means.filter((m) => Number.isFinite(m.mean));
+  plot
+    .append('path')
+    .attr('class', 'seed-mean')
+    .attr('fill', 'none')
+    .attr('stroke', '#333')
+    .attr('stroke-width', 2)
+    .attr(
+      'd',
+      d3.line<(typeof means)[number]>(
+        (m) => x(m.epoch),
+        (m) => y(m.mean),
+      )(means) ?? '',
+    );
+  for (const m of means) {
+    if (Number.isFinite(m.lo) && Number.isFinite(m.hi)) {
+      plot
+        .append('line')
+        .attr('class', 'seed-ci')
+        .attr('x1', x(m.epoch))
+        .attr('x2', x(m.epoch))
+        .attr('y1', y(m.lo))
+        .attr('y2', y(m.hi))
+        .attr('stroke', '#333')
+        .attr('stroke-width', 6)
+        .attr('stroke-opacity', 0.25);
+    }
+  }
+  plot
+    .selectAll('circle.seed-dot')
+    .data(series.points)
+    .join('circle')
+    .attr('class', 'seed-dot')
+    .attr('data-seed', (p) => p.seed)
+    .attr('data-epoch', (p) => p.epoch)
+    .attr('cx', (p) => x(p.epoch) + offset(p.seed))
+    .attr('cy', (p) => y(p.value))
+    .attr('r', 3.5)
+    .attr('fill', (p) => colour(p.seed))
+    .attr('stroke', '#fff')
+    .attr('stroke-width', 0.8)
+    .append('title')
+    .text((p) => `seed ${p.seed}, epoch ${p.epoch}: ${d3.format('.3~g')(p.value)}`);
+  return { x, y };
+}

@@ -1,0 +1,78 @@
+/// <reference lib="webworker" />
+/**
+ * The seeds worker: trains and analyses the background seeds of a several-seed run (config
+ * `seeds` > 1), one seed after another, with the same headless pipeline as `ftle-lab run`
+ * (model/headlessRun.ts): the hand-written fast engine on the app's WASM SIMD kernels
+ * (kernels/fast_rnn.wasm; plain JS where SIMD is missing) and the float64 analysis on
+ * kernels/analysis.wasm. Every analysed epoch is posted as it finishes. It is stopped by being
+ * terminated (a new run, an import): nothing it holds needs saving beyond the posted snapshots.
+ */
+import { setAnalysisKernels } from '../core/kernels';
+import { createWasmAnalysisKernels, wasmSimdAvailable } from '../core/kernels/wasm';
+import type { EngineId } from '../core/engines';
+import { fetchMnistAsset } from '../data/mnistAsset';
+import { createJsTrainingKernels, type TrainingKernels } from '../model/fast/kernels';
+import { createWasmTrainingKernels } from '../model/fast/wasmKernels';
+import { runHeadless, type HeadlessProgress } from '../model/headlessRun';
+import type { SeedsCommand, SeedsEvent } from './seedsProtocol';
+
+const ctx = self as unknown as DedicatedWorkerGlobalScope;
+const post = (ev: SeedsEvent) => ctx.postMessage(ev);
+
+async function fetchBytes(url: string): Promise<ArrayBuffer> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return res.arrayBuffer();
+}
+
+/** The fast engine's kernels as the training worker's fast-wasm entry loads them, JS without SIMD. */
+async function loadKernels(appBase: string): Promise<{ kernels: TrainingKernels; engine: EngineId }> {
+  if (!wasmSimdAvailable()) return { kernels: createJsTrainingKernels(), engine: 'fast-js' };
+  const [train, analysis] = await Promise.all([
+    fetchBytes(new URL('kernels/fast_rnn.wasm', appBase).href),
+    fetchBytes(new URL('kernels/analysis.wasm', appBase).href),
+  ]);
+  setAnalysisKernels(await createWasmAnalysisKernels(analysis));
+  return { kernels: await createWasmTrainingKernels(train), engine: 'fast-wasm' };
+}
+
+function describe(p: HeadlessProgress): { what: string; fraction: number } {
+  if (p.phase === 'train') return { what: `training epoch ${p.epoch}/${p.epochs}`, fraction: p.fraction };
+  if (p.phase === 'evaluate') return { what: `evaluating epoch ${p.epoch}/${p.epochs}`, fraction: 0 };
+  return { what: `analysing epoch ${p.epoch}/${p.epochs} (${p.step})`, fraction: p.fraction };
+}
+
+async function run(cmd: SeedsCommand): Promise<void> {
+  const appBase = new URL('../', cmd.dataUrl).href;
+  const [dataset, { kernels, engine }] = await Promise.all([cmd.dataset ?? fetchMnistAsset(cmd.dataUrl), loadKernels(appBase)]);
+  for (const seed of cmd.seeds) {
+    post({ type: 'seedStart', runId: cmd.runId, seed, engine });
+    let lastPost = 0;
+    try {
+      const r = await runHeadless({
+        config: { ...cmd.config, seed },
+        dataset,
+        kernels,
+        engine,
+        appVersion: 'app',
+        onProgress: (p) => {
+          // A progress bar needs a few updates a second, not one per batch.
+          const now = performance.now();
+          if (now - lastPost < 250) return;
+          lastPost = now;
+          post({ type: 'progress', runId: cmd.runId, seed, ...describe(p) });
+        },
+        onEpoch: (_, snapshot) => post({ type: 'snapshot', runId: cmd.runId, seed, snapshot }),
+      });
+      post({ type: 'seedEnd', runId: cmd.runId, seed, outcome: r.outcome, message: r.message });
+    } catch (e) {
+      post({ type: 'error', runId: cmd.runId, seed, message: (e as Error).message });
+    }
+  }
+}
+
+ctx.onmessage = (e: MessageEvent<SeedsCommand>) => {
+  const cmd = e.data;
+  if (cmd.type !== 'run') return;
+  run(cmd).catch((err) => post({ type: 'error', runId: cmd.runId, seed: null, message: (err as Error).message }));
+};
