@@ -231,7 +231,7 @@ export async function coresBenchRows(
       const s = summarize(a.times);
       const row = {
         phase: 'train',
-        backend: 'fast-wasm-simd',
+        backend: 'fast-wasm',
         threads: a.threads,
         ...c,
         ...s,
@@ -242,7 +242,7 @@ export async function coresBenchRows(
         ...(threads !== counts[0] && whh1 ? { identical_to_1_thread: same(a.whh, whh1) } : {}),
         env,
       };
-      log(`train fast-wasm-simd T=${T} N=${N} threads=${a.threads}: median ${s.median_ms} ms`);
+      log(`train fast-wasm T=${T} N=${N} threads=${a.threads}: median ${s.median_ms} ms`);
       rows.push(row);
     }
   }
