@@ -64,6 +64,15 @@ export interface EngineInfo {
   fallbackReason?: string;
   /** How `auto` chose (steady-state timings, engines dropped and why); shown in the tooltip. */
   note?: string;
+  /** Threads the engine trains on (the hand-written engine, `threads=`); absent: 1. */
+  threads?: number;
+  /** How the thread count was chosen, or why fewer threads than asked train; shown in the tooltip. */
+  threadsNote?: string;
+}
+
+/** "fast-wasm" on one thread, "fast-wasm × 2 threads" on more (the Training panel, the tooltip). */
+export function engineLabel(engine: EngineId, threads = 1): string {
+  return threads > 1 ? `${engine} × ${threads} threads` : engine;
 }
 
 /** The badge in plain words: "CPU · WebAssembly SIMD", "GPU · WebGL · <renderer>", "GPU · WebGPU · <adapter>". */
@@ -76,10 +85,11 @@ export function engineBadgeText(info: Pick<EngineInfo, 'engine' | 'renderer'>): 
 export function engineTooltip(info: EngineInfo): string {
   const k = ENGINE_KIND[info.engine];
   return [
-    `${info.engine}: ${k.library} on the ${k.device} (${k.api}), float${info.floatPrecision}`,
+    `${engineLabel(info.engine, info.threads)}: ${k.library} on the ${k.device} (${k.api}), float${info.floatPrecision}`,
     info.renderer,
     info.fallbackReason && `fallback: ${info.fallbackReason}`,
     info.note,
+    info.threadsNote && `threads: ${info.threadsNote}`,
   ]
     .filter(Boolean)
     .join(' — ');

@@ -35,6 +35,16 @@ export interface EpochMetrics {
    * the same engine, and a context loss may switch engines mid-run. Absent in older files.
    */
   engine?: EngineId;
+  /**
+   * Threads the engine trained this epoch on (the hand-written engine's `threads=`): a run is
+   * reproducible bit for bit for a given count. Absent in older files, which trained on one (epochThreads).
+   */
+  threads?: number;
+}
+
+/** Threads an epoch was trained on: its record, 1 for files written before threads existed. */
+export function epochThreads(m: Pick<EpochMetrics, 'threads'>): number {
+  return m.threads ?? 1;
 }
 
 export interface AlignmentSummary {

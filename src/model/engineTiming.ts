@@ -16,9 +16,12 @@
 import type { EngineId } from '../core/engines';
 import type { Trainer } from './trainer';
 
-/** One candidate engine: `create` builds a throw-away trainer to time (disposed afterwards). */
-export interface TimingCandidate {
-  id: EngineId;
+/**
+ * One candidate: `create` builds a throw-away trainer to time (disposed afterwards). `id` is an
+ * engine id, or any label (`auto`'s thread counts, engines.ts chooseThreads, time one engine on W threads).
+ */
+export interface TimingCandidate<K extends string = EngineId> {
+  id: K;
   create: () => Promise<Trainer>;
 }
 
@@ -31,7 +34,7 @@ export interface TimingBatch {
   D: number;
 }
 
-export interface TimingOptions {
+export interface TimingOptions<K extends string = EngineId> {
   /** Clock in ms (tests inject a fake one); performance.now by default. */
   now?: () => number;
   /** Steps of the short probe (T0 = min(T, probeSteps)); no probe when T <= probeSteps. */
@@ -43,12 +46,12 @@ export interface TimingOptions {
   /** Drop a candidate whose estimate or first timed step exceeds this many times the best median. */
   hopelessFactor?: number;
   /** Steady-state ms per step already known (the re-check passes the current engine's epoch median). */
-  known?: Partial<Record<EngineId, number>>;
+  known?: Partial<Record<K, number>>;
 }
 
 /** What happened to one candidate. */
-export interface EngineTiming {
-  id: EngineId;
+export interface EngineTiming<K extends string = EngineId> {
+  id: K;
   /** Median ms per full training step after warm-up (absent when dropped). */
   msPerStep?: number;
   /** Full-step estimate from the short probe, ms (absent without a probe). */
@@ -59,9 +62,9 @@ export interface EngineTiming {
   dropped?: string;
 }
 
-export interface TimingResult {
-  best: EngineId;
-  timings: EngineTiming[];
+export interface TimingResult<K extends string = EngineId> {
+  best: K;
+  timings: EngineTiming<K>[];
 }
 
 export const TIMING_DEFAULTS = { probeSteps: 16, minSteps: 3, maxSteps: 7, budgetMs: 3000, hopelessFactor: 3 } as const;
@@ -107,14 +110,18 @@ const safeDispose = (t: Trainer) => {
  * the fastest; ties go to the earlier candidate. Candidates that fail to build or to step are
  * dropped with their error. Throws only when no candidate could be timed.
  */
-export async function timeEngines(candidates: TimingCandidate[], batch: TimingBatch, options: TimingOptions = {}): Promise<TimingResult> {
+export async function timeEngines<K extends string = EngineId>(
+  candidates: TimingCandidate<K>[],
+  batch: TimingBatch,
+  options: TimingOptions<K> = {},
+): Promise<TimingResult<K>> {
   const o = { ...TIMING_DEFAULTS, ...options };
   const now = options.now ?? (() => performance.now());
   const { x, labels, B, T, D } = batch;
   const T0 = Math.min(T, o.probeSteps);
   const short = T0 < T ? prefixSteps(x, B, T, D, T0) : null;
-  const timings = new Map<EngineId, EngineTiming>();
-  const live = new Map<EngineId, Trainer>();
+  const timings = new Map<K, EngineTiming<K>>();
+  const live = new Map<K, Trainer>();
   const step = async (t: Trainer, input: Float32Array, steps: number) => {
     const t0 = now();
     await untilLost(t, t.trainBatch(input, labels, B, steps, D));
@@ -128,7 +135,7 @@ export async function timeEngines(candidates: TimingCandidate[], batch: TimingBa
         timings.set(c.id, { id: c.id, msPerStep: known, steps: 0 });
         continue;
       }
-      const timing: EngineTiming = { id: c.id };
+      const timing: EngineTiming<K> = { id: c.id };
       timings.set(c.id, timing);
       try {
         const t = await c.create();
@@ -188,7 +195,7 @@ export async function timeEngines(candidates: TimingCandidate[], batch: TimingBa
 }
 
 /** One line for the badge's tooltip: "fast-wasm 4.1 ms/step (median of 5), tfjs-webgl dropped: …". */
-export function describeTimings(timings: EngineTiming[]): string {
+export function describeTimings<K extends string>(timings: EngineTiming<K>[]): string {
   return timings
     .map((t) =>
       t.msPerStep !== undefined

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { EngineChoice, EngineId, EngineInfo } from '../core/engines';
-import type { RunConfig } from '../core/formats/config';
+import type { RunConfig, ThreadsChoice } from '../core/formats/config';
 import type { Arch } from '../core/formats/model';
 import { runModelOptions } from './runSetup';
 import { encodeImages, type SequenceSpec } from '../data/encodings';
@@ -22,6 +22,7 @@ import { fastTrainer, tfjsTrainer, type Trainer } from './trainer';
 import { createJsTrainingKernels, type TrainingKernels } from './fast/kernels';
 import { createWasmTrainingKernels } from './fast/wasmKernels';
 import { wasmSimdAvailable } from '../core/kernels/wasm';
+import { createThreadedFastTrainer, type HelperPort } from './fast/threaded';
 import { describeTimings, timeEngines, type TimingBatch, type TimingOptions, type EngineTiming } from './engineTiming';
 
 /** Whether an engine runs here: its info for the badge, or why not. */
@@ -53,8 +54,16 @@ export interface EngineEntry {
   fallback: readonly EngineId[];
   /** Initialises what the engine needs (tfjs backend, context, kernels) and says whether it runs. */
   available(): Promise<Availability>;
-  /** A trainer with fresh seeded weights; call after available() said ok. */
-  create(opts: RnnModelOptions): Promise<Trainer>;
+  /**
+   * Trains on several threads when asked (the hand-written engine, `threads=`): create's `threads`
+   * is then honoured, and auto's thread count is timed (chooseThreads). Others ignore `threads`.
+   */
+  threaded?: boolean;
+  /**
+   * A trainer with fresh seeded weights on `threads` threads (default 1; a threaded entry's trainer
+   * reports the count it got in Trainer.threads); call after available() said ok.
+   */
+  create(opts: RnnModelOptions, threads?: number): Promise<Trainer>;
   /** For engines whose trainers have no isLost(): whether their shared context is lost (tfjs-webgl). */
   lost?(): boolean;
   /** Loses the shared context on purpose (rehearsals), false when there is none. */
@@ -96,11 +105,30 @@ export function cellRefusal(entry: EngineEntry, cell: Arch): string | null {
 /** After the first epoch `auto` switches only to an engine at least this much faster (no flapping). */
 export const SWITCH_MARGIN = 0.8;
 
-/** A fresh seeded trainer of engine `id` for a run (the engine must have said it is available). */
-export function buildModel(registry: EngineRegistry, id: EngineId, config: RunConfig, spec: SequenceSpec): Promise<Trainer> {
+/**
+ * A fresh seeded trainer of engine `id` for a run on `threads` threads (chooseThreads' count; the
+ * engine must have said it is available).
+ */
+export function buildModel(registry: EngineRegistry, id: EngineId, config: RunConfig, spec: SequenceSpec, threads = 1): Promise<Trainer> {
   const entry = registry[id];
   if (!entry) throw new Error(`engine ${id} is not in this build`);
-  return entry.create(runModelOptions(config, spec));
+  return entry.create(runModelOptions(config, spec), threads);
+}
+
+/** Threads a trainer trains on (1 unless it is the threaded hand-written engine on more). */
+export function trainerThreads(trainer: Trainer): number {
+  return trainer.threads ?? 1;
+}
+
+/** Why a threaded trainer got fewer threads than asked (ThreadedTrainer.note), if it did. */
+export function trainerThreadsNote(trainer: Trainer): string | undefined {
+  return (trainer as { note?: string }).note;
+}
+
+/** A module's bytes as an ArrayBuffer of their own (the threaded trainer copies one to each thread). */
+function ownBuffer(src: BufferSource): ArrayBuffer {
+  if (src instanceof ArrayBuffer) return src;
+  return src.buffer.slice(src.byteOffset, src.byteOffset + src.byteLength) as ArrayBuffer;
 }
 
 /** The hand-written engine's kernels: WASM SIMD from `loadWasm` (the module's bytes), else plain JS with the reason. */
@@ -135,8 +163,14 @@ export function fastInfo(simd: boolean, why?: string): EngineInfo {
 /**
  * The hand-written engine's two entries. Every trainer gets its own kernel instance (a FastRnn
  * owns its kernels' heap, so two live trainers must not share one); the module bytes are loaded once.
+ * On W > 1 threads a trainer is the threaded engine (model/fast/threaded.ts): W - 1 helpers
+ * started by `env.spawn` (default: module Web Workers; Node passes threadedNode.ts's worker_threads),
+ * terminated by its dispose(). W = 1 is the single-threaded FastRnn, exactly as before.
  */
-export function fastEngineEntries(loadWasm: () => Promise<BufferSource>): Pick<Required<EngineRegistry>, 'fast-wasm' | 'fast-js'> {
+export function fastEngineEntries(
+  loadWasm: () => Promise<BufferSource>,
+  env: { spawn?: () => HelperPort } = {},
+): Pick<Required<EngineRegistry>, 'fast-wasm' | 'fast-js'> {
   let bytes: Promise<BufferSource> | null = null;
   const load = () => (bytes ??= loadWasm());
   return {
@@ -152,14 +186,20 @@ export function fastEngineEntries(loadWasm: () => Promise<BufferSource>): Pick<R
         }
         return { ok: true, info: fastInfo(true) };
       },
-      create: async (o) => fastTrainer(o, await createWasmTrainingKernels(await load())),
+      threaded: true,
+      create: async (o, threads = 1) =>
+        threads > 1
+          ? createThreadedFastTrainer(o, threads, { wasm: ownBuffer(await load()), spawn: env.spawn })
+          : fastTrainer(o, await createWasmTrainingKernels(await load())),
     },
     'fast-js': {
       id: 'fast-js',
       gpu: false,
       fallback: [],
       available: async () => ({ ok: true, info: fastInfo(false) }),
-      create: async (o) => fastTrainer(o, createJsTrainingKernels()),
+      threaded: true,
+      create: async (o, threads = 1) =>
+        threads > 1 ? createThreadedFastTrainer(o, threads, { wasm: null, spawn: env.spawn }) : fastTrainer(o, createJsTrainingKernels()),
     },
   };
 }
@@ -361,7 +401,13 @@ export async function recheckEngine(
  * copied to the CPU): the old one is disposed first so GPU memory does not pile up. Optimiser
  * state starts afresh (no engine exports it).
  */
-export async function swapTrainer(old: Trainer | null, entry: EngineEntry, opts: RnnModelOptions, weights: RnnWeights): Promise<Trainer> {
+export async function swapTrainer(
+  old: Trainer | null,
+  entry: EngineEntry,
+  opts: RnnModelOptions,
+  weights: RnnWeights,
+  threads = 1,
+): Promise<Trainer> {
   if (old) {
     try {
       old.dispose();
@@ -369,7 +415,7 @@ export async function swapTrainer(old: Trainer | null, entry: EngineEntry, opts:
       /* resources of a lost context may refuse to be freed; they are gone anyway */
     }
   }
-  const t = await entry.create(opts);
+  const t = await entry.create(opts, threads);
   t.setWeights(weights);
   return t;
 }
@@ -394,6 +440,7 @@ export function loseEngineContext(registry: EngineRegistry, id: EngineId, traine
 /**
  * After a lost context/device: frees what can be freed, rebuilds the engine (a new context) or
  * falls back down its chain, and restores `weights` exactly. The info says where training goes on.
+ * `threads`: what a threaded engine (a fallback to the hand-written one) trains on.
  */
 export async function recoverEngine(
   registry: EngineRegistry,
@@ -401,6 +448,7 @@ export async function recoverEngine(
   old: Trainer,
   opts: RnnModelOptions,
   weights: RnnWeights,
+  threads = 1,
 ): Promise<{ trainer: Trainer; entry: EngineEntry; info: EngineInfo }> {
   try {
     old.dispose();
@@ -409,7 +457,7 @@ export async function recoverEngine(
   }
   await registry[id]?.reset?.();
   const { entry, info } = await openEngine(registry, id, opts.cell ?? 'rnn');
-  const trainer = await swapTrainer(null, entry, opts, weights);
+  const trainer = await swapTrainer(null, entry, opts, weights, threads);
   return { trainer, entry, info };
 }
 
@@ -421,4 +469,72 @@ export function choiceBatch(batch: number, spec: SequenceSpec, split: MnistSplit
   const B = Math.min(batch, split.labels.length);
   const idx = Int32Array.from({ length: B }, (_, i) => i);
   return { x: encodeImages(split.images, idx, spec), labels: Int32Array.from(idx, (i) => split.labels[i]), B, T: spec.T, D: spec.D };
+}
+
+/**
+ * auto's thread counts on a machine with `cores` logical cores (navigator.hardwareConcurrency):
+ * 1, 2, 4, ... up to cores - 2, keeping one core for the page and one for the epoch analysis that
+ * runs alongside training (worker/analysisPool.ts). [1] on two cores.
+ */
+export function autoThreadCandidates(cores: number): number[] {
+  const max = Math.min(MAX_AUTO_THREADS, Math.max(1, Math.floor(cores) - 2));
+  const out: number[] = [];
+  for (let w = 1; w <= max; w *= 2) out.push(w);
+  return out;
+}
+
+/** auto never times more threads than this (beyond it the per-step copies outweigh the rows). */
+export const MAX_AUTO_THREADS = 8;
+
+/** auto keeps more threads only when they are at least this much faster than fewer (cores are shared). */
+export const THREADS_MARGIN = 0.9;
+
+/** Threads a run trains on, and how that was decided (the tooltip's threads line). */
+export interface ThreadsChoiceResult {
+  threads: number;
+  note?: string;
+  timings?: EngineTiming<string>[];
+}
+
+const threadsLabel = (w: number) => (w === 1 ? '1 thread' : `${w} threads`);
+
+/**
+ * How many threads `entry` trains on. An engine that is not threaded: 1. A number: that many.
+ * `auto`: each of autoThreadCandidates(cores) timed at steady state on `batch`
+ * (model/engineTiming.ts, warm-up excluded); the fewest threads within THREADS_MARGIN of the best
+ * are kept. With a single candidate nothing is timed.
+ */
+export async function chooseThreads(
+  entry: EngineEntry,
+  choice: ThreadsChoice,
+  opts: RnnModelOptions,
+  batch: ChoiceBatch,
+  cores: number,
+  timing: TimingOptions<string> = {},
+): Promise<ThreadsChoiceResult> {
+  if (!entry.threaded) return { threads: 1 };
+  if (choice !== 'auto') return { threads: choice };
+  const candidates = autoThreadCandidates(cores);
+  if (candidates.length === 1)
+    return { threads: 1, note: `auto: 1 thread (${cores} cores: one is kept for the page, one for the analysis)` };
+  const r = await timeEngines(
+    candidates.map((w) => ({ id: threadsLabel(w), create: () => entry.create(opts, w) })),
+    batch,
+    timing,
+  );
+  let chosen = 0;
+  r.timings.forEach((t, i) => {
+    const best = r.timings[chosen].msPerStep;
+    if (t.msPerStep !== undefined && (best === undefined || t.msPerStep < THREADS_MARGIN * best)) chosen = i;
+  });
+  return { threads: candidates[chosen], note: `auto: ${describeTimings(r.timings)}`, timings: r.timings };
+}
+
+/**
+ * `info` with the threads `trainer` trains on and how they were chosen (`note`, chooseThreads),
+ * plus why it got fewer than asked (a Worker that could not start): what the badge tooltip shows.
+ */
+export function withThreads(info: EngineInfo, trainer: Trainer, note?: string): EngineInfo {
+  const threadsNote = [note, trainerThreadsNote(trainer)].filter(Boolean).join('; ');
+  return { ...info, threads: trainerThreads(trainer), ...(threadsNote ? { threadsNote } : {}) };
 }

@@ -7,6 +7,7 @@
  * one op with a hand-written backward (recurrence.ts: 4 kernels per step forward, 4 backward),
  * and the readout runs only on the last step.
  */
+import { resolveModelOptions } from './modelOptions';
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradients (the @tensorflow/tfjs umbrella does this import).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
@@ -60,40 +61,6 @@ export interface RnnModelOptions {
 }
 
 /** Loss and number of correct predictions of one batch (scalars the caller awaits and disposes). */
-/** Adam's / RMSprop's epsilon in every engine (tfjs's default, so the engines agree). */
-export const OPTIMIZER_EPSILON = 1e-7;
-
-/** RnnModelOptions with every default applied (plus the optimisers' epsilon). */
-export type ResolvedModelOptions = Required<
-  Pick<
-    RnnModelOptions,
-    'cell' | 'inputSize' | 'hiddenSize' | 'numClasses' | 'init' | 'gain' | 'bias' | 'seed' | 'optimizer' | 'lr' | 'clip' | 'reduction'
-  >
-> & { epsilon: number };
-
-/**
- * The one place the training engines' defaults live (the tfjs model, the hand-written engine and
- * both fused GPU engines resolve their options here): rnn cell, 10 classes, Xavier gain 1, biases
- * on, Adam lr 1e-3, no clipping, mean CE.
- */
-export function resolveModelOptions(o: RnnModelOptions & { epsilon?: number }): ResolvedModelOptions {
-  return {
-    cell: o.cell ?? 'rnn',
-    inputSize: o.inputSize,
-    hiddenSize: o.hiddenSize,
-    numClasses: o.numClasses ?? 10,
-    init: o.init ?? 'xavier',
-    gain: o.gain ?? 1,
-    bias: o.bias ?? true,
-    seed: o.seed,
-    optimizer: o.optimizer ?? 'adam',
-    lr: o.lr ?? 0.001,
-    clip: o.clip ?? 0,
-    reduction: o.reduction ?? 'mean',
-    epsilon: o.epsilon ?? OPTIMIZER_EPSILON,
-  };
-}
-
 export interface StepResult {
   /** The training loss as reduced (mean or sum over the batch). */
   loss: tf.Scalar;

@@ -82,6 +82,8 @@ export interface Trainer {
   isLost?(): boolean;
   /** Loses the context/device on purpose (rehearsals, tests); false when there is none. */
   loseContext?(): boolean;
+  /** Threads this trainer trains on (the threaded hand-written engine); absent: 1. */
+  readonly threads?: number;
   /** Bytes of GPU memory this trainer holds (weights, optimiser state, state history); bench `gpu_mb`. */
   readonly gpuBytes?: number;
   /** WebGL draw calls per training step (fused-webgl; bench `draws_per_step`). */

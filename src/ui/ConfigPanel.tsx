@@ -1,7 +1,15 @@
 import { useEffect, useState } from 'react';
 import { ENGINE_CHOICES } from '../core/engines';
 import { ARCHS } from '../core/formats/arch';
-import { ENCODINGS, INITS, OPTIMIZERS, RunConfigSchema, validateConfig, type RunConfig } from '../core/formats/config';
+import {
+  ENCODINGS,
+  INITS,
+  MAX_TRAINING_THREADS,
+  OPTIMIZERS,
+  RunConfigSchema,
+  validateConfig,
+  type RunConfig,
+} from '../core/formats/config';
 import { applyConfig } from '../app/controller';
 import { MAX_SEEDS } from '../core/seeds';
 import { useRunStore } from '../store/runStore';
@@ -32,6 +40,13 @@ const FIELDS: FieldSpec[] = [
   { key: 'n', label: 'Score n (mean of ln r_1..n)', kind: 'number', step: '1' },
   { key: 'draws', label: 'Random flip draws', kind: 'number', step: '1' },
   { key: 'backend', label: 'Backend', kind: 'select', options: ENGINE_CHOICES },
+  // Threads of the hand-written engine (fast-wasm); the schema reads "2" as 2.
+  {
+    key: 'threads',
+    label: 'Training threads (fast engine)',
+    kind: 'select',
+    options: ['auto', ...Array.from({ length: MAX_TRAINING_THREADS }, (_, i) => String(i + 1))],
+  },
 ];
 
 const NUMERIC = new Set(FIELDS.filter((f) => f.kind === 'number').map((f) => f.key));

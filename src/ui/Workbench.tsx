@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
-import { engineBadgeText } from '../core/engines';
+import { engineBadgeText, engineLabel } from '../core/engines';
+import { epochThreads } from '../core/snapshot';
 import { selectShownSnapshot, useRunStore } from '../store/runStore';
 import { useHoverStore } from '../store/hoverStore';
 import { stepUnitOf } from '../core/sensitivity/rankingNames';
@@ -210,7 +211,7 @@ export function Workbench() {
           caption={`epoch ${snap.epoch}`}
           diagnostics={{
             backend: backend ? engineBadgeText(backend) : undefined,
-            engine: snap.metrics.engine,
+            engine: snap.metrics.engine && engineLabel(snap.metrics.engine, epochThreads(snap.metrics)),
             renderer: backend?.renderer,
             precision: backend ? `float${backend.floatPrecision}` : undefined,
             msPerStep: snap.metrics.msPerStep,

@@ -52,6 +52,8 @@ export interface LoopHost {
   post(ev: TrainerEvent, transfer?: Transferable[]): void;
   /** The engine training now, recorded in each epoch's metrics. */
   engineId(): EngineId;
+  /** Threads the engine trains on now, recorded in each epoch's metrics (absent: 1). */
+  threads?(): number;
   /** A fresh model with the run's options (divergence resets the optimiser). */
   rebuildModel(): Trainer | Promise<Trainer>;
   /** Live tensors (tfjs leak check in the metrics); 0 where there is no tfjs. */
@@ -297,6 +299,7 @@ export async function postEpoch(
     analysisMs: NaN,
     numTensors: host.numTensors(),
     engine: host.engineId(),
+    threads: host.threads?.() ?? 1,
   };
   host.post(
     { type: 'epoch', epoch, metrics, weights: named },

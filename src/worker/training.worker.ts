@@ -22,12 +22,16 @@ import {
   buildModel,
   canLoseContext,
   chooseEngine,
+  chooseThreads,
   choiceBatch,
   loseEngineContext,
   recheckEngine,
   recoverEngine,
   swapTrainer,
   trainerLost,
+  trainerThreads,
+  withThreads,
+  type EngineEntry,
   type EngineRegistry,
 } from '../model/engines';
 import { runModelOptions } from '../model/runSetup';
@@ -42,6 +46,11 @@ interface State extends LoopState {
   backend: BackendInfo;
   /** The engine training now (recorded in each epoch's metrics). */
   engine: EngineId;
+  /**
+   * Threads a threaded engine (the hand-written one) is built on: `threads=` when a number, else
+   * auto's timed count (1 when the run started on an engine that is not threaded).
+   */
+  threads: number;
   probeIdx: Int32Array;
 }
 
@@ -57,8 +66,8 @@ const registry = (): EngineRegistry => (engines ??= browserEngineRegistry(appBas
 /** A lost GPU context/device: rebuild the engine (or fall back), restore the last good weights, go on. */
 async function recoverFromContextLoss(s: State): Promise<void> {
   // The old trainer's GPU memory died with the context: rebuild from the CPU copy.
-  const r = await recoverEngine(registry(), s.engine, s.model, runModelOptions(s.config, s.spec), s.lastGood.weights);
-  const info = r.info;
+  const r = await recoverEngine(registry(), s.engine, s.model, runModelOptions(s.config, s.spec), s.lastGood.weights, s.threads);
+  const info = withThreads(r.info, r.trainer);
   s.backend = info;
   s.engine = r.entry.id;
   const redo = s.epoch + 1;
@@ -82,9 +91,9 @@ async function recheckAfterFirstEpoch(s: State, msPerStep: number): Promise<void
   const r = await recheckEngine(registry(), s.engine, msPerStep, opts, choiceBatch(s.config.batch, s.spec, s.dataset.train));
   if (!r) return;
   const from = s.engine;
-  s.model = await swapTrainer(s.model, r.entry, opts, s.lastGood.weights);
+  s.model = await swapTrainer(s.model, r.entry, opts, s.lastGood.weights, threadsFor(s, r.entry));
   s.engine = r.entry.id;
-  s.backend = r.info;
+  s.backend = withThreads(r.info, s.model);
   post({
     type: 'engineChanged',
     backend: r.info,
@@ -107,6 +116,11 @@ function watchContextLoss(s: State): { lost: Promise<never>; stop: () => void } 
   return { lost, stop: () => clearInterval(timer) };
 }
 
+/** Threads to build `entry`'s trainers on: the run's count for a threaded engine, else 1. */
+function threadsFor(s: State, entry: EngineEntry | undefined): number {
+  return entry?.threaded ? (s.config.threads === 'auto' ? s.threads : s.config.threads) : 1;
+}
+
 /** Bumped when a context loss abandons an epoch: callbacks of the abandoned epoch go quiet. */
 let generation = 0;
 
@@ -115,7 +129,8 @@ function host(s: State): LoopHost {
   return {
     post,
     engineId: () => s.engine,
-    rebuildModel: () => buildModel(registry(), s.engine, s.config, s.spec),
+    threads: () => trainerThreads(s.model),
+    rebuildModel: () => buildModel(registry(), s.engine, s.config, s.spec, threadsFor(s, registry()[s.engine])),
     numTensors: () => tf.memory().numTensors,
     checkBeforeBatch: () => {
       // Checked before any op of the batch is issued: nothing runs on a dead context.
@@ -154,16 +169,26 @@ async function start(
   const data = dataset ?? (await fetchMnistAsset(dataUrl, (f) => post({ type: 'progress', what: 'loading digits', fraction: f })));
   const spec = specForConfig(config.encoding, config.permute, config.seed);
   post({ type: 'progress', what: config.backend === 'auto' ? 'timing the engines' : 'starting the engine', fraction: 0 });
-  const chosen = await chooseEngine(registry(), config.backend, runModelOptions(config, spec), choiceBatch(config.batch, spec, data.train));
+  const opts = runModelOptions(config, spec);
+  const batch = choiceBatch(config.batch, spec, data.train);
+  const chosen = await chooseEngine(registry(), config.backend, opts, batch);
   const engine = chosen.entry.id;
-  const backend = chosen.info;
-  const model = await buildModel(registry(), engine, config, spec);
+  if (chosen.entry.threaded && config.threads === 'auto') post({ type: 'progress', what: 'timing the threads', fraction: 0 });
+  const threads = await chooseThreads(chosen.entry, config.threads, opts, batch, navigator.hardwareConcurrency || 1);
+  const model = await buildModel(registry(), engine, config, spec, threads.threads);
+  const backend = withThreads(chosen.info, model, threads.note);
   if (resume) model.setWeights(resume.weights as unknown as RnnWeights);
   const probeSet = fixedProbeSet(data, spec, config.probes, config.seed);
   const probeIdx = probeSet.indices;
   const weights = await model.getWeights();
   state?.model.dispose();
-  state = { ...createLoopState({ config, dataset: data, spec, model, epoch: resume?.epoch ?? 0, weights }), backend, engine, probeIdx };
+  state = {
+    ...createLoopState({ config, dataset: data, spec, model, epoch: resume?.epoch ?? 0, weights }),
+    backend,
+    engine,
+    threads: threads.threads,
+    probeIdx,
+  };
   const probeInputs = probeSet.inputs;
   post(
     {

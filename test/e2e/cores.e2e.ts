@@ -2,7 +2,8 @@
  * Every core, in the production build under `vite preview` (which sends COOP/COEP): the page is
  * cross-origin isolated, and with 4 reported cores the analysis runs on a pool of Web Workers
  * (3 idle, 2 while training) whose staged analysis reaches the UI like the single worker's; the
- * threaded fast engine trains on two Web Worker threads (engine-check.html).
+ * threaded fast engine trains on two Web Worker threads (engine-check.html), and in the app a
+ * `threads=2&backend=fast-wasm` link trains on two threads, recorded in the epoch and the tooltip.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseURL, openSession, type Session } from './browser';
@@ -43,6 +44,23 @@ describe('cores: cross-origin isolation and the analysis worker pool', () => {
     const analyzers = await page.evaluate(() => (window as unknown as { __analyzers: number }).__analyzers);
     console.log(`[e2e] analysis workers started: ${analyzers}`);
     expect(analyzers).toBeGreaterThanOrEqual(2);
+    expect(await page.getByTestId('error-banner').count()).toBe(0);
+    expect(s.errors).toEqual([]);
+  });
+
+  it('a threads=2&backend=fast-wasm link trains its epoch on 2 threads and records them', async () => {
+    const { page } = s;
+    // A fresh document (a hash change alone would keep the previous run's page).
+    await page.goto('about:blank');
+    await page.goto(`${baseURL()}#preset=quick&threads=2&backend=fast-wasm&epochs=1&subset=0.1&seed=3`);
+    await expect.poll(async () => page.getByTestId('train-toggle').isEnabled(), { timeout: 90_000 }).toBe(true);
+    await page.getByTestId('train-toggle').click();
+    await expect.poll(async () => (await page.getByTestId('epoch-label').textContent()) ?? '', { timeout: 180_000 }).toMatch(/epoch 1\b/);
+    // The Training panel's "trained by" line shows epoch 1's record.
+    await expect.poll(async () => page.getByTestId('epoch-engine').textContent(), { timeout: 30_000 }).toBe('fast-wasm × 2 threads');
+    const tooltip = await page.getByTestId('backend-badge').getAttribute('title');
+    console.log(`[e2e] badge tooltip: ${tooltip}`);
+    expect(tooltip).toMatch(/^fast-wasm × 2 threads:/);
     expect(await page.getByTestId('error-banner').count()).toBe(0);
     expect(s.errors).toEqual([]);
   });

@@ -4,6 +4,7 @@ import { FormatError } from '../../src/core/formats/errors';
 import { modelToJson, parseModelObject } from '../../src/core/formats/model';
 import { analyzeEpoch } from '../../src/core/epochSnapshot';
 import { createRng } from '../../src/core/rng';
+import { epochThreads } from '../../src/core/snapshot';
 import { makeBundle, makeWeights } from './bundleFixture';
 
 /** Parses JSON text of a mutated bundle and returns the FormatError it must raise. */
@@ -130,6 +131,20 @@ describe('run bundle ftle-lab.run/v1', () => {
     const w = wire(b);
     w.epochs[2].metrics.engine = 'quantum';
     expect(errorOf(() => parseRunBundle(JSON.stringify(w))).field).toBe('epochs[2].metrics.engine');
+  });
+
+  it('keeps the threads each epoch trained on; files without them read as one thread; a bad count is refused by name', () => {
+    const b = makeBundle(8, { epochs: 2 });
+    b.epochs[1].metrics.engine = 'fast-wasm';
+    b.epochs[1].metrics.threads = 2;
+    const back = parseRunBundle(serializeRunBundle(b));
+    expect(back.epochs.map((e) => e.metrics.threads)).toEqual([undefined, 2, undefined]);
+    expect(back.epochs.map((e) => epochThreads(e.metrics))).toEqual([1, 2, 1]);
+    for (const bad of [0, 1.5, 17, 'two']) {
+      const w = wire(b);
+      w.epochs[1].metrics.threads = bad;
+      expect(errorOf(() => parseRunBundle(JSON.stringify(w))).field, String(bad)).toBe('epochs[1].metrics.threads');
+    }
   });
 
   it('reads the whole-basis alignment controls when present and checks them against N and the steps', () => {

@@ -3,6 +3,7 @@ import { ENGINE_CHOICES } from '../../src/core/engines';
 import {
   ENCODINGS,
   INITS,
+  MAX_TRAINING_THREADS,
   OPTIMIZERS,
   PRESETS,
   PRESET_CONFIGS,
@@ -42,6 +43,7 @@ describe('URL hash -> RunConfig', () => {
         epochs: 1 + rng.int(1000),
         seed: rng.int(2 ** 31),
         backend: pick(ENGINE_CHOICES, rng),
+        threads: rng.next() < 0.3 ? 'auto' : 1 + rng.int(MAX_TRAINING_THREADS),
         encoding: pick(ENCODINGS, rng),
         permute: rng.int(2),
         hidden: 2 + rng.int(1023),
@@ -65,6 +67,32 @@ describe('URL hash -> RunConfig', () => {
       expect(issues).toEqual([]);
       expect(config).toEqual(c);
     }
+  });
+
+  it('threads= is auto (the default) or a count 1..16, both ways through the URL; anything else is refused by name', () => {
+    expect(PRESET_CONFIGS.quick.threads).toBe('auto');
+    expect(parse('#preset=quick').config.threads).toBe('auto');
+    for (const w of [1, 2, 16]) {
+      const { config, issues } = parse(`#preset=quick&threads=${w}&backend=fast-wasm`);
+      expect(issues).toEqual([]);
+      expect(config.threads).toBe(w);
+      expect(configToHash(config)).toBe(`#preset=quick&backend=fast-wasm&threads=${w}`);
+    }
+    expect(parse('#threads=auto').config.threads).toBe('auto');
+    expect(configToHash({ ...PRESET_CONFIGS.quick, threads: 'auto' })).toBe('#preset=quick');
+    for (const bad of ['0', '17', '1.5', '-2', 'many', '']) {
+      const r = parse(`#preset=quick&threads=${bad}`);
+      expect(
+        r.issues.map((i) => i.key),
+        bad,
+      ).toEqual(['threads']);
+      expect(r.config.threads).toBe('auto');
+    }
+    // A config saved before the key existed (bundles, links) validates and reads as auto.
+    const { threads: _, ...old } = PRESET_CONFIGS.quick;
+    expect(validateConfig(old).config?.threads).toBe('auto');
+    expect(validateConfig({ ...PRESET_CONFIGS.quick, threads: 3 }).config?.threads).toBe(3);
+    expect(validateConfig({ ...PRESET_CONFIGS.quick, threads: 0 }).issues[0].key).toBe('threads');
   });
 
   it('takes valid keys over the preset and ignores unknown keys', () => {

@@ -12,6 +12,7 @@ import {
   ENGINE_IDS,
   LEGACY_BACKEND_NAMES,
   engineBadgeText,
+  engineLabel,
   engineTooltip,
   type EngineId,
   type EngineInfo,
@@ -20,7 +21,10 @@ import { PRESET_CONFIGS, configFromHash, validateConfig } from '../../src/core/f
 import {
   CELL_REFUSAL,
   FUSED_CELLS,
+  autoThreadCandidates,
+  buildModel,
   chooseEngine,
+  chooseThreads,
   fastEngineEntries,
   openEngine,
   recheckEngine,
@@ -29,11 +33,19 @@ import {
   tfjsCpuStart,
   tfjsEngineEntry,
   trainerLost,
+  trainerThreads,
+  withThreads,
   type EngineEntry,
   type EngineRegistry,
 } from '../../src/model/engines';
 import { prefixSteps, timeEngines, type TimingBatch } from '../../src/model/engineTiming';
-import type { Trainer } from '../../src/model/trainer';
+import { fastTrainer, type Trainer } from '../../src/model/trainer';
+import type { HelperPort } from '../../src/model/fast/threaded';
+import { tsWorker } from '../../src/model/fast/threadedNode';
+import { createWasmTrainingKernels } from '../../src/model/fast/wasmKernels';
+import { runModelOptions } from '../../src/model/runSetup';
+import { specForConfig } from '../../src/data/encodings';
+import { createRng } from '../../src/core/rng';
 import type { RnnModelOptions } from '../../src/model/rnn';
 import type { RnnWeights } from '../../src/model/init';
 import { wasmSimdAvailable } from '../../src/core/kernels/wasm';
@@ -488,4 +500,171 @@ describe('registry: 10 engine switches on the real engines free what they held',
     expect(ra.loss).toBe(rb.loss);
     expect(Array.from((await a.getWeights()).weight_hh_l0.data)).toEqual(Array.from((await b.getWeights()).weight_hh_l0.data));
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The hand-written engine on W threads through the registry (threads=).
+
+describe('threads: auto times W = 1, 2, 4 ... and keeps the fewest that are clearly fastest', () => {
+  it('offers 1, 2, 4 ... up to cores - 2 (one core for the page, one for the analysis), at most 8', () => {
+    expect([1, 2, 3, 4, 6, 8, 10, 16, 64].map(autoThreadCandidates)).toEqual([
+      [1],
+      [1],
+      [1],
+      [1, 2],
+      [1, 2, 4],
+      [1, 2, 4],
+      [1, 2, 4, 8],
+      [1, 2, 4, 8],
+      [1, 2, 4, 8],
+    ]);
+  });
+
+  /** A threaded fake engine whose step on W threads costs perStep[W] ms per time step. */
+  const threadedEntry = (f: ReturnType<typeof fakeWorld>, perStep: Record<number, number>, made: number[]): EngineEntry => ({
+    ...fakeEntry('fast-wasm', () => f.trainer('unused', { perStep: 1 }), { gpu: false }),
+    threaded: true,
+    create: async (_o, w = 1) => {
+      made.push(w);
+      return f.trainer(`w${w}`, { compile: 50, perStep: perStep[w] });
+    },
+  });
+
+  it('times each candidate at steady state (warm-up excluded) and keeps 2 threads when 4 are not 10% faster', async () => {
+    const f = fakeWorld();
+    const made: number[] = [];
+    const r = await chooseThreads(threadedEntry(f, { 1: 1, 2: 0.55, 4: 0.52 }, made), 'auto', OPTS, batch(196), 8, { now: f.now });
+    expect(made).toEqual([1, 2, 4]);
+    expect(r.threads).toBe(2);
+    expect(r.timings!.map((t) => t.msPerStep)).toEqual([196, 0.55 * 196, 0.52 * 196].map((v) => expect.closeTo(v, 9)));
+    expect(r.note).toMatch(/^auto: 1 thread 196\.0 ms\/step .*2 threads 107\.8 ms\/step/);
+    // More threads that barely help are not worth the cores: 1 thread stays.
+    const g = fakeWorld();
+    expect(
+      (await chooseThreads(threadedEntry(g, { 1: 1, 2: 0.95, 4: 0.93 }, []), 'auto', OPTS, batch(196), 8, { now: g.now })).threads,
+    ).toBe(1);
+  });
+
+  it('times nothing on two cores, for an explicit count, or for an engine that is not threaded', async () => {
+    const f = fakeWorld();
+    const made: number[] = [];
+    const entry = threadedEntry(f, { 1: 1, 2: 0.5 }, made);
+    const two = await chooseThreads(entry, 'auto', OPTS, batch(28), 2, { now: f.now });
+    expect(two.threads).toBe(1);
+    expect(two.note).toMatch(/2 cores/);
+    expect((await chooseThreads(entry, 3, OPTS, batch(28), 2, { now: f.now })).threads).toBe(3);
+    const gpu = fakeEntry('fused-webgl', () => f.trainer('gpu', { perStep: 1 }));
+    expect(await chooseThreads(gpu, 'auto', OPTS, batch(28), 16, { now: f.now })).toEqual({ threads: 1 });
+    expect(made).toEqual([]);
+  });
+
+  it('records the threads in the badge info and the tooltip; one thread reads as before', () => {
+    const info: EngineInfo = { engine: 'fast-wasm', renderer: 'r', floatPrecision: 32 };
+    const two = withThreads(info, { threads: 2 } as Trainer, 'auto: 1 thread 10.0 ms/step, 2 threads 6.0 ms/step');
+    expect(two.threads).toBe(2);
+    expect(engineLabel('fast-wasm', 2)).toBe('fast-wasm × 2 threads');
+    expect(engineLabel('fast-wasm', 1)).toBe('fast-wasm');
+    expect(engineTooltip(two)).toMatch(/^fast-wasm × 2 threads: hand-written BPTT engine/);
+    expect(engineTooltip(two)).toMatch(/threads: auto: 1 thread 10\.0 ms\/step, 2 threads 6\.0 ms\/step/);
+    const one = withThreads(info, { note: '2 threads asked, 1 used: this context cannot start Workers' } as unknown as Trainer);
+    expect(one.threads).toBe(1);
+    expect(engineTooltip(one)).toMatch(/^fast-wasm: .*threads: 2 threads asked, 1 used/);
+  });
+});
+
+describe('threads: the fast engine on worker_threads through the registry', () => {
+  /** Helpers that count themselves until their thread has really exited. */
+  let liveHelpers = 0;
+  const countedSpawn = (): HelperPort => {
+    const w = tsWorker(new URL('../../src/model/fast/threadedNode.worker.ts', import.meta.url));
+    liveHelpers++;
+    w.on('exit', () => liveHelpers--);
+    return {
+      post: (cmd, transfer) => w.postMessage(cmd, (transfer ?? []) as never),
+      onMessage: (h) => {
+        w.on('message', h);
+        w.on('error', (e) => h({ type: 'error', id: -1, message: e.message }));
+      },
+      terminate: () => void w.terminate(),
+    };
+  };
+  const reg = fastEngineEntries(async () => WASM_BYTES, { spawn: countedSpawn });
+
+  /** `steps` seeded row-wise batches through buildModel on a link's config; losses and W_hh after. */
+  async function trainLink(hash: string, steps = 3) {
+    const { config, issues } = configFromHash(hash);
+    expect(issues).toEqual([]);
+    const spec = specForConfig(config.encoding, config.permute, config.seed);
+    const threads = config.threads === 'auto' ? 1 : config.threads;
+    const t = await buildModel(reg as EngineRegistry, 'fast-wasm', config, spec, threads);
+    const rng = createRng(17);
+    const { B } = { B: config.batch };
+    const losses: number[] = [];
+    try {
+      for (let i = 0; i < steps; i++) {
+        const x = Float32Array.from({ length: B * spec.T * spec.D }, () => (rng.next() < 0.3 ? rng.next() : 0));
+        const y = Int32Array.from({ length: B }, () => rng.int(10));
+        losses.push((await t.trainBatch(x, y, B, spec.T, spec.D)).loss);
+      }
+      const w = await t.getWeights();
+      return { threads: trainerThreads(t), losses, whh: Array.from(w.weight_hh_l0.data), fc: Array.from(w['fc.weight'].data) };
+    } finally {
+      t.dispose();
+    }
+  }
+
+  it.skipIf(!wasmSimdAvailable())(
+    'threads=2&backend=fast-wasm reproduces bit for bit; threads=1 is the single-threaded FastRnn exactly; gated cells reach the helpers',
+    async () => {
+      const link = '#preset=quick&backend=fast-wasm&hidden=16&batch=16&threads=';
+      const a = await trainLink(`${link}2`);
+      const b = await trainLink(`${link}2`);
+      expect(a.threads).toBe(2);
+      expect(b).toEqual(a);
+      // One thread through the registry is FastRnn itself: same numbers as a FastRnn built by hand.
+      const one = await trainLink(`${link}1`);
+      const { config } = configFromHash(`${link}1`);
+      const spec = specForConfig(config.encoding, config.permute, config.seed);
+      const ref = fastTrainer(runModelOptions(config, spec), await createWasmTrainingKernels(WASM_BYTES));
+      const rng = createRng(17);
+      const refLosses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const x = Float32Array.from({ length: 16 * spec.T * spec.D }, () => (rng.next() < 0.3 ? rng.next() : 0));
+        const y = Int32Array.from({ length: 16 }, () => rng.int(10));
+        refLosses.push((await ref.trainBatch(x, y, 16, spec.T, spec.D)).loss);
+      }
+      expect(one.losses).toEqual(refLosses);
+      expect(one.whh).toEqual(Array.from((await ref.getWeights()).weight_hh_l0.data));
+      ref.dispose();
+      // Two threads differ from one only by the order of the float32 batch sums.
+      a.losses.forEach((l, i) => expect(Math.abs(l - one.losses[i])).toBeLessThan(1e-5 * l));
+      // A GRU and an LSTM: the helpers train the same cell (a vanilla helper would not even fit the
+      // gradient block). SGD here: Adam's normalisation would magnify the float32 rounding of tiny gradients.
+      for (const cell of ['gru', 'lstm']) {
+        const gated = `${link.replace('threads=', 'optimizer=sgd&lr=0.05')}&cell=${cell}&threads=`;
+        const g2 = await trainLink(`${gated}2`);
+        const g1 = await trainLink(`${gated}1`);
+        expect(g2.threads).toBe(2);
+        expect(await trainLink(`${gated}2`)).toEqual(g2);
+        g2.losses.forEach((l, i) => expect(Math.abs(l - g1.losses[i]), cell).toBeLessThan(1e-5 * l));
+        g2.whh.forEach((v, i) => expect(Math.abs(v - g1.whh[i]), cell).toBeLessThan(1e-4));
+      }
+    },
+    120_000,
+  );
+
+  it.skipIf(!wasmSimdAvailable())(
+    'dispose() ends the helper threads: 10 create/dispose cycles leave none alive',
+    async () => {
+      const entry = reg['fast-wasm'];
+      for (let i = 0; i < 10; i++) {
+        const t = await entry.create(OPTS, 2);
+        expect(trainerThreads(t)).toBe(2);
+        expect(liveHelpers).toBeGreaterThan(0);
+        t.dispose();
+      }
+      await expect.poll(() => liveHelpers, { timeout: 10_000 }).toBe(0);
+    },
+    120_000,
+  );
 });

@@ -2,7 +2,8 @@
  * The training worker's run loop in Node, on the fast engine (WASM SIMD kernels, as in the
  * browser) and the real digits: Pause stops at the next batch boundary and says so, Resume and
  * Step continue the same epoch from the same batch, and the result is bit for bit the run that was
- * never interrupted. Extend continues a finished run; refused commands re-post the state.
+ * never interrupted. Extend continues a finished run; refused commands re-post the state. The same
+ * holds on the threaded engine (2 worker_threads), whose epochs record their thread count.
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,8 @@ import { loadMnistAsset, type MnistDataset } from '../../src/data/mnistAsset';
 import { createWasmTrainingKernels } from '../../src/model/fast/wasmKernels';
 import type { TrainingKernels } from '../../src/model/fast/kernels';
 import { fastTrainer, type Trainer } from '../../src/model/trainer';
+import { createThreadedFastTrainer } from '../../src/model/fast/threaded';
+import { nodeHelperSpawner } from '../../src/model/fast/threadedNode';
 import type { RnnModelOptions } from '../../src/model/rnn';
 import { command, createLoopState, postEpoch, apply, type LoopHost, type LoopState } from '../../src/worker/runLoop';
 import type { NamedTensors, TrainerEvent } from '../../src/worker/protocol';
@@ -45,17 +48,18 @@ function options(c: RunConfig): RnnModelOptions {
 }
 
 /** A loop on a fresh model, with every event it posts recorded and a way to wait for one. */
-async function harness(c: RunConfig) {
+async function harness(c: RunConfig, make: () => Trainer | Promise<Trainer> = () => fastTrainer(options(c), kernels)) {
   const events: TrainerEvent[] = [];
   const listeners: ((ev: TrainerEvent) => void)[] = [];
-  const model: Trainer = fastTrainer(options(c), kernels);
+  const model: Trainer = await make();
   const host: LoopHost = {
     post: (ev) => {
       events.push(ev);
       for (const l of [...listeners]) l(ev);
     },
     engineId: () => 'fast-wasm',
-    rebuildModel: () => fastTrainer(options(c), kernels),
+    threads: () => s.model.threads ?? 1,
+    rebuildModel: make,
     numTensors: () => 0,
   };
   const s: LoopState = createLoopState({ config: c, dataset: ds, spec, model, epoch: 0, weights: await model.getWeights() });
@@ -192,5 +196,32 @@ describe('run loop lifecycle', () => {
     const all = losses(h);
     for (const [k, v] of losses(plain)) expect(all.get(k), k).toBe(v);
     for (const epoch of [0, 1, 2]) expectSameWeights(h.epochWeights().get(epoch)!, plain.epochWeights().get(epoch)!);
+  }, 60_000);
+
+  it('on 2 threads: pause and resume give the uninterrupted run bit for bit, and every epoch records its 2 threads', async () => {
+    const wasm = readFileSync('public/kernels/fast_rnn.wasm');
+    const bytes = () => wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer;
+    const made: Trainer[] = [];
+    const threaded = async () => {
+      const t = await createThreadedFastTrainer(options(config), 2, { wasm: bytes(), spawn: nodeHelperSpawner });
+      made.push(t);
+      return t;
+    };
+    const plain = await harness(config, threaded);
+    command(plain.s, plain.host, { type: 'start' });
+    await plain.waitFor(isState('done'));
+    const h = await harness(config, threaded);
+    h.on((ev) => {
+      if (ev.type === 'batch' && ev.epoch === 1 && ev.step === 2) command(h.s, h.host, { type: 'pause' });
+    });
+    command(h.s, h.host, { type: 'start' });
+    await h.waitFor(isState('paused'));
+    command(h.s, h.host, { type: 'start' });
+    await h.waitFor(isState('done'));
+    const threads = (events: TrainerEvent[]) => events.flatMap((e) => (e.type === 'epoch' ? [e.metrics.threads] : []));
+    expect(threads(plain.events)).toEqual([2, 2, 2]);
+    expect(threads(h.events)).toEqual([2, 2, 2]);
+    for (const [epoch, w] of plain.epochWeights()) expectSameWeights(h.epochWeights().get(epoch)!, w);
+    for (const t of made) t.dispose();
   }, 60_000);
 });

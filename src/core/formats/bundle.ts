@@ -31,7 +31,7 @@
  * "prototype" are dropped while parsing (parseJsonText), and nothing is ever evaluated.
  */
 import { z } from 'zod';
-import { ENCODING_SHAPES, RunConfigSchema, type RunConfig } from './config';
+import { ENCODING_SHAPES, MAX_TRAINING_THREADS, RunConfigSchema, type RunConfig } from './config';
 import { FormatError, fieldPath, parseJsonText } from './errors';
 import { parseModelObject, type modelToJson } from './model';
 import { ENGINE_IDS, normalizeEngineId } from '../engines';
@@ -316,6 +316,8 @@ const MetricsSchema = z.object({
   numTensors: int(0, Number.MAX_SAFE_INTEGER),
   // Old files' spellings of an engine are mapped to today's id (core/engines.ts LEGACY_ENGINE_IDS).
   engine: z.preprocess(normalizeEngineId, z.enum(ENGINE_IDS)).optional(),
+  // Absent in files written before threaded training: those epochs trained on one thread (epochThreads).
+  threads: int(1, MAX_TRAINING_THREADS).optional(),
 }) satisfies z.ZodType<EpochMetrics, unknown>;
 
 const AlignmentSchema = z.object({

@@ -29,6 +29,16 @@ export const ENCODING_SHAPES: Readonly<Record<Encoding, { readonly T: number; re
 export type Preset = (typeof PRESETS)[number];
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+/** Most threads a run may ask the hand-written engine for (`threads=`). */
+export const MAX_TRAINING_THREADS = 16;
+/** What `threads=` may say: `auto` or a count 1..MAX_TRAINING_THREADS. */
+export type ThreadsChoice = 'auto' | number;
+
+/** A `threads=` value from a link ("2") as a number; anything else passes through for validation. */
+function threadsFromText(value: unknown): unknown {
+  return typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+}
 const pos = (min: number, max: number) => z.number().finite().min(min).max(max);
 
 export const RunConfigSchema = z.object({
@@ -37,6 +47,13 @@ export const RunConfigSchema = z.object({
   seed: int(0, 2 ** 31 - 1),
   /** Training engine (core/engines.ts); old links' webgl | wasm | cpu are mapped on the way in. */
   backend: z.preprocess(normalizeEngineChoice, z.enum(ENGINE_CHOICES)),
+  /**
+   * Threads the hand-written engine (fast-wasm / fast-js) trains on: `auto` (timed, like `auto`'s
+   * engine choice) or 1..MAX_TRAINING_THREADS. Other engines train on one thread and ignore it.
+   * Configs written before the key existed trained on one thread; they read as `auto`. A run's
+   * numbers are reproducible bit for bit for a given thread count, which each epoch records.
+   */
+  threads: z.preprocess(threadsFromText, z.union([z.literal('auto'), int(1, MAX_TRAINING_THREADS)])).default('auto'),
   encoding: z.enum(ENCODINGS),
   /**
    * Recurrent cell: PyTorch nn.RNN(tanh), nn.GRU or nn.LSTM. Configs written before the key existed
@@ -84,6 +101,7 @@ const BASE: RunConfig = {
   epochs: 3,
   seed: 1,
   backend: 'auto',
+  threads: 'auto',
   encoding: 'row',
   cell: 'rnn',
   permute: 0,

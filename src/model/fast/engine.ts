@@ -22,7 +22,8 @@
  */
 import { checkWeightsFor, initRnnWeights, RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../init';
 import { expectedShapes, GATES, type Arch } from '../../core/formats/model';
-import { resolveModelOptions, type OptimizerName, type Reduction, type RnnModelOptions } from '../rnn';
+import type { OptimizerName, Reduction, RnnModelOptions } from '../rnn';
+import { resolveModelOptions } from '../modelOptions';
 import type { TrainingKernels } from './kernels';
 
 /**
@@ -591,7 +592,9 @@ export class FastRnn {
     if (labels.length < B) throw new RangeError(`${labels.length} labels for a batch of ${B}`);
     const T = this.forward(x, B);
     const r = this.readout(labels, B, true, scale);
-    this.backward(B, T, false);
+    // The cell's own BPTT, as computeGradients: the tanh recurrence's backward on a GRU/LSTM's buffers is meaningless.
+    if (this.gates > 1) this.backwardGated(B, T);
+    else this.backward(B, T, false);
     return r;
   }
 

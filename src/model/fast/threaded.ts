@@ -210,8 +210,9 @@ export async function createThreadedFastTrainer(
       }
       return { loss: ceSum * scale, correct };
     },
-    async evaluate(x, labels, B) {
-      return model.evaluate(x, labels, B, 250);
+    async evaluate(x, labels, B, T, D) {
+      // FastRnn infers T from x.length: a last, smaller batch arrives in a buffer sized for the full one.
+      return model.evaluate(x.subarray(0, B * T * D), labels, B, 250);
     },
     getWeights: async () => model.getWeights(),
     setWeights: (w) => model.setWeights(w),

@@ -14,7 +14,7 @@ import { useFittedWidth } from './useFittedWidth';
 export interface TrainingDiagnostics {
   /** Engine in use, in the badge's words ("CPU · WebAssembly SIMD"). */
   backend?: string;
-  /** Engine that trained the selected epoch (EngineId; bit-for-bit reproducibility holds per engine). */
+  /** Engine that trained the selected epoch and on how many threads ("fast-wasm × 2 threads", core/engines.ts engineLabel); bit-for-bit reproducibility holds per engine and thread count. */
   engine?: string;
   /** WebGL renderer string (GPU or SwiftShader), when known. */
   renderer?: string;

@@ -8,7 +8,8 @@
  * describes the textures, passes and memory; shaders.ts the layouts.
  */
 import { checkWeightsFor, initRnnWeights, RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../../init';
-import { resolveModelOptions, type OptimizerName, type Reduction, type RnnModelOptions } from '../../rnn';
+import type { OptimizerName, Reduction, RnnModelOptions } from '../../rnn';
+import { resolveModelOptions } from '../../modelOptions';
 import type { Trainer } from '../../trainer';
 import {
   createOwnContext,

@@ -15,7 +15,8 @@
  *   finish    1 reduce of the split-K partials, 1 norm (only with clipping), 1 optimiser update.
  */
 import { checkWeightsFor, initRnnWeights, RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../../init';
-import { resolveModelOptions, type OptimizerName, type Reduction, type RnnModelOptions } from '../../rnn';
+import type { OptimizerName, Reduction, RnnModelOptions } from '../../rnn';
+import { resolveModelOptions } from '../../modelOptions';
 import type { Trainer } from '../../trainer';
 import {
   backwardFusedWgsl,
