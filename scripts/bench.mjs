@@ -129,6 +129,15 @@ if (!skip.has('chromium')) {
       machine.chromium_user_agent = r.user_agent;
       results.push(...r.results);
       for (const e of r.errors) notes.push(`chromium: ${e}`);
+      if (!skip.has('cores')) {
+        // The hand-written engine on 1 and 2 threads in the browser (Web Worker helpers), rows with `threads`.
+        log(`chromium threads bench: ${url}bench.html?configs=196:128,784:512&engines=fast-wasm&threads=1,2`);
+        await page.goto(`${url}bench.html?configs=196:128,784:512&engines=fast-wasm&threads=1,2`);
+        await page.waitForFunction(() => window.__benchResult, null, { timeout: 540_000, polling: 1000 });
+        const t = await page.evaluate(() => window.__benchResult);
+        results.push(...t.results);
+        for (const e of t.errors) notes.push(`chromium threads: ${e}`);
+      }
     } catch (e) {
       notes.push(`chromium bench failed: ${e.message.split('\n')[0]}`);
     } finally {

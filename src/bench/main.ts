@@ -3,7 +3,8 @@
  * with in this browser, built through the same engine registry as the training worker (so a
  * registry entry added for a new engine is benched too), then publishes
  * window.__benchResult = {results, webgl_renderer, user_agent, errors} for scripts/bench.mjs.
- * Query: ?configs=T:N,...&engines=<engine ids> (default: every engine in the registry but tfjs-cpu).
+ * Query: ?configs=T:N,...&engines=<engine ids> (default: every engine in the registry but tfjs-cpu)
+ * &threads=1,2 (the hand-written engine on each W; rows then carry `threads`).
  * ?switches=K instead: K engine switches through the registry over every available engine (T = 28,
  * N = 32, batch 16), published as window.__switchResult (test/e2e/engines.e2e.ts checks nothing grows).
  */
@@ -70,6 +71,11 @@ async function main(): Promise<void> {
     ? asked.split(',').map((e) => normalizeEngineId(e) as string)
     : // tfjs-cpu is benched in Node (the same code; a T = 784 step takes seconds).
       ENGINE_IDS.filter((id) => registry[id] !== undefined && id !== 'tfjs-cpu');
+  // Thread counts for the threaded engines (fast-wasm, fast-js); other engines train on one.
+  const threadList = (q.get('threads') ?? '1')
+    .split(',')
+    .map(Number)
+    .filter((w) => Number.isInteger(w) && w >= 1);
   const out = document.getElementById('out')!;
   const results: TrainRow[] = [];
   const errors: string[] = [];
@@ -84,10 +90,19 @@ async function main(): Promise<void> {
         if (!a.ok) throw new Error(a.why);
         const { warmup, reps } = repsFor(c.T, id.startsWith('tfjs'));
         const gpu = ENGINE_KIND[id].device === 'GPU' ? a.info.renderer : undefined;
-        const row = await benchTrainer(id, await entry.create(benchModelOptions(c)), c, warmup, reps, 'chromium', gpu);
-        results.push(row);
-        out.textContent = results.map((r) => `${r.backend} T=${r.T} N=${r.N}: ${r.median_ms} ms`).join('\n');
-        console.log(`[bench] ${row.backend} T=${c.T} N=${c.N}: median ${row.median_ms} ms (min ${row.min_ms}, max ${row.max_ms})`);
+        for (const w of entry.threaded ? threadList : [1]) {
+          const trainer = await entry.create(benchModelOptions(c), w);
+          const got = trainer.threads ?? 1;
+          const row = await benchTrainer(id, trainer, c, warmup, reps, 'chromium', gpu);
+          if (entry.threaded && threadList.length > 1) row.threads = got;
+          results.push(row);
+          out.textContent = results
+            .map((r) => `${r.backend}${r.threads ? ` x${r.threads}` : ''} T=${r.T} N=${r.N}: ${r.median_ms} ms`)
+            .join('\n');
+          console.log(
+            `[bench] ${row.backend}${row.threads ? ` x${row.threads}` : ''} T=${c.T} N=${c.N}: median ${row.median_ms} ms (min ${row.min_ms}, max ${row.max_ms})`,
+          );
+        }
       } catch (err) {
         errors.push(`${e} T=${c.T} N=${c.N}: ${(err as Error).message}`);
       }

@@ -38,6 +38,8 @@ export interface TrainRow extends TrainConfig {
   gpu_mb?: number;
   draws_per_step?: number;
   dispatches_per_step?: number;
+  /** The hand-written engine on W threads (threaded.ts): the W it trained on. */
+  threads?: number;
 }
 
 /** A row of the bench output, analysis phase (QR iteration over a probe set). */
