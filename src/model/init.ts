@@ -11,6 +11,31 @@ import { createRng, deriveSeed, type Rng } from '../core/rng';
 export const RNN_TENSOR_NAMES = TENSOR_NAMES;
 export type RnnTensorName = TensorName;
 
+/** One tensor's place in a flat parameter vector: offset and size in floats, and its shape. */
+export interface ParamSlot {
+  off: number;
+  size: number;
+  shape: number[];
+}
+
+/**
+ * Packs the tensors, in RNN_TENSOR_NAMES order and without padding, into one flat vector of
+ * `nParams` floats (the engines that keep all parameters in one buffer: fast, fused-webgpu).
+ */
+export function flatParamLayout(shapes: Record<RnnTensorName, readonly number[]>): {
+  layout: Record<RnnTensorName, ParamSlot>;
+  nParams: number;
+} {
+  const layout = {} as Record<RnnTensorName, ParamSlot>;
+  let off = 0;
+  for (const n of RNN_TENSOR_NAMES) {
+    const size = shapes[n].reduce((a, b) => a * b, 1);
+    layout[n] = { off, size, shape: shapes[n].slice() };
+    off += size;
+  }
+  return { layout, nParams: off };
+}
+
 /** One tensor as plain data: row-major `data` with `shape` (the ftle-lab.model/v1 layout). */
 export interface TensorData {
   shape: number[];

@@ -20,7 +20,15 @@
  * (gate values), CS [T+1][B][N] (LSTM cell states), TC [T][B][N] (LSTM tanh(c_t)), and their
  * gradients dGI, dGH [T][B][G*N].
  */
-import { checkWeightsFor, initRnnWeights, RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../init';
+import {
+  checkWeightsFor,
+  flatParamLayout,
+  initRnnWeights,
+  RNN_TENSOR_NAMES,
+  type ParamSlot,
+  type RnnTensorName,
+  type RnnWeights,
+} from '../init';
 import { expectedShapes, GATES, type Arch } from '../../core/formats/model';
 import type { OptimizerName, Reduction, RnnModelOptions } from '../rnn';
 import { resolveModelOptions } from '../modelOptions';
@@ -63,7 +71,7 @@ export class FastRnn {
   readonly cell: Arch;
   private readonly gates: number;
   /** Float offset and size of each tensor inside a parameter-shaped block. */
-  private readonly layout: Record<RnnTensorName, { off: number; size: number; shape: number[] }>;
+  private readonly layout: Record<RnnTensorName, ParamSlot>;
   private readonly nParams: number;
   // Fixed regions (float offsets).
   private readonly P: number; // parameters
@@ -120,15 +128,9 @@ export class FastRnn {
     const shapes = expectedShapes(this.cell, D, N, C);
     this.gates = GATES[this.cell];
     const GN = this.gates * N;
-    const layout = {} as Record<RnnTensorName, { off: number; size: number; shape: number[] }>;
-    let off = 0;
-    for (const n of RNN_TENSOR_NAMES) {
-      const size = shapes[n].reduce((a, b) => a * b, 1);
-      layout[n] = { off, size, shape: shapes[n] };
-      off += size;
-    }
+    const { layout, nParams } = flatParamLayout(shapes);
     this.layout = layout;
-    this.nParams = off;
+    this.nParams = nParams;
     // Regions start on 4-float (16-byte) boundaries for the SIMD kernels.
     const up4 = (v: number) => (v + 3) & ~3;
     const blk = up4(this.nParams);

@@ -20,6 +20,7 @@ import {
   FONT_SIZE,
   type ChartSize,
   type LegendItem,
+  appendValueAxis,
 } from './common';
 
 /** One epoch's AlignmentSummary (null when the epoch has none). */
@@ -242,17 +243,7 @@ export function renderAlignmentPlot(svg: SVGSVGElement, series: AlignmentSeries,
             .tickFormat(d3.format('d')),
         ),
     );
-    styleAxis(
-      g
-        .append('g')
-        .attr('class', 'y-axis')
-        .call(
-          d3
-            .axisLeft(y)
-            .ticks(5)
-            .tickFormat((d) => formatNumber(+d)),
-        ),
-    );
+    appendValueAxis(g, y, 5);
     addLabel(g, 'epoch', innerWidth / 2, panelH + 32);
     addLabel(g, yLabel, -46, panelH / 2, { rotate: true });
     g.append('line')

@@ -122,6 +122,25 @@ export function styleAxis(g: d3.Selection<SVGGElement, unknown, null, undefined>
   g.selectAll('path.domain').attr('stroke', '#666');
 }
 
+/** Appends the house value axis (left, `ticks` ticks, formatNumber labels) to `parent`: class y-axis. */
+export function appendValueAxis(
+  parent: d3.Selection<SVGGElement, unknown, null, undefined>,
+  y: d3.ScaleContinuousNumeric<number, number>,
+  ticks: number,
+): d3.Selection<SVGGElement, unknown, null, undefined> {
+  const g = parent
+    .append('g')
+    .attr('class', 'y-axis')
+    .call(
+      d3
+        .axisLeft(y)
+        .ticks(ticks)
+        .tickFormat((d) => formatNumber(+d)),
+    );
+  styleAxis(g);
+  return g;
+}
+
 /** Appends a text label (axis title, chart title) with the house font settings. */
 export function addLabel(
   parent: d3.Selection<SVGGElement, unknown, null, undefined> | d3.Selection<SVGSVGElement, unknown, null, undefined>,

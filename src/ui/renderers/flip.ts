@@ -23,6 +23,7 @@ import {
   type ChartSize,
   type LegendItem,
   type Margin,
+  appendValueAxis,
 } from './common';
 
 /** One ranking's curve: mean dL over images per k and its bootstrap band. */
@@ -150,16 +151,7 @@ export function renderFlipPlot(svg: SVGSVGElement, flip: FlipSummary, options: F
         .tickFormat((d) => String(d)),
     );
   styleAxis(xAxis);
-  const yAxis = plot
-    .append('g')
-    .attr('class', 'y-axis')
-    .call(
-      d3
-        .axisLeft(y)
-        .ticks(6)
-        .tickFormat((d) => formatNumber(+d)),
-    );
-  styleAxis(yAxis);
+  appendValueAxis(plot, y, 6);
   addLabel(plot, `k ${unit}s flipped (log scale)`, innerWidth / 2, innerHeight + 34);
   addLabel(plot, 'mean dL (nats)', -42, innerHeight / 2, { rotate: true });
 

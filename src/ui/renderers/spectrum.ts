@@ -4,7 +4,18 @@
  * Units: ln per step, or bits per step (= ln / ln 2) with the log2 option.
  */
 import * as d3 from 'd3';
-import { addLabel, drawLegend, growToFit, finiteExtent, formatNumber, OKABE_ITO, prepareSvg, styleAxis, type ChartSize } from './common';
+import {
+  addLabel,
+  drawLegend,
+  growToFit,
+  finiteExtent,
+  formatNumber,
+  OKABE_ITO,
+  prepareSvg,
+  styleAxis,
+  type ChartSize,
+  appendValueAxis,
+} from './common';
 import { runningFtle } from '../../core/dynamics/lyapunov';
 
 /** Mean, min and max over probes of a spectrum [B][k] -> three arrays [k]. */
@@ -95,17 +106,7 @@ export function renderSpectrumPlot(
       .attr('transform', `translate(0,${innerHeight})`)
       .call(d3.axisBottom(x).ticks(Math.min(k, 10)).tickFormat(d3.format('d'))),
   );
-  styleAxis(
-    plot
-      .append('g')
-      .attr('class', 'y-axis')
-      .call(
-        d3
-          .axisLeft(y)
-          .ticks(6)
-          .tickFormat((d) => formatNumber(+d)),
-      ),
-  );
+  appendValueAxis(plot, y, 6);
   addLabel(plot, 'exponent index i', innerWidth / 2, innerHeight + 32);
   addLabel(plot, `λ_i (${unitLabel(options.log2 ?? false)})`, -46, innerHeight / 2, { rotate: true });
   plot
@@ -226,17 +227,7 @@ export function renderProbeSeries(
       .attr('transform', `translate(0,${innerHeight})`)
       .call(d3.axisBottom(x).ticks(8).tickFormat(d3.format('d'))),
   );
-  styleAxis(
-    plot
-      .append('g')
-      .attr('class', 'y-axis')
-      .call(
-        d3
-          .axisLeft(y)
-          .ticks(5)
-          .tickFormat((d) => formatNumber(+d)),
-      ),
-  );
+  appendValueAxis(plot, y, 5);
   addLabel(plot, 'step t', innerWidth / 2, innerHeight + 32);
   addLabel(plot, unitLabel(options.log2 ?? false), -46, innerHeight / 2, { rotate: true });
   plot

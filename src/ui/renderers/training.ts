@@ -3,7 +3,7 @@
  * the tiny sparklines of the epoch timeline.
  */
 import * as d3 from 'd3';
-import { addLabel, drawLegend, growToFit, finiteExtent, formatNumber, OKABE_ITO, prepareSvg, styleAxis, type ChartSize } from './common';
+import { addLabel, drawLegend, growToFit, finiteExtent, OKABE_ITO, prepareSvg, styleAxis, type ChartSize, appendValueAxis } from './common';
 
 /** One epoch's point on the curves (EpochMetrics subset). NaN = not measured (epoch 0's train loss). */
 export interface EpochPoint {
@@ -161,17 +161,7 @@ export function renderTrainingCurves(
         .attr('transform', `translate(0,${innerHeight})`)
         .call(d3.axisBottom(x).ticks(Math.min(8, maxEpoch)).tickFormat(d3.format('d'))),
     );
-    styleAxis(
-      g
-        .append('g')
-        .attr('class', 'y-axis')
-        .call(
-          d3
-            .axisLeft(y)
-            .ticks(5)
-            .tickFormat((d) => formatNumber(+d)),
-        ),
-    );
+    appendValueAxis(g, y, 5);
     addLabel(g, 'epoch', w / 2, innerHeight + 32);
     addLabel(g, yLabel, -42, innerHeight / 2, { rotate: true });
     return g;

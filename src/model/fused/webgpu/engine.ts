@@ -14,7 +14,16 @@
  *             1 tiled split-K gemm for dW_hh, dW_ih and the biases over the chunk's S*B rows;
  *   finish    1 reduce of the split-K partials, 1 norm (only with clipping), 1 optimiser update.
  */
-import { checkWeightsFor, initRnnWeights, RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../../init';
+import {
+  checkWeightsFor,
+  flatParamLayout,
+  initRnnWeights,
+  RNN_TENSOR_NAMES,
+  type ParamSlot,
+  type RnnTensorName,
+  type RnnWeights,
+} from '../../init';
+import { expectedShapes } from '../../../core/formats/model';
 import type { OptimizerName, Reduction, RnnModelOptions } from '../../rnn';
 import { resolveModelOptions } from '../../modelOptions';
 import type { Trainer } from '../../trainer';
@@ -144,7 +153,7 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
   private readonly tuning: FusedWebgpuTuning;
   private readonly dims: ShaderDims;
   private readonly nParams: number;
-  private readonly layout: Record<RnnTensorName, { off: number; size: number; shape: number[] }>;
+  private readonly layout: Record<RnnTensorName, ParamSlot>;
   private readonly slotBytes: number;
   private readonly buffers = new Map<GPUBuffer, number>();
   private readonly pipes = new Map<string, Pipe>();
@@ -186,23 +195,10 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
       N = this.hiddenSize,
       C = this.numClasses;
     this.dims = { N, D, C, hasBias: this.hasBias, optimizer: this.optimizer };
-    const shapes: Record<RnnTensorName, number[]> = {
-      weight_ih_l0: [N, D],
-      weight_hh_l0: [N, N],
-      bias_ih_l0: [N],
-      bias_hh_l0: [N],
-      'fc.weight': [C, N],
-      'fc.bias': [C],
-    };
-    const layout = {} as Record<RnnTensorName, { off: number; size: number; shape: number[] }>;
-    let off = 0;
-    for (const n of RNN_TENSOR_NAMES) {
-      const size = shapes[n].reduce((a, b) => a * b, 1);
-      layout[n] = { off, size, shape: shapes[n] };
-      off += size;
-    }
+    const shapes = expectedShapes('rnn', D, N, C);
+    const { layout, nParams } = flatParamLayout(shapes);
     this.layout = layout;
-    this.nParams = off;
+    this.nParams = nParams;
     this.slotBytes = Math.max(PARAMS_BYTES, device.limits.minUniformBufferOffsetAlignment);
     device.lost.then((info) => {
       this.lost = true;
