@@ -5,12 +5,20 @@
  * window.__benchResult = {results, webgl_renderer, user_agent, errors} for scripts/bench.mjs.
  * Query: ?configs=T:N,...&engines=<engine ids> (default: every engine in the registry but tfjs-cpu)
  * &threads=1,2 (the hand-written engine on each W; rows then carry `threads`).
+ * &epoch=<preset> (after the step rows): one whole training epoch of that preset on the bundled
+ * digits with each listed engine, through trainEpochWith as the app's run loop calls it, published
+ * as window.__benchResult.epochs (EpochRow: wall ms, batches, median ms per batch).
  * ?switches=K instead: K engine switches through the registry over every available engine (T = 28,
  * N = 32, batch 16), published as window.__switchResult (test/e2e/engines.e2e.ts checks nothing grows).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ENGINE_IDS, ENGINE_KIND, normalizeEngineId, type EngineId } from '../core/engines';
 import { browserEngineRegistry } from '../model/browserEngines';
+import { buildModel, type EngineRegistry } from '../model/engines';
+import { trainEpochWith } from '../model/trainer';
+import { PRESET_CONFIGS, PRESETS, type Preset } from '../core/formats/config';
+import { specForConfig } from '../data/encodings';
+import { fetchMnistAsset } from '../data/mnistAsset';
 import {
   TRAIN_CONFIGS,
   repsFor,
@@ -24,10 +32,79 @@ import {
 
 declare global {
   interface Window {
-    __benchResult?: { results: TrainRow[]; webgl_renderer: string; user_agent: string; errors: string[] };
+    __benchResult?: { results: TrainRow[]; epochs?: EpochRow[]; webgl_renderer: string; user_agent: string; errors: string[] };
     /** ?switches=K: the memory after each of K engine switches (engineSwitches), or the error. */
     __switchResult?: { engines: EngineId[]; rows: SwitchRow[]; error?: string };
   }
+}
+
+/** One whole training epoch of a preset (epoch=<preset>): what the app's run loop would spend training it. */
+interface EpochRow {
+  phase: 'epoch';
+  preset: Preset;
+  backend: EngineId;
+  T: number;
+  N: number;
+  B: number;
+  /** Training digits in the epoch and batches trained. */
+  samples: number;
+  batches: number;
+  /** Wall time of trainEpochWith (encoding, every step, every loss read back), ms. */
+  epoch_ms: number;
+  /** Median and spread of the per-batch wall times, ms. */
+  median_batch_ms: number;
+  min_batch_ms: number;
+  max_batch_ms: number;
+  loss: number;
+  acc: number;
+  gpu?: string;
+}
+
+/**
+ * Trains one epoch (epoch 1, the preset's seed and batch) of `preset` on `engine` from a fresh
+ * seeded model, exactly as the run loop does (trainEpochWith), after one warm-up batch on a
+ * separate model so shader compilation is not counted.
+ */
+async function epochRow(registry: EngineRegistry, engine: EngineId, preset: Preset, gpu?: string): Promise<EpochRow> {
+  const config = PRESET_CONFIGS[preset];
+  const spec = specForConfig(config.encoding, config.permute, config.seed);
+  const dataset = await fetchMnistAsset(new URL('data/mnist-10k.bin', document.baseURI).href);
+  const warm = await buildModel(registry, engine, config, spec);
+  await trainEpochWith(warm, dataset.train, spec, {
+    batchSize: config.batch,
+    seed: config.seed,
+    epoch: 1,
+    subset: config.batch / dataset.train.labels.length,
+  });
+  warm.dispose();
+  const model = await buildModel(registry, engine, config, spec);
+  const batchMs: number[] = [];
+  const r = await trainEpochWith(model, dataset.train, spec, {
+    batchSize: config.batch,
+    seed: config.seed,
+    epoch: 1,
+    onBatch: (b) => batchMs.push(b.ms),
+  });
+  model.dispose();
+  const sorted = [...batchMs].sort((a, b) => a - b);
+  const r2 = (v: number) => Math.round(v * 100) / 100;
+  return {
+    phase: 'epoch',
+    preset,
+    backend: engine,
+    T: spec.T,
+    N: config.hidden,
+    B: config.batch,
+    samples: r.samples,
+    batches: r.batches,
+    epoch_ms: r2(r.ms),
+    median_batch_ms: r2(sorted[Math.floor(sorted.length / 2)]),
+    min_batch_ms: r2(sorted[0]),
+    max_batch_ms: r2(sorted[sorted.length - 1]),
+    loss: r.loss,
+    acc: r.acc,
+    ...(gpu ? { gpu } : {}),
+  };
 }
 
 /** The WebGL renderer string (SwiftShader when software-rendered), or "none". */
@@ -110,8 +187,36 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 0));
     }
   }
+  const epochs: EpochRow[] = [];
+  const preset = q.get('epoch');
+  if (preset) {
+    for (const e of engines) {
+      try {
+        if (!(PRESETS as readonly string[]).includes(preset)) throw new Error(`unknown preset (expected ${PRESETS.join(' | ')})`);
+        const id = e as EngineId;
+        const entry = registry[id];
+        if (!entry) throw new Error('not in this build');
+        const a = await entry.available();
+        if (!a.ok) throw new Error(a.why);
+        const row = await epochRow(registry, id, preset as Preset, ENGINE_KIND[id].device === 'GPU' ? a.info.renderer : undefined);
+        epochs.push(row);
+        out.textContent += `\n${row.backend} epoch ${preset}: ${row.epoch_ms} ms (${row.batches} batches)`;
+        console.log(
+          `[bench] epoch ${preset} ${row.backend}: ${row.epoch_ms} ms, ${row.batches} batches, median batch ${row.median_batch_ms} ms`,
+        );
+      } catch (err) {
+        errors.push(`${e} epoch ${preset}: ${(err as Error).message}`);
+      }
+    }
+  }
   console.log(`[bench] live tensors at the end: ${tf.memory().numTensors}`);
-  window.__benchResult = { results, webgl_renderer: webglRenderer(), user_agent: navigator.userAgent, errors };
+  window.__benchResult = {
+    results,
+    ...(preset ? { epochs } : {}),
+    webgl_renderer: webglRenderer(),
+    user_agent: navigator.userAgent,
+    errors,
+  };
 }
 
 void main();

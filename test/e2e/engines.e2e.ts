@@ -50,4 +50,40 @@ describe('engine registry in the browser', () => {
       await s.close();
     }
   });
+
+  it("bench epoch mode: one quick-preset epoch per engine, the fused engine at the hand-written engine's loss", async () => {
+    const s = await openSession();
+    try {
+      await s.page.goto(`${baseURL()}bench.html?configs=28:32&engines=fast-wasm,fused-webgl&epoch=quick`);
+      await s.page.waitForFunction(() => (window as unknown as { __benchResult?: unknown }).__benchResult, null, {
+        timeout: 200_000,
+        polling: 500,
+      });
+      const r = await s.page.evaluate(
+        () =>
+          (
+            window as unknown as {
+              __benchResult: {
+                errors: string[];
+                epochs: { backend: string; batches: number; samples: number; loss: number; epoch_ms: number }[];
+              };
+            }
+          ).__benchResult,
+      );
+      console.log(`[e2e] bench epochs: ${JSON.stringify(r.epochs)}`);
+      expect(r.errors).toEqual([]);
+      expect(r.epochs.map((e) => e.backend)).toEqual(['fast-wasm', 'fused-webgl']);
+      for (const e of r.epochs) {
+        // The bundled training split: 8,000 digits in batches of 64.
+        expect([e.samples, e.batches]).toEqual([8000, 125]);
+        expect(e.epoch_ms).toBeGreaterThan(0);
+      }
+      // Same seed, init, order and Adam: float32 rounding only separates the two engines' epoch loss.
+      const [a, b] = r.epochs.map((e) => e.loss);
+      expect(Number.isFinite(a)).toBe(true);
+      expect(Math.abs(a - b) / a).toBeLessThan(1e-3);
+    } finally {
+      await s.close();
+    }
+  });
 });
