@@ -4,8 +4,12 @@
  * A first step pays shader compilation, texture/buffer creation and JIT warm-up: tfjs-webgl's
  * first step at T = 196 took 2,134 ms where its steady state is 63.5 ms (issue "GPU engine"). So:
  * 1. Probe: each candidate runs a short prefix of the batch (T0 = 16 steps) once untimed (this is
- *    where shaders compile: their shapes do not depend on T) and twice timed; the faster probe
- *    times T/T0 estimates a full step. Cheap for every engine, even a hopeless one at T = 784.
+ *    where shaders compile: their shapes do not depend on T), then twice timed at T0/2 and at T0.
+ *    The faster of each pair gives a line, fixed cost + cost per time step, extrapolated to T. A
+ *    plain T/T0 scaling over-estimated the fused GPU engines, whose cost per call is mostly fixed
+ *    (dispatches and one read-back): fused-webgpu's 16-step probe scaled to 34.3 ms at T = 196
+ *    where its steady state is about 4 ms, and auto dropped the fastest engine (H100, issue 12).
+ *    Cheap for every engine, even a hopeless one at T = 784.
  * 2. Time, in order of estimate: one untimed full-T step (first use of T-sized buffers), then
  *    timed steps until `minSteps` and while under `budgetMs` (at most `maxSteps`); the median
  *    counts. A candidate whose estimate (or whose first timed step) is above `hopelessFactor` x the
@@ -120,6 +124,8 @@ export async function timeEngines<K extends string = EngineId>(
   const { x, labels, B, T, D } = batch;
   const T0 = Math.min(T, o.probeSteps);
   const short = T0 < T ? prefixSteps(x, B, T, D, T0) : null;
+  const Th = Math.max(1, T0 >> 1);
+  const half = short && Th < T0 ? prefixSteps(x, B, T, D, Th) : null;
   const timings = new Map<K, EngineTiming<K>>();
   const live = new Map<K, Trainer>();
   const step = async (t: Trainer, input: Float32Array, steps: number) => {
@@ -140,10 +146,13 @@ export async function timeEngines<K extends string = EngineId>(
       try {
         const t = await c.create();
         live.set(c.id, t);
-        if (short) {
+        if (short && half) {
           await step(t, short, T0);
-          const probe = Math.min(await step(t, short, T0), await step(t, short, T0));
-          timing.estimateMs = (probe * T) / T0;
+          const tHalf = Math.min(await step(t, half, Th), await step(t, half, Th));
+          const tFull = Math.min(await step(t, short, T0), await step(t, short, T0));
+          // Never below the T0 probe itself; a noisy negative slope counts as flat.
+          const perStep = Math.max(0, (tFull - tHalf) / (T0 - Th));
+          timing.estimateMs = tFull + perStep * (T - T0);
         }
       } catch (e) {
         timing.dropped = `failed: ${(e as Error).message}`;

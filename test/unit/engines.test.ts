@@ -190,11 +190,33 @@ describe('auto: steady-state timing', () => {
       { now: f.now },
     );
     expect(r.best).toBe('fast-wasm');
-    expect(f.calls['tfjs-webgl'].every((T) => T === 16)).toBe(true);
+    expect(f.calls['tfjs-webgl'].every((T) => T <= 16)).toBe(true);
     const t = r.timings.find((x) => x.id === 'tfjs-webgl')!;
     expect(t.msPerStep).toBeUndefined();
     expect(t.estimateMs).toBeCloseTo(60 * 784, 6);
     expect(t.dropped).toMatch(/16-step probe/);
+  });
+
+  it('extrapolates a probe as fixed cost + cost per step: an engine dominated by per-call overhead is not dropped', async () => {
+    // fused-webgpu on the H100 at T = 196: ~2 ms per call (dispatches, one read-back) plus little
+    // per time step. Scaling its 16-step probe by 196/16 gave 34.3 ms and dropped it against a
+    // 6.9 ms engine; the two-point line gives 2 + 0.01 * 196 ms.
+    const f = fakeWorld();
+    const r = await timeEngines(
+      [
+        { id: 'fused-webgl', create: async () => f.trainer('fused-webgl', { compile: 500, overhead: 0.3, perStep: 0.034 }) },
+        { id: 'fused-webgpu', create: async () => f.trainer('fused-webgpu', { compile: 800, overhead: 2, perStep: 0.01 }) },
+      ],
+      batch(196),
+      { now: f.now },
+    );
+    const gpu = r.timings.find((t) => t.id === 'fused-webgpu')!;
+    expect(gpu.estimateMs).toBeCloseTo(2 + 0.01 * 196, 9);
+    expect(gpu.dropped).toBeUndefined();
+    expect(gpu.msPerStep).toBeCloseTo(3.96, 9);
+    expect(r.best).toBe('fused-webgpu');
+    // Both probe lengths ran (8 and 16 steps) before any full step.
+    expect(f.calls['fused-webgpu'].slice(0, 5)).toEqual([16, 8, 8, 16, 16]);
   });
 
   it('stops timing at the budget but never below the minimum number of steps; a failing engine is dropped with its error', async () => {
