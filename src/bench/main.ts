@@ -5,6 +5,8 @@
  * window.__benchResult = {results, webgl_renderer, user_agent, errors} for scripts/bench.mjs.
  * Query: ?configs=T:N,...&engines=<engine ids> (default: every engine in the registry but tfjs-cpu)
  * &threads=1,2 (the hand-written engine on each W; rows then carry `threads`).
+ * &webgpu_tuning=batchPerWorkgroup=1|workgroupSize=256,stepKernels=1 (after each fused-webgpu
+ * row): one more row per '|'-separated variant of FusedWebgpuTuning's knobs, with `tuning` set.
  * &epoch=<preset> (after the step rows): one whole training epoch of that preset on the bundled
  * digits with each listed engine, through trainEpochWith as the app's run loop calls it, published
  * as window.__benchResult.epochs (EpochRow: wall ms, batches, median ms per batch).
@@ -16,6 +18,8 @@ import { ENGINE_IDS, ENGINE_KIND, normalizeEngineId, type EngineId } from '../co
 import { browserEngineRegistry } from '../model/browserEngines';
 import { buildModel, type EngineRegistry } from '../model/engines';
 import { trainEpochWith } from '../model/trainer';
+import type { FusedWebgpuTuning } from '../model/fused/webgpu';
+import type { RnnModelOptions } from '../model/rnn';
 import { PRESET_CONFIGS, PRESETS, type Preset } from '../core/formats/config';
 import { specForConfig } from '../data/encodings';
 import { fetchMnistAsset } from '../data/mnistAsset';
@@ -107,6 +111,19 @@ async function epochRow(registry: EngineRegistry, engine: EngineId, preset: Pres
   };
 }
 
+/** `key=value,key=value` of FusedWebgpuTuning (numbers; stepKernels=1 for true); unknown keys are refused. */
+function parseTuning(text: string): FusedWebgpuTuning {
+  const known = ['batchPerWorkgroup', 'forwardSteps', 'backwardChunk', 'workgroupSize', 'stepKernels'];
+  const t: Record<string, number | boolean> = {};
+  for (const kv of text.split(',')) {
+    const [k, v] = kv.split('=');
+    if (!known.includes(k) || !Number.isFinite(Number(v)))
+      throw new Error(`webgpu_tuning: bad knob "${kv}" (expected ${known.join(' | ')}=<number>)`);
+    t[k] = k === 'stepKernels' ? Number(v) !== 0 : Number(v);
+  }
+  return t as FusedWebgpuTuning;
+}
+
 /** The WebGL renderer string (SwiftShader when software-rendered), or "none". */
 function webglRenderer(): string {
   const gl = document.createElement('canvas').getContext('webgl2');
@@ -153,6 +170,10 @@ async function main(): Promise<void> {
     .split(',')
     .map(Number)
     .filter((w) => Number.isInteger(w) && w >= 1);
+  const tuningVariants = (q.get('webgpu_tuning') ?? '')
+    .split('|')
+    .filter((v) => v.trim())
+    .map((text) => ({ text, tuning: parseTuning(text) }));
   const out = document.getElementById('out')!;
   const results: TrainRow[] = [];
   const errors: string[] = [];
@@ -173,6 +194,11 @@ async function main(): Promise<void> {
           const row = await benchTrainer(id, trainer, c, warmup, reps, 'chromium', gpu);
           if (entry.threaded && threadList.length > 1) row.threads = got;
           results.push(row);
+          if (id === 'fused-webgpu')
+            for (const v of tuningVariants) {
+              const tuned = await entry.create({ ...benchModelOptions(c), tuning: v.tuning } as RnnModelOptions, 1);
+              results.push({ ...(await benchTrainer(id, tuned, c, warmup, reps, 'chromium', gpu)), tuning: v.text });
+            }
           out.textContent = results
             .map((r) => `${r.backend}${r.threads ? ` x${r.threads}` : ''} T=${r.T} N=${r.N}: ${r.median_ms} ms`)
             .join('\n');

@@ -40,6 +40,10 @@ export interface TrainRow extends TrainConfig {
   dispatches_per_step?: number;
   /** The hand-written engine on W threads (threaded.ts): the W it trained on. */
   threads?: number;
+  /** Fused engines: median ms of evaluate() on the same batch (the forward pass and readout alone). */
+  forward_ms?: number;
+  /** fused-webgpu rows of bench.html's webgpu_tuning= variants: the knobs, as given. */
+  tuning?: string;
 }
 
 /** A row of the bench output, analysis phase (QR iteration over a probe set). */
@@ -100,6 +104,18 @@ export async function benchTrainer(
       peak = Math.max(peak, tf.memory().numTensors);
     }
     const s = summarize(times);
+    // Fused engines: the forward pass alone (evaluate: forward + readout, one read-back), so a row
+    // shows how a step divides between the recurrences forward and the rest.
+    let forward: number | undefined;
+    if (trainer.gpuBytes !== undefined) {
+      const ft: number[] = [];
+      for (let i = 0; i < 1 + Math.max(2, reps); i++) {
+        const t0 = now();
+        await trainer.evaluate(x, y, c.B, c.T, c.D);
+        if (i > 0) ft.push(now() - t0);
+      }
+      forward = summarize(ft).median_ms;
+    }
     return {
       phase: 'train',
       backend: engine,
@@ -113,6 +129,7 @@ export async function benchTrainer(
       ...(trainer.gpuBytes !== undefined ? { gpu_mb: Math.round((trainer.gpuBytes / 2 ** 20) * 100) / 100 } : {}),
       ...(trainer.drawsPerStep !== undefined ? { draws_per_step: trainer.drawsPerStep } : {}),
       ...(trainer.dispatchesPerStep !== undefined ? { dispatches_per_step: trainer.dispatchesPerStep } : {}),
+      ...(forward !== undefined ? { forward_ms: forward } : {}),
     };
   } finally {
     trainer.dispose();

@@ -86,4 +86,32 @@ describe('engine registry in the browser', () => {
       await s.close();
     }
   });
+
+  it('bench tuning rows: fused-webgpu variants each get a row with their knobs, and the forward pass costs less than a training step', async () => {
+    const s = await openSession(undefined, undefined, ['--enable-unsafe-webgpu']);
+    try {
+      await s.page.goto(`${baseURL()}bench.html?configs=28:32&engines=fused-webgpu&webgpu_tuning=batchPerWorkgroup=1|stepKernels=1`);
+      await s.page.waitForFunction(() => (window as unknown as { __benchResult?: unknown }).__benchResult, null, {
+        timeout: 200_000,
+        polling: 500,
+      });
+      const r = await s.page.evaluate(
+        () =>
+          (
+            window as unknown as {
+              __benchResult: { errors: string[]; results: { tuning?: string; median_ms: number; forward_ms?: number }[] };
+            }
+          ).__benchResult,
+      );
+      console.log(`[e2e] tuning rows: ${JSON.stringify(r.results.map((x) => [x.tuning, x.median_ms, x.forward_ms]))}`);
+      expect(r.errors).toEqual([]);
+      expect(r.results.map((x) => x.tuning)).toEqual([undefined, 'batchPerWorkgroup=1', 'stepKernels=1']);
+      for (const x of r.results) {
+        expect(x.forward_ms).toBeGreaterThan(0);
+        expect(x.forward_ms!).toBeLessThan(x.median_ms);
+      }
+    } finally {
+      await s.close();
+    }
+  });
 });

@@ -157,7 +157,7 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
   private readonly slotBytes: number;
   private readonly buffers = new Map<GPUBuffer, number>();
   private readonly pipes = new Map<string, Pipe>();
-  private readonly layouts = new Map<number, GPUBindGroupLayout>();
+  private readonly layouts = new Map<string, GPUBindGroupLayout>();
   private readonly wts: GPUBuffer;
   private readonly opt: GPUBuffer;
   private params: GPUBuffer | null = null;
@@ -284,16 +284,23 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
     return Math.min(cap, Math.max(32, Math.ceil(this.hiddenSize / 32) * 32));
   }
 
-  private pipe(key: string, code: () => string, storageBindings: number): Pipe {
+  /**
+   * The pipeline `key` (compiled once). Bindings 1..storageBindings are storage buffers; those in
+   * `readOnly` are declared `var<storage, read>` in the shader and 'read-only-storage' here, which
+   * lets the driver load them through the read-only cache (the recurrences read W_hh every step).
+   */
+  private pipe(key: string, code: () => string, storageBindings: number, readOnly: readonly number[] = []): Pipe {
     let p = this.pipes.get(key);
     if (p) return p;
-    // One layout per binding count, so a bind group serves every pipeline with the same buffers.
-    let layout = this.layouts.get(storageBindings);
+    // One layout per binding signature, so a bind group serves every pipeline with the same buffers.
+    const sig = `${storageBindings}:${readOnly.join(',')}`;
+    let layout = this.layouts.get(sig);
     if (!layout) {
       const entries: GPUBindGroupLayoutEntry[] = [{ binding: 0, visibility: 4, buffer: { type: 'uniform', hasDynamicOffset: true } }];
-      for (let i = 1; i <= storageBindings; i++) entries.push({ binding: i, visibility: 4, buffer: { type: 'storage' } });
+      for (let i = 1; i <= storageBindings; i++)
+        entries.push({ binding: i, visibility: 4, buffer: { type: readOnly.includes(i) ? 'read-only-storage' : 'storage' } });
       layout = this.device.createBindGroupLayout({ entries });
-      this.layouts.set(storageBindings, layout);
+      this.layouts.set(sig, layout);
     }
     const module = this.device.createShaderModule({ code: code(), label: key });
     const pipeline = this.device.createComputePipeline({
@@ -435,12 +442,12 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
       opt = this.opt;
     // Forward.
     if (fused) {
-      const fw = this.pipe(`fwd:${G}:${WG}`, () => forwardFusedWgsl(d, G, WG), 3);
+      const fw = this.pipe(`fwd:${G}:${WG}`, () => forwardFusedWgsl(d, G, WG), 3, [1, 2]);
       const S = this.forwardSteps(T, G);
       for (let t0 = 0; t0 < T; t0 += S)
         add(fw, 'fwd', [wts, xs, hist], [Math.ceil(B / G), 1, 1], { B, T, t0, t1: Math.min(T, t0 + S), flags });
     } else {
-      const fw = this.pipe('fwdStep', () => forwardStepWgsl(d), 3);
+      const fw = this.pipe('fwdStep', () => forwardStepWgsl(d), 3, [1, 2]);
       for (let t = 1; t <= T; t++) add(fw, 'fwdStep', [wts, xs, hist], flat(B * N), { B, T, t0: t - 1, t1: t, flags });
     }
     const scale = this.reduction === 'mean' ? 1 / B : 1;
@@ -449,16 +456,16 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
     if (train) {
       const dac = this.dac!,
         part = this.part!;
-      const gemm = this.pipe('gemm', () => gradGemmWgsl(d), 4);
+      const gemm = this.pipe('gemm', () => gradGemmWgsl(d), 4, [1, 2, 3]);
       const gemmGrid = (): [number, number, number] => [Math.ceil(N / 64), Math.ceil((N + D + 1) / 64), splits];
       let first = 1;
       for (let t1 = T; t1 > 0; t1 -= chunk) {
         const t0 = Math.max(0, t1 - chunk);
         if (fused) {
-          const bw = this.pipe(`bwd:${G}:${WG}`, () => backwardFusedWgsl(d, G, WG), 4);
+          const bw = this.pipe(`bwd:${G}:${WG}`, () => backwardFusedWgsl(d, G, WG), 4, [1, 2]);
           add(bw, 'bwd', [wts, hist, dac, work], [Math.ceil(B / G), 1, 1], { B, T, t0, t1, cbase: t0, flags });
         } else {
-          const bw = this.pipe('bwdStep', () => backwardStepWgsl(d), 4);
+          const bw = this.pipe('bwdStep', () => backwardStepWgsl(d), 4, [1, 2]);
           for (let t = t1; t > t0; t--) add(bw, 'bwdStep', [wts, hist, dac, work], flat(B * N), { B, T, t0: T, t1: t, cbase: t0, flags });
         }
         add(gemm, 'gemm', [hist, xs, dac, part], gemmGrid(), { B, T, t0, t1, cbase: t0, rows: (t1 - t0) * B, first, splits, flags });

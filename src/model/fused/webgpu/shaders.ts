@@ -113,6 +113,41 @@ fn flat_index(lid: u32, wid: vec3<u32>, nw: vec3<u32>) -> u32 {
 `;
 }
 
+/** Loads of W_hh issued together per block in the recurrences' matvecs (see unrolledMatvec). */
+export const MATVEC_UNROLL = 8;
+
+/**
+ * WGSL for acc[g] += W(J) * V(g, J) over J = 0..n-1 for every g < G, in that order for each g (so
+ * the sums round exactly as the plain loop's), with the W loads of MATVEC_UNROLL consecutive J
+ * issued before their multiply-adds. The recurrences run hundreds of such matvecs back to back in
+ * one workgroup, so their speed is the latency of these loads: one load in flight per thread left a
+ * whole SM waiting (fused-webgpu at N = 512 spent ~90 us per time step on the H100). `J` in the
+ * templates stands for the summation index; `loop` names the loop variable.
+ */
+function unrolledMatvec(loop: string, wAt: string, acc: string, vAt: string, n: number): string {
+  const R = MATVEC_UNROLL;
+  const whole = Math.floor(n / R) * R;
+  const at = (tmpl: string, j: string) => tmpl.replaceAll('(J)', `(${j})`);
+  const lines: string[] = [];
+  if (whole > 0) {
+    lines.push(`for (var ${loop} = 0u; ${loop} < ${whole}u; ${loop} += ${R}u) {`);
+    for (let r = 0; r < R; r++) lines.push(`  let w${r} = ${at(wAt, `${loop} + ${r}u`)};`);
+    lines.push('  for (var g = 0u; g < G; g++) {');
+    lines.push(`    var a = ${acc}[g];`);
+    for (let r = 0; r < R; r++) lines.push(`    a += w${r} * ${at(vAt, `${loop} + ${r}u`)};`);
+    lines.push(`    ${acc}[g] = a;`);
+    lines.push('  }');
+    lines.push('}');
+  }
+  if (whole < n) {
+    lines.push(`for (var ${loop} = ${whole}u; ${loop} < ${n}u; ${loop}++) {`);
+    lines.push(`  let w = ${at(wAt, loop)};`);
+    lines.push(`  for (var g = 0u; g < G; g++) { ${acc}[g] += w * ${at(vAt, loop)}; }`);
+    lines.push('}');
+  }
+  return lines.join('\n        ');
+}
+
 /**
  * Forward recurrence for steps t0+1..t1 of G sequences per workgroup, h in workgroup memory
  * (ping-pong, one barrier per step). WG threads; each owns hidden units lid, lid+WG, ... (U of them).
@@ -121,8 +156,8 @@ fn flat_index(lid: u32, wid: vec3<u32>, nw: vec3<u32>) -> u32 {
 export function forwardFusedWgsl(d: ShaderDims, G: number, WG: number): string {
   const U = Math.ceil(d.N / WG);
   return `${header(d)}
-@group(0) @binding(1) var<storage, read_write> wts: array<f32>;
-@group(0) @binding(2) var<storage, read_write> xs: array<f32>;
+@group(0) @binding(1) var<storage, read> wts: array<f32>;
+@group(0) @binding(2) var<storage, read> xs: array<f32>;
 @group(0) @binding(3) var<storage, read_write> hist: array<f32>;
 const G: u32 = ${G}u;
 const WG: u32 = ${WG}u;
@@ -166,12 +201,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
           }
           acc[g] = s;
         }
-        for (var j = 0u; j < N; j++) {
-          let w = wts[WHHT + j * N + i];
-          for (var g = 0u; g < G; g++) {
-            acc[g] += w * hs[src + g * N + j];
-          }
-        }
+        ${unrolledMatvec('j', 'wts[WHHT + (J) * N + i]', 'acc', 'hs[src + g * N + (J)]', d.N)}
         for (var g = 0u; g < G; g++) {
           let h = tanh_r(acc[g]);
           hs[dst + g * N + i] = h;
@@ -197,8 +227,8 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
 export function backwardFusedWgsl(d: ShaderDims, G: number, WG: number): string {
   const U = Math.ceil(d.N / WG);
   return `${header(d)}
-@group(0) @binding(1) var<storage, read_write> wts: array<f32>;
-@group(0) @binding(2) var<storage, read_write> hist: array<f32>;
+@group(0) @binding(1) var<storage, read> wts: array<f32>;
+@group(0) @binding(2) var<storage, read> hist: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dac: array<f32>;
 @group(0) @binding(4) var<storage, read_write> work: array<f32>;
 const G: u32 = ${G}u;
@@ -244,12 +274,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
       if (j < N) {
         var s: array<f32, G>;
         for (var g = 0u; g < G; g++) { s[g] = 0.0; }
-        for (var i = 0u; i < N; i++) {
-          let w = wts[WHH + i * N + j];
-          for (var g = 0u; g < G; g++) {
-            s[g] += w * das[buf + g * N + i];
-          }
-        }
+        ${unrolledMatvec('i', 'wts[WHH + (J) * N + j]', 's', 'das[buf + g * N + (J)]', d.N)}
         for (var g = 0u; g < G; g++) { dh[u * G + g] = s[g]; }
       }
     }
@@ -269,8 +294,8 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
 /** Forward of one step t = t1 with h_{t-1} read from hist: one invocation per (b, i) (the fallback). */
 export function forwardStepWgsl(d: ShaderDims): string {
   return `${header(d)}
-@group(0) @binding(1) var<storage, read_write> wts: array<f32>;
-@group(0) @binding(2) var<storage, read_write> xs: array<f32>;
+@group(0) @binding(1) var<storage, read> wts: array<f32>;
+@group(0) @binding(2) var<storage, read> xs: array<f32>;
 @group(0) @binding(3) var<storage, read_write> hist: array<f32>;
 
 @compute @workgroup_size(256)
@@ -303,8 +328,8 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
  */
 export function backwardStepWgsl(d: ShaderDims): string {
   return `${header(d)}
-@group(0) @binding(1) var<storage, read_write> wts: array<f32>;
-@group(0) @binding(2) var<storage, read_write> hist: array<f32>;
+@group(0) @binding(1) var<storage, read> wts: array<f32>;
+@group(0) @binding(2) var<storage, read> hist: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dac: array<f32>;
 @group(0) @binding(4) var<storage, read_write> work: array<f32>;
 
@@ -431,9 +456,9 @@ fn main(@builtin(local_invocation_index) lid: u32) {
  */
 export function gradGemmWgsl(d: ShaderDims): string {
   return `${header(d)}
-@group(0) @binding(1) var<storage, read_write> hist: array<f32>;
-@group(0) @binding(2) var<storage, read_write> xs: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dac: array<f32>;
+@group(0) @binding(1) var<storage, read> hist: array<f32>;
+@group(0) @binding(2) var<storage, read> xs: array<f32>;
+@group(0) @binding(3) var<storage, read> dac: array<f32>;
 @group(0) @binding(4) var<storage, read_write> part: array<f32>;
 var<workgroup> As: array<f32, 1024>;
 var<workgroup> Bs: array<f32, 1024>;
