@@ -113,7 +113,7 @@ async function epochRow(registry: EngineRegistry, engine: EngineId, preset: Pres
 
 /** `key=value,key=value` of FusedWebgpuTuning (numbers; stepKernels=1 for true); unknown keys are refused. */
 function parseTuning(text: string): FusedWebgpuTuning {
-  const known = ['batchPerWorkgroup', 'forwardSteps', 'backwardChunk', 'workgroupSize', 'stepKernels'];
+  const known = ['batchPerWorkgroup', 'forwardSteps', 'backwardChunk', 'workgroupSize', 'stepKernels', 'matvecUnroll'];
   const t: Record<string, number | boolean> = {};
   for (const kv of text.split(',')) {
     const [k, v] = kv.split('=');

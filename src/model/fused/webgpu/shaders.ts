@@ -124,12 +124,11 @@ export const MATVEC_UNROLL = 8;
  * whole SM waiting (fused-webgpu at N = 512 spent ~90 us per time step on the H100). `J` in the
  * templates stands for the summation index; `loop` names the loop variable.
  */
-function unrolledMatvec(loop: string, wAt: string, acc: string, vAt: string, n: number): string {
-  const R = MATVEC_UNROLL;
+function unrolledMatvec(loop: string, wAt: string, acc: string, vAt: string, n: number, R: number): string {
   const whole = Math.floor(n / R) * R;
   const at = (tmpl: string, j: string) => tmpl.replaceAll('(J)', `(${j})`);
   const lines: string[] = [];
-  if (whole > 0) {
+  if (whole > 0 && R > 1) {
     lines.push(`for (var ${loop} = 0u; ${loop} < ${whole}u; ${loop} += ${R}u) {`);
     for (let r = 0; r < R; r++) lines.push(`  let w${r} = ${at(wAt, `${loop} + ${r}u`)};`);
     lines.push('  for (var g = 0u; g < G; g++) {');
@@ -139,7 +138,12 @@ function unrolledMatvec(loop: string, wAt: string, acc: string, vAt: string, n: 
     lines.push('  }');
     lines.push('}');
   }
-  if (whole < n) {
+  if (R <= 1) {
+    lines.push(`for (var ${loop} = 0u; ${loop} < ${n}u; ${loop}++) {`);
+    lines.push(`  let w = ${at(wAt, loop)};`);
+    lines.push(`  for (var g = 0u; g < G; g++) { ${acc}[g] += w * ${at(vAt, loop)}; }`);
+    lines.push('}');
+  } else if (whole < n) {
     lines.push(`for (var ${loop} = ${whole}u; ${loop} < ${n}u; ${loop}++) {`);
     lines.push(`  let w = ${at(wAt, loop)};`);
     lines.push(`  for (var g = 0u; g < G; g++) { ${acc}[g] += w * ${at(vAt, loop)}; }`);
@@ -153,7 +157,7 @@ function unrolledMatvec(loop: string, wAt: string, acc: string, vAt: string, n: 
  * (ping-pong, one barrier per step). WG threads; each owns hidden units lid, lid+WG, ... (U of them).
  * h_t = tanh(b_ih + b_hh + W_ih x_t + W_hh h_{t-1}); reads h_t0 from hist (zeros when t0 = 0).
  */
-export function forwardFusedWgsl(d: ShaderDims, G: number, WG: number): string {
+export function forwardFusedWgsl(d: ShaderDims, G: number, WG: number, unroll = MATVEC_UNROLL): string {
   const U = Math.ceil(d.N / WG);
   return `${header(d)}
 @group(0) @binding(1) var<storage, read> wts: array<f32>;
@@ -201,7 +205,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
           }
           acc[g] = s;
         }
-        ${unrolledMatvec('j', 'wts[WHHT + (J) * N + i]', 'acc', 'hs[src + g * N + (J)]', d.N)}
+        ${unrolledMatvec('j', 'wts[WHHT + (J) * N + i]', 'acc', 'hs[src + g * N + (J)]', d.N, unroll)}
         for (var g = 0u; g < G; g++) {
           let h = tanh_r(acc[g]);
           hs[dst + g * N + i] = h;
@@ -224,7 +228,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
  * into dac (row (t-1-cbase)*B + b) and dH_{t-1} = W_hh^T dA_t, with dA_t in workgroup memory. The
  * carry dH enters from work[DH] (dH_t1) and leaves there as dH_t0.
  */
-export function backwardFusedWgsl(d: ShaderDims, G: number, WG: number): string {
+export function backwardFusedWgsl(d: ShaderDims, G: number, WG: number, unroll = MATVEC_UNROLL): string {
   const U = Math.ceil(d.N / WG);
   return `${header(d)}
 @group(0) @binding(1) var<storage, read> wts: array<f32>;
@@ -274,7 +278,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
       if (j < N) {
         var s: array<f32, G>;
         for (var g = 0u; g < G; g++) { s[g] = 0.0; }
-        ${unrolledMatvec('i', 'wts[WHH + (J) * N + j]', 's', 'das[buf + g * N + (J)]', d.N)}
+        ${unrolledMatvec('i', 'wts[WHH + (J) * N + j]', 's', 'das[buf + g * N + (J)]', d.N, unroll)}
         for (var g = 0u; g < G; g++) { dh[u * G + g] = s[g]; }
       }
     }
