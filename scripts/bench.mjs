@@ -137,6 +137,13 @@ if (!skip.has('chromium')) {
         const t = await page.evaluate(() => window.__benchResult);
         results.push(...t.results);
         for (const e of t.errors) notes.push(`chromium threads: ${e}`);
+        // The epoch analysis through the app's own analysis workers (Web Workers), rows with `workers`.
+        log(`chromium analysis workers bench: ${url}bench.html?analysis_workers=1,2`);
+        await page.goto(`${url}bench.html?analysis_workers=1,2`);
+        await page.waitForFunction(() => window.__benchResult, null, { timeout: 540_000, polling: 1000 });
+        const a = await page.evaluate(() => window.__benchResult);
+        results.push(...a.results);
+        for (const e of a.errors) notes.push(`chromium analysis workers: ${e}`);
       }
     } catch (e) {
       notes.push(`chromium bench failed: ${e.message.split('\n')[0]}`);

@@ -8,12 +8,12 @@
 import { initRnnWeights, RNN_TENSOR_NAMES } from '../model/init';
 import { createThreadedFastTrainer } from '../model/fast/threaded';
 import { nodeHelperSpawner, tsWorker } from '../model/fast/threadedNode';
-import { PRESET_CONFIGS } from '../core/formats/config';
 import type { ModelWeights } from '../core/formats/model';
 import { probeRanges } from '../core/epochParts';
 import { createRng } from '../core/rng';
-import { createAnalysisPool, type PoolWorker } from '../worker/analysisPool';
-import type { AnalysisPartCommand, AnalysisPartEvent, AnalyzeRequest, AnalyzerCommand, AnalyzerEvent } from '../worker/protocol';
+import type { PoolWorker } from '../worker/analysisPool';
+import type { AnalysisPartCommand, AnalysisPartEvent, AnalyzerCommand, AnalyzerEvent } from '../worker/protocol';
+import { epochRows } from './analysisEpochBench';
 import { summarize, syntheticBatch, type TrainConfig } from './benchCommon';
 import type { QrTask } from './coresWorker';
 
@@ -33,51 +33,6 @@ function benchWorker(): PoolWorker & { raw: ReturnType<typeof tsWorker> } {
     },
     terminate: () => void w.terminate(),
   };
-}
-
-/** The pixel preset's epoch-analysis request: N = 64, T = 196, D = 1, 16 probes, k = 16, 50 draws; orthogonal weights. */
-function pixelRequest(): AnalyzeRequest {
-  const config = PRESET_CONFIGS.pixel;
-  const N = config.hidden;
-  const T = 196;
-  const D = 1;
-  const B = config.probes;
-  const w = initRnnWeights({ inputSize: D, hiddenSize: N, numClasses: 10, init: 'orthogonal', gain: 1, seed: 2 });
-  const weights: AnalyzeRequest['weights'] = {};
-  for (const n of RNN_TENSOR_NAMES) weights[n] = { shape: w[n].shape.slice(), data: Float32Array.from(w[n].data) };
-  const rng = createRng(3);
-  const inputs = Float32Array.from({ length: B * T * D }, () => (rng.next() < 0.35 ? rng.next() : 0));
-  return {
-    type: 'analyze',
-    runId: 'bench',
-    epoch: 1,
-    arch: 'rnn',
-    config,
-    weights,
-    probe: { inputs, labels: Array.from({ length: B }, (_, b) => b % 10), T, D },
-  };
-}
-
-/** Wall time of one pixel-preset epoch analysis through a pool of `workers` (workers already started and warm). */
-export async function epochOnce(workers: number, epoch: number): Promise<{ ms: number; analysis: unknown }> {
-  const pool = createAnalysisPool(benchWorker, workers);
-  // Warm-up: start every worker and load its kernels (not timed).
-  const warm = { ...pixelRequest(), epoch: 0, config: { ...PRESET_CONFIGS.pixel, draws: 5 } };
-  warm.probe = { ...warm.probe, labels: warm.probe.labels.slice(0, workers), inputs: warm.probe.inputs.slice(0, workers * warm.probe.T) };
-  const result = await new Promise<{ ms: number; analysis: unknown }>((resolve, reject) => {
-    let t0 = 0;
-    pool.onEvent((ev) => {
-      if (ev.type === 'error') reject(new Error(ev.message));
-      if (ev.type !== 'analysis') return;
-      if (ev.epoch === 0) {
-        t0 = now();
-        pool.post({ ...pixelRequest(), epoch });
-      } else resolve({ ms: now() - t0, analysis: ev.analysis });
-    });
-    pool.post(warm);
-  });
-  pool.terminate();
-  return result;
 }
 
 /** QR iteration (k = 16, 16 probes, T = 196, N = 128, orthogonal weights) split over `workers` threads. */
@@ -150,41 +105,7 @@ export async function coresBenchRows(
   const counts = o.counts ?? [1, 2];
   const rows: Record<string, unknown>[] = [];
   const env = 'node';
-  const cfg = PRESET_CONFIGS.pixel;
-  let ref: unknown = null;
-  // Repetitions interleave the worker counts (1, 2, 1, 2, ...) so a burst of load from other
-  // processes hits every count alike.
-  const epochTimes = counts.map(() => [] as number[]);
-  const epochSame = counts.map(() => true);
-  for (let r = 0; r < reps.epoch; r++) {
-    for (const [ci, workers] of counts.entries()) {
-      const { ms, analysis } = await epochOnce(workers, 1);
-      epochTimes[ci].push(ms);
-      ref ??= analysis;
-      epochSame[ci] &&= JSON.stringify(analysis) === JSON.stringify(ref);
-    }
-  }
-  for (const [ci, workers] of counts.entries()) {
-    const times = epochTimes[ci];
-    const identical = epochSame[ci];
-    const row = {
-      phase: 'analysis',
-      what: 'epoch-pixel',
-      kernels: 'wasm-simd',
-      workers,
-      T: 196,
-      N: cfg.hidden,
-      k: cfg.k,
-      probes: cfg.probes,
-      draws: cfg.draws,
-      ...summarize(times),
-      reps: reps.epoch,
-      identical,
-      env,
-    };
-    log(`analysis epoch (pixel preset) workers=${workers}: median ${row.median_ms} ms, identical to 1 worker: ${identical}`);
-    rows.push(row);
-  }
+  rows.push(...(await epochRows(benchWorker, counts, reps.epoch, env, log)));
   let qrRef: Float64Array | null = null;
   const qrTimes = counts.map(() => [] as number[]);
   const qrSame = counts.map(() => true);

@@ -7,6 +7,9 @@
  * &threads=1,2 (the hand-written engine on each W; rows then carry `threads`).
  * &webgpu_tuning=batchPerWorkgroup=1|workgroupSize=256,stepKernels=1 (after each fused-webgpu
  * row): one more row per '|'-separated variant of FusedWebgpuTuning's knobs, with `tuning` set.
+ * ?analysis_workers=1,2,4 (&analysis_reps=3): one pixel-preset epoch analysis through the app's
+ * analysis pool of that many Web Workers (analysisEpochBench.ts), rows with `workers`, published
+ * as window.__benchResult.results (the step configs are skipped).
  * &epoch=<preset> (after the step rows): one whole training epoch of that preset on the bundled
  * digits with each listed engine, through trainEpochWith as the app's run loop calls it, published
  * as window.__benchResult.epochs (EpochRow: wall ms, batches, median ms per batch).
@@ -23,6 +26,8 @@ import type { RnnModelOptions } from '../model/rnn';
 import { PRESET_CONFIGS, PRESETS, type Preset } from '../core/formats/config';
 import { specForConfig } from '../data/encodings';
 import { fetchMnistAsset } from '../data/mnistAsset';
+import { analysisWorkerSpawner } from '../worker/client';
+import { epochRows } from './analysisEpochBench';
 import {
   TRAIN_CONFIGS,
   repsFor,
@@ -36,7 +41,15 @@ import {
 
 declare global {
   interface Window {
-    __benchResult?: { results: TrainRow[]; epochs?: EpochRow[]; webgl_renderer: string; user_agent: string; errors: string[] };
+    __benchResult?: {
+      results: TrainRow[];
+      epochs?: EpochRow[];
+      webgl_renderer: string;
+      user_agent: string;
+      errors: string[];
+      /** navigator.hardwareConcurrency (the analysis_workers mode). */
+      cores?: number;
+    };
     /** ?switches=K: the memory after each of K engine switches (engineSwitches), or the error. */
     __switchResult?: { engines: EngineId[]; rows: SwitchRow[]; error?: string };
   }
@@ -158,6 +171,31 @@ async function main(): Promise<void> {
       window.__switchResult = { engines, rows: [], error: (err as Error).message };
     }
     document.getElementById('out')!.textContent = JSON.stringify(window.__switchResult, null, 1);
+    return;
+  }
+  if (q.get('analysis_workers')) {
+    const counts = q
+      .get('analysis_workers')!
+      .split(',')
+      .map(Number)
+      .filter((w) => Number.isInteger(w) && w >= 1);
+    const errors: string[] = [];
+    let rows: Record<string, unknown>[] = [];
+    try {
+      rows = await epochRows(analysisWorkerSpawner(), counts, Number(q.get('analysis_reps') ?? 3), 'chromium', (m) =>
+        console.log(`[bench] ${m}`),
+      );
+    } catch (err) {
+      errors.push(`analysis workers: ${(err as Error).message}`);
+    }
+    document.getElementById('out')!.textContent = JSON.stringify(rows, null, 1);
+    window.__benchResult = {
+      results: rows as unknown as TrainRow[],
+      webgl_renderer: webglRenderer(),
+      user_agent: navigator.userAgent,
+      errors,
+      cores: navigator.hardwareConcurrency,
+    };
     return;
   }
   const asked = q.get('engines') ?? q.get('backends');

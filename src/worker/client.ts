@@ -64,19 +64,23 @@ export function spawnTrainer(): TypedWorker<TrainerCommand, TrainerEvent> {
 /** Logical cores the browser reports (2 when it does not say). */
 const cores = (): number => (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 2;
 
+/** Starts the app's analysis workers (analysis.worker.ts) one at a time, as a pool wants them; the bench page's pool too. */
+export function analysisWorkerSpawner(): () => PoolWorker {
+  let n = 0;
+  return () => {
+    const w = new Worker(new URL('./analysis.worker.ts', import.meta.url), { type: 'module', name: `ftle-analyzer-${n++}` });
+    const t = wrap<AnalyzerCommand | AnalysisPartCommand, AnalyzerEvent | AnalysisPartEvent>(w);
+    return { post: (cmd) => t.post(cmd), onMessage: t.onEvent, onCrash: t.onCrash, terminate: t.terminate };
+  };
+}
+
 /**
  * The analyzer: a pool of analysis workers (analysisPool.ts) of analysisPoolSize(cores,
  * training) workers, resized whenever training starts or stops. Same interface and events as
  * one analysis worker; the numbers do not depend on the size.
  */
 export function spawnAnalyzer(): AnalysisPool {
-  let n = 0;
-  const spawnOne = (): PoolWorker => {
-    const w = new Worker(new URL('./analysis.worker.ts', import.meta.url), { type: 'module', name: `ftle-analyzer-${n++}` });
-    const t = wrap<AnalyzerCommand | AnalysisPartCommand, AnalyzerEvent | AnalysisPartEvent>(w);
-    return { post: (cmd) => t.post(cmd), onMessage: t.onEvent, onCrash: t.onCrash, terminate: t.terminate };
-  };
-  const pool = createAnalysisPool(spawnOne, analysisPoolSize(cores(), trainingNow));
+  const pool = createAnalysisPool(analysisWorkerSpawner(), analysisPoolSize(cores(), trainingNow));
   const resize = () => pool.resize(analysisPoolSize(cores(), trainingNow));
   trainingListeners.add(resize);
   return {

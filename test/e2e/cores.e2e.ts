@@ -80,4 +80,27 @@ describe('cores: cross-origin isolation and the analysis worker pool', () => {
     expect(r.maxWhhDiff).toBeLessThan(1e-4);
     expect(s.errors).toEqual([]);
   });
+
+  it("bench analysis_workers: the pixel epoch analysis through 1 and 2 of the app's analysis workers, bit-identical", async () => {
+    const { page } = s;
+    await page.goto(`${baseURL()}bench.html?analysis_workers=1,2&analysis_reps=1`);
+    await page.waitForFunction(() => (window as unknown as { __benchResult?: unknown }).__benchResult, null, {
+      timeout: 200_000,
+      polling: 500,
+    });
+    const r = await page.evaluate(
+      () =>
+        (
+          window as unknown as {
+            __benchResult: { errors: string[]; results: { workers: number; identical: boolean; median_ms: number }[] };
+          }
+        ).__benchResult,
+    );
+    console.log(`[e2e] analysis workers rows: ${JSON.stringify(r.results.map((x) => [x.workers, x.median_ms, x.identical]))}`);
+    expect(r.errors).toEqual([]);
+    expect(r.results.map((x) => [x.workers, x.identical])).toEqual([
+      [1, true],
+      [2, true],
+    ]);
+  });
 });

@@ -1,0 +1,106 @@
+/**
+ * The analysis pool's bench row, wherever its workers come from: one pixel-preset epoch analysis
+ * (analysisPool.ts, the app's scheduler) timed for each worker count, in Node (coresBench.ts,
+ * worker_threads) and in Chromium (bench.html ?analysis_workers=, the app's own analysis workers).
+ * Rows say whether every count's result equals the first count's bit for bit (`identical`).
+ */
+import { initRnnWeights, RNN_TENSOR_NAMES } from '../model/init';
+import { PRESET_CONFIGS } from '../core/formats/config';
+import { createRng } from '../core/rng';
+import { createAnalysisPool, type PoolWorker } from '../worker/analysisPool';
+import type { AnalyzeRequest } from '../worker/protocol';
+import { summarize } from './benchCommon';
+
+const now = () => performance.now();
+
+/** The pixel preset's epoch-analysis request: N = 64, T = 196, D = 1, 16 probes, k = 16, 50 draws; orthogonal weights. */
+function pixelRequest(): AnalyzeRequest {
+  const config = PRESET_CONFIGS.pixel;
+  const N = config.hidden;
+  const T = 196;
+  const D = 1;
+  const B = config.probes;
+  const w = initRnnWeights({ inputSize: D, hiddenSize: N, numClasses: 10, init: 'orthogonal', gain: 1, seed: 2 });
+  const weights: AnalyzeRequest['weights'] = {};
+  for (const n of RNN_TENSOR_NAMES) weights[n] = { shape: w[n].shape.slice(), data: Float32Array.from(w[n].data) };
+  const rng = createRng(3);
+  const inputs = Float32Array.from({ length: B * T * D }, () => (rng.next() < 0.35 ? rng.next() : 0));
+  return {
+    type: 'analyze',
+    runId: 'bench',
+    epoch: 1,
+    arch: 'rnn',
+    config,
+    weights,
+    probe: { inputs, labels: Array.from({ length: B }, (_, b) => b % 10), T, D },
+  };
+}
+
+/** Wall time of one pixel-preset epoch analysis through a pool of `workers` from `spawn` (started and warmed first, untimed). */
+export async function epochOnce(spawn: () => PoolWorker, workers: number, epoch: number): Promise<{ ms: number; analysis: unknown }> {
+  const pool = createAnalysisPool(spawn, workers);
+  // Warm-up: start every worker and load its kernels (not timed).
+  const warm = { ...pixelRequest(), epoch: 0, config: { ...PRESET_CONFIGS.pixel, draws: 5 } };
+  warm.probe = { ...warm.probe, labels: warm.probe.labels.slice(0, workers), inputs: warm.probe.inputs.slice(0, workers * warm.probe.T) };
+  const result = await new Promise<{ ms: number; analysis: unknown }>((resolve, reject) => {
+    let t0 = 0;
+    pool.onEvent((ev) => {
+      if (ev.type === 'error') reject(new Error(ev.message));
+      if (ev.type !== 'analysis') return;
+      if (ev.epoch === 0) {
+        t0 = now();
+        pool.post({ ...pixelRequest(), epoch });
+      } else resolve({ ms: now() - t0, analysis: ev.analysis });
+    });
+    pool.post(warm);
+  });
+  pool.terminate();
+  return result;
+}
+
+/**
+ * The `workers` rows (phase 'analysis', what 'epoch-pixel'): `reps` timed epochs per count, the
+ * counts interleaved (1, 2, 1, 2, ...) so a burst of load from other processes hits each alike.
+ */
+export async function epochRows(
+  spawn: () => PoolWorker,
+  counts: number[],
+  reps: number,
+  env: string,
+  log: (m: string) => void,
+): Promise<Record<string, unknown>[]> {
+  const cfg = PRESET_CONFIGS.pixel;
+  let ref: string | null = null;
+  const times = counts.map(() => [] as number[]);
+  const identical = counts.map(() => true);
+  for (let r = 0; r < reps; r++) {
+    for (const [ci, workers] of counts.entries()) {
+      const { ms, analysis } = await epochOnce(spawn, workers, 1);
+      times[ci].push(ms);
+      const json = JSON.stringify(analysis);
+      ref ??= json;
+      identical[ci] &&= json === ref;
+    }
+  }
+  return counts.map((workers, ci) => {
+    const row = {
+      phase: 'analysis',
+      what: 'epoch-pixel',
+      kernels: 'wasm-simd',
+      workers,
+      T: 196,
+      N: cfg.hidden,
+      k: cfg.k,
+      probes: cfg.probes,
+      draws: cfg.draws,
+      ...summarize(times[ci]),
+      reps,
+      identical: identical[ci],
+      env,
+    };
+    log(
+      `analysis epoch (pixel preset) workers=${workers}: median ${row.median_ms} ms, identical to ${counts[0]} worker(s): ${identical[ci]}`,
+    );
+    return row;
+  });
+}
