@@ -64,7 +64,7 @@ const MAX_GRADIENT_CHUNKS = 20;
 const EVAL_SLOTS = 64;
 
 // Texture units, fixed for the engine's life (each program's samplers point at these).
-const U = { P: 0, X: 1, H0: 2, H1: 3, D0: 4, D1: 5, DZ: 6, LAB: 7, PG: 8, G: 9, S1: 10, S2: 11, RS: 12, NORM: 13 } as const;
+const U = { P: 0, X: 1, H0: 2, H1: 3, D0: 4, D1: 5, DZ: 6, LAB: 7, PG: 8, G: 9, S1: 10, S2: 11, RS: 12, NORM: 13, PG1: 14, PG2: 15, PG3: 16 } as const;
 
 interface Programs {
   forward: GlProgram;
@@ -103,7 +103,7 @@ interface BatchResources {
   xStage: Float32Array;
   LAB: WebGLTexture;
   DZ: WebGLTexture;
-  PG: WebGLTexture;
+  PG: [WebGLTexture, WebGLTexture, WebGLTexture, WebGLTexture];
   fbH: [WebGLFramebuffer, WebGLFramebuffer];
   fbD: [WebGLFramebuffer, WebGLFramebuffer];
   fbDZ: WebGLFramebuffer;
@@ -297,7 +297,7 @@ export class FusedWebglRnn {
       [backward, { uP: U.P }],
       [backwardLast, { uP: U.P, uDZ: U.DZ }],
       [gradPartial, { uX: U.X, uH0: U.H0, uH1: U.H1, uD0: U.D0, uD1: U.D1 }],
-      [gradReduce, { uPG: U.PG, uDZ: U.DZ }],
+      [gradReduce, { uPG0: U.PG, uPG1: U.PG1, uPG2: U.PG2, uPG3: U.PG3, uDZ: U.DZ }],
       [rowSquares, { uG: U.G }],
       [norm, { uRS: U.RS }],
       [optimizer, { uP: U.P, uG: U.G, uS1: U.S1, uS2: U.S2, uNorm: U.NORM }],
@@ -397,7 +397,14 @@ export class FusedWebglRnn {
     const X = r.texture(xW, xH, 'r32f');
     const LAB = r.texture(1, Bt, 'r32f');
     const DZ = r.texture(C4 + 1, Bt, 'rgba32f');
-    const PG = r.texture(slices * N4, gradRows, 'rgba32f');
+    // Four render targets of the 4 x 4 gradient blocks: partial row r in PG[r & 3], row r >> 2.
+    const gq = Math.ceil(gradRows / 4);
+    const PG: [WebGLTexture, WebGLTexture, WebGLTexture, WebGLTexture] = [
+      r.texture(slices * N4, gq, 'rgba32f'),
+      r.texture(slices * N4, gq, 'rgba32f'),
+      r.texture(slices * N4, gq, 'rgba32f'),
+      r.texture(slices * N4, gq, 'rgba32f'),
+    ];
     const b: BatchResources = {
       Bt,
       hTiles,
@@ -419,7 +426,7 @@ export class FusedWebglRnn {
       fbH: [r.framebuffer([H[0]]), r.framebuffer([H[1]])],
       fbD: [r.framebuffer([Dt[0]]), r.framebuffer([Dt[1]])],
       fbDZ: r.framebuffer([DZ]),
-      fbPG: r.framebuffer([PG]),
+      fbPG: r.framebuffer(PG),
     };
     this.boundFb = undefined;
     return b;
@@ -428,7 +435,7 @@ export class FusedWebglRnn {
   private freeBatch(b: BatchResources): void {
     const r = this.res;
     for (const fb of [...b.fbH, ...b.fbD, b.fbDZ, b.fbPG]) r.deleteFramebuffer(fb);
-    for (const t of [...b.H, ...b.Dt, b.X, b.LAB, b.DZ, b.PG]) r.deleteTexture(t);
+    for (const t of [...b.H, ...b.Dt, b.X, b.LAB, b.DZ, ...b.PG]) r.deleteTexture(t);
   }
 
   /** Origin (texels) of state tile k. */
@@ -484,7 +491,10 @@ export class FusedWebglRnn {
       this.bindTex(U.D1, b.Dt[1]);
       this.bindTex(U.DZ, b.DZ);
       this.bindTex(U.LAB, b.LAB);
-      this.bindTex(U.PG, b.PG);
+      this.bindTex(U.PG, b.PG[0]);
+      this.bindTex(U.PG1, b.PG[1]);
+      this.bindTex(U.PG2, b.PG[2]);
+      this.bindTex(U.PG3, b.PG[3]);
     }
   }
 
@@ -630,7 +640,7 @@ export class FusedWebglRnn {
         this.draw(b.fbD[t & 1], o[0], o[1], N4, B);
       }
       gl.useProgram(part.program);
-      this.draw(b.fbPG, s0 * N4, 0, (s1 - s0) * N4, gradRows);
+      this.draw(b.fbPG, s0 * N4, 0, (s1 - s0) * N4, Math.ceil(gradRows / 4));
     }
     const r = this.progs.gradReduce;
     gl.useProgram(r.program);

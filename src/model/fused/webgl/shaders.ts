@@ -296,14 +296,18 @@ void main() {
 /**
  * Partial sums of the recurrent-layer gradients over a slice of time steps (split-K: each slice
  * is its own N4-wide column block of the output, so many fragments run in parallel and each loops
- * over only uTc steps x uB sequences). Output texel (s*N4 + i4, r), units i = 4*i4..4*i4+3:
+ * over only uTc steps x uB sequences). A fragment computes a 4 x 4 block: units i = 4*i4..4*i4+3
+ * (its texel) times gradient rows r = 4*rq..4*rq+3, written to the four render targets (row r to
+ * target r & 3, texel (s*N4 + i4, r >> 2)). Each (t, b) then costs two fetches for 16 products
+ * where a 4 x 1 block cost two for 4: on the H100 this pass was the largest part of a step at N = 512.
  *   r < N:       sum dA_t[b, i] h_{t-1}[b, r]   (dW_hh[i, r]; t >= 2, h_0 = 0)
  *   N <= r < N+D: sum dA_t[b, i] x_t[b, r-N]   (dW_ih[i, r-N])
  *   r = N+D:     sum dA_t[b, i]                (both bias gradients)
- * over steps t of slice s: [s*uTc + 1, min((s+1)*uTc, uT)]. Tile grids: uGC tiles per row of the
- * state history (tile N4 x uBT), uGCX per row of the input texture (tile D x uBT); dA_t lives in
- * the dA ring: tile ((t-1)>>1) mod uRing, uGCD tiles per row. The engine draws the slices of a
- * chunk of steps right after BPTT has produced them, before the ring reuses their tiles.
+ * over steps t of slice s: [s*uTc + 1, min((s+1)*uTc, uT)], each step's sum over b added in t
+ * order (as a 4 x 1 block added them). Tile grids: uGC tiles per row of the state history (tile
+ * N4 x uBT), uGCX per row of the input texture (tile D x uBT); dA_t lives in the dA ring: tile
+ * ((t-1)>>1) mod uRing, uGCD tiles per row. The engine draws the slices of a chunk of steps right
+ * after BPTT has produced them, before the ring reuses their tiles.
  */
 export function gradPartialShader(L: BlockLayout): string {
   return `${header(L)}
@@ -315,49 +319,84 @@ uniform sampler2D uD1;
 uniform int uB;
 uniform int uT;
 uniform int uTc;
-out vec4 o;
+layout(location = 0) out vec4 o0;
+layout(location = 1) out vec4 o1;
+layout(location = 2) out vec4 o2;
+layout(location = 3) out vec4 o3;
 ${TILES}
-vec4 sumH(sampler2D dA, sampler2D hPrev, int t, int i4, int j4, int jc) {
+// Rows 4rq..4rq+3 all of W_hh (t >= 2): one h texel holds the four row values.
+void blockH(sampler2D dA, sampler2D hPrev, int t, int i4, int rq, inout vec4 a0, inout vec4 a1, inout vec4 a2, inout vec4 a3) {
   ivec2 od = dTileOf(t), oh = tileOf(t - 1);
-  vec4 acc = vec4(0.0);
-  for (int b = 0; b < uB; b++) acc += texelFetch(dA, od + ivec2(i4, b), 0) * texelFetch(hPrev, oh + ivec2(j4, b), 0)[jc];
-  return acc;
+  vec4 s0 = vec4(0.0), s1 = vec4(0.0), s2 = vec4(0.0), s3 = vec4(0.0);
+  for (int b = 0; b < uB; b++) {
+    vec4 da = texelFetch(dA, od + ivec2(i4, b), 0);
+    vec4 h = texelFetch(hPrev, oh + ivec2(rq, b), 0);
+    s0 += da * h.x;
+    s1 += da * h.y;
+    s2 += da * h.z;
+    s3 += da * h.w;
+  }
+  a0 += s0;
+  a1 += s1;
+  a2 += s2;
+  a3 += s3;
 }
-vec4 sumX(sampler2D dA, int t, int i4, int d) {
-  ivec2 od = dTileOf(t), ox = xTileOf(t);
-  vec4 acc = vec4(0.0);
-  for (int b = 0; b < uB; b++) acc += texelFetch(dA, od + ivec2(i4, b), 0) * texelFetch(uX, ox + ivec2(d, b), 0).r;
-  return acc;
+// The value gradient row r multiplies at step t for sequence b: h_{t-1}[r] (0 at t = 1), x_t[r - N], 1 (bias), 0 past the rows.
+float rowValue(sampler2D hPrev, int t, int r, int b) {
+  if (r < N) return t >= 2 ? texelFetch(hPrev, tileOf(t - 1) + ivec2(r >> 2, b), 0)[r & 3] : 0.0;
+  if (r < N + D) return texelFetch(uX, xTileOf(t) + ivec2(r - N, b), 0).r;
+  return r == N + D ? 1.0 : 0.0;
 }
-vec4 sum1(sampler2D dA, int t, int i4) {
+// Any other block (input rows, the bias row, or a block across those boundaries).
+void blockMixed(sampler2D dA, sampler2D hPrev, int t, int i4, int rq, inout vec4 a0, inout vec4 a1, inout vec4 a2, inout vec4 a3) {
   ivec2 od = dTileOf(t);
-  vec4 acc = vec4(0.0);
-  for (int b = 0; b < uB; b++) acc += texelFetch(dA, od + ivec2(i4, b), 0);
-  return acc;
+  int r = 4 * rq;
+  vec4 s0 = vec4(0.0), s1 = vec4(0.0), s2 = vec4(0.0), s3 = vec4(0.0);
+  for (int b = 0; b < uB; b++) {
+    vec4 da = texelFetch(dA, od + ivec2(i4, b), 0);
+    s0 += da * rowValue(hPrev, t, r, b);
+    s1 += da * rowValue(hPrev, t, r + 1, b);
+    s2 += da * rowValue(hPrev, t, r + 2, b);
+    s3 += da * rowValue(hPrev, t, r + 3, b);
+  }
+  a0 += s0;
+  a1 += s1;
+  a2 += s2;
+  a3 += s3;
 }
 void main() {
   ivec2 q = ivec2(gl_FragCoord.xy);
-  int s = q.x / N4, i4 = q.x % N4, r = q.y;
+  int s = q.x / N4, i4 = q.x % N4, rq = q.y;
   int t0 = s * uTc + 1, t1 = min(t0 + uTc, uT + 1);
-  vec4 acc = vec4(0.0);
-  if (r < N) {
-    for (int t = max(t0, 2); t < t1; t++) acc += (t & 1) == 1 ? sumH(uD1, uH0, t, i4, r >> 2, r & 3) : sumH(uD0, uH1, t, i4, r >> 2, r & 3);
-  } else if (r < N + D) {
-    for (int t = t0; t < t1; t++) acc += (t & 1) == 1 ? sumX(uD1, t, i4, r - N) : sumX(uD0, t, i4, r - N);
+  vec4 a0 = vec4(0.0), a1 = vec4(0.0), a2 = vec4(0.0), a3 = vec4(0.0);
+  if (4 * rq + 3 < N) {
+    for (int t = max(t0, 2); t < t1; t++) {
+      if ((t & 1) == 1) blockH(uD1, uH0, t, i4, rq, a0, a1, a2, a3);
+      else blockH(uD0, uH1, t, i4, rq, a0, a1, a2, a3);
+    }
   } else {
-    for (int t = t0; t < t1; t++) acc += (t & 1) == 1 ? sum1(uD1, t, i4) : sum1(uD0, t, i4);
+    for (int t = t0; t < t1; t++) {
+      if ((t & 1) == 1) blockMixed(uD1, uH0, t, i4, rq, a0, a1, a2, a3);
+      else blockMixed(uD0, uH1, t, i4, rq, a0, a1, a2, a3);
+    }
   }
-  o = acc;
+  o0 = a0;
+  o1 = a1;
+  o2 = a2;
+  o3 = a3;
 }`;
 }
 
 /**
  * The gradient block (N4 x R): rows of W_hh^T, W_ih^T and both biases as the sum of the uS partial
- * slices; fc.weight rows as sum_b dz[b, c] h_T[b]; fc.bias rows as sum_b dz[b, c] (0 beyond C).
+ * slices (four partial textures, gradPartialShader); fc.weight rows as sum_b dz[b, c] h_T[b]; fc.bias rows as sum_b dz[b, c] (0 beyond C).
  */
 export function gradReduceShader(L: BlockLayout): string {
   return `${header(L)}
-uniform sampler2D uPG;
+uniform sampler2D uPG0;
+uniform sampler2D uPG1;
+uniform sampler2D uPG2;
+uniform sampler2D uPG3;
 uniform sampler2D uDZ;
 uniform sampler2D uHT;
 uniform ivec2 uHo;
@@ -369,8 +408,14 @@ void main() {
   int i4 = q.x, r = q.y;
   vec4 acc = vec4(0.0);
   if (r < ROW_FC) {
+    // Partial row pr lives in target pr & 3, row pr >> 2 (gradPartialShader).
     int pr = min(r, N + D);
-    for (int s = 0; s < uS; s++) acc += texelFetch(uPG, ivec2(s * N4 + i4, pr), 0);
+    ivec2 at = ivec2(i4, pr >> 2);
+    int k = pr & 3;
+    for (int s = 0; s < uS; s++) {
+      ivec2 a = at + ivec2(s * N4, 0);
+      acc += k == 0 ? texelFetch(uPG0, a, 0) : k == 1 ? texelFetch(uPG1, a, 0) : k == 2 ? texelFetch(uPG2, a, 0) : texelFetch(uPG3, a, 0);
+    }
   } else if (r < ROW_FCB) {
     int c = r - ROW_FC;
     for (int b = 0; b < uB; b++) acc += texelFetch(uDZ, ivec2(c >> 2, b), 0)[c & 3] * texelFetch(uHT, uHo + ivec2(i4, b), 0);
