@@ -37,12 +37,16 @@ function pixelRequest(): AnalyzeRequest {
 }
 
 /** Wall time of one pixel-preset epoch analysis through a pool of `workers` from `spawn` (started and warmed first, untimed). */
-export async function epochOnce(spawn: () => PoolWorker, workers: number, epoch: number): Promise<{ ms: number; analysis: unknown }> {
+export async function epochOnce(
+  spawn: () => PoolWorker,
+  workers: number,
+  epoch: number,
+): Promise<{ ms: number; analysis: unknown; stagesMs?: Record<string, number> }> {
   const pool = createAnalysisPool(spawn, workers);
   // Warm-up: start every worker and load its kernels (not timed).
   const warm = { ...pixelRequest(), epoch: 0, config: { ...PRESET_CONFIGS.pixel, draws: 5 } };
   warm.probe = { ...warm.probe, labels: warm.probe.labels.slice(0, workers), inputs: warm.probe.inputs.slice(0, workers * warm.probe.T) };
-  const result = await new Promise<{ ms: number; analysis: unknown }>((resolve, reject) => {
+  const result = await new Promise<{ ms: number; analysis: unknown; stagesMs?: Record<string, number> }>((resolve, reject) => {
     let t0 = 0;
     pool.onEvent((ev) => {
       if (ev.type === 'error') reject(new Error(ev.message));
@@ -50,12 +54,21 @@ export async function epochOnce(spawn: () => PoolWorker, workers: number, epoch:
       if (ev.epoch === 0) {
         t0 = now();
         pool.post({ ...pixelRequest(), epoch });
-      } else resolve({ ms: now() - t0, analysis: ev.analysis });
+      } else resolve({ ms: now() - t0, analysis: ev.analysis, stagesMs: ev.stagesMs });
     });
     pool.post(warm);
   });
   pool.terminate();
   return result;
+}
+
+function medianStages(runs: Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(runs[0])) {
+    const v = runs.map((r) => r[k]).sort((a, b) => a - b);
+    out[k] = Math.round(v[v.length >> 1] * 10) / 10;
+  }
+  return out;
 }
 
 /**
@@ -73,10 +86,12 @@ export async function epochRows(
   let ref: string | null = null;
   const times = counts.map(() => [] as number[]);
   const identical = counts.map(() => true);
+  const stages = counts.map(() => [] as Record<string, number>[]);
   for (let r = 0; r < reps; r++) {
     for (const [ci, workers] of counts.entries()) {
-      const { ms, analysis } = await epochOnce(spawn, workers, 1);
+      const { ms, analysis, stagesMs } = await epochOnce(spawn, workers, 1);
       times[ci].push(ms);
+      if (stagesMs) stages[ci].push(stagesMs);
       const json = JSON.stringify(analysis);
       ref ??= json;
       identical[ci] &&= json === ref;
@@ -96,10 +111,12 @@ export async function epochRows(
       ...summarize(times[ci]),
       reps,
       identical: identical[ci],
+      // Pooled runs (workers > 1): median wall ms of each stage, to show where the time goes.
+      ...(stages[ci].length ? { stages_ms: medianStages(stages[ci]) } : {}),
       env,
     };
     log(
-      `analysis epoch (pixel preset) workers=${workers}: median ${row.median_ms} ms, identical to ${counts[0]} worker(s): ${identical[ci]}`,
+      `analysis epoch (pixel preset) workers=${workers}: median ${row.median_ms} ms, identical to ${counts[0]} worker(s): ${identical[ci]}${row.stages_ms ? `, stages ${JSON.stringify(row.stages_ms)}` : ''}`,
     );
     return row;
   });

@@ -205,19 +205,31 @@ export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: (
     // a resize bites within a quarter of a stage, coarse enough that per-task set-up (~20 ms of
     // cell and evaluator per part at the pixel preset) stays small. The split never changes the numbers.
     const ranges = probeRanges(B, Math.min(B, 4 * target));
+    const t1 = now();
     const dyn = await Promise.all(
       ranges.map(([b0, b1]) => run<DynamicsPart>({ type: 'part-dynamics', task: nextTask++, reqId, req, b0, b1 }, `d${b0}`)),
     );
+    const t2 = now();
     const fp = await run<FlipPlan>({ type: 'part-plan', task: nextTask++, reqId, req, parts: dyn }, '');
+    const t3 = now();
     const plans = splitFlipPlan(fp, ranges);
     const flips = await Promise.all(
       ranges.map(([b0, b1], i) => run<FlipPart>({ type: 'part-flip', task: nextTask++, reqId, req, plan: plans[i], b0, b1 }, `f${b0}`)),
     );
+    const t4 = now();
     const analysis = await run<Extract<AnalyzerEvent, { type: 'analysis' }>['analysis']>(
       { type: 'part-merge', task: nextTask++, reqId, req, plan: fp, parts: flips },
       '',
     );
-    emit({ type: 'analysis', runId: req.runId, epoch: req.epoch, analysisMs: now() - t0, analysis });
+    const t5 = now();
+    emit({
+      type: 'analysis',
+      runId: req.runId,
+      epoch: req.epoch,
+      analysisMs: t5 - t0,
+      stagesMs: { dynamics: t2 - t1, plan: t3 - t2, flip: t4 - t3, merge: t5 - t4 },
+      analysis,
+    });
   }
 
   function next(): void {

@@ -108,6 +108,8 @@ export type AnalyzerEvent =
       runId: string;
       epoch: number;
       analysisMs: number;
+      /** A pooled analysis: wall ms of each stage (dynamics parts, plan, flip parts, merge), in order. */
+      stagesMs?: { dynamics: number; plan: number; flip: number; merge: number };
       analysis: Omit<EpochSnapshot, 'epoch' | 'metrics'>;
       /** Mean CE (nats) and accuracy on the `evaluate` digits, when asked. */
       evaluation?: { loss: number; acc: number; count: number };

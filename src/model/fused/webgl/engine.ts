@@ -64,7 +64,25 @@ const MAX_GRADIENT_CHUNKS = 20;
 const EVAL_SLOTS = 64;
 
 // Texture units, fixed for the engine's life (each program's samplers point at these).
-const U = { P: 0, X: 1, H0: 2, H1: 3, D0: 4, D1: 5, DZ: 6, LAB: 7, PG: 8, G: 9, S1: 10, S2: 11, RS: 12, NORM: 13, PG1: 14, PG2: 15, PG3: 16 } as const;
+const U = {
+  P: 0,
+  X: 1,
+  H0: 2,
+  H1: 3,
+  D0: 4,
+  D1: 5,
+  DZ: 6,
+  LAB: 7,
+  PG: 8,
+  G: 9,
+  S1: 10,
+  S2: 11,
+  RS: 12,
+  NORM: 13,
+  PG1: 14,
+  PG2: 15,
+  PG3: 16,
+} as const;
 
 interface Programs {
   forward: GlProgram;
