@@ -113,16 +113,20 @@ fn flat_index(lid: u32, wid: vec3<u32>, nw: vec3<u32>) -> u32 {
 `;
 }
 
-/** Loads of W_hh issued together per block in the recurrences' matvecs (see unrolledMatvec). */
-export const MATVEC_UNROLL = 8;
+/**
+ * Loads of W_hh issued together per block in the recurrences' matvecs (see unrolledMatvec). One,
+ * the plain loop: on the H100 unrolling by 8 or 16 measured no faster (T = 784, N = 512: 23.2 ms per
+ * step plain, 24.3 ms by 16; N = 128: 4.05 ms both). What did pay was declaring the weights
+ * `var<storage, read>` (152 -> 34 ms per step at N = 512 with G = 2) and one sequence per workgroup.
+ * The knob (FusedWebgpuTuning.matvecUnroll) stays for other GPUs.
+ */
+export const MATVEC_UNROLL = 1;
 
 /**
  * WGSL for acc[g] += W(J) * V(g, J) over J = 0..n-1 for every g < G, in that order for each g (so
- * the sums round exactly as the plain loop's), with the W loads of MATVEC_UNROLL consecutive J
- * issued before their multiply-adds. The recurrences run hundreds of such matvecs back to back in
- * one workgroup, so their speed is the latency of these loads: one load in flight per thread left a
- * whole SM waiting (fused-webgpu at N = 512 spent ~90 us per time step on the H100). `J` in the
- * templates stands for the summation index; `loop` names the loop variable.
+ * the sums round exactly as the plain loop's), with the W loads of R consecutive J issued before
+ * their multiply-adds (R = 1: the plain loop). `J` in the templates stands for the summation
+ * index; `loop` names the loop variable.
  */
 function unrolledMatvec(loop: string, wAt: string, acc: string, vAt: string, n: number, R: number): string {
   const whole = Math.floor(n / R) * R;
