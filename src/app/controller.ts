@@ -3,12 +3,12 @@
  * updates. Training (trainer worker) and analysis (analyzer worker) are decoupled: the trainer
  * never waits for an epoch's analysis, and the UI thread only routes messages.
  */
-import { configFromHash, configToHash, type RunConfig } from '../core/formats/config';
+import { configFromHash, configToHash, type ConfigIssue, type RunConfig } from '../core/formats/config';
 import type { EpochMetrics } from '../core/snapshot';
 import { spawnAnalyzer, spawnTrainer, type TypedWorker } from '../worker/client';
 import type { AnalyzerCommand, AnalyzerEvent, NamedTensors, TrainerCommand, TrainerEvent } from '../worker/protocol';
 import { useRunStore } from '../store/runStore';
-import { viewFromHash } from '../store/viewHash';
+import { viewFromHash, type ViewState } from '../store/viewHash';
 import type { ModelWeights } from '../core/formats/model';
 import type { ProbeInfo } from '../data/probeInfo';
 import { datasetFromNamedIdxFiles } from '../data/idx';
@@ -86,17 +86,37 @@ export function runDataset(): MnistDataset | null {
 
 /** Reads the URL hash into the store (config and view), reports invalid keys, returns the config. */
 export function bootFromHash(): RunConfig {
-  const { config, issues } = configFromHash(window.location.hash);
-  const store = useRunStore.getState();
+  const { config, configIssues, view } = readHash(window.location.hash);
   // 'loading' until a trainer is started (after the stored-run lookup): Start must not be clickable
   // before there is a worker to receive it.
-  store.set({ config, configIssues: issues, status: 'loading', progress: { what: 'opening saved runs', fraction: 0 } });
-  for (const issue of issues) store.addBanner('error', `URL parameter refused: ${issue.message}`);
-  const { view, issues: viewIssues } = viewFromHash(window.location.hash, config);
-  for (const issue of viewIssues) store.addBanner('error', `URL parameter refused: ${issue.message}`);
-  store.set(view);
+  useRunStore.getState().set({ config, configIssues, status: 'loading', progress: { what: 'opening saved runs', fraction: 0 }, ...view });
   autostartPending = view.autostart;
   return config;
+}
+
+/** The config and view a hash asks for; each refused key (config or view) becomes an error banner. */
+function readHash(hash: string): { config: RunConfig; configIssues: ConfigIssue[]; view: ViewState } {
+  const { config, issues } = configFromHash(hash);
+  const { view, issues: viewIssues } = viewFromHash(hash, config);
+  const store = useRunStore.getState();
+  for (const issue of [...issues, ...viewIssues]) store.addBanner('error', `URL parameter refused: ${issue.message}`);
+  return { config, configIssues: issues, view };
+}
+
+/**
+ * A hash that changed under the running app (typed into the address bar, or a link to another hash
+ * of this page), applied as loading it afresh would, without a reload: a different config starts
+ * that run (applyConfig, as the Configuration panel does: the current run stays saved), the view
+ * follows the hash, `autostart=1` starts training, and invalid keys get the same banners.
+ */
+export function applyHashInPlace(): void {
+  const { config, view } = readHash(window.location.hash);
+  const store = useRunStore.getState();
+  if (!store.config || configToHash(config) !== configToHash(store.config)) {
+    autostartPending = view.autostart;
+    applyConfig(config);
+  }
+  useRunStore.getState().set(view);
 }
 
 /** Stops both workers (e.g. before replaying a bundle). Snapshots stay in the store. */
