@@ -19,7 +19,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ENGINE_IDS, ENGINE_KIND, normalizeEngineId, type EngineId } from '../core/engines';
 import { browserEngineRegistry } from '../model/browserEngines';
-import { buildModel, type EngineRegistry } from '../model/engines';
+import { buildModel, type EngineEntry, type EngineRegistry } from '../model/engines';
 import { trainEpochWith } from '../model/trainer';
 import type { FusedWebgpuTuning } from '../model/fused/webgpu';
 import type { RnnModelOptions } from '../model/rnn';
@@ -124,6 +124,20 @@ async function epochRow(registry: EngineRegistry, engine: EngineId, preset: Pres
   };
 }
 
+/**
+ * Engine `e`'s registry entry when it can train in this browser, with the renderer / adapter string
+ * of a GPU engine; throws why not (an unknown id, not in this build, or not available here).
+ */
+async function usableEngine(registry: EngineRegistry, e: string): Promise<{ id: EngineId; entry: EngineEntry; gpu?: string }> {
+  if (!(ENGINE_IDS as readonly string[]).includes(e)) throw new Error(`unknown engine (expected ${ENGINE_IDS.join(' | ')})`);
+  const id = e as EngineId;
+  const entry = registry[id];
+  if (!entry) throw new Error('not in this build');
+  const a = await entry.available();
+  if (!a.ok) throw new Error(a.why);
+  return { id, entry, gpu: ENGINE_KIND[id].device === 'GPU' ? a.info.renderer : undefined };
+}
+
 /** `key=value,key=value` of FusedWebgpuTuning (numbers; stepKernels=1 for true); unknown keys are refused. */
 function parseTuning(text: string): FusedWebgpuTuning {
   const known = ['batchPerWorkgroup', 'forwardSteps', 'backwardChunk', 'workgroupSize', 'stepKernels', 'matvecUnroll'];
@@ -218,14 +232,8 @@ async function main(): Promise<void> {
   for (const c of configs) {
     for (const e of engines) {
       try {
-        if (!(ENGINE_IDS as readonly string[]).includes(e)) throw new Error(`unknown engine (expected ${ENGINE_IDS.join(' | ')})`);
-        const id = e as EngineId;
-        const entry = registry[id];
-        if (!entry) throw new Error('not in this build');
-        const a = await entry.available();
-        if (!a.ok) throw new Error(a.why);
+        const { id, entry, gpu } = await usableEngine(registry, e);
         const { warmup, reps } = repsFor(c.T, id.startsWith('tfjs'));
-        const gpu = ENGINE_KIND[id].device === 'GPU' ? a.info.renderer : undefined;
         for (const w of entry.threaded ? threadList : [1]) {
           const trainer = await entry.create(benchModelOptions(c), w);
           const got = trainer.threads ?? 1;
@@ -257,12 +265,8 @@ async function main(): Promise<void> {
     for (const e of engines) {
       try {
         if (!(PRESETS as readonly string[]).includes(preset)) throw new Error(`unknown preset (expected ${PRESETS.join(' | ')})`);
-        const id = e as EngineId;
-        const entry = registry[id];
-        if (!entry) throw new Error('not in this build');
-        const a = await entry.available();
-        if (!a.ok) throw new Error(a.why);
-        const row = await epochRow(registry, id, preset as Preset, ENGINE_KIND[id].device === 'GPU' ? a.info.renderer : undefined);
+        const { id, gpu } = await usableEngine(registry, e);
+        const row = await epochRow(registry, id, preset as Preset, gpu);
         epochs.push(row);
         out.textContent += `\n${row.backend} epoch ${preset}: ${row.epoch_ms} ms (${row.batches} batches)`;
         console.log(

@@ -80,3 +80,22 @@ export function baseURL(): string {
   if (!url) throw new Error('FTLE_BASE_URL is not set: run the e2e tests through vitest.e2e.config.ts');
   return url;
 }
+
+/**
+ * Loads `url` as a new document even when only its hash differs from the page's: a hash-only goto
+ * is a same-document navigation, which the running app applies in place (hashSync.ts), not a load.
+ */
+export async function loadFresh(page: Page, url: string): Promise<void> {
+  await page.goto('about:blank');
+  await page.goto(url);
+}
+
+/** Opens bench.html?`query` (built with the app) and returns what it publishes as window.__benchResult. */
+export async function benchResult<T>(page: Page, query: string): Promise<T> {
+  await page.goto(`${baseURL()}bench.html?${query}`);
+  await page.waitForFunction(() => (window as unknown as { __benchResult?: unknown }).__benchResult, null, {
+    timeout: 200_000,
+    polling: 500,
+  });
+  return page.evaluate(() => (window as unknown as { __benchResult: unknown }).__benchResult) as Promise<T>;
+}

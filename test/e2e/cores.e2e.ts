@@ -6,7 +6,7 @@
  * `threads=2&backend=fast-wasm` link trains on two threads, recorded in the epoch and the tooltip.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseURL, openSession, type Session } from './browser';
+import { baseURL, benchResult, loadFresh, openSession, type Session } from './browser';
 import type { EngineCheckApi } from '../../src/bench/engineCheck';
 
 describe('cores: cross-origin isolation and the analysis worker pool', () => {
@@ -50,9 +50,7 @@ describe('cores: cross-origin isolation and the analysis worker pool', () => {
 
   it('a threads=2&backend=fast-wasm link trains its epoch on 2 threads and records them', async () => {
     const { page } = s;
-    // A fresh document (a hash change alone would keep the previous run's page).
-    await page.goto('about:blank');
-    await page.goto(`${baseURL()}#preset=quick&threads=2&backend=fast-wasm&epochs=1&subset=0.1&seed=3`);
+    await loadFresh(page, `${baseURL()}#preset=quick&threads=2&backend=fast-wasm&epochs=1&subset=0.1&seed=3`);
     await expect.poll(async () => page.getByTestId('train-toggle').isEnabled(), { timeout: 90_000 }).toBe(true);
     await page.getByTestId('train-toggle').click();
     await expect.poll(async () => (await page.getByTestId('epoch-label').textContent()) ?? '', { timeout: 180_000 }).toMatch(/epoch 1\b/);
@@ -83,18 +81,9 @@ describe('cores: cross-origin isolation and the analysis worker pool', () => {
 
   it("bench analysis_workers: the pixel epoch analysis through 1 and 2 of the app's analysis workers, bit-identical", async () => {
     const { page } = s;
-    await page.goto(`${baseURL()}bench.html?analysis_workers=1,2&analysis_reps=1`);
-    await page.waitForFunction(() => (window as unknown as { __benchResult?: unknown }).__benchResult, null, {
-      timeout: 200_000,
-      polling: 500,
-    });
-    const r = await page.evaluate(
-      () =>
-        (
-          window as unknown as {
-            __benchResult: { errors: string[]; results: { workers: number; identical: boolean; median_ms: number }[] };
-          }
-        ).__benchResult,
+    const r = await benchResult<{ errors: string[]; results: { workers: number; identical: boolean; median_ms: number }[] }>(
+      page,
+      'analysis_workers=1,2&analysis_reps=1',
     );
     console.log(`[e2e] analysis workers rows: ${JSON.stringify(r.results.map((x) => [x.workers, x.median_ms, x.identical]))}`);
     expect(r.errors).toEqual([]);

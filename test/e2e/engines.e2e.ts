@@ -6,7 +6,7 @@
  * (or a model that leaves tensors behind, as RnnModel once did) makes them grow.
  */
 import { describe, expect, it } from 'vitest';
-import { baseURL, openSession } from './browser';
+import { baseURL, benchResult, openSession } from './browser';
 
 interface SwitchRow {
   switch: number;
@@ -54,22 +54,10 @@ describe('engine registry in the browser', () => {
   it("bench epoch mode: one quick-preset epoch per engine, the fused engine at the hand-written engine's loss", async () => {
     const s = await openSession();
     try {
-      await s.page.goto(`${baseURL()}bench.html?configs=28:32&engines=fast-wasm,fused-webgl&epoch=quick`);
-      await s.page.waitForFunction(() => (window as unknown as { __benchResult?: unknown }).__benchResult, null, {
-        timeout: 200_000,
-        polling: 500,
-      });
-      const r = await s.page.evaluate(
-        () =>
-          (
-            window as unknown as {
-              __benchResult: {
-                errors: string[];
-                epochs: { backend: string; batches: number; samples: number; loss: number; epoch_ms: number }[];
-              };
-            }
-          ).__benchResult,
-      );
+      const r = await benchResult<{
+        errors: string[];
+        epochs: { backend: string; batches: number; samples: number; loss: number; epoch_ms: number }[];
+      }>(s.page, 'configs=28:32&engines=fast-wasm,fused-webgl&epoch=quick');
       console.log(`[e2e] bench epochs: ${JSON.stringify(r.epochs)}`);
       expect(r.errors).toEqual([]);
       expect(r.epochs.map((e) => e.backend)).toEqual(['fast-wasm', 'fused-webgl']);
@@ -90,18 +78,9 @@ describe('engine registry in the browser', () => {
   it('bench tuning rows: fused-webgpu variants each get a row with their knobs, and the forward pass costs less than a training step', async () => {
     const s = await openSession(undefined, undefined, ['--enable-unsafe-webgpu']);
     try {
-      await s.page.goto(`${baseURL()}bench.html?configs=28:32&engines=fused-webgpu&webgpu_tuning=batchPerWorkgroup=1|stepKernels=1`);
-      await s.page.waitForFunction(() => (window as unknown as { __benchResult?: unknown }).__benchResult, null, {
-        timeout: 200_000,
-        polling: 500,
-      });
-      const r = await s.page.evaluate(
-        () =>
-          (
-            window as unknown as {
-              __benchResult: { errors: string[]; results: { tuning?: string; median_ms: number; forward_ms?: number }[] };
-            }
-          ).__benchResult,
+      const r = await benchResult<{ errors: string[]; results: { tuning?: string; median_ms: number; forward_ms?: number }[] }>(
+        s.page,
+        'configs=28:32&engines=fused-webgpu&webgpu_tuning=batchPerWorkgroup=1|stepKernels=1',
       );
       console.log(`[e2e] tuning rows: ${JSON.stringify(r.results.map((x) => [x.tuning, x.median_ms, x.forward_ms]))}`);
       expect(r.errors).toEqual([]);

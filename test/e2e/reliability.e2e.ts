@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { baseURL, openSession, type Session } from './browser';
+import { baseURL, loadFresh, openSession, type Session } from './browser';
 import { createRng } from '../../src/core/rng';
 import { loadMnistAsset } from '../../src/data/mnistAsset';
 
@@ -128,8 +128,7 @@ describe('reliability', () => {
     };
     for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
 
-    await page.goto(`${baseURL()}#preset=quick&epochs=1&seed=17`);
-    await page.reload();
+    await loadFresh(page, `${baseURL()}#preset=quick&epochs=1&seed=17`);
     await waitReady(s);
     await expect.poll(async () => (await state(s)).epochs, { timeout: 60_000 }).toEqual([0]);
     // A truncated images file: refused with the byte counts, the current run untouched.
@@ -180,8 +179,7 @@ describe('reliability', () => {
 
   it('refuses a NaN learning rate in the URL, naming the key', async () => {
     const { page } = s;
-    await page.goto(`${baseURL()}#preset=quick&lr=NaN&seed=12`);
-    await page.reload();
+    await loadFresh(page, `${baseURL()}#preset=quick&lr=NaN&seed=12`);
     const banner = page.getByTestId('error-banner').first();
     await expect.poll(async () => banner.isVisible(), { timeout: 30_000 }).toBe(true);
     expect(await banner.textContent()).toMatch(/\blr\b/);
@@ -190,8 +188,7 @@ describe('reliability', () => {
   it('rolls back a diverging run and says what to change', async () => {
     const { page } = s;
     // A NaN injected into W_hh mid-training (the rehearsal hook) stands in for an exploding run.
-    await page.goto(`${baseURL()}#preset=quick&epochs=40&seed=13&subset=0.25`);
-    await page.reload();
+    await loadFresh(page, `${baseURL()}#preset=quick&epochs=40&seed=13&subset=0.25`);
     await waitReady(s);
     await page.getByTestId('train-toggle').click();
     await expect.poll(async () => (await state(s)).epochs.length, { timeout: 120_000 }).toBeGreaterThanOrEqual(2);
@@ -210,8 +207,7 @@ describe('reliability', () => {
 
   it('shows a worker crash with its message and restarts the worker without losing a snapshot', async () => {
     const { page } = s;
-    await page.goto(`${baseURL()}#preset=quick&epochs=3&seed=16&subset=0.25`);
-    await page.reload();
+    await loadFresh(page, `${baseURL()}#preset=quick&epochs=3&seed=16&subset=0.25`);
     await waitReady(s);
     await page.getByTestId('step-epoch').click();
     await expect.poll(async () => (await state(s)).epochs, { timeout: 120_000 }).toEqual([0, 1]);
@@ -229,8 +225,7 @@ describe('reliability', () => {
 
   it('recovers from a lost WebGL context and keeps training', async () => {
     const { page } = s;
-    await page.goto(`${baseURL()}#preset=quick&epochs=3&seed=14&subset=0.25&backend=tfjs-webgl`);
-    await page.reload();
+    await loadFresh(page, `${baseURL()}#preset=quick&epochs=3&seed=14&subset=0.25&backend=tfjs-webgl`);
     await waitReady(s);
     expect((await state(s)).engine).toBe('tfjs-webgl');
     await page.getByTestId('train-toggle').click();
@@ -244,8 +239,7 @@ describe('reliability', () => {
 
   it('soak: 30 short epochs keep tensors flat and the page heap bounded', async () => {
     const { page } = s;
-    await page.goto(`${baseURL()}#preset=quick&epochs=30&seed=15&subset=0.05&draws=10`);
-    await page.reload();
+    await loadFresh(page, `${baseURL()}#preset=quick&epochs=30&seed=15&subset=0.05&draws=10`);
     await waitReady(s);
     await page.getByTestId('train-toggle').click();
     // Heap after a forced GC (--js-flags=--expose-gc), with the size of the snapshots it must hold.

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baseURL, openSession } from './browser';
+import { baseURL, loadFresh, openSession } from './browser';
 
 interface SeedState {
   epochs: { epoch: number }[];
@@ -106,8 +106,7 @@ describe('seeds=3', () => {
         [2, 2],
         [3, 2],
       ]);
-      await page.goto(`${baseURL()}#preset=quick&epochs=1&subset=0.05&backend=fast-wasm`);
-      await page.reload();
+      await loadFresh(page, `${baseURL()}#preset=quick&epochs=1&subset=0.05&backend=fast-wasm`);
       await expect.poll(async () => page.getByTestId('train-toggle').isEnabled(), { timeout: 120_000 }).toBe(true);
       expect(await page.getByTestId('seed-summary').count()).toBe(0);
       await page.getByTestId('import-file').setInputFiles(file);

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { baseURL, openSession, type Session } from './browser';
+import { baseURL, loadFresh, openSession, type Session } from './browser';
 import { parseModelJson } from '../../src/core/formats/model';
 
 const ARTIFACTS = 'test/artifacts';
@@ -180,10 +180,8 @@ describe('visualizer', () => {
     expect(await other.locator('.config-panel').count()).toBe(0);
     expect(await other.getByTestId('import-file').count()).toBe(0);
     // hide= picks the controls: here the preset picker and the tour, nothing else.
-    // A full load of the new link (a hash-only goto is a same-document navigation: the running
-    // app could write its own hash back before a reload reads the new one).
-    await other.goto('about:blank');
-    await other.goto(url.replace('classroom=1', 'hide=preset,tour'));
+    // A full load of the new link (a hash-only goto would be applied in place by the running app).
+    await loadFresh(other, url.replace('classroom=1', 'hide=preset,tour'));
     await expect.poll(async () => other.getByTestId('train-toggle').isVisible(), { timeout: 60_000 }).toBe(true);
     expect(await other.getByTestId('preset-select').count()).toBe(0);
     expect(await other.getByTestId('tour-start').count()).toBe(0);
