@@ -116,36 +116,6 @@ const FC_BIAS = `float fcBias(sampler2D P, int c) {
   return texelFetch(P, ivec2((c % (4 * N4)) >> 2, ROW_FCB + c / (4 * N4)), 0)[c & 3];
 }`;
 
-/** Texel blocks whose fetches a recurrence step issues together (see unrolledTexelLoop). */
-export const TEXEL_UNROLL = 4;
-
-/**
- * GLSL for a loop over \`loop\` = 0..n-1 in blocks of TEXEL_UNROLL: every block's texel fetches
- * (\`fetch(k)\`, written with J<k> for the index of its k-th element) come before its arithmetic
- * (\`math(k)\`, in k order, so the sums round as the plain loop's), then a plain tail. A step's
- * fragments are few (N/4 x B: about two warps per SM on an H100 at N = 512) and each walks 5N/4
- * fetches; one fetch in flight at a time left it waiting on memory for almost all of a step.
- */
-function unrolledTexelLoop(loop: string, fetch: (k: number) => string, math: (k: number) => string, n: number): string {
-  const U = TEXEL_UNROLL;
-  const whole = Math.floor(n / U) * U;
-  const at = (text: string, k: number, j: string) => text.replaceAll(`J${k}`, j);
-  const out: string[] = [];
-  if (whole > 0) {
-    out.push(`  for (int ${loop} = 0; ${loop} < ${whole}; ${loop} += ${U}) {`);
-    for (let k = 0; k < U; k++) out.push(at(fetch(k), k, `(${loop} + ${k})`));
-    for (let k = 0; k < U; k++) out.push(math(k));
-    out.push('  }');
-  }
-  if (whole < n) {
-    out.push(`  for (int ${loop} = ${whole}; ${loop} < N4; ${loop}++) {`);
-    out.push(at(fetch(0), 0, loop));
-    out.push(math(0));
-    out.push('  }');
-  }
-  return out.join('\n');
-}
-
 /**
  * Forward step t = uStep: h_t[b] = tanh(b_ih + b_hh + W_ih x_t[b] + W_hh h_{t-1}[b]) for the 4
  * units of texel i4 of sequence b. Draw over the tile of h_t (N4 x B); h_0 = 0. With uHist = 1
@@ -171,14 +141,12 @@ void main() {
   vec4 a = texelFetch(uP, ivec2(i4, ROW_BIH), 0) + texelFetch(uP, ivec2(i4, ROW_BHH), 0);
   for (int d = 0; d < D; d++) a += texelFetch(uP, ivec2(i4, ROW_WIH + d), 0) * texelFetch(uX, xo + ivec2(d, b), 0).r;
   if (t > 1) {
-${unrolledTexelLoop(
-  'j4',
-  (k) => `    vec4 h${k} = texelFetch(uHprev, prevO + ivec2(J${k}, b), 0);
-    vec4 w${k}0 = texelFetch(uP, ivec2(i4, 4 * J${k}), 0), w${k}1 = texelFetch(uP, ivec2(i4, 4 * J${k} + 1), 0);
-    vec4 w${k}2 = texelFetch(uP, ivec2(i4, 4 * J${k} + 2), 0), w${k}3 = texelFetch(uP, ivec2(i4, 4 * J${k} + 3), 0);`,
-  (k) => `    a += w${k}0 * h${k}.x + w${k}1 * h${k}.y + w${k}2 * h${k}.z + w${k}3 * h${k}.w;`,
-  L.N4,
-)}
+    for (int j4 = 0; j4 < N4; j4++) {
+      vec4 h = texelFetch(uHprev, prevO + ivec2(j4, b), 0);
+      int r = 4 * j4;
+      a += texelFetch(uP, ivec2(i4, r), 0) * h.x + texelFetch(uP, ivec2(i4, r + 1), 0) * h.y
+         + texelFetch(uP, ivec2(i4, r + 2), 0) * h.z + texelFetch(uP, ivec2(i4, r + 3), 0) * h.w;
+    }
   }
   o = tanhApprox(a);
 }`;
@@ -259,14 +227,11 @@ void main() {
   ivec2 hO = tileOf(t), nextO = dTileOf(t + 1);
   int j4 = p.x, b = p.y, r = 4 * p.x;
   vec4 dh = vec4(0.0);
-${unrolledTexelLoop(
-  'i4',
-  (k) => `    vec4 da${k} = texelFetch(uDn, nextO + ivec2(J${k}, b), 0);
-    vec4 w${k}0 = texelFetch(uP, ivec2(J${k}, r), 0), w${k}1 = texelFetch(uP, ivec2(J${k}, r + 1), 0);
-    vec4 w${k}2 = texelFetch(uP, ivec2(J${k}, r + 2), 0), w${k}3 = texelFetch(uP, ivec2(J${k}, r + 3), 0);`,
-  (k) => `    dh += vec4(dot(da${k}, w${k}0), dot(da${k}, w${k}1), dot(da${k}, w${k}2), dot(da${k}, w${k}3));`,
-  L.N4,
-)}
+  for (int i4 = 0; i4 < N4; i4++) {
+    vec4 da = texelFetch(uDn, nextO + ivec2(i4, b), 0);
+    dh += vec4(dot(da, texelFetch(uP, ivec2(i4, r), 0)), dot(da, texelFetch(uP, ivec2(i4, r + 1), 0)),
+               dot(da, texelFetch(uP, ivec2(i4, r + 2), 0)), dot(da, texelFetch(uP, ivec2(i4, r + 3), 0)));
+  }
   // Rows r+k >= N belong to W_ih / biases: their products are not units.
   if (j4 == N4 - 1) dh *= LAST_MASK;
   vec4 h = texelFetch(uH, hO + p, 0);
