@@ -86,21 +86,25 @@ export function runDataset(): MnistDataset | null {
 
 /** Reads the URL hash into the store (config and view), reports invalid keys, returns the config. */
 export function bootFromHash(): RunConfig {
-  const { config, configIssues, view } = readHash(window.location.hash);
+  const { config, configIssues, view, refused } = readHash(window.location.hash);
   // 'loading' until a trainer is started (after the stored-run lookup): Start must not be clickable
-  // before there is a worker to receive it.
+  // before there is a worker to receive it. The config goes in before any banner: the store's
+  // subscribers (persistence, seeds) expect a config once anything changes.
   useRunStore.getState().set({ config, configIssues, status: 'loading', progress: { what: 'opening saved runs', fraction: 0 }, ...view });
+  refused();
   autostartPending = view.autostart;
   return config;
 }
 
-/** The config and view a hash asks for; each refused key (config or view) becomes an error banner. */
-function readHash(hash: string): { config: RunConfig; configIssues: ConfigIssue[]; view: ViewState } {
+/** The config and view a hash asks for, and `refused()`, which puts up an error banner per refused key. */
+function readHash(hash: string): { config: RunConfig; configIssues: ConfigIssue[]; view: ViewState; refused: () => void } {
   const { config, issues } = configFromHash(hash);
   const { view, issues: viewIssues } = viewFromHash(hash, config);
-  const store = useRunStore.getState();
-  for (const issue of [...issues, ...viewIssues]) store.addBanner('error', `URL parameter refused: ${issue.message}`);
-  return { config, configIssues: issues, view };
+  const refused = () => {
+    const store = useRunStore.getState();
+    for (const issue of [...issues, ...viewIssues]) store.addBanner('error', `URL parameter refused: ${issue.message}`);
+  };
+  return { config, configIssues: issues, view, refused };
 }
 
 /**
@@ -110,13 +114,14 @@ function readHash(hash: string): { config: RunConfig; configIssues: ConfigIssue[
  * follows the hash, `autostart=1` starts training, and invalid keys get the same banners.
  */
 export function applyHashInPlace(): void {
-  const { config, view } = readHash(window.location.hash);
+  const { config, view, refused } = readHash(window.location.hash);
   const store = useRunStore.getState();
   if (!store.config || configToHash(config) !== configToHash(store.config)) {
     autostartPending = view.autostart;
     applyConfig(config);
   }
   useRunStore.getState().set(view);
+  refused();
 }
 
 /** Stops both workers (e.g. before replaying a bundle). Snapshots stay in the store. */
