@@ -36,10 +36,12 @@ export interface PoolWorker {
 
 /**
  * Pool size for a machine with `hardwareConcurrency` logical cores: one core is left to the UI
- * and, while training runs, one more to the training worker; at least one.
+ * and, while training runs, one to each of its `trainingThreads` threads (the training worker, and
+ * the hand-written engine's helpers on `threads=W`: without them a 16-core machine ran 8 training
+ * threads beside 14 analysis workers); at least one. `trainingThreads` is 0 when nothing trains.
  */
-export function analysisPoolSize(hardwareConcurrency: number, training: boolean): number {
-  return Math.max(1, Math.floor(hardwareConcurrency) - 1 - (training ? 1 : 0));
+export function analysisPoolSize(hardwareConcurrency: number, trainingThreads: number): number {
+  return Math.max(1, Math.floor(hardwareConcurrency) - 1 - Math.max(0, Math.floor(trainingThreads)));
 }
 
 export interface AnalysisPool extends TypedWorker<AnalyzerCommand, AnalyzerEvent> {

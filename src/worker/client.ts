@@ -32,14 +32,18 @@ function wrap<Cmd, Ev>(worker: Worker): TypedWorker<Cmd, Ev> {
 }
 
 /**
- * Whether some training worker is training now (its last 'state' said running): the analysis
- * pool leaves it a core. Listeners are told on every change.
+ * Threads the training worker trains on now (0 unless its last 'state' said running; W for the
+ * hand-written engine on `threads=W`, from its 'ready' / engine events): the analysis pool leaves
+ * them their cores. Listeners are told on every change.
  */
 let trainingNow = false;
+let trainerThreads = 1;
 const trainingListeners = new Set<() => void>();
-function setTraining(running: boolean): void {
-  if (running === trainingNow) return;
+const trainingThreads = () => (trainingNow ? trainerThreads : 0);
+function setTraining(running: boolean, threads = trainerThreads): void {
+  if (running === trainingNow && threads === trainerThreads) return;
   trainingNow = running;
+  trainerThreads = threads;
   for (const f of trainingListeners) f();
 }
 
@@ -52,6 +56,8 @@ export function spawnTrainer(): TypedWorker<TrainerCommand, TrainerEvent> {
     onEvent: (handler) =>
       w.onEvent((ev) => {
         if (ev.type === 'state') setTraining(ev.state === 'training' || ev.state === 'pausing');
+        if (ev.type === 'ready' || ev.type === 'engineChanged' || ev.type === 'contextLost')
+          setTraining(trainingNow, Math.max(1, ev.backend.threads ?? 1));
         handler(ev);
       }),
     terminate: () => {
@@ -76,12 +82,12 @@ export function analysisWorkerSpawner(): () => PoolWorker {
 
 /**
  * The analyzer: a pool of analysis workers (analysisPool.ts) of analysisPoolSize(cores,
- * training) workers, resized whenever training starts or stops. Same interface and events as
+ * training threads) workers, resized whenever training starts or stops or changes threads. Same interface and events as
  * one analysis worker; the numbers do not depend on the size.
  */
 export function spawnAnalyzer(): AnalysisPool {
-  const pool = createAnalysisPool(analysisWorkerSpawner(), analysisPoolSize(cores(), trainingNow));
-  const resize = () => pool.resize(analysisPoolSize(cores(), trainingNow));
+  const pool = createAnalysisPool(analysisWorkerSpawner(), analysisPoolSize(cores(), trainingThreads()));
+  const resize = () => pool.resize(analysisPoolSize(cores(), trainingThreads()));
   trainingListeners.add(resize);
   return {
     ...pool,

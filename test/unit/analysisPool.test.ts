@@ -107,12 +107,15 @@ const strip = (ev: AnalyzerEvent) => {
 };
 
 describe('analysis pool', () => {
-  it('analysisPoolSize leaves a core to the UI and one to training, at least one', () => {
-    expect(analysisPoolSize(16, false)).toBe(15);
-    expect(analysisPoolSize(16, true)).toBe(14);
-    expect(analysisPoolSize(2, false)).toBe(1);
-    expect(analysisPoolSize(2, true)).toBe(1);
-    expect(analysisPoolSize(1, true)).toBe(1);
+  it('analysisPoolSize leaves a core to the UI and one to each training thread, at least one', () => {
+    expect(analysisPoolSize(16, 0)).toBe(15);
+    expect(analysisPoolSize(16, 1)).toBe(14);
+    // threads=8 on 16 cores: 8 for training, 1 for the page, 7 for analysis.
+    expect(analysisPoolSize(16, 8)).toBe(7);
+    expect(analysisPoolSize(2, 0)).toBe(1);
+    expect(analysisPoolSize(2, 1)).toBe(1);
+    expect(analysisPoolSize(4, 8)).toBe(1);
+    expect(analysisPoolSize(1, 1)).toBe(1);
   });
 
   it('sizes 1, 3 and 8 (more workers than probes), and a resize mid-epoch, give the same analyses in order', async () => {
