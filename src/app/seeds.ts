@@ -3,7 +3,8 @@
  * training worker as always; once it trains (or is done), the seeds worker trains and analyses
  * the other seeds one after another and their snapshots go into the store's `seedRuns`. A new run
  * or an import stops it; a moved epoch target queues the seeds again (they retrain from epoch 0,
- * which reproduces the snapshots they had: training is seeded).
+ * which reproduces the snapshots they had: training is seeded). Pausing the main run pauses them
+ * before their next batch; training on (or the run finishing) lets them go on.
  */
 import type { EpochSnapshot } from '../core/snapshot';
 import { useRunStore, type RunState } from '../store/runStore';
@@ -18,6 +19,8 @@ export const seedEvents = {
 };
 
 let worker: TypedWorker<SeedsCommand, SeedsEvent> | null = null;
+/** Whether the seeds worker was told to pause (the main run is paused). */
+let paused = false;
 /** The run the seeds worker trains for. */
 let workerRun: string | null = null;
 /** Seeds of the worker's command not yet ended. */
@@ -26,8 +29,21 @@ let remaining: number[] = [];
 function stopSeeds(): void {
   worker?.terminate();
   worker = null;
+  paused = false;
   workerRun = null;
   remaining = [];
+}
+
+/**
+ * The seeds pause with the main run: paused (or pausing) holds the seeds worker before its next
+ * batch, training or done lets it go on. A teacher who pauses gets the machine back.
+ */
+function followPause(s: RunState): void {
+  if (!worker) return;
+  const hold = s.status === 'paused' || s.status === 'pausing';
+  if (hold === paused) return;
+  paused = hold;
+  worker.post({ type: hold ? 'pause' : 'resume' });
 }
 
 /** Starts the seeds worker when the run trains (or is done) and some seed is queued. */
@@ -115,5 +131,8 @@ export function installSeeds(): void {
     const s = useRunStore.getState();
     s.set({ seedRuns: seedRunsFor(config, s.seedRuns) });
   });
-  useRunStore.subscribe((s) => maybeStart(s));
+  useRunStore.subscribe((s) => {
+    maybeStart(s);
+    followPause(s);
+  });
 }

@@ -43,6 +43,8 @@ export interface HeadlessRunOptions {
   onEpoch?: (bundle: RunBundle, snapshot: EpochSnapshot) => void;
   /** Polled between batches and epochs: true abandons the epoch in progress and ends the run. */
   shouldStop?: () => boolean;
+  /** Awaited before every training batch: a pause gate (the app's background seeds pause with the main run). */
+  beforeBatch?: () => void | Promise<void>;
 }
 
 export interface HeadlessRunResult {
@@ -134,7 +136,8 @@ export async function runHeadless(o: HeadlessRunOptions): Promise<HeadlessRunRes
         epoch,
         subset: config.subset,
         signal: abort.signal,
-        beforeBatch: () => {
+        beforeBatch: async () => {
+          await o.beforeBatch?.();
           if (o.shouldStop?.()) throw new Stop();
         },
         onBatch: (b) => {

@@ -6,6 +6,8 @@
  * (kernels/fast_rnn.wasm; plain JS where SIMD is missing) and the float64 analysis on
  * kernels/analysis.wasm. Every analysed epoch is posted as it finishes. It is stopped by being
  * terminated (a new run, an import): nothing it holds needs saving beyond the posted snapshots.
+ * 'pause' holds it before its next training batch (an analysis under way finishes first), 'resume'
+ * lets it go on: the seeds pause with the main run, and their numbers do not change.
  */
 import { setAnalysisKernels } from '../core/kernels';
 import { createWasmAnalysisKernels, wasmSimdAvailable } from '../core/kernels/wasm';
@@ -42,11 +44,31 @@ function describe(p: HeadlessProgress): { what: string; fraction: number } {
   return { what: `analysing epoch ${p.epoch}/${p.epochs} (${p.step})`, fraction: p.fraction };
 }
 
-async function run(cmd: SeedsCommand): Promise<void> {
+/** Resolves when training may go on; pending while paused. */
+let gate: Promise<void> | null = null;
+let openGate: (() => void) | null = null;
+let current: { runId: string; seed: number } | null = null;
+
+function pause(): void {
+  if (gate) return;
+  gate = new Promise<void>((resolve) => {
+    openGate = resolve;
+  });
+  if (current) post({ type: 'progress', ...current, what: 'paused with the main run', fraction: 0 });
+}
+
+function resume(): void {
+  openGate?.();
+  gate = null;
+  openGate = null;
+}
+
+async function run(cmd: Extract<SeedsCommand, { type: 'run' }>): Promise<void> {
   const appBase = new URL('../', cmd.dataUrl).href;
   const [dataset, { kernels, engine }] = await Promise.all([cmd.dataset ?? fetchMnistAsset(cmd.dataUrl), loadKernels(appBase)]);
   for (const seed of cmd.seeds) {
     post({ type: 'seedStart', runId: cmd.runId, seed, engine });
+    current = { runId: cmd.runId, seed };
     let lastPost = 0;
     try {
       const r = await runHeadless({
@@ -63,6 +85,7 @@ async function run(cmd: SeedsCommand): Promise<void> {
           post({ type: 'progress', runId: cmd.runId, seed, ...describe(p) });
         },
         onEpoch: (_, snapshot) => post({ type: 'snapshot', runId: cmd.runId, seed, snapshot }),
+        beforeBatch: () => gate ?? undefined,
       });
       post({ type: 'seedEnd', runId: cmd.runId, seed, outcome: r.outcome, message: r.message });
     } catch (e) {
@@ -73,6 +96,7 @@ async function run(cmd: SeedsCommand): Promise<void> {
 
 ctx.onmessage = (e: MessageEvent<SeedsCommand>) => {
   const cmd = e.data;
-  if (cmd.type !== 'run') return;
+  if (cmd.type === 'pause') return pause();
+  if (cmd.type === 'resume') return resume();
   run(cmd).catch((err) => post({ type: 'error', runId: cmd.runId, seed: null, message: (err as Error).message }));
 };

@@ -143,6 +143,48 @@ describe('ftle-lab run: same numbers as the browser fast engine', () => {
   });
 });
 
+describe('a pause gate before each batch (the background seeds pause with the main run)', () => {
+  it('holds training while closed and gives the same run once opened', async () => {
+    const link = '#preset=quick&epochs=1&subset=0.02&seed=7';
+    const plain = await headless(link);
+    const { config } = configFromHash(link);
+    const { kernels, engine } = await loadFastKernels();
+    let open: (() => void) | null = null;
+    let batches = 0;
+    let heldAt = -1;
+    const running = runHeadless({
+      config,
+      dataset,
+      kernels,
+      engine,
+      appVersion: '0.1.0',
+      created: '2026-01-01T00:00:00.000Z',
+      onProgress: (p) => {
+        if (p.phase === 'train') batches++;
+      },
+      // Closed before the third batch, until the test opens it.
+      beforeBatch: () => {
+        if (batches === 2 && heldAt < 0) {
+          heldAt = batches;
+          return new Promise<void>((resolve) => {
+            open = resolve;
+          });
+        }
+      },
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(open).not.toBeNull();
+    expect(batches).toBe(2);
+    (open as unknown as () => void)();
+    const gated = await running;
+    expect(gated.outcome).toBe('done');
+    // Everything but the wall times (msPerStep, epochMs, analysisMs) is the same, bit for bit.
+    const numbers = (b: typeof plain.bundle) =>
+      JSON.stringify(b, (k, v) => (k === 'msPerStep' || k === 'epochMs' || k === 'analysisMs' ? 0 : v));
+    expect(numbers(gated.bundle)).toBe(numbers(plain.bundle));
+  });
+});
+
 describe('ftle-lab run: divergence', () => {
   it('a NaN loss ends the run as diverged, keeping the good epochs and saying what to change', async () => {
     const { config } = configFromHash('#preset=quick&epochs=3&subset=0.05&seed=7');

@@ -103,7 +103,7 @@ describe('background seeds orchestration', () => {
     startRun('run-b');
     useRunStore.getState().set({ status: 'training' });
     const w = workers[workers.length - 1];
-    expect(w.posted[0].seeds).toEqual([21, 22]);
+    expect(w.posted[0]).toMatchObject({ type: 'run', seeds: [21, 22] });
     w.emit({ type: 'snapshot', runId: 'run-b', seed: 21, snapshot: makeSnapshot(rng, config, 3, 0) });
     startRun('run-b', true);
     expect(w.terminated).toBe(false);
@@ -111,5 +111,23 @@ describe('background seeds orchestration', () => {
     startRun('run-c');
     expect(w.terminated).toBe(true);
     expect(useRunStore.getState().seedRuns.every((r) => r.epochs.length === 0 && r.status === 'queued')).toBe(true);
+  });
+
+  it('the seeds pause with the main run and go on with it', () => {
+    startRun('run-d');
+    useRunStore.getState().set({ status: 'training' });
+    const w = workers[workers.length - 1];
+    const kinds = () => w.posted.map((c) => c.type);
+    expect(kinds()).toEqual(['run']);
+    useRunStore.getState().set({ status: 'pausing' });
+    useRunStore.getState().set({ status: 'paused' });
+    expect(kinds()).toEqual(['run', 'pause']);
+    useRunStore.getState().set({ status: 'training' });
+    expect(kinds()).toEqual(['run', 'pause', 'resume']);
+    // A run that finishes lets them go on too; another change sends nothing.
+    useRunStore.getState().set({ status: 'paused' });
+    useRunStore.getState().set({ status: 'done' });
+    useRunStore.getState().set({ status: 'done', trainedEpoch: 1 });
+    expect(kinds()).toEqual(['run', 'pause', 'resume', 'pause', 'resume']);
   });
 });
