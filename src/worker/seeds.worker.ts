@@ -54,7 +54,13 @@ function pause(): void {
   gate = new Promise<void>((resolve) => {
     openGate = resolve;
   });
+}
+
+/** Before each training batch: while paused, say so and wait. */
+function held(): Promise<void> | undefined {
+  if (!gate) return undefined;
   if (current) post({ type: 'progress', ...current, what: 'paused with the main run', fraction: 0 });
+  return gate;
 }
 
 function resume(): void {
@@ -85,7 +91,7 @@ async function run(cmd: Extract<SeedsCommand, { type: 'run' }>): Promise<void> {
           post({ type: 'progress', runId: cmd.runId, seed, ...describe(p) });
         },
         onEpoch: (_, snapshot) => post({ type: 'snapshot', runId: cmd.runId, seed, snapshot }),
-        beforeBatch: () => gate ?? undefined,
+        beforeBatch: held,
       });
       post({ type: 'seedEnd', runId: cmd.runId, seed, outcome: r.outcome, message: r.message });
     } catch (e) {

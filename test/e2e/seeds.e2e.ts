@@ -119,4 +119,42 @@ describe('seeds=3', () => {
       await s.close();
     }
   });
+
+  it('the background seeds pause with the main run and go on with it', async () => {
+    const s = await openSession();
+    try {
+      const { page } = s;
+      await page.goto(`${baseURL()}#preset=quick&seeds=2&epochs=20&seed=9&backend=fast-wasm`);
+      await expect.poll(async () => page.getByTestId('train-toggle').isEnabled(), { timeout: 120_000 }).toBe(true);
+      const seed = () =>
+        page.evaluate(() => {
+          const st = (
+            window as unknown as {
+              ftleLab: {
+                store: {
+                  getState: () => { status: string; seedRuns: { status: string; progress: { what: string } | null; epochs: unknown[] }[] };
+                };
+              };
+            }
+          ).ftleLab.store.getState();
+          const r = st.seedRuns[0];
+          return { main: st.status, status: r.status, what: r.progress?.what ?? '', n: r.epochs.length };
+        });
+      await page.getByTestId('train-toggle').click();
+      // The seed trains (past its epoch-0 analysis), then Pause holds it before its next batch.
+      await expect.poll(async () => (await seed()).what, { timeout: 120_000 }).toMatch(/^training epoch/);
+      await page.getByTestId('train-toggle').click();
+      await expect.poll(async () => (await seed()).main, { timeout: 30_000 }).toBe('paused');
+      await expect.poll(async () => (await seed()).what, { timeout: 60_000 }).toBe('paused with the main run');
+      const held = await seed();
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await seed()).toEqual(held);
+      // Training on lets it go on.
+      await page.getByTestId('train-toggle').click();
+      await expect.poll(async () => (await seed()).what, { timeout: 60_000 }).not.toBe('paused with the main run');
+      expect(s.errors).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
 });
