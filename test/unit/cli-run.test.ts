@@ -16,7 +16,7 @@ import { encodeImages, probeIndices, sequenceSpec } from '../../src/data/encodin
 import type { MnistDataset } from '../../src/data/mnistAsset';
 import { evaluateSplitWith, fastTrainer, trainEpochWith } from '../../src/model/trainer';
 import { loadBundledDigits, loadFastKernels, useWasmAnalysisKernels } from '../../src/cli/assets';
-import { runHeadless } from '../../src/model/headlessRun';
+import { runHeadless, type HeadlessRunOptions } from '../../src/model/headlessRun';
 
 const LINK = '#preset=quick&epochs=1&subset=0.05&seed=7';
 
@@ -27,7 +27,7 @@ beforeAll(async () => {
   dataset = await loadBundledDigits();
 });
 
-async function headless(link: string) {
+async function headless(link: string, hooks: Pick<HeadlessRunOptions, 'onProgress' | 'beforeBatch'> = {}) {
   const { config, issues } = configFromHash(link);
   expect(issues).toEqual([]);
   const { kernels, engine } = await loadFastKernels();
@@ -42,6 +42,7 @@ async function headless(link: string) {
     onEpoch: (b, s) => {
       weightsAt[s.epoch] = structuredClone((b.weights as { tensors: Record<string, { data: number[] }> }).tensors);
     },
+    ...hooks,
   });
   return { ...r, weightsAt, engine };
 }
@@ -147,18 +148,10 @@ describe('a pause gate before each batch (the background seeds pause with the ma
   it('holds training while closed and gives the same run once opened', async () => {
     const link = '#preset=quick&epochs=1&subset=0.02&seed=7';
     const plain = await headless(link);
-    const { config } = configFromHash(link);
-    const { kernels, engine } = await loadFastKernels();
     let open: (() => void) | null = null;
     let batches = 0;
     let heldAt = -1;
-    const running = runHeadless({
-      config,
-      dataset,
-      kernels,
-      engine,
-      appVersion: '0.1.0',
-      created: '2026-01-01T00:00:00.000Z',
+    const running = headless(link, {
       onProgress: (p) => {
         if (p.phase === 'train') batches++;
       },
