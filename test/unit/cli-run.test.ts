@@ -148,27 +148,32 @@ describe('a pause gate before each batch (the background seeds pause with the ma
   it('holds training while closed and gives the same run once opened', async () => {
     const link = '#preset=quick&epochs=1&subset=0.02&seed=7';
     const plain = await headless(link);
-    let open: (() => void) | null = null;
+    let open: () => void = () => {};
     let batches = 0;
-    let heldAt = -1;
+    let held = false;
+    let reached: () => void = () => {};
+    const atGate = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
     const running = headless(link, {
       onProgress: (p) => {
         if (p.phase === 'train') batches++;
       },
       // Closed before the third batch, until the test opens it.
       beforeBatch: () => {
-        if (batches === 2 && heldAt < 0) {
-          heldAt = batches;
-          return new Promise<void>((resolve) => {
-            open = resolve;
-          });
-        }
+        if (batches !== 2 || held) return;
+        held = true;
+        reached();
+        return new Promise<void>((resolve) => {
+          open = resolve;
+        });
       },
     });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(open).not.toBeNull();
+    await atGate;
+    // Held: no batch trains while the gate is closed.
+    await new Promise((r) => setTimeout(r, 200));
     expect(batches).toBe(2);
-    (open as unknown as () => void)();
+    open();
     const gated = await running;
     expect(gated.outcome).toBe('done');
     // Everything but the wall times (msPerStep, epochMs, analysisMs) is the same, bit for bit.
