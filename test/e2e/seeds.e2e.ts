@@ -124,7 +124,7 @@ describe('seeds=3', () => {
     const s = await openSession();
     try {
       const { page } = s;
-      await page.goto(`${baseURL()}#preset=quick&seeds=2&epochs=20&seed=9&backend=fast-wasm`);
+      await page.goto(`${baseURL()}#preset=quick&seeds=2&epochs=50&seed=9&backend=fast-wasm`);
       await expect.poll(async () => page.getByTestId('train-toggle').isEnabled(), { timeout: 120_000 }).toBe(true);
       const seed = () =>
         page.evaluate(() => {
