@@ -140,7 +140,7 @@ async function usableEngine(registry: EngineRegistry, e: string): Promise<{ id: 
 
 /** `key=value,key=value` of FusedWebgpuTuning (numbers; stepKernels=1 for true); unknown keys are refused. */
 function parseTuning(text: string): FusedWebgpuTuning {
-  const known = ['batchPerWorkgroup', 'forwardSteps', 'backwardChunk', 'workgroupSize', 'stepKernels', 'matvecUnroll'];
+  const known = ['batchPerWorkgroup', 'forwardSteps', 'backwardChunk', 'workgroupSize', 'stepKernels'];
   const t: Record<string, number | boolean> = {};
   for (const kv of text.split(',')) {
     const [k, v] = kv.split('=');

@@ -81,7 +81,7 @@ describe('fused-webgpu engine matches FastRnn in Chromium (WebGPU on SwiftShader
     if (!m.bias) expect(r.weightScale.bias_ih_l0 + r.weightScale.bias_hh_l0).toBe(0);
   });
 
-  it('odd sizes and every split: 3 sequences per workgroup, 3 units per thread, W_hh loads 3 at a time with a tail, forward, backward and evaluation in chunks', async () => {
+  it('odd sizes and every split: 3 sequences per workgroup, 3 units per thread, forward, backward and evaluation in chunks', async () => {
     const c: CompareCase = {
       D: 2,
       N: 40,
@@ -96,7 +96,7 @@ describe('fused-webgpu engine matches FastRnn in Chromium (WebGPU on SwiftShader
       clip: 1,
       lr: 0.01,
       seed: 5,
-      tuning: { batchPerWorkgroup: 3, workgroupSize: 16, forwardSteps: 7, backwardChunk: 9, matvecUnroll: 3 },
+      tuning: { batchPerWorkgroup: 3, workgroupSize: 16, forwardSteps: 7, backwardChunk: 9 },
     };
     const r = await compare(s, c);
     expectAgreement(r, c, 'odd sizes');

@@ -33,7 +33,6 @@ import {
   FLAG_GRAD,
   FLAG_KEEP,
   forwardFusedWgsl,
-  MATVEC_UNROLL,
   forwardStepWgsl,
   gradGemmWgsl,
   gradNormWgsl,
@@ -58,8 +57,6 @@ export interface FusedWebgpuTuning {
   workgroupSize?: number;
   /** Force one dispatch per time step (the path used when the state does not fit workgroup memory). */
   stepKernels?: boolean;
-  /** W_hh loads issued together in the fused recurrences (default MATVEC_UNROLL; 1 = one at a time). */
-  matvecUnroll?: number;
 }
 
 /** RnnModel's options plus FastRnn's optimiser epsilon and the engine's tuning knobs. */
@@ -428,7 +425,6 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
     const flags = (keep ? FLAG_KEEP : 0) | (train ? FLAG_GRAD : 0);
     const fused = this.fused();
     const WG = this.workgroupWidth();
-    const R = Math.max(1, Math.floor(this.tuning.matvecUnroll ?? MATVEC_UNROLL));
     const { G, chunk, splits } = this.plan(B, T);
     const N = this.hiddenSize,
       D = this.inputSize;
@@ -451,7 +447,7 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
       opt = this.opt;
     // Forward.
     if (fused) {
-      const fw = this.pipe(`fwd:${G}:${WG}:${R}`, () => forwardFusedWgsl(d, G, WG, R), 3, [1, 2]);
+      const fw = this.pipe(`fwd:${G}:${WG}`, () => forwardFusedWgsl(d, G, WG), 3, [1, 2]);
       const S = this.forwardSteps(T, G);
       for (let t0 = 0; t0 < T; t0 += S)
         add(fw, 'fwd', [wts, xs, hist], [Math.ceil(B / G), 1, 1], { B, T, t0, t1: Math.min(T, t0 + S), flags });
@@ -471,7 +467,7 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
       for (let t1 = T; t1 > 0; t1 -= chunk) {
         const t0 = Math.max(0, t1 - chunk);
         if (fused) {
-          const bw = this.pipe(`bwd:${G}:${WG}:${R}`, () => backwardFusedWgsl(d, G, WG, R), 4, [1, 2]);
+          const bw = this.pipe(`bwd:${G}:${WG}`, () => backwardFusedWgsl(d, G, WG), 4, [1, 2]);
           add(bw, 'bwd', [wts, hist, dac, work], [Math.ceil(B / G), 1, 1], { B, T, t0, t1, cbase: t0, flags });
         } else {
           const bw = this.pipe('bwdStep', () => backwardStepWgsl(d), 4, [1, 2]);

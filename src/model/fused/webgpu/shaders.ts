@@ -114,54 +114,11 @@ fn flat_index(lid: u32, wid: vec3<u32>, nw: vec3<u32>) -> u32 {
 }
 
 /**
- * Loads of W_hh issued together per block in the recurrences' matvecs (see unrolledMatvec). One,
- * the plain loop: on the H100 unrolling by 8 or 16 measured no faster (T = 784, N = 512: 23.2 ms per
- * step plain, 24.3 ms by 16; N = 128: 4.05 ms both). What did pay was declaring the weights
- * `var<storage, read>` (152 -> 34 ms per step at N = 512 with G = 2) and one sequence per workgroup.
- * The knob (FusedWebgpuTuning.matvecUnroll) stays for other GPUs.
- */
-export const MATVEC_UNROLL = 1;
-
-/**
- * WGSL for acc[g] += W(J) * V(g, J) over J = 0..n-1 for every g < G, in that order for each g (so
- * the sums round exactly as the plain loop's), with the W loads of R consecutive J issued before
- * their multiply-adds (R = 1: the plain loop). `J` in the templates stands for the summation
- * index; `loop` names the loop variable.
- */
-function unrolledMatvec(loop: string, wAt: string, acc: string, vAt: string, n: number, R: number): string {
-  const whole = Math.floor(n / R) * R;
-  const at = (tmpl: string, j: string) => tmpl.replaceAll('(J)', `(${j})`);
-  const lines: string[] = [];
-  if (whole > 0 && R > 1) {
-    lines.push(`for (var ${loop} = 0u; ${loop} < ${whole}u; ${loop} += ${R}u) {`);
-    for (let r = 0; r < R; r++) lines.push(`  let w${r} = ${at(wAt, `${loop} + ${r}u`)};`);
-    lines.push('  for (var g = 0u; g < G; g++) {');
-    lines.push(`    var a = ${acc}[g];`);
-    for (let r = 0; r < R; r++) lines.push(`    a += w${r} * ${at(vAt, `${loop} + ${r}u`)};`);
-    lines.push(`    ${acc}[g] = a;`);
-    lines.push('  }');
-    lines.push('}');
-  }
-  if (R <= 1) {
-    lines.push(`for (var ${loop} = 0u; ${loop} < ${n}u; ${loop}++) {`);
-    lines.push(`  let w = ${at(wAt, loop)};`);
-    lines.push(`  for (var g = 0u; g < G; g++) { ${acc}[g] += w * ${at(vAt, loop)}; }`);
-    lines.push('}');
-  } else if (whole < n) {
-    lines.push(`for (var ${loop} = ${whole}u; ${loop} < ${n}u; ${loop}++) {`);
-    lines.push(`  let w = ${at(wAt, loop)};`);
-    lines.push(`  for (var g = 0u; g < G; g++) { ${acc}[g] += w * ${at(vAt, loop)}; }`);
-    lines.push('}');
-  }
-  return lines.join('\n        ');
-}
-
-/**
  * Forward recurrence for steps t0+1..t1 of G sequences per workgroup, h in workgroup memory
  * (ping-pong, one barrier per step). WG threads; each owns hidden units lid, lid+WG, ... (U of them).
  * h_t = tanh(b_ih + b_hh + W_ih x_t + W_hh h_{t-1}); reads h_t0 from hist (zeros when t0 = 0).
  */
-export function forwardFusedWgsl(d: ShaderDims, G: number, WG: number, unroll = MATVEC_UNROLL): string {
+export function forwardFusedWgsl(d: ShaderDims, G: number, WG: number): string {
   const U = Math.ceil(d.N / WG);
   return `${header(d)}
 @group(0) @binding(1) var<storage, read> wts: array<f32>;
@@ -209,7 +166,12 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
           }
           acc[g] = s;
         }
-        ${unrolledMatvec('j', 'wts[WHHT + (J) * N + i]', 'acc', 'hs[src + g * N + (J)]', d.N, unroll)}
+        for (var j = 0u; j < N; j++) {
+          let w = wts[WHHT + j * N + i];
+          for (var g = 0u; g < G; g++) {
+            acc[g] += w * hs[src + g * N + j];
+          }
+        }
         for (var g = 0u; g < G; g++) {
           let h = tanh_r(acc[g]);
           hs[dst + g * N + i] = h;
@@ -232,7 +194,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
  * into dac (row (t-1-cbase)*B + b) and dH_{t-1} = W_hh^T dA_t, with dA_t in workgroup memory. The
  * carry dH enters from work[DH] (dH_t1) and leaves there as dH_t0.
  */
-export function backwardFusedWgsl(d: ShaderDims, G: number, WG: number, unroll = MATVEC_UNROLL): string {
+export function backwardFusedWgsl(d: ShaderDims, G: number, WG: number): string {
   const U = Math.ceil(d.N / WG);
   return `${header(d)}
 @group(0) @binding(1) var<storage, read> wts: array<f32>;
@@ -282,7 +244,12 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
       if (j < N) {
         var s: array<f32, G>;
         for (var g = 0u; g < G; g++) { s[g] = 0.0; }
-        ${unrolledMatvec('i', 'wts[WHH + (J) * N + j]', 's', 'das[buf + g * N + (J)]', d.N, unroll)}
+        for (var i = 0u; i < N; i++) {
+          let w = wts[WHH + i * N + j];
+          for (var g = 0u; g < G; g++) {
+            s[g] += w * das[buf + g * N + i];
+          }
+        }
         for (var g = 0u; g < G; g++) { dh[u * G + g] = s[g]; }
       }
     }
