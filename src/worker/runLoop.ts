@@ -207,11 +207,16 @@ async function trainAndPostEpoch(s: LoopState, host: LoopHost, alive: () => bool
     signal: abort.signal,
     beforeBatch: async () => {
       if (!alive()) throw new Error('epoch abandoned');
-      // Slow motion waits before the batch, where a pause can still take effect.
-      if (s.paceMs > 0 && s.lifecycle === 'training') await new Promise<void>((res) => setTimeout(res, s.paceMs));
-      // The batch boundary: a requested pause takes effect here and is acknowledged.
-      if (s.lifecycle === 'pausing') apply(s, host, { type: 'paused' });
-      while (s.lifecycle === 'paused') await new Promise<void>((res) => s.waiters.push(res));
+      for (;;) {
+        // Slow motion waits before the batch, where a pause can still take effect.
+        if (s.paceMs > 0 && s.lifecycle === 'training') await new Promise<void>((res) => setTimeout(res, s.paceMs));
+        // The batch boundary: a requested pause takes effect here and is acknowledged.
+        if (s.lifecycle === 'pausing') apply(s, host, { type: 'paused' });
+        if (s.lifecycle !== 'paused') break;
+        while (s.lifecycle === 'paused') await new Promise<void>((res) => s.waiters.push(res));
+        // Resumed: the batch waits its slow-motion time after the pause too (slow motion chosen
+        // while paused applied to no wait at all, so 5 batches could finish in 4 waits).
+      }
       if (!alive()) throw new Error('epoch abandoned');
       // Checked before any op of the batch is issued: nothing runs on a dead context.
       host.checkBeforeBatch?.();
