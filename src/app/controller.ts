@@ -14,7 +14,7 @@ import type { ProbeInfo } from '../data/probeInfo';
 import { datasetFromNamedIdxFiles } from '../data/idx';
 import type { MnistDataset } from '../data/mnistAsset';
 import type { EpochSnapshot } from '../core/snapshot';
-import { controlsFor, plural, transition } from '../worker/lifecycle';
+import { controlsFor, plural, transition } from '../run/lifecycle';
 
 interface Workers {
   /** null when an imported model is analysed (nothing to train). */

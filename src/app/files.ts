@@ -15,7 +15,7 @@ import { fixedProbeSet, probeInfoFromDataset, type ProbeInfo } from '../data/pro
 import { analyzeImportedModel, exportModelJson, runEvents, stopRun } from './controller';
 import type { RunConfig } from '../core/formats/config';
 import type { EpochSnapshot } from '../core/snapshot';
-import { plural } from '../worker/lifecycle';
+import { plural } from '../run/lifecycle';
 import { useRunStore } from '../store/runStore';
 
 /** Largest file we read (bytes): a 50-epoch pixel28 run bundle is ~30 MB. */

@@ -16,7 +16,7 @@ import { modelJson } from '../model/export';
 import { specForConfig } from '../data/encodings';
 import { analyzeModelFile, replayBundle } from './files';
 import { parseModelObject } from '../core/formats/model';
-import { plural } from '../worker/lifecycle';
+import { plural } from '../run/lifecycle';
 
 let storePromise: Promise<RunStore> | null = null;
 /** The stored meta of a run being restored: it keeps its name, creation time and probe set. */

@@ -24,7 +24,7 @@ import { trainEpochWith } from '../model/trainer';
 import type { FusedWebgpuTuning } from '../model/fused/webgpu';
 import type { RnnModelOptions } from '../model/rnn';
 import { PRESET_CONFIGS, PRESETS, type Preset } from '../core/formats/config';
-import { specForConfig } from '../data/encodings';
+import { resolveRunOptions } from '../run/options';
 import { fetchMnistAsset } from '../data/mnistAsset';
 import { analysisWorkerSpawner } from '../worker/client';
 import { epochRows } from './analysisEpochBench';
@@ -84,9 +84,9 @@ interface EpochRow {
  */
 async function epochRow(registry: EngineRegistry, engine: EngineId, preset: Preset, gpu?: string): Promise<EpochRow> {
   const config = PRESET_CONFIGS[preset];
-  const spec = specForConfig(config.encoding, config.permute, config.seed);
+  const { spec, model: opts } = resolveRunOptions(config);
   const dataset = await fetchMnistAsset(new URL('data/mnist-10k.bin', document.baseURI).href);
-  const warm = await buildModel(registry, engine, config, spec);
+  const warm = await buildModel(registry, engine, opts);
   await trainEpochWith(warm, dataset.train, spec, {
     batchSize: config.batch,
     seed: config.seed,
@@ -94,7 +94,7 @@ async function epochRow(registry: EngineRegistry, engine: EngineId, preset: Pres
     subset: config.batch / dataset.train.labels.length,
   });
   warm.dispose();
-  const model = await buildModel(registry, engine, config, spec);
+  const model = await buildModel(registry, engine, opts);
   const batchMs: number[] = [];
   const r = await trainEpochWith(model, dataset.train, spec, {
     batchSize: config.batch,

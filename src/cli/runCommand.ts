@@ -13,7 +13,7 @@ import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { configFromHash, PRESETS, RunConfigSchema, type RunConfig } from '../core/formats/config';
 import { serializeRunBundle, type RunBundle } from '../core/formats/bundle';
-import { runHeadless, type HeadlessProgress } from '../model/headlessRun';
+import { runHeadless, type HeadlessProgress } from '../run/headless';
 import { loadBundledDigits, loadFastKernels, useWasmAnalysisKernels } from './assets';
 import { UsageError } from './errors';
 import { seedList } from '../core/seeds';

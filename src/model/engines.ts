@@ -11,9 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { EngineChoice, EngineId, EngineInfo } from '../core/engines';
-import type { RunConfig, ThreadsChoice } from '../core/formats/config';
+import type { ThreadsChoice } from '../core/formats/config';
 import type { Arch } from '../core/formats/model';
-import { runModelOptions } from './runSetup';
 import { encodeImages, type SequenceSpec } from '../data/encodings';
 import type { MnistSplit } from '../data/mnistAsset';
 import type { RnnWeights } from './init';
@@ -106,13 +105,13 @@ export function cellRefusal(entry: EngineEntry, cell: Arch): string | null {
 export const SWITCH_MARGIN = 0.8;
 
 /**
- * A fresh seeded trainer of engine `id` for a run on `threads` threads (chooseThreads' count; the
- * engine must have said it is available).
+ * A fresh seeded trainer of engine `id` with the run's model options (run/options.ts resolves them
+ * once per run) on `threads` threads (chooseThreads' count; the engine must have said it is available).
  */
-export function buildModel(registry: EngineRegistry, id: EngineId, config: RunConfig, spec: SequenceSpec, threads = 1): Promise<Trainer> {
+export function buildModel(registry: EngineRegistry, id: EngineId, opts: RnnModelOptions, threads = 1): Promise<Trainer> {
   const entry = registry[id];
   if (!entry) throw new Error(`engine ${id} is not in this build`);
-  return entry.create(runModelOptions(config, spec), threads);
+  return entry.create(opts, threads);
 }
 
 /** Threads a trainer trains on (1 unless it is the threaded hand-written engine on more). */

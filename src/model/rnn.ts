@@ -13,52 +13,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { tanhRecurrence } from './recurrence';
 import type { Arch } from '../core/formats/model';
-import {
-  checkWeightsFor,
-  initRnnWeights,
-  RNN_TENSOR_NAMES,
-  type RnnInit,
-  type RnnTensorName,
-  type RnnWeights,
-  type TensorData,
-} from './init';
+import { checkWeightsFor, initRnnWeights, RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights, type TensorData } from './init';
 
-export type OptimizerName = 'sgd' | 'adam' | 'rmsprop';
-export type Reduction = 'mean' | 'sum';
-
-export interface RnnModelOptions {
-  /** Recurrent cell (default 'rnn'): PyTorch nn.RNN(tanh), nn.GRU or nn.LSTM (gate order and init of PyTorch). */
-  cell?: Arch;
-  /** D: inputs per step. */
-  inputSize: number;
-  /** N: hidden units. */
-  hiddenSize: number;
-  /** C: classes (10 for MNIST). */
-  numClasses?: number;
-  init?: RnnInit;
-  /** Xavier-normal gain (the paper's alignment setting uses 0.005); orthogonal W_hh scale. */
-  gain?: number;
-  /** false: the paper's bias-free model (biases stay 0, are not trained and not added). */
-  bias?: boolean;
-  seed: number;
-  optimizer?: OptimizerName;
-  lr?: number;
-  /** Global-norm gradient clipping threshold; 0 = off. */
-  clip?: number;
-  reduction?: Reduction;
-  /**
-   * Only for recurrence 'autodiff'. true: one matMul x[B*T, D] W_ih^T for all steps before the
-   * loop, then unstack; false (default): a matMul per step. Measured (wasm, Node, N=128, B=64):
-   * folding is ~2x slower at T=196 and ~3x slower at T=784 (unstacking [T, B, N] is slow there).
-   */
-  foldInputProjection?: boolean;
-  /**
-   * 'custom' (default): the whole recurrence is one op with a hand-written backward
-   * (src/model/recurrence.ts, input projection per step); 'autodiff': the unrolled loop
-   * differentiated by tfjs (uses foldInputProjection). Same numbers, fewer kernels per step.
-   */
-  recurrence?: 'custom' | 'autodiff';
-}
+export type { OptimizerName, Reduction, RnnModelOptions } from './modelOptions';
+import type { Reduction, RnnModelOptions } from './modelOptions';
 
 /** Loss and number of correct predictions of one batch (scalars the caller awaits and disposes). */
 export interface StepResult {

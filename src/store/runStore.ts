@@ -10,9 +10,9 @@ import type { AnalysisPhase } from '../core/epochSnapshot';
 import type { ModelWeights } from '../core/formats/model';
 import { defaultView, type HideableControl } from './viewHash';
 import type { BackendInfo, ProbeInfo } from '../worker/protocol';
-import type { LifecycleState, RunMode } from '../worker/lifecycle';
+import type { LifecycleState, RunMode } from '../run/lifecycle';
 
-/** The run's lifecycle state (worker/lifecycle.ts): what the worker last acknowledged, or 'pausing'. */
+/** The run's lifecycle state (run/lifecycle.ts): what the worker last acknowledged, or 'pausing'. */
 export type RunStatus = LifecycleState;
 
 export interface Banner {

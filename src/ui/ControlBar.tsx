@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { engineBadgeText, engineTooltip } from '../core/engines';
 import { applyConfig, resetRun, setPace, stepBatch, stepEpoch, toggleTraining, trainMoreEpochs } from '../app/controller';
 import { useRunStore } from '../store/runStore';
-import { controlsFor } from '../worker/lifecycle';
+import { controlsFor } from '../run/lifecycle';
 
 /** Slow-motion choices: ms of wait before each batch, and their labels. */
 const SPEEDS: readonly (readonly [number, string])[] = [

@@ -10,14 +10,14 @@
  */
 import type { RunConfig } from '../core/formats/config';
 import type { MnistDataset } from '../data/mnistAsset';
-import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
+import type { EpochSnapshot } from '../core/snapshot';
 import type { AnalysisPhase } from '../core/epochSnapshot';
-import type { LifecycleState } from './lifecycle';
+import type { NamedTensors, RunEvent } from '../run/loop';
 import type { EngineInfo } from '../core/engines';
 import type { DynamicsPart, FlipPart, FlipPlan } from '../core/epochParts';
 
-/** Weights as PyTorch-named tensors (row-major Float32Array data). */
-export type NamedTensors = Record<string, { shape: number[]; data: Float32Array }>;
+/** Weights as PyTorch-named tensors (row-major Float32Array data): run/loop.ts. */
+export type { NamedTensors } from '../run/loop';
 
 export type { ProbeInfo } from '../data/probeInfo';
 import type { ProbeInfo } from '../data/probeInfo';
@@ -64,25 +64,12 @@ export type TrainerEvent =
       trainSize: number;
       testSize: number;
     }
-  /**
-   * The worker's lifecycle state, posted at every change and in answer to every command:
-   * `epoch` epochs are complete, `batch` of the `batches` of the next one are trained (where a
-   * pause stopped), `epochs` is the target.
-   */
-  | { type: 'state'; state: LifecycleState; epoch: number; batch: number; batches: number; epochs: number }
-  | { type: 'batch'; epoch: number; step: number; stepsPerEpoch: number; loss: number }
-  | {
-      type: 'epoch';
-      epoch: number;
-      metrics: EpochMetrics;
-      weights: NamedTensors;
-    }
-  | { type: 'diverged'; epoch: number; message: string }
+  /** The run loop's events (run/loop.ts): state, batch, epoch, diverged, error. */
+  | RunEvent
   | { type: 'contextLost'; message: string; backend: BackendInfo }
   /** auto's re-check after the first epoch moved training to a faster engine (weights carried over exactly). */
   | { type: 'engineChanged'; message: string; backend: BackendInfo }
-  | { type: 'model'; json: string }
-  | { type: 'error'; message: string; fatal: boolean };
+  | { type: 'model'; json: string };
 
 export type AnalyzerCommand =
   | {

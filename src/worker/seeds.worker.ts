@@ -15,7 +15,7 @@ import type { EngineId } from '../core/engines';
 import { fetchMnistAsset } from '../data/mnistAsset';
 import { createJsTrainingKernels, type TrainingKernels } from '../model/fast/kernels';
 import { createWasmTrainingKernels } from '../model/fast/wasmKernels';
-import { runHeadless, type HeadlessProgress } from '../model/headlessRun';
+import { runHeadless, type HeadlessProgress } from '../run/headless';
 import type { SeedsCommand, SeedsEvent } from './seedsProtocol';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;

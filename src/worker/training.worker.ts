@@ -2,8 +2,9 @@
 /**
  * The training worker: owns tfjs, the model and the dataset, off the UI thread.
  *
- * The run loop (epochs, pause/resume/step, divergence rollback, the lifecycle and its
- * acknowledgements) lives in runLoop.ts; this file adds what only a worker has: loading data,
+ * A thin adapter around the run module: the run loop (epochs, pause/resume/step, divergence
+ * rollback, the lifecycle and its acknowledgements) is run/loop.ts, the options derived once from
+ * the config run/options.ts; this file adds what only a worker has: loading data,
  * the engine (model/engines.ts's choice, auto's re-check after epoch 1), the message handler, and
  * surviving a lost GPU context (rebuild the engine or fall back, restore the CPU copy of the last
  * good epoch, continue).
@@ -11,7 +12,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { RunConfig } from '../core/formats/config';
 import { engineBadgeText, type EngineId } from '../core/engines';
-import { specForConfig } from '../data/encodings';
 import { fixedProbeSet } from '../data/probeInfo';
 import { fetchMnistAsset, type MnistDataset } from '../data/mnistAsset';
 import { ContextLostError } from '../model/gpuContext';
@@ -34,8 +34,8 @@ import {
   type EngineEntry,
   type EngineRegistry,
 } from '../model/engines';
-import { runModelOptions } from '../model/runSetup';
-import { apply, command, createLoopState, postEpoch, postState, restartFromLastGood, type LoopHost, type LoopState } from './runLoop';
+import { resolveRunOptions } from '../run/options';
+import { apply, command, createLoopState, postEpoch, postState, restartFromLastGood, type LoopHost, type LoopState } from '../run/loop';
 import { modelJson } from '../model/export';
 import type { NamedTensors, TrainerCommand, TrainerEvent } from './protocol';
 
@@ -66,7 +66,7 @@ const registry = (): EngineRegistry => (engines ??= browserEngineRegistry(appBas
 /** A lost GPU context/device: rebuild the engine (or fall back), restore the last good weights, go on. */
 async function recoverFromContextLoss(s: State): Promise<void> {
   // The old trainer's GPU memory died with the context: rebuild from the CPU copy.
-  const r = await recoverEngine(registry(), s.engine, s.model, runModelOptions(s.config, s.spec), s.lastGood.weights, s.threads);
+  const r = await recoverEngine(registry(), s.engine, s.model, s.modelOptions, s.lastGood.weights, s.threads);
   const info = withThreads(r.info, r.trainer);
   s.backend = info;
   s.engine = r.entry.id;
@@ -87,7 +87,7 @@ async function recoverFromContextLoss(s: State): Promise<void> {
  * timings of the other engines; a clearly faster one takes over with exactly these weights.
  */
 async function recheckAfterFirstEpoch(s: State, msPerStep: number): Promise<void> {
-  const opts = runModelOptions(s.config, s.spec);
+  const opts = s.modelOptions;
   const r = await recheckEngine(registry(), s.engine, msPerStep, opts, choiceBatch(s.config.batch, s.spec, s.dataset.train));
   if (!r) return;
   const from = s.engine;
@@ -130,9 +130,9 @@ function host(s: State): LoopHost {
     post,
     engineId: () => s.engine,
     threads: () => trainerThreads(s.model),
-    rebuildModel: () => buildModel(registry(), s.engine, s.config, s.spec, threadsFor(s, registry()[s.engine])),
+    rebuildModel: () => buildModel(registry(), s.engine, s.modelOptions, threadsFor(s, registry()[s.engine])),
     numTensors: () => tf.memory().numTensors,
-    checkBeforeBatch: () => {
+    beforeBatch: () => {
       // Checked before any op of the batch is issued: nothing runs on a dead context.
       if (trainerLost(registry(), s.engine, s.model)) throw new ContextLostError();
     },
@@ -167,15 +167,16 @@ async function start(
   post({ type: 'state', state: 'loading', epoch: resume?.epoch ?? 0, batch: 0, batches: 0, epochs: config.epochs });
   post({ type: 'progress', what: 'loading digits', fraction: 0 });
   const data = dataset ?? (await fetchMnistAsset(dataUrl, (f) => post({ type: 'progress', what: 'loading digits', fraction: f })));
-  const spec = specForConfig(config.encoding, config.permute, config.seed);
+  // The config becomes the run's options here, once; everything below builds from them.
+  const options = resolveRunOptions(config);
+  const { spec, model: opts } = options;
   post({ type: 'progress', what: config.backend === 'auto' ? 'timing the engines' : 'starting the engine', fraction: 0 });
-  const opts = runModelOptions(config, spec);
   const batch = choiceBatch(config.batch, spec, data.train);
   const chosen = await chooseEngine(registry(), config.backend, opts, batch);
   const engine = chosen.entry.id;
   if (chosen.entry.threaded && config.threads === 'auto') post({ type: 'progress', what: 'timing the threads', fraction: 0 });
   const threads = await chooseThreads(chosen.entry, config.threads, opts, batch, navigator.hardwareConcurrency || 1);
-  const model = await buildModel(registry(), engine, config, spec, threads.threads);
+  const model = await buildModel(registry(), engine, opts, threads.threads);
   const backend = withThreads(chosen.info, model, threads.note);
   if (resume) model.setWeights(resume.weights as unknown as RnnWeights);
   const probeSet = fixedProbeSet(data, spec, config.probes, config.seed);
@@ -183,7 +184,7 @@ async function start(
   const weights = await model.getWeights();
   state?.model.dispose();
   state = {
-    ...createLoopState({ config, dataset: data, spec, model, epoch: resume?.epoch ?? 0, weights }),
+    ...createLoopState({ options, dataset: data, model, epoch: resume?.epoch ?? 0, weights }),
     backend,
     engine,
     threads: threads.threads,

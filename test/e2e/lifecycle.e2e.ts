@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { baseURL, openSession, type Session } from './browser';
 import { createRng, type Rng } from '../../src/core/rng';
-import { controlsFor, type LifecycleState, type RunMode } from '../../src/worker/lifecycle';
+import { controlsFor, type LifecycleState, type RunMode } from '../../src/run/lifecycle';
 import { serializeRunBundle } from '../../src/core/formats/bundle';
 import { makeBundle, makeWeights } from '../unit/bundleFixture';
 import { PRESET_CONFIGS, configFromHash } from '../../src/core/formats/config';

@@ -16,7 +16,7 @@ import { encodeImages, probeIndices, sequenceSpec } from '../../src/data/encodin
 import type { MnistDataset } from '../../src/data/mnistAsset';
 import { evaluateSplitWith, fastTrainer, trainEpochWith } from '../../src/model/trainer';
 import { loadBundledDigits, loadFastKernels, useWasmAnalysisKernels } from '../../src/cli/assets';
-import { runHeadless, type HeadlessRunOptions } from '../../src/model/headlessRun';
+import { runHeadless, type HeadlessRunOptions } from '../../src/run/headless';
 
 const LINK = '#preset=quick&epochs=1&subset=0.05&seed=7';
 

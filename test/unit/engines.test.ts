@@ -43,7 +43,7 @@ import { fastTrainer, type Trainer } from '../../src/model/trainer';
 import type { HelperPort } from '../../src/model/fast/threaded';
 import { tsWorker } from '../../src/model/fast/threadedNode';
 import { createWasmTrainingKernels } from '../../src/model/fast/wasmKernels';
-import { runModelOptions } from '../../src/model/runSetup';
+import { resolveRunOptions, runModelOptions } from '../../src/run/options';
 import { specForConfig } from '../../src/data/encodings';
 import { createRng } from '../../src/core/rng';
 import type { RnnModelOptions } from '../../src/model/rnn';
@@ -616,9 +616,9 @@ describe('threads: the fast engine on worker_threads through the registry', () =
   async function trainLink(hash: string, steps = 3) {
     const { config, issues } = configFromHash(hash);
     expect(issues).toEqual([]);
-    const spec = specForConfig(config.encoding, config.permute, config.seed);
+    const { spec, model: opts } = resolveRunOptions(config);
     const threads = config.threads === 'auto' ? 1 : config.threads;
-    const t = await buildModel(reg as EngineRegistry, 'fast-wasm', config, spec, threads);
+    const t = await buildModel(reg as EngineRegistry, 'fast-wasm', opts, threads);
     const rng = createRng(17);
     const { B } = { B: config.batch };
     const losses: number[] = [];

@@ -25,7 +25,7 @@ import { parseRunArgs } from '../../src/cli/runCommand';
 import { parseRunBundle, serializeRunBundle } from '../../src/core/formats/bundle';
 import { FormatError } from '../../src/core/formats/errors';
 import { loadBundledDigits, loadFastKernels, useWasmAnalysisKernels } from '../../src/cli/assets';
-import { runHeadless } from '../../src/model/headlessRun';
+import { runHeadless } from '../../src/run/headless';
 
 const WASM_BYTES = readFileSync('public/kernels/fast_rnn.wasm');
 const TOL = 1e-6;

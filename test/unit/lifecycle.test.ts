@@ -1,9 +1,9 @@
 /**
- * The lifecycle table (src/worker/lifecycle.ts): the transitions the issue names, the ones it
+ * The lifecycle table (src/run/lifecycle.ts): the transitions the issue names, the ones it
  * forbids, which controls each state enables, and plurals in messages.
  */
 import { describe, expect, it } from 'vitest';
-import { LIFECYCLE_STATES, controlsFor, plural, transition, type LifecycleState } from '../../src/worker/lifecycle';
+import { LIFECYCLE_STATES, controlsFor, plural, transition, type LifecycleState } from '../../src/run/lifecycle';
 
 describe('lifecycle', () => {
   it('goes loading -> ready -> training -> pausing -> paused -> training -> done, and done -> paused on extend', () => {

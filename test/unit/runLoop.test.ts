@@ -17,7 +17,8 @@ import { fastTrainer, type Trainer } from '../../src/model/trainer';
 import { createThreadedFastTrainer } from '../../src/model/fast/threaded';
 import { nodeHelperSpawner } from '../../src/model/fast/threadedNode';
 import type { RnnModelOptions } from '../../src/model/rnn';
-import { command, createLoopState, postEpoch, apply, type LoopHost, type LoopState } from '../../src/worker/runLoop';
+import { command, createLoopState, postEpoch, apply, type LoopHost, type LoopState } from '../../src/run/loop';
+import { resolveRunOptions } from '../../src/run/options';
 import type { NamedTensors, TrainerEvent } from '../../src/worker/protocol';
 
 let ds: MnistDataset;
@@ -62,7 +63,7 @@ async function harness(c: RunConfig, make: () => Trainer | Promise<Trainer> = ()
     rebuildModel: make,
     numTensors: () => 0,
   };
-  const s: LoopState = createLoopState({ config: c, dataset: ds, spec, model, epoch: 0, weights: await model.getWeights() });
+  const s: LoopState = createLoopState({ options: resolveRunOptions(c), dataset: ds, model, epoch: 0, weights: await model.getWeights() });
   await postEpoch(s, host, 0, { trainLoss: NaN, trainAcc: NaN, msPerStep: NaN, epochMs: 0 });
   apply(s, host, { type: 'loaded', done: false });
   const waitFor = (pred: (ev: TrainerEvent) => boolean) =>
