@@ -21,7 +21,7 @@ import type { TrainingKernels } from '../model/fast/kernels';
 import type { RnnWeights } from '../model/init';
 import { fastTrainer } from '../model/trainer';
 import { resolveRunOptions } from './options';
-import { apply, command, createLoopState, postEpoch, type LoopHost, type RunEvent } from './loop';
+import { command, createLoopState, openRun, type LoopHost, type RunEvent } from './loop';
 
 /** What the run is doing now, for a progress display. `fraction` is of the current phase, in [0, 1]. */
 export type HeadlessProgress =
@@ -117,11 +117,10 @@ export async function runHeadless(o: HeadlessRunOptions): Promise<HeadlessRunRes
   const model = rebuild();
   const s = createLoopState({ options, dataset, model, epoch: 0, weights: await model.getWeights() });
   try {
-    if (!(await postEpoch(s, host, 0, { trainLoss: NaN, trainAcc: NaN, msPerStep: NaN, epochMs: 0 }))) {
+    if (!(await openRun(s, host, false))) {
       const d = diverged as { cause: string } | null;
       return { bundle, outcome: 'diverged', message: `The initial weights are not usable: ${d?.cause ?? 'not finite'}.` };
     }
-    apply(s, host, { type: 'loaded', done: epochs === 0 });
     if (o.shouldStop?.()) return { bundle, outcome: 'stopped' };
     // The run ends where the loop stops: done, paused by a divergence, failed, or stopped.
     await command(s, host, { type: 'start' });

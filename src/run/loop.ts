@@ -214,6 +214,17 @@ export function command(s: LoopState, host: LoopHost, cmd: LoopCommand): Promise
   return loop(s, host);
 }
 
+/**
+ * Opens a set-up run's loop: a fresh run hands on epoch 0 (the initial weights, evaluated), then
+ * the lifecycle learns the run is loaded (ready; paused when resumed; done when nothing is left
+ * to train). False when epoch 0 diverged (rolled back, the host was told).
+ */
+export async function openRun(s: LoopState, host: LoopHost, resumed: boolean): Promise<boolean> {
+  const ok = resumed || (await postEpoch(s, host, 0, { trainLoss: NaN, trainAcc: NaN, msPerStep: NaN, epochMs: 0 }));
+  apply(s, host, { type: 'loaded', done: s.epoch >= s.config.epochs, resumed });
+  return ok;
+}
+
 /** Trains epochs until paused, done, diverged or failed. One loop at a time per state. */
 export async function loop(s: LoopState, host: LoopHost): Promise<void> {
   if (s.looping) return;

@@ -12,7 +12,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { RunConfig } from '../core/formats/config';
 import { engineBadgeText, type EngineId } from '../core/engines';
-import { fixedProbeSet } from '../data/probeInfo';
 import { fetchMnistAsset, type MnistDataset } from '../data/mnistAsset';
 import { ContextLostError } from '../model/gpuContext';
 import type { BackendInfo } from './protocol';
@@ -21,8 +20,6 @@ import { browserEngineRegistry } from '../model/browserEngines';
 import {
   buildModel,
   canLoseContext,
-  chooseEngine,
-  chooseThreads,
   choiceBatch,
   loseEngineContext,
   recheckEngine,
@@ -34,8 +31,8 @@ import {
   type EngineEntry,
   type EngineRegistry,
 } from '../model/engines';
-import { resolveRunOptions } from '../run/options';
-import { apply, command, createLoopState, postEpoch, postState, restartFromLastGood, type LoopHost, type LoopState } from '../run/loop';
+import { command, openRun, postState, restartFromLastGood, type LoopHost, type LoopState } from '../run/loop';
+import { setUpRun } from '../run/setup';
 import { modelJson } from '../model/export';
 import type { NamedTensors, TrainerCommand, TrainerEvent } from './protocol';
 
@@ -167,35 +164,22 @@ async function start(
   post({ type: 'state', state: 'loading', epoch: resume?.epoch ?? 0, batch: 0, batches: 0, epochs: config.epochs });
   post({ type: 'progress', what: 'loading digits', fraction: 0 });
   const data = dataset ?? (await fetchMnistAsset(dataUrl, (f) => post({ type: 'progress', what: 'loading digits', fraction: f })));
-  // The config becomes the run's options here, once; everything below builds from them.
-  const options = resolveRunOptions(config);
-  const { spec, model: opts } = options;
-  post({ type: 'progress', what: config.backend === 'auto' ? 'timing the engines' : 'starting the engine', fraction: 0 });
-  const batch = choiceBatch(config.batch, spec, data.train);
-  const chosen = await chooseEngine(registry(), config.backend, opts, batch);
-  const engine = chosen.entry.id;
-  if (chosen.entry.threaded && config.threads === 'auto') post({ type: 'progress', what: 'timing the threads', fraction: 0 });
-  const threads = await chooseThreads(chosen.entry, config.threads, opts, batch, navigator.hardwareConcurrency || 1);
-  const model = await buildModel(registry(), engine, opts, threads.threads);
-  const backend = withThreads(chosen.info, model, threads.note);
-  if (resume) model.setWeights(resume.weights as unknown as RnnWeights);
-  const probeSet = fixedProbeSet(data, spec, config.probes, config.seed);
-  const probeIdx = probeSet.indices;
-  const weights = await model.getWeights();
+  const run = await setUpRun({
+    registry: registry(),
+    config,
+    dataset: data,
+    cores: navigator.hardwareConcurrency || 1,
+    resume: resume && { epoch: resume.epoch, weights: resume.weights as unknown as RnnWeights },
+    progress: (what) => post({ type: 'progress', what, fraction: 0 }),
+  });
   state?.model.dispose();
-  state = {
-    ...createLoopState({ options, dataset: data, model, epoch: resume?.epoch ?? 0, weights }),
-    backend,
-    engine,
-    threads: threads.threads,
-    probeIdx,
-  };
-  const probeInputs = probeSet.inputs;
+  state = { ...run.state, backend: run.info, engine: run.entry.id, threads: run.threads, probeIdx: run.probe.indices };
+  const probeInputs = run.probe.inputs;
   post(
     {
       type: 'ready',
-      backend,
-      probe: probeSet.info,
+      backend: run.info,
+      probe: run.probe.info,
       probeInputs,
       dataSource: data.source,
       trainSize: data.train.labels.length,
@@ -203,8 +187,7 @@ async function start(
     },
     [probeInputs.buffer],
   );
-  if (!resume) await postEpoch(state, host(state), 0, { trainLoss: NaN, trainAcc: NaN, msPerStep: NaN, epochMs: 0 });
-  apply(state, host(state), { type: 'loaded', done: state.epoch >= config.epochs, resumed: resume !== undefined });
+  await openRun(state, host(state), resume !== undefined);
 }
 
 function fail(e: unknown, what: string): void {
