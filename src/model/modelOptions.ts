@@ -76,3 +76,44 @@ export function resolveModelOptions(o: RnnModelOptions & { epsilon?: number }): 
     epsilon: o.epsilon ?? OPTIMIZER_EPSILON,
   };
 }
+
+/**
+ * The resolved options every training engine exposes as fields (the tfjs model, the hand-written
+ * engine, both fused GPU engines), assigned in one place from resolveModelOptions' result.
+ */
+export class ModelShapeFields {
+  /** D: inputs per step. */
+  readonly inputSize: number;
+  /** N: hidden units. */
+  readonly hiddenSize: number;
+  /** C: classes. */
+  readonly numClasses: number;
+  readonly hasBias: boolean;
+  readonly reduction: Reduction;
+  /** Global-norm gradient clipping threshold; 0 = off. */
+  readonly clip: number;
+  /** Recurrent cell. */
+  readonly cell: Arch;
+  constructor(o: ResolvedModelOptions) {
+    this.inputSize = o.inputSize;
+    this.hiddenSize = o.hiddenSize;
+    this.numClasses = o.numClasses;
+    this.hasBias = o.bias;
+    this.reduction = o.reduction;
+    this.clip = o.clip;
+    this.cell = o.cell;
+  }
+}
+
+/** ModelShapeFields plus the optimiser's, for the engines with a hand-written optimiser. */
+export class OptimizerFields extends ModelShapeFields {
+  readonly optimizer: OptimizerName;
+  readonly lr: number;
+  readonly epsilon: number;
+  constructor(o: ResolvedModelOptions) {
+    super(o);
+    this.optimizer = o.optimizer;
+    this.lr = o.lr;
+    this.epsilon = o.epsilon;
+  }
+}

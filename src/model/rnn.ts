@@ -7,12 +7,11 @@
  * one op with a hand-written backward (recurrence.ts: 4 kernels per step forward, 4 backward),
  * and the readout runs only on the last step.
  */
-import { resolveModelOptions } from './modelOptions';
+import { ModelShapeFields, resolveModelOptions } from './modelOptions';
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradients (the @tensorflow/tfjs umbrella does this import).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { tanhRecurrence } from './recurrence';
-import type { Arch } from '../core/formats/model';
 import { checkWeightsFor, initRnnWeights, RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights, type TensorData } from './init';
 
 export type { OptimizerName, Reduction, RnnModelOptions } from './modelOptions';
@@ -26,16 +25,9 @@ export interface StepResult {
   correct: tf.Scalar;
 }
 
-export class RnnModel {
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  readonly numClasses: number;
-  readonly hasBias: boolean;
-  readonly reduction: Reduction;
-  readonly clip: number;
+export class RnnModel extends ModelShapeFields {
   readonly foldInputProjection: boolean;
   readonly recurrence: 'custom' | 'autodiff';
-  readonly cell: Arch;
   /** The variables by PyTorch name. */
   readonly variables: Record<RnnTensorName, tf.Variable>;
   private readonly optimizer: tf.Optimizer;
@@ -44,15 +36,9 @@ export class RnnModel {
 
   constructor(options: RnnModelOptions) {
     const o = resolveModelOptions(options);
-    this.inputSize = o.inputSize;
-    this.hiddenSize = o.hiddenSize;
-    this.numClasses = o.numClasses;
-    this.hasBias = o.bias;
-    this.reduction = o.reduction;
-    this.clip = o.clip;
+    super(o);
     this.foldInputProjection = options.foldInputProjection ?? false;
     this.recurrence = options.recurrence ?? 'custom';
-    this.cell = o.cell;
     const weights = initRnnWeights({
       cell: this.cell,
       bias: this.hasBias,

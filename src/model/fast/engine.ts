@@ -29,9 +29,9 @@ import {
   type RnnTensorName,
   type RnnWeights,
 } from '../init';
-import { expectedShapes, GATES, type Arch } from '../../core/formats/model';
-import type { OptimizerName, Reduction, RnnModelOptions } from '../rnn';
-import { resolveModelOptions } from '../modelOptions';
+import { expectedShapes, GATES } from '../../core/formats/model';
+import type { Reduction, RnnModelOptions } from '../rnn';
+import { OptimizerFields, resolveModelOptions } from '../modelOptions';
 import type { TrainingKernels } from './kernels';
 
 /**
@@ -56,19 +56,8 @@ const BETA1 = 0.9,
   RMS_DECAY = 0.9,
   RMS_MOMENTUM = 0;
 
-export class FastRnn {
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  readonly numClasses: number;
-  readonly hasBias: boolean;
-  readonly reduction: Reduction;
-  readonly clip: number;
-  readonly optimizer: OptimizerName;
-  readonly lr: number;
-  readonly epsilon: number;
+export class FastRnn extends OptimizerFields {
   readonly kernels: TrainingKernels;
-  /** Recurrent cell (GATES[cell] gates stacked in W_ih, W_hh and the biases). */
-  readonly cell: Arch;
   private readonly gates: number;
   /** Float offset and size of each tensor inside a parameter-shaped block. */
   private readonly layout: Record<RnnTensorName, ParamSlot>;
@@ -111,17 +100,8 @@ export class FastRnn {
 
   constructor(options: FastRnnOptions, kernels: TrainingKernels) {
     const o = { ...options, ...resolveModelOptions(options) };
-    this.inputSize = o.inputSize;
-    this.hiddenSize = o.hiddenSize;
-    this.numClasses = o.numClasses;
-    this.hasBias = o.bias;
-    this.reduction = o.reduction;
-    this.clip = o.clip;
-    this.optimizer = o.optimizer;
-    this.lr = o.lr;
-    this.epsilon = o.epsilon;
+    super(o);
     this.kernels = kernels;
-    this.cell = o.cell;
     const D = this.inputSize,
       N = this.hiddenSize,
       C = this.numClasses;

@@ -8,8 +8,8 @@
  * describes the textures, passes and memory; shaders.ts the layouts.
  */
 import { checkWeightsFor, initRnnWeights, RNN_TENSOR_NAMES, type RnnTensorName, type RnnWeights } from '../../init';
-import type { OptimizerName, Reduction, RnnModelOptions } from '../../rnn';
-import { resolveModelOptions } from '../../modelOptions';
+import type { RnnModelOptions } from '../../rnn';
+import { OptimizerFields, resolveModelOptions } from '../../modelOptions';
 import type { Trainer } from '../../trainer';
 import {
   createOwnContext,
@@ -128,16 +128,7 @@ interface BatchResources {
   fbPG: WebGLFramebuffer;
 }
 
-export class FusedWebglRnn {
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  readonly numClasses: number;
-  readonly hasBias: boolean;
-  readonly reduction: Reduction;
-  readonly clip: number;
-  readonly optimizer: OptimizerName;
-  readonly lr: number;
-  readonly epsilon: number;
+export class FusedWebglRnn extends OptimizerFields {
   /** The renderer string of the context (SwiftShader in headless Chromium without a GPU). */
   readonly renderer: string;
   /** Draw calls of the last training step: 2T forward/backward, up to 20 gradient chunks, 4 more (+2 with clipping). */
@@ -205,15 +196,7 @@ export class FusedWebglRnn {
   /** Use FusedWebglRnn.create (shader compilation is asynchronous). */
   private constructor(options: FusedWebglOptions, gl: WebGL2RenderingContext, ownsContext: boolean) {
     const o = { ...options, ...resolveModelOptions(options) };
-    this.inputSize = o.inputSize;
-    this.hiddenSize = o.hiddenSize;
-    this.numClasses = o.numClasses;
-    this.hasBias = o.bias;
-    this.reduction = o.reduction;
-    this.clip = o.clip;
-    this.optimizer = o.optimizer;
-    this.lr = o.lr;
-    this.epsilon = o.epsilon;
+    super(o);
     this.gl = gl;
     this.ownsContext = ownsContext;
     this.renderer = rendererOf(gl);

@@ -24,8 +24,8 @@ import {
   type RnnWeights,
 } from '../../init';
 import { expectedShapes } from '../../../core/formats/model';
-import type { OptimizerName, Reduction, RnnModelOptions } from '../../rnn';
-import { resolveModelOptions } from '../../modelOptions';
+import type { RnnModelOptions } from '../../rnn';
+import { OptimizerFields, resolveModelOptions } from '../../modelOptions';
 import type { Trainer } from '../../trainer';
 import {
   backwardFusedWgsl,
@@ -133,17 +133,8 @@ async function requestEngineDevice(): Promise<{ device: GPUDevice; adapter: stri
 
 type Pipe = { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout };
 
-class FusedWebgpuEngine implements FusedWebgpuTrainer {
+class FusedWebgpuEngine extends OptimizerFields implements FusedWebgpuTrainer {
   readonly engine = 'fused-webgpu' as const;
-  readonly reduction: Reduction;
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  readonly numClasses: number;
-  readonly hasBias: boolean;
-  readonly clip: number;
-  readonly optimizer: OptimizerName;
-  readonly lr: number;
-  readonly epsilon: number;
   readonly adapter: string;
   dispatchesPerStep = 0;
   /** Largest training batch so far (bounds the evaluation chunks). */
@@ -178,15 +169,7 @@ class FusedWebgpuEngine implements FusedWebgpuTrainer {
 
   constructor(options: FusedWebgpuOptions, device: GPUDevice, ownsDevice: boolean, adapter: string) {
     const o = { ...options, ...resolveModelOptions(options) };
-    this.inputSize = o.inputSize;
-    this.hiddenSize = o.hiddenSize;
-    this.numClasses = o.numClasses;
-    this.hasBias = o.bias;
-    this.reduction = o.reduction;
-    this.clip = o.clip;
-    this.optimizer = o.optimizer;
-    this.lr = o.lr;
-    this.epsilon = o.epsilon;
+    super(o);
     this.tuning = o.tuning ?? {};
     this.device = device;
     this.ownsDevice = ownsDevice;
