@@ -219,7 +219,7 @@ export function analyzeImportedModel(
     selectedEpoch: null,
     importedModel: raw,
     importedWeights: weights,
-    backend: null,
+    engineInfo: null,
     accuracyOn: evaluation ? { split: 'test', count: evaluation.labels.length } : { split: 'probes', count: probe.labels.length },
   });
   lastWeights = null;
@@ -408,12 +408,12 @@ function onTrainerEvent(ev: TrainerEvent): void {
     case 'ready':
       probeInputs = ev.probeInputs;
       store.set({
-        backend: ev.backend,
+        engineInfo: ev.engineInfo,
         probe: ev.probe,
         dataSource: ev.dataSource,
         progress: null,
       });
-      if (ev.backend.fallbackReason) store.addBanner('info', `Using ${ev.backend.engine}: ${ev.backend.fallbackReason}`);
+      if (ev.engineInfo.fallbackReason) store.addBanner('info', `Using ${ev.engineInfo.engine}: ${ev.engineInfo.fallbackReason}`);
       for (const epoch of [...awaitingAnalysis.keys()].sort((x, y) => x - y)) sendAnalysis(epoch);
       break;
     case 'state': {
@@ -451,11 +451,11 @@ function onTrainerEvent(ev: TrainerEvent): void {
       store.addBanner('error', ev.message);
       break;
     case 'contextLost':
-      store.set({ backend: ev.backend });
+      store.set({ engineInfo: ev.engineInfo });
       store.addBanner('warning', ev.message);
       break;
     case 'engineChanged':
-      store.set({ backend: ev.backend });
+      store.set({ engineInfo: ev.engineInfo });
       store.addBanner('info', ev.message);
       break;
     case 'model':

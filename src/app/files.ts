@@ -168,7 +168,7 @@ export async function replayBundle(
     selectedEpoch: null,
     importedModel: bundle.weights ?? null,
     importedWeights: null,
-    backend: null,
+    engineInfo: null,
     accuracyOn: null,
     seedRuns: (bundle.seedRuns ?? []).map((r) => ({ seed: r.seed, epochs: r.epochs, status: 'done' as const, progress: null })),
   });

@@ -8,7 +8,7 @@
 import type { EngineEntry, EngineRegistry } from './engines';
 import { CELL_REFUSAL, FUSED_CELLS, fastEngineEntries, tfjsEngineEntry } from './engines';
 import type { RnnModelOptions } from './rnn';
-import { startTfjsBackend } from './backend';
+import { startTfjsBackend } from './tfjsBackend';
 import { isContextLost, loseContext, resetWebglBackend } from './gpuContext';
 import { createFusedWebglTrainer, fusedWebglSupport } from './fused/webgl';
 import { createFusedWebgpuTrainer, webgpuAvailable } from './fused/webgpu';

@@ -13,10 +13,10 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 
-export type BackendName = 'webgl' | 'wasm' | 'cpu';
+export type TfjsBackendName = 'webgl' | 'wasm' | 'cpu';
 
-export interface BackendInfo {
-  backend: BackendName;
+export interface TfjsBackendInfo {
+  backend: TfjsBackendName;
   /** GPU/renderer string (UNMASKED_RENDERER_WEBGL when exposed, else RENDERER) for webgl; else a label. */
   renderer: string;
   /** Bits of float precision the backend computes with, MEASURED for webgl (measureWebglPrecision). */
@@ -28,7 +28,7 @@ const SET_BACKEND_TIMEOUT_MS = 20_000;
 
 let wasmPathsSet = false;
 
-async function setBackendWithTimeout(name: BackendName): Promise<boolean> {
+async function setBackendWithTimeout(name: TfjsBackendName): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -46,7 +46,7 @@ async function setBackendWithTimeout(name: BackendName): Promise<boolean> {
 }
 
 /** Tries webgl; returns the info or throws an Error saying why it is not usable. */
-async function tryWebgl(): Promise<BackendInfo> {
+async function tryWebgl(): Promise<TfjsBackendInfo> {
   const env = tf.env();
   const version = env.getNumber('WEBGL_VERSION');
   if (version !== 2) throw new Error(version === 0 ? 'WebGL is not available' : `only WebGL ${version} is available (need WebGL 2)`);
@@ -80,7 +80,7 @@ async function measureWebglPrecision(): Promise<32 | 16> {
 }
 
 /** Tries the single-threaded wasm backend, with binaries served by the app. */
-async function tryWasm(): Promise<BackendInfo> {
+async function tryWasm(): Promise<TfjsBackendInfo> {
   // Importing the package registers the 'wasm' backend factory.
   if (!wasmPathsSet) {
     setWasmPaths({
@@ -98,17 +98,17 @@ async function tryWasm(): Promise<BackendInfo> {
   return { backend: 'wasm', renderer: simd ? 'WebAssembly (SIMD)' : 'WebAssembly', floatPrecision: 32 };
 }
 
-async function tryCpu(): Promise<BackendInfo> {
+async function tryCpu(): Promise<TfjsBackendInfo> {
   if (!(await setBackendWithTimeout('cpu'))) throw new Error("setBackend('cpu') failed");
   return { backend: 'cpu', renderer: 'JavaScript (cpu)', floatPrecision: 32 };
 }
 
-const ATTEMPTS: Record<BackendName, () => Promise<BackendInfo>> = { webgl: tryWebgl, wasm: tryWasm, cpu: tryCpu };
+const ATTEMPTS: Record<TfjsBackendName, () => Promise<TfjsBackendInfo>> = { webgl: tryWebgl, wasm: tryWasm, cpu: tryCpu };
 
 /**
  * Makes tfjs backend `name` the active one and describes it; throws an Error saying why it cannot
  * (no WebGL 2, no float32 rendering, setBackend failing or hanging).
  */
-export function startTfjsBackend(name: BackendName): Promise<BackendInfo> {
+export function startTfjsBackend(name: TfjsBackendName): Promise<TfjsBackendInfo> {
   return ATTEMPTS[name]();
 }

@@ -8,8 +8,9 @@ import type { ConfigIssue, RunConfig } from '../core/formats/config';
 import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
 import type { AnalysisPhase } from '../core/epochSnapshot';
 import type { ModelWeights } from '../core/formats/model';
-import { defaultView, type HideableControl } from './viewHash';
-import type { BackendInfo, ProbeInfo } from '../worker/protocol';
+import { defaultView, type ViewFields } from './viewHash';
+import type { EngineInfo } from '../core/engines';
+import type { ProbeInfo } from '../worker/protocol';
 import type { LifecycleState, RunMode } from '../run/lifecycle';
 
 /** The run's lifecycle state (run/lifecycle.ts): what the worker last acknowledged, or 'pausing'. */
@@ -27,7 +28,7 @@ export interface BatchLossPoint {
   loss: number;
 }
 
-export type NormMode = 'probe' | 'epoch' | 'all';
+export type { NormMode } from './viewHash';
 
 /**
  * One background seed of a several-seed run (config `seeds` > 1; core/seeds.ts derives `seed`):
@@ -44,13 +45,15 @@ export interface SeedRun {
   message?: string;
 }
 
-export interface RunState {
+/** The run's state; its view half (selection, display modes, hidden controls) is viewHash.ts's ViewFields. */
+export interface RunState extends ViewFields {
   runId: string;
   config: RunConfig;
   configIssues: ConfigIssue[];
   status: RunStatus;
   progress: { what: string; fraction: number } | null;
-  backend: BackendInfo | null;
+  /** The engine training the run (what the badge shows), null before the worker says. */
+  engineInfo: EngineInfo | null;
   probe: ProbeInfo | null;
   dataSource: string;
   /** Snapshots of completed, analysed epochs in epoch order (index = position, not epoch). */
@@ -60,15 +63,6 @@ export interface RunState {
   batchLosses: BatchLossPoint[];
   /** Epoch currently trained (0 before training). */
   trainedEpoch: number;
-  /** null = follow the newest snapshot. */
-  selectedEpoch: number | null;
-  selectedProbe: number;
-  /** s_t(n): how many ln r's the heatmap score averages. */
-  scoreN: number;
-  normMode: NormMode;
-  logBase: 'e' | '2';
-  flipK: number;
-  overlapM: number;
   /** "replay" runs came from an imported bundle or model: there is nothing to train. */
   mode: RunMode;
   /**
@@ -76,8 +70,6 @@ export interface RunState {
    * next one trained (a pause mid-epoch), `epochs` the target. null without a trainer.
    */
   worker: { state: LifecycleState; epoch: number; batch: number; batches: number; epochs: number } | null;
-  /** `autostart=1` in the link: training starts on load. */
-  autostart: boolean;
   /** Slow motion: ms of wait before each batch (0 = full speed; never changes a number). */
   paceMs: number;
   /**
@@ -94,8 +86,6 @@ export interface RunState {
   saved: { runId: string; epoch: number; writing: number };
   /** The epoch being analysed now and how far (cleared when its snapshot or error arrives). */
   analysing: { epoch: number; phase: AnalysisPhase; fraction: number } | null;
-  /** Controls hidden by a classroom link (URL `hide=` / `classroom=1`); not hidden units (config.hidden). */
-  hiddenControls: HideableControl[];
   /** An imported model (mode 'model' or a replayed bundle's weights), as its ftle-lab.model/v1 object. */
   importedModel: Record<string, unknown> | null;
   /** The imported model parsed to float64 (mode 'model'). */
@@ -128,7 +118,7 @@ export const useRunStore = create<RunState & RunActions>()((set) => ({
   configIssues: [],
   status: 'idle',
   progress: null,
-  backend: null,
+  engineInfo: null,
   probe: null,
   dataSource: '',
   epochs: [],

@@ -12,7 +12,6 @@
  */
 import { ANALYSIS_DEFAULTS } from '../core/analysisDefaults';
 import { configToHash, type ConfigIssue, type RunConfig } from '../core/formats/config';
-import type { NormMode, RunState } from './runStore';
 
 /** What a classroom link can hide (as TensorFlow Playground does): `hide=config,files`. */
 export const HIDEABLE_CONTROLS = ['preset', 'config', 'files', 'runs', 'tour'] as const;
@@ -20,24 +19,43 @@ export type HideableControl = (typeof HIDEABLE_CONTROLS)[number];
 /** `classroom=1` without `hide`: everything but the run controls and the panels. */
 export const CLASSROOM_DEFAULT: HideableControl[] = ['config', 'files', 'runs'];
 
+export type NormMode = 'probe' | 'epoch' | 'all';
+
+/** The view half of the run store's state (store/runStore.ts RunState extends it): what the hash's view keys set. */
+export interface ViewFields {
+  /** null = follow the newest snapshot. */
+  selectedEpoch: number | null;
+  selectedProbe: number;
+  /** s_t(n): how many ln r's the heatmap score averages. */
+  scoreN: number;
+  normMode: NormMode;
+  logBase: 'e' | '2';
+  flipK: number;
+  overlapM: number;
+  /** Controls hidden by a classroom link (URL `hide=` / `classroom=1`); not hidden units (config.hidden). */
+  hiddenControls: HideableControl[];
+  /** `autostart=1` in the link: training starts on load. */
+  autostart: boolean;
+}
+
 const NORMS: readonly NormMode[] = ['probe', 'epoch', 'all'];
 
 /** A parsed value, or the reason the text is not one (shown after `invalid key="value": `). */
 type Parsed<V> = { value: V } | { error: string };
 
 /** One view parameter: store field `field`, written under `key`, also read under `aliases`. */
-interface ViewParam<F extends keyof RunState> {
+interface ViewParam<F extends keyof ViewFields> {
   field: F;
   key: string;
   /**
    * Older URL spellings, each with its own value syntax. A `shorthand` is read only when the
    * key itself is absent (`classroom=1` applies without `hide`).
    */
-  aliases: { key: string; parse: (raw: string) => Parsed<RunState[F]>; shorthand?: true }[];
+  aliases: { key: string; parse: (raw: string) => Parsed<ViewFields[F]>; shorthand?: true }[];
   /** The value when the hash does not give one (some depend on the run config). */
-  defaultValue: (config: RunConfig | undefined) => RunState[F];
-  parse: (raw: string) => Parsed<RunState[F]>;
-  format: (value: RunState[F]) => string;
+  defaultValue: (config: RunConfig | undefined) => ViewFields[F];
+  parse: (raw: string) => Parsed<ViewFields[F]>;
+  format: (value: ViewFields[F]) => string;
 }
 
 const intIn =
@@ -64,7 +82,7 @@ function parseHidden(raw: string): Parsed<HideableControl[]> {
   return { value: [...new Set(parts)] as HideableControl[] };
 }
 
-const param = <F extends keyof RunState>(p: ViewParam<F>): ViewParam<F> => p;
+const param = <F extends keyof ViewFields>(p: ViewParam<F>): ViewParam<F> => p;
 
 /** THE table of view parameters (see the file comment). */
 export const VIEW_PARAMS = [
@@ -159,7 +177,7 @@ export const VIEW_PARAMS = [
 /** The store fields that make up the view half of the hash. */
 export const VIEW_KEYS = VIEW_PARAMS.map((p) => p.field);
 export type ViewField = (typeof VIEW_PARAMS)[number]['field'];
-export type ViewState = Pick<RunState, ViewField>;
+export type ViewState = Pick<ViewFields, ViewField>;
 
 /** Every view field at its default (scoreN follows the run's n). */
 export function defaultView(config?: RunConfig): ViewState {
@@ -202,7 +220,7 @@ export function viewFromHash(hash: string, config?: RunConfig): { view: ViewStat
 }
 
 /** The full hash for the current run config and view: only non-default view values, under their keys. */
-export function hashFor(s: Pick<RunState, 'config'> & ViewState): string {
+export function hashFor(s: { config: RunConfig } & ViewState): string {
   const defaults = defaultView(s.config);
   const extra: Record<string, string> = {};
   for (const p of VIEW_PARAMS as readonly ViewParam<ViewField>[]) {

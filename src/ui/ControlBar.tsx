@@ -20,7 +20,7 @@ function formatAcc(a: number | undefined): string {
 export function ControlBar({ hidePreset = false }: { hidePreset?: boolean }) {
   const config = useRunStore((s) => s.config);
   const status = useRunStore((s) => s.status);
-  const backend = useRunStore((s) => s.backend);
+  const engineInfo = useRunStore((s) => s.engineInfo);
   const progress = useRunStore((s) => s.progress);
   const trainedEpoch = useRunStore((s) => s.trainedEpoch);
   const mode = useRunStore((s) => s.mode);
@@ -161,10 +161,14 @@ export function ControlBar({ hidePreset = false }: { hidePreset?: boolean }) {
         className="badge backend"
         data-testid="backend-badge"
         title={
-          backend ? engineTooltip(backend) : mode === 'train' ? 'starting' : 'Nothing is trained: the analysis runs in float64 in a worker'
+          engineInfo
+            ? engineTooltip(engineInfo)
+            : mode === 'train'
+              ? 'starting'
+              : 'Nothing is trained: the analysis runs in float64 in a worker'
         }
       >
-        {backend ? engineBadgeText(backend) : mode === 'train' ? 'engine…' : 'no training · analysis float64'}
+        {engineInfo ? engineBadgeText(engineInfo) : mode === 'train' ? 'engine…' : 'no training · analysis float64'}
       </span>
     </div>
   );

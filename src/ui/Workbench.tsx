@@ -51,7 +51,7 @@ export function Workbench() {
   const flipK = useRunStore((s) => s.flipK);
   const overlapM = useRunStore((s) => s.overlapM);
   const batchLosses = useRunStore((s) => s.batchLosses);
-  const backend = useRunStore((s) => s.backend);
+  const engineInfo = useRunStore((s) => s.engineInfo);
   const set = useRunStore((s) => s.set);
   const status = useRunStore((s) => s.status);
   const mode = useRunStore((s) => s.mode);
@@ -210,10 +210,10 @@ export function Workbench() {
           batchLoss={batchLossValues}
           caption={`epoch ${snap.epoch}`}
           diagnostics={{
-            backend: backend ? engineBadgeText(backend) : undefined,
+            backend: engineInfo ? engineBadgeText(engineInfo) : undefined,
             engine: snap.metrics.engine && engineLabel(snap.metrics.engine, epochThreads(snap.metrics)),
-            renderer: backend?.renderer,
-            precision: backend ? `float${backend.floatPrecision}` : undefined,
+            renderer: engineInfo?.renderer,
+            precision: engineInfo ? `float${engineInfo.floatPrecision}` : undefined,
             msPerStep: snap.metrics.msPerStep,
             analysisMs: snap.metrics.analysisMs,
             numTensors: snap.metrics.numTensors,

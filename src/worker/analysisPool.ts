@@ -10,7 +10,7 @@
  * Requests are handled one epoch at a time, in order, like the single worker. With a size of one
  * the whole request goes to one worker as before (the single-worker path, no staging overhead).
  */
-import type { TypedWorker } from './client';
+import type { TypedWorker } from './protocol';
 import type { AnalysisPartCommand, AnalysisPartEvent, AnalyzeRequest, AnalyzerCommand, AnalyzerEvent } from './protocol';
 import {
   planEpoch,

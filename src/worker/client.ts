@@ -2,17 +2,19 @@
  * Spawns the training worker and the analysis worker pool with typed post/receive. Vite bundles
  * each worker from the `new URL(..., import.meta.url)` pattern.
  */
-import type { AnalysisPartCommand, AnalysisPartEvent, AnalyzerCommand, AnalyzerEvent, TrainerCommand, TrainerEvent } from './protocol';
+import type {
+  AnalysisPartCommand,
+  AnalysisPartEvent,
+  AnalyzerCommand,
+  AnalyzerEvent,
+  TrainerCommand,
+  TrainerEvent,
+  TypedWorker,
+} from './protocol';
 import type { SeedsCommand, SeedsEvent } from './seedsProtocol';
 import { analysisPoolSize, createAnalysisPool, type AnalysisPool, type PoolWorker } from './analysisPool';
 
-export interface TypedWorker<Cmd, Ev> {
-  post(cmd: Cmd, transfer?: Transferable[]): void;
-  onEvent(handler: (ev: Ev) => void): void;
-  /** Uncaught exceptions inside the worker (script errors, failed imports). */
-  onCrash(handler: (message: string) => void): void;
-  terminate(): void;
-}
+export type { TypedWorker } from './protocol';
 
 function wrap<Cmd, Ev>(worker: Worker): TypedWorker<Cmd, Ev> {
   return {
@@ -57,7 +59,7 @@ export function spawnTrainer(): TypedWorker<TrainerCommand, TrainerEvent> {
       w.onEvent((ev) => {
         if (ev.type === 'state') setTraining(ev.state === 'training' || ev.state === 'pausing');
         if (ev.type === 'ready' || ev.type === 'engineChanged' || ev.type === 'contextLost')
-          setTraining(trainingNow, Math.max(1, ev.backend.threads ?? 1));
+          setTraining(trainingNow, Math.max(1, ev.engineInfo.threads ?? 1));
         handler(ev);
       }),
     terminate: () => {

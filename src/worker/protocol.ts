@@ -22,8 +22,14 @@ export type { NamedTensors } from '../run/loop';
 export type { ProbeInfo } from '../data/probeInfo';
 import type { ProbeInfo } from '../data/probeInfo';
 
-/** The engine training now (id, renderer, precision, fallback reason, auto's timings): core/engines.ts. */
-export type BackendInfo = EngineInfo;
+/** A worker (or a pool of them) as its owner sees it: typed commands in, typed events out (worker/client.ts makes them). */
+export interface TypedWorker<Cmd, Ev> {
+  post(cmd: Cmd, transfer?: Transferable[]): void;
+  onEvent(handler: (ev: Ev) => void): void;
+  /** Uncaught exceptions inside the worker (script errors, failed imports). */
+  onCrash(handler: (message: string) => void): void;
+  terminate(): void;
+}
 
 export type TrainerCommand =
   | {
@@ -56,7 +62,7 @@ export type TrainerEvent =
   | { type: 'progress'; what: string; fraction: number }
   | {
       type: 'ready';
-      backend: BackendInfo;
+      engineInfo: EngineInfo;
       probe: ProbeInfo;
       /** Probe inputs exactly as fed to the model, [B*T*D]. */
       probeInputs: Float32Array;
@@ -66,9 +72,9 @@ export type TrainerEvent =
     }
   /** The run loop's events (run/loop.ts): state, batch, epoch, diverged, error. */
   | RunEvent
-  | { type: 'contextLost'; message: string; backend: BackendInfo }
+  | { type: 'contextLost'; message: string; engineInfo: EngineInfo }
   /** auto's re-check after the first epoch moved training to a faster engine (weights carried over exactly). */
-  | { type: 'engineChanged'; message: string; backend: BackendInfo }
+  | { type: 'engineChanged'; message: string; engineInfo: EngineInfo }
   | { type: 'model'; json: string };
 
 export type AnalyzerCommand =

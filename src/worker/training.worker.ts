@@ -11,10 +11,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { RunConfig } from '../core/formats/config';
-import { engineBadgeText, type EngineId } from '../core/engines';
+import { engineBadgeText, type EngineId, type EngineInfo } from '../core/engines';
 import { fetchMnistAsset, type MnistDataset } from '../data/mnistAsset';
 import { ContextLostError } from '../model/gpuContext';
-import type { BackendInfo } from './protocol';
 import type { RnnWeights } from '../model/rnn';
 import { browserEngineRegistry } from '../model/browserEngines';
 import {
@@ -40,7 +39,8 @@ const ctx = self as unknown as DedicatedWorkerGlobalScope;
 const post = (ev: TrainerEvent, transfer: Transferable[] = []) => ctx.postMessage(ev, transfer);
 
 interface State extends LoopState {
-  backend: BackendInfo;
+  /** The engine training now, as the badge shows it (core/engines.ts EngineInfo). */
+  engineInfo: EngineInfo;
   /** The engine training now (recorded in each epoch's metrics). */
   engine: EngineId;
   /**
@@ -65,13 +65,13 @@ async function recoverFromContextLoss(s: State): Promise<void> {
   // The old trainer's GPU memory died with the context: rebuild from the CPU copy.
   const r = await recoverEngine(registry(), s.engine, s.model, s.modelOptions, s.lastGood.weights, s.threads);
   const info = withThreads(r.info, r.trainer);
-  s.backend = info;
+  s.engineInfo = info;
   s.engine = r.entry.id;
   const redo = s.epoch + 1;
   restartFromLastGood(s, r.trainer);
   post({
     type: 'contextLost',
-    backend: info,
+    engineInfo: info,
     message:
       `The GPU context was lost during epoch ${redo}. Weights were restored from the CPU copy of epoch ${s.epoch} ` +
       `and training continues on ${info.engine} (${engineBadgeText(info)})${info.fallbackReason ? ` (${info.fallbackReason})` : ''}. No finished epoch was lost.`,
@@ -90,10 +90,10 @@ async function recheckAfterFirstEpoch(s: State, msPerStep: number): Promise<void
   const from = s.engine;
   s.model = await swapTrainer(s.model, r.entry, opts, s.lastGood.weights, threadsFor(s, r.entry));
   s.engine = r.entry.id;
-  s.backend = withThreads(r.info, s.model);
+  s.engineInfo = withThreads(r.info, s.model);
   post({
     type: 'engineChanged',
-    backend: r.info,
+    engineInfo: r.info,
     message: `auto re-checked the engines after epoch 1 and moved training from ${from} to ${r.entry.id} (${engineBadgeText(r.info)}), the weights carried over exactly, the optimiser state restarted. ${r.info.note ?? ''}`,
   });
 }
@@ -173,12 +173,12 @@ async function start(
     progress: (what) => post({ type: 'progress', what, fraction: 0 }),
   });
   state?.model.dispose();
-  state = { ...run.state, backend: run.info, engine: run.entry.id, threads: run.threads, probeIdx: run.probe.indices };
+  state = { ...run.state, engineInfo: run.info, engine: run.entry.id, threads: run.threads, probeIdx: run.probe.indices };
   const probeInputs = run.probe.inputs;
   post(
     {
       type: 'ready',
-      backend: run.info,
+      engineInfo: run.info,
       probe: run.probe.info,
       probeInputs,
       dataSource: data.source,

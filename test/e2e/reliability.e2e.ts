@@ -23,7 +23,7 @@ async function state(s: Session) {
       status: st.status as string,
       trainedEpoch: st.trainedEpoch as number,
       banners: (st.banners as { kind: string; message: string }[]).map((b) => `${b.kind}: ${b.message}`),
-      engine: (st.backend as { engine: string } | null)?.engine ?? null,
+      engine: (st.engineInfo as { engine: string } | null)?.engine ?? null,
     };
   });
 }
