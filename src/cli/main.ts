@@ -55,6 +55,9 @@ const positiveInt = (flag: string, v: string): number => {
   return n;
 };
 
+/** A comma-separated list of positive integers ("1,5,10"). */
+const positiveInts = (flag: string, v: string): number[] => v.split(',').map((s) => positiveInt(flag, s.trim()));
+
 /** Parses the arguments after `analyze`; throws UsageError naming the flag. */
 export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
   const a: Partial<AnalyzeArgs> & { log2: boolean; flip: boolean; workers: number } = { log2: false, flip: false, workers: 1 };
@@ -85,9 +88,7 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
         break;
       }
       case '--align-steps':
-        a.alignSteps = value()
-          .split(',')
-          .map((s) => positiveInt('--align-steps', s.trim()));
+        a.alignSteps = positiveInts('--align-steps', value());
         break;
       case '--log2':
         a.log2 = true;
@@ -99,9 +100,7 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
         a.flipN = positiveInt('--flip-n', value());
         break;
       case '--flip-k':
-        a.flipK = value()
-          .split(',')
-          .map((s) => positiveInt('--flip-k', s.trim()));
+        a.flipK = positiveInts('--flip-k', value());
         break;
       case '--draws':
         a.draws = positiveInt('--draws', value());

@@ -1,6 +1,6 @@
 /**
  * `ftle-lab run --preset P [--cell rnn|gru|lstm] [--seed S] [--seeds S] [--epochs E] [--<config key> value ...] --out run.json`
- * Trains and analyses a run headless (headless.ts) and writes an `ftle-lab.run/v1` bundle the app
+ * Trains and analyses a run headless (run/headless.ts, the page's epoch loop) and writes an `ftle-lab.run/v1` bundle the app
  * imports and replays. Every key of a link's hash (`#preset=quick&epochs=1&seed=3`) is a flag
  * with the same name and the same validation (core/formats/config.ts).
  *
@@ -13,7 +13,7 @@ import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { configFromHash, PRESETS, RunConfigSchema, type RunConfig } from '../core/formats/config';
 import { serializeRunBundle, type RunBundle } from '../core/formats/bundle';
-import { runHeadless, type HeadlessProgress } from '../run/headless';
+import { runHeadless, type HeadlessProgress, type HeadlessRunOptions } from '../run/headless';
 import { loadBundledDigits, loadFastKernels, useWasmAnalysisKernels } from './assets';
 import { UsageError } from './errors';
 import { seedList } from '../core/seeds';
@@ -176,25 +176,28 @@ export async function runRun(
       `ftle-lab run: preset ${config.preset}, seed ${config.seed}, ${config.epochs} epoch(s), ${config.encoding}, N=${config.hidden}, ` +
         `subset ${config.subset} of ${dataset.train.labels.length} digits, engine ${engine} -> ${out}`,
     );
-    const result = await runHeadless({
-      config,
-      dataset,
-      kernels,
-      engine,
-      appVersion: pkg.version,
-      shouldStop: () => signal !== null,
-      onProgress: (p) => print.progress(p),
-      onEpoch: (bundle, s) => {
-        writeBundleAtomically(out, bundle);
-        const m = s.metrics;
-        const trained =
-          s.epoch === 0
-            ? 'initial weights'
-            : `train loss ${m.trainLoss.toFixed(4)} acc ${(100 * m.trainAcc).toFixed(1)}%, ${(m.epochMs / 1000).toFixed(1)} s`;
-        print.line(
-          `epoch ${s.epoch}/${config.epochs}: ${trained}; test loss ${m.testLoss.toFixed(4)} acc ${(100 * m.testAcc).toFixed(1)}%; analysed in ${(m.analysisMs / 1000).toFixed(1)} s`,
-        );
-      },
+    /** One seed's run on the loaded digits and kernels, stopped by a signal, progress on stderr. */
+    const runSeed = (seedConfig: RunConfig, onEpoch: NonNullable<HeadlessRunOptions['onEpoch']>) =>
+      runHeadless({
+        config: seedConfig,
+        dataset,
+        kernels,
+        engine,
+        appVersion: pkg.version,
+        shouldStop: () => signal !== null,
+        onProgress: (p) => print.progress(p),
+        onEpoch,
+      });
+    const result = await runSeed(config, (bundle, s) => {
+      writeBundleAtomically(out, bundle);
+      const m = s.metrics;
+      const trained =
+        s.epoch === 0
+          ? 'initial weights'
+          : `train loss ${m.trainLoss.toFixed(4)} acc ${(100 * m.trainAcc).toFixed(1)}%, ${(m.epochMs / 1000).toFixed(1)} s`;
+      print.line(
+        `epoch ${s.epoch}/${config.epochs}: ${trained}; test loss ${m.testLoss.toFixed(4)} acc ${(100 * m.testAcc).toFixed(1)}%; analysed in ${(m.analysisMs / 1000).toFixed(1)} s`,
+      );
     });
     print.clear();
     const last = result.bundle.epochs[result.bundle.epochs.length - 1]?.epoch;
@@ -218,19 +221,10 @@ export async function runRun(
       const entry = { seed, epochs: [] as RunBundle['epochs'] };
       seedRuns.push(entry);
       print.line(`ftle-lab run: seed ${seed} (${seedRuns.length + 1} of ${config.seeds})`);
-      const r = await runHeadless({
-        config: { ...config, seed },
-        dataset,
-        kernels,
-        engine,
-        appVersion: pkg.version,
-        shouldStop: () => signal !== null,
-        onProgress: (p) => print.progress(p),
-        onEpoch: (b, snap) => {
-          entry.epochs = b.epochs.slice();
-          writeBundleAtomically(out, { ...result.bundle, seedRuns: seedRuns.filter((x) => x.epochs.length > 0) });
-          print.line(`seed ${seed} epoch ${snap.epoch}/${config.epochs}: test acc ${(100 * snap.metrics.testAcc).toFixed(1)}%`);
-        },
+      const r = await runSeed({ ...config, seed }, (b, snap) => {
+        entry.epochs = b.epochs.slice();
+        writeBundleAtomically(out, { ...result.bundle, seedRuns: seedRuns.filter((x) => x.epochs.length > 0) });
+        print.line(`seed ${seed} epoch ${snap.epoch}/${config.epochs}: test acc ${(100 * snap.metrics.testAcc).toFixed(1)}%`);
       });
       print.clear();
       if (r.outcome === 'stopped') {
