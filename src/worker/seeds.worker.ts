@@ -1,8 +1,8 @@
 /// <reference lib="webworker" />
 /**
  * The seeds worker: trains and analyses the background seeds of a several-seed run (config
- * `seeds` > 1), one seed after another, with the same headless pipeline as `ftle-lab run`
- * (model/headlessRun.ts): the hand-written fast engine on the app's WASM SIMD kernels
+ * `seeds` > 1), one seed after another: a thin adapter around run/headless.ts, the same run as
+ * `ftle-lab run` through the page's epoch loop (run/loop.ts): the hand-written fast engine on the app's WASM SIMD kernels
  * (kernels/fast_rnn.wasm; plain JS where SIMD is missing) and the float64 analysis on
  * kernels/analysis.wasm. Every analysed epoch is posted as it finishes. It is stopped by being
  * terminated (a new run, an import): nothing it holds needs saving beyond the posted snapshots.

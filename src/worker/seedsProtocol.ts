@@ -1,6 +1,6 @@
 /**
  * Messages of the seeds worker (seeds.worker.ts), which trains and analyses the background seeds
- * of a several-seed run one after another with the headless pipeline (model/headlessRun.ts).
+ * of a several-seed run one after another with the headless run (run/headless.ts).
  */
 import type { RunConfig } from '../core/formats/config';
 import type { EpochSnapshot } from '../core/snapshot';
