@@ -5,6 +5,7 @@
  */
 import { configFromHash, configToHash, type ConfigIssue, type RunConfig } from '../core/formats/config';
 import type { EpochMetrics } from '../core/snapshot';
+import { analysisEta } from '../core/analysisPlan';
 import { spawnAnalyzer, spawnTrainer, type TypedWorker } from '../worker/client';
 import type { AnalyzerCommand, AnalyzerEvent, NamedTensors, TrainerCommand, TrainerEvent } from '../worker/protocol';
 import { useRunStore } from '../store/runStore';
@@ -76,7 +77,8 @@ function stopWorkers(): void {
   workers = null;
   awaitingAnalysis = new Map<number, AnalyzeCommand>();
   pauseRequested = false;
-  useRunStore.getState().set({ analysing: null, worker: null });
+  useRunStore.getState().set({ analysing: null, worker: null, partial: null });
+  analysisClock = null;
 }
 
 /** The user's own IDX digits the current run trains on, or null for the bundled digits. */
@@ -141,8 +143,12 @@ let analyzerCrashes = 0;
 function attachAnalyzer(w: Workers, onEvent: (ev: AnalyzerEvent) => void): void {
   const analyzer = spawnAnalyzer();
   w.analyzer = analyzer;
+  useRunStore.getState().set({ analysisWorkers: analyzer.size });
   analyzer.onEvent((ev) => {
-    if (workers === w && w.analyzer === analyzer) onEvent(ev);
+    if (workers !== w || w.analyzer !== analyzer) return;
+    // The pool resizes as training starts and stops: the badge says how many workers analyse now.
+    if (useRunStore.getState().analysisWorkers !== analyzer.size) useRunStore.getState().set({ analysisWorkers: analyzer.size });
+    onEvent(ev);
   });
   analyzer.onCrash((message) => {
     if (workers !== w || w.analyzer !== analyzer) return;
@@ -258,6 +264,7 @@ export function analyzeImportedModel(
     arch: weights.arch,
     weights: tensors,
     probe: { inputs, labels: probe.labels, T: probe.T, D: probe.D },
+    analysisEngine: config.analysis,
     ...(evaluation ? { evaluate: { inputs: evaluation.inputs, labels: evaluation.labels } } : {}),
   };
   awaitingAnalysis.set(0, cmd);
@@ -396,7 +403,16 @@ export function restartWorkers(): void {
 
 /** The analysis request of a trained epoch (probe inputs filled in when sent). */
 function analysisCommand(runId: string, epoch: number, config: RunConfig, weights: NamedTensors): AnalyzeCommand {
-  return { type: 'analyze', runId, epoch, config, arch: 'rnn', weights, probe: { inputs: new Float32Array(0), labels: [], T: 0, D: 0 } };
+  return {
+    type: 'analyze',
+    runId,
+    epoch,
+    config,
+    arch: 'rnn',
+    weights,
+    probe: { inputs: new Float32Array(0), labels: [], T: 0, D: 0 },
+    analysisEngine: config.analysis,
+  };
 }
 
 function onTrainerEvent(ev: TrainerEvent): void {
@@ -479,11 +495,24 @@ function sendAnalysis(epoch: number): void {
   workers.analyzer.post(full);
 }
 
+/** When the epoch now analysing sent its first progress report (performance.now() ms). */
+let analysisClock: { epoch: number; at: number } | null = null;
+
 function onAnalyzerEvent(ev: AnalyzerEvent): void {
   const store = useRunStore.getState();
   if (ev.runId !== store.runId) return;
   if (ev.type === 'progress') {
-    store.set({ analysing: { epoch: ev.epoch, phase: ev.phase, fraction: ev.fraction } });
+    // The time left at the rate measured since this epoch's first report (analysisPlan.ts analysisEta).
+    const t = performance.now();
+    if (analysisClock?.epoch !== ev.epoch) analysisClock = { epoch: ev.epoch, at: t };
+    const etaMs = analysisEta(t - analysisClock.at, ev.fraction);
+    store.set({ analysing: { epoch: ev.epoch, phase: ev.phase, fraction: ev.fraction, etaMs } });
+    return;
+  }
+  if (ev.type === 'partial') {
+    // The dynamics stage is done: its panels show while the flip test runs (never persisted).
+    const metrics: EpochMetrics | undefined = store.pending[ev.epoch];
+    if (metrics) store.setPartial({ epoch: ev.epoch, metrics: { ...metrics, analysisMs: NaN }, ...ev.analysis });
     return;
   }
   if (store.analysing?.epoch === ev.epoch) store.set({ analysing: null });

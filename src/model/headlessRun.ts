@@ -6,7 +6,7 @@
  * exactly as the app does. The hand-written fast engine trains (WASM SIMD kernels where the runtime
  * has them), so a run matches the browser's fast engine for the same config.
  */
-import type { RunConfig } from '../core/formats/config';
+import { drawsOptions, type RunConfig } from '../core/formats/config';
 import { RUN_BUNDLE_FORMAT, type RunBundle } from '../core/formats/bundle';
 import { modelWeightsFromNamed } from '../core/formats/namedWeights';
 import { analyzeEpoch, type AnalysisProgress } from '../core/epochSnapshot';
@@ -98,7 +98,7 @@ export async function runHeadless(o: HeadlessRunOptions): Promise<HeadlessRunRes
     const analysis = analyzeEpoch(modelWeightsFromNamed(config.cell, weights), probeInputs, labels, spec.T, spec.D, {
       k: config.k,
       n: config.n,
-      draws: config.draws,
+      ...drawsOptions(config.draws),
       seed: config.seed,
       onProgress: ({ phase, fraction }) => o.onProgress?.({ phase: 'analyse', epoch, epochs, fraction, step: phase }),
     });
