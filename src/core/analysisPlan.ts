@@ -96,3 +96,39 @@ export function withPartial(epochs: readonly EpochSnapshot[], partial: PartialEp
 export function partialAfter(partial: PartialEpochSnapshot | null, epoch: number): PartialEpochSnapshot | null {
   return partial && partial.epoch > epoch ? partial : null;
 }
+
+/** Where an epoch's analysis stands, as the store keeps it (runStore `analysing`). */
+export interface AnalysisProgressState {
+  epoch: number;
+  phase: string;
+  /** Cost-weighted fraction of the whole analysis done, [0, 1]. */
+  fraction: number;
+  /** Time left at the measured rate (analysisEta), null or absent until known. */
+  etaMs?: number | null;
+}
+
+/**
+ * What a panel waiting for its stage says: `what` ("Flip test", "Lyapunov spectrum") of `epoch`,
+ * and how far that epoch's analysis is when it is the one running (phase, percent, time left),
+ * else that it waits its turn. Percentages are of the whole epoch's analysis, as the badge shows.
+ */
+export function pendingText(what: string, epoch: number, analysing: AnalysisProgressState | null): string {
+  if (!analysing || analysing.epoch !== epoch) return `${what} of epoch ${epoch}: waiting for its analysis to start…`;
+  const pct = Math.floor(analysing.fraction * 100);
+  const eta = analysing.etaMs != null ? `, about ${durationText(analysing.etaMs)} left` : '';
+  return `${what} of epoch ${epoch}: analysing (${analysing.phase}, ${pct}% of the epoch's analysis${eta})…`;
+}
+
+/**
+ * Where the analysis runs, for the badge: the engine a snapshot names (its `analysisEngine`, a
+ * string or an object with a `label`), else the float64 CPU pool with its worker count.
+ */
+export function analysisPlaceText(engine: unknown, workers: number): string {
+  if (typeof engine === 'string' && engine) return engine;
+  if (engine && typeof engine === 'object') {
+    const label = (engine as { label?: unknown }).label;
+    if (typeof label === 'string' && label) return label;
+  }
+  const w = Math.max(1, Math.floor(workers));
+  return `CPU float64, ${w} worker${w === 1 ? '' : 's'}`;
+}

@@ -8,7 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   analysisEta,
+  analysisPlaceText,
   durationText,
+  pendingText,
   flipPlanNote,
   partialAfter,
   planEtaMs,
@@ -207,5 +209,28 @@ describe('partial snapshots', () => {
     expect(partialAfter(part(2), 1)?.epoch).toBe(2);
     expect(partialAfter(part(2), 2)).toBeNull();
     expect(partialAfter(null, 2)).toBeNull();
+  });
+});
+
+describe('what panels and badges say while they wait', () => {
+  it('a waiting panel names its epoch, the phase, the percent and the time left', () => {
+    expect(pendingText('Flip test', 3, null)).toBe('Flip test of epoch 3: waiting for its analysis to start…');
+    expect(pendingText('Flip test', 3, { epoch: 2, phase: 'flip test', fraction: 0.5 })).toBe(
+      'Flip test of epoch 3: waiting for its analysis to start…',
+    );
+    expect(pendingText('Flip test', 3, { epoch: 3, phase: 'flip test', fraction: 0.426, etaMs: 125_000 })).toBe(
+      "Flip test of epoch 3: analysing (flip test, 42% of the epoch's analysis, about 2 min left)…",
+    );
+    expect(pendingText('Lyapunov spectrum', 0, { epoch: 0, phase: 'Lyapunov vectors', fraction: 0.05, etaMs: null })).toBe(
+      "Lyapunov spectrum of epoch 0: analysing (Lyapunov vectors, 5% of the epoch's analysis)…",
+    );
+  });
+
+  it('the analysis badge names the engine a snapshot records, else the CPU pool', () => {
+    expect(analysisPlaceText(undefined, 2)).toBe('CPU float64, 2 workers');
+    expect(analysisPlaceText(undefined, 1)).toBe('CPU float64, 1 worker');
+    expect(analysisPlaceText(undefined, 0)).toBe('CPU float64, 1 worker');
+    expect(analysisPlaceText('GPU float32 (WebGPU)', 2)).toBe('GPU float32 (WebGPU)');
+    expect(analysisPlaceText({ label: 'GPU float32 (WebGPU, H100)' }, 2)).toBe('GPU float32 (WebGPU, H100)');
   });
 });
