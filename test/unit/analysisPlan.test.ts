@@ -25,6 +25,8 @@ import { configFromHash, configToHash, drawsOptions } from '../../src/core/forma
 import type { ModelWeights } from '../../src/core/formats/model';
 import type { EpochSnapshot, PartialEpochSnapshot } from '../../src/core/snapshot';
 import { loadFixture } from './dynamics.fixtures';
+import { makeBundle } from './bundleFixture';
+import { parseRunBundle, serializeRunBundle, validateRunBundle } from '../../src/core/formats/bundle';
 
 /** planEpoch reads the cell and sizes only: a vanilla RNN of N units with zero weights. */
 function rnnOfSize(N: number, D: number): ModelWeights {
@@ -232,5 +234,44 @@ describe('what panels and badges say while they wait', () => {
     expect(analysisPlaceText(undefined, 0)).toBe('CPU float64, 1 worker');
     expect(analysisPlaceText('GPU float32 (WebGPU)', 2)).toBe('GPU float32 (WebGPU)');
     expect(analysisPlaceText({ label: 'GPU float32 (WebGPU, H100)' }, 2)).toBe('GPU float32 (WebGPU, H100)');
+  });
+});
+
+describe('the plan in a run bundle', () => {
+  /** A bundle whose snapshots carry the plan their flip summaries ran (cut: 5 draws, 2 matched, no single map). */
+  function bundleWithPlan() {
+    const b = makeBundle(7, { epochs: 1 });
+    for (const s of b.epochs) {
+      const f = s.flip!;
+      f.matchedDraws = 2;
+      f.singleFlip = [];
+      s.plan = {
+        R: f.R,
+        Rm: 2,
+        single: false,
+        kList: [...f.kList],
+        paper: { R: 50, Rm: 10, single: true, kList: [...f.kList] },
+        drawsFrom: 'CPU budget',
+        cut: 'CPU budget',
+        budgetMacs: DEFAULT_ANALYSIS_BUDGET_MACS,
+        macs: { lyapunov: 1e6, alignment: 2e6, flip: 3e6, single: 0 },
+      };
+    }
+    return b;
+  }
+
+  it('round-trips the plan and refuses one that disagrees with its flip summary, naming the field', () => {
+    const b = bundleWithPlan();
+    const back = parseRunBundle(serializeRunBundle(b));
+    expect(back.epochs[1].plan).toEqual(b.epochs[1].plan);
+    const wrongR = bundleWithPlan();
+    wrongR.epochs[1].plan!.R += 1;
+    expect(() => validateRunBundle(JSON.parse(serializeRunBundle(wrongR)))).toThrow(/epochs\[1\]\.plan\.R/);
+    const single = bundleWithPlan();
+    single.epochs[0].flip!.singleFlip = Array.from({ length: 3 }, () => new Array(28).fill(0));
+    expect(() => validateRunBundle(JSON.parse(serializeRunBundle(single)))).toThrow(/plan\.single/);
+    const badCut = JSON.parse(serializeRunBundle(bundleWithPlan()));
+    badCut.epochs[0].plan.cut = 'budget';
+    expect(() => validateRunBundle(badCut)).toThrow(/plan\.cut/);
   });
 });
