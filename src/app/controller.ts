@@ -5,7 +5,7 @@
  */
 import { configFromHash, configToHash, type ConfigIssue, type RunConfig } from '../core/formats/config';
 import type { EpochMetrics } from '../core/snapshot';
-import { analysisEta } from '../core/analysisPlan';
+import { epochEtaMs } from '../core/analysisPlan';
 import { spawnAnalyzer, spawnTrainer, type TypedWorker } from '../worker/client';
 import type { AnalyzerCommand, AnalyzerEvent, NamedTensors, TrainerCommand, TrainerEvent } from '../worker/protocol';
 import { useRunStore } from '../store/runStore';
@@ -505,7 +505,8 @@ function onAnalyzerEvent(ev: AnalyzerEvent): void {
     // The time left at the rate measured since this epoch's first report (analysisPlan.ts analysisEta).
     const t = performance.now();
     if (analysisClock?.epoch !== ev.epoch) analysisClock = { epoch: ev.epoch, at: t };
-    const etaMs = analysisEta(t - analysisClock.at, ev.fraction);
+    const prev = store.epochs.at(-1);
+    const etaMs = epochEtaMs(t - analysisClock.at, ev.fraction, prev?.epoch === ev.epoch - 1 ? prev.metrics.analysisMs : undefined);
     store.set({ analysing: { epoch: ev.epoch, phase: ev.phase, fraction: ev.fraction, etaMs } });
     return;
   }

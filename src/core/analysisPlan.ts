@@ -63,6 +63,18 @@ export function analysisEta(elapsedMs: number, fraction: number): number | null 
 }
 
 /**
+ * Milliseconds left of an epoch's analysis: analysisEta once 1% is done; before that, the time the
+ * previous epoch's analysis of the same plan took (`previousMs`, NaN or undefined when none) less
+ * the time elapsed, so an explicit `draws=` shows its estimate from the start of every epoch after the first.
+ */
+export function epochEtaMs(elapsedMs: number, fraction: number, previousMs?: number): number | null {
+  const measured = analysisEta(elapsedMs, fraction);
+  if (measured !== null) return measured;
+  if (previousMs === undefined || !Number.isFinite(previousMs) || !Number.isFinite(elapsedMs)) return null;
+  return Math.max(0, previousMs - elapsedMs);
+}
+
+/**
  * Milliseconds an analysis of `plan` should take at the rate an earlier analysis measured:
  * `ratedMacs` multiply-adds (that plan's planMacs) in `ratedMs`. Null without a usable rate.
  */

@@ -10,6 +10,7 @@ import {
   analysisEta,
   analysisPlaceText,
   durationText,
+  epochEtaMs,
   pendingText,
   flipPlanNote,
   partialAfter,
@@ -132,6 +133,11 @@ describe('time estimates', () => {
     expect(analysisEta(10_000, 1)).toBe(0);
     expect(analysisEta(10_000, 0.001)).toBeNull();
     expect(analysisEta(Number.NaN, 0.5)).toBeNull();
+    // Before 1%: the previous epoch's time for the same plan, less the time elapsed.
+    expect(epochEtaMs(2_000, 0.001, 60_000)).toBe(58_000);
+    expect(epochEtaMs(70_000, 0.001, 60_000)).toBe(0);
+    expect(epochEtaMs(2_000, 0.001, Number.NaN)).toBeNull();
+    expect(epochEtaMs(10_000, 0.25, 60_000)).toBeCloseTo(30_000, 9);
   });
 
   it('prices a plan at an earlier plan’s measured rate', () => {
