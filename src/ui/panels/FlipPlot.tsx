@@ -118,7 +118,8 @@ export function FlipPlot({
     <PanelFrame
       title={title}
       testId="flip-plot"
-      verdict={verdict}
+      // While the flip stage runs there is no verdict yet (not "no statistics"): the pending line says why.
+      verdict={!flip && pending ? null : verdict}
       verdictTestId="verdict-flip"
       actions={flip ? <ExportButtons getFigure={buildFigure} name={`flip-plot-n${flip.n}`} what="flip plot" /> : null}
       explanation={
