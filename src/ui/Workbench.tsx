@@ -84,6 +84,15 @@ export function Workbench() {
       })),
     [epochs],
   );
+  // The Training panel also plots epochs trained but not yet analysed (their metrics wait in `pending`).
+  const pendingMetrics = useRunStore((s) => s.pending);
+  const trainingPoints: EpochPoint[] = useMemo(() => {
+    const have = new Set(points.map((q) => q.epoch));
+    const waiting = Object.entries(pendingMetrics)
+      .map(([e, m]) => ({ epoch: Number(e), trainLoss: m.trainLoss, testLoss: m.testLoss, trainAcc: m.trainAcc, testAcc: m.testAcc }))
+      .filter((q) => !have.has(q.epoch));
+    return waiting.length ? [...points, ...waiting].sort((a, b) => a.epoch - b.epoch) : points;
+  }, [points, pendingMetrics]);
   const spectra = useMemo(() => epochs.map((e) => ({ epoch: e.epoch, spectrum: e.spectrum })), [epochs]);
   const alignments = useMemo(() => epochs.map((e) => ({ epoch: e.epoch, alignment: e.alignment })), [epochs]);
   const batchLossValues = useMemo(() => batchLosses.map((p) => p.loss), [batchLosses]);
@@ -117,7 +126,7 @@ export function Workbench() {
         <PendingPanel title="Flip test" testId="flip-pending-panel" text={wait('Flip test')} />
         <PendingPanel title="Do Lyapunov vectors align with the gradient?" testId="alignment-pending" text={wait('Alignment')} />
         <TrainingPanel
-          points={points}
+          points={trainingPoints}
           batchLoss={batchLossValues}
           caption="training"
           diagnostics={{ backend: backend ? engineBadgeText(backend) : undefined }}
@@ -237,7 +246,7 @@ export function Workbench() {
         <LogitsPlot flip={snap.flip} probe={p} label={probe.labels[p]} caption={caption} unit={stepUnitOf(probe.D)} pending={flipPending} />
         {seedPanelRuns.length ? <SeedSummary runs={seedPanelRuns} status={seedStatus} epochs={plannedEpochs ?? 0} /> : null}
         <TrainingPanel
-          points={points}
+          points={trainingPoints}
           batchLoss={batchLossValues}
           caption={`epoch ${snap.epoch}`}
           diagnostics={{
