@@ -4,6 +4,7 @@
  */
 import type { RunConfig } from '../core/formats/config';
 import type { EpochMetrics } from '../core/snapshot';
+import { epochEtaMs } from '../core/analysisPlan';
 import { plural } from '../run/lifecycle';
 import { useRunStore } from '../store/runStore';
 import { spawnAnalyzer } from '../worker/client';
@@ -20,8 +21,12 @@ export const MAX_ANALYZER_RESTARTS = 3;
 export function attachAnalyzer(session: RunSession, w: Workers, onEvent: (ev: AnalyzerEvent) => void): void {
   const analyzer = spawnAnalyzer();
   w.analyzer = analyzer;
+  useRunStore.getState().set({ analysisWorkers: analyzer.size });
   analyzer.onEvent((ev) => {
-    if (session.workers === w && w.analyzer === analyzer) onEvent(ev);
+    if (session.workers !== w || w.analyzer !== analyzer) return;
+    // The pool resizes as training starts and stops: the badge says how many workers analyse now.
+    if (useRunStore.getState().analysisWorkers !== analyzer.size) useRunStore.getState().set({ analysisWorkers: analyzer.size });
+    onEvent(ev);
   });
   analyzer.onCrash((message) => {
     if (session.workers !== w || w.analyzer !== analyzer) return;
@@ -57,6 +62,7 @@ export function analysisCommand(runId: string, epoch: number, config: RunConfig,
     arch: config.cell,
     weights,
     probe: { inputs: new Float32Array(0), labels: [], T: 0, D: 0 },
+    analysisEngine: config.analysis,
   };
 }
 
@@ -74,7 +80,18 @@ export function onAnalyzerEvent(session: RunSession, ev: AnalyzerEvent): void {
   const store = useRunStore.getState();
   if (ev.runId !== store.runId) return;
   if (ev.type === 'progress') {
-    store.set({ analysing: { epoch: ev.epoch, phase: ev.phase, fraction: ev.fraction } });
+    // The time left at the rate measured since this epoch's first report (analysisPlan.ts analysisEta).
+    const t = performance.now();
+    if (session.analysisClock?.epoch !== ev.epoch) session.analysisClock = { epoch: ev.epoch, at: t };
+    const prev = store.epochs.at(-1);
+    const etaMs = epochEtaMs(t - session.analysisClock.at, ev.fraction, prev?.epoch === ev.epoch - 1 ? prev.metrics.analysisMs : undefined);
+    store.set({ analysing: { epoch: ev.epoch, phase: ev.phase, fraction: ev.fraction, etaMs } });
+    return;
+  }
+  if (ev.type === 'partial') {
+    // The dynamics stage is done: its panels show while the flip test runs (never persisted).
+    const metrics: EpochMetrics | undefined = store.pending[ev.epoch];
+    if (metrics) store.setPartial({ epoch: ev.epoch, metrics: { ...metrics, analysisMs: Number.NaN }, ...ev.analysis });
     return;
   }
   if (store.analysing?.epoch === ev.epoch) store.set({ analysing: null });

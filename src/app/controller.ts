@@ -175,6 +175,7 @@ export function analyzeImportedModel(
     arch: weights.arch,
     weights: tensors,
     probe: { inputs, labels: probe.labels, T: probe.T, D: probe.D },
+    analysisEngine: config.analysis,
     ...(evaluation ? { evaluate: { inputs: evaluation.inputs, labels: evaluation.labels } } : {}),
   };
   session.awaitingAnalysis.set(0, cmd);

@@ -41,6 +41,8 @@ export interface RunSession {
   currentConfig: RunConfig | null;
   /** Analysis-worker crashes in a row (no snapshot in between). */
   analyzerCrashes: number;
+  /** When the epoch now analysing sent its first progress report (performance.now() ms): the ETA's clock. */
+  analysisClock: { epoch: number; at: number } | null;
 }
 
 /** A session with no run. */
@@ -56,6 +58,7 @@ export function createSession(): RunSession {
     ownDataset: null,
     currentConfig: null,
     analyzerCrashes: 0,
+    analysisClock: null,
   };
 }
 
@@ -78,13 +81,6 @@ export interface UnanalysedEpoch {
   weights: NamedTensors;
 }
 
-/** An epoch trained but not yet analysed (restored from storage): analysed again on start. */
-export interface UnanalysedEpoch {
-  epoch: number;
-  metrics: EpochMetrics;
-  weights: NamedTensors;
-}
-
 /** Terminates the session's workers and forgets what they were doing. */
 export function stopWorkers(session: RunSession): void {
   session.workers?.trainer?.terminate();
@@ -92,5 +88,6 @@ export function stopWorkers(session: RunSession): void {
   session.workers = null;
   session.awaitingAnalysis = new Map<number, AnalyzeCommand>();
   session.pauseRequested = false;
-  useRunStore.getState().set({ analysing: null, worker: null });
+  session.analysisClock = null;
+  useRunStore.getState().set({ analysing: null, worker: null, partial: null });
 }

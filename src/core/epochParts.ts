@@ -18,7 +18,7 @@
  *   4. mergeEpoch(plan, flip parts) once: replays the flip test on the evaluated losses -> EpochAnalysis
  */
 import type { ModelWeights } from './formats/model';
-import type { AlignmentSummary } from './snapshot';
+import type { AlignmentSummary, AnalysisPlan, PartialEpochSnapshot } from './snapshot';
 import type { AnalysisPhase, AnalysisProgress, EpochAnalysis, EpochAnalysisOptions } from './epochSnapshot';
 import { ANALYSIS_DEFAULTS } from './analysisDefaults';
 import { summarizeAlignment, probeDynamics, trackedQVectors, type AnalysisProbe, type ProbeDynamics } from './dynamics/epochAnalysis';
@@ -64,6 +64,11 @@ export interface EpochPlan {
   Rm: number;
   /** Whether the single-step map fits the budget. */
   withSingle: boolean;
+  /** Random draws asked for (opts.draws) and whether they are honoured as asked (opts.exactDraws). */
+  drawsAsked: number;
+  exactDraws: boolean;
+  /** The work budget the plan was fitted to (multiply-adds; Infinity = none). */
+  budgetMacs: number;
   /** Estimated multiply-adds of each phase (progress weights; see AnalysisProgress). */
   cost: Record<AnalysisPhase, number>;
 }
@@ -74,7 +79,7 @@ export function planEpoch(
   B: number,
   T: number,
   D: number,
-  opts: Omit<EpochAnalysisOptions, 'onProgress'>,
+  opts: Omit<EpochAnalysisOptions, 'onProgress' | 'onDynamics'>,
 ): EpochPlan {
   const N = weights.hiddenSize;
   const S = weights.arch === 'lstm' ? 2 * N : N;
@@ -86,7 +91,9 @@ export function planEpoch(
   const kList = capKList([...ANALYSIS_DEFAULTS.kList], T);
   // A random set starts, on average, near T/(k+1): the evaluator replays from there.
   const perDrawMacs = kList.reduce((a, kk) => a + (T - T / (kk + 1)), 0) * B * stepMacs;
-  const R = Math.max(5, Math.min(opts.draws, Math.floor(budget / Math.max(1, 2 * perDrawMacs))));
+  // An explicit draws= is honoured as asked (its matched draws then stay the paper's 10, below).
+  const exactDraws = opts.exactDraws === true;
+  const R = exactDraws ? opts.draws : Math.max(5, Math.min(opts.draws, Math.floor(budget / Math.max(1, 2 * perDrawMacs))));
   // The budget shrinks the matched baselines' draws in the same proportion (at least 2 each): at
   // N = 512, T = 784 their 2 x 10 draws would otherwise cost four times the 5 random ones.
   const Rm = R < opts.draws ? Math.max(2, Math.round((ANALYSIS_DEFAULTS.matchedDraws * R) / opts.draws)) : ANALYSIS_DEFAULTS.matchedDraws;
@@ -113,7 +120,60 @@ export function planEpoch(
     'flip test': (R + 2 * Rm) * perDrawMacs,
     'single-pixel map': withSingle ? singleMacs : 0,
   };
-  return { arch: weights.arch, B, T, D, N, S, k, kA, n, seed: opts.seed, alignSteps, kList, R, Rm, withSingle, cost };
+  return {
+    arch: weights.arch,
+    B,
+    T,
+    D,
+    N,
+    S,
+    k,
+    kA,
+    n,
+    seed: opts.seed,
+    alignSteps,
+    kList,
+    R,
+    Rm,
+    withSingle,
+    drawsAsked: opts.draws,
+    exactDraws,
+    budgetMacs: budget,
+    cost,
+  };
+}
+
+/**
+ * The plan as a snapshot records it (snapshot.ts AnalysisPlan): what ran, the paper's plan at
+ * this T (ANALYSIS_DEFAULTS: 50 random draws, 10 matched, the single-pixel map, its k values up
+ * to T), and whether the CPU budget cut anything.
+ */
+export function planRecord(plan: EpochPlan): AnalysisPlan {
+  const paper = {
+    R: ANALYSIS_DEFAULTS.draws,
+    Rm: ANALYSIS_DEFAULTS.matchedDraws,
+    single: true,
+    kList: capKList([...ANALYSIS_DEFAULTS.kList], plan.T),
+  };
+  // The budget bound R when it gave fewer draws than asked (an explicit draws= is never cut).
+  const drawsCut = !plan.exactDraws && plan.R < plan.drawsAsked;
+  const cut = drawsCut || plan.Rm < paper.Rm || !plan.withSingle;
+  return {
+    R: plan.R,
+    Rm: plan.Rm,
+    single: plan.withSingle,
+    kList: [...plan.kList],
+    paper,
+    drawsFrom: drawsCut ? 'CPU budget' : plan.exactDraws ? 'draws=' : 'paper',
+    cut: cut ? 'CPU budget' : null,
+    budgetMacs: Number.isFinite(plan.budgetMacs) ? plan.budgetMacs : null,
+    macs: {
+      lyapunov: plan.cost['Lyapunov vectors'],
+      alignment: plan.cost.alignment,
+      flip: plan.cost['flip test'],
+      single: plan.cost['single-pixel map'],
+    },
+  };
 }
 
 /** The probes b0..b1-1 of inputs [B*T*D] / labels [B] as their own probe set. */
@@ -436,7 +496,16 @@ export function mergeEpoch(
     logits: (jobs) => ({ logits: take('logits', jobs.length), C }),
   };
   const flip = flipPhase({ B, T, D, inputs, labels }, fp.dynamics.lnR, fp.plan, fp.inputGradients, replay, () => {});
-  return { T, N, k, ...fp.dynamics, flip };
+  return { T, N, k, ...fp.dynamics, flip, plan: planRecord(fp.plan) };
+}
+
+/**
+ * The epoch's analysis after the dynamics stage (stage 2 done): every field but the flip test,
+ * which is null until mergeEpoch. What the pool and the single worker post as a partial snapshot.
+ */
+export function dynamicsAnalysis(fp: FlipPlan): Omit<PartialEpochSnapshot, 'epoch' | 'metrics'> {
+  const { T, N, k } = fp.plan;
+  return { T, N, k, ...fp.dynamics, flip: null, plan: planRecord(fp.plan), partial: 'dynamics' };
 }
 
 /** Splits B probes into at most `parts` contiguous ranges [b0, b1) of near-equal size (fixed for given B, parts). */

@@ -6,17 +6,22 @@
  * the same pieces — a number on screen can always be reproduced from an exported model.
  */
 import type { ModelWeights } from './formats/model';
-import type { EpochSnapshot } from './snapshot';
+import type { EpochSnapshot, PartialEpochSnapshot } from './snapshot';
 import type { RecurrentFlipEvaluator } from './sensitivity';
-import { dynamicsPart, flipPart, mergeEpoch, planEpoch, planFlip, progressMerger } from './epochParts';
+import { dynamicsAnalysis, dynamicsPart, flipPart, mergeEpoch, planEpoch, planFlip, progressMerger } from './epochParts';
 
 export interface EpochAnalysisOptions {
   /** Q vectors tracked (capped at the state size). */
   k: number;
   /** s_t(n) averages ln r_1..n (capped at k). */
   n: number;
-  /** Random flip sets per k. */
+  /** Random flip sets per k asked for (the paper's 50 unless the config's `draws=` says otherwise). */
   draws: number;
+  /**
+   * Honour `draws` as asked (an explicit `draws=`): the budget then cuts neither the random nor the
+   * matched draws (only the single-step map). Default false: the budget may cut both.
+   */
+  exactDraws?: boolean;
   seed: number;
   /**
    * Work budget in multiply-adds for the flip test (random draws, and the matched baselines' draws
@@ -26,6 +31,8 @@ export interface EpochAnalysisOptions {
   budgetMacs?: number;
   /** Told as the analysis advances (several times per probe and phase); results do not depend on it. */
   onProgress?: (progress: AnalysisProgress) => void;
+  /** Told once the dynamics stage is done, before the flip test starts (a partial snapshot's fields). */
+  onDynamics?: (partial: Omit<PartialEpochSnapshot, 'epoch' | 'metrics'>) => void;
 }
 
 /** The phases of one epoch's analysis, in order. */
@@ -68,6 +75,7 @@ export function analyzeEpoch(
   let ev: RecurrentFlipEvaluator | undefined;
   const dyn = dynamicsPart(weights, inputs, labels, plan, 0, B, report, (e) => (ev = e));
   const fp = planFlip(weights, inputs, labels, plan, [dyn]);
+  opts.onDynamics?.(dynamicsAnalysis(fp));
   const flip = flipPart(weights, inputs, labels, fp, 0, B, report, ev);
   return mergeEpoch(weights, inputs, labels, fp, [flip]);
 }

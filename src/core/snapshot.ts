@@ -147,4 +147,56 @@ export interface EpochSnapshot {
   qrGradRelErr: number;
   alignment: AlignmentSummary | null;
   flip: FlipSummary | null;
+  /**
+   * What the analysis computed against the paper's plan, and why anything was cut (AnalysisPlan;
+   * core/analysisPlan.ts words it for the panels). Absent in older files.
+   */
+  plan?: AnalysisPlan;
+}
+
+/**
+ * The plan an epoch's flip test ran (epochParts.ts planEpoch), next to the paper's own at this T.
+ * The CPU path cuts the random draws, the matched draws and the single-pixel map to a work budget
+ * (DEFAULT_ANALYSIS_BUDGET_MACS) at large N and T; an explicit `draws=` in the link is honoured
+ * as asked. Every panel whose statistic fell short says so (analysisPlan.ts planNotes).
+ */
+export interface AnalysisPlan {
+  /** Random flip sets per k that ran (FlipSummary.R). */
+  R: number;
+  /** Draws per k of each matched baseline that ran. */
+  Rm: number;
+  /** Whether the single-pixel map was computed. */
+  single: boolean;
+  /** Flip-test k values that ran (the paper's, those above T dropped). */
+  kList: number[];
+  /** The paper's plan at this T: 50 random draws, 10 matched draws, the single-pixel map, its k values up to T. */
+  paper: { R: number; Rm: number; single: boolean; kList: number[] };
+  /** Where R came from: the paper's value, an explicit `draws=` of the link/config, or the CPU budget's cut. */
+  drawsFrom: 'paper' | 'draws=' | 'CPU budget';
+  /** Why a statistic fell short of the paper's plan ('CPU budget'), or null when nothing was cut. */
+  cut: 'CPU budget' | null;
+  /** The work budget (multiply-adds) the plan was fitted to; null when unbounded. */
+  budgetMacs: number | null;
+  /** Estimated multiply-adds of each stage (the progress weights; analysisPlan.ts estimates time from them). */
+  macs: { lyapunov: number; alignment: number; flip: number; single: number };
+}
+
+/**
+ * An epoch's snapshot while its analysis runs: the dynamics stage is done (ln R, spectrum,
+ * saturation, Q/R check, alignment, plan), the flip stage is not, so `flip` is null and `partial`
+ * names the stage reached. The store holds at most one, never persists or exports it, and
+ * replaces it with the complete snapshot (analysisPlan.ts withPartial).
+ */
+export interface PartialEpochSnapshot extends Omit<EpochSnapshot, 'flip'> {
+  flip: null;
+  /** The last stage done: 'dynamics' (the flip test and single-pixel map still run). */
+  partial: 'dynamics';
+}
+
+/** A snapshot a panel may be shown: complete, or partial while its epoch's flip stage runs. */
+export type ShownSnapshot = EpochSnapshot | PartialEpochSnapshot;
+
+/** Whether a shown snapshot is still waiting for its flip stage. */
+export function isPartialSnapshot(s: ShownSnapshot): s is PartialEpochSnapshot {
+  return (s as Partial<PartialEpochSnapshot>).partial !== undefined;
 }

@@ -7,7 +7,7 @@
  * float32 weights the training worker posts. The hand-written fast engine trains (WASM SIMD
  * kernels where the runtime has them), so a run matches the browser's fast engine for the same config.
  */
-import type { RunConfig } from '../core/formats/config';
+import { drawsOptions, type RunConfig } from '../core/formats/config';
 import { RUN_BUNDLE_FORMAT, type RunBundle } from '../core/formats/bundle';
 import { modelWeightsFromNamed } from '../core/formats/namedWeights';
 import { analyzeEpoch, type AnalysisProgress } from '../core/epochSnapshot';
@@ -84,7 +84,7 @@ export async function runHeadless(o: HeadlessRunOptions): Promise<HeadlessRunRes
     const analysis = analyzeEpoch(modelWeightsFromNamed(config.cell, ev.weights), probeInputs, labels, spec.T, spec.D, {
       k: config.k,
       n: config.n,
-      draws: config.draws,
+      ...drawsOptions(config.draws),
       seed: config.seed,
       onProgress: ({ phase, fraction }) => o.onProgress?.({ phase: 'analyse', epoch, epochs, fraction, step: phase }),
     });

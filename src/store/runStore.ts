@@ -5,7 +5,8 @@
  */
 import { create } from 'zustand';
 import type { ConfigIssue, RunConfig } from '../core/formats/config';
-import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
+import type { EpochMetrics, EpochSnapshot, PartialEpochSnapshot, ShownSnapshot } from '../core/snapshot';
+import { partialAfter, withPartial } from '../core/analysisPlan';
 import type { AnalysisPhase } from '../core/epochSnapshot';
 import type { ModelWeights } from '../core/formats/model';
 import { defaultView, type ViewFields } from './viewHash';
@@ -84,8 +85,18 @@ export interface RunState extends ViewFields {
    * and how many writes are still in flight. A reload is safe when `writing` is 0.
    */
   saved: { runId: string; epoch: number; writing: number };
-  /** The epoch being analysed now and how far (cleared when its snapshot or error arrives). */
-  analysing: { epoch: number; phase: AnalysisPhase; fraction: number } | null;
+  /**
+   * The epoch being analysed now and how far (cleared when its snapshot or error arrives);
+   * `etaMs`: time left at the rate measured so far (core/analysisPlan.ts analysisEta), null until known.
+   */
+  analysing: { epoch: number; phase: AnalysisPhase; fraction: number; etaMs?: number | null } | null;
+  /**
+   * The newest epoch whose dynamics stage is done and flip stage is not (a PartialEpochSnapshot):
+   * shown while it runs, never persisted; dropped when its complete snapshot arrives.
+   */
+  partial: PartialEpochSnapshot | null;
+  /** Where the analysis runs: the float64 pool's worker count now (0 until the pool exists). */
+  analysisWorkers: number;
   /** An imported model (mode 'model' or a replayed bundle's weights), as its ftle-lab.model/v1 object. */
   importedModel: Record<string, unknown> | null;
   /** The imported model parsed to float64 (mode 'model'). */
@@ -102,6 +113,8 @@ export interface RunActions {
   addBanner: (kind: Banner['kind'], message: string) => void;
   dismissBanner: (id: number) => void;
   addSnapshot: (s: EpochSnapshot) => void;
+  /** Keeps the partial snapshot of an epoch still analysing (ignored when that epoch is already complete). */
+  setPartial: (s: PartialEpochSnapshot) => void;
   addBatchLoss: (p: BatchLossPoint) => void;
   /** Adds (or replaces, same epoch) a snapshot of background seed `seed`; ignored for an unknown seed. */
   addSeedSnapshot: (seed: number, s: EpochSnapshot) => void;
@@ -135,6 +148,8 @@ export const useRunStore = create<RunState & RunActions>()((set) => ({
   storageNote: null,
   saved: { runId: '', epoch: -1, writing: 0 },
   analysing: null,
+  partial: null,
+  analysisWorkers: 0,
   importedModel: null,
   importedWeights: null,
   seedRuns: [],
@@ -151,8 +166,9 @@ export const useRunStore = create<RunState & RunActions>()((set) => ({
       const epochs = [...others, snap].sort((a, b) => a.epoch - b.epoch);
       const pending = { ...s.pending };
       delete pending[snap.epoch];
-      return { epochs, pending };
+      return { epochs, pending, partial: partialAfter(s.partial, snap.epoch) };
     }),
+  setPartial: (partial) => set((s) => (s.epochs.some((e) => e.epoch === partial.epoch) ? s : { partial })),
   addSeedSnapshot: (seed, snap) =>
     set((s) => ({
       seedRuns: s.seedRuns.map((r) =>
@@ -167,6 +183,25 @@ export const useRunStore = create<RunState & RunActions>()((set) => ({
       return { batchLosses: pts };
     }),
 }));
+
+/**
+ * What the panels show: the complete snapshots and, after them, the partial one of the epoch still
+ * analysing (core/analysisPlan.ts withPartial). Memoised on its inputs (a zustand selector must be stable).
+ */
+let shownMemo: { epochs: EpochSnapshot[]; partial: PartialEpochSnapshot | null; shown: ShownSnapshot[] } | null = null;
+export function selectShownSnapshots(s: RunState): ShownSnapshot[] {
+  if (shownMemo && shownMemo.epochs === s.epochs && shownMemo.partial === s.partial) return shownMemo.shown;
+  shownMemo = { epochs: s.epochs, partial: s.partial, shown: withPartial(s.epochs, s.partial) };
+  return shownMemo.shown;
+}
+
+/** The snapshot the panels show, partial ones included: the selected epoch, or the newest when following live. */
+export function selectShownOrPartial(s: RunState): ShownSnapshot | null {
+  const shown = selectShownSnapshots(s);
+  if (shown.length === 0) return null;
+  if (s.selectedEpoch === null) return shown[shown.length - 1];
+  return shown.find((e) => e.epoch === s.selectedEpoch) ?? shown[shown.length - 1];
+}
 
 /** The snapshot every panel shows: the selected epoch, or the newest when following live. */
 export function selectShownSnapshot(s: RunState): EpochSnapshot | null {

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { ENGINE_CHOICES } from '../core/engines';
 import { ARCHS } from '../core/formats/arch';
 import {
+  ANALYSIS_ENGINE_CHOICES,
   ENCODINGS,
   INITS,
   MAX_TRAINING_THREADS,
@@ -16,7 +17,9 @@ import { useRunStore } from '../store/runStore';
 
 type FieldSpec =
   | { key: keyof RunConfig; label: string; kind: 'select'; options: readonly string[] }
-  | { key: keyof RunConfig; label: string; kind: 'number'; step?: string };
+  | { key: keyof RunConfig; label: string; kind: 'number'; step?: string }
+  /** Free text the schema reads itself (`draws`: auto or a count). */
+  | { key: keyof RunConfig; label: string; kind: 'text' };
 
 const FIELDS: FieldSpec[] = [
   { key: 'cell', label: 'Recurrent cell', kind: 'select', options: ARCHS },
@@ -38,7 +41,9 @@ const FIELDS: FieldSpec[] = [
   { key: 'probes', label: 'Probe digits', kind: 'number', step: '1' },
   { key: 'k', label: 'Q vectors k', kind: 'number', step: '1' },
   { key: 'n', label: 'Score n (mean of ln r_1..n)', kind: 'number', step: '1' },
-  { key: 'draws', label: 'Random flip draws', kind: 'number', step: '1' },
+  // auto: the paper's 50, cut by the CPU budget at large N and T (the panels say so); a number is honoured.
+  { key: 'draws', label: 'Random flip draws (auto or a count)', kind: 'text' },
+  { key: 'analysis', label: 'Analysis runs on', kind: 'select', options: ANALYSIS_ENGINE_CHOICES },
   { key: 'backend', label: 'Backend', kind: 'select', options: ENGINE_CHOICES },
   // Threads of the hand-written engine (fast-wasm); the schema reads "2" as 2.
   {

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { engineBadgeText, engineTooltip } from '../core/engines';
 import { applyConfig, resetRun, setPace, stepBatch, stepEpoch, toggleTraining, trainMoreEpochs } from '../app/controller';
 import { useRunStore } from '../store/runStore';
+import { analysisPlaceText, durationText } from '../core/analysisPlan';
 import { controlsFor } from '../run/lifecycle';
 
 /** Slow-motion choices: ms of wait before each batch, and their labels. */
@@ -30,6 +31,11 @@ export function ControlBar({ hidePreset = false }: { hidePreset?: boolean }) {
   const [more, setMore] = useState('5');
   const analysing = useRunStore((s) => s.analysing);
   const waiting = useRunStore((s) => Object.keys(s.pending).length);
+  // Where the analysis runs: the engine the newest snapshot names (a GPU engine records one), else the CPU pool.
+  const analysisPlace = useRunStore((s) => {
+    const last = s.partial ?? s.epochs[s.epochs.length - 1];
+    return analysisPlaceText((last as { analysisEngine?: unknown } | undefined)?.analysisEngine, s.analysisWorkers);
+  });
   const latest = useRunStore((s) => {
     const snaps = s.epochs;
     const pendingEpochs = Object.keys(s.pending).map(Number);
@@ -151,12 +157,20 @@ export function ControlBar({ hidePreset = false }: { hidePreset?: boolean }) {
         <span
           className="badge analysing"
           data-testid="analysis-status"
-          title="The analysis worker's progress on this epoch (float64 dynamics, alignment, flip test). Training does not wait for it; the epoch's panels appear when it is done."
+          title="The analysis worker's progress on this epoch (float64 dynamics, alignment, flip test). Training does not wait for it; the epoch's panels fill as its stages arrive (spectrum and alignment first, then the flip test)."
         >
           analysing epoch {analysing.epoch} · {analysing.phase} {Math.round(analysing.fraction * 100)}%
+          {analysing.etaMs != null && ` · about ${durationText(analysing.etaMs)} left`}
           {waiting > 1 && ` (+${waiting - 1} queued)`}
         </span>
       )}
+      <span
+        className="badge analysis-engine"
+        data-testid="analysis-engine"
+        title="Where each epoch's analysis runs (analysis= in the link: auto, gpu or cpu). The CPU path is float64; at large N and T it cuts the flip test's draws and the single-pixel map to its budget, and the panels concerned say so."
+      >
+        analysis: {analysisPlace}
+      </span>
       <span
         className="badge backend"
         data-testid="backend-badge"

@@ -1,7 +1,9 @@
 import { useMemo } from 'react';
 import { engineBadgeText, engineLabel } from '../core/engines';
 import { epochThreads } from '../core/snapshot';
-import { selectShownSnapshot, useRunStore } from '../store/runStore';
+import { selectShownOrPartial, selectShownSnapshots, useRunStore } from '../store/runStore';
+import { isPartialSnapshot } from '../core/snapshot';
+import { flipPlanNote, pendingText, planNotes } from '../core/analysisPlan';
 import { useHoverStore } from '../store/hoverStore';
 import { stepUnitOf } from '../core/sensitivity/rankingNames';
 import { composeFigureGrid, exportSvg } from './renderers/export';
@@ -14,6 +16,7 @@ import {
   EpochTimeline,
   FlipPlot,
   LogitsPlot,
+  PendingPanel,
   PixelHeatmap,
   SpectrumPlot,
   TrainingPanel,
@@ -40,8 +43,10 @@ function SpectrumPlotWithHover(props: Omit<SpectrumPlotProps, 'hoveredStep'>) {
  * the one place that decides which snapshot, probe and options they show.
  */
 export function Workbench() {
-  const epochs = useRunStore((s) => s.epochs);
-  const snap = useRunStore(selectShownSnapshot);
+  // Complete snapshots and, after them, the epoch whose flip stage still runs (its dynamics shown).
+  const epochs = useRunStore(selectShownSnapshots);
+  const snap = useRunStore(selectShownOrPartial);
+  const analysing = useRunStore((s) => s.analysing);
   const probe = useRunStore((s) => s.probe);
   const selectedEpoch = useRunStore((s) => s.selectedEpoch);
   const selectedProbe = useRunStore((s) => s.selectedProbe);
@@ -79,6 +84,15 @@ export function Workbench() {
       })),
     [epochs],
   );
+  // The Training panel also plots epochs trained but not yet analysed (their metrics wait in `pending`).
+  const pendingMetrics = useRunStore((s) => s.pending);
+  const trainingPoints: EpochPoint[] = useMemo(() => {
+    const have = new Set(points.map((q) => q.epoch));
+    const waiting = Object.entries(pendingMetrics)
+      .map(([e, m]) => ({ epoch: Number(e), trainLoss: m.trainLoss, testLoss: m.testLoss, trainAcc: m.trainAcc, testAcc: m.testAcc }))
+      .filter((q) => !have.has(q.epoch));
+    return waiting.length ? [...points, ...waiting].sort((a, b) => a.epoch - b.epoch) : points;
+  }, [points, pendingMetrics]);
   const spectra = useMemo(() => epochs.map((e) => ({ epoch: e.epoch, spectrum: e.spectrum })), [epochs]);
   const alignments = useMemo(() => epochs.map((e) => ({ epoch: e.epoch, alignment: e.alignment })), [epochs]);
   const batchLossValues = useMemo(() => batchLosses.map((p) => p.loss), [batchLosses]);
@@ -94,13 +108,35 @@ export function Workbench() {
     return undefined;
   }, [snap, normMode, epochs, n]);
 
-  if (!snap || !probe) {
+  if (!probe) {
     return (
       <main className="panels">
-        <EmptyState>Loading digits and analysing the untrained network (epoch 0)…</EmptyState>
+        <EmptyState>Loading digits…</EmptyState>
       </main>
     );
   }
+  if (!snap) {
+    // No stage of any epoch is done yet: every panel says what it waits for, and training shows.
+    const epoch = analysing?.epoch ?? 0;
+    const wait = (what: string) => pendingText(what, epoch, analysing);
+    return (
+      <main className="panels" data-testid="workbench-pending">
+        <PendingPanel title="Expansion per step s_t(n)" testId="heatmap-pending" text={wait('Heatmap')} />
+        <PendingPanel title="Finite-time Lyapunov spectrum" testId="spectrum-pending" text={wait('Lyapunov spectrum')} />
+        <PendingPanel title="Flip test" testId="flip-pending-panel" text={wait('Flip test')} />
+        <PendingPanel title="Do Lyapunov vectors align with the gradient?" testId="alignment-pending" text={wait('Alignment')} />
+        <TrainingPanel
+          points={trainingPoints}
+          batchLoss={batchLossValues}
+          caption="training"
+          diagnostics={{ backend: engineInfo ? engineBadgeText(engineInfo) : undefined }}
+        />
+      </main>
+    );
+  }
+  const partial = isPartialSnapshot(snap);
+  const notes = planNotes(snap.plan);
+  const flipPending = partial ? pendingText('Flip test', snap.epoch, analysing) : null;
   const last = epochs[epochs.length - 1];
   // Which data every exported figure shows.
   const caption = `epoch ${snap.epoch} · probe #${p + 1}, a “${probe.labels[p]}” (test digit ${probe.indices[p]})`;
@@ -143,6 +179,7 @@ export function Workbench() {
       {mode === 'train' &&
       epochs.length === 1 &&
       epochs[0].epoch === 0 &&
+      !partial &&
       (status === 'ready' || status === 'paused' || status === 'idle') ? (
         <div className="call-to-action" data-testid="call-to-action" role="note">
           <p>
@@ -164,6 +201,7 @@ export function Workbench() {
           lnR={lnR ?? []}
           stepToCells={probe.stepToCells}
           singleFlip={snap.flip?.singleFlip[p] ?? null}
+          singleNote={notes.single ?? (partial ? pendingText('Single-pixel map', snap.epoch, analysing) : null)}
           n={n}
           onNChange={(v) => set({ scoreN: v })}
           normalization={normMode}
@@ -194,6 +232,8 @@ export function Workbench() {
           caption={caption}
           previewK={flipK}
           onPreviewKChange={(k) => set({ flipK: k })}
+          pending={flipPending}
+          planNote={flipPlanNote(snap.plan)}
         />
         <AlignmentPlot
           epochs={alignments}
@@ -203,10 +243,10 @@ export function Workbench() {
           m={overlapM}
           onMChange={(m) => set({ overlapM: m })}
         />
-        <LogitsPlot flip={snap.flip} probe={p} label={probe.labels[p]} caption={caption} unit={stepUnitOf(probe.D)} />
+        <LogitsPlot flip={snap.flip} probe={p} label={probe.labels[p]} caption={caption} unit={stepUnitOf(probe.D)} pending={flipPending} />
         {seedPanelRuns.length ? <SeedSummary runs={seedPanelRuns} status={seedStatus} epochs={plannedEpochs ?? 0} /> : null}
         <TrainingPanel
-          points={points}
+          points={trainingPoints}
           batchLoss={batchLossValues}
           caption={`epoch ${snap.epoch}`}
           diagnostics={{

@@ -7,13 +7,14 @@ import type { ModelWeights } from '../core/formats/model';
 import { modelWeightsFromNamed } from '../core/formats/namedWeights';
 import type { EpochAnalysisOptions } from '../core/epochSnapshot';
 import type { AnalyzeRequest } from './protocol';
+import { drawsOptions } from '../core/formats/config';
 
 /** Float64 weights of a request (shapes: PyTorch layout, see formats/model.ts). */
 export function requestWeights(req: AnalyzeRequest): ModelWeights {
   return modelWeightsFromNamed(req.arch, req.weights);
 }
 
-/** The request's analysis options (k, n, draws, seed from its run config). */
-export function requestOptions(req: AnalyzeRequest): Omit<EpochAnalysisOptions, 'onProgress'> {
-  return { k: req.config.k, n: req.config.n, draws: req.config.draws, seed: req.config.seed };
+/** The request's analysis options (k, n, draws, seed from its run config; `draws=auto` lets the budget cut the paper's 50). */
+export function requestOptions(req: AnalyzeRequest): Omit<EpochAnalysisOptions, 'onProgress' | 'onDynamics'> {
+  return { k: req.config.k, n: req.config.n, ...drawsOptions(req.config.draws), seed: req.config.seed };
 }

@@ -64,7 +64,8 @@ export function runPart(cmd: AnalysisPartCommand, postPart: (ev: AnalysisPartEve
 
 /**
  * Runs one whole 'analyze' request (analyzeEpoch, the single-worker path) and posts its
- * progress (at most every 100 ms, and at each new phase) and its analysis or error.
+ * progress (at most every 100 ms, and at each new phase), a 'partial' once the dynamics stage is
+ * done, and its analysis or error.
  */
 export function runWhole(cmd: AnalyzeRequest, post: (ev: AnalyzerEvent) => void): void {
   const t0 = performance.now();
@@ -82,6 +83,8 @@ export function runWhole(cmd: AnalyzeRequest, post: (ev: AnalyzerEvent) => void)
         lastPhase = phase;
         post({ type: 'progress', runId: cmd.runId, epoch: cmd.epoch, phase, fraction });
       },
+      onDynamics: (partial) =>
+        post({ type: 'partial', runId: cmd.runId, epoch: cmd.epoch, elapsedMs: performance.now() - t0, analysis: partial }),
     });
     // An imported model's accuracy on the bundled test split, when asked (float64, core/evaluate.ts).
     const evaluation = cmd.evaluate ? scoreModel(weights, cmd.evaluate.inputs, cmd.evaluate.labels, cmd.probe.T, cmd.probe.D) : undefined;

@@ -1,7 +1,7 @@
 /**
  * A pool of analysis workers behind the single analyzer's interface (TypedWorker<AnalyzerCommand,
  * AnalyzerEvent>): the controller posts 'analyze' and hears 'progress' / 'analysis' / 'error'
- * exactly as from one worker. Inside, each epoch runs the stages of core/epochParts.ts: per-probe
+ * exactly as from one worker, and a 'partial' once each epoch's dynamics stage is done. Inside, each epoch runs the stages of core/epochParts.ts: per-probe
  * dynamics parts, one flip-plan task, per-probe flip parts, one merge, spread over the workers
  * (each loads its own WASM kernels). Results are bit-identical to one worker for any pool size
  * (epochParts.ts says why; test/unit/epochParts.test.ts checks it), so the size may change at any
@@ -13,6 +13,7 @@
 import type { TypedWorker } from './protocol';
 import type { AnalysisPartCommand, AnalysisPartEvent, AnalyzeRequest, AnalyzerCommand, AnalyzerEvent } from './protocol';
 import {
+  dynamicsAnalysis,
   planEpoch,
   probeRanges,
   progressMerger,
@@ -214,6 +215,8 @@ export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: (
     const t2 = now();
     const fp = await run<FlipPlan>({ type: 'part-plan', task: nextTask++, reqId, req, parts: dyn }, '');
     const t3 = now();
+    // The panels show the dynamics while the flip parts run.
+    emit({ type: 'partial', runId: req.runId, epoch: req.epoch, elapsedMs: t3 - t0, analysis: dynamicsAnalysis(fp) });
     const plans = splitFlipPlan(fp, ranges);
     const flips = await Promise.all(
       ranges.map(([b0, b1], i) => run<FlipPart>({ type: 'part-flip', task: nextTask++, reqId, req, plan: plans[i], b0, b1 }, `f${b0}`)),

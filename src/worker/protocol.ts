@@ -8,9 +8,9 @@
  *
  * One module defines every message; both sides import it, so a renamed field fails to compile.
  */
-import type { RunConfig } from '../core/formats/config';
+import type { AnalysisEngineChoice, RunConfig } from '../core/formats/config';
 import type { MnistDataset } from '../data/mnistAsset';
-import type { EpochSnapshot } from '../core/snapshot';
+import type { EpochSnapshot, PartialEpochSnapshot } from '../core/snapshot';
 import type { AnalysisPhase } from '../core/epochSnapshot';
 import type { NamedTensors, RunEvent } from '../run/loop';
 import type { EngineInfo } from '../core/engines';
@@ -89,6 +89,8 @@ export type AnalyzerCommand =
       probe: { inputs: Float32Array | Float64Array; labels: number[]; T: number; D: number };
       /** Also evaluate on these digits (an imported model on the bundled test split), [M*T*D] with labels [M]. */
       evaluate?: { inputs: Float32Array | Float64Array; labels: number[] };
+      /** Where to analyse (the config's `analysis=`): auto, gpu or cpu (the float64 pool). Absent: auto. */
+      analysisEngine?: AnalysisEngineChoice;
     }
   /** Rehearsal of an analysis-worker fault: an uncaught exception inside the worker. */
   | { type: 'crash' };
@@ -107,6 +109,11 @@ export type AnalyzerEvent =
       /** Mean CE (nats) and accuracy on the `evaluate` digits, when asked. */
       evaluation?: { loss: number; acc: number; count: number };
     }
+  /**
+   * The epoch's dynamics stage is done (spectrum, ln R, alignment, plan): the panels show it while
+   * the flip test runs. At most one per epoch, before its 'analysis'; `elapsedMs` since the request started.
+   */
+  | { type: 'partial'; runId: string; epoch: number; elapsedMs: number; analysis: Omit<PartialEpochSnapshot, 'epoch' | 'metrics'> }
   | { type: 'error'; runId: string; epoch: number; message: string };
 
 /** The fields of an 'analyze' command that every stage of a pooled analysis needs. */

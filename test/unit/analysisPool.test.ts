@@ -90,7 +90,7 @@ async function runPool(size: number, reqs: AnalyzeRequest[], resizeTo?: number) 
         resized = true;
         pool.resize(resizeTo);
       }
-      if (ev.type !== 'progress' && ++answered === reqs.length) resolve();
+      if (ev.type !== 'progress' && ev.type !== 'partial' && ++answered === reqs.length) resolve();
     });
     for (const r of reqs) pool.post(r);
   });
@@ -121,7 +121,8 @@ describe('analysis pool', () => {
   it('sizes 1, 3 and 8 (more workers than probes), and a resize mid-epoch, give the same analyses in order', async () => {
     const reqs = [request(1), request(2)];
     const one = await runPool(1, reqs);
-    const done = (r: Awaited<ReturnType<typeof runPool>>) => r.events.filter((e) => e.type !== 'progress').map(strip);
+    const done = (r: Awaited<ReturnType<typeof runPool>>) =>
+      r.events.filter((e) => e.type !== 'progress' && e.type !== 'partial').map(strip);
     expect(done(one).map((e) => [e.type, e.epoch])).toEqual([
       ['analysis', 1],
       ['analysis', 2],
@@ -146,6 +147,27 @@ describe('analysis pool', () => {
     const grown = await runPool(2, reqs, 5);
     expect(done(grown)).toStrictEqual(done(one));
     for (const r of [one, three, eight, shrunk, grown]) expect(r.liveAfter).toBe(0);
+    // Every size posts one partial per epoch (dynamics done, flip pending) before its analysis,
+    // holding exactly that analysis's dynamics and plan.
+    for (const r of [one, three, eight]) {
+      const seq = r.events.filter((e) => e.type === 'partial' || e.type === 'analysis').map((e) => [e.type, e.epoch]);
+      expect(seq).toEqual([
+        ['partial', 1],
+        ['analysis', 1],
+        ['partial', 2],
+        ['analysis', 2],
+      ]);
+      for (const e of r.events) {
+        if (e.type !== 'partial') continue;
+        const full = r.events.find((a) => a.type === 'analysis' && a.epoch === e.epoch);
+        if (full?.type !== 'analysis') throw new Error('no analysis for a partial');
+        const { flip: _f, partial, ...dyn } = e.analysis;
+        const { flip, ...fullDyn } = full.analysis;
+        expect(partial).toBe('dynamics');
+        expect(flip).not.toBeNull();
+        expect(dyn).toStrictEqual(fullDyn);
+      }
+    }
   }, 120_000);
 
   it('merges the parts into one non-decreasing progress stream per epoch, reaching 1', async () => {
@@ -161,7 +183,7 @@ describe('analysis pool', () => {
     const bad = request(1);
     bad.probe.labels = [0, 3, 5]; // 3 labels for 6 probes' inputs
     const { events } = await runPool(3, [bad, request(2)]);
-    const done = events.filter((e) => e.type !== 'progress');
+    const done = events.filter((e) => e.type !== 'progress' && e.type !== 'partial');
     expect(done.map((e) => [e.type, e.epoch])).toEqual([
       ['error', 1],
       ['analysis', 2],
@@ -176,7 +198,7 @@ describe('analysis pool', () => {
     const done: AnalyzerEvent[] = [];
     await new Promise<void>((resolve) => {
       pool.onEvent((ev) => {
-        if (ev.type === 'progress') return;
+        if (ev.type === 'progress' || ev.type === 'partial') return;
         done.push(ev);
         if (done.length === 2) resolve();
       });

@@ -36,7 +36,7 @@ import { FormatError, fieldPath, parseJsonText } from './errors';
 import { parseModelObject, type modelToJson } from './model';
 import { ENGINE_IDS, normalizeEngineId } from '../engines';
 import { MAX_SEEDS, seedList } from '../seeds';
-import type { AlignmentSummary, EpochMetrics, EpochSnapshot, FlipSummary } from '../snapshot';
+import type { AlignmentSummary, AnalysisPlan, EpochMetrics, EpochSnapshot, FlipSummary } from '../snapshot';
 
 export const RUN_BUNDLE_FORMAT = 'ftle-lab.run/v1';
 
@@ -365,6 +365,19 @@ const FlipSchema = z.object({
   softmaxRand: matrix(finiteArray(unit)),
 }) satisfies z.ZodType<FlipSummary, unknown>;
 
+/** An epoch's analysis plan (snapshot.ts AnalysisPlan): what ran, the paper's plan, the cut. */
+const PlanSchema = z.object({
+  R: int(1, 1000),
+  Rm: int(0, 1000),
+  single: z.boolean(),
+  kList: intArray(1, 1_000_000, { max: 64 }),
+  paper: z.object({ R: int(1, 1000), Rm: int(0, 1000), single: z.boolean(), kList: intArray(1, 1_000_000, { max: 64 }) }),
+  drawsFrom: z.enum(['paper', 'draws=', 'CPU budget']),
+  cut: z.literal('CPU budget').nullable(),
+  budgetMacs: finite(nonNeg).nullable(),
+  macs: z.object({ lyapunov: finite(nonNeg), alignment: finite(nonNeg), flip: finite(nonNeg), single: finite(nonNeg) }),
+}) satisfies z.ZodType<AnalysisPlan, unknown>;
+
 const SnapshotSchema = z.object({
   epoch: int(0, 1_000_000),
   metrics: MetricsSchema,
@@ -377,6 +390,7 @@ const SnapshotSchema = z.object({
   qrGradRelErr: nanable(nonNeg),
   alignment: AlignmentSchema.nullable(),
   flip: FlipSchema.nullable(),
+  plan: PlanSchema.optional(),
 }) satisfies z.ZodType<EpochSnapshot, unknown>;
 
 const ProbeSchema = z.object({
@@ -534,6 +548,18 @@ function checkEpochList(
         if (!check.dims(a.cosMatrix, [nq, nsv], at('alignment', 'cosMatrix'))) return first();
         if (a.cosMatrices && !check.dims(a.cosMatrices, [B, nq, nsv], at('alignment', 'cosMatrices'))) return first();
       }
+    }
+
+    // The plan must be the one the flip summary ran (its R, matched draws, k values, single-pixel map).
+    const pl = s.plan;
+    if (pl && s.flip) {
+      if (pl.R !== s.flip.R) return [at('plan', 'R'), `expected the flip summary's R = ${s.flip.R}, got ${pl.R}`];
+      if (s.flip.matchedDraws !== undefined && pl.Rm !== s.flip.matchedDraws)
+        return [at('plan', 'Rm'), `expected the flip summary's ${s.flip.matchedDraws} matched draws, got ${pl.Rm}`];
+      if (pl.kList.join() !== s.flip.kList.join())
+        return [at('plan', 'kList'), `expected the flip summary's k values ${s.flip.kList.join(', ')}`];
+      if (!pl.single && s.flip.singleFlip.length > 0)
+        return [at('plan', 'single'), 'the plan skips the single-pixel map, yet the flip summary has one'];
     }
 
     const f = s.flip;

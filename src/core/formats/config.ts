@@ -35,6 +35,18 @@ export const MAX_TRAINING_THREADS = 16;
 /** What `threads=` may say: `auto` or a count 1..MAX_TRAINING_THREADS. */
 export type ThreadsChoice = 'auto' | number;
 
+/** Where an epoch's analysis runs (`analysis=`): auto picks the GPU where a hardware adapter exists. */
+export const ANALYSIS_ENGINE_CHOICES = ['auto', 'gpu', 'cpu'] as const;
+export type AnalysisEngineChoice = (typeof ANALYSIS_ENGINE_CHOICES)[number];
+
+/**
+ * The analysis options a config's `draws` gives: `auto` asks for the paper's draws and lets the
+ * CPU budget cut them; a number is honoured as asked (epochSnapshot.ts EpochAnalysisOptions).
+ */
+export function drawsOptions(draws: RunConfig['draws']): { draws: number; exactDraws: boolean } {
+  return draws === 'auto' ? { draws: ANALYSIS_DEFAULTS.draws, exactDraws: false } : { draws, exactDraws: true };
+}
+
 /** A `threads=` value from a link ("2") as a number; anything else passes through for validation. */
 function threadsFromText(value: unknown): unknown {
   return typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
@@ -84,8 +96,17 @@ export const RunConfigSchema = z.object({
   k: int(1, 1024),
   /** Score s_t(n) averages ln r_1..n. */
   n: int(1, 1024),
-  /** Random flip sets per k. */
-  draws: int(1, 1000),
+  /**
+   * Random flip sets per k: `auto` (the paper's 50, which the CPU path may cut to its work budget,
+   * saying so in every panel concerned) or an explicit count, honoured as asked on every engine
+   * (the panels estimate its time). Configs written before `auto` existed hold a number.
+   */
+  draws: z.preprocess(threadsFromText, z.union([z.literal('auto'), int(1, 1000)])).default('auto'),
+  /**
+   * Where each epoch's analysis runs: `auto` (the GPU where a hardware adapter exists, else the
+   * float64 CPU pool), `gpu`, or `cpu` (the float64 worker pool). Absent in older configs: auto.
+   */
+  analysis: z.enum(ANALYSIS_ENGINE_CHOICES).default('auto'),
   /** Fraction of the training set used per epoch (1 = all 8,000 digits). */
   subset: pos(0.01, 1),
   /**
@@ -117,7 +138,8 @@ const BASE: RunConfig = {
   probes: 16,
   k: 16,
   n: ANALYSIS_DEFAULTS.n,
-  draws: ANALYSIS_DEFAULTS.draws,
+  draws: 'auto',
+  analysis: 'auto',
   subset: 1,
   seeds: 1,
 };

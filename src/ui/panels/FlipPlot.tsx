@@ -21,8 +21,12 @@ import { useRenderer } from './useRenderer';
 import { useFittedWidth } from './useFittedWidth';
 
 export interface FlipPlotProps {
-  /** The selected epoch's flip summary (null: this epoch has no flip analysis). */
+  /** The selected epoch's flip summary (null: this epoch has no flip analysis, or it is still running). */
   flip: FlipSummary | null;
+  /** While the epoch's flip stage runs: what the panel says instead (core/analysisPlan.ts pendingText). */
+  pending?: string | null;
+  /** The plan's cut of the flip test in words (core/analysisPlan.ts flipPlanNote), null when it is the paper's. */
+  planNote?: string | null;
   /** Selected probe index b, for the preview. */
   probe: number;
   /** The probe's digit [S*S] in [0, 1] and the encoding's step -> cells map, for the preview. */
@@ -54,6 +58,8 @@ export function FlipPlot({
   unit = 'pixel',
   width: maxWidth = 560,
   caption,
+  pending,
+  planNote,
 }: FlipPlotProps) {
   const [fitRef, width] = useFittedWidth(maxWidth);
   const verdict = useMemo(() => flipVerdict(flip, { alpha, unit }), [flip, alpha, unit]);
@@ -112,7 +118,8 @@ export function FlipPlot({
     <PanelFrame
       title={title}
       testId="flip-plot"
-      verdict={verdict}
+      // While the flip stage runs there is no verdict yet (not "no statistics"): the pending line says why.
+      verdict={!flip && pending ? null : verdict}
       verdictTestId="verdict-flip"
       actions={flip ? <ExportButtons getFigure={buildFigure} name={`flip-plot-n${flip.n}`} what="flip plot" /> : null}
       explanation={
@@ -134,8 +141,19 @@ export function FlipPlot({
         </>
       }
     >
+      {planNote ? (
+        <p className="plan-note" data-testid="flip-plan-note">
+          {planNote}
+        </p>
+      ) : null}
       {!flip ? (
-        <EmptyState>No flip analysis for this epoch.</EmptyState>
+        pending ? (
+          <p className="viz-empty viz-pending" role="status" data-testid="flip-pending">
+            {pending}
+          </p>
+        ) : (
+          <EmptyState>No flip analysis for this epoch.</EmptyState>
+        )
       ) : (
         <div ref={fitRef}>
           <svg ref={chartRef} className="viz-chart" role="img" aria-label={`Mean loss change against number of flipped ${units}`} />

@@ -13,6 +13,8 @@ import { useFittedWidth } from './useFittedWidth';
 
 export interface LogitsPlotProps {
   flip: FlipSummary | null;
+  /** While the epoch's flip stage runs: what the panel says instead (core/analysisPlan.ts pendingText). */
+  pending?: string | null;
   /** Selected probe index b. */
   probe: number;
   /** True class of the probe, outlined when given. */
@@ -25,7 +27,7 @@ export interface LogitsPlotProps {
 }
 
 /** Grouped softmax bars (10 classes x original / R-flipped / random-flipped). */
-export function LogitsPlot({ flip, probe, label, width: maxWidth = 480, caption, unit = 'pixel' }: LogitsPlotProps) {
+export function LogitsPlot({ flip, probe, label, width: maxWidth = 480, caption, unit = 'pixel', pending }: LogitsPlotProps) {
   const [fitRef, width] = useFittedWidth(maxWidth);
   const has = !!flip && !!flip.softmaxOrig[probe] && !!flip.softmaxTop[probe] && !!flip.softmaxRand[probe];
   const ref = useRenderer<SVGSVGElement>(
@@ -66,7 +68,7 @@ export function LogitsPlot({ flip, probe, label, width: maxWidth = 480, caption,
         {has ? (
           <svg ref={ref} className="viz-chart" role="img" aria-label={`Softmax of probe ${probe}: original, R-flipped, random-flipped`} />
         ) : (
-          <EmptyState>No flip analysis for this epoch.</EmptyState>
+          <EmptyState>{pending ?? 'No flip analysis for this epoch.'}</EmptyState>
         )}
       </div>
     </PanelFrame>

@@ -51,3 +51,22 @@ export function EmptyState({ children }: { children: ReactNode }) {
     </p>
   );
 }
+
+/**
+ * A panel whose stage of the epoch's analysis has not arrived yet: its title and what it waits
+ * for (core/analysisPlan.ts pendingText), so the workbench is never a blank page while it works.
+ */
+export function PendingPanel({ title, testId, text }: { title: string; testId: string; text: string }) {
+  return (
+    <section className="viz-panel viz-panel-pending" aria-label={title} data-testid={testId}>
+      <header className="viz-panel-header">
+        <h2 className="viz-panel-title">{title}</h2>
+      </header>
+      <div className="viz-panel-body">
+        <p className="viz-empty viz-pending" role="status">
+          {text}
+        </p>
+      </div>
+    </section>
+  );
+}

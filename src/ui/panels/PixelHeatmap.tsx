@@ -64,6 +64,11 @@ export interface PixelHeatmapProps {
   label?: number;
   /** Which data the exported figure shows, e.g. "epoch 3 · probe #2, a “7”". */
   caption?: string;
+  /**
+   * Why the single-pixel readout is missing, in words (core/analysisPlan.ts): the plan's cut
+   * ("single-pixel map skipped: CPU budget") or the flip stage still running. Null: nothing to say.
+   */
+  singleNote?: string | null;
 }
 
 /** Tooltip lines for a cell; in the row-wise encoding the step is the whole row, and the text says so. */
@@ -249,6 +254,11 @@ export function PixelHeatmap(props: PixelHeatmapProps) {
         </>
       }
     >
+      {props.singleNote ? (
+        <p className="plan-note" data-testid="single-plan-note">
+          {props.singleNote}
+        </p>
+      ) : null}
       <div className="heatmap-controls">
         <label>
           n (ln r's averaged){' '}

@@ -5,7 +5,7 @@ export { EpochTimeline, type EpochTimelineProps } from './EpochTimeline';
 export { ExportButtons, type ExportButtonsProps } from './ExportButtons';
 export { FlipPlot, type FlipPlotProps } from './FlipPlot';
 export { LogitsPlot, type LogitsPlotProps } from './LogitsPlot';
-export { EmptyState, PanelFrame, type PanelFrameProps } from './PanelFrame';
+export { EmptyState, PanelFrame, PendingPanel, type PanelFrameProps } from './PanelFrame';
 export { PixelHeatmap, type HeatmapNormalization, type PixelHeatmapProps } from './PixelHeatmap';
 export { SpectrumPlot, type SpectrumPlotProps } from './SpectrumPlot';
 export { TrainingPanel, type TrainingDiagnostics, type TrainingPanelProps } from './TrainingPanel';
