@@ -19,7 +19,7 @@ describe('random-network Lyapunov spectrum', () => {
     // Reference: iterate h, J = diag(1 - h_t^2) g W, classical Gram-Schmidt twice, by hand.
     const W = randomNetworkWeights(N, g, 7).tensors.weight_hh_l0;
     let h = randomInitialState(N, 7);
-    let Q = Array.from({ length: k }, (_, a) => Float64Array.from({ length: N }, (_, i) => (i === a ? 1 : 0)));
+    let Q: Float64Array[] = Array.from({ length: k }, (_, a) => Float64Array.from({ length: N }, (_, i) => (i === a ? 1 : 0)));
     const sums = new Float64Array(k);
     for (let t = 1; t <= 80; t++) {
       const hn = new Float64Array(N);

@@ -1,5 +1,5 @@
 /**
- * Covariant Lyapunov vectors by Ginelli et al. (2007), method.md §8.
+ * Covariant Lyapunov vectors by Ginelli et al. (2007), method.md §9.
  *
  * Forward: Q_0 = I[:, :k]; for t = 1..T, Q_t R_t = J_t Q_{t-1} (the QR iteration of lyapunov.ts),
  * storing Q_t and R_t. Backward: C_T = I (k x k); for t = T..1, C_{t-1} = R_t^{-1} C_t (an upper

@@ -1,5 +1,5 @@
 /**
- * The edge of chaos of an untrained vanilla RNN (method.md §7): h_t = tanh(g W h_{t-1} + U x_t)
+ * The edge of chaos of an untrained vanilla RNN (method.md §8): h_t = tanh(g W h_{t-1} + U x_t)
  * with W_ij ~ N(0, 1/N), autonomous (x = 0) or driven by a probe's digit rows (U_ij ~ N(0, 1/D)),
  * its Lyapunov spectrum by the QR iteration (lyapunov.ts, the app's cell), the spread over
  * network draws (seeds), the Kaplan-Yorke dimension and the mean-field lambda_1(g) (meanField.ts).

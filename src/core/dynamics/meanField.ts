@@ -1,6 +1,6 @@
 /**
  * Mean-field theory of the random tanh map h_t = tanh(g W h_{t-1}), W_ij ~ N(0, 1/N), N -> infinity
- * (Sompolinsky, Crisanti & Sommers 1988 in discrete time; Engelken, Wolf & Abbott 2020; method.md §7).
+ * (Sompolinsky, Crisanti & Sommers 1988 in discrete time; Engelken, Wolf & Abbott 2020; method.md §8).
  * The pre-activation a = g W h is Gaussian with variance q solving
  *   q = g^2 E[tanh(sqrt(q) z)^2],  z ~ N(0, 1),
  * which has only q = 0 for g <= 1 and one positive root for g > 1. The largest Lyapunov exponent is
