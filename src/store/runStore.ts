@@ -96,6 +96,12 @@ export interface RunState {
   analysing: { epoch: number; phase: AnalysisPhase; fraction: number } | null;
   /** Controls hidden by a classroom link (URL `hide=` / `classroom=1`); not hidden units (config.hidden). */
   hiddenControls: HideableControl[];
+  /** Which page the link shows: the training workbench ('run') or the edge-of-chaos view ('chaos'). */
+  view: 'run' | 'chaos';
+  /** Edge-of-chaos view: weight gain g (0.2..3), hidden units (2..512), input (none or the probe digits). */
+  gain: number;
+  chaosHidden: number;
+  chaosInput: 'zero' | 'probe';
   /** An imported model (mode 'model' or a replayed bundle's weights), as its ftle-lab.model/v1 object. */
   importedModel: Record<string, unknown> | null;
   /** The imported model parsed to float64 (mode 'model'). */

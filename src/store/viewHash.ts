@@ -144,6 +144,42 @@ export const VIEW_PARAMS = [
       },
     ],
   }),
+  // The edge-of-chaos view (method.md §8): `view=chaos&gain=1.5&chaosHidden=64&chaosInput=probe`.
+  param({
+    field: 'view',
+    key: 'view',
+    defaultValue: () => 'run',
+    parse: oneOf(['run', 'chaos'] as const),
+    format: String,
+    aliases: [],
+  }),
+  param({
+    field: 'gain',
+    key: 'gain',
+    defaultValue: () => 1.5,
+    parse: (raw) => {
+      const v = Number(raw);
+      return raw.trim() !== '' && Number.isFinite(v) && v >= 0.2 && v <= 3 ? { value: v } : { error: 'expected a gain g in 0.2..3' };
+    },
+    format: String,
+    aliases: [],
+  }),
+  param({
+    field: 'chaosHidden',
+    key: 'chaosHidden',
+    defaultValue: () => 64,
+    parse: intIn(2, 512, 'hidden units of the chaos view'),
+    format: String,
+    aliases: [],
+  }),
+  param({
+    field: 'chaosInput',
+    key: 'chaosInput',
+    defaultValue: () => 'zero',
+    parse: oneOf(['zero', 'probe'] as const),
+    format: String,
+    aliases: [],
+  }),
   // `autostart=1`: a classroom link that starts training on load, without a click.
   param({
     field: 'autostart',
