@@ -104,6 +104,12 @@ describe('ftle-lab analyze --clv', () => {
     expectClose(ctl.q_std_per_step, f.alignment.std_per_step, 1e-12, 1e-14, 'Q statistic');
     expect(ctl.std_per_step).toHaveLength(f.alignment.steps.length);
     expect(ctl.std_per_step.every((x: number) => x > 0 && x < 1)).toBe(true);
+    // The app computes the same control in its analysis stage (first CLVs only: same columns).
+    const app = analyzeEpochDynamics(weights, probe, { k: S, seed: 0 }).alignment!;
+    expectClose(ctl.std_per_step, app.paperStdClv!, 1e-9, 1e-12, 'app CLV statistic');
+    expect(app.clvFirstTwoAngle).toHaveLength(probe.B);
+    expect(app.clvFirstTwoAngle![0]).toHaveLength(probe.T + 1);
+    expectClose(app.clvFirstTwoAngle![0], f.clv_first_two_angle[0], 1e-8, 1e-10, 'first-two angle');
   });
 });
 

@@ -30,6 +30,13 @@ export interface ProbeStepAlignment {
   /** Q_t, vector-major [kq][N] (at least max(nq, m) vectors; LSTM: hiddenBlockBasis of Q_t). */
   q: Float64Array;
   kq: number;
+  /**
+   * The first CLVs at t as unit vectors in R^N, vector-major [kc][N] (clvAnalysis.ts
+   * clvHiddenVectors), when computed: the CLV control of the paper statistic (method.md §9).
+   */
+  clv?: Float64Array;
+  /** The probe's CLV angles over its whole sequence (the same object on every step of a probe), when computed. */
+  clvAngles?: { firstTwo: Float64Array; vsQMean: Float64Array };
 }
 
 /**
