@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { engineBadgeText, engineLabel } from '../core/engines';
 import { epochThreads } from '../core/snapshot';
 import { selectShownSnapshot, useRunStore } from '../store/runStore';
+import { ClvPanel } from './panels/ClvPanel';
 import { useHoverStore } from '../store/hoverStore';
 import { stepUnitOf } from '../core/sensitivity/rankingNames';
 import { composeFigureGrid, exportSvg } from './renderers/export';
@@ -203,6 +204,7 @@ export function Workbench() {
           m={overlapM}
           onMChange={(m) => set({ overlapM: m })}
         />
+        <ClvPanel alignment={snap.alignment} probe={p} caption={caption} />
         <LogitsPlot flip={snap.flip} probe={p} label={probe.labels[p]} caption={caption} unit={stepUnitOf(probe.D)} />
         {seedPanelRuns.length ? <SeedSummary runs={seedPanelRuns} status={seedStatus} epochs={plannedEpochs ?? 0} /> : null}
         <TrainingPanel

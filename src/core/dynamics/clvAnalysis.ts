@@ -10,6 +10,7 @@
  * cos(v_a(t), right singular vector j of dL_t/dW_hh), a < nq, j < nsv) with CLVs in place of Q.
  */
 import type { ModelWeights } from '../formats/model';
+import type { AlignmentSummary } from '../snapshot';
 import { type ProbeStepAlignment, cosineMatrix, sampleStd } from './alignment';
 import { createCell } from './cells';
 import { angleBetween, cellTangentMaps, covariantLyapunovVectors, pairedAngles } from './clv';
@@ -129,5 +130,58 @@ export function clvAlignmentControl(
     clvSummaryStd: mean(clvStdPerStep),
     qSummaryStd: mean(qStdPerStep),
     nullCosStd: 1 / Math.sqrt(N),
+  };
+}
+
+/** What the app's CLV panel draws for one epoch and probe (angles in degrees). */
+export interface ClvPanelData {
+  steps: number[];
+  /** The paper statistic with Q and with CLVs, per step; the random-direction null 1/sqrt(N). */
+  qStd: number[];
+  clvStd: number[];
+  nullStd: number;
+  /** Angle between v_1 and v_2 at t = 0..T for the probe, degrees. */
+  firstTwoDeg: number[];
+  /** Its minimum and the step where it occurs. */
+  minFirstTwoDeg: number;
+  minAt: number;
+  /** Time-mean angle of v_a to q_a, a = 1..kc, degrees. */
+  vsQDeg: number[];
+  /** One sentence for the reader. */
+  summary: string;
+}
+
+const DEG = 180 / Math.PI;
+
+/** The CLV panel's numbers for probe b of an epoch's alignment summary, or null without CLV fields. */
+export function clvPanelData(a: AlignmentSummary | null, b: number): ClvPanelData | null {
+  if (!a?.paperStdClv || !a.clvFirstTwoAngle || !a.clvQAngle) return null;
+  const p = Math.min(b, a.clvFirstTwoAngle.length - 1);
+  const firstTwoDeg = a.clvFirstTwoAngle[p].map((x) => x * DEG);
+  let minFirstTwoDeg = Infinity;
+  let minAt = 0;
+  firstTwoDeg.forEach((x, t) => {
+    if (x < minFirstTwoDeg) {
+      minFirstTwoDeg = x;
+      minAt = t;
+    }
+  });
+  const mean = (x: number[]) => x.reduce((s, v) => s + v, 0) / x.length;
+  const q = mean(a.paperStd);
+  const c = mean(a.paperStdClv);
+  const summary =
+    `Paper statistic averaged over steps: ${q.toFixed(3)} with Q, ${c.toFixed(3)} with covariant vectors (null ${a.nullCosStd.toFixed(3)}): ` +
+    `${Math.abs(c - q) <= 0.1 * q ? 'about the same' : c > q ? 'stronger with CLVs' : 'weaker with CLVs'}; ` +
+    `the first two CLVs come closest at step ${minAt} (${minFirstTwoDeg.toFixed(1)}°).`;
+  return {
+    steps: a.steps,
+    qStd: a.paperStd,
+    clvStd: a.paperStdClv,
+    nullStd: a.nullCosStd,
+    firstTwoDeg,
+    minFirstTwoDeg,
+    minAt,
+    vsQDeg: a.clvQAngle[p].map((x) => x * DEG),
+    summary,
   };
 }
