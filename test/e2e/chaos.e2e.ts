@@ -58,4 +58,24 @@ describe('edge-of-chaos view', () => {
       await s.close();
     }
   });
+
+  it('the workbench shows the CLV control of a trained epoch', async () => {
+    const s = await openSession({ width: 1440, height: 900 });
+    try {
+      const { page } = s;
+      await page.goto(`${baseURL()}#preset=quick&epochs=1&subset=0.05&backend=fast-wasm`);
+      await expect.poll(async () => page.getByTestId('train-toggle').isEnabled(), { timeout: 120_000 }).toBe(true);
+      await page.getByTestId('train-toggle').click();
+      await expect.poll(async () => page.getByTestId('clv-summary').count(), { timeout: 300_000, interval: 1000 }).toBe(1);
+      // Charts draw on the next animation frame (useRenderer): poll.
+      await expect.poll(async () => page.getByTestId('clv-angle-plot').locator('path.clv-first-two').count(), { timeout: 10_000 }).toBe(1);
+      await expect.poll(async () => page.getByTestId('clv-statistic-plot').locator('path.clv-clv').count(), { timeout: 10_000 }).toBe(1);
+      const minAngle = Number(await page.getByTestId('clv-summary').getAttribute('data-min-angle'));
+      expect(minAngle).toBeGreaterThanOrEqual(0);
+      expect(minAngle).toBeLessThanOrEqual(90);
+      expect(s.errors).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
 });
