@@ -8,7 +8,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { CHAOS_VIEW, chaosFigure, driveFromDigits } from '../core/dynamics/chaosView';
 import type { ChaosSpectrum, ChaosSweep } from '../core/dynamics/edgeOfChaos';
 import { useRunStore } from '../store/runStore';
-import { type ChaosClient, createChaosClient } from '../worker/chaosClient';
+import { type ChaosClient, createChaosClient } from '../app/chaosClient';
 import { EmptyState, PanelFrame } from './panels/PanelFrame';
 import { useRenderer } from './panels/useRenderer';
 import { renderChaosCurve, renderChaosSpectrum } from './renderers/chaos';

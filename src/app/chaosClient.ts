@@ -1,10 +1,10 @@
 /**
- * Main-thread side of the edge-of-chaos worker. Requests of one kind coalesce: while one runs, only
+ * Main-thread side of the edge-of-chaos worker (src/worker/chaos.worker.ts), in src/app as the UI reaches workers only through here. Requests of one kind coalesce: while one runs, only
  * the newest waiting request is kept (a dragged slider asks for many gains; the spectrum shown is
  * the one for where it stopped), so the worker never falls behind.
  */
 import type { ChaosSpectrum, ChaosSweep } from '../core/dynamics/edgeOfChaos';
-import type { ChaosCommand, ChaosDrive, ChaosEvent } from './chaosProtocol';
+import type { ChaosCommand, ChaosDrive, ChaosEvent } from '../worker/chaosProtocol';
 
 type Kind = ChaosCommand['type'];
 type Request =
@@ -24,7 +24,7 @@ export interface ChaosClient {
 
 /** Starts the worker; handlers get the answers to the newest request of each kind only. */
 export function createChaosClient(h: ChaosClientHandlers): ChaosClient {
-  const worker = new Worker(new URL('./chaos.worker.ts', import.meta.url), { type: 'module' });
+  const worker = new Worker(new URL('../worker/chaos.worker.ts', import.meta.url), { type: 'module' });
   let seq = 0;
   const running: Record<Kind, number | null> = { spectrum: null, curve: null };
   const waiting: Record<Kind, Request | null> = { spectrum: null, curve: null };
