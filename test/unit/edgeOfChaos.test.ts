@@ -110,3 +110,31 @@ describe('parseGains', () => {
     expect(() => parseGains('3:1:0.1')).toThrow(/stop >= start/);
   });
 });
+
+describe('driveFromDigits', () => {
+  it('lays out each probe as fed: x_t[d] = the pixel stepToCells[t][d], probes one after another', async () => {
+    const { driveFromDigits } = await import('../../src/core/dynamics/chaosView');
+    // Two 2x2 digits fed row by row (T = 2, D = 2).
+    const rows: [number, number][][] = [
+      [
+        [0, 0],
+        [0, 1],
+      ],
+      [
+        [1, 0],
+        [1, 1],
+      ],
+    ];
+    const d = driveFromDigits(
+      [
+        [1, 2, 3, 4],
+        [5, 6, 7, 8],
+      ],
+      rows,
+      2,
+    );
+    expect(d.D).toBe(2);
+    expect(Array.from(d.inputs)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(() => driveFromDigits([], rows, 2)).toThrow(/no probe digits/);
+  });
+});
