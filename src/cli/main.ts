@@ -5,7 +5,9 @@
  *   probe file, written as `ftle-lab.analysis/v1`
  *   (--workers N: the flip test on N worker_threads, the same file bit for bit);
  * - `ftle-lab run ...` (runCommand.ts): trains and analyses a run headless, writes a run bundle;
- * - `ftle-lab summarize ...` (summarizeCommand.ts): the across-seed claim table of run bundles.
+ * - `ftle-lab summarize ...` (summarizeCommand.ts): the across-seed claim table of run bundles;
+ * - `ftle-lab chaos ...` (chaosCommand.ts): the edge-of-chaos sweep of random networks over gains.
+ * Every command answers --help (or -h) with its usage on stdout.
  * Any problem with the files or flags: ONE line on stderr naming it, exit code 2 (never a stack
  * trace). Exported `runCli` is what tests and the entry point (entry.ts) call.
  */
@@ -23,14 +25,23 @@ import { useWasmAnalysisKernels } from './assets';
 import { UsageError } from './errors';
 import { runRun, RUN_USAGE } from './runCommand';
 import { runSummarize, SUMMARIZE_USAGE } from './summarizeCommand';
+import { CHAOS_USAGE, runChaos } from './chaosCommand';
 
 export const ANALYZE_USAGE =
-  'usage: ftle-lab analyze --model m.json --probe p.json --out a.json [--k K] [--log2] [--flip [--flip-n N] [--flip-k 1,2,5] [--draws R]] [--align-steps 7,14,28] [--seed S] [--workers N]';
+  'usage: ftle-lab analyze --model m.json --probe p.json --out a.json [--k K] [--log2] [--clv] [--flip [--flip-n N] [--flip-k 1,2,5] [--draws R]] [--align-steps 7,14,28] [--seed S] [--workers N]';
 
 export { UsageError };
 
 /** Usage of every command, one per line (`ftle-lab --help`). */
-export const USAGE = [ANALYZE_USAGE, RUN_USAGE, SUMMARIZE_USAGE].join('\n');
+export const USAGE = [ANALYZE_USAGE, RUN_USAGE, SUMMARIZE_USAGE, CHAOS_USAGE].join('\n');
+
+/** Each command's usage, for `ftle-lab <command> --help`. */
+export const COMMAND_USAGE: Record<string, string> = {
+  analyze: ANALYZE_USAGE,
+  run: RUN_USAGE,
+  summarize: SUMMARIZE_USAGE,
+  chaos: CHAOS_USAGE,
+};
 
 interface AnalyzeArgs {
   model: string;
@@ -38,6 +49,8 @@ interface AnalyzeArgs {
   out: string;
   k?: number;
   log2: boolean;
+  /** Covariant Lyapunov vectors and their alignment control (clv_* fields). */
+  clv: boolean;
   flip: boolean;
   alignSteps?: number[];
   seed?: number;
@@ -60,7 +73,12 @@ const positiveInts = (flag: string, v: string): number[] => v.split(',').map((s)
 
 /** Parses the arguments after `analyze`; throws UsageError naming the flag. */
 export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
-  const a: Partial<AnalyzeArgs> & { log2: boolean; flip: boolean; workers: number } = { log2: false, flip: false, workers: 1 };
+  const a: Partial<AnalyzeArgs> & { log2: boolean; clv: boolean; flip: boolean; workers: number } = {
+    log2: false,
+    clv: false,
+    flip: false,
+    workers: 1,
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -92,6 +110,9 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
         break;
       case '--log2':
         a.log2 = true;
+        break;
+      case '--clv':
+        a.clv = true;
         break;
       case '--flip':
         a.flip = true;
@@ -160,6 +181,7 @@ function finishAnalyze({ args, weights, probe }: PreparedAnalyze, flipEvaluator?
       flip: args.flip ? { seed: args.seed, n: args.flipN, kList: args.flipK, R: args.draws } : false,
       alignSteps: args.alignSteps,
       seed: args.seed,
+      clv: args.clv,
       flipEvaluator,
     }),
   ) as Record<string, unknown>;
@@ -221,6 +243,14 @@ export function runCli(
 ): number | Promise<number> {
   const [command, ...rest] = argv;
   try {
+    if (command !== undefined && Object.hasOwn(COMMAND_USAGE, command) && (rest.includes('--help') || rest.includes('-h'))) {
+      stdout(COMMAND_USAGE[command]);
+      return 0;
+    }
+    if (command === 'chaos') {
+      runChaos(rest, stderr);
+      return 0;
+    }
     if (command === 'analyze') {
       // --workers N > 1 with --flip runs the flip test on threads (asynchronous); otherwise synchronous.
       if (rest.includes('--workers'))
@@ -241,7 +271,7 @@ export function runCli(
       stdout(pkg.version);
       return 0;
     }
-    if (command === undefined) throw new UsageError('missing command: analyze | run | summarize (ftle-lab --help for usage)');
+    if (command === undefined) throw new UsageError('missing command: analyze | run | summarize | chaos (ftle-lab --help for usage)');
     throw new UsageError(`unknown command "${command}" (${USAGE.replace(/\n/g, '; ')})`);
   } catch (e) {
     return reportError(e, stderr);

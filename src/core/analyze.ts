@@ -17,7 +17,9 @@ import {
   type SampleGradients,
 } from './dynamics/gradients';
 import { alignmentBlock, defaultAlignmentSteps, probeStepAlignments, type AlignmentBlock } from './dynamics/alignment';
-import { alignmentSummary } from './dynamics/epochAnalysis';
+import { alignmentSummary, probeDynamics, summarizeAlignment, trackedQVectors } from './dynamics/epochAnalysis';
+import { clvAlignmentControl, probeClvs } from './dynamics/clvAnalysis';
+import type { ProbeStepAlignment } from './dynamics/alignment';
 import type { AlignmentSummary } from './snapshot';
 import { vectorsToRowMajor } from './linalg/qr';
 import { svd } from './linalg/svd';
@@ -44,8 +46,13 @@ export interface AnalyzeOptions {
   logBase?: 'e' | '2';
   /** Run the flip test (options, or true for defaults / the probe file's flip block). */
   flip?: boolean | FlipOptions;
-  /** 1-based alignment steps (rnn); default ~5 evenly spaced steps ending at T. */
+  /** 1-based alignment steps; default ~5 evenly spaced steps ending at T. */
   alignSteps?: number[];
+  /**
+   * Covariant Lyapunov vectors (clv.ts, method.md §9): adds clv [B][T+1][S][k], clv_q_angle
+   * [B][T+1][k], clv_first_two_angle [B][T+1] (radians) and alignment.clv_control.
+   */
+  clv?: boolean;
   /** Seed of the alignment's random-Q-index control (default 0). */
   seed?: number;
   /**
@@ -185,11 +192,28 @@ export function analyzeModel(weights: ModelWeights, probe: Probe, opts: AnalyzeO
 
   let alignment: AlignmentBlock | null = null;
   let controls: Record<string, unknown> | null = null;
+  let alignedQ = 0;
+  let per: ProbeStepAlignment[][] | null = null;
+  const steps = opts.alignSteps ?? defaultAlignmentSteps(T);
+  for (const t of steps) if (!(Number.isInteger(t) && t >= 1 && t <= T)) throw new RangeError(`alignment step ${t} is not in 1..${T}`);
+  if (!isRnn) {
+    // Gated cells: the app's definition and code path (epochAnalysis.ts probeDynamics and
+    // summarizeAlignment; method.md §4 "Gated cells"): Q_t of the app's tracked basis in R^N with
+    // the right singular vectors of the [G*N][N] gradient; left statistics are NaN (null in JSON).
+    const kA = trackedQVectors(weights.arch, B, T, S, k);
+    per = probeDynamics(weights, probe, k, kA, steps, false).alignment;
+    const seed = opts.seed ?? ANALYSIS_DEFAULTS.seed;
+    const summary = summarizeAlignment(per, weights, nq, alignM, seed);
+    if (summary) {
+      alignment = alignmentBlock(per, N, nq, nsv, summary.m, true);
+      controls = alignmentControls(summary, seed);
+      alignedQ = kA;
+    } else per = null;
+  }
   if (isRnn && aux) {
-    const steps = opts.alignSteps ?? defaultAlignmentSteps(T);
-    for (const t of steps) if (!(Number.isInteger(t) && t >= 1 && t <= T)) throw new RangeError(`alignment step ${t} is not in 1..${T}`);
     const kq = aux.k;
-    const per = perProbe((b) => {
+    alignedQ = kq;
+    per = perProbe((b) => {
       const qAt = new Map<number, Float64Array>();
       for (const t of steps) qAt.set(t, aux.runs[b].qAll!.subarray(t * kq * S, (t + 1) * kq * S));
       return probeStepAlignments(cell, trajs[b], probe.labels[b], steps, qAt, kq);
@@ -204,10 +228,32 @@ export function analyzeModel(weights: ModelWeights, probe: Probe, opts: AnalyzeO
     ? {
         ...alignment,
         controls,
-        pairing: `Q_t (forward QR basis after step t, k=${aux!.k}) with the SVD of dL_t/dW_hh, L_t = CE of the readout at step t`,
+        pairing: `Q_t (forward QR basis after step t, k=${alignedQ}${isRnn ? '' : weights.arch === 'lstm' ? '; h-blocks, orthonormalised in order' : ''}) with the SVD of dL_t/dW_hh, L_t = CE of the readout at step t`,
         sv_sign_convention: 'u_j sign-flipped so that its largest-|.| entry is positive; v_j follows (G = U S V^T)',
       }
     : null;
+
+  if (opts.clv) {
+    const c = probeClvs(weights, probe, k);
+    const n = T + 1;
+    const rowMajor = new Float64Array(B * n * S * k);
+    for (let i = 0; i < B * n; i++)
+      vectorsToRowMajor(c.clv.subarray(i * k * S, (i + 1) * k * S), S, k, rowMajor.subarray(i * S * k, (i + 1) * S * k));
+    out.clv = nest(rowMajor, [B, n, S, k]);
+    out.clv_q_angle = nest(c.clvQAngle, [B, n, k]);
+    out.clv_first_two_angle = nest(c.firstTwoAngle, [B, n]);
+    if (alignment && per && k >= nq) {
+      const ctl = clvAlignmentControl(per, c, weights, nq, nsv);
+      (out.alignment as Record<string, unknown>).clv_control = {
+        std_per_step: ctl.clvStdPerStep,
+        summary_std: ctl.clvSummaryStd,
+        q_std_per_step: ctl.qStdPerStep,
+        q_summary_std: ctl.qSummaryStd,
+        definition:
+          'std of cos(v_a(t), right singular vector j of dL_t/dW_hh) over probes and pairs (a < nq, j < nsv), CLVs v_a (h-blocks rescaled to unit length for the LSTM) in place of Q; overlaps equal those with Q (span(v_1..v_m) = span(q_1..q_m))',
+      };
+    }
+  }
 
   if (opts.flip) out.flip = runFlip(weights, probe, main, grads, opts.flip === true ? {} : opts.flip, opts.flipEvaluator);
   return out;

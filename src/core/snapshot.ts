@@ -86,6 +86,15 @@ export interface AlignmentSummary {
   cosMatrices?: number[][][];
   /** Participation ratio (sum s)^2 / sum s^2 of the gradient's singular values, per step (mean over probes). */
   effectiveRank: number[];
+  /**
+   * CLV control (method.md §9): the paper statistic with the first covariant Lyapunov vectors in
+   * place of Q, per step. Absent in older files (and where fewer than nq CLVs exist in R^N).
+   */
+  paperStdClv?: number[];
+  /** Angle between the first two CLVs over time, [B][T+1] radians (NaN when S < 2). Absent in older files. */
+  clvFirstTwoAngle?: number[][];
+  /** Time-mean angle between v_a and q_a, [B][kc] radians (kc = min(10, S)). Absent in older files. */
+  clvQAngle?: number[][];
 }
 
 export interface StatTest {

@@ -36,6 +36,12 @@ export interface ViewFields {
   hiddenControls: HideableControl[];
   /** `autostart=1` in the link: training starts on load. */
   autostart: boolean;
+  /** Which page the link shows: the training workbench ('run') or the edge-of-chaos view ('chaos'). */
+  view: 'run' | 'chaos';
+  /** Edge-of-chaos view: weight gain g (0.2..3), hidden units (2..512), input (none or the probe digits). */
+  gain: number;
+  chaosHidden: number;
+  chaosInput: 'zero' | 'probe';
 }
 
 const NORMS: readonly NormMode[] = ['probe', 'epoch', 'all'];
@@ -161,6 +167,42 @@ export const VIEW_PARAMS = [
         parse: (raw) => (raw === '1' ? { value: [...CLASSROOM_DEFAULT] } : raw === '0' ? { value: [] } : { error: 'expected 1' }),
       },
     ],
+  }),
+  // The edge-of-chaos view (method.md §8): `view=chaos&gain=1.5&chaosHidden=64&chaosInput=probe`.
+  param({
+    field: 'view',
+    key: 'view',
+    defaultValue: () => 'run',
+    parse: oneOf(['run', 'chaos'] as const),
+    format: String,
+    aliases: [],
+  }),
+  param({
+    field: 'gain',
+    key: 'gain',
+    defaultValue: () => 1.5,
+    parse: (raw) => {
+      const v = Number(raw);
+      return raw.trim() !== '' && Number.isFinite(v) && v >= 0.2 && v <= 3 ? { value: v } : { error: 'expected a gain g in 0.2..3' };
+    },
+    format: String,
+    aliases: [],
+  }),
+  param({
+    field: 'chaosHidden',
+    key: 'chaosHidden',
+    defaultValue: () => 64,
+    parse: intIn(2, 512, 'hidden units of the chaos view'),
+    format: String,
+    aliases: [],
+  }),
+  param({
+    field: 'chaosInput',
+    key: 'chaosInput',
+    defaultValue: () => 'zero',
+    parse: oneOf(['zero', 'probe'] as const),
+    format: String,
+    aliases: [],
   }),
   // `autostart=1`: a classroom link that starts training on load, without a click.
   param({

@@ -5,6 +5,7 @@ import { RunFiles } from './RunFiles';
 import { RunsPanel } from './RunsPanel';
 import { Tour } from './Tour';
 import { Workbench } from './Workbench';
+import { ChaosView } from './ChaosView';
 import { useRunStore } from '../store/runStore';
 import type { HideableControl } from '../store/viewHash';
 import './app.css';
@@ -16,6 +17,7 @@ import './app.css';
  */
 export function App() {
   const hiddenControls = useRunStore((s) => s.hiddenControls);
+  const view = useRunStore((s) => s.view);
   const shown = (k: HideableControl) => !hiddenControls.includes(k);
   return (
     <div className={`app${hiddenControls.length ? ' classroom' : ''}`}>
@@ -32,7 +34,7 @@ export function App() {
         {shown('runs') && <RunsPanel />}
       </header>
       <Banners />
-      <Workbench />
+      {view === 'chaos' ? <ChaosView /> : <Workbench />}
       <footer className="app-footer">
         Method: Vogt et al., “Linking finite-time Lyapunov exponents to RNN gradient subspaces and input sensitivity” (ICLR 2024 submission,
         rejected). Every statistic is shown with its null and controls so you can judge the claims yourself.

@@ -83,6 +83,16 @@ export function ControlBar({ hidePreset = false }: { hidePreset?: boolean }) {
           </select>
         </label>
       )}
+      {!hidePreset && (
+        <button
+          type="button"
+          data-testid="chaos-link"
+          title="An untrained random network: drag its gain g through the edge of chaos (method §8)"
+          onClick={() => useRunStore.getState().set({ view: 'chaos' })}
+        >
+          Edge of chaos →
+        </button>
+      )}
       <button type="button" data-testid="train-toggle" className="primary" disabled={!controls.toggle} onClick={toggleTraining}>
         {controls.toggleLabel}
       </button>

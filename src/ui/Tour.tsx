@@ -44,6 +44,11 @@ const STEPS: TourStep[] = [
     title: '7. What the network says',
     text: 'Class probabilities for the original digit, the R-flipped one and a randomly flipped one.',
   },
+  {
+    target: 'chaos-link',
+    title: '8. Beyond the paper: the edge of chaos',
+    text: 'An untrained random network: drag its gain g and watch the largest exponent cross zero near g = 1, beside mean-field theory. Input suppresses chaos: drive it with the probe digits.',
+  },
 ];
 
 /** A guided tour: a popover next to each panel in turn, with the panel outlined. */

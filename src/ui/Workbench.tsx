@@ -4,6 +4,7 @@ import { epochThreads } from '../core/snapshot';
 import { selectShownOrPartial, selectShownSnapshots, useRunStore } from '../store/runStore';
 import { isPartialSnapshot } from '../core/snapshot';
 import { flipPlanNote, pendingText, planNotes } from '../core/analysisPlan';
+import { ClvPanel } from './panels/ClvPanel';
 import { useHoverStore } from '../store/hoverStore';
 import { stepUnitOf } from '../core/sensitivity/rankingNames';
 import { composeFigureGrid, exportSvg } from './renderers/export';
@@ -243,6 +244,7 @@ export function Workbench() {
           m={overlapM}
           onMChange={(m) => set({ overlapM: m })}
         />
+        <ClvPanel alignment={snap.alignment} probe={p} caption={caption} />
         <LogitsPlot flip={snap.flip} probe={p} label={probe.labels[p]} caption={caption} unit={stepUnitOf(probe.D)} pending={flipPending} />
         {seedPanelRuns.length ? <SeedSummary runs={seedPanelRuns} status={seedStatus} epochs={plannedEpochs ?? 0} /> : null}
         <TrainingPanel

@@ -24,6 +24,10 @@ describe('view parameters table', () => {
       overlapM: 3,
       hiddenControls: [],
       autostart: false,
+      view: 'run',
+      gain: 1.5,
+      chaosHidden: 64,
+      chaosInput: 'zero',
     });
     expect(viewFromHash('#preset=quick', config)).toEqual({ view: defaultView(config), issues: [] });
     const s = useRunStore.getState();
@@ -44,6 +48,10 @@ describe('view parameters table', () => {
       overlapM: 2,
       hiddenControls: CLASSROOM_DEFAULT,
       autostart: false,
+      view: 'run',
+      gain: 1.5,
+      chaosHidden: 64,
+      chaosInput: 'zero',
     });
     // hide= picks the controls; classroom=1 is only the default set when hide is absent.
     expect(viewFromHash('#classroom=1&hide=preset,tour', config).view.hiddenControls).toEqual(['preset', 'tour']);
@@ -71,6 +79,15 @@ describe('view parameters table', () => {
     expect(viewFromHash('#autostart=yes', config).issues.map((i) => i.key)).toEqual(['autostart']);
     expect(viewFromHash(hash, config)).toEqual({ view, issues: [] });
     expect(VIEW_PARAMS.every((p) => p.key === p.field || (p.field === 'hiddenControls' && p.key === 'hide'))).toBe(true);
+  });
+
+  it('reads the edge-of-chaos view keys and refuses gains outside the slider', () => {
+    const { view, issues } = viewFromHash('#view=chaos&gain=2.25&chaosHidden=128&chaosInput=probe', config);
+    expect(issues).toEqual([]);
+    expect([view.view, view.gain, view.chaosHidden, view.chaosInput]).toEqual(['chaos', 2.25, 128, 'probe']);
+    const bad = viewFromHash('#view=chaos&gain=5&chaosHidden=1024', config);
+    expect(bad.issues.map((i) => i.key)).toEqual(['gain', 'chaosHidden']);
+    expect(bad.view.gain).toBe(1.5);
   });
 
   it('an invalid value is an issue naming the key as written, and the default stays', () => {

@@ -30,6 +30,13 @@ export interface ProbeStepAlignment {
   /** Q_t, vector-major [kq][N] (at least max(nq, m) vectors; LSTM: hiddenBlockBasis of Q_t). */
   q: Float64Array;
   kq: number;
+  /**
+   * The first CLVs at t as unit vectors in R^N, vector-major [kc][N] (clvAnalysis.ts
+   * clvHiddenVectors), when computed: the CLV control of the paper statistic (method.md §9).
+   */
+  clv?: Float64Array;
+  /** The probe's CLV angles over its whole sequence (the same object on every step of a probe), when computed. */
+  clvAngles?: { firstTwo: Float64Array; vsQMean: Float64Array };
 }
 
 /**
@@ -264,8 +271,17 @@ export interface AlignmentBlock {
 /**
  * Builds the fixture-layout alignment block from per-probe step alignments ([B][steps]).
  * prefix_singular_values keeps nsv + 1 values (to judge whether v_nsv is well separated).
+ * gated: the left singular vectors live in the gate space R^{G*N}, where Q has no meaning, so every
+ * left entry (cos_left, its std, overlap.left) is NaN (method.md §4, "Gated cells").
  */
-export function alignmentBlock(per: ProbeStepAlignment[][], N: number, nq: number, nsv: number, m: number[]): AlignmentBlock {
+export function alignmentBlock(
+  per: ProbeStepAlignment[][],
+  N: number,
+  nq: number,
+  nsv: number,
+  m: number[],
+  gated = false,
+): AlignmentBlock {
   const B = per.length;
   const steps = per[0].map((s) => s.t);
   const qIdx = Array.from({ length: nq }, (_, a) => a);
@@ -285,11 +301,12 @@ export function alignmentBlock(per: ProbeStepAlignment[][], N: number, nq: numbe
     for (const st of per[b]) {
       cosineMatrix(st.q, qIdx, st.svd.V, nsv, N, buf);
       cosR[b].push(toRows());
-      cosineMatrix(st.q, qIdx, st.svd.U, nsv, N, buf);
+      if (gated) buf.fill(NaN);
+      else cosineMatrix(st.q, qIdx, st.svd.U, nsv, N, buf);
       cosL[b].push(toRows());
       psv[b].push(Array.from(st.svd.s.subarray(0, Math.min(nsv + 1, st.svd.r))));
       ovR[b].push(m.map((mm) => subspaceOverlap(st.svd.V, st.q, N, mm)));
-      ovL[b].push(m.map((mm) => subspaceOverlap(st.svd.U, st.q, N, mm)));
+      ovL[b].push(m.map((mm) => (gated ? NaN : subspaceOverlap(st.svd.U, st.q, N, mm))));
     }
   }
   const flatten = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flatten) : [v as number]);

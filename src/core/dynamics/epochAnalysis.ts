@@ -14,6 +14,8 @@
  */
 import type { AlignmentSummary, EpochSnapshot } from '../snapshot';
 import { GATES, type ModelWeights } from '../formats/model';
+import { angleBetween, cellTangentMaps, covariantLyapunovVectors, pairedAngles } from './clv';
+import { clvHiddenVectors, type ProbeClvs } from './clvAnalysis';
 import { ANALYSIS_DEFAULTS } from '../analysisDefaults';
 import { createRng, deriveSeed } from '../rng';
 import { createCell } from './cells';
@@ -162,6 +164,30 @@ export function probeDynamics(
     );
     onProgress?.('alignment', b + 1);
   }
+  // CLV control (method.md §9): the first kc CLVs of each probe (their first columns do not depend
+  // on how many are computed), ~kc/kA of the QR pass's cost.
+  const kc = Math.min(ANALYSIS_DEFAULTS.alignQVectors, S);
+  for (let b = 0; b < B; b++) {
+    const res = covariantLyapunovVectors(cellTangentMaps(cell, probe.inputs, b * T * cell.inputSize, trajs[b]), { k: kc });
+    const clvs: ProbeClvs = {
+      B: 1,
+      T,
+      S,
+      k: kc,
+      clv: res.clv,
+      q: res.q,
+      clvQAngle: new Float64Array(0),
+      firstTwoAngle: new Float64Array(0),
+    };
+    const vsQ = pairedAngles(res.clv, res.q, T + 1, kc, S);
+    const vsQMean = new Float64Array(kc);
+    for (let t = 0; t <= T; t++) for (let a = 0; a < kc; a++) vsQMean[a] += vsQ[t * kc + a] / (T + 1);
+    const clvAngles = { firstTwo: kc >= 2 ? angleBetween(res.clv, T + 1, kc, S) : new Float64Array(T + 1).fill(NaN), vsQMean };
+    for (const st of alignment[b]) {
+      st.clv = clvHiddenVectors(clvs, 0, st.t, Math.min(kc, N), N);
+      st.clvAngles = clvAngles;
+    }
+  }
   return { lnR, spectrum, saturated, alignment, ...(qrCheck ? { qrGradRelErr } : {}) };
 }
 
@@ -299,7 +325,25 @@ export function alignmentSummary(
     return first.map((a) => Array.from(buf.subarray(a * nsv, (a + 1) * nsv), Math.abs));
   });
   const cosMatrix = cosMatrices[0];
+  // CLV control (method.md §9), when every probe step carries its CLVs.
+  const withClv = per.every((p) => p.every((st) => st.clv && st.clvAngles));
+  const nc = withClv ? Math.min(nq, ...per.flatMap((p) => p.map((st) => st.clv!.length / N))) : 0;
+  const clvFields =
+    withClv && nc === nq
+      ? {
+          paperStdClv: per[0].map((_, s) =>
+            statAt(
+              (b) => per[b][s].clv!,
+              first,
+              (b) => per[b][s].svd.V,
+            ),
+          ),
+          clvFirstTwoAngle: per.map((p) => Array.from(p[0].clvAngles!.firstTwo)),
+          clvQAngle: per.map((p) => Array.from(p[0].clvAngles!.vsQMean)),
+        }
+      : {};
   return {
+    ...clvFields,
     steps: per[0].map((p) => p.t),
     paperStd,
     paperStdRandomQ,

@@ -340,6 +340,9 @@ const AlignmentSchema = z.object({
   cosMatrix: matrix(nanableArray(unit)),
   cosMatrices: list(matrix(nanableArray(unit))).optional(),
   effectiveRank: nanableArray(nonNeg),
+  paperStdClv: nanableArray(nonNeg).optional(),
+  clvFirstTwoAngle: matrix(nanableArray(nonNeg)).optional(),
+  clvQAngle: matrix(nanableArray(nonNeg)).optional(),
 }) satisfies z.ZodType<AlignmentSummary, unknown>;
 
 const FlipSchema = z.object({
