@@ -8,6 +8,7 @@ import type { ConfigIssue, RunConfig } from '../core/formats/config';
 import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
 import type { AnalysisPhase } from '../core/epochSnapshot';
 import type { ModelWeights } from '../core/formats/model';
+import type { StorySize } from '../core/story';
 import { defaultView, type HideableControl } from './viewHash';
 import type { BackendInfo, ProbeInfo } from '../worker/protocol';
 import type { LifecycleState, RunMode } from '../worker/lifecycle';
@@ -78,6 +79,10 @@ export interface RunState {
   worker: { state: LifecycleState; epoch: number; batch: number; batches: number; epochs: number } | null;
   /** `autostart=1` in the link: training starts on load. */
   autostart: boolean;
+  /** `story=claim`: the guided story "Check the claim" is open. */
+  story: 'off' | 'claim';
+  /** `storySize=`: the story's run sizes; auto = paper with a GPU, lecture on a CPU. */
+  storySize: 'auto' | StorySize;
   /** Slow motion: ms of wait before each batch (0 = full speed; never changes a number). */
   paceMs: number;
   /**

@@ -12,6 +12,7 @@
  */
 import { ANALYSIS_DEFAULTS } from '../core/analysisDefaults';
 import { configToHash, type ConfigIssue, type RunConfig } from '../core/formats/config';
+import { STORY_SIZES } from '../core/story';
 import type { NormMode, RunState } from './runStore';
 
 /** What a classroom link can hide (as TensorFlow Playground does): `hide=config,files`. */
@@ -152,6 +153,24 @@ export const VIEW_PARAMS = [
     parse: (raw) =>
       raw === '1' ? { value: true } : raw === '0' ? { value: false } : { error: 'expected 1 (start training on load) or 0' },
     format: (v) => (v ? '1' : '0'),
+    aliases: [],
+  }),
+  // `story=claim`: the guided story "Check the claim" is open (src/ui/Story.tsx).
+  param({
+    field: 'story',
+    key: 'story',
+    defaultValue: () => 'off',
+    parse: oneOf(['off', 'claim'] as const),
+    format: String,
+    aliases: [],
+  }),
+  // `storySize=glance|lecture|paper`: the story's run sizes (core/story.ts); auto = paper with a GPU, else lecture.
+  param({
+    field: 'storySize',
+    key: 'storySize',
+    defaultValue: () => 'auto',
+    parse: oneOf(['auto', ...STORY_SIZES] as const),
+    format: String,
     aliases: [],
   }),
 ] as const;
