@@ -35,6 +35,15 @@ export function isCurrentRun(s: Pick<RunState, 'config' | 'mode'>, config: RunCo
   return s.mode === 'train' && Boolean(s.config) && configToHash(s.config) === configToHash(config);
 }
 
+/**
+ * The run of a step at a size, on the engine the current run chose (`backend`, `threads`: the
+ * user's or the link's choice of engine carries over; it changes no verdict's meaning).
+ */
+export function storyStepConfig(step: StoryRunStep, size: StorySize, current: RunConfig | undefined): RunConfig {
+  const config = storyConfig(step, size);
+  return current ? { ...config, backend: current.backend, threads: current.threads } : config;
+}
+
 /** Set when a step's button loaded a new run: train it as soon as its trainer is ready. */
 let startWhenReady = false;
 
@@ -45,8 +54,8 @@ let startWhenReady = false;
 export function runStoryStep(step: StoryRunStep): void {
   const run = useRunStore.getState();
   const size = storySizeFor(run);
-  const config = storyConfig(step, size);
-  useStoryStore.getState().set({ running: { step, size } });
+  const config = storyStepConfig(step, size, run.config);
+  useStoryStore.getState().set({ running: { step, size, config } });
   if (!isCurrentRun(run, config)) {
     startWhenReady = step !== 'exponent';
     applyConfig(config);
@@ -73,7 +82,7 @@ function collect(s: RunState): void {
   const story = useStoryStore.getState();
   const r = story.running;
   if (!r) return;
-  const config = storyConfig(r.step, r.size);
+  const config = r.config;
   if (!isCurrentRun(s, config)) return;
   if (startWhenReady && s.status === 'ready') {
     startWhenReady = false;
@@ -94,7 +103,7 @@ function load(): void {
     if (!raw) return;
     const v = JSON.parse(raw) as Stored;
     if (v && typeof v === 'object' && v.evidence && typeof v.evidence === 'object')
-      useStoryStore.getState().set({ evidence: v.evidence, running: v.running ?? null });
+      useStoryStore.getState().set({ evidence: v.evidence, running: v.running?.config ? v.running : null });
   } catch {
     // A corrupt entry is dropped: the story starts over; no run is lost.
     localStorage.removeItem(STORAGE_KEY);

@@ -4,13 +4,14 @@
  * app/story.ts, so a reload resumes the story where it was.
  */
 import { create } from 'zustand';
+import type { RunConfig } from '../core/formats/config';
 import type { StoryEvidence, StoryRunStep, StorySize } from '../core/story';
 
 export interface StoryState {
   /** The evidence of each finished step (read when its run finished). */
   evidence: Partial<Record<StoryRunStep, StoryEvidence>>;
-  /** The step whose run is under way (its run is the current run), with the size it was started at. */
-  running: { step: StoryRunStep; size: StorySize } | null;
+  /** The step whose run is under way (its run is the current run), the size and the config it was started with. */
+  running: { step: StoryRunStep; size: StorySize; config: RunConfig } | null;
   set: (patch: Partial<Omit<StoryState, 'set'>>) => void;
 }
 

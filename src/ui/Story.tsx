@@ -1,16 +1,8 @@
 import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import {
-  STORY_STEPS,
-  storyConclusion,
-  storyConfig,
-  storyStepProgress,
-  type StoryEvidence,
-  type StoryRunStep,
-  type StoryStepId,
-} from '../core/story';
+import { STORY_STEPS, storyConclusion, storyStepProgress, type StoryEvidence, type StoryRunStep, type StoryStepId } from '../core/story';
 import type { Verdict } from '../core/verdicts';
-import { currentSeedRuns, isCurrentRun, pauseStory, restartStory, runStoryStep, storySizeFor } from '../app/story';
+import { currentSeedRuns, isCurrentRun, pauseStory, restartStory, runStoryStep, storySizeFor, storyStepConfig } from '../app/story';
 import { useRunStore } from '../store/runStore';
 import { useStoryStore } from '../store/storyStore';
 
@@ -106,7 +98,7 @@ function RunStep({ step }: { step: StoryRunStep }) {
   const evidence = useStoryStore((s) => s.evidence[step]);
   const running = useStoryStore((s) => s.running);
   const size = running?.step === step ? running.size : storySizeFor(run);
-  const config = storyConfig(step, size);
+  const config = running?.step === step ? running.config : storyStepConfig(step, size, run.config);
   const current = isCurrentRun(run, config);
   const progress = current ? storyStepProgress(step, config, currentSeedRuns(run)) : 0;
   const isRunning = running?.step === step;
