@@ -247,7 +247,7 @@ export function storyConclusion(evidence: Partial<Record<StoryRunStep, StoryEvid
       finding,
       text: `${CLAIM_NAMES[step]} — ${FINDING_WORDS[finding]} (${sizeWords(e)}; verdicts at epoch ${e.epoch}: ${seedCounts(e.seeds)}).`,
       quotes: [
-        ...(e.acrossSeeds ? [{ label: 'Across seeds', verdict: e.acrossSeeds }] : []),
+        ...(e.acrossSeeds ? [{ label: 'All seeds (the seeds panel)', verdict: e.acrossSeeds }] : []),
         ...e.seeds.map((s) => ({ label: `Seed ${s.seed}`, verdict: s.verdict })),
       ],
       link: e.link,
@@ -263,7 +263,7 @@ export function storyConclusion(evidence: Partial<Record<StoryRunStep, StoryEvid
     const accs = e.seeds.map((s) => s.testAcc).filter(Number.isFinite);
     if (accs.length)
       caveats.push(
-        `Test accuracy of the ${step} runs at epoch ${e.epoch}: ${accs.map((a) => `${(100 * a).toFixed(0)}%`).join(', ')} — a network that has learnt little says little about trained networks.`,
+        `Test accuracy of the ${step} runs at epoch ${e.epoch}: ${accs.map((a) => `${(100 * a).toFixed(0)}%`).join(', ')}${Math.max(...accs) < 0.2 ? ' — still at chance (10%): these networks have not learnt yet, so their verdicts speak of barely trained networks, not of trained ones' : ' — a network that has learnt little says little about well-trained ones'}.`,
       );
     if (e.seeds.length < 5)
       caveats.push(

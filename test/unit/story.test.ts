@@ -113,7 +113,7 @@ describe('storyConclusion', () => {
     expect(sens.finding).toBe('reversed');
     expect(sens.text).toContain('the opposite direction in 3 of 3');
     // Across seeds first, then one quote per seed, with the seeds the config derives.
-    expect(align.quotes.map((q) => q.label)).toEqual(['Across seeds', ...storySeeds(alignConfig).map((s) => `Seed ${s}`)]);
+    expect(align.quotes.map((q) => q.label)).toEqual(['All seeds (the seeds panel)', ...storySeeds(alignConfig).map((s) => `Seed ${s}`)]);
     expect(sens.quotes[1].verdict.plain).toMatch(/hurts less than flipping random ones/);
     // R-top below random in every seed: no seed rejects.
     expect(sens.quotes[0].verdict.text).toMatch(/in 0 of 3 seeds/);
@@ -132,6 +132,11 @@ describe('storyConclusion', () => {
     expect(text).toContain('3 seeds for sensitivity');
     expect(text).toContain('row-wise MNIST; the paper fed permuted MNIST');
     expect(text).toContain('80%');
+    expect(text).not.toContain('still at chance');
+    const atChance = storyConclusion({
+      alignment: { ...evidence.alignment, seeds: evidence.alignment.seeds.map((x) => ({ ...x, testAcc: 0.113 })) },
+    });
+    expect(atChance.caveats.join('\n')).toContain('11%, 11%, 11% — still at chance (10%)');
   });
 
   it('an unfinished session says which steps are missing and concludes nothing about them', () => {
