@@ -61,8 +61,9 @@ export function runStoryStep(step: StoryRunStep): void {
     applyConfig(config);
     return;
   }
-  startWhenReady = false;
-  if (step !== 'exponent' && (run.status === 'ready' || run.status === 'paused')) toggleTraining();
+  // The step's run is the current one: train it now if it can, else (still loading, e.g. just
+  // restored after a reload) as soon as it can.
+  startWhenReady = step !== 'exponent' && run.status !== 'training' && run.status !== 'done';
   collect(useRunStore.getState());
 }
 
@@ -84,7 +85,7 @@ function collect(s: RunState): void {
   if (!r) return;
   const config = r.config;
   if (!isCurrentRun(s, config)) return;
-  if (startWhenReady && s.status === 'ready') {
+  if (startWhenReady && (s.status === 'ready' || s.status === 'paused')) {
     startWhenReady = false;
     toggleTraining();
   }

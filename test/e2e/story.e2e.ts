@@ -1,8 +1,9 @@
 /**
  * "Check the claim" and the gallery (issue 21) in a real browser, at 390 px and with the keyboard
  * alone: the story is walked from step 1 to the conclusion at its glance size (two seeds, one
- * epoch on 5% of the digits, fast-wasm) and each step's quotes must be the verdicts the panels
- * show, and the conclusion must quote them; after a reload the conclusion is still there. Each
+ * epoch on 5% of the digits, fast-wasm), step 2 paused, reloaded and resumed on the way; each
+ * step's quotes must be the verdicts the panels show, and the conclusion must quote them; after a
+ * reload the conclusion is still there. Each
  * gallery run opens in one keypress and its panels' verdicts equal those computed here from the
  * shipped file.
  */
@@ -51,6 +52,25 @@ describe('story=claim at 390 px, keyboard only', () => {
       // 1. The untrained net's spectrum: the step quotes the spectrum panel's plain sentence.
       await runStep('exponent');
       expect(await step('exponent').locator('.story-plain').first().textContent()).toBe(await text(page, 'verdict-spectrum-plain'));
+
+      // Step 2 is paused mid-epoch (slow motion keeps the epoch long enough), the page reloaded, and
+      // the step resumed from where its run stopped.
+      const state = () =>
+        page.evaluate(() =>
+          (
+            window as unknown as { ftleLab: { store: { getState: () => { status: string; saved: { writing: number } } } } }
+          ).ftleLab.store.getState(),
+        );
+      await page.getByTestId('slow-motion').selectOption('1000');
+      await press(page, step('alignment').getByTestId('story-run'));
+      await expect.poll(async () => (await state()).status, { timeout: 60_000 }).toBe('training');
+      await press(page, step('alignment').getByTestId('story-pause'));
+      await expect.poll(async () => (await state()).status, { timeout: 30_000 }).toBe('paused');
+      await expect.poll(async () => (await state()).saved.writing).toBe(0);
+      expect(await step('alignment').getByTestId('story-evidence').count()).toBe(0);
+      await page.reload();
+      await expect.poll(async () => step('alignment').getByTestId('story-run').textContent(), { timeout: 60_000 }).toBe('Resume');
+      log('step alignment paused and reloaded');
 
       // 2 and 3: the quotes are the seeds panel's verdict and the main seed's panel verdict, word for word.
       const quoted: string[] = [];
