@@ -127,11 +127,14 @@ describe('gallery', () => {
     const dir = join(__dirname, '..', '..', 'public', 'gallery');
     const manifest = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { items: { id: string; file: string }[] };
     const s = await openSession({ width: 390, height: 844 });
+    const t0 = Date.now();
+    const log = (what: string) => console.log(`[e2e gallery] ${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
     try {
       const { page } = s;
       // A small run to load beside: the gallery does not wait for it.
       await page.goto(`${baseURL()}#preset=quick&backend=fast-wasm&probes=2&draws=2`);
       await expect.poll(async () => page.getByTestId('gallery').count(), { timeout: 60_000 }).toBe(1);
+      log('page loaded');
       await press(page, page.getByTestId('gallery').locator('summary'));
       await expect.poll(async () => page.getByTestId('gallery-item').count(), { timeout: 30_000 }).toBe(manifest.items.length);
       for (const item of manifest.items) {
@@ -149,6 +152,7 @@ describe('gallery', () => {
           const runs = [bundle.epochs, ...bundle.seedRuns.map((r) => r.epochs)];
           expect(await text(page, 'verdict-seeds')).toBe(seedsVerdict(newestCommonRow(summarizeSeeds(runs)), runs.length).text);
         } else expect(await page.getByTestId('seed-summary').count()).toBe(0);
+        log(`${item.id} open`);
       }
       expect(await overflowX(page)).toBeLessThanOrEqual(0);
       expect(await page.getByTestId('error-banner').count()).toBe(0);
