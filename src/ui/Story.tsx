@@ -69,7 +69,9 @@ function VerdictQuote({ label, verdict, testId }: { label: string; verdict: Verd
 function EvidenceList({ evidence }: { evidence: StoryEvidence }) {
   return (
     <ul className="story-quotes" data-testid="story-evidence">
-      {evidence.acrossSeeds ? <VerdictQuote label="All seeds (the seeds panel)" verdict={evidence.acrossSeeds} testId="story-quote-seeds" /> : null}
+      {evidence.acrossSeeds ? (
+        <VerdictQuote label="All seeds (the seeds panel)" verdict={evidence.acrossSeeds} testId="story-quote-seeds" />
+      ) : null}
       {evidence.seeds.map((s) => (
         <VerdictQuote key={s.seed} label={`Seed ${s.seed}`} verdict={s.verdict} testId="story-quote-seed" />
       ))}
