@@ -110,7 +110,7 @@ function RunStep({ step }: { step: StoryRunStep }) {
   return (
     <article className="story-step" data-testid="story-step" data-step={step} aria-labelledby={`story-h-${step}`}>
       <h3 id={`story-h-${step}`}>{text.title}</h3>
-      <p>{text.body(`${sizeText(config, step)} (${size} size)`)}</p>
+      <p>{text.body(`${sizeText(config, step)}, ${size} size`)}</p>
       <div className="story-actions">
         <button
           type="button"
