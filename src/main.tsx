@@ -13,6 +13,7 @@ import { useRunStore } from './store/runStore';
 import { installPersistence, refreshUsage, restoreMatchingRun } from './app/persistRun';
 import { installHashSync } from './app/hashSync';
 import { installSeeds } from './app/seeds';
+import { installStory } from './app/story';
 import { setDeferredRendering, whenRedrawsIdle } from './ui/panels/useRenderer';
 
 const root = document.getElementById('root');
@@ -20,6 +21,7 @@ if (!root) throw new Error('index.html has no #root element');
 
 installPersistence();
 installSeeds();
+installStory();
 setDeferredRendering(true);
 // Automation hook (documented in README): read-only access to the store for tests and scripts,
 // and a way to rehearse a GPU reset.

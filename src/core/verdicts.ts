@@ -27,6 +27,11 @@ import { RANKING_ORDER, RANKING_SHORT, type StepUnit } from './sensitivity/ranki
 export type VerdictKind = 'supported' | 'qualified' | 'null' | 'reversed' | 'stable' | 'marginal' | 'chaotic' | 'unavailable';
 
 export interface Verdict {
+  /**
+   * One plain sentence a student can read without the paper, computed from the same numbers as
+   * `text` (shown before it).
+   */
+  plain: string;
   /** One sentence with the numbers it rests on. */
   text: string;
   kind: VerdictKind;
@@ -183,32 +188,57 @@ function kList(ks: number[]): string {
  */
 export function flipVerdict(flip: FlipSummary | null, options: { alpha?: number; unit?: StepUnit } = {}): Verdict {
   const alpha = options.alpha ?? 0.05;
-  if (!flip || !flip.dL.top || flip.kList.length === 0) return { text: 'Flip test: no statistics for this epoch.', kind: 'unavailable' };
   const units = options.unit === 'row' ? 'rows' : 'pixels';
+  if (!flip || !flip.dL.top || flip.kList.length === 0)
+    return {
+      plain: 'The flip test has not been run for this epoch.',
+      text: 'Flip test: no statistics for this epoch.',
+      kind: 'unavailable',
+    };
+  const ranked = `Flipping the ${units} the paper ranks highest`;
   const top = compareRankingsWithRandom(flip, alpha).find((r) => r.name === 'top')!;
   const K = flip.kList.length;
   const control = strongestControl(flip);
   const controlMajority = control !== null && control.comparedK > 0 && control.beatsTopK.length > control.comparedK / 2;
+  const controlName = control ? (RANKING_SHORT[control.name] ?? control.name).replace('pixels', units) : '';
   const controlText =
     control && control.beatsTopK.length > 0
       ? `${(RANKING_SHORT[control.name] ?? control.name).replace('pixels', units)} ${PLURAL_RANKINGS.has(control.name) ? 'beat' : 'beats'} R-top's mean dL at ${control.beatsTopK.length} of ${control.comparedK} k`
       : null;
   if (top.testedK === 0)
-    return { text: `R-top vs random: no test possible at any k (degenerate differences); ${K} k values flipped.`, kind: 'unavailable' };
+    return {
+      plain: `${ranked} and flipping random ones changed the loss identically, so the test has nothing to compare.`,
+      text: `R-top vs random: no test possible at any k (degenerate differences); ${K} k values flipped.`,
+      kind: 'unavailable',
+    };
 
   if (top.significantK.length > 0) {
     const head = `R-top flips ${units} that change the loss more than random at ${top.significantK.length} of ${top.testedK} k after Holm (k = ${kList(top.significantK)}; smallest p ${verdictP(top.minPHolm)} at k=${top.minPHolmK}, largest effect ${verdictNumber(top.maxEffect)} sd)`;
-    if (controlMajority) return { text: `${head}; but ${controlText}: the effect is not specific to R.`, kind: 'qualified' };
-    return { text: `${head}${controlText ? `; ${controlText}` : '; no control beats it at any k'}.`, kind: 'supported' };
+    if (controlMajority)
+      return {
+        plain: `${ranked} hurts more than flipping random ones here, but a simpler ranking (${controlName}) hurts even more, so it is not the paper's ranking that finds them.`,
+        text: `${head}; but ${controlText}: the effect is not specific to R.`,
+        kind: 'qualified',
+      };
+    return {
+      plain: `${ranked} hurts more than flipping random ones here, and no simpler ranking does better at most numbers of flips.`,
+      text: `${head}${controlText ? `; ${controlText}` : '; no control beats it at any k'}.`,
+      kind: 'supported',
+    };
   }
   const notSig = `R-top vs random: no k significant after Holm (smallest p ${verdictP(top.minPHolm)} at k=${top.minPHolmK})`;
   if (top.belowRandomK.length > top.testedK / 2) {
     return {
+      plain: `${ranked} hurts less than flipping random ones here.`,
       text: `${notSig}; R-top's mean dL is below random at ${top.belowRandomK.length} of ${K} k (a direction, not a test: the test is one-sided)${controlText ? `; ${controlText}` : ''}.`,
       kind: 'reversed',
     };
   }
-  return { text: `${notSig}${controlText ? `; ${controlText}` : ''}.`, kind: 'null' };
+  return {
+    plain: `${ranked} hurts no more than flipping random ones, as far as the test can tell.`,
+    text: `${notSig}${controlText ? `; ${controlText}` : ''}.`,
+    kind: 'null',
+  };
 }
 
 /** The paper statistic and its controls of one epoch, each averaged over the analysed steps. */
@@ -237,28 +267,48 @@ export function alignmentNumbers(a: AlignmentSummary): AlignmentNumbers {
  * above it) means the alignment is not specific to the Q vectors of this probe.
  */
 export function alignmentVerdict(a: AlignmentSummary | null, options: { margin?: number } = {}): Verdict {
-  if (!a) return { text: 'Alignment: no analysis for this epoch.', kind: 'unavailable' };
+  if (!a)
+    return {
+      plain: 'The alignment has not been measured for this epoch.',
+      text: 'Alignment: no analysis for this epoch.',
+      kind: 'unavailable',
+    };
   const margin = options.margin ?? 0.1;
   const { paper, nullValue, controls } = alignmentNumbers(a);
   if (!Number.isFinite(paper))
-    return { text: 'Alignment: the gradient is zero at every analysed step (nothing to align with).', kind: 'unavailable' };
+    return {
+      plain: 'The gradient is zero, so there is nothing for the expanding directions to line up with.',
+      text: 'Alignment: the gradient is zero at every analysed step (nothing to align with).',
+      kind: 'unavailable',
+    };
   // The null 1/sqrt(N) is exact: three digits so 1/8 reads 0.125.
   const head = `${verdictNumber(paper)} vs null ${verdictNumber(nullValue, 3)}`;
   const strongest = controls.reduce<(typeof controls)[number] | null>((b, c) => (!b || c.value > b.value ? c : b), null);
   const note = '(descriptive: cosine spread, no significance test)';
+  const dirs = "The directions in which the network's state expands most";
   if (paper < nullValue * (1 - margin)) {
-    return { text: `${head}: the Q vectors align with the gradient less than random directions do ${note}.`, kind: 'reversed' };
+    return {
+      plain: `${dirs} line up with the gradient less than random directions would.`,
+      text: `${head}: the Q vectors align with the gradient less than random directions do ${note}.`,
+      kind: 'reversed',
+    };
   }
   if (paper <= nullValue * (1 + margin)) {
-    return { text: `${head}: no alignment beyond random directions ${note}.`, kind: 'null' };
+    return {
+      plain: `${dirs} line up with the gradient no better than random directions would.`,
+      text: `${head}: no alignment beyond random directions ${note}.`,
+      kind: 'null',
+    };
   }
   if (strongest && strongest.value >= paper * (1 - margin)) {
     return {
+      plain: `${dirs} line up with the gradient better than random directions, but ${strongest.label} ${strongest.verb === 'gives' ? 'does' : 'do'} about as well, so it is not special to them.`,
       text: `${head} — but ${strongest.label} ${strongest.verb} ${verdictNumber(strongest.value)}: alignment is not specific to Q ${note}.`,
       kind: 'qualified',
     };
   }
   return {
+    plain: `${dirs} line up with the gradient better than random directions and better than every comparison.`,
     text: `${head}, above every control${strongest ? ` (largest: ${strongest.label}, ${verdictNumber(strongest.value)})` : ''} ${note}.`,
     kind: 'supported',
   };
@@ -273,7 +323,12 @@ export function alignmentVerdict(a: AlignmentSummary | null, options: { margin?:
  */
 export function spectrumVerdict(spectrum: number[][] | null, options: { tol?: number; probe?: number; log2?: boolean } = {}): Verdict {
   const l1 = (spectrum ?? []).map((row) => row[0]).filter(Number.isFinite);
-  if (l1.length === 0) return { text: 'Spectrum: no exponents for this epoch.', kind: 'unavailable' };
+  if (l1.length === 0)
+    return {
+      plain: 'No exponents have been computed for this epoch.',
+      text: 'Spectrum: no exponents for this epoch.',
+      kind: 'unavailable',
+    };
   const tol = options.tol ?? 0.01;
   const f = options.log2 ? 1 / Math.LN2 : 1;
   const unit = options.log2 ? 'bits/step' : 'ln/step';
@@ -283,10 +338,23 @@ export function spectrumVerdict(spectrum: number[][] | null, options: { tol?: nu
   const probeL1 = options.probe !== undefined ? spectrum?.[options.probe]?.[0] : undefined;
   const nums = `λ1 = ${verdictNumber(m * f)} ${unit} (probes ${verdictNumber(lo * f)} … ${verdictNumber(hi * f)}${probeL1 !== undefined && Number.isFinite(probeL1) ? `; this probe ${verdictNumber(probeL1 * f)}` : ''})`;
   if (hi < -tol)
-    return { text: `Stable: ${nums}, below 0 for every probe — perturbations shrink and gradients through time vanish.`, kind: 'stable' };
-  if (lo > tol) return { text: `Chaotic: ${nums}, above 0 for every probe — perturbations grow.`, kind: 'chaotic' };
+    return {
+      plain: 'The network forgets: a small nudge to its state dies out as the digit is read.',
+      text: `Stable: ${nums}, below 0 for every probe — perturbations shrink and gradients through time vanish.`,
+      kind: 'stable',
+    };
+  if (lo > tol)
+    return {
+      plain: 'The network is chaotic: a small nudge to its state grows as the digit is read.',
+      text: `Chaotic: ${nums}, above 0 for every probe — perturbations grow.`,
+      kind: 'chaotic',
+    };
   const why = lo >= -tol && hi <= tol ? `within ±${verdictNumber(tol * f)} of 0` : 'the probes straddle 0';
-  return { text: `Marginal: ${nums}, ${why} — neither clearly stable nor chaotic.`, kind: 'marginal' };
+  return {
+    plain: 'The network sits near the edge of chaos: a small nudge to its state neither clearly grows nor dies out.',
+    text: `Marginal: ${nums}, ${why} — neither clearly stable nor chaotic.`,
+    kind: 'marginal',
+  };
 }
 
 /**
@@ -297,10 +365,15 @@ export function spectrumVerdict(spectrum: number[][] | null, options: { tol?: nu
  * 0; qualified: anything in between; unavailable: neither claim was measured.
  */
 export function seedsVerdict(row: SeedSummaryEpoch | null, seeds: number): Verdict {
-  if (!row) return { text: 'No epoch analysed yet.', kind: 'unavailable' };
+  if (!row) return { plain: 'No epoch has been analysed yet.', text: 'No epoch analysed yet.', kind: 'unavailable' };
   const { count, of } = row.flipTopBeatsRandom;
   const g = row.alignmentGap;
-  if (of === 0 && g.n === 0) return { text: `Epoch ${row.epoch}: neither claim was measured.`, kind: 'unavailable' };
+  if (of === 0 && g.n === 0)
+    return {
+      plain: 'Neither claim was measured in these runs.',
+      text: `Epoch ${row.epoch}: neither claim was measured.`,
+      kind: 'unavailable',
+    };
   const waiting = Math.max(of, g.n) < seeds ? ` (${Math.max(of, g.n)} of ${seeds} seeds analysed so far)` : '';
   const flipText = of ? `R-top beats random after Holm in ${count} of ${of} seeds` : 'no flip test';
   const interval = Number.isFinite(g.lo) ? ` (95% CI ${verdictNumber(g.lo)} to ${verdictNumber(g.hi)})` : '';
@@ -313,5 +386,21 @@ export function seedsVerdict(row: SeedSummaryEpoch | null, seeds: number): Verdi
       : (of === 0 || count === 0) && (g.n === 0 || notAbove)
         ? 'null'
         : 'qualified';
-  return { text: `Epoch ${row.epoch}: ${flipText}; ${alignText}${waiting}.`, kind };
+  const flipPlain = !of
+    ? null
+    : count === of
+      ? `flipping what the paper ranks highest hurts more than random flips in every seed (${of})`
+      : count === 0
+        ? `flipping what the paper ranks highest hurts more than random flips in none of the ${of} seeds`
+        : `flipping what the paper ranks highest hurts more than random flips in ${count} of ${of} seeds`;
+  const alignPlain = !g.n
+    ? null
+    : above
+      ? 'the alignment beats its strongest comparison reliably'
+      : notAbove
+        ? 'the alignment does not beat its strongest comparison'
+        : 'whether the alignment beats its strongest comparison is unclear';
+  const plainParts = [flipPlain, alignPlain].filter((x): x is string => x !== null);
+  const plain = `Across seeds, ${plainParts.join(', and ')}.`;
+  return { plain, text: `Epoch ${row.epoch}: ${flipText}; ${alignText}${waiting}.`, kind };
 }

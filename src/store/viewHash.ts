@@ -12,6 +12,7 @@
  */
 import { ANALYSIS_DEFAULTS } from '../core/analysisDefaults';
 import { configToHash, type ConfigIssue, type RunConfig } from '../core/formats/config';
+import { STORY_SIZES, type StorySize } from '../core/story';
 
 /** What a classroom link can hide (as TensorFlow Playground does): `hide=config,files`. */
 export const HIDEABLE_CONTROLS = ['preset', 'config', 'files', 'runs', 'tour'] as const;
@@ -42,6 +43,10 @@ export interface ViewFields {
   gain: number;
   chaosHidden: number;
   chaosInput: 'zero' | 'probe';
+  /** `story=claim`: the guided story "Check the claim" is open. */
+  story: 'off' | 'claim';
+  /** `storySize=`: the story's run sizes; auto = paper with a GPU, lecture on a CPU. */
+  storySize: 'auto' | StorySize;
 }
 
 const NORMS: readonly NormMode[] = ['probe', 'epoch', 'all'];
@@ -212,6 +217,24 @@ export const VIEW_PARAMS = [
     parse: (raw) =>
       raw === '1' ? { value: true } : raw === '0' ? { value: false } : { error: 'expected 1 (start training on load) or 0' },
     format: (v) => (v ? '1' : '0'),
+    aliases: [],
+  }),
+  // `story=claim`: the guided story "Check the claim" is open (src/ui/Story.tsx).
+  param({
+    field: 'story',
+    key: 'story',
+    defaultValue: () => 'off',
+    parse: oneOf(['off', 'claim'] as const),
+    format: String,
+    aliases: [],
+  }),
+  // `storySize=glance|lecture|paper`: the story's run sizes (core/story.ts); auto = paper with a GPU, else lecture.
+  param({
+    field: 'storySize',
+    key: 'storySize',
+    defaultValue: () => 'auto',
+    parse: oneOf(['auto', ...STORY_SIZES] as const),
+    format: String,
     aliases: [],
   }),
 ] as const;

@@ -3,6 +3,8 @@ import { ConfigPanel } from './ConfigPanel';
 import { ControlBar } from './ControlBar';
 import { RunFiles } from './RunFiles';
 import { RunsPanel } from './RunsPanel';
+import { Gallery } from './Gallery';
+import { Story } from './Story';
 import { Tour } from './Tour';
 import { Workbench } from './Workbench';
 import { ChaosView } from './ChaosView';
@@ -18,6 +20,7 @@ import './app.css';
 export function App() {
   const hiddenControls = useRunStore((s) => s.hiddenControls);
   const view = useRunStore((s) => s.view);
+  const story = useRunStore((s) => s.story);
   const shown = (k: HideableControl) => !hiddenControls.includes(k);
   return (
     <div className={`app${hiddenControls.length ? ' classroom' : ''}`}>
@@ -29,11 +32,13 @@ export function App() {
         <div className="secondary-bar">
           {shown('tour') && <Tour />}
           {shown('files') && <RunFiles />}
+          <Gallery />
         </div>
         {shown('config') && <ConfigPanel />}
         {shown('runs') && <RunsPanel />}
       </header>
       <Banners />
+      {view !== 'chaos' && story === 'claim' && <Story />}
       {view === 'chaos' ? <ChaosView /> : <Workbench />}
       <footer className="app-footer">
         Method: Vogt et al., “Linking finite-time Lyapunov exponents to RNN gradient subspaces and input sensitivity” (ICLR 2024 submission,

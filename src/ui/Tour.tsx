@@ -1,4 +1,5 @@
 import { useEffect, useLayoutEffect, useState } from 'react';
+import { StoryButton } from './Story';
 
 interface TourStep {
   /** data-testid of the element to point at. */
@@ -86,6 +87,7 @@ export function Tour() {
       <button type="button" data-testid="tour-start" onClick={() => setStep(0)}>
         Guided tour
       </button>
+      <StoryButton />
       {s && step !== null && (
         <div
           className="tour-popover"

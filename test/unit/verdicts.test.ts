@@ -5,7 +5,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { AlignmentSummary, FlipSummary } from '../../src/core/snapshot';
-import { alignmentVerdict, compareRankingsWithRandom, flipVerdict, spectrumVerdict, strongestControl } from '../../src/core/verdicts';
+import { type ClaimInput, summarizeSeeds } from '../../src/core/seedSummary';
+import {
+  alignmentVerdict,
+  compareRankingsWithRandom,
+  flipVerdict,
+  seedsVerdict,
+  spectrumVerdict,
+  strongestControl,
+  type Verdict,
+} from '../../src/core/verdicts';
 import { loadFixture } from './dynamics.fixtures';
 
 const K_LIST = [1, 2, 3, 5, 10];
@@ -259,5 +268,92 @@ describe('verdicts on snapshots from the float64 reference fixtures', () => {
     const v = alignmentVerdict(a);
     expect(v.kind).toBe('null');
     expect(v.text).toContain('0.26 vs null 0.25');
+  });
+});
+
+/** Jargon a student meets only in the paper: the plain sentence must not lean on it. */
+const JARGON = /R-top|Holm|Wilcoxon|dL|\bp\b|\bk\b|λ|null|sd\b|Q vectors/;
+
+function expectPlain(v: Verdict, pattern: RegExp) {
+  expect(v.plain).toMatch(pattern);
+  expect(v.plain).not.toMatch(JARGON);
+  // One sentence, before the statistics: it ends with a full stop and says nothing the statistics contradict.
+  expect(v.plain.trim().endsWith('.')).toBe(true);
+}
+
+describe('plain sentences (the first sentence of every verdict, from the same numbers)', () => {
+  it('flip: more, less, no more, and not specific, each by construction of the means and p-values', () => {
+    expectPlain(
+      flipVerdict(flipOf([0.1, 0.2, 0.5, 0.9, 1.5], [0.1, 0.1, 0.1, 0.2, 0.3], [0.6, 0.3, 0.04, 0.002, 0.01])),
+      /^Flipping the pixels the paper ranks highest hurts more than flipping random ones here, and no simpler ranking/,
+    );
+    expectPlain(
+      flipVerdict(flipOf([0.05, 0.1, 0.1, 0.2, 0.2], [0.1, 0.2, 0.3, 0.4, 0.1], [1, 1, 1, 1, 0.7])),
+      /^Flipping the pixels the paper ranks highest hurts less than flipping random ones here\.$/,
+    );
+    expectPlain(
+      flipVerdict(flipOf([0.2, 0.3, 0.4, 0.5, 0.6], [0.1, 0.2, 0.3, 0.4, 0.5], [1, 0.8, 0.29, 0.5, 1])),
+      /hurts no more than flipping random ones/,
+    );
+    const qualified = flipVerdict(
+      flipOf([0.2, 0.4, 0.6, 0.8, 1.0], [0.1, 0.1, 0.1, 0.1, 0.1], [0.01, 0.01, 0.01, 0.01, 0.01], { saliency: [0.5, 0.9, 1.2, 0.7, 1.9] }),
+    );
+    expect(qualified.kind).toBe('qualified');
+    expectPlain(qualified, /hurts more than flipping random ones here, but a simpler ranking \(gradient saliency\) hurts even more/);
+    expectPlain(flipVerdict(null), /not been run/);
+  });
+
+  it('flip: row-wise encodings speak of rows in the plain sentence too', () => {
+    const v = flipVerdict(flipOf([0.05, 0.1, 0.1, 0.2, 0.2], [0.1, 0.2, 0.3, 0.4, 0.1], [1, 1, 1, 1, 0.7]), { unit: 'row' });
+    expectPlain(v, /^Flipping the rows the paper ranks highest hurts less/);
+  });
+
+  it('alignment: better than every comparison, not special, no better, worse', () => {
+    expectPlain(alignmentVerdict(alignmentOf(0.4, 64, { randomQ: 0.13, mismatched: 0.2, whh: 0.15 })), /better than every comparison/);
+    expectPlain(
+      alignmentVerdict(alignmentOf(0.26, 64, { randomQ: 0.13, mismatched: 0.2, whh: 0.25 })),
+      /but W_hh's own singular vectors do about as well, so it is not special to them/,
+    );
+    expectPlain(
+      alignmentVerdict(alignmentOf(0.26, 64, { randomQ: 0.13, mismatched: 0.25, whh: 0.2 })),
+      /but Q of another probe does about as well/,
+    );
+    expectPlain(
+      alignmentVerdict(alignmentOf(0.13, 64, { randomQ: 0.13, mismatched: 0.12, whh: 0.12 })),
+      /no better than random directions/,
+    );
+    expectPlain(alignmentVerdict(alignmentOf(0.05, 64, { randomQ: 0.13, mismatched: 0.12, whh: 0.12 })), /less than random directions/);
+  });
+
+  it('spectrum: forgets, chaotic, edge of chaos', () => {
+    expectPlain(spectrumVerdict([[-0.3], [-0.1]]), /forgets: a small nudge to its state dies out/);
+    expectPlain(spectrumVerdict([[0.3], [0.1]]), /chaotic: a small nudge to its state grows/);
+    expectPlain(spectrumVerdict([[0.05], [-0.2]]), /edge of chaos/);
+    expectPlain(spectrumVerdict(null), /No exponents/);
+  });
+
+  it('seeds: counts the seeds whose flip test rejects and reads the gap interval, as the statistics do', () => {
+    const snap = (meanDiff: number, pHolm: number, stat: number, control: number): ClaimInput => ({
+      epoch: 1,
+      flip: {
+        kList: [2],
+        kFig: 2,
+        wilcoxon: { top: { p: [pHolm], pHolm: [pHolm], medianDiff: [meanDiff], meanDiff: [meanDiff] } },
+      } as unknown as FlipSummary,
+      alignment: { paperStd: [stat], paperStdRandomQ: [control], paperStdMismatched: [], paperStdWhh: [] } as unknown as AlignmentSummary,
+    });
+    // Every seed rejects; gaps 0.19, 0.2, 0.21: interval above 0.
+    const all = seedsVerdict(summarizeSeeds([0.19, 0.2, 0.21].map((g) => [snap(1, 0.01, 0.5 + g, 0.5)]))[0], 3);
+    expect(all.kind).toBe('supported');
+    expectPlain(
+      all,
+      /^Across seeds, flipping what the paper ranks highest hurts more than random flips in every seed \(3\), and the alignment beats its strongest comparison reliably\.$/,
+    );
+    // One of three rejects; gaps -0.21, -0.2, -0.19: interval below 0.
+    const some = seedsVerdict(summarizeSeeds([0.01, 0.9, 0.9].map((p, i) => [snap(1, p, 0.5 - 0.2 + (i - 1) * 0.01, 0.5)]))[0], 3);
+    expectPlain(some, /in 1 of 3 seeds, and the alignment does not beat its strongest comparison\.$/);
+    // Two of two reject but the gap interval straddles 0.
+    const mixed = seedsVerdict(summarizeSeeds([-0.1, 0.3].map((g) => [snap(1, 0.01, 0.5 + g, 0.5)]))[0], 2);
+    expectPlain(mixed, /whether the alignment beats its strongest comparison is unclear/);
   });
 });

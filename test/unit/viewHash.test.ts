@@ -28,6 +28,8 @@ describe('view parameters table', () => {
       gain: 1.5,
       chaosHidden: 64,
       chaosInput: 'zero',
+      story: 'off',
+      storySize: 'auto',
     });
     expect(viewFromHash('#preset=quick', config)).toEqual({ view: defaultView(config), issues: [] });
     const s = useRunStore.getState();
@@ -52,6 +54,8 @@ describe('view parameters table', () => {
       gain: 1.5,
       chaosHidden: 64,
       chaosInput: 'zero',
+      story: 'off',
+      storySize: 'auto',
     });
     // hide= picks the controls; classroom=1 is only the default set when hide is absent.
     expect(viewFromHash('#classroom=1&hide=preset,tour', config).view.hiddenControls).toEqual(['preset', 'tour']);
@@ -102,6 +106,22 @@ describe('view parameters table', () => {
     expect(view.normMode).toBe('all');
     // The same field under two spellings is ambiguous.
     expect(viewFromHash('#sel=1&selectedEpoch=2', config).issues[0].message).toMatch(/selectedEpoch \/ sel given 2 times/);
+  });
+});
+
+describe('story keys', () => {
+  it('story=claim and storySize= are read, written back only when not the default, and a bad value is refused by key', () => {
+    const { view, issues } = viewFromHash('#preset=quick&story=claim&storySize=glance', config);
+    expect(issues).toEqual([]);
+    expect(view.story).toBe('claim');
+    expect(view.storySize).toBe('glance');
+    const params = new URLSearchParams(hashFor({ config, ...view }).slice(1));
+    expect(params.get('story')).toBe('claim');
+    expect(params.get('storySize')).toBe('glance');
+    expect(new URLSearchParams(hashFor({ config, ...defaultView(config) }).slice(1)).has('story')).toBe(false);
+    const bad = viewFromHash('#storySize=huge', config);
+    expect(bad.view.storySize).toBe('auto');
+    expect(bad.issues[0].message).toMatch(/^invalid storySize="huge": expected auto \| glance \| lecture \| paper/);
   });
 });
 

@@ -30,6 +30,11 @@ export function PanelFrame({ title, testId, explanation, actions, children, clas
         {actions ? <div className="viz-panel-actions">{actions}</div> : null}
       </header>
       {verdict ? (
+        <p className="verdict-plain" data-testid={verdictTestId ? `${verdictTestId}-plain` : undefined}>
+          {verdict.plain}
+        </p>
+      ) : null}
+      {verdict ? (
         <p className={`verdict verdict-${verdict.kind}`} data-testid={verdictTestId} data-kind={verdict.kind} aria-live="polite">
           {verdict.text}
         </p>
