@@ -164,16 +164,36 @@ export function tanh(x: i32, n: i32): void {
   for (; p < end; p += 4) store<f32>(p, f32x4.extract_lane(tanhV(f32x4.splat(load<f32>(p))), 0));
 }
 
-/** dA[i] = dH[i] * (1 - H[i]^2) for i < n (float offsets). */
-export function tanhGrad(dA: i32, dH: i32, H: i32, n: i32): void {
+/**
+ * dA[i] = dH[i] * (1 - H[i]^2) for i < n (float offsets), with |dA[i]| < flushBelow written as 0
+ * (the BPTT delta keeps out of the subnormal range: x86 runs subnormal operands in microcode and
+ * WebAssembly has no flush-to-zero mode; src/model/fast/kernels.ts SUBNORMAL_FLUSH_BELOW). NaN is
+ * kept (NaN < t is false); flushBelow = 0 is IEEE arithmetic exactly.
+ */
+export function tanhGrad(dA: i32, dH: i32, H: i32, n: i32, flushBelow: f32): void {
   const one = f32x4.splat(1);
+  const thr = f32x4.splat(flushBelow);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const y = v128.load((H + i) << 2);
-    v128.store((dA + i) << 2, f32x4.mul(v128.load((dH + i) << 2), f32x4.sub(one, f32x4.mul(y, y))));
+    const d = f32x4.mul(v128.load((dH + i) << 2), f32x4.sub(one, f32x4.mul(y, y)));
+    v128.store((dA + i) << 2, v128.andnot(d, f32x4.lt(f32x4.abs(d), thr)));
   }
   for (; i < n; i++) {
     const y = load<f32>((H + i) << 2);
-    store<f32>((dA + i) << 2, load<f32>((dH + i) << 2) * (1 - y * y));
+    const d: f32 = load<f32>((dH + i) << 2) * (1 - y * y);
+    store<f32>((dA + i) << 2, Mathf.abs(d) < flushBelow ? 0 : d);
   }
+}
+
+/** x[i] = 0 where |x[i]| < flushBelow, for i < n (float offset; NaN kept): gradient sums, see tanhGrad. */
+export function flushTiny(x: i32, n: i32, flushBelow: f32): void {
+  const thr = f32x4.splat(flushBelow);
+  let p = x << 2;
+  const end = (x + n) << 2;
+  for (; p + 16 <= end; p += 16) {
+    const v = v128.load(p);
+    v128.store(p, v128.andnot(v, f32x4.lt(f32x4.abs(v), thr)));
+  }
+  for (; p < end; p += 4) if (Mathf.abs(load<f32>(p)) < flushBelow) store<f32>(p, 0);
 }
