@@ -9,21 +9,32 @@
  * Progress goes to stderr; the LAST line on stdout is ONE JSON object (automation.md):
  *   {"machine": {...}, "results": [rows...], "ratios": [...], "notes": [...]}
  * Each train row carries ratio_vs_torch (median ms / one-thread PyTorch median ms of the same T, N)
- * when PyTorch ran; `ratios` also gives torch_all_cores_ms and torch_cuda_ms. Options (env): BENCH_CONFIGS="T:N,..." (default 28:64,28:128,196:64,196:128,784:64,784:128),
+ * when PyTorch ran; `ratios` also gives torch_all_cores_ms and torch_cuda_ms, and per T:N the best
+ * fast-wasm row (any env, threads included) against PyTorch's best CPU row (one thread or all
+ * cores): fast_wasm_best_ms, torch_best_ms, fast_wasm_vs_torch_best.
+ * Slow rows: every row with min/median gets median_over_min; a row whose median exceeds 1.5x its
+ * min (a slow path some steps take, e.g. subnormals, or a machine shared at the time) gets
+ * slow: true and is listed in `slow_rows` (Node, cores and Chromium rows alike).
+ * Options (env): BENCH_CONFIGS="T:N,..." (default 28:64,28:128,196:64,196:128,784:64,784:128),
  * BENCH_SKIP="node,cores,chromium,torch,numpy,analysis" (comma list; cores = the workers/threads rows), BENCH_NODE_BACKENDS,
  * BENCH_BROWSER_BACKENDS (engine ids; see bench-node.mjs and src/bench/main.ts; default every engine
- * each side has), PYTHON (default /usr/bin/python3).
+ * each side has), PYTHON (default /usr/bin/python3), BENCH_THREAD_CONFIGS="T:N,..." (the threaded
+ * fast-wasm rows, Node and Chromium; default 196:128,784:64,784:128,784:512), BENCH_CORES_ANALYSIS=0
+ * (cores rows: training threads only).
  * Whole run: ~8-10 minutes on the 2-core development machine.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const log = (...a) => console.error('[bench]', ...a);
 const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const configs = (process.env.BENCH_CONFIGS ?? '28:64,28:128,196:64,196:128,784:64,784:128').split(',');
 const python = process.env.PYTHON ?? '/usr/bin/python3';
+const threadConfigs = (process.env.BENCH_THREAD_CONFIGS ?? '196:128,784:64,784:128,784:512').split(',');
+/** Slow-row flag: median above this multiple of the row's min. */
+const SLOW_MEDIAN_OVER_MIN = 1.5;
 const notes = [];
 const results = [];
 const machine = {
@@ -32,6 +43,8 @@ const machine = {
   memory_gb: Math.round(totalmem() / 2 ** 30),
   node: process.version,
   platform: process.platform,
+  // The machine may be shared: its load average (1, 5, 15 min) before and after the run.
+  load_before: loadavg().map((v) => Math.round(v * 100) / 100),
 };
 // One BLAS/OpenMP thread for the one-thread Python references (same CPU budget as one browser worker).
 const oneThread = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
@@ -81,7 +94,10 @@ if (!skip.has('node')) {
 // --- Every core: analysis workers and training threads (scripts/bench-cores.mjs, worker_threads) ---
 /** Rows with a `workers` (analysis) or `threads` (train) field; see src/bench/coresBench.ts. */
 function benchCores() {
-  const r = runJson('cores bench', process.execPath, ['scripts/bench-cores.mjs']);
+  // Threaded training rows for BENCH_THREAD_CONFIGS unless BENCH_CORES_TRAIN says T:N:warmup:reps itself.
+  const reps = ([T, N]) => (T >= 784 ? (N >= 512 ? '1:3' : '1:6') : '2:10');
+  const train = process.env.BENCH_CORES_TRAIN ?? threadConfigs.map((c) => `${c}:${reps(c.split(':').map(Number))}`).join(',');
+  const r = runJson('cores bench', process.execPath, ['scripts/bench-cores.mjs'], { ...process.env, BENCH_CORES_TRAIN: train });
   if (r) results.push(...r.results);
 }
 if (!skip.has('cores')) benchCores();
@@ -131,8 +147,9 @@ if (!skip.has('chromium')) {
       for (const e of r.errors) notes.push(`chromium: ${e}`);
       if (!skip.has('cores')) {
         // The hand-written engine on 1 and 2 threads in the browser (Web Worker helpers), rows with `threads`.
-        log(`chromium threads bench: ${url}bench.html?configs=196:128,784:512&engines=fast-wasm&threads=1,2`);
-        await page.goto(`${url}bench.html?configs=196:128,784:512&engines=fast-wasm&threads=1,2`);
+        const tc = threadConfigs.join(',');
+        log(`chromium threads bench: ${url}bench.html?configs=${tc}&engines=fast-wasm&threads=1,2`);
+        await page.goto(`${url}bench.html?configs=${tc}&engines=fast-wasm&threads=1,2`);
         await page.waitForFunction(() => window.__benchResult, null, { timeout: 540_000, polling: 1000 });
         const t = await page.evaluate(() => window.__benchResult);
         results.push(...t.results);
@@ -237,6 +254,42 @@ for (const c of configs) {
     torch_cuda_ms: torchCudaRows.get(c)?.median_ms ?? null,
   });
 }
+// The hand-written engine at its best (any env, any thread count) against PyTorch at its best on
+// the CPU (one thread or all cores), per T:N that both ran.
+for (const r of ratios) {
+  const key = `${r.T}:${r.N}`;
+  const fast = results.filter((x) => x.phase === 'train' && x.backend === 'fast-wasm' && `${x.T}:${x.N}` === key);
+  const torch = [torchRows.get(key), torchAllRows.get(key)].filter(Boolean);
+  if (!fast.length) continue;
+  const bf = fast.reduce((a, b) => (b.median_ms < a.median_ms ? b : a));
+  r.fast_wasm_best = `${bf.env}/fast-wasm${bf.threads ? ` ${bf.threads} threads` : ''}`;
+  r.fast_wasm_best_ms = bf.median_ms;
+  if (torch.length) {
+    const bt = torch.reduce((a, b) => (b.median_ms < a.median_ms ? b : a));
+    r.torch_best = `${bt.backend}`;
+    r.torch_best_ms = bt.median_ms;
+    r.fast_wasm_vs_torch_best = Math.round((bf.median_ms / bt.median_ms) * 100) / 100;
+  }
+}
+// Slow rows: a median far above the min means some steps take a slow path (or the machine was busy).
+const slowRows = [];
+for (const row of results) {
+  if (!(row.min_ms > 0 && row.median_ms > 0) || (row.reps ?? 2) < 2) continue;
+  row.median_over_min = Math.round((row.median_ms / row.min_ms) * 100) / 100;
+  row.slow = row.median_ms > SLOW_MEDIAN_OVER_MIN * row.min_ms;
+  if (row.slow) {
+    const what = `${row.env} ${row.phase} ${row.backend ?? row.what}${row.threads ? ` ${row.threads} threads` : ''}${row.workers ? ` ${row.workers} workers` : ''} T=${row.T}${row.N ? ` N=${row.N}` : ''}`;
+    slowRows.push({ row: what, median_ms: row.median_ms, min_ms: row.min_ms, max_ms: row.max_ms, reps: row.reps });
+  }
+}
+machine.load_after = loadavg().map((v) => Math.round(v * 100) / 100);
 for (const r of ratios)
-  log(`T=${r.T} N=${r.N}: best ${r.best_backend} ${r.best_ms} ms, torch ${r.torch_ms ?? 'n/a'} ms, ratio ${r.ratio_vs_torch ?? 'n/a'}`);
-console.log(JSON.stringify({ machine, results, ratios, notes }));
+  log(
+    `T=${r.T} N=${r.N}: best ${r.best_backend} ${r.best_ms} ms, torch ${r.torch_ms ?? 'n/a'} ms, ratio ${r.ratio_vs_torch ?? 'n/a'}` +
+      (r.fast_wasm_best
+        ? `; best fast-wasm (${r.fast_wasm_best}) ${r.fast_wasm_best_ms} ms vs best torch (${r.torch_best ?? 'n/a'}) ${r.torch_best_ms ?? 'n/a'} ms: ${r.fast_wasm_vs_torch_best ?? 'n/a'}x`
+        : ''),
+  );
+for (const s of slowRows)
+  log(`SLOW (median > ${SLOW_MEDIAN_OVER_MIN}x min): ${s.row}: median ${s.median_ms} ms, min ${s.min_ms}, max ${s.max_ms}, ${s.reps} reps`);
+console.log(JSON.stringify({ machine, results, ratios, slow_rows: slowRows, notes }));
