@@ -658,9 +658,13 @@ export class FastRnn {
     this.refreshDerived();
   }
 
-  /** The optimiser step on whatever the gradient block holds now (e.g. a threaded sum); see applyGradients. */
+  /**
+   * The optimiser step on whatever the gradient block holds now (e.g. a threaded sum); see
+   * applyGradients. The block is flushed first (a sum of blocks can cancel below the threshold).
+   */
   applyGradientBlock(): void {
     if (this.disposed) throw new Error('FastRnn used after dispose()');
+    if (this.flushBelow > 0) this.kernels.flushTiny(this.G, this.nParams, this.flushBelow);
     this.applyGradients();
   }
 
