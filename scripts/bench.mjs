@@ -20,7 +20,7 @@
  * BENCH_BROWSER_BACKENDS (engine ids; see bench-node.mjs and src/bench/main.ts; default every engine
  * each side has), PYTHON (default /usr/bin/python3), BENCH_THREAD_CONFIGS="T:N,..." (the threaded
  * fast-wasm rows, Node and Chromium; default 196:128,784:64,784:128,784:512), BENCH_CORES_ANALYSIS=0
- * (cores rows: training threads only), BENCH_ROUNDS=R (repeat the Node, cores, Chromium and PyTorch parts
+ * (cores rows, Node and Chromium: training threads only; BENCH_SKIP=analysis implies it), BENCH_ROUNDS=R (repeat the Node, cores, Chromium and PyTorch parts
  * R times, interleaved; each row then reports the median of its R round medians, round_medians_ms,
  * min and max over all rounds).
  * Whole run: ~8-10 minutes on the 2-core development machine.
@@ -108,7 +108,11 @@ for (let round = 1; round <= rounds; round++) {
     // Threaded training rows for BENCH_THREAD_CONFIGS unless BENCH_CORES_TRAIN says T:N:warmup:reps itself.
     const reps = ([T, N]) => (T >= 784 ? (N >= 512 ? '1:3' : '1:6') : '2:10');
     const train = process.env.BENCH_CORES_TRAIN ?? threadConfigs.map((c) => `${c}:${reps(c.split(':').map(Number))}`).join(',');
-    const r = runJson('cores bench', process.execPath, ['scripts/bench-cores.mjs'], { ...process.env, BENCH_CORES_TRAIN: train });
+    const r = runJson('cores bench', process.execPath, ['scripts/bench-cores.mjs'], {
+      ...process.env,
+      BENCH_CORES_TRAIN: train,
+      BENCH_CORES_ANALYSIS: skip.has('analysis') ? '0' : (process.env.BENCH_CORES_ANALYSIS ?? '1'),
+    });
     if (r) results.push(...r.results);
   }
   if (!skip.has('cores')) benchCores();
@@ -165,13 +169,16 @@ for (let round = 1; round <= rounds; round++) {
           const t = await page.evaluate(() => window.__benchResult);
           results.push(...t.results);
           for (const e of t.errors) notes.push(`chromium threads: ${e}`);
-          // The epoch analysis through the app's own analysis workers (Web Workers), rows with `workers`.
-          log(`chromium analysis workers bench: ${url}bench.html?analysis_workers=1,2`);
-          await page.goto(`${url}bench.html?analysis_workers=1,2`);
-          await page.waitForFunction(() => window.__benchResult, null, { timeout: 540_000, polling: 1000 });
-          const a = await page.evaluate(() => window.__benchResult);
-          results.push(...a.results);
-          for (const e of a.errors) notes.push(`chromium analysis workers: ${e}`);
+          // The epoch analysis through the app's own analysis workers (Web Workers), rows with `workers`
+          // (not with BENCH_SKIP=analysis or BENCH_CORES_ANALYSIS=0).
+          if (!skip.has('analysis') && process.env.BENCH_CORES_ANALYSIS !== '0') {
+            log(`chromium analysis workers bench: ${url}bench.html?analysis_workers=1,2`);
+            await page.goto(`${url}bench.html?analysis_workers=1,2`);
+            await page.waitForFunction(() => window.__benchResult, null, { timeout: 540_000, polling: 1000 });
+            const a = await page.evaluate(() => window.__benchResult);
+            results.push(...a.results);
+            for (const e of a.errors) notes.push(`chromium analysis workers: ${e}`);
+          }
         }
       } catch (e) {
         notes.push(`chromium bench failed: ${e.message.split('\n')[0]}`);
