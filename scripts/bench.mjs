@@ -318,7 +318,7 @@ for (const r of ratios) {
   const torch = [torchRows.get(key), torchAllRows.get(key)].filter(Boolean);
   if (!fast.length) continue;
   const bf = fast.reduce((a, b) => (b.median_ms < a.median_ms ? b : a));
-  r.fast_wasm_best = `${bf.env}/fast-wasm${bf.threads ? ` ${bf.threads} threads` : ''}`;
+  r.fast_wasm_best = `${bf.env}/fast-wasm${bf.threads ? ` ${bf.threads} thread${bf.threads > 1 ? 's' : ''}` : ''}`;
   r.fast_wasm_best_ms = bf.median_ms;
   if (torch.length) {
     const bt = torch.reduce((a, b) => (b.median_ms < a.median_ms ? b : a));
@@ -334,7 +334,7 @@ for (const row of results) {
   row.median_over_min = Math.round((row.median_ms / row.min_ms) * 100) / 100;
   row.slow = row.median_ms > SLOW_MEDIAN_OVER_MIN * row.min_ms;
   if (row.slow) {
-    const what = `${row.env} ${row.phase} ${row.backend ?? row.what}${row.threads ? ` ${row.threads} threads` : ''}${row.workers ? ` ${row.workers} workers` : ''} T=${row.T}${row.N ? ` N=${row.N}` : ''}`;
+    const what = `${row.env} ${row.phase} ${row.backend ?? row.what}${row.threads ? ` ${row.threads} thread${row.threads > 1 ? 's' : ''}` : ''}${row.workers ? ` ${row.workers} workers` : ''} T=${row.T}${row.N ? ` N=${row.N}` : ''}`;
     slowRows.push({ row: what, median_ms: row.median_ms, min_ms: row.min_ms, max_ms: row.max_ms, reps: row.reps });
   }
 }
