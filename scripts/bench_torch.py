@@ -11,6 +11,8 @@ denormals), and the BLAS, the thread count and the CUDA device are reported.
 Usage: bench_torch.py [--threads K] [--cuda] T:N [T:N ...]   (D = 28 for T = 28, else 1)
   --threads K   CPU rows with K intra-op threads (0 = all cores; default 1)
   --cuda        also CUDA rows when torch.cuda.is_available()
+  --serve       one T:N on the CPU, step by step for an interleaving driver (scripts/bench-vs-torch.mjs):
+                prints {"ready": ...} then, for each line read on stdin, runs one step and prints its ms
 Prints ONE JSON line: {"torch": version, "blas": ..., "threads": K, "flush_denormal": bool,
 "cuda": device name or null, "results": [{T, D, N, B, median_ms, backend, threads, ...}]}.
 """
@@ -37,6 +39,36 @@ def blas_info():
     lapack = re.search(r"LAPACK_INFO=(\w+)", show)
     return {"blas": blas.group(1) if blas else "unknown", "lapack": lapack.group(1) if lapack else "unknown",
             "mkl": torch.backends.mkl.is_available(), "mkldnn": torch.backends.mkldnn.is_available()}
+
+
+def make_step(T, N, device, B=64):
+    """The timed step (zero_grad, forward, loss, backward, Adam, loss.item()) of a fresh model."""
+    D = 28 if T == 28 else 1
+    rnn = torch.nn.RNN(D, N, nonlinearity="tanh", batch_first=True).to(device)
+    fc = torch.nn.Linear(N, 10).to(device)
+    opt = torch.optim.Adam(list(rnn.parameters()) + list(fc.parameters()), lr=1e-3)
+    x = torch.rand(B, T, D, device=device)
+    y = torch.randint(0, 10, (B,), device=device)
+
+    def step():
+        opt.zero_grad()
+        out, _ = rnn(x)
+        loss = torch.nn.functional.cross_entropy(fc(out[:, -1]), y)
+        loss.backward()
+        opt.step()
+        loss.item()
+
+    return step
+
+
+def serve(T, N):
+    step = make_step(T, N, torch.device("cpu"))
+    print(json.dumps({"ready": True, "torch": torch.__version__, **blas_info(), "threads": torch.get_num_threads(),
+                      "flush_denormal": FLUSH_DENORMAL}), flush=True)
+    for _ in sys.stdin:
+        t0 = time.perf_counter()
+        step()
+        print(round((time.perf_counter() - t0) * 1000, 3), flush=True)
 
 
 def bench(T, N, device, B=64):
@@ -79,10 +111,13 @@ def bench(T, N, device, B=64):
 
 
 def main(argv):
-    threads, cuda, configs = 1, False, []
+    threads, cuda, configs, serving = 1, False, [], False
     i = 0
     while i < len(argv):
-        if argv[i] == "--threads":
+        if argv[i] == "--serve":
+            serving = True
+            i += 1
+        elif argv[i] == "--threads":
             threads = int(argv[i + 1])
             i += 2
         elif argv[i] == "--cuda":
@@ -93,6 +128,9 @@ def main(argv):
             i += 1
     configs = configs or [(28, 128)]
     torch.set_num_threads(threads if threads > 0 else (os.cpu_count() or 1))
+    if serving:
+        serve(*configs[0])
+        return
     devices = [torch.device("cpu")]
     if cuda and torch.cuda.is_available():
         devices.append(torch.device("cuda"))

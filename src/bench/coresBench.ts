@@ -93,6 +93,8 @@ export interface CoresBenchOptions {
   counts?: number[];
   /** Training configs [T, N, warmup, reps] (default T = 196, N = 128 and T = 784, N = 512). */
   train?: [number, number, number, number][];
+  /** false: the training rows only (no epoch analysis or QR rows). Default true. */
+  analysis?: boolean;
 }
 
 /** All rows; `log` gets progress lines. */
@@ -105,11 +107,12 @@ export async function coresBenchRows(
   const counts = o.counts ?? [1, 2];
   const rows: Record<string, unknown>[] = [];
   const env = 'node';
-  rows.push(...(await epochRows(benchWorker, counts, reps.epoch, env, log)));
+  const analysis = o.analysis !== false;
+  if (analysis) rows.push(...(await epochRows(benchWorker, counts, reps.epoch, env, log)));
   let qrRef: Float64Array | null = null;
   const qrTimes = counts.map(() => [] as number[]);
   const qrSame = counts.map(() => true);
-  for (let r = 0; r < reps.qr; r++) {
+  for (let r = 0; r < (analysis ? reps.qr : 0); r++) {
     for (const [ci, workers] of counts.entries()) {
       const { ms, lnR } = await qrOnce(workers);
       qrTimes[ci].push(ms);
@@ -117,7 +120,7 @@ export async function coresBenchRows(
       qrSame[ci] &&= same(lnR, qrRef);
     }
   }
-  for (const [ci, workers] of counts.entries()) {
+  for (const [ci, workers] of (analysis ? counts : []).entries()) {
     const times = qrTimes[ci];
     const identical = qrSame[ci];
     const row = {

@@ -32,7 +32,7 @@ import {
 import { expectedShapes, GATES } from '../../core/formats/model';
 import type { Reduction, RnnModelOptions } from '../rnn';
 import { OptimizerFields, resolveModelOptions } from '../modelOptions';
-import type { TrainingKernels } from './kernels';
+import { countSubnormals, SUBNORMAL_FLUSH_BELOW, type TrainingKernels } from './kernels';
 
 /**
  * The tfjs model's options (same names, same meaning, same seeded init) plus the optimiser
@@ -41,6 +41,11 @@ import type { TrainingKernels } from './kernels';
 export type FastRnnOptions = Omit<RnnModelOptions, 'recurrence' | 'foldInputProjection'> & {
   /** Optimiser epsilon; tfjs uses the backend's, 1e-7 for float32 backends. */
   epsilon?: number;
+  /**
+   * BPTT deltas and gradient sums with magnitude below this are written as 0 (default
+   * SUBNORMAL_FLUSH_BELOW = 2^-100, docs/method.md "Subnormal flush"); 0 = IEEE arithmetic exactly.
+   */
+  flushBelow?: number;
 };
 
 const sigmoid = (a: number): number => 1 / (1 + Math.exp(-a));
@@ -57,6 +62,8 @@ const BETA1 = 0.9,
   RMS_MOMENTUM = 0;
 
 export class FastRnn extends OptimizerFields {
+  /** Deltas and gradient sums below this magnitude are flushed to 0 (FastRnnOptions.flushBelow). */
+  readonly flushBelow: number;
   readonly kernels: TrainingKernels;
   private readonly gates: number;
   /** Float offset and size of each tensor inside a parameter-shaped block. */
@@ -101,6 +108,8 @@ export class FastRnn extends OptimizerFields {
   constructor(options: FastRnnOptions, kernels: TrainingKernels) {
     const o = { ...options, ...resolveModelOptions(options) };
     super(o);
+    this.flushBelow = options.flushBelow ?? SUBNORMAL_FLUSH_BELOW;
+    if (!(this.flushBelow >= 0 && this.flushBelow < 2 ** -60)) throw new RangeError(`flushBelow ${this.flushBelow} must be in [0, 2^-60)`);
     this.kernels = kernels;
     const D = this.inputSize,
       N = this.hiddenSize,
@@ -438,8 +447,15 @@ export class FastRnn extends OptimizerFields {
           }
         }
       }
+      // The step's deltas out of the subnormal range before the gemms read them (see backward).
+      if (this.flushBelow > 0) {
+        k.flushTiny(dgi, gslot, this.flushBelow);
+        if (G === 3) k.flushTiny(this.dGH + (t - 1) * gslot, gslot, this.flushBelow);
+        else k.flushTiny(this.dC, slot, this.flushBelow);
+      }
       // dh_{t-1} += dGH_t W_hh (W_hh [G*N][N] row-major is the B operand as stored).
       k.gemm(this.dH, dGHsrc + (t - 1) * gslot, GN, 1, this.P + L.weight_hh_l0.off, B, GN, N, true);
+      if (this.flushBelow > 0) k.flushTiny(this.dH, slot, this.flushBelow);
     }
     // Weight gradients over all (t, b) rows; H_0 rows pair with step 1 (zero when h_0 = 0).
     k.gemm(Gr + L.weight_hh_l0.off, dGHsrc, 1, GN, this.H, GN, T * B, N, false);
@@ -453,6 +469,7 @@ export class FastRnn extends OptimizerFields {
       for (let b = 0; b < B; b++) sum += h[this.dZ + b * C + c];
       h[fcb + c] = sum;
     }
+    if (this.flushBelow > 0) k.flushTiny(Gr, this.nParams, this.flushBelow);
   }
 
   /**
@@ -503,7 +520,7 @@ export class FastRnn extends OptimizerFields {
     k.gemm(this.dH, this.dZ, C, 1, this.P + L['fc.weight'].off, B, C, N, false);
     for (let t = T; t >= 1; t--) {
       const dAt = this.dA + (t - 1) * slot;
-      k.tanhGrad(dAt, this.dH, this.H + t * slot, slot);
+      k.tanhGrad(dAt, this.dH, this.H + t * slot, slot, this.flushBelow);
       if (t > 1 || withH0) k.gemm(this.dH, dAt, N, 1, this.P + L.weight_hh_l0.off, B, N, N, false);
     }
     // dW_hh = sum_t dA_t^T H_{t-1}: one gemm over all (t, b) rows (H_0 = 0 contributes nothing).
@@ -525,6 +542,8 @@ export class FastRnn extends OptimizerFields {
       for (let b = 0; b < B; b++) s += h[this.dZ + b * C + c];
       h[fcb + c] = s;
     }
+    // Gradient sums too (Adam's m and v then decay from normal values; a threaded sum adds normals).
+    if (this.flushBelow > 0) k.flushTiny(G, this.nParams, this.flushBelow);
   }
 
   /** The tensors the optimiser updates (biases only when the model has them). */
@@ -580,6 +599,22 @@ export class FastRnn extends OptimizerFields {
     return r;
   }
 
+  /**
+   * Float32 subnormals (0 < |v| < 2^-126) left by the last backward pass in its deltas (tanh: dA
+   * [T][B][N]; GRU/LSTM: dGI and dGH [T][B][G*N]) and in the gradient block: the count that
+   * confirms the cause of the slow steps (docs/method.md "Subnormal flush"); 0 with the flush on.
+   */
+  subnormalCounts(B: number, T: number): { deltas: number; gradients: number } {
+    const h = this.kernels.heap();
+    const N = this.hiddenSize;
+    const deltas =
+      this.gates > 1
+        ? countSubnormals(h, this.dGI, T * B * this.gates * N) +
+          (this.gates === 3 ? countSubnormals(h, this.dGH, T * B * this.gates * N) : 0)
+        : countSubnormals(h, this.dA, T * B * N);
+    return { deltas, gradients: countSubnormals(h, this.G, this.nParams) };
+  }
+
   /** Number of floats in a parameter-shaped block (the six tensors in RNN_TENSOR_NAMES order). */
   get parameterCount(): number {
     return this.nParams;
@@ -603,9 +638,13 @@ export class FastRnn extends OptimizerFields {
     this.refreshDerived();
   }
 
-  /** The optimiser step on whatever the gradient block holds now (e.g. a threaded sum); see applyGradients. */
+  /**
+   * The optimiser step on whatever the gradient block holds now (e.g. a threaded sum); see
+   * applyGradients. The block is flushed first (a sum of blocks can cancel below the threshold).
+   */
   applyGradientBlock(): void {
     if (this.disposed) throw new Error('FastRnn used after dispose()');
+    if (this.flushBelow > 0) this.kernels.flushTiny(this.G, this.nParams, this.flushBelow);
     this.applyGradients();
   }
 

@@ -5,7 +5,8 @@
  *
  * Three primitives cover forward and BPTT of a tanh RNN:
  *   gemm: C[M][N] (=|+=) A·B with B row-major [K][N] and A addressed by strides (so A or A^T),
- *   tanh in place, and tanhGrad dA = dH ⊙ (1 - H²).
+ *   tanh in place, and tanhGrad dA = dH ⊙ (1 - H²); flushTiny zeroes values below a threshold
+ *   (SUBNORMAL_FLUSH_BELOW: the engine's deltas and gradient sums stay out of the subnormal range).
  * (The float64 analysis has its own, AnalysisKernels in src/core/kernels.)
  */
 
@@ -27,8 +28,32 @@ export interface TrainingKernels {
   gemm(c: number, a: number, sam: number, sak: number, b: number, M: number, K: number, N: number, accumulate: boolean): void;
   /** x[i] = tanh(x[i]) for i < n (rational approximation, |error| < 4e-7). */
   tanh(x: number, n: number): void;
-  /** dA[i] = dH[i] * (1 - H[i]²) for i < n (the tanh derivative written with the output H). */
-  tanhGrad(dA: number, dH: number, H: number, n: number): void;
+  /**
+   * dA[i] = dH[i] * (1 - H[i]²) for i < n (the tanh derivative written with the output H), written
+   * as 0 where |dA[i]| < flushBelow (default 0: IEEE exactly; NaN is kept).
+   */
+  tanhGrad(dA: number, dH: number, H: number, n: number, flushBelow?: number): void;
+  /** x[i] = 0 where |x[i]| < flushBelow, for i < n (NaN kept). */
+  flushTiny(x: number, n: number, flushBelow: number): void;
+}
+
+/**
+ * 2^-100 (~7.9e-31): the engine writes BPTT deltas and gradient sums smaller than this in magnitude
+ * as 0 (docs/method.md, "Subnormal flush"). Gradients the optimiser sees are ~1e-8..1e1, so a
+ * dropped term is below 2^-70 of the smallest of them, far below float32 resolution (2^-24); it
+ * keeps every value the kernels read out of the float32 subnormal range (< 2^-126), where x86 CPUs
+ * without flush-to-zero (WebAssembly has none) take a microcode assist per operation.
+ */
+export const SUBNORMAL_FLUSH_BELOW = 2 ** -100;
+
+/** Number of float32 subnormals (0 < |v| < 2^-126) in h[off, off + n): the diagnostic behind the flush. */
+export function countSubnormals(h: Float32Array, off: number, n: number): number {
+  let count = 0;
+  for (let i = off; i < off + n; i++) {
+    const a = Math.abs(h[i]);
+    if (a > 0 && a < 2 ** -126) count++;
+  }
+  return count;
 }
 
 // Rational minimax approximation of tanh on [-c, c] (the one Eigen and XNNPACK use for float32):
@@ -78,11 +103,15 @@ export function createJsTrainingKernels(initialFloats = 1 << 16): TrainingKernel
     tanh(x, n) {
       for (let i = x; i < x + n; i++) h[i] = fastTanh(h[i]);
     },
-    tanhGrad(dA, dH, H, n) {
+    tanhGrad(dA, dH, H, n, flushBelow = 0) {
       for (let i = 0; i < n; i++) {
         const y = h[H + i];
-        h[dA + i] = h[dH + i] * (1 - y * y);
+        const d = h[dH + i] * (1 - y * y);
+        h[dA + i] = Math.abs(d) < flushBelow ? 0 : d;
       }
+    },
+    flushTiny(x, n, flushBelow) {
+      for (let i = x; i < x + n; i++) if (Math.abs(h[i]) < flushBelow) h[i] = 0;
     },
   };
 }

@@ -5,7 +5,9 @@
  * dL/dz scaled for the WHOLE batch; the gradient blocks are summed in thread order
  * (((G_0 + G_1) + G_2) + ...) in float32, and the optimiser steps once on the sum. A run is
  * therefore bit-for-bit reproducible for a given W, and W = 1 is FastRnn exactly; for W > 1 only
- * the order of the float32 batch sums differs from FastRnn.
+ * the order of the float32 batch sums differs from FastRnn. Every thread's FastRnn flushes its
+ * deltas and gradients below 2^-100 (docs/method.md "Subnormal flush"), and the summed block is
+ * flushed again before the update (applyGradientBlock).
  *
  * Transport: plain postMessage with copies (the helper's rows and the current parameters out,
  * its gradient block back; ~4 bytes x (nParams + rows T D) per helper per step: 70 KB at N = 128,

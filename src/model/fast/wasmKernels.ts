@@ -11,7 +11,8 @@ interface FastRnnExports {
   heapBase(): number;
   gemm(c: number, a: number, sam: number, sak: number, b: number, M: number, K: number, N: number, accumulate: number): void;
   tanh(x: number, n: number): void;
-  tanhGrad(dA: number, dH: number, H: number, n: number): void;
+  tanhGrad(dA: number, dH: number, H: number, n: number, flushBelow: number): void;
+  flushTiny(x: number, n: number, flushBelow: number): void;
 }
 
 const PAGE_BYTES = 65536;
@@ -43,6 +44,8 @@ export async function createWasmTrainingKernels(bytes: BufferSource): Promise<Tr
         ex.gemm(c2, a2, s1, s2, b2, m2, k2, n2, acc2 ? 1 : 0),
       ),
     tanh: (x, n) => ex.tanh(x, n),
-    tanhGrad: (dA, dH, H, n) => ex.tanhGrad(dA, dH, H, n),
+    // An absent threshold must reach the module as 0 (IEEE), not as undefined -> NaN.
+    tanhGrad: (dA, dH, H, n, flushBelow = 0) => ex.tanhGrad(dA, dH, H, n, flushBelow),
+    flushTiny: (x, n, flushBelow) => ex.flushTiny(x, n, flushBelow),
   };
 }
