@@ -270,22 +270,20 @@ describe('run bundle ftle-lab.run/v1', () => {
     expect(errorOf(() => validateRunBundle(b)).field).toBe('epochs[1].flip.scores[0][3]');
   });
 
-  it('serialises and parses a long pixel28 run (20 epochs, B=15, T=784, k=16) in seconds', () => {
+  it('round-trips a long pixel28 run (20 epochs, B=15, T=784, k=16) value for value', () => {
     const b = makeBundle(5, {
       config: { encoding: 'pixel28', hidden: 64, k: 16, probes: 15 },
       epochs: 20,
     });
-    const t0 = performance.now();
+    // 21 epochs of 188k ln r values each (~60 MB of text): the size a long paper-scale run reaches.
+    // Its speed is not asserted here (speed is the bench's business); that it survives whole is.
     const text = serializeRunBundle(b);
-    const t1 = performance.now();
     const back = parseRunBundle(text);
-    const t2 = performance.now();
     expect(back.epochs.length).toBe(21);
     expect(back.epochs[20].lnR.length).toBe(15 * 784 * 16);
-    // 21 epochs of 188k ln r values each: ~60 MB-scale work, must stay interactive.
-    expect(t1 - t0).toBeLessThan(15_000);
-    expect(t2 - t1).toBeLessThan(15_000);
-    console.log(`bundle ${(text.length / 1e6).toFixed(1)} MB: serialise ${(t1 - t0).toFixed(0)} ms, parse ${(t2 - t1).toFixed(0)} ms`);
+    const want = b.epochs[20].lnR as ArrayLike<number>;
+    const got = back.epochs[20].lnR as ArrayLike<number>;
+    for (const i of [0, 1, 4_999, 100_000, got.length - 1]) expect(got[i]).toBe(Math.fround(want[i]));
   });
 });
 
