@@ -486,6 +486,11 @@ function onAnalyzerEvent(ev: AnalyzerEvent): void {
     store.set({ analysing: { epoch: ev.epoch, phase: ev.phase, fraction: ev.fraction } });
     return;
   }
+  if (ev.type === 'gpuFallback') {
+    // The pool re-runs the epoch on the CPU; its snapshot follows.
+    store.addBanner('warning', ev.message);
+    return;
+  }
   if (store.analysing?.epoch === ev.epoch) store.set({ analysing: null });
   if (ev.type === 'error') {
     store.addBanner('error', `Analysis of epoch ${ev.epoch} failed: ${ev.message}`);

@@ -12,6 +12,10 @@ import { probeTrajectory } from '../core/dynamics/trajectory';
 import { qrIteration } from '../core/dynamics/lyapunov';
 import { createRecurrentFlipEvaluator, type FlipJob } from '../core/sensitivity';
 import { createRng } from '../core/rng';
+import { PRESET_CONFIGS } from '../core/formats/config';
+import { createAnalysisPool } from '../worker/analysisPool';
+import { analysisWorkerSpawner } from '../worker/client';
+import type { AnalyzeRequest, AnalyzerEvent } from '../worker/protocol';
 import {
   analyzeEpochOnGpu,
   createGpuProbeSet,
@@ -187,10 +191,21 @@ function randomRnn(N: number, D: number, C: number, gain: number, seed: number):
 }
 
 /**
- * Random jobs on a random rnn at sizes the fixtures do not reach (N > 256: two units per thread;
- * several dispatch chunks): GPU losses and QR against the float64 evaluator and qrIteration.
+ * Random jobs on a random rnn at a shape the fixtures do not reach (several hidden units per
+ * thread, a partial last workgroup of lanes): GPU losses and QR against the float64 evaluator and qrIteration.
  */
-async function compareJobs(c: { N: number; T: number; D: number; B: number; M: number; k: number; gain: number; seed: number }) {
+async function compareJobs(c: {
+  N: number;
+  T: number;
+  D: number;
+  B: number;
+  M: number;
+  k: number;
+  gain: number;
+  seed: number;
+  threads?: number;
+  lanes?: number;
+}) {
   const weights = randomRnn(c.N, c.D, 10, c.gain, c.seed);
   const rng = createRng(c.seed + 1);
   const inputs = Float64Array.from({ length: c.B * c.T * c.D }, () => (rng.next() < 0.7 ? 0 : rng.next()));
@@ -204,7 +219,7 @@ async function compareJobs(c: { N: number; T: number; D: number; B: number; M: n
   const ev = createRecurrentFlipEvaluator(weights, inputs, labels, c.B, c.T, c.D);
   const ref = ev.losses(jobs);
   const dev = await device();
-  const set = await createGpuProbeSet(dev, weights, inputs, labels, c.B, c.T, c.D);
+  const set = await createGpuProbeSet(dev, weights, inputs, labels, c.B, c.T, c.D, { threads: c.threads, lanes: c.lanes });
   try {
     const packed: PackedJobs = packJobs(jobs);
     const got = await set.losses(packed);
@@ -243,6 +258,71 @@ async function lostDevice(): Promise<{ name: string; message: string; isLost: bo
   }
 }
 
+/**
+ * The app's path end to end: a pool of real analysis workers (analysis.worker.ts) analyses epoch 1
+ * with analysisEngine 'gpu' while a 'loseGpu' rehearsal destroys the worker's device at the start of
+ * its flip stage, then epoch 2 on a fresh device. Returns the events (no progress) and the analyses,
+ * with the float64 CPU analysis of the same request for comparison.
+ */
+async function poolFallback(modelObj: unknown, probeObj: ProbeJson, seed: number) {
+  const weights = parseModelObject(modelObj);
+  const T = probeObj.inputs[0].length;
+  const D = probeObj.inputs[0][0].length;
+  const tensors: Record<string, { shape: number[]; data: Float64Array }> = {};
+  for (const [name, data] of Object.entries(weights.tensors)) tensors[name] = { shape: [data.length], data };
+  const shapes = (modelObj as { tensors: Record<string, { shape: number[] }> }).tensors;
+  for (const name of Object.keys(tensors)) tensors[name].shape = shapes[name].shape;
+  const config = { ...PRESET_CONFIGS.quick, seed, draws: 50 };
+  const req = (epoch: number): AnalyzeRequest => ({
+    type: 'analyze',
+    runId: 'check',
+    epoch,
+    config,
+    arch: 'rnn',
+    weights: tensors,
+    probe: { inputs: Float64Array.from(probeObj.inputs.flat(2)), labels: probeObj.labels, T, D },
+    analysisEngine: 'gpu',
+  });
+  const pool = createAnalysisPool(analysisWorkerSpawner(), 2);
+  const events: AnalyzerEvent[] = [];
+  await new Promise<void>((resolve) => {
+    let done = 0;
+    pool.onEvent((ev) => {
+      if (ev.type !== 'progress') events.push(ev);
+      if ((ev.type === 'analysis' || ev.type === 'error') && ++done === 2) resolve();
+    });
+    pool.post({ type: 'loseGpu' });
+    pool.post(req(1));
+    pool.post(req(2));
+  });
+  pool.terminate();
+  const cpu = analyzeEpoch(weights, Float64Array.from(probeObj.inputs.flat(2)), probeObj.labels, T, D, {
+    k: config.k,
+    n: config.n,
+    draws: config.draws,
+    seed,
+  });
+  return {
+    kinds: events.map((e) => `${e.type}:${e.epoch}`),
+    fallbackMessage:
+      events.find((e) => e.type === 'gpuFallback')?.type === 'gpuFallback'
+        ? (events.find((e) => e.type === 'gpuFallback') as { message: string }).message
+        : '',
+    engines: events.map((e) => (e.type === 'analysis' ? (e.analysis.analysisEngine ?? null) : null)),
+    /** Epoch 1 (re-run on the CPU) against analyzeEpoch: largest |difference| of ln r and of the flip dL tables. */
+    epoch1VsCpu: (() => {
+      const a = events.find((e) => e.type === 'analysis' && e.epoch === 1) as Extract<AnalyzerEvent, { type: 'analysis' }> | undefined;
+      if (!a) return null;
+      const lnR = maxDev(a.analysis.lnR, cpu.lnR);
+      const dRand = maxDev(a.analysis.flip!.dLRand.flat(2), cpu.flip!.dLRand.flat(2));
+      return { lnR, dRand, R: a.analysis.flip!.R, cpuR: cpu.flip!.R };
+    })(),
+    epoch2R:
+      (events.find((e) => e.type === 'analysis' && e.epoch === 2) as Extract<AnalyzerEvent, { type: 'analysis' }> | undefined)?.analysis
+        .flip?.R ?? 0,
+  };
+}
+
 declare global {
   interface Window {
     __gpuAnalysisCheck?: {
@@ -250,9 +330,10 @@ declare global {
       compareEpoch: typeof compareEpoch;
       compareJobs: typeof compareJobs;
       lostDevice: typeof lostDevice;
+      poolFallback: typeof poolFallback;
     };
   }
 }
 
-window.__gpuAnalysisCheck = { available: probeGpuAdapter, compareEpoch, compareJobs, lostDevice };
+window.__gpuAnalysisCheck = { available: probeGpuAdapter, compareEpoch, compareJobs, lostDevice, poolFallback };
 document.getElementById('out')!.textContent = 'ready: window.__gpuAnalysisCheck';

@@ -24,6 +24,8 @@ import {
 } from '../core/epochParts';
 import type { AnalysisPhase } from '../core/epochSnapshot';
 import { requestOptions, requestWeights } from './analysisInput';
+import type { AnalysisEngineInfo } from '../core/snapshot';
+import { gpuArchSupported, probeGpuAdapter, type GpuAdapterInfo } from '../model/gpuAnalysis';
 
 /** One worker of the pool: a DOM Worker in the app, a worker_threads Worker in Node. */
 export interface PoolWorker {
@@ -71,7 +73,12 @@ interface Task {
  * flight, so a 4-probe epoch never starts 15 workers). Progress events are throttled to ~10 per
  * second, and sent at each phase change.
  */
-export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: () => number = () => performance.now()): AnalysisPool {
+export function createAnalysisPool(
+  spawn: () => PoolWorker,
+  size: number,
+  now: () => number = () => performance.now(),
+  gpuAdapter: () => Promise<GpuAdapterInfo | null> = probeGpuAdapter,
+): AnalysisPool {
   let target = Math.max(1, Math.floor(size));
   const slots: Slot[] = [];
   const queue: Task[] = [];
@@ -83,8 +90,14 @@ export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: (
   let onEvent: (ev: AnalyzerEvent) => void = () => {};
   let onCrash: (message: string) => void = () => {};
   let closed = false;
-  /** While a whole request runs on one worker (size 1): that slot and its request. */
-  let whole: { slot: Slot; req: AnalyzeRequest } | null = null;
+  /** While a whole request runs on one worker (size 1, or a GPU epoch): that slot, its request, and where it ran (CPU). */
+  let whole: { slot: Slot; req: AnalyzeRequest; engine?: AnalysisEngineInfo } | null = null;
+  /** The adapter, asked once when a request first wants the GPU. */
+  let adapter: Promise<GpuAdapterInfo | null> | null = null;
+  /** Requests to run on the CPU after a GPU failure, and the note their snapshot carries. */
+  const cpuNotes = new Map<AnalyzeRequest, AnalysisEngineInfo>();
+  /** A 'loseGpu' rehearsal waiting for the next GPU epoch's worker. */
+  let loseGpu = false;
 
   const emit = (ev: AnalyzerEvent) => {
     if (!closed) onEvent(ev);
@@ -170,8 +183,21 @@ export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: (
       dispatch();
       return;
     }
-    // A whole request on one worker: relay its events as they are.
-    emit(ev);
+    if (ev.type === 'gpuFallback' && whole?.slot === slot) {
+      // The GPU failed on this epoch: say so, and run it again on the CPU pool, first in line.
+      emit(ev);
+      const req: AnalyzeRequest = { ...whole.req, analysisEngine: 'cpu' };
+      cpuNotes.set(req, { kind: 'cpu', fallback: ev.message });
+      requests.unshift(req);
+      whole = null;
+      busy = false;
+      next();
+      return;
+    }
+    // A whole request on one worker: relay its events as they are (a CPU one with where it ran).
+    if (ev.type === 'analysis' && whole?.slot === slot && whole.engine)
+      emit({ ...ev, analysis: { ...ev.analysis, analysisEngine: whole.engine } });
+    else emit(ev);
     if ((ev.type === 'analysis' || ev.type === 'error') && whole?.slot === slot) {
       whole = null;
       busy = false;
@@ -187,7 +213,7 @@ export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: (
     });
   }
 
-  async function staged(req: AnalyzeRequest): Promise<void> {
+  async function staged(req: AnalyzeRequest, engine?: AnalysisEngineInfo): Promise<void> {
     const t0 = now();
     const reqId = nextReq++;
     const weights = requestWeights(req);
@@ -230,8 +256,35 @@ export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: (
       epoch: req.epoch,
       analysisMs: t5 - t0,
       stagesMs: { dynamics: t2 - t1, plan: t3 - t2, flip: t4 - t3, merge: t5 - t4 },
-      analysis,
+      analysis: engine ? { ...analysis, analysisEngine: engine } : analysis,
     });
+  }
+
+  /**
+   * Where `req` runs: the GPU (then null), or the CPU with what its snapshot records. 'cpu' and
+   * absent stay on the CPU (absent: no record, as before the GPU engine); 'gpu' takes any adapter,
+   * 'auto' a hardware one; gated cells and evaluations run on the CPU.
+   */
+  async function chooseEngine(req: AnalyzeRequest): Promise<AnalysisEngineInfo | null | undefined> {
+    const asked = req.analysisEngine;
+    if (!asked) return undefined;
+    const note = cpuNotes.get(req);
+    if (note) {
+      cpuNotes.delete(req);
+      return note;
+    }
+    if (asked === 'cpu') return { kind: 'cpu' };
+    if (!gpuArchSupported(req.arch))
+      return {
+        kind: 'cpu',
+        fallback: `the GPU analysis engine runs the vanilla RNN only; ${req.arch.toUpperCase()} cells are analysed on the CPU`,
+      };
+    if (req.evaluate) return { kind: 'cpu' };
+    adapter ??= gpuAdapter().catch(() => null);
+    const a = await adapter;
+    if (!a) return asked === 'gpu' ? { kind: 'cpu', fallback: 'no WebGPU adapter in this browser' } : { kind: 'cpu' };
+    if (a.software && asked === 'auto') return { kind: 'cpu' };
+    return null;
   }
 
   function next(): void {
@@ -239,16 +292,35 @@ export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: (
     const req = requests.shift();
     if (!req) return;
     busy = true;
+    chooseEngine(req).then((engine) => {
+      if (closed) return;
+      if (engine === null) {
+        // The GPU path: one worker, which owns the device, runs the epoch whole.
+        trim();
+        const slot = slots.find((s) => s.task === null) ?? addSlot();
+        whole = { slot, req };
+        if (loseGpu) slot.worker.post({ type: 'loseGpu' });
+        loseGpu = false;
+        slot.worker.post({ ...req, analysisEngine: 'gpu' });
+        return;
+      }
+      runCpu(req, engine);
+    });
+  }
+
+  /** The CPU path of a request; `engine` is recorded in its snapshot when set. */
+  function runCpu(req: AnalyzeRequest, engine: AnalysisEngineInfo | undefined): void {
+    const cpuReq: AnalyzeRequest = req.analysisEngine ? { ...req, analysisEngine: 'cpu' } : req;
     if (target === 1 || req.evaluate) {
       // The single-worker path: one worker runs analyzeEpoch whole (also for a request that asks
       // for an evaluation on extra digits, an imported model's one-off).
       trim();
       const slot = slots.find((s) => s.task === null) ?? addSlot();
-      whole = { slot, req };
-      slot.worker.post(req);
+      whole = { slot, req: cpuReq, engine };
+      slot.worker.post(cpuReq);
       return;
     }
-    staged(req)
+    staged(cpuReq, engine)
       .catch((err: Error) => {
         // Tasks of this request still queued are dropped; those running finish and are ignored.
         queue.length = 0;
@@ -267,6 +339,10 @@ export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: (
       if (cmd.type === 'crash') {
         // Rehearsal of a fault: one worker of the pool throws, as a real crash would.
         (slots[0] ?? addSlot()).worker.post(cmd);
+        return;
+      }
+      if (cmd.type === 'loseGpu') {
+        loseGpu = true;
         return;
       }
       if (cmd.type !== 'analyze') return;

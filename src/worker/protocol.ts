@@ -96,7 +96,19 @@ export type AnalyzerCommand =
       probe: { inputs: Float32Array | Float64Array; labels: number[]; T: number; D: number };
       /** Also evaluate on these digits (an imported model on the bundled test split), [M*T*D] with labels [M]. */
       evaluate?: { inputs: Float32Array | Float64Array; labels: number[] };
+      /**
+       * Where to analyse (the link's `analysis=`): 'cpu' (or absent) the float64 pool with its budget;
+       * 'gpu' the WebGPU analysis engine with the paper's full plan (any adapter, SwiftShader too);
+       * 'auto' the GPU when an adapter exists and is not a software renderer, else the CPU.
+       * Gated cells and an `evaluate` request always run on the CPU (EpochSnapshot.analysisEngine says so).
+       */
+      analysisEngine?: 'auto' | 'gpu' | 'cpu';
     }
+  /**
+   * Rehearsal of a GPU reset (tests, demos): the worker destroys its analysis device at the start of
+   * its next GPU flip stage; that epoch is then re-run on the CPU pool ('gpuFallback').
+   */
+  | { type: 'loseGpu' }
   /** Rehearsal of an analysis-worker fault: an uncaught exception inside the worker. */
   | { type: 'crash' };
 
@@ -108,13 +120,18 @@ export type AnalyzerEvent =
       runId: string;
       epoch: number;
       analysisMs: number;
-      /** A pooled analysis: wall ms of each stage (dynamics parts, plan, flip parts, merge), in order. */
-      stagesMs?: { dynamics: number; plan: number; flip: number; merge: number };
+      /** A pooled analysis: wall ms of each stage (dynamics parts, plan, flip parts, merge), in order; the GPU path adds its float64 check. */
+      stagesMs?: { dynamics: number; plan: number; flip: number; merge: number; check?: number };
       analysis: Omit<EpochSnapshot, 'epoch' | 'metrics'>;
       /** Mean CE (nats) and accuracy on the `evaluate` digits, when asked. */
       evaluation?: { loss: number; acc: number; count: number };
     }
-  | { type: 'error'; runId: string; epoch: number; message: string };
+  | { type: 'error'; runId: string; epoch: number; message: string }
+  /**
+   * The GPU analysis of `epoch` failed (device lost, or any GPU error): the pool re-runs that epoch
+   * on the CPU, whose 'analysis' follows; `message` is a sentence for a banner. Nothing is lost.
+   */
+  | { type: 'gpuFallback'; runId: string; epoch: number; message: string };
 
 /** The fields of an 'analyze' command that every stage of a pooled analysis needs. */
 export type AnalyzeRequest = Extract<AnalyzerCommand, { type: 'analyze' }>;

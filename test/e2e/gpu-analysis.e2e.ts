@@ -4,7 +4,8 @@
  * and probes (including a trained one) the GPU's flip-test losses, single-pixel map, ln r, FTLE and
  * Q vectors equal the float64 values within the tolerances of docs/method.md ("GPU analysis
  * precision"), every verdict and Holm decision is the same, and the GPU plan is the paper's full
- * plan; random jobs at N = 260 (two hidden units per thread) agree too; a destroyed device makes
+ * plan; random jobs with three hidden units per thread agree too; a device lost mid-analysis in
+ * the app's worker pool re-runs that epoch on the CPU with nothing lost; a destroyed device makes
  * every call fail with GpuDeviceLostError.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,7 +48,6 @@ describe('GPU analysis engine equals the float64 analysis (WebGPU on SwiftShader
   it.each([
     ['rnn_n16_t28_d28_trained', REGULAR],
     ['rnn_chaotic_g2_n16_t40_d1', CHAOTIC],
-    ['rnn_n8_t12_d1', REGULAR],
   ] as const)(
     '%s: full plan, losses, single-pixel map, ln r, FTLE, Q and every verdict',
     async (name, TOL) => {
@@ -75,16 +75,31 @@ describe('GPU analysis engine equals the float64 analysis (WebGPU on SwiftShader
     60_000,
   );
 
-  it('random jobs at N = 257 (two units per thread), T = 6', async () => {
+  it('random jobs at N = 70 on 32 threads (3 units per thread), 4 lanes, a partial last workgroup', async () => {
     const r = await s.page.evaluate(() =>
-      window.__gpuAnalysisCheck!.compareJobs({ N: 257, T: 6, D: 2, B: 2, M: 12, k: 2, gain: 1.5, seed: 5 }),
+      window.__gpuAnalysisCheck!.compareJobs({ N: 70, T: 10, D: 2, B: 2, M: 21, k: 3, gain: 1.5, seed: 5, threads: 32, lanes: 4 }),
     );
-    console.log('N=257', JSON.stringify(r));
+    console.log('N=70', JSON.stringify(r));
     expect(r.devLoss).toBeLessThanOrEqual(TOL.loss * 10);
     expect(r.devBase).toBeLessThanOrEqual(TOL.loss * 10);
     expect(r.devLnR).toBeLessThanOrEqual(TOL.lnR * 10);
     expect(r.devQ).toBeLessThanOrEqual(TOL.q);
     expect(r.devQmid).toBeLessThanOrEqual(TOL.q);
+  }, 60_000);
+
+  it('the app path: a device lost mid-analysis re-runs that epoch on the CPU pool (banner event first, nothing lost); the next epoch runs on a fresh device', async () => {
+    const { model, probe } = fixture('rnn_n8_t12_d1');
+    const r = await s.page.evaluate(([m, p]) => window.__gpuAnalysisCheck!.poolFallback(m, p as never, 3), [model, probe] as const);
+    console.log('fallback', JSON.stringify(r));
+    expect(r.kinds).toEqual(['gpuFallback:1', 'analysis:1', 'analysis:2']);
+    expect(r.fallbackMessage).toMatch(/GPU was lost while analysing epoch 1 .* analysed again on the CPU\. Nothing is lost\./);
+    expect(r.engines[1]).toEqual({ kind: 'cpu', fallback: r.fallbackMessage });
+    expect(r.engines[2]?.kind).toBe('gpu');
+    // The worker's WASM float64 kernels against this page's JS ones: summation order only.
+    expect(r.epoch1VsCpu!.lnR).toBeLessThanOrEqual(1e-12);
+    expect(r.epoch1VsCpu!.dRand).toBeLessThanOrEqual(1e-12);
+    expect(r.epoch1VsCpu!.R).toBe(r.epoch1VsCpu!.cpuR);
+    expect(r.epoch2R).toBe(50);
   }, 60_000);
 
   it('a destroyed device: every call fails with GpuDeviceLostError', async () => {

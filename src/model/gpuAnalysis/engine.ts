@@ -150,6 +150,14 @@ export interface GpuProbeSet {
   dispose(): void;
 }
 
+/** Optional work split (defaults from N and the device): tests use them to reach several units per thread at small N. */
+export interface GpuAnalysisTuning {
+  /** Threads per workgroup of the flip and QR kernels (a power of two: the QR's reduction halves it). */
+  threads?: number;
+  /** Jobs per flip workgroup (lanes sharing each W_hh read). */
+  lanes?: number;
+}
+
 /** Lanes (jobs per workgroup) and threads of the flip kernel for hidden size N. */
 function flipShape(N: number, maxThreads: number): { G: number; WG: number } {
   const WG = Math.min(maxThreads, 256, Math.max(32, Math.ceil(N / 32) * 32));
@@ -181,6 +189,7 @@ export async function createGpuProbeSet(
   B: number,
   T: number,
   D: number,
+  tuning: GpuAnalysisTuning = {},
 ): Promise<GpuProbeSet> {
   if (!gpuArchSupported(weights.arch)) throw new RangeError(`the GPU analysis engine runs rnn only, not ${weights.arch}`);
   const { hiddenSize: N, numClasses: C } = weights;
@@ -236,7 +245,9 @@ export async function createGpuProbeSet(
   const derivBuf = buffer(B * (T + 1) * N * 4);
 
   const maxThreads = device.limits.maxComputeInvocationsPerWorkgroup;
-  const { G, WG } = flipShape(N, maxThreads);
+  const shape = flipShape(N, maxThreads);
+  const G = tuning.lanes ?? shape.G;
+  const WG = tuning.threads ?? shape.WG;
   const pipelines = new Map<string, GPUComputePipeline>();
   const layouts = new Map<string, GPUBindGroupLayout>();
   /** Explicit layouts (a uniform, then the kernel's storage list): 'auto' would drop a binding a variant leaves unused. */
@@ -387,7 +398,7 @@ export async function createGpuProbeSet(
     if (!steps.includes(T)) steps.push(T);
     const keep = new Int32Array(T + 1).fill(-1);
     steps.forEach((s, i) => (keep[s] = i));
-    const WGq = Math.min(maxThreads, 256);
+    const WGq = tuning.threads ?? Math.min(maxThreads, 256);
     device.pushErrorScope('validation');
     const pipe = pipeline(`qr${k}`, QR_BINDINGS, () => qrWgsl(N, k, WGq));
     const params = upload(new Uint32Array([T, steps.length, 0, 0]), UNIFORM);

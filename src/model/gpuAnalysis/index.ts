@@ -14,6 +14,7 @@ export {
   requestAnalysisDevice,
   type GpuAdapterInfo,
   type GpuAnalysisDevice,
+  type GpuAnalysisTuning,
   type GpuProbeSet,
   type GpuQrResult,
 } from './engine';
