@@ -12,7 +12,7 @@ import { setAnalysisKernels } from '../core/kernels';
 import { createWasmAnalysisKernels, wasmSimdAvailable } from '../core/kernels/wasm';
 import type { AnalysisPartCommand, AnalyzerCommand, AnalyzerEvent } from './protocol';
 import { runPart, runWhole } from './analysisPart';
-import { loseGpuAtNextFlip, runGpuWhole } from './gpuAnalysisRun';
+import { loseGpuAtNextFlip, runGpuFlipPart, runGpuWhole } from './gpuAnalysisRun';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 const post = (ev: AnalyzerEvent) => ctx.postMessage(ev);
@@ -41,7 +41,7 @@ const kernelsReady: Promise<void> = (async () => {
 })();
 
 /** GPU epochs run one after another (each awaits the device). */
-const gpuQueue: Promise<void> = Promise.resolve();
+let gpuQueue: Promise<void> = Promise.resolve();
 
 ctx.onmessage = async (e: MessageEvent<AnalyzerCommand | AnalysisPartCommand>) => {
   const cmd = e.data;
@@ -55,6 +55,13 @@ ctx.onmessage = async (e: MessageEvent<AnalyzerCommand | AnalysisPartCommand>) =
     loseGpuAtNextFlip();
     return;
   }
+  if (cmd.type === 'part-flip-gpu') {
+    gpuQueue = gpuQueue.then(async () => {
+      await kernelsReady;
+      await runGpuFlipPart(cmd, (ev) => ctx.postMessage(ev));
+    });
+    return;
+  }
   if (cmd.type !== 'analyze') {
     await kernelsReady;
     runPart(cmd, (ev) => ctx.postMessage(ev));
@@ -63,6 +70,8 @@ ctx.onmessage = async (e: MessageEvent<AnalyzerCommand | AnalysisPartCommand>) =
   // Every message awaits the same promise; continuations run in arrival order, so requests stay ordered.
   await kernelsReady;
   // The pool sends 'gpu' only once it has chosen the GPU (auto resolved); a GPU epoch ends before the next request starts.
-  if (cmd.analysisEngine === 'gpu') await gpuQueue.then(() => runGpuWhole(cmd, post));
-  else runWhole(cmd, post);
+  if (cmd.analysisEngine === 'gpu') {
+    gpuQueue = gpuQueue.then(() => runGpuWhole(cmd, post));
+    await gpuQueue;
+  } else runWhole(cmd, post);
 };

@@ -13,7 +13,11 @@ export function requestWeights(req: AnalyzeRequest): ModelWeights {
   return modelWeightsFromNamed(req.arch, req.weights);
 }
 
-/** The request's analysis options (k, n, draws, seed from its run config). */
+/**
+ * The request's analysis options (k, n, draws, seed from its run config); a GPU request
+ * (analysisEngine 'gpu', as the pool resolves it) has no budget: the paper's full plan.
+ */
 export function requestOptions(req: AnalyzeRequest): Omit<EpochAnalysisOptions, 'onProgress'> {
-  return { k: req.config.k, n: req.config.n, draws: req.config.draws, seed: req.config.seed };
+  const opts = { k: req.config.k, n: req.config.n, draws: req.config.draws, seed: req.config.seed };
+  return req.analysisEngine === 'gpu' ? { ...opts, budgetMacs: Number.POSITIVE_INFINITY } : opts;
 }

@@ -11,7 +11,7 @@
  * the whole request goes to one worker as before (the single-worker path, no staging overhead).
  */
 import type { TypedWorker } from './client';
-import type { AnalysisPartCommand, AnalysisPartEvent, AnalyzeRequest, AnalyzerCommand, AnalyzerEvent } from './protocol';
+import type { AnalysisPartCommand, AnalysisPartEvent, AnalyzeRequest, AnalyzerCommand, AnalyzerEvent, GpuFlipResult } from './protocol';
 import {
   planEpoch,
   probeRanges,
@@ -26,6 +26,9 @@ import type { AnalysisPhase } from '../core/epochSnapshot';
 import { requestOptions, requestWeights } from './analysisInput';
 import type { AnalysisEngineInfo } from '../core/snapshot';
 import { gpuArchSupported, probeGpuAdapter, type GpuAdapterInfo } from '../model/gpuAnalysis';
+
+/** A GPU stage's failure: the epoch is re-run on the CPU (message: the banner's sentence). */
+class GpuFallback extends Error {}
 
 /** One worker of the pool: a DOM Worker in the app, a worker_threads Worker in Node. */
 export interface PoolWorker {
@@ -64,6 +67,8 @@ interface Task {
   cmd: AnalysisPartCommand;
   /** Part key for progress merging ('' = no progress). */
   key: string;
+  /** A GPU task: runs on the pool's GPU worker only (it owns the device). */
+  gpu?: boolean;
   resolve(result: unknown): void;
   reject(message: string): void;
 }
@@ -98,6 +103,8 @@ export function createAnalysisPool(
   const cpuNotes = new Map<AnalyzeRequest, AnalysisEngineInfo>();
   /** A 'loseGpu' rehearsal waiting for the next GPU epoch's worker. */
   let loseGpu = false;
+  /** The worker that owns the GPU device (its GPU tasks go there only). */
+  let gpuSlot: Slot | null = null;
 
   const emit = (ev: AnalyzerEvent) => {
     if (!closed) onEvent(ev);
@@ -144,11 +151,23 @@ export function createAnalysisPool(
 
   function dispatch(): void {
     trim();
-    while (queue.length) {
-      let slot = slots.find((s) => s.task === null && whole?.slot !== s);
-      if (!slot && slots.length < target) slot = addSlot();
-      if (!slot) return;
-      const task = queue.shift()!;
+    for (let i = 0; i < queue.length; ) {
+      const task = queue[i];
+      let slot: Slot | undefined;
+      if (task.gpu && gpuSlot && slots.includes(gpuSlot)) {
+        // The device lives in that worker: wait for it rather than start a second device elsewhere.
+        if (gpuSlot.task !== null) {
+          i++;
+          continue;
+        }
+        slot = gpuSlot;
+      } else {
+        slot = slots.find((s) => s.task === null && whole?.slot !== s);
+        if (!slot && slots.length < target) slot = addSlot();
+        if (!slot) return;
+        if (task.gpu) gpuSlot = slot;
+      }
+      queue.splice(i, 1);
       slot.task = task.id;
       running.set(task.id, task);
       slot.worker.post(task.cmd);
@@ -206,14 +225,14 @@ export function createAnalysisPool(
   }
 
   /** Runs one part command as a task; resolves with its result. */
-  function run<R>(cmd: AnalysisPartCommand, key: string): Promise<R> {
+  function run<R>(cmd: AnalysisPartCommand, key: string, gpu = false): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      queue.push({ id: cmd.task, cmd, key, resolve: resolve as (r: unknown) => void, reject: (m) => reject(new Error(m)) });
+      queue.push({ id: cmd.task, cmd, key, gpu, resolve: resolve as (r: unknown) => void, reject: (m) => reject(new Error(m)) });
       dispatch();
     });
   }
 
-  async function staged(req: AnalyzeRequest, engine?: AnalysisEngineInfo): Promise<void> {
+  async function staged(req: AnalyzeRequest, engine?: AnalysisEngineInfo, gpu = false): Promise<void> {
     const t0 = now();
     const reqId = nextReq++;
     const weights = requestWeights(req);
@@ -240,6 +259,26 @@ export function createAnalysisPool(
     const t2 = now();
     const fp = await run<FlipPlan>({ type: 'part-plan', task: nextTask++, reqId, req, parts: dyn }, '');
     const t3 = now();
+    if (gpu) {
+      // Stages 3-4 on the GPU worker; its failure is a fallback, not an error of the epoch.
+      let r: GpuFlipResult;
+      try {
+        if (loseGpu) (gpuSlot ?? slots[0])?.worker.post({ type: 'loseGpu' });
+        loseGpu = false;
+        r = await run<GpuFlipResult>({ type: 'part-flip-gpu', task: nextTask++, reqId, req, plan: fp }, 'g', true);
+      } catch (err) {
+        throw new GpuFallback((err as Error).message);
+      }
+      emit({
+        type: 'analysis',
+        runId: req.runId,
+        epoch: req.epoch,
+        analysisMs: now() - t0,
+        stagesMs: { dynamics: t2 - t1, plan: t3 - t2, ...r.stagesMs },
+        analysis: r.analysis,
+      });
+      return;
+    }
     const plans = splitFlipPlan(fp, ranges);
     const flips = await Promise.all(
       ranges.map(([b0, b1], i) => run<FlipPart>({ type: 'part-flip', task: nextTask++, reqId, req, plan: plans[i], b0, b1 }, `f${b0}`)),
@@ -295,13 +334,8 @@ export function createAnalysisPool(
     chooseEngine(req).then((engine) => {
       if (closed) return;
       if (engine === null) {
-        // The GPU path: one worker, which owns the device, runs the epoch whole.
-        trim();
-        const slot = slots.find((s) => s.task === null) ?? addSlot();
-        whole = { slot, req };
-        if (loseGpu) slot.worker.post({ type: 'loseGpu' });
-        loseGpu = false;
-        slot.worker.post({ ...req, analysisEngine: 'gpu' });
+        // The GPU path: stages 1-2 on the CPU pool (full plan), stages 3-4 on the worker that owns the device.
+        runStaged({ ...req, analysisEngine: 'gpu' }, undefined, true);
         return;
       }
       runCpu(req, engine);
@@ -320,10 +354,23 @@ export function createAnalysisPool(
       slot.worker.post(cpuReq);
       return;
     }
-    staged(cpuReq, engine)
+    runStaged(cpuReq, engine, false);
+  }
+
+  /** Runs a request's stages over the pool (GPU flip stage when `gpu`); then the next request. */
+  function runStaged(req: AnalyzeRequest, engine: AnalysisEngineInfo | undefined, gpu: boolean): void {
+    staged(req, engine, gpu)
       .catch((err: Error) => {
         // Tasks of this request still queued are dropped; those running finish and are ignored.
         queue.length = 0;
+        if (err instanceof GpuFallback) {
+          // The GPU failed on this epoch: say so, and run it again on the CPU pool, first in line.
+          emit({ type: 'gpuFallback', runId: req.runId, epoch: req.epoch, message: err.message });
+          const again: AnalyzeRequest = { ...req, analysisEngine: 'cpu' };
+          cpuNotes.set(again, { kind: 'cpu', fallback: err.message });
+          requests.unshift(again);
+          return;
+        }
         emit({ type: 'error', runId: req.runId, epoch: req.epoch, message: err.message });
       })
       .finally(() => {

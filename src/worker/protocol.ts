@@ -144,10 +144,22 @@ export type AnalysisPartCommand =
   | { type: 'part-dynamics'; task: number; reqId: number; req: AnalyzeRequest; b0: number; b1: number }
   | { type: 'part-plan'; task: number; reqId: number; req: AnalyzeRequest; parts: DynamicsPart[] }
   | { type: 'part-flip'; task: number; reqId: number; req: AnalyzeRequest; plan: FlipPlan; b0: number; b1: number }
-  | { type: 'part-merge'; task: number; reqId: number; req: AnalyzeRequest; plan: FlipPlan; parts: FlipPart[] };
+  | { type: 'part-merge'; task: number; reqId: number; req: AnalyzeRequest; plan: FlipPlan; parts: FlipPart[] }
+  /** A GPU epoch's stages 3-4 on the worker that owns the device (gpuAnalysisRun.ts); its part-error means: fall back to the CPU. */
+  | { type: 'part-flip-gpu'; task: number; reqId: number; req: AnalyzeRequest; plan: FlipPlan };
+
+/** Result of 'part-flip-gpu': the merged analysis (analysisEngine and gpuCheck set) and its stage times (ms). */
+export interface GpuFlipResult {
+  analysis: Omit<EpochSnapshot, 'epoch' | 'metrics'>;
+  stagesMs: { flip: number; merge: number; check: number };
+}
 
 export type AnalysisPartEvent =
   /** The part's finished share of the whole phase (PartProgress), at most ~10 per second. */
   | { type: 'part-progress'; task: number; phase: AnalysisPhase; done: number }
-  | { type: 'part-result'; task: number; result: DynamicsPart | FlipPlan | FlipPart | Omit<EpochSnapshot, 'epoch' | 'metrics'> }
+  | {
+      type: 'part-result';
+      task: number;
+      result: DynamicsPart | FlipPlan | FlipPart | Omit<EpochSnapshot, 'epoch' | 'metrics'> | GpuFlipResult;
+    }
   | { type: 'part-error'; task: number; message: string };

@@ -1,7 +1,7 @@
 /**
  * The pool's choice of analysis engine (analysisPool.ts chooseEngine) and its GPU fallback, with
- * in-process fake workers running the real float64 handlers (analysisPart.ts). A GPU epoch here is
- * answered 'gpuFallback', as a worker whose device was lost answers (gpuAnalysisRun.ts): the pool
+ * in-process fake workers running the real float64 handlers (analysisPart.ts). A GPU epoch's flip
+ * stage here is answered 'part-error', as a worker whose device was lost answers (gpuAnalysisRun.ts): the pool
  * must say so, re-run that epoch on the CPU and deliver the same analysis the CPU gives, recording
  * where it ran. Adapters are described by the `gpuAdapter` argument (Node has no WebGPU).
  */
@@ -14,7 +14,7 @@ import { createRng } from '../../src/core/rng';
 import type { GpuAdapterInfo } from '../../src/model/gpuAnalysis';
 
 /** Fake worker: float64 handlers; a GPU request is answered 'gpuFallback' (device lost). */
-function fakeWorker(gpuRequests: AnalyzeRequest[]): PoolWorker {
+function fakeWorker(gpuRequests: AnalyzeRequest[], plans: { R: number; Rm: number; single: boolean }[]): PoolWorker {
   let handler: (ev: AnalyzerEvent | AnalysisPartEvent) => void = () => {};
   const send = (ev: AnalyzerEvent | AnalysisPartEvent) => handler(structuredClone(ev));
   return {
@@ -22,9 +22,11 @@ function fakeWorker(gpuRequests: AnalyzeRequest[]): PoolWorker {
       const c = structuredClone(cmd);
       setTimeout(() => {
         if (c.type === 'crash' || c.type === 'loseGpu') return;
-        if (c.type === 'analyze' && c.analysisEngine === 'gpu') {
-          gpuRequests.push(c);
-          send({ type: 'gpuFallback', runId: c.runId, epoch: c.epoch, message: 'The GPU was lost (rehearsal).' });
+        if (c.type === 'part-flip-gpu') {
+          // The plan it is given must be the paper's full one.
+          gpuRequests.push(c.req);
+          plans.push({ R: c.plan.plan.R, Rm: c.plan.plan.Rm, single: c.plan.plan.withSingle });
+          send({ type: 'part-error', task: c.task, message: 'The GPU was lost (rehearsal).' });
         } else if (c.type === 'analyze') runWhole(c, send);
         else runPart(c, send);
       }, 0);
@@ -63,8 +65,9 @@ function request(arch: 'rnn' | 'gru', analysisEngine?: AnalyzeRequest['analysisE
 
 async function run(req: AnalyzeRequest, adapter: GpuAdapterInfo | null, size = 2) {
   const gpuRequests: AnalyzeRequest[] = [];
+  const plans: { R: number; Rm: number; single: boolean }[] = [];
   const pool = createAnalysisPool(
-    () => fakeWorker(gpuRequests),
+    () => fakeWorker(gpuRequests, plans),
     size,
     undefined,
     async () => adapter,
@@ -79,7 +82,7 @@ async function run(req: AnalyzeRequest, adapter: GpuAdapterInfo | null, size = 2
   });
   pool.terminate();
   const analysis = events.find((e) => e.type === 'analysis') as Extract<AnalyzerEvent, { type: 'analysis' }>;
-  return { events, analysis, gpuRequests };
+  return { events, analysis, gpuRequests, plans };
 }
 
 const hardware: GpuAdapterInfo = { adapter: 'Some GPU', software: false };
@@ -100,7 +103,7 @@ describe('analysis pool: engine choice and GPU fallback', () => {
     }
   });
 
-  it('gpu (SwiftShader too) and auto on hardware go to the GPU; a lost device re-runs the epoch on the CPU pool with a banner event first', async () => {
+  it('gpu (SwiftShader too) and auto on hardware go to the GPU with the full plan; a lost device re-runs the epoch on the CPU pool with a banner event first', async () => {
     const cpu = await run(request('rnn', 'cpu'), hardware);
     for (const [engine, a] of [
       ['gpu', swiftshader],
@@ -108,6 +111,8 @@ describe('analysis pool: engine choice and GPU fallback', () => {
     ] as const) {
       const r = await run(request('rnn', engine), a);
       expect(r.gpuRequests).toHaveLength(1);
+      // draws = 6 in this config: the GPU plan takes all of them, 10 matched draws and the single-pixel map.
+      expect(r.plans).toEqual([{ R: 6, Rm: 10, single: true }]);
       const kinds = r.events.filter((e) => e.type !== 'progress').map((e) => e.type);
       expect(kinds).toEqual(['gpuFallback', 'analysis']);
       const { analysisEngine, ...rest } = r.analysis.analysis;

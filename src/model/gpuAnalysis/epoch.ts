@@ -120,18 +120,38 @@ export async function analyzeEpochOnGpu(
 ): Promise<GpuEpochResult> {
   const B = labels.length;
   const plan = fullPlan(weights, B, T, D, opts);
-  const now = () => performance.now();
-  const t0 = now();
+  const t0 = performance.now();
   onStage?.('dynamics');
+  const dyn = dynamicsPart(weights, inputs, labels, plan, 0, B);
+  const t1 = performance.now();
+  onStage?.('plan');
+  const fp = planFlip(weights, inputs, labels, plan, [dyn]);
+  const t2 = performance.now();
+  const r = await gpuFlipStage(dev, weights, inputs, labels, fp, onStage);
+  return { analysis: r.analysis, plan, stagesMs: { dynamics: t1 - t0, plan: t2 - t1, ...r.stagesMs } };
+}
+
+/**
+ * Stages 3 and 4 of a GPU epoch from a FlipPlan (stages 1-2 ran anywhere, e.g. on the CPU pool):
+ * every flip job on the GPU, the merge, and the float64 check of probe checkedProbe(plan.seed, B).
+ * Returns the analysis with analysisEngine and gpuCheck set. Throws GpuDeviceLostError on a loss.
+ */
+export async function gpuFlipStage(
+  dev: GpuAnalysisDevice,
+  weights: ModelWeights,
+  inputs: Float64Array,
+  labels: ArrayLike<number>,
+  fp: FlipPlan,
+  onStage?: (stage: keyof GpuEpochStages) => void,
+): Promise<{ analysis: EpochAnalysis; stagesMs: Pick<GpuEpochStages, 'flip' | 'merge' | 'check'> }> {
+  const { plan } = fp;
+  const { B, T, D } = plan;
+  const now = () => performance.now();
+  const t2 = now();
+  onStage?.('flip');
   const set = await createGpuProbeSet(dev, weights, inputs, labels, B, T, D);
   try {
-    const dyn = dynamicsPart(weights, inputs, labels, plan, 0, B);
-    const t1 = now();
-    onStage?.('plan');
-    const fp = planFlip(weights, inputs, labels, plan, [dyn]);
-    const t2 = now();
-    onStage?.('flip');
-    const bc = checkedProbe(opts.seed, B);
+    const bc = checkedProbe(plan.seed, B);
     // Ranges [0, bc), [bc, bc+1), [bc+1, B) (empty ones dropped): the checked probe's part can be swapped.
     const cuts = [
       [0, bc],
@@ -146,12 +166,11 @@ export async function analyzeEpochOnGpu(
     const analysis = mergeEpoch(weights, inputs, labels, fp, gpuParts);
     const t4 = now();
     onStage?.('check');
-    const gpuCheck = await float64Check(set, weights, inputs, labels, plan, fp, cuts, gpuParts, bc, analysis, dyn.lnR);
+    const gpuCheck = await float64Check(set, weights, inputs, labels, plan, fp, cuts, gpuParts, bc, analysis, fp.dynamics.lnR);
     const t5 = now();
     return {
       analysis: { ...analysis, analysisEngine: { kind: 'gpu', adapter: dev.adapter }, gpuCheck },
-      plan,
-      stagesMs: { dynamics: t1 - t0, plan: t2 - t1, flip: t3 - t2, merge: t4 - t3, check: t5 - t4 },
+      stagesMs: { flip: t3 - t2, merge: t4 - t3, check: t5 - t4 },
     };
   } finally {
     set.dispose();

@@ -18,4 +18,4 @@ export {
   type GpuProbeSet,
   type GpuQrResult,
 } from './engine';
-export { analyzeEpochOnGpu, checkedProbe, fullPlan, gpuFlipPart, type GpuEpochResult, type GpuEpochStages } from './epoch';
+export { analyzeEpochOnGpu, checkedProbe, fullPlan, gpuFlipPart, gpuFlipStage, type GpuEpochResult, type GpuEpochStages } from './epoch';
