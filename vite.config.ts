@@ -60,7 +60,13 @@ export default defineConfig({
     // webgpu-check.html for fused-webgpu: WebGPU needs 127.0.0.1), and the bench page (the
     // engine-switch e2e test and a GPU machine open it from dist/).
     rolldownOptions: {
-      input: { index: 'index.html', engineCheck: 'engine-check.html', webgpuCheck: 'webgpu-check.html', bench: 'bench.html' },
+      input: {
+        index: 'index.html',
+        engineCheck: 'engine-check.html',
+        webgpuCheck: 'webgpu-check.html',
+        gpuAnalysisCheck: 'gpu-analysis-check.html',
+        bench: 'bench.html',
+      },
     },
   },
   server: { open: true, headers: CROSS_ORIGIN_ISOLATION_HEADERS },

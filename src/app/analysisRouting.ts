@@ -94,6 +94,11 @@ export function onAnalyzerEvent(session: RunSession, ev: AnalyzerEvent): void {
     if (metrics) store.setPartial({ epoch: ev.epoch, metrics: { ...metrics, analysisMs: Number.NaN }, ...ev.analysis });
     return;
   }
+  if (ev.type === 'gpuFallback') {
+    // The pool re-runs the epoch on the CPU; its snapshot follows.
+    store.addBanner('warning', ev.message);
+    return;
+  }
   if (store.analysing?.epoch === ev.epoch) store.set({ analysing: null });
   if (ev.type === 'error') {
     store.addBanner('error', `Analysis of epoch ${ev.epoch} failed: ${ev.message}`);

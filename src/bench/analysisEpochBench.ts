@@ -5,20 +5,24 @@
  * Rows say whether every count's result equals the first count's bit for bit (`identical`).
  */
 import { initRnnWeights, RNN_TENSOR_NAMES } from '../model/init';
-import { PRESET_CONFIGS } from '../core/formats/config';
+import { ENCODING_SHAPES, PRESET_CONFIGS, type Preset } from '../core/formats/config';
 import { createRng } from '../core/rng';
 import { createAnalysisPool, type PoolWorker } from '../worker/analysisPool';
-import type { AnalyzeRequest } from '../worker/protocol';
+import type { AnalyzeRequest, AnalyzerEvent } from '../worker/protocol';
 import { summarize } from './benchCommon';
 
 const now = () => performance.now();
 
 /** The pixel preset's epoch-analysis request: N = 64, T = 196, D = 1, 16 probes, k = 16, 50 draws; orthogonal weights. */
 function pixelRequest(): AnalyzeRequest {
-  const config = PRESET_CONFIGS.pixel;
+  return presetRequest('pixel');
+}
+
+/** A preset's epoch-analysis request (its N, T, D, probes, k, draws), orthogonal weights, seeded sparse inputs. */
+function presetRequest(preset: Preset, analysisEngine?: AnalyzeRequest['analysisEngine']): AnalyzeRequest {
+  const config = PRESET_CONFIGS[preset];
   const N = config.hidden;
-  const T = 196;
-  const D = 1;
+  const { T, D } = ENCODING_SHAPES[config.encoding];
   const B = config.probes;
   const w = initRnnWeights({ inputSize: D, hiddenSize: N, numClasses: 10, init: 'orthogonal', gain: 1, seed: 2 });
   const weights: AnalyzeRequest['weights'] = {};
@@ -33,6 +37,7 @@ function pixelRequest(): AnalyzeRequest {
     config,
     weights,
     probe: { inputs, labels: Array.from({ length: B }, (_, b) => b % 10), T, D },
+    ...(analysisEngine ? { analysisEngine } : {}),
   };
 }
 
@@ -120,4 +125,84 @@ export async function epochRows(
     );
     return row;
   });
+}
+
+/**
+ * The GPU analysis rows (bench.html ?analysis_gpu=pixel,paper-sensitivity, &analysis_engine=gpu|cpu,
+ * &analysis_reps=): one epoch analysis of each preset through the app's pool with that engine
+ * (a warm-up epoch first, untimed: it requests the device and compiles the kernels), `reps` times.
+ * Rows: phase 'analysis', what 'epoch-<preset>', analysis_engine, adapter, median wall ms,
+ * stages_ms (median per stage), R, Rm, single (single-pixel map computed), max_dev_f64 (largest
+ * deviation of the float64 check, EpochSnapshot.gpuCheck) and decisions_differ. On SwiftShader the
+ * figures are not indicative of a GPU (the row's adapter says so).
+ */
+export async function gpuEpochRows(
+  spawn: () => PoolWorker,
+  presets: Preset[],
+  engine: 'gpu' | 'cpu',
+  reps: number,
+  workers: number,
+  log: (m: string) => void,
+): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  for (const preset of presets) {
+    const pool = createAnalysisPool(spawn, workers);
+    const times: number[] = [];
+    const stages: Record<string, number>[] = [];
+    let last: Extract<AnalyzerEvent, { type: 'analysis' }> | null = null;
+    let fallback = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let t0 = now();
+        let epoch = 0;
+        pool.onEvent((ev) => {
+          if (ev.type === 'error') reject(new Error(ev.message));
+          if (ev.type === 'gpuFallback') fallback = ev.message;
+          if (ev.type !== 'analysis') return;
+          if (ev.epoch > 0) {
+            times.push(now() - t0);
+            if (ev.stagesMs) stages.push(ev.stagesMs as Record<string, number>);
+            last = ev;
+          }
+          if (epoch === reps) return resolve();
+          epoch++;
+          t0 = now();
+          pool.post({ ...presetRequest(preset, engine), epoch });
+        });
+        pool.post({ ...presetRequest(preset, engine), epoch: 0 });
+      });
+    } finally {
+      pool.terminate();
+    }
+    const a = (last as Extract<AnalyzerEvent, { type: 'analysis' }> | null)?.analysis;
+    const check = a?.gpuCheck;
+    const cfg = PRESET_CONFIGS[preset];
+    const row = {
+      phase: 'analysis',
+      what: `epoch-${preset}`,
+      analysis_engine: a?.analysisEngine?.kind ?? engine,
+      adapter: a?.analysisEngine?.adapter ?? '',
+      ...(fallback ? { fallback } : {}),
+      T: ENCODING_SHAPES[cfg.encoding].T,
+      N: cfg.hidden,
+      probes: cfg.probes,
+      workers,
+      ...summarize(times),
+      reps,
+      ...(stages.length ? { stages_ms: medianStages(stages) } : {}),
+      R: a?.flip?.R ?? 0,
+      Rm: a?.flip?.matchedDraws ?? 0,
+      single: (a?.flip?.singleFlip.length ?? 0) > 0,
+      max_dev_f64: check
+        ? { ln_r: check.maxDevLnR, ftle: check.maxDevFtle, q: check.maxDevQ, flip_dl: check.maxDevFlipDL, single: check.maxDevSingle }
+        : null,
+      decisions_differ: check ? check.decisionsDiffer.length : null,
+      env: 'chromium',
+    };
+    log(
+      `analysis epoch (${preset}) on ${row.analysis_engine}${row.adapter ? ` (${row.adapter}${/swiftshader|llvmpipe/i.test(String(row.adapter)) ? ': software, NOT indicative of a GPU' : ''})` : ''}: median ${row.median_ms} ms, R = ${row.R}, Rm = ${row.Rm}, single = ${row.single}, stages ${JSON.stringify(row.stages_ms ?? {})}, max_dev_f64 ${JSON.stringify(row.max_dev_f64)}`,
+    );
+    rows.push(row);
+  }
+  return rows;
 }

@@ -31,7 +31,7 @@ const ready = createWasmAnalysisKernels(readFileSync(new URL('../../public/kerne
 );
 port.on('message', async (cmd: AnalyzerCommand | AnalysisPartCommand | QrTask) => {
   await ready;
-  if (cmd.type === 'crash') return;
+  if (cmd.type === 'crash' || cmd.type === 'loseGpu') return;
   if (cmd.type === 'analyze') runWhole(cmd, (ev) => port.postMessage(ev));
   else if (cmd.type === 'qr') {
     const D = cmd.weights.inputSize;

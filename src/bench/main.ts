@@ -10,6 +10,10 @@
  * ?analysis_workers=1,2,4 (&analysis_reps=3): one pixel-preset epoch analysis through the app's
  * analysis pool of that many Web Workers (analysisEpochBench.ts), rows with `workers`, published
  * as window.__benchResult.results (the step configs are skipped).
+ * ?analysis_gpu=pixel,paper-sensitivity (&analysis_engine=gpu|cpu, default gpu; &analysis_reps=3;
+ * &analysis_workers_n=2): one epoch analysis per preset through the app's pool on that engine, the
+ * paper's full plan on the GPU (analysisEpochBench.ts gpuEpochRows: rows with analysis_engine,
+ * adapter, stages_ms, R, Rm, single, max_dev_f64), published as window.__benchResult.results.
  * &epoch=<preset> (after the step rows): one whole training epoch of that preset on the bundled
  * digits with each listed engine, through trainEpochWith as the app's run loop calls it, published
  * as window.__benchResult.epochs (EpochRow: wall ms, batches, median ms per batch).
@@ -27,7 +31,7 @@ import { PRESET_CONFIGS, PRESETS, type Preset } from '../core/formats/config';
 import { resolveRunOptions } from '../run/options';
 import { fetchMnistAsset } from '../data/mnistAsset';
 import { analysisWorkerSpawner } from '../worker/client';
-import { epochRows } from './analysisEpochBench';
+import { epochRows, gpuEpochRows } from './analysisEpochBench';
 import {
   TRAIN_CONFIGS,
   repsFor,
@@ -185,6 +189,36 @@ async function main(): Promise<void> {
       window.__switchResult = { engines, rows: [], error: (err as Error).message };
     }
     document.getElementById('out')!.textContent = JSON.stringify(window.__switchResult, null, 1);
+    return;
+  }
+  if (q.get('analysis_gpu')) {
+    const presets = q
+      .get('analysis_gpu')!
+      .split(',')
+      .filter((p): p is Preset => (PRESETS as readonly string[]).includes(p));
+    const engine = q.get('analysis_engine') === 'cpu' ? 'cpu' : 'gpu';
+    const errors: string[] = [];
+    let rows: Record<string, unknown>[] = [];
+    try {
+      rows = await gpuEpochRows(
+        analysisWorkerSpawner(),
+        presets,
+        engine,
+        Number(q.get('analysis_reps') ?? 3),
+        Number(q.get('analysis_workers_n') ?? Math.max(1, (navigator.hardwareConcurrency || 2) - 1)),
+        (m) => console.log(`[bench] ${m}`),
+      );
+    } catch (err) {
+      errors.push(`analysis gpu: ${(err as Error).message}`);
+    }
+    document.getElementById('out')!.textContent = JSON.stringify(rows, null, 1);
+    window.__benchResult = {
+      results: rows as unknown as TrainRow[],
+      webgl_renderer: webglRenderer(),
+      user_agent: navigator.userAgent,
+      errors,
+      cores: navigator.hardwareConcurrency,
+    };
     return;
   }
   if (q.get('analysis_workers')) {

@@ -161,6 +161,37 @@ export interface EpochSnapshot {
    * core/analysisPlan.ts words it for the panels). Absent in older files.
    */
   plan?: AnalysisPlan;
+  /** Where the analysis ran (absent in files from before the GPU analysis engine: the CPU). */
+  analysisEngine?: AnalysisEngineInfo;
+  /** A GPU-analysed epoch's float64 check on one probe (absent on the CPU path). */
+  gpuCheck?: GpuCheck;
+}
+
+/** Where an epoch's analysis ran: the CPU float64 pool, or the GPU analysis engine (float32) on `adapter`. */
+export interface AnalysisEngineInfo {
+  kind: 'gpu' | 'cpu';
+  /** The WebGPU adapter's description (gpu only). */
+  adapter?: string;
+  /** Why a GPU was asked for and the CPU ran (device lost, gated cell, no adapter). */
+  fallback?: string;
+}
+
+/**
+ * The float64 check of a GPU-analysed epoch: one probe (chosen from the run seed) recomputed on the
+ * CPU in float64; each field is the largest |GPU - float64| over that probe (ln per step for ln r
+ * and FTLE, nats for flip dL and the single-pixel map, plain for the Q vectors' entries).
+ */
+export interface GpuCheck {
+  probe: number;
+  maxDevLnR: number;
+  maxDevFtle: number;
+  maxDevQ: number;
+  maxDevFlipDL: number;
+  maxDevSingle: number;
+  /** Alignment cosines: computed on the CPU from float64 products on both paths, so 0. */
+  maxDevCosine: number;
+  /** Names of the tests (z test, Wilcoxon per ranking) whose verdict or Holm decision at 0.05 changes when the checked probe's float64 losses replace the GPU's; [] when none. */
+  decisionsDiffer: string[];
 }
 
 /**

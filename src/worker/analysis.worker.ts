@@ -4,13 +4,15 @@
  * tfjs), so training never waits for it. Requests are handled in order; every epoch gets its
  * snapshot. At start-up it loads the float64 WASM SIMD kernels (kernels/analysis.wasm, served from
  * public/) and injects them into src/core; when that fails the pure-JS kernels give the same numbers,
- * only slower. In a pool (analysisPool.ts) the same worker also runs single stages of
+ * only slower. A request with analysisEngine 'gpu' runs on the GPU analysis engine
+ * (gpuAnalysisRun.ts), which owns this worker's WebGPU device. In a pool (analysisPool.ts) the same worker also runs single stages of
  * epochParts.ts on a probe range ('part-*' messages).
  */
 import { setAnalysisKernels } from '../core/kernels';
 import { createWasmAnalysisKernels, wasmSimdAvailable } from '../core/kernels/wasm';
 import type { AnalysisPartCommand, AnalyzerCommand, AnalyzerEvent } from './protocol';
 import { runPart, runWhole } from './analysisPart';
+import { loseGpuAtNextFlip, runGpuFlipPart, runGpuWhole } from './gpuAnalysisRun';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 const post = (ev: AnalyzerEvent) => ctx.postMessage(ev);
@@ -38,12 +40,26 @@ const kernelsReady: Promise<void> = (async () => {
   }
 })();
 
+/** GPU epochs run one after another (each awaits the device). */
+let gpuQueue: Promise<void> = Promise.resolve();
+
 ctx.onmessage = async (e: MessageEvent<AnalyzerCommand | AnalysisPartCommand>) => {
   const cmd = e.data;
   if (cmd.type === 'crash') {
     setTimeout(() => {
       throw new Error('rehearsed analysis worker crash');
     }, 0);
+    return;
+  }
+  if (cmd.type === 'loseGpu') {
+    loseGpuAtNextFlip();
+    return;
+  }
+  if (cmd.type === 'part-flip-gpu') {
+    gpuQueue = gpuQueue.then(async () => {
+      await kernelsReady;
+      await runGpuFlipPart(cmd, (ev) => ctx.postMessage(ev));
+    });
     return;
   }
   if (cmd.type !== 'analyze') {
@@ -53,5 +69,9 @@ ctx.onmessage = async (e: MessageEvent<AnalyzerCommand | AnalysisPartCommand>) =
   }
   // Every message awaits the same promise; continuations run in arrival order, so requests stay ordered.
   await kernelsReady;
-  runWhole(cmd, post);
+  // The pool sends 'gpu' only once it has chosen the GPU (auto resolved); a GPU epoch ends before the next request starts.
+  if (cmd.analysisEngine === 'gpu') {
+    gpuQueue = gpuQueue.then(() => runGpuWhole(cmd, post));
+    await gpuQueue;
+  } else runWhole(cmd, post);
 };

@@ -14,7 +14,12 @@ export function requestWeights(req: AnalyzeRequest): ModelWeights {
   return modelWeightsFromNamed(req.arch, req.weights);
 }
 
-/** The request's analysis options (k, n, draws, seed from its run config; `draws=auto` lets the budget cut the paper's 50). */
+/**
+ * The request's analysis options (k, n, draws, seed from its run config; `draws=auto` lets the CPU
+ * budget cut the paper's 50); a GPU request (analysisEngine 'gpu', as the pool resolves it) has no
+ * budget: the paper's full plan.
+ */
 export function requestOptions(req: AnalyzeRequest): Omit<EpochAnalysisOptions, 'onProgress' | 'onDynamics'> {
-  return { k: req.config.k, n: req.config.n, ...drawsOptions(req.config.draws), seed: req.config.seed };
+  const opts = { k: req.config.k, n: req.config.n, ...drawsOptions(req.config.draws), seed: req.config.seed };
+  return req.analysisEngine === 'gpu' ? { ...opts, budgetMacs: Number.POSITIVE_INFINITY } : opts;
 }

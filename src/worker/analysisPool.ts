@@ -11,7 +11,7 @@
  * the whole request goes to one worker as before (the single-worker path, no staging overhead).
  */
 import type { TypedWorker } from './protocol';
-import type { AnalysisPartCommand, AnalysisPartEvent, AnalyzeRequest, AnalyzerCommand, AnalyzerEvent } from './protocol';
+import type { AnalysisPartCommand, AnalysisPartEvent, AnalyzeRequest, AnalyzerCommand, AnalyzerEvent, GpuFlipResult } from './protocol';
 import {
   dynamicsAnalysis,
   planEpoch,
@@ -25,6 +25,11 @@ import {
 } from '../core/epochParts';
 import type { AnalysisPhase } from '../core/epochSnapshot';
 import { requestOptions, requestWeights } from './analysisInput';
+import type { AnalysisEngineInfo } from '../core/snapshot';
+import { gpuArchSupported, probeGpuAdapter, type GpuAdapterInfo } from '../model/gpuAnalysis';
+
+/** A GPU stage's failure: the epoch is re-run on the CPU (message: the banner's sentence). */
+class GpuFallback extends Error {}
 
 /** One worker of the pool: a DOM Worker in the app, a worker_threads Worker in Node. */
 export interface PoolWorker {
@@ -63,6 +68,8 @@ interface Task {
   cmd: AnalysisPartCommand;
   /** Part key for progress merging ('' = no progress). */
   key: string;
+  /** A GPU task: runs on the pool's GPU worker only (it owns the device). */
+  gpu?: boolean;
   resolve(result: unknown): void;
   reject(message: string): void;
 }
@@ -72,7 +79,12 @@ interface Task {
  * flight, so a 4-probe epoch never starts 15 workers). Progress events are throttled to ~10 per
  * second, and sent at each phase change.
  */
-export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: () => number = () => performance.now()): AnalysisPool {
+export function createAnalysisPool(
+  spawn: () => PoolWorker,
+  size: number,
+  now: () => number = () => performance.now(),
+  gpuAdapter: () => Promise<GpuAdapterInfo | null> = probeGpuAdapter,
+): AnalysisPool {
   let target = Math.max(1, Math.floor(size));
   const slots: Slot[] = [];
   const queue: Task[] = [];
@@ -84,8 +96,16 @@ export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: (
   let onEvent: (ev: AnalyzerEvent) => void = () => {};
   let onCrash: (message: string) => void = () => {};
   let closed = false;
-  /** While a whole request runs on one worker (size 1): that slot and its request. */
-  let whole: { slot: Slot; req: AnalyzeRequest } | null = null;
+  /** While a whole request runs on one worker (size 1, or a GPU epoch): that slot, its request, and where it ran (CPU). */
+  let whole: { slot: Slot; req: AnalyzeRequest; engine?: AnalysisEngineInfo } | null = null;
+  /** The adapter, asked once when a request first wants the GPU. */
+  let adapter: Promise<GpuAdapterInfo | null> | null = null;
+  /** Requests to run on the CPU after a GPU failure, and the note their snapshot carries. */
+  const cpuNotes = new Map<AnalyzeRequest, AnalysisEngineInfo>();
+  /** A 'loseGpu' rehearsal waiting for the next GPU epoch's worker. */
+  let loseGpu = false;
+  /** The worker that owns the GPU device (its GPU tasks go there only). */
+  let gpuSlot: Slot | null = null;
 
   const emit = (ev: AnalyzerEvent) => {
     if (!closed) onEvent(ev);
@@ -132,11 +152,23 @@ export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: (
 
   function dispatch(): void {
     trim();
-    while (queue.length) {
-      let slot = slots.find((s) => s.task === null && whole?.slot !== s);
-      if (!slot && slots.length < target) slot = addSlot();
-      if (!slot) return;
-      const task = queue.shift()!;
+    for (let i = 0; i < queue.length; ) {
+      const task = queue[i];
+      let slot: Slot | undefined;
+      if (task.gpu && gpuSlot && slots.includes(gpuSlot)) {
+        // The device lives in that worker: wait for it rather than start a second device elsewhere.
+        if (gpuSlot.task !== null) {
+          i++;
+          continue;
+        }
+        slot = gpuSlot;
+      } else {
+        slot = slots.find((s) => s.task === null && whole?.slot !== s);
+        if (!slot && slots.length < target) slot = addSlot();
+        if (!slot) return;
+        if (task.gpu) gpuSlot = slot;
+      }
+      queue.splice(i, 1);
       slot.task = task.id;
       running.set(task.id, task);
       slot.worker.post(task.cmd);
@@ -171,8 +203,21 @@ export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: (
       dispatch();
       return;
     }
-    // A whole request on one worker: relay its events as they are.
-    emit(ev);
+    if (ev.type === 'gpuFallback' && whole?.slot === slot) {
+      // The GPU failed on this epoch: say so, and run it again on the CPU pool, first in line.
+      emit(ev);
+      const req: AnalyzeRequest = { ...whole.req, analysisEngine: 'cpu' };
+      cpuNotes.set(req, { kind: 'cpu', fallback: ev.message });
+      requests.unshift(req);
+      whole = null;
+      busy = false;
+      next();
+      return;
+    }
+    // A whole request on one worker: relay its events as they are (a CPU one with where it ran).
+    if (ev.type === 'analysis' && whole?.slot === slot && whole.engine)
+      emit({ ...ev, analysis: { ...ev.analysis, analysisEngine: whole.engine } });
+    else emit(ev);
     if ((ev.type === 'analysis' || ev.type === 'error') && whole?.slot === slot) {
       whole = null;
       busy = false;
@@ -181,14 +226,14 @@ export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: (
   }
 
   /** Runs one part command as a task; resolves with its result. */
-  function run<R>(cmd: AnalysisPartCommand, key: string): Promise<R> {
+  function run<R>(cmd: AnalysisPartCommand, key: string, gpu = false): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      queue.push({ id: cmd.task, cmd, key, resolve: resolve as (r: unknown) => void, reject: (m) => reject(new Error(m)) });
+      queue.push({ id: cmd.task, cmd, key, gpu, resolve: resolve as (r: unknown) => void, reject: (m) => reject(new Error(m)) });
       dispatch();
     });
   }
 
-  async function staged(req: AnalyzeRequest): Promise<void> {
+  async function staged(req: AnalyzeRequest, engine?: AnalysisEngineInfo, gpu = false): Promise<void> {
     const t0 = now();
     const reqId = nextReq++;
     const weights = requestWeights(req);
@@ -217,6 +262,26 @@ export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: (
     const t3 = now();
     // The panels show the dynamics while the flip parts run.
     emit({ type: 'partial', runId: req.runId, epoch: req.epoch, elapsedMs: t3 - t0, analysis: dynamicsAnalysis(fp) });
+    if (gpu) {
+      // Stages 3-4 on the GPU worker; its failure is a fallback, not an error of the epoch.
+      let r: GpuFlipResult;
+      try {
+        if (loseGpu) (gpuSlot ?? slots[0])?.worker.post({ type: 'loseGpu' });
+        loseGpu = false;
+        r = await run<GpuFlipResult>({ type: 'part-flip-gpu', task: nextTask++, reqId, req, plan: fp }, 'g', true);
+      } catch (err) {
+        throw new GpuFallback((err as Error).message);
+      }
+      emit({
+        type: 'analysis',
+        runId: req.runId,
+        epoch: req.epoch,
+        analysisMs: now() - t0,
+        stagesMs: { dynamics: t2 - t1, plan: t3 - t2, ...r.stagesMs },
+        analysis: r.analysis,
+      });
+      return;
+    }
     const plans = splitFlipPlan(fp, ranges);
     const flips = await Promise.all(
       ranges.map(([b0, b1], i) => run<FlipPart>({ type: 'part-flip', task: nextTask++, reqId, req, plan: plans[i], b0, b1 }, `f${b0}`)),
@@ -233,8 +298,35 @@ export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: (
       epoch: req.epoch,
       analysisMs: t5 - t0,
       stagesMs: { dynamics: t2 - t1, plan: t3 - t2, flip: t4 - t3, merge: t5 - t4 },
-      analysis,
+      analysis: engine ? { ...analysis, analysisEngine: engine } : analysis,
     });
+  }
+
+  /**
+   * Where `req` runs: the GPU (then null), or the CPU with what its snapshot records. 'cpu' and
+   * absent stay on the CPU (absent: no record, as before the GPU engine); 'gpu' takes any adapter,
+   * 'auto' a hardware one; gated cells and evaluations run on the CPU.
+   */
+  async function chooseEngine(req: AnalyzeRequest): Promise<AnalysisEngineInfo | null | undefined> {
+    const asked = req.analysisEngine;
+    if (!asked) return undefined;
+    const note = cpuNotes.get(req);
+    if (note) {
+      cpuNotes.delete(req);
+      return note;
+    }
+    if (asked === 'cpu') return { kind: 'cpu' };
+    if (!gpuArchSupported(req.arch))
+      return {
+        kind: 'cpu',
+        fallback: `the GPU analysis engine runs the vanilla RNN only; ${req.arch.toUpperCase()} cells are analysed on the CPU`,
+      };
+    if (req.evaluate) return { kind: 'cpu' };
+    adapter ??= gpuAdapter().catch(() => null);
+    const a = await adapter;
+    if (!a) return asked === 'gpu' ? { kind: 'cpu', fallback: 'no WebGPU adapter in this browser' } : { kind: 'cpu' };
+    if (a.software && asked === 'auto') return { kind: 'cpu' };
+    return null;
   }
 
   function next(): void {
@@ -242,19 +334,46 @@ export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: (
     const req = requests.shift();
     if (!req) return;
     busy = true;
+    chooseEngine(req).then((engine) => {
+      if (closed) return;
+      if (engine === null) {
+        // The GPU path: stages 1-2 on the CPU pool (full plan), stages 3-4 on the worker that owns the device.
+        runStaged({ ...req, analysisEngine: 'gpu' }, undefined, true);
+        return;
+      }
+      runCpu(req, engine);
+    });
+  }
+
+  /** The CPU path of a request; `engine` is recorded in its snapshot when set. */
+  function runCpu(req: AnalyzeRequest, engine: AnalysisEngineInfo | undefined): void {
+    const cpuReq: AnalyzeRequest = req.analysisEngine ? { ...req, analysisEngine: 'cpu' } : req;
     if (target === 1 || req.evaluate) {
       // The single-worker path: one worker runs analyzeEpoch whole (also for a request that asks
       // for an evaluation on extra digits, an imported model's one-off).
       trim();
       const slot = slots.find((s) => s.task === null) ?? addSlot();
-      whole = { slot, req };
-      slot.worker.post(req);
+      whole = { slot, req: cpuReq, engine };
+      slot.worker.post(cpuReq);
       return;
     }
-    staged(req)
+    runStaged(cpuReq, engine, false);
+  }
+
+  /** Runs a request's stages over the pool (GPU flip stage when `gpu`); then the next request. */
+  function runStaged(req: AnalyzeRequest, engine: AnalysisEngineInfo | undefined, gpu: boolean): void {
+    staged(req, engine, gpu)
       .catch((err: Error) => {
         // Tasks of this request still queued are dropped; those running finish and are ignored.
         queue.length = 0;
+        if (err instanceof GpuFallback) {
+          // The GPU failed on this epoch: say so, and run it again on the CPU pool, first in line.
+          emit({ type: 'gpuFallback', runId: req.runId, epoch: req.epoch, message: err.message });
+          const again: AnalyzeRequest = { ...req, analysisEngine: 'cpu' };
+          cpuNotes.set(again, { kind: 'cpu', fallback: err.message });
+          requests.unshift(again);
+          return;
+        }
         emit({ type: 'error', runId: req.runId, epoch: req.epoch, message: err.message });
       })
       .finally(() => {
@@ -270,6 +389,10 @@ export function createAnalysisPool(spawn: () => PoolWorker, size: number, now: (
       if (cmd.type === 'crash') {
         // Rehearsal of a fault: one worker of the pool throws, as a real crash would.
         (slots[0] ?? addSlot()).worker.post(cmd);
+        return;
+      }
+      if (cmd.type === 'loseGpu') {
+        loseGpu = true;
         return;
       }
       if (cmd.type !== 'analyze') return;

@@ -89,9 +89,19 @@ export type AnalyzerCommand =
       probe: { inputs: Float32Array | Float64Array; labels: number[]; T: number; D: number };
       /** Also evaluate on these digits (an imported model on the bundled test split), [M*T*D] with labels [M]. */
       evaluate?: { inputs: Float32Array | Float64Array; labels: number[] };
-      /** Where to analyse (the config's `analysis=`): auto, gpu or cpu (the float64 pool). Absent: auto. */
+      /**
+       * Where to analyse (the link's `analysis=`): 'cpu' (or absent) the float64 pool with its budget;
+       * 'gpu' the WebGPU analysis engine with the paper's full plan (any adapter, SwiftShader too);
+       * 'auto' the GPU when an adapter exists and is not a software renderer, else the CPU.
+       * Gated cells and an `evaluate` request always run on the CPU (EpochSnapshot.analysisEngine says so).
+       */
       analysisEngine?: AnalysisEngineChoice;
     }
+  /**
+   * Rehearsal of a GPU reset (tests, demos): the worker destroys its analysis device at the start of
+   * its next GPU flip stage; that epoch is then re-run on the CPU pool ('gpuFallback').
+   */
+  | { type: 'loseGpu' }
   /** Rehearsal of an analysis-worker fault: an uncaught exception inside the worker. */
   | { type: 'crash' };
 
@@ -103,8 +113,8 @@ export type AnalyzerEvent =
       runId: string;
       epoch: number;
       analysisMs: number;
-      /** A pooled analysis: wall ms of each stage (dynamics parts, plan, flip parts, merge), in order. */
-      stagesMs?: { dynamics: number; plan: number; flip: number; merge: number };
+      /** A pooled analysis: wall ms of each stage (dynamics parts, plan, flip parts, merge), in order; the GPU path adds its float64 check. */
+      stagesMs?: { dynamics: number; plan: number; flip: number; merge: number; check?: number };
       analysis: Omit<EpochSnapshot, 'epoch' | 'metrics'>;
       /** Mean CE (nats) and accuracy on the `evaluate` digits, when asked. */
       evaluation?: { loss: number; acc: number; count: number };
@@ -114,7 +124,12 @@ export type AnalyzerEvent =
    * the flip test runs. At most one per epoch, before its 'analysis'; `elapsedMs` since the request started.
    */
   | { type: 'partial'; runId: string; epoch: number; elapsedMs: number; analysis: Omit<PartialEpochSnapshot, 'epoch' | 'metrics'> }
-  | { type: 'error'; runId: string; epoch: number; message: string };
+  | { type: 'error'; runId: string; epoch: number; message: string }
+  /**
+   * The GPU analysis of `epoch` failed (device lost, or any GPU error): the pool re-runs that epoch
+   * on the CPU, whose 'analysis' follows; `message` is a sentence for a banner. Nothing is lost.
+   */
+  | { type: 'gpuFallback'; runId: string; epoch: number; message: string };
 
 /** The fields of an 'analyze' command that every stage of a pooled analysis needs. */
 export type AnalyzeRequest = Extract<AnalyzerCommand, { type: 'analyze' }>;
@@ -127,10 +142,22 @@ export type AnalysisPartCommand =
   | { type: 'part-dynamics'; task: number; reqId: number; req: AnalyzeRequest; b0: number; b1: number }
   | { type: 'part-plan'; task: number; reqId: number; req: AnalyzeRequest; parts: DynamicsPart[] }
   | { type: 'part-flip'; task: number; reqId: number; req: AnalyzeRequest; plan: FlipPlan; b0: number; b1: number }
-  | { type: 'part-merge'; task: number; reqId: number; req: AnalyzeRequest; plan: FlipPlan; parts: FlipPart[] };
+  | { type: 'part-merge'; task: number; reqId: number; req: AnalyzeRequest; plan: FlipPlan; parts: FlipPart[] }
+  /** A GPU epoch's stages 3-4 on the worker that owns the device (gpuAnalysisRun.ts); its part-error means: fall back to the CPU. */
+  | { type: 'part-flip-gpu'; task: number; reqId: number; req: AnalyzeRequest; plan: FlipPlan };
+
+/** Result of 'part-flip-gpu': the merged analysis (analysisEngine and gpuCheck set) and its stage times (ms). */
+export interface GpuFlipResult {
+  analysis: Omit<EpochSnapshot, 'epoch' | 'metrics'>;
+  stagesMs: { flip: number; merge: number; check: number };
+}
 
 export type AnalysisPartEvent =
   /** The part's finished share of the whole phase (PartProgress), at most ~10 per second. */
   | { type: 'part-progress'; task: number; phase: AnalysisPhase; done: number }
-  | { type: 'part-result'; task: number; result: DynamicsPart | FlipPlan | FlipPart | Omit<EpochSnapshot, 'epoch' | 'metrics'> }
+  | {
+      type: 'part-result';
+      task: number;
+      result: DynamicsPart | FlipPlan | FlipPart | Omit<EpochSnapshot, 'epoch' | 'metrics'> | GpuFlipResult;
+    }
   | { type: 'part-error'; task: number; message: string };

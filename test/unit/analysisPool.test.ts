@@ -27,6 +27,7 @@ function fakeWorker(stats: { spawned: number; live: number; crashOnTask?: number
       setTimeout(() => {
         if (dead) return;
         if (c.type === 'crash') return crash('rehearsed');
+        if (c.type === 'loseGpu') return;
         if (c.type !== 'analyze' && c.task === stats.crashOnTask) return crash('boom');
         if (c.type === 'analyze') runWhole(c, send);
         else runPart(c, send);

@@ -394,6 +394,21 @@ const SnapshotSchema = z.object({
   alignment: AlignmentSchema.nullable(),
   flip: FlipSchema.nullable(),
   plan: PlanSchema.optional(),
+  analysisEngine: z
+    .object({ kind: z.enum(['gpu', 'cpu']), adapter: z.string().max(1000).optional(), fallback: z.string().max(2000).optional() })
+    .optional(),
+  gpuCheck: z
+    .object({
+      probe: int(0, 1_000_000),
+      maxDevLnR: finite(nonNeg),
+      maxDevFtle: finite(nonNeg),
+      maxDevQ: finite(nonNeg),
+      maxDevFlipDL: finite(nonNeg),
+      maxDevSingle: finite(nonNeg),
+      maxDevCosine: finite(nonNeg),
+      decisionsDiffer: z.array(z.string().max(200)).max(100),
+    })
+    .optional(),
 }) satisfies z.ZodType<EpochSnapshot, unknown>;
 
 const ProbeSchema = z.object({

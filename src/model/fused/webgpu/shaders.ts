@@ -17,6 +17,7 @@
  */
 import { TANH_COEFFICIENTS } from '../../fast/kernels';
 import type { OptimizerName } from '../../rnn';
+import { storageBindings } from './bindings';
 
 /** Bytes of one Params struct; slots are spaced by the device's minUniformBufferOffsetAlignment. */
 export const PARAMS_BYTES = 80;
@@ -121,9 +122,14 @@ fn flat_index(lid: u32, wid: vec3<u32>, nw: vec3<u32>) -> u32 {
 export function forwardFusedWgsl(d: ShaderDims, G: number, WG: number): string {
   const U = Math.ceil(d.N / WG);
   return `${header(d)}
-@group(0) @binding(1) var<storage, read> wts: array<f32>;
-@group(0) @binding(2) var<storage, read> xs: array<f32>;
-@group(0) @binding(3) var<storage, read_write> hist: array<f32>;
+${storageBindings(
+  [
+    ['wts', 'read'],
+    ['xs', 'read'],
+    ['hist', 'read_write'],
+  ],
+  1,
+)}
 const G: u32 = ${G}u;
 const WG: u32 = ${WG}u;
 const U: u32 = ${U}u;
@@ -197,10 +203,15 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
 export function backwardFusedWgsl(d: ShaderDims, G: number, WG: number): string {
   const U = Math.ceil(d.N / WG);
   return `${header(d)}
-@group(0) @binding(1) var<storage, read> wts: array<f32>;
-@group(0) @binding(2) var<storage, read> hist: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dac: array<f32>;
-@group(0) @binding(4) var<storage, read_write> work: array<f32>;
+${storageBindings(
+  [
+    ['wts', 'read'],
+    ['hist', 'read'],
+    ['dac', 'read_write'],
+    ['work', 'read_write'],
+  ],
+  1,
+)}
 const G: u32 = ${G}u;
 const WG: u32 = ${WG}u;
 const U: u32 = ${U}u;
@@ -269,9 +280,14 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
 /** Forward of one step t = t1 with h_{t-1} read from hist: one invocation per (b, i) (the fallback). */
 export function forwardStepWgsl(d: ShaderDims): string {
   return `${header(d)}
-@group(0) @binding(1) var<storage, read> wts: array<f32>;
-@group(0) @binding(2) var<storage, read> xs: array<f32>;
-@group(0) @binding(3) var<storage, read_write> hist: array<f32>;
+${storageBindings(
+  [
+    ['wts', 'read'],
+    ['xs', 'read'],
+    ['hist', 'read_write'],
+  ],
+  1,
+)}
 
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
@@ -303,10 +319,15 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
  */
 export function backwardStepWgsl(d: ShaderDims): string {
   return `${header(d)}
-@group(0) @binding(1) var<storage, read> wts: array<f32>;
-@group(0) @binding(2) var<storage, read> hist: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dac: array<f32>;
-@group(0) @binding(4) var<storage, read_write> work: array<f32>;
+${storageBindings(
+  [
+    ['wts', 'read'],
+    ['hist', 'read'],
+    ['dac', 'read_write'],
+    ['work', 'read_write'],
+  ],
+  1,
+)}
 
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
@@ -340,11 +361,16 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
  */
 export function readoutWgsl(d: ShaderDims): string {
   return `${header(d)}
-@group(0) @binding(1) var<storage, read_write> wts: array<f32>;
-@group(0) @binding(2) var<storage, read_write> opt: array<f32>;
-@group(0) @binding(3) var<storage, read_write> hist: array<f32>;
-@group(0) @binding(4) var<storage, read_write> lbl: array<u32>;
-@group(0) @binding(5) var<storage, read_write> work: array<f32>;
+${storageBindings(
+  [
+    ['wts', 'read_write'],
+    ['opt', 'read_write'],
+    ['hist', 'read_write'],
+    ['lbl', 'read_write', 'u32'],
+    ['work', 'read_write'],
+  ],
+  1,
+)}
 var<workgroup> red: array<f32, 256>;
 var<workgroup> redc: array<f32, 256>;
 
@@ -431,10 +457,15 @@ fn main(@builtin(local_invocation_index) lid: u32) {
  */
 export function gradGemmWgsl(d: ShaderDims): string {
   return `${header(d)}
-@group(0) @binding(1) var<storage, read> hist: array<f32>;
-@group(0) @binding(2) var<storage, read> xs: array<f32>;
-@group(0) @binding(3) var<storage, read> dac: array<f32>;
-@group(0) @binding(4) var<storage, read_write> part: array<f32>;
+${storageBindings(
+  [
+    ['hist', 'read'],
+    ['xs', 'read'],
+    ['dac', 'read'],
+    ['part', 'read_write'],
+  ],
+  1,
+)}
 var<workgroup> As: array<f32, 1024>;
 var<workgroup> Bs: array<f32, 1024>;
 
@@ -507,8 +538,13 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
 /** Sums the split-K partials into the gradient block: dW_hh, dW_ih, and db into both bias slots. */
 export function gradReduceWgsl(d: ShaderDims): string {
   return `${header(d)}
-@group(0) @binding(1) var<storage, read_write> part: array<f32>;
-@group(0) @binding(2) var<storage, read_write> opt: array<f32>;
+${storageBindings(
+  [
+    ['part', 'read_write'],
+    ['opt', 'read_write'],
+  ],
+  1,
+)}
 
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
@@ -533,8 +569,13 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
 /** Squared global norm of the trained gradients (biases only with bias on) into work[STATS + 2]. */
 export function gradNormWgsl(d: ShaderDims): string {
   return `${header(d)}
-@group(0) @binding(1) var<storage, read_write> opt: array<f32>;
-@group(0) @binding(2) var<storage, read_write> work: array<f32>;
+${storageBindings(
+  [
+    ['opt', 'read_write'],
+    ['work', 'read_write'],
+  ],
+  1,
+)}
 var<workgroup> red: array<f32, 256>;
 
 @compute @workgroup_size(256)
@@ -580,9 +621,14 @@ export function optimizerWgsl(d: ShaderDims): string {
   w = w - mom;`
         : `w = w - p.lr * g;`;
   return `${header(d)}
-@group(0) @binding(1) var<storage, read_write> wts: array<f32>;
-@group(0) @binding(2) var<storage, read_write> opt: array<f32>;
-@group(0) @binding(3) var<storage, read_write> work: array<f32>;
+${storageBindings(
+  [
+    ['wts', 'read_write'],
+    ['opt', 'read_write'],
+    ['work', 'read_write'],
+  ],
+  1,
+)}
 
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {

@@ -1,0 +1,16 @@
+/**
+ * The one writer of WGSL storage-binding preambles, shared by the fused-webgpu training shaders
+ * (shaders.ts) and the GPU analysis engine (src/model/gpuAnalysis/shaders.ts): each kernel lists its
+ * buffers as [name, access, element type] and gets `@group(0) @binding(i) var<storage, ...>` lines
+ * with consecutive binding numbers, so a kernel's bind-group layout is the order of its list.
+ */
+
+/** [buffer name, access, element type (default f32)] of one storage binding. */
+export type StorageBinding = [name: string, access: 'read' | 'read_write', type?: 'f32' | 'u32' | 'i32'];
+
+/** WGSL declarations of `list` as storage arrays at group 0, bindings first, first + 1, ... */
+export function storageBindings(list: StorageBinding[], first: number): string {
+  return list
+    .map(([name, access, type], i) => `@group(0) @binding(${first + i}) var<storage, ${access}> ${name}: array<${type ?? 'f32'}>;`)
+    .join('\n');
+}

@@ -1,0 +1,110 @@
+/**
+ * The GPU analysis engine (src/model/gpuAnalysis) in Chromium's WebGPU on SwiftShader against the
+ * float64 CPU analysis (src/core, itself checked against the float64 fixtures): on fixture models
+ * and probes (including a trained one) the GPU's flip-test losses, single-pixel map, ln r, FTLE and
+ * Q vectors equal the float64 values within the tolerances of docs/method.md ("GPU analysis
+ * precision"), every verdict and Holm decision is the same, and the GPU plan is the paper's full
+ * plan; random jobs with three hidden units per thread agree too; a device lost mid-analysis in
+ * the app's worker pool re-runs that epoch on the CPU with nothing lost; a destroyed device makes
+ * every call fail with GpuDeviceLostError.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { baseURL, openSession, type Session } from './browser';
+
+/**
+ * Tolerances (docs/method.md, "GPU analysis precision"): float32 rounding (~6e-8 relative per
+ * operation) accumulated over T steps; in a chaotic network (largest FTLE > 0) each rounding grows
+ * like e^(lambda t), so the chaotic fixture gets its own, wider bound. Measured maxima on SwiftShader
+ * are 10-20x below these (regular: flip losses 1.7e-6, ln r 1.9e-6, Q 1.3e-6; chaotic g = 2, T = 40:
+ * flip losses 1.3e-4, ln r 1.0e-4, Q 1.0e-4).
+ */
+const REGULAR = { loss: 2e-5, lnR: 3e-5, ftle: 3e-6, q: 3e-5 };
+const CHAOTIC = { loss: 2e-3, lnR: 2e-3, ftle: 6e-5, q: 2e-3 };
+const TOL = REGULAR;
+
+const fixture = (name: string) => ({
+  model: JSON.parse(readFileSync(`test/fixtures/${name}.model.json`, 'utf8')),
+  probe: JSON.parse(readFileSync(`test/fixtures/${name}.probe.json`, 'utf8')),
+});
+
+describe('GPU analysis engine equals the float64 analysis (WebGPU on SwiftShader)', () => {
+  let s: Session;
+  beforeAll(async () => {
+    s = await openSession(undefined, undefined, ['--enable-unsafe-webgpu']);
+    await s.page.goto(`${baseURL()}gpu-analysis-check.html`);
+    await s.page.waitForFunction(() => window.__gpuAnalysisCheck !== undefined, null, { timeout: 60_000 });
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('WebGPU gives an adapter here, and it is a software one (SwiftShader)', async () => {
+    const a = await s.page.evaluate(() => window.__gpuAnalysisCheck!.available());
+    expect(a, 'an adapter').not.toBeNull();
+    expect(a!.software, `adapter "${a!.adapter}" is software`).toBe(true);
+  });
+
+  it.each([
+    ['rnn_n16_t28_d28_trained', REGULAR],
+    ['rnn_chaotic_g2_n16_t40_d1', CHAOTIC],
+  ] as const)(
+    '%s: full plan, losses, single-pixel map, ln r, FTLE, Q and every verdict',
+    async (name, TOL) => {
+      const { model, probe } = fixture(name);
+      const r = await s.page.evaluate(([m, p]) => window.__gpuAnalysisCheck!.compareEpoch(m, p as never, 7), [model, probe] as const);
+      console.log(name, JSON.stringify({ ...r, gpuCheck: r.gpuCheck }));
+      expect(r.plan.R, 'R = 50').toBe(50);
+      expect(r.plan.Rm, 'Rm = 10').toBe(10);
+      expect(r.plan.withSingle, 'single-pixel map').toBe(true);
+      expect(r.plan.kList, 'every paper k up to T').toEqual([1, 2, 3, 5, 10, 20, 30, 50, 75, 100, 200, 300].filter((k) => k <= r.plan.T));
+      expect(r.devBase).toBeLessThanOrEqual(TOL.loss * Math.max(1, r.scaleFlip));
+      expect(r.devFlip).toBeLessThanOrEqual(TOL.loss * Math.max(1, r.scaleFlip));
+      expect(r.devSingle).toBeLessThanOrEqual(TOL.loss * Math.max(1, r.scaleFlip));
+      expect(r.devLogits).toBeLessThanOrEqual(TOL.loss * 10);
+      expect(r.devLnR).toBeLessThanOrEqual(TOL.lnR);
+      expect(r.devFtle).toBeLessThanOrEqual(TOL.ftle);
+      expect(r.devQ).toBeLessThanOrEqual(TOL.q);
+      expect(r.verdictCount).toBeGreaterThan(0);
+      expect(r.verdictsDiffer).toEqual([]);
+      expect(r.analysisEngine?.kind).toBe('gpu');
+      expect(r.gpuCheck!.decisionsDiffer).toEqual([]);
+      expect(r.gpuCheck!.maxDevFlipDL).toBeLessThanOrEqual(2 * TOL.loss * Math.max(1, r.scaleFlip));
+      expect(r.gpuCheck!.maxDevLnR).toBeLessThanOrEqual(TOL.lnR);
+    },
+    60_000,
+  );
+
+  it('random jobs at N = 70 on 32 threads (3 units per thread), 4 lanes, a partial last workgroup', async () => {
+    const r = await s.page.evaluate(() =>
+      window.__gpuAnalysisCheck!.compareJobs({ N: 70, T: 10, D: 2, B: 2, M: 21, k: 3, gain: 1.5, seed: 5, threads: 32, lanes: 4 }),
+    );
+    console.log('N=70', JSON.stringify(r));
+    expect(r.devLoss).toBeLessThanOrEqual(TOL.loss * 10);
+    expect(r.devBase).toBeLessThanOrEqual(TOL.loss * 10);
+    expect(r.devLnR).toBeLessThanOrEqual(TOL.lnR * 10);
+    expect(r.devQ).toBeLessThanOrEqual(TOL.q);
+    expect(r.devQmid).toBeLessThanOrEqual(TOL.q);
+  }, 60_000);
+
+  it('the app path: a device lost mid-analysis re-runs that epoch on the CPU pool (banner event first, nothing lost); the next epoch runs on a fresh device', async () => {
+    const { model, probe } = fixture('rnn_n8_t12_d1');
+    const r = await s.page.evaluate(([m, p]) => window.__gpuAnalysisCheck!.poolFallback(m, p as never, 3), [model, probe] as const);
+    console.log('fallback', JSON.stringify(r));
+    expect(r.kinds).toEqual(['gpuFallback:1', 'analysis:1', 'analysis:2']);
+    expect(r.fallbackMessage).toMatch(/GPU was lost while analysing epoch 1 .* analysed again on the CPU\. Nothing is lost\./);
+    expect(r.engines[1]).toEqual({ kind: 'cpu', fallback: r.fallbackMessage });
+    expect(r.engines[2]?.kind).toBe('gpu');
+    // The worker's WASM float64 kernels against this page's JS ones: summation order only.
+    expect(r.epoch1VsCpu!.lnR).toBeLessThanOrEqual(1e-12);
+    expect(r.epoch1VsCpu!.dRand).toBeLessThanOrEqual(1e-12);
+    expect(r.epoch1VsCpu!.R).toBe(r.epoch1VsCpu!.cpuR);
+    expect(r.epoch2R).toBe(50);
+  }, 60_000);
+
+  it('a destroyed device: every call fails with GpuDeviceLostError', async () => {
+    const r = await s.page.evaluate(() => window.__gpuAnalysisCheck!.lostDevice());
+    expect(r.name, r.message).toBe('GpuDeviceLostError');
+    expect(r.isLost).toBe(true);
+  });
+});
