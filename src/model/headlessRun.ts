@@ -9,7 +9,7 @@
 import type { RunConfig } from '../core/formats/config';
 import { RUN_BUNDLE_FORMAT, type RunBundle } from '../core/formats/bundle';
 import { modelWeightsFromNamed } from '../core/formats/namedWeights';
-import { analyzeEpoch, type AnalysisProgress } from '../core/epochSnapshot';
+import { analyzeEpoch, type AnalysisProgress } from '../core/analysis/epochSnapshot';
 import type { EngineId } from '../core/engines';
 import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
 import { encodeImages } from '../data/encodings';

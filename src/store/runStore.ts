@@ -6,7 +6,7 @@
 import { create } from 'zustand';
 import type { ConfigIssue, RunConfig } from '../core/formats/config';
 import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
-import type { AnalysisPhase } from '../core/epochSnapshot';
+import type { AnalysisPhase } from '../core/analysis/epochSnapshot';
 import type { ModelWeights } from '../core/formats/model';
 import { defaultView, type HideableControl } from './viewHash';
 import type { BackendInfo, ProbeInfo } from '../worker/protocol';

@@ -10,7 +10,7 @@
  * An invalid value is reported naming its key (like an invalid config key) and the default kept:
  * it cannot hurt a run.
  */
-import { ANALYSIS_DEFAULTS } from '../core/analysisDefaults';
+import { ANALYSIS_DEFAULTS } from '../core/analysis/analysisDefaults';
 import { configToHash, type ConfigIssue, type RunConfig } from '../core/formats/config';
 import type { NormMode, RunState } from './runStore';
 

@@ -11,10 +11,10 @@
 import type { RunConfig } from '../core/formats/config';
 import type { MnistDataset } from '../data/mnistAsset';
 import type { EpochMetrics, EpochSnapshot } from '../core/snapshot';
-import type { AnalysisPhase } from '../core/epochSnapshot';
+import type { AnalysisPhase } from '../core/analysis/epochSnapshot';
 import type { LifecycleState } from './lifecycle';
 import type { EngineInfo } from '../core/engines';
-import type { DynamicsPart, FlipPart, FlipPlan } from '../core/epochParts';
+import type { DynamicsPart, FlipPart, FlipPlan } from '../core/analysis/epochParts';
 
 /** Weights as PyTorch-named tensors (row-major Float32Array data). */
 export type NamedTensors = Record<string, { shape: number[]; data: Float32Array }>;

@@ -5,9 +5,9 @@
  * analysis worker runs it in the browser, tests run it in Node, and `npx ftle-lab analyze` uses
  * the same pieces — a number on screen can always be reproduced from an exported model.
  */
-import type { ModelWeights } from './formats/model';
-import type { EpochSnapshot } from './snapshot';
-import type { RecurrentFlipEvaluator } from './sensitivity';
+import type { ModelWeights } from '../formats/model';
+import type { EpochSnapshot } from '../snapshot';
+import type { RecurrentFlipEvaluator } from '../sensitivity';
 import { dynamicsPart, flipPart, mergeEpoch, planEpoch, planFlip, progressMerger } from './epochParts';
 
 export interface EpochAnalysisOptions {
