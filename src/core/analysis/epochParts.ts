@@ -19,7 +19,7 @@
  */
 import type { ModelWeights } from '../formats/model';
 import type { AlignmentSummary } from '../snapshot';
-import type { AnalysisPhase, AnalysisProgress, EpochAnalysis, EpochAnalysisOptions } from './epochSnapshot';
+import type { AnalysisPhase, AnalysisProgress, EpochAnalysis, EpochAnalysisOptions } from './types';
 import { ANALYSIS_DEFAULTS } from './analysisDefaults';
 import { summarizeAlignment, probeDynamics, trackedQVectors, type AnalysisProbe, type ProbeDynamics } from './epochAnalysis';
 import { defaultAlignmentSteps, type ProbeStepAlignment } from '../dynamics/alignment';

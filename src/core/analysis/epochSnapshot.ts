@@ -6,43 +6,11 @@
  * the same pieces — a number on screen can always be reproduced from an exported model.
  */
 import type { ModelWeights } from '../formats/model';
-import type { EpochSnapshot } from '../snapshot';
 import type { RecurrentFlipEvaluator } from '../sensitivity';
 import { dynamicsPart, flipPart, mergeEpoch, planEpoch, planFlip, progressMerger } from './epochParts';
 
-export interface EpochAnalysisOptions {
-  /** Q vectors tracked (capped at the state size). */
-  k: number;
-  /** s_t(n) averages ln r_1..n (capped at k). */
-  n: number;
-  /** Random flip sets per k. */
-  draws: number;
-  seed: number;
-  /**
-   * Work budget in multiply-adds for the flip test (random draws, and the matched baselines' draws
-   * in proportion, are reduced to fit) and for the
-   * single-step map (skipped beyond it): keeps T = 784, N = 512 from taking minutes per epoch.
-   */
-  budgetMacs?: number;
-  /** Told as the analysis advances (several times per probe and phase); results do not depend on it. */
-  onProgress?: (progress: AnalysisProgress) => void;
-}
-
-/** The phases of one epoch's analysis, in order. */
-export type AnalysisPhase = 'Lyapunov vectors' | 'alignment' | 'flip test' | 'single-pixel map';
-
-/**
- * Where an epoch's analysis is: its current phase and the fraction of the whole analysis done, in
- * [0, 1], non-decreasing. Phases are weighted by their estimated cost (multiply-adds, with the
- * plain-JS SVDs of the alignment counted 10x the WASM-kernel work), so the fraction
- * tracks wall time roughly, not exactly.
- */
-export interface AnalysisProgress {
-  phase: AnalysisPhase;
-  fraction: number;
-}
-
-export type EpochAnalysis = Omit<EpochSnapshot, 'epoch' | 'metrics'>;
+export type { AnalysisPhase, AnalysisProgress, EpochAnalysis, EpochAnalysisOptions } from './types';
+import type { EpochAnalysis, EpochAnalysisOptions } from './types';
 
 export { DEFAULT_ANALYSIS_BUDGET_MACS } from './epochParts';
 
