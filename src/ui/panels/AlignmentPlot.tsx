@@ -4,7 +4,8 @@
  */
 import { useMemo } from 'react';
 import { alignmentVerdict } from '../../core/verdicts';
-import { alignmentSeries, renderAlignmentPlot, renderCosMatrix, type AlignmentEpoch } from '../renderers/alignment';
+import { alignmentSeries, type AlignmentEpoch } from '../../core/transforms/alignment';
+import { renderAlignmentPlot, renderCosMatrix } from '../renderers/alignment';
 import { ExportButtons } from './ExportButtons';
 import { useFigure } from './figures';
 import { EmptyState, PanelFrame } from './PanelFrame';

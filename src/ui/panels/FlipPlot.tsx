@@ -9,7 +9,8 @@ import type { FlipSummary } from '../../core/snapshot';
 import type { StepUnit } from '../../core/sensitivity/rankingNames';
 import { compareRankingsWithRandom, flipVerdict, strongestControl } from '../../core/verdicts';
 import { rankingLabel } from '../../core/sensitivity/rankingNames';
-import { flipTable, renderFlipPlot } from '../renderers/flip';
+import { flipChartData, flipTable } from '../../core/transforms/flip';
+import { renderFlipPlot } from '../renderers/flip';
 import { FLIP_THRESHOLD, rankDescending } from '../../core/sensitivity/scores';
 import { flipImageSteps, type StepToCells } from '../../data/encodings';
 import { renderDigit } from '../renderers/heatmap';
@@ -68,11 +69,12 @@ export function FlipPlot({
   }, [flip, control, toggled]);
   const onToggle = (name: string) => setToggled((t) => ({ ...t, [name]: hidden.includes(name) }));
   const [tableRanking, setTableRanking] = useState('top');
+  const chart = useMemo(() => (flip ? flipChartData(flip) : null), [flip]);
   const chartRef = useRenderer<SVGSVGElement>(
     (el) => {
-      if (flip) renderFlipPlot(el, flip, { width, alpha, selectedK: previewK, hidden, onToggle, unit });
+      if (chart) renderFlipPlot(el, chart, { width, alpha, selectedK: previewK, hidden, onToggle, unit });
     },
-    [flip, width, alpha, previewK, hidden, unit],
+    [chart, width, alpha, previewK, hidden, unit],
   );
   const shownRanking = flip?.dL[tableRanking] ? tableRanking : 'top';
   const rows = useMemo(() => (flip ? flipTable(flip, shownRanking) : []), [flip, shownRanking]);

@@ -5,7 +5,8 @@
  */
 import { useMemo } from 'react';
 import { seedsVerdict } from '../../core/verdicts';
-import { renderSeedStatistic, seedSummaryData, type SeedSnapshots } from '../renderers/seeds';
+import { seedSummaryData, seedVerdictRow, type SeedSnapshots } from '../../core/transforms/seeds';
+import { renderSeedStatistic } from '../renderers/seeds';
 import { ExportButtons } from './ExportButtons';
 import { useFigure } from './figures';
 import { EmptyState, PanelFrame } from './PanelFrame';
@@ -35,10 +36,7 @@ export function SeedSummary({ runs, status, epochs, width: maxWidth = 560 }: See
   const [fitRef, width] = useFittedWidth(maxWidth);
   const data = useMemo(() => seedSummaryData(runs), [runs]);
   // The newest epoch every seed has analysed; before that, the newest epoch any seed has.
-  const row = useMemo(() => {
-    const full = data.rows.filter((r) => r.runs.every((c) => c !== null));
-    return full[full.length - 1] ?? data.rows[data.rows.length - 1] ?? null;
-  }, [data]);
+  const row = useMemo(() => seedVerdictRow(data.rows), [data]);
   const verdict = useMemo(() => seedsVerdict(row, runs.length), [row, runs.length]);
   const chartWidth = Math.max(240, Math.min(width, 560));
   const flipRef = useRenderer<SVGSVGElement>(

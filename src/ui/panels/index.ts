@@ -11,6 +11,6 @@ export { SpectrumPlot, type SpectrumPlotProps } from './SpectrumPlot';
 export { TrainingPanel, type TrainingDiagnostics, type TrainingPanelProps } from './TrainingPanel';
 export { epochScoreHalfWidth, probeLnR, type StepToCells } from '../renderers/heatmap';
 export type { EpochPoint } from '../renderers/training';
-export type { AlignmentEpoch } from '../renderers/alignment';
-export type { SpectrumEpoch } from '../renderers/spectrum';
+export type { AlignmentEpoch } from '../../core/transforms/alignment';
+export type { SpectrumEpoch } from '../../core/transforms/spectrum';
 export { SeedSummary, type SeedSummaryProps } from './SeedSummary';

@@ -230,35 +230,6 @@ export function drawLegend(
   return cy + rowHeight;
 }
 
-/** Mean of the finite entries of `values` (NaN when there are none). */
-export function finiteMean(values: ArrayLike<number>): number {
-  let s = 0;
-  let n = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (Number.isFinite(v)) {
-      s += v;
-      n++;
-    }
-  }
-  return n > 0 ? s / n : NaN;
-}
-
-/**
- * Quantile q in [0, 1] of the finite entries (linear interpolation between order statistics,
- * the R-7 / numpy default). NaN when there are no finite entries.
- */
-export function quantile(values: ArrayLike<number>, q: number): number {
-  const a: number[] = [];
-  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) a.push(values[i]);
-  if (a.length === 0) return NaN;
-  a.sort((x, y) => x - y);
-  const pos = (a.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return a[lo] + (a[hi] - a[lo]) * (pos - lo);
-}
-
 /** [min, max] of the finite entries of several arrays, padded when degenerate; [0, 1] if empty. */
 export function finiteExtent(...arrays: ArrayLike<number>[]): [number, number] {
   let lo = Infinity;

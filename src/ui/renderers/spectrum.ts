@@ -16,33 +16,7 @@ import {
   type ChartSize,
   appendValueAxis,
 } from './common';
-import { runningFtle } from '../../core/dynamics/lyapunov';
-
-/** Mean, min and max over probes of a spectrum [B][k] -> three arrays [k]. */
-export function spectrumStats(spectrum: number[][]): { mean: number[]; min: number[]; max: number[] } {
-  const k = spectrum[0]?.length ?? 0;
-  const mean: number[] = [];
-  const min: number[] = [];
-  const max: number[] = [];
-  for (let i = 0; i < k; i++) {
-    let s = 0;
-    let n = 0;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const row of spectrum) {
-      const v = row[i];
-      if (!Number.isFinite(v)) continue;
-      s += v;
-      n++;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    mean.push(n ? s / n : NaN);
-    min.push(n ? lo : NaN);
-    max.push(n ? hi : NaN);
-  }
-  return { mean, min, max };
-}
+import type { ProbeSeries, SpectrumChartData } from '../../core/transforms/spectrum';
 
 /** Conversion factor from ln per step to the displayed unit. */
 export function unitFactor(log2: boolean): number {
@@ -54,29 +28,20 @@ export function unitLabel(log2: boolean): string {
   return log2 ? 'bits per step' : 'ln per step';
 }
 
-/** Spectrum of one epoch for the chart. */
-export interface SpectrumEpoch {
-  epoch: number;
-  /** lambda_i(T) per probe [B][k], ln per step. */
-  spectrum: number[][];
-}
-
 /** Options of renderSpectrumPlot. */
 export interface SpectrumPlotOptions extends Partial<ChartSize> {
   log2?: boolean;
-  /** How many earlier epochs to draw faded (most recent first), default 4. */
-  maxEarlier?: number;
 }
 
 /**
- * Draws lambda_i against i = 1..k for `selected` (mean line `path.spectrum-mean`, dots, probe
- * range band `path.spectrum-band`) and the means of `earlier` epochs as faded lines
+ * Draws lambda_i against i = 1..k for the selected epoch of `data` (core/transforms/spectrum.ts
+ * spectrumChartData; mean line `path.spectrum-mean`, dots, probe
+ * range band `path.spectrum-band`) and the means of data.earlier as faded lines
  * (`path.spectrum-earlier`, opacity rising towards the selected epoch), with a zero line.
  */
 export function renderSpectrumPlot(
   svg: SVGSVGElement,
-  selected: SpectrumEpoch,
-  earlier: SpectrumEpoch[],
+  data: SpectrumChartData,
   options: SpectrumPlotOptions = {},
 ): { x: d3.ScaleLinear<number, number>; y: d3.ScaleLinear<number, number> } {
   const size = { width: options.width ?? 480, height: options.height ?? 300 };
@@ -84,19 +49,18 @@ export function renderSpectrumPlot(
   const { root, plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
   const f = unitFactor(options.log2 ?? false);
   const scale = (a: number[]) => a.map((v) => v * f);
-  const stats = spectrumStats(selected.spectrum);
-  const mean = scale(stats.mean);
-  const lo = scale(stats.min);
-  const hi = scale(stats.max);
-  const prev = earlier.slice(-(options.maxEarlier ?? 4)).map((e) => ({ epoch: e.epoch, mean: scale(spectrumStats(e.spectrum).mean) }));
-  const k = mean.length;
+  const centre = scale(data.stats.mean);
+  const lo = scale(data.stats.min);
+  const hi = scale(data.stats.max);
+  const prev = data.earlier.map((e) => ({ epoch: e.epoch, mean: scale(e.mean) }));
+  const k = centre.length;
   const x = d3
     .scaleLinear()
     .domain([1, Math.max(2, k)])
     .range([0, innerWidth]);
   const y = d3
     .scaleLinear()
-    .domain(finiteExtent(mean, lo, hi, [0], ...prev.map((p) => p.mean)))
+    .domain(finiteExtent(centre, lo, hi, [0], ...prev.map((p) => p.mean)))
     .nice()
     .range([innerHeight, 0]);
   styleAxis(
@@ -154,7 +118,7 @@ export function renderSpectrumPlot(
   plot
     .append('path')
     .attr('class', 'spectrum-mean')
-    .attr('d', line(mean))
+    .attr('d', line(centre))
     .attr('fill', 'none')
     .attr('stroke', colour)
     .attr('stroke-width', 2.5);
@@ -163,19 +127,19 @@ export function renderSpectrumPlot(
       .append('g')
       .attr('class', 'spectrum-dots')
       .selectAll('circle')
-      .data(idx.filter((i) => Number.isFinite(mean[i])))
+      .data(idx.filter((i) => Number.isFinite(centre[i])))
       .join('circle')
       .attr('cx', (i) => x(i + 1))
-      .attr('cy', (i) => y(mean[i]))
+      .attr('cy', (i) => y(centre[i]))
       .attr('r', 3)
       .attr('fill', colour)
       .append('title')
-      .text((i) => `λ${i + 1} = ${formatNumber(mean[i])} (probes ${formatNumber(lo[i])} … ${formatNumber(hi[i])})`);
+      .text((i) => `λ${i + 1} = ${formatNumber(centre[i])} (probes ${formatNumber(lo[i])} … ${formatNumber(hi[i])})`);
   }
   const used = drawLegend(
     plot,
     [
-      { label: `epoch ${selected.epoch}: mean over probes`, colour },
+      { label: `epoch ${data.epoch}: mean over probes`, colour },
       { label: 'probe range (min–max)', colour, kind: 'band' },
       ...(prev.length ? [{ label: 'earlier epochs', colour: '#999' }] : []),
     ],
@@ -196,21 +160,21 @@ export interface ProbeSeriesOptions extends Partial<ChartSize> {
 
 /**
  * Draws ln r_1(t) (`path.series-lnr1`) and the running FTLE_1(t) (`path.series-ftle1`) against
- * t = 1..T for one probe (lnR flat [T][k]); the hovered step gets `line.hover-step` and dots.
+ * t = 1..T for one probe (core/transforms/spectrum.ts probeSeries); the hovered step gets
+ * `line.hover-step` and dots.
  */
 export function renderProbeSeries(
   svg: SVGSVGElement,
-  lnR: ArrayLike<number>,
-  T: number,
-  k: number,
+  series: ProbeSeries,
   options: ProbeSeriesOptions = {},
 ): { x: d3.ScaleLinear<number, number>; y: d3.ScaleLinear<number, number> } {
   const size = { width: options.width ?? 480, height: options.height ?? 240 };
   const margin = { top: 20, right: 16, bottom: 64, left: 60 };
   const { root, plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
   const f = unitFactor(options.log2 ?? false);
-  const r1 = Array.from({ length: T }, (_, t) => lnR[t * k] * f);
-  const ftle = Array.from(runningFtle(lnR, T, k, 0), (v) => v * f);
+  const r1 = series.lnR1.map((v) => v * f);
+  const ftle = series.ftle1.map((v) => v * f);
+  const T = r1.length;
   const x = d3
     .scaleLinear()
     .domain([1, Math.max(2, T)])
