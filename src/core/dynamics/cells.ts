@@ -25,78 +25,8 @@ export interface CellGrads {
   bias_hh: Float64Array;
 }
 
-export interface Cell {
-  readonly arch: Arch;
-  readonly weights: ModelWeights;
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  /** N for rnn/gru, 2N for lstm ([h; c]). */
-  readonly stateSize: number;
-  readonly numClasses: number;
-  /** Floats per time step that `step` writes to its optional cache (gate values for backward). */
-  readonly cacheSize: number;
-  /**
-   * One time step: state_t = F(x_t, state_{t-1}). x: D floats at xOff; sIn/sOut: S floats.
-   * With a cache, stores cacheSize floats at cacheOff for `backward`.
-   */
-  step(
-    x: Float64Array,
-    xOff: number,
-    sIn: Float64Array,
-    sInOff: number,
-    sOut: Float64Array,
-    sOutOff: number,
-    cache?: Float64Array | null,
-    cacheOff?: number,
-  ): void;
-  /** Jacobian d state_t / d state_{t-1} at (x_t, state_{t-1}), written row-major [S][S] to out. */
-  jacobian(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, out: Float64Array): void;
-  /**
-   * out_a = J_t v_a for k vectors stored contiguously ([k][S], vector a at a*S), where state_t =
-   * sOut (already computed by `step`). The rnn uses J = diag(1 - h_t^2) W_hh without forming J.
-   */
-  applyJacobian(
-    x: Float64Array,
-    xOff: number,
-    sIn: Float64Array,
-    sInOff: number,
-    sOut: Float64Array,
-    sOutOff: number,
-    v: Float64Array,
-    k: number,
-    out: Float64Array,
-  ): void;
-  /**
-   * Optional fused QR-iteration step: out = Q, R ([k][k]) of the reduced QR of J_t v (applyJacobian
-   * then mgsQr, the same numbers in one kernel call). out must not alias v.
-   */
-  applyJacobianQr?(sOut: Float64Array, sOutOff: number, v: Float64Array, k: number, out: Float64Array, R: Float64Array): void;
-  /**
-   * Reverse step. dOut = dL/dstate_t (S floats, the TOTAL gradient w.r.t. state_t). Writes
-   * dIn = dL/dstate_{t-1} through this step (= J_t^T dOut) when dIn is given, accumulates the
-   * parameter gradients of this step into grads when given, writes dL/dx_t (D floats) when dx is given.
-   * Needs the cache that `step` wrote for this t (rnn: unused).
-   */
-  backward(
-    x: Float64Array,
-    xOff: number,
-    sIn: Float64Array,
-    sInOff: number,
-    sOut: Float64Array,
-    sOutOff: number,
-    cache: Float64Array | null,
-    cacheOff: number,
-    dOut: Float64Array,
-    dOutOff: number,
-    dIn: Float64Array | null,
-    dInOff: number,
-    grads: CellGrads | null,
-    dx: Float64Array | null,
-    dxOff: number,
-  ): void;
-  /** logits = fc.weight h + fc.bias, h = the first N floats of the state at sOff; C floats to out. */
-  readout(s: Float64Array, sOff: number, out: Float64Array, outOff: number): void;
-}
+/** Float64Array, short so that the cells' signatures stay on one line. */
+type F64 = Float64Array;
 
 const sigmoid = (a: number): number => 1 / (1 + Math.exp(-a));
 
@@ -127,14 +57,39 @@ export function crossEntropy(z: Float64Array, off: number, C: number, y: number,
   return lse - z[off + y];
 }
 
-/** Shared pieces: sizes, weights, the readout, matrix helpers. */
-abstract class BaseCell implements Cell {
+/**
+ * The public face of a cell: what CellBase offers to callers (its protected helpers aside), so a
+ * test may hand the analysis a cell of its own.
+ */
+export type Cell = { [K in keyof CellBase]: CellBase[K] };
+
+/** One step's buffers as Cell.backward received them (flat buffers plus offsets; S floats of state, cacheSize of cache). */
+interface StepBuffers {
+  sIn: Float64Array;
+  sInOff: number;
+  sOut: Float64Array;
+  sOutOff: number;
+  cache: Float64Array | null;
+  cacheOff: number;
+  dOut: Float64Array;
+  dOutOff: number;
+  dIn: Float64Array | null;
+  dInOff: number;
+}
+
+/**
+ * A recurrent cell (createCell builds one per arch): sizes, weights, the readout and the reverse
+ * step shared by all; each arch gives its step, its Jacobian and its gate derivatives.
+ */
+export abstract class CellBase {
   readonly arch: Arch;
   readonly weights: ModelWeights;
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly numClasses: number;
+  /** N for rnn/gru, 2N for lstm ([h; c]). */
   abstract readonly stateSize: number;
+  /** Floats per time step that `step` writes to its optional cache (gate values for backward). */
   abstract readonly cacheSize: number;
   protected readonly Wih: Float64Array;
   protected readonly Whh: Float64Array;
@@ -160,18 +115,51 @@ abstract class BaseCell implements Cell {
     this.fcB = t['fc.bias'];
   }
 
-  abstract step(
-    x: Float64Array,
-    xOff: number,
-    sIn: Float64Array,
-    sInOff: number,
-    sOut: Float64Array,
-    sOutOff: number,
-    cache?: Float64Array | null,
-    cacheOff?: number,
-  ): void;
-  abstract jacobian(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, out: Float64Array): void;
-  abstract backward(
+  /**
+   * One time step: state_t = F(x_t, state_{t-1}). x: D floats at xOff; sIn/sOut: S floats.
+   * With a cache, stores cacheSize floats at cacheOff for `backward`.
+   */
+  abstract step(x: F64, xOff: number, sIn: F64, sInOff: number, sOut: F64, sOutOff: number, cache?: F64 | null, cacheOff?: number): void;
+  /** Jacobian d state_t / d state_{t-1} at (x_t, state_{t-1}), written row-major [S][S] to out. */
+  abstract jacobian(x: F64, xOff: number, sIn: F64, sInOff: number, out: F64): void;
+  /**
+   * Optional fused QR-iteration step: out = Q, R ([k][k]) of the reduced QR of J_t v (applyJacobian
+   * then mgsQr, the same numbers in one kernel call). out must not alias v.
+   */
+  applyJacobianQr?(sOut: F64, sOutOff: number, v: F64, k: number, out: F64, R: F64): void;
+
+  /** Pre-activation gradients of one step, [G*N] each: input side gi and hidden side gh (one array where they are equal). */
+  protected abstract readonly gi: Float64Array;
+  protected abstract readonly gh: Float64Array;
+  /** The step backward hands to gateGradients (reused: no allocation per step). */
+  private readonly at: StepBuffers = {
+    sIn: new Float64Array(0),
+    sInOff: 0,
+    sOut: new Float64Array(0),
+    sOutOff: 0,
+    cache: null,
+    cacheOff: 0,
+    dOut: new Float64Array(0),
+    dOutOff: 0,
+    dIn: null,
+    dInOff: 0,
+  };
+
+  /**
+   * The cell's own part of a reverse step: from dOut (and the step's state and cache) writes the
+   * pre-activation gradients into gi / gh and, when at.dIn is given, the part of dL/dstate_{t-1}
+   * that does not pass through W_hh (backProject adds W_hh^T gh to it).
+   */
+  protected abstract gateGradients(at: StepBuffers): void;
+
+  /**
+   * Reverse step. dOut = dL/dstate_t (S floats, the TOTAL gradient w.r.t. state_t). Writes
+   * dIn = dL/dstate_{t-1} through this step (= J_t^T dOut) when dIn is given, accumulates the
+   * parameter gradients of this step into grads when given, writes dL/dx_t (D floats) when dx is given.
+   * Needs the cache that `step` wrote for this t (rnn: unused). One body for every arch: the cell's
+   * gate derivatives (gateGradients), then the shared back-projection through W_ih and W_hh.
+   */
+  backward(
     x: Float64Array,
     xOff: number,
     sIn: Float64Array,
@@ -187,19 +175,27 @@ abstract class BaseCell implements Cell {
     grads: CellGrads | null,
     dx: Float64Array | null,
     dxOff: number,
-  ): void;
-
-  applyJacobian(
-    x: Float64Array,
-    xOff: number,
-    sIn: Float64Array,
-    sInOff: number,
-    _sOut: Float64Array,
-    _sOutOff: number,
-    v: Float64Array,
-    k: number,
-    out: Float64Array,
   ): void {
+    const at = this.at;
+    at.sIn = sIn;
+    at.sInOff = sInOff;
+    at.sOut = sOut;
+    at.sOutOff = sOutOff;
+    at.cache = cache;
+    at.cacheOff = cacheOff;
+    at.dOut = dOut;
+    at.dOutOff = dOutOff;
+    at.dIn = dIn;
+    at.dInOff = dInOff;
+    this.gateGradients(at);
+    this.backProject(x, xOff, sIn, sInOff, this.gi, this.gh, grads, dx, dxOff, dIn, dInOff);
+  }
+
+  /**
+   * out_a = J_t v_a for k vectors stored contiguously ([k][S], vector a at a*S), where state_t =
+   * sOut (already computed by `step`). The rnn uses J = diag(1 - h_t^2) W_hh without forming J.
+   */
+  applyJacobian(x: F64, xOff: number, sIn: F64, sInOff: number, _sOut: F64, _sOutOff: number, v: F64, k: number, out: F64): void {
     const S = this.stateSize;
     this.jac ??= new Float64Array(S * S);
     const J = this.jac;
@@ -298,10 +294,12 @@ abstract class BaseCell implements Cell {
 }
 
 /** Vanilla tanh RNN: a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh, h_t = tanh(a_t). */
-class RnnCell extends BaseCell {
+class RnnCell extends CellBase {
   readonly stateSize: number;
   readonly cacheSize = 0;
   private readonly pre: Float64Array;
+  protected readonly gi: Float64Array;
+  protected readonly gh: Float64Array;
   private whh: PreparedMatrix | null = null;
   private whhKernels: unknown = null;
 
@@ -309,6 +307,8 @@ class RnnCell extends BaseCell {
     super(weights);
     this.stateSize = weights.hiddenSize;
     this.pre = new Float64Array(weights.hiddenSize);
+    this.gi = this.pre;
+    this.gh = this.pre;
   }
 
   /**
@@ -378,17 +378,7 @@ class RnnCell extends BaseCell {
   }
 
   /** J v_a = diag(1 - h_t^2) (W_hh v_a) on the current AnalysisKernels. */
-  applyJacobian(
-    _x: Float64Array,
-    _xOff: number,
-    _sIn: Float64Array,
-    _sInOff: number,
-    sOut: Float64Array,
-    sOutOff: number,
-    v: Float64Array,
-    k: number,
-    out: Float64Array,
-  ): void {
+  applyJacobian(_x: F64, _xOff: number, _sIn: F64, _sInOff: number, sOut: F64, sOutOff: number, v: F64, k: number, out: F64): void {
     const N = this.hiddenSize;
     const d = this.pre;
     for (let i = 0; i < N; i++) {
@@ -419,31 +409,49 @@ class RnnCell extends BaseCell {
     return this.whh;
   }
 
-  backward(
-    x: Float64Array,
-    xOff: number,
-    sIn: Float64Array,
-    sInOff: number,
-    sOut: Float64Array,
-    sOutOff: number,
-    _cache: Float64Array | null,
-    _cacheOff: number,
-    dOut: Float64Array,
-    dOutOff: number,
-    dIn: Float64Array | null,
-    dInOff: number,
-    grads: CellGrads | null,
-    dx: Float64Array | null,
-    dxOff: number,
-  ): void {
+  /** da = dOut (1 - h_t^2) on both sides; dL/dh_{t-1} is W_hh^T da alone (backProject adds it to zeros). */
+  protected gateGradients({ sOut, sOutOff, dOut, dOutOff, dIn, dInOff }: StepBuffers): void {
     const N = this.hiddenSize;
-    const da = this.pre;
+    const da = this.gi;
     for (let i = 0; i < N; i++) {
       const h = sOut[sOutOff + i];
       da[i] = dOut[dOutOff + i] * (1 - h * h);
     }
     if (dIn) for (let j = 0; j < N; j++) dIn[dInOff + j] = 0;
-    this.backProject(x, xOff, sIn, sInOff, da, da, grads, dx, dxOff, dIn, dInOff);
+  }
+}
+
+/**
+ * The gated cells' shared step and Jacobian: pre-activations from W_ih x + b_ih into gi and
+ * W_hh h + b_hh into gh (added onto gi where the cell keeps one array, as the LSTM does), then the
+ * cell's gates on them (gates), which also fill the step cache; the Jacobian runs a step into
+ * scratch and reads it off the cache (jacobianFromCache).
+ */
+abstract class GatedCell extends CellBase {
+  /** Scratch cache and state for jacobian (a step that nobody keeps). */
+  private readonly local: Float64Array;
+  private readonly tmpState: Float64Array;
+
+  constructor(weights: ModelWeights, stateSize: number, cacheSize: number) {
+    super(weights);
+    this.local = new Float64Array(cacheSize);
+    this.tmpState = new Float64Array(stateSize);
+  }
+
+  /** The gates on gi / gh: writes state_t (S floats at sOutOff) and the step cache (cacheSize floats at co). */
+  protected abstract gates(sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number, c: Float64Array, co: number): void;
+  /** d state_t / d state_{t-1} ([S][S] row-major into out) from a step's cache c and its input state. */
+  protected abstract jacobianFromCache(sIn: Float64Array, sInOff: number, c: Float64Array, out: Float64Array): void;
+
+  step(x: F64, xOff: number, sIn: F64, sInOff: number, sOut: F64, sOutOff: number, cache?: F64 | null, cacheOff = 0): void {
+    this.inputPart(x, xOff, this.gi);
+    this.hiddenPart(sIn, sInOff, this.gh, this.gh === this.gi);
+    this.gates(sIn, sInOff, sOut, sOutOff, cache ?? this.local, cache ? cacheOff : 0);
+  }
+
+  jacobian(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, out: Float64Array): void {
+    this.step(x, xOff, sIn, sInOff, this.tmpState, 0, this.local, 0);
+    this.jacobianFromCache(sIn, sInOff, this.local, out);
   }
 }
 
@@ -451,42 +459,25 @@ class RnnCell extends BaseCell {
  * PyTorch GRU: r = s(W_ir x + b_ir + W_hr h + b_hr), z = s(... z ...),
  * n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) n + z h. Cache per step: r, z, n, W_hn h + b_hn.
  */
-class GruCell extends BaseCell {
+class GruCell extends GatedCell {
   readonly stateSize: number;
   readonly cacheSize: number;
-  private readonly gi: Float64Array;
-  private readonly gh: Float64Array;
-  private readonly local: Float64Array;
-  private readonly tmpState: Float64Array;
+  protected readonly gi: Float64Array;
+  protected readonly gh: Float64Array;
 
   constructor(weights: ModelWeights) {
-    super(weights);
     const N = weights.hiddenSize;
+    super(weights, N, 4 * N);
     this.stateSize = N;
     this.cacheSize = 4 * N;
     this.gi = new Float64Array(3 * N);
     this.gh = new Float64Array(3 * N);
-    this.local = new Float64Array(4 * N);
-    this.tmpState = new Float64Array(N);
   }
 
-  step(
-    x: Float64Array,
-    xOff: number,
-    sIn: Float64Array,
-    sInOff: number,
-    sOut: Float64Array,
-    sOutOff: number,
-    cache?: Float64Array | null,
-    cacheOff = 0,
-  ): void {
+  protected gates(sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number, c: Float64Array, co: number): void {
     const N = this.hiddenSize;
     const gi = this.gi;
     const gh = this.gh;
-    this.inputPart(x, xOff, gi);
-    this.hiddenPart(sIn, sInOff, gh, false);
-    const c = cache ?? this.local;
-    const co = cache ? cacheOff : 0;
     for (let i = 0; i < N; i++) {
       const r = sigmoid(gi[i] + gh[i]);
       const z = sigmoid(gi[N + i] + gh[N + i]);
@@ -500,10 +491,8 @@ class GruCell extends BaseCell {
     }
   }
 
-  jacobian(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, out: Float64Array): void {
+  protected jacobianFromCache(sIn: Float64Array, sInOff: number, c: Float64Array, out: Float64Array): void {
     const N = this.hiddenSize;
-    const c = this.local;
-    this.step(x, xOff, sIn, sInOff, this.tmpState, 0, c, 0);
     const W = this.Whh;
     for (let i = 0; i < N; i++) {
       const r = c[i];
@@ -526,23 +515,8 @@ class GruCell extends BaseCell {
     }
   }
 
-  backward(
-    x: Float64Array,
-    xOff: number,
-    sIn: Float64Array,
-    sInOff: number,
-    _sOut: Float64Array,
-    _sOutOff: number,
-    cache: Float64Array | null,
-    cacheOff: number,
-    dOut: Float64Array,
-    dOutOff: number,
-    dIn: Float64Array | null,
-    dInOff: number,
-    grads: CellGrads | null,
-    dx: Float64Array | null,
-    dxOff: number,
-  ): void {
+  /** Gates r, z, n: the hidden side of n is scaled by r; dL/dh_{t-1} starts at dOut z (the h' = ... + z h path). */
+  protected gateGradients({ sIn, sInOff, cache, cacheOff, dOut, dOutOff, dIn, dInOff }: StepBuffers): void {
     const N = this.hiddenSize;
     if (!cache) throw new Error('GRU backward needs the step cache');
     const gi = this.gi;
@@ -564,7 +538,6 @@ class GruCell extends BaseCell {
       gh[2 * N + i] = dan * r;
       if (dIn) dIn[dInOff + i] = g * z;
     }
-    this.backProject(x, xOff, sIn, sInOff, gi, gh, grads, dx, dxOff, dIn, dInOff);
   }
 }
 
@@ -572,39 +545,25 @@ class GruCell extends BaseCell {
  * PyTorch LSTM: gates = W_ih x + b_ih + W_hh h + b_hh stacked (i, f, g, o); c' = f c + i g,
  * h' = o tanh(c'). State [h; c] (2N). Cache per step: i, f, g, o, tanh(c').
  */
-class LstmCell extends BaseCell {
+class LstmCell extends GatedCell {
   readonly stateSize: number;
   readonly cacheSize: number;
-  private readonly pre: Float64Array;
-  private readonly local: Float64Array;
-  private readonly tmpState: Float64Array;
+  /** One array for both sides: the LSTM adds W_hh h + b_hh onto W_ih x + b_ih. */
+  protected readonly gi: Float64Array;
+  protected readonly gh: Float64Array;
 
   constructor(weights: ModelWeights) {
-    super(weights);
     const N = weights.hiddenSize;
+    super(weights, 2 * N, 5 * N);
     this.stateSize = 2 * N;
     this.cacheSize = 5 * N;
-    this.pre = new Float64Array(4 * N);
-    this.local = new Float64Array(5 * N);
-    this.tmpState = new Float64Array(2 * N);
+    this.gi = new Float64Array(4 * N);
+    this.gh = this.gi;
   }
 
-  step(
-    x: Float64Array,
-    xOff: number,
-    sIn: Float64Array,
-    sInOff: number,
-    sOut: Float64Array,
-    sOutOff: number,
-    cache?: Float64Array | null,
-    cacheOff = 0,
-  ): void {
+  protected gates(sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number, c: Float64Array, co: number): void {
     const N = this.hiddenSize;
-    const pre = this.pre;
-    this.inputPart(x, xOff, pre);
-    this.hiddenPart(sIn, sInOff, pre, true);
-    const c = cache ?? this.local;
-    const co = cache ? cacheOff : 0;
+    const pre = this.gi;
     for (let u = 0; u < N; u++) {
       const i = sigmoid(pre[u]);
       const f = sigmoid(pre[N + u]);
@@ -622,11 +581,9 @@ class LstmCell extends BaseCell {
     }
   }
 
-  jacobian(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, out: Float64Array): void {
+  protected jacobianFromCache(sIn: Float64Array, sInOff: number, c: Float64Array, out: Float64Array): void {
     const N = this.hiddenSize;
     const S = 2 * N;
-    const c = this.local;
-    this.step(x, xOff, sIn, sInOff, this.tmpState, 0, c, 0);
     const W = this.Whh;
     for (let u = 0; u < N; u++) {
       const i = c[u];
@@ -656,26 +613,11 @@ class LstmCell extends BaseCell {
     }
   }
 
-  backward(
-    x: Float64Array,
-    xOff: number,
-    sIn: Float64Array,
-    sInOff: number,
-    _sOut: Float64Array,
-    _sOutOff: number,
-    cache: Float64Array | null,
-    cacheOff: number,
-    dOut: Float64Array,
-    dOutOff: number,
-    dIn: Float64Array | null,
-    dInOff: number,
-    grads: CellGrads | null,
-    dx: Float64Array | null,
-    dxOff: number,
-  ): void {
+  /** Gates i, f, g, o through c' = f c + i g and h' = o tanh(c'); dL/dstate_{t-1} starts at [0; dc f]. */
+  protected gateGradients({ sIn, sInOff, cache, cacheOff, dOut, dOutOff, dIn, dInOff }: StepBuffers): void {
     const N = this.hiddenSize;
     if (!cache) throw new Error('LSTM backward needs the step cache');
-    const ga = this.pre;
+    const ga = this.gi;
     for (let u = 0; u < N; u++) {
       const i = cache[cacheOff + u];
       const f = cache[cacheOff + N + u];
@@ -693,7 +635,6 @@ class LstmCell extends BaseCell {
         dIn[dInOff + N + u] = dc * f;
       }
     }
-    this.backProject(x, xOff, sIn, sInOff, ga, ga, grads, dx, dxOff, dIn, dInOff);
   }
 }
 
