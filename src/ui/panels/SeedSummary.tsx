@@ -7,8 +7,6 @@ import { useMemo } from 'react';
 import { seedsVerdict } from '../../core/verdicts';
 import { seedSummaryData, seedVerdictRow, type SeedSnapshots } from '../../core/transforms/seeds';
 import { renderSeedStatistic } from '../renderers/seeds';
-import { ExportButtons } from './ExportButtons';
-import { useFigure } from './figures';
 import { EmptyState, PanelFrame } from './PanelFrame';
 import { useFittedWidth } from './useFittedWidth';
 import { useRenderer } from './useRenderer';
@@ -52,23 +50,22 @@ export function SeedSummary({ runs, status, epochs, width: maxWidth = 560 }: See
     [data, chartWidth],
   );
   const title = 'Do the claims hold across seeds?';
-  const buildFigure = () =>
-    data.rows.length
-      ? {
-          title,
-          details: `${runs.length} seeds (${data.seeds.join(', ')}); dots: one seed each; line and bars: mean and 95% t interval`,
-          note: verdict.text,
-          parts: [flipRef.current, alignRef.current],
-        }
-      : null;
-  useFigure('seeds', buildFigure);
   return (
     <PanelFrame
       title={title}
       testId="seed-summary"
       verdict={verdict}
-      verdictTestId="verdict-seeds"
-      actions={data.rows.length ? <ExportButtons getFigure={buildFigure} name="seed-summary" what="seed summary" /> : null}
+      figure={{
+        id: 'seeds',
+        name: 'seed-summary',
+        what: 'seed summary',
+        ready: data.rows.length > 0,
+        build: () => ({
+          details: `${runs.length} seeds (${data.seeds.join(', ')}); dots: one seed each; line and bars: mean and 95% t interval`,
+          note: verdict.text,
+          parts: [flipRef.current, alignRef.current],
+        }),
+      }}
       explanation={
         <>
           <p>
@@ -98,26 +95,16 @@ export function SeedSummary({ runs, status, epochs, width: maxWidth = 560 }: See
         {data.rows.length === 0 ? (
           <EmptyState>No seed analysed yet.</EmptyState>
         ) : (
-          <>
-            {data.flip.points.length ? (
-              <svg
-                ref={flipRef}
-                className="viz-chart"
-                role="img"
-                aria-label="Flip test effect per seed over epochs"
-                data-testid="seed-flip"
-              />
-            ) : null}
-            {data.alignment.points.length ? (
-              <svg
-                ref={alignRef}
-                className="viz-chart"
-                role="img"
-                aria-label="Alignment minus its strongest control per seed over epochs"
-                data-testid="seed-alignment"
-              />
-            ) : null}
-          </>
+          (
+            [
+              [flipRef, data.flip, 'Flip test effect per seed over epochs', 'seed-flip'],
+              [alignRef, data.alignment, 'Alignment minus its strongest control per seed over epochs', 'seed-alignment'],
+            ] as const
+          ).map(([ref, series, label, testId]) =>
+            series.points.length ? (
+              <svg key={testId} ref={ref} className="viz-chart" role="img" aria-label={label} data-testid={testId} />
+            ) : null,
+          )
         )}
       </div>
     </PanelFrame>

@@ -6,8 +6,6 @@ import { useMemo } from 'react';
 import { spectrumVerdict } from '../../core/verdicts';
 import { probeSeries, spectrumChartData, type SpectrumEpoch } from '../../core/transforms/spectrum';
 import { renderProbeSeries, renderSpectrumPlot } from '../renderers/spectrum';
-import { ExportButtons } from './ExportButtons';
-import { useFigure } from './figures';
 import { EmptyState, PanelFrame } from './PanelFrame';
 import { useRenderer } from './useRenderer';
 import { useFittedWidth } from './useFittedWidth';
@@ -71,29 +69,26 @@ export function SpectrumPlot({
     [series, log2, hoveredStep, width],
   );
   const title = 'Finite-time Lyapunov spectrum';
-  const buildFigure = () =>
-    selected
-      ? {
-          title,
-          details: `${caption ? `${caption} · ` : ''}${log2 ? 'bits' : 'ln'} per step; top: all probes, bottom: the selected probe`,
-          note: verdict?.text,
-          parts: [specRef.current, seriesRef.current],
-        }
-      : null;
-  useFigure('spectrum', buildFigure);
   return (
     <PanelFrame
       title={title}
       testId="spectrum-plot"
       verdict={verdict}
-      verdictTestId="verdict-spectrum"
+      figure={{
+        id: 'spectrum',
+        name: `spectrum-epoch-${selectedEpoch}`,
+        what: 'spectrum',
+        ready: selected !== null,
+        build: () => ({
+          details: `${caption ? `${caption} · ` : ''}${log2 ? 'bits' : 'ln'} per step; top: all probes, bottom: the selected probe`,
+          note: verdict?.text,
+          parts: [specRef.current, seriesRef.current],
+        }),
+      }}
       actions={
-        <>
-          <button type="button" aria-pressed={log2} aria-label="Show exponents in bits per step (log2)" onClick={() => onLog2Change(!log2)}>
-            {log2 ? 'bits/step' : 'ln/step'}
-          </button>
-          {selected ? <ExportButtons getFigure={buildFigure} name={`spectrum-epoch-${selectedEpoch}`} what="spectrum" /> : null}
-        </>
+        <button type="button" aria-pressed={log2} aria-label="Show exponents in bits per step (log2)" onClick={() => onLog2Change(!log2)}>
+          {log2 ? 'bits/step' : 'ln/step'}
+        </button>
       }
       explanation={
         <>
