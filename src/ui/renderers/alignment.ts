@@ -7,6 +7,8 @@ import * as d3 from 'd3';
 import type { AlignmentSeries } from '../../core/transforms/alignment';
 import {
   addLabel,
+  addRule,
+  linePath,
   drawLegend,
   growToFit,
   finiteExtent,
@@ -157,13 +159,7 @@ export function renderAlignmentPlot(svg: SVGSVGElement, series: AlignmentSeries,
     appendValueAxis(g, y, 5);
     addLabel(g, 'epoch', innerWidth / 2, panelH + 32);
     addLabel(g, yLabel, -46, panelH / 2, { rotate: true });
-    g.append('line')
-      .attr('class', 'null-line')
-      .attr('x1', 0)
-      .attr('x2', innerWidth)
-      .attr('y1', y(nullValue))
-      .attr('y2', y(nullValue))
-      .attr('stroke', NULL_COLOUR)
+    addRule(g, 'null-line', [0, y(nullValue), innerWidth, y(nullValue)], NULL_COLOUR)
       .attr('stroke-width', 1.5)
       .attr('stroke-dasharray', '2,3');
     g.append('text')
@@ -175,14 +171,7 @@ export function renderAlignmentPlot(svg: SVGSVGElement, series: AlignmentSeries,
       .attr('fill', TEXT_COLOUR)
       .text(`${nullLabel} = ${formatNumber(nullValue)}`);
     if (options.selectedEpoch !== undefined && ep.includes(options.selectedEpoch)) {
-      g.append('line')
-        .attr('class', 'selected-epoch')
-        .attr('x1', x(options.selectedEpoch))
-        .attr('x2', x(options.selectedEpoch))
-        .attr('y1', 0)
-        .attr('y2', panelH)
-        .attr('stroke', '#444')
-        .attr('stroke-dasharray', '4,3');
+      addRule(g, 'selected-epoch', [x(options.selectedEpoch), 0, x(options.selectedEpoch), panelH], '#444').attr('stroke-dasharray', '4,3');
     }
     const idx = ep.map((_, i) => i);
     // Controls first, the claim's line last so it is never hidden under a control.
@@ -204,12 +193,7 @@ export function renderAlignmentPlot(svg: SVGSVGElement, series: AlignmentSeries,
               .y1((i) => y(s.values[i] + sp[i]))(idx) ?? '',
           );
       }
-      const d =
-        d3
-          .line<number>()
-          .defined((i) => Number.isFinite(s.values[i]))
-          .x((i) => x(ep[i]))
-          .y((i) => y(s.values[i]))(idx) ?? '';
+      const d = linePath(idx, (i) => x(ep[i]), y, s.values);
       if (s.primary)
         g.append('path')
           .attr('class', `halo halo-${s.key}`)

@@ -8,6 +8,9 @@ import type { FlipChartData } from '../../core/transforms/flip';
 import type { StepUnit } from '../../core/sensitivity/rankingNames';
 import {
   addLabel,
+  addRule,
+  bandPath,
+  linePath,
   DEFAULT_MARGIN,
   growToFit,
   drawLegend,
@@ -101,42 +104,16 @@ export function renderFlipPlot(svg: SVGSVGElement, data: FlipChartData, options:
   addLabel(plot, `k ${unit}s flipped (log scale)`, innerWidth / 2, innerHeight + 34);
   addLabel(plot, 'mean dL (nats)', -42, innerHeight / 2, { rotate: true });
 
-  plot
-    .append('line')
-    .attr('class', 'zero-line')
-    .attr('x1', 0)
-    .attr('x2', innerWidth)
-    .attr('y1', y(0))
-    .attr('y2', y(0))
-    .attr('stroke', '#999')
-    .attr('stroke-width', 1);
+  addRule(plot, 'zero-line', [0, y(0), innerWidth, y(0)], '#999').attr('stroke-width', 1);
 
   if (options.selectedK !== undefined && options.selectedK > 0) {
-    plot
-      .append('line')
-      .attr('class', 'selected-k')
-      .attr('x1', x(options.selectedK))
-      .attr('x2', x(options.selectedK))
-      .attr('y1', 0)
-      .attr('y2', innerHeight)
-      .attr('stroke', '#444')
-      .attr('stroke-dasharray', '2,3');
+    addRule(plot, 'selected-k', [x(options.selectedK), 0, x(options.selectedK), innerHeight], '#444').attr('stroke-dasharray', '2,3');
   }
 
   const idx = ks.map((_, i) => i);
-  const area = (lo: number[], hi: number[]) =>
-    d3
-      .area<number>()
-      .defined((i) => Number.isFinite(lo[i]) && Number.isFinite(hi[i]))
-      .x((i) => x(ks[i]))
-      .y0((i) => y(lo[i]))
-      .y1((i) => y(hi[i]))(idx) ?? '';
-  const line = (v: number[]) =>
-    d3
-      .line<number>()
-      .defined((i) => Number.isFinite(v[i]))
-      .x((i) => x(ks[i]))
-      .y((i) => y(v[i]))(idx) ?? '';
+  const xAt = (i: number) => x(ks[i]);
+  const area = (lo: number[], hi: number[]) => bandPath(idx, xAt, y, lo, hi);
+  const line = (v: number[]) => linePath(idx, xAt, y, v);
 
   // Random baseline first so the rankings draw on top of it.
   const rc = RANKING_COLOURS.random;

@@ -4,7 +4,7 @@
  */
 import * as d3 from 'd3';
 import type { SeedStatisticSeries } from '../../core/transforms/seeds';
-import { addLabel, finiteExtent, NULL_COLOUR, OKABE_ITO, prepareSvg, styleAxis, type ChartSize } from './common';
+import { addLabel, addRule, finiteExtent, NULL_COLOUR, OKABE_ITO, prepareSvg, styleAxis, type ChartSize } from './common';
 
 /** Options of renderSeedStatistic. */
 export interface SeedStatisticOptions extends Partial<ChartSize> {
@@ -53,15 +53,7 @@ export function renderSeedStatistic(svg: SVGSVGElement, series: SeedStatisticSer
   styleAxis(plot.append('g').call(d3.axisLeft(y).ticks(5)));
   addLabel(plot, 'epoch', innerWidth / 2, innerHeight + 32);
   addLabel(plot, series.label, -48, innerHeight / 2, { rotate: true });
-  plot
-    .append('line')
-    .attr('class', 'seed-zero')
-    .attr('x1', 0)
-    .attr('x2', innerWidth)
-    .attr('y1', y(0))
-    .attr('y2', y(0))
-    .attr('stroke', NULL_COLOUR)
-    .attr('stroke-dasharray', '2 3');
+  addRule(plot, 'seed-zero', [0, y(0), innerWidth, y(0)], NULL_COLOUR).attr('stroke-dasharray', '2 3');
   const colour = (seed: number) => {
     const i = opts.seeds.indexOf(seed);
     return i <= 0 ? '#000000' : OKABE_ITO[i % OKABE_ITO.length];
@@ -84,14 +76,7 @@ export function renderSeedStatistic(svg: SVGSVGElement, series: SeedStatisticSer
     );
   for (const m of means) {
     if (Number.isFinite(m.lo) && Number.isFinite(m.hi)) {
-      plot
-        .append('line')
-        .attr('class', 'seed-ci')
-        .attr('x1', x(m.epoch))
-        .attr('x2', x(m.epoch))
-        .attr('y1', y(m.lo))
-        .attr('y2', y(m.hi))
-        .attr('stroke', '#333')
+      addRule(plot, 'seed-ci', [x(m.epoch), y(m.lo), x(m.epoch), y(m.hi)], '#333')
         .attr('stroke-width', 6)
         .attr('stroke-opacity', 0.25);
     }

@@ -6,6 +6,9 @@
 import * as d3 from 'd3';
 import {
   addLabel,
+  addRule,
+  bandPath,
+  linePath,
   drawLegend,
   growToFit,
   finiteExtent,
@@ -14,6 +17,7 @@ import {
   prepareSvg,
   styleAxis,
   type ChartSize,
+  type Margin,
   appendValueAxis,
 } from './common';
 import type { ProbeSeries, SpectrumChartData } from '../../core/transforms/spectrum';
@@ -23,9 +27,57 @@ export function unitFactor(log2: boolean): number {
   return log2 ? 1 / Math.LN2 : 1;
 }
 
+/** Converts an array of ln-per-step values to the displayed unit (a change of scale, nothing computed). */
+function inUnit(log2 = false): (values: number[]) => number[] {
+  const f = unitFactor(log2);
+  return (values) => values.map((v) => v * f);
+}
+
 /** The display unit's axis label. */
 export function unitLabel(log2: boolean): string {
   return log2 ? 'bits per step' : 'ln per step';
+}
+
+/** The scales of a chart over indices (returned for tests and overlays). */
+export interface IndexScales {
+  x: d3.ScaleLinear<number, number>;
+  y: d3.ScaleLinear<number, number>;
+}
+
+/**
+ * The frame both charts here share: x over indices 1..n (integer ticks), y over the finite values
+ * of yArrays and 0, both axes labelled, and a zero line (`line.zero-line`).
+ */
+function indexChart(
+  svg: SVGSVGElement,
+  size: ChartSize,
+  margin: Margin,
+  n: number,
+  yArrays: number[][],
+  axes: { xTicks: number; yTicks: number; xLabel: string; yLabel: string },
+) {
+  const { root, plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
+  const x = d3
+    .scaleLinear()
+    .domain([1, Math.max(2, n)])
+    .range([0, innerWidth]);
+  const y = d3
+    .scaleLinear()
+    .domain(finiteExtent(...yArrays, [0]))
+    .nice()
+    .range([innerHeight, 0]);
+  styleAxis(
+    plot
+      .append('g')
+      .attr('class', 'x-axis')
+      .attr('transform', `translate(0,${innerHeight})`)
+      .call(d3.axisBottom(x).ticks(axes.xTicks).tickFormat(d3.format('d'))),
+  );
+  appendValueAxis(plot, y, axes.yTicks);
+  addLabel(plot, axes.xLabel, innerWidth / 2, innerHeight + 32);
+  addLabel(plot, axes.yLabel, -46, innerHeight / 2, { rotate: true });
+  addRule(plot, 'zero-line', [0, y(0), innerWidth, y(0)], '#999');
+  return { root, plot, innerWidth, innerHeight, x, y };
 }
 
 /** Options of renderSpectrumPlot. */
@@ -39,56 +91,30 @@ export interface SpectrumPlotOptions extends Partial<ChartSize> {
  * range band `path.spectrum-band`) and the means of data.earlier as faded lines
  * (`path.spectrum-earlier`, opacity rising towards the selected epoch), with a zero line.
  */
-export function renderSpectrumPlot(
-  svg: SVGSVGElement,
-  data: SpectrumChartData,
-  options: SpectrumPlotOptions = {},
-): { x: d3.ScaleLinear<number, number>; y: d3.ScaleLinear<number, number> } {
-  const size = { width: options.width ?? 480, height: options.height ?? 300 };
+export function renderSpectrumPlot(svg: SVGSVGElement, data: SpectrumChartData, options: SpectrumPlotOptions = {}): IndexScales {
   const margin = { top: 24, right: 16, bottom: 64, left: 60 };
-  const { root, plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
-  const f = unitFactor(options.log2 ?? false);
-  const scale = (a: number[]) => a.map((v) => v * f);
+  const scale = inUnit(options.log2);
   const centre = scale(data.stats.mean);
   const lo = scale(data.stats.min);
   const hi = scale(data.stats.max);
   const prev = data.earlier.map((e) => ({ epoch: e.epoch, mean: scale(e.mean) }));
   const k = centre.length;
-  const x = d3
-    .scaleLinear()
-    .domain([1, Math.max(2, k)])
-    .range([0, innerWidth]);
-  const y = d3
-    .scaleLinear()
-    .domain(finiteExtent(centre, lo, hi, [0], ...prev.map((p) => p.mean)))
-    .nice()
-    .range([innerHeight, 0]);
-  styleAxis(
-    plot
-      .append('g')
-      .attr('class', 'x-axis')
-      .attr('transform', `translate(0,${innerHeight})`)
-      .call(d3.axisBottom(x).ticks(Math.min(k, 10)).tickFormat(d3.format('d'))),
+  const { root, plot, innerWidth, innerHeight, x, y } = indexChart(
+    svg,
+    { width: options.width ?? 480, height: options.height ?? 300 },
+    margin,
+    k,
+    [centre, lo, hi, ...prev.map((p) => p.mean)],
+    {
+      xTicks: Math.min(k, 10),
+      yTicks: 6,
+      xLabel: 'exponent index i',
+      yLabel: `λ_i (${unitLabel(options.log2 ?? false)})`,
+    },
   );
-  appendValueAxis(plot, y, 6);
-  addLabel(plot, 'exponent index i', innerWidth / 2, innerHeight + 32);
-  addLabel(plot, `λ_i (${unitLabel(options.log2 ?? false)})`, -46, innerHeight / 2, { rotate: true });
-  plot
-    .append('line')
-    .attr('class', 'zero-line')
-    .attr('x1', 0)
-    .attr('x2', innerWidth)
-    .attr('y1', y(0))
-    .attr('y2', y(0))
-    .attr('stroke', '#999');
 
   const idx = d3.range(k);
-  const line = (v: number[]) =>
-    d3
-      .line<number>()
-      .defined((i) => Number.isFinite(v[i]))
-      .x((i) => x(i + 1))
-      .y((i) => y(v[i]))(idx) ?? '';
+  const line = (v: number[]) => linePath(idx, (i) => x(i + 1), y, v);
   prev.forEach((p, j) => {
     plot
       .append('path')
@@ -108,12 +134,7 @@ export function renderSpectrumPlot(
     .attr('fill-opacity', 0.18)
     .attr(
       'd',
-      d3
-        .area<number>()
-        .defined((i) => Number.isFinite(lo[i]) && Number.isFinite(hi[i]))
-        .x((i) => x(i + 1))
-        .y0((i) => y(lo[i]))
-        .y1((i) => y(hi[i]))(idx) ?? '',
+      bandPath(idx, (i) => x(i + 1), y, lo, hi),
     );
   plot
     .append('path')
@@ -163,91 +184,44 @@ export interface ProbeSeriesOptions extends Partial<ChartSize> {
  * t = 1..T for one probe (core/transforms/spectrum.ts probeSeries); the hovered step gets
  * `line.hover-step` and dots.
  */
-export function renderProbeSeries(
-  svg: SVGSVGElement,
-  series: ProbeSeries,
-  options: ProbeSeriesOptions = {},
-): { x: d3.ScaleLinear<number, number>; y: d3.ScaleLinear<number, number> } {
-  const size = { width: options.width ?? 480, height: options.height ?? 240 };
+export function renderProbeSeries(svg: SVGSVGElement, series: ProbeSeries, options: ProbeSeriesOptions = {}): IndexScales {
   const margin = { top: 20, right: 16, bottom: 64, left: 60 };
-  const { root, plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
-  const f = unitFactor(options.log2 ?? false);
-  const r1 = series.lnR1.map((v) => v * f);
-  const ftle = series.ftle1.map((v) => v * f);
+  const [r1, ftle] = [series.lnR1, series.ftle1].map(inUnit(options.log2));
   const T = r1.length;
-  const x = d3
-    .scaleLinear()
-    .domain([1, Math.max(2, T)])
-    .range([0, innerWidth]);
-  const y = d3
-    .scaleLinear()
-    .domain(finiteExtent(r1, ftle, [0]))
-    .nice()
-    .range([innerHeight, 0]);
-  styleAxis(
-    plot
-      .append('g')
-      .attr('class', 'x-axis')
-      .attr('transform', `translate(0,${innerHeight})`)
-      .call(d3.axisBottom(x).ticks(8).tickFormat(d3.format('d'))),
-  );
-  appendValueAxis(plot, y, 5);
-  addLabel(plot, 'step t', innerWidth / 2, innerHeight + 32);
-  addLabel(plot, unitLabel(options.log2 ?? false), -46, innerHeight / 2, { rotate: true });
-  plot
-    .append('line')
-    .attr('class', 'zero-line')
-    .attr('x1', 0)
-    .attr('x2', innerWidth)
-    .attr('y1', y(0))
-    .attr('y2', y(0))
-    .attr('stroke', '#999');
+  const size = { width: options.width ?? 480, height: options.height ?? 240 };
+  const { root, plot, innerWidth, innerHeight, x, y } = indexChart(svg, size, margin, T, [r1, ftle], {
+    xTicks: 8,
+    yTicks: 5,
+    xLabel: 'step t',
+    yLabel: unitLabel(options.log2 ?? false),
+  });
   const idx = d3.range(T);
-  const line = (v: number[]) =>
-    d3
-      .line<number>()
-      .defined((i) => Number.isFinite(v[i]))
-      .x((i) => x(i + 1))
-      .y((i) => y(v[i]))(idx) ?? '';
-  plot
-    .append('path')
-    .attr('class', 'series series-lnr1')
-    .attr('d', line(r1))
-    .attr('fill', 'none')
-    .attr('stroke', OKABE_ITO[1])
-    .attr('stroke-width', 1.5);
-  plot
-    .append('path')
-    .attr('class', 'series series-ftle1')
-    .attr('d', line(ftle))
-    .attr('fill', 'none')
-    .attr('stroke', OKABE_ITO[3])
-    .attr('stroke-width', 2.5);
+  const line = (v: number[]) => linePath(idx, (i) => x(i + 1), y, v);
   const h = options.hoveredStep;
-  if (h !== null && h !== undefined && h >= 0 && h < T) {
+  const hovered = h !== null && h !== undefined && h >= 0 && h < T;
+  const lines = [
+    { key: 'lnr1', values: r1, colour: OKABE_ITO[1], width: 1.5 },
+    { key: 'ftle1', values: ftle, colour: OKABE_ITO[3], width: 2.5 },
+  ];
+  for (const l of lines) {
     plot
-      .append('line')
-      .attr('class', 'hover-step')
-      .attr('x1', x(h + 1))
-      .attr('x2', x(h + 1))
-      .attr('y1', 0)
-      .attr('y2', innerHeight)
-      .attr('stroke', '#222')
-      .attr('stroke-width', 1.5);
-    plot
-      .append('circle')
-      .attr('class', 'hover-dot')
-      .attr('cx', x(h + 1))
-      .attr('cy', y(r1[h]))
-      .attr('r', 4)
-      .attr('fill', OKABE_ITO[1]);
-    plot
-      .append('circle')
-      .attr('class', 'hover-dot')
-      .attr('cx', x(h + 1))
-      .attr('cy', y(ftle[h]))
-      .attr('r', 4)
-      .attr('fill', OKABE_ITO[3]);
+      .append('path')
+      .attr('class', `series series-${l.key}`)
+      .attr('d', line(l.values))
+      .attr('fill', 'none')
+      .attr('stroke', l.colour)
+      .attr('stroke-width', l.width);
+  }
+  if (hovered) {
+    addRule(plot, 'hover-step', [x(h + 1), 0, x(h + 1), innerHeight], '#222').attr('stroke-width', 1.5);
+    for (const l of lines)
+      plot
+        .append('circle')
+        .attr('class', 'hover-dot')
+        .attr('cx', x(h + 1))
+        .attr('cy', y(l.values[h]))
+        .attr('r', 4)
+        .attr('fill', l.colour);
     addLabel(plot, `t=${h + 1}`, Math.min(innerWidth - 20, x(h + 1) + 4), 12, { anchor: 'start' });
   }
   const used = drawLegend(
