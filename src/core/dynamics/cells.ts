@@ -203,39 +203,19 @@ export abstract class CellBase {
     matTimesVectors(J, S, S, v, k, out, null);
   }
 
+  /** logits = fc.weight h + fc.bias, h = the first N floats of the state at sOff; C floats to out. */
   readout(s: Float64Array, sOff: number, out: Float64Array, outOff: number): void {
-    const N = this.hiddenSize;
-    const W = this.fcW;
-    for (let c = 0; c < this.numClasses; c++) {
-      let acc = this.fcB[c];
-      const row = c * N;
-      for (let j = 0; j < N; j++) acc += W[row + j] * s[sOff + j];
-      out[outOff + c] = acc;
-    }
+    affineRows(this.fcW, this.fcB, this.numClasses, this.hiddenSize, s, sOff, out, outOff, false);
   }
 
   /** pre[r] = b_ih[r] + W_ih[r] x (r < G*N). */
   protected inputPart(x: Float64Array, xOff: number, pre: Float64Array): void {
-    const D = this.inputSize;
-    const W = this.Wih;
-    for (let r = 0; r < pre.length; r++) {
-      let acc = this.bih[r];
-      const row = r * D;
-      for (let d = 0; d < D; d++) acc += W[row + d] * x[xOff + d];
-      pre[r] = acc;
-    }
+    affineRows(this.Wih, this.bih, pre.length, this.inputSize, x, xOff, pre, 0, false);
   }
 
   /** pre[r] = b_hh[r] + W_hh[r] h (+= when accumulate), h = N floats at hOff. */
   protected hiddenPart(h: Float64Array, hOff: number, pre: Float64Array, accumulate: boolean): void {
-    const N = this.hiddenSize;
-    const W = this.Whh;
-    for (let r = 0; r < pre.length; r++) {
-      let acc = this.bhh[r];
-      const row = r * N;
-      for (let j = 0; j < N; j++) acc += W[row + j] * h[hOff + j];
-      pre[r] = accumulate ? pre[r] + acc : acc;
-    }
+    affineRows(this.Whh, this.bhh, pre.length, this.hiddenSize, h, hOff, pre, 0, accumulate);
   }
 
   /**
@@ -293,11 +273,50 @@ export abstract class CellBase {
   }
 }
 
+/**
+ * out[outOff + r] = b[r] + sum_c W[r * cols + c] v[vOff + c] for r < rows (W row-major [rows][cols]),
+ * or that added onto out[outOff + r] when accumulate: one sequential sum per row, bias first.
+ */
+function affineRows(W: F64, b: F64, rows: number, cols: number, v: F64, vOff: number, out: F64, outOff: number, accumulate: boolean): void {
+  for (let r = 0; r < rows; r++) {
+    let acc = b[r];
+    const row = r * cols;
+    for (let c = 0; c < cols; c++) acc += W[row + c] * v[vOff + c];
+    out[outOff + r] = accumulate ? out[outOff + r] + acc : acc;
+  }
+}
+
+/**
+ * acc[r] += sum_l M[(row + r) * len + l] v[vOff + l] for r = 0..3 (M row-major with rows of len):
+ * each of the four sums is one sequential chain (the rounding of a row-by-row loop), and the four
+ * independent chains overlap instead of waiting on one add latency per multiply.
+ */
+function addRowDots4(M: F64, row: number, len: number, v: F64, vOff: number, acc: F64): void {
+  let a0 = acc[0];
+  let a1 = acc[1];
+  let a2 = acc[2];
+  let a3 = acc[3];
+  const r0 = row * len;
+  for (let l = 0; l < len; l++) {
+    const vl = v[vOff + l];
+    a0 += M[r0 + l] * vl;
+    a1 += M[r0 + len + l] * vl;
+    a2 += M[r0 + 2 * len + l] * vl;
+    a3 += M[r0 + 3 * len + l] * vl;
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+
 /** Vanilla tanh RNN: a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh, h_t = tanh(a_t). */
 class RnnCell extends CellBase {
   readonly stateSize: number;
   readonly cacheSize = 0;
   private readonly pre: Float64Array;
+  /** The four accumulators of step's row blocks. */
+  private readonly acc4 = new Float64Array(4);
   protected readonly gi: Float64Array;
   protected readonly gh: Float64Array;
   private whh: PreparedMatrix | null = null;
@@ -323,46 +342,21 @@ class RnnCell extends CellBase {
     const Whh = this.Whh;
     const bih = this.bih;
     const bhh = this.bhh;
+    const acc = this.acc4;
     let i = 0;
     for (; i + 4 <= N; i += 4) {
-      let a0 = bih[i] + bhh[i];
-      let a1 = bih[i + 1] + bhh[i + 1];
-      let a2 = bih[i + 2] + bhh[i + 2];
-      let a3 = bih[i + 3] + bhh[i + 3];
-      const r0 = i * D,
-        r1 = r0 + D,
-        r2 = r1 + D,
-        r3 = r2 + D;
-      for (let d = 0; d < D; d++) {
-        const xd = x[xOff + d];
-        a0 += Wih[r0 + d] * xd;
-        a1 += Wih[r1 + d] * xd;
-        a2 += Wih[r2 + d] * xd;
-        a3 += Wih[r3 + d] * xd;
-      }
-      const h0 = i * N,
-        h1 = h0 + N,
-        h2 = h1 + N,
-        h3 = h2 + N;
-      for (let j = 0; j < N; j++) {
-        const hj = sIn[sInOff + j];
-        a0 += Whh[h0 + j] * hj;
-        a1 += Whh[h1 + j] * hj;
-        a2 += Whh[h2 + j] * hj;
-        a3 += Whh[h3 + j] * hj;
-      }
-      sOut[sOutOff + i] = Math.tanh(a0);
-      sOut[sOutOff + i + 1] = Math.tanh(a1);
-      sOut[sOutOff + i + 2] = Math.tanh(a2);
-      sOut[sOutOff + i + 3] = Math.tanh(a3);
+      for (let r = 0; r < 4; r++) acc[r] = bih[i + r] + bhh[i + r];
+      addRowDots4(Wih, i, D, x, xOff, acc);
+      addRowDots4(Whh, i, N, sIn, sInOff, acc);
+      for (let r = 0; r < 4; r++) sOut[sOutOff + i + r] = Math.tanh(acc[r]);
     }
     for (; i < N; i++) {
-      let acc = this.bih[i] + this.bhh[i];
+      let sum = this.bih[i] + this.bhh[i];
       const ri = i * D;
-      for (let d = 0; d < D; d++) acc += Wih[ri + d] * x[xOff + d];
+      for (let d = 0; d < D; d++) sum += Wih[ri + d] * x[xOff + d];
       const rh = i * N;
-      for (let j = 0; j < N; j++) acc += Whh[rh + j] * sIn[sInOff + j];
-      sOut[sOutOff + i] = Math.tanh(acc);
+      for (let j = 0; j < N; j++) sum += Whh[rh + j] * sIn[sInOff + j];
+      sOut[sOutOff + i] = Math.tanh(sum);
     }
   }
 
@@ -428,12 +422,24 @@ class RnnCell extends CellBase {
  * scratch and reads it off the cache (jacobianFromCache).
  */
 abstract class GatedCell extends CellBase {
+  readonly stateSize: number;
+  readonly cacheSize: number;
+  protected readonly gi: Float64Array;
+  protected readonly gh: Float64Array;
   /** Scratch cache and state for jacobian (a step that nobody keeps). */
   private readonly local: Float64Array;
   private readonly tmpState: Float64Array;
 
-  constructor(weights: ModelWeights, stateSize: number, cacheSize: number) {
+  /**
+   * stateSize S and cacheSize floats per step; G stacked gates; sharedSides: one pre-activation
+   * array for both sides (W_hh h + b_hh added onto W_ih x + b_ih), else separate gi and gh.
+   */
+  constructor(weights: ModelWeights, stateSize: number, cacheSize: number, G: number, sharedSides: boolean) {
     super(weights);
+    this.stateSize = stateSize;
+    this.cacheSize = cacheSize;
+    this.gi = new Float64Array(G * weights.hiddenSize);
+    this.gh = sharedSides ? this.gi : new Float64Array(G * weights.hiddenSize);
     this.local = new Float64Array(cacheSize);
     this.tmpState = new Float64Array(stateSize);
   }
@@ -460,18 +466,9 @@ abstract class GatedCell extends CellBase {
  * n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) n + z h. Cache per step: r, z, n, W_hn h + b_hn.
  */
 class GruCell extends GatedCell {
-  readonly stateSize: number;
-  readonly cacheSize: number;
-  protected readonly gi: Float64Array;
-  protected readonly gh: Float64Array;
-
   constructor(weights: ModelWeights) {
     const N = weights.hiddenSize;
-    super(weights, N, 4 * N);
-    this.stateSize = N;
-    this.cacheSize = 4 * N;
-    this.gi = new Float64Array(3 * N);
-    this.gh = new Float64Array(3 * N);
+    super(weights, N, 4 * N, 3, false);
   }
 
   protected gates(sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number, c: Float64Array, co: number): void {
@@ -546,19 +543,10 @@ class GruCell extends GatedCell {
  * h' = o tanh(c'). State [h; c] (2N). Cache per step: i, f, g, o, tanh(c').
  */
 class LstmCell extends GatedCell {
-  readonly stateSize: number;
-  readonly cacheSize: number;
-  /** One array for both sides: the LSTM adds W_hh h + b_hh onto W_ih x + b_ih. */
-  protected readonly gi: Float64Array;
-  protected readonly gh: Float64Array;
-
+  /** One pre-activation array for both sides: the LSTM adds W_hh h + b_hh onto W_ih x + b_ih. */
   constructor(weights: ModelWeights) {
     const N = weights.hiddenSize;
-    super(weights, 2 * N, 5 * N);
-    this.stateSize = 2 * N;
-    this.cacheSize = 5 * N;
-    this.gi = new Float64Array(4 * N);
-    this.gh = this.gi;
+    super(weights, 2 * N, 5 * N, 4, true);
   }
 
   protected gates(sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number, c: Float64Array, co: number): void {
