@@ -13,10 +13,9 @@ import {
   heatmapRgba,
   MISSING_RGB,
   pointerToCell,
-  probeStepScores,
-  symmetricDomain,
   tooltipLines,
 } from '../../src/ui/renderers/heatmap';
+import { probeStepScores, symmetricDomain } from '../../src/core/transforms/heatmap';
 import { runningFtle } from '../../src/core/dynamics/lyapunov';
 import { rankDescending, stepRanks } from '../../src/core/sensitivity/scores';
 import { cellToStepOf, flipImageSteps, sequenceSpec, type StepToCells } from '../../src/data/encodings';
