@@ -27,7 +27,7 @@ export const CONTENT_SECURITY_POLICY = [
  * build works the same on static hosts that send no headers; the threaded trainer reports the
  * flag (ThreadedTrainer.crossOriginIsolated) for the badge. Everything the app loads is
  * same-origin, so require-corp blocks nothing. With isolation tfjs would pick its threaded wasm
- * build; src/model/backend.ts keeps WASM_HAS_MULTITHREAD_SUPPORT false (docs/performance.md).
+ * build; src/model/tfjsBackend.ts keeps WASM_HAS_MULTITHREAD_SUPPORT false (docs/performance.md).
  */
 export const CROSS_ORIGIN_ISOLATION_HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',

@@ -3,6 +3,7 @@
  * shape, a deterministic synthetic batch, and the median/min/max summary every row carries.
  */
 import { createRng } from '../core/rng';
+import { median } from '../core/stats/descriptive';
 
 export interface TrainConfig {
   T: number;
@@ -14,10 +15,8 @@ export interface TrainConfig {
 /** Median, min and max of a list of milliseconds (rounded to 0.01 ms). */
 export function summarize(ms: number[]): { median_ms: number; min_ms: number; max_ms: number } {
   const s = [...ms].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
   const r = (v: number) => Math.round(v * 100) / 100;
-  return { median_ms: r(median), min_ms: r(s[0]), max_ms: r(s[s.length - 1]) };
+  return { median_ms: r(median(s)), min_ms: r(s[0]), max_ms: r(s[s.length - 1]) };
 }
 
 /** A deterministic batch: x [B*T*D] in [0, 1) (like pixel values), labels [B] in 0..9. */

@@ -9,7 +9,7 @@ import { initRnnWeights, RNN_TENSOR_NAMES } from '../model/init';
 import { createThreadedFastTrainer } from '../model/fast/threaded';
 import { nodeHelperSpawner, tsWorker } from '../model/fast/threadedNode';
 import type { ModelWeights } from '../core/formats/model';
-import { probeRanges } from '../core/epochParts';
+import { probeRanges } from '../core/analysis/epochParts';
 import { createRng } from '../core/rng';
 import type { PoolWorker } from '../worker/analysisPool';
 import type { AnalysisPartCommand, AnalysisPartEvent, AnalyzerCommand, AnalyzerEvent } from '../worker/protocol';

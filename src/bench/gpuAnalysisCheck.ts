@@ -5,8 +5,8 @@
  * pass or fail: the test asserts on the numbers.
  */
 import { parseModelObject, type ModelWeights } from '../core/formats/model';
-import { analyzeEpoch, type EpochAnalysis } from '../core/epochSnapshot';
-import { dynamicsPart, flipPart, packJobs, planFlip, type PackedJobs } from '../core/epochParts';
+import { analyzeEpoch, type EpochAnalysis } from '../core/analysis/epochSnapshot';
+import { dynamicsPart, flipPart, packJobs, planFlip, type PackedJobs } from '../core/analysis/epochParts';
 import { createCell } from '../core/dynamics/cells';
 import { probeTrajectory } from '../core/dynamics/trajectory';
 import { qrIteration } from '../core/dynamics/lyapunov';

@@ -8,7 +8,7 @@ import { assetPath } from './assets';
 import { parentPort, workerData } from 'node:worker_threads';
 import { setAnalysisKernels } from '../core/kernels';
 import { createWasmAnalysisKernels } from '../core/kernels/wasm';
-import type { PackedJobs } from '../core/epochParts';
+import type { PackedJobs } from '../core/analysis/epochParts';
 import type { ModelWeights } from '../core/formats/model';
 import { createRecurrentFlipEvaluator, type FlipJob, type RecurrentFlipEvaluator } from '../core/sensitivity';
 

@@ -1,7 +1,7 @@
 /**
  * The `ftle-lab` command line:
  * - `ftle-lab analyze --model m.json --probe p.json --out a.json [--k K] [--log2] [--flip]
- *   [--align-steps 7,14,28] [--seed S] [--workers N]`: the float64 analysis (src/core/analyze.ts) of a model and
+ *   [--align-steps 7,14,28] [--seed S] [--workers N]`: the float64 analysis (src/core/analysis/analyze.ts) of a model and
  *   probe file, written as `ftle-lab.analysis/v1`
  *   (--workers N: the flip test on N worker_threads, the same file bit for bit);
  * - `ftle-lab run ...` (runCommand.ts): trains and analyses a run headless, writes a run bundle;
@@ -13,7 +13,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import pkg from '../../package.json';
-import { analyzeModel } from '../core/analyze';
+import { analyzeModel } from '../core/analysis/analyze';
 import { FormatError } from '../core/formats/errors';
 import { parseModelJson } from '../core/formats/model';
 import { parseProbeJson } from '../core/formats/probe';

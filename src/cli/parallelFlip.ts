@@ -10,7 +10,7 @@
  * with Atomics.wait on shared flags (allowed on Node's main thread), so analyzeModel stays synchronous.
  */
 import type { Worker } from 'node:worker_threads';
-import { packJobs, probeRanges } from '../core/epochParts';
+import { packJobs, probeRanges } from '../core/analysis/epochParts';
 import type { ModelWeights } from '../core/formats/model';
 import { createRecurrentFlipEvaluator, type FlipEvaluator, type FlipJob } from '../core/sensitivity';
 import { tsWorker } from '../model/fast/threadedNode';

@@ -17,6 +17,7 @@
  * interval, and how many runs show R-top > random.
  */
 import type { AlignmentSummary, EpochSnapshot } from './snapshot';
+import { finiteMean } from './stats/descriptive';
 import { studentTQuantile } from './stats/studentT';
 
 /** Significance level of the flip verdict (Holm-corrected p below it). */
@@ -63,19 +64,6 @@ export interface EpochClaims {
   flip: FlipClaim | null;
   /** Null when the snapshot has no alignment, or no finite statistic or control. */
   alignment: AlignmentClaim | null;
-}
-
-/** Mean of the finite entries (NaN when there are none). */
-function finiteMean(values: readonly number[]): number {
-  let s = 0;
-  let n = 0;
-  for (const v of values) {
-    if (Number.isFinite(v)) {
-      s += v;
-      n++;
-    }
-  }
-  return n ? s / n : NaN;
 }
 
 /** The two claims of one snapshot (see the module comment). */

@@ -1,6 +1,6 @@
 /**
  * EpochSnapshot: everything every panel needs for one epoch of one run, and nothing else.
- * The analysis worker computes everything but the metrics (analyzeEpoch in core/epochSnapshot.ts,
+ * The analysis worker computes everything but the metrics (analyzeEpoch in core/analysis/epochSnapshot.ts,
  * on a float64 copy of the weights the training worker sends after each epoch, on the fixed probe
  * set); the controller joins that with the epoch's training metrics and hands the snapshot to the
  * store, which persists it; run bundles export it. The UI never recomputes what a snapshot holds.
@@ -56,7 +56,7 @@ export interface AlignmentSummary {
   paperStdRandomQ: number[];
   /**
    * How many Q vectors the random indices were drawn from: N (all, as in the paper) unless
-   * tracking the whole basis was over budget (dynamics/epochAnalysis.ts). Absent in older files.
+   * tracking the whole basis was over budget (analysis/epochAnalysis.ts). Absent in older files.
    */
   randomQPool?: number;
   /** Same with the last 10 Q vectors (most contracting directions); present when all N were tracked. */

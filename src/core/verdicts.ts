@@ -13,7 +13,10 @@
  */
 import type { AlignmentSummary, FlipSummary } from './snapshot';
 import type { SeedSummaryEpoch } from './seedSummary';
-import { RANKING_ORDER, RANKING_SHORT, type StepUnit } from './sensitivity/rankingNames';
+import { RANKING_SHORT, type StepUnit } from './sensitivity/rankingNames';
+import { finiteMean } from './stats/descriptive';
+import { randomMeans, rankingMeans, rankingOrder } from './transforms/flip';
+import { spectrumStats } from './transforms/spectrum';
 
 /**
  * How a verdict reads for the claim the panel tests:
@@ -52,28 +55,8 @@ export function verdictP(p: number): string {
   return p < 1e-4 ? '<1e-4' : String(Number(p.toPrecision(2)));
 }
 
-function mean(values: ArrayLike<number>): number {
-  let s = 0;
-  let n = 0;
-  for (let i = 0; i < values.length; i++) {
-    if (Number.isFinite(values[i])) {
-      s += values[i];
-      n++;
-    }
-  }
-  return n ? s / n : NaN;
-}
-
-/** Mean dL over probes per k of one ranking, [K] (nats); NaN where absent. */
-export function rankingMeans(flip: FlipSummary, name: string): number[] {
-  const table = flip.dL[name];
-  return flip.kList.map((_, i) => (table?.[i] ? mean(table[i]) : NaN));
-}
-
-/** Mean dL over random draws and probes per k, [K] (nats). */
-export function randomMeans(flip: FlipSummary): number[] {
-  return flip.kList.map((_, i) => mean((flip.dLRand[i] ?? []).map((draw) => mean(draw))));
-}
+/** The flip chart's per-k means, re-exported: the verdicts read the very numbers the curves draw. */
+export { rankingMeans, randomMeans } from './transforms/flip';
 
 /** One ranking compared with random over every k: the row of the flip panel's comparison table. */
 export interface RankingVsRandom {
@@ -97,13 +80,8 @@ export interface RankingVsRandom {
  * smallest Holm p, k where it is below random, largest effect. alpha: significance level.
  */
 export function compareRankingsWithRandom(flip: FlipSummary, alpha = 0.05): RankingVsRandom[] {
-  const names = Object.keys(flip.dL);
-  const ordered = [
-    ...RANKING_ORDER.filter((n) => names.includes(n)),
-    ...names.filter((n) => !(RANKING_ORDER as readonly string[]).includes(n)),
-  ];
   const rand = randomMeans(flip);
-  return ordered.map((name) => {
+  return rankingOrder(flip).map((name) => {
     const w = flip.wilcoxon[name];
     const means = rankingMeans(flip, name);
     const significantK: number[] = [];
@@ -165,7 +143,7 @@ export function strongestControl(flip: FlipSummary): ControlVsTop | null {
       leads.push(m[i] - top[i]);
       if (m[i] > top[i]) beatsTopK.push(k);
     });
-    const c = { name, beatsTopK, comparedK: leads.length, meanLead: mean(leads) };
+    const c = { name, beatsTopK, comparedK: leads.length, meanLead: finiteMean(leads) };
     if (!best || c.beatsTopK.length > best.beatsTopK.length || (c.beatsTopK.length === best.beatsTopK.length && c.meanLead > best.meanLead))
       best = c;
   }
@@ -252,12 +230,12 @@ export interface AlignmentNumbers {
 /** Averages the alignment summary's per-step statistics over steps (NaN steps skipped). */
 export function alignmentNumbers(a: AlignmentSummary): AlignmentNumbers {
   const controls = [
-    { name: 'randomQ', label: 'random Q indices', verb: 'give', value: mean(a.paperStdRandomQ) },
-    ...(a.paperStdLastQ ? [{ name: 'lastQ', label: 'the last 10 Q vectors', verb: 'give', value: mean(a.paperStdLastQ) }] : []),
-    { name: 'mismatched', label: 'Q of another probe', verb: 'gives', value: mean(a.paperStdMismatched) },
-    { name: 'whh', label: "W_hh's own singular vectors", verb: 'give', value: mean(a.paperStdWhh) },
+    { name: 'randomQ', label: 'random Q indices', verb: 'give', value: finiteMean(a.paperStdRandomQ) },
+    ...(a.paperStdLastQ ? [{ name: 'lastQ', label: 'the last 10 Q vectors', verb: 'give', value: finiteMean(a.paperStdLastQ) }] : []),
+    { name: 'mismatched', label: 'Q of another probe', verb: 'gives', value: finiteMean(a.paperStdMismatched) },
+    { name: 'whh', label: "W_hh's own singular vectors", verb: 'give', value: finiteMean(a.paperStdWhh) },
   ].filter((c) => Number.isFinite(c.value));
-  return { paper: mean(a.paperStd), nullValue: a.nullCosStd, controls };
+  return { paper: finiteMean(a.paperStd), nullValue: a.nullCosStd, controls };
 }
 
 /**
@@ -322,8 +300,10 @@ export function alignmentVerdict(a: AlignmentSummary | null, options: { margin?:
  * whose own lambda_1 is quoted. log2: quote numbers in bits per step.
  */
 export function spectrumVerdict(spectrum: number[][] | null, options: { tol?: number; probe?: number; log2?: boolean } = {}): Verdict {
-  const l1 = (spectrum ?? []).map((row) => row[0]).filter(Number.isFinite);
-  if (l1.length === 0)
+  // lambda_1's mean and range over probes: the numbers the spectrum chart draws at i = 1.
+  const stats = spectrumStats(spectrum ?? []);
+  const m = stats.mean[0] ?? NaN;
+  if (!Number.isFinite(m))
     return {
       plain: 'No exponents have been computed for this epoch.',
       text: 'Spectrum: no exponents for this epoch.',
@@ -332,9 +312,8 @@ export function spectrumVerdict(spectrum: number[][] | null, options: { tol?: nu
   const tol = options.tol ?? 0.01;
   const f = options.log2 ? 1 / Math.LN2 : 1;
   const unit = options.log2 ? 'bits/step' : 'ln/step';
-  const lo = Math.min(...l1);
-  const hi = Math.max(...l1);
-  const m = mean(l1);
+  const lo = stats.min[0];
+  const hi = stats.max[0];
   const probeL1 = options.probe !== undefined ? spectrum?.[options.probe]?.[0] : undefined;
   const nums = `λ1 = ${verdictNumber(m * f)} ${unit} (probes ${verdictNumber(lo * f)} … ${verdictNumber(hi * f)}${probeL1 !== undefined && Number.isFinite(probeL1) ? `; this probe ${verdictNumber(probeL1 * f)}` : ''})`;
   if (hi < -tol)

@@ -4,6 +4,7 @@
  * big-endian dimension words, optionally gzip-compressed (.gz, detected by the 1f 8b magic).
  * Every check throws an IdxError whose message names the file and says precisely what is wrong.
  */
+import { CodedError } from './codedError';
 import { gunzip, isGzip } from './gzip';
 import type { MnistDataset, MnistSplit } from './mnistAsset';
 
@@ -21,12 +22,9 @@ export type IdxErrorCode =
   | 'missing-file';
 
 /** A problem with an IDX file; `code` is machine-readable. */
-export class IdxError extends Error {
-  readonly code: IdxErrorCode;
+export class IdxError extends CodedError<IdxErrorCode> {
   constructor(code: IdxErrorCode, message: string) {
-    super(message);
-    this.name = 'IdxError';
-    this.code = code;
+    super(code, message, 'IdxError');
   }
 }
 

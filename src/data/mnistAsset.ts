@@ -7,6 +7,7 @@
  *   32: train images uint8 [nTrain*rows*cols], train labels uint8 [nTrain], test images, test labels.
  * Pixels are 0..255 (the package's values u/255 rounded to 3 decimals, recovered losslessly).
  */
+import { CodedError } from './codedError';
 import { gunzip, isGzip, readAllBytes } from './gzip';
 
 /** One split: images uint8 [n*rows*cols] row-major (0..255), labels uint8 [n] in 0..9. */
@@ -27,12 +28,9 @@ export interface MnistDataset {
 export type MnistAssetErrorCode = 'too-short' | 'bad-magic' | 'bad-version' | 'bad-dims' | 'bad-length' | 'bad-label' | 'bad-gzip' | 'http';
 
 /** A problem with the asset file; `code` is machine-readable, the message says what is wrong. */
-export class MnistAssetError extends Error {
-  readonly code: MnistAssetErrorCode;
+export class MnistAssetError extends CodedError<MnistAssetErrorCode> {
   constructor(code: MnistAssetErrorCode, message: string) {
-    super(message);
-    this.name = 'MnistAssetError';
-    this.code = code;
+    super(code, message, 'MnistAssetError');
   }
 }
 

@@ -18,6 +18,7 @@
  * with fake trainers.
  */
 import type { EngineId } from '../core/engines';
+import { median } from '../core/stats/descriptive';
 import type { Trainer } from './trainer';
 
 /**
@@ -78,12 +79,6 @@ export function prefixSteps(x: Float32Array, B: number, T: number, D: number, T0
   const out = new Float32Array(B * T0 * D);
   for (let b = 0; b < B; b++) out.set(x.subarray(b * T * D, b * T * D + T0 * D), b * T0 * D);
   return out;
-}
-
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /**

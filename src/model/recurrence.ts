@@ -1,7 +1,7 @@
 /**
  * The tanh recurrence h_t = tanh(x_t W_in^T + h_{t-1} W_hh^T) over a whole sequence as ONE
  * differentiable op with a hand-written backward pass (tf.customGrad). tfjs speed is bound by
- * per-op overhead (platform-notes.md): autodiff of the unrolled loop runs ~28 kernels per step
+ * per-op overhead (docs/platform-notes.md): autodiff of the unrolled loop runs ~28 kernels per step
  * (forward + backward + gradient accumulation); this op runs 4 forward (2 matMul, add, tanh) and
  * 4 backward (square, sub, mul, matMul) per step, and accumulates the weight gradients with one
  * matMul over all steps:

@@ -3,7 +3,7 @@
  *   a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh,  h_t = tanh(a_t),  z = fc.weight h_T + fc.bias,
  *   loss = cross-entropy of z (last step only), mean or sum over the batch.
  * The class owns its tf.Variables and its optimiser; call dispose() when done.
- * Per-op overhead dominates tfjs speed (platform-notes.md), so by default the whole recurrence is
+ * Per-op overhead dominates tfjs speed (docs/platform-notes.md), so by default the whole recurrence is
  * one op with a hand-written backward (recurrence.ts: 4 kernels per step forward, 4 backward),
  * and the readout runs only on the last step.
  */

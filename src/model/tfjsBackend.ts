@@ -91,7 +91,7 @@ async function tryWasm(): Promise<TfjsBackendInfo> {
     wasmPathsSet = true;
   }
   // The threaded build hangs after a minified production build and gave no gain on 2 cores
-  // (platform-notes.md): force the single-threaded binary before the backend initialises.
+  // (docs/platform-notes.md): force the single-threaded binary before the backend initialises.
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   if (!(await setBackendWithTimeout('wasm'))) throw new Error("setBackend('wasm') failed");
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');

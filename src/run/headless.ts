@@ -10,7 +10,7 @@
 import { drawsOptions, type RunConfig } from '../core/formats/config';
 import { RUN_BUNDLE_FORMAT, type RunBundle } from '../core/formats/bundle';
 import { modelWeightsFromNamed } from '../core/formats/namedWeights';
-import { analyzeEpoch, type AnalysisProgress } from '../core/epochSnapshot';
+import { analyzeEpoch, type AnalysisProgress } from '../core/analysis/epochSnapshot';
 import type { EngineId } from '../core/engines';
 import type { EpochSnapshot } from '../core/snapshot';
 import { encodeImages } from '../data/encodings';

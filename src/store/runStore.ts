@@ -7,7 +7,7 @@ import { create } from 'zustand';
 import type { ConfigIssue, RunConfig } from '../core/formats/config';
 import type { EpochMetrics, EpochSnapshot, PartialEpochSnapshot, ShownSnapshot } from '../core/snapshot';
 import { partialAfter, withPartial } from '../core/analysisPlan';
-import type { AnalysisPhase } from '../core/epochSnapshot';
+import type { AnalysisPhase } from '../core/analysis/epochSnapshot';
 import type { ModelWeights } from '../core/formats/model';
 import { defaultView, type ViewFields } from './viewHash';
 import type { EngineInfo } from '../core/engines';

@@ -10,7 +10,7 @@
  * An invalid value is reported naming its key (like an invalid config key) and the default kept:
  * it cannot hurt a run.
  */
-import { ANALYSIS_DEFAULTS } from '../core/analysisDefaults';
+import { ANALYSIS_DEFAULTS } from '../core/analysis/analysisDefaults';
 import { configToHash, type ConfigIssue, type RunConfig } from '../core/formats/config';
 import { STORY_SIZES, type StorySize } from '../core/story';
 
@@ -94,41 +94,20 @@ function parseHidden(raw: string): Parsed<HideableControl[]> {
 }
 
 const param = <F extends keyof ViewFields>(p: ViewParam<F>): ViewParam<F> => p;
+/** A view parameter keyed by its field name, written with String, with one older spelling read by the same parser. */
+const plainParam = <F extends keyof ViewFields>(
+  field: F,
+  defaultValue: ViewParam<F>['defaultValue'],
+  parse: ViewParam<F>['parse'],
+  alias: string,
+): ViewParam<F> => param({ field, key: field, defaultValue, parse, format: String, aliases: [{ key: alias, parse }] });
 
 /** THE table of view parameters (see the file comment). */
 export const VIEW_PARAMS = [
-  param({
-    field: 'selectedEpoch',
-    key: 'selectedEpoch',
-    defaultValue: () => null,
-    parse: intIn(0, 100_000, 'an epoch'),
-    format: String,
-    aliases: [{ key: 'sel', parse: intIn(0, 100_000, 'an epoch') }],
-  }),
-  param({
-    field: 'selectedProbe',
-    key: 'selectedProbe',
-    defaultValue: () => 0,
-    parse: intIn(0, 4095, 'a probe index'),
-    format: String,
-    aliases: [{ key: 'probe_sel', parse: intIn(0, 4095, 'a probe index') }],
-  }),
-  param({
-    field: 'scoreN',
-    key: 'scoreN',
-    defaultValue: (c) => c?.n ?? ANALYSIS_DEFAULTS.n,
-    parse: intIn(1, 1024, 'the score n'),
-    format: String,
-    aliases: [{ key: 'view_n', parse: intIn(1, 1024, 'the score n') }],
-  }),
-  param({
-    field: 'normMode',
-    key: 'normMode',
-    defaultValue: () => 'probe',
-    parse: oneOf(NORMS),
-    format: String,
-    aliases: [{ key: 'norm', parse: oneOf(NORMS) }],
-  }),
+  plainParam('selectedEpoch', () => null, intIn(0, 100_000, 'an epoch'), 'sel'),
+  plainParam('selectedProbe', () => 0, intIn(0, 4095, 'a probe index'), 'probe_sel'),
+  plainParam('scoreN', (c) => c?.n ?? ANALYSIS_DEFAULTS.n, intIn(1, 1024, 'the score n'), 'view_n'),
+  plainParam('normMode', () => 'probe', oneOf(NORMS), 'norm'),
   param({
     field: 'logBase',
     key: 'logBase',
@@ -142,22 +121,8 @@ export const VIEW_PARAMS = [
       },
     ],
   }),
-  param({
-    field: 'flipK',
-    key: 'flipK',
-    defaultValue: () => 10,
-    parse: intIn(1, 784, 'a flip k'),
-    format: String,
-    aliases: [{ key: 'flipk', parse: intIn(1, 784, 'a flip k') }],
-  }),
-  param({
-    field: 'overlapM',
-    key: 'overlapM',
-    defaultValue: () => 3,
-    parse: intIn(1, 1024, 'a subspace size m'),
-    format: String,
-    aliases: [{ key: 'm', parse: intIn(1, 1024, 'a subspace size m') }],
-  }),
+  plainParam('flipK', () => 10, intIn(1, 784, 'a flip k'), 'flipk'),
+  plainParam('overlapM', () => 3, intIn(1, 1024, 'a subspace size m'), 'm'),
   param({
     field: 'hiddenControls',
     key: 'hide',

@@ -96,24 +96,26 @@ export function ControlBar({ hidePreset = false }: { hidePreset?: boolean }) {
       <button type="button" data-testid="train-toggle" className="primary" disabled={!controls.toggle} onClick={toggleTraining}>
         {controls.toggleLabel}
       </button>
-      <button
-        type="button"
-        data-testid="step-epoch"
-        disabled={!controls.step}
-        onClick={stepEpoch}
-        title={midEpoch ? 'Finish the epoch in progress, then pause' : 'Train one epoch, then pause'}
-      >
-        {midEpoch ? 'Finish this epoch' : 'Step one epoch'}
-      </button>
-      <button
-        type="button"
-        data-testid="step-batch"
-        disabled={!controls.stepBatch}
-        onClick={stepBatch}
-        title="Train one mini-batch, then pause: watch the loss and the worker's batch counter move one step"
-      >
-        Step one batch
-      </button>
+      {[
+        {
+          id: 'step-epoch',
+          enabled: controls.step,
+          onClick: stepEpoch,
+          title: midEpoch ? 'Finish the epoch in progress, then pause' : 'Train one epoch, then pause',
+          label: midEpoch ? 'Finish this epoch' : 'Step one epoch',
+        },
+        {
+          id: 'step-batch',
+          enabled: controls.stepBatch,
+          onClick: stepBatch,
+          title: "Train one mini-batch, then pause: watch the loss and the worker's batch counter move one step",
+          label: 'Step one batch',
+        },
+      ].map((b) => (
+        <button key={b.id} type="button" data-testid={b.id} disabled={!b.enabled} onClick={b.onClick} title={b.title}>
+          {b.label}
+        </button>
+      ))}
       <label className="slow-motion" title="Wait before each batch to watch training unfold; the numbers are the same at any speed">
         <span>Speed</span>
         <select data-testid="slow-motion" value={paceMs} onChange={(e) => setPace(Number(e.target.value))}>

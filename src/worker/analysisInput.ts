@@ -5,7 +5,7 @@
  */
 import type { ModelWeights } from '../core/formats/model';
 import { modelWeightsFromNamed } from '../core/formats/namedWeights';
-import type { EpochAnalysisOptions } from '../core/epochSnapshot';
+import type { EpochAnalysisOptions } from '../core/analysis/epochSnapshot';
 import type { AnalyzeRequest } from './protocol';
 import { drawsOptions } from '../core/formats/config';
 

@@ -5,9 +5,9 @@
  * analysis.worker.ts and Node's worker_threads host (src/cli/analysisThread.ts), so both run
  * exactly the same stages.
  */
-import { dynamicsPart, flipPart, mergeEpoch, planEpoch, planFlip, type PartProgress } from '../core/epochParts';
+import { dynamicsPart, flipPart, mergeEpoch, planEpoch, planFlip, type PartProgress } from '../core/analysis/epochParts';
 import type { ModelWeights } from '../core/formats/model';
-import { analyzeEpoch } from '../core/epochSnapshot';
+import { analyzeEpoch } from '../core/analysis/epochSnapshot';
 import type { AnalysisPartCommand, AnalysisPartEvent, AnalyzeRequest, AnalyzerEvent } from './protocol';
 import { requestOptions, requestWeights } from './analysisInput';
 import { scoreModel } from '../core/evaluate';

@@ -1,7 +1,7 @@
 /**
  * A pool of analysis workers behind the single analyzer's interface (TypedWorker<AnalyzerCommand,
  * AnalyzerEvent>): the controller posts 'analyze' and hears 'progress' / 'analysis' / 'error'
- * exactly as from one worker, and a 'partial' once each epoch's dynamics stage is done. Inside, each epoch runs the stages of core/epochParts.ts: per-probe
+ * exactly as from one worker, and a 'partial' once each epoch's dynamics stage is done. Inside, each epoch runs the stages of core/analysis/epochParts.ts: per-probe
  * dynamics parts, one flip-plan task, per-probe flip parts, one merge, spread over the workers
  * (each loads its own WASM kernels). Results are bit-identical to one worker for any pool size
  * (epochParts.ts says why; test/unit/epochParts.test.ts checks it), so the size may change at any
@@ -22,8 +22,8 @@ import {
   type FlipPart,
   type FlipPlan,
   type PartProgress,
-} from '../core/epochParts';
-import type { AnalysisPhase } from '../core/epochSnapshot';
+} from '../core/analysis/epochParts';
+import type { AnalysisPhase } from '../core/analysis/epochSnapshot';
 import { requestOptions, requestWeights } from './analysisInput';
 import type { AnalysisEngineInfo } from '../core/snapshot';
 import { gpuArchSupported, probeGpuAdapter, type GpuAdapterInfo } from '../model/gpuAnalysis';

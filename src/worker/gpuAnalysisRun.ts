@@ -8,7 +8,7 @@
  * (analysisPool.ts) re-runs that epoch on the CPU: nothing is lost.
  */
 import { analyzeEpochOnGpu, GpuDeviceLostError, gpuFlipStage, requestAnalysisDevice, type GpuAnalysisDevice } from '../model/gpuAnalysis';
-import type { AnalysisPhase } from '../core/epochSnapshot';
+import type { AnalysisPhase } from '../core/analysis/epochSnapshot';
 import type { AnalysisPartCommand, AnalysisPartEvent, AnalyzeRequest, AnalyzerEvent } from './protocol';
 import { requestOptions, requestWeights } from './analysisInput';
 

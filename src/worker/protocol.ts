@@ -11,10 +11,10 @@
 import type { AnalysisEngineChoice, RunConfig } from '../core/formats/config';
 import type { MnistDataset } from '../data/mnistAsset';
 import type { EpochSnapshot, PartialEpochSnapshot } from '../core/snapshot';
-import type { AnalysisPhase } from '../core/epochSnapshot';
+import type { AnalysisPhase } from '../core/analysis/epochSnapshot';
 import type { NamedTensors, RunEvent } from '../run/loop';
 import type { EngineInfo } from '../core/engines';
-import type { DynamicsPart, FlipPart, FlipPlan } from '../core/epochParts';
+import type { DynamicsPart, FlipPart, FlipPlan } from '../core/analysis/epochParts';
 
 /** Weights as PyTorch-named tensors (row-major Float32Array data): run/loop.ts. */
 export type { NamedTensors } from '../run/loop';

@@ -19,9 +19,9 @@ import {
   planNotes,
   withPartial,
 } from '../../src/core/analysisPlan';
-import { ANALYSIS_DEFAULTS } from '../../src/core/analysisDefaults';
-import { DEFAULT_ANALYSIS_BUDGET_MACS, planEpoch, planRecord } from '../../src/core/epochParts';
-import { analyzeEpoch } from '../../src/core/epochSnapshot';
+import { ANALYSIS_DEFAULTS } from '../../src/core/analysis/analysisDefaults';
+import { DEFAULT_ANALYSIS_BUDGET_MACS, planEpoch, planRecord } from '../../src/core/analysis/epochParts';
+import { analyzeEpoch } from '../../src/core/analysis/epochSnapshot';
 import { configFromHash, configToHash, drawsOptions } from '../../src/core/formats/config';
 import type { ModelWeights } from '../../src/core/formats/model';
 import type { EpochSnapshot, PartialEpochSnapshot } from '../../src/core/snapshot';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_RUN_BUNDLE_CHARS, parseRunBundle, serializeRunBundle, validateRunBundle, type RunBundle } from '../../src/core/formats/bundle';
 import { FormatError } from '../../src/core/formats/errors';
 import { modelToJson, parseModelObject } from '../../src/core/formats/model';
-import { analyzeEpoch } from '../../src/core/epochSnapshot';
+import { analyzeEpoch } from '../../src/core/analysis/epochSnapshot';
 import { createRng } from '../../src/core/rng';
 import { epochThreads } from '../../src/core/snapshot';
 import { makeBundle, makeWeights } from './bundleFixture';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMAND_USAGE, runCli } from '../../src/cli/main';
 import { chaosSweep } from '../../src/core/dynamics/edgeOfChaos';
-import { analyzeEpochDynamics } from '../../src/core/dynamics/epochAnalysis';
+import { analyzeEpochDynamics } from '../../src/core/analysis/epochAnalysis';
 import { expectClose, fixturePath, flat, loadFixture } from './dynamics.fixtures';
 
 const dir = mkdtempSync(join(tmpdir(), 'ftle-cli-chaos-'));

@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configFromHash } from '../../src/core/formats/config';
 import { parseRunBundle, serializeRunBundle } from '../../src/core/formats/bundle';
-import { analyzeEpoch } from '../../src/core/epochSnapshot';
+import { analyzeEpoch } from '../../src/core/analysis/epochSnapshot';
 import type { ModelWeights, TensorName } from '../../src/core/formats/model';
 import { deriveSeed } from '../../src/core/rng';
 import type { EpochSnapshot } from '../../src/core/snapshot';

@@ -223,7 +223,7 @@ describe('ftle-lab analyze: alignment controls', () => {
     expect(c.seed).toBe(7);
     expect(c.random_q_pool).toBe(16);
     const { loadFixture } = await import('./dynamics.fixtures');
-    const { analyzeEpochDynamics } = await import('../../src/core/dynamics/epochAnalysis');
+    const { analyzeEpochDynamics } = await import('../../src/core/analysis/epochAnalysis');
     const { weights, probe } = loadFixture(name);
     const steps = JSON.parse(readFileSync(out, 'utf8')).alignment.steps as number[];
     const snap = analyzeEpochDynamics(weights, probe, { k: 4, seed: 7 }).alignment!;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clvPanelData } from '../../src/core/dynamics/clvAnalysis';
-import { analyzeEpochDynamics } from '../../src/core/dynamics/epochAnalysis';
+import { analyzeEpochDynamics } from '../../src/core/analysis/epochAnalysis';
 import { loadFixture } from './dynamics.fixtures';
 
 describe("the CLV panel's numbers", () => {

@@ -8,7 +8,7 @@ import { createCell, crossEntropy } from '../../src/core/dynamics/cells';
 import { probeLyapunov } from '../../src/core/dynamics/lyapunov';
 import { gatedPrefixWhhGrads, hiddenBlockBasis, probeStepAlignments } from '../../src/core/dynamics/alignment';
 import { probeTrajectory, runTrajectory } from '../../src/core/dynamics/trajectory';
-import { analyzeEpochDynamics } from '../../src/core/dynamics/epochAnalysis';
+import { analyzeEpochDynamics } from '../../src/core/analysis/epochAnalysis';
 import { GATES } from '../../src/core/formats/model';
 import { createRng } from '../../src/core/rng';
 import { loadFixture } from './dynamics.fixtures';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeModel } from '../../src/core/analyze';
+import { analyzeModel } from '../../src/core/analysis/analyze';
 import { FIXTURE_CASES, loadFixture, compareTree } from './dynamics.fixtures';
 
 const SKIP = new Set(['format', 'compute_seconds', 'name']);

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyzeEpoch, type EpochAnalysis } from '../../src/core/epochSnapshot';
+import { analyzeEpoch, type EpochAnalysis } from '../../src/core/analysis/epochSnapshot';
 import {
   dynamicsPart,
   flipPart,
@@ -16,7 +16,7 @@ import {
   probeRanges,
   progressMerger,
   splitFlipPlan,
-} from '../../src/core/epochParts';
+} from '../../src/core/analysis/epochParts';
 import type { ModelWeights } from '../../src/core/formats/model';
 import { setAnalysisKernels, type AnalysisKernels } from '../../src/core/kernels';
 import { createWasmAnalysisKernels, wasmSimdAvailable } from '../../src/core/kernels/wasm';

@@ -3,10 +3,10 @@
  * the same numbers the CLI writes, reached through the snapshot path of the analysis worker.
  */
 import { describe, expect, it } from 'vitest';
-import { analyzeEpoch, type AnalysisPhase, type AnalysisProgress } from '../../src/core/epochSnapshot';
+import { analyzeEpoch, type AnalysisPhase, type AnalysisProgress } from '../../src/core/analysis/epochSnapshot';
 import { expectClose, flat, loadFixture } from './dynamics.fixtures';
-import { ANALYSIS_DEFAULTS } from '../../src/core/analysisDefaults';
-import { analyzeModel } from '../../src/core/analyze';
+import { ANALYSIS_DEFAULTS } from '../../src/core/analysis/analysisDefaults';
+import { analyzeModel } from '../../src/core/analysis/analyze';
 import type { FlipTestResult } from '../../src/core/sensitivity';
 import * as cellsModule from '../../src/core/dynamics/cells';
 

@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyzeModel } from '../../src/core/analyze';
-import { analyzeEpoch } from '../../src/core/epochSnapshot';
+import { analyzeModel } from '../../src/core/analysis/analyze';
+import { analyzeEpoch } from '../../src/core/analysis/epochSnapshot';
 import type { ModelWeights } from '../../src/core/formats/model';
 import { getAnalysisKernels, jsAnalysisKernels, setAnalysisKernels, type AnalysisKernels } from '../../src/core/kernels';
 import { createWasmAnalysisKernels, wasmSimdAvailable } from '../../src/core/kernels/wasm';

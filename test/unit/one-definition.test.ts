@@ -16,7 +16,8 @@ import {
   sequenceSpec,
   type ImageCell,
 } from '../../src/data/encodings';
-import { epochScoreHalfWidth, HeatmapLookup, probeLnR, probeStepScores } from '../../src/ui/renderers/heatmap';
+import { epochScoreHalfWidth, probeLnR, probeStepScores } from '../../src/core/transforms/heatmap';
+import { HeatmapLookup } from '../../src/ui/renderers/heatmap';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/rnn_chaotic_g2_n16_t40_d1.expected.json', import.meta.url), 'utf8'));
 

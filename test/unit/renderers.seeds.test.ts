@@ -4,7 +4,8 @@
  * bar from lo to hi (recomputed here from the t quantile), the zero line at y(0).
  */
 import { describe, expect, it } from 'vitest';
-import { renderSeedStatistic, type SeedStatisticSeries } from '../../src/ui/renderers/seeds';
+import type { SeedStatisticSeries } from '../../src/core/transforms/seeds';
+import { renderSeedStatistic } from '../../src/ui/renderers/seeds';
 
 describe('renderSeedStatistic', () => {
   it('draws every seed as a dot and the interval of the mean per epoch', () => {

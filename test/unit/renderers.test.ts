@@ -13,21 +13,24 @@ import {
   heatmapRgba,
   MISSING_RGB,
   pointerToCell,
-  probeStepScores,
-  symmetricDomain,
   tooltipLines,
 } from '../../src/ui/renderers/heatmap';
+import { probeStepScores, symmetricDomain } from '../../src/core/transforms/heatmap';
 import { runningFtle } from '../../src/core/dynamics/lyapunov';
 import { rankDescending, stepRanks } from '../../src/core/sensitivity/scores';
 import { cellToStepOf, flipImageSteps, sequenceSpec, type StepToCells } from '../../src/data/encodings';
 import { renderDivergingLegend } from '../../src/ui/renderers/heatmap';
-import { flipCurves, flipTable, randomBaseline, renderFlipPlot } from '../../src/ui/renderers/flip';
-import { alignmentSeries, renderAlignmentPlot, renderCosMatrix } from '../../src/ui/renderers/alignment';
-import { renderProbeSeries, renderSpectrumPlot, spectrumStats } from '../../src/ui/renderers/spectrum';
+import { flipChartData, flipCurves, flipTable, randomBaseline } from '../../src/core/transforms/flip';
+import { renderFlipPlot } from '../../src/ui/renderers/flip';
+import { alignmentSeries } from '../../src/core/transforms/alignment';
+import { renderAlignmentPlot, renderCosMatrix } from '../../src/ui/renderers/alignment';
+import { probeSeries, spectrumChartData, spectrumStats } from '../../src/core/transforms/spectrum';
+import { renderProbeSeries, renderSpectrumPlot } from '../../src/ui/renderers/spectrum';
 import { renderLogitsPlot } from '../../src/ui/renderers/logits';
 import { decimate, renderSparkline, renderTrainingCurves } from '../../src/ui/renderers/training';
 import { serializeSvg, wrapWords } from '../../src/ui/renderers/export';
-import { formatNumber, quantile } from '../../src/ui/renderers/common';
+import { quantile } from '../../src/core/stats/descriptive';
+import { formatNumber } from '../../src/ui/renderers/common';
 
 const newSvg = (): SVGSVGElement => {
   const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
@@ -229,7 +232,7 @@ describe('flip plot', () => {
 
   it('draws lines, bands, log-x markers at the means, and fills markers where Holm p < 0.05', () => {
     const svg = newSvg();
-    const { x, y } = renderFlipPlot(svg, demoFlip(), { width: 600, height: 360 });
+    const { x, y } = renderFlipPlot(svg, flipChartData(demoFlip()), { width: 600, height: 360 });
     const [ml] = plotOffset(svg);
     const innerWidth = 600 - ml - 16;
     expect(svg.querySelectorAll('path.series').length).toBe(3); // top, bottom, random
@@ -397,11 +400,10 @@ describe('spectrum plot', () => {
     const svg = newSvg();
     const { x, y } = renderSpectrumPlot(
       svg,
-      { epoch: 3, spectrum },
-      [
+      spectrumChartData({ epoch: 3, spectrum }, [
         { epoch: 1, spectrum: [[0, 0, 0]] },
         { epoch: 2, spectrum: [[0, 0, -1]] },
-      ],
+      ]),
       { log2: true },
     );
     const dots = svg.querySelectorAll('g.spectrum-dots circle');
@@ -417,14 +419,14 @@ describe('spectrum plot', () => {
   it('probe series: FTLE_1(t) is the running mean and the hovered step is marked', () => {
     const lnR = [1, 0, -1, 0, 3, 0]; // T = 3, k = 2
     const svg = newSvg();
-    const { x, y } = renderProbeSeries(svg, lnR, 3, 2, { hoveredStep: 2 });
+    const { x, y } = renderProbeSeries(svg, probeSeries(lnR, 3, 2), { hoveredStep: 2 });
     const ftle = pathPoints(svg.querySelector('path.series-ftle1')!.getAttribute('d')!);
     expect(ftle.map((p) => +y.invert(p[1]).toFixed(9))).toEqual([1, 0, 1]);
     const r1 = pathPoints(svg.querySelector('path.series-lnr1')!.getAttribute('d')!);
     expect(y.invert(r1[2][1])).toBeCloseTo(3, 9);
     expect(num(svg.querySelector('line.hover-step'), 'x1')).toBeCloseTo(x(3), 9);
     expect(svg.textContent).toContain('t=3');
-    renderProbeSeries(svg, lnR, 3, 2, { hoveredStep: null });
+    renderProbeSeries(svg, probeSeries(lnR, 3, 2), { hoveredStep: null });
     expect(svg.querySelector('line.hover-step')).toBeNull();
   });
 });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { flipGapAtChosenK, summarizeSeeds, type ClaimInput } from '../../src/core/seedSummary';
 import type { AlignmentSummary, FlipSummary } from '../../src/core/snapshot';
 import { seedsVerdict } from '../../src/core/verdicts';
-import { seedSummaryData } from '../../src/ui/renderers/seeds';
+import { seedSummaryData } from '../../src/core/transforms/seeds';
 
 /** A snapshot with the flip test's R-top Wilcoxon (per k) and an alignment with one control. */
 function snap(epoch: number, meanDiff: number[], pHolm: number[], kFig: number, stat: number, control: number): ClaimInput {

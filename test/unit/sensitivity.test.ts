@@ -99,12 +99,15 @@ describe.each(CASES)('flip test reproduces the reference fixture %s', (name) => 
     });
   });
 
-  it.runIf(F.abs_dLdx !== undefined)('input-gradient saliency |dL/dx_t| (summed over D) and its dL', () => {
-    F.abs_dLdx.forEach((row: number[], b: number) =>
-      row.forEach((v, t) => expect(Math.abs(res.abs_dLdx![b][t] - v)).toBeLessThanOrEqual(1e-8 * Math.abs(v) + 1e-14)),
-    );
-    expect(maxAbsDiff(res.dL_saliency!, F.dL_saliency)).toBeLessThan(1e-8);
-  });
+  // The reference gives |dL/dx_t| for the tanh-RNN cases only (the GRU and LSTM fixtures have no
+  // saliency ranking), so the test exists for those cases rather than being reported as skipped.
+  if (F.abs_dLdx !== undefined)
+    it('input-gradient saliency |dL/dx_t| (summed over D) and its dL', () => {
+      F.abs_dLdx.forEach((row: number[], b: number) =>
+        row.forEach((v, t) => expect(Math.abs(res.abs_dLdx![b][t] - v)).toBeLessThanOrEqual(1e-8 * Math.abs(v) + 1e-14)),
+      );
+      expect(maxAbsDiff(res.dL_saliency!, F.dL_saliency)).toBeLessThan(1e-8);
+    });
 
   it('cached evaluator equals the full forward pass of dynamics/cells (flipped inputs) to 1e-12', () => {
     const cell = createCell(weights);

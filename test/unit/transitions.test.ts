@@ -5,6 +5,7 @@
  * the middle starts from the mid-flight geometry and ends on the newest data.
  */
 import { describe, expect, it } from 'vitest';
+import { spectrumChartData } from '../../src/core/transforms/spectrum';
 import { renderSpectrumPlot } from '../../src/ui/renderers/spectrum';
 import { interruptShapes, snapshotShapes, tweenFromSnapshot, TRANSITION_MS } from '../../src/ui/renderers/transitions';
 
@@ -19,7 +20,7 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function redraw(svg: SVGSVGElement, e: number, shift: number) {
   const before = snapshotShapes(svg);
   interruptShapes(svg);
-  renderSpectrumPlot(svg, { epoch: e, spectrum: spectrum(shift) }, [], { width: 400, height: 260 });
+  renderSpectrumPlot(svg, spectrumChartData({ epoch: e, spectrum: spectrum(shift) }, []), { width: 400, height: 260 });
   tweenFromSnapshot(svg, before);
 }
 
@@ -27,10 +28,10 @@ describe('scrub transitions', () => {
   it('a redrawn line starts at its old geometry and lands on the new one within the transition time', async () => {
     const svg = document.createElementNS(svgNS, 'svg') as SVGSVGElement;
     document.body.appendChild(svg);
-    renderSpectrumPlot(svg, { epoch: 0, spectrum: spectrum(0) }, [], { width: 400, height: 260 });
+    renderSpectrumPlot(svg, spectrumChartData({ epoch: 0, spectrum: spectrum(0) }, []), { width: 400, height: 260 });
     const d0 = svg.querySelector('path.spectrum-mean')!.getAttribute('d');
     const ref = document.createElementNS(svgNS, 'svg') as SVGSVGElement;
-    renderSpectrumPlot(ref, { epoch: 1, spectrum: spectrum(0.05) }, [], { width: 400, height: 260 });
+    renderSpectrumPlot(ref, spectrumChartData({ epoch: 1, spectrum: spectrum(0.05) }, []), { width: 400, height: 260 });
     const target = ref.querySelector('path.spectrum-mean')!.getAttribute('d');
     expect(target).not.toBe(d0);
     redraw(svg, 1, 0.05);
@@ -43,12 +44,12 @@ describe('scrub transitions', () => {
   it('a redraw mid-transition interrupts it and ends on the newest data', async () => {
     const svg = document.createElementNS(svgNS, 'svg') as SVGSVGElement;
     document.body.appendChild(svg);
-    renderSpectrumPlot(svg, { epoch: 0, spectrum: spectrum(0) }, [], { width: 400, height: 260 });
+    renderSpectrumPlot(svg, spectrumChartData({ epoch: 0, spectrum: spectrum(0) }, []), { width: 400, height: 260 });
     redraw(svg, 1, 0.05);
     await wait(TRANSITION_MS / 3);
     redraw(svg, 2, -0.05);
     const ref = document.createElementNS(svgNS, 'svg') as SVGSVGElement;
-    renderSpectrumPlot(ref, { epoch: 2, spectrum: spectrum(-0.05) }, [], { width: 400, height: 260 });
+    renderSpectrumPlot(ref, spectrumChartData({ epoch: 2, spectrum: spectrum(-0.05) }, []), { width: 400, height: 260 });
     await wait(TRANSITION_MS + 150);
     expect(svg.querySelector('path.spectrum-mean')!.getAttribute('d')).toBe(ref.querySelector('path.spectrum-mean')!.getAttribute('d'));
   });

@@ -12,7 +12,7 @@
  * singular vectors live in the gate space R^{G*N}, where Q has no meaning: left statistics are
  * defined for the rnn only.
  */
-import { ANALYSIS_DEFAULTS } from '../analysisDefaults';
+import { ANALYSIS_DEFAULTS } from '../analysis/analysisDefaults';
 import type { Cell } from './cells';
 import { bpttSample, readoutGradient } from './gradients';
 import { GATES } from '../formats/model';

@@ -25,78 +25,8 @@ export interface CellGrads {
   bias_hh: Float64Array;
 }
 
-export interface Cell {
-  readonly arch: Arch;
-  readonly weights: ModelWeights;
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  /** N for rnn/gru, 2N for lstm ([h; c]). */
-  readonly stateSize: number;
-  readonly numClasses: number;
-  /** Floats per time step that `step` writes to its optional cache (gate values for backward). */
-  readonly cacheSize: number;
-  /**
-   * One time step: state_t = F(x_t, state_{t-1}). x: D floats at xOff; sIn/sOut: S floats.
-   * With a cache, stores cacheSize floats at cacheOff for `backward`.
-   */
-  step(
-    x: Float64Array,
-    xOff: number,
-    sIn: Float64Array,
-    sInOff: number,
-    sOut: Float64Array,
-    sOutOff: number,
-    cache?: Float64Array | null,
-    cacheOff?: number,
-  ): void;
-  /** Jacobian d state_t / d state_{t-1} at (x_t, state_{t-1}), written row-major [S][S] to out. */
-  jacobian(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, out: Float64Array): void;
-  /**
-   * out_a = J_t v_a for k vectors stored contiguously ([k][S], vector a at a*S), where state_t =
-   * sOut (already computed by `step`). The rnn uses J = diag(1 - h_t^2) W_hh without forming J.
-   */
-  applyJacobian(
-    x: Float64Array,
-    xOff: number,
-    sIn: Float64Array,
-    sInOff: number,
-    sOut: Float64Array,
-    sOutOff: number,
-    v: Float64Array,
-    k: number,
-    out: Float64Array,
-  ): void;
-  /**
-   * Optional fused QR-iteration step: out = Q, R ([k][k]) of the reduced QR of J_t v (applyJacobian
-   * then mgsQr, the same numbers in one kernel call). out must not alias v.
-   */
-  applyJacobianQr?(sOut: Float64Array, sOutOff: number, v: Float64Array, k: number, out: Float64Array, R: Float64Array): void;
-  /**
-   * Reverse step. dOut = dL/dstate_t (S floats, the TOTAL gradient w.r.t. state_t). Writes
-   * dIn = dL/dstate_{t-1} through this step (= J_t^T dOut) when dIn is given, accumulates the
-   * parameter gradients of this step into grads when given, writes dL/dx_t (D floats) when dx is given.
-   * Needs the cache that `step` wrote for this t (rnn: unused).
-   */
-  backward(
-    x: Float64Array,
-    xOff: number,
-    sIn: Float64Array,
-    sInOff: number,
-    sOut: Float64Array,
-    sOutOff: number,
-    cache: Float64Array | null,
-    cacheOff: number,
-    dOut: Float64Array,
-    dOutOff: number,
-    dIn: Float64Array | null,
-    dInOff: number,
-    grads: CellGrads | null,
-    dx: Float64Array | null,
-    dxOff: number,
-  ): void;
-  /** logits = fc.weight h + fc.bias, h = the first N floats of the state at sOff; C floats to out. */
-  readout(s: Float64Array, sOff: number, out: Float64Array, outOff: number): void;
-}
+/** Float64Array, short so that the cells' signatures stay on one line. */
+type F64 = Float64Array;
 
 const sigmoid = (a: number): number => 1 / (1 + Math.exp(-a));
 
@@ -127,14 +57,39 @@ export function crossEntropy(z: Float64Array, off: number, C: number, y: number,
   return lse - z[off + y];
 }
 
-/** Shared pieces: sizes, weights, the readout, matrix helpers. */
-abstract class BaseCell implements Cell {
+/**
+ * The public face of a cell: what CellBase offers to callers (its protected helpers aside), so a
+ * test may hand the analysis a cell of its own.
+ */
+export type Cell = { [K in keyof CellBase]: CellBase[K] };
+
+/** One step's buffers as Cell.backward received them (flat buffers plus offsets; S floats of state, cacheSize of cache). */
+interface StepBuffers {
+  sIn: Float64Array;
+  sInOff: number;
+  sOut: Float64Array;
+  sOutOff: number;
+  cache: Float64Array | null;
+  cacheOff: number;
+  dOut: Float64Array;
+  dOutOff: number;
+  dIn: Float64Array | null;
+  dInOff: number;
+}
+
+/**
+ * A recurrent cell (createCell builds one per arch): sizes, weights, the readout and the reverse
+ * step shared by all; each arch gives its step, its Jacobian and its gate derivatives.
+ */
+export abstract class CellBase {
   readonly arch: Arch;
   readonly weights: ModelWeights;
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly numClasses: number;
+  /** N for rnn/gru, 2N for lstm ([h; c]). */
   abstract readonly stateSize: number;
+  /** Floats per time step that `step` writes to its optional cache (gate values for backward). */
   abstract readonly cacheSize: number;
   protected readonly Wih: Float64Array;
   protected readonly Whh: Float64Array;
@@ -160,18 +115,51 @@ abstract class BaseCell implements Cell {
     this.fcB = t['fc.bias'];
   }
 
-  abstract step(
-    x: Float64Array,
-    xOff: number,
-    sIn: Float64Array,
-    sInOff: number,
-    sOut: Float64Array,
-    sOutOff: number,
-    cache?: Float64Array | null,
-    cacheOff?: number,
-  ): void;
-  abstract jacobian(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, out: Float64Array): void;
-  abstract backward(
+  /**
+   * One time step: state_t = F(x_t, state_{t-1}). x: D floats at xOff; sIn/sOut: S floats.
+   * With a cache, stores cacheSize floats at cacheOff for `backward`.
+   */
+  abstract step(x: F64, xOff: number, sIn: F64, sInOff: number, sOut: F64, sOutOff: number, cache?: F64 | null, cacheOff?: number): void;
+  /** Jacobian d state_t / d state_{t-1} at (x_t, state_{t-1}), written row-major [S][S] to out. */
+  abstract jacobian(x: F64, xOff: number, sIn: F64, sInOff: number, out: F64): void;
+  /**
+   * Optional fused QR-iteration step: out = Q, R ([k][k]) of the reduced QR of J_t v (applyJacobian
+   * then mgsQr, the same numbers in one kernel call). out must not alias v.
+   */
+  applyJacobianQr?(sOut: F64, sOutOff: number, v: F64, k: number, out: F64, R: F64): void;
+
+  /** Pre-activation gradients of one step, [G*N] each: input side gi and hidden side gh (one array where they are equal). */
+  protected abstract readonly gi: Float64Array;
+  protected abstract readonly gh: Float64Array;
+  /** The step backward hands to gateGradients (reused: no allocation per step). */
+  private readonly at: StepBuffers = {
+    sIn: new Float64Array(0),
+    sInOff: 0,
+    sOut: new Float64Array(0),
+    sOutOff: 0,
+    cache: null,
+    cacheOff: 0,
+    dOut: new Float64Array(0),
+    dOutOff: 0,
+    dIn: null,
+    dInOff: 0,
+  };
+
+  /**
+   * The cell's own part of a reverse step: from dOut (and the step's state and cache) writes the
+   * pre-activation gradients into gi / gh and, when at.dIn is given, the part of dL/dstate_{t-1}
+   * that does not pass through W_hh (backProject adds W_hh^T gh to it).
+   */
+  protected abstract gateGradients(at: StepBuffers): void;
+
+  /**
+   * Reverse step. dOut = dL/dstate_t (S floats, the TOTAL gradient w.r.t. state_t). Writes
+   * dIn = dL/dstate_{t-1} through this step (= J_t^T dOut) when dIn is given, accumulates the
+   * parameter gradients of this step into grads when given, writes dL/dx_t (D floats) when dx is given.
+   * Needs the cache that `step` wrote for this t (rnn: unused). One body for every arch: the cell's
+   * gate derivatives (gateGradients), then the shared back-projection through W_ih and W_hh.
+   */
+  backward(
     x: Float64Array,
     xOff: number,
     sIn: Float64Array,
@@ -187,19 +175,27 @@ abstract class BaseCell implements Cell {
     grads: CellGrads | null,
     dx: Float64Array | null,
     dxOff: number,
-  ): void;
-
-  applyJacobian(
-    x: Float64Array,
-    xOff: number,
-    sIn: Float64Array,
-    sInOff: number,
-    _sOut: Float64Array,
-    _sOutOff: number,
-    v: Float64Array,
-    k: number,
-    out: Float64Array,
   ): void {
+    const at = this.at;
+    at.sIn = sIn;
+    at.sInOff = sInOff;
+    at.sOut = sOut;
+    at.sOutOff = sOutOff;
+    at.cache = cache;
+    at.cacheOff = cacheOff;
+    at.dOut = dOut;
+    at.dOutOff = dOutOff;
+    at.dIn = dIn;
+    at.dInOff = dInOff;
+    this.gateGradients(at);
+    this.backProject(x, xOff, sIn, sInOff, this.gi, this.gh, grads, dx, dxOff, dIn, dInOff);
+  }
+
+  /**
+   * out_a = J_t v_a for k vectors stored contiguously ([k][S], vector a at a*S), where state_t =
+   * sOut (already computed by `step`). The rnn uses J = diag(1 - h_t^2) W_hh without forming J.
+   */
+  applyJacobian(x: F64, xOff: number, sIn: F64, sInOff: number, _sOut: F64, _sOutOff: number, v: F64, k: number, out: F64): void {
     const S = this.stateSize;
     this.jac ??= new Float64Array(S * S);
     const J = this.jac;
@@ -207,39 +203,19 @@ abstract class BaseCell implements Cell {
     matTimesVectors(J, S, S, v, k, out, null);
   }
 
+  /** logits = fc.weight h + fc.bias, h = the first N floats of the state at sOff; C floats to out. */
   readout(s: Float64Array, sOff: number, out: Float64Array, outOff: number): void {
-    const N = this.hiddenSize;
-    const W = this.fcW;
-    for (let c = 0; c < this.numClasses; c++) {
-      let acc = this.fcB[c];
-      const row = c * N;
-      for (let j = 0; j < N; j++) acc += W[row + j] * s[sOff + j];
-      out[outOff + c] = acc;
-    }
+    affineRows(this.fcW, this.fcB, this.numClasses, this.hiddenSize, s, sOff, out, outOff, false);
   }
 
   /** pre[r] = b_ih[r] + W_ih[r] x (r < G*N). */
   protected inputPart(x: Float64Array, xOff: number, pre: Float64Array): void {
-    const D = this.inputSize;
-    const W = this.Wih;
-    for (let r = 0; r < pre.length; r++) {
-      let acc = this.bih[r];
-      const row = r * D;
-      for (let d = 0; d < D; d++) acc += W[row + d] * x[xOff + d];
-      pre[r] = acc;
-    }
+    affineRows(this.Wih, this.bih, pre.length, this.inputSize, x, xOff, pre, 0, false);
   }
 
   /** pre[r] = b_hh[r] + W_hh[r] h (+= when accumulate), h = N floats at hOff. */
   protected hiddenPart(h: Float64Array, hOff: number, pre: Float64Array, accumulate: boolean): void {
-    const N = this.hiddenSize;
-    const W = this.Whh;
-    for (let r = 0; r < pre.length; r++) {
-      let acc = this.bhh[r];
-      const row = r * N;
-      for (let j = 0; j < N; j++) acc += W[row + j] * h[hOff + j];
-      pre[r] = accumulate ? pre[r] + acc : acc;
-    }
+    affineRows(this.Whh, this.bhh, pre.length, this.hiddenSize, h, hOff, pre, 0, accumulate);
   }
 
   /**
@@ -297,11 +273,52 @@ abstract class BaseCell implements Cell {
   }
 }
 
+/**
+ * out[outOff + r] = b[r] + sum_c W[r * cols + c] v[vOff + c] for r < rows (W row-major [rows][cols]),
+ * or that added onto out[outOff + r] when accumulate: one sequential sum per row, bias first.
+ */
+function affineRows(W: F64, b: F64, rows: number, cols: number, v: F64, vOff: number, out: F64, outOff: number, accumulate: boolean): void {
+  for (let r = 0; r < rows; r++) {
+    let acc = b[r];
+    const row = r * cols;
+    for (let c = 0; c < cols; c++) acc += W[row + c] * v[vOff + c];
+    out[outOff + r] = accumulate ? out[outOff + r] + acc : acc;
+  }
+}
+
+/**
+ * acc[r] += sum_l M[(row + r) * len + l] v[vOff + l] for r = 0..3 (M row-major with rows of len):
+ * each of the four sums is one sequential chain (the rounding of a row-by-row loop), and the four
+ * independent chains overlap instead of waiting on one add latency per multiply.
+ */
+function addRowDots4(M: F64, row: number, len: number, v: F64, vOff: number, acc: F64): void {
+  let a0 = acc[0];
+  let a1 = acc[1];
+  let a2 = acc[2];
+  let a3 = acc[3];
+  const r0 = row * len;
+  for (let l = 0; l < len; l++) {
+    const vl = v[vOff + l];
+    a0 += M[r0 + l] * vl;
+    a1 += M[r0 + len + l] * vl;
+    a2 += M[r0 + 2 * len + l] * vl;
+    a3 += M[r0 + 3 * len + l] * vl;
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+
 /** Vanilla tanh RNN: a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh, h_t = tanh(a_t). */
-class RnnCell extends BaseCell {
+class RnnCell extends CellBase {
   readonly stateSize: number;
   readonly cacheSize = 0;
   private readonly pre: Float64Array;
+  /** The four accumulators of step's row blocks. */
+  private readonly acc4 = new Float64Array(4);
+  protected readonly gi: Float64Array;
+  protected readonly gh: Float64Array;
   private whh: PreparedMatrix | null = null;
   private whhKernels: unknown = null;
 
@@ -309,6 +326,8 @@ class RnnCell extends BaseCell {
     super(weights);
     this.stateSize = weights.hiddenSize;
     this.pre = new Float64Array(weights.hiddenSize);
+    this.gi = this.pre;
+    this.gh = this.pre;
   }
 
   /**
@@ -323,46 +342,21 @@ class RnnCell extends BaseCell {
     const Whh = this.Whh;
     const bih = this.bih;
     const bhh = this.bhh;
+    const acc = this.acc4;
     let i = 0;
     for (; i + 4 <= N; i += 4) {
-      let a0 = bih[i] + bhh[i];
-      let a1 = bih[i + 1] + bhh[i + 1];
-      let a2 = bih[i + 2] + bhh[i + 2];
-      let a3 = bih[i + 3] + bhh[i + 3];
-      const r0 = i * D,
-        r1 = r0 + D,
-        r2 = r1 + D,
-        r3 = r2 + D;
-      for (let d = 0; d < D; d++) {
-        const xd = x[xOff + d];
-        a0 += Wih[r0 + d] * xd;
-        a1 += Wih[r1 + d] * xd;
-        a2 += Wih[r2 + d] * xd;
-        a3 += Wih[r3 + d] * xd;
-      }
-      const h0 = i * N,
-        h1 = h0 + N,
-        h2 = h1 + N,
-        h3 = h2 + N;
-      for (let j = 0; j < N; j++) {
-        const hj = sIn[sInOff + j];
-        a0 += Whh[h0 + j] * hj;
-        a1 += Whh[h1 + j] * hj;
-        a2 += Whh[h2 + j] * hj;
-        a3 += Whh[h3 + j] * hj;
-      }
-      sOut[sOutOff + i] = Math.tanh(a0);
-      sOut[sOutOff + i + 1] = Math.tanh(a1);
-      sOut[sOutOff + i + 2] = Math.tanh(a2);
-      sOut[sOutOff + i + 3] = Math.tanh(a3);
+      for (let r = 0; r < 4; r++) acc[r] = bih[i + r] + bhh[i + r];
+      addRowDots4(Wih, i, D, x, xOff, acc);
+      addRowDots4(Whh, i, N, sIn, sInOff, acc);
+      for (let r = 0; r < 4; r++) sOut[sOutOff + i + r] = Math.tanh(acc[r]);
     }
     for (; i < N; i++) {
-      let acc = this.bih[i] + this.bhh[i];
+      let sum = this.bih[i] + this.bhh[i];
       const ri = i * D;
-      for (let d = 0; d < D; d++) acc += Wih[ri + d] * x[xOff + d];
+      for (let d = 0; d < D; d++) sum += Wih[ri + d] * x[xOff + d];
       const rh = i * N;
-      for (let j = 0; j < N; j++) acc += Whh[rh + j] * sIn[sInOff + j];
-      sOut[sOutOff + i] = Math.tanh(acc);
+      for (let j = 0; j < N; j++) sum += Whh[rh + j] * sIn[sInOff + j];
+      sOut[sOutOff + i] = Math.tanh(sum);
     }
   }
 
@@ -378,17 +372,7 @@ class RnnCell extends BaseCell {
   }
 
   /** J v_a = diag(1 - h_t^2) (W_hh v_a) on the current AnalysisKernels. */
-  applyJacobian(
-    _x: Float64Array,
-    _xOff: number,
-    _sIn: Float64Array,
-    _sInOff: number,
-    sOut: Float64Array,
-    sOutOff: number,
-    v: Float64Array,
-    k: number,
-    out: Float64Array,
-  ): void {
+  applyJacobian(_x: F64, _xOff: number, _sIn: F64, _sInOff: number, sOut: F64, sOutOff: number, v: F64, k: number, out: F64): void {
     const N = this.hiddenSize;
     const d = this.pre;
     for (let i = 0; i < N; i++) {
@@ -419,31 +403,61 @@ class RnnCell extends BaseCell {
     return this.whh;
   }
 
-  backward(
-    x: Float64Array,
-    xOff: number,
-    sIn: Float64Array,
-    sInOff: number,
-    sOut: Float64Array,
-    sOutOff: number,
-    _cache: Float64Array | null,
-    _cacheOff: number,
-    dOut: Float64Array,
-    dOutOff: number,
-    dIn: Float64Array | null,
-    dInOff: number,
-    grads: CellGrads | null,
-    dx: Float64Array | null,
-    dxOff: number,
-  ): void {
+  /** da = dOut (1 - h_t^2) on both sides; dL/dh_{t-1} is W_hh^T da alone (backProject adds it to zeros). */
+  protected gateGradients({ sOut, sOutOff, dOut, dOutOff, dIn, dInOff }: StepBuffers): void {
     const N = this.hiddenSize;
-    const da = this.pre;
+    const da = this.gi;
     for (let i = 0; i < N; i++) {
       const h = sOut[sOutOff + i];
       da[i] = dOut[dOutOff + i] * (1 - h * h);
     }
     if (dIn) for (let j = 0; j < N; j++) dIn[dInOff + j] = 0;
-    this.backProject(x, xOff, sIn, sInOff, da, da, grads, dx, dxOff, dIn, dInOff);
+  }
+}
+
+/**
+ * The gated cells' shared step and Jacobian: pre-activations from W_ih x + b_ih into gi and
+ * W_hh h + b_hh into gh (added onto gi where the cell keeps one array, as the LSTM does), then the
+ * cell's gates on them (gates), which also fill the step cache; the Jacobian runs a step into
+ * scratch and reads it off the cache (jacobianFromCache).
+ */
+abstract class GatedCell extends CellBase {
+  readonly stateSize: number;
+  readonly cacheSize: number;
+  protected readonly gi: Float64Array;
+  protected readonly gh: Float64Array;
+  /** Scratch cache and state for jacobian (a step that nobody keeps). */
+  private readonly local: Float64Array;
+  private readonly tmpState: Float64Array;
+
+  /**
+   * stateSize S and cacheSize floats per step; G stacked gates; sharedSides: one pre-activation
+   * array for both sides (W_hh h + b_hh added onto W_ih x + b_ih), else separate gi and gh.
+   */
+  constructor(weights: ModelWeights, stateSize: number, cacheSize: number, G: number, sharedSides: boolean) {
+    super(weights);
+    this.stateSize = stateSize;
+    this.cacheSize = cacheSize;
+    this.gi = new Float64Array(G * weights.hiddenSize);
+    this.gh = sharedSides ? this.gi : new Float64Array(G * weights.hiddenSize);
+    this.local = new Float64Array(cacheSize);
+    this.tmpState = new Float64Array(stateSize);
+  }
+
+  /** The gates on gi / gh: writes state_t (S floats at sOutOff) and the step cache (cacheSize floats at co). */
+  protected abstract gates(sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number, c: Float64Array, co: number): void;
+  /** d state_t / d state_{t-1} ([S][S] row-major into out) from a step's cache c and its input state. */
+  protected abstract jacobianFromCache(sIn: Float64Array, sInOff: number, c: Float64Array, out: Float64Array): void;
+
+  step(x: F64, xOff: number, sIn: F64, sInOff: number, sOut: F64, sOutOff: number, cache?: F64 | null, cacheOff = 0): void {
+    this.inputPart(x, xOff, this.gi);
+    this.hiddenPart(sIn, sInOff, this.gh, this.gh === this.gi);
+    this.gates(sIn, sInOff, sOut, sOutOff, cache ?? this.local, cache ? cacheOff : 0);
+  }
+
+  jacobian(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, out: Float64Array): void {
+    this.step(x, xOff, sIn, sInOff, this.tmpState, 0, this.local, 0);
+    this.jacobianFromCache(sIn, sInOff, this.local, out);
   }
 }
 
@@ -451,42 +465,16 @@ class RnnCell extends BaseCell {
  * PyTorch GRU: r = s(W_ir x + b_ir + W_hr h + b_hr), z = s(... z ...),
  * n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) n + z h. Cache per step: r, z, n, W_hn h + b_hn.
  */
-class GruCell extends BaseCell {
-  readonly stateSize: number;
-  readonly cacheSize: number;
-  private readonly gi: Float64Array;
-  private readonly gh: Float64Array;
-  private readonly local: Float64Array;
-  private readonly tmpState: Float64Array;
-
+class GruCell extends GatedCell {
   constructor(weights: ModelWeights) {
-    super(weights);
     const N = weights.hiddenSize;
-    this.stateSize = N;
-    this.cacheSize = 4 * N;
-    this.gi = new Float64Array(3 * N);
-    this.gh = new Float64Array(3 * N);
-    this.local = new Float64Array(4 * N);
-    this.tmpState = new Float64Array(N);
+    super(weights, N, 4 * N, 3, false);
   }
 
-  step(
-    x: Float64Array,
-    xOff: number,
-    sIn: Float64Array,
-    sInOff: number,
-    sOut: Float64Array,
-    sOutOff: number,
-    cache?: Float64Array | null,
-    cacheOff = 0,
-  ): void {
+  protected gates(sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number, c: Float64Array, co: number): void {
     const N = this.hiddenSize;
     const gi = this.gi;
     const gh = this.gh;
-    this.inputPart(x, xOff, gi);
-    this.hiddenPart(sIn, sInOff, gh, false);
-    const c = cache ?? this.local;
-    const co = cache ? cacheOff : 0;
     for (let i = 0; i < N; i++) {
       const r = sigmoid(gi[i] + gh[i]);
       const z = sigmoid(gi[N + i] + gh[N + i]);
@@ -500,10 +488,8 @@ class GruCell extends BaseCell {
     }
   }
 
-  jacobian(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, out: Float64Array): void {
+  protected jacobianFromCache(sIn: Float64Array, sInOff: number, c: Float64Array, out: Float64Array): void {
     const N = this.hiddenSize;
-    const c = this.local;
-    this.step(x, xOff, sIn, sInOff, this.tmpState, 0, c, 0);
     const W = this.Whh;
     for (let i = 0; i < N; i++) {
       const r = c[i];
@@ -526,23 +512,8 @@ class GruCell extends BaseCell {
     }
   }
 
-  backward(
-    x: Float64Array,
-    xOff: number,
-    sIn: Float64Array,
-    sInOff: number,
-    _sOut: Float64Array,
-    _sOutOff: number,
-    cache: Float64Array | null,
-    cacheOff: number,
-    dOut: Float64Array,
-    dOutOff: number,
-    dIn: Float64Array | null,
-    dInOff: number,
-    grads: CellGrads | null,
-    dx: Float64Array | null,
-    dxOff: number,
-  ): void {
+  /** Gates r, z, n: the hidden side of n is scaled by r; dL/dh_{t-1} starts at dOut z (the h' = ... + z h path). */
+  protected gateGradients({ sIn, sInOff, cache, cacheOff, dOut, dOutOff, dIn, dInOff }: StepBuffers): void {
     const N = this.hiddenSize;
     if (!cache) throw new Error('GRU backward needs the step cache');
     const gi = this.gi;
@@ -564,7 +535,6 @@ class GruCell extends BaseCell {
       gh[2 * N + i] = dan * r;
       if (dIn) dIn[dInOff + i] = g * z;
     }
-    this.backProject(x, xOff, sIn, sInOff, gi, gh, grads, dx, dxOff, dIn, dInOff);
   }
 }
 
@@ -572,39 +542,16 @@ class GruCell extends BaseCell {
  * PyTorch LSTM: gates = W_ih x + b_ih + W_hh h + b_hh stacked (i, f, g, o); c' = f c + i g,
  * h' = o tanh(c'). State [h; c] (2N). Cache per step: i, f, g, o, tanh(c').
  */
-class LstmCell extends BaseCell {
-  readonly stateSize: number;
-  readonly cacheSize: number;
-  private readonly pre: Float64Array;
-  private readonly local: Float64Array;
-  private readonly tmpState: Float64Array;
-
+class LstmCell extends GatedCell {
+  /** One pre-activation array for both sides: the LSTM adds W_hh h + b_hh onto W_ih x + b_ih. */
   constructor(weights: ModelWeights) {
-    super(weights);
     const N = weights.hiddenSize;
-    this.stateSize = 2 * N;
-    this.cacheSize = 5 * N;
-    this.pre = new Float64Array(4 * N);
-    this.local = new Float64Array(5 * N);
-    this.tmpState = new Float64Array(2 * N);
+    super(weights, 2 * N, 5 * N, 4, true);
   }
 
-  step(
-    x: Float64Array,
-    xOff: number,
-    sIn: Float64Array,
-    sInOff: number,
-    sOut: Float64Array,
-    sOutOff: number,
-    cache?: Float64Array | null,
-    cacheOff = 0,
-  ): void {
+  protected gates(sIn: Float64Array, sInOff: number, sOut: Float64Array, sOutOff: number, c: Float64Array, co: number): void {
     const N = this.hiddenSize;
-    const pre = this.pre;
-    this.inputPart(x, xOff, pre);
-    this.hiddenPart(sIn, sInOff, pre, true);
-    const c = cache ?? this.local;
-    const co = cache ? cacheOff : 0;
+    const pre = this.gi;
     for (let u = 0; u < N; u++) {
       const i = sigmoid(pre[u]);
       const f = sigmoid(pre[N + u]);
@@ -622,11 +569,9 @@ class LstmCell extends BaseCell {
     }
   }
 
-  jacobian(x: Float64Array, xOff: number, sIn: Float64Array, sInOff: number, out: Float64Array): void {
+  protected jacobianFromCache(sIn: Float64Array, sInOff: number, c: Float64Array, out: Float64Array): void {
     const N = this.hiddenSize;
     const S = 2 * N;
-    const c = this.local;
-    this.step(x, xOff, sIn, sInOff, this.tmpState, 0, c, 0);
     const W = this.Whh;
     for (let u = 0; u < N; u++) {
       const i = c[u];
@@ -656,26 +601,11 @@ class LstmCell extends BaseCell {
     }
   }
 
-  backward(
-    x: Float64Array,
-    xOff: number,
-    sIn: Float64Array,
-    sInOff: number,
-    _sOut: Float64Array,
-    _sOutOff: number,
-    cache: Float64Array | null,
-    cacheOff: number,
-    dOut: Float64Array,
-    dOutOff: number,
-    dIn: Float64Array | null,
-    dInOff: number,
-    grads: CellGrads | null,
-    dx: Float64Array | null,
-    dxOff: number,
-  ): void {
+  /** Gates i, f, g, o through c' = f c + i g and h' = o tanh(c'); dL/dstate_{t-1} starts at [0; dc f]. */
+  protected gateGradients({ sIn, sInOff, cache, cacheOff, dOut, dOutOff, dIn, dInOff }: StepBuffers): void {
     const N = this.hiddenSize;
     if (!cache) throw new Error('LSTM backward needs the step cache');
-    const ga = this.pre;
+    const ga = this.gi;
     for (let u = 0; u < N; u++) {
       const i = cache[cacheOff + u];
       const f = cache[cacheOff + N + u];
@@ -693,7 +623,6 @@ class LstmCell extends BaseCell {
         dIn[dInOff + N + u] = dc * f;
       }
     }
-    this.backProject(x, xOff, sIn, sInOff, ga, ga, grads, dx, dxOff, dIn, dInOff);
   }
 }
 

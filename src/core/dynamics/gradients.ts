@@ -92,32 +92,55 @@ export function bpttSample(
   const hT = tLoss * S;
   for (let c = 0; c < C; c++) for (let j = 0; j < N; j++) fcWeight[c * N + j] = dz[c] * traj.states[hT + j];
   const grads = createCellGrads(cell);
-  const cs = cell.cacheSize;
   for (let t = tLoss; t >= 1; t--) {
     if (deltas) deltas.set(dOut, t * S);
-    cell.backward(
-      inputs,
-      xBase + (t - 1) * D,
-      traj.states,
-      (t - 1) * S,
-      traj.states,
-      t * S,
-      cs > 0 ? traj.cache : null,
-      (t - 1) * cs,
-      dOut,
-      0,
-      dIn,
-      0,
-      wantGrads ? grads : null,
-      dLdx ?? null,
-      (t - 1) * D,
-    );
+    backwardStep(cell, inputs, xBase, traj, t, dOut, 0, dIn, wantGrads ? grads : null, dLdx ?? null);
     const tmp = dOut;
     dOut = dIn;
     dIn = tmp;
   }
   if (deltas) deltas.set(dOut, 0);
   return { cell: grads, fcWeight, fcBias: dz.slice(), loss, logits, deltas, dLdx };
+}
+
+/**
+ * cell.backward at step t (1-based) of a trajectory started at inputs[xBase]: dOut (S floats at
+ * dOutOff) = dL/dstate_t in; writes dIn = dL/dstate_{t-1} and dx = dL/dx_t ([T][D], row t - 1)
+ * when given, accumulates the step's parameter gradients into grads when given.
+ */
+function backwardStep(
+  cell: Cell,
+  inputs: Float64Array,
+  xBase: number,
+  traj: Trajectory,
+  t: number,
+  dOut: Float64Array,
+  dOutOff: number,
+  dIn: Float64Array | null,
+  grads: CellGrads | null,
+  dx: Float64Array | null,
+): void {
+  const S = cell.stateSize;
+  const D = cell.inputSize;
+  const cs = cell.cacheSize;
+  const cache = cs > 0 ? traj.cache : null;
+  cell.backward(
+    inputs,
+    xBase + (t - 1) * D,
+    traj.states,
+    (t - 1) * S,
+    traj.states,
+    t * S,
+    cache,
+    (t - 1) * cs,
+    dOut,
+    dOutOff,
+    dIn,
+    0,
+    grads,
+    dx,
+    (t - 1) * D,
+  );
 }
 
 /**
@@ -133,29 +156,8 @@ export function gradsFromDeltas(
   deltas: Float64Array,
   tEnd = traj.T,
 ): CellGrads {
-  const S = cell.stateSize;
-  const D = cell.inputSize;
-  const cs = cell.cacheSize;
   const grads = createCellGrads(cell);
-  for (let t = 1; t <= tEnd; t++) {
-    cell.backward(
-      inputs,
-      xBase + (t - 1) * D,
-      traj.states,
-      (t - 1) * S,
-      traj.states,
-      t * S,
-      cs > 0 ? traj.cache : null,
-      (t - 1) * cs,
-      deltas,
-      t * S,
-      null,
-      0,
-      grads,
-      null,
-      0,
-    );
-  }
+  for (let t = 1; t <= tEnd; t++) backwardStep(cell, inputs, xBase, traj, t, deltas, t * cell.stateSize, null, grads, null);
   return grads;
 }
 

@@ -226,17 +226,30 @@ function list<T extends z.ZodType>(elem: T, opts: { min?: number; max?: number }
         return z.NEVER;
       }
       const out: z.output<T>[] = new Array(v.length);
-      for (let i = 0; i < v.length; i++) {
-        const r = elem.safeParse(v[i]);
-        if (!r.success) {
-          const issue = r.error.issues[0];
-          ctx.addIssue({ code: 'custom', message: issue?.message ?? 'invalid', path: [i, ...(issue?.path ?? [])] });
-          return z.NEVER;
-        }
-        out[i] = r.data;
-      }
+      for (let i = 0; i < v.length; i++) if (!parseInto(elem, v[i], out, i, ctx)) return z.NEVER;
       return out;
     });
+}
+
+/**
+ * Parses `value` with `schema` into out[at] (at: the element's index or key); on failure reports
+ * the first issue under that index or key, as the path of the whole value, and returns false.
+ */
+function parseInto<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  out: z.output<T>[] | Record<string, z.output<T>>,
+  at: string | number,
+  ctx: z.RefinementCtx,
+): boolean {
+  const r = schema.safeParse(value);
+  if (r.success) {
+    (out as Record<string | number, z.output<T>>)[at] = r.data;
+    return true;
+  }
+  const issue = r.error.issues[0];
+  ctx.addIssue({ code: 'custom', message: issue?.message ?? 'invalid', path: [at, ...(issue?.path ?? [])] });
+  return false;
 }
 
 const intArray = (min: number, max: number, opts: { min?: number; max?: number } = {}) => list(int(min, max), opts);
@@ -267,13 +280,7 @@ function rankingRecord<T extends z.ZodType>(value: T) {
           ctx.addIssue({ code: 'custom', message: 'expected a ranking name (letters, digits, _ or -)', path: [key] });
           return z.NEVER;
         }
-        const r = value.safeParse((v as Record<string, unknown>)[key]);
-        if (!r.success) {
-          const issue = r.error.issues[0];
-          ctx.addIssue({ code: 'custom', message: issue?.message ?? 'invalid', path: [key, ...(issue?.path ?? [])] });
-          return z.NEVER;
-        }
-        out[key] = r.data;
+        if (!parseInto(value, (v as Record<string, unknown>)[key], out, key, ctx)) return z.NEVER;
       }
       return out;
     });

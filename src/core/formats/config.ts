@@ -4,7 +4,7 @@
  * the worker's start command. One zod schema is the single source of truth for all three.
  */
 import { z } from 'zod';
-import { ANALYSIS_DEFAULTS } from '../analysisDefaults';
+import { ANALYSIS_DEFAULTS } from '../analysis/analysisDefaults';
 import { ENGINE_CHOICES, normalizeEngineChoice } from '../engines';
 import { ARCHS } from './arch';
 import { MAX_SEEDS } from '../seeds';

@@ -4,7 +4,7 @@
  * sequential sum over j then times the row scale; Gram-Schmidt dot products keep four partial sums
  * (entries i mod 4, combined as (s0 + s2) + (s1 + s3)), norms are sequential.
  */
-import type { AnalysisKernels, PreparedMatrix, RnnLaneRunner } from './index';
+import type { AnalysisKernels, PreparedMatrix, RnnLaneRunner } from './types';
 
 /**
  * out_a = diag(rowScale) M v_a for k vectors v_a (contiguous, [k][cols], vector a at a*cols);

@@ -15,7 +15,7 @@
  * Wilcoxon signed-rank test per ranking on dL_ranking(b) - mean_r dL_rand(r, b) (one-sided,
  * ranking > random), Holm-corrected across k; bootstrap bands and paired effect sizes.
  */
-import { ANALYSIS_DEFAULTS } from '../analysisDefaults';
+import { ANALYSIS_DEFAULTS } from '../analysis/analysisDefaults';
 import { createRng, deriveSeed, type Rng } from '../rng';
 import { bootstrapMeanBand, holm, mean, pairedEffectSize, wilcoxonSignedRank, zTestPaper } from '../stats';
 import { evaluatorFromBatch, type EvalLosses, type FlipEvaluator, type FlipJob } from './evaluator';

@@ -35,14 +35,14 @@ export function std(x: NumVec, ddof = 1): number {
 }
 
 /**
- * Quantile of x at probability q in [0, 1] with linear interpolation between order statistics
- * (numpy's default "linear" method: position q * (n - 1) in the sorted vector).
+ * Quantile of the finite entries of x at probability q in [0, 1] with linear interpolation between
+ * order statistics (numpy's default "linear" method, R-7: position q * (n - 1) in the sorted
+ * finite entries). NaN when x has no finite entry. The one quantile of the project: charts' bands,
+ * tests and summaries all call it.
  */
 export function quantile(x: NumVec, q: number): number {
-  const n = x.length;
-  if (n === 0) return NaN;
-  const sorted = Float64Array.from(x).sort();
-  return quantileSorted(sorted, q);
+  const sorted = finiteSorted(x);
+  return sorted.length ? quantileSorted(sorted, q) : NaN;
 }
 
 /** quantile() on an already ascending-sorted vector. */
@@ -56,9 +56,40 @@ export function quantileSorted(sorted: NumVec, q: number): number {
   return sorted[lo] + frac * (sorted[hi] - sorted[lo]);
 }
 
-/** Median of x (mean of the two middle values for even n). */
+/**
+ * Median of the finite entries of x: the middle value for odd n, the mean of the two middle values
+ * for even n (numpy.median's arithmetic, (a + b) / 2). NaN when x has no finite entry.
+ */
 export function median(x: NumVec): number {
-  return quantile(x, 0.5);
+  const s = finiteSorted(x);
+  const n = s.length;
+  if (n === 0) return NaN;
+  const m = n >> 1;
+  return n % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Mean of the finite entries of x (NaN when there are none): NaN and +-Infinity entries are skipped. */
+export function finiteMean(x: NumVec): number {
+  let s = 0;
+  let n = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (Number.isFinite(v)) {
+      s += v;
+      n++;
+    }
+  }
+  return n > 0 ? s / n : NaN;
+}
+
+/** The finite entries of x, ascending, as a new Float64Array. */
+function finiteSorted(x: NumVec): Float64Array {
+  let n = 0;
+  for (let i = 0; i < x.length; i++) if (Number.isFinite(x[i])) n++;
+  const out = new Float64Array(n);
+  let j = 0;
+  for (let i = 0; i < x.length; i++) if (Number.isFinite(x[i])) out[j++] = x[i];
+  return out.sort();
 }
 
 /**

@@ -10,7 +10,7 @@
  * GRU and LSTM are not implemented here: callers fall back to the CPU for them (gpuArchSupported).
  */
 import type { ModelWeights } from '../../core/formats/model';
-import type { PackedJobs } from '../../core/epochParts';
+import type { PackedJobs } from '../../core/analysis/epochParts';
 import { flipValue } from '../../core/sensitivity/scores';
 import { flipBindings, flipWgsl, QR_BINDINGS, qrWgsl } from './shaders';
 import type { StorageBinding } from '../fused/webgpu/bindings';

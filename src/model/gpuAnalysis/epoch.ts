@@ -1,7 +1,7 @@
 /**
  * One epoch's analysis on the GPU path (docs/gpu-engines.md, "GPU analysis engine"): the paper's
  * FULL plan (planEpoch with no budget: R = 50 random draws, 10 matched draws per baseline, every k
- * up to T, the single-pixel map), the stages of core/epochParts.ts with the flip stage's jobs
+ * up to T, the single-pixel map), the stages of core/analysis/epochParts.ts with the flip stage's jobs
  * evaluated on the GPU, and the float64 check of one probe (EpochSnapshot.gpuCheck).
  *
  * What runs where: stage 1 (QR iteration in float64 for the panels' ln r and Q, the alignment's
@@ -10,7 +10,7 @@
  * single-pixel map (~all of the paper-scale cost), runs on the GPU; stages 2 and 4 are the CPU's.
  */
 import type { ModelWeights } from '../../core/formats/model';
-import type { EpochAnalysis, EpochAnalysisOptions } from '../../core/epochSnapshot';
+import type { EpochAnalysis, EpochAnalysisOptions } from '../../core/analysis/epochSnapshot';
 import type { GpuCheck } from '../../core/snapshot';
 import {
   dynamicsPart,
@@ -23,7 +23,7 @@ import {
   type FlipPart,
   type FlipPlan,
   type PackedJobs,
-} from '../../core/epochParts';
+} from '../../core/analysis/epochParts';
 import { createCell } from '../../core/dynamics/cells';
 import { probeTrajectory } from '../../core/dynamics/trajectory';
 import { qrIteration } from '../../core/dynamics/lyapunov';

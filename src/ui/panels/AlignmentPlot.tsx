@@ -4,9 +4,8 @@
  */
 import { useMemo } from 'react';
 import { alignmentVerdict } from '../../core/verdicts';
-import { alignmentSeries, renderAlignmentPlot, renderCosMatrix, type AlignmentEpoch } from '../renderers/alignment';
-import { ExportButtons } from './ExportButtons';
-import { useFigure } from './figures';
+import { alignmentSeries, type AlignmentEpoch } from '../../core/transforms/alignment';
+import { renderAlignmentPlot, renderCosMatrix } from '../renderers/alignment';
 import { EmptyState, PanelFrame } from './PanelFrame';
 import { useRenderer } from './useRenderer';
 import { useFittedWidth } from './useFittedWidth';
@@ -48,25 +47,22 @@ export function AlignmentPlot({ epochs, selectedEpoch, m, onMChange, probe = 0, 
     [matrix],
   );
   const title = 'Do Lyapunov vectors align with the gradient?';
-  const buildFigure = () =>
-    series.epochs.length
-      ? {
-          title,
-          details: `${caption ? `${caption} · ` : ''}m = ${series.m}; charts over epochs, |cos| matrix of probe #${matrixProbe + 1} at epoch ${selectedEpoch}`,
-          note: verdict?.text,
-          parts: [chartRef.current, matrixRef.current],
-        }
-      : null;
-  useFigure('alignment', buildFigure);
   return (
     <PanelFrame
       title={title}
       testId="alignment-plot"
       verdict={verdict}
-      verdictTestId="verdict-alignment"
-      actions={
-        series.epochs.length ? <ExportButtons getFigure={buildFigure} name={`alignment-m${series.m}`} what="alignment plot" /> : null
-      }
+      figure={{
+        id: 'alignment',
+        name: `alignment-m${series.m}`,
+        what: 'alignment plot',
+        ready: series.epochs.length > 0,
+        build: () => ({
+          details: `${caption ? `${caption} · ` : ''}m = ${series.m}; charts over epochs, |cos| matrix of probe #${matrixProbe + 1} at epoch ${selectedEpoch}`,
+          note: verdict?.text,
+          parts: [chartRef.current, matrixRef.current],
+        }),
+      }}
       explanation={
         <>
           <p>

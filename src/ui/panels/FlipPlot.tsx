@@ -4,18 +4,17 @@
  * uncorrected z test for comparison), every ranking against random, and a preview of the digit with
  * its top-k pixels (or rows, in the row-wise encoding) flipped.
  */
-import { useMemo, useState } from 'react';
+import { type ReactNode, type RefObject, useMemo, useState } from 'react';
 import type { FlipSummary } from '../../core/snapshot';
 import type { StepUnit } from '../../core/sensitivity/rankingNames';
 import { compareRankingsWithRandom, flipVerdict, strongestControl } from '../../core/verdicts';
 import { rankingLabel } from '../../core/sensitivity/rankingNames';
-import { flipTable, renderFlipPlot } from '../renderers/flip';
+import { flipChartData, flipTable } from '../../core/transforms/flip';
+import { renderFlipPlot } from '../renderers/flip';
 import { FLIP_THRESHOLD, rankDescending } from '../../core/sensitivity/scores';
 import { flipImageSteps, type StepToCells } from '../../data/encodings';
 import { renderDigit } from '../renderers/heatmap';
 import { formatNumber, formatP } from '../renderers/common';
-import { ExportButtons } from './ExportButtons';
-import { useFigure } from './figures';
 import { EmptyState, PanelFrame } from './PanelFrame';
 import { useRenderer } from './useRenderer';
 import { useFittedWidth } from './useFittedWidth';
@@ -74,11 +73,12 @@ export function FlipPlot({
   }, [flip, control, toggled]);
   const onToggle = (name: string) => setToggled((t) => ({ ...t, [name]: hidden.includes(name) }));
   const [tableRanking, setTableRanking] = useState('top');
+  const chart = useMemo(() => (flip ? flipChartData(flip) : null), [flip]);
   const chartRef = useRenderer<SVGSVGElement>(
     (el) => {
-      if (flip) renderFlipPlot(el, flip, { width, alpha, selectedK: previewK, hidden, onToggle, unit });
+      if (chart) renderFlipPlot(el, chart, { width, alpha, selectedK: previewK, hidden, onToggle, unit });
     },
-    [flip, width, alpha, previewK, hidden, unit],
+    [chart, width, alpha, previewK, hidden, unit],
   );
   const shownRanking = flip?.dL[tableRanking] ? tableRanking : 'top';
   const rows = useMemo(() => (flip ? flipTable(flip, shownRanking) : []), [flip, shownRanking]);
@@ -104,24 +104,22 @@ export function FlipPlot({
   );
 
   const title = `Flip test: does R rank the ${units} that matter?`;
-  const buildFigure = () =>
-    flip
-      ? {
-          title,
-          details: `${caption ? `${caption} · ` : ''}n=${flip.n}, ${flip.baseLoss.length} probes, ${flip.R} random draws (means over probes; the probe does not change this chart)`,
-          note: verdict.text,
-          parts: [chartRef.current],
-        }
-      : null;
-  useFigure('flip', buildFigure);
+  const figureDetails = flip
+    ? `${caption ? `${caption} · ` : ''}n=${flip.n}, ${flip.baseLoss.length} probes, ${flip.R} random draws (means over probes; the probe does not change this chart)`
+    : '';
   return (
     <PanelFrame
       title={title}
       testId="flip-plot"
       // While the flip stage runs there is no verdict yet (not "no statistics"): the pending line says why.
       verdict={!flip && pending ? null : verdict}
-      verdictTestId="verdict-flip"
-      actions={flip ? <ExportButtons getFigure={buildFigure} name={`flip-plot-n${flip.n}`} what="flip plot" /> : null}
+      figure={{
+        id: 'flip',
+        name: `flip-plot-n${flip?.n}`,
+        what: 'flip plot',
+        ready: flip !== null,
+        build: () => ({ details: figureDetails, note: verdict.text, parts: [chartRef.current] }),
+      }}
       explanation={
         <>
           <p>
@@ -255,37 +253,45 @@ export function FlipPlot({
             </label>
             {pixels && S ? (
               <div className="flip-preview-images">
-                <figure>
-                  <canvas
-                    ref={origRef}
-                    className="pixelated"
-                    width={S}
-                    height={S}
-                    style={{ width: 112, height: 112 }}
-                    role="img"
-                    aria-label="Original digit"
-                  />
-                  <figcaption>original</figcaption>
-                </figure>
-                <figure>
-                  <canvas
-                    ref={flippedRef}
-                    className="pixelated"
-                    width={S}
-                    height={S}
-                    style={{ width: 112, height: 112 }}
-                    role="img"
-                    aria-label={`Digit with its top ${previewK} ${units} flipped`}
-                  />
-                  <figcaption>
-                    R-top {previewK} {units} flipped
-                  </figcaption>
-                </figure>
+                <PreviewDigit canvasRef={origRef} S={S} label="Original digit">
+                  original
+                </PreviewDigit>
+                <PreviewDigit canvasRef={flippedRef} S={S} label={`Digit with its top ${previewK} ${units} flipped`}>
+                  R-top {previewK} {units} flipped
+                </PreviewDigit>
               </div>
             ) : null}
           </div>
         </div>
       )}
     </PanelFrame>
+  );
+}
+
+/** One digit of the flip preview: an S x S canvas shown at 112 px with crisp pixels, and its caption. */
+function PreviewDigit({
+  canvasRef,
+  S,
+  label,
+  children,
+}: {
+  canvasRef: RefObject<HTMLCanvasElement | null>;
+  S: number;
+  label: string;
+  children: ReactNode;
+}) {
+  return (
+    <figure>
+      <canvas
+        ref={canvasRef}
+        className="pixelated"
+        width={S}
+        height={S}
+        style={{ width: 112, height: 112 }}
+        role="img"
+        aria-label={label}
+      />
+      <figcaption>{children}</figcaption>
+    </figure>
   );
 }

@@ -1,9 +1,27 @@
 /**
- * Common frame of every visualizer panel: a title, an optional action row (export buttons,
- * toggles), a collapsible "what am I looking at" explanation, then the content.
+ * Common frame of every visualizer panel: a title, an optional action row (toggles, then the
+ * figure's export buttons), the verdict, a collapsible "what am I looking at" explanation, then the
+ * content. With a `figure` the frame also registers the panel in the whole-view export.
  */
 import type { ReactNode } from 'react';
 import type { Verdict } from '../../core/verdicts';
+import type { FigureSpec } from '../renderers/export';
+import { ExportButtons } from './ExportButtons';
+import { useFigure } from './figures';
+
+/** A panel's figure: its SVG/PNG buttons and its part of the whole-view export. */
+export interface PanelFigure {
+  /** Key in the whole-view export; the verdict line's test id is `verdict-<id>` unless verdictTestId says otherwise. */
+  id: string;
+  /** File name without extension, e.g. "flip-plot-n1". */
+  name: string;
+  /** What the buttons export, for their accessible names, e.g. "flip plot". */
+  what: string;
+  /** Whether there is anything to export now (no buttons, and no part in the whole view, while false). */
+  ready: boolean;
+  /** The figure at export time; its title is the panel's. */
+  build: () => Omit<FigureSpec, 'title'>;
+}
 
 export interface PanelFrameProps {
   title: string;
@@ -17,25 +35,35 @@ export interface PanelFrameProps {
   className?: string;
   /** One-line verdict computed from the panel's statistics (src/core/verdicts.ts), shown under the title. */
   verdict?: Verdict | null;
-  /** data-testid of the verdict line. */
+  /** data-testid of the verdict line (default `verdict-<figure.id>`). */
   verdictTestId?: string;
+  figure?: PanelFigure;
 }
 
 /** Panel frame: <section aria-label=title> with heading, actions, <details> explanation and body. */
-export function PanelFrame({ title, testId, explanation, actions, children, className, verdict, verdictTestId }: PanelFrameProps) {
+export function PanelFrame({ title, testId, explanation, actions, children, className, verdict, verdictTestId, figure }: PanelFrameProps) {
+  const buildFigure = (): FigureSpec | null => (figure?.ready ? { title, ...figure.build() } : null);
+  useFigure(figure?.id ?? null, buildFigure);
+  const exportButtons = figure?.ready ? <ExportButtons getFigure={buildFigure} name={figure.name} what={figure.what} /> : null;
+  const verdictId = verdictTestId ?? (figure ? `verdict-${figure.id}` : undefined);
   return (
     <section className={`viz-panel ${className ?? ''}`.trim()} aria-label={title} data-testid={testId}>
       <header className="viz-panel-header">
         <h2 className="viz-panel-title">{title}</h2>
-        {actions ? <div className="viz-panel-actions">{actions}</div> : null}
+        {actions || exportButtons ? (
+          <div className="viz-panel-actions">
+            {actions}
+            {exportButtons}
+          </div>
+        ) : null}
       </header>
       {verdict ? (
-        <p className="verdict-plain" data-testid={verdictTestId ? `${verdictTestId}-plain` : undefined}>
+        <p className="verdict-plain" data-testid={verdictId ? `${verdictId}-plain` : undefined}>
           {verdict.plain}
         </p>
       ) : null}
       {verdict ? (
-        <p className={`verdict verdict-${verdict.kind}`} data-testid={verdictTestId} data-kind={verdict.kind} aria-live="polite">
+        <p className={`verdict verdict-${verdict.kind}`} data-testid={verdictId} data-kind={verdict.kind} aria-live="polite">
           {verdict.text}
         </p>
       ) : null}

@@ -15,14 +15,13 @@ import {
   pointerToCell,
   renderDigit,
   renderDivergingLegend,
-  probeStepScores,
   renderPixelHeatmap,
-  symmetricDomain,
   tooltipLines,
   drawRgbaToCanvas,
   type HoverInfo,
   type StepToCells,
 } from '../renderers/heatmap';
+import { probeStepScores, symmetricDomain } from '../../core/transforms/heatmap';
 import { cellsBounds, cellsSvg, inkOverlayRgba } from '../renderers/heatmapLayers';
 import { formatNumber } from '../renderers/common';
 import { ExportButtons } from './ExportButtons';

@@ -5,9 +5,8 @@
  */
 import { useMemo } from 'react';
 import { seedsVerdict } from '../../core/verdicts';
-import { renderSeedStatistic, seedSummaryData, type SeedSnapshots } from '../renderers/seeds';
-import { ExportButtons } from './ExportButtons';
-import { useFigure } from './figures';
+import { seedSummaryData, seedVerdictRow, type SeedSnapshots } from '../../core/transforms/seeds';
+import { renderSeedStatistic } from '../renderers/seeds';
 import { EmptyState, PanelFrame } from './PanelFrame';
 import { useFittedWidth } from './useFittedWidth';
 import { useRenderer } from './useRenderer';
@@ -35,10 +34,7 @@ export function SeedSummary({ runs, status, epochs, width: maxWidth = 560 }: See
   const [fitRef, width] = useFittedWidth(maxWidth);
   const data = useMemo(() => seedSummaryData(runs), [runs]);
   // The newest epoch every seed has analysed; before that, the newest epoch any seed has.
-  const row = useMemo(() => {
-    const full = data.rows.filter((r) => r.runs.every((c) => c !== null));
-    return full[full.length - 1] ?? data.rows[data.rows.length - 1] ?? null;
-  }, [data]);
+  const row = useMemo(() => seedVerdictRow(data.rows), [data]);
   const verdict = useMemo(() => seedsVerdict(row, runs.length), [row, runs.length]);
   const chartWidth = Math.max(240, Math.min(width, 560));
   const flipRef = useRenderer<SVGSVGElement>(
@@ -54,23 +50,22 @@ export function SeedSummary({ runs, status, epochs, width: maxWidth = 560 }: See
     [data, chartWidth],
   );
   const title = 'Do the claims hold across seeds?';
-  const buildFigure = () =>
-    data.rows.length
-      ? {
-          title,
-          details: `${runs.length} seeds (${data.seeds.join(', ')}); dots: one seed each; line and bars: mean and 95% t interval`,
-          note: verdict.text,
-          parts: [flipRef.current, alignRef.current],
-        }
-      : null;
-  useFigure('seeds', buildFigure);
   return (
     <PanelFrame
       title={title}
       testId="seed-summary"
       verdict={verdict}
-      verdictTestId="verdict-seeds"
-      actions={data.rows.length ? <ExportButtons getFigure={buildFigure} name="seed-summary" what="seed summary" /> : null}
+      figure={{
+        id: 'seeds',
+        name: 'seed-summary',
+        what: 'seed summary',
+        ready: data.rows.length > 0,
+        build: () => ({
+          details: `${runs.length} seeds (${data.seeds.join(', ')}); dots: one seed each; line and bars: mean and 95% t interval`,
+          note: verdict.text,
+          parts: [flipRef.current, alignRef.current],
+        }),
+      }}
       explanation={
         <>
           <p>
@@ -100,26 +95,16 @@ export function SeedSummary({ runs, status, epochs, width: maxWidth = 560 }: See
         {data.rows.length === 0 ? (
           <EmptyState>No seed analysed yet.</EmptyState>
         ) : (
-          <>
-            {data.flip.points.length ? (
-              <svg
-                ref={flipRef}
-                className="viz-chart"
-                role="img"
-                aria-label="Flip test effect per seed over epochs"
-                data-testid="seed-flip"
-              />
-            ) : null}
-            {data.alignment.points.length ? (
-              <svg
-                ref={alignRef}
-                className="viz-chart"
-                role="img"
-                aria-label="Alignment minus its strongest control per seed over epochs"
-                data-testid="seed-alignment"
-              />
-            ) : null}
-          </>
+          (
+            [
+              [flipRef, data.flip, 'Flip test effect per seed over epochs', 'seed-flip'],
+              [alignRef, data.alignment, 'Alignment minus its strongest control per seed over epochs', 'seed-alignment'],
+            ] as const
+          ).map(([ref, series, label, testId]) =>
+            series.points.length ? (
+              <svg key={testId} ref={ref} className="viz-chart" role="img" aria-label={label} data-testid={testId} />
+            ) : null,
+          )
         )}
       </div>
     </PanelFrame>

@@ -4,9 +4,8 @@
  */
 import { useMemo } from 'react';
 import { spectrumVerdict } from '../../core/verdicts';
-import { renderProbeSeries, renderSpectrumPlot, type SpectrumEpoch } from '../renderers/spectrum';
-import { ExportButtons } from './ExportButtons';
-import { useFigure } from './figures';
+import { probeSeries, spectrumChartData, type SpectrumEpoch } from '../../core/transforms/spectrum';
+import { renderProbeSeries, renderSpectrumPlot } from '../renderers/spectrum';
 import { EmptyState, PanelFrame } from './PanelFrame';
 import { useRenderer } from './useRenderer';
 import { useFittedWidth } from './useFittedWidth';
@@ -46,44 +45,50 @@ export function SpectrumPlot({
 }: SpectrumPlotProps) {
   const [fitRef, width] = useFittedWidth(maxWidth);
   const selected = epochs.find((e) => e.epoch === selectedEpoch) ?? null;
-  const earlier = epochs.filter((e) => e.epoch < selectedEpoch);
   const verdict = useMemo(() => (selected ? spectrumVerdict(selected.spectrum, { probe, log2 }) : null), [selected, probe, log2]);
+  const chart = useMemo(() => {
+    const sel = epochs.find((e) => e.epoch === selectedEpoch);
+    return sel
+      ? spectrumChartData(
+          sel,
+          epochs.filter((e) => e.epoch < selectedEpoch),
+        )
+      : null;
+  }, [epochs, selectedEpoch]);
+  const series = useMemo(() => (probeLnR ? probeSeries(probeLnR, T, k) : null), [probeLnR, T, k]);
   const specRef = useRenderer<SVGSVGElement>(
     (el) => {
-      if (selected) renderSpectrumPlot(el, selected, earlier, { log2, width });
+      if (chart) renderSpectrumPlot(el, chart, { log2, width });
     },
-    [selected, epochs, selectedEpoch, log2, width],
+    [chart, log2, width],
   );
   const seriesRef = useRenderer<SVGSVGElement>(
     (el) => {
-      if (probeLnR) renderProbeSeries(el, probeLnR, T, k, { log2, hoveredStep, width });
+      if (series) renderProbeSeries(el, series, { log2, hoveredStep, width });
     },
-    [probeLnR, T, k, log2, hoveredStep, width],
+    [series, log2, hoveredStep, width],
   );
   const title = 'Finite-time Lyapunov spectrum';
-  const buildFigure = () =>
-    selected
-      ? {
-          title,
-          details: `${caption ? `${caption} · ` : ''}${log2 ? 'bits' : 'ln'} per step; top: all probes, bottom: the selected probe`,
-          note: verdict?.text,
-          parts: [specRef.current, seriesRef.current],
-        }
-      : null;
-  useFigure('spectrum', buildFigure);
   return (
     <PanelFrame
       title={title}
       testId="spectrum-plot"
       verdict={verdict}
-      verdictTestId="verdict-spectrum"
+      figure={{
+        id: 'spectrum',
+        name: `spectrum-epoch-${selectedEpoch}`,
+        what: 'spectrum',
+        ready: selected !== null,
+        build: () => ({
+          details: `${caption ? `${caption} · ` : ''}${log2 ? 'bits' : 'ln'} per step; top: all probes, bottom: the selected probe`,
+          note: verdict?.text,
+          parts: [specRef.current, seriesRef.current],
+        }),
+      }}
       actions={
-        <>
-          <button type="button" aria-pressed={log2} aria-label="Show exponents in bits per step (log2)" onClick={() => onLog2Change(!log2)}>
-            {log2 ? 'bits/step' : 'ln/step'}
-          </button>
-          {selected ? <ExportButtons getFigure={buildFigure} name={`spectrum-epoch-${selectedEpoch}`} what="spectrum" /> : null}
-        </>
+        <button type="button" aria-pressed={log2} aria-label="Show exponents in bits per step (log2)" onClick={() => onLog2Change(!log2)}>
+          {log2 ? 'bits/step' : 'ln/step'}
+        </button>
       }
       explanation={
         <>

@@ -7,11 +7,12 @@ import type { FigureSpec } from '../renderers/export';
 
 const builders = new Map<string, () => FigureSpec | null>();
 
-/** Registers `build` under `id` while the calling panel is mounted (the latest closure is used). */
-export function useFigure(id: string, build: () => FigureSpec | null): void {
+/** Registers `build` under `id` while the calling panel is mounted (the latest closure is used); a null id registers nothing. */
+export function useFigure(id: string | null, build: () => FigureSpec | null): void {
   const ref = useRef(build);
   ref.current = build;
   useEffect(() => {
+    if (id === null) return;
     builders.set(id, () => ref.current());
     return () => {
       builders.delete(id);

@@ -9,8 +9,9 @@ export { EmptyState, PanelFrame, PendingPanel, type PanelFrameProps } from './Pa
 export { PixelHeatmap, type HeatmapNormalization, type PixelHeatmapProps } from './PixelHeatmap';
 export { SpectrumPlot, type SpectrumPlotProps } from './SpectrumPlot';
 export { TrainingPanel, type TrainingDiagnostics, type TrainingPanelProps } from './TrainingPanel';
-export { epochScoreHalfWidth, probeLnR, type StepToCells } from '../renderers/heatmap';
+export { epochScoreHalfWidth, probeLnR } from '../../core/transforms/heatmap';
+export type { StepToCells } from '../renderers/heatmap';
 export type { EpochPoint } from '../renderers/training';
-export type { AlignmentEpoch } from '../renderers/alignment';
-export type { SpectrumEpoch } from '../renderers/spectrum';
+export type { AlignmentEpoch } from '../../core/transforms/alignment';
+export type { SpectrumEpoch } from '../../core/transforms/spectrum';
 export { SeedSummary, type SeedSummaryProps } from './SeedSummary';

@@ -4,13 +4,14 @@
  * against the null m/N and controls, and the |cos| matrix of one epoch.
  */
 import * as d3 from 'd3';
-import type { AlignmentSummary } from '../../core/snapshot';
+import type { AlignmentSeries } from '../../core/transforms/alignment';
 import {
   addLabel,
+  addRule,
+  linePath,
   drawLegend,
   growToFit,
   finiteExtent,
-  finiteMean,
   formatNumber,
   NULL_COLOUR,
   OKABE_ITO,
@@ -22,94 +23,6 @@ import {
   type LegendItem,
   appendValueAxis,
 } from './common';
-
-/** One epoch's AlignmentSummary (null when the epoch has none). */
-export interface AlignmentEpoch {
-  epoch: number;
-  alignment: AlignmentSummary | null;
-}
-
-/** Per-epoch series, every value averaged over the analysed steps. */
-export interface AlignmentSeries {
-  epochs: number[];
-  paperStd: number[];
-  paperStdRandomQ: number[];
-  /** The last 10 Q vectors' statistic (NaN where the whole basis was not tracked). */
-  paperStdLastQ: number[];
-  /** Smallest pool the random Q indices were drawn from, and N (pool < N: a narrower control than the paper's). */
-  randomQPool: number;
-  N: number;
-  paperStdMismatched: number[];
-  paperStdWhh: number[];
-  /** 1/sqrt(N) per epoch (constant in a run). */
-  nullCosStd: number[];
-  /** The m shown and its index in AlignmentSummary.m. */
-  m: number;
-  overlapLeft: number[];
-  overlapLeftStd: number[];
-  overlapRight: number[];
-  overlapRightStd: number[];
-  overlapLeftMismatched: number[];
-  overlapLeftWhh: number[];
-  /** m/N per epoch. */
-  overlapNull: number[];
-}
-
-/** Mean over steps of column j of a [steps][M] table. */
-function columnMean(table: number[][], j: number): number {
-  return finiteMean(table.map((row) => row[j]));
-}
-
-/**
- * Builds the per-epoch series for subspace size m (falls back to the first m of the first
- * summary when m is absent). Epochs without alignment are skipped.
- */
-export function alignmentSeries(epochs: AlignmentEpoch[], m?: number): AlignmentSeries {
-  const withA = epochs.filter((e): e is { epoch: number; alignment: AlignmentSummary } => e.alignment !== null);
-  const ms = withA[0]?.alignment.m ?? [];
-  const chosen = m !== undefined && ms.includes(m) ? m : (ms[0] ?? NaN);
-  const s: AlignmentSeries = {
-    epochs: [],
-    paperStd: [],
-    paperStdRandomQ: [],
-    paperStdLastQ: [],
-    randomQPool: NaN,
-    N: NaN,
-    paperStdMismatched: [],
-    paperStdWhh: [],
-    nullCosStd: [],
-    m: chosen,
-    overlapLeft: [],
-    overlapLeftStd: [],
-    overlapRight: [],
-    overlapRightStd: [],
-    overlapLeftMismatched: [],
-    overlapLeftWhh: [],
-    overlapNull: [],
-  };
-  for (const { epoch, alignment: a } of withA) {
-    const j = a.m.indexOf(chosen);
-    s.epochs.push(epoch);
-    s.paperStd.push(finiteMean(a.paperStd));
-    s.paperStdRandomQ.push(finiteMean(a.paperStdRandomQ));
-    s.paperStdLastQ.push(a.paperStdLastQ ? finiteMean(a.paperStdLastQ) : NaN);
-    const N = Math.round(1 / (a.nullCosStd * a.nullCosStd));
-    s.N = N;
-    // Older files do not say (their random indices came from the tracked vectors, count unknown).
-    if (a.randomQPool !== undefined) s.randomQPool = Number.isNaN(s.randomQPool) ? a.randomQPool : Math.min(s.randomQPool, a.randomQPool);
-    s.paperStdMismatched.push(finiteMean(a.paperStdMismatched));
-    s.paperStdWhh.push(finiteMean(a.paperStdWhh));
-    s.nullCosStd.push(a.nullCosStd);
-    s.overlapLeft.push(j >= 0 ? columnMean(a.overlapLeft, j) : NaN);
-    s.overlapLeftStd.push(j >= 0 ? columnMean(a.overlapLeftStd, j) : NaN);
-    s.overlapRight.push(j >= 0 ? columnMean(a.overlapRight, j) : NaN);
-    s.overlapRightStd.push(j >= 0 ? columnMean(a.overlapRightStd, j) : NaN);
-    s.overlapLeftMismatched.push(j >= 0 ? columnMean(a.overlapLeftMismatched, j) : NaN);
-    s.overlapLeftWhh.push(j >= 0 ? columnMean(a.overlapLeftWhh, j) : NaN);
-    s.overlapNull.push(j >= 0 ? a.overlapNull[j] : NaN);
-  }
-  return s;
-}
 
 /** A line of a small-multiples chart. */
 interface SeriesSpec {
@@ -203,8 +116,8 @@ export function renderAlignmentPlot(svg: SVGSVGElement, series: AlignmentSeries,
           primary: true,
         },
       ];
-  const nullCos = finiteMean(series.nullCosStd);
-  const nullOverlap = finiteMean(series.overlapNull);
+  const nullCos = series.nullCosStdLevel;
+  const nullOverlap = series.overlapNullLevel;
 
   const drawPanel = (
     cls: string,
@@ -246,13 +159,7 @@ export function renderAlignmentPlot(svg: SVGSVGElement, series: AlignmentSeries,
     appendValueAxis(g, y, 5);
     addLabel(g, 'epoch', innerWidth / 2, panelH + 32);
     addLabel(g, yLabel, -46, panelH / 2, { rotate: true });
-    g.append('line')
-      .attr('class', 'null-line')
-      .attr('x1', 0)
-      .attr('x2', innerWidth)
-      .attr('y1', y(nullValue))
-      .attr('y2', y(nullValue))
-      .attr('stroke', NULL_COLOUR)
+    addRule(g, 'null-line', [0, y(nullValue), innerWidth, y(nullValue)], NULL_COLOUR)
       .attr('stroke-width', 1.5)
       .attr('stroke-dasharray', '2,3');
     g.append('text')
@@ -264,14 +171,7 @@ export function renderAlignmentPlot(svg: SVGSVGElement, series: AlignmentSeries,
       .attr('fill', TEXT_COLOUR)
       .text(`${nullLabel} = ${formatNumber(nullValue)}`);
     if (options.selectedEpoch !== undefined && ep.includes(options.selectedEpoch)) {
-      g.append('line')
-        .attr('class', 'selected-epoch')
-        .attr('x1', x(options.selectedEpoch))
-        .attr('x2', x(options.selectedEpoch))
-        .attr('y1', 0)
-        .attr('y2', panelH)
-        .attr('stroke', '#444')
-        .attr('stroke-dasharray', '4,3');
+      addRule(g, 'selected-epoch', [x(options.selectedEpoch), 0, x(options.selectedEpoch), panelH], '#444').attr('stroke-dasharray', '4,3');
     }
     const idx = ep.map((_, i) => i);
     // Controls first, the claim's line last so it is never hidden under a control.
@@ -293,12 +193,7 @@ export function renderAlignmentPlot(svg: SVGSVGElement, series: AlignmentSeries,
               .y1((i) => y(s.values[i] + sp[i]))(idx) ?? '',
           );
       }
-      const d =
-        d3
-          .line<number>()
-          .defined((i) => Number.isFinite(s.values[i]))
-          .x((i) => x(ep[i]))
-          .y((i) => y(s.values[i]))(idx) ?? '';
+      const d = linePath(idx, (i) => x(ep[i]), y, s.values);
       if (s.primary)
         g.append('path')
           .attr('class', `halo halo-${s.key}`)

@@ -230,33 +230,43 @@ export function drawLegend(
   return cy + rowHeight;
 }
 
-/** Mean of the finite entries of `values` (NaN when there are none). */
-export function finiteMean(values: ArrayLike<number>): number {
-  let s = 0;
-  let n = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (Number.isFinite(v)) {
-      s += v;
-      n++;
-    }
-  }
-  return n > 0 ? s / n : NaN;
+/** A `line.<cls>` from (x1, y1) to (x2, y2) in px with the given stroke: zero and null lines, guides at a selected k, epoch or step. Returned for further attributes. */
+export function addRule(
+  g: d3.Selection<SVGGElement, unknown, null, undefined>,
+  cls: string,
+  [x1, y1, x2, y2]: [number, number, number, number],
+  stroke: string,
+): d3.Selection<SVGLineElement, unknown, null, undefined> {
+  return g.append('line').attr('class', cls).attr('x1', x1).attr('x2', x2).attr('y1', y1).attr('y2', y2).attr('stroke', stroke);
 }
 
-/**
- * Quantile q in [0, 1] of the finite entries (linear interpolation between order statistics,
- * the R-7 / numpy default). NaN when there are no finite entries.
- */
-export function quantile(values: ArrayLike<number>, q: number): number {
-  const a: number[] = [];
-  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) a.push(values[i]);
-  if (a.length === 0) return NaN;
-  a.sort((x, y) => x - y);
-  const pos = (a.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return a[lo] + (a[hi] - a[lo]) * (pos - lo);
+/** Path data of the line through (px(i), py(v[i])) for i in idx, broken where v[i] is not finite ('' for none). */
+export function linePath(idx: number[], px: (i: number) => number, py: (value: number) => number, v: ArrayLike<number>): string {
+  return (
+    d3
+      .line<number>()
+      .defined((i) => Number.isFinite(v[i]))
+      .x(px)
+      .y((i) => py(v[i]))(idx) ?? ''
+  );
+}
+
+/** Path data of the band between lo[i] and hi[i] over i in idx (x at px(i)), broken where either is not finite. */
+export function bandPath(
+  idx: number[],
+  px: (i: number) => number,
+  py: (value: number) => number,
+  lo: ArrayLike<number>,
+  hi: ArrayLike<number>,
+): string {
+  return (
+    d3
+      .area<number>()
+      .defined((i) => Number.isFinite(lo[i]) && Number.isFinite(hi[i]))
+      .x(px)
+      .y0((i) => py(lo[i]))
+      .y1((i) => py(hi[i]))(idx) ?? ''
+  );
 }
 
 /** [min, max] of the finite entries of several arrays, padded when degenerate; [0, 1] if empty. */

@@ -1,23 +1,23 @@
 /**
- * Flip-test chart (FlipSummary): mean loss change dL after flipping the top-k pixels of each
+ * Flip-test chart (core/transforms/flip.ts FlipChartData): mean loss change dL after flipping the top-k pixels of each
  * ranking, against k on a log axis, with bootstrap 95% bands, the random baseline as a band over
  * draws, and R-top markers filled where the Holm-corrected paired Wilcoxon p < alpha.
  */
 import * as d3 from 'd3';
-import type { FlipSummary } from '../../core/snapshot';
+import type { FlipChartData } from '../../core/transforms/flip';
 import type { StepUnit } from '../../core/sensitivity/rankingNames';
 import {
   addLabel,
+  addRule,
+  bandPath,
+  linePath,
   DEFAULT_MARGIN,
   growToFit,
   drawLegend,
   finiteExtent,
-  finiteMean,
   formatNumber,
   prepareSvg,
-  quantile,
   RANKING_COLOURS,
-  RANKING_ORDER,
   rankingLabel,
   styleAxis,
   type ChartSize,
@@ -26,59 +26,8 @@ import {
   appendValueAxis,
 } from './common';
 
-/** One ranking's curve: mean dL over images per k and its bootstrap band. */
-export interface FlipCurve {
-  name: string;
-  /** Mean dL over images [K] (nats). */
-  mean: number[];
-  /** Bootstrap 95% band [K][2] (lo, hi) or null when the summary has none. */
-  band: number[][] | null;
-}
-
-/** The random baseline per k: mean over draws and images, and the 5-95% range of per-draw means. */
-export interface RandomBaseline {
-  mean: number[];
-  q05: number[];
-  q95: number[];
-}
-
-/** Mean over images of dL[name] ([K][B] -> [K]) with the summary's band, in RANKING_ORDER then others. */
-export function flipCurves(flip: FlipSummary, names?: string[]): FlipCurve[] {
-  const keys = Object.keys(flip.dL);
-  const ordered = names ?? [
-    ...RANKING_ORDER.filter((n) => keys.includes(n)),
-    ...keys.filter((n) => !(RANKING_ORDER as readonly string[]).includes(n)),
-  ];
-  return ordered
-    .filter((name) => flip.dL[name])
-    .map((name) => ({
-      name,
-      mean: flip.dL[name].map((perImage) => finiteMean(perImage)),
-      band: flip.band[name] ?? null,
-    }));
-}
-
-/**
- * Random baseline from dLRand [K][R][B]: for each k the mean over all draws and images, and the
- * 5% / 95% quantiles over the R per-draw image means.
- */
-export function randomBaseline(flip: FlipSummary): RandomBaseline {
-  const mean: number[] = [];
-  const q05: number[] = [];
-  const q95: number[] = [];
-  for (const draws of flip.dLRand) {
-    const perDraw = draws.map((perImage) => finiteMean(perImage));
-    mean.push(finiteMean(perDraw));
-    q05.push(quantile(perDraw, 0.05));
-    q95.push(quantile(perDraw, 0.95));
-  }
-  return { mean, q05, q95 };
-}
-
 /** Options of renderFlipPlot. */
 export interface FlipPlotOptions extends Partial<ChartSize> {
-  /** Rankings to draw (default: all in the summary). */
-  rankings?: string[];
   /** Significance level for filled R-top markers (Holm-corrected Wilcoxon), default 0.05. */
   alpha?: number;
   /** k highlighted by a vertical guide (the digit preview's k). */
@@ -103,23 +52,23 @@ export interface FlipPlotScales {
 }
 
 /**
- * Draws the flip chart into `svg`. Elements: `path.series-<name>` (mean line per ranking),
+ * Draws the flip chart of `data` (core/transforms/flip.ts flipChartData) into `svg`. Elements: `path.series-<name>` (mean line per ranking),
  * `path.band-<name>` (bootstrap band polygon), `path.band-random` / `path.series-random` (random
  * baseline), `circle.top-marker` (one per k; class `significant` and filled when
- * wilcoxon.top.pHolm < alpha), `line.zero-line` at dL = 0. Returns the scales used.
+ * data.topPHolm < alpha), `line.zero-line` at dL = 0. Returns the scales used.
  */
-export function renderFlipPlot(svg: SVGSVGElement, flip: FlipSummary, options: FlipPlotOptions = {}): FlipPlotScales {
+export function renderFlipPlot(svg: SVGSVGElement, data: FlipChartData, options: FlipPlotOptions = {}): FlipPlotScales {
   const size = { width: options.width ?? 560, height: options.height ?? 340 };
   const margin = { ...DEFAULT_MARGIN, bottom: 78, ...options.margin };
   const hidden = new Set(options.hidden ?? []);
   const unit = options.unit ?? 'pixel';
   const { root, plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
   const alpha = options.alpha ?? 0.05;
-  const ks = flip.kList;
-  const allCurves = flipCurves(flip, options.rankings);
+  const ks = data.kList;
+  const allCurves = data.curves;
   const curves = allCurves.filter((c) => !hidden.has(c.name));
   const showRandom = !hidden.has('random');
-  const rand = randomBaseline(flip);
+  const rand = data.random;
 
   const x = d3
     .scaleLog()
@@ -155,42 +104,16 @@ export function renderFlipPlot(svg: SVGSVGElement, flip: FlipSummary, options: F
   addLabel(plot, `k ${unit}s flipped (log scale)`, innerWidth / 2, innerHeight + 34);
   addLabel(plot, 'mean dL (nats)', -42, innerHeight / 2, { rotate: true });
 
-  plot
-    .append('line')
-    .attr('class', 'zero-line')
-    .attr('x1', 0)
-    .attr('x2', innerWidth)
-    .attr('y1', y(0))
-    .attr('y2', y(0))
-    .attr('stroke', '#999')
-    .attr('stroke-width', 1);
+  addRule(plot, 'zero-line', [0, y(0), innerWidth, y(0)], '#999').attr('stroke-width', 1);
 
   if (options.selectedK !== undefined && options.selectedK > 0) {
-    plot
-      .append('line')
-      .attr('class', 'selected-k')
-      .attr('x1', x(options.selectedK))
-      .attr('x2', x(options.selectedK))
-      .attr('y1', 0)
-      .attr('y2', innerHeight)
-      .attr('stroke', '#444')
-      .attr('stroke-dasharray', '2,3');
+    addRule(plot, 'selected-k', [x(options.selectedK), 0, x(options.selectedK), innerHeight], '#444').attr('stroke-dasharray', '2,3');
   }
 
   const idx = ks.map((_, i) => i);
-  const area = (lo: number[], hi: number[]) =>
-    d3
-      .area<number>()
-      .defined((i) => Number.isFinite(lo[i]) && Number.isFinite(hi[i]))
-      .x((i) => x(ks[i]))
-      .y0((i) => y(lo[i]))
-      .y1((i) => y(hi[i]))(idx) ?? '';
-  const line = (v: number[]) =>
-    d3
-      .line<number>()
-      .defined((i) => Number.isFinite(v[i]))
-      .x((i) => x(ks[i]))
-      .y((i) => y(v[i]))(idx) ?? '';
+  const xAt = (i: number) => x(ks[i]);
+  const area = (lo: number[], hi: number[]) => bandPath(idx, xAt, y, lo, hi);
+  const line = (v: number[]) => linePath(idx, xAt, y, v);
 
   // Random baseline first so the rankings draw on top of it.
   const rc = RANKING_COLOURS.random;
@@ -235,7 +158,7 @@ export function renderFlipPlot(svg: SVGSVGElement, flip: FlipSummary, options: F
   }
 
   const top = curves.find((c) => c.name === 'top');
-  const pHolm = flip.wilcoxon.top?.pHolm ?? [];
+  const pHolm = data.topPHolm;
   if (top) {
     const colour = RANKING_COLOURS.top;
     plot
@@ -287,38 +210,4 @@ export function renderFlipPlot(svg: SVGSVGElement, flip: FlipSummary, options: F
   }
   growToFit(root, margin.top + innerHeight + 54 + used);
   return { x, y, margin };
-}
-
-/** One row of the per-k statistics table of one ranking against random. */
-export interface FlipTableRow {
-  k: number;
-  /** Mean dL over probes of the ranking, nats. */
-  meanRanking: number;
-  /** Mean dL over random draws and probes, nats. */
-  meanRandom: number;
-  wilcoxonP: number;
-  wilcoxonPHolm: number;
-  /** Standardised paired effect: mean over probes of (dL_ranking - mean dL_random) / its sd. */
-  effect: number;
-  /** The paper's z test (R-top only; NaN for other rankings). */
-  zP: number;
-  zPHolm: number;
-}
-
-/** Per-k statistics of one ranking (default R-top) against random, for the table under the flip chart. */
-export function flipTable(flip: FlipSummary, ranking = 'top'): FlipTableRow[] {
-  const mine = flip.dL[ranking] ? flip.dL[ranking].map((v) => finiteMean(v)) : [];
-  const rand = randomBaseline(flip).mean;
-  const w = flip.wilcoxon[ranking];
-  const isTop = ranking === 'top';
-  return flip.kList.map((k, i) => ({
-    k,
-    meanRanking: mine[i] ?? NaN,
-    meanRandom: rand[i] ?? NaN,
-    wilcoxonP: w?.p[i] ?? NaN,
-    wilcoxonPHolm: w?.pHolm[i] ?? NaN,
-    effect: flip.effect[ranking]?.[i] ?? NaN,
-    zP: isTop ? (flip.zTest.p[i] ?? NaN) : NaN,
-    zPHolm: isTop ? (flip.zTest.pHolm[i] ?? NaN) : NaN,
-  }));
 }

@@ -10,48 +10,13 @@
  */
 import * as d3 from 'd3';
 import { runningFtle } from '../../core/dynamics/lyapunov';
-import { stepRanks, stepScoresFromLnR } from '../../core/sensitivity/scores';
+import { stepRanks } from '../../core/sensitivity/scores';
+import { symmetricDomain } from '../../core/transforms/heatmap';
 import { cellToStepOf, type StepToCells } from '../../data/encodings';
 import { asciiFormat } from './common';
 
 /** The encoding's step -> image cells map (src/data/encodings.ts sequenceSpec gives it). */
 export type { StepToCells };
-
-/**
- * Extracts one probe's ln r values from the snapshot's flat lnR [B][T][k]: returns [T][k] flat
- * (a copy), ln per step.
- */
-export function probeLnR(lnR: ArrayLike<number>, probe: number, T: number, k: number): Float64Array {
-  const out = new Float64Array(T * k);
-  const base = probe * T * k;
-  for (let i = 0; i < T * k; i++) out[i] = lnR[base + i];
-  return out;
-}
-
-/** The n of s_t(n) a panel can show for k tracked vectors: n clamped to 1..k (core rejects others). */
-export function clampScoreN(n: number, k: number): number {
-  return Math.max(1, Math.min(k, Math.floor(n)));
-}
-
-/**
- * One probe's s_t(n) for drawing: core's stepScoresFromLnR on lnR flat [T][k] (B = 1) with n
- * clamped to 1..k. Returns [T], ln per step.
- */
-export function probeStepScores(lnR: ArrayLike<number>, T: number, k: number, n: number): Float64Array {
-  return stepScoresFromLnR(lnR, 1, T, k, clampScoreN(n, k));
-}
-
-/** Largest |value| over the finite entries of the arrays (the half-width of a 0-centred domain); 1 if none. */
-export function symmetricDomain(...arrays: ArrayLike<number>[]): number {
-  let m = 0;
-  for (const arr of arrays) {
-    for (let i = 0; i < arr.length; i++) {
-      const a = Math.abs(arr[i]);
-      if (Number.isFinite(a) && a > m) m = a;
-    }
-  }
-  return m > 0 ? m : 1;
-}
 
 /**
  * Diverging colour for a value in [-halfWidth, +halfWidth], centred on 0: d3.interpolateRdBu
@@ -278,15 +243,6 @@ export function renderDigit(canvas: HTMLCanvasElement, pixels: ArrayLike<number>
   const rgba = digitRgba(pixels);
   drawRgbaToCanvas(canvas, rgba, S);
   return rgba;
-}
-
-/**
- * Half-width of the 0-centred colour domain over every probe of one epoch: max |s_t(n)| over
- * lnR flat [B][T][k] (B inferred from the length), scores from core's stepScoresFromLnR. Use it for the "this epoch" normalisation;
- * take the max over epochs for "all epochs".
- */
-export function epochScoreHalfWidth(lnR: ArrayLike<number>, T: number, k: number, n: number): number {
-  return symmetricDomain(stepScoresFromLnR(lnR, lnR.length / (T * k), T, k, clampScoreN(n, k)));
 }
 
 /** Unique gradient ids when several legends share a page. */

@@ -3,74 +3,8 @@
  * the mean with its 95% t interval (core/seedSummary.ts meanInterval) as a line and error bars.
  */
 import * as d3 from 'd3';
-import {
-  flipGapAtChosenK,
-  meanInterval,
-  summarizeSeeds,
-  type ClaimInput,
-  type MeanInterval,
-  type SeedSummaryEpoch,
-} from '../../core/seedSummary';
-import type { EpochSnapshot } from '../../core/snapshot';
-import { addLabel, finiteExtent, NULL_COLOUR, OKABE_ITO, prepareSvg, styleAxis, type ChartSize } from './common';
-
-/** One seed's snapshots (the main run is seed_0, first). */
-export interface SeedSnapshots {
-  seed: number;
-  epochs: (ClaimInput & Pick<EpochSnapshot, 'flip'>)[];
-}
-
-/** One claim statistic over epochs: each seed's value and the mean with its interval, per epoch. */
-export interface SeedStatisticSeries {
-  /** Axis title, e.g. "R-top − random ΔL at k = 4". */
-  label: string;
-  points: { epoch: number; seed: number; value: number }[];
-  means: ({ epoch: number } & MeanInterval)[];
-}
-
-export interface SeedSummaryData {
-  seeds: number[];
-  rows: SeedSummaryEpoch[];
-  flip: SeedStatisticSeries;
-  alignment: SeedStatisticSeries;
-}
-
-/**
- * The panel's data from every seed's snapshots: summarizeSeeds' rows, the flip statistic (R-top
- * minus random at each snapshot's chosen k, flipGapAtChosenK) and the alignment gap (the paper
- * statistic minus its strongest control) per seed and epoch, with their means and 95% intervals.
- */
-export function seedSummaryData(runs: readonly SeedSnapshots[]): SeedSummaryData {
-  const rows = summarizeSeeds(runs.map((r) => r.epochs));
-  const flipPoints: SeedStatisticSeries['points'] = [];
-  const ks = new Set<number>();
-  for (const r of runs) {
-    for (const s of r.epochs) {
-      const g = flipGapAtChosenK(s);
-      if (!g || !Number.isFinite(g.value)) continue;
-      ks.add(g.k);
-      flipPoints.push({ epoch: s.epoch, seed: r.seed, value: g.value });
-    }
-  }
-  const alignPoints: SeedStatisticSeries['points'] = [];
-  for (const row of rows) {
-    row.runs.forEach((c, i) => {
-      if (c?.alignment && Number.isFinite(c.alignment.gap))
-        alignPoints.push({ epoch: row.epoch, seed: runs[i].seed, value: c.alignment.gap });
-    });
-  }
-  const meansOf = (pts: SeedStatisticSeries['points']) =>
-    rows
-      .map((row) => ({ epoch: row.epoch, ...meanInterval(pts.filter((p) => p.epoch === row.epoch).map((p) => p.value)) }))
-      .filter((m) => m.n > 0);
-  const kText = ks.size === 1 ? `k = ${[...ks][0]}` : 'the chosen k';
-  return {
-    seeds: runs.map((r) => r.seed),
-    rows,
-    flip: { label: `R-top − random ΔL at ${kText}`, points: flipPoints, means: meansOf(flipPoints) },
-    alignment: { label: 'alignment − strongest control', points: alignPoints, means: meansOf(alignPoints) },
-  };
-}
+import type { SeedStatisticSeries } from '../../core/transforms/seeds';
+import { addLabel, addRule, finiteExtent, NULL_COLOUR, OKABE_ITO, prepareSvg, styleAxis, type ChartSize } from './common';
 
 /** Options of renderSeedStatistic. */
 export interface SeedStatisticOptions extends Partial<ChartSize> {
@@ -119,15 +53,7 @@ export function renderSeedStatistic(svg: SVGSVGElement, series: SeedStatisticSer
   styleAxis(plot.append('g').call(d3.axisLeft(y).ticks(5)));
   addLabel(plot, 'epoch', innerWidth / 2, innerHeight + 32);
   addLabel(plot, series.label, -48, innerHeight / 2, { rotate: true });
-  plot
-    .append('line')
-    .attr('class', 'seed-zero')
-    .attr('x1', 0)
-    .attr('x2', innerWidth)
-    .attr('y1', y(0))
-    .attr('y2', y(0))
-    .attr('stroke', NULL_COLOUR)
-    .attr('stroke-dasharray', '2 3');
+  addRule(plot, 'seed-zero', [0, y(0), innerWidth, y(0)], NULL_COLOUR).attr('stroke-dasharray', '2 3');
   const colour = (seed: number) => {
     const i = opts.seeds.indexOf(seed);
     return i <= 0 ? '#000000' : OKABE_ITO[i % OKABE_ITO.length];
@@ -150,14 +76,7 @@ export function renderSeedStatistic(svg: SVGSVGElement, series: SeedStatisticSer
     );
   for (const m of means) {
     if (Number.isFinite(m.lo) && Number.isFinite(m.hi)) {
-      plot
-        .append('line')
-        .attr('class', 'seed-ci')
-        .attr('x1', x(m.epoch))
-        .attr('x2', x(m.epoch))
-        .attr('y1', y(m.lo))
-        .attr('y2', y(m.hi))
-        .attr('stroke', '#333')
+      addRule(plot, 'seed-ci', [x(m.epoch), y(m.lo), x(m.epoch), y(m.hi)], '#333')
         .attr('stroke-width', 6)
         .attr('stroke-opacity', 0.25);
     }

@@ -6,6 +6,9 @@
 import * as d3 from 'd3';
 import {
   addLabel,
+  addRule,
+  bandPath,
+  linePath,
   drawLegend,
   growToFit,
   finiteExtent,
@@ -14,39 +17,20 @@ import {
   prepareSvg,
   styleAxis,
   type ChartSize,
+  type Margin,
   appendValueAxis,
 } from './common';
-import { runningFtle } from '../../core/dynamics/lyapunov';
-
-/** Mean, min and max over probes of a spectrum [B][k] -> three arrays [k]. */
-export function spectrumStats(spectrum: number[][]): { mean: number[]; min: number[]; max: number[] } {
-  const k = spectrum[0]?.length ?? 0;
-  const mean: number[] = [];
-  const min: number[] = [];
-  const max: number[] = [];
-  for (let i = 0; i < k; i++) {
-    let s = 0;
-    let n = 0;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const row of spectrum) {
-      const v = row[i];
-      if (!Number.isFinite(v)) continue;
-      s += v;
-      n++;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    mean.push(n ? s / n : NaN);
-    min.push(n ? lo : NaN);
-    max.push(n ? hi : NaN);
-  }
-  return { mean, min, max };
-}
+import type { ProbeSeries, SpectrumChartData } from '../../core/transforms/spectrum';
 
 /** Conversion factor from ln per step to the displayed unit. */
 export function unitFactor(log2: boolean): number {
   return log2 ? 1 / Math.LN2 : 1;
+}
+
+/** Converts an array of ln-per-step values to the displayed unit (a change of scale, nothing computed). */
+function inUnit(log2 = false): (values: number[]) => number[] {
+  const f = unitFactor(log2);
+  return (values) => values.map((v) => v * f);
 }
 
 /** The display unit's axis label. */
@@ -54,49 +38,32 @@ export function unitLabel(log2: boolean): string {
   return log2 ? 'bits per step' : 'ln per step';
 }
 
-/** Spectrum of one epoch for the chart. */
-export interface SpectrumEpoch {
-  epoch: number;
-  /** lambda_i(T) per probe [B][k], ln per step. */
-  spectrum: number[][];
-}
-
-/** Options of renderSpectrumPlot. */
-export interface SpectrumPlotOptions extends Partial<ChartSize> {
-  log2?: boolean;
-  /** How many earlier epochs to draw faded (most recent first), default 4. */
-  maxEarlier?: number;
+/** The scales of a chart over indices (returned for tests and overlays). */
+export interface IndexScales {
+  x: d3.ScaleLinear<number, number>;
+  y: d3.ScaleLinear<number, number>;
 }
 
 /**
- * Draws lambda_i against i = 1..k for `selected` (mean line `path.spectrum-mean`, dots, probe
- * range band `path.spectrum-band`) and the means of `earlier` epochs as faded lines
- * (`path.spectrum-earlier`, opacity rising towards the selected epoch), with a zero line.
+ * The frame both charts here share: x over indices 1..n (integer ticks), y over the finite values
+ * of yArrays and 0, both axes labelled, and a zero line (`line.zero-line`).
  */
-export function renderSpectrumPlot(
+function indexChart(
   svg: SVGSVGElement,
-  selected: SpectrumEpoch,
-  earlier: SpectrumEpoch[],
-  options: SpectrumPlotOptions = {},
-): { x: d3.ScaleLinear<number, number>; y: d3.ScaleLinear<number, number> } {
-  const size = { width: options.width ?? 480, height: options.height ?? 300 };
-  const margin = { top: 24, right: 16, bottom: 64, left: 60 };
+  size: ChartSize,
+  margin: Margin,
+  n: number,
+  yArrays: number[][],
+  axes: { xTicks: number; yTicks: number; xLabel: string; yLabel: string },
+) {
   const { root, plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
-  const f = unitFactor(options.log2 ?? false);
-  const scale = (a: number[]) => a.map((v) => v * f);
-  const stats = spectrumStats(selected.spectrum);
-  const mean = scale(stats.mean);
-  const lo = scale(stats.min);
-  const hi = scale(stats.max);
-  const prev = earlier.slice(-(options.maxEarlier ?? 4)).map((e) => ({ epoch: e.epoch, mean: scale(spectrumStats(e.spectrum).mean) }));
-  const k = mean.length;
   const x = d3
     .scaleLinear()
-    .domain([1, Math.max(2, k)])
+    .domain([1, Math.max(2, n)])
     .range([0, innerWidth]);
   const y = d3
     .scaleLinear()
-    .domain(finiteExtent(mean, lo, hi, [0], ...prev.map((p) => p.mean)))
+    .domain(finiteExtent(...yArrays, [0]))
     .nice()
     .range([innerHeight, 0]);
   styleAxis(
@@ -104,27 +71,50 @@ export function renderSpectrumPlot(
       .append('g')
       .attr('class', 'x-axis')
       .attr('transform', `translate(0,${innerHeight})`)
-      .call(d3.axisBottom(x).ticks(Math.min(k, 10)).tickFormat(d3.format('d'))),
+      .call(d3.axisBottom(x).ticks(axes.xTicks).tickFormat(d3.format('d'))),
   );
-  appendValueAxis(plot, y, 6);
-  addLabel(plot, 'exponent index i', innerWidth / 2, innerHeight + 32);
-  addLabel(plot, `λ_i (${unitLabel(options.log2 ?? false)})`, -46, innerHeight / 2, { rotate: true });
-  plot
-    .append('line')
-    .attr('class', 'zero-line')
-    .attr('x1', 0)
-    .attr('x2', innerWidth)
-    .attr('y1', y(0))
-    .attr('y2', y(0))
-    .attr('stroke', '#999');
+  appendValueAxis(plot, y, axes.yTicks);
+  addLabel(plot, axes.xLabel, innerWidth / 2, innerHeight + 32);
+  addLabel(plot, axes.yLabel, -46, innerHeight / 2, { rotate: true });
+  addRule(plot, 'zero-line', [0, y(0), innerWidth, y(0)], '#999');
+  return { root, plot, innerWidth, innerHeight, x, y };
+}
+
+/** Options of renderSpectrumPlot. */
+export interface SpectrumPlotOptions extends Partial<ChartSize> {
+  log2?: boolean;
+}
+
+/**
+ * Draws lambda_i against i = 1..k for the selected epoch of `data` (core/transforms/spectrum.ts
+ * spectrumChartData; mean line `path.spectrum-mean`, dots, probe
+ * range band `path.spectrum-band`) and the means of data.earlier as faded lines
+ * (`path.spectrum-earlier`, opacity rising towards the selected epoch), with a zero line.
+ */
+export function renderSpectrumPlot(svg: SVGSVGElement, data: SpectrumChartData, options: SpectrumPlotOptions = {}): IndexScales {
+  const margin = { top: 24, right: 16, bottom: 64, left: 60 };
+  const scale = inUnit(options.log2);
+  const centre = scale(data.stats.mean);
+  const lo = scale(data.stats.min);
+  const hi = scale(data.stats.max);
+  const prev = data.earlier.map((e) => ({ epoch: e.epoch, mean: scale(e.mean) }));
+  const k = centre.length;
+  const { root, plot, innerWidth, innerHeight, x, y } = indexChart(
+    svg,
+    { width: options.width ?? 480, height: options.height ?? 300 },
+    margin,
+    k,
+    [centre, lo, hi, ...prev.map((p) => p.mean)],
+    {
+      xTicks: Math.min(k, 10),
+      yTicks: 6,
+      xLabel: 'exponent index i',
+      yLabel: `λ_i (${unitLabel(options.log2 ?? false)})`,
+    },
+  );
 
   const idx = d3.range(k);
-  const line = (v: number[]) =>
-    d3
-      .line<number>()
-      .defined((i) => Number.isFinite(v[i]))
-      .x((i) => x(i + 1))
-      .y((i) => y(v[i]))(idx) ?? '';
+  const line = (v: number[]) => linePath(idx, (i) => x(i + 1), y, v);
   prev.forEach((p, j) => {
     plot
       .append('path')
@@ -144,17 +134,12 @@ export function renderSpectrumPlot(
     .attr('fill-opacity', 0.18)
     .attr(
       'd',
-      d3
-        .area<number>()
-        .defined((i) => Number.isFinite(lo[i]) && Number.isFinite(hi[i]))
-        .x((i) => x(i + 1))
-        .y0((i) => y(lo[i]))
-        .y1((i) => y(hi[i]))(idx) ?? '',
+      bandPath(idx, (i) => x(i + 1), y, lo, hi),
     );
   plot
     .append('path')
     .attr('class', 'spectrum-mean')
-    .attr('d', line(mean))
+    .attr('d', line(centre))
     .attr('fill', 'none')
     .attr('stroke', colour)
     .attr('stroke-width', 2.5);
@@ -163,19 +148,19 @@ export function renderSpectrumPlot(
       .append('g')
       .attr('class', 'spectrum-dots')
       .selectAll('circle')
-      .data(idx.filter((i) => Number.isFinite(mean[i])))
+      .data(idx.filter((i) => Number.isFinite(centre[i])))
       .join('circle')
       .attr('cx', (i) => x(i + 1))
-      .attr('cy', (i) => y(mean[i]))
+      .attr('cy', (i) => y(centre[i]))
       .attr('r', 3)
       .attr('fill', colour)
       .append('title')
-      .text((i) => `λ${i + 1} = ${formatNumber(mean[i])} (probes ${formatNumber(lo[i])} … ${formatNumber(hi[i])})`);
+      .text((i) => `λ${i + 1} = ${formatNumber(centre[i])} (probes ${formatNumber(lo[i])} … ${formatNumber(hi[i])})`);
   }
   const used = drawLegend(
     plot,
     [
-      { label: `epoch ${selected.epoch}: mean over probes`, colour },
+      { label: `epoch ${data.epoch}: mean over probes`, colour },
       { label: 'probe range (min–max)', colour, kind: 'band' },
       ...(prev.length ? [{ label: 'earlier epochs', colour: '#999' }] : []),
     ],
@@ -196,94 +181,47 @@ export interface ProbeSeriesOptions extends Partial<ChartSize> {
 
 /**
  * Draws ln r_1(t) (`path.series-lnr1`) and the running FTLE_1(t) (`path.series-ftle1`) against
- * t = 1..T for one probe (lnR flat [T][k]); the hovered step gets `line.hover-step` and dots.
+ * t = 1..T for one probe (core/transforms/spectrum.ts probeSeries); the hovered step gets
+ * `line.hover-step` and dots.
  */
-export function renderProbeSeries(
-  svg: SVGSVGElement,
-  lnR: ArrayLike<number>,
-  T: number,
-  k: number,
-  options: ProbeSeriesOptions = {},
-): { x: d3.ScaleLinear<number, number>; y: d3.ScaleLinear<number, number> } {
-  const size = { width: options.width ?? 480, height: options.height ?? 240 };
+export function renderProbeSeries(svg: SVGSVGElement, series: ProbeSeries, options: ProbeSeriesOptions = {}): IndexScales {
   const margin = { top: 20, right: 16, bottom: 64, left: 60 };
-  const { root, plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
-  const f = unitFactor(options.log2 ?? false);
-  const r1 = Array.from({ length: T }, (_, t) => lnR[t * k] * f);
-  const ftle = Array.from(runningFtle(lnR, T, k, 0), (v) => v * f);
-  const x = d3
-    .scaleLinear()
-    .domain([1, Math.max(2, T)])
-    .range([0, innerWidth]);
-  const y = d3
-    .scaleLinear()
-    .domain(finiteExtent(r1, ftle, [0]))
-    .nice()
-    .range([innerHeight, 0]);
-  styleAxis(
-    plot
-      .append('g')
-      .attr('class', 'x-axis')
-      .attr('transform', `translate(0,${innerHeight})`)
-      .call(d3.axisBottom(x).ticks(8).tickFormat(d3.format('d'))),
-  );
-  appendValueAxis(plot, y, 5);
-  addLabel(plot, 'step t', innerWidth / 2, innerHeight + 32);
-  addLabel(plot, unitLabel(options.log2 ?? false), -46, innerHeight / 2, { rotate: true });
-  plot
-    .append('line')
-    .attr('class', 'zero-line')
-    .attr('x1', 0)
-    .attr('x2', innerWidth)
-    .attr('y1', y(0))
-    .attr('y2', y(0))
-    .attr('stroke', '#999');
+  const [r1, ftle] = [series.lnR1, series.ftle1].map(inUnit(options.log2));
+  const T = r1.length;
+  const size = { width: options.width ?? 480, height: options.height ?? 240 };
+  const { root, plot, innerWidth, innerHeight, x, y } = indexChart(svg, size, margin, T, [r1, ftle], {
+    xTicks: 8,
+    yTicks: 5,
+    xLabel: 'step t',
+    yLabel: unitLabel(options.log2 ?? false),
+  });
   const idx = d3.range(T);
-  const line = (v: number[]) =>
-    d3
-      .line<number>()
-      .defined((i) => Number.isFinite(v[i]))
-      .x((i) => x(i + 1))
-      .y((i) => y(v[i]))(idx) ?? '';
-  plot
-    .append('path')
-    .attr('class', 'series series-lnr1')
-    .attr('d', line(r1))
-    .attr('fill', 'none')
-    .attr('stroke', OKABE_ITO[1])
-    .attr('stroke-width', 1.5);
-  plot
-    .append('path')
-    .attr('class', 'series series-ftle1')
-    .attr('d', line(ftle))
-    .attr('fill', 'none')
-    .attr('stroke', OKABE_ITO[3])
-    .attr('stroke-width', 2.5);
+  const line = (v: number[]) => linePath(idx, (i) => x(i + 1), y, v);
   const h = options.hoveredStep;
-  if (h !== null && h !== undefined && h >= 0 && h < T) {
+  const hovered = h !== null && h !== undefined && h >= 0 && h < T;
+  const lines = [
+    { key: 'lnr1', values: r1, colour: OKABE_ITO[1], width: 1.5 },
+    { key: 'ftle1', values: ftle, colour: OKABE_ITO[3], width: 2.5 },
+  ];
+  for (const l of lines) {
     plot
-      .append('line')
-      .attr('class', 'hover-step')
-      .attr('x1', x(h + 1))
-      .attr('x2', x(h + 1))
-      .attr('y1', 0)
-      .attr('y2', innerHeight)
-      .attr('stroke', '#222')
-      .attr('stroke-width', 1.5);
-    plot
-      .append('circle')
-      .attr('class', 'hover-dot')
-      .attr('cx', x(h + 1))
-      .attr('cy', y(r1[h]))
-      .attr('r', 4)
-      .attr('fill', OKABE_ITO[1]);
-    plot
-      .append('circle')
-      .attr('class', 'hover-dot')
-      .attr('cx', x(h + 1))
-      .attr('cy', y(ftle[h]))
-      .attr('r', 4)
-      .attr('fill', OKABE_ITO[3]);
+      .append('path')
+      .attr('class', `series series-${l.key}`)
+      .attr('d', line(l.values))
+      .attr('fill', 'none')
+      .attr('stroke', l.colour)
+      .attr('stroke-width', l.width);
+  }
+  if (hovered) {
+    addRule(plot, 'hover-step', [x(h + 1), 0, x(h + 1), innerHeight], '#222').attr('stroke-width', 1.5);
+    for (const l of lines)
+      plot
+        .append('circle')
+        .attr('class', 'hover-dot')
+        .attr('cx', x(h + 1))
+        .attr('cy', y(l.values[h]))
+        .attr('r', 4)
+        .attr('fill', l.colour);
     addLabel(plot, `t=${h + 1}`, Math.min(innerWidth - 20, x(h + 1) + 4), 12, { anchor: 'start' });
   }
   const used = drawLegend(

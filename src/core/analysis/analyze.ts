@@ -5,8 +5,8 @@
  * lighter subset a snapshot needs; both run the flip test through runFlipAnalysis with the same
  * ANALYSIS_DEFAULTS (flipAnalysis.ts) and the alignment controls through alignmentSummary.
  */
-import { createCell } from './dynamics/cells';
-import { probeLyapunov, ftleAt, type ProbeLyapunov } from './dynamics/lyapunov';
+import { createCell } from '../dynamics/cells';
+import { probeLyapunov, ftleAt, type ProbeLyapunov } from '../dynamics/lyapunov';
 import {
   bpttSample,
   cosine,
@@ -15,20 +15,20 @@ import {
   qrFormDeltas,
   relativeDifference,
   type SampleGradients,
-} from './dynamics/gradients';
-import { alignmentBlock, defaultAlignmentSteps, probeStepAlignments, type AlignmentBlock } from './dynamics/alignment';
-import { alignmentSummary, probeDynamics, summarizeAlignment, trackedQVectors } from './dynamics/epochAnalysis';
-import { clvAlignmentControl, probeClvs } from './dynamics/clvAnalysis';
-import type { ProbeStepAlignment } from './dynamics/alignment';
-import type { AlignmentSummary } from './snapshot';
-import { vectorsToRowMajor } from './linalg/qr';
-import { svd } from './linalg/svd';
-import { ANALYSIS_FORMAT, nest } from './formats/analysis';
-import { GATES, type ModelWeights } from './formats/model';
-import { checkProbeForModel, type Probe } from './formats/probe';
+} from '../dynamics/gradients';
+import { alignmentBlock, defaultAlignmentSteps, probeStepAlignments, type AlignmentBlock } from '../dynamics/alignment';
+import { alignmentSummary, probeDynamics, summarizeAlignment, trackedQVectors } from './epochAnalysis';
+import { clvAlignmentControl, probeClvs } from '../dynamics/clvAnalysis';
+import type { ProbeStepAlignment } from '../dynamics/alignment';
+import type { AlignmentSummary } from '../snapshot';
+import { vectorsToRowMajor } from '../linalg/qr';
+import { svd } from '../linalg/svd';
+import { ANALYSIS_FORMAT, nest } from '../formats/analysis';
+import { GATES, type ModelWeights } from '../formats/model';
+import { checkProbeForModel, type Probe } from '../formats/probe';
 import { ANALYSIS_DEFAULTS } from './analysisDefaults';
 import { flipTestOn, runFlipAnalysis } from './flipAnalysis';
-import type { FlipEvaluator, FlipTestResult } from './sensitivity';
+import type { FlipEvaluator, FlipTestResult } from '../sensitivity';
 
 export interface FlipOptions {
   n?: number;

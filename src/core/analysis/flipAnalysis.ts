@@ -5,11 +5,11 @@
  * flipTest with ANALYSIS_DEFAULTS (analysisDefaults.ts). What differs between the two callers is explicit in their
  * options (the app shrinks the draws to a work budget; the CLI can replay a probe file's sets).
  */
-import type { ModelWeights } from './formats/model';
-import { createCell } from './dynamics/cells';
-import type { AnalysisProbe } from './dynamics/epochAnalysis';
-import { bpttSample } from './dynamics/gradients';
-import { probeTrajectory } from './dynamics/trajectory';
+import type { ModelWeights } from '../formats/model';
+import { createCell } from '../dynamics/cells';
+import type { AnalysisProbe } from './epochAnalysis';
+import { bpttSample } from '../dynamics/gradients';
+import { probeTrajectory } from '../dynamics/trajectory';
 import { ANALYSIS_DEFAULTS } from './analysisDefaults';
 import {
   createRecurrentFlipEvaluator,
@@ -19,7 +19,7 @@ import {
   type FlipEvaluator,
   type FlipTestResult,
   type RecurrentFlipEvaluator,
-} from './sensitivity';
+} from '../sensitivity';
 
 export interface FlipAnalysisOptions {
   /** s_t(n) averages ln r_1..n, 1 <= n <= k (default ANALYSIS_DEFAULTS.n). */

@@ -14,17 +14,17 @@
  */
 import type { AlignmentSummary, EpochSnapshot } from '../snapshot';
 import { GATES, type ModelWeights } from '../formats/model';
-import { angleBetween, cellTangentMaps, covariantLyapunovVectors, pairedAngles } from './clv';
-import { clvHiddenVectors, type ProbeClvs } from './clvAnalysis';
-import { ANALYSIS_DEFAULTS } from '../analysisDefaults';
+import { angleBetween, cellTangentMaps, covariantLyapunovVectors, pairedAngles } from '../dynamics/clv';
+import { clvHiddenVectors, type ProbeClvs } from '../dynamics/clvAnalysis';
+import { ANALYSIS_DEFAULTS } from './analysisDefaults';
 import { createRng, deriveSeed } from '../rng';
-import { createCell } from './cells';
-import { probeLyapunov, qrIteration } from './lyapunov';
-import { bpttSample, gradsFromDeltas, qrFormDeltas, relativeDifference } from './gradients';
-import { cosineMatrix, defaultAlignmentSteps, probeStepAlignments, sampleStd, type ProbeStepAlignment } from './alignment';
+import { createCell } from '../dynamics/cells';
+import { probeLyapunov, qrIteration } from '../dynamics/lyapunov';
+import { bpttSample, gradsFromDeltas, qrFormDeltas, relativeDifference } from '../dynamics/gradients';
+import { cosineMatrix, defaultAlignmentSteps, probeStepAlignments, sampleStd, type ProbeStepAlignment } from '../dynamics/alignment';
 import { participationRatio, subspaceOverlap } from '../linalg/svd';
 import { alignmentSvd } from '../linalg/topSvd';
-import { probeTrajectory } from './trajectory';
+import { probeTrajectory } from '../dynamics/trajectory';
 
 export interface EpochDynamicsOptions {
   /** Q vectors reported in lnR / spectrum (capped at S). */

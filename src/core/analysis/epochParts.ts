@@ -17,12 +17,12 @@
  *   3. flipPart(plan, b0, b1) per probe range: evaluates the plan's jobs of its probes -> FlipPart
  *   4. mergeEpoch(plan, flip parts) once: replays the flip test on the evaluated losses -> EpochAnalysis
  */
-import type { ModelWeights } from './formats/model';
-import type { AlignmentSummary, AnalysisPlan, PartialEpochSnapshot } from './snapshot';
-import type { AnalysisPhase, AnalysisProgress, EpochAnalysis, EpochAnalysisOptions } from './epochSnapshot';
+import type { ModelWeights } from '../formats/model';
+import type { AlignmentSummary, AnalysisPlan, PartialEpochSnapshot } from '../snapshot';
+import type { AnalysisPhase, AnalysisProgress, EpochAnalysis, EpochAnalysisOptions } from './types';
 import { ANALYSIS_DEFAULTS } from './analysisDefaults';
-import { summarizeAlignment, probeDynamics, trackedQVectors, type AnalysisProbe, type ProbeDynamics } from './dynamics/epochAnalysis';
-import { defaultAlignmentSteps, type ProbeStepAlignment } from './dynamics/alignment';
+import { summarizeAlignment, probeDynamics, trackedQVectors, type AnalysisProbe, type ProbeDynamics } from './epochAnalysis';
+import { defaultAlignmentSteps, type ProbeStepAlignment } from '../dynamics/alignment';
 import { flipTestOn, inputGradientsFor } from './flipAnalysis';
 import {
   capKList,
@@ -33,7 +33,7 @@ import {
   type FlipEvaluator,
   type FlipJob,
   type RecurrentFlipEvaluator,
-} from './sensitivity';
+} from '../sensitivity';
 
 /**
  * Default budget: ~10 s of float64 JS on a 2-core laptop-class CPU (~2-3 s with the WASM kernels;
