@@ -114,7 +114,8 @@ describe('analysis pool: engine choice and GPU fallback', () => {
       // draws = 6 in this config: the GPU plan takes all of them, 10 matched draws and the single-pixel map.
       expect(r.plans).toEqual([{ R: 6, Rm: 10, single: true }]);
       const kinds = r.events.filter((e) => e.type !== 'progress').map((e) => e.type);
-      expect(kinds).toEqual(['gpuFallback', 'analysis']);
+      // The dynamics stage's partial comes before the GPU flip stage, and again from the CPU re-run.
+      expect(kinds).toEqual(['partial', 'gpuFallback', 'partial', 'analysis']);
       const { analysisEngine, ...rest } = r.analysis.analysis;
       expect(analysisEngine).toEqual({ kind: 'cpu', fallback: 'The GPU was lost (rehearsal).' });
       const { analysisEngine: _c, ...cpuRest } = cpu.analysis.analysis;

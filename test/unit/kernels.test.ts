@@ -226,6 +226,9 @@ describe('analysis with the WASM kernels injected reproduces the float64 referen
           for (const k of Object.keys(expected.checks)) expect((ours.checks as Record<string, number>)[k], k).toBeLessThan(1e-10);
           continue;
         }
+        // The Python reference aligns the rnn only (alignment: null for gated cells); the gated-cell
+        // alignment is checked in dynamics.alignment.gated.test.ts and cli-chaos.test.ts.
+        if (key === 'alignment' && expected.alignment === null && weights.arch !== 'rnn') continue;
         compared += compareTree(ours[key], expected[key], key);
       }
       expect(compared).toBeGreaterThan(500);
