@@ -166,6 +166,7 @@ function stageClock() {
   const times: [string, number][] = [];
   let stage = 'dynamics';
   let t = performance.now();
+  const cpu0 = process.cpuUsage();
   return {
     mark(next: string) {
       const now = performance.now();
@@ -175,7 +176,10 @@ function stageClock() {
     },
     line(where: string) {
       const total = times.reduce((a, [, s]) => a + s, 0);
-      return `ftle-lab analyze: ${times.map(([name, s]) => `${name} ${s.toFixed(1)} s`).join(', ')}; total ${total.toFixed(1)} s (${where})`;
+      // CPU time of the whole process (every thread): on a shared machine the wall time says little.
+      const cpu = process.cpuUsage(cpu0);
+      const cpuS = (cpu.user + cpu.system) / 1e6;
+      return `ftle-lab analyze: ${times.map(([name, s]) => `${name} ${s.toFixed(1)} s`).join(', ')}; total ${total.toFixed(1)} s, cpu ${cpuS.toFixed(1)} s (${where})`;
     },
   };
 }

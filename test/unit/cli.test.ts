@@ -467,14 +467,25 @@ describe('ftle-lab analyze --workers', () => {
 
   it('--times reports each stage on one stderr line and changes nothing in the file', async () => {
     const name = 'rnn_n16_t28_d28_trained';
-    const args = ['analyze', '--model', fixturePath(`${name}.model.json`), '--probe', fixturePath(`${name}.probe.json`), '--flip', '--draws', '6'];
+    const args = [
+      'analyze',
+      '--model',
+      fixturePath(`${name}.model.json`),
+      '--probe',
+      fixturePath(`${name}.probe.json`),
+      '--flip',
+      '--draws',
+      '6',
+    ];
     const plain = join(dir, 'times-plain.json');
     const timed = join(dir, 'times-timed.json');
     expect(await runCli([...args, '--out', plain, '--workers', '2'], () => {})).toBe(0);
     const lines: string[] = [];
     expect(await runCli([...args, '--out', timed, '--workers', '2', '--times'], (l) => lines.push(l))).toBe(0);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^ftle-lab analyze: dynamics [\d.]+ s, alignment [\d.]+ s, flip test [\d.]+ s, write [\d.]+ s; total [\d.]+ s \(2 threads\)$/);
+    expect(lines[0]).toMatch(
+      /^ftle-lab analyze: dynamics [\d.]+ s, alignment [\d.]+ s, flip test [\d.]+ s, write [\d.]+ s; total [\d.]+ s, cpu [\d.]+ s \(2 threads\)$/,
+    );
     expect(readFileSync(timed, 'utf8')).toBe(readFileSync(plain, 'utf8'));
   }, 60_000);
 
