@@ -481,8 +481,9 @@ export function costRanges(cost: ArrayLike<number>, parts: number): [number, num
   for (let b = 0; b < B; b++) {
     run += Math.max(0, cost[b]);
     const i = out.length + 1;
-    // Leave at least one probe for each range still to come.
-    if (i < P && B - (b + 1) >= P - i && run >= (i * total) / P) {
+    const left = B - (b + 1);
+    // Cut at the cost target, or where each range still to come has exactly one probe left.
+    if (i < P && left >= P - i && (run >= (i * total) / P || left === P - i)) {
       out.push([b0, b + 1]);
       b0 = b + 1;
     }

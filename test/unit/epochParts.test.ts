@@ -143,6 +143,19 @@ describe('costRanges and flipStepsPerProbe', () => {
       [1, 2],
     ]);
     expect(costRanges([3, 1, 2], 1)).toEqual([[0, 3]]);
+    // As many ranges as probes: one probe each, whatever the costs.
+    expect(costRanges([1, 9, 1, 1], 4)).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [3, 4],
+    ]);
+    const r = costRanges([1, 1, 1, 1, 1, 1, 1, 1, 1, 50, 1, 1, 1, 1, 1, 1], 8);
+    expect(r).toHaveLength(8);
+    expect(r[0][0]).toBe(0);
+    expect(r[7][1]).toBe(16);
+    for (let i = 1; i < 8; i++) expect(r[i][0]).toBe(r[i - 1][1]);
+    for (const [b0, b1] of r) expect(b1).toBeGreaterThan(b0);
   });
 
   it('flipStepsPerProbe sums T minus the first flipped step of each job', () => {
