@@ -14,7 +14,7 @@ import { summarize } from './benchCommon';
 const now = () => performance.now();
 
 /** The pixel preset's epoch-analysis request: N = 64, T = 196, D = 1, 16 probes, k = 16, 50 draws; orthogonal weights. */
-function pixelRequest(): AnalyzeRequest {
+export function pixelRequest(): AnalyzeRequest {
   return presetRequest('pixel');
 }
 

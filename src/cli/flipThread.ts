@@ -1,7 +1,8 @@
 /**
- * worker_threads entry of the CLI's parallel flip evaluator (parallelFlip.ts): holds the cached
- * float64 evaluator of one probe range and answers evaluator calls restricted to it, writing the
- * outputs into shared memory and waking the main thread (which waits with Atomics.wait).
+ * worker_threads entry of the CLI's analysis threads (parallelFlip.ts): for one probe range it
+ * computes analyzeModel's per-probe part (QR passes, BPTT, alignment SVDs) when asked, and holds
+ * the cached float64 flip evaluator, answering evaluator calls restricted to the range by writing
+ * the outputs into shared memory and waking the main thread (which waits with Atomics.wait).
  */
 import { readFileSync } from 'node:fs';
 import { assetPath } from './assets';
@@ -9,6 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { setAnalysisKernels } from '../core/kernels';
 import { createWasmAnalysisKernels } from '../core/kernels/wasm';
 import type { PackedJobs } from '../core/analysis/epochParts';
+import { analyzeModelPart, type AnalysisPart, type AnalyzeOptions } from '../core/analysis/analyze';
 import type { ModelWeights } from '../core/formats/model';
 import { createRecurrentFlipEvaluator, type FlipJob, type RecurrentFlipEvaluator } from '../core/sensitivity';
 
@@ -35,19 +37,44 @@ export interface FlipThreadCall {
   flag: SharedArrayBuffer;
 }
 
+/** Options of analyzeModel's per-probe part (plain data: no evaluator, no flip). */
+export type PartOptions = Pick<AnalyzeOptions, 'k' | 'logBase' | 'alignSteps' | 'seed' | 'maxCheckFloats'>;
+
+/** Asks a thread for its range's AnalysisPart; it answers with PartReply. */
+export interface PartRequest {
+  type: 'part';
+  opts: PartOptions;
+}
+
+export type PartReply = { type: 'part'; part: AnalysisPart } | { type: 'error'; message: string };
+
 const port = parentPort!;
 const data = workerData as FlipThreadData;
 const N = data.weights.hiddenSize;
 const nb = data.b1 - data.b0;
 let ev: RecurrentFlipEvaluator | null = null;
+const slice = (a: Float64Array | undefined) => a?.subarray(data.b0 * N, data.b1 * N);
 (async () => {
   if (data.wasm) setAnalysisKernels(await createWasmAnalysisKernels(readFileSync(assetPath('kernels/analysis.wasm'))));
-  const slice = (a: Float64Array | undefined) => a?.subarray(data.b0 * N, data.b1 * N);
   ev = createRecurrentFlipEvaluator(data.weights, data.inputs, data.labels, nb, data.T, data.D, slice(data.h0), slice(data.c0));
   port.postMessage({ type: 'ready', baseLoss: ev.baseLoss, baseLogits: ev.baseLogits });
 })().catch((e: Error) => port.postMessage({ type: 'error', message: e.message }));
 
-port.on('message', (call: FlipThreadCall) => {
+/** The range's part, with global probe indices b0, b1. */
+function part(opts: PartOptions): AnalysisPart {
+  const probe = { B: nb, T: data.T, D: data.D, inputs: data.inputs, labels: data.labels, h0: slice(data.h0), c0: slice(data.c0) };
+  return { ...analyzeModelPart(data.weights, probe, 0, nb, opts), b0: data.b0, b1: data.b1 };
+}
+
+port.on('message', (call: FlipThreadCall | PartRequest) => {
+  if ('type' in call) {
+    try {
+      port.postMessage({ type: 'part', part: part(call.opts) } satisfies PartReply);
+    } catch (e) {
+      port.postMessage({ type: 'error', message: (e as Error).message } satisfies PartReply);
+    }
+    return;
+  }
   const flag = new Int32Array(call.flag);
   try {
     const { probe, start, steps } = call.jobs;

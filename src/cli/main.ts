@@ -1,9 +1,9 @@
 /**
  * The `ftle-lab` command line:
  * - `ftle-lab analyze --model m.json --probe p.json --out a.json [--k K] [--log2] [--flip]
- *   [--align-steps 7,14,28] [--seed S] [--workers N]`: the float64 analysis (src/core/analysis/analyze.ts) of a model and
- *   probe file, written as `ftle-lab.analysis/v1`
- *   (--workers N: the flip test on N worker_threads, the same file bit for bit);
+ *   [--align-steps 7,14,28] [--seed S] [--workers N] [--times]`: the float64 analysis (src/core/analysis/analyze.ts) of a
+ *   model and probe file, written as `ftle-lab.analysis/v1` (--workers N: the per-probe dynamics and
+ *   the flip test on N worker_threads, the same file bit for bit; --times: each stage's elapsed time on stderr);
  * - `ftle-lab run ...` (runCommand.ts): trains and analyses a run headless, writes a run bundle;
  * - `ftle-lab summarize ...` (summarizeCommand.ts): the across-seed claim table of run bundles;
  * - `ftle-lab chaos ...` (chaosCommand.ts): the edge-of-chaos sweep of random networks over gains.
@@ -13,14 +13,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import pkg from '../../package.json';
-import { analyzeModel } from '../core/analysis/analyze';
+import { analyzeModelPart, checkAnalyzeInput, mergeAnalysisParts, type AnalysisPart, type AnalyzeOptions } from '../core/analysis/analyze';
 import { FormatError } from '../core/formats/errors';
 import { parseModelJson } from '../core/formats/model';
 import { parseProbeJson } from '../core/formats/probe';
 import { getAnalysisKernels } from '../core/kernels';
-import { checkProbeForModel } from '../core/formats/probe';
-import type { FlipEvaluator } from '../core/sensitivity';
-import { createParallelFlipEvaluator } from './parallelFlip';
+import { createParallelFlipEvaluator, type ParallelFlipEvaluator } from './parallelFlip';
+import type { PartOptions } from './flipThread';
 import { useWasmAnalysisKernels } from './assets';
 import { UsageError } from './errors';
 import { runRun, RUN_USAGE } from './runCommand';
@@ -28,7 +27,7 @@ import { runSummarize, SUMMARIZE_USAGE } from './summarizeCommand';
 import { CHAOS_USAGE, runChaos } from './chaosCommand';
 
 export const ANALYZE_USAGE =
-  'usage: ftle-lab analyze --model m.json --probe p.json --out a.json [--k K] [--log2] [--clv] [--flip [--flip-n N] [--flip-k 1,2,5] [--draws R]] [--align-steps 7,14,28] [--seed S] [--workers N]';
+  'usage: ftle-lab analyze --model m.json --probe p.json --out a.json [--k K] [--log2] [--clv] [--flip [--flip-n N] [--flip-k 1,2,5] [--draws R]] [--align-steps 7,14,28] [--seed S] [--workers N] [--times]';
 
 export { UsageError };
 
@@ -58,8 +57,10 @@ interface AnalyzeArgs {
   flipN?: number;
   flipK?: number[];
   draws?: number;
-  /** Threads for the flip test (worker_threads; the output does not depend on it). Default 1. */
+  /** Threads for the dynamics and the flip test (worker_threads; the output does not depend on it). Default 1. */
   workers: number;
+  /** Print each stage's elapsed time to stderr. */
+  times: boolean;
 }
 
 const positiveInt = (flag: string, v: string): number => {
@@ -73,11 +74,12 @@ const positiveInts = (flag: string, v: string): number[] => v.split(',').map((s)
 
 /** Parses the arguments after `analyze`; throws UsageError naming the flag. */
 export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
-  const a: Partial<AnalyzeArgs> & { log2: boolean; clv: boolean; flip: boolean; workers: number } = {
+  const a: Partial<AnalyzeArgs> & { log2: boolean; clv: boolean; flip: boolean; workers: number; times: boolean } = {
     log2: false,
     clv: false,
     flip: false,
     workers: 1,
+    times: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -129,6 +131,9 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
       case '--workers':
         a.workers = positiveInt('--workers', value());
         break;
+      case '--times':
+        a.times = true;
+        break;
       default:
         throw new UsageError(`unknown flag "${flag}" (${ANALYZE_USAGE})`);
     }
@@ -172,49 +177,106 @@ function prepareAnalyze(argv: string[]): PreparedAnalyze {
   return { args, weights, probe };
 }
 
-/** Analyses and writes the file; `flipEvaluator` runs the flip jobs (default: this thread). */
-function finishAnalyze({ args, weights, probe }: PreparedAnalyze, flipEvaluator?: FlipEvaluator): Record<string, unknown> {
+/** Times stages by wall clock (`--times`): mark(next) ends the current stage and starts `next`. */
+function stageClock() {
+  const times: [string, number][] = [];
+  let stage = 'dynamics';
+  let t = performance.now();
+  const cpu0 = process.cpuUsage();
+  return {
+    mark(next: string) {
+      const now = performance.now();
+      times.push([stage, (now - t) / 1000]);
+      stage = next;
+      t = now;
+    },
+    line(where: string) {
+      const total = times.reduce((a, [, s]) => a + s, 0);
+      // CPU time of the whole process (every thread): on a shared machine the wall time says little.
+      const cpu = process.cpuUsage(cpu0);
+      const cpuS = (cpu.user + cpu.system) / 1e6;
+      return `ftle-lab analyze: ${times.map(([name, s]) => `${name} ${s.toFixed(1)} s`).join(', ')}; total ${total.toFixed(1)} s, cpu ${cpuS.toFixed(1)} s (${where})`;
+    },
+  };
+}
+
+function analyzeOptions(args: AnalyzeArgs, threads?: ParallelFlipEvaluator): AnalyzeOptions {
+  return {
+    k: args.k,
+    logBase: args.log2 ? '2' : 'e',
+    flip: args.flip ? { seed: args.seed, n: args.flipN, kList: args.flipK, R: args.draws } : false,
+    alignSteps: args.alignSteps,
+    seed: args.seed,
+    clv: args.clv,
+    flipEvaluator: args.flip ? threads : undefined,
+  };
+}
+
+const partOptions = (o: AnalyzeOptions): PartOptions => ({ k: o.k, logBase: o.logBase, alignSteps: o.alignSteps, seed: o.seed });
+
+/** Merges the per-probe parts (alignment summary, flip test on `threads` or this thread), writes the file. */
+function finishAnalyze(
+  { args, weights, probe }: PreparedAnalyze,
+  parts: AnalysisPart[],
+  clock: ReturnType<typeof stageClock>,
+  stderr: (line: string) => void,
+  threads?: ParallelFlipEvaluator,
+): Record<string, unknown> {
   const result = prefixed(`--probe ${args.probe}:`, () =>
-    analyzeModel(weights, probe, {
-      k: args.k,
-      logBase: args.log2 ? '2' : 'e',
-      flip: args.flip ? { seed: args.seed, n: args.flipN, kList: args.flipK, R: args.draws } : false,
-      alignSteps: args.alignSteps,
-      seed: args.seed,
-      clv: args.clv,
-      flipEvaluator,
-    }),
-  ) as Record<string, unknown>;
+    mergeAnalysisParts(weights, probe, parts, { ...analyzeOptions(args, threads), onStage: clock.mark }),
+  );
+  clock.mark('write');
   try {
     writeFileSync(args.out, JSON.stringify(result) + '\n');
   } catch (e) {
     throw new UsageError(`--out ${args.out}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  clock.mark('');
+  if (args.times) stderr(clock.line(threads ? `${threads.threads} threads` : '1 thread'));
   return result;
 }
 
 /**
- * Runs `analyze` on this thread (synchronous; --workers is accepted and the result is the same,
- * computed on one thread); returns the written analysis object. Throws UsageError / FormatError on bad input.
+ * Runs `analyze` on this thread (synchronous; the result is the one --workers N gives); returns
+ * the written analysis object. Throws UsageError / FormatError on bad input.
  */
-export function runAnalyze(argv: string[]): Record<string, unknown> {
-  return finishAnalyze(prepareAnalyze(argv));
+export function runAnalyze(
+  argv: string[],
+  stderr: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+): Record<string, unknown> {
+  const prepared = prepareAnalyze(argv);
+  const clock = stageClock();
+  const opts = analyzeOptions(prepared.args);
+  const part = prefixed(`--probe ${prepared.args.probe}:`, () => {
+    checkAnalyzeInput(prepared.weights, prepared.probe, opts);
+    return analyzeModelPart(prepared.weights, prepared.probe, 0, prepared.probe.B, partOptions(opts));
+  });
+  return finishAnalyze(prepared, [part], clock, stderr);
 }
 
 /**
- * Runs `analyze` with the flip test on --workers threads (worker_threads, parallelFlip.ts) when
- * more than one is asked for and --flip is on; same file as runAnalyze, bit for bit.
+ * Runs `analyze` on --workers threads (worker_threads, parallelFlip.ts): each thread computes the
+ * per-probe dynamics of its probe range and evaluates the flip jobs of its range; the same file
+ * as runAnalyze, bit for bit.
  */
-export async function runAnalyzeAsync(argv: string[]): Promise<Record<string, unknown>> {
+export async function runAnalyzeAsync(
+  argv: string[],
+  stderr: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+): Promise<Record<string, unknown>> {
   const prepared = prepareAnalyze(argv);
-  if (!(prepared.args.flip && prepared.args.workers > 1)) return finishAnalyze(prepared);
-  const { weights, probe } = prepared;
-  prefixed(`--probe ${prepared.args.probe}:`, () => checkProbeForModel(probe, weights));
-  const ev = await createParallelFlipEvaluator(weights, probe, prepared.args.workers, getAnalysisKernels().kind === 'wasm-simd');
+  if (prepared.args.workers <= 1 || prepared.probe.B <= 1) return runAnalyze(argv, stderr);
+  const { args, weights, probe } = prepared;
+  const opts = analyzeOptions(args);
+  prefixed(`--probe ${args.probe}:`, () => checkAnalyzeInput(weights, probe, opts));
+  const clock = stageClock();
+  const threads = await createParallelFlipEvaluator(weights, probe, args.workers, getAnalysisKernels().kind === 'wasm-simd');
   try {
-    return finishAnalyze(prepared, ev);
+    const others = threads.otherParts(partOptions(opts));
+    const [b0, b1] = threads.ranges[0];
+    const own = analyzeModelPart(weights, probe, b0, b1, partOptions(opts));
+    return finishAnalyze(prepared, [own, ...(await others)], clock, stderr, threads);
   } finally {
-    ev.close();
+    threads.close();
   }
 }
 
@@ -252,13 +314,13 @@ export function runCli(
       return 0;
     }
     if (command === 'analyze') {
-      // --workers N > 1 with --flip runs the flip test on threads (asynchronous); otherwise synchronous.
+      // --workers N > 1 runs the dynamics and the flip test on threads (asynchronous); otherwise synchronous.
       if (rest.includes('--workers'))
-        return runAnalyzeAsync(rest).then(
+        return runAnalyzeAsync(rest, stderr).then(
           () => 0,
           (e) => reportError(e, stderr),
         );
-      runAnalyze(rest);
+      runAnalyze(rest, stderr);
       return 0;
     }
     if (command === 'run') return runRun(rest, stderr).catch((e) => reportError(e, stderr));

@@ -1,8 +1,9 @@
 /**
- * The CLI's flip evaluator on several threads (`ftle-lab analyze --flip --workers N`): the probes
- * are split into N contiguous ranges; the main thread evaluates the first range with its own
- * cached evaluator while N - 1 worker_threads (flipThread.ts) evaluate theirs, each call restricted
- * to each range in job order. The cached evaluator works per probe, so the losses are the
+ * The CLI's analysis on several threads (`ftle-lab analyze --workers N`): the probes are split
+ * into N contiguous ranges; each of N - 1 worker_threads (flipThread.ts) computes analyzeModel's
+ * per-probe part of its range while the main thread computes the first range's (otherParts), and
+ * for the flip test the main thread evaluates the first range with its own cached evaluator while
+ * the threads evaluate theirs, each call restricted to each range in job order. The cached evaluator works per probe, so the losses are the
  * single-thread ones bit for bit and the output file does not depend on N
  * (epochParts.ts explains why; test/unit/cli.test.ts compares the files).
  *
@@ -14,7 +15,8 @@ import { packJobs, probeRanges } from '../core/analysis/epochParts';
 import type { ModelWeights } from '../core/formats/model';
 import { createRecurrentFlipEvaluator, type FlipEvaluator, type FlipJob } from '../core/sensitivity';
 import { tsWorker } from '../model/fast/threadedNode';
-import type { FlipThreadCall, FlipThreadData } from './flipThread';
+import type { AnalysisPart } from '../core/analysis/analyze';
+import type { FlipThreadCall, FlipThreadData, PartOptions, PartReply, PartRequest } from './flipThread';
 
 /**
  * Starts one flip thread with `workerData`. From the sources (tsx, vitest) that is flipThread.ts
@@ -34,6 +36,10 @@ export function setFlipThreadSpawner(spawner: FlipThreadSpawner): void {
 /** A FlipEvaluator spread over threads; close() stops them. */
 export interface ParallelFlipEvaluator extends FlipEvaluator {
   threads: number;
+  /** Probe range [b0, b1) of each thread; range 0 is the calling thread's own. */
+  ranges: [number, number][];
+  /** analyzeModel's per-probe parts of ranges 1.. computed on their threads (range 0 is the caller's to compute). */
+  otherParts(opts: PartOptions): Promise<AnalysisPart[]>;
   close(): void;
 }
 
@@ -136,6 +142,20 @@ export async function createParallelFlipEvaluator(
     D,
     baseLoss,
     threads: ranges.length,
+    ranges,
+    otherParts: (opts) =>
+      Promise.all(
+        workers.map(
+          (w, i) =>
+            new Promise<AnalysisPart>((resolve, reject) => {
+              w.once('message', (m: PartReply) =>
+                m.type === 'part' ? resolve(m.part) : reject(new Error(`analysis thread ${i + 1}: ${m.message}`)),
+              );
+              w.once('error', reject);
+              w.postMessage({ type: 'part', opts } satisfies PartRequest);
+            }),
+        ),
+      ),
     losses: (jobs) => call('losses', jobs),
     logits: (jobs) => ({ logits: call('logits', jobs), C }),
     close: () => {

@@ -7,6 +7,8 @@
 // pair holds two independent sums, never a reassociated one), and wasm has no fused multiply-add,
 // so J Q and Gram-Schmidt give bit-identical results to the JS path.
 
+import { gemmBlock4x2 } from './simdBlocks';
+
 /** First free byte above the module's own data, 16-byte aligned. */
 export function heapBase(): i32 {
   return (<i32>__heap_base + 15) & ~15;
@@ -16,7 +18,8 @@ export function heapBase(): i32 {
 // ([k][cols], contiguous) times M ([rows][cols]), given as its transpose Mt ([cols][rows]) so that
 // two consecutive outputs i, i+1 share one f64x2 load. scale < 0 means no scale. Each output is one
 // sequential sum over j (as the JS kernel), then multiplied by scale_i.
-// Blocks: 4 vectors x 4 outputs (8 f64x2 accumulators), then single vectors, then a scalar edge.
+// Blocks: 4 vectors x 4 outputs (simdBlocks.ts gemmBlock4x2, shared with the training module),
+// then single vectors, then a scalar edge.
 export function vecsTimesMatT(out: i32, v: i32, mt: i32, scale: i32, rows: i32, cols: i32, k: i32): void {
   const rows4 = rows & ~3;
   const rowBytes = rows << 3;
@@ -33,41 +36,9 @@ export function vecsTimesMatT(out: i32, v: i32, mt: i32, scale: i32, rows: i32, 
     const po3 = po2 + rowBytes;
     let i = 0;
     for (; i < rows4; i += 4) {
-      let c0a = f64x2.splat(0), c0b = f64x2.splat(0), c1a = f64x2.splat(0), c1b = f64x2.splat(0);
-      let c2a = f64x2.splat(0), c2b = f64x2.splat(0), c3a = f64x2.splat(0), c3b = f64x2.splat(0);
-      let pm = (mt + i) << 3;
-      let pj = 0;
-      for (let j = 0; j < cols; j++) {
-        const m0 = v128.load(pm);
-        const m1 = v128.load(pm, 16);
-        let x = f64x2.splat(load<f64>(pv0 + pj));
-        c0a = f64x2.add(c0a, f64x2.mul(m0, x));
-        c0b = f64x2.add(c0b, f64x2.mul(m1, x));
-        x = f64x2.splat(load<f64>(pv1 + pj));
-        c1a = f64x2.add(c1a, f64x2.mul(m0, x));
-        c1b = f64x2.add(c1b, f64x2.mul(m1, x));
-        x = f64x2.splat(load<f64>(pv2 + pj));
-        c2a = f64x2.add(c2a, f64x2.mul(m0, x));
-        c2b = f64x2.add(c2b, f64x2.mul(m1, x));
-        x = f64x2.splat(load<f64>(pv3 + pj));
-        c3a = f64x2.add(c3a, f64x2.mul(m0, x));
-        c3b = f64x2.add(c3b, f64x2.mul(m1, x));
-        pm += rowBytes;
-        pj += 8;
-      }
+      // Output pair (i, i+1) and (i+2, i+3) of vectors a..a+3: A_r(j) = v[a+r][j], B_j = Mt[j][i..i+3].
       const oi = i << 3;
-      if (scale >= 0) {
-        const s0 = v128.load((scale + i) << 3);
-        const s1 = v128.load((scale + i) << 3, 16);
-        c0a = f64x2.mul(c0a, s0); c0b = f64x2.mul(c0b, s1);
-        c1a = f64x2.mul(c1a, s0); c1b = f64x2.mul(c1b, s1);
-        c2a = f64x2.mul(c2a, s0); c2b = f64x2.mul(c2b, s1);
-        c3a = f64x2.mul(c3a, s0); c3b = f64x2.mul(c3b, s1);
-      }
-      v128.store(po0 + oi, c0a); v128.store(po0 + oi, c0b, 16);
-      v128.store(po1 + oi, c1a); v128.store(po1 + oi, c1b, 16);
-      v128.store(po2 + oi, c2a); v128.store(po2 + oi, c2b, 16);
-      v128.store(po3 + oi, c3a); v128.store(po3 + oi, c3b, 16);
+      gemmBlock4x2<f64>(pv0, pv1, pv2, pv3, 8, (mt + i) << 3, rowBytes, cols, po0 + oi, po1 + oi, po2 + oi, po3 + oi, false, scale >= 0 ? (scale + i) << 3 : -1);
     }
     for (; i < rows; i++) {
       vecTimesMatTScalar(out, v, mt, scale, rows, cols, a, i);

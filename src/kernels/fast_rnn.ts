@@ -4,16 +4,16 @@
 // memory above heapBase() and passes FLOAT offsets; these functions only read and write there.
 // Semantics are those of TrainingKernels in src/model/fast/kernels.ts (the pure-JS reference).
 
+import { gemmBlock4x2 } from './simdBlocks';
+
 /** First free byte above the module's own data, 16-byte aligned. */
 export function heapBase(): i32 {
   return (<i32>__heap_base + 15) & ~15;
 }
 
 // C[M][N] (=|+=) sum_k A(m,k) B[k][N]; A(m,k) at a + m*sam + k*sak (float offsets).
-// Main blocks: 4 rows x 8 columns (8 f32x4 accumulators + 2 B vectors + 1 broadcast: fits the 16
-// x64 vector registers V8 allocates), then 4-column and scalar edges. A values are broadcast with
-// v128.load32_splat (one broadcast load) rather than f32x4.splat(load) (a load plus a shuffle on the
-// FP ports the multiplies and adds need): measured 0.87x the step time at T = 196, N = 128.
+// Main blocks: 4 rows x 8 columns (simdBlocks.ts gemmBlock4x2, shared with the analysis module),
+// then 4-column and scalar edges.
 export function gemm(c: i32, a: i32, sam: i32, sak: i32, b: i32, M: i32, K: i32, N: i32, accumulate: i32): void {
   const N8 = N & ~7;
   const N4 = N & ~3;
@@ -32,38 +32,7 @@ export function gemm(c: i32, a: i32, sam: i32, sak: i32, b: i32, M: i32, K: i32,
     let n = 0;
     for (; n < N8; n += 8) {
       const off = n << 2;
-      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-      let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-      let pb = (b << 2) + off;
-      let ka = 0;
-      for (let k = 0; k < K; k++) {
-        const b0 = v128.load(pb);
-        const b1 = v128.load(pb, 16);
-        let s = v128.load32_splat(pa0 + ka);
-        c00 = f32x4.add(c00, f32x4.mul(s, b0));
-        c01 = f32x4.add(c01, f32x4.mul(s, b1));
-        s = v128.load32_splat(pa1 + ka);
-        c10 = f32x4.add(c10, f32x4.mul(s, b0));
-        c11 = f32x4.add(c11, f32x4.mul(s, b1));
-        s = v128.load32_splat(pa2 + ka);
-        c20 = f32x4.add(c20, f32x4.mul(s, b0));
-        c21 = f32x4.add(c21, f32x4.mul(s, b1));
-        s = v128.load32_splat(pa3 + ka);
-        c30 = f32x4.add(c30, f32x4.mul(s, b0));
-        c31 = f32x4.add(c31, f32x4.mul(s, b1));
-        pb += rowB;
-        ka += stepA;
-      }
-      if (accumulate) {
-        c00 = f32x4.add(c00, v128.load(pc0 + off)); c01 = f32x4.add(c01, v128.load(pc0 + off, 16));
-        c10 = f32x4.add(c10, v128.load(pc1 + off)); c11 = f32x4.add(c11, v128.load(pc1 + off, 16));
-        c20 = f32x4.add(c20, v128.load(pc2 + off)); c21 = f32x4.add(c21, v128.load(pc2 + off, 16));
-        c30 = f32x4.add(c30, v128.load(pc3 + off)); c31 = f32x4.add(c31, v128.load(pc3 + off, 16));
-      }
-      v128.store(pc0 + off, c00); v128.store(pc0 + off, c01, 16);
-      v128.store(pc1 + off, c10); v128.store(pc1 + off, c11, 16);
-      v128.store(pc2 + off, c20); v128.store(pc2 + off, c21, 16);
-      v128.store(pc3 + off, c30); v128.store(pc3 + off, c31, 16);
+      gemmBlock4x2<f32>(pa0, pa1, pa2, pa3, stepA, (b << 2) + off, rowB, K, pc0 + off, pc1 + off, pc2 + off, pc3 + off, accumulate != 0, -1);
     }
     for (; n < N4; n += 4) {
       const off = n << 2;

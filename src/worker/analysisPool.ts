@@ -18,6 +18,8 @@ import {
   probeRanges,
   progressMerger,
   splitFlipPlan,
+  costRanges,
+  flipStepsPerProbe,
   type DynamicsPart,
   type FlipPart,
   type FlipPlan,
@@ -282,9 +284,20 @@ export function createAnalysisPool(
       });
       return;
     }
-    const plans = splitFlipPlan(fp, ranges);
+    // The flip jobs' cost differs by probe (each job replays from its first flipped step), so the
+    // flip stage gets its own ranges of equal estimated cost, costliest first (longest-processing-
+    // time order: the last tasks to start are short ones, so no worker idles long at the end).
+    // flipPart builds its own evaluator per range, and the numbers never depend on the split.
+    const probeCost = flipStepsPerProbe(fp);
+    const flipRanges = costRanges(probeCost, Math.min(B, 4 * target));
+    const plans = splitFlipPlan(fp, flipRanges);
+    const rangeCost = flipRanges.map(([b0, b1]) => probeCost.subarray(b0, b1).reduce((a, c) => a + c, 0));
+    const order = flipRanges.map((_, i) => i).sort((x, y) => rangeCost[y] - rangeCost[x] || x - y);
     const flips = await Promise.all(
-      ranges.map(([b0, b1], i) => run<FlipPart>({ type: 'part-flip', task: nextTask++, reqId, req, plan: plans[i], b0, b1 }, `f${b0}`)),
+      order.map((i) => {
+        const [b0, b1] = flipRanges[i];
+        return run<FlipPart>({ type: 'part-flip', task: nextTask++, reqId, req, plan: plans[i], b0, b1 }, `f${b0}`);
+      }),
     );
     const t4 = now();
     const analysis = await run<Extract<AnalyzerEvent, { type: 'analysis' }>['analysis']>(

@@ -436,7 +436,7 @@ describe('npm pack + npm install -g on a clean prefix', () => {
 
 describe('ftle-lab analyze --workers', () => {
   it.each(['rnn_n16_t28_d28_trained', 'gru_n8_t10_d2'])(
-    '%s: --workers 1, 2 and 3 write the same file byte for byte (flip test on worker_threads)',
+    '%s: --workers 1, 2 and 3 write the same file byte for byte (dynamics and flip test on worker_threads)',
     (name) => {
       const files = ['1', '2', '3'].map((w) => {
         const out = join(dir, `workers-${name}-${w}.json`);
@@ -464,6 +464,30 @@ describe('ftle-lab analyze --workers', () => {
     },
     120_000,
   );
+
+  it('--times reports each stage on one stderr line and changes nothing in the file', async () => {
+    const name = 'rnn_n16_t28_d28_trained';
+    const args = [
+      'analyze',
+      '--model',
+      fixturePath(`${name}.model.json`),
+      '--probe',
+      fixturePath(`${name}.probe.json`),
+      '--flip',
+      '--draws',
+      '6',
+    ];
+    const plain = join(dir, 'times-plain.json');
+    const timed = join(dir, 'times-timed.json');
+    expect(await runCli([...args, '--out', plain, '--workers', '2'], () => {})).toBe(0);
+    const lines: string[] = [];
+    expect(await runCli([...args, '--out', timed, '--workers', '2', '--times'], (l) => lines.push(l))).toBe(0);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^ftle-lab analyze: dynamics [\d.]+ s, alignment [\d.]+ s, flip test [\d.]+ s, write [\d.]+ s; total [\d.]+ s, cpu [\d.]+ s \(2 threads\)$/,
+    );
+    expect(readFileSync(timed, 'utf8')).toBe(readFileSync(plain, 'utf8'));
+  }, 60_000);
 
   it('--workers must be a positive integer', async () => {
     const lines: string[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeModel } from '../../src/core/analysis/analyze';
+import { analyzeModel, analyzeModelPart, mergeAnalysisParts } from '../../src/core/analysis/analyze';
 import { FIXTURE_CASES, loadFixture, compareTree } from './dynamics.fixtures';
 
 const SKIP = new Set(['format', 'compute_seconds', 'name']);
@@ -24,5 +24,18 @@ describe('analyzeModel reproduces every key of the reference analysis', () => {
       compared += compareTree(ours[key], expected[key], key);
     }
     expect(compared).toBeGreaterThan(500);
+  });
+});
+
+describe('analyzeModel split in per-probe parts (the CLI --workers path)', () => {
+  it.each(FIXTURE_CASES)('%s: parts of 1 and 2 probes, merged in any order, give the same file', (name) => {
+    const { weights, probe, expected } = loadFixture(name);
+    const opts = { k: expected.k, flip: { n: expected.flip.n, kList: expected.flip.k_list, randSets: expected.flip.rand_sets } };
+    const whole = JSON.stringify(analyzeModel(weights, probe, opts));
+    const B = probe.B;
+    expect(B).toBeGreaterThan(1);
+    const parts = [analyzeModelPart(weights, probe, 1, B, opts), analyzeModelPart(weights, probe, 0, 1, opts)];
+    expect(JSON.stringify(mergeAnalysisParts(weights, probe, parts, opts))).toBe(whole);
+    expect(() => mergeAnalysisParts(weights, probe, parts.slice(0, 1), opts)).toThrow(/leave probes 0..0 out/);
   });
 });

@@ -16,6 +16,9 @@ import {
   probeRanges,
   progressMerger,
   splitFlipPlan,
+  costRanges,
+  flipStepsPerProbe,
+  type FlipPlan,
 } from '../../src/core/analysis/epochParts';
 import type { ModelWeights } from '../../src/core/formats/model';
 import { setAnalysisKernels, type AnalysisKernels } from '../../src/core/kernels';
@@ -32,14 +35,16 @@ function fromParts(
   D: number,
   opts: { k: number; n: number; draws: number; seed: number },
   ranges: [number, number][],
+  flipRangesOf: (fp: FlipPlan) => [number, number][] = () => ranges,
 ): EpochAnalysis {
   const plan = planEpoch(w, labels.length, T, D, opts);
   const dyn = ranges.map(([b0, b1]) => dynamicsPart(w, inputs, labels, plan, b0, b1)).reverse();
   const fp = planFlip(w, inputs, labels, plan, dyn);
   // Through a structured clone and restricted to each part's probes, as the pool posts it.
   const fpCopy = structuredClone(fp);
-  const plans = splitFlipPlan(fpCopy, ranges);
-  const flips = ranges.map(([b0, b1], i) => structuredClone(flipPart(w, inputs, labels, plans[i], b0, b1))).reverse();
+  const flipRanges = flipRangesOf(fp);
+  const plans = splitFlipPlan(fpCopy, flipRanges);
+  const flips = flipRanges.map(([b0, b1], i) => structuredClone(flipPart(w, inputs, labels, plans[i], b0, b1))).reverse();
   return mergeEpoch(w, inputs, labels, fp, flips);
 }
 
@@ -111,10 +116,53 @@ describe('analyzeEpoch from parts equals the single pass exactly', () => {
         expect(single.flip!.R).toBe(50);
         expect(single.alignment).not.toBeNull();
         for (const parts of [2, 5]) expect(fromParts(w, inputs, labels, T, D, opts, probeRanges(B, parts))).toStrictEqual(single);
+        // The pool's flip stage: ranges of equal estimated cost, independent of the dynamics' ranges.
+        const byCost = (fp: FlipPlan) => costRanges(flipStepsPerProbe(fp), 3);
+        expect(fromParts(w, inputs, labels, T, D, opts, probeRanges(B, 2), byCost)).toStrictEqual(single);
       } finally {
         setAnalysisKernels(null);
       }
     }
+  });
+});
+
+describe('costRanges and flipStepsPerProbe', () => {
+  it('costRanges cuts contiguous non-empty ranges of near-equal cost, never more than probes', () => {
+    expect(costRanges([1, 1, 1, 1, 1, 1, 10, 1, 1, 1, 1, 1], 2)).toEqual([
+      [0, 7],
+      [7, 12],
+    ]);
+    expect(costRanges([10, 0, 0, 0], 3)).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 4],
+    ]);
+    expect(costRanges([0, 0, 0], 2)).toEqual(probeRanges(3, 2));
+    expect(costRanges([5, 5], 7)).toEqual([
+      [0, 1],
+      [1, 2],
+    ]);
+    expect(costRanges([3, 1, 2], 1)).toEqual([[0, 3]]);
+    // As many ranges as probes: one probe each, whatever the costs.
+    expect(costRanges([1, 9, 1, 1], 4)).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [3, 4],
+    ]);
+    const r = costRanges([1, 1, 1, 1, 1, 1, 1, 1, 1, 50, 1, 1, 1, 1, 1, 1], 8);
+    expect(r).toHaveLength(8);
+    expect(r[0][0]).toBe(0);
+    expect(r[7][1]).toBe(16);
+    for (let i = 1; i < 8; i++) expect(r[i][0]).toBe(r[i - 1][1]);
+    for (const [b0, b1] of r) expect(b1).toBeGreaterThan(b0);
+  });
+
+  it('flipStepsPerProbe sums T minus the first flipped step of each job', () => {
+    const jobs = { probe: Int32Array.from([0, 1, 1, 0]), start: Int32Array.from([0, 2, 3, 3, 4]), steps: Int32Array.from([5, 3, 9, 0]) };
+    const fp = { plan: { B: 2, T: 10 }, calls: [{ kind: 'losses', phase: 'flip test', jobs }] } as unknown as FlipPlan;
+    // probe 0: jobs {5, 3} -> 10 - 3 and {0} -> 10; probe 1: {9} -> 1 and {} -> 0.
+    expect(Array.from(flipStepsPerProbe(fp))).toEqual([17, 1]);
   });
 });
 

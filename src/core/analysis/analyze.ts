@@ -13,13 +13,19 @@ import {
   gradsFromDeltas,
   projectDeltas,
   qrFormDeltas,
+  readoutGradient,
   relativeDifference,
   type SampleGradients,
 } from '../dynamics/gradients';
-import { alignmentBlock, defaultAlignmentSteps, probeStepAlignments, type AlignmentBlock } from '../dynamics/alignment';
+import {
+  alignmentBlock,
+  defaultAlignmentSteps,
+  probeStepAlignments,
+  type AlignmentBlock,
+  type ProbeStepAlignment,
+} from '../dynamics/alignment';
 import { alignmentSummary, probeDynamics, summarizeAlignment, trackedQVectors } from './epochAnalysis';
 import { clvAlignmentControl, probeClvs } from '../dynamics/clvAnalysis';
-import type { ProbeStepAlignment } from '../dynamics/alignment';
 import type { AlignmentSummary } from '../snapshot';
 import { vectorsToRowMajor } from '../linalg/qr';
 import { svd } from '../linalg/svd';
@@ -76,18 +82,87 @@ const REDUCED_RANK_DEFINITION =
  * loss_t [B][T], rvals [B][T][k], ftle [B][k], ftle_mid {t = floor(T/2), values [B][k]},
  * q_final [B][S][k], h_T [B][N] (+ c_T), grad_weight_hh [B][G*N][N], singular_values [B][N],
  * grads {tensor: [B][...]}, jacobian_first/last [B][S][S], checks, reduced_rank and alignment
- * (rnn), flip (when requested).
+ * (rnn), flip (when requested). Same object as mergeAnalysisParts of analyzeModelPart over any
+ * split of the probes (the CLI's --workers runs the parts on threads).
  */
 export function analyzeModel(weights: ModelWeights, probe: Probe, opts: AnalyzeOptions = {}): Record<string, unknown> {
+  checkAnalyzeInput(weights, probe, opts);
+  return mergeAnalysisParts(weights, probe, [analyzeModelPart(weights, probe, 0, probe.B, opts)], opts);
+}
+
+/** Checks the model against the probe set and the options (k, alignment steps); throws before any work. */
+export function checkAnalyzeInput(weights: ModelWeights, probe: Probe, opts: AnalyzeOptions = {}): void {
   checkProbeForModel(probe, weights);
+  const S = weights.arch === 'lstm' ? 2 * weights.hiddenSize : weights.hiddenSize;
+  const k = opts.k ?? S;
+  if (!(Number.isInteger(k) && k >= 1 && k <= S)) throw new RangeError(`k = ${k} must be an integer in 1..${S}`);
+  if (weights.arch === 'rnn')
+    for (const t of opts.alignSteps ?? defaultAlignmentSteps(probe.T))
+      if (!(Number.isInteger(t) && t >= 1 && t <= probe.T)) throw new RangeError(`alignment step ${t} is not in 1..${probe.T}`);
+}
+
+/**
+ * The per-probe share of analyzeModel for probes b0..b1-1 (nb = b1 - b0): everything that reads
+ * one probe only (QR passes, BPTT, Q/R checks, Jacobians, alignment SVDs). Plain data, so a
+ * worker thread can compute it and post it back.
+ */
+export interface AnalysisPart {
+  b0: number;
+  b1: number;
+  /** The analysis object's fields up to `checks` (per-probe arrays hold these nb probes). */
+  fields: Record<string, unknown>;
+  /** Alignment SVDs and Q_t per probe and step [nb][steps] (rnn), else null. */
+  alignment: ProbeStepAlignment[][] | null;
+  /** Q vectors of the alignment's QR pass (its Q_t). */
+  alignKq: number;
+  /** ln r of the main QR pass [nb][T][k]. */
+  lnR: Float64Array;
+  /** dL/dx_t of the last-step loss [nb][T][D]. */
+  inputGradients: Float64Array;
+}
+
+/** Fields of the analysis object that hold one entry per probe (dotted: nested), concatenated by mergeAnalysisParts. */
+const PER_PROBE_FIELDS = [
+  'logits',
+  'loss',
+  'rvals',
+  'ftle',
+  'grad_weight_hh',
+  'singular_values',
+  'h_T',
+  'c_T',
+  'loss_t',
+  'grads.weight_ih_l0',
+  'grads.bias_ih_l0',
+  'grads.bias_hh_l0',
+  'grads.fc.weight',
+  'grads.fc.bias',
+  'q_final',
+  'ftle_mid.values',
+  'jacobian_first',
+  'jacobian_last',
+  'reduced_rank.cos_to_full_grad_weight_hh',
+] as const;
+
+/** Computes analyzeModel's per-probe share for probes b0..b1-1 of `probe` (checked by checkAnalyzeInput). */
+export function analyzeModelPart(weights: ModelWeights, fullProbe: Probe, b0: number, b1: number, opts: AnalyzeOptions = {}): AnalysisPart {
   const cell = createCell(weights);
-  const { B, T, D } = probe;
+  const { T, D } = fullProbe;
+  const B = b1 - b0;
   const S = cell.stateSize;
   const N = cell.hiddenSize;
   const C = cell.numClasses;
   const G = GATES[weights.arch];
+  const probe: Probe = {
+    B,
+    T,
+    D,
+    inputs: fullProbe.inputs.subarray(b0 * T * D, b1 * T * D),
+    labels: fullProbe.labels.subarray(b0, b1),
+    h0: fullProbe.h0?.subarray(b0 * N, b1 * N),
+    c0: fullProbe.c0?.subarray(b0 * N, b1 * N),
+  };
   const k = opts.k ?? S;
-  if (!(Number.isInteger(k) && k >= 1 && k <= S)) throw new RangeError(`k = ${k} must be an integer in 1..${S}`);
   const logScale = opts.logBase === '2' ? 1 / Math.LN2 : 1;
   const tMid = Math.max(1, Math.floor(T / 2));
 
@@ -101,21 +176,25 @@ export function analyzeModel(weights: ModelWeights, probe: Probe, opts: AnalyzeO
   const isRnn = weights.arch === 'rnn';
   const reducedQ = isRnn ? [1, 2, 4, 8, 16].filter((q) => q <= Math.min(S, 16)) : [];
   const nq = Math.min(ANALYSIS_DEFAULTS.alignQVectors, N);
-  const nsv = Math.min(ANALYSIS_DEFAULTS.alignSingularVectors, N);
   const alignM = ANALYSIS_DEFAULTS.overlapM.filter((m) => m <= N);
   const kAux = canCheck ? S : Math.min(S, Math.max(16, nq, ...alignM));
   const needAux = canCheck || isRnn;
   const aux: ProbeLyapunov | null = needAux ? probeLyapunov(cell, probe, { k: kAux, keepAllQ: true, keepAllR: canCheck }) : null;
 
   const grads: SampleGradients[] = [];
+  const ltLogits = new Float64Array(C);
+  const ltDz = new Float64Array(C);
+  const ltG = new Float64Array(S);
   const lossT: number[][] = [];
   const checkRel: Record<string, number> = {};
   const reduced: number[][] = [];
   for (let b = 0; b < B; b++) {
     const g = bpttSample(cell, probe.inputs, xBase(b), trajs[b], probe.labels[b], { wantDeltas: true, wantDx: true });
     grads.push(g);
+    // L_t needs only the readout at step t: the same readoutGradient call bpttSample starts with
+    // (same numbers), without the t-step backward pass each (that was O(T^2 N^2) per probe).
     const lt: number[] = [];
-    for (let t = 1; t <= T; t++) lt.push(bpttSample(cell, probe.inputs, xBase(b), trajs[b], probe.labels[b], { tLoss: t }).loss);
+    for (let t = 1; t <= T; t++) lt.push(readoutGradient(cell, trajs[b], t, probe.labels[b], ltLogits, ltDz, ltG));
     lossT.push(lt);
     if (canCheck && aux) {
       const run = aux.runs[b];
@@ -190,45 +269,91 @@ export function analyzeModel(weights: ModelWeights, probe: Probe, opts: AnalyzeO
   if (isRnn) out.reduced_rank = { q: reducedQ, cos_to_full_grad_weight_hh: reduced, definition: REDUCED_RANK_DEFINITION };
   out.checks = checkRel;
 
+  let alignment: ProbeStepAlignment[][] | null = null;
+  if (isRnn && aux) {
+    const steps = opts.alignSteps ?? defaultAlignmentSteps(T);
+    const kq = aux.k;
+    alignment = perProbe((b) => {
+      const qAt = new Map<number, Float64Array>();
+      for (const t of steps) qAt.set(t, aux.runs[b].qAll!.subarray(t * kq * S, (t + 1) * kq * S));
+      return probeStepAlignments(cell, trajs[b], probe.labels[b], steps, qAt, kq);
+    });
+  }
+  const inputGradients = new Float64Array(B * T * D);
+  for (let b = 0; b < B; b++) inputGradients.set(grads[b].dLdx!, b * T * D);
+  return { b0, b1, fields: out, alignment, alignKq: aux?.k ?? 0, lnR: main.lnR, inputGradients };
+}
+
+/**
+ * Assembles analyzeModel's object from parts covering probes 0..B-1 (any split, any order given):
+ * per-probe fields concatenated in probe order, checks as the max over parts (the single pass's
+ * running max), then the cross-probe alignment summary and the flip test. `onStage` is told when
+ * each of these two stages starts (the CLI times them).
+ */
+export function mergeAnalysisParts(
+  weights: ModelWeights,
+  probe: Probe,
+  parts: AnalysisPart[],
+  opts: AnalyzeOptions & { onStage?: (stage: 'alignment' | 'flip test') => void } = {},
+): Record<string, unknown> {
+  const { B, T, D } = probe;
+  const N = weights.hiddenSize;
+  const S = weights.arch === 'lstm' ? 2 * N : N;
+  const k = opts.k ?? S;
+  const sorted = [...parts].sort((x, y) => x.b0 - y.b0);
+  let covered = 0;
+  for (const p of sorted) {
+    if (p.b0 !== covered) throw new Error(`analysis parts leave probes ${covered}..${p.b0 - 1} out`);
+    covered = p.b1;
+  }
+  if (covered !== B) throw new Error(`analysis parts cover ${covered} of ${B} probes`);
+  // Same keys in the same order as the single pass: part 0's fields with per-probe arrays joined.
+  const out: Record<string, unknown> = copyFields(sorted[0].fields);
+  for (const path of PER_PROBE_FIELDS) {
+    const keys = path.startsWith('grads.') ? ['grads', path.slice(6)] : path.split('.');
+    const at = (o: Record<string, unknown>) => (keys.length === 1 ? o : (o[keys[0]] as Record<string, unknown> | undefined));
+    const holder = at(out);
+    const last = keys[keys.length - 1];
+    if (!holder || !(last in holder)) continue;
+    holder[last] = sorted.flatMap((p) => at(p.fields)![last] as unknown[]);
+  }
+  const checks: Record<string, number> = { ...(sorted[0].fields.checks as Record<string, number>) };
+  for (const p of sorted.slice(1))
+    for (const [key, v] of Object.entries(p.fields.checks as Record<string, number>)) checks[key] = Math.max(checks[key], v);
+  out.checks = checks;
+
+  opts.onStage?.('alignment');
+  const nq = Math.min(ANALYSIS_DEFAULTS.alignQVectors, N);
+  const nsv = Math.min(ANALYSIS_DEFAULTS.alignSingularVectors, N);
+  const alignM = ANALYSIS_DEFAULTS.overlapM.filter((m) => m <= N);
+  const steps = opts.alignSteps ?? defaultAlignmentSteps(T);
+  const seed = opts.seed ?? ANALYSIS_DEFAULTS.seed;
+  let per = sorted[0].alignment ? sorted.flatMap((p) => p.alignment!) : null;
   let alignment: AlignmentBlock | null = null;
   let controls: Record<string, unknown> | null = null;
   let alignedQ = 0;
-  let per: ProbeStepAlignment[][] | null = null;
-  const steps = opts.alignSteps ?? defaultAlignmentSteps(T);
-  for (const t of steps) if (!(Number.isInteger(t) && t >= 1 && t <= T)) throw new RangeError(`alignment step ${t} is not in 1..${T}`);
-  if (!isRnn) {
+  if (weights.arch !== 'rnn') {
     // Gated cells: the app's definition and code path (epochAnalysis.ts probeDynamics and
     // summarizeAlignment; method.md §4 "Gated cells"): Q_t of the app's tracked basis in R^N with
     // the right singular vectors of the [G*N][N] gradient; left statistics are NaN (null in JSON).
     const kA = trackedQVectors(weights.arch, B, T, S, k);
     per = probeDynamics(weights, probe, k, kA, steps, false).alignment;
-    const seed = opts.seed ?? ANALYSIS_DEFAULTS.seed;
     const summary = summarizeAlignment(per, weights, nq, alignM, seed);
     if (summary) {
       alignment = alignmentBlock(per, N, nq, nsv, summary.m, true);
       controls = alignmentControls(summary, seed);
       alignedQ = kA;
     } else per = null;
-  }
-  if (isRnn && aux) {
-    const kq = aux.k;
-    alignedQ = kq;
-    per = perProbe((b) => {
-      const qAt = new Map<number, Float64Array>();
-      for (const t of steps) qAt.set(t, aux.runs[b].qAll!.subarray(t * kq * S, (t + 1) * kq * S));
-      return probeStepAlignments(cell, trajs[b], probe.labels[b], steps, qAt, kq);
-    });
+  } else if (per) {
+    alignedQ = sorted[0].alignKq;
     alignment = alignmentBlock(per, N, nq, nsv, alignM);
-    controls = alignmentControls(
-      alignmentSummary(per, weights, N, kq, nq, alignM, opts.seed ?? ANALYSIS_DEFAULTS.seed),
-      opts.seed ?? ANALYSIS_DEFAULTS.seed,
-    );
+    controls = alignmentControls(alignmentSummary(per, weights, N, alignedQ, nq, alignM, seed), seed);
   }
   out.alignment = alignment
     ? {
         ...alignment,
         controls,
-        pairing: `Q_t (forward QR basis after step t, k=${alignedQ}${isRnn ? '' : weights.arch === 'lstm' ? '; h-blocks, orthonormalised in order' : ''}) with the SVD of dL_t/dW_hh, L_t = CE of the readout at step t`,
+        pairing: `Q_t (forward QR basis after step t, k=${alignedQ}${weights.arch === 'lstm' ? '; h-blocks, orthonormalised in order' : ''}) with the SVD of dL_t/dW_hh, L_t = CE of the readout at step t`,
         sv_sign_convention: 'u_j sign-flipped so that its largest-|.| entry is positive; v_j follows (G = U S V^T)',
       }
     : null;
@@ -255,8 +380,25 @@ export function analyzeModel(weights: ModelWeights, probe: Probe, opts: AnalyzeO
     }
   }
 
-  if (opts.flip) out.flip = runFlip(weights, probe, main, grads, opts.flip === true ? {} : opts.flip, opts.flipEvaluator);
+  if (opts.flip) {
+    opts.onStage?.('flip test');
+    const lnR = new Float64Array(B * T * k);
+    const inputGradients = new Float64Array(B * T * D);
+    for (const p of sorted) {
+      lnR.set(p.lnR, p.b0 * T * k);
+      inputGradients.set(p.inputGradients, p.b0 * T * D);
+    }
+    out.flip = runFlip(weights, probe, lnR, k, inputGradients, opts.flip === true ? {} : opts.flip, opts.flipEvaluator);
+  }
   return out;
+}
+
+/** A copy of `o` whose nested plain objects (not arrays) are copied too, so merging never edits a part. */
+function copyFields(o: Record<string, unknown>): Record<string, unknown> {
+  const r: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(o))
+    r[key] = v && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v) ? { ...(v as Record<string, unknown>) } : v;
+  return r;
 }
 
 /**
@@ -289,15 +431,13 @@ function alignmentControls(a: AlignmentSummary, seed: number): Record<string, un
 function runFlip(
   weights: ModelWeights,
   probe: Probe,
-  main: ProbeLyapunov,
-  grads: SampleGradients[],
+  lnR: Float64Array,
+  k: number,
+  inputGradients: Float64Array,
   f: FlipOptions,
   evaluator?: FlipEvaluator,
 ): FlipTestResult {
-  const { B, T, D } = probe;
   const spec = probe.flip ?? {};
-  const inputGradients = new Float64Array(B * T * D);
-  for (let b = 0; b < B; b++) inputGradients.set(grads[b].dLdx!, b * T * D);
   const o = {
     n: f.n ?? spec.n,
     kList: f.kList ?? spec.kList,
@@ -306,6 +446,6 @@ function runFlip(
     // Explicit k values or draws define a new experiment: the probe file's sets no longer apply.
     randSets: f.randSets ?? (f.kList || f.R ? undefined : spec.randSets),
   };
-  if (evaluator) return flipTestOn(probe, main.lnR, main.k, evaluator, inputGradients, o);
-  return runFlipAnalysis(weights, probe, main.lnR, main.k, { ...o, inputGradients }).result;
+  if (evaluator) return flipTestOn(probe, lnR, k, evaluator, inputGradients, o);
+  return runFlipAnalysis(weights, probe, lnR, k, { ...o, inputGradients }).result;
 }

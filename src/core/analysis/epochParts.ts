@@ -515,6 +515,53 @@ export function probeRanges(B: number, parts: number): [number, number][] {
 }
 
 /**
+ * Estimated flip work per probe of a FlipPlan [B]: the recurrent steps its jobs replay, sum over
+ * jobs of T - (first flipped step) (the cached evaluator restarts each job there; an empty job costs 0).
+ */
+export function flipStepsPerProbe(fp: FlipPlan): Float64Array {
+  const { B, T } = fp.plan;
+  const cost = new Float64Array(B);
+  for (const call of fp.calls) {
+    const { probe, start, steps } = call.jobs;
+    for (let m = 0; m < probe.length; m++) {
+      let t0 = T;
+      for (let j = start[m]; j < start[m + 1]; j++) if (steps[j] < t0) t0 = steps[j];
+      cost[probe[m]] += T - t0;
+    }
+  }
+  return cost;
+}
+
+/**
+ * Splits probes 0..B-1 (B = cost.length) into at most `parts` contiguous non-empty ranges of
+ * near-equal total cost (cut where the running cost first reaches i/parts of the total), so that
+ * parts of one stage finish together although probes cost differently. Deterministic in
+ * (cost, parts); equal costs give probeRanges' split sizes up to rounding.
+ */
+export function costRanges(cost: ArrayLike<number>, parts: number): [number, number][] {
+  const B = cost.length;
+  const P = Math.max(1, Math.min(B, Math.floor(parts)));
+  let total = 0;
+  for (let b = 0; b < B; b++) total += Math.max(0, cost[b]);
+  if (!(total > 0)) return probeRanges(B, P);
+  const out: [number, number][] = [];
+  let b0 = 0;
+  let run = 0;
+  for (let b = 0; b < B; b++) {
+    run += Math.max(0, cost[b]);
+    const i = out.length + 1;
+    const left = B - (b + 1);
+    // Cut at the cost target, or where each range still to come has exactly one probe left.
+    if (i < P && left >= P - i && (run >= (i * total) / P || left === P - i)) {
+      out.push([b0, b + 1]);
+      b0 = b + 1;
+    }
+  }
+  out.push([b0, B]);
+  return out;
+}
+
+/**
  * Merges the parts' PartProgress reports into one AnalysisProgress stream: the fraction is the
  * cost-weighted work done over all parts (non-decreasing), the phase the latest one reported.
  * Returns a reporter per part key.
