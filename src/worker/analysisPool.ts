@@ -26,6 +26,7 @@ import {
 import type { AnalysisPhase } from '../core/analysis/epochSnapshot';
 import { requestOptions, requestWeights } from './analysisInput';
 import type { AnalysisEngineInfo } from '../core/snapshot';
+import { sliceLyapunov, type GivenLyapunov } from '../core/analysis/epochAnalysis';
 import { gpuArchSupported, probeGpuAdapter, type GpuAdapterInfo } from '../model/gpuAnalysis';
 
 /** A GPU stage's failure: the epoch is re-run on the CPU (message: the banner's sentence). */
@@ -254,8 +255,30 @@ export function createAnalysisPool(
     // cell and evaluator per part at the pixel preset) stays small. The split never changes the numbers.
     const ranges = probeRanges(B, Math.min(B, 4 * target));
     const t1 = now();
+    // A GPU epoch's QR pass (ln r, FTLE, Q_t) runs on the GPU worker; the CPU parts take it from there.
+    let lyapunov: GivenLyapunov | undefined;
+    if (gpu) {
+      try {
+        lyapunov = await run<GivenLyapunov>({ type: 'part-qr-gpu', task: nextTask++, reqId, req }, 'q', true);
+      } catch (err) {
+        throw new GpuFallback((err as Error).message);
+      }
+    }
     const dyn = await Promise.all(
-      ranges.map(([b0, b1]) => run<DynamicsPart>({ type: 'part-dynamics', task: nextTask++, reqId, req, b0, b1 }, `d${b0}`)),
+      ranges.map(([b0, b1]) =>
+        run<DynamicsPart>(
+          {
+            type: 'part-dynamics',
+            task: nextTask++,
+            reqId,
+            req,
+            b0,
+            b1,
+            ...(lyapunov ? { lyapunov: sliceLyapunov(lyapunov, req.probe.T, b0, b1) } : {}),
+          },
+          `d${b0}`,
+        ),
+      ),
     );
     const t2 = now();
     const fp = await run<FlipPlan>({ type: 'part-plan', task: nextTask++, reqId, req, parts: dyn }, '');
