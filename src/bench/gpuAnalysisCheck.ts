@@ -333,7 +333,8 @@ async function poolFallback(modelObj: unknown, probeObj: ProbeJson, seed: number
       events.find((e) => e.type === 'gpuFallback')?.type === 'gpuFallback'
         ? (events.find((e) => e.type === 'gpuFallback') as { message: string }).message
         : '',
-    engines: events.map((e) => (e.type === 'analysis' ? (e.analysis.analysisEngine ?? null) : null)),
+    /** Where each complete analysis ran, in arrival order. */
+    engines: events.flatMap((e) => (e.type === 'analysis' ? [e.analysis.analysisEngine ?? null] : [])),
     /** Epoch 1 (re-run on the CPU) against analyzeEpoch: largest |difference| of ln r and of the flip dL tables. */
     epoch1VsCpu: (() => {
       const a = events.find((e) => e.type === 'analysis' && e.epoch === 1) as Extract<AnalyzerEvent, { type: 'analysis' }> | undefined;
