@@ -284,7 +284,15 @@ export function createAnalysisPool(
     const fp = await run<FlipPlan>({ type: 'part-plan', task: nextTask++, reqId, req, parts: dyn }, '');
     const t3 = now();
     // The panels show the dynamics while the flip parts run.
-    emit({ type: 'partial', runId: req.runId, epoch: req.epoch, elapsedMs: t3 - t0, analysis: dynamicsAnalysis(fp) });
+    // It names where the epoch runs (the badge reads it while the flip stage runs), where that is recorded.
+    const where: AnalysisEngineInfo | undefined = gpu ? { kind: 'gpu', adapter: (await adapter)?.adapter } : engine;
+    emit({
+      type: 'partial',
+      runId: req.runId,
+      epoch: req.epoch,
+      elapsedMs: t3 - t0,
+      analysis: where ? { ...dynamicsAnalysis(fp), analysisEngine: where } : dynamicsAnalysis(fp),
+    });
     if (gpu) {
       // Stages 3-4 on the GPU worker; its failure is a fallback, not an error of the epoch.
       let r: GpuFlipResult;
