@@ -264,6 +264,7 @@ export function createAnalysisPool(
         throw new GpuFallback((err as Error).message);
       }
     }
+    const tq = now();
     const dyn = await Promise.all(
       ranges.map(([b0, b1]) =>
         run<DynamicsPart>(
@@ -308,7 +309,7 @@ export function createAnalysisPool(
         runId: req.runId,
         epoch: req.epoch,
         analysisMs: now() - t0,
-        stagesMs: { dynamics: t2 - t1, plan: t3 - t2, ...r.stagesMs },
+        stagesMs: { qr: tq - t1, dynamics: t2 - tq, plan: t3 - t2, ...r.stagesMs },
         analysis: r.analysis,
       });
       return;

@@ -115,7 +115,8 @@ export type AnalyzerEvent =
       epoch: number;
       analysisMs: number;
       /** A pooled analysis: wall ms of each stage (dynamics parts, plan, flip parts, merge), in order; the GPU path adds its float64 check. */
-      stagesMs?: { dynamics: number; plan: number; flip: number; merge: number; check?: number };
+      /** Wall ms per stage; `qr`: a GPU epoch's QR pass on the GPU worker, before the rest of `dynamics` on the CPU pool. */
+      stagesMs?: { dynamics: number; plan: number; flip: number; merge: number; check?: number; qr?: number };
       analysis: Omit<EpochSnapshot, 'epoch' | 'metrics'>;
       /** Mean CE (nats) and accuracy on the `evaluate` digits, when asked. */
       evaluation?: { loss: number; acc: number; count: number };
