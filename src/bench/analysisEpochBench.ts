@@ -194,7 +194,14 @@ export async function gpuEpochRows(
       Rm: a?.flip?.matchedDraws ?? 0,
       single: (a?.flip?.singleFlip.length ?? 0) > 0,
       max_dev_f64: check
-        ? { ln_r: check.maxDevLnR, ftle: check.maxDevFtle, q: check.maxDevQ, flip_dl: check.maxDevFlipDL, single: check.maxDevSingle }
+        ? {
+            ln_r: check.maxDevLnR,
+            ftle: check.maxDevFtle,
+            q: check.maxDevQ,
+            flip_dl: check.maxDevFlipDL,
+            single: check.maxDevSingle,
+            cosine: check.maxDevCosine,
+          }
         : null,
       decisions_differ: check ? check.decisionsDiffer.length : null,
       env: 'chromium',

@@ -21,6 +21,7 @@ import {
   createGpuProbeSet,
   fullPlan,
   gpuFlipPart,
+  gpuLyapunov,
   probeGpuAdapter,
   requestAnalysisDevice,
   type GpuAnalysisDevice,
@@ -77,6 +78,12 @@ export interface EpochCompare {
   /** Verdict strings (test, k, raw and Holm decisions, sign) that differ between the GPU and float64 epochs. */
   verdictsDiffer: string[];
   verdictCount: number;
+  /**
+   * Stage 1 from the GPU QR pass (what the panels show on the GPU path) against the float64 epoch:
+   * ln r [B][T][k] and the FTLE spectrum of the analyses, and Q_t of the paper's first
+   * min(10, kA) Q vectors at every alignment step (gpuLyapunov against qrIteration, same kA).
+   */
+  stage1: { lnR: number; ftle: number; q: number; kA: number };
   /** The GPU epoch's own float64 check and engine record. */
   gpuCheck: EpochAnalysis['gpuCheck'];
   analysisEngine: EpochAnalysis['analysisEngine'];
@@ -140,6 +147,23 @@ async function compareEpoch(modelObj: unknown, probeObj: ProbeJson, seed: number
   }
   const g = await analyzeEpochOnGpu(dev, weights, inputs, labels, T, D, opts);
   const f64 = analyzeEpoch(weights, inputs, labels, T, D, { ...opts, budgetMacs: Number.POSITIVE_INFINITY });
+  const lyap = await gpuLyapunov(dev, weights, inputs, labels, plan);
+  const N = weights.hiddenSize;
+  const nq = Math.min(10, plan.kA);
+  let stage1Q = 0;
+  const cell = createCell(weights);
+  for (let b = 0; b < B; b++) {
+    const traj = probeTrajectory(cell, { T, inputs }, b);
+    const run = qrIteration(cell, inputs, b * T * D, traj, { k: plan.kA, keepQAt: plan.alignSteps });
+    for (const t of plan.alignSteps)
+      stage1Q = Math.max(stage1Q, maxDev(lyap.qAt[b].get(t)!.subarray(0, nq * N), run.qAt!.get(t)!.subarray(0, nq * N)));
+  }
+  const stage1 = {
+    lnR: maxDev(g.analysis.lnR, f64.lnR),
+    ftle: maxDev(g.analysis.spectrum.flat(), f64.spectrum.flat()),
+    q: stage1Q,
+    kA: plan.kA,
+  };
   const vg = verdicts(g.analysis);
   const vc = verdicts(f64);
   return {
@@ -164,6 +188,7 @@ async function compareEpoch(modelObj: unknown, probeObj: ProbeJson, seed: number
     k: opts.k,
     verdictsDiffer: vg.filter((v, i) => v !== vc[i]),
     verdictCount: vc.length,
+    stage1,
     gpuCheck: g.analysis.gpuCheck,
     analysisEngine: g.analysis.analysisEngine,
     stagesMs: { ...g.stagesMs },
@@ -308,7 +333,8 @@ async function poolFallback(modelObj: unknown, probeObj: ProbeJson, seed: number
       events.find((e) => e.type === 'gpuFallback')?.type === 'gpuFallback'
         ? (events.find((e) => e.type === 'gpuFallback') as { message: string }).message
         : '',
-    engines: events.map((e) => (e.type === 'analysis' ? (e.analysis.analysisEngine ?? null) : null)),
+    /** Where each complete analysis ran, in arrival order. */
+    engines: events.flatMap((e) => (e.type === 'analysis' ? [e.analysis.analysisEngine ?? null] : [])),
     /** Epoch 1 (re-run on the CPU) against analyzeEpoch: largest |difference| of ln r and of the flip dL tables. */
     epoch1VsCpu: (() => {
       const a = events.find((e) => e.type === 'analysis' && e.epoch === 1) as Extract<AnalyzerEvent, { type: 'analysis' }> | undefined;

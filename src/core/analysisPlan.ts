@@ -4,7 +4,7 @@
  * cost and a measured rate (analysisEta), and which snapshots the panels show while an epoch's
  * flip stage still runs (withPartial). Pure: the panels draw these strings and numbers as given.
  */
-import type { AnalysisPlan, EpochSnapshot, PartialEpochSnapshot, ShownSnapshot } from './snapshot';
+import type { AnalysisEngineInfo, AnalysisPlan, EpochSnapshot, PartialEpochSnapshot, ShownSnapshot } from './snapshot';
 
 /** One sentence per statistic that fell short of the paper's plan, null where nothing was cut. */
 export interface PlanNotes {
@@ -132,15 +132,26 @@ export function pendingText(what: string, epoch: number, analysing: AnalysisProg
 }
 
 /**
- * Where the analysis runs, for the badge: the engine a snapshot names (its `analysisEngine`, a
- * string or an object with a `label`), else the float64 CPU pool with its worker count.
+ * Where the analysis runs, for the badge, from the typed record a snapshot carries
+ * (EpochSnapshot.analysisEngine): "GPU float32 (WebGPU) · <adapter>" for a GPU-analysed epoch;
+ * "CPU float64, W workers" for the CPU pool (also when no snapshot records an engine: files and
+ * runs from before the GPU engine), with " · GPU not used: <reason>" when a GPU was asked for and
+ * the CPU ran (no adapter, gated cell, device lost).
  */
-export function analysisPlaceText(engine: unknown, workers: number): string {
-  if (typeof engine === 'string' && engine) return engine;
-  if (engine && typeof engine === 'object') {
-    const label = (engine as { label?: unknown }).label;
-    if (typeof label === 'string' && label) return label;
-  }
+export function analysisPlaceText(engine: AnalysisEngineInfo | undefined, workers: number): string {
+  if (engine?.kind === 'gpu') return `GPU float32 (WebGPU) · ${engine.adapter?.trim() || 'unknown adapter'}`;
   const w = Math.max(1, Math.floor(workers));
-  return `CPU float64, ${w} worker${w === 1 ? '' : 's'}`;
+  const cpu = `CPU float64, ${w} worker${w === 1 ? '' : 's'}`;
+  return engine?.fallback ? `${cpu} · GPU not used: ${engine.fallback}` : cpu;
+}
+
+/**
+ * The engine the badge names: the partial snapshot's (the epoch analysing now) when it records
+ * one, else the newest complete snapshot's; undefined when none records an engine.
+ */
+export function shownAnalysisEngine(
+  epochs: readonly EpochSnapshot[],
+  partial: PartialEpochSnapshot | null,
+): AnalysisEngineInfo | undefined {
+  return partial?.analysisEngine ?? epochs[epochs.length - 1]?.analysisEngine;
 }

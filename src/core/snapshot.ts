@@ -188,7 +188,7 @@ export interface GpuCheck {
   maxDevQ: number;
   maxDevFlipDL: number;
   maxDevSingle: number;
-  /** Alignment cosines: computed on the CPU from float64 products on both paths, so 0. */
+  /** Alignment cosines <q_a, v_j> and <q_a, u_j> of the checked probe (paper's Q vectors, top singular vectors): GPU Q_t against float64 Q_t, same float64 SVDs. */
   maxDevCosine: number;
   /** Names of the tests (z test, Wilcoxon per ranking) whose verdict or Holm decision at 0.05 changes when the checked probe's float64 losses replace the GPU's; [] when none. */
   decisionsDiffer: string[];

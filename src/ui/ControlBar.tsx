@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { engineBadgeText, engineTooltip } from '../core/engines';
 import { applyConfig, resetRun, setPace, stepBatch, stepEpoch, toggleTraining, trainMoreEpochs } from '../app/controller';
 import { useRunStore } from '../store/runStore';
-import { analysisPlaceText, durationText } from '../core/analysisPlan';
+import { analysisPlaceText, durationText, shownAnalysisEngine } from '../core/analysisPlan';
 import { controlsFor } from '../run/lifecycle';
 
 /** Slow-motion choices: ms of wait before each batch, and their labels. */
@@ -31,11 +31,8 @@ export function ControlBar({ hidePreset = false }: { hidePreset?: boolean }) {
   const [more, setMore] = useState('5');
   const analysing = useRunStore((s) => s.analysing);
   const waiting = useRunStore((s) => Object.keys(s.pending).length);
-  // Where the analysis runs: the engine the newest snapshot names (a GPU engine records one), else the CPU pool.
-  const analysisPlace = useRunStore((s) => {
-    const last = s.partial ?? s.epochs[s.epochs.length - 1];
-    return analysisPlaceText((last as { analysisEngine?: unknown } | undefined)?.analysisEngine, s.analysisWorkers);
-  });
+  // Where the analysis runs: the engine the newest snapshot records, else the CPU pool.
+  const analysisPlace = useRunStore((s) => analysisPlaceText(shownAnalysisEngine(s.epochs, s.partial), s.analysisWorkers));
   const latest = useRunStore((s) => {
     const snaps = s.epochs;
     const pendingEpochs = Object.keys(s.pending).map(Number);
@@ -179,7 +176,7 @@ export function ControlBar({ hidePreset = false }: { hidePreset?: boolean }) {
       <span
         className="badge analysis-engine"
         data-testid="analysis-engine"
-        title="Where each epoch's analysis runs (analysis= in the link: auto, gpu or cpu). The CPU path is float64; at large N and T it cuts the flip test's draws and the single-pixel map to its budget, and the panels concerned say so."
+        title="Where each epoch's analysis runs (analysis= in the link: auto, gpu or cpu). The CPU path is float64; at large N and T it cuts the flip test's draws and the single-pixel map to its budget, and the panels concerned say so. The GPU path is float32 with the paper's full plan; one probe per epoch is checked in float64 (Training panel, 'GPU vs float64')."
       >
         analysis: {analysisPlace}
       </span>

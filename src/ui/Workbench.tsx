@@ -4,6 +4,7 @@ import { epochThreads } from '../core/snapshot';
 import { selectShownOrPartial, selectShownSnapshots, useRunStore } from '../store/runStore';
 import { isPartialSnapshot } from '../core/snapshot';
 import { flipPlanNote, pendingText, planNotes } from '../core/analysisPlan';
+import { gpuCheckText } from '../core/gpuCheckText';
 import { ClvPanel } from './panels/ClvPanel';
 import { useHoverStore } from '../store/hoverStore';
 import { stepUnitOf } from '../core/sensitivity/rankingNames';
@@ -261,6 +262,7 @@ export function Workbench() {
             numTensors: snap.metrics.numTensors,
             saturation: snap.saturation,
             qrGradRelErr: snap.qrGradRelErr,
+            gpuCheck: gpuCheckText(snap.gpuCheck),
           }}
         />
       </main>

@@ -12,7 +12,7 @@ import { setAnalysisKernels } from '../core/kernels';
 import { createWasmAnalysisKernels, wasmSimdAvailable } from '../core/kernels/wasm';
 import type { AnalysisPartCommand, AnalyzerCommand, AnalyzerEvent } from './protocol';
 import { runPart, runWhole } from './analysisPart';
-import { loseGpuAtNextFlip, runGpuFlipPart, runGpuWhole } from './gpuAnalysisRun';
+import { loseGpuAtNextFlip, runGpuFlipPart, runGpuQrPart, runGpuWhole } from './gpuAnalysisRun';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 const post = (ev: AnalyzerEvent) => ctx.postMessage(ev);
@@ -55,10 +55,11 @@ ctx.onmessage = async (e: MessageEvent<AnalyzerCommand | AnalysisPartCommand>) =
     loseGpuAtNextFlip();
     return;
   }
-  if (cmd.type === 'part-flip-gpu') {
+  if (cmd.type === 'part-flip-gpu' || cmd.type === 'part-qr-gpu') {
     gpuQueue = gpuQueue.then(async () => {
       await kernelsReady;
-      await runGpuFlipPart(cmd, (ev) => ctx.postMessage(ev));
+      if (cmd.type === 'part-qr-gpu') await runGpuQrPart(cmd, (ev) => ctx.postMessage(ev));
+      else await runGpuFlipPart(cmd, (ev) => ctx.postMessage(ev));
     });
     return;
   }

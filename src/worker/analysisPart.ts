@@ -51,11 +51,12 @@ export function runPart(cmd: AnalysisPartCommand, postPart: (ev: AnalysisPartEve
     };
     const plan = () => planEpoch(weights, labels.length, T, D, requestOptions(req));
     let result: Extract<AnalysisPartEvent, { type: 'part-result' }>['result'];
-    if (cmd.type === 'part-dynamics') result = dynamicsPart(weights, inputs, labels, plan(), cmd.b0, cmd.b1, progress);
+    if (cmd.type === 'part-dynamics')
+      result = dynamicsPart(weights, inputs, labels, plan(), cmd.b0, cmd.b1, progress, undefined, cmd.lyapunov);
     else if (cmd.type === 'part-plan') result = planFlip(weights, inputs, labels, plan(), cmd.parts);
     else if (cmd.type === 'part-flip') result = flipPart(weights, inputs, labels, cmd.plan, cmd.b0, cmd.b1, progress);
     else if (cmd.type === 'part-merge') result = mergeEpoch(weights, inputs, labels, cmd.plan, cmd.parts);
-    else throw new Error('part-flip-gpu runs on the GPU worker (gpuAnalysisRun.ts), not here');
+    else throw new Error(`${cmd.type} runs on the GPU worker (gpuAnalysisRun.ts), not here`);
     if (held) postPart(held);
     postPart({ type: 'part-result', task: cmd.task, result });
   } catch (err) {

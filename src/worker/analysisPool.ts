@@ -28,6 +28,7 @@ import {
 import type { AnalysisPhase } from '../core/analysis/epochSnapshot';
 import { requestOptions, requestWeights } from './analysisInput';
 import type { AnalysisEngineInfo } from '../core/snapshot';
+import { sliceLyapunov, type GivenLyapunov } from '../core/analysis/epochAnalysis';
 import { gpuArchSupported, probeGpuAdapter, type GpuAdapterInfo } from '../model/gpuAnalysis';
 
 /** A GPU stage's failure: the epoch is re-run on the CPU (message: the banner's sentence). */
@@ -256,14 +257,45 @@ export function createAnalysisPool(
     // cell and evaluator per part at the pixel preset) stays small. The split never changes the numbers.
     const ranges = probeRanges(B, Math.min(B, 4 * target));
     const t1 = now();
+    // A GPU epoch's QR pass (ln r, FTLE, Q_t) runs on the GPU worker; the CPU parts take it from there.
+    let lyapunov: GivenLyapunov | undefined;
+    if (gpu) {
+      try {
+        lyapunov = await run<GivenLyapunov>({ type: 'part-qr-gpu', task: nextTask++, reqId, req }, 'q', true);
+      } catch (err) {
+        throw new GpuFallback((err as Error).message);
+      }
+    }
+    const tq = now();
     const dyn = await Promise.all(
-      ranges.map(([b0, b1]) => run<DynamicsPart>({ type: 'part-dynamics', task: nextTask++, reqId, req, b0, b1 }, `d${b0}`)),
+      ranges.map(([b0, b1]) =>
+        run<DynamicsPart>(
+          {
+            type: 'part-dynamics',
+            task: nextTask++,
+            reqId,
+            req,
+            b0,
+            b1,
+            ...(lyapunov ? { lyapunov: sliceLyapunov(lyapunov, req.probe.T, b0, b1) } : {}),
+          },
+          `d${b0}`,
+        ),
+      ),
     );
     const t2 = now();
     const fp = await run<FlipPlan>({ type: 'part-plan', task: nextTask++, reqId, req, parts: dyn }, '');
     const t3 = now();
     // The panels show the dynamics while the flip parts run.
-    emit({ type: 'partial', runId: req.runId, epoch: req.epoch, elapsedMs: t3 - t0, analysis: dynamicsAnalysis(fp) });
+    // It names where the epoch runs (the badge reads it while the flip stage runs), where that is recorded.
+    const where: AnalysisEngineInfo | undefined = gpu ? { kind: 'gpu', adapter: (await adapter)?.adapter } : engine;
+    emit({
+      type: 'partial',
+      runId: req.runId,
+      epoch: req.epoch,
+      elapsedMs: t3 - t0,
+      analysis: where ? { ...dynamicsAnalysis(fp), analysisEngine: where } : dynamicsAnalysis(fp),
+    });
     if (gpu) {
       // Stages 3-4 on the GPU worker; its failure is a fallback, not an error of the epoch.
       let r: GpuFlipResult;
@@ -279,7 +311,7 @@ export function createAnalysisPool(
         runId: req.runId,
         epoch: req.epoch,
         analysisMs: now() - t0,
-        stagesMs: { dynamics: t2 - t1, plan: t3 - t2, ...r.stagesMs },
+        stagesMs: { qr: tq - t1, dynamics: t2 - tq, plan: t3 - t2, ...r.stagesMs },
         analysis: r.analysis,
       });
       return;

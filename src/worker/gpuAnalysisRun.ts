@@ -1,13 +1,22 @@
 /**
  * The worker side of a GPU-analysed epoch (analysis.worker.ts): the worker owns one WebGPU device
  * for the GPU analysis engine (src/model/gpuAnalysis), requested at its first GPU epoch and again
- * after a loss. In the app's pool a GPU epoch's stages 1-2 run on the CPU workers and this worker
- * runs stages 3-4 ('part-flip-gpu': runGpuFlipPart); a whole request ('analyze' with
+ * after a loss. In the app's pool this worker runs a GPU epoch's QR pass ('part-qr-gpu':
+ * runGpuQrPart), the rest of stages 1-2 run on the CPU workers from its ln r and Q_t, and this
+ * worker runs stages 3-4 ('part-flip-gpu': runGpuFlipPart); a whole request ('analyze' with
  * analysisEngine 'gpu', runGpuWhole) runs analyzeEpochOnGpu. Any failure (a lost device above
  * all) is answered with the banner's sentence ('part-error' / 'gpuFallback') and the pool
  * (analysisPool.ts) re-runs that epoch on the CPU: nothing is lost.
  */
-import { analyzeEpochOnGpu, GpuDeviceLostError, gpuFlipStage, requestAnalysisDevice, type GpuAnalysisDevice } from '../model/gpuAnalysis';
+import {
+  analyzeEpochOnGpu,
+  fullPlan,
+  GpuDeviceLostError,
+  gpuFlipStage,
+  gpuLyapunov,
+  requestAnalysisDevice,
+  type GpuAnalysisDevice,
+} from '../model/gpuAnalysis';
 import type { AnalysisPhase } from '../core/analysis/epochSnapshot';
 import type { AnalysisPartCommand, AnalysisPartEvent, AnalyzeRequest, AnalyzerEvent } from './protocol';
 import { requestOptions, requestWeights } from './analysisInput';
@@ -89,6 +98,28 @@ export async function runGpuFlipPart(
       if (stage === 'check') postPart({ type: 'part-progress', task: cmd.task, phase: 'single-pixel map', done: 1 });
     });
     postPart({ type: 'part-result', task: cmd.task, result: r });
+  } catch (err) {
+    postPart({ type: 'part-error', task: cmd.task, message: fallbackMessage(err, cmd.req.epoch) });
+  }
+}
+
+/**
+ * A pooled GPU epoch's QR pass ('part-qr-gpu'): every probe's ln r and Q_t at the alignment steps
+ * on this worker's device (gpuLyapunov, the GPU plan's kA); posts 'part-result' (GivenLyapunov)
+ * or 'part-error' with the banner's sentence (the pool then re-runs the epoch on the CPU).
+ */
+export async function runGpuQrPart(
+  cmd: Extract<AnalysisPartCommand, { type: 'part-qr-gpu' }>,
+  postPart: (ev: AnalysisPartEvent) => void,
+): Promise<void> {
+  try {
+    if (!device || device.isLost()) device = await requestAnalysisDevice();
+    const { req } = cmd;
+    const weights = requestWeights(req);
+    const inputs = Float64Array.from(req.probe.inputs);
+    const plan = fullPlan(weights, req.probe.labels.length, req.probe.T, req.probe.D, requestOptions(req));
+    const result = await gpuLyapunov(device, weights, inputs, req.probe.labels, plan);
+    postPart({ type: 'part-result', task: cmd.task, result });
   } catch (err) {
     postPart({ type: 'part-error', task: cmd.task, message: fallbackMessage(err, cmd.req.epoch) });
   }

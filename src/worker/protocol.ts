@@ -15,6 +15,7 @@ import type { AnalysisPhase } from '../core/analysis/epochSnapshot';
 import type { NamedTensors, RunEvent } from '../run/loop';
 import type { EngineInfo } from '../core/engines';
 import type { DynamicsPart, FlipPart, FlipPlan } from '../core/analysis/epochParts';
+import type { GivenLyapunov } from '../core/analysis/epochAnalysis';
 
 /** Weights as PyTorch-named tensors (row-major Float32Array data): run/loop.ts. */
 export type { NamedTensors } from '../run/loop';
@@ -114,7 +115,8 @@ export type AnalyzerEvent =
       epoch: number;
       analysisMs: number;
       /** A pooled analysis: wall ms of each stage (dynamics parts, plan, flip parts, merge), in order; the GPU path adds its float64 check. */
-      stagesMs?: { dynamics: number; plan: number; flip: number; merge: number; check?: number };
+      /** Wall ms per stage; `qr`: a GPU epoch's QR pass on the GPU worker, before the rest of `dynamics` on the CPU pool. */
+      stagesMs?: { dynamics: number; plan: number; flip: number; merge: number; check?: number; qr?: number };
       analysis: Omit<EpochSnapshot, 'epoch' | 'metrics'>;
       /** Mean CE (nats) and accuracy on the `evaluate` digits, when asked. */
       evaluation?: { loss: number; acc: number; count: number };
@@ -139,12 +141,15 @@ export type AnalyzeRequest = Extract<AnalyzerCommand, { type: 'analyze' }>;
  * one probe range. `task` pairs a result with its request; `reqId` names the epoch request (unique per pool).
  */
 export type AnalysisPartCommand =
-  | { type: 'part-dynamics'; task: number; reqId: number; req: AnalyzeRequest; b0: number; b1: number }
+  /** Stage 1 of probes b0..b1-1; on the GPU path `lyapunov` is their QR pass from 'part-qr-gpu' (epochAnalysis.ts GivenLyapunov). */
+  | { type: 'part-dynamics'; task: number; reqId: number; req: AnalyzeRequest; b0: number; b1: number; lyapunov?: GivenLyapunov }
   | { type: 'part-plan'; task: number; reqId: number; req: AnalyzeRequest; parts: DynamicsPart[] }
   | { type: 'part-flip'; task: number; reqId: number; req: AnalyzeRequest; plan: FlipPlan; b0: number; b1: number }
   | { type: 'part-merge'; task: number; reqId: number; req: AnalyzeRequest; plan: FlipPlan; parts: FlipPart[] }
   /** A GPU epoch's stages 3-4 on the worker that owns the device (gpuAnalysisRun.ts); its part-error means: fall back to the CPU. */
-  | { type: 'part-flip-gpu'; task: number; reqId: number; req: AnalyzeRequest; plan: FlipPlan };
+  | { type: 'part-flip-gpu'; task: number; reqId: number; req: AnalyzeRequest; plan: FlipPlan }
+  /** A GPU epoch's QR pass (all probes, plan.kA vectors, Q at the alignment steps) on the device's worker: GivenLyapunov; part-error means fall back. */
+  | { type: 'part-qr-gpu'; task: number; reqId: number; req: AnalyzeRequest };
 
 /** Result of 'part-flip-gpu': the merged analysis (analysisEngine and gpuCheck set) and its stage times (ms). */
 export interface GpuFlipResult {
@@ -158,6 +163,6 @@ export type AnalysisPartEvent =
   | {
       type: 'part-result';
       task: number;
-      result: DynamicsPart | FlipPlan | FlipPart | Omit<EpochSnapshot, 'epoch' | 'metrics'> | GpuFlipResult;
+      result: DynamicsPart | FlipPlan | FlipPart | Omit<EpochSnapshot, 'epoch' | 'metrics'> | GpuFlipResult | GivenLyapunov;
     }
   | { type: 'part-error'; task: number; message: string };

@@ -4,7 +4,8 @@
  * and probes (including a trained one) the GPU's flip-test losses, single-pixel map, ln r, FTLE and
  * Q vectors equal the float64 values within the tolerances of docs/method.md ("GPU analysis
  * precision"), every verdict and Holm decision is the same, and the GPU plan is the paper's full
- * plan; random jobs with three hidden units per thread agree too; a device lost mid-analysis in
+ * plan; stage 1 fed by the GPU QR pass (the panels' ln r, FTLE, Q_t) agrees with float64 too; the
+ * app with analysis=gpu shows the badge "GPU" and the Training panel's float64 check; random jobs with three hidden units per thread agree too; a device lost mid-analysis in
  * the app's worker pool re-runs that epoch on the CPU with nothing lost; a destroyed device makes
  * every call fail with GpuDeviceLostError.
  */
@@ -71,6 +72,13 @@ describe('GPU analysis engine equals the float64 analysis (WebGPU on SwiftShader
       expect(r.gpuCheck!.decisionsDiffer).toEqual([]);
       expect(r.gpuCheck!.maxDevFlipDL).toBeLessThanOrEqual(2 * TOL.loss * Math.max(1, r.scaleFlip));
       expect(r.gpuCheck!.maxDevLnR).toBeLessThanOrEqual(TOL.lnR);
+      // Stage 1 from the GPU QR pass (what the panels show): ln r, FTLE and Q_t at the alignment steps.
+      expect(r.stage1.lnR).toBeLessThanOrEqual(TOL.lnR);
+      expect(r.stage1.ftle).toBeLessThanOrEqual(TOL.ftle);
+      expect(r.stage1.q).toBeLessThanOrEqual(TOL.q);
+      // A cosine <q, w> with |w| = 1 moves by at most |dq|_2 <= sqrt(N) max|dq| (N = 16 here).
+      expect(r.gpuCheck!.maxDevQ).toBeLessThanOrEqual(TOL.q);
+      expect(r.gpuCheck!.maxDevCosine).toBeLessThanOrEqual(4 * TOL.q);
     },
     60_000,
   );
@@ -91,16 +99,34 @@ describe('GPU analysis engine equals the float64 analysis (WebGPU on SwiftShader
     const { model, probe } = fixture('rnn_n8_t12_d1');
     const r = await s.page.evaluate(([m, p]) => window.__gpuAnalysisCheck!.poolFallback(m, p as never, 3), [model, probe] as const);
     console.log('fallback', JSON.stringify(r));
-    expect(r.kinds).toEqual(['gpuFallback:1', 'analysis:1', 'analysis:2']);
+    // Each epoch's dynamics partial comes before its flip stage: epoch 1's from the GPU-fed stage 1, again from its CPU re-run.
+    expect(r.kinds).toEqual(['partial:1', 'gpuFallback:1', 'partial:1', 'analysis:1', 'partial:2', 'analysis:2']);
     expect(r.fallbackMessage).toMatch(/GPU was lost while analysing epoch 1 .* analysed again on the CPU\. Nothing is lost\./);
-    expect(r.engines[1]).toEqual({ kind: 'cpu', fallback: r.fallbackMessage });
-    expect(r.engines[2]?.kind).toBe('gpu');
+    expect(r.engines[0]).toEqual({ kind: 'cpu', fallback: r.fallbackMessage });
+    expect(r.engines[1]?.kind).toBe('gpu');
     // The worker's WASM float64 kernels against this page's JS ones: summation order only.
     expect(r.epoch1VsCpu!.lnR).toBeLessThanOrEqual(1e-12);
     expect(r.epoch1VsCpu!.dRand).toBeLessThanOrEqual(1e-12);
     expect(r.epoch1VsCpu!.R).toBe(r.epoch1VsCpu!.cpuR);
     expect(r.epoch2R).toBe(50);
   }, 60_000);
+
+  it('the app path: analysis=gpu analyses epoch 0 on the GPU; the badge says GPU and the Training panel shows the float64 check', async () => {
+    const page = await s.context.newPage();
+    try {
+      await page.goto(`${baseURL()}#preset=quick&epochs=1&hidden=16&probes=4&analysis=gpu`);
+      const check = page.getByTestId('gpu-check');
+      await check.waitFor({ timeout: 60_000 });
+      const text = (await check.textContent()) ?? '';
+      console.log('gpu-check', text, await page.getByTestId('analysis-engine').textContent());
+      expect(text).toMatch(/^ln r \S+ · FTLE \S+ · Q \S+ · flip dL \S+ · single-pixel \S+ · cosines \S+; /);
+      expect(text).toContain('every verdict and Holm decision the same');
+      expect(await check.getAttribute('data-differ')).toBe('0');
+      expect(await page.getByTestId('analysis-engine').textContent()).toMatch(/^analysis: GPU float32 \(WebGPU\) · \S/);
+    } finally {
+      await page.close();
+    }
+  }, 90_000);
 
   it('a destroyed device: every call fails with GpuDeviceLostError', async () => {
     const r = await s.page.evaluate(() => window.__gpuAnalysisCheck!.lostDevice());

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import {
   analysisEta,
   analysisPlaceText,
+  shownAnalysisEngine,
   durationText,
   epochEtaMs,
   pendingText,
@@ -238,8 +239,25 @@ describe('what panels and badges say while they wait', () => {
     expect(analysisPlaceText(undefined, 2)).toBe('CPU float64, 2 workers');
     expect(analysisPlaceText(undefined, 1)).toBe('CPU float64, 1 worker');
     expect(analysisPlaceText(undefined, 0)).toBe('CPU float64, 1 worker');
-    expect(analysisPlaceText('GPU float32 (WebGPU)', 2)).toBe('GPU float32 (WebGPU)');
-    expect(analysisPlaceText({ label: 'GPU float32 (WebGPU, H100)' }, 2)).toBe('GPU float32 (WebGPU, H100)');
+    expect(analysisPlaceText({ kind: 'cpu' }, 2)).toBe('CPU float64, 2 workers');
+    expect(analysisPlaceText({ kind: 'gpu', adapter: 'NVIDIA H100 80GB HBM3' }, 2)).toBe('GPU float32 (WebGPU) · NVIDIA H100 80GB HBM3');
+    expect(analysisPlaceText({ kind: 'gpu', adapter: '  ' }, 2)).toBe('GPU float32 (WebGPU) · unknown adapter');
+    expect(analysisPlaceText({ kind: 'cpu', fallback: 'no WebGPU adapter in this browser' }, 1)).toBe(
+      'CPU float64, 1 worker · GPU not used: no WebGPU adapter in this browser',
+    );
+  });
+
+  it('the badge reads the engine of the partial snapshot first, then of the newest complete one', () => {
+    const b = makeBundle(7, { epochs: 2 });
+    const [e0, e1] = b.epochs;
+    const gpu = { kind: 'gpu' as const, adapter: 'SwiftShader' };
+    const cpu = { kind: 'cpu' as const, fallback: 'device lost' };
+    expect(shownAnalysisEngine([], null)).toBeUndefined();
+    expect(shownAnalysisEngine([e0, { ...e1, analysisEngine: gpu }], null)).toEqual(gpu);
+    const partial = { ...e1, epoch: 2, flip: null, partial: 'dynamics' as const, analysisEngine: cpu };
+    expect(shownAnalysisEngine([e0, { ...e1, analysisEngine: gpu }], partial)).toEqual(cpu);
+    const { analysisEngine: _, ...bare } = partial;
+    expect(shownAnalysisEngine([e0, { ...e1, analysisEngine: gpu }], bare)).toEqual(gpu);
   });
 });
 

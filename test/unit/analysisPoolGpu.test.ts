@@ -1,6 +1,7 @@
 /**
  * The pool's choice of analysis engine (analysisPool.ts chooseEngine) and its GPU fallback, with
- * in-process fake workers running the real float64 handlers (analysisPart.ts). A GPU epoch's flip
+ * in-process fake workers running the real float64 handlers (analysisPart.ts). A GPU epoch's QR
+ * pass is answered with the float64 pass (the stage-1 parts must take it), or lost. Its flip
  * stage here is answered 'part-error', as a worker whose device was lost answers (gpuAnalysisRun.ts): the pool
  * must say so, re-run that epoch on the CPU and deliver the same analysis the CPU gives, recording
  * where it ran. Adapters are described by the `gpuAdapter` argument (Node has no WebGPU).
@@ -12,9 +13,24 @@ import type { AnalysisPartEvent, AnalyzeRequest, AnalyzerEvent } from '../../src
 import { PRESET_CONFIGS } from '../../src/core/formats/config';
 import { createRng } from '../../src/core/rng';
 import type { GpuAdapterInfo } from '../../src/model/gpuAnalysis';
+import { requestOptions, requestWeights } from '../../src/worker/analysisInput';
+import { planEpoch } from '../../src/core/analysis/epochParts';
+import { float64QrPass } from './float64QrPass';
 
-/** Fake worker: float64 handlers; a GPU request is answered 'gpuFallback' (device lost). */
-function fakeWorker(gpuRequests: AnalyzeRequest[], plans: { R: number; Rm: number; single: boolean }[]): PoolWorker {
+/** What the fake workers saw of a GPU epoch's stage 1: QR passes asked for, dynamics parts given one. */
+interface Stage1Seen {
+  qr: number;
+  fed: number;
+  /** Answer 'part-qr-gpu' with a lost device instead of the pass. */
+  loseAtQr?: boolean;
+}
+
+/**
+ * Fake worker: float64 handlers; a GPU epoch's QR pass ('part-qr-gpu') is answered with the float64
+ * pass (a stand-in for the GPU's float32 one, or 'part-error' with loseAtQr), its flip stage with
+ * 'part-error' (device lost).
+ */
+function fakeWorker(gpuRequests: AnalyzeRequest[], plans: { R: number; Rm: number; single: boolean }[], seen: Stage1Seen): PoolWorker {
   let handler: (ev: AnalyzerEvent | AnalysisPartEvent) => void = () => {};
   const send = (ev: AnalyzerEvent | AnalysisPartEvent) => handler(structuredClone(ev));
   return {
@@ -22,6 +38,18 @@ function fakeWorker(gpuRequests: AnalyzeRequest[], plans: { R: number; Rm: numbe
       const c = structuredClone(cmd);
       setTimeout(() => {
         if (c.type === 'crash' || c.type === 'loseGpu') return;
+        if (c.type === 'part-qr-gpu') {
+          seen.qr++;
+          if (seen.loseAtQr) {
+            send({ type: 'part-error', task: c.task, message: 'The GPU was lost at the QR pass (rehearsal).' });
+            return;
+          }
+          const w = requestWeights(c.req);
+          const plan = planEpoch(w, c.req.probe.labels.length, c.req.probe.T, c.req.probe.D, requestOptions(c.req));
+          send({ type: 'part-result', task: c.task, result: float64QrPass(w, Float64Array.from(c.req.probe.inputs), plan) });
+          return;
+        }
+        if (c.type === 'part-dynamics' && c.lyapunov) seen.fed++;
         if (c.type === 'part-flip-gpu') {
           // The plan it is given must be the paper's full one.
           gpuRequests.push(c.req);
@@ -63,11 +91,12 @@ function request(arch: 'rnn' | 'gru', analysisEngine?: AnalyzeRequest['analysisE
   };
 }
 
-async function run(req: AnalyzeRequest, adapter: GpuAdapterInfo | null, size = 2) {
+async function run(req: AnalyzeRequest, adapter: GpuAdapterInfo | null, size = 2, loseAtQr = false) {
   const gpuRequests: AnalyzeRequest[] = [];
   const plans: { R: number; Rm: number; single: boolean }[] = [];
+  const seen: Stage1Seen = { qr: 0, fed: 0, loseAtQr };
   const pool = createAnalysisPool(
-    () => fakeWorker(gpuRequests, plans),
+    () => fakeWorker(gpuRequests, plans, seen),
     size,
     undefined,
     async () => adapter,
@@ -82,7 +111,7 @@ async function run(req: AnalyzeRequest, adapter: GpuAdapterInfo | null, size = 2
   });
   pool.terminate();
   const analysis = events.find((e) => e.type === 'analysis') as Extract<AnalyzerEvent, { type: 'analysis' }>;
-  return { events, analysis, gpuRequests, plans };
+  return { events, analysis, gpuRequests, plans, seen };
 }
 
 const hardware: GpuAdapterInfo = { adapter: 'Some GPU', software: false };
@@ -111,6 +140,9 @@ describe('analysis pool: engine choice and GPU fallback', () => {
     ] as const) {
       const r = await run(request('rnn', engine), a);
       expect(r.gpuRequests).toHaveLength(1);
+      // Stage 1 took its QR pass from the GPU worker: one pass, every dynamics part of the GPU epoch fed from it.
+      expect(r.seen.qr).toBe(1);
+      expect(r.seen.fed).toBeGreaterThan(0);
       // draws = 6 in this config: the GPU plan takes all of them, 10 matched draws and the single-pixel map.
       expect(r.plans).toEqual([{ R: 6, Rm: 10, single: true }]);
       const kinds = r.events.filter((e) => e.type !== 'progress').map((e) => e.type);
@@ -122,6 +154,19 @@ describe('analysis pool: engine choice and GPU fallback', () => {
       // Nothing lost: the same analysis the CPU path gives.
       expect(rest).toEqual(cpuRest);
     }
+  });
+
+  it('a device lost at the QR pass: the epoch re-runs on the CPU pool, banner first, nothing lost', async () => {
+    const cpu = await run(request('rnn', 'cpu'), hardware);
+    const r = await run(request('rnn', 'gpu'), hardware, 2, true);
+    expect(r.seen.qr).toBe(1);
+    expect(r.seen.fed).toBe(0);
+    expect(r.gpuRequests).toHaveLength(0);
+    expect(r.events.filter((e) => e.type !== 'progress').map((e) => e.type)).toEqual(['gpuFallback', 'partial', 'analysis']);
+    const { analysisEngine, ...rest } = r.analysis.analysis;
+    expect(analysisEngine).toEqual({ kind: 'cpu', fallback: 'The GPU was lost at the QR pass (rehearsal).' });
+    const { analysisEngine: _c, ...cpuRest } = cpu.analysis.analysis;
+    expect(rest).toEqual(cpuRest);
   });
 
   it('gated cells stay on the CPU and say why; size 1 records it too', async () => {

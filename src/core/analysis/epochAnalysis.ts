@@ -19,7 +19,7 @@ import { clvHiddenVectors, type ProbeClvs } from '../dynamics/clvAnalysis';
 import { ANALYSIS_DEFAULTS } from './analysisDefaults';
 import { createRng, deriveSeed } from '../rng';
 import { createCell } from '../dynamics/cells';
-import { probeLyapunov, qrIteration } from '../dynamics/lyapunov';
+import { ftleAt, probeLyapunov, qrIteration } from '../dynamics/lyapunov';
 import { bpttSample, gradsFromDeltas, qrFormDeltas, relativeDifference } from '../dynamics/gradients';
 import { cosineMatrix, defaultAlignmentSteps, probeStepAlignments, sampleStd, type ProbeStepAlignment } from '../dynamics/alignment';
 import { participationRatio, subspaceOverlap } from '../linalg/svd';
@@ -102,10 +102,58 @@ export interface ProbeDynamics {
   alignment: ProbeStepAlignment[][];
 }
 
+/** The probes b0..b1-1 of a given QR pass over T steps (copies: cheap to post to a worker). */
+export function sliceLyapunov(given: GivenLyapunov, T: number, b0: number, b1: number): GivenLyapunov {
+  const n = T * given.kA;
+  return { kA: given.kA, lnR: given.lnR.slice(b0 * n, b1 * n), qAt: given.qAt.slice(b0, b1) };
+}
+
+/** probeLyapunov's fields that probeDynamics reads, from a given QR pass (float64 trajectories computed here). */
+function givenLyapunov(
+  cell: ReturnType<typeof createCell>,
+  probe: AnalysisProbe,
+  kA: number,
+  given: GivenLyapunov,
+  onProgress?: (phase: 'lyapunov' | 'alignment', done: number) => void,
+): {
+  lnR: Float64Array;
+  spectrum: Float64Array;
+  runs: { qAt?: Map<number, Float64Array> }[];
+  trajectories: ReturnType<typeof probeTrajectory>[];
+} {
+  const { B, T } = probe;
+  if (given.kA !== kA || given.lnR.length !== B * T * kA || given.qAt.length !== B)
+    throw new Error(
+      `given QR pass has kA = ${given.kA}, ${given.lnR.length} ln r values and ${given.qAt.length} probes; expected kA = ${kA}, ${B * T * kA}, ${B}`,
+    );
+  const spectrum = new Float64Array(B * kA);
+  const trajectories: ReturnType<typeof probeTrajectory>[] = [];
+  for (let b = 0; b < B; b++) {
+    trajectories.push(probeTrajectory(cell, probe, b));
+    ftleAt(given.lnR.subarray(b * T * kA, (b + 1) * T * kA), kA, T, spectrum.subarray(b * kA, (b + 1) * kA));
+    onProgress?.('lyapunov', b + 1);
+  }
+  return { lnR: given.lnR, spectrum, runs: given.qAt.map((qAt) => ({ qAt })), trajectories };
+}
+
+/**
+ * A QR pass computed elsewhere for a probe set of B probes (the GPU analysis engine's float32 QR,
+ * src/model/gpuAnalysis): ln r [B][T][kA] (ln per step) and, per probe, Q_t at the alignment steps
+ * (step -> vector-major [kA][S]), with the same kA vectors, MGS order and diag R > 0 as qrIteration.
+ */
+export interface GivenLyapunov {
+  kA: number;
+  lnR: Float64Array;
+  qAt: Map<number, Float64Array>[];
+}
+
 /**
  * The per-probe half of the dynamics, for probes that may be a slice of the probe set: the QR
  * pass with kA vectors (k reported), saturation counts, alignment steps (rnn) and, with
  * `qrCheck`, the Q/R identity check on this set's probe 0. `onProgress(phase, done)` counts probes.
+ * With `given` the QR pass is not run: its ln r and Q_t are taken from `given` (the trajectories,
+ * saturation, alignment SVDs, Q/R check and CLVs are still float64 here); without it the result is
+ * bit-identical to before `given` existed.
  */
 export function probeDynamics(
   weights: ModelWeights,
@@ -115,17 +163,20 @@ export function probeDynamics(
   steps: number[],
   qrCheck: boolean,
   onProgress?: (phase: 'lyapunov' | 'alignment', done: number) => void,
+  given?: GivenLyapunov,
 ): ProbeDynamics {
   const cell = createCell(weights);
   const { B, T } = probe;
   const S = cell.stateSize;
   const N = cell.hiddenSize;
-  const L = probeLyapunov(cell, probe, {
-    k: kA,
-    keepQAt: steps,
-    keepTrajectories: true,
-    onProbeDone: onProgress && ((done) => onProgress('lyapunov', done)),
-  });
+  const L = given
+    ? givenLyapunov(cell, probe, kA, given, onProgress)
+    : probeLyapunov(cell, probe, {
+        k: kA,
+        keepQAt: steps,
+        keepTrajectories: true,
+        onProbeDone: onProgress && ((done) => onProgress('lyapunov', done)),
+      });
   const trajs = L.trajectories!;
 
   const lnR = new Float64Array(B * T * k);

@@ -21,7 +21,14 @@ import type { ModelWeights } from '../formats/model';
 import type { AlignmentSummary, AnalysisPlan, PartialEpochSnapshot } from '../snapshot';
 import type { AnalysisPhase, AnalysisProgress, EpochAnalysis, EpochAnalysisOptions } from './types';
 import { ANALYSIS_DEFAULTS } from './analysisDefaults';
-import { summarizeAlignment, probeDynamics, trackedQVectors, type AnalysisProbe, type ProbeDynamics } from './epochAnalysis';
+import {
+  summarizeAlignment,
+  probeDynamics,
+  trackedQVectors,
+  type AnalysisProbe,
+  type GivenLyapunov,
+  type ProbeDynamics,
+} from './epochAnalysis';
 import { defaultAlignmentSteps, type ProbeStepAlignment } from '../dynamics/alignment';
 import { flipTestOn, inputGradientsFor } from './flipAnalysis';
 import {
@@ -205,6 +212,7 @@ export interface DynamicsPart extends ProbeDynamics {
  * Stage 1: dynamics of probes b0..b1-1 of inputs [B*T*D] (h0 = 0): the QR pass with plan.kA
  * vectors, saturation, alignment steps (rnn), dL/dx_t, and the Q/R check when b0 = 0.
  * `evaluatorOut`, when given, receives the part's flip evaluator (a single-pass caller reuses it).
+ * `lyapunov`, when given (the GPU path), supplies the QR pass of these nb probes (probeDynamics).
  */
 export function dynamicsPart(
   weights: ModelWeights,
@@ -215,6 +223,7 @@ export function dynamicsPart(
   b1: number,
   onProgress?: PartProgress,
   evaluatorOut?: (ev: RecurrentFlipEvaluator) => void,
+  lyapunov?: GivenLyapunov,
 ): DynamicsPart {
   const { T, D, k, kA, B } = plan;
   const probe = subProbe(inputs, labels, T, D, b0, b1);
@@ -226,6 +235,7 @@ export function dynamicsPart(
     plan.alignSteps,
     b0 === 0,
     onProgress && ((phase, done) => onProgress(phase === 'lyapunov' ? 'Lyapunov vectors' : 'alignment', done / B)),
+    lyapunov,
   );
   const ev = createRecurrentFlipEvaluator(weights, probe.inputs, probe.labels, b1 - b0, T, D);
   evaluatorOut?.(ev);

@@ -4,10 +4,12 @@
  * up to T, the single-pixel map), the stages of core/analysis/epochParts.ts with the flip stage's jobs
  * evaluated on the GPU, and the float64 check of one probe (EpochSnapshot.gpuCheck).
  *
- * What runs where: stage 1 (QR iteration in float64 for the panels' ln r and Q, the alignment's
- * prefix-loss gradients and SVDs, dL/dx_t) stays on the CPU; the GPU QR iteration runs for the
- * float64 check (its ln r, FTLE and Q against the CPU's). Stage 3, every flip job and the
- * single-pixel map (~all of the paper-scale cost), runs on the GPU; stages 2 and 4 are the CPU's.
+ * What runs where: stage 1's QR iteration (the panels' ln r, FTLE and the Q_t the alignment
+ * reads) runs on the GPU (gpuLyapunov); the rest of stage 1 (float64 trajectories, saturation,
+ * the alignment's prefix-loss gradients and SVDs from the GPU's Q_t, the Q/R check, CLVs,
+ * dL/dx_t) stays on the CPU. Stage 3, every flip job and the single-pixel map (~all of the
+ * paper-scale cost), runs on the GPU; stages 2 and 4 are the CPU's. The float64 check recomputes
+ * one probe's QR pass, alignment cosines and flip losses in float64 against the GPU's.
  */
 import type { ModelWeights } from '../../core/formats/model';
 import type { EpochAnalysis, EpochAnalysisOptions } from '../../core/analysis/epochSnapshot';
@@ -24,10 +26,13 @@ import {
   type FlipPlan,
   type PackedJobs,
 } from '../../core/analysis/epochParts';
+import type { GivenLyapunov } from '../../core/analysis/epochAnalysis';
+import { ANALYSIS_DEFAULTS } from '../../core/analysis/analysisDefaults';
 import { createCell } from '../../core/dynamics/cells';
 import { probeTrajectory } from '../../core/dynamics/trajectory';
 import { qrIteration } from '../../core/dynamics/lyapunov';
-import { createGpuProbeSet, crossEntropy, type GpuAnalysisDevice, type GpuProbeSet } from './engine';
+import { cosineMatrix, probeStepAlignments } from '../../core/dynamics/alignment';
+import { createGpuProbeSet, crossEntropy, type GpuAnalysisDevice, type GpuProbeSet, type GpuQrResult } from './engine';
 
 /** The GPU path's plan: planEpoch with no budget cut (the paper's R, Rm, k list and single-pixel map). */
 export function fullPlan(
@@ -38,6 +43,37 @@ export function fullPlan(
   opts: Omit<EpochAnalysisOptions, 'onProgress' | 'budgetMacs'>,
 ): EpochPlan {
   return planEpoch(weights, B, T, D, { ...opts, budgetMacs: Number.POSITIVE_INFINITY });
+}
+
+/** A GPU QR result as stage 1 takes it: ln r [B][T][kA] and, per probe, step -> Q_t [kA][N] (vector-major). */
+function lyapunovOf(r: GpuQrResult): GivenLyapunov {
+  const { B, k, N } = r;
+  const qAt = Array.from({ length: B }, (_, b) => {
+    const m = new Map<number, Float64Array>();
+    for (const [t, q] of r.qAt) m.set(t, q.slice(b * k * N, (b + 1) * k * N));
+    return m;
+  });
+  return { kA: k, lnR: r.lnR, qAt };
+}
+
+/**
+ * Stage 1's QR pass on the GPU for every probe (rnn): plan.kA tracked vectors, Q kept at the
+ * alignment steps (plan.alignSteps), in float32 (values widened). Feed it to dynamicsPart (sliced
+ * per probe range with sliceLyapunov) in place of the float64 QR pass. Throws GpuDeviceLostError on a loss.
+ */
+export async function gpuLyapunov(
+  dev: GpuAnalysisDevice,
+  weights: ModelWeights,
+  inputs: Float64Array,
+  labels: ArrayLike<number>,
+  plan: EpochPlan,
+): Promise<GivenLyapunov> {
+  const set = await createGpuProbeSet(dev, weights, inputs, labels, plan.B, plan.T, plan.D);
+  try {
+    return lyapunovOf(await set.qr(plan.kA, plan.alignSteps));
+  } finally {
+    set.dispose();
+  }
 }
 
 /** Evaluates every call of `fp` (any probe subset, global probe indices) on `set` in ONE job batch; FlipPart for b0..b1. */
@@ -122,7 +158,8 @@ export async function analyzeEpochOnGpu(
   const plan = fullPlan(weights, B, T, D, opts);
   const t0 = performance.now();
   onStage?.('dynamics');
-  const dyn = dynamicsPart(weights, inputs, labels, plan, 0, B);
+  const lyapunov = await gpuLyapunov(dev, weights, inputs, labels, plan);
+  const dyn = dynamicsPart(weights, inputs, labels, plan, 0, B, undefined, undefined, lyapunov);
   const t1 = performance.now();
   onStage?.('plan');
   const fp = planFlip(weights, inputs, labels, plan, [dyn]);
@@ -166,7 +203,7 @@ export async function gpuFlipStage(
     const analysis = mergeEpoch(weights, inputs, labels, fp, gpuParts);
     const t4 = now();
     onStage?.('check');
-    const gpuCheck = await float64Check(set, weights, inputs, labels, plan, fp, cuts, gpuParts, bc, analysis, fp.dynamics.lnR);
+    const gpuCheck = await float64Check(set, weights, inputs, labels, plan, fp, cuts, gpuParts, bc, analysis);
     const t5 = now();
     return {
       analysis: { ...analysis, analysisEngine: { kind: 'gpu', adapter: dev.adapter }, gpuCheck },
@@ -189,9 +226,8 @@ async function float64Check(
   gpuParts: FlipPart[],
   bc: number,
   gpuAnalysis: EpochAnalysis,
-  lnR64: ArrayLike<number>,
 ): Promise<GpuCheck> {
-  const { T, D, k } = plan;
+  const { T, D, k, kA, N, alignSteps } = plan;
   const i = cuts.findIndex(([a]) => a === bc);
   const sub = splitFlipPlan(fp, [[bc, bc + 1]])[0];
   const cpuPart = flipPart(weights, inputs, labels, sub, bc, bc + 1);
@@ -220,27 +256,50 @@ async function float64Check(
   const a = decisions(gpuAnalysis);
   const b = decisions(mixed);
   const decisionsDiffer = [...a.keys()].filter((name) => a.get(name) !== b.get(name));
-  // ln r, FTLE and Q of the GPU QR iteration against float64 (same k, same MGS).
-  const qr = await set.qr(k);
+  // Stage 1's GPU QR pass again (same kernel, same inputs: the values the panels read) against
+  // float64 with the same kA vectors and MGS: ln r and FTLE of the panels' first k vectors, and
+  // Q_t of those k at every alignment step (the last is T).
+  const qr = await set.qr(kA, alignSteps);
+  const cell = createCell(weights);
+  const probe = { B: 1, T, D, inputs: inputs.subarray(bc * T * D, (bc + 1) * T * D) };
+  const traj = probeTrajectory(cell, probe, 0);
+  const run = qrIteration(cell, probe.inputs, 0, traj, { k: kA, keepQAt: alignSteps });
   let maxDevLnR = 0;
   const sum32 = new Float64Array(k);
   const sum64 = new Float64Array(k);
   for (let t = 0; t < T; t++)
     for (let a2 = 0; a2 < k; a2++) {
-      const g = qr.lnR[(bc * T + t) * k + a2];
-      const f = lnR64[(bc * T + t) * k + a2];
+      const g = qr.lnR[(bc * T + t) * kA + a2];
+      const f = run.lnR[t * kA + a2];
       maxDevLnR = Math.max(maxDevLnR, Math.abs(g - f));
       sum32[a2] += g;
       sum64[a2] += f;
     }
   let maxDevFtle = 0;
   for (let a2 = 0; a2 < k; a2++) maxDevFtle = Math.max(maxDevFtle, Math.abs(sum32[a2] - sum64[a2]) / T);
-  const cell = createCell(weights);
-  const probe = { B: 1, T, D, inputs: inputs.subarray(bc * T * D, (bc + 1) * T * D) };
-  const traj = probeTrajectory(cell, probe, 0);
-  const run = qrIteration(cell, probe.inputs, 0, traj, { k });
-  const N = plan.N;
   let maxDevQ = 0;
-  for (let x = 0; x < k * N; x++) maxDevQ = Math.max(maxDevQ, Math.abs(qr.qFinal[bc * k * N + x] - run.qFinal[x]));
-  return { probe: bc, maxDevLnR, maxDevFtle, maxDevQ, maxDevFlipDL, maxDevSingle, maxDevCosine: 0, decisionsDiffer };
+  for (const t of alignSteps) {
+    const g = qr.qAt.get(t)!;
+    const f = run.qAt!.get(t)!;
+    for (let x = 0; x < k * N; x++) maxDevQ = Math.max(maxDevQ, Math.abs(g[bc * kA * N + x] - f[x]));
+  }
+  // Alignment cosines of this probe (its float64 prefix-loss SVDs; both paths take the same ones)
+  // with the GPU's Q_t against float64 Q_t: the paper's Q vectors against both singular bases.
+  const steps = probeStepAlignments(cell, traj, labels[bc], alignSteps, run.qAt!, kA, undefined, { inputs: probe.inputs, xBase: 0 });
+  const nq = Math.min(ANALYSIS_DEFAULTS.alignQVectors, kA);
+  const qIdx = Array.from({ length: nq }, (_, j) => j);
+  let maxDevCosine = 0;
+  for (const st of steps) {
+    const nsv = Math.min(ANALYSIS_DEFAULTS.alignSingularVectors, N, st.svd.r);
+    const qg = qr.qAt.get(st.t)!.subarray(bc * kA * N, (bc + 1) * kA * N);
+    const qf = run.qAt!.get(st.t)!;
+    for (const W of [st.svd.V, st.svd.U]) {
+      const cg = new Float64Array(nq * nsv);
+      const cf = new Float64Array(nq * nsv);
+      cosineMatrix(qg, qIdx, W, nsv, N, cg);
+      cosineMatrix(qf, qIdx, W, nsv, N, cf);
+      for (let x = 0; x < cg.length; x++) maxDevCosine = Math.max(maxDevCosine, Math.abs(cg[x] - cf[x]));
+    }
+  }
+  return { probe: bc, maxDevLnR, maxDevFtle, maxDevQ, maxDevFlipDL, maxDevSingle, maxDevCosine, decisionsDiffer };
 }

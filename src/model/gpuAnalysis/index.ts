@@ -18,4 +18,13 @@ export {
   type GpuProbeSet,
   type GpuQrResult,
 } from './engine';
-export { analyzeEpochOnGpu, checkedProbe, fullPlan, gpuFlipPart, gpuFlipStage, type GpuEpochResult, type GpuEpochStages } from './epoch';
+export {
+  analyzeEpochOnGpu,
+  checkedProbe,
+  fullPlan,
+  gpuFlipPart,
+  gpuFlipStage,
+  gpuLyapunov,
+  type GpuEpochResult,
+  type GpuEpochStages,
+} from './epoch';

@@ -4,6 +4,7 @@
  */
 import { renderTrainingCurves, type EpochPoint } from '../renderers/training';
 import { formatNumber } from '../renderers/common';
+import type { GpuCheckText } from '../../core/gpuCheckText';
 import { ExportButtons } from './ExportButtons';
 import { useFigure } from './figures';
 import { PanelFrame } from './PanelFrame';
@@ -30,6 +31,8 @@ export interface TrainingDiagnostics {
   saturation?: number;
   /** Relative error of the Q/R gradient against BPTT. */
   qrGradRelErr?: number;
+  /** A GPU-analysed epoch's float64 check in words (core/gpuCheckText.ts); absent on the CPU path. */
+  gpuCheck?: GpuCheckText | null;
 }
 
 export interface TrainingPanelProps {
@@ -92,6 +95,16 @@ export function TrainingPanel({ points, batchLoss, batchesPerEpoch, diagnostics:
         <dd>{d.saturation === undefined ? '–' : `${(d.saturation * 100).toFixed(1)}%`}</dd>
         <dt>Q/R vs BPTT grad error</dt>
         <dd>{fmt(d.qrGradRelErr)}</dd>
+        {d.gpuCheck && (
+          <>
+            <dt title="Largest |GPU float32 - CPU float64| on one probe of this epoch (chosen from the run seed), and whether any flip-test verdict or Holm decision changes with that probe's float64 losses (docs/method.md §10)">
+              {d.gpuCheck.label}
+            </dt>
+            <dd data-testid="gpu-check" data-differ={d.gpuCheck.differ ? '1' : '0'}>
+              {d.gpuCheck.deviations}; <span className={d.gpuCheck.differ ? 'gpu-check-differ' : undefined}>{d.gpuCheck.decisions}</span>
+            </dd>
+          </>
+        )}
       </dl>
     </PanelFrame>
   );
