@@ -5,12 +5,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CHAOS_DEFAULTS, type ChaosSettings, chaosSweep, parseGains } from '../core/dynamics/edgeOfChaos';
+import { CHAOS_FORMAT } from '../core/formats/chaos';
 import { FormatError } from '../core/formats/errors';
 import { parseProbeJson } from '../core/formats/probe';
 import { type LogBase, nestedInLogBase, unitLabel } from '../core/units';
 import { UsageError } from './errors';
 
-export const CHAOS_FORMAT = 'ftle-lab.chaos/v1';
+export { CHAOS_FORMAT };
 
 export const CHAOS_USAGE =
   'usage: ftle-lab chaos --out chaos.json [--hidden 256] [--gains 0.5:3:0.1 | 0.5,1.5,2.5] [--seeds 5] [--seed 0] [--k 16] [--steps 500] [--transient 200] [--drive probe.json] [--log2] [--quiet]';

@@ -4,6 +4,8 @@
  * core/verdicts.ts read from the step's snapshots (every seed), and the conclusion is assembled
  * here from the evidence gathered in this session, never pre-written. The UI only renders it.
  */
+import { chaosViewSettings, chaosViewSpectrum } from './dynamics/chaosView';
+import { meanFieldLambda1 } from './dynamics/meanField';
 import { PRESET_CONFIGS, configToHash, type RunConfig } from './formats/config';
 import { summarizeSeeds, type SeedSummaryEpoch } from './seedSummary';
 import { seedList } from './seeds';
@@ -73,6 +75,56 @@ export function storyStepProgress(step: StoryRunStep, config: RunConfig, runs: r
   return Math.min(1, have / (seeds * (target + 1)));
 }
 
+/**
+ * Step 1's glance at the edge of chaos (method.md §8): the app's edge-of-chaos view at three
+ * gains, below, at and above the transition g = 1, for its default network (N = 64, no input).
+ * Above 1, g = 2.5 rather than 1.5: at N = 64 the view's network settles on a cycle (lambda_1 ~ 0)
+ * up to g ~ 1.7, a finite-size effect the view's lambda_1(g) curve shows, not a first lesson.
+ * `tol`: |lambda_1| below it (ln per step) reads as the edge, as the spectrum verdict's default.
+ */
+export const STORY_CHAOS = { gains: [0.5, 1, 2.5], hidden: 64, tol: 0.01 } as const;
+
+/** One gain of the glance; exponents in ln per step. */
+export interface StoryChaosRow {
+  g: number;
+  /** The largest exponent lambda_1 of the view's network (seed 0) at g: what the view shows as λ1. */
+  lambda1: number;
+  /** Its standard error over time (ln per step). */
+  lambda1Se: number;
+  /** Mean-field lambda_1 at g (N -> infinity): ln g below the transition. */
+  meanfield: number;
+  /** chaotic: lambda_1 > tol (nearby states separate); stable: < -tol; edge: in between. */
+  regime: 'stable' | 'edge' | 'chaotic';
+}
+
+export interface StoryChaosGlance {
+  hidden: number;
+  rows: StoryChaosRow[];
+  /** One plain sentence built from the rows. */
+  text: string;
+}
+
+/**
+ * The glance: lambda_1 of the edge-of-chaos view's network at each of STORY_CHAOS.gains, with the
+ * view's own settings (seed, steps, transient; chaosView.ts), so the numbers are the ones the view
+ * shows when opened at that gain. Only lambda_1 is tracked (k = 1; with modified Gram-Schmidt the
+ * first vector's growth does not depend on k), so the three networks take milliseconds.
+ */
+export function storyChaosGlance(): StoryChaosGlance {
+  const hidden = STORY_CHAOS.hidden;
+  const rows = STORY_CHAOS.gains.map((g) => {
+    const r = chaosViewSpectrum(g, chaosViewSettings(hidden, 1, null));
+    const l1 = r.spectrum[0];
+    const regime = l1 > STORY_CHAOS.tol ? 'chaotic' : l1 < -STORY_CHAOS.tol ? 'stable' : 'edge';
+    return { g, lambda1: l1, lambda1Se: r.timeSe[0], meanfield: meanFieldLambda1(g), regime } satisfies StoryChaosRow;
+  });
+  const words = { stable: 'stable: nudges die out', edge: 'at the edge: nudges neither grow nor die out', chaotic: 'chaotic: nudges grow' };
+  const fmt = (v: number) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v).toFixed(3)}`;
+  const parts = rows.map((r) => `at g = ${r.g} its largest exponent is ${fmt(r.lambda1)} ln/step (${words[r.regime]})`);
+  const text = `A random network of ${hidden} units with no input: ${parts.join('; ')}. The transition sits near g = 1, where mean-field theory puts λ1 = 0.`;
+  return { hidden, rows, text };
+}
+
 /** What a finished step found: every seed's verdict and the verdict across seeds, as the panels show them. */
 export interface StoryEvidence {
   step: StoryRunStep;
@@ -90,6 +142,8 @@ export interface StoryEvidence {
   seeds: { seed: number; verdict: Verdict; testAcc: number }[];
   /** The seeds panel's verdict at `epoch` (null for the exponent step and single-seed runs). */
   acrossSeeds: Verdict | null;
+  /** The exponent step's glance at the edge of chaos (absent for the other steps and in evidence stored before it). */
+  chaos?: StoryChaosGlance;
 }
 
 /** The panel verdict a step reads from one snapshot. */
@@ -133,6 +187,7 @@ export function storyEvidence(step: StoryRunStep, config: RunConfig, runs: reado
     subset: config.subset,
     seeds,
     acrossSeeds: row ? seedsVerdict(row, used.length) : null,
+    ...(step === 'exponent' ? { chaos: storyChaosGlance() } : {}),
   };
 }
 
@@ -198,8 +253,8 @@ export interface StoryConclusion {
   complete: boolean;
   /** One sentence: what the session's evidence says about both claims (or what is still missing). */
   headline: string;
-  /** The untrained net's spectrum, when step 1 was run. */
-  exponent: { text: string; verdict: Verdict; link: string } | null;
+  /** The untrained net's spectrum, when step 1 was run, and the edge-of-chaos glance's sentence (null if not stored). */
+  exponent: { text: string; verdict: Verdict; link: string; chaos: string | null } | null;
   claims: ClaimConclusion[];
   caveats: string[];
   /** Links that reproduce every figure quoted (each run at the epoch its verdicts were read). */
@@ -235,6 +290,7 @@ export function storyConclusion(evidence: Partial<Record<StoryRunStep, StoryEvid
         text: `Before training, ${ex.seeds[0].verdict.plain.replace(/^The network/, 'the network')}`,
         verdict: ex.seeds[0].verdict,
         link: ex.link,
+        chaos: ex.chaos?.text ?? null,
       }
     : null;
   if (ex) links.push({ label: 'Step 1: the untrained network’s spectrum (epoch 0)', hash: ex.link });

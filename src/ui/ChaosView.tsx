@@ -5,8 +5,9 @@
  * Numbers come from src/core/dynamics/chaosView.ts; this component only wires and draws.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { CHAOS_VIEW, chaosFigure, driveFromDigits } from '../core/dynamics/chaosView';
+import { CHAOS_VIEW, chaosFigure, driveFromDigits, sweepFitsView, sweepSpectrumAt } from '../core/dynamics/chaosView';
 import type { ChaosSpectrum, ChaosSweep } from '../core/dynamics/edgeOfChaos';
+import { useChaosReplayStore } from '../store/chaosReplayStore';
 import { useRunStore } from '../store/runStore';
 import { type ChaosClient, createChaosClient } from '../app/chaosClient';
 import { EmptyState, PanelFrame } from './panels/PanelFrame';
@@ -14,8 +15,7 @@ import { useRenderer } from './panels/useRenderer';
 import { renderChaosCurve, renderChaosSpectrum } from './renderers/chaos';
 
 const HIDDEN_CHOICES = [16, 32, 64, 128, 256, 512];
-/** Exponents computed: all of them up to 128 units (k = N), else the leading 128 (CPU time). */
-const MAX_K = 128;
+const MAX_K = CHAOS_VIEW.maxK;
 
 export function ChaosView() {
   const gain = useRunStore((s) => s.gain);
@@ -48,23 +48,33 @@ export function ChaosView() {
     [chaosInput, probe],
   );
   const k = Math.min(chaosHidden, MAX_K);
+  // A gallery sweep replays while the view's settings are its own: its gains need no computing.
+  const replay = useChaosReplayStore((s) => s.replay);
+  const fits = replay !== null && sweepFitsView(replay.sweep, chaosHidden, drive !== null);
+  const replayed = useMemo(() => (fits ? sweepSpectrumAt(replay.sweep, gain) : null), [fits, replay, gain]);
 
   useEffect(() => {
     asked.current = { hidden: chaosHidden, driven: drive !== null };
-    client.current?.request({ type: 'spectrum', g: gain, hidden: chaosHidden, k, drive });
-  }, [gain, chaosHidden, k, drive]);
+    if (!replayed) client.current?.request({ type: 'spectrum', g: gain, hidden: chaosHidden, k, drive });
+  }, [gain, chaosHidden, k, drive, replayed]);
   useEffect(() => {
     setCurve(null);
-    client.current?.request({ type: 'curve', hidden: chaosHidden, drive });
-  }, [chaosHidden, drive]);
+    if (!fits) client.current?.request({ type: 'curve', hidden: chaosHidden, drive });
+  }, [chaosHidden, drive, fits]);
 
+  const shown = useMemo(
+    () => (replayed ? { r: replayed, hidden: chaosHidden, driven: false } : spectrum),
+    [replayed, chaosHidden, spectrum],
+  );
+  const shownCurve = fits ? replay.sweep : (curve?.r ?? null);
   const fig = useMemo(
-    () => (spectrum ? chaosFigure(spectrum.r, spectrum.hidden, spectrum.driven, curve?.r ?? null, logBase) : null),
-    [spectrum, curve, logBase],
+    () => (shown ? chaosFigure(shown.r, shown.hidden, shown.driven, shownCurve, logBase) : null),
+    [shown, shownCurve, logBase],
   );
   const specRef = useRenderer<SVGSVGElement>((el) => fig && renderChaosSpectrum(el, fig), [fig]);
   const curveRef = useRenderer<SVGSVGElement>((el) => fig && renderChaosCurve(el, fig, [CHAOS_VIEW.minGain, CHAOS_VIEW.maxGain]), [fig]);
-  const pending = !spectrum || spectrum.r.g !== gain || spectrum.hidden !== chaosHidden || spectrum.driven !== (drive !== null);
+  const pending =
+    !replayed && (!spectrum || spectrum.r.g !== gain || spectrum.hidden !== chaosHidden || spectrum.driven !== (drive !== null));
 
   return (
     <main className="chaos-view" data-testid="chaos-view">
@@ -135,10 +145,35 @@ export function ChaosView() {
               </option>
             </select>
           </label>
-          <span data-testid="chaos-status" role="status" data-state={pending ? 'computing' : 'ready'}>
-            {pending ? 'computing…' : `spectrum in ${Math.round(spectrum!.ms)} ms`}
+          <span
+            data-testid="chaos-status"
+            role="status"
+            data-state={pending ? 'computing' : 'ready'}
+            data-source={replayed ? 'replay' : 'live'}
+          >
+            {replayed ? 'replayed from the gallery' : pending ? 'computing…' : `spectrum in ${Math.round(spectrum!.ms)} ms`}
           </span>
         </div>
+        {fits ? (
+          <div className="chaos-replay" data-testid="chaos-replay">
+            <p className="muted">
+              Replaying “{replay.title}” (<code>{replay.command}</code>, shipped in the gallery): at g = {replay.sweep.gains.join(', ')}{' '}
+              nothing is computed; other gains, N or the probe input compute live.
+            </p>
+            {replay.sweep.gains.map((g) => (
+              <button
+                key={g}
+                type="button"
+                data-testid="chaos-replay-gain"
+                data-g={g}
+                aria-pressed={Math.abs(g - gain) < 1e-9}
+                onClick={() => set({ gain: g })}
+              >
+                g = {g}
+              </button>
+            ))}
+          </div>
+        ) : null}
         {chaosInput === 'probe' && !probe ? (
           <p className="verdict verdict-neutral">No probe digits loaded yet: showing zero input.</p>
         ) : null}
@@ -174,9 +209,10 @@ export function ChaosView() {
                   role="img"
                   aria-label="Largest exponent against gain, with mean-field theory"
                 />
-                <figcaption data-testid="chaos-curve-caption" data-ready={curve ? '1' : '0'}>
-                  λ1 against g: {CHAOS_VIEW.curveSeeds.length} seeds (dots, band ± 2 std) and mean-field theory (line)
-                  {curve ? '' : ' — computing the seeds…'}
+                <figcaption data-testid="chaos-curve-caption" data-ready={shownCurve ? '1' : '0'}>
+                  λ1 against g: {shownCurve ? shownCurve.seeds.length : CHAOS_VIEW.curveSeeds.length} seeds (dots, band ± 2 std) and
+                  mean-field theory (line)
+                  {shownCurve ? '' : ' — computing the seeds…'}
                 </figcaption>
               </figure>
             </div>

@@ -37,7 +37,11 @@ export function Gallery() {
                   {opening === item.id ? 'Opening…' : item.title}
                 </button>{' '}
                 <span className="muted">
-                  {item.description} ({(item.bytes / 1e6).toFixed(1)} MB; <code>ftle-lab run {item.args.join(' ')}</code>)
+                  {item.description} ({(item.bytes / 1e6).toFixed(1)} MB;{' '}
+                  <code>
+                    ftle-lab {item.command ?? 'run'} {item.args.join(' ')}
+                  </code>
+                  )
                 </span>
               </li>
             ))}

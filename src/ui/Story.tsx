@@ -1,6 +1,14 @@
 import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { STORY_STEPS, storyConclusion, storyStepProgress, type StoryEvidence, type StoryRunStep, type StoryStepId } from '../core/story';
+import {
+  STORY_STEPS,
+  storyChaosGlance,
+  storyConclusion,
+  storyStepProgress,
+  type StoryEvidence,
+  type StoryRunStep,
+  type StoryStepId,
+} from '../core/story';
 import type { Verdict } from '../core/verdicts';
 import { currentSeedRuns, isCurrentRun, pauseStory, restartStory, runStoryStep, storySizeFor, storyStepConfig } from '../app/story';
 import { useRunStore } from '../store/runStore';
@@ -18,7 +26,7 @@ const STEP_TEXT: Record<StoryStepId, StepText> = {
   exponent: {
     title: '1. What a Lyapunov exponent is',
     body: (size) =>
-      `A recurrent network reads a digit one row (or pixel) at a time. Nudge its hidden state a little at some step: as the rest of the digit is read, does the nudge grow or die out? A finite-time Lyapunov exponent is the average rate per step, in nats, at which nudges along one direction grow (positive) or shrink (negative); the spectrum lists one exponent per direction, largest first. The paper ranks the steps where the state expands most (its quantity R) and makes two claims about them. Run builds the untrained network of step 2 (${size}) and computes its spectrum.`,
+      `A recurrent network reads a digit one row (or pixel) at a time. Nudge its hidden state a little at some step: as the rest of the digit is read, does the nudge grow or die out? A finite-time Lyapunov exponent is the average rate per step, in nats, at which nudges along one direction grow (positive) or shrink (negative); the spectrum lists one exponent per direction, largest first. Whether nudges grow depends on how strongly the units drive each other: the table below is the edge-of-chaos view's random network at three gains g (open the view to drag g yourself). The paper ranks the steps where the state expands most (its quantity R) and makes two claims about them. Run builds the untrained network of step 2 (${size}) and computes its spectrum.`,
     panels: [{ testId: 'spectrum-plot', label: 'the spectrum' }],
   },
   alignment: {
@@ -79,6 +87,54 @@ function EvidenceList({ evidence }: { evidence: StoryEvidence }) {
   );
 }
 
+/**
+ * The edge-of-chaos view at three gains (core/story.ts computes the numbers: the view's own
+ * network and settings, lambda_1 only), each with a button that opens the view at that gain.
+ */
+function ChaosGlance() {
+  const glance = useMemo(() => storyChaosGlance(), []);
+  const set = useRunStore((s) => s.set);
+  return (
+    <div className="story-chaos" data-testid="story-chaos">
+      <table>
+        <caption>The edge of chaos: a random network of {glance.hidden} units, no input (λ1 in ln/step)</caption>
+        <thead>
+          <tr>
+            <th scope="col">gain g</th>
+            <th scope="col">λ1</th>
+            <th scope="col">mean-field λ1</th>
+            <th scope="col">regime</th>
+            <th scope="col">view</th>
+          </tr>
+        </thead>
+        <tbody>
+          {glance.rows.map((r) => (
+            <tr key={r.g} data-testid="story-chaos-row" data-g={r.g} data-lambda1={r.lambda1} data-regime={r.regime}>
+              <td>{r.g}</td>
+              <td>{r.lambda1.toFixed(3)}</td>
+              <td>{r.meanfield.toFixed(3)}</td>
+              <td>{r.regime}</td>
+              <td>
+                <button
+                  type="button"
+                  className="link-button"
+                  data-testid="story-chaos-open"
+                  data-g={r.g}
+                  aria-label={`Open the edge-of-chaos view at g = ${r.g}`}
+                  onClick={() => set({ view: 'chaos', gain: r.g, chaosHidden: glance.hidden, chaosInput: 'zero' })}
+                >
+                  Open at g = {r.g}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="muted">{glance.text}</p>
+    </div>
+  );
+}
+
 function sizeText(config: { hidden: number; epochs: number; seeds: number }, step: StoryRunStep): string {
   return step === 'exponent'
     ? `N = ${config.hidden}, epoch 0`
@@ -132,6 +188,7 @@ function RunStep({ step }: { step: StoryRunStep }) {
           </button>
         ))}
       </div>
+      {step === 'exponent' ? <ChaosGlance /> : null}
       {isRunning || (current && progress > 0 && !evidence) ? (
         <div className="story-progress">
           <progress value={progress} max={1} aria-label={`${text.title}: progress`} data-testid="story-progress" />
@@ -166,6 +223,7 @@ function Conclusion() {
             {c.exponent.text} <span className="story-stats">({c.exponent.verdict.text})</span>
           </p>
         ) : null}
+        {c.exponent?.chaos ? <p data-testid="story-conclusion-chaos">{c.exponent.chaos}</p> : null}
         {c.claims.map((claim) => (
           <section key={claim.step} className="story-claim" data-claim={claim.step} data-finding={claim.finding}>
             <p>{claim.text}</p>

@@ -1,16 +1,18 @@
 /**
  * "Check the claim" and the gallery (issue 21) in a real browser, at 390 px and with the keyboard
- * alone: the story is walked from step 1 to the conclusion at its glance size (two seeds, one
- * epoch on 5% of the digits, fast-wasm), step 2 paused, reloaded and resumed on the way; each
+ * alone: the story is walked from step 1 (whose edge-of-chaos table opens the chaos view at a gain
+ * with the same lambda_1) to the conclusion at its glance size (two seeds, one epoch on 5% of the
+ * digits, fast-wasm), step 2 paused, reloaded and resumed on the way; each
  * step's quotes must be the verdicts the panels show, and the conclusion must quote them. Each
  * gallery run opens in one keypress and its panels' verdicts equal those computed here from the
- * shipped file.
+ * shipped file (the edge-of-chaos sweep: the chaos view's lambda_1 at each of its gains).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { parseRunBundle } from '../../src/core/formats/bundle';
+import { parseChaosFile } from '../../src/core/formats/chaos';
 import { newestCommonRow } from '../../src/core/story';
 import { summarizeSeeds } from '../../src/core/seedSummary';
 import { alignmentVerdict, flipVerdict, seedsVerdict } from '../../src/core/verdicts';
@@ -28,7 +30,7 @@ async function press(page: Page, locator: ReturnType<Page['locator']>) {
 const overflowX = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 
 describe('story=claim at 390 px, keyboard only', () => {
-  it('walks every step, pausing and reloading in step 2, to a conclusion that quotes the panels’ verdicts', async () => {
+  it('walks every step (step 1 opening the chaos view and back), pausing and reloading in step 2, to a conclusion that quotes the panels’ verdicts', async () => {
     const s = await openSession({ width: 390, height: 844 });
     const t0 = Date.now();
     const log = (what: string) => console.log(`[e2e story] ${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
@@ -51,6 +53,19 @@ describe('story=claim at 390 px, keyboard only', () => {
       // 1. The untrained net's spectrum: the step quotes the spectrum panel's plain sentence.
       await runStep('exponent');
       expect(await step('exponent').locator('.story-plain').first().textContent()).toBe(await text(page, 'verdict-spectrum-plain'));
+      // Its edge-of-chaos table opens the chaos view at a gain, whose lambda_1 is the table's; back again.
+      const row = step('exponent').locator('[data-testid="story-chaos-row"][data-g="2.5"]');
+      expect(await row.getAttribute('data-regime')).toBe('chaotic');
+      const tableLambda1 = Number(await row.getAttribute('data-lambda1'));
+      expect(await overflowX(page)).toBeLessThanOrEqual(0);
+      await press(page, row.getByTestId('story-chaos-open'));
+      await expect.poll(async () => page.getByTestId('chaos-status').getAttribute('data-state'), { timeout: 60_000 }).toBe('ready');
+      expect(await text(page, 'chaos-gain-value')).toBe('2.50');
+      expect(Number(await page.getByTestId('chaos-summary').getAttribute('data-lambda1'))).toBeCloseTo(tableLambda1, 9);
+      expect(page.url()).toContain('view=chaos');
+      await press(page, page.getByTestId('chaos-back'));
+      await expect.poll(async () => step('exponent').getByTestId('story-evidence').count()).toBe(1);
+      log('step exponent: the chaos view at g = 2.5 and back');
 
       // Step 2 is paused mid-epoch (slow motion keeps the epoch long enough), the page reloaded, and
       // the step resumed from where its run stopped.
@@ -113,7 +128,9 @@ describe('story=claim at 390 px, keyboard only', () => {
 describe('gallery', () => {
   it('each finished run opens with one keypress and its panels show the verdicts of the shipped numbers', async () => {
     const dir = join(__dirname, '..', '..', 'public', 'gallery');
-    const manifest = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { items: { id: string; file: string }[] };
+    const manifest = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as {
+      items: { id: string; file: string; command?: string }[];
+    };
     const s = await openSession({ width: 390, height: 844 });
     const t0 = Date.now();
     const log = (what: string) => console.log(`[e2e gallery] ${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
@@ -126,6 +143,21 @@ describe('gallery', () => {
       await press(page, page.getByTestId('gallery').locator('summary'));
       await expect.poll(async () => page.getByTestId('gallery-item').count(), { timeout: 30_000 }).toBe(manifest.items.length);
       for (const item of manifest.items) {
+        if (item.command === 'chaos') {
+          // The edge-of-chaos sweep opens the chaos view, replayed: lambda_1 of the view's network
+          // (seed 0) at each gain is the shipped one, with nothing computed.
+          const sweep = parseChaosFile(readFileSync(join(dir, item.file), 'utf8'));
+          await press(page, page.locator(`[data-testid="gallery-item"][data-id="${item.id}"]`));
+          await expect.poll(async () => page.getByTestId('chaos-replay').count(), { timeout: 30_000 }).toBe(1);
+          for (const [i, g] of sweep.gains.entries()) {
+            await press(page, page.locator(`[data-testid="chaos-replay-gain"][data-g="${g}"]`));
+            await expect.poll(async () => Number(await page.getByTestId('chaos-summary').getAttribute('data-g'))).toBe(g);
+            expect(await page.getByTestId('chaos-status').getAttribute('data-source')).toBe('replay');
+            expect(Number(await page.getByTestId('chaos-summary').getAttribute('data-lambda1'))).toBe(sweep.lambda1[i][0]);
+          }
+          log(`${item.id} open`);
+          continue;
+        }
         const bundle = parseRunBundle(readFileSync(join(dir, item.file), 'utf8'));
         const last = bundle.epochs[bundle.epochs.length - 1];
         await press(page, page.locator(`[data-testid="gallery-item"][data-id="${item.id}"]`));

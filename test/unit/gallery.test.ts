@@ -12,14 +12,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useWasmAnalysisKernels } from '../../src/cli/assets';
+import { parseChaosArgs, runChaos } from '../../src/cli/chaosCommand';
 import { parseRunArgs, runRun } from '../../src/cli/runCommand';
+import { CHAOS_VIEW, sweepFitsView } from '../../src/core/dynamics/chaosView';
 import { parseRunBundle } from '../../src/core/formats/bundle';
+import { parseChaosFile } from '../../src/core/formats/chaos';
 import { seedList } from '../../src/core/seeds';
 
 interface GalleryItem {
   id: string;
   title: string;
   description: string;
+  command?: 'run' | 'chaos';
   args: string[];
   file: string;
   bytes: number;
@@ -27,6 +31,8 @@ interface GalleryItem {
 
 const dir = join(__dirname, '..', '..', 'public', 'gallery');
 const manifest = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { format: string; items: GalleryItem[] };
+const runItems = manifest.items.filter((i) => (i.command ?? 'run') === 'run');
+const chaosItems = manifest.items.filter((i) => i.command === 'chaos');
 
 /** Fields no seed fixes: when the file was written and how long each phase took. */
 const CLOCK_FIELDS = new Set(['created', 'epochMs', 'msPerStep', 'analysisMs']);
@@ -49,7 +55,7 @@ describe('gallery', () => {
     expect(total).toBeLessThan(8e6);
   });
 
-  it.each(manifest.items.map((i) => [i.id, i] as const))('%s: the config its flags give, every epoch of every seed', (_, item) => {
+  it.each(runItems.map((i) => [i.id, i] as const))('%s: the config its flags give, every epoch of every seed', (_, item) => {
     const bundle = parseRunBundle(readFileSync(join(dir, item.file), 'utf8'));
     const { config } = parseRunArgs([...item.args, '--out', 'x.json']);
     expect(bundle.config).toEqual(config);
@@ -63,7 +69,7 @@ describe('gallery', () => {
   it('the main run of the RNN item regenerated through `ftle-lab run` equals the shipped one bit for bit (clock fields aside)', async () => {
     // The main seed alone (--seeds 1): the other seeds are the same code path with derived seeds
     // (core/seeds.ts), and their settings are checked above; a GRU item costs several times more.
-    const item = manifest.items.find((i) => i.args.includes('quick'))!;
+    const item = runItems.find((i) => i.args.includes('quick'))!;
     const tmp = mkdtempSync(join(tmpdir(), 'ftle-gallery-'));
     try {
       const out = join(tmp, item.file);
@@ -84,4 +90,31 @@ describe('gallery', () => {
       rmSync(tmp, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('the edge-of-chaos sweep has the settings its flags give, is the chaos view’s own computation, and `ftle-lab chaos` rewrites it byte for byte', () => {
+    expect(chaosItems.map((i) => i.id)).toEqual(['edge-of-chaos']);
+    const item = chaosItems[0];
+    const text = readFileSync(join(dir, item.file), 'utf8');
+    const sweep = parseChaosFile(text);
+    const args = parseChaosArgs([...item.args, '--out', 'x.json']);
+    expect({ hidden: sweep.hidden, k: sweep.k, steps: sweep.steps, transient: sweep.transient, gains: sweep.gains }).toEqual({
+      hidden: args.hidden,
+      k: args.k,
+      steps: args.steps,
+      transient: args.transient,
+      gains: args.gains,
+    });
+    expect(sweep.seeds).toEqual([...CHAOS_VIEW.curveSeeds]);
+    // The view replays it only because these are its own settings (else it computes live).
+    expect(sweepFitsView(sweep, args.hidden, false)).toBe(true);
+    // No clock in this file: the whole text is reproducible (seeded networks, float64 maths).
+    const tmp = mkdtempSync(join(tmpdir(), 'ftle-gallery-'));
+    try {
+      const out = join(tmp, item.file);
+      runChaos([...item.args, '--out', out, '--quiet']);
+      expect(readFileSync(out, 'utf8') === text).toBe(true);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -566,6 +566,14 @@ describe('ExportButtons', () => {
     expect(flipSvg).toContain('epoch 1 · probe #1');
     expect(flipSvg).toContain(c.querySelector('[data-testid="verdict-flip"]')!.textContent!.slice(0, 40).replace(/&/g, '&amp;'));
     expect(flipSvg).toContain('class="legend"');
+    // The verdict's plain sentence comes first, then its statistics, as the panel shows them.
+    // (Parsed as HTML: jsdom's XMLSerializer writes xmlns twice, which an XML parser rejects.)
+    const parse = (svgText: string) => Object.assign(document.createElement('div'), { innerHTML: svgText });
+    const lines = (svgText: string, cls: string) => [...parse(svgText).querySelectorAll(`text.${cls}`)].map((t) => t.textContent).join(' ');
+    const order = [...parse(flipSvg).querySelectorAll('text')].map((t) => t.getAttribute('class'));
+    expect(lines(flipSvg, 'figure-plain')).toBe(c.querySelector('[data-testid="verdict-flip-plain"]')!.textContent);
+    expect(lines(flipSvg, 'figure-note')).toBe(c.querySelector('[data-testid="verdict-flip"]')!.textContent);
+    expect(order.lastIndexOf('figure-plain')).toBeLessThan(order.indexOf('figure-note'));
     act(() => {
       c.querySelector<HTMLButtonElement>('button[aria-label="Export alignment plot as SVG"]')!.click();
     });
@@ -576,6 +584,9 @@ describe('ExportButtons', () => {
     expect(grid.querySelectorAll(':scope > svg').length).toBe(2);
     expect(grid.textContent).toContain('Flip test');
     expect(grid.textContent).toContain('Do Lyapunov vectors align');
+    // The whole view carries each panel's plain sentence too.
+    const alignPlain = c.querySelector('[data-testid="verdict-alignment-plain"]')!.textContent!;
+    expect(lines(new XMLSerializer().serializeToString(grid), 'figure-plain')).toContain(alignPlain);
     clicked.mockRestore();
   });
 

@@ -4,10 +4,13 @@
  * (alignment far above its null and controls in every seed; R-top below random in every seed).
  */
 import { describe, expect, it } from 'vitest';
+import { chaosViewSettings, chaosViewSpectrum } from '../../src/core/dynamics/chaosView';
 import { PRESET_CONFIGS } from '../../src/core/formats/config';
 import type { AlignmentSummary, EpochSnapshot, FlipSummary } from '../../src/core/snapshot';
 import {
   claimFinding,
+  STORY_CHAOS,
+  storyChaosGlance,
   storyConclusion,
   storyConfig,
   storyEvidence,
@@ -89,6 +92,45 @@ describe('claimFinding', () => {
     expect(claimFinding(['supported', 'null'])).toBe('mixed');
     expect(claimFinding(['null', 'reversed'])).toBe('not-found');
     expect(claimFinding(['reversed', 'reversed'])).toBe('reversed');
+  });
+});
+
+describe('storyChaosGlance (step 1: the edge-of-chaos view at three gains)', () => {
+  const glance = storyChaosGlance();
+
+  it('below g = 1 the network is stable at about ln g (its linearisation gW at h = 0); above it lambda_1 > 0', () => {
+    expect(glance.rows.map((r) => r.g)).toEqual([0.5, 1, 2.5]);
+    const [below, edge, above] = glance.rows;
+    // Below the transition the state decays to h = 0, where J = gW: lambda_1 = ln(g rho(W)), and the
+    // spectral radius of W_ij ~ N(0, 1/N) is 1 + O(N^-1/2) (circular law).
+    expect(Math.abs(below.lambda1 - Math.log(0.5))).toBeLessThan(0.1);
+    expect(below.meanfield).toBeCloseTo(Math.log(0.5), 6);
+    expect(below.regime).toBe('stable');
+    // At g = 1 the linearisation's spectral radius is ~1: lambda_1 near 0, the edge.
+    expect(Math.abs(edge.lambda1)).toBeLessThan(STORY_CHAOS.tol);
+    expect(edge.regime).toBe('edge');
+    expect(edge.meanfield).toBeCloseTo(0, 6);
+    // Mean-field lambda_1(2.5) = 0.237; a finite network lies below it (finite-size bias, method §8).
+    expect(above.lambda1).toBeGreaterThan(0.1);
+    expect(above.lambda1).toBeLessThan(above.meanfield + 0.02);
+    expect(above.regime).toBe('chaotic');
+    expect(glance.text).toContain(`A random network of ${STORY_CHAOS.hidden} units`);
+    expect(glance.text).toMatch(/at g = 0\.5 its largest exponent is −0\.\d{3} ln\/step \(stable/);
+    expect(glance.text).toMatch(/at g = 2\.5 its largest exponent is \+0\.\d{3} ln\/step \(chaotic/);
+  });
+
+  it('its lambda_1 is the one the edge-of-chaos view shows at that gain (all k = N exponents tracked)', () => {
+    const view = chaosViewSpectrum(2.5, chaosViewSettings(STORY_CHAOS.hidden, STORY_CHAOS.hidden, null));
+    expect(glance.rows[2].lambda1).toBeCloseTo(view.spectrum[0], 10);
+  });
+
+  it('the exponent step’s evidence carries it and the conclusion quotes it', () => {
+    const config = storyConfig('alignment', 'lecture');
+    const ev = storyEvidence('exponent', config, runsFor(config, 0))!;
+    expect(ev.chaos).toEqual(glance);
+    expect(storyConclusion({ exponent: ev }).exponent?.chaos).toBe(glance.text);
+    // Evidence stored before the glance existed concludes without it.
+    expect(storyConclusion({ exponent: { ...ev, chaos: undefined } }).exponent?.chaos).toBeNull();
   });
 });
 

@@ -14,6 +14,8 @@ export const CHAOS_VIEW = {
   maxGain: 3,
   gainStep: 0.05,
   maxHidden: 512,
+  /** Exponents the view computes: all of them up to 128 units (k = N), else the leading 128 (CPU time). */
+  maxK: 128,
   /** Steps averaged and discarded per network (shorter than the CLI's 500 + 200 so N = 64 updates in < 1 s). */
   steps: 300,
   transient: 100,
@@ -124,4 +126,39 @@ export function driveFromDigits(digits: number[][], stepToCells: [number, number
       for (let d = 0; d < D; d++) inputs[(b * T + t) * D + d] = img[stepToCells[t][d][0] * side + stepToCells[t][d][1]];
   });
   return { D, inputs };
+}
+
+/**
+ * Whether a shipped sweep (the gallery's, core/formats/chaos.ts) is what the view would compute for
+ * N = `hidden` and this input: same N, autonomous, the view's steps and transient, every exponent
+ * (k = N) and the view's spectrum seed among its seeds. Only then does the view replay it.
+ */
+export function sweepFitsView(sweep: ChaosSweep, hidden: number, driven: boolean): boolean {
+  return (
+    sweep.hidden === hidden &&
+    !driven &&
+    !sweep.driven &&
+    sweep.steps === CHAOS_VIEW.steps &&
+    sweep.transient === CHAOS_VIEW.transient &&
+    sweep.k === Math.min(hidden, CHAOS_VIEW.maxK) &&
+    sweep.seeds.includes(CHAOS_VIEW.seed)
+  );
+}
+
+/**
+ * The view's spectrum at g read from a sweep (seed CHAOS_VIEW.seed), or null when g is not one of
+ * its gains (within 1e-9). The file holds no time standard errors: timeSe is NaN.
+ */
+export function sweepSpectrumAt(sweep: ChaosSweep, g: number): ChaosSpectrum | null {
+  const i = sweep.gains.findIndex((x) => Math.abs(x - g) < 1e-9);
+  const j = sweep.seeds.indexOf(CHAOS_VIEW.seed);
+  if (i < 0 || j < 0) return null;
+  const spectrum = Float64Array.from(sweep.spectrum[i][j]);
+  return {
+    g: sweep.gains[i],
+    seed: CHAOS_VIEW.seed,
+    spectrum,
+    timeSe: new Float64Array(spectrum.length).fill(NaN),
+    kaplanYorke: sweep.kaplanYorke[i][j],
+  };
 }

@@ -59,6 +59,7 @@ export function AlignmentPlot({ epochs, selectedEpoch, m, onMChange, probe = 0, 
         ready: series.epochs.length > 0,
         build: () => ({
           details: `${caption ? `${caption} · ` : ''}m = ${series.m}; charts over epochs, |cos| matrix of probe #${matrixProbe + 1} at epoch ${selectedEpoch}`,
+          plain: verdict?.plain,
           note: verdict?.text,
           parts: [chartRef.current, matrixRef.current],
         }),

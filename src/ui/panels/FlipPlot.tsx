@@ -118,7 +118,7 @@ export function FlipPlot({
         name: `flip-plot-n${flip?.n}`,
         what: 'flip plot',
         ready: flip !== null,
-        build: () => ({ details: figureDetails, note: verdict.text, parts: [chartRef.current] }),
+        build: () => ({ details: figureDetails, plain: verdict.plain, note: verdict.text, parts: [chartRef.current] }),
       }}
       explanation={
         <>

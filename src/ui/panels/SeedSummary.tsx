@@ -62,6 +62,7 @@ export function SeedSummary({ runs, status, epochs, width: maxWidth = 560 }: See
         ready: data.rows.length > 0,
         build: () => ({
           details: `${runs.length} seeds (${data.seeds.join(', ')}); dots: one seed each; line and bars: mean and 95% t interval`,
+          plain: verdict.plain,
           note: verdict.text,
           parts: [flipRef.current, alignRef.current],
         }),

@@ -81,6 +81,7 @@ export function SpectrumPlot({
         ready: selected !== null,
         build: () => ({
           details: `${caption ? `${caption} · ` : ''}${log2 ? 'bits' : 'ln'} per step; top: all probes, bottom: the selected probe`,
+          plain: verdict?.plain,
           note: verdict?.text,
           parts: [specRef.current, seriesRef.current],
         }),

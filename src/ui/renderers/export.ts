@@ -108,7 +108,9 @@ export interface FigureSpec {
   details: string;
   /** Charts (with their legends or colour keys) stacked top to bottom; null entries are skipped. */
   parts: (SVGSVGElement | null)[];
-  /** The panel's verdict, printed as the figure's caption line. */
+  /** The verdict's plain first sentence (Verdict.plain), printed in bold before the statistics line. */
+  plain?: string;
+  /** The panel's verdict with its statistics (Verdict.text), printed as the figure's caption line. */
   note?: string;
 }
 
@@ -121,8 +123,9 @@ function svgSize(svg: SVGSVGElement): { width: number; height: number } {
 }
 
 /** Appends a <text> with the house font to `parent`. */
-function figureText(parent: Element, text: string, x: number, y: number, size: number, weight?: string): void {
+function figureText(parent: Element, text: string, x: number, y: number, size: number, weight?: string, className?: string): void {
   const t = parent.ownerDocument.createElementNS(SVG_NS, 'text');
+  if (className) t.setAttribute('class', className);
   t.setAttribute('x', String(x));
   t.setAttribute('y', String(y));
   t.setAttribute('font-size', String(size));
@@ -166,9 +169,9 @@ export function wrapWords(text: string, maxChars: number): string[] {
 }
 
 /**
- * A standalone figure: the title (16 px, bold), the details line and the note (the verdict, bold),
- * both wrapped to the width of the widest chart, then the parts stacked with 8 px gaps, in one new
- * SVG element (not attached to the page) sized to fit. Nested charts keep their own coordinates
+ * A standalone figure: the title (16 px, bold), the details line, the verdict's plain sentence
+ * (bold) and the note (its statistics; bold when there is no plain sentence), each wrapped to the
+ * width of the widest chart, then the parts stacked with 8 px gaps, in one new SVG element (not attached to the page) sized to fit. Nested charts keep their own coordinates
  * as <svg x y> children, so they stay vector.
  */
 export function composeFigure(spec: FigureSpec): SVGSVGElement {
@@ -189,9 +192,17 @@ export function composeFigure(spec: FigureSpec): SVGSVGElement {
     figureText(svg, line, pad, y, FONT_SIZE);
     y += 16;
   }
+  // The plain sentence first, as the panel shows it: a reader of the slide gets the finding
+  // before the statistics that back it.
+  if (spec.plain) {
+    for (const line of wrapWords(spec.plain, maxChars)) {
+      figureText(svg, line, pad, y, FONT_SIZE, '600', 'figure-plain');
+      y += 16;
+    }
+  }
   if (spec.note) {
     for (const line of wrapWords(spec.note, maxChars)) {
-      figureText(svg, line, pad, y, FONT_SIZE, '600');
+      figureText(svg, line, pad, y, FONT_SIZE, spec.plain ? undefined : '600', 'figure-note');
       y += 16;
     }
   }
