@@ -22,12 +22,14 @@
  */
 import {
   checkWeightsFor,
+  type FlatParamLayout,
   flatParamLayout,
   initRnnWeights,
+  packFlatWeights,
   RNN_TENSOR_NAMES,
-  type ParamSlot,
   type RnnTensorName,
   type RnnWeights,
+  unpackFlatWeights,
 } from '../init';
 import { expectedShapes, GATES } from '../../core/formats/model';
 import type { Reduction, RnnModelOptions } from '../rnn';
@@ -67,7 +69,7 @@ export class FastRnn extends OptimizerFields {
   readonly kernels: TrainingKernels;
   private readonly gates: number;
   /** Float offset and size of each tensor inside a parameter-shaped block. */
-  private readonly layout: Record<RnnTensorName, ParamSlot>;
+  private readonly layout: FlatParamLayout;
   private readonly nParams: number;
   // Fixed regions (float offsets).
   private readonly P: number; // parameters
@@ -758,13 +760,7 @@ export class FastRnn extends OptimizerFields {
   }
 
   private readBlock(block: number): RnnWeights {
-    const h = this.kernels.heap();
-    const out = {} as RnnWeights;
-    for (const n of RNN_TENSOR_NAMES) {
-      const { off, size, shape } = this.layout[n];
-      out[n] = { shape: shape.slice(), data: h.slice(block + off, block + off + size) };
-    }
-    return out;
+    return unpackFlatWeights(this.layout, this.kernels.heap(), block);
   }
 
   /** Copies of all six tensors (PyTorch names and shapes), like RnnModel.getWeights but synchronous. */
@@ -780,12 +776,7 @@ export class FastRnn extends OptimizerFields {
   /** Overwrites the parameters (same checks as RnnModel.setWeights); optimiser state is kept. */
   setWeights(weights: Record<RnnTensorName, { shape: readonly number[]; data: ArrayLike<number> }>): void {
     checkWeightsFor(weights, (n) => this.layout[n].shape, this.hasBias);
-    const h = this.kernels.heap();
-    for (const n of RNN_TENSOR_NAMES) {
-      const { off, size } = this.layout[n];
-      const src = weights[n].data;
-      for (let i = 0; i < size; i++) h[this.P + off + i] = src[i];
-    }
+    packFlatWeights(this.layout, weights, this.kernels.heap(), this.P);
     this.refreshDerived();
   }
 
