@@ -11,7 +11,7 @@
  */
 import type { ModelWeights } from '../../core/formats/model';
 import type { PackedJobs } from '../../core/analysis/epochParts';
-import { flipValue } from '../../core/sensitivity/scores';
+import { checkProbeInputs, writeInputDrives } from '../../core/sensitivity/evaluator';
 import { flipBindings, flipWgsl, QR_BINDINGS, qrWgsl } from './shaders';
 import type { StorageBinding } from '../fused/webgpu/bindings';
 import {
@@ -152,8 +152,7 @@ export async function createGpuProbeSet(
 ): Promise<GpuProbeSet> {
   if (!gpuArchSupported(weights.arch)) throw new RangeError(`the GPU analysis engine runs rnn only, not ${weights.arch}`);
   const { hiddenSize: N, numClasses: C } = weights;
-  if (weights.inputSize !== D) throw new RangeError(`model input_size ${weights.inputSize} != D = ${D}`);
-  if (inputs.length !== B * T * D) throw new RangeError(`inputs has ${inputs.length} values, expected B*T*D = ${B * T * D}`);
+  checkProbeInputs(weights, inputs, B, T, D);
   const device = dev.device;
   const check = () => {
     if (dev.isLost()) throw new GpuDeviceLostError(dev.lostWhy());
@@ -166,21 +165,7 @@ export async function createGpuProbeSet(
   wts.set(t['fc.bias'], N * N + C * N);
   const drive = new Float32Array(B * T * N);
   const fdrive = new Float32Array(B * T * N);
-  const xf = new Float64Array(D);
-  for (let bt = 0; bt < B * T; bt++) {
-    const xo = bt * D;
-    for (let d = 0; d < D; d++) xf[d] = flipValue(inputs[xo + d]);
-    for (let i = 0; i < N; i++) {
-      let a = t.bias_ih_l0[i] + t.bias_hh_l0[i];
-      let af = a;
-      for (let d = 0; d < D; d++) {
-        a += t.weight_ih_l0[i * D + d] * inputs[xo + d];
-        af += t.weight_ih_l0[i * D + d] * xf[d];
-      }
-      drive[bt * N + i] = a;
-      fdrive[bt * N + i] = af;
-    }
-  }
+  writeInputDrives(weights, inputs, B * T, drive, fdrive);
   const owned: GPUBuffer[] = [];
   const buffer = (bytes: number, usage = STORAGE): GPUBuffer => {
     const b = device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 16) * 16), usage });
