@@ -29,7 +29,9 @@ import type { RnnModelOptions } from '../../rnn';
 import { OptimizerFields, resolveModelOptions } from '../../modelOptions';
 import type { Trainer } from '../../trainer';
 import { type DeviceLossState, MAP_READ, probeAdapter, requestComputeDevice, STORAGE, UNIFORM, watchDeviceLoss } from './device';
+import type { StorageBinding } from './bindings';
 import {
+  KERNEL_BINDINGS,
   backwardFusedWgsl,
   backwardStepWgsl,
   FLAG_GRAD,
@@ -235,20 +237,21 @@ class FusedWebgpuEngine extends OptimizerFields implements FusedWebgpuTrainer {
   }
 
   /**
-   * The pipeline `key` (compiled once). Bindings 1..storageBindings are storage buffers; those in
-   * `readOnly` are declared `var<storage, read>` in the shader and 'read-only-storage' here, which
-   * lets the driver load them through the read-only cache (the recurrences read W_hh every step).
+   * The pipeline `key` (compiled once). Bindings 1.. are the kernel's storage buffers (shaders.ts
+   * lists them); those declared `var<storage, read>` are 'read-only-storage' here, which lets the
+   * driver load them through the read-only cache (the recurrences read W_hh every step).
    */
-  private pipe(key: string, code: () => string, storageBindings: number, readOnly: readonly number[] = []): Pipe {
+  private pipe(key: string, bindings: StorageBinding[], code: () => string): Pipe {
     let p = this.pipes.get(key);
     if (p) return p;
     // One layout per binding signature, so a bind group serves every pipeline with the same buffers.
-    const sig = `${storageBindings}:${readOnly.join(',')}`;
+    const sig = bindings.map(([, access]) => access).join(',');
     let layout = this.layouts.get(sig);
     if (!layout) {
       const entries: GPUBindGroupLayoutEntry[] = [{ binding: 0, visibility: 4, buffer: { type: 'uniform', hasDynamicOffset: true } }];
-      for (let i = 1; i <= storageBindings; i++)
-        entries.push({ binding: i, visibility: 4, buffer: { type: readOnly.includes(i) ? 'read-only-storage' : 'storage' } });
+      bindings.forEach(([, access], i) =>
+        entries.push({ binding: i + 1, visibility: 4, buffer: { type: access === 'read' ? 'read-only-storage' : 'storage' } }),
+      );
       layout = this.device.createBindGroupLayout({ entries });
       this.layouts.set(sig, layout);
     }
@@ -392,43 +395,43 @@ class FusedWebgpuEngine extends OptimizerFields implements FusedWebgpuTrainer {
       opt = this.opt;
     // Forward.
     if (fused) {
-      const fw = this.pipe(`fwd:${G}:${WG}`, () => forwardFusedWgsl(d, G, WG), 3, [1, 2]);
+      const fw = this.pipe(`fwd:${G}:${WG}`, KERNEL_BINDINGS.forward, () => forwardFusedWgsl(d, G, WG));
       const S = this.forwardSteps(T, G);
       for (let t0 = 0; t0 < T; t0 += S)
         add(fw, 'fwd', [wts, xs, hist], [Math.ceil(B / G), 1, 1], { B, T, t0, t1: Math.min(T, t0 + S), flags });
     } else {
-      const fw = this.pipe('fwdStep', () => forwardStepWgsl(d), 3, [1, 2]);
+      const fw = this.pipe('fwdStep', KERNEL_BINDINGS.forward, () => forwardStepWgsl(d));
       for (let t = 1; t <= T; t++) add(fw, 'fwdStep', [wts, xs, hist], flat(B * N), { B, T, t0: t - 1, t1: t, flags });
     }
     const scale = this.reduction === 'mean' ? 1 / B : 1;
-    const ro = this.pipe('readout', () => readoutWgsl(d), 5);
+    const ro = this.pipe('readout', KERNEL_BINDINGS.readout, () => readoutWgsl(d));
     add(ro, 'readout', [wts, opt, hist, this.lbl!, work], [1, 1, 1], { B, T, t0: 0, t1: 0, flags, scale: train ? scale : 1 });
     if (train) {
       const dac = this.dac!,
         part = this.part!;
-      const gemm = this.pipe('gemm', () => gradGemmWgsl(d), 4, [1, 2, 3]);
+      const gemm = this.pipe('gemm', KERNEL_BINDINGS.gemm, () => gradGemmWgsl(d));
       const gemmGrid = (): [number, number, number] => [Math.ceil(N / 64), Math.ceil((N + D + 1) / 64), splits];
       let first = 1;
       for (let t1 = T; t1 > 0; t1 -= chunk) {
         const t0 = Math.max(0, t1 - chunk);
         if (fused) {
-          const bw = this.pipe(`bwd:${G}:${WG}`, () => backwardFusedWgsl(d, G, WG), 4, [1, 2]);
+          const bw = this.pipe(`bwd:${G}:${WG}`, KERNEL_BINDINGS.backward, () => backwardFusedWgsl(d, G, WG));
           add(bw, 'bwd', [wts, hist, dac, work], [Math.ceil(B / G), 1, 1], { B, T, t0, t1, cbase: t0, flags });
         } else {
-          const bw = this.pipe('bwdStep', () => backwardStepWgsl(d), 4, [1, 2]);
+          const bw = this.pipe('bwdStep', KERNEL_BINDINGS.backward, () => backwardStepWgsl(d));
           for (let t = t1; t > t0; t--) add(bw, 'bwdStep', [wts, hist, dac, work], flat(B * N), { B, T, t0: T, t1: t, cbase: t0, flags });
         }
         add(gemm, 'gemm', [hist, xs, dac, part], gemmGrid(), { B, T, t0, t1, cbase: t0, rows: (t1 - t0) * B, first, splits, flags });
         first = 0;
       }
-      const red = this.pipe('reduce', () => gradReduceWgsl(d), 2);
+      const red = this.pipe('reduce', KERNEL_BINDINGS.reduce, () => gradReduceWgsl(d));
       add(red, 'reduce', [part, opt], flat(N * (N + D + 1)), { B, T, t0: 0, t1: 0, splits });
       if (this.clip > 0) {
-        const nm = this.pipe('norm', () => gradNormWgsl(d), 2);
+        const nm = this.pipe('norm', KERNEL_BINDINGS.norm, () => gradNormWgsl(d));
         add(nm, 'norm', [opt, work], [1, 1, 1], { B, T, t0: 0, t1: 0 });
       }
       const f = Math.fround;
-      const op = this.pipe('optimizer', () => optimizerWgsl(d), 3);
+      const op = this.pipe('optimizer', KERNEL_BINDINGS.optimizer, () => optimizerWgsl(d));
       add(op, 'optimizer', [wts, opt, work], flat(this.nParams), {
         B,
         T,
