@@ -17,7 +17,7 @@
  */
 import { TANH_COEFFICIENTS } from '../../fast/kernels';
 import type { OptimizerName } from '../../rnn';
-import { type StorageBinding, storageBindings } from './bindings';
+import { type StorageBinding, storageBindings, u32Constants } from './bindings';
 
 /** Bytes of one Params struct; slots are spaced by the device's minUniformBufferOffsetAlignment. */
 export const PARAMS_BYTES = 80;
@@ -75,10 +75,7 @@ struct Params {
   c2: f32, clip: f32, f6: f32, f7: f32,
 };
 @group(0) @binding(0) var<uniform> p: Params;
-const N: u32 = ${d.N}u;
-const D: u32 = ${d.D}u;
-const C: u32 = ${d.C}u;
-const NP: u32 = ${NP}u;
+${u32Constants({ N: d.N, D: d.D, C: d.C, NP })}
 const KC: u32 = N + D + 1u;
 const WIH: u32 = 0u;
 const WHH: u32 = N * D;
@@ -173,9 +170,7 @@ ${storageBindings(bindings, 1)}`;
 
 /** Constants of the lane kernels: G sequences per workgroup, WG threads, U = ceil(N / WG) units per thread. */
 function laneConstants(G: number, WG: number, U: number): string {
-  return `const G: u32 = ${G}u;
-const WG: u32 = ${WG}u;
-const U: u32 = ${U}u;
+  return `${u32Constants({ G, WG, U })}
 const GN: u32 = G * N;`;
 }
 
