@@ -163,6 +163,29 @@ function webglRenderer(): string {
   return String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
 }
 
+/**
+ * Runs one analysis bench (rows of the pool or GPU epoch bench) and publishes its rows as
+ * window.__benchResult.results with the page's identity and core count; a failure becomes an
+ * entry of `errors` prefixed with `label`.
+ */
+async function publishAnalysisRows(label: string, bench: () => Promise<Record<string, unknown>[]>): Promise<void> {
+  const errors: string[] = [];
+  let rows: Record<string, unknown>[] = [];
+  try {
+    rows = await bench();
+  } catch (err) {
+    errors.push(`${label}: ${(err as Error).message}`);
+  }
+  document.getElementById('out')!.textContent = JSON.stringify(rows, null, 1);
+  window.__benchResult = {
+    results: rows as unknown as TrainRow[],
+    webgl_renderer: webglRenderer(),
+    user_agent: navigator.userAgent,
+    errors,
+    cores: navigator.hardwareConcurrency,
+  };
+}
+
 async function main(): Promise<void> {
   const q = new URLSearchParams(location.search);
   const configs: TrainConfig[] = q.get('configs')
@@ -197,28 +220,16 @@ async function main(): Promise<void> {
       .split(',')
       .filter((p): p is Preset => (PRESETS as readonly string[]).includes(p));
     const engine = q.get('analysis_engine') === 'cpu' ? 'cpu' : 'gpu';
-    const errors: string[] = [];
-    let rows: Record<string, unknown>[] = [];
-    try {
-      rows = await gpuEpochRows(
+    await publishAnalysisRows('analysis gpu', () =>
+      gpuEpochRows(
         analysisWorkerSpawner(),
         presets,
         engine,
         Number(q.get('analysis_reps') ?? 3),
         Number(q.get('analysis_workers_n') ?? Math.max(1, (navigator.hardwareConcurrency || 2) - 1)),
         (m) => console.log(`[bench] ${m}`),
-      );
-    } catch (err) {
-      errors.push(`analysis gpu: ${(err as Error).message}`);
-    }
-    document.getElementById('out')!.textContent = JSON.stringify(rows, null, 1);
-    window.__benchResult = {
-      results: rows as unknown as TrainRow[],
-      webgl_renderer: webglRenderer(),
-      user_agent: navigator.userAgent,
-      errors,
-      cores: navigator.hardwareConcurrency,
-    };
+      ),
+    );
     return;
   }
   if (q.get('analysis_workers')) {
@@ -227,23 +238,9 @@ async function main(): Promise<void> {
       .split(',')
       .map(Number)
       .filter((w) => Number.isInteger(w) && w >= 1);
-    const errors: string[] = [];
-    let rows: Record<string, unknown>[] = [];
-    try {
-      rows = await epochRows(analysisWorkerSpawner(), counts, Number(q.get('analysis_reps') ?? 3), 'chromium', (m) =>
-        console.log(`[bench] ${m}`),
-      );
-    } catch (err) {
-      errors.push(`analysis workers: ${(err as Error).message}`);
-    }
-    document.getElementById('out')!.textContent = JSON.stringify(rows, null, 1);
-    window.__benchResult = {
-      results: rows as unknown as TrainRow[],
-      webgl_renderer: webglRenderer(),
-      user_agent: navigator.userAgent,
-      errors,
-      cores: navigator.hardwareConcurrency,
-    };
+    await publishAnalysisRows('analysis workers', () =>
+      epochRows(analysisWorkerSpawner(), counts, Number(q.get('analysis_reps') ?? 3), 'chromium', (m) => console.log(`[bench] ${m}`)),
+    );
     return;
   }
   const asked = q.get('engines') ?? q.get('backends');

@@ -23,10 +23,10 @@ export interface ParamSlot {
  * `nParams` floats (the engines that keep all parameters in one buffer: fast, fused-webgpu).
  */
 export function flatParamLayout(shapes: Record<RnnTensorName, readonly number[]>): {
-  layout: Record<RnnTensorName, ParamSlot>;
+  layout: FlatParamLayout;
   nParams: number;
 } {
-  const layout = {} as Record<RnnTensorName, ParamSlot>;
+  const layout = {} as FlatParamLayout;
   let off = 0;
   for (const n of RNN_TENSOR_NAMES) {
     const size = shapes[n].reduce((a, b) => a * b, 1);
@@ -34,6 +34,33 @@ export function flatParamLayout(shapes: Record<RnnTensorName, readonly number[]>
     off += size;
   }
   return { layout, nParams: off };
+}
+
+/** Where each tensor sits in a flat parameter vector (flatParamLayout). */
+export type FlatParamLayout = Record<RnnTensorName, ParamSlot>;
+
+/** Copies of the six tensors (PyTorch names and shapes) out of the flat block that starts at `src[base]`. */
+export function unpackFlatWeights(layout: FlatParamLayout, src: Float32Array, base = 0): RnnWeights {
+  const out = {} as RnnWeights;
+  for (const n of RNN_TENSOR_NAMES) {
+    const { off, size, shape } = layout[n];
+    out[n] = { shape: shape.slice(), data: src.slice(base + off, base + off + size) };
+  }
+  return out;
+}
+
+/** Writes the six tensors' data into the flat block that starts at `dst[base]` (shapes checked by the caller). */
+export function packFlatWeights(
+  layout: FlatParamLayout,
+  weights: Record<RnnTensorName, { data: ArrayLike<number> }>,
+  dst: Float32Array,
+  base = 0,
+): void {
+  for (const n of RNN_TENSOR_NAMES) {
+    const { off, size } = layout[n];
+    const src = weights[n].data;
+    for (let i = 0; i < size; i++) dst[base + off + i] = src[i];
+  }
 }
 
 /** One tensor as plain data: row-major `data` with `shape` (the ftle-lab.model/v1 layout). */

@@ -94,13 +94,13 @@ function parseHidden(raw: string): Parsed<HideableControl[]> {
 }
 
 const param = <F extends keyof ViewFields>(p: ViewParam<F>): ViewParam<F> => p;
-/** A view parameter keyed by its field name, written with String, with one older spelling read by the same parser. */
+/** A view parameter keyed by its field name, written with String, with (optionally) one older spelling read by the same parser. */
 const plainParam = <F extends keyof ViewFields>(
   field: F,
   defaultValue: ViewParam<F>['defaultValue'],
   parse: ViewParam<F>['parse'],
-  alias: string,
-): ViewParam<F> => param({ field, key: field, defaultValue, parse, format: String, aliases: [{ key: alias, parse }] });
+  alias?: string,
+): ViewParam<F> => param({ field, key: field, defaultValue, parse, format: String, aliases: alias ? [{ key: alias, parse }] : [] });
 
 /** THE table of view parameters (see the file comment). */
 export const VIEW_PARAMS = [
@@ -139,41 +139,17 @@ export const VIEW_PARAMS = [
     ],
   }),
   // The edge-of-chaos view (method.md §8): `view=chaos&gain=1.5&chaosHidden=64&chaosInput=probe`.
-  param({
-    field: 'view',
-    key: 'view',
-    defaultValue: () => 'run',
-    parse: oneOf(['run', 'chaos'] as const),
-    format: String,
-    aliases: [],
-  }),
-  param({
-    field: 'gain',
-    key: 'gain',
-    defaultValue: () => 1.5,
-    parse: (raw) => {
+  plainParam('view', () => 'run', oneOf(['run', 'chaos'] as const)),
+  plainParam(
+    'gain',
+    () => 1.5,
+    (raw) => {
       const v = Number(raw);
       return raw.trim() !== '' && Number.isFinite(v) && v >= 0.2 && v <= 3 ? { value: v } : { error: 'expected a gain g in 0.2..3' };
     },
-    format: String,
-    aliases: [],
-  }),
-  param({
-    field: 'chaosHidden',
-    key: 'chaosHidden',
-    defaultValue: () => 64,
-    parse: intIn(2, 512, 'hidden units of the chaos view'),
-    format: String,
-    aliases: [],
-  }),
-  param({
-    field: 'chaosInput',
-    key: 'chaosInput',
-    defaultValue: () => 'zero',
-    parse: oneOf(['zero', 'probe'] as const),
-    format: String,
-    aliases: [],
-  }),
+  ),
+  plainParam('chaosHidden', () => 64, intIn(2, 512, 'hidden units of the chaos view')),
+  plainParam('chaosInput', () => 'zero', oneOf(['zero', 'probe'] as const)),
   // `autostart=1`: a classroom link that starts training on load, without a click.
   param({
     field: 'autostart',
@@ -185,23 +161,9 @@ export const VIEW_PARAMS = [
     aliases: [],
   }),
   // `story=claim`: the guided story "Check the claim" is open (src/ui/Story.tsx).
-  param({
-    field: 'story',
-    key: 'story',
-    defaultValue: () => 'off',
-    parse: oneOf(['off', 'claim'] as const),
-    format: String,
-    aliases: [],
-  }),
+  plainParam('story', () => 'off', oneOf(['off', 'claim'] as const)),
   // `storySize=glance|lecture|paper`: the story's run sizes (core/story.ts); auto = paper with a GPU, else lecture.
-  param({
-    field: 'storySize',
-    key: 'storySize',
-    defaultValue: () => 'auto',
-    parse: oneOf(['auto', ...STORY_SIZES] as const),
-    format: String,
-    aliases: [],
-  }),
+  plainParam('storySize', () => 'auto', oneOf(['auto', ...STORY_SIZES] as const)),
 ] as const;
 
 /** The store fields that make up the view half of the hash. */

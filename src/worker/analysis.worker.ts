@@ -8,37 +8,16 @@
  * (gpuAnalysisRun.ts), which owns this worker's WebGPU device. In a pool (analysisPool.ts) the same worker also runs single stages of
  * epochParts.ts on a probe range ('part-*' messages).
  */
-import { setAnalysisKernels } from '../core/kernels';
-import { createWasmAnalysisKernels, wasmSimdAvailable } from '../core/kernels/wasm';
 import type { AnalysisPartCommand, AnalyzerCommand, AnalyzerEvent } from './protocol';
+import { loadAnalysisKernels } from './analysisKernelsLoader';
 import { runPart, runWhole } from './analysisPart';
 import { loseGpuAtNextFlip, runGpuFlipPart, runGpuQrPart, runGpuWhole } from './gpuAnalysisRun';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 const post = (ev: AnalyzerEvent) => ctx.postMessage(ev);
 
-/**
- * URL of analysis.wasm: the dev server serves public/ at BASE_URL ('/'); the relative-base build
- * ('./') puts this worker in assets/ and public/ files one folder up.
- */
-function kernelUrl(): string {
-  const base = import.meta.env.BASE_URL;
-  return base.startsWith('/')
-    ? new URL(`${base}kernels/analysis.wasm`, self.location.origin).href
-    : new URL('../kernels/analysis.wasm', self.location.href).href;
-}
-
 /** Resolves once the kernels are chosen (WASM SIMD when it loads, else the pure-JS default). */
-const kernelsReady: Promise<void> = (async () => {
-  if (!wasmSimdAvailable()) return;
-  try {
-    const res = await fetch(kernelUrl());
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    setAnalysisKernels(await createWasmAnalysisKernels(await res.arrayBuffer()));
-  } catch (err) {
-    console.warn(`analysis worker: WASM kernels unavailable, using JS (${(err as Error).message})`);
-  }
-})();
+const kernelsReady: Promise<void> = loadAnalysisKernels('analysis worker');
 
 /** GPU epochs run one after another (each awaits the device). */
 let gpuQueue: Promise<void> = Promise.resolve();

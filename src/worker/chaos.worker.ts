@@ -5,30 +5,13 @@
  * they load (as analysis.worker.ts; the pure-JS ones give the same numbers, slower).
  */
 import { chaosViewCurve, chaosViewSettings, chaosViewSpectrum } from '../core/dynamics/chaosView';
-import { setAnalysisKernels } from '../core/kernels';
-import { createWasmAnalysisKernels, wasmSimdAvailable } from '../core/kernels/wasm';
+import { loadAnalysisKernels } from './analysisKernelsLoader';
 import type { ChaosCommand, ChaosEvent } from './chaosProtocol';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 const post = (ev: ChaosEvent) => ctx.postMessage(ev);
 
-function kernelUrl(): string {
-  const base = import.meta.env.BASE_URL;
-  return base.startsWith('/')
-    ? new URL(`${base}kernels/analysis.wasm`, self.location.origin).href
-    : new URL('../kernels/analysis.wasm', self.location.href).href;
-}
-
-const kernelsReady: Promise<void> = (async () => {
-  if (!wasmSimdAvailable()) return;
-  try {
-    const res = await fetch(kernelUrl());
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    setAnalysisKernels(await createWasmAnalysisKernels(await res.arrayBuffer()));
-  } catch (err) {
-    console.warn(`chaos worker: WASM kernels unavailable, using JS (${(err as Error).message})`);
-  }
-})();
+const kernelsReady: Promise<void> = loadAnalysisKernels('chaos worker');
 
 ctx.onmessage = async (e: MessageEvent<ChaosCommand>) => {
   const cmd = e.data;

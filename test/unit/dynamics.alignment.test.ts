@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createCell } from '../../src/core/dynamics/cells';
 import { probeLyapunov } from '../../src/core/dynamics/lyapunov';
-import { alignmentBlock, defaultAlignmentSteps, probeStepAlignments, sampleStd } from '../../src/core/dynamics/alignment';
+import { alignmentBlock, defaultAlignmentSteps, probeStepAlignments } from '../../src/core/dynamics/alignment';
+import { std } from '../../src/core/stats/descriptive';
 import { bpttSample } from '../../src/core/dynamics/gradients';
 import { analyzeEpochDynamics } from '../../src/core/analysis/epochAnalysis';
 import { analyzeModel } from '../../src/core/analysis/analyze';
@@ -187,7 +188,7 @@ describe('random-Q and last-Q controls over the whole Q basis', () => {
       }
       if (!defined) return;
       compared++;
-      expect(a.paperStdLastQ![s]).toBeCloseTo(sampleStd(cos), 12);
+      expect(a.paperStdLastQ![s]).toBeCloseTo(std(cos), 12);
     });
     expect(compared).toBeGreaterThanOrEqual(4);
   });

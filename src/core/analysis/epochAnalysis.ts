@@ -21,9 +21,10 @@ import { createRng, deriveSeed } from '../rng';
 import { createCell } from '../dynamics/cells';
 import { ftleAt, probeLyapunov, qrIteration } from '../dynamics/lyapunov';
 import { bpttSample, gradsFromDeltas, qrFormDeltas, relativeDifference } from '../dynamics/gradients';
-import { cosineMatrix, defaultAlignmentSteps, probeStepAlignments, sampleStd, type ProbeStepAlignment } from '../dynamics/alignment';
+import { cosineMatrix, defaultAlignmentSteps, probeStepAlignments, type ProbeStepAlignment } from '../dynamics/alignment';
 import { participationRatio, subspaceOverlap } from '../linalg/svd';
 import { alignmentSvd } from '../linalg/topSvd';
+import { std } from '../stats/descriptive';
 import { probeTrajectory } from '../dynamics/trajectory';
 
 export interface EpochDynamicsOptions {
@@ -332,10 +333,10 @@ export function alignmentSummary(
       cosineMatrix(qOf(b), idx, W(b), nsv, N, buf);
       for (const v of buf) all.push(v);
     }
-    return sampleStd(all);
+    return std(all);
   };
   const mean = (x: number[]) => x.reduce((a, v) => a + v, 0) / x.length;
-  const spread = (x: number[]) => (x.length < 2 ? 0 : sampleStd(x));
+  const spread = (x: number[]) => (x.length < 2 ? 0 : std(x));
   const paperStd: number[] = [];
   const paperStdRandomQ: number[] = [];
   const paperStdLastQ: number[] = [];

@@ -20,6 +20,7 @@ import { getAnalysisKernels } from '../kernels';
 import type { Trajectory } from './trajectory';
 import { participationRatio, subspaceOverlap, svdOfOuterSum, type Svd } from '../linalg/svd';
 import { alignmentSvd } from '../linalg/topSvd';
+import { std } from '../stats/descriptive';
 
 /** What one probe contributes at each analysed step. */
 export interface ProbeStepAlignment {
@@ -239,18 +240,6 @@ export function cosineMatrix(
   }
 }
 
-/** Sample standard deviation (ddof 1) of the values; NaN for fewer than 2. */
-export function sampleStd(x: ArrayLike<number>): number {
-  const n = x.length;
-  if (n < 2) return NaN;
-  let m = 0;
-  for (let i = 0; i < n; i++) m += x[i];
-  m /= n;
-  let v = 0;
-  for (let i = 0; i < n; i++) v += (x[i] - m) ** 2;
-  return Math.sqrt(v / (n - 1));
-}
-
 /** Fixture-layout alignment block (formats.md `alignment`), all nested number arrays. */
 export interface AlignmentBlock {
   steps: number[];
@@ -310,7 +299,7 @@ export function alignmentBlock(
     }
   }
   const flatten = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flatten) : [v as number]);
-  const perStep = (c: number[][][][]) => steps.map((_, s) => sampleStd(c.flatMap((pb) => flatten(pb[s]))));
+  const perStep = (c: number[][][][]) => steps.map((_, s) => std(c.flatMap((pb) => flatten(pb[s]))));
   const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
   const stdR = perStep(cosR);
   const stdL = perStep(cosL);

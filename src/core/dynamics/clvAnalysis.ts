@@ -11,7 +11,8 @@
  */
 import type { ModelWeights } from '../formats/model';
 import type { AlignmentSummary } from '../snapshot';
-import { type ProbeStepAlignment, cosineMatrix, sampleStd } from './alignment';
+import { type ProbeStepAlignment, cosineMatrix } from './alignment';
+import { std } from '../stats/descriptive';
 import { createCell } from './cells';
 import { angleBetween, cellTangentMaps, covariantLyapunovVectors, pairedAngles } from './clv';
 import { probeTrajectory } from './trajectory';
@@ -119,8 +120,8 @@ export function clvAlignmentControl(
       cosineMatrix(st.q, idx, st.svd.V, nsv, N, buf);
       for (const v of buf) withQ.push(v);
     }
-    clvStdPerStep.push(sampleStd(withClv));
-    qStdPerStep.push(sampleStd(withQ));
+    clvStdPerStep.push(std(withClv));
+    qStdPerStep.push(std(withQ));
   }
   const mean = (x: number[]) => x.reduce((a, v) => a + v, 0) / x.length;
   return {

@@ -17,6 +17,7 @@ import { meanFieldLambda1 } from './meanField';
 import { runTrajectory } from './trajectory';
 import type { ModelWeights } from '../formats/model';
 import { createRng, deriveSeed } from '../rng';
+import { std } from '../stats/descriptive';
 
 /** Settings of one edge-of-chaos computation. */
 export interface ChaosSettings {
@@ -126,20 +127,9 @@ export function randomNetworkSpectrum(g: number, seed: number, s: ChaosSettings)
       for (let t = 0; t < blockLen; t++) blocks[b] += run.lnR[(s.transient + b * blockLen + t) * k + a];
       blocks[b] /= blockLen;
     }
-    timeSe[a] = sampleSd(blocks) / Math.sqrt(TIME_BLOCKS);
+    timeSe[a] = std(blocks) / Math.sqrt(TIME_BLOCKS);
   }
   return { g, seed, spectrum, timeSe, kaplanYorke: kaplanYorkeDimension(spectrum) };
-}
-
-function sampleSd(x: ArrayLike<number>): number {
-  const n = x.length;
-  if (n < 2) return NaN;
-  let m = 0;
-  for (let i = 0; i < n; i++) m += x[i];
-  m /= n;
-  let v = 0;
-  for (let i = 0; i < n; i++) v += (x[i] - m) ** 2;
-  return Math.sqrt(v / (n - 1));
 }
 
 /** A sweep over gains and seeds (the CLI's chaos.json, formats.md; the app's lambda_1-vs-g chart). */
@@ -205,7 +195,7 @@ export function chaosSweep(
     spectrum.push(runs.map((r) => Array.from(r.spectrum)));
     kaplanYorke.push(runs.map((r) => r.kaplanYorke));
     lambda1Mean.push(l1.reduce((a, b) => a + b, 0) / l1.length);
-    const err = l1.length > 1 ? sampleSd(l1) : runs[0].timeSe[0];
+    const err = l1.length > 1 ? std(l1) : runs[0].timeSe[0];
     lambda1Err.push(err);
     const mf = meanFieldLambda1(g);
     meanfield.push(mf);

@@ -139,6 +139,51 @@ export interface RecurrentFlipEvaluator extends FlipEvaluator {
   onJobsDone(listener: ((jobs: number) => void) | null): void;
 }
 
+/** Throws a RangeError unless `inputs` holds B*T*D values and the model's input_size is D. */
+export function checkProbeInputs(weights: { inputSize: number }, inputs: ArrayLike<number>, B: number, T: number, D: number): void {
+  if (weights.inputSize !== D) throw new RangeError(`model input_size ${weights.inputSize} != D = ${D}`);
+  if (inputs.length !== B * T * D) throw new RangeError(`inputs has ${inputs.length} values, expected B*T*D = ${B * T * D}`);
+}
+
+/**
+ * Input drives of every probe step, for the original and for the flipped x_t (flipValue per pixel):
+ * drive[r][g] = b_ih[g] (+ b_hh[g] but for the GRU) + sum_d W_ih[g][d] x_r[d], summed in float64 and
+ * stored in the arrays' own precision. inputs [rows][D] flat (rows = B*T); drive and flipped
+ * [rows][G*N]. Shared by the CPU evaluator and the GPU analysis engine, so both flip the same inputs.
+ */
+export function writeInputDrives(
+  weights: Pick<RecurrentWeights, 'arch' | 'inputSize' | 'hiddenSize' | 'tensors'>,
+  inputs: ArrayLike<number>,
+  rows: number,
+  drive: Float64Array | Float32Array,
+  flipped: Float64Array | Float32Array,
+): void {
+  const D = weights.inputSize;
+  const Wih = weights.tensors.weight_ih_l0;
+  const bih = weights.tensors.bias_ih_l0;
+  const bhh = weights.tensors.bias_hh_l0;
+  const GN = GATE_COUNT[weights.arch] * weights.hiddenSize;
+  // For rnn and lstm b_hh is folded in (it always adds to the pre-activation); the GRU keeps b_hn
+  // inside r * (W_hn h + b_hn).
+  const foldBhh = weights.arch !== 'gru';
+  const xf = new Float64Array(D);
+  for (let bt = 0; bt < rows; bt++) {
+    const xo = bt * D;
+    for (let d = 0; d < D; d++) xf[d] = flipValue(inputs[xo + d]);
+    for (let g = 0; g < GN; g++) {
+      let a = bih[g] + (foldBhh ? bhh[g] : 0);
+      let af = a;
+      const wo = g * D;
+      for (let d = 0; d < D; d++) {
+        a += Wih[wo + d] * inputs[xo + d];
+        af += Wih[wo + d] * xf[d];
+      }
+      drive[bt * GN + g] = a;
+      flipped[bt * GN + g] = af;
+    }
+  }
+}
+
 /**
  * Builds the cached float64 evaluator. inputs flat [B][T][D], labels [B], h0 [B][N] and (LSTM)
  * c0 [B][N] optional (zeros). Precomputes, per probe and step, the input drive
@@ -156,39 +201,19 @@ export function createRecurrentFlipEvaluator(
   c0?: ArrayLike<number>,
 ): RecurrentFlipEvaluator {
   const { arch, hiddenSize: N, numClasses: C } = weights;
-  if (weights.inputSize !== D) throw new RangeError(`model input_size ${weights.inputSize} != D = ${D}`);
-  if (inputs.length !== B * T * D) throw new RangeError(`inputs has ${inputs.length} values, expected B*T*D = ${B * T * D}`);
+  checkProbeInputs(weights, inputs, B, T, D);
   const G = GATE_COUNT[arch];
   const GN = G * N;
   const S = arch === 'lstm' ? 2 * N : N;
-  const Wih = weights.tensors.weight_ih_l0;
   const Whh = weights.tensors.weight_hh_l0;
-  const bih = weights.tensors.bias_ih_l0;
   const bhh = weights.tensors.bias_hh_l0;
   const Wfc = weights.tensors['fc.weight'];
   const bfc = weights.tensors['fc.bias'];
 
-  // Input drives [B][T][GN] for original and flipped inputs. For rnn and lstm b_hh is folded in
-  // (it always adds to the pre-activation); the GRU keeps b_hn inside r * (W_hn h + b_hn).
-  const foldBhh = arch !== 'gru';
+  // Input drives [B][T][GN] for original and flipped inputs (b_hh folded in but for the GRU).
   const drive = new Float64Array(B * T * GN);
   const flippedDrive = new Float64Array(B * T * GN);
-  const xf = new Float64Array(D);
-  for (let bt = 0; bt < B * T; bt++) {
-    const xo = bt * D;
-    for (let d = 0; d < D; d++) xf[d] = flipValue(inputs[xo + d]);
-    for (let g = 0; g < GN; g++) {
-      let a = bih[g] + (foldBhh ? bhh[g] : 0);
-      let af = a;
-      const wo = g * D;
-      for (let d = 0; d < D; d++) {
-        a += Wih[wo + d] * inputs[xo + d];
-        af += Wih[wo + d] * xf[d];
-      }
-      drive[bt * GN + g] = a;
-      flippedDrive[bt * GN + g] = af;
-    }
-  }
+  writeInputDrives(weights, inputs, B * T, drive, flippedDrive);
 
   const pre = new Float64Array(GN); // W_hh h (+ b_hh for gru)
   /** One step: state `src` (offset so) -> `dst` (offset dO), input drive u at offset uo. */

@@ -22,12 +22,14 @@
  */
 import {
   checkWeightsFor,
+  type FlatParamLayout,
   flatParamLayout,
   initRnnWeights,
+  packFlatWeights,
   RNN_TENSOR_NAMES,
-  type ParamSlot,
   type RnnTensorName,
   type RnnWeights,
+  unpackFlatWeights,
 } from '../init';
 import { expectedShapes, GATES } from '../../core/formats/model';
 import type { Reduction, RnnModelOptions } from '../rnn';
@@ -48,6 +50,24 @@ export type FastRnnOptions = Omit<RnnModelOptions, 'recurrence' | 'foldInputProj
   flushBelow?: number;
 };
 
+/**
+ * Lays regions out one after another in the kernels' heap (offsets in floats): take(n) returns the
+ * next region's offset and moves past n floats, rounded up so every region starts on a 4-float
+ * (16-byte) boundary for the SIMD kernels; end() is where the next region would start.
+ */
+function heapCursor(start: number): { take(floats: number): number; end(): number } {
+  const up4 = (v: number) => (v + 3) & ~3;
+  let at = up4(start);
+  return {
+    take(floats) {
+      const off = at;
+      at += up4(floats);
+      return off;
+    },
+    end: () => at,
+  };
+}
+
 const sigmoid = (a: number): number => 1 / (1 + Math.exp(-a));
 
 /** Loss of the batch (reduced as configured) before the update, and the number of correct argmaxes. */
@@ -67,7 +87,7 @@ export class FastRnn extends OptimizerFields {
   readonly kernels: TrainingKernels;
   private readonly gates: number;
   /** Float offset and size of each tensor inside a parameter-shaped block. */
-  private readonly layout: Record<RnnTensorName, ParamSlot>;
+  private readonly layout: FlatParamLayout;
   private readonly nParams: number;
   // Fixed regions (float offsets).
   private readonly P: number; // parameters
@@ -120,33 +140,20 @@ export class FastRnn extends OptimizerFields {
     const { layout, nParams } = flatParamLayout(shapes);
     this.layout = layout;
     this.nParams = nParams;
-    // Regions start on 4-float (16-byte) boundaries for the SIMD kernels.
-    const up4 = (v: number) => (v + 3) & ~3;
-    const blk = up4(this.nParams);
-    let at = up4(kernels.base());
-    this.P = at;
-    at += blk;
-    this.G = at;
-    at += blk;
-    this.S1 = at;
-    at += blk;
-    this.S2 = at;
-    at += blk;
-    this.wihT = at;
-    at += up4(D * GN);
-    this.whhT = at;
-    at += up4(N * GN);
-    this.fcT = at;
-    at += up4(N * C);
-    this.biasSum = at;
-    at += up4(N);
-    this.gWihT = at;
-    at += up4(D * N);
-    this.gBias = at;
-    at += up4(N);
-    this.batchBase = at;
-    kernels.reserve(at);
-    kernels.heap().fill(0, this.P, at);
+    const heap = heapCursor(kernels.base());
+    this.P = heap.take(this.nParams);
+    this.G = heap.take(this.nParams);
+    this.S1 = heap.take(this.nParams);
+    this.S2 = heap.take(this.nParams);
+    this.wihT = heap.take(D * GN);
+    this.whhT = heap.take(N * GN);
+    this.fcT = heap.take(N * C);
+    this.biasSum = heap.take(N);
+    this.gWihT = heap.take(D * N);
+    this.gBias = heap.take(N);
+    this.batchBase = heap.end();
+    kernels.reserve(heap.end());
+    kernels.heap().fill(0, this.P, heap.end());
     this.setWeights(
       initRnnWeights({
         cell: this.cell,
@@ -170,43 +177,27 @@ export class FastRnn extends OptimizerFields {
     if (rows <= this.capacity && B <= this.capB) return;
     const cap = Math.max(rows, this.capacity),
       capB = Math.max(B, this.capB);
-    const up4 = (v: number) => (v + 3) & ~3;
-    let at = this.batchBase;
-    this.xT = at;
-    at += up4(cap * D);
+    const heap = heapCursor(this.batchBase);
+    this.xT = heap.take(cap * D);
     // H holds T+1 slots of B rows: cap rows plus one extra slot of capB rows.
-    this.H = at;
-    at += up4((cap + capB) * N);
-    this.dA = at;
-    at += up4(cap * N);
-    this.dH = at;
-    at += up4(capB * N);
-    this.Z = at;
-    at += up4(capB * C);
-    this.dZ = at;
-    at += up4(capB * C);
-    this.ones = at;
-    at += up4(cap);
+    this.H = heap.take((cap + capB) * N);
+    this.dA = heap.take(cap * N);
+    this.dH = heap.take(capB * N);
+    this.Z = heap.take(capB * C);
+    this.dZ = heap.take(capB * C);
+    this.ones = heap.take(cap);
     if (this.gates > 1) {
       const GN = this.gates * N;
-      this.GI = at;
-      at += up4(cap * GN);
-      this.GH = at;
-      at += up4(cap * GN);
-      this.ACT = at;
-      at += up4(cap * GN);
-      this.CS = at;
-      at += up4((cap + capB) * N);
-      this.TC = at;
-      at += up4(cap * N);
-      this.dGI = at;
-      at += up4(cap * GN);
-      this.dGH = at;
-      at += up4(cap * GN);
-      this.dC = at;
-      at += up4(capB * N);
+      this.GI = heap.take(cap * GN);
+      this.GH = heap.take(cap * GN);
+      this.ACT = heap.take(cap * GN);
+      this.CS = heap.take((cap + capB) * N);
+      this.TC = heap.take(cap * N);
+      this.dGI = heap.take(cap * GN);
+      this.dGH = heap.take(cap * GN);
+      this.dC = heap.take(capB * N);
     }
-    this.kernels.reserve(at);
+    this.kernels.reserve(heap.end());
     this.kernels.heap().fill(1, this.ones, this.ones + cap);
     this.capacity = cap;
     this.capB = capB;
@@ -758,13 +749,7 @@ export class FastRnn extends OptimizerFields {
   }
 
   private readBlock(block: number): RnnWeights {
-    const h = this.kernels.heap();
-    const out = {} as RnnWeights;
-    for (const n of RNN_TENSOR_NAMES) {
-      const { off, size, shape } = this.layout[n];
-      out[n] = { shape: shape.slice(), data: h.slice(block + off, block + off + size) };
-    }
-    return out;
+    return unpackFlatWeights(this.layout, this.kernels.heap(), block);
   }
 
   /** Copies of all six tensors (PyTorch names and shapes), like RnnModel.getWeights but synchronous. */
@@ -780,12 +765,7 @@ export class FastRnn extends OptimizerFields {
   /** Overwrites the parameters (same checks as RnnModel.setWeights); optimiser state is kept. */
   setWeights(weights: Record<RnnTensorName, { shape: readonly number[]; data: ArrayLike<number> }>): void {
     checkWeightsFor(weights, (n) => this.layout[n].shape, this.hasBias);
-    const h = this.kernels.heap();
-    for (const n of RNN_TENSOR_NAMES) {
-      const { off, size } = this.layout[n];
-      const src = weights[n].data;
-      for (let i = 0; i < size; i++) h[this.P + off + i] = src[i];
-    }
+    packFlatWeights(this.layout, weights, this.kernels.heap(), this.P);
     this.refreshDerived();
   }
 

@@ -39,10 +39,7 @@ export async function createWasmTrainingKernels(bytes: BufferSource): Promise<Tr
       if (need > have) ex.memory.grow(Math.ceil((need - have) / PAGE_BYTES));
       view = new Float32Array(ex.memory.buffer);
     },
-    gemm: (c, a, sam, sak, b, M, K, N, accumulate) =>
-      gemmInDepthChunks(c, a, sam, sak, b, M, K, N, accumulate, (c2, a2, s1, s2, b2, m2, k2, n2, acc2) =>
-        ex.gemm(c2, a2, s1, s2, b2, m2, k2, n2, acc2 ? 1 : 0),
-      ),
+    gemm: gemmInDepthChunks((c, a, sam, sak, b, M, K, N, accumulate) => ex.gemm(c, a, sam, sak, b, M, K, N, accumulate ? 1 : 0)),
     tanh: (x, n) => ex.tanh(x, n),
     // An absent threshold must reach the module as 0 (IEEE), not as undefined -> NaN.
     tanhGrad: (dA, dH, H, n, flushBelow = 0) => ex.tanhGrad(dA, dH, H, n, flushBelow),

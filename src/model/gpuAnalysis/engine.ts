@@ -11,13 +11,20 @@
  */
 import type { ModelWeights } from '../../core/formats/model';
 import type { PackedJobs } from '../../core/analysis/epochParts';
-import { flipValue } from '../../core/sensitivity/scores';
+import { checkProbeInputs, writeInputDrives } from '../../core/sensitivity/evaluator';
 import { flipBindings, flipWgsl, QR_BINDINGS, qrWgsl } from './shaders';
 import type { StorageBinding } from '../fused/webgpu/bindings';
+import {
+  type GpuAdapterInfo,
+  MAP_READ,
+  probeAdapter,
+  requestComputeDevice,
+  STORAGE,
+  UNIFORM,
+  watchDeviceLoss,
+} from '../fused/webgpu/device';
 
-const STORAGE = 0x0080 | 0x0008 | 0x0004; // STORAGE | COPY_DST | COPY_SRC (GPUBufferUsage, which Node lacks)
-const UNIFORM = 0x0040 | 0x0008;
-const MAP_READ = 0x0001 | 0x0008;
+export { type GpuAdapterInfo, isSoftwareAdapter } from '../fused/webgpu/device';
 
 /** Thrown by every GPU call once the device is lost (the caller re-runs the epoch on the CPU). */
 export class GpuDeviceLostError extends Error {
@@ -30,32 +37,6 @@ export class GpuDeviceLostError extends Error {
 /** Architectures this engine runs on the GPU (others fall back to the CPU float64 path). */
 export function gpuArchSupported(arch: ModelWeights['arch']): boolean {
   return arch === 'rnn';
-}
-
-/** Adapter identity as the engine reports it. */
-export interface GpuAdapterInfo {
-  /** description, else vendor / architecture / device joined. */
-  adapter: string;
-  /** A software renderer (SwiftShader, llvmpipe, WARP, a fallback adapter): `auto` avoids it. */
-  software: boolean;
-}
-
-/** Whether an adapter's info names a software renderer. */
-export function isSoftwareAdapter(
-  info: { vendor?: string; architecture?: string; device?: string; description?: string },
-  isFallback = false,
-): boolean {
-  if (isFallback) return true;
-  const text = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ');
-  return /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render|warp/i.test(text);
-}
-
-async function describeAdapter(adapter: GPUAdapter): Promise<GpuAdapterInfo> {
-  const info = adapter.info ?? (await (adapter as { requestAdapterInfo?: () => Promise<GPUAdapterInfo> }).requestAdapterInfo?.());
-  const fallback = (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
-  if (!info) return { adapter: 'unknown adapter', software: fallback };
-  const name = info.description || [info.vendor, info.architecture, info.device].filter(Boolean).join(' ') || 'unknown adapter';
-  return { adapter: name, software: isSoftwareAdapter(info, fallback) };
 }
 
 /** The analysis engine's device: adapter identity, loss state, and a way to lose it on purpose (tests). */
@@ -72,44 +53,22 @@ export interface GpuAnalysisDevice extends GpuAdapterInfo {
 
 /** Which adapter this browser gives, without keeping a device (null where WebGPU is missing). */
 export async function probeGpuAdapter(): Promise<GpuAdapterInfo | null> {
-  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
-  if (!gpu) return null;
-  try {
-    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-    return adapter ? await describeAdapter(adapter) : null;
-  } catch {
-    return null;
-  }
+  const probe = await probeAdapter();
+  return probe.ok ? probe.info : null;
 }
 
 /** Requests a device with the adapter's own storage and workgroup limits. Throws where WebGPU is missing. */
 export async function requestAnalysisDevice(): Promise<GpuAnalysisDevice> {
-  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
-  if (!gpu) throw new Error('WebGPU is unavailable: navigator.gpu is missing');
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new Error('WebGPU is unavailable: requestAdapter() returned null');
-  const l = adapter.limits;
-  const device = await adapter.requestDevice({
-    requiredLimits: {
-      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
-      maxBufferSize: l.maxBufferSize,
-      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
-      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
-      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
-      maxStorageBuffersPerShaderStage: Math.min(10, l.maxStorageBuffersPerShaderStage),
-    },
-  });
-  const info = await describeAdapter(adapter);
-  let why = '';
-  const lost = device.lost.then((i) => {
-    why = `${i.reason}: ${i.message}`;
-  });
+  const { device, info } = await requestComputeDevice((l) => ({
+    maxStorageBuffersPerShaderStage: Math.min(10, l.maxStorageBuffersPerShaderStage),
+  }));
+  const loss = watchDeviceLoss(device);
   return {
     ...info,
     device,
-    isLost: () => why !== '',
-    lostWhy: () => why,
-    lost,
+    isLost: loss.isLost,
+    lostWhy: loss.why,
+    lost: loss.lost,
     destroy: () => device.destroy(),
   };
 }
@@ -193,8 +152,7 @@ export async function createGpuProbeSet(
 ): Promise<GpuProbeSet> {
   if (!gpuArchSupported(weights.arch)) throw new RangeError(`the GPU analysis engine runs rnn only, not ${weights.arch}`);
   const { hiddenSize: N, numClasses: C } = weights;
-  if (weights.inputSize !== D) throw new RangeError(`model input_size ${weights.inputSize} != D = ${D}`);
-  if (inputs.length !== B * T * D) throw new RangeError(`inputs has ${inputs.length} values, expected B*T*D = ${B * T * D}`);
+  checkProbeInputs(weights, inputs, B, T, D);
   const device = dev.device;
   const check = () => {
     if (dev.isLost()) throw new GpuDeviceLostError(dev.lostWhy());
@@ -207,21 +165,7 @@ export async function createGpuProbeSet(
   wts.set(t['fc.bias'], N * N + C * N);
   const drive = new Float32Array(B * T * N);
   const fdrive = new Float32Array(B * T * N);
-  const xf = new Float64Array(D);
-  for (let bt = 0; bt < B * T; bt++) {
-    const xo = bt * D;
-    for (let d = 0; d < D; d++) xf[d] = flipValue(inputs[xo + d]);
-    for (let i = 0; i < N; i++) {
-      let a = t.bias_ih_l0[i] + t.bias_hh_l0[i];
-      let af = a;
-      for (let d = 0; d < D; d++) {
-        a += t.weight_ih_l0[i * D + d] * inputs[xo + d];
-        af += t.weight_ih_l0[i * D + d] * xf[d];
-      }
-      drive[bt * N + i] = a;
-      fdrive[bt * N + i] = af;
-    }
-  }
+  writeInputDrives(weights, inputs, B * T, drive, fdrive);
   const owned: GPUBuffer[] = [];
   const buffer = (bytes: number, usage = STORAGE): GPUBuffer => {
     const b = device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 16) * 16), usage });

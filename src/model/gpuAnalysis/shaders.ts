@@ -13,7 +13,7 @@
  *          (ascending, u32); logits out [M][C];
  * - q, v   [B][k][N] (vector-major), lnr [B][T][k], qat [B][slots][k][N], keep i32 [T+1] (slot or -1).
  */
-import { storageBindings, type StorageBinding } from '../fused/webgpu/bindings';
+import { kernelPreamble, type StorageBinding } from '../fused/webgpu/bindings';
 
 /** Accurate float32 tanh and its derivative from the pre-activation (no cancellation near 0 or at saturation). */
 const MATH = /* wgsl */ `
@@ -69,17 +69,10 @@ export const QR_BINDINGS: StorageBinding[] = [
  */
 export function flipWgsl(N: number, C: number, G: number, WG: number, record: boolean): string {
   const U = Math.ceil(N / WG);
-  const bind = flipBindings(record);
   return /* wgsl */ `
 // Params: jobs in this dispatch, index of its first job, steps T, probes B.
 struct P { M: u32, base: u32, T: u32, B: u32 };
-@group(0) @binding(0) var<uniform> p: P;
-${storageBindings(bind, 1)}
-const N: u32 = ${N}u;
-const C: u32 = ${C}u;
-const G: u32 = ${G}u;
-const WG: u32 = ${WG}u;
-const U: u32 = ${U}u;
+${kernelPreamble('P', flipBindings(record), { N, C, G, WG, U })}
 ${MATH}
 var<workgroup> hs: array<f32, ${2 * G * N}>;
 var<workgroup> fl: array<u32, ${2 * G}>;
@@ -192,15 +185,10 @@ ${
  * construction. Writes ln r [B][T][k] and Q_t at the kept steps; q ends as Q_T.
  */
 export function qrWgsl(N: number, k: number, WG: number): string {
-  const bind = QR_BINDINGS;
   return /* wgsl */ `
 // Params: steps T, Q slots kept per probe.
 struct P { T: u32, slots: u32, u2: u32, u3: u32 };
-@group(0) @binding(0) var<uniform> p: P;
-${storageBindings(bind, 1)}
-const N: u32 = ${N}u;
-const K: u32 = ${k}u;
-const WG: u32 = ${WG}u;
+${kernelPreamble('P', QR_BINDINGS, { N, K: k, WG })}
 var<workgroup> red: array<f32, ${WG}>;
 var<workgroup> dots: array<f32, ${k}>;
 

@@ -6,37 +6,30 @@
  */
 import * as d3 from 'd3';
 import type { ChaosFigure } from '../../core/dynamics/chaosView';
-import { OKABE_ITO, addLabel, appendValueAxis, finiteExtent, prepareSvg, styleAxis } from './common';
+import {
+  addLabel,
+  addRule,
+  appendValueAxis,
+  bandPath,
+  finiteExtent,
+  indexChart,
+  linePath,
+  OKABE_ITO,
+  prepareSvg,
+  styleAxis,
+} from './common';
 
 const MARGIN = { top: 20, right: 16, bottom: 48, left: 64 };
 
-function zeroLine(plot: d3.Selection<SVGGElement, unknown, null, undefined>, w: number, y: number): void {
-  plot.append('line').attr('class', 'zero-line').attr('x1', 0).attr('x2', w).attr('y1', y).attr('y2', y).attr('stroke', '#999');
-}
-
 /** lambda_i against i = 1..k (line `path.chaos-spectrum`, dots). */
 export function renderChaosSpectrum(svg: SVGSVGElement, fig: ChaosFigure, size = { width: 460, height: 280 }): void {
-  const { plot, innerWidth, innerHeight } = prepareSvg(svg, size, MARGIN);
   const k = fig.spectrum.length;
-  const x = d3
-    .scaleLinear()
-    .domain([1, Math.max(2, k)])
-    .range([0, innerWidth]);
-  const y = d3
-    .scaleLinear()
-    .domain(finiteExtent(fig.spectrum, [0]))
-    .nice()
-    .range([innerHeight, 0]);
-  styleAxis(
-    plot
-      .append('g')
-      .attr('transform', `translate(0,${innerHeight})`)
-      .call(d3.axisBottom(x).ticks(Math.min(k, 8)).tickFormat(d3.format('d'))),
-  );
-  appendValueAxis(plot, y, 6);
-  addLabel(plot, 'exponent index i', innerWidth / 2, innerHeight + 36);
-  addLabel(plot, `λ_i (${fig.unit})`, -48, innerHeight / 2, { rotate: true });
-  zeroLine(plot, innerWidth, y(0));
+  const { plot, x, y } = indexChart(svg, size, MARGIN, k, [fig.spectrum], {
+    xTicks: Math.min(k, 8),
+    yTicks: 6,
+    xLabel: 'exponent index i',
+    yLabel: `λ_i (${fig.unit})`,
+  });
   const idx = d3.range(k);
   plot
     .append('path')
@@ -46,10 +39,7 @@ export function renderChaosSpectrum(svg: SVGSVGElement, fig: ChaosFigure, size =
     .attr('stroke-width', 2)
     .attr(
       'd',
-      d3
-        .line<number>()
-        .x((i) => x(i + 1))
-        .y((i) => y(fig.spectrum[i]))(idx) ?? '',
+      linePath(idx, (i) => x(i + 1), y, fig.spectrum),
     );
   if (k <= 64)
     plot
@@ -83,21 +73,19 @@ export function renderChaosCurve(svg: SVGSVGElement, fig: ChaosFigure, gRange: [
   appendValueAxis(plot, y, 6);
   addLabel(plot, 'gain g', innerWidth / 2, innerHeight + 36);
   addLabel(plot, `λ1 (${fig.unit})`, -48, innerHeight / 2, { rotate: true });
-  zeroLine(plot, innerWidth, y(0));
-  if (fig.seedMean.length > 1)
-    plot
-      .append('path')
-      .attr('class', 'chaos-seed-band')
-      .attr('fill', OKABE_ITO[2])
-      .attr('fill-opacity', 0.18)
-      .attr(
-        'd',
-        d3
-          .area<ChaosFigure['seedMean'][number]>()
-          .x((p) => x(p.g))
-          .y0((p) => y(p.lo))
-          .y1((p) => y(p.hi))(fig.seedMean) ?? '',
-      );
+  addRule(plot, 'zero-line', [0, y(0), innerWidth, y(0)], '#999');
+  // Index i of a point list at x of its gain.
+  const atGain = (points: readonly { g: number }[]) => (i: number) => x(points[i].g);
+  const { seedMean, meanfield } = fig;
+  const band = bandPath(
+    d3.range(seedMean.length),
+    atGain(seedMean),
+    y,
+    seedMean.map((p) => p.lo),
+    seedMean.map((p) => p.hi),
+  );
+  if (seedMean.length > 1)
+    plot.append('path').attr('class', 'chaos-seed-band').attr('fill', OKABE_ITO[2]).attr('fill-opacity', 0.18).attr('d', band);
   plot
     .selectAll('circle.chaos-seed-point')
     .data(fig.seedPoints)
@@ -107,28 +95,20 @@ export function renderChaosCurve(svg: SVGSVGElement, fig: ChaosFigure, gRange: [
     .attr('cy', (p) => y(p.value))
     .attr('r', 2.5)
     .attr('fill', OKABE_ITO[2]);
+  const meanfieldLine = linePath(
+    d3.range(meanfield.length),
+    atGain(meanfield),
+    y,
+    meanfield.map((p) => p.value),
+  );
   plot
     .append('path')
     .attr('class', 'chaos-meanfield')
     .attr('fill', 'none')
     .attr('stroke', OKABE_ITO[0])
     .attr('stroke-width', 2)
-    .attr(
-      'd',
-      d3
-        .line<ChaosFigure['meanfield'][number]>()
-        .x((p) => x(p.g))
-        .y((p) => y(p.value))(fig.meanfield) ?? '',
-    );
-  plot
-    .append('line')
-    .attr('class', 'chaos-gain-line')
-    .attr('x1', x(fig.g))
-    .attr('x2', x(fig.g))
-    .attr('y1', 0)
-    .attr('y2', innerHeight)
-    .attr('stroke', '#333')
-    .attr('stroke-dasharray', '4 3');
+    .attr('d', meanfieldLine);
+  addRule(plot, 'chaos-gain-line', [x(fig.g), 0, x(fig.g), innerHeight], '#333').attr('stroke-dasharray', '4 3');
   plot
     .append('circle')
     .attr('class', 'chaos-current')

@@ -5,9 +5,24 @@
  */
 import * as d3 from 'd3';
 import type { ClvPanelData } from '../../core/dynamics/clvAnalysis';
-import { NULL_COLOUR, OKABE_ITO, addLabel, appendValueAxis, finiteExtent, prepareSvg, styleAxis } from './common';
+import { NULL_COLOUR, OKABE_ITO, addLabel, appendValueAxis, finiteExtent, linePath, prepareSvg, styleAxis } from './common';
 
 const MARGIN = { top: 20, right: 16, bottom: 44, left: 56 };
+
+/** The axes both CLV charts share: step t below (`ticks[0]` ticks), the value axis (`ticks[1]`) with `yLabel`. */
+function stepAxes(
+  plot: d3.Selection<SVGGElement, unknown, null, undefined>,
+  x: d3.ScaleLinear<number, number>,
+  y: d3.ScaleLinear<number, number>,
+  { innerWidth, innerHeight }: { innerWidth: number; innerHeight: number },
+  ticks: [number, number],
+  yLabel: string,
+): void {
+  styleAxis(plot.append('g').attr('transform', `translate(0,${innerHeight})`).call(d3.axisBottom(x).ticks(ticks[0])));
+  appendValueAxis(plot, y, ticks[1]);
+  addLabel(plot, 'step t', innerWidth / 2, innerHeight + 34);
+  addLabel(plot, yLabel, -42, innerHeight / 2, { rotate: true });
+}
 
 /** std per step: `path.clv-q`, `path.clv-clv`, the null as `line.clv-null`. */
 export function renderClvStatistic(svg: SVGSVGElement, d: ClvPanelData, width = 360, height = 220): void {
@@ -21,10 +36,7 @@ export function renderClvStatistic(svg: SVGSVGElement, d: ClvPanelData, width = 
     .domain(finiteExtent(d.qStd, d.clvStd, [d.nullStd, 0]))
     .nice()
     .range([innerHeight, 0]);
-  styleAxis(plot.append('g').attr('transform', `translate(0,${innerHeight})`).call(d3.axisBottom(x).ticks(5)));
-  appendValueAxis(plot, y, 5);
-  addLabel(plot, 'step t', innerWidth / 2, innerHeight + 34);
-  addLabel(plot, 'std of cos', -42, innerHeight / 2, { rotate: true });
+  stepAxes(plot, x, y, { innerWidth, innerHeight }, [5, 5], 'std of cos');
   plot
     .append('line')
     .attr('class', 'clv-null')
@@ -34,11 +46,7 @@ export function renderClvStatistic(svg: SVGSVGElement, d: ClvPanelData, width = 
     .attr('y2', y(d.nullStd))
     .attr('stroke', NULL_COLOUR)
     .attr('stroke-dasharray', '4 3');
-  const line = (v: number[]) =>
-    d3
-      .line<number>()
-      .x((i) => x(d.steps[i]))
-      .y((i) => y(v[i]))(d3.range(v.length)) ?? '';
+  const line = (v: number[]) => linePath(d3.range(v.length), (i) => x(d.steps[i]), y, v);
   plot
     .append('path')
     .attr('class', 'clv-q')
@@ -66,10 +74,7 @@ export function renderClvAngle(svg: SVGSVGElement, d: ClvPanelData, width = 360,
     .domain([0, Math.max(1, T)])
     .range([0, innerWidth]);
   const y = d3.scaleLinear().domain([0, 90]).range([innerHeight, 0]);
-  styleAxis(plot.append('g').attr('transform', `translate(0,${innerHeight})`).call(d3.axisBottom(x).ticks(6)));
-  appendValueAxis(plot, y, 4);
-  addLabel(plot, 'step t', innerWidth / 2, innerHeight + 34);
-  addLabel(plot, 'angle(v1, v2) (°)', -42, innerHeight / 2, { rotate: true });
+  stepAxes(plot, x, y, { innerWidth, innerHeight }, [6, 4], 'angle(v1, v2) (°)');
   plot
     .append('path')
     .attr('class', 'clv-first-two')

@@ -302,3 +302,39 @@ export function growToFit(svg: d3.Selection<SVGSVGElement, unknown, null, undefi
     svg.attr('height', h).attr('viewBox', `0 0 ${width} ${h}`);
   }
 }
+
+/**
+ * The frame of the charts over an index (renderers/spectrum.ts, the chaos view's spectrum): x over indices 1..n (integer ticks), y over the finite values
+ * of yArrays and 0, both axes labelled, and a zero line (`line.zero-line`).
+ */
+export function indexChart(
+  svg: SVGSVGElement,
+  size: ChartSize,
+  margin: Margin,
+  n: number,
+  yArrays: number[][],
+  axes: { xTicks: number; yTicks: number; xLabel: string; yLabel: string },
+) {
+  const { root, plot, innerWidth, innerHeight } = prepareSvg(svg, size, margin);
+  const x = d3
+    .scaleLinear()
+    .domain([1, Math.max(2, n)])
+    .range([0, innerWidth]);
+  const y = d3
+    .scaleLinear()
+    .domain(finiteExtent(...yArrays, [0]))
+    .nice()
+    .range([innerHeight, 0]);
+  styleAxis(
+    plot
+      .append('g')
+      .attr('class', 'x-axis')
+      .attr('transform', `translate(0,${innerHeight})`)
+      .call(d3.axisBottom(x).ticks(axes.xTicks).tickFormat(d3.format('d'))),
+  );
+  appendValueAxis(plot, y, axes.yTicks);
+  addLabel(plot, axes.xLabel, innerWidth / 2, innerHeight + 32);
+  addLabel(plot, axes.yLabel, -46, innerHeight / 2, { rotate: true });
+  addRule(plot, 'zero-line', [0, y(0), innerWidth, y(0)], '#999');
+  return { root, plot, innerWidth, innerHeight, x, y };
+}

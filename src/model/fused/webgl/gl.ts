@@ -87,6 +87,22 @@ export class GlResources {
     liveBytesAllInstances += delta;
   }
 
+  /** Records `obj` (a texture or buffer) as holding `bytes` in `map` and in the accounts; returns it. */
+  private hold<T>(map: Map<T, number>, obj: T, bytes: number): T {
+    map.set(obj, bytes);
+    this.account(bytes);
+    return obj;
+  }
+
+  /** Deletes `obj` with `del` and takes its bytes off the accounts (nothing when `map` does not hold it). */
+  private release<T>(map: Map<T, number>, obj: T, del: (obj: T) => void): void {
+    const bytes = map.get(obj);
+    if (bytes === undefined) return;
+    del(obj);
+    map.delete(obj);
+    this.account(-bytes);
+  }
+
   /** An immutable-storage float texture w x h (zero-filled, as WebGL guarantees), NEAREST, clamped. */
   texture(w: number, h: number, format: TexFormat): WebGLTexture {
     const gl = this.gl;
@@ -101,19 +117,12 @@ export class GlResources {
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
     gl.bindTexture(gl.TEXTURE_2D, null);
-    const bytes = w * h * (format === 'rgba32f' ? 16 : 4);
-    this.textures.set(t, bytes);
-    this.account(bytes);
-    return t;
+    return this.hold(this.textures, t, w * h * (format === 'rgba32f' ? 16 : 4));
   }
 
   /** Frees one texture made by texture(). */
   deleteTexture(t: WebGLTexture): void {
-    const bytes = this.textures.get(t);
-    if (bytes === undefined) return;
-    this.gl.deleteTexture(t);
-    this.textures.delete(t);
-    this.account(-bytes);
+    this.release(this.textures, t, (x) => this.gl.deleteTexture(x));
   }
 
   /** A framebuffer rendering into `targets` (COLOR_ATTACHMENT0..n-1, all drawn). Throws when incomplete. */
@@ -145,17 +154,11 @@ export class GlResources {
     gl.bindBuffer(gl.PIXEL_PACK_BUFFER, b);
     gl.bufferData(gl.PIXEL_PACK_BUFFER, bytes, gl.STREAM_READ);
     gl.bindBuffer(gl.PIXEL_PACK_BUFFER, null);
-    this.buffers.set(b, bytes);
-    this.account(bytes);
-    return b;
+    return this.hold(this.buffers, b, bytes);
   }
 
   deleteBuffer(b: WebGLBuffer): void {
-    const bytes = this.buffers.get(b);
-    if (bytes === undefined) return;
-    this.gl.deleteBuffer(b);
-    this.buffers.delete(b);
-    this.account(-bytes);
+    this.release(this.buffers, b, (x) => this.gl.deleteBuffer(x));
   }
 
   /**

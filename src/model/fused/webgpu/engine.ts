@@ -16,18 +16,22 @@
  */
 import {
   checkWeightsFor,
+  type FlatParamLayout,
   flatParamLayout,
   initRnnWeights,
-  RNN_TENSOR_NAMES,
-  type ParamSlot,
+  packFlatWeights,
   type RnnTensorName,
   type RnnWeights,
+  unpackFlatWeights,
 } from '../../init';
 import { expectedShapes } from '../../../core/formats/model';
 import type { RnnModelOptions } from '../../rnn';
 import { OptimizerFields, resolveModelOptions } from '../../modelOptions';
 import type { Trainer } from '../../trainer';
+import { type DeviceLossState, MAP_READ, probeAdapter, requestComputeDevice, STORAGE, UNIFORM, watchDeviceLoss } from './device';
+import type { StorageBinding } from './bindings';
 import {
+  KERNEL_BINDINGS,
   backwardFusedWgsl,
   backwardStepWgsl,
   FLAG_GRAD,
@@ -81,9 +85,6 @@ const BETA1 = 0.9,
   BETA2 = 0.999;
 /** Multiply-adds one workgroup may run in one forward/backward dispatch (keeps each well under a watchdog). */
 const MAC_BUDGET = 2 ** 27;
-const STORAGE = 0x0080 | 0x0008 | 0x0004; // STORAGE | COPY_DST | COPY_SRC (GPUBufferUsage, which Node lacks)
-const UNIFORM = 0x0040 | 0x0008;
-const MAP_READ = 0x0001 | 0x0008; // MAP_READ | COPY_DST
 
 /** Bytes held by every live fused-webgpu engine of this page together (0 when all are disposed). */
 let liveBytes = 0;
@@ -92,43 +93,10 @@ export function fusedWebgpuLiveBytes(): number {
   return liveBytes;
 }
 
-/** Adapter description string: `description`, else vendor / architecture / device joined. */
-async function adapterName(adapter: GPUAdapter): Promise<string> {
-  const info = adapter.info ?? (await (adapter as { requestAdapterInfo?: () => Promise<GPUAdapterInfo> }).requestAdapterInfo?.());
-  if (!info) return 'unknown adapter';
-  return info.description || [info.vendor, info.architecture, info.device].filter(Boolean).join(' ') || 'unknown adapter';
-}
-
 /** Whether this browser gives a WebGPU adapter, and its description (or why not). */
 export async function webgpuAvailable(): Promise<{ ok: true; adapter: string } | { ok: false; why: string }> {
-  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
-  if (!gpu) return { ok: false, why: 'navigator.gpu is missing (no WebGPU in this browser, or not a secure context)' };
-  try {
-    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-    if (!adapter) return { ok: false, why: 'navigator.gpu.requestAdapter() returned null (WebGPU disabled or no usable GPU)' };
-    return { ok: true, adapter: await adapterName(adapter) };
-  } catch (e) {
-    return { ok: false, why: `requestAdapter failed: ${e instanceof Error ? e.message : String(e)}` };
-  }
-}
-
-/** A device with the adapter's own limits for the engine's large buffers and workgroups. */
-async function requestEngineDevice(): Promise<{ device: GPUDevice; adapter: string }> {
-  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
-  if (!gpu) throw new Error('WebGPU is unavailable: navigator.gpu is missing');
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new Error('WebGPU is unavailable: requestAdapter() returned null');
-  const l = adapter.limits;
-  const device = await adapter.requestDevice({
-    requiredLimits: {
-      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
-      maxBufferSize: l.maxBufferSize,
-      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
-      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
-      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
-    },
-  });
-  return { device, adapter: await adapterName(adapter) };
+  const probe = await probeAdapter();
+  return probe.ok ? { ok: true, adapter: probe.info.adapter } : probe;
 }
 
 type Pipe = { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout };
@@ -144,7 +112,7 @@ class FusedWebgpuEngine extends OptimizerFields implements FusedWebgpuTrainer {
   private readonly tuning: FusedWebgpuTuning;
   private readonly dims: ShaderDims;
   private readonly nParams: number;
-  private readonly layout: Record<RnnTensorName, ParamSlot>;
+  private readonly layout: FlatParamLayout;
   private readonly slotBytes: number;
   private readonly buffers = new Map<GPUBuffer, number>();
   private readonly pipes = new Map<string, Pipe>();
@@ -162,8 +130,7 @@ class FusedWebgpuEngine extends OptimizerFields implements FusedWebgpuTrainer {
   private bindGroups = new Map<string, GPUBindGroup>();
   private accBeta1 = Math.fround(BETA1);
   private accBeta2 = Math.fround(BETA2);
-  private lost = false;
-  private lostWhy = '';
+  private readonly loss: DeviceLossState;
   private gpuError = '';
   private disposed = false;
 
@@ -183,10 +150,7 @@ class FusedWebgpuEngine extends OptimizerFields implements FusedWebgpuTrainer {
     this.layout = layout;
     this.nParams = nParams;
     this.slotBytes = Math.max(PARAMS_BYTES, device.limits.minUniformBufferOffsetAlignment);
-    device.lost.then((info) => {
-      this.lost = true;
-      this.lostWhy = `${info.reason}: ${info.message}`;
-    });
+    this.loss = watchDeviceLoss(device);
     device.addEventListener('uncapturederror', (e) => {
       if (!this.gpuError) this.gpuError = (e as GPUUncapturedErrorEvent).error.message;
     });
@@ -203,7 +167,7 @@ class FusedWebgpuEngine extends OptimizerFields implements FusedWebgpuTrainer {
   }
 
   isLost(): boolean {
-    return this.lost;
+    return this.loss.isLost();
   }
 
   /**
@@ -243,7 +207,7 @@ class FusedWebgpuEngine extends OptimizerFields implements FusedWebgpuTrainer {
 
   private check(): void {
     if (this.disposed) throw new Error('fused-webgpu engine used after dispose()');
-    if (this.lost) throw new Error(`WebGPU device lost (${this.lostWhy})`);
+    if (this.loss.isLost()) throw new Error(`WebGPU device lost (${this.loss.why()})`);
   }
 
   /**
@@ -273,20 +237,21 @@ class FusedWebgpuEngine extends OptimizerFields implements FusedWebgpuTrainer {
   }
 
   /**
-   * The pipeline `key` (compiled once). Bindings 1..storageBindings are storage buffers; those in
-   * `readOnly` are declared `var<storage, read>` in the shader and 'read-only-storage' here, which
-   * lets the driver load them through the read-only cache (the recurrences read W_hh every step).
+   * The pipeline `key` (compiled once). Bindings 1.. are the kernel's storage buffers (shaders.ts
+   * lists them); those declared `var<storage, read>` are 'read-only-storage' here, which lets the
+   * driver load them through the read-only cache (the recurrences read W_hh every step).
    */
-  private pipe(key: string, code: () => string, storageBindings: number, readOnly: readonly number[] = []): Pipe {
+  private pipe(key: string, bindings: StorageBinding[], code: () => string): Pipe {
     let p = this.pipes.get(key);
     if (p) return p;
     // One layout per binding signature, so a bind group serves every pipeline with the same buffers.
-    const sig = `${storageBindings}:${readOnly.join(',')}`;
+    const sig = bindings.map(([, access]) => access).join(',');
     let layout = this.layouts.get(sig);
     if (!layout) {
       const entries: GPUBindGroupLayoutEntry[] = [{ binding: 0, visibility: 4, buffer: { type: 'uniform', hasDynamicOffset: true } }];
-      for (let i = 1; i <= storageBindings; i++)
-        entries.push({ binding: i, visibility: 4, buffer: { type: readOnly.includes(i) ? 'read-only-storage' : 'storage' } });
+      bindings.forEach(([, access], i) =>
+        entries.push({ binding: i + 1, visibility: 4, buffer: { type: access === 'read' ? 'read-only-storage' : 'storage' } }),
+      );
       layout = this.device.createBindGroupLayout({ entries });
       this.layouts.set(sig, layout);
     }
@@ -430,43 +395,43 @@ class FusedWebgpuEngine extends OptimizerFields implements FusedWebgpuTrainer {
       opt = this.opt;
     // Forward.
     if (fused) {
-      const fw = this.pipe(`fwd:${G}:${WG}`, () => forwardFusedWgsl(d, G, WG), 3, [1, 2]);
+      const fw = this.pipe(`fwd:${G}:${WG}`, KERNEL_BINDINGS.forward, () => forwardFusedWgsl(d, G, WG));
       const S = this.forwardSteps(T, G);
       for (let t0 = 0; t0 < T; t0 += S)
         add(fw, 'fwd', [wts, xs, hist], [Math.ceil(B / G), 1, 1], { B, T, t0, t1: Math.min(T, t0 + S), flags });
     } else {
-      const fw = this.pipe('fwdStep', () => forwardStepWgsl(d), 3, [1, 2]);
+      const fw = this.pipe('fwdStep', KERNEL_BINDINGS.forward, () => forwardStepWgsl(d));
       for (let t = 1; t <= T; t++) add(fw, 'fwdStep', [wts, xs, hist], flat(B * N), { B, T, t0: t - 1, t1: t, flags });
     }
     const scale = this.reduction === 'mean' ? 1 / B : 1;
-    const ro = this.pipe('readout', () => readoutWgsl(d), 5);
+    const ro = this.pipe('readout', KERNEL_BINDINGS.readout, () => readoutWgsl(d));
     add(ro, 'readout', [wts, opt, hist, this.lbl!, work], [1, 1, 1], { B, T, t0: 0, t1: 0, flags, scale: train ? scale : 1 });
     if (train) {
       const dac = this.dac!,
         part = this.part!;
-      const gemm = this.pipe('gemm', () => gradGemmWgsl(d), 4, [1, 2, 3]);
+      const gemm = this.pipe('gemm', KERNEL_BINDINGS.gemm, () => gradGemmWgsl(d));
       const gemmGrid = (): [number, number, number] => [Math.ceil(N / 64), Math.ceil((N + D + 1) / 64), splits];
       let first = 1;
       for (let t1 = T; t1 > 0; t1 -= chunk) {
         const t0 = Math.max(0, t1 - chunk);
         if (fused) {
-          const bw = this.pipe(`bwd:${G}:${WG}`, () => backwardFusedWgsl(d, G, WG), 4, [1, 2]);
+          const bw = this.pipe(`bwd:${G}:${WG}`, KERNEL_BINDINGS.backward, () => backwardFusedWgsl(d, G, WG));
           add(bw, 'bwd', [wts, hist, dac, work], [Math.ceil(B / G), 1, 1], { B, T, t0, t1, cbase: t0, flags });
         } else {
-          const bw = this.pipe('bwdStep', () => backwardStepWgsl(d), 4, [1, 2]);
+          const bw = this.pipe('bwdStep', KERNEL_BINDINGS.backward, () => backwardStepWgsl(d));
           for (let t = t1; t > t0; t--) add(bw, 'bwdStep', [wts, hist, dac, work], flat(B * N), { B, T, t0: T, t1: t, cbase: t0, flags });
         }
         add(gemm, 'gemm', [hist, xs, dac, part], gemmGrid(), { B, T, t0, t1, cbase: t0, rows: (t1 - t0) * B, first, splits, flags });
         first = 0;
       }
-      const red = this.pipe('reduce', () => gradReduceWgsl(d), 2);
+      const red = this.pipe('reduce', KERNEL_BINDINGS.reduce, () => gradReduceWgsl(d));
       add(red, 'reduce', [part, opt], flat(N * (N + D + 1)), { B, T, t0: 0, t1: 0, splits });
       if (this.clip > 0) {
-        const nm = this.pipe('norm', () => gradNormWgsl(d), 2);
+        const nm = this.pipe('norm', KERNEL_BINDINGS.norm, () => gradNormWgsl(d));
         add(nm, 'norm', [opt, work], [1, 1, 1], { B, T, t0: 0, t1: 0 });
       }
       const f = Math.fround;
-      const op = this.pipe('optimizer', () => optimizerWgsl(d), 3);
+      const op = this.pipe('optimizer', KERNEL_BINDINGS.optimizer, () => optimizerWgsl(d));
       add(op, 'optimizer', [wts, opt, work], flat(this.nParams), {
         B,
         T,
@@ -509,7 +474,7 @@ class FusedWebgpuEngine extends OptimizerFields implements FusedWebgpuTrainer {
       await staging.mapAsync(1);
     } catch (e) {
       this.destroyBuffer(staging);
-      if (this.lost) throw new Error(`WebGPU device lost (${this.lostWhy})`);
+      if (this.loss.isLost()) throw new Error(`WebGPU device lost (${this.loss.why()})`);
       throw e;
     }
     const out = new Float32Array(staging.getMappedRange().slice(0));
@@ -571,14 +536,9 @@ class FusedWebgpuEngine extends OptimizerFields implements FusedWebgpuTrainer {
       await staging.mapAsync(1);
       const all = new Float32Array(staging.getMappedRange(0, staging.size).slice(0));
       staging.unmap();
-      const out = {} as RnnWeights;
-      for (const n of RNN_TENSOR_NAMES) {
-        const { off, size, shape } = this.layout[n];
-        out[n] = { shape: shape.slice(), data: all.slice(off, off + size) };
-      }
-      return out;
+      return unpackFlatWeights(this.layout, all);
     } catch (e) {
-      if (this.lost) throw new Error(`WebGPU device lost (${this.lostWhy})`);
+      if (this.loss.isLost()) throw new Error(`WebGPU device lost (${this.loss.why()})`);
       throw e;
     } finally {
       this.destroyBuffer(staging);
@@ -591,11 +551,7 @@ class FusedWebgpuEngine extends OptimizerFields implements FusedWebgpuTrainer {
     checkWeightsFor(weights, (n) => this.layout[n].shape, this.hasBias);
     const N = this.hiddenSize;
     const all = new Float32Array(this.nParams + N * N);
-    for (const n of RNN_TENSOR_NAMES) {
-      const { off, size } = this.layout[n];
-      const src = weights[n].data;
-      for (let i = 0; i < size; i++) all[off + i] = src[i];
-    }
+    packFlatWeights(this.layout, weights, all);
     const whh = this.layout.weight_hh_l0.off;
     for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) all[this.nParams + j * N + i] = all[whh + i * N + j];
     this.device.queue.writeBuffer(this.wts, 0, all);
@@ -621,9 +577,9 @@ class FusedWebgpuEngine extends OptimizerFields implements FusedWebgpuTrainer {
  */
 export async function createFusedWebgpuTrainer(options: FusedWebgpuOptions, device?: GPUDevice): Promise<FusedWebgpuTrainer> {
   if (device) return new FusedWebgpuEngine(options, device, false, 'caller-provided device');
-  const { device: own, adapter } = await requestEngineDevice();
+  const { device: own, info } = await requestComputeDevice();
   try {
-    return new FusedWebgpuEngine(options, own, true, adapter);
+    return new FusedWebgpuEngine(options, own, true, info.adapter);
   } catch (e) {
     own.destroy();
     throw e;

@@ -17,7 +17,7 @@
  */
 import { TANH_COEFFICIENTS } from '../../fast/kernels';
 import type { OptimizerName } from '../../rnn';
-import { storageBindings } from './bindings';
+import { type StorageBinding, storageBindings, u32Constants } from './bindings';
 
 /** Bytes of one Params struct; slots are spaced by the device's minUniformBufferOffsetAlignment. */
 export const PARAMS_BYTES = 80;
@@ -75,10 +75,7 @@ struct Params {
   c2: f32, clip: f32, f6: f32, f7: f32,
 };
 @group(0) @binding(0) var<uniform> p: Params;
-const N: u32 = ${d.N}u;
-const D: u32 = ${d.D}u;
-const C: u32 = ${d.C}u;
-const NP: u32 = ${NP}u;
+${u32Constants({ N: d.N, D: d.D, C: d.C, NP })}
 const KC: u32 = N + D + 1u;
 const WIH: u32 = 0u;
 const WHH: u32 = N * D;
@@ -115,25 +112,82 @@ fn flat_index(lid: u32, wid: vec3<u32>, nw: vec3<u32>) -> u32 {
 }
 
 /**
+ * Storage bindings (1..) of each kernel, in binding order (engine.ts builds its layouts from them);
+ * binding 0 is the Params uniform.
+ */
+export const KERNEL_BINDINGS = {
+  /** The forward recurrence (fused and per step). */
+  forward: [
+    ['wts', 'read'],
+    ['xs', 'read'],
+    ['hist', 'read_write'],
+  ],
+  /** The backward recurrence (fused and per step). */
+  backward: [
+    ['wts', 'read'],
+    ['hist', 'read'],
+    ['dac', 'read_write'],
+    ['work', 'read_write'],
+  ],
+  /** The readout. */
+  readout: [
+    ['wts', 'read_write'],
+    ['opt', 'read_write'],
+    ['hist', 'read_write'],
+    ['lbl', 'read_write', 'u32'],
+    ['work', 'read_write'],
+  ],
+  /** The weight-gradient gemm. */
+  gemm: [
+    ['hist', 'read'],
+    ['xs', 'read'],
+    ['dac', 'read'],
+    ['part', 'read_write'],
+  ],
+  /** The split-K reduce. */
+  reduce: [
+    ['part', 'read_write'],
+    ['opt', 'read_write'],
+  ],
+  /** The gradient norm. */
+  norm: [
+    ['opt', 'read_write'],
+    ['work', 'read_write'],
+  ],
+  /** The optimiser step. */
+  optimizer: [
+    ['wts', 'read_write'],
+    ['opt', 'read_write'],
+    ['work', 'read_write'],
+  ],
+} satisfies Record<string, StorageBinding[]>;
+
+/** A kernel's shared header (Params uniform, constants, helpers) and its storage bindings. */
+function kernelHeader(d: ShaderDims, bindings: StorageBinding[]): string {
+  return `${header(d)}
+${storageBindings(bindings, 1)}`;
+}
+
+/** Constants of the lane kernels: G sequences per workgroup, WG threads, U = ceil(N / WG) units per thread. */
+function laneConstants(G: number, WG: number, U: number): string {
+  return `${u32Constants({ G, WG, U })}
+const GN: u32 = G * N;`;
+}
+
+/** Entry point of the 1-D kernels, 256-wide workgroups on a 2-D grid (flat_index gives the invocation). */
+const FLAT_MAIN = `
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {`;
+
+/**
  * Forward recurrence for steps t0+1..t1 of G sequences per workgroup, h in workgroup memory
  * (ping-pong, one barrier per step). WG threads; each owns hidden units lid, lid+WG, ... (U of them).
  * h_t = tanh(b_ih + b_hh + W_ih x_t + W_hh h_{t-1}); reads h_t0 from hist (zeros when t0 = 0).
  */
 export function forwardFusedWgsl(d: ShaderDims, G: number, WG: number): string {
   const U = Math.ceil(d.N / WG);
-  return `${header(d)}
-${storageBindings(
-  [
-    ['wts', 'read'],
-    ['xs', 'read'],
-    ['hist', 'read_write'],
-  ],
-  1,
-)}
-const G: u32 = ${G}u;
-const WG: u32 = ${WG}u;
-const U: u32 = ${U}u;
-const GN: u32 = G * N;
+  return `${kernelHeader(d, KERNEL_BINDINGS.forward)}
+${laneConstants(G, WG, U)}
 var<workgroup> hs: array<f32, ${2 * G * d.N}>;
 
 @compute @workgroup_size(${WG})
@@ -202,20 +256,8 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
  */
 export function backwardFusedWgsl(d: ShaderDims, G: number, WG: number): string {
   const U = Math.ceil(d.N / WG);
-  return `${header(d)}
-${storageBindings(
-  [
-    ['wts', 'read'],
-    ['hist', 'read'],
-    ['dac', 'read_write'],
-    ['work', 'read_write'],
-  ],
-  1,
-)}
-const G: u32 = ${G}u;
-const WG: u32 = ${WG}u;
-const U: u32 = ${U}u;
-const GN: u32 = G * N;
+  return `${kernelHeader(d, KERNEL_BINDINGS.backward)}
+${laneConstants(G, WG, U)}
 var<workgroup> das: array<f32, ${2 * G * d.N}>;
 
 @compute @workgroup_size(${WG})
@@ -279,18 +321,8 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
 
 /** Forward of one step t = t1 with h_{t-1} read from hist: one invocation per (b, i) (the fallback). */
 export function forwardStepWgsl(d: ShaderDims): string {
-  return `${header(d)}
-${storageBindings(
-  [
-    ['wts', 'read'],
-    ['xs', 'read'],
-    ['hist', 'read_write'],
-  ],
-  1,
-)}
-
-@compute @workgroup_size(256)
-fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  return `${kernelHeader(d, KERNEL_BINDINGS.forward)}
+${FLAT_MAIN}
   let k = flat_index(lid, wid, nw);
   let B = p.B;
   if (k >= B * N) { return; }
@@ -318,19 +350,8 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
  * two work slots: step t reads slot (T - t) mod 2 (t0 holds T), writes the other.
  */
 export function backwardStepWgsl(d: ShaderDims): string {
-  return `${header(d)}
-${storageBindings(
-  [
-    ['wts', 'read'],
-    ['hist', 'read'],
-    ['dac', 'read_write'],
-    ['work', 'read_write'],
-  ],
-  1,
-)}
-
-@compute @workgroup_size(256)
-fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  return `${kernelHeader(d, KERNEL_BINDINGS.backward)}
+${FLAT_MAIN}
   let k = flat_index(lid, wid, nw);
   let B = p.B;
   if (k >= B * N) { return; }
@@ -360,17 +381,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
  * dL/dz = (softmax - onehot) x scale, the carry dH_T = dL/dz fc.weight, and the fc gradients.
  */
 export function readoutWgsl(d: ShaderDims): string {
-  return `${header(d)}
-${storageBindings(
-  [
-    ['wts', 'read_write'],
-    ['opt', 'read_write'],
-    ['hist', 'read_write'],
-    ['lbl', 'read_write', 'u32'],
-    ['work', 'read_write'],
-  ],
-  1,
-)}
+  return `${kernelHeader(d, KERNEL_BINDINGS.readout)}
 var<workgroup> red: array<f32, 256>;
 var<workgroup> redc: array<f32, 256>;
 
@@ -456,16 +467,7 @@ fn main(@builtin(local_invocation_index) lid: u32) {
  * (ceil(N/64), ceil(KC/64), splits), split s sums rows [rows*s/splits, rows*(s+1)/splits).
  */
 export function gradGemmWgsl(d: ShaderDims): string {
-  return `${header(d)}
-${storageBindings(
-  [
-    ['hist', 'read'],
-    ['xs', 'read'],
-    ['dac', 'read'],
-    ['part', 'read_write'],
-  ],
-  1,
-)}
+  return `${kernelHeader(d, KERNEL_BINDINGS.gemm)}
 var<workgroup> As: array<f32, 1024>;
 var<workgroup> Bs: array<f32, 1024>;
 
@@ -537,17 +539,8 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
 
 /** Sums the split-K partials into the gradient block: dW_hh, dW_ih, and db into both bias slots. */
 export function gradReduceWgsl(d: ShaderDims): string {
-  return `${header(d)}
-${storageBindings(
-  [
-    ['part', 'read_write'],
-    ['opt', 'read_write'],
-  ],
-  1,
-)}
-
-@compute @workgroup_size(256)
-fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  return `${kernelHeader(d, KERNEL_BINDINGS.reduce)}
+${FLAT_MAIN}
   let k = flat_index(lid, wid, nw);
   if (k >= N * KC) { return; }
   let i = k / KC;
@@ -568,14 +561,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
 
 /** Squared global norm of the trained gradients (biases only with bias on) into work[STATS + 2]. */
 export function gradNormWgsl(d: ShaderDims): string {
-  return `${header(d)}
-${storageBindings(
-  [
-    ['opt', 'read_write'],
-    ['work', 'read_write'],
-  ],
-  1,
-)}
+  return `${kernelHeader(d, KERNEL_BINDINGS.norm)}
 var<workgroup> red: array<f32, 256>;
 
 @compute @workgroup_size(256)
@@ -620,18 +606,8 @@ export function optimizerWgsl(d: ShaderDims): string {
   opt[2u * NP + e] = mom;
   w = w - mom;`
         : `w = w - p.lr * g;`;
-  return `${header(d)}
-${storageBindings(
-  [
-    ['wts', 'read_write'],
-    ['opt', 'read_write'],
-    ['work', 'read_write'],
-  ],
-  1,
-)}
-
-@compute @workgroup_size(256)
-fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  return `${kernelHeader(d, KERNEL_BINDINGS.optimizer)}
+${FLAT_MAIN}
   let e = flat_index(lid, wid, nw);
   if (e >= NP) { return; }
   if (!HAS_BIAS && e >= BIH && e < FCW) { return; }
