@@ -120,7 +120,7 @@ export interface GpuEpochResult {
   stagesMs: GpuEpochStages;
 }
 
-/** The checked probe of a run: seed mod B (a fixed, seeded choice; never Math.random). */
+/** The checked probe of a run: seed mod B (a fixed choice derived from the run seed, so reruns check the same probe). */
 export function checkedProbe(seed: number, B: number): number {
   return (((Math.floor(seed) % B) + B) % B) | 0;
 }
