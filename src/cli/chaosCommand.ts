@@ -9,7 +9,7 @@ import { CHAOS_FORMAT } from '../core/formats/chaos';
 import { FormatError } from '../core/formats/errors';
 import { parseProbeJson } from '../core/formats/probe';
 import { type LogBase, nestedInLogBase, unitLabel } from '../core/units';
-import { UsageError } from './errors';
+import { eachFlag, UsageError } from './errors';
 
 export { CHAOS_FORMAT };
 
@@ -42,13 +42,7 @@ export function parseChaosArgs(argv: string[]): ChaosArgs {
   const a: Partial<ChaosArgs> = {};
   let logBase: LogBase = 'e';
   let quiet = false;
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag}: missing value`);
-      return v;
-    };
+  eachFlag(argv, (flag, value) => {
     switch (flag) {
       case '--out':
         a.out = value();
@@ -90,7 +84,7 @@ export function parseChaosArgs(argv: string[]): ChaosArgs {
       default:
         throw new UsageError(`unknown flag "${flag}" (${CHAOS_USAGE})`);
     }
-  }
+  });
   if (!a.out) throw new UsageError(`--out: required (${CHAOS_USAGE})`);
   const hidden = a.hidden ?? 256;
   if (a.k !== undefined && a.k > hidden) throw new UsageError(`--k: ${a.k} exceeds --hidden ${hidden}`);

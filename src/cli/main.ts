@@ -21,7 +21,7 @@ import { getAnalysisKernels } from '../core/kernels';
 import { createParallelFlipEvaluator, type ParallelFlipEvaluator } from './parallelFlip';
 import type { PartOptions } from './flipThread';
 import { useWasmAnalysisKernels } from './assets';
-import { UsageError } from './errors';
+import { eachFlag, UsageError } from './errors';
 import { runRun, RUN_USAGE } from './runCommand';
 import { runSummarize, SUMMARIZE_USAGE } from './summarizeCommand';
 import { CHAOS_USAGE, runChaos } from './chaosCommand';
@@ -81,13 +81,7 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
     workers: 1,
     times: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag}: missing value`);
-      return v;
-    };
+  eachFlag(argv, (flag, value) => {
     switch (flag) {
       case '--model':
         a.model = value();
@@ -137,7 +131,7 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
       default:
         throw new UsageError(`unknown flag "${flag}" (${ANALYZE_USAGE})`);
     }
-  }
+  });
   for (const req of ['model', 'probe', 'out'] as const) if (!a[req]) throw new UsageError(`--${req}: required (${ANALYZE_USAGE})`);
   return a as AnalyzeArgs;
 }
