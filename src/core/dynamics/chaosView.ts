@@ -56,6 +56,11 @@ export interface ChaosFigure {
   seedPoints: { g: number; seed: number; value: number }[];
   /** Seed mean and -+ 2 std band of lambda_1 at the curve gains (unit). */
   seedMean: { g: number; value: number; lo: number; hi: number }[];
+  /**
+   * The finite-size band at the curve gains (unit; method.md §8): mean-field plus the known finite-N
+   * correction -+ 2 finite-size errors, and whether the seeds' mean lies inside it.
+   */
+  finiteBand: { g: number; lo: number; hi: number; inside: boolean }[];
   /** Mean-field lambda_1 on a fine grid over the slider's range (unit). */
   meanfield: { g: number; value: number }[];
   /** Mean-field lambda_1 at g (unit). */
@@ -72,12 +77,15 @@ export function chaosFigure(spec: ChaosSpectrum, hidden: number, driven: boolean
   const unit = unitLabel(base);
   const seedPoints: ChaosFigure['seedPoints'] = [];
   const seedMean: ChaosFigure['seedMean'] = [];
+  const finiteBand: ChaosFigure['finiteBand'] = [];
   if (curve) {
     curve.gains.forEach((g, i) => {
       curve.seeds.forEach((seed, j) => seedPoints.push({ g, seed, value: curve.lambda1[i][j] * f }));
       const m = curve.lambda1Mean[i] * f;
       const e = 2 * curve.lambda1Err[i] * f;
       seedMean.push({ g, value: m, lo: m - e, hi: m + e });
+      const [lo, hi] = curve.meanfieldBand[i];
+      finiteBand.push({ g, lo: lo * f, hi: hi * f, inside: curve.insideBand[i] });
     });
   }
   const n = CHAOS_VIEW.meanfieldPoints;
@@ -91,7 +99,10 @@ export function chaosFigure(spec: ChaosSpectrum, hidden: number, driven: boolean
   const summary =
     `g = ${spec.g.toFixed(2)}, N = ${hidden}${driven ? ', driven by the probe digits' : ', no input'}: λ1 = ${lambda1.toFixed(3)} ${unit}, ` +
     `${regime}; mean-field theory (N → ∞, no input) ${mf.toFixed(3)}; Kaplan–Yorke dimension ${spec.kaplanYorke.toFixed(1)}` +
-    `${spec.kaplanYorke >= spec.spectrum.length && spec.spectrum.length < hidden ? ' (a lower bound: more exponents needed)' : ''}.`;
+    `${spec.kaplanYorke >= spec.spectrum.length && spec.spectrum.length < hidden ? ' (a lower bound: more exponents needed)' : ''}.` +
+    (finiteBand.length && !driven
+      ? ` The seeds' mean λ1 lies inside the finite-size band (mean field plus the known finite-N correction) at ${finiteBand.filter((b) => b.inside).length} of ${finiteBand.length} gains.`
+      : '');
   return {
     unit,
     g: spec.g,
@@ -102,6 +113,7 @@ export function chaosFigure(spec: ChaosSpectrum, hidden: number, driven: boolean
     kaplanYorke: spec.kaplanYorke,
     seedPoints,
     seedMean,
+    finiteBand,
     meanfield,
     meanfieldAtG: mf,
     lambda1,

@@ -12,6 +12,7 @@
  */
 import { kaplanYorkeDimension } from './clv';
 import { createCell } from './cells';
+import { finiteSizeBand } from './finiteSize';
 import { qrIteration } from './lyapunov';
 import { meanFieldLambda1 } from './meanField';
 import { runTrajectory } from './trajectory';
@@ -161,18 +162,27 @@ export interface ChaosSweep {
   kaplanYorke: number[][];
   /** Mean over seeds of lambda_1 [G]. */
   lambda1Mean: number[];
+  /** Std of lambda_1 over seeds [G] (network-to-network spread, ln per step; one seed: its time SE). */
+  lambda1Spread: number[];
   /**
-   * Finite-size error of lambda_1 [G] (ln per step): the std over seeds (network-to-network spread
-   * at this N, which includes the time-averaging error), or, with one seed, that seed's time SE.
+   * Finite-size error of lambda_1 [G] (ln per step): sqrt(spread^2 + sd of the known correction^2)
+   * (finiteSize.ts; for driven nets, which mean-field theory here does not cover, the spread alone).
    */
   lambda1Err: number[];
   /** Mean-field lambda_1 [G] (N -> infinity, ln per step). */
   meanfield: number[];
   /**
-   * The band a network of this N should fall in [G][2] (ln per step): meanfield -+ 2 lambda1Err.
-   * A mean-field point outside it says finite-size bias (strongest near g = 1), not noise.
+   * Known finite-N correction of lambda_1 [G] (ln per step, finiteSize.ts): E[ln rho(W)] below the
+   * transition (capped at lambda_1 = 0), -c/N above; 0 for driven nets.
+   */
+  finiteSizeBias: number[];
+  /**
+   * The finite-size band [G][2] (ln per step): meanfield + finiteSizeBias -+ 2 lambda1Err, where a
+   * network of this N should fall if mean-field theory and the known corrections hold.
    */
   meanfieldBand: [number, number][];
+  /** Whether lambda1Mean lies inside meanfieldBand [G]: mean-field matched within the band. */
+  insideBand: boolean[];
 }
 
 /**
@@ -190,9 +200,12 @@ export function chaosSweep(
   const spectrum: number[][][] = [];
   const kaplanYorke: number[][] = [];
   const lambda1Mean: number[] = [];
+  const lambda1Spread: number[] = [];
   const lambda1Err: number[] = [];
   const meanfield: number[] = [];
+  const finiteSizeBias: number[] = [];
   const meanfieldBand: [number, number][] = [];
+  const insideBand: boolean[] = [];
   let done = 0;
   for (const g of gains) {
     const runs = seeds.map((seed) => {
@@ -204,12 +217,18 @@ export function chaosSweep(
     lambda1.push(l1);
     spectrum.push(runs.map((r) => Array.from(r.spectrum)));
     kaplanYorke.push(runs.map((r) => r.kaplanYorke));
-    lambda1Mean.push(l1.reduce((a, b) => a + b, 0) / l1.length);
-    const err = l1.length > 1 ? sampleSd(l1) : runs[0].timeSe[0];
-    lambda1Err.push(err);
+    const mean = l1.reduce((a, b) => a + b, 0) / l1.length;
+    lambda1Mean.push(mean);
+    const spread = l1.length > 1 ? sampleSd(l1) : runs[0].timeSe[0];
+    lambda1Spread.push(spread);
     const mf = meanFieldLambda1(g);
     meanfield.push(mf);
-    meanfieldBand.push([mf - 2 * err, mf + 2 * err]);
+    // The corrections are for the autonomous map; a driven net gets the plain spread band.
+    const band = s.drive ? { bias: 0, err: spread, lo: mf - 2 * spread, hi: mf + 2 * spread } : finiteSizeBand(g, s.hidden, spread);
+    lambda1Err.push(band.err);
+    finiteSizeBias.push(band.bias);
+    meanfieldBand.push([band.lo, band.hi]);
+    insideBand.push(mean >= band.lo && mean <= band.hi);
   }
   return {
     hidden: s.hidden,
@@ -223,9 +242,12 @@ export function chaosSweep(
     spectrum,
     kaplanYorke,
     lambda1Mean,
+    lambda1Spread,
     lambda1Err,
     meanfield,
+    finiteSizeBias,
     meanfieldBand,
+    insideBand,
   };
 }
 

@@ -1,8 +1,8 @@
 /**
  * Renderers of the edge-of-chaos view (numbers from src/core/dynamics/chaosView.ts chaosFigure,
  * already in the view's unit): the Lyapunov spectrum at the slider's gain, and lambda_1 against g
- * (each seed's network as dots, the seed mean -+ 2 std as a band, the mean-field curve, the gain
- * shown as a vertical line). Nothing is computed here but scales.
+ * (each seed's network as dots, the seed mean -+ 2 std as a band, the finite-size band around the
+ * mean-field curve, the curve itself, the gain shown as a vertical line). Nothing is computed here but scales.
  */
 import * as d3 from 'd3';
 import type { ChaosFigure } from '../../core/dynamics/chaosView';
@@ -73,6 +73,7 @@ export function renderChaosCurve(svg: SVGSVGElement, fig: ChaosFigure, gRange: [
       finiteExtent(
         fig.meanfield.map((p) => p.value),
         fig.seedMean.flatMap((p) => [p.lo, p.hi]),
+        fig.finiteBand.flatMap((p) => [p.lo, p.hi]),
         fig.seedPoints.map((p) => p.value),
         [fig.lambda1, 0],
       ),
@@ -84,6 +85,21 @@ export function renderChaosCurve(svg: SVGSVGElement, fig: ChaosFigure, gRange: [
   addLabel(plot, 'gain g', innerWidth / 2, innerHeight + 36);
   addLabel(plot, `λ1 (${fig.unit})`, -48, innerHeight / 2, { rotate: true });
   zeroLine(plot, innerWidth, y(0));
+  // Where networks of this N should fall: mean field plus the known finite-N correction (method.md §8).
+  if (fig.finiteBand.length > 1)
+    plot
+      .append('path')
+      .attr('class', 'chaos-finite-band')
+      .attr('fill', OKABE_ITO[0])
+      .attr('fill-opacity', 0.2)
+      .attr(
+        'd',
+        d3
+          .area<ChaosFigure['finiteBand'][number]>()
+          .x((p) => x(p.g))
+          .y0((p) => y(p.lo))
+          .y1((p) => y(p.hi))(fig.finiteBand) ?? '',
+      );
   if (fig.seedMean.length > 1)
     plot
       .append('path')
