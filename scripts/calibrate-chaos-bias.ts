@@ -16,7 +16,7 @@ if (existsSync(wasmUrl)) setAnalysisKernels(await createWasmAnalysisKernels(read
 const gains = [1.8, 2, 2.2, 2.4, 2.6, 2.8, 3];
 const seeds = Array.from({ length: nSeeds }, (_, i) => 100 + i);
 const s = chaosSweep(gains, seeds, { hidden: N, k: 1, steps: CHAOS_DEFAULTS.steps, transient: CHAOS_DEFAULTS.transient, drive: null });
-const c = s.gains.map((g, i) => N * (s.meanfield[i] - s.lambda1Mean[i]));
+const c = s.gains.map((_, i) => N * (s.meanfield[i] - s.lambda1Mean[i]));
 s.gains.forEach((g, i) => console.log(`N = ${N}, g = ${g}: c = ${c[i].toFixed(3)} (seed spread ${s.lambda1Spread[i].toFixed(4)})`));
 const mean = c.reduce((a, b) => a + b, 0) / c.length;
 const sd = Math.sqrt(c.reduce((a, b) => a + (b - mean) ** 2, 0) / (c.length - 1));
