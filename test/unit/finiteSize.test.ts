@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chaosSweep, randomNetworkWeights } from '../../src/core/dynamics/edgeOfChaos';
+import { chaosFigure } from '../../src/core/dynamics/chaosView';
+import { chaosSweep, randomNetworkSpectrum, randomNetworkWeights } from '../../src/core/dynamics/edgeOfChaos';
 import {
   chaoticBiasCoefficient,
   GINIBRE_LN_RADIUS,
@@ -99,5 +100,18 @@ describe('finite-size band of the mean-field lambda_1 (method.md §8)', () => {
     });
     expect(d.finiteSizeBias).toEqual([0]);
     expect(d.lambda1Err[0]).toBe(d.lambda1Spread[0]);
+  });
+
+  it("the chaos view draws the sweep's band in its unit and the seed band from the spread alone", () => {
+    const settings = { hidden: 16, k: 1, steps: 60, transient: 20, drive: null };
+    const curve = chaosSweep([0.5, 2], [0, 1, 2], settings);
+    const fig = chaosFigure(randomNetworkSpectrum(2, 0, settings), 16, false, curve, '2');
+    fig.finiteBand.forEach((b, i) => {
+      expect(b.lo).toBeCloseTo(curve.meanfieldBand[i][0] / Math.LN2, 14);
+      expect(b.hi).toBeCloseTo(curve.meanfieldBand[i][1] / Math.LN2, 14);
+      expect(b.inside).toBe(curve.insideBand[i]);
+      expect(fig.seedMean[i].hi - fig.seedMean[i].value).toBeCloseTo((2 * curve.lambda1Spread[i]) / Math.LN2, 14);
+    });
+    expect(fig.summary).toContain(`at ${curve.insideBand.filter(Boolean).length} of 2 gains`);
   });
 });

@@ -82,7 +82,7 @@ export function chaosFigure(spec: ChaosSpectrum, hidden: number, driven: boolean
     curve.gains.forEach((g, i) => {
       curve.seeds.forEach((seed, j) => seedPoints.push({ g, seed, value: curve.lambda1[i][j] * f }));
       const m = curve.lambda1Mean[i] * f;
-      const e = 2 * curve.lambda1Err[i] * f;
+      const e = 2 * curve.lambda1Spread[i] * f;
       seedMean.push({ g, value: m, lo: m - e, hi: m + e });
       const [lo, hi] = curve.meanfieldBand[i];
       finiteBand.push({ g, lo: lo * f, hi: hi * f, inside: curve.insideBand[i] });
