@@ -90,10 +90,10 @@ export function randomInitialState(N: number, seed: number): Float64Array {
 }
 
 /**
- * Lyapunov spectrum of the random network (g, seed): QR iteration with k vectors over transient +
- * steps steps, the first `transient` discarded. Cost ~ (transient + steps) (k N^2 + 2 k^2 N).
+ * Checks the settings and returns the network's inputs [T][D] row-major (T = transient + steps;
+ * the drive cycled, or one zero input per step when autonomous). Shared by the CPU and GPU paths.
  */
-export function randomNetworkSpectrum(g: number, seed: number, s: ChaosSettings): ChaosSpectrum {
+export function chaosInputs(s: ChaosSettings): { T: number; D: number; inputs: Float64Array } {
   const N = s.hidden;
   const k = s.k;
   if (!(Number.isInteger(k) && k >= 1 && k <= N)) throw new Error(`chaos: k = ${k} must be an integer in 1..${N}`);
@@ -103,8 +103,6 @@ export function randomNetworkSpectrum(g: number, seed: number, s: ChaosSettings)
     throw new Error(`chaos: transient = ${s.transient} must be a non-negative integer`);
   const T = s.transient + s.steps;
   const D = s.drive ? s.drive.D : 1;
-  const weights = randomNetworkWeights(N, g, seed, D);
-  const cell = createCell(weights);
   const inputs = new Float64Array(T * D);
   if (s.drive) {
     const src = s.drive.inputs;
@@ -112,24 +110,52 @@ export function randomNetworkSpectrum(g: number, seed: number, s: ChaosSettings)
       throw new Error(`chaos: the drive holds ${src.length} floats, not a whole number of ${D}-input rows`);
     for (let i = 0; i < T * D; i++) inputs[i] = src[i % src.length];
   }
-  const traj = runTrajectory(cell, inputs, 0, T, randomInitialState(N, seed));
+  return { T, D, inputs };
+}
+
+/**
+ * Lyapunov spectrum of the random network (g, seed): QR iteration with k vectors over transient +
+ * steps steps, the first `transient` discarded. Cost ~ (transient + steps) (k N^2 + 2 k^2 N).
+ */
+export function randomNetworkSpectrum(g: number, seed: number, s: ChaosSettings): ChaosSpectrum {
+  const { T, D, inputs } = chaosInputs(s);
+  const weights = randomNetworkWeights(s.hidden, g, seed, D);
+  const cell = createCell(weights);
+  const k = s.k;
+  const traj = runTrajectory(cell, inputs, 0, T, randomInitialState(s.hidden, seed));
   const run = qrIteration(cell, inputs, 0, traj, { k });
+  return { g, seed, ...spectrumFromLnR(run.lnR, k, s.steps, s.transient) };
+}
+
+/**
+ * Time averages of ln r [transient + steps][k] (ln per step) after the transient: the spectrum [k],
+ * each exponent's time SE [k] (TIME_BLOCKS block means) and the Kaplan-Yorke dimension. Shared by
+ * the CPU path above and the GPU one (src/model/gpuAnalysis/chaos.ts), so both summarise alike.
+ */
+export function spectrumFromLnR(
+  lnR: ArrayLike<number>,
+  k: number,
+  steps: number,
+  transient: number,
+): { spectrum: Float64Array; timeSe: Float64Array; kaplanYorke: number } {
+  const T = transient + steps;
+  if (lnR.length !== T * k) throw new Error(`chaos: ln r holds ${lnR.length} values, expected ${T} steps x ${k}`);
   const spectrum = new Float64Array(k);
   const timeSe = new Float64Array(k);
-  const blockLen = Math.floor(s.steps / TIME_BLOCKS);
+  const blockLen = Math.floor(steps / TIME_BLOCKS);
   const blocks = new Float64Array(TIME_BLOCKS);
   for (let a = 0; a < k; a++) {
     let sum = 0;
-    for (let t = s.transient; t < T; t++) sum += run.lnR[t * k + a];
-    spectrum[a] = sum / s.steps;
+    for (let t = transient; t < T; t++) sum += lnR[t * k + a];
+    spectrum[a] = sum / steps;
     blocks.fill(0);
     for (let b = 0; b < TIME_BLOCKS; b++) {
-      for (let t = 0; t < blockLen; t++) blocks[b] += run.lnR[(s.transient + b * blockLen + t) * k + a];
+      for (let t = 0; t < blockLen; t++) blocks[b] += lnR[(transient + b * blockLen + t) * k + a];
       blocks[b] /= blockLen;
     }
     timeSe[a] = sampleSd(blocks) / Math.sqrt(TIME_BLOCKS);
   }
-  return { g, seed, spectrum, timeSe, kaplanYorke: kaplanYorkeDimension(spectrum) };
+  return { spectrum, timeSe, kaplanYorke: kaplanYorkeDimension(spectrum) };
 }
 
 function sampleSd(x: ArrayLike<number>): number {

@@ -19,3 +19,4 @@ export {
   type GpuQrResult,
 } from './engine';
 export { analyzeEpochOnGpu, checkedProbe, fullPlan, gpuFlipPart, gpuFlipStage, type GpuEpochResult, type GpuEpochStages } from './epoch';
+export { chaosGpuProblem, gpuRandomNetworkSpectrum } from './chaos';
