@@ -14,6 +14,8 @@ export const CHAOS_VIEW = {
   maxGain: 3,
   gainStep: 0.05,
   maxHidden: 512,
+  /** Exponents computed on the CPU: all of them up to 128 units (k = N), else the leading 128 (CPU time); the GPU computes all N. */
+  cpuMaxK: 128,
   /** Steps averaged and discarded per network (shorter than the CLI's 500 + 200 so N = 64 updates in < 1 s). */
   steps: 300,
   transient: 100,
