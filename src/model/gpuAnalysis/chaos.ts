@@ -62,7 +62,9 @@ export async function gpuRandomNetworkSpectrum(
   tuning: GpuAnalysisTuning = {},
 ): Promise<ChaosSpectrum> {
   const p = chaosGpuProblem(g, seed, s);
-  const set = await createGpuProbeSet(dev, p.weights, p.inputs, [0], 1, p.T, p.D, tuning);
+  // One probe, no flip jobs: one lane (the default 8 lanes' workgroup copies of h overflow the
+  // 32 KiB workgroup storage at N = 512).
+  const set = await createGpuProbeSet(dev, p.weights, p.inputs, [0], 1, p.T, p.D, { lanes: 1, ...tuning });
   try {
     const qr = await set.qr(s.k);
     return { g, seed, ...spectrumFromLnR(qr.lnR, s.k, s.steps, s.transient) };
