@@ -22,7 +22,9 @@
  * fast-wasm rows, Node and Chromium; default 196:128,784:64,784:128,784:512), BENCH_CORES_ANALYSIS=0
  * (cores rows, Node and Chromium: training threads only; BENCH_SKIP=analysis implies it), BENCH_ROUNDS=R (repeat the Node, cores, Chromium and PyTorch parts
  * R times, interleaved; each row then reports the median of its R round medians, round_medians_ms,
- * min and max over all rounds).
+ * min and max over all rounds). BENCH_CHAOS_GPU="N,k,steps,transient" (e.g. 256,256,400,100, with
+ * BENCH_GPU=1 on a GPU machine): the edge-of-chaos spectrum on the GPU analysis engine beside the
+ * page's CPU kernels (bench.html?chaos_gpu=..., rows with chaos_engine).
  * Whole run: ~8-10 minutes on the 2-core development machine.
  */
 import { spawnSync } from 'node:child_process';
@@ -160,6 +162,15 @@ for (let round = 1; round <= rounds; round++) {
         machine.chromium_user_agent = r.user_agent;
         results.push(...r.results);
         for (const e of r.errors) notes.push(`chromium: ${e}`);
+        if (process.env.BENCH_CHAOS_GPU) {
+          // The edge-of-chaos spectrum on the GPU analysis engine (issue 20: N = 256, k = 256, T = 500 in <= 1 s).
+          log(`chromium chaos gpu bench: ${url}bench.html?chaos_gpu=${process.env.BENCH_CHAOS_GPU}&chaos_cpu=1`);
+          await page.goto(`${url}bench.html?chaos_gpu=${process.env.BENCH_CHAOS_GPU}&chaos_cpu=1`);
+          await page.waitForFunction(() => window.__benchResult, null, { timeout: 540_000, polling: 1000 });
+          const c = await page.evaluate(() => window.__benchResult);
+          results.push(...c.results);
+          for (const e of c.errors) notes.push(`chromium chaos gpu: ${e}`);
+        }
         if (!skip.has('cores')) {
           // The hand-written engine on 1 and 2 threads in the browser (Web Worker helpers), rows with `threads`.
           const tc = threadConfigs.join(',');

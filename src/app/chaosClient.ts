@@ -12,7 +12,8 @@ type Request =
   | { type: 'curve'; hidden: number; drive: ChaosDrive };
 
 export interface ChaosClientHandlers {
-  onSpectrum: (r: ChaosSpectrum, ms: number) => void;
+  /** engine: 'gpu' or 'cpu'; fallback: why a GPU attempt ran on the CPU instead. */
+  onSpectrum: (r: ChaosSpectrum, ms: number, engine: 'gpu' | 'cpu', fallback?: string) => void;
   onCurve: (r: ChaosSweep, ms: number) => void;
   onError: (message: string) => void;
 }
@@ -42,7 +43,7 @@ export function createChaosClient(h: ChaosClientHandlers): ChaosClient {
     waiting[kind] = null;
     if (next) send(next);
     else if (ev.type === 'error') h.onError(ev.message);
-    else if (ev.type === 'spectrum') h.onSpectrum(ev.result, ev.ms);
+    else if (ev.type === 'spectrum') h.onSpectrum(ev.result, ev.ms, ev.engine, ev.fallback);
     else h.onCurve(ev.result, ev.ms);
   };
   worker.onerror = (e) => h.onError(`the chaos worker failed: ${e.message || 'unknown error'}`);

@@ -10,6 +10,7 @@ import { dynamicsPart, flipPart, packJobs, planFlip, type PackedJobs } from '../
 import { createCell } from '../core/dynamics/cells';
 import { probeTrajectory } from '../core/dynamics/trajectory';
 import { qrIteration } from '../core/dynamics/lyapunov';
+import { randomNetworkSpectrum } from '../core/dynamics/edgeOfChaos';
 import { createRecurrentFlipEvaluator, type FlipJob } from '../core/sensitivity';
 import { createRng } from '../core/rng';
 import { PRESET_CONFIGS } from '../core/formats/config';
@@ -22,6 +23,7 @@ import {
   fullPlan,
   gpuFlipPart,
   gpuLyapunov,
+  gpuRandomNetworkSpectrum,
   probeGpuAdapter,
   requestAnalysisDevice,
   type GpuAnalysisDevice,
@@ -267,6 +269,23 @@ async function compareJobs(c: {
   }
 }
 
+/**
+ * The edge-of-chaos spectrum on the GPU (gpuRandomNetworkSpectrum) beside the float64 CPU one
+ * (randomNetworkSpectrum) for the same network: largest deviation of the exponents and of their
+ * time SEs, and lambda_1 of both.
+ */
+async function compareChaos(c: { N: number; k: number; g: number; seed: number; steps: number; transient: number; threads?: number }) {
+  const settings = { hidden: c.N, k: c.k, steps: c.steps, transient: c.transient, drive: null };
+  const cpu = randomNetworkSpectrum(c.g, c.seed, settings);
+  const gpu = await gpuRandomNetworkSpectrum(await device(), c.g, c.seed, settings, { threads: c.threads });
+  return {
+    devSpectrum: maxDev(gpu.spectrum, cpu.spectrum),
+    devTimeSe: maxDev(gpu.timeSe, cpu.timeSe),
+    lambda1Gpu: gpu.spectrum[0],
+    lambda1Cpu: cpu.spectrum[0],
+  };
+}
+
 /** device.destroy() between upload and evaluation: what the engine throws. */
 async function lostDevice(): Promise<{ name: string; message: string; isLost: boolean }> {
   const dev = await requestAnalysisDevice();
@@ -355,11 +374,12 @@ declare global {
       available: typeof probeGpuAdapter;
       compareEpoch: typeof compareEpoch;
       compareJobs: typeof compareJobs;
+      compareChaos: typeof compareChaos;
       lostDevice: typeof lostDevice;
       poolFallback: typeof poolFallback;
     };
   }
 }
 
-window.__gpuAnalysisCheck = { available: probeGpuAdapter, compareEpoch, compareJobs, lostDevice, poolFallback };
+window.__gpuAnalysisCheck = { available: probeGpuAdapter, compareEpoch, compareJobs, compareChaos, lostDevice, poolFallback };
 document.getElementById('out')!.textContent = 'ready: window.__gpuAnalysisCheck';

@@ -17,6 +17,11 @@
  * &epoch=<preset> (after the step rows): one whole training epoch of that preset on the bundled
  * digits with each listed engine, through trainEpochWith as the app's run loop calls it, published
  * as window.__benchResult.epochs (EpochRow: wall ms, batches, median ms per batch).
+ * ?chaos_gpu=N,k,steps,transient (&chaos_reps=3, &chaos_cpu=1): the edge-of-chaos spectrum of one
+ * random network (g = 1.5) on the GPU analysis engine (gpuRandomNetworkSpectrum; one warm-up, then
+ * chaos_reps timed runs) and, with chaos_cpu=1, once with the float64 CPU kernels of this page;
+ * rows {chaos_engine, adapter, N, k, steps, transient, ms, lambda1}, published as
+ * window.__benchResult.results (issue 20's target: N = 256, k = 256, T = 500 in <= 1 s).
  * ?switches=K instead: K engine switches through the registry over every available engine (T = 28,
  * N = 32, batch 16), published as window.__switchResult (test/e2e/engines.e2e.ts checks nothing grows).
  */
@@ -32,6 +37,8 @@ import { resolveRunOptions } from '../run/options';
 import { fetchMnistAsset } from '../data/mnistAsset';
 import { analysisWorkerSpawner } from '../worker/client';
 import { epochRows, gpuEpochRows } from './analysisEpochBench';
+import { randomNetworkSpectrum } from '../core/dynamics/edgeOfChaos';
+import { gpuRandomNetworkSpectrum, probeGpuAdapter, requestAnalysisDevice } from '../model/gpuAnalysis';
 import {
   TRAIN_CONFIGS,
   repsFor,
@@ -212,6 +219,49 @@ async function main(): Promise<void> {
       window.__switchResult = { engines, rows: [], error: (err as Error).message };
     }
     document.getElementById('out')!.textContent = JSON.stringify(window.__switchResult, null, 1);
+    return;
+  }
+  if (q.get('chaos_gpu')) {
+    const [N = 256, k = N, steps = 400, transient = 100] = q.get('chaos_gpu')!.split(',').map(Number);
+    const errors: string[] = [];
+    const rows: Record<string, unknown>[] = [];
+    const settings = { hidden: N, k, steps, transient, drive: null };
+    try {
+      const info = await probeGpuAdapter();
+      const dev = await requestAnalysisDevice();
+      await gpuRandomNetworkSpectrum(dev, 1.5, 0, settings);
+      for (let r = 0; r < Number(q.get('chaos_reps') ?? 3); r++) {
+        const t0 = performance.now();
+        const res = await gpuRandomNetworkSpectrum(dev, 1.5, 0, settings);
+        rows.push({
+          chaos_engine: 'gpu',
+          adapter: info?.adapter ?? '',
+          N,
+          k,
+          steps,
+          transient,
+          ms: performance.now() - t0,
+          lambda1: res.spectrum[0],
+        });
+        console.log(`[bench] chaos gpu N=${N} k=${k} T=${steps}+${transient}: ${(performance.now() - t0).toFixed(0)} ms`);
+      }
+      dev.destroy();
+    } catch (err) {
+      errors.push(`chaos gpu: ${(err as Error).message}`);
+    }
+    if (q.get('chaos_cpu') === '1') {
+      const t0 = performance.now();
+      const res = randomNetworkSpectrum(1.5, 0, settings);
+      rows.push({ chaos_engine: 'cpu-js', adapter: '', N, k, steps, transient, ms: performance.now() - t0, lambda1: res.spectrum[0] });
+    }
+    document.getElementById('out')!.textContent = JSON.stringify(rows, null, 1);
+    window.__benchResult = {
+      results: rows as unknown as TrainRow[],
+      webgl_renderer: webglRenderer(),
+      user_agent: navigator.userAgent,
+      errors,
+      cores: navigator.hardwareConcurrency,
+    };
     return;
   }
   if (q.get('analysis_gpu')) {

@@ -123,9 +123,12 @@ export function chaosFileObject(sweep: ReturnType<typeof chaosSweep>, logBase: L
     seeds: sweep.seeds,
     lambda1: u(sweep.lambda1),
     lambda1_mean: u(sweep.lambda1Mean),
+    lambda1_spread: u(sweep.lambda1Spread),
     lambda1_err: u(sweep.lambda1Err),
     meanfield: u(sweep.meanfield),
+    finite_size_bias: u(sweep.finiteSizeBias),
     meanfield_band: u(sweep.meanfieldBand),
+    inside_band: sweep.insideBand,
     spectrum: u(sweep.spectrum),
     kaplan_yorke: sweep.kaplanYorke,
   };

@@ -225,6 +225,13 @@ export interface AlignmentNumbers {
   nullValue: number;
   /** Each control's statistic; verb agrees with the label ("vectors give", "Q of another probe gives"). */
   controls: { name: string; label: string; verb: string; value: number }[];
+  /**
+   * The statistic with covariant Lyapunov vectors in place of Q (method.md §9; NaN without CLVs).
+   * Not among the controls: CLVs are built from the same Q and R (span(v_1..v_m) = span(q_1..q_m),
+   * v_1 = q_1 on a probe), so a CLV statistic as large as Q's says the alignment survives a change
+   * of basis, not that it is unspecific to Q; the verdict quotes it beside the statistic.
+   */
+  clv: number;
 }
 
 /** Averages the alignment summary's per-step statistics over steps (NaN steps skipped). */
@@ -235,7 +242,12 @@ export function alignmentNumbers(a: AlignmentSummary): AlignmentNumbers {
     { name: 'mismatched', label: 'Q of another probe', verb: 'gives', value: finiteMean(a.paperStdMismatched) },
     { name: 'whh', label: "W_hh's own singular vectors", verb: 'give', value: finiteMean(a.paperStdWhh) },
   ].filter((c) => Number.isFinite(c.value));
-  return { paper: finiteMean(a.paperStd), nullValue: a.nullCosStd, controls };
+  return {
+    paper: finiteMean(a.paperStd),
+    nullValue: a.nullCosStd,
+    controls,
+    clv: a.paperStdClv ? finiteMean(a.paperStdClv) : NaN,
+  };
 }
 
 /**
@@ -252,7 +264,7 @@ export function alignmentVerdict(a: AlignmentSummary | null, options: { margin?:
       kind: 'unavailable',
     };
   const margin = options.margin ?? 0.1;
-  const { paper, nullValue, controls } = alignmentNumbers(a);
+  const { paper, nullValue, controls, clv } = alignmentNumbers(a);
   if (!Number.isFinite(paper))
     return {
       plain: 'The gradient is zero, so there is nothing for the expanding directions to line up with.',
@@ -262,7 +274,8 @@ export function alignmentVerdict(a: AlignmentSummary | null, options: { margin?:
   // The null 1/sqrt(N) is exact: three digits so 1/8 reads 0.125.
   const head = `${verdictNumber(paper)} vs null ${verdictNumber(nullValue, 3)}`;
   const strongest = controls.reduce<(typeof controls)[number] | null>((b, c) => (!b || c.value > b.value ? c : b), null);
-  const note = '(descriptive: cosine spread, no significance test)';
+  const clvNote = Number.isFinite(clv) ? `; covariant Lyapunov vectors in place of Q: ${verdictNumber(clv)}` : '';
+  const note = `(descriptive: cosine spread, no significance test${clvNote})`;
   const dirs = "The directions in which the network's state expands most";
   if (paper < nullValue * (1 - margin)) {
     return {

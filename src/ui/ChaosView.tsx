@@ -15,7 +15,6 @@ import { useRenderer } from './panels/useRenderer';
 import { renderChaosCurve, renderChaosSpectrum } from './renderers/chaos';
 
 const HIDDEN_CHOICES = [16, 32, 64, 128, 256, 512];
-const MAX_K = CHAOS_VIEW.maxK;
 
 export function ChaosView() {
   const gain = useRunStore((s) => s.gain);
@@ -24,7 +23,14 @@ export function ChaosView() {
   const logBase = useRunStore((s) => s.logBase);
   const probe = useRunStore((s) => s.probe);
   const set = useRunStore((s) => s.set);
-  const [spectrum, setSpectrum] = useState<{ r: ChaosSpectrum; hidden: number; driven: boolean; ms: number } | null>(null);
+  const [spectrum, setSpectrum] = useState<{
+    r: ChaosSpectrum;
+    hidden: number;
+    driven: boolean;
+    ms: number;
+    engine: 'gpu' | 'cpu';
+    fallback?: string;
+  } | null>(null);
   const [curve, setCurve] = useState<{ r: ChaosSweep; ms: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const client = useRef<ChaosClient | null>(null);
@@ -32,9 +38,9 @@ export function ChaosView() {
 
   useEffect(() => {
     const c = createChaosClient({
-      onSpectrum: (r, ms) => {
+      onSpectrum: (r, ms, engine, fallback) => {
         setError(null);
-        setSpectrum({ r, hidden: asked.current.hidden, driven: asked.current.driven, ms });
+        setSpectrum({ r, hidden: asked.current.hidden, driven: asked.current.driven, ms, engine, fallback });
       },
       onCurve: (r, ms) => setCurve({ r, ms }),
       onError: (m) => setError(m),
@@ -47,7 +53,8 @@ export function ChaosView() {
     () => (chaosInput === 'probe' && probe ? driveFromDigits(probe.digits, probe.stepToCells, probe.side) : null),
     [chaosInput, probe],
   );
-  const k = Math.min(chaosHidden, MAX_K);
+  // All N exponents are asked for; the worker computes the leading CHAOS_VIEW.cpuMaxK on the CPU.
+  const k = chaosHidden;
   // A gallery sweep replays while the view's settings are its own: its gains need no computing.
   const replay = useChaosReplayStore((s) => s.replay);
   const fits = replay !== null && sweepFitsView(replay.sweep, chaosHidden, drive !== null);
@@ -91,7 +98,8 @@ export function ChaosView() {
             </p>
             <p>
               The Kaplan–Yorke dimension counts how many directions the attractor spreads in. Spectrum: {CHAOS_VIEW.transient} steps
-              discarded, {CHAOS_VIEW.steps} averaged, k = min(N, {MAX_K}) exponents; computed off the main thread.
+              discarded, {CHAOS_VIEW.steps} averaged, k = N exponents on a GPU, min(N, {CHAOS_VIEW.cpuMaxK}) on the CPU; computed off the
+              main thread.
             </p>
           </>
         }
@@ -150,8 +158,14 @@ export function ChaosView() {
             role="status"
             data-state={pending ? 'computing' : 'ready'}
             data-source={replayed ? 'replay' : 'live'}
+            data-engine={replayed || pending ? undefined : spectrum!.engine}
+            title={replayed || pending ? undefined : spectrum!.fallback}
           >
-            {replayed ? 'replayed from the gallery' : pending ? 'computing…' : `spectrum in ${Math.round(spectrum!.ms)} ms`}
+            {replayed
+              ? 'replayed from the gallery'
+              : pending
+                ? 'computing…'
+                : `spectrum in ${Math.round(spectrum!.ms)} ms on the ${spectrum!.engine === 'gpu' ? 'GPU' : 'CPU'}${spectrum!.fallback ? ' (GPU failed)' : ''}`}
           </span>
         </div>
         {fits ? (

@@ -12,6 +12,10 @@ export type ChaosCommand =
   | { type: 'curve'; id: number; hidden: number; drive: ChaosDrive };
 
 export type ChaosEvent =
-  | { type: 'spectrum'; id: number; result: ChaosSpectrum; ms: number }
+  /**
+   * engine: where the spectrum ran ('gpu': the WebGPU analysis engine on a hardware adapter,
+   * float32 ln r; 'cpu': the float64 kernels); fallback: why a GPU attempt went to the CPU.
+   */
+  | { type: 'spectrum'; id: number; result: ChaosSpectrum; ms: number; engine: 'gpu' | 'cpu'; fallback?: string }
   | { type: 'curve'; id: number; result: ChaosSweep; ms: number }
   | { type: 'error'; id: number; message: string };

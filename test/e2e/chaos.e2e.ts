@@ -32,6 +32,12 @@ describe('edge-of-chaos view', () => {
       expect(await page.getByTestId('chaos-spectrum-plot').locator('path.chaos-spectrum').count()).toBe(1);
       await expect.poll(async () => page.getByTestId('chaos-curve-caption').getAttribute('data-ready'), { timeout: 60_000 }).toBe('1');
       expect(await page.getByTestId('chaos-curve-plot').locator('circle.chaos-seed-point').count()).toBe(15 * 3);
+      // The finite-size band around the mean-field curve (method §8), and the engine said: no
+      // hardware GPU here, so the float64 CPU kernels.
+      await expect
+        .poll(async () => page.getByTestId('chaos-curve-plot').locator('path.chaos-finite-band').count(), { timeout: 10_000 })
+        .toBe(1);
+      expect(await page.getByTestId('chaos-status').getAttribute('data-engine')).toBe('cpu');
 
       // Slider to g = 2.5: the spectrum follows, and the link says so.
       await page.getByTestId('chaos-gain').fill('2.5');
@@ -70,6 +76,9 @@ describe('edge-of-chaos view', () => {
       // Charts draw on the next animation frame (useRenderer): poll.
       await expect.poll(async () => page.getByTestId('clv-angle-plot').locator('path.clv-first-two').count(), { timeout: 10_000 }).toBe(1);
       await expect.poll(async () => page.getByTestId('clv-statistic-plot').locator('path.clv-clv').count(), { timeout: 10_000 }).toBe(1);
+      // The CLV statistic beside Q in the alignment panel, and the overlap legend's note.
+      await expect.poll(async () => page.getByTestId('alignment-plot').locator('path.series-clv').count(), { timeout: 10_000 }).toBe(1);
+      expect(await page.getByTestId('alignment-plot').locator('[data-series="clvOverlapNote"]').count()).toBe(1);
       const minAngle = Number(await page.getByTestId('clv-summary').getAttribute('data-min-angle'));
       expect(minAngle).toBeGreaterThanOrEqual(0);
       expect(minAngle).toBeLessThanOrEqual(90);

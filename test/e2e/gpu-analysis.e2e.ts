@@ -95,6 +95,28 @@ describe('GPU analysis engine equals the float64 analysis (WebGPU on SwiftShader
     expect(r.devQmid).toBeLessThanOrEqual(TOL.q);
   }, 60_000);
 
+  it.each([
+    // Contracting (g = 0.8) over the view's T = 100 + 300; chaotic (g = 2) over T = 10 + 30, where
+    // float32 rounding grows like e^(lambda t) as on the chaotic fixture (method §10).
+    ['contracting g = 0.8, N = 40, k = 40', { N: 40, k: 40, g: 0.8, seed: 1, steps: 300, transient: 100 }, REGULAR.lnR],
+    [
+      'chaotic g = 2, N = 48, k = 12, 3 units per thread',
+      { N: 48, k: 12, g: 2, seed: 2, steps: 30, transient: 10, threads: 16 },
+      CHAOTIC.lnR,
+    ],
+    // The view's largest N (the default 8 lanes would overflow the 32 KiB workgroup storage).
+    ['contracting g = 0.9, N = 512, k = 4', { N: 512, k: 4, g: 0.9, seed: 1, steps: 10, transient: 0 }, REGULAR.lnR],
+  ] as const)(
+    'edge-of-chaos spectrum on the GPU equals float64: %s',
+    async (_, c, tol) => {
+      const r = await s.page.evaluate((cc) => window.__gpuAnalysisCheck!.compareChaos(cc), c);
+      console.log('chaos', JSON.stringify(r));
+      expect(r.devSpectrum).toBeLessThanOrEqual(tol);
+      expect(r.devTimeSe).toBeLessThanOrEqual(tol);
+    },
+    60_000,
+  );
+
   it('the app path: a device lost mid-analysis re-runs that epoch on the CPU pool (banner event first, nothing lost); the next epoch runs on a fresh device', async () => {
     const { model, probe } = fixture('rnn_n8_t12_d1');
     const r = await s.page.evaluate(([m, p]) => window.__gpuAnalysisCheck!.poolFallback(m, p as never, 3), [model, probe] as const);

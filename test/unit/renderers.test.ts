@@ -356,6 +356,32 @@ describe('alignment plot', () => {
     expect(num(svg.querySelector('g.paper-panel line.selected-epoch'), 'x1')).toBeCloseTo(x(1), 9);
   });
 
+  it("draws the CLV statistic beside Q (epoch means of paperStdClv) and says the CLV overlaps equal Q's", () => {
+    const withClv = (e: number) => ({ ...demoAlignment(1), paperStdClv: [0.3 + 0.05 * e, 0.5] });
+    const s = alignmentSeries(
+      [
+        { epoch: 0, alignment: withClv(0) },
+        { epoch: 1, alignment: demoAlignment(1) },
+        { epoch: 2, alignment: withClv(2) },
+      ],
+      2,
+    );
+    expect(s.paperStdClv[0]).toBeCloseTo(0.4, 12);
+    expect(Number.isNaN(s.paperStdClv[1])).toBe(true); // an epoch without CLVs
+    expect(s.paperStdClv[2]).toBeCloseTo(0.45, 12);
+    expect(s.clvOverlapSameAsQ).toBe(true);
+    const svg = newSvg();
+    const { yPaper } = renderAlignmentPlot(svg, s);
+    const dots = svg.querySelectorAll('g.dots-clv circle');
+    expect(dots.length).toBe(2);
+    expect(yPaper.invert(num(dots[1], 'cy'))).toBeCloseTo(0.45, 9);
+    expect(svg.querySelector('g.overlap-panel [data-series="clvOverlapNote"]')).not.toBeNull();
+    const none = newSvg();
+    renderAlignmentPlot(none, alignmentSeries([{ epoch: 0, alignment: demoAlignment(1) }], 2));
+    expect(none.querySelector('g.paper-panel path.series-clv')).toBeNull();
+    expect(none.querySelector('[data-series="clvOverlapNote"]')).toBeNull();
+  });
+
   it('the whole-basis controls: a last-10-Q series when present, and the random pool in the legend when narrower than N', () => {
     const full = (e: number) => ({ ...demoAlignment(1), randomQPool: 64, paperStdLastQ: [0.05 + 0.01 * e, 0.07] });
     const svg = newSvg();

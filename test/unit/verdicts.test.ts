@@ -163,6 +163,16 @@ describe('alignmentVerdict', () => {
     expect(v.text).toContain("0.26 vs null 0.125 — but W_hh's own singular vectors give 0.25: alignment is not specific to Q");
   });
 
+  it("quotes the CLV statistic beside Q without counting it as a control (CLVs share Q's spans)", () => {
+    const base = alignmentOf(0.4, 64, { randomQ: 0.13, mismatched: 0.2, whh: 0.15 });
+    // CLVs as aligned as Q: still supported (a change of basis, not an unspecific direction set).
+    const v = alignmentVerdict({ ...base, paperStdClv: [0.39, 0.41, 0.4] });
+    expect(v.kind).toBe('supported');
+    expect(v.text).toContain('covariant Lyapunov vectors in place of Q: 0.4');
+    expect(v.text).toContain('(largest: Q of another probe, 0.2)');
+    expect(alignmentVerdict(base).text).not.toContain('covariant');
+  });
+
   it('at the null: no alignment beyond random directions', () => {
     expect(alignmentVerdict(alignmentOf(0.13, 64, { randomQ: 0.13, mismatched: 0.12, whh: 0.12 })).kind).toBe('null');
   });

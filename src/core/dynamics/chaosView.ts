@@ -14,8 +14,8 @@ export const CHAOS_VIEW = {
   maxGain: 3,
   gainStep: 0.05,
   maxHidden: 512,
-  /** Exponents the view computes: all of them up to 128 units (k = N), else the leading 128 (CPU time). */
-  maxK: 128,
+  /** Exponents computed on the CPU: all of them up to 128 units (k = N), else the leading 128 (CPU time); the GPU computes all N. */
+  cpuMaxK: 128,
   /** Steps averaged and discarded per network (shorter than the CLI's 500 + 200 so N = 64 updates in < 1 s). */
   steps: 300,
   transient: 100,
@@ -58,6 +58,11 @@ export interface ChaosFigure {
   seedPoints: { g: number; seed: number; value: number }[];
   /** Seed mean and -+ 2 std band of lambda_1 at the curve gains (unit). */
   seedMean: { g: number; value: number; lo: number; hi: number }[];
+  /**
+   * The finite-size band at the curve gains (unit; method.md §8): mean-field plus the known finite-N
+   * correction -+ 2 finite-size errors, and whether the seeds' mean lies inside it.
+   */
+  finiteBand: { g: number; lo: number; hi: number; inside: boolean }[];
   /** Mean-field lambda_1 on a fine grid over the slider's range (unit). */
   meanfield: { g: number; value: number }[];
   /** Mean-field lambda_1 at g (unit). */
@@ -74,12 +79,15 @@ export function chaosFigure(spec: ChaosSpectrum, hidden: number, driven: boolean
   const unit = unitLabel(base);
   const seedPoints: ChaosFigure['seedPoints'] = [];
   const seedMean: ChaosFigure['seedMean'] = [];
+  const finiteBand: ChaosFigure['finiteBand'] = [];
   if (curve) {
     curve.gains.forEach((g, i) => {
       curve.seeds.forEach((seed, j) => seedPoints.push({ g, seed, value: curve.lambda1[i][j] * f }));
       const m = curve.lambda1Mean[i] * f;
-      const e = 2 * curve.lambda1Err[i] * f;
+      const e = 2 * curve.lambda1Spread[i] * f;
       seedMean.push({ g, value: m, lo: m - e, hi: m + e });
+      const [lo, hi] = curve.meanfieldBand[i];
+      finiteBand.push({ g, lo: lo * f, hi: hi * f, inside: curve.insideBand[i] });
     });
   }
   const n = CHAOS_VIEW.meanfieldPoints;
@@ -93,7 +101,10 @@ export function chaosFigure(spec: ChaosSpectrum, hidden: number, driven: boolean
   const summary =
     `g = ${spec.g.toFixed(2)}, N = ${hidden}${driven ? ', driven by the probe digits' : ', no input'}: λ1 = ${lambda1.toFixed(3)} ${unit}, ` +
     `${regime}; mean-field theory (N → ∞, no input) ${mf.toFixed(3)}; Kaplan–Yorke dimension ${spec.kaplanYorke.toFixed(1)}` +
-    `${spec.kaplanYorke >= spec.spectrum.length && spec.spectrum.length < hidden ? ' (a lower bound: more exponents needed)' : ''}.`;
+    `${spec.kaplanYorke >= spec.spectrum.length && spec.spectrum.length < hidden ? ' (a lower bound: more exponents needed)' : ''}.` +
+    (finiteBand.length && !driven
+      ? ` The seeds' mean λ1 lies inside the finite-size band (mean field plus the known finite-N correction) at ${finiteBand.filter((b) => b.inside).length} of ${finiteBand.length} gains.`
+      : '');
   return {
     unit,
     g: spec.g,
@@ -104,6 +115,7 @@ export function chaosFigure(spec: ChaosSpectrum, hidden: number, driven: boolean
     kaplanYorke: spec.kaplanYorke,
     seedPoints,
     seedMean,
+    finiteBand,
     meanfield,
     meanfieldAtG: mf,
     lambda1,
@@ -140,7 +152,7 @@ export function sweepFitsView(sweep: ChaosSweep, hidden: number, driven: boolean
     !sweep.driven &&
     sweep.steps === CHAOS_VIEW.steps &&
     sweep.transient === CHAOS_VIEW.transient &&
-    sweep.k === Math.min(hidden, CHAOS_VIEW.maxK) &&
+    sweep.k === Math.min(hidden, CHAOS_VIEW.cpuMaxK) &&
     sweep.seeds.includes(CHAOS_VIEW.seed)
   );
 }

@@ -12,6 +12,7 @@
  */
 import { kaplanYorkeDimension } from './clv';
 import { createCell } from './cells';
+import { finiteSizeBand } from './finiteSize';
 import { qrIteration } from './lyapunov';
 import { meanFieldLambda1 } from './meanField';
 import { runTrajectory } from './trajectory';
@@ -90,10 +91,10 @@ export function randomInitialState(N: number, seed: number): Float64Array {
 }
 
 /**
- * Lyapunov spectrum of the random network (g, seed): QR iteration with k vectors over transient +
- * steps steps, the first `transient` discarded. Cost ~ (transient + steps) (k N^2 + 2 k^2 N).
+ * Checks the settings and returns the network's inputs [T][D] row-major (T = transient + steps;
+ * the drive cycled, or one zero input per step when autonomous). Shared by the CPU and GPU paths.
  */
-export function randomNetworkSpectrum(g: number, seed: number, s: ChaosSettings): ChaosSpectrum {
+export function chaosInputs(s: ChaosSettings): { T: number; D: number; inputs: Float64Array } {
   const N = s.hidden;
   const k = s.k;
   if (!(Number.isInteger(k) && k >= 1 && k <= N)) throw new Error(`chaos: k = ${k} must be an integer in 1..${N}`);
@@ -103,8 +104,6 @@ export function randomNetworkSpectrum(g: number, seed: number, s: ChaosSettings)
     throw new Error(`chaos: transient = ${s.transient} must be a non-negative integer`);
   const T = s.transient + s.steps;
   const D = s.drive ? s.drive.D : 1;
-  const weights = randomNetworkWeights(N, g, seed, D);
-  const cell = createCell(weights);
   const inputs = new Float64Array(T * D);
   if (s.drive) {
     const src = s.drive.inputs;
@@ -112,24 +111,52 @@ export function randomNetworkSpectrum(g: number, seed: number, s: ChaosSettings)
       throw new Error(`chaos: the drive holds ${src.length} floats, not a whole number of ${D}-input rows`);
     for (let i = 0; i < T * D; i++) inputs[i] = src[i % src.length];
   }
-  const traj = runTrajectory(cell, inputs, 0, T, randomInitialState(N, seed));
+  return { T, D, inputs };
+}
+
+/**
+ * Lyapunov spectrum of the random network (g, seed): QR iteration with k vectors over transient +
+ * steps steps, the first `transient` discarded. Cost ~ (transient + steps) (k N^2 + 2 k^2 N).
+ */
+export function randomNetworkSpectrum(g: number, seed: number, s: ChaosSettings): ChaosSpectrum {
+  const { T, D, inputs } = chaosInputs(s);
+  const weights = randomNetworkWeights(s.hidden, g, seed, D);
+  const cell = createCell(weights);
+  const k = s.k;
+  const traj = runTrajectory(cell, inputs, 0, T, randomInitialState(s.hidden, seed));
   const run = qrIteration(cell, inputs, 0, traj, { k });
+  return { g, seed, ...spectrumFromLnR(run.lnR, k, s.steps, s.transient) };
+}
+
+/**
+ * Time averages of ln r [transient + steps][k] (ln per step) after the transient: the spectrum [k],
+ * each exponent's time SE [k] (TIME_BLOCKS block means) and the Kaplan-Yorke dimension. Shared by
+ * the CPU path above and the GPU one (src/model/gpuAnalysis/chaos.ts), so both summarise alike.
+ */
+export function spectrumFromLnR(
+  lnR: ArrayLike<number>,
+  k: number,
+  steps: number,
+  transient: number,
+): { spectrum: Float64Array; timeSe: Float64Array; kaplanYorke: number } {
+  const T = transient + steps;
+  if (lnR.length !== T * k) throw new Error(`chaos: ln r holds ${lnR.length} values, expected ${T} steps x ${k}`);
   const spectrum = new Float64Array(k);
   const timeSe = new Float64Array(k);
-  const blockLen = Math.floor(s.steps / TIME_BLOCKS);
+  const blockLen = Math.floor(steps / TIME_BLOCKS);
   const blocks = new Float64Array(TIME_BLOCKS);
   for (let a = 0; a < k; a++) {
     let sum = 0;
-    for (let t = s.transient; t < T; t++) sum += run.lnR[t * k + a];
-    spectrum[a] = sum / s.steps;
+    for (let t = transient; t < T; t++) sum += lnR[t * k + a];
+    spectrum[a] = sum / steps;
     blocks.fill(0);
     for (let b = 0; b < TIME_BLOCKS; b++) {
-      for (let t = 0; t < blockLen; t++) blocks[b] += run.lnR[(s.transient + b * blockLen + t) * k + a];
+      for (let t = 0; t < blockLen; t++) blocks[b] += lnR[(transient + b * blockLen + t) * k + a];
       blocks[b] /= blockLen;
     }
     timeSe[a] = std(blocks) / Math.sqrt(TIME_BLOCKS);
   }
-  return { g, seed, spectrum, timeSe, kaplanYorke: kaplanYorkeDimension(spectrum) };
+  return { spectrum, timeSe, kaplanYorke: kaplanYorkeDimension(spectrum) };
 }
 
 /** A sweep over gains and seeds (the CLI's chaos.json, formats.md; the app's lambda_1-vs-g chart). */
@@ -151,18 +178,27 @@ export interface ChaosSweep {
   kaplanYorke: number[][];
   /** Mean over seeds of lambda_1 [G]. */
   lambda1Mean: number[];
+  /** Std of lambda_1 over seeds [G] (network-to-network spread, ln per step; one seed: its time SE). */
+  lambda1Spread: number[];
   /**
-   * Finite-size error of lambda_1 [G] (ln per step): the std over seeds (network-to-network spread
-   * at this N, which includes the time-averaging error), or, with one seed, that seed's time SE.
+   * Finite-size error of lambda_1 [G] (ln per step): sqrt(spread^2 + sd of the known correction^2)
+   * (finiteSize.ts; for driven nets, which mean-field theory here does not cover, the spread alone).
    */
   lambda1Err: number[];
   /** Mean-field lambda_1 [G] (N -> infinity, ln per step). */
   meanfield: number[];
   /**
-   * The band a network of this N should fall in [G][2] (ln per step): meanfield -+ 2 lambda1Err.
-   * A mean-field point outside it says finite-size bias (strongest near g = 1), not noise.
+   * Known finite-N correction of lambda_1 [G] (ln per step, finiteSize.ts): E[ln rho(W)] below the
+   * transition (capped at lambda_1 = 0), -c/N above; 0 for driven nets.
+   */
+  finiteSizeBias: number[];
+  /**
+   * The finite-size band [G][2] (ln per step): meanfield + finiteSizeBias -+ 2 lambda1Err, where a
+   * network of this N should fall if mean-field theory and the known corrections hold.
    */
   meanfieldBand: [number, number][];
+  /** Whether lambda1Mean lies inside meanfieldBand [G]: mean-field matched within the band. */
+  insideBand: boolean[];
 }
 
 /**
@@ -180,9 +216,12 @@ export function chaosSweep(
   const spectrum: number[][][] = [];
   const kaplanYorke: number[][] = [];
   const lambda1Mean: number[] = [];
+  const lambda1Spread: number[] = [];
   const lambda1Err: number[] = [];
   const meanfield: number[] = [];
+  const finiteSizeBias: number[] = [];
   const meanfieldBand: [number, number][] = [];
+  const insideBand: boolean[] = [];
   let done = 0;
   for (const g of gains) {
     const runs = seeds.map((seed) => {
@@ -194,12 +233,18 @@ export function chaosSweep(
     lambda1.push(l1);
     spectrum.push(runs.map((r) => Array.from(r.spectrum)));
     kaplanYorke.push(runs.map((r) => r.kaplanYorke));
-    lambda1Mean.push(l1.reduce((a, b) => a + b, 0) / l1.length);
-    const err = l1.length > 1 ? std(l1) : runs[0].timeSe[0];
-    lambda1Err.push(err);
+    const mean = l1.reduce((a, b) => a + b, 0) / l1.length;
+    lambda1Mean.push(mean);
+    const spread = l1.length > 1 ? std(l1) : runs[0].timeSe[0];
+    lambda1Spread.push(spread);
     const mf = meanFieldLambda1(g);
     meanfield.push(mf);
-    meanfieldBand.push([mf - 2 * err, mf + 2 * err]);
+    // The corrections are for the autonomous map; a driven net gets the plain spread band.
+    const band = s.drive ? { bias: 0, err: spread, lo: mf - 2 * spread, hi: mf + 2 * spread } : finiteSizeBand(g, s.hidden, spread);
+    lambda1Err.push(band.err);
+    finiteSizeBias.push(band.bias);
+    meanfieldBand.push([band.lo, band.hi]);
+    insideBand.push(mean >= band.lo && mean <= band.hi);
   }
   return {
     hidden: s.hidden,
@@ -213,9 +258,12 @@ export function chaosSweep(
     spectrum,
     kaplanYorke,
     lambda1Mean,
+    lambda1Spread,
     lambda1Err,
     meanfield,
+    finiteSizeBias,
     meanfieldBand,
+    insideBand,
   };
 }
 

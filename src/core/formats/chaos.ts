@@ -31,6 +31,14 @@ function nested(o: Json, key: string, shape: number[], s: number): unknown {
   return walk(o[key], 0, key);
 }
 
+/** An array of `n` booleans. */
+function bools(o: Json, key: string, n: number): boolean[] {
+  const v = o[key];
+  if (!Array.isArray(v) || v.length !== n || !v.every((x) => typeof x === 'boolean'))
+    throw new FormatError(key, `expected ${n} true/false values`);
+  return [...v];
+}
+
 /**
  * Parses a chaos sweep file. Exponents come back in ln per step whatever the file's log_base
  * (bits are multiplied by ln 2); shapes as ChaosSweep: lambda1 [G][seeds], spectrum [G][seeds][k].
@@ -67,5 +75,8 @@ export function parseChaosFile(text: string): ChaosSweep {
     lambda1Err: nested(o, 'lambda1_err', [G], toLn) as number[],
     meanfield: nested(o, 'meanfield', [G], toLn) as number[],
     meanfieldBand: nested(o, 'meanfield_band', [G, 2], toLn) as [number, number][],
+    lambda1Spread: nested(o, 'lambda1_spread', [G], toLn) as number[],
+    finiteSizeBias: nested(o, 'finite_size_bias', [G], toLn) as number[],
+    insideBand: bools(o, 'inside_band', G),
   };
 }

@@ -25,6 +25,16 @@ export interface AlignmentSeries {
   N: number;
   paperStdMismatched: number[];
   paperStdWhh: number[];
+  /**
+   * The same statistic with the covariant Lyapunov vectors in place of Q (method.md §9), beside Q:
+   * NaN for epochs without CLVs (older files, fewer CLVs than nq).
+   */
+  paperStdClv: number[];
+  /**
+   * True when some epoch carries CLVs: their principal-angle overlaps equal Q's (span(v_1..v_m) =
+   * span(q_1..q_m) at every step, method.md §9), so the overlap chart says so instead of a second line.
+   */
+  clvOverlapSameAsQ: boolean;
   /** 1/sqrt(N) per epoch (constant in a run). */
   nullCosStd: number[];
   /** The m shown and its index in AlignmentSummary.m. */
@@ -64,6 +74,8 @@ export function alignmentSeries(epochs: AlignmentEpoch[], m?: number): Alignment
     N: NaN,
     paperStdMismatched: [],
     paperStdWhh: [],
+    paperStdClv: [],
+    clvOverlapSameAsQ: false,
     nullCosStd: [],
     m: chosen,
     overlapLeft: [],
@@ -88,6 +100,8 @@ export function alignmentSeries(epochs: AlignmentEpoch[], m?: number): Alignment
     if (a.randomQPool !== undefined) s.randomQPool = Number.isNaN(s.randomQPool) ? a.randomQPool : Math.min(s.randomQPool, a.randomQPool);
     s.paperStdMismatched.push(finiteMean(a.paperStdMismatched));
     s.paperStdWhh.push(finiteMean(a.paperStdWhh));
+    s.paperStdClv.push(a.paperStdClv ? finiteMean(a.paperStdClv) : NaN);
+    if (a.paperStdClv) s.clvOverlapSameAsQ = true;
     s.nullCosStd.push(a.nullCosStd);
     s.overlapLeft.push(j >= 0 ? columnMean(a.overlapLeft, j) : NaN);
     s.overlapLeftStd.push(j >= 0 ? columnMean(a.overlapLeftStd, j) : NaN);

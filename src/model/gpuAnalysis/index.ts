@@ -28,3 +28,4 @@ export {
   type GpuEpochResult,
   type GpuEpochStages,
 } from './epoch';
+export { chaosGpuProblem, gpuRandomNetworkSpectrum } from './chaos';

@@ -83,6 +83,10 @@ export function renderAlignmentPlot(svg: SVGSVGElement, series: AlignmentSeries,
       : []),
     { key: 'mismatched', label: 'Q of another probe', values: series.paperStdMismatched, colour: OKABE_ITO[2], dashed: true },
     { key: 'whh', label: 'W_hh singular vectors', values: series.paperStdWhh, colour: OKABE_ITO[5], dashed: true },
+    // Beside Q, not a control of the same kind: covariant vectors in place of Q (method.md §9).
+    ...(series.paperStdClv.some(Number.isFinite)
+      ? [{ key: 'clv', label: 'CLVs vs gradient (in place of Q)', values: series.paperStdClv, colour: OKABE_ITO[0] }]
+      : []),
   ];
   // Gated cells have no left statistics (their left singular vectors live in the gate space,
   // method.md §4 "Gated cells"; NaN in the snapshot): the right overlap is the curve there.
@@ -127,6 +131,7 @@ export function renderAlignmentPlot(svg: SVGSVGElement, series: AlignmentSeries,
     nullLabel: string,
     yLabel: string,
     clampUnit: boolean,
+    notes: LegendItem[] = [],
   ) => {
     const g = plot.append('g').attr('class', cls).attr('transform', `translate(0,${top})`);
     const arrays: number[][] = [[nullValue, 0]];
@@ -221,14 +226,27 @@ export function renderAlignmentPlot(svg: SVGSVGElement, series: AlignmentSeries,
         .attr('stroke-width', s.primary ? 1.5 : null);
     }
     const legend: LegendItem[] = specs.map((s) => ({ label: s.label, colour: s.colour, kind: s.dashed ? 'dashed' : 'line' }));
-    legend.push({ label: nullLabel, colour: NULL_COLOUR, kind: 'dashed' });
+    legend.push({ label: nullLabel, colour: NULL_COLOUR, kind: 'dashed' }, ...notes);
     const used = drawLegend(g, legend, 0, panelH + 52, innerWidth);
     growToFit(root, margin.top + top + panelH + 52 + used);
     return y;
   };
 
   const yPaper = drawPanel('paper-panel', 0, paper, nullCos, 'null 1/√N', 'cos std', false);
-  const yOverlap = drawPanel('overlap-panel', panelH + gap, overlap, nullOverlap, `null m/N (m=${series.m})`, 'mean cos² overlap', true);
+  // CLV overlaps equal Q's (same spans, method.md §9): said in the legend, not drawn twice.
+  const clvNote: LegendItem[] = series.clvOverlapSameAsQ
+    ? [{ label: 'CLVs: same overlap as Q (equal spans)', colour: OKABE_ITO[0], key: 'clvOverlapNote' }]
+    : [];
+  const yOverlap = drawPanel(
+    'overlap-panel',
+    panelH + gap,
+    overlap,
+    nullOverlap,
+    `null m/N (m=${series.m})`,
+    'mean cos² overlap',
+    true,
+    clvNote,
+  );
   return { x, yPaper, yOverlap };
 }
 

@@ -1,8 +1,8 @@
 /**
  * Renderers of the edge-of-chaos view (numbers from src/core/dynamics/chaosView.ts chaosFigure,
  * already in the view's unit): the Lyapunov spectrum at the slider's gain, and lambda_1 against g
- * (each seed's network as dots, the seed mean -+ 2 std as a band, the mean-field curve, the gain
- * shown as a vertical line). Nothing is computed here but scales.
+ * (each seed's network as dots, the seed mean -+ 2 std as a band, the finite-size band around the
+ * mean-field curve, the curve itself, the gain shown as a vertical line). Nothing is computed here but scales.
  */
 import * as d3 from 'd3';
 import type { ChaosFigure } from '../../core/dynamics/chaosView';
@@ -63,6 +63,7 @@ export function renderChaosCurve(svg: SVGSVGElement, fig: ChaosFigure, gRange: [
       finiteExtent(
         fig.meanfield.map((p) => p.value),
         fig.seedMean.flatMap((p) => [p.lo, p.hi]),
+        fig.finiteBand.flatMap((p) => [p.lo, p.hi]),
         fig.seedPoints.map((p) => p.value),
         [fig.lambda1, 0],
       ),
@@ -76,7 +77,24 @@ export function renderChaosCurve(svg: SVGSVGElement, fig: ChaosFigure, gRange: [
   addRule(plot, 'zero-line', [0, y(0), innerWidth, y(0)], '#999');
   // Index i of a point list at x of its gain.
   const atGain = (points: readonly { g: number }[]) => (i: number) => x(points[i].g);
-  const { seedMean, meanfield } = fig;
+  const { seedMean, meanfield, finiteBand } = fig;
+  // Where networks of this N should fall: mean field plus the known finite-N correction (method.md §8).
+  if (finiteBand.length > 1)
+    plot
+      .append('path')
+      .attr('class', 'chaos-finite-band')
+      .attr('fill', OKABE_ITO[0])
+      .attr('fill-opacity', 0.2)
+      .attr(
+        'd',
+        bandPath(
+          d3.range(finiteBand.length),
+          atGain(finiteBand),
+          y,
+          finiteBand.map((p) => p.lo),
+          finiteBand.map((p) => p.hi),
+        ),
+      );
   const band = bandPath(
     d3.range(seedMean.length),
     atGain(seedMean),
