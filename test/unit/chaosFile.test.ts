@@ -19,15 +19,20 @@ describe('parseChaosFile', () => {
       perSeed.forEach((spec, j) => spec.forEach((v, a) => expect(v).toBeCloseTo(sweep.spectrum[i][j][a], 12))),
     );
     expect(back.kaplanYorke).toEqual(sweep.kaplanYorke);
-    expect({ ...back, spectrum: null, lambda1: null, lambda1Mean: null, lambda1Err: null, meanfield: null, meanfieldBand: null }).toEqual({
-      ...sweep,
+    // Exponents make a round trip through bits: equal to rounding.
+    for (const key of ['lambda1Spread', 'finiteSizeBias'] as const)
+      back[key].forEach((v, i) => expect(v, `${key}[${i}]`).toBeCloseTo(sweep[key][i], 12));
+    const exponents = {
       spectrum: null,
       lambda1: null,
       lambda1Mean: null,
       lambda1Err: null,
       meanfield: null,
       meanfieldBand: null,
-    });
+      lambda1Spread: null,
+      finiteSizeBias: null,
+    };
+    expect({ ...back, ...exponents }).toEqual({ ...sweep, ...exponents });
   });
 
   it('names the field at fault', () => {
