@@ -18,16 +18,7 @@ import { CHAOS_VIEW, sweepFitsView } from '../../src/core/dynamics/chaosView';
 import { parseRunBundle } from '../../src/core/formats/bundle';
 import { parseChaosFile } from '../../src/core/formats/chaos';
 import { seedList } from '../../src/core/seeds';
-
-interface GalleryItem {
-  id: string;
-  title: string;
-  description: string;
-  command?: 'run' | 'chaos';
-  args: string[];
-  file: string;
-  bytes: number;
-}
+import type { GalleryItem } from '../../src/app/gallery';
 
 const dir = join(__dirname, '..', '..', 'public', 'gallery');
 const manifest = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { format: string; items: GalleryItem[] };
