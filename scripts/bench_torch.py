@@ -73,24 +73,14 @@ def serve(T, N):
 
 def bench(T, N, device, B=64):
     D = 28 if T == 28 else 1
-    rnn = torch.nn.RNN(D, N, nonlinearity="tanh", batch_first=True).to(device)
-    fc = torch.nn.Linear(N, 10).to(device)
-    params = list(rnn.parameters()) + list(fc.parameters())
-    opt = torch.optim.Adam(params, lr=1e-3)
-    x = torch.rand(B, T, D, device=device)
-    y = torch.randint(0, 10, (B,), device=device)
+    step = make_step(T, N, device, B)
     warmup, reps = reps_for(T)
     if device.type == "cuda":
         warmup += 2  # cuDNN plan selection and the first kernel launches
     times = []
     for i in range(warmup + reps):
         t0 = time.perf_counter()
-        opt.zero_grad()
-        out, _ = rnn(x)
-        loss = torch.nn.functional.cross_entropy(fc(out[:, -1]), y)
-        loss.backward()
-        opt.step()
-        loss.item()
+        step()
         ms = (time.perf_counter() - t0) * 1000
         if i >= warmup:
             times.append(ms)
