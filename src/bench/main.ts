@@ -183,6 +183,11 @@ async function publishAnalysisRows(label: string, bench: () => Promise<Record<st
   } catch (err) {
     errors.push(`${label}: ${(err as Error).message}`);
   }
+  publishRows(rows, errors);
+}
+
+/** Shows `rows` on the page and publishes them as window.__benchResult with the page's identity and core count. */
+function publishRows(rows: Record<string, unknown>[], errors: string[]): void {
   document.getElementById('out')!.textContent = JSON.stringify(rows, null, 1);
   window.__benchResult = {
     results: rows as unknown as TrainRow[],
@@ -254,14 +259,7 @@ async function main(): Promise<void> {
       const res = randomNetworkSpectrum(1.5, 0, settings);
       rows.push({ chaos_engine: 'cpu-js', adapter: '', N, k, steps, transient, ms: performance.now() - t0, lambda1: res.spectrum[0] });
     }
-    document.getElementById('out')!.textContent = JSON.stringify(rows, null, 1);
-    window.__benchResult = {
-      results: rows as unknown as TrainRow[],
-      webgl_renderer: webglRenderer(),
-      user_agent: navigator.userAgent,
-      errors,
-      cores: navigator.hardwareConcurrency,
-    };
+    publishRows(rows, errors);
     return;
   }
   if (q.get('analysis_gpu')) {
