@@ -50,6 +50,7 @@ describe('finite-size band of the mean-field lambda_1 (method.md §8)', () => {
         const p = finiteSizeLambda1(g, row.N);
         expect(p.bias).toBeCloseTo(-row.c[j] / row.N, 12);
         expect(p.spreadFloor).toBeCloseTo(row.spread[j], 12);
+        expect(p.biasSd).toBeCloseTo(row.spread[j] / Math.sqrt(row.seeds), 12);
         expect(p.center).toBeCloseTo(meanFieldLambda1(g) - row.c[j] / row.N, 12);
       });
     }
@@ -123,7 +124,7 @@ describe('finite-size band of the mean-field lambda_1 (method.md §8)', () => {
   });
 
   it('c(N) is the table at its N, linear in 1/N between rows, and constant beyond the table', () => {
-    expect(chaoticBiasCoefficient(128).c).toBe(2.305);
+    expect(chaoticBiasCoefficient(128)).toEqual({ c: 2.305, sd: 0.175 });
     expect(chaoticBiasCoefficient(1e6).c).toBe(2.259);
     expect(chaoticBiasCoefficient(16).c).toBe(3.039);
     // 1/N halfway between 1/64 and 1/128 is N = 256/3.

@@ -60,6 +60,9 @@ export function chaoticBiasCoefficient(N: number): { c: number; sd: number } {
   const t = CHAOTIC_BIAS;
   if (N <= t[0].N) return { c: t[0].c, sd: t[0].sd };
   if (N >= t[t.length - 1].N) return { c: t[t.length - 1].c, sd: t[t.length - 1].sd };
+  // At a row's own N, that row (not the larger sd of it and the row before).
+  const at = t.find((r) => r.N === N);
+  if (at) return { c: at.c, sd: at.sd };
   let i = 0;
   while (t[i + 1].N < N) i++;
   const w = (1 / t[i].N - 1 / N) / (1 / t[i].N - 1 / t[i + 1].N);
@@ -139,6 +142,8 @@ export function windowBiasAt(N: number): { c: number[]; spread: number[]; se: nu
   });
   if (N <= t[0].N) return row(t[0]);
   if (N >= t[t.length - 1].N) return row(t[t.length - 1]);
+  const at = t.find((r) => r.N === N);
+  if (at) return row(at);
   let i = 0;
   while (t[i + 1].N < N) i++;
   const w = (1 / t[i].N - 1 / N) / (1 / t[i].N - 1 / t[i + 1].N);
