@@ -13,7 +13,7 @@
  * - Well above the transition the chaotic exponent is biased low by c / N (CHAOTIC_BIAS, measured
  *   at N = 64, 128, 256 with seeds disjoint from any check; method.md §8), capped so the prediction
  *   does not go below 0.
- * - In the transition window between (WINDOW_JOIN, g = 0.85..1.9) neither law holds: finite nets
+ * - In the transition window g = 0.85..1.9 (WINDOW_JOIN) neither law holds: finite nets
  *   settle on stable fixed points or cycles (lambda_1 < 0), on tori (lambda_1 ~ 0) or are chaotic,
  *   the seeds' distribution is multimodal, and the deviation from mean-field theory shrinks more
  *   slowly than 1/N near g = 1.2. There the deviation and the network-to-network spread are a
@@ -73,8 +73,8 @@ export function chaoticBiasCoefficient(N: number): { c: number; sd: number } {
  * The transition window: the measured table covers the knots WINDOW_KNOTS strictly between the join
  * gains; at g <= lo the Ginibre-edge law applies, at g >= hi the -c/N law, and between them the
  * correction is linear in g through the knots and the two laws' values at lo and hi (so it is
- * continuous). The joins are where the measured mean agrees with those laws within ~2 standard
- * errors at every tabulated N (the calibration script prints the check).
+ * continuous). The joins are where the measured mean agrees with those laws (within 1.6 standard
+ * errors at every tabulated N; the calibration script prints the check).
  */
 export const WINDOW_JOIN = { lo: 0.85, hi: 1.9 } as const;
 
