@@ -4,7 +4,7 @@
  * CLI's T = 500 after 200) and for each gain the seeds' mean lambda_1, their spread, mean-field
  * theory, the known finite-N correction (src/core/dynamics/finiteSize.ts, method.md §8), the band
  * and whether the mean lies inside it. Seeds 0..4 are disjoint from the seeds the correction was
- * fitted on (100..119), so this is a check, not a refit.
+ * fitted on (100..159), so this is a check, not a refit.
  * Usage: node --import tsx scripts/bench-chaos-band.ts [N=256] [seeds=5] [k=1]
  * Prints a table (ln per step) and a count of gains inside; the WASM kernels when built.
  */

@@ -181,15 +181,17 @@ export interface ChaosSweep {
   /** Std of lambda_1 over seeds [G] (network-to-network spread, ln per step; one seed: its time SE). */
   lambda1Spread: number[];
   /**
-   * Finite-size error of lambda_1 [G] (ln per step): sqrt(spread^2 + sd of the known correction^2)
-   * (finiteSize.ts; for driven nets, which mean-field theory here does not cover, the spread alone).
+   * Finite-size error of lambda_1 [G] (ln per step): sqrt(spread^2 + sd of the known correction^2),
+   * spread at least the measured one in the transition window (finiteSize.ts; for driven nets,
+   * which mean-field theory here does not cover, the spread alone).
    */
   lambda1Err: number[];
   /** Mean-field lambda_1 [G] (N -> infinity, ln per step). */
   meanfield: number[];
   /**
    * Known finite-N correction of lambda_1 [G] (ln per step, finiteSize.ts): E[ln rho(W)] below the
-   * transition (capped at lambda_1 = 0), -c/N above; 0 for driven nets.
+   * transition (capped at lambda_1 = 0), the measured table in the window g = 0.85..1.9, -c/N above;
+   * 0 for driven nets.
    */
   finiteSizeBias: number[];
   /**
