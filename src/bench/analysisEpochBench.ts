@@ -41,30 +41,39 @@ function presetRequest(preset: Preset, analysisEngine?: AnalyzeRequest['analysis
   };
 }
 
-/** Wall time of one pixel-preset epoch analysis through a pool of `workers` from `spawn` (started and warmed first, untimed). */
-export async function epochOnce(
-  spawn: () => PoolWorker,
-  workers: number,
-  epoch: number,
-): Promise<{ ms: number; analysis: unknown; stagesMs?: Record<string, number> }> {
+/** A pool of `workers` from `spawn` kept across epochs, as the app keeps its analysis workers for a run. */
+interface WarmPool {
+  workers: number;
+  /** Wall time of one pixel-preset epoch analysis (epoch number `epoch`), its result and stage times. */
+  epoch(epoch: number): Promise<{ ms: number; analysis: unknown; stagesMs?: Record<string, number> }>;
+  terminate(): void;
+}
+
+/** Untimed epochs that warm a pool by default: V8 reaches its steady code only after ~3 epochs' work (measured: 4.5, 3.9, 3.0, then 2.8 s per epoch on one thread). */
+export const WARM_EPOCHS = 3;
+
+/**
+ * Starts a pool of `workers` and warms it with `warm` whole pixel-preset epochs (untimed: they
+ * start the workers, load their kernels and let V8 optimise every stage's code, as the first
+ * epochs of an app run do).
+ */
+async function warmPool(spawn: () => PoolWorker, workers: number, warm: number): Promise<WarmPool> {
   const pool = createAnalysisPool(spawn, workers);
-  // Warm-up: start every worker and load its kernels (not timed).
-  const warm = { ...pixelRequest(), epoch: 0, config: { ...PRESET_CONFIGS.pixel, draws: 5 } };
-  warm.probe = { ...warm.probe, labels: warm.probe.labels.slice(0, workers), inputs: warm.probe.inputs.slice(0, workers * warm.probe.T) };
-  const result = await new Promise<{ ms: number; analysis: unknown; stagesMs?: Record<string, number> }>((resolve, reject) => {
-    let t0 = 0;
-    pool.onEvent((ev) => {
-      if (ev.type === 'error') reject(new Error(ev.message));
-      if (ev.type !== 'analysis') return;
-      if (ev.epoch === 0) {
-        t0 = now();
-        pool.post({ ...pixelRequest(), epoch });
-      } else resolve({ ms: now() - t0, analysis: ev.analysis, stagesMs: ev.stagesMs });
-    });
-    pool.post(warm);
+  let waiting: ((ev: Extract<AnalyzerEvent, { type: 'analysis' }>) => void) | null = null;
+  let failed: ((err: Error) => void) | null = null;
+  pool.onEvent((ev) => {
+    if (ev.type === 'error') failed?.(new Error(ev.message));
+    if (ev.type === 'analysis') waiting?.(ev);
   });
-  pool.terminate();
-  return result;
+  const run = (epoch: number) =>
+    new Promise<{ ms: number; analysis: unknown; stagesMs?: Record<string, number> }>((resolve, reject) => {
+      const t0 = now();
+      waiting = (ev) => resolve({ ms: now() - t0, analysis: ev.analysis, stagesMs: ev.stagesMs });
+      failed = reject;
+      pool.post({ ...pixelRequest(), epoch });
+    });
+  for (let e = 0; e < Math.max(1, warm); e++) await run(1000 + e);
+  return { workers, epoch: run, terminate: () => pool.terminate() };
 }
 
 function medianStages(runs: Record<string, number>[]): Record<string, number> {
@@ -77,8 +86,12 @@ function medianStages(runs: Record<string, number>[]): Record<string, number> {
 }
 
 /**
- * The `workers` rows (phase 'analysis', what 'epoch-pixel'): `reps` timed epochs per count, the
- * counts interleaved (1, 2, 1, 2, ...) so a burst of load from other processes hits each alike.
+ * The `workers` rows (phase 'analysis', what 'epoch-pixel'): one pool per count, warmed by `warm`
+ * (>= 1) untimed epochs (warmPool:
+ * the app's steady state, where a run's analysis workers serve every epoch), then `reps` timed
+ * epochs per count, interleaved (1, 2, 1, 2, ...) so a burst of load from other processes hits
+ * each alike. The warm-up epoch is not timed: a fresh pool per timed epoch (as before) timed the
+ * workers' compilation, paid once per run in the app and twice as often with two workers.
  */
 export async function epochRows(
   spawn: () => PoolWorker,
@@ -86,21 +99,28 @@ export async function epochRows(
   reps: number,
   env: string,
   log: (m: string) => void,
+  warm = WARM_EPOCHS,
 ): Promise<Record<string, unknown>[]> {
   const cfg = PRESET_CONFIGS.pixel;
   let ref: string | null = null;
   const times = counts.map(() => [] as number[]);
   const identical = counts.map(() => true);
   const stages = counts.map(() => [] as Record<string, number>[]);
-  for (let r = 0; r < reps; r++) {
-    for (const [ci, workers] of counts.entries()) {
-      const { ms, analysis, stagesMs } = await epochOnce(spawn, workers, 1);
-      times[ci].push(ms);
-      if (stagesMs) stages[ci].push(stagesMs);
-      const json = JSON.stringify(analysis);
-      ref ??= json;
-      identical[ci] &&= json === ref;
+  const pools: WarmPool[] = [];
+  try {
+    for (const workers of counts) pools.push(await warmPool(spawn, workers, warm));
+    for (let r = 0; r < reps; r++) {
+      for (const [ci, pool] of pools.entries()) {
+        const { ms, analysis, stagesMs } = await pool.epoch(r + 1);
+        times[ci].push(ms);
+        if (stagesMs) stages[ci].push(stagesMs);
+        const json = JSON.stringify(analysis);
+        ref ??= json;
+        identical[ci] &&= json === ref;
+      }
     }
+  } finally {
+    for (const p of pools) p.terminate();
   }
   return counts.map((workers, ci) => {
     const row = {

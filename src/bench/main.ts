@@ -36,7 +36,7 @@ import { PRESET_CONFIGS, PRESETS, type Preset } from '../core/formats/config';
 import { resolveRunOptions } from '../run/options';
 import { fetchMnistAsset } from '../data/mnistAsset';
 import { analysisWorkerSpawner } from '../worker/client';
-import { epochRows, gpuEpochRows } from './analysisEpochBench';
+import { epochRows, gpuEpochRows, WARM_EPOCHS } from './analysisEpochBench';
 import { randomNetworkSpectrum } from '../core/dynamics/edgeOfChaos';
 import { gpuRandomNetworkSpectrum, probeGpuAdapter, requestAnalysisDevice } from '../model/gpuAnalysis';
 import {
@@ -287,7 +287,14 @@ async function main(): Promise<void> {
       .map(Number)
       .filter((w) => Number.isInteger(w) && w >= 1);
     await publishAnalysisRows('analysis workers', () =>
-      epochRows(analysisWorkerSpawner(), counts, Number(q.get('analysis_reps') ?? 3), 'chromium', (m) => console.log(`[bench] ${m}`)),
+      epochRows(
+        analysisWorkerSpawner(),
+        counts,
+        Number(q.get('analysis_reps') ?? 3),
+        'chromium',
+        (m) => console.log(`[bench] ${m}`),
+        Number(q.get('analysis_warm') ?? WARM_EPOCHS),
+      ),
     );
     return;
   }

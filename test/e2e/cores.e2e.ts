@@ -83,7 +83,7 @@ describe('cores: cross-origin isolation and the analysis worker pool', () => {
     const { page } = s;
     const r = await benchResult<{ errors: string[]; results: { workers: number; identical: boolean; median_ms: number }[] }>(
       page,
-      'analysis_workers=1,2&analysis_reps=1',
+      'analysis_workers=1,2&analysis_reps=1&analysis_warm=1',
     );
     console.log(`[e2e] analysis workers rows: ${JSON.stringify(r.results.map((x) => [x.workers, x.median_ms, x.identical]))}`);
     expect(r.errors).toEqual([]);
