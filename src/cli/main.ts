@@ -249,9 +249,9 @@ export function runAnalyze(
 }
 
 /**
- * Runs `analyze` on --workers threads (worker_threads, parallelFlip.ts): each thread computes the
- * per-probe dynamics of its probe range and evaluates the flip jobs of its range; the same file
- * as runAnalyze, bit for bit.
+ * Runs `analyze` on --workers threads (worker_threads, parallelFlip.ts): the threads take the
+ * probes' dynamics one probe at a time from a shared counter and share each flip-test call by
+ * whole evaluator blocks; the same file as runAnalyze, bit for bit.
  */
 export async function runAnalyzeAsync(
   argv: string[],
@@ -265,10 +265,7 @@ export async function runAnalyzeAsync(
   const clock = stageClock();
   const threads = await createParallelFlipEvaluator(weights, probe, args.workers, getAnalysisKernels().kind === 'wasm-simd');
   try {
-    const others = threads.otherParts(partOptions(opts));
-    const [b0, b1] = threads.ranges[0];
-    const own = analyzeModelPart(weights, probe, b0, b1, partOptions(opts));
-    return finishAnalyze(prepared, [own, ...(await others)], clock, stderr, threads);
+    return finishAnalyze(prepared, await threads.parts(partOptions(opts)), clock, stderr, threads);
   } finally {
     threads.close();
   }

@@ -1,8 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { createCell, forwardLosses } from '../../src/core/dynamics/cells';
 import { probeLyapunov } from '../../src/core/dynamics/lyapunov';
-import { bpttSample, cosine, gradsFromDeltas, projectDeltas, qrFormDeltas, relativeDifference } from '../../src/core/dynamics/gradients';
+import { readFileSync } from 'node:fs';
+import {
+  bpttSample,
+  cosine,
+  gradsFromDeltas,
+  projectDeltas,
+  qrFormDeltas,
+  relativeDifference,
+  rnnRecurrentGradient,
+} from '../../src/core/dynamics/gradients';
 import { svd } from '../../src/core/linalg/svd';
+import { singularValues } from '../../src/core/linalg/topSvd';
+import { getAnalysisKernels, setAnalysisKernels } from '../../src/core/kernels';
+import { createWasmAnalysisKernels } from '../../src/core/kernels/wasm';
 import { GATES } from '../../src/core/formats/model';
 import { expectClose, FIXTURE_CASES, loadFixture } from './dynamics.fixtures';
 
@@ -25,6 +37,14 @@ describe('BPTT and the Q/R gradient against the float64 fixtures', () => {
       expectClose(g.fcWeight, expected.grads['fc.weight'][b], 1e-8, 1e-13, 'fc.weight');
       expectClose(g.fcBias, expected.grads['fc.bias'][b], 1e-8, 1e-13, 'fc.bias');
       expectClose(svd(g.cell.weight_hh, GATES[weights.arch] * N, N).s, expected.singular_values[b], 1e-8, 1e-13, 'singular_values');
+      // The values-only path analyze.ts takes (Golub-Kahan without vectors).
+      expectClose(
+        singularValues(g.cell.weight_hh, GATES[weights.arch] * N, N),
+        expected.singular_values[b],
+        1e-8,
+        1e-13,
+        'singular values only',
+      );
       const lossT = Array.from({ length: T }, (_, t) => bpttSample(cell, probe.inputs, x0, traj, probe.labels[b], { tLoss: t + 1 }).loss);
       expectClose(lossT, expected.loss_t[b], 1e-8, 1e-13, 'loss_t');
       if (expected.flip?.abs_dLdx) {
@@ -47,6 +67,11 @@ describe('BPTT and the Q/R gradient against the float64 fixtures', () => {
           cosine(gradsFromDeltas(cell, probe.inputs, x0, traj, projectDeltas(L.runs[b], g.deltas!, q)).weight_hh, g.cell.weight_hh),
         );
         expectClose(cos, expected.reduced_rank.cos_to_full_grad_weight_hh[b], 1e-8, 1e-12, 'reduced_rank');
+        // analyze.ts forms weight_hh alone as one kernel product (rnnRecurrentGradient).
+        const cosProduct = expected.reduced_rank.q.map((q: number) =>
+          cosine(rnnRecurrentGradient(traj, projectDeltas(L.runs[b], g.deltas!, q)), g.cell.weight_hh),
+        );
+        expectClose(cosProduct, expected.reduced_rank.cos_to_full_grad_weight_hh[b], 1e-8, 1e-12, 'reduced_rank by product');
         // q = N projects onto the whole space: the full gradient.
         if (expected.reduced_rank.q.at(-1) === N) expect(cos.at(-1)).toBeCloseTo(1, 12);
       }
@@ -95,3 +120,30 @@ function trajectoryFrom(cell: ReturnType<typeof createCell>, x: Float64Array, T:
   for (let t = 1; t <= T; t++) cell.step(x, (t - 1) * cell.inputSize, states, (t - 1) * S, states, t * S, cache, (t - 1) * cell.cacheSize);
   return { T, S, states, cache };
 }
+
+describe('rnnRecurrentGradient', () => {
+  it('equals the weight_hh of gradsFromDeltas (BPTT deltas, float64) on the JS and the WASM SIMD kernels', async () => {
+    const { weights, probe } = loadFixture('rnn_n16_t28_d28_trained');
+    const cell = createCell(weights);
+    const L = probeLyapunov(cell, probe, { k: 1, keepTrajectories: true });
+    const js = getAnalysisKernels();
+    const wasm = await createWasmAnalysisKernels(readFileSync(new URL('../../public/kernels/analysis.wasm', import.meta.url)));
+    try {
+      for (let b = 0; b < probe.B; b++) {
+        const traj = L.trajectories![b];
+        const g = bpttSample(cell, probe.inputs, b * probe.T * probe.D, traj, probe.labels[b], { wantDeltas: true });
+        for (const tEnd of [1, 13, probe.T]) {
+          const ref = gradsFromDeltas(cell, probe.inputs, b * probe.T * probe.D, traj, g.deltas!, tEnd).weight_hh;
+          for (const kernels of [js, wasm]) {
+            setAnalysisKernels(kernels);
+            expect(relativeDifference(rnnRecurrentGradient(traj, g.deltas!, tEnd), ref), `${kernels.kind} tEnd ${tEnd}`).toBeLessThan(
+              1e-14,
+            );
+          }
+        }
+      }
+    } finally {
+      setAnalysisKernels(js);
+    }
+  });
+});

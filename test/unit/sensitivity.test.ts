@@ -7,8 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { createCell, forwardLosses } from '../../src/core/dynamics/cells';
 import { parseModelJson } from '../../src/core/formats/model';
 import { parseProbeJson } from '../../src/core/formats/probe';
+import { dealBlocks } from '../../src/cli/parallelFlip';
+import { getAnalysisKernels, setAnalysisKernels } from '../../src/core/kernels';
+import { createWasmAnalysisKernels } from '../../src/core/kernels/wasm';
 import {
   createRecurrentFlipEvaluator,
+  evaluatorFlipBlocks,
   evaluatorFromBatch,
   fig4Softmax,
   flipTest,
@@ -141,6 +145,46 @@ describe('flip test internals', () => {
   const { weights, probe, expected } = load('rnn_chaotic_g2_n16_t40_d1');
   const { B, T, D, inputs, labels } = probe;
   const ev = createRecurrentFlipEvaluator(weights, inputs, labels, B, T, D, probe.h0);
+
+  it('blocks: whole blocks of a call, evaluated apart in call order, give the losses of the whole call bit for bit', async () => {
+    // Jobs of every probe with first flipped steps in no particular order (ties included).
+    const jobs = Array.from({ length: 60 }, (_, m) => ({ probe: (m * 7) % B, steps: [(m * 13) % T, (m * 5 + 3) % T] }));
+    jobs.push({ probe: 1, steps: [] });
+    const blocks = evaluatorFlipBlocks(weights.arch, jobs, T);
+    // Per probe, by first flipped step, at most 8 jobs each, every job once.
+    expect(blocks.flatMap((b) => b.jobs).sort((x, y) => x - y)).toEqual(jobs.map((_, m) => m));
+    for (const blk of blocks) {
+      expect(blk.jobs.length).toBeLessThanOrEqual(8);
+      expect(blk.jobs.every((m) => jobs[m].probe === blk.probe)).toBe(true);
+      expect(blk.tStart).toBe(Math.min(T, ...blk.jobs.flatMap((m) => jobs[m].steps)));
+    }
+    const owner = dealBlocks(
+      blocks.map((b) => (T - b.tStart) * b.jobs.length),
+      3,
+    );
+    // On the WASM kernels too: their tanh is not Math.tanh, so a lane that replays base steps from
+    // another block start would differ in the last bits; whole blocks must not.
+    const js = getAnalysisKernels();
+    const wasm = await createWasmAnalysisKernels(readFileSync(new URL('../../public/kernels/analysis.wasm', import.meta.url)));
+    try {
+      for (const kernels of [js, wasm]) {
+        setAnalysisKernels(kernels);
+        const whole = createRecurrentFlipEvaluator(weights, inputs, labels, B, T, D, probe.h0).losses(jobs);
+        for (let t = 0; t < 3; t++) {
+          const mine = jobs.map((_, m) => m).filter((m) => blocks.some((b, i) => owner[i] === t && b.jobs.includes(m)));
+          const part = createRecurrentFlipEvaluator(weights, inputs, labels, B, T, D, probe.h0).losses(mine.map((m) => jobs[m]));
+          mine.forEach((m, i) => expect(Object.is(part[i], whole[m]), `${kernels.kind} job ${m}`).toBe(true));
+        }
+      }
+    } finally {
+      setAnalysisKernels(js);
+    }
+  });
+
+  it('dealBlocks: largest first to the least loaded thread', () => {
+    expect(Array.from(dealBlocks([5, 1, 4, 3, 3], 2))).toEqual([0, 1, 1, 1, 0]);
+    expect(Array.from(dealBlocks([2, 2, 2], 1))).toEqual([0, 0, 0]);
+  });
 
   it('scores s_t(n) average the first n log R values', () => {
     const rv = Float64Array.from(expected.rvals.flat(2));

@@ -15,6 +15,7 @@ import {
   qrFormDeltas,
   readoutGradient,
   relativeDifference,
+  rnnRecurrentGradient,
   type SampleGradients,
 } from '../dynamics/gradients';
 import {
@@ -28,7 +29,7 @@ import { alignmentSummary, probeDynamics, summarizeAlignment, trackedQVectors } 
 import { clvAlignmentControl, probeClvs } from '../dynamics/clvAnalysis';
 import type { AlignmentSummary } from '../snapshot';
 import { vectorsToRowMajor } from '../linalg/qr';
-import { svd } from '../linalg/svd';
+import { singularValues } from '../linalg/topSvd';
 import { ANALYSIS_FORMAT, nest } from '../formats/analysis';
 import { GATES, type ModelWeights } from '../formats/model';
 import { checkProbeForModel, type Probe } from '../formats/probe';
@@ -214,14 +215,8 @@ export function analyzeModelPart(weights: ModelWeights, fullProbe: Probe, b0: nu
       }
     }
     if (isRnn && aux) {
-      reduced.push(
-        reducedQ.map((q) =>
-          cosine(
-            gradsFromDeltas(cell, probe.inputs, xBase(b), trajs[b], projectDeltas(aux.runs[b], g.deltas!, q)).weight_hh,
-            g.cell.weight_hh,
-          ),
-        ),
-      );
+      // Only weight_hh enters the cosine: one kernel product per q (rnnRecurrentGradient).
+      reduced.push(reducedQ.map((q) => cosine(rnnRecurrentGradient(trajs[b], projectDeltas(aux.runs[b], g.deltas!, q)), g.cell.weight_hh)));
     }
   }
   if (!canCheck) {
@@ -250,7 +245,8 @@ export function analyzeModelPart(weights: ModelWeights, fullProbe: Probe, b0: nu
       [B, k],
     ),
     grad_weight_hh: perProbe((b) => nest(grads[b].cell.weight_hh, [G * N, N])),
-    singular_values: perProbe((b) => Array.from(svd(grads[b].cell.weight_hh, G * N, N).s)),
+    // Values only (Golub-Kahan without vectors): the full SVD with vectors cost ~2.5 s per probe at N = 512.
+    singular_values: perProbe((b) => Array.from(singularValues(grads[b].cell.weight_hh, G * N, N))),
     h_T: perProbe((b) => Array.from(trajs[b].states.subarray(T * S, T * S + N))),
     ...(weights.arch === 'lstm' ? { c_T: perProbe((b) => Array.from(trajs[b].states.subarray(T * S + N, (T + 1) * S))) } : {}),
     loss_t: lossT,

@@ -323,49 +323,33 @@ export function createRecurrentFlipEvaluator(
   const laneState = new Float64Array(N);
   let lanes: RnnLaneRunner | null = null;
   let jobsDone: ((jobs: number) => void) | null = null;
-  const firstStep = (job: FlipJob) => {
-    let t0 = T;
-    for (let j = 0; j < job.steps.length; j++) if (job.steps[j] < t0) t0 = job.steps[j];
-    return t0;
-  };
   /** Writes logits of every job to out[m*C..] (rnn only). */
   const runRnnBlocks = (jobs: FlipJob[], out: Float64Array) => {
     const mask = laneMask!;
     lanes ??= getAnalysisKernels().rnnLanes(Whh, N, drive, flippedDrive, B, T);
-    const byProbe: number[][] = Array.from({ length: B }, () => []);
-    const t0s = new Int32Array(jobs.length);
-    jobs.forEach((job, m) => {
-      t0s[m] = firstStep(job);
-      byProbe[job.probe].push(m);
-    });
-    for (let b = 0; b < B; b++) {
-      const list = byProbe[b].sort((x, y) => t0s[x] - t0s[y]);
+    for (const { probe: b, jobs: block, tStart } of flipBlocks(jobs, T, LANES)) {
       const st = states[b];
-      for (let start = 0; start < list.length; start += LANES) {
-        const block = list.slice(start, start + LANES);
-        const tStart = t0s[block[0]];
-        if (tStart >= T) {
-          for (const m of block) for (let c = 0; c < C; c++) out[m * C + c] = baseLogits[b * C + c];
-          jobsDone?.(block.length);
-          continue;
-        }
-        block.forEach((m, l) => {
-          const steps = jobs[m].steps;
-          for (let j = 0; j < steps.length; j++) mask[l * T + steps[j]] = 1;
-        });
-        for (let i = 0; i < N; i++) {
-          const v = st[tStart * N + i];
-          for (let l = 0; l < LANES; l++) H[i * LANES + l] = v;
-        }
-        lanes.run(b, tStart, mask, H);
-        block.forEach((m, l) => {
-          const steps = jobs[m].steps;
-          for (let j = 0; j < steps.length; j++) mask[l * T + steps[j]] = 0;
-          for (let i = 0; i < N; i++) laneState[i] = H[i * LANES + l];
-          readout(laneState, 0, out, m * C);
-        });
+      if (tStart >= T) {
+        for (const m of block) for (let c = 0; c < C; c++) out[m * C + c] = baseLogits[b * C + c];
         jobsDone?.(block.length);
+        continue;
       }
+      block.forEach((m, l) => {
+        const steps = jobs[m].steps;
+        for (let j = 0; j < steps.length; j++) mask[l * T + steps[j]] = 1;
+      });
+      for (let i = 0; i < N; i++) {
+        const v = st[tStart * N + i];
+        for (let l = 0; l < LANES; l++) H[i * LANES + l] = v;
+      }
+      lanes.run(b, tStart, mask, H);
+      block.forEach((m, l) => {
+        const steps = jobs[m].steps;
+        for (let j = 0; j < steps.length; j++) mask[l * T + steps[j]] = 0;
+        for (let i = 0; i < N; i++) laneState[i] = H[i * LANES + l];
+        readout(laneState, 0, out, m * C);
+      });
+      jobsDone?.(block.length);
     }
   };
 
@@ -389,6 +373,55 @@ export function createRecurrentFlipEvaluator(
     jobsDone = listener;
   };
   return { B, T, D, S, baseLoss, baseLogits, states, losses, logits, onJobsDone };
+}
+
+/** One block of flip jobs that advance together: job indices into the call's list, all of one probe. */
+export interface FlipBlock {
+  probe: number;
+  /** Indices of the block's jobs in the call's job list (at most `lanes`), by first flipped step. */
+  jobs: number[];
+  /** The block's first step: the smallest first flipped step of its jobs (T when none flips). */
+  tStart: number;
+}
+
+/** First flipped step of a job (0-based; T when it flips nothing). */
+export function firstFlippedStep(job: FlipJob, T: number): number {
+  let t0 = T;
+  for (let j = 0; j < job.steps.length; j++) if (job.steps[j] < t0) t0 = job.steps[j];
+  return t0;
+}
+
+/**
+ * How the cached evaluator groups one call's jobs: per probe (in probe order), the probe's jobs
+ * sorted by first flipped step (stable: ties keep call order), cut into blocks of `lanes`
+ * (RNN_LANES for the vanilla RNN's lane kernel). A block's numbers depend on its own jobs only,
+ * so whole blocks handed to another evaluator of the same probes (in call order) come out the
+ * same bit for bit: the CLI's threads share one call that way (src/cli/parallelFlip.ts). A
+ * block costs (T - tStart) replayed steps.
+ */
+export function flipBlocks(jobs: FlipJob[], T: number, lanes: number): FlipBlock[] {
+  const byProbe = new Map<number, number[]>();
+  const t0s = new Int32Array(jobs.length);
+  jobs.forEach((job, m) => {
+    t0s[m] = firstFlippedStep(job, T);
+    const list = byProbe.get(job.probe);
+    if (list) list.push(m);
+    else byProbe.set(job.probe, [m]);
+  });
+  const blocks: FlipBlock[] = [];
+  for (const b of [...byProbe.keys()].sort((x, y) => x - y)) {
+    const list = byProbe.get(b)!.sort((x, y) => t0s[x] - t0s[y]);
+    for (let start = 0; start < list.length; start += lanes) {
+      const block = list.slice(start, start + lanes);
+      blocks.push({ probe: b, jobs: block, tStart: t0s[block[0]] });
+    }
+  }
+  return blocks;
+}
+
+/** The blocks createRecurrentFlipEvaluator runs one call's jobs in: 8 lanes for the vanilla RNN, one job at a time for the gated cells. */
+export function evaluatorFlipBlocks(arch: RecurrentArch, jobs: FlipJob[], T: number): FlipBlock[] {
+  return flipBlocks(jobs, T, arch === 'rnn' ? RNN_LANES : 1);
 }
 
 /**
