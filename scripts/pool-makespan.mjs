@@ -3,9 +3,9 @@
  * The analysis pool's scaling, measured in CPU time on ONE thread (robust on a shared machine,
  * where wall-clock speed-ups mean little): runs the pixel preset's epoch analysis
  * (src/bench/analysisEpochBench.ts pixelRequest: N = 64, T = 196, 16 probes, 50 draws, WASM
- * kernels) stage by stage as the pool does (src/worker/analysisPool.ts: 4 tasks per worker),
+ * kernels) stage by stage as the pool does (src/worker/analysisPool.ts: TASKS_PER_WORKER tasks per worker),
  * timing every task with process.cpuUsage, and schedules the measured tasks on W workers in the
- * pool's dispatch order (each task to the first free worker). Prints, for W = 1, 2, 4, 8, the
+ * pool's dispatch order (each task to the first free worker). Prints, for W = 1, 2, 4, 8, 15, the
  * makespan (serial plan and merge included) and its speed-up over one whole-epoch pass, for the
  * flip stage split by probe count (probeRanges) and by estimated cost (costRanges, costliest first).
  * Usage: node scripts/pool-makespan.mjs [reps=3]   (~1 minute of CPU per rep)
@@ -15,6 +15,7 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { pixelRequest } = await import('../src/bench/analysisEpochBench.ts');
+const { TASKS_PER_WORKER } = await import('../src/worker/analysisPool.ts');
 const { requestWeights, requestOptions } = await import('../src/worker/analysisInput.ts');
 const P = await import('../src/core/analysis/epochParts.ts');
 const { analyzeEpoch } = await import('../src/core/analysis/epochSnapshot.ts');
@@ -45,13 +46,13 @@ const schedule = (costs, W) => {
   return Math.max(...free);
 };
 const reps = Number(process.argv[2] ?? 3);
-// Warm-up (JIT, kernels), not counted.
-analyzeEpoch(w, inputs, labels, T, D, { ...opts, draws: 5 });
+// Warm-up (JIT, kernels; V8 settles after ~3 epochs' work), not counted.
+for (let i = 0; i < 3; i++) analyzeEpoch(w, inputs, labels, T, D, opts);
 const rows = [];
 for (let rep = 0; rep < reps; rep++) {
   const [, whole] = cpu(() => analyzeEpoch(w, inputs, labels, T, D, opts));
-  for (const W of [1, 2, 4, 8]) {
-    const ranges = P.probeRanges(B, Math.min(B, 4 * W));
+  for (const W of [1, 2, 4, 8, 15]) {
+    const ranges = P.probeRanges(B, Math.min(B, TASKS_PER_WORKER * W));
     const plan = P.planEpoch(w, B, T, D, opts);
     const dyn = ranges.map(([b0, b1]) => cpu(() => P.dynamicsPart(w, inputs, labels, plan, b0, b1)));
     const [fp, planMs] = cpu(() =>
@@ -72,7 +73,7 @@ for (let rep = 0; rep < reps; rep++) {
     };
     for (const split of ['count', 'cost']) {
       const probeCost = P.flipStepsPerProbe(fp);
-      const fr = split === 'count' ? ranges : P.costRanges(probeCost, Math.min(B, 4 * W));
+      const fr = split === 'count' ? ranges : P.costRanges(probeCost, Math.min(B, TASKS_PER_WORKER * W));
       const plans = P.splitFlipPlan(fp, fr);
       let flips = fr.map(([b0, b1], i) => cpu(() => P.flipPart(w, inputs, labels, plans[i], b0, b1)));
       const [, mergeMs] = cpu(() =>

@@ -31,6 +31,8 @@ export interface TrainRow extends TrainConfig {
   samples_per_s: number;
   peak_tensors: number;
   reps: number;
+  /** Untimed steps before the timed ones (WARMUP_MS). */
+  warmup_steps?: number;
   env: string;
   /** GPU engines: the WebGL renderer / WebGPU adapter string. */
   gpu?: string;
@@ -76,6 +78,15 @@ export function repsFor(T: number, slow: boolean): { warmup: number; reps: numbe
 const now = () => performance.now();
 
 /**
+ * Untimed warm-up of a training row lasts at least this long (and at least `warmup` steps, at most
+ * 200): V8 runs WebAssembly first in its baseline tier and optimises hot functions later, so at
+ * T = 28 or 196 two warm-up steps (~3-20 ms) left the timed steps half on baseline code (Chromium
+ * fast-wasm T = 196, N = 64: median 17.2 ms against a min of 10.4). An app run trains thousands of
+ * steps: the optimised code is its steady state.
+ */
+export const WARMUP_MS = 300;
+
+/**
  * Times Adam training steps of one engine's trainer (built through the engine registry, so every
  * engine the app can train with, fused GPU engines included, is benched the same way). Each timed
  * step includes reading the loss back, as the training loop pays it. peak_tensors is the largest
@@ -95,12 +106,16 @@ export async function benchTrainer(
   const { x, y } = syntheticBatch(c);
   const times: number[] = [];
   let peak = 0;
+  let warmupSteps = 0;
   try {
-    for (let i = 0; i < warmup + reps; i++) {
+    for (const started = now(); warmupSteps < warmup || (now() - started < WARMUP_MS && warmupSteps < 200); warmupSteps++) {
+      await trainer.trainBatch(x, y, c.B, c.T, c.D);
+      peak = Math.max(peak, tf.memory().numTensors);
+    }
+    for (let i = 0; i < reps; i++) {
       const t0 = now();
       await trainer.trainBatch(x, y, c.B, c.T, c.D);
-      const ms = now() - t0;
-      if (i >= warmup) times.push(ms);
+      times.push(now() - t0);
       peak = Math.max(peak, tf.memory().numTensors);
     }
     const s = summarize(times);
@@ -124,6 +139,7 @@ export async function benchTrainer(
       samples_per_s: Math.round((c.B * 1000) / s.median_ms),
       peak_tensors: peak,
       reps,
+      warmup_steps: warmupSteps,
       env,
       ...(gpu !== undefined ? { gpu } : {}),
       ...(trainer.gpuBytes !== undefined ? { gpu_mb: Math.round((trainer.gpuBytes / 2 ** 20) * 100) / 100 } : {}),

@@ -31,6 +31,14 @@ import type { AnalysisEngineInfo } from '../core/snapshot';
 import { sliceLyapunov, type GivenLyapunov } from '../core/analysis/epochAnalysis';
 import { gpuArchSupported, probeGpuAdapter, type GpuAdapterInfo } from '../model/gpuAnalysis';
 
+/**
+ * Tasks per worker in each split stage (at most one per probe): workers run at different speeds
+ * (V8's code and GC differ per worker; measured 110-180 ms for the same pixel-preset task), so
+ * small tasks let the faster take more; per-task set-up and messages cost ~5 ms. With 2 workers
+ * 8 instead of 4 took the warm pixel epoch from 1.80 to 1.67 s (docs/performance.md).
+ */
+export const TASKS_PER_WORKER = 8;
+
 /** A GPU stage's failure: the epoch is re-run on the CPU (message: the banner's sentence). */
 class GpuFallback extends Error {}
 
@@ -252,11 +260,8 @@ export function createAnalysisPool(
       emit({ type: 'progress', runId: req.runId, epoch: req.epoch, phase, fraction });
     });
     partReporters.clear();
-    // Eight tasks per worker (at most one per probe): workers run at different speeds (V8's code and
-    // GC differ per worker; measured 110-180 ms for the same pixel-preset task), so small tasks
-    // let the faster one take more; per-task set-up and messages cost ~5 ms. With 2 workers this
-    // took the warm pixel epoch from 1.80 to 1.67 s (docs/performance.md). The split never changes the numbers.
-    const ranges = probeRanges(B, Math.min(B, 8 * target));
+    // TASKS_PER_WORKER tasks per worker; the split never changes the numbers.
+    const ranges = probeRanges(B, Math.min(B, TASKS_PER_WORKER * target));
     const t1 = now();
     // A GPU epoch's QR pass (ln r, FTLE, Q_t) runs on the GPU worker; the CPU parts take it from there.
     let lyapunov: GivenLyapunov | undefined;
@@ -322,7 +327,7 @@ export function createAnalysisPool(
     // time order: the last tasks to start are short ones, so no worker idles long at the end).
     // flipPart builds its own evaluator per range, and the numbers never depend on the split.
     const probeCost = flipStepsPerProbe(fp);
-    const flipRanges = costRanges(probeCost, Math.min(B, 8 * target));
+    const flipRanges = costRanges(probeCost, Math.min(B, TASKS_PER_WORKER * target));
     const plans = splitFlipPlan(fp, flipRanges);
     const rangeCost = flipRanges.map(([b0, b1]) => probeCost.subarray(b0, b1).reduce((a, c) => a + c, 0));
     const order = flipRanges.map((_, i) => i).sort((x, y) => rangeCost[y] - rangeCost[x] || x - y);
