@@ -82,11 +82,11 @@ export async function createParallelFlipEvaluator(
   const C = weights.numClasses;
   const W = Math.max(1, Math.min(threads, B));
   const labels = Int32Array.from(probe.labels);
-  const own = createRecurrentFlipEvaluator(weights, probe.inputs, labels, B, T, D, probe.h0, probe.c0);
   const nextProbe = new SharedArrayBuffer(4);
   const workers: Worker[] = [];
+  let own: ReturnType<typeof createRecurrentFlipEvaluator>;
   try {
-    await Promise.all(
+    const ready = Promise.all(
       Array.from({ length: W - 1 }, () => {
         const workerData: FlipThreadData = { weights, inputs: probe.inputs, labels, B, T, D, h0: probe.h0, c0: probe.c0, nextProbe, wasm };
         const w = spawnFlipThread(workerData);
@@ -100,6 +100,11 @@ export async function createParallelFlipEvaluator(
         });
       }),
     );
+    // Handled by the await below; without this a thread failing while the line after it throws would be an unhandled rejection.
+    ready.catch(() => {});
+    // This thread's evaluator (every probe's base trajectories) while the others build theirs.
+    own = createRecurrentFlipEvaluator(weights, probe.inputs, labels, B, T, D, probe.h0, probe.c0);
+    await ready;
   } catch (e) {
     for (const w of workers) void w.terminate();
     throw e;
@@ -108,8 +113,9 @@ export async function createParallelFlipEvaluator(
   const call = (kind: 'losses' | 'logits', jobs: FlipJob[]): Float64Array => {
     const width = kind === 'losses' ? 1 : C;
     const blocks = evaluatorFlipBlocks(weights.arch, jobs, T);
+    // A block costs its replayed steps: the lane kernel runs all 8 lanes however many jobs it holds.
     const owner = dealBlocks(
-      blocks.map((blk) => (T - blk.tStart) * blk.jobs.length),
+      blocks.map((blk) => T - blk.tStart),
       W,
     );
     const threadOf = new Int32Array(jobs.length);

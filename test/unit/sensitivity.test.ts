@@ -159,7 +159,7 @@ describe('flip test internals', () => {
       expect(blk.tStart).toBe(Math.min(T, ...blk.jobs.flatMap((m) => jobs[m].steps)));
     }
     const owner = dealBlocks(
-      blocks.map((b) => (T - b.tStart) * b.jobs.length),
+      blocks.map((b) => T - b.tStart),
       3,
     );
     // On the WASM kernels too: their tanh is not Math.tanh, so a lane that replays base steps from
