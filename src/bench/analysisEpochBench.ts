@@ -43,7 +43,6 @@ function presetRequest(preset: Preset, analysisEngine?: AnalyzeRequest['analysis
 
 /** A pool of `workers` from `spawn` kept across epochs, as the app keeps its analysis workers for a run. */
 interface WarmPool {
-  workers: number;
   /** Wall time of one pixel-preset epoch analysis (epoch number `epoch`), its result and stage times. */
   epoch(epoch: number): Promise<{ ms: number; analysis: unknown; stagesMs?: Record<string, number> }>;
   terminate(): void;
@@ -73,7 +72,7 @@ async function warmPool(spawn: () => PoolWorker, workers: number, warm: number):
       pool.post({ ...pixelRequest(), epoch });
     });
   for (let e = 0; e < Math.max(1, warm); e++) await run(1000 + e);
-  return { workers, epoch: run, terminate: () => pool.terminate() };
+  return { epoch: run, terminate: () => pool.terminate() };
 }
 
 function medianStages(runs: Record<string, number>[]): Record<string, number> {
@@ -87,10 +86,9 @@ function medianStages(runs: Record<string, number>[]): Record<string, number> {
 
 /**
  * The `workers` rows (phase 'analysis', what 'epoch-pixel'): one pool per count, warmed by `warm`
- * (>= 1) untimed epochs (warmPool:
- * the app's steady state, where a run's analysis workers serve every epoch), then `reps` timed
- * epochs per count, interleaved (1, 2, 1, 2, ...) so a burst of load from other processes hits
- * each alike. The warm-up epoch is not timed: a fresh pool per timed epoch (as before) timed the
+ * (>= 1) untimed epochs (warmPool: the app's steady state, where a run's analysis workers serve
+ * every epoch), then `reps` timed epochs per count, interleaved (1, 2, 1, 2, ...) so a burst of
+ * load from other processes hits each alike. A fresh pool per timed epoch (as before) timed the
  * workers' compilation, paid once per run in the app and twice as often with two workers.
  */
 export async function epochRows(

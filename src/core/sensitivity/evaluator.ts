@@ -385,7 +385,7 @@ export interface FlipBlock {
 }
 
 /** First flipped step of a job (0-based; T when it flips nothing). */
-export function firstFlippedStep(job: FlipJob, T: number): number {
+function firstFlippedStep(job: FlipJob, T: number): number {
   let t0 = T;
   for (let j = 0; j < job.steps.length; j++) if (job.steps[j] < t0) t0 = job.steps[j];
   return t0;
